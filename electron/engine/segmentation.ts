@@ -96,7 +96,7 @@ export function otsuThreshold(values: ArrayLike<number>, bins = 256): number {
   if (!(hi > lo)) return lo;
   const h = new Float64Array(bins);
   const w = (hi - lo) / bins;
-  for (let i = 0; i < values.length; i++) h[Math.min(bins - 1, Math.floor(((values[i] as number) - lo) / w))]++;
+  for (let i = 0; i < values.length; i++) h[Math.min(bins - 1, Math.floor(((values[i] as number) - lo) / w))]! += 1;
   let total = 0;
   let sumAll = 0;
   for (let b = 0; b < bins; b++) {

@@ -154,7 +154,7 @@ export function indexAxisClosestTo(g: VolumeGeometry, worldAxis: 0 | 1 | 2): 0 |
   let best: 0 | 1 | 2 = 0;
   let bestV = -1;
   for (const c of [0, 1, 2] as const) {
-    const v = Math.abs(g.direction[worldAxis * 3 + c]);
+    const v = Math.abs(g.direction[worldAxis * 3 + c] as number);
     if (v > bestV) {
       bestV = v;
       best = c;

@@ -1,0 +1,330 @@
+/**
+ * The main process's public API: zod schemas and types for every service,
+ * event and bulk-data URL. Runtime-neutral (no node:, no DOM, no electron):
+ * the renderer imports it, the IPC router and the WebSocket host validate
+ * with it. Units and frames are in the names (LPS mm, HU).
+ */
+import { z } from 'zod';
+
+export * from './errors.js';
+
+export const Id = z.string().min(1).max(80);
+const Vec3 = z.tuple([z.number(), z.number(), z.number()]);
+const Mat3 = z.array(z.number()).length(9);
+
+// ---------------------------------------------------------------- records
+export const Patient = z.object({
+  id: Id,
+  displayName: z.string(),
+  /** Hospital patient ID (MRN) or the DICOM PatientID. */
+  mrn: z.string(),
+  birthDate: z.string(),
+  sex: z.string(),
+  createdAt: z.string(),
+  studyCount: z.number().int(),
+});
+export type Patient = z.infer<typeof Patient>;
+
+export const NewPatient = z.object({
+  displayName: z.string().trim().min(1, 'a name is required').max(200),
+  mrn: z.string().trim().max(64).default(''),
+  birthDate: z.string().trim().max(10).default(''),
+  sex: z.enum(['', 'F', 'M', 'O']).default(''),
+});
+export type NewPatient = z.input<typeof NewPatient>;
+
+export const VolumeRecord = z.object({
+  id: Id,
+  seriesId: Id,
+  dims: Vec3,
+  spacingMm: Vec3,
+  originLps: Vec3,
+  /** Row-major 3×3; column c is index axis c in LPS. */
+  direction: Mat3,
+  voxelType: z.enum(['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'float32', 'float64']),
+  minValue: z.number(),
+  maxValue: z.number(),
+  nominalGeometry: z.boolean(),
+});
+export type VolumeRecord = z.infer<typeof VolumeRecord>;
+
+export const Modality = z.enum(['CT', 'MR', 'US', 'OT']);
+export type Modality = z.infer<typeof Modality>;
+
+export const SeriesRecord = z.object({
+  id: Id,
+  studyId: Id,
+  seriesInstanceUid: z.string(),
+  modality: Modality,
+  modalityGuessed: z.boolean(),
+  description: z.string(),
+  format: z.string(),
+  sourcePath: z.string(),
+  volume: VolumeRecord.nullable(),
+});
+export type SeriesRecord = z.infer<typeof SeriesRecord>;
+
+export const StudyRecord = z.object({
+  id: Id,
+  patientId: Id,
+  studyInstanceUid: z.string(),
+  studyDate: z.string(),
+  description: z.string(),
+  createdAt: z.string(),
+  series: z.array(SeriesRecord),
+});
+export type StudyRecord = z.infer<typeof StudyRecord>;
+
+export const ArtefactKind = z.enum(['skin-mask', 'bone-mask', 'skin-mesh', 'bone-mesh']);
+export type ArtefactKind = z.infer<typeof ArtefactKind>;
+
+export const Artefact = z.object({
+  id: Id,
+  twinId: Id,
+  kind: ArtefactKind,
+  format: z.enum(['nrrd', 'vtp', 'stl']),
+  /** Path relative to the data directory. */
+  relPath: z.string(),
+  bytes: z.number().int(),
+  sha256: z.string(),
+  /** Triangles (meshes) or foreground voxels (masks). */
+  count: z.number().int(),
+});
+export type Artefact = z.infer<typeof Artefact>;
+
+export const Feature = z.object({
+  name: z.string(),
+  value: z.number(),
+  unit: z.string(),
+  sourceSeriesId: Id,
+  algorithm: z.string(),
+  algorithmVersion: z.string(),
+  parameters: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+});
+export type Feature = z.infer<typeof Feature>;
+
+export const TwinParams = z.object({
+  skinThresholdHu: z.number().min(-1000).max(500).default(-300),
+  tableCutRadiusMm: z.number().min(0).max(20).default(4),
+  mrOtsuScale: z.number().min(0.1).max(3).default(1),
+  mrClosingRadiusMm: z.number().min(0).max(20).default(3),
+  boneCorticalHu: z.number().min(0).max(3000).default(150),
+  boneTrabecularHu: z.number().min(-200).max(1000).default(35),
+  boneClosingRadiusMm: z.number().min(0).max(30).default(10),
+  boneMinIslandMl: z.number().min(0).max(1000).default(0.5),
+  smoothingIterations: z.number().int().min(0).max(200).default(10),
+  skinMaxTriangles: z.number().int().min(1000).max(5_000_000).default(200_000),
+  boneMaxTriangles: z.number().int().min(1000).max(5_000_000).default(300_000),
+});
+export type TwinParams = z.infer<typeof TwinParams>;
+export type TwinParamsInput = z.input<typeof TwinParams>;
+
+export const Twin = z.object({
+  id: Id,
+  patientId: Id,
+  volumeId: Id,
+  seriesId: Id,
+  /** 1, 2, … per patient: earlier builds are kept for comparison. */
+  version: z.number().int(),
+  params: TwinParams,
+  algorithmVersion: z.string(),
+  createdAt: z.string(),
+  timingsMs: z.record(z.string(), z.number()),
+  artefacts: z.array(Artefact),
+  features: z.array(Feature),
+});
+export type Twin = z.infer<typeof Twin>;
+
+export const JobKind = z.enum(['import', 'twin-build']);
+export const JobStatus = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
+export type JobStatus = z.infer<typeof JobStatus>;
+
+export const Job = z.object({
+  id: Id,
+  kind: JobKind,
+  status: JobStatus,
+  /** 0..1 */
+  progress: z.number(),
+  stage: z.string(),
+  /** Id of the record made (series for an import, twin for a build) when done. */
+  resultId: z.string().nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+export type Job = z.infer<typeof Job>;
+
+export const ScanSeries = z.object({
+  seriesInstanceUid: z.string(),
+  seriesNumber: z.number(),
+  seriesDescription: z.string(),
+  modality: z.string(),
+  rows: z.number(),
+  columns: z.number(),
+  frames: z.number(),
+  problems: z.array(z.string()),
+});
+export const ScanStudy = z.object({ studyInstanceUid: z.string(), studyDate: z.string(), studyDescription: z.string(), series: z.array(ScanSeries) });
+export const ScanPatient = z.object({ patientName: z.string(), patientId: z.string(), studies: z.array(ScanStudy) });
+export const ScanResult = z.object({
+  path: z.string(),
+  kind: z.enum(['dicom', 'file']),
+  patients: z.array(ScanPatient),
+  skipped: z.array(z.object({ file: z.string(), reason: z.string() })),
+  filesScanned: z.number(),
+});
+export type ScanResult = z.infer<typeof ScanResult>;
+
+export const ImportRequest = z.object({
+  patientId: Id,
+  path: z.string().min(1),
+  seriesInstanceUid: z.string().optional(),
+  /** Refuse DICOM folders that hold non-DICOM files (default true). */
+  strict: z.boolean().default(true),
+  /** Build the twin right after the import (default true). */
+  buildTwin: z.boolean().default(true),
+});
+export type ImportRequest = z.input<typeof ImportRequest>;
+
+export const SystemInfo = z.object({
+  version: z.string(),
+  dataDir: z.string(),
+  transport: z.enum(['ipc', 'websocket', 'cli']),
+  dataAvailable: z.boolean(),
+  sampleStudies: z.array(z.object({ label: z.string(), path: z.string() })),
+});
+export type SystemInfo = z.infer<typeof SystemInfo>;
+
+// ---------------------------------------------------------------- services
+export interface MethodSpec<A extends z.ZodTypeAny = z.ZodTypeAny, R extends z.ZodTypeAny = z.ZodTypeAny> {
+  args: A;
+  result: R;
+}
+
+export interface ServiceSpec {
+  name: string;
+  methods: Record<string, MethodSpec>;
+  events: Record<string, z.ZodTypeAny>;
+}
+
+export function defineService<const N extends string, M extends Record<string, MethodSpec>, E extends Record<string, z.ZodTypeAny>>(
+  name: N,
+  methods: M,
+  events: E,
+): { name: N; methods: M; events: E } {
+  return { name, methods, events };
+}
+
+export const PatientsService = defineService(
+  'patients',
+  {
+    list: { args: z.tuple([z.string().max(200).default('')]), result: z.array(Patient) },
+    create: { args: z.tuple([NewPatient]), result: Patient },
+    get: { args: z.tuple([Id]), result: Patient },
+  },
+  {},
+);
+
+export const StudiesService = defineService(
+  'studies',
+  {
+    /** Scans a file or DICOM folder (recursively) and returns the patient/study/series tree. */
+    scan: { args: z.tuple([z.string().min(1)]), result: ScanResult },
+    /** Starts an import job (and, by default, the twin build after it); returns the job id. */
+    import: { args: z.tuple([ImportRequest]), result: Id },
+    list: { args: z.tuple([Id]), result: z.array(StudyRecord) },
+  },
+  {},
+);
+
+export const TwinsService = defineService(
+  'twins',
+  {
+    build: { args: z.tuple([Id, TwinParams.partial().default({})]), result: Id },
+    get: { args: z.tuple([Id]), result: Twin },
+    /** All builds of a patient's twin, newest first. */
+    list: { args: z.tuple([Id]), result: z.array(Twin) },
+  },
+  {},
+);
+
+export const JobsService = defineService(
+  'jobs',
+  {
+    get: { args: z.tuple([Id]), result: Job },
+    cancel: { args: z.tuple([Id]), result: z.boolean() },
+    list: { args: z.tuple([]), result: z.array(Job) },
+  },
+  { onDidChangeJob: Job },
+);
+
+export const SystemService = defineService('system', { info: { args: z.tuple([]), result: SystemInfo } }, {});
+
+export const SERVICES = {
+  patients: PatientsService,
+  studies: StudiesService,
+  twins: TwinsService,
+  jobs: JobsService,
+  system: SystemService,
+} as const;
+
+export type Services = typeof SERVICES;
+export type ServiceName = keyof Services;
+export type MethodName<S extends ServiceName> = keyof Services[S]['methods'] & string;
+export type MethodArgs<S extends ServiceName, M extends MethodName<S>> = Services[S]['methods'][M] extends MethodSpec<infer A, z.ZodTypeAny>
+  ? z.input<A>
+  : never;
+export type MethodResult<S extends ServiceName, M extends MethodName<S>> = Services[S]['methods'][M] extends MethodSpec<z.ZodTypeAny, infer R>
+  ? z.infer<R>
+  : never;
+
+/** The implementation a host must provide: one async function per method, taking parsed arguments. */
+export type ServiceImpl<S extends ServiceName> = {
+  [M in MethodName<S>]: (
+    ...args: Services[S]['methods'][M] extends MethodSpec<infer A, z.ZodTypeAny> ? (z.infer<A> extends unknown[] ? z.infer<A> : never) : never
+  ) => Promise<MethodResult<S, M>> | MethodResult<S, M>;
+};
+export type AllServiceImpls = { [S in ServiceName]: ServiceImpl<S> };
+
+// ---------------------------------------------------------------- wire
+export const WireInvoke = z.object({ t: z.literal('invoke'), id: z.number().int(), service: z.string(), method: z.string(), args: z.array(z.unknown()) });
+export const WireMessage = z.discriminatedUnion('t', [
+  WireInvoke,
+  z.object({ t: z.literal('result'), id: z.number().int(), ok: z.literal(true), value: z.unknown() }),
+  z.object({
+    t: z.literal('result'),
+    id: z.number().int(),
+    ok: z.literal(false),
+    error: z.object({ code: z.string(), message: z.string(), detail: z.unknown().optional() }),
+  }),
+  z.object({ t: z.literal('event'), service: z.string(), event: z.string(), payload: z.unknown() }),
+]);
+export type WireMessage = z.infer<typeof WireMessage>;
+
+/** Electron IPC channel names (desktop transport). */
+export const IPC_INVOKE = 'orthotwin:invoke';
+export const IPC_EVENT = 'orthotwin:event';
+
+/** Bulk-data paths, relative to the data origin (app://data or http://127.0.0.1:PORT/data). */
+export const bulkUrls = {
+  /** Raw little-endian voxels of a volume (metadata from studies.list). */
+  volume: (volumeId: string): string => `/data/volume/${encodeURIComponent(volumeId)}`,
+  artefact: (artefactId: string): string => `/data/artefact/${encodeURIComponent(artefactId)}`,
+};
+
+/**
+ * Validates a call's arguments against the contract.
+ * @throws AppError-shaped BAD_REQUEST on unknown service/method or invalid arguments
+ */
+export function parseCall(service: string, method: string, args: unknown[]): { service: ServiceName; method: string; args: unknown[] } {
+  const spec = (SERVICES as Record<string, ServiceSpec>)[service];
+  const m = spec?.methods[method];
+  if (!spec || !m) throw Object.assign(new Error(`unknown method ${service}.${method}`), { code: 'BAD_REQUEST' as const });
+  const parsed = m.args.safeParse(args);
+  if (!parsed.success)
+    throw Object.assign(new Error(`invalid arguments for ${service}.${method}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`), {
+      code: 'BAD_REQUEST' as const,
+    });
+  return { service: service as ServiceName, method, args: parsed.data as unknown[] };
+}

@@ -1,0 +1,10 @@
+/** Numbered migrations, applied in order; never edit one that has shipped, add the next number. */
+import * as m0001 from './0001-initial.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [{ version: 1, name: m0001.name, sql: m0001.sql }];

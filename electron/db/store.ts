@@ -1,0 +1,458 @@
+/**
+ * The twin store: one SQLite database (better-sqlite3, WAL mode, foreign
+ * keys on, numbered migrations) plus artefact files under `store/` in the
+ * data directory. Files are written to `staging/` (fsynced), renamed into
+ * `store/`, and recorded in one transaction (`commitFiles`); `recover()` on
+ * open removes staging leftovers and files no row refers to, and marks jobs
+ * that were running when the process died as failed. A job that fails or is
+ * killed therefore leaves no partial rows or files.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { AppError } from '../contract/errors.js';
+import type { Artefact, Feature, Job, JobStatus, Patient, SeriesRecord, StudyRecord, Twin, TwinParams, VolumeRecord } from '../contract/index.js';
+import { MIGRATIONS } from './migrations/index.js';
+
+export const newId = (): string => crypto.randomUUID();
+const now = (): string => new Date().toISOString();
+
+export interface StagedFile {
+  /** Absolute path of the fsynced file in staging/. */
+  stagedPath: string;
+  /** Destination relative to the data directory (under store/). */
+  relPath: string;
+}
+
+interface Row {
+  [k: string]: unknown;
+}
+
+/** fsyncs a file or directory path. */
+function fsyncPath(p: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(p, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // directories cannot be opened for fsync on every OS (Windows); best effort there
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** Writes `data` to `file` and fsyncs it (the staging half of an atomic write). */
+export function writeFileDurable(file: string, data: Uint8Array): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const fd = fs.openSync(file, 'w');
+  try {
+    let off = 0;
+    while (off < data.byteLength) off += fs.writeSync(fd, data, off, data.byteLength - off);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export function sha256(data: Uint8Array): string {
+  return crypto.createHash('sha256').update(data).digest('hex');
+}
+
+export class TwinStore {
+  readonly db: Database.Database;
+  readonly dataDir: string;
+  readonly stagingDir: string;
+  readonly storeDir: string;
+
+  constructor(dataDir: string) {
+    this.dataDir = path.resolve(dataDir);
+    this.stagingDir = path.join(this.dataDir, 'staging');
+    this.storeDir = path.join(this.dataDir, 'store');
+    fs.mkdirSync(this.stagingDir, { recursive: true });
+    fs.mkdirSync(this.storeDir, { recursive: true });
+    this.db = new Database(path.join(this.dataDir, 'orthotwin.sqlite'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+    this.recover();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Applies migrations not yet recorded in schema_migrations, each in its own transaction. */
+  migrate(): number[] {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    const done = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+    const applied: number[] = [];
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, now());
+      })();
+      applied.push(m.version);
+    }
+    return applied;
+  }
+
+  schemaVersion(): number {
+    return (this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number }).v;
+  }
+
+  /**
+   * Crash recovery: empties staging/, deletes files under store/ that no row
+   * references, and fails jobs left 'running' or 'queued' by a dead process.
+   * @returns what was cleaned
+   */
+  recover(): { stagingRemoved: number; orphansRemoved: number; jobsFailed: number } {
+    let stagingRemoved = 0;
+    for (const e of fs.readdirSync(this.stagingDir)) {
+      fs.rmSync(path.join(this.stagingDir, e), { recursive: true, force: true });
+      stagingRemoved++;
+    }
+    const referenced = new Set<string>();
+    for (const r of this.db.prepare('SELECT rel_path FROM volumes UNION ALL SELECT rel_path FROM artefacts').all() as { rel_path: string }[])
+      referenced.add(path.normalize(r.rel_path));
+    let orphansRemoved = 0;
+    const walk = (dir: string): void => {
+      if (!fs.existsSync(dir)) return;
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const abs = path.join(dir, e.name);
+        if (e.isDirectory()) {
+          walk(abs);
+          if (fs.readdirSync(abs).length === 0) fs.rmdirSync(abs);
+        } else if (!referenced.has(path.normalize(path.relative(this.dataDir, abs)))) {
+          fs.rmSync(abs, { force: true });
+          orphansRemoved++;
+        }
+      }
+    };
+    walk(this.storeDir);
+    const jobsFailed = this.db
+      .prepare("UPDATE jobs SET status = 'failed', error = ?, finished_at = ? WHERE status IN ('running', 'queued')")
+      .run(JSON.stringify({ code: 'INTERNAL', message: 'interrupted: the application stopped while the job ran' }), now()).changes;
+    return { stagingRemoved, orphansRemoved, jobsFailed };
+  }
+
+  /** A fresh staging folder for one job. */
+  stagingFor(jobId: string): string {
+    const d = path.join(this.stagingDir, jobId);
+    fs.mkdirSync(d, { recursive: true });
+    return d;
+  }
+
+  discardStaging(jobId: string): void {
+    fs.rmSync(path.join(this.stagingDir, jobId), { recursive: true, force: true });
+  }
+
+  /**
+   * Moves staged files into store/ and runs `record` in one transaction. If
+   * the transaction throws, the moved files are deleted again.
+   */
+  commitFiles<T>(files: StagedFile[], record: () => T): T {
+    const moved: string[] = [];
+    try {
+      for (const f of files) {
+        const dest = path.join(this.dataDir, f.relPath);
+        fs.mkdirSync(path.dirname(dest), { recursive: true });
+        fs.renameSync(f.stagedPath, dest);
+        moved.push(dest);
+        fsyncPath(path.dirname(dest));
+      }
+      return this.db.transaction(record)();
+    } catch (e) {
+      for (const m of moved) fs.rmSync(m, { force: true });
+      throw e instanceof AppError ? e : new AppError('STORE_FAILED', `saving to the twin store failed: ${(e as Error).message}`);
+    }
+  }
+
+  audit(actor: string, action: string, recordType: string, recordId: string, detail: Record<string, unknown> = {}): void {
+    this.db
+      .prepare('INSERT INTO audit_log (at, actor, action, record_type, record_id, detail) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(now(), actor, action, recordType, recordId, JSON.stringify(detail));
+  }
+
+  // ------------------------------------------------------------ patients
+  createPatient(p: { displayName: string; mrn: string; birthDate: string; sex: string }, actor: string): Patient {
+    const id = newId();
+    this.db.transaction(() => {
+      this.db
+        .prepare('INSERT INTO patients (id, display_name, mrn, birth_date, sex, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(id, p.displayName, p.mrn, p.birthDate, p.sex, now());
+      this.audit(actor, 'create', 'patient', id);
+    })();
+    return this.getPatient(id);
+  }
+
+  getPatient(id: string): Patient {
+    const r = this.db
+      .prepare('SELECT p.*, (SELECT COUNT(*) FROM studies s WHERE s.patient_id = p.id) AS study_count FROM patients p WHERE id = ?')
+      .get(id) as Row | undefined;
+    if (!r) throw new AppError('NOT_FOUND', `no patient ${id}`);
+    return patientFromRow(r);
+  }
+
+  listPatients(query = ''): Patient[] {
+    const q = `%${query.replace(/[%_]/g, (c) => `\\${c}`)}%`;
+    return (
+      this.db
+        .prepare(
+          "SELECT p.*, (SELECT COUNT(*) FROM studies s WHERE s.patient_id = p.id) AS study_count FROM patients p WHERE display_name LIKE ? ESCAPE '\\' OR mrn LIKE ? ESCAPE '\\' ORDER BY display_name COLLATE NOCASE, created_at",
+        )
+        .all(q, q) as Row[]
+    ).map(patientFromRow);
+  }
+
+  // ------------------------------------------------------------ studies, series, volumes
+  /** Finds the patient's study with this StudyInstanceUID (non-empty) or creates one. Call inside a transaction. */
+  upsertStudy(patientId: string, s: { studyInstanceUid: string; studyDate: string; description: string }): string {
+    if (s.studyInstanceUid) {
+      const r = this.db.prepare('SELECT id FROM studies WHERE patient_id = ? AND study_instance_uid = ?').get(patientId, s.studyInstanceUid) as
+        | { id: string }
+        | undefined;
+      if (r) return r.id;
+    }
+    const id = newId();
+    this.db
+      .prepare('INSERT INTO studies (id, patient_id, study_instance_uid, study_date, description, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(id, patientId, s.studyInstanceUid, s.studyDate, s.description, now());
+    return id;
+  }
+
+  insertSeries(studyId: string, s: { seriesInstanceUid: string; modality: string; modalityGuessed: boolean; description: string; format: string; sourcePath: string }): string {
+    const id = newId();
+    this.db
+      .prepare(
+        'INSERT INTO series (id, study_id, series_instance_uid, modality, modality_guessed, description, format, source_path, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(id, studyId, s.seriesInstanceUid, s.modality, s.modalityGuessed ? 1 : 0, s.description, s.format, s.sourcePath, now());
+    return id;
+  }
+
+  insertVolume(id: string, seriesId: string, v: Omit<VolumeRecord, 'id' | 'seriesId'> & { relPath: string; bytes: number; sha256: string }): void {
+    this.db
+      .prepare(
+        `INSERT INTO volumes (id, series_id, rel_path, dims, spacing_mm, origin_lps, direction, voxel_type, min_value, max_value, nominal_geometry, bytes, sha256, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        id,
+        seriesId,
+        v.relPath,
+        JSON.stringify(v.dims),
+        JSON.stringify(v.spacingMm),
+        JSON.stringify(v.originLps),
+        JSON.stringify(v.direction),
+        v.voxelType,
+        v.minValue,
+        v.maxValue,
+        v.nominalGeometry ? 1 : 0,
+        v.bytes,
+        v.sha256,
+        now(),
+      );
+  }
+
+  getVolume(id: string): VolumeRecord & { relPath: string; modality: SeriesRecord['modality']; patientId: string } {
+    const r = this.db
+      .prepare('SELECT v.*, s.modality, st.patient_id FROM volumes v JOIN series s ON s.id = v.series_id JOIN studies st ON st.id = s.study_id WHERE v.id = ?')
+      .get(id) as Row | undefined;
+    if (!r) throw new AppError('NOT_FOUND', `no volume ${id}`);
+    return { ...volumeFromRow(r), relPath: r['rel_path'] as string, modality: r['modality'] as SeriesRecord['modality'], patientId: r['patient_id'] as string };
+  }
+
+  listStudies(patientId: string): StudyRecord[] {
+    const studies = this.db.prepare('SELECT * FROM studies WHERE patient_id = ? ORDER BY created_at').all(patientId) as Row[];
+    return studies.map((s) => {
+      const series = this.db.prepare('SELECT * FROM series WHERE study_id = ? ORDER BY created_at').all(s['id']) as Row[];
+      return {
+        id: s['id'] as string,
+        patientId,
+        studyInstanceUid: s['study_instance_uid'] as string,
+        studyDate: s['study_date'] as string,
+        description: s['description'] as string,
+        createdAt: s['created_at'] as string,
+        series: series.map((se) => {
+          const v = this.db.prepare('SELECT * FROM volumes WHERE series_id = ? LIMIT 1').get(se['id']) as Row | undefined;
+          return {
+            id: se['id'] as string,
+            studyId: s['id'] as string,
+            seriesInstanceUid: se['series_instance_uid'] as string,
+            modality: se['modality'] as SeriesRecord['modality'],
+            modalityGuessed: se['modality_guessed'] === 1,
+            description: se['description'] as string,
+            format: se['format'] as string,
+            sourcePath: se['source_path'] as string,
+            volume: v ? volumeFromRow(v) : null,
+          };
+        }),
+      };
+    });
+  }
+
+  // ------------------------------------------------------------ twins
+  nextTwinVersion(patientId: string): number {
+    return ((this.db.prepare('SELECT MAX(version) AS v FROM twins WHERE patient_id = ?').get(patientId) as { v: number | null }).v ?? 0) + 1;
+  }
+
+  insertTwin(t: { id: string; patientId: string; volumeId: string; params: TwinParams; algorithmVersion: string; timingsMs: Record<string, number> }): number {
+    const version = this.nextTwinVersion(t.patientId);
+    this.db
+      .prepare('INSERT INTO twins (id, patient_id, volume_id, version, params, algorithm_version, timings_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(t.id, t.patientId, t.volumeId, version, JSON.stringify(t.params), t.algorithmVersion, JSON.stringify(t.timingsMs), now());
+    return version;
+  }
+
+  insertArtefact(a: Omit<Artefact, 'id'>): string {
+    const id = newId();
+    this.db
+      .prepare('INSERT INTO artefacts (id, twin_id, kind, format, rel_path, bytes, sha256, count, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(id, a.twinId, a.kind, a.format, a.relPath, a.bytes, a.sha256, a.count, now());
+    return id;
+  }
+
+  insertFeature(twinId: string, f: Omit<Feature, 'createdAt'>): void {
+    this.db
+      .prepare(
+        'INSERT INTO features (twin_id, name, value, unit, source_series_id, algorithm, algorithm_version, parameters, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(twinId, f.name, f.value, f.unit, f.sourceSeriesId, f.algorithm, f.algorithmVersion, JSON.stringify(f.parameters), now());
+  }
+
+  getTwin(id: string): Twin {
+    const r = this.db.prepare('SELECT t.*, v.series_id FROM twins t JOIN volumes v ON v.id = t.volume_id WHERE t.id = ?').get(id) as Row | undefined;
+    if (!r) throw new AppError('NOT_FOUND', `no twin ${id}`);
+    const artefacts = (this.db.prepare('SELECT * FROM artefacts WHERE twin_id = ? ORDER BY kind, format').all(id) as Row[]).map(
+      (a): Artefact => ({
+        id: a['id'] as string,
+        twinId: id,
+        kind: a['kind'] as Artefact['kind'],
+        format: a['format'] as Artefact['format'],
+        relPath: a['rel_path'] as string,
+        bytes: a['bytes'] as number,
+        sha256: a['sha256'] as string,
+        count: a['count'] as number,
+      }),
+    );
+    const features = (this.db.prepare('SELECT * FROM features WHERE twin_id = ? ORDER BY id').all(id) as Row[]).map(
+      (f): Feature => ({
+        name: f['name'] as string,
+        value: f['value'] as number,
+        unit: f['unit'] as string,
+        sourceSeriesId: f['source_series_id'] as string,
+        algorithm: f['algorithm'] as string,
+        algorithmVersion: f['algorithm_version'] as string,
+        parameters: JSON.parse(f['parameters'] as string) as Record<string, unknown>,
+        createdAt: f['created_at'] as string,
+      }),
+    );
+    return {
+      id,
+      patientId: r['patient_id'] as string,
+      volumeId: r['volume_id'] as string,
+      seriesId: r['series_id'] as string,
+      version: r['version'] as number,
+      params: JSON.parse(r['params'] as string) as TwinParams,
+      algorithmVersion: r['algorithm_version'] as string,
+      createdAt: r['created_at'] as string,
+      timingsMs: JSON.parse(r['timings_ms'] as string) as Record<string, number>,
+      artefacts,
+      features,
+    };
+  }
+
+  listTwins(patientId: string): Twin[] {
+    return (this.db.prepare('SELECT id FROM twins WHERE patient_id = ? ORDER BY version DESC').all(patientId) as { id: string }[]).map((r) => this.getTwin(r.id));
+  }
+
+  getArtefactPath(id: string): { abs: string; format: string } {
+    const r = this.db.prepare('SELECT rel_path, format FROM artefacts WHERE id = ?').get(id) as { rel_path: string; format: string } | undefined;
+    if (!r) throw new AppError('NOT_FOUND', `no artefact ${id}`);
+    return { abs: path.join(this.dataDir, r.rel_path), format: r.format };
+  }
+
+  // ------------------------------------------------------------ jobs
+  insertJob(kind: Job['kind'], payload: unknown): Job {
+    const id = newId();
+    this.db.prepare("INSERT INTO jobs (id, kind, status, payload, created_at) VALUES (?, ?, 'queued', ?, ?)").run(id, kind, JSON.stringify(payload), now());
+    return this.getJob(id);
+  }
+
+  updateJob(id: string, u: { status?: JobStatus; progress?: number; stage?: string; resultId?: string | null; error?: { code: string; message: string } | null }): Job {
+    const cur = this.getJob(id);
+    const status = u.status ?? cur.status;
+    const finished = status === 'done' || status === 'failed' || status === 'cancelled';
+    this.db
+      .prepare('UPDATE jobs SET status = ?, progress = ?, stage = ?, result_id = ?, error = ?, finished_at = ? WHERE id = ?')
+      .run(
+        status,
+        u.progress ?? cur.progress,
+        u.stage ?? cur.stage,
+        u.resultId !== undefined ? u.resultId : cur.resultId,
+        u.error !== undefined ? (u.error ? JSON.stringify(u.error) : null) : cur.error ? JSON.stringify(cur.error) : null,
+        finished ? (cur.finishedAt ?? now()) : null,
+        id,
+      );
+    return this.getJob(id);
+  }
+
+  getJob(id: string): Job {
+    const r = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
+    if (!r) throw new AppError('NOT_FOUND', `no job ${id}`);
+    return jobFromRow(r);
+  }
+
+  listJobs(limit = 50): Job[] {
+    return (this.db.prepare('SELECT * FROM jobs ORDER BY created_at DESC LIMIT ?').all(limit) as Row[]).map(jobFromRow);
+  }
+
+  integrityCheck(): string {
+    return (this.db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
+  }
+}
+
+function patientFromRow(r: Row): Patient {
+  return {
+    id: r['id'] as string,
+    displayName: r['display_name'] as string,
+    mrn: r['mrn'] as string,
+    birthDate: r['birth_date'] as string,
+    sex: r['sex'] as string,
+    createdAt: r['created_at'] as string,
+    studyCount: (r['study_count'] as number) ?? 0,
+  };
+}
+
+function volumeFromRow(r: Row): VolumeRecord {
+  return {
+    id: r['id'] as string,
+    seriesId: r['series_id'] as string,
+    dims: JSON.parse(r['dims'] as string) as VolumeRecord['dims'],
+    spacingMm: JSON.parse(r['spacing_mm'] as string) as VolumeRecord['spacingMm'],
+    originLps: JSON.parse(r['origin_lps'] as string) as VolumeRecord['originLps'],
+    direction: JSON.parse(r['direction'] as string) as number[],
+    voxelType: r['voxel_type'] as VolumeRecord['voxelType'],
+    minValue: r['min_value'] as number,
+    maxValue: r['max_value'] as number,
+    nominalGeometry: r['nominal_geometry'] === 1,
+  };
+}
+
+function jobFromRow(r: Row): Job {
+  return {
+    id: r['id'] as string,
+    kind: r['kind'] as Job['kind'],
+    status: r['status'] as JobStatus,
+    progress: r['progress'] as number,
+    stage: r['stage'] as string,
+    resultId: (r['result_id'] as string | null) ?? null,
+    error: r['error'] ? (JSON.parse(r['error'] as string) as { code: string; message: string }) : null,
+    createdAt: r['created_at'] as string,
+    finishedAt: (r['finished_at'] as string | null) ?? null,
+  };
+}

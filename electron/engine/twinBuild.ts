@@ -1,0 +1,127 @@
+/**
+ * The anatomical layer of the MS-DT Human Modelling Engine: from one CT or MR
+ * volume (LPS mm) to the body and bone masks, their surface meshes (LPS mm)
+ * and the first features, with stage timings. Pure: typed arrays in and out.
+ */
+import type { TwinParams } from '../contract/index.js';
+import { bodyMaskFromCt, bodyMaskFromMr, boneMaskFromCt, type MaskResult } from './segmentation.js';
+import { meshFromMask, meshTopology, surfaceAreaMm2, type MeshTopology, type TriangleMesh } from './surface.js';
+import { voxelVolumeMm3, type Volume } from './volume.js';
+
+export const TWIN_ALGORITHM = 'orthotwin.anatomical-twin';
+export const TWIN_ALGORITHM_VERSION = '1.0.0';
+
+export interface FeatureValue {
+  name: string;
+  value: number;
+  unit: string;
+}
+
+export interface TwinBuildOutput {
+  skin: MaskResult;
+  bone: MaskResult | null;
+  skinMesh: TriangleMesh;
+  boneMesh: TriangleMesh | null;
+  skinTopology: MeshTopology;
+  boneTopology: MeshTopology | null;
+  features: FeatureValue[];
+  timingsMs: Record<string, number>;
+  trianglesBeforeDecimation: { skin: number; bone: number };
+}
+
+export type BuildProgress = (fraction: number, stage: string) => void;
+
+/** Percentile (0..1) of a sorted array by nearest rank. */
+function pct(sorted: Float32Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(p * (sorted.length - 1))))] as number;
+}
+
+/** HU statistics inside a mask: mean, standard deviation, median, 5th and 95th percentiles. */
+export function huStatistics(ct: Volume, mask: Uint8Array): { mean: number; std: number; median: number; p05: number; p95: number } {
+  let n = 0;
+  for (let v = 0; v < mask.length; v++) if (mask[v]) n++;
+  const vals = new Float32Array(n);
+  let w = 0;
+  let sum = 0;
+  for (let v = 0; v < mask.length; v++)
+    if (mask[v]) {
+      const x = ct.data[v] as number;
+      vals[w++] = x;
+      sum += x;
+    }
+  const mean = n ? sum / n : NaN;
+  let ss = 0;
+  for (let q = 0; q < n; q++) ss += ((vals[q] as number) - mean) ** 2;
+  vals.sort();
+  return { mean, std: n > 1 ? Math.sqrt(ss / (n - 1)) : 0, median: pct(vals, 0.5), p05: pct(vals, 0.05), p95: pct(vals, 0.95) };
+}
+
+/**
+ * Builds the anatomical twin of one volume.
+ *
+ * @param vol CT (HU) or MR volume, LPS mm
+ * @param modality 'CT' gives body + bone; 'MR' gives body only
+ * @param p parameters (thresholds in HU, radii in mm, triangle budgets)
+ * @returns masks on the source grid, meshes in LPS mm, features with units, timings in ms
+ */
+export function buildAnatomicalTwin(vol: Volume, modality: 'CT' | 'MR', p: TwinParams, progress: BuildProgress = () => undefined): TwinBuildOutput {
+  const timingsMs: Record<string, number> = {};
+  const time = <T>(stage: string, f: () => T): T => {
+    const t0 = performance.now();
+    const r = f();
+    timingsMs[stage] = Math.round((performance.now() - t0) * 10) / 10;
+    return r;
+  };
+  const isCt = modality === 'CT';
+  const span = (a: number, b: number) => (f: number, s: string) => progress(a + (b - a) * f, s);
+  const skin = time('skin', () =>
+    isCt
+      ? bodyMaskFromCt(vol, { thresholdHu: p.skinThresholdHu, tableCutRadiusMm: p.tableCutRadiusMm }, span(0, isCt ? 0.3 : 0.5))
+      : bodyMaskFromMr(vol, { otsuScale: p.mrOtsuScale, closingRadiusMm: p.mrClosingRadiusMm }, span(0, 0.5)),
+  );
+  const bone = isCt
+    ? time('bone', () =>
+        boneMaskFromCt(
+          vol,
+          skin.mask,
+          { corticalHu: p.boneCorticalHu, trabecularHu: p.boneTrabecularHu, closingRadiusMm: p.boneClosingRadiusMm, minIslandMl: p.boneMinIslandMl },
+          span(0.3, 0.6),
+        ),
+      )
+    : null;
+  progress(isCt ? 0.6 : 0.5, 'skin mesh');
+  const skinSurf = time('skinMesh', () => meshFromMask(skin.mask, vol, { smoothingIterations: p.smoothingIterations, maxTriangles: p.skinMaxTriangles }));
+  progress(isCt ? 0.8 : 0.9, 'bone mesh');
+  const boneSurf = bone
+    ? time('boneMesh', () => meshFromMask(bone.mask, vol, { smoothingIterations: p.smoothingIterations, maxTriangles: p.boneMaxTriangles }))
+    : null;
+  const features: FeatureValue[] = [];
+  const features0 = time('features', () => {
+    const vv = voxelVolumeMm3(vol);
+    features.push({ name: 'body_volume', value: (skin.voxels * vv) / 1e6, unit: 'L' });
+    features.push({ name: 'skin_surface_area', value: surfaceAreaMm2(skinSurf.mesh) / 100, unit: 'cm2' });
+    if (bone) {
+      features.push({ name: 'bone_volume', value: (bone.voxels * vv) / 1e3, unit: 'mL' });
+      const s = huStatistics(vol, bone.mask);
+      features.push({ name: 'bone_hu_mean', value: s.mean, unit: 'HU' });
+      features.push({ name: 'bone_hu_std', value: s.std, unit: 'HU' });
+      features.push({ name: 'bone_hu_median', value: s.median, unit: 'HU' });
+      features.push({ name: 'bone_hu_p05', value: s.p05, unit: 'HU' });
+      features.push({ name: 'bone_hu_p95', value: s.p95, unit: 'HU' });
+    }
+    return features;
+  });
+  progress(1, 'done');
+  return {
+    skin,
+    bone,
+    skinMesh: skinSurf.mesh,
+    boneMesh: boneSurf?.mesh ?? null,
+    skinTopology: meshTopology(skinSurf.mesh),
+    boneTopology: boneSurf ? meshTopology(boneSurf.mesh) : null,
+    features: features0,
+    timingsMs,
+    trianglesBeforeDecimation: { skin: skinSurf.trianglesBeforeDecimation, bone: boneSurf?.trianglesBeforeDecimation ?? 0 },
+  };
+}

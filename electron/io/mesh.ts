@@ -1,0 +1,88 @@
+/**
+ * Mesh files: VTK XML PolyData (.vtp, VTK file formats, "binary" inline
+ * base64 with UInt32 headers, as read by VTK, ParaView, 3D Slicer and vtk.js)
+ * and binary STL (for 3D printing and other planning tools). Coordinates are
+ * LPS mm as in the twin; the VTP carries a FieldData note saying so.
+ */
+import type { TriangleMesh } from '../engine/surface.js';
+
+function b64Block(bytes: Uint8Array): string {
+  const header = Buffer.alloc(4);
+  header.writeUInt32LE(bytes.byteLength, 0);
+  return Buffer.concat([header, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]).toString('base64');
+}
+
+const u8 = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+/** Encodes a triangle mesh as a VTK XML PolyData file (normals as point data when present). */
+export function encodeVtp(mesh: TriangleMesh): Buffer {
+  const nP = mesh.points.length / 3;
+  const nT = mesh.triangles.length / 3;
+  const conn = new Int32Array(mesh.triangles);
+  const offsets = new Int32Array(nT);
+  for (let t = 0; t < nT; t++) offsets[t] = 3 * (t + 1);
+  const parts = [
+    '<?xml version="1.0"?>',
+    '<VTKFile type="PolyData" version="1.0" byte_order="LittleEndian" header_type="UInt32">',
+    '<PolyData>',
+    '<FieldData><StringArray type="String" Name="CoordinateSystem" NumberOfTuples="1" format="ascii">76 80 83 0</StringArray></FieldData>',
+    `<Piece NumberOfPoints="${nP}" NumberOfVerts="0" NumberOfLines="0" NumberOfStrips="0" NumberOfPolys="${nT}">`,
+    mesh.normals
+      ? `<PointData Normals="Normals"><DataArray type="Float32" Name="Normals" NumberOfComponents="3" format="binary">${b64Block(u8(mesh.normals))}</DataArray></PointData>`
+      : '<PointData/>',
+    `<Points><DataArray type="Float32" Name="Points" NumberOfComponents="3" format="binary">${b64Block(u8(mesh.points))}</DataArray></Points>`,
+    '<Polys>',
+    `<DataArray type="Int32" Name="connectivity" format="binary">${b64Block(u8(conn))}</DataArray>`,
+    `<DataArray type="Int32" Name="offsets" format="binary">${b64Block(u8(offsets))}</DataArray>`,
+    '</Polys>',
+    '</Piece>',
+    '</PolyData>',
+    '</VTKFile>',
+    '',
+  ];
+  return Buffer.from(parts.join('\n'), 'latin1');
+}
+
+/** Decodes a VTP written by `encodeVtp` (points and triangles). For tests and re-reading the store. */
+export function decodeVtp(buf: Buffer): TriangleMesh {
+  const text = buf.toString('latin1');
+  const arr = (name: string): Buffer => {
+    const m = new RegExp(`Name="${name}"[^>]*format="binary">([^<]*)<`).exec(text);
+    if (!m) throw new Error(`VTP: no ${name} array`);
+    const b = Buffer.from((m[1] as string).trim(), 'base64');
+    return b.subarray(4, 4 + b.readUInt32LE(0));
+  };
+  const pts = arr('Points');
+  const conn = arr('connectivity');
+  const points = new Float32Array(pts.buffer.slice(pts.byteOffset, pts.byteOffset + pts.byteLength));
+  const triangles = new Uint32Array(new Int32Array(conn.buffer.slice(conn.byteOffset, conn.byteOffset + conn.byteLength)));
+  return { points, triangles };
+}
+
+/** Encodes a triangle mesh as binary STL (facet normals from the winding, LPS mm). */
+export function encodeStl(mesh: TriangleMesh, name = 'OrthoTwin LPS mm'): Buffer {
+  const nT = mesh.triangles.length / 3;
+  const buf = Buffer.alloc(84 + 50 * nT);
+  buf.write(name.slice(0, 79), 0, 'latin1');
+  buf.writeUInt32LE(nT, 80);
+  const p = mesh.points;
+  const t = mesh.triangles;
+  let o = 84;
+  for (let f = 0; f < nT; f++) {
+    const a = 3 * (t[3 * f] as number), b = 3 * (t[3 * f + 1] as number), c = 3 * (t[3 * f + 2] as number);
+    const ux = (p[b] as number) - (p[a] as number), uy = (p[b + 1] as number) - (p[a + 1] as number), uz = (p[b + 2] as number) - (p[a + 2] as number);
+    const vx = (p[c] as number) - (p[a] as number), vy = (p[c + 1] as number) - (p[a + 1] as number), vz = (p[c + 2] as number) - (p[a + 2] as number);
+    let nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+    const l = Math.hypot(nx, ny, nz) || 1;
+    nx /= l; ny /= l; nz /= l;
+    buf.writeFloatLE(nx, o); buf.writeFloatLE(ny, o + 4); buf.writeFloatLE(nz, o + 8);
+    o += 12;
+    for (const q of [a, b, c]) {
+      buf.writeFloatLE(p[q] as number, o); buf.writeFloatLE(p[q + 1] as number, o + 4); buf.writeFloatLE(p[q + 2] as number, o + 8);
+      o += 12;
+    }
+    buf.writeUInt16LE(0, o);
+    o += 2;
+  }
+  return buf;
+}

@@ -1,0 +1,115 @@
+/**
+ * The services behind the contract, as plain Node objects (never importing
+ * electron). `createServices` wires them to one twin store; both transports
+ * (Electron IPC in main/, WebSocket in host/) and the CLI call these.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { EventEmitter } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { AppError } from '../contract/errors.js';
+import { TwinParams, type AllServiceImpls, type SystemInfo } from '../contract/index.js';
+import { TwinStore } from '../db/store.js';
+import { DEFAULT_MAX_VOLUME_BYTES } from '../io/headers.js';
+import { JobService } from './jobs.js';
+
+export interface ServiceOptions {
+  dataDir: string;
+  /** Who acts, for the audit log (a local account comes with the security issue). */
+  actor?: string;
+  transport: SystemInfo['transport'];
+  maxVolumeBytes?: number;
+}
+
+export interface ServiceHost {
+  impl: AllServiceImpls;
+  /** Emits (service, event, payload) for subscribers of both transports. */
+  events: EventEmitter;
+  store: TwinStore;
+  jobs: JobService;
+  close(): void;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** The shared example data, offered in the import dialog when present (ORTHOTWIN_DATA or ../shared/data). */
+export function sampleStudies(): SystemInfo['sampleStudies'] {
+  const roots = [process.env['ORTHOTWIN_DATA'], path.resolve(here, '..', '..', '..', 'shared', 'data'), path.resolve(here, '..', '..', '..', '..', 'shared', 'data')];
+  const root = roots.find((r) => r && fs.existsSync(path.join(r, 'ct')));
+  if (!root) return [];
+  const items: [string, string][] = [
+    ['Abdominal CT, 3 mm (NIfTI)', 'ct/totalseg_example_ct.nii.gz'],
+    ['CT series, JPEG 2000 (DICOM folder)', 'dicom/totalseg_ct_series_j2k'],
+    ['Abdominal MR (NIfTI)', 'mr/totalseg_example_mr_sm.nii.gz'],
+    ['Cervical MR (NIfTI)', 'mr/sct_t2s_neck_uncropped.nii.gz'],
+    ['Head FLAIR, oblique (NRRD)', 'mr/niivue_FLAIR_oblique.nrrd'],
+  ];
+  return items.filter(([, p]) => fs.existsSync(path.join(root, p))).map(([label, p]) => ({ label, path: path.join(root, p) }));
+}
+
+export function createServices(o: ServiceOptions): ServiceHost {
+  const store = new TwinStore(o.dataDir);
+  const actor = o.actor ?? 'local-user';
+  const jobs = new JobService(store, actor, o.maxVolumeBytes ?? DEFAULT_MAX_VOLUME_BYTES);
+  const events = new EventEmitter();
+  jobs.on('onDidChangeJob', (job) => events.emit('event', 'jobs', 'onDidChangeJob', job));
+  const pkg = JSON.parse(fs.readFileSync(path.resolve(here, '..', '..', ...(here.includes(`${path.sep}dist${path.sep}`) ? ['..'] : []), 'package.json'), 'utf8')) as {
+    version: string;
+  };
+
+  const impl: AllServiceImpls = {
+    patients: {
+      list: (q) => store.listPatients(q),
+      create: (p) => store.createPatient(p, actor),
+      get: (id) => store.getPatient(id),
+    },
+    studies: {
+      scan: (p) => jobs.scan(p),
+      import: (req) => {
+        const params = TwinParams.parse({});
+        return jobs.startImport({ ...req, params }).id;
+      },
+      list: (patientId) => {
+        store.getPatient(patientId);
+        return store.listStudies(patientId);
+      },
+    },
+    twins: {
+      build: (volumeId, partial) => jobs.startTwinBuild(volumeId, TwinParams.parse(partial)).id,
+      get: (id) => store.getTwin(id),
+      list: (patientId) => store.listTwins(patientId),
+    },
+    jobs: {
+      get: (id) => store.getJob(id),
+      cancel: (id) => {
+        if (!jobs.isRunning(id)) {
+          store.getJob(id);
+          return false;
+        }
+        return jobs.cancel(id);
+      },
+      list: () => store.listJobs(),
+    },
+    system: {
+      info: () => {
+        const samples = sampleStudies();
+        return { version: pkg.version, dataDir: store.dataDir, transport: o.transport, dataAvailable: samples.length > 0, sampleStudies: samples };
+      },
+    },
+  };
+  return {
+    impl,
+    events,
+    store,
+    jobs,
+    close: () => store.close(),
+  };
+}
+
+/** Calls a validated method on the implementation (shared by the IPC router and the WebSocket host). */
+export async function callService(impl: AllServiceImpls, service: string, method: string, args: unknown[]): Promise<unknown> {
+  const svc = (impl as unknown as Record<string, Record<string, (...a: unknown[]) => unknown>>)[service];
+  const fn = svc?.[method];
+  if (!fn) throw new AppError('BAD_REQUEST', `unknown method ${service}.${method}`);
+  return await fn(...args);
+}

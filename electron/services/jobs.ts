@@ -1,0 +1,241 @@
+/**
+ * Jobs: long work (import, twin build, folder scan) in worker_threads, one
+ * worker per job so that cancel terminates it. Progress is stored in the jobs
+ * table and emitted as `jobs.onDidChangeJob`; results are moved from the
+ * job's staging folder into the store and recorded in one transaction each
+ * (the imported volume first, then the twin).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { EventEmitter } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { AppError, fromErrorShape } from '../contract/errors.js';
+import type { Job, ScanResult, TwinParams } from '../contract/index.js';
+import { newId, type TwinStore } from '../db/store.js';
+import { TWIN_ALGORITHM, TWIN_ALGORITHM_VERSION } from '../engine/twinBuild.js';
+import type { TwinSummary, WorkerMessage, WorkerRequest } from '../workers/protocol.js';
+
+/**
+ * Starts job.worker in a worker thread: the compiled .js next to this file,
+ * or, when running from TypeScript sources (tests, `tsx`), the .ts through tsx.
+ */
+export function spawnJobWorker(req: WorkerRequest): Worker {
+  const js = new URL('../workers/job.worker.js', import.meta.url);
+  if (fs.existsSync(fileURLToPath(js))) return new Worker(js, { workerData: req });
+  const ts = new URL('../workers/job.worker.ts', import.meta.url);
+  return new Worker(new URL('../workers/tsx-bootstrap.mjs', import.meta.url), { workerData: { ...req, __entryUrl: ts.href } });
+}
+
+export interface JobOutcome {
+  job: Job;
+  /** Extra numbers of a twin build (topology, counts) for the CLI summary. */
+  summary?: TwinSummary;
+  volumeTimingsMs?: Record<string, number>;
+}
+
+interface Running {
+  worker: Worker;
+  cancelled: boolean;
+  summary?: TwinSummary;
+  volumeTimingsMs?: Record<string, number>;
+  /** The twin made by this job, once committed. */
+  twinId?: string;
+}
+
+export class JobService extends EventEmitter {
+  private running = new Map<string, Running>();
+  private waiters = new Map<string, ((o: JobOutcome) => void)[]>();
+  private lastEmit = new Map<string, number>();
+
+  constructor(
+    private readonly store: TwinStore,
+    private readonly actor: string,
+    private readonly maxVolumeBytes: number,
+  ) {
+    super();
+  }
+
+  private emitJob(job: Job, force = false): void {
+    const t = Date.now();
+    if (!force && t - (this.lastEmit.get(job.id) ?? 0) < 100) return;
+    this.lastEmit.set(job.id, t);
+    this.emit('onDidChangeJob', job);
+  }
+
+  private finish(id: string, u: Parameters<TwinStore['updateJob']>[1]): void {
+    const job = this.store.updateJob(id, u);
+    const r = this.running.get(id);
+    this.running.delete(id);
+    this.lastEmit.delete(id);
+    this.emitJob(job, true);
+    for (const w of this.waiters.get(id) ?? []) w({ job, ...(r?.summary ? { summary: r.summary } : {}), ...(r?.volumeTimingsMs ? { volumeTimingsMs: r.volumeTimingsMs } : {}) });
+    this.waiters.delete(id);
+  }
+
+  /** Resolves when the job has ended (done, failed or cancelled). */
+  wait(id: string): Promise<JobOutcome> {
+    const job = this.store.getJob(id);
+    if (!this.running.has(id) && job.status !== 'queued' && job.status !== 'running') return Promise.resolve({ job });
+    return new Promise((resolve) => this.waiters.set(id, [...(this.waiters.get(id) ?? []), resolve]));
+  }
+
+  /** Cancels a running job: terminates its worker and discards its staging files. */
+  cancel(id: string): boolean {
+    const r = this.running.get(id);
+    if (!r) return false;
+    r.cancelled = true;
+    void r.worker.terminate();
+    return true;
+  }
+
+  isRunning(id: string): boolean {
+    return this.running.has(id);
+  }
+
+  /** Starts the import of `req.path` for a patient, optionally followed by the twin build. */
+  startImport(req: { patientId: string; path: string; seriesInstanceUid?: string | undefined; strict: boolean; buildTwin: boolean; params: TwinParams }): Job {
+    this.store.getPatient(req.patientId);
+    const job = this.store.insertJob('import', { path: req.path, seriesInstanceUid: req.seriesInstanceUid ?? null, buildTwin: req.buildTwin });
+    const stagingDir = this.store.stagingFor(job.id);
+    const wreq: WorkerRequest = {
+      kind: 'import',
+      path: path.resolve(req.path),
+      ...(req.seriesInstanceUid ? { seriesInstanceUid: req.seriesInstanceUid } : {}),
+      strict: req.strict,
+      maxBytes: this.maxVolumeBytes,
+      stagingDir,
+      buildTwin: req.buildTwin,
+      params: req.params,
+    };
+    let seriesId = '';
+    let volumeId = '';
+    this.run(job, wreq, (m, state) => {
+      if (m.t === 'volume') {
+        volumeId = newId();
+        const relPath = path.join('store', 'volumes', `${volumeId}.nrrd`);
+        seriesId = this.store.commitFiles([{ stagedPath: m.staged.stagedPath, relPath }], () => {
+          const studyId = this.store.upsertStudy(req.patientId, {
+            studyInstanceUid: m.meta.studyInstanceUid,
+            studyDate: m.meta.studyDate,
+            description: m.meta.studyDescription,
+          });
+          const sid = this.store.insertSeries(studyId, {
+            seriesInstanceUid: m.meta.seriesInstanceUid,
+            modality: m.meta.modality,
+            modalityGuessed: m.meta.modalityGuessed,
+            description: m.meta.seriesDescription,
+            format: m.meta.format,
+            sourcePath: m.meta.sourcePath,
+          });
+          this.store.insertVolume(volumeId, sid, { ...m.record, relPath, bytes: m.staged.bytes, sha256: m.staged.sha256 });
+          this.store.audit(this.actor, 'import', 'series', sid, { patientId: req.patientId, format: m.meta.format });
+          return sid;
+        });
+        state.volumeTimingsMs = m.timingsMs;
+        this.store.updateJob(job.id, { resultId: seriesId });
+      } else if (m.t === 'twin') {
+        state.twinId = this.commitTwin(req.patientId, volumeId, seriesId, req.params, m);
+      }
+    });
+    return job;
+  }
+
+  /** Rebuilds the twin of a stored volume with new parameters (a new twin version). */
+  startTwinBuild(volumeId: string, params: TwinParams): Job {
+    const vol = this.store.getVolume(volumeId);
+    if (vol.modality !== 'CT' && vol.modality !== 'MR') throw new AppError('BAD_REQUEST', `no anatomical twin can be built from ${vol.modality} images`);
+    const job = this.store.insertJob('twin-build', { volumeId });
+    const stagingDir = this.store.stagingFor(job.id);
+    this.run(job, { kind: 'twin-build', volumePath: path.join(this.store.dataDir, vol.relPath), modality: vol.modality, params, stagingDir }, (m, state) => {
+      if (m.t === 'twin') state.twinId = this.commitTwin(vol.patientId, volumeId, vol.seriesId, params, m);
+    });
+    return job;
+  }
+
+  /** Scans a path in a worker (does not create a job row: nothing is stored). */
+  scan(p: string): Promise<ScanResult> {
+    return new Promise((resolve, reject) => {
+      const w = spawnJobWorker({ kind: 'scan', path: p });
+      let settled = false;
+      w.on('message', (m: WorkerMessage) => {
+        if (m.t === 'scan') ((settled = true), resolve(m.result));
+        else if (m.t === 'error') ((settled = true), reject(fromErrorShape(m.error)));
+      });
+      w.on('error', (e) => ((settled = true), reject(new AppError('COMPUTE_FAILED', `scan failed: ${e.message}`))));
+      w.on('exit', () => {
+        if (!settled) reject(new AppError('COMPUTE_FAILED', 'scan worker exited without a result'));
+      });
+    });
+  }
+
+  private commitTwin(patientId: string, volumeId: string, seriesId: string, params: TwinParams, m: Extract<WorkerMessage, { t: 'twin' }>): string {
+    const twinId = newId();
+    const files = m.artefacts.map((a) => ({ stagedPath: a.stagedPath, relPath: path.join('store', 'twins', twinId, a.name) }));
+    this.store.commitFiles(files, () => {
+      this.store.insertTwin({ id: twinId, patientId, volumeId, params, algorithmVersion: TWIN_ALGORITHM_VERSION, timingsMs: m.timingsMs });
+      m.artefacts.forEach((a, i) =>
+        this.store.insertArtefact({ twinId, kind: a.kind, format: a.format, relPath: (files[i] as { relPath: string }).relPath, bytes: a.bytes, sha256: a.sha256, count: a.count }),
+      );
+      for (const f of m.features)
+        this.store.insertFeature(twinId, {
+          name: f.name,
+          value: f.value,
+          unit: f.unit,
+          sourceSeriesId: seriesId,
+          algorithm: TWIN_ALGORITHM,
+          algorithmVersion: TWIN_ALGORITHM_VERSION,
+          parameters: params,
+        });
+      this.store.audit(this.actor, 'build', 'twin', twinId, { patientId, volumeId });
+    });
+    return twinId;
+  }
+
+  private run(job: Job, req: WorkerRequest, onResult: (m: WorkerMessage, state: Running) => void): void {
+    const worker = spawnJobWorker(req);
+    const state: Running = { worker, cancelled: false };
+    this.running.set(job.id, state);
+    this.emitJob(this.store.updateJob(job.id, { status: 'running', stage: 'starting' }), true);
+    let ended = false;
+    const fail = (code: string, message: string): void => {
+      if (ended) return;
+      ended = true;
+      this.store.discardStaging(job.id);
+      this.finish(job.id, { status: 'failed', error: { code, message }, stage: 'failed' });
+    };
+    worker.on('message', (m: WorkerMessage) => {
+      if (ended) return;
+      try {
+        if (m.t === 'progress') {
+          this.emitJob(this.store.updateJob(job.id, { progress: Math.min(0.999, m.fraction), stage: m.stage }));
+        } else if (m.t === 'error') {
+          fail(m.error.code, m.error.message);
+          void worker.terminate();
+        } else if (m.t === 'done') {
+          ended = true;
+          this.store.discardStaging(job.id);
+          // an import's result is its series (its twin is the patient's newest); a build's is its twin
+          const resultId = job.kind === 'twin-build' ? (state.twinId ?? null) : this.store.getJob(job.id).resultId;
+          this.finish(job.id, { status: 'done', progress: 1, stage: 'done', resultId });
+        } else {
+          if (m.t === 'twin') state.summary = m.summary;
+          onResult(m, state);
+        }
+      } catch (e) {
+        const err = e instanceof AppError ? e : new AppError('INTERNAL', (e as Error).message);
+        fail(err.code, err.message);
+        void worker.terminate();
+      }
+    });
+    worker.on('error', (e) => fail('COMPUTE_FAILED', `the ${job.kind} worker crashed: ${e.message}`));
+    worker.on('exit', (code) => {
+      if (ended) return;
+      if (state.cancelled) {
+        ended = true;
+        this.store.discardStaging(job.id);
+        this.finish(job.id, { status: 'cancelled', stage: 'cancelled' });
+      } else fail('COMPUTE_FAILED', `the ${job.kind} worker stopped unexpectedly (exit code ${code})`);
+    });
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * worker_threads entry point: one job per worker (cancel = terminate).
+ * Runs import (itk-wasm) and the twin build (engine/) and writes every output
+ * file, fsynced, into the job's staging folder; the parent moves them into
+ * the store and records them in one transaction.
+ */
+import path from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import fs from 'node:fs';
+import { toErrorShape, AppError } from '../contract/errors.js';
+import type { TwinParams } from '../contract/index.js';
+import { readVolume } from '../io/readVolume.js';
+import { decodeNrrd, encodeNrrd } from '../io/nrrd.js';
+import { encodeStl, encodeVtp } from '../io/mesh.js';
+import { buildAnatomicalTwin } from '../engine/twinBuild.js';
+import { voxelTypeOf, type Volume } from '../engine/volume.js';
+import { sha256, writeFileDurable } from '../db/store.js';
+import { scanTree } from '../io/scanTree.js';
+import type { WorkerRequest, WorkerMessage, StagedArtefact } from './protocol.js';
+
+const post = (m: WorkerMessage): void => parentPort?.postMessage(m);
+
+function stageFile(dir: string, name: string, data: Buffer): { stagedPath: string; bytes: number; sha256: string } {
+  const p = path.join(dir, name);
+  writeFileDurable(p, data);
+  return { stagedPath: p, bytes: data.byteLength, sha256: sha256(data) };
+}
+
+function minMax(v: Volume): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  const d = v.data;
+  for (let i = 0; i < d.length; i++) {
+    const x = d[i] as number;
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  return [lo, hi];
+}
+
+function buildTwin(vol: Volume, modality: 'CT' | 'MR', params: TwinParams, stagingDir: string, from: number): void {
+  const t0 = performance.now();
+  const out = buildAnatomicalTwin(vol, modality, params, (f, s) => post({ t: 'progress', fraction: from + (1 - from) * 0.9 * f, stage: `twin: ${s}` }));
+  post({ t: 'progress', fraction: from + (1 - from) * 0.92, stage: 'writing artefacts' });
+  const tw = performance.now();
+  const artefacts: StagedArtefact[] = [];
+  const geom = { dims: vol.dims, spacingMm: vol.spacingMm, originLps: vol.originLps, direction: vol.direction };
+  artefacts.push({
+    kind: 'skin-mask',
+    format: 'nrrd',
+    name: 'skin-mask.nrrd',
+    count: out.skin.voxels,
+    ...stageFile(stagingDir, 'skin-mask.nrrd', encodeNrrd({ ...geom, data: out.skin.mask }, { gzip: true, labels: { 1: 'body' } })),
+  });
+  if (out.bone)
+    artefacts.push({
+      kind: 'bone-mask',
+      format: 'nrrd',
+      name: 'bone-mask.nrrd',
+      count: out.bone.voxels,
+      ...stageFile(stagingDir, 'bone-mask.nrrd', encodeNrrd({ ...geom, data: out.bone.mask }, { gzip: true, labels: { 1: 'bone' } })),
+    });
+  for (const [kind, mesh] of [
+    ['skin-mesh', out.skinMesh],
+    ['bone-mesh', out.boneMesh],
+  ] as const) {
+    if (!mesh) continue;
+    const tri = mesh.triangles.length / 3;
+    artefacts.push({ kind, format: 'vtp', name: `${kind}.vtp`, count: tri, ...stageFile(stagingDir, `${kind}.vtp`, encodeVtp(mesh)) });
+    artefacts.push({ kind, format: 'stl', name: `${kind}.stl`, count: tri, ...stageFile(stagingDir, `${kind}.stl`, encodeStl(mesh)) });
+  }
+  const timingsMs = { ...out.timingsMs, write: Math.round(performance.now() - tw), twinTotal: Math.round(performance.now() - t0) };
+  post({
+    t: 'twin',
+    artefacts,
+    features: out.features,
+    timingsMs,
+    summary: {
+      skinVoxels: out.skin.voxels,
+      boneVoxels: out.bone?.voxels ?? 0,
+      skinTriangles: out.skinMesh.triangles.length / 3,
+      boneTriangles: out.boneMesh ? out.boneMesh.triangles.length / 3 : 0,
+      trianglesBeforeDecimation: out.trianglesBeforeDecimation,
+      skinTopology: out.skinTopology,
+      boneTopology: out.boneTopology,
+      maskInfo: { skin: out.skin.info, bone: out.bone?.info ?? {} },
+    },
+  });
+}
+
+async function run(req: WorkerRequest): Promise<void> {
+  if (req.kind === 'import') {
+    const t0 = performance.now();
+    const span = req.buildTwin ? 0.35 : 0.9;
+    const imported = await readVolume(req.path, {
+      ...(req.seriesInstanceUid ? { seriesInstanceUid: req.seriesInstanceUid } : {}),
+      strict: req.strict,
+      maxBytes: req.maxBytes,
+      onProgress: (f, s) => post({ t: 'progress', fraction: span * f, stage: `import: ${s}` }),
+    });
+    const readMs = Math.round(performance.now() - t0);
+    const vol = imported.volume;
+    const [lo, hi] = minMax(vol);
+    post({ t: 'progress', fraction: span, stage: 'import: saving volume' });
+    const tw = performance.now();
+    const staged = stageFile(req.stagingDir, 'volume.nrrd', encodeNrrd(vol, { gzip: false }));
+    post({
+      t: 'volume',
+      meta: imported.meta,
+      staged,
+      record: {
+        dims: vol.dims,
+        spacingMm: vol.spacingMm,
+        originLps: vol.originLps,
+        direction: vol.direction,
+        voxelType: voxelTypeOf(vol.data),
+        minValue: lo,
+        maxValue: hi,
+        nominalGeometry: imported.meta.nominalGeometry,
+      },
+      timingsMs: { import: readMs, writeVolume: Math.round(performance.now() - tw) },
+    });
+    const modality = imported.meta.modality;
+    if (req.buildTwin) {
+      if (modality !== 'CT' && modality !== 'MR') throw new AppError('IMPORT_UNSUPPORTED', `${path.basename(req.path)}: no anatomical twin can be built from ${modality} images`);
+      const twinDir = path.join(req.stagingDir, 'twin');
+      fs.mkdirSync(twinDir, { recursive: true });
+      buildTwin(vol, modality, req.params, twinDir, span);
+    }
+  } else if (req.kind === 'scan') {
+    post({ t: 'scan', result: scanTree(req.path, (f) => post({ t: 'progress', fraction: f, stage: 'scan' })) });
+  } else {
+    const vol = decodeNrrd(fs.readFileSync(req.volumePath), path.basename(req.volumePath));
+    post({ t: 'progress', fraction: 0.05, stage: 'twin: volume loaded' });
+    buildTwin(vol, req.modality, req.params, req.stagingDir, 0.05);
+  }
+}
+
+run(workerData as WorkerRequest).then(
+  () => post({ t: 'done' }),
+  (e: unknown) => post({ t: 'error', error: toErrorShape(e) }),
+);

@@ -1,0 +1,55 @@
+/** Messages between the job service and job.worker.ts. */
+import type { ErrorShape } from '../contract/errors.js';
+import type { ArtefactKind, ScanResult, TwinParams, VolumeRecord } from '../contract/index.js';
+import type { FeatureValue } from '../engine/twinBuild.js';
+import type { MeshTopology } from '../engine/surface.js';
+import type { VolumeSourceMeta } from '../io/readVolume.js';
+
+export type WorkerRequest =
+  | {
+      kind: 'import';
+      path: string;
+      seriesInstanceUid?: string;
+      strict: boolean;
+      maxBytes: number;
+      stagingDir: string;
+      buildTwin: boolean;
+      params: TwinParams;
+    }
+  | { kind: 'twin-build'; volumePath: string; modality: 'CT' | 'MR'; params: TwinParams; stagingDir: string }
+  | { kind: 'scan'; path: string };
+
+export interface StagedArtefact {
+  kind: ArtefactKind;
+  format: 'nrrd' | 'vtp' | 'stl';
+  name: string;
+  stagedPath: string;
+  bytes: number;
+  sha256: string;
+  count: number;
+}
+
+export interface TwinSummary {
+  skinVoxels: number;
+  boneVoxels: number;
+  skinTriangles: number;
+  boneTriangles: number;
+  trianglesBeforeDecimation: { skin: number; bone: number };
+  skinTopology: MeshTopology;
+  boneTopology: MeshTopology | null;
+  maskInfo: Record<string, Record<string, number>>;
+}
+
+export type WorkerMessage =
+  | { t: 'progress'; fraction: number; stage: string }
+  | {
+      t: 'volume';
+      meta: VolumeSourceMeta;
+      staged: { stagedPath: string; bytes: number; sha256: string };
+      record: Omit<VolumeRecord, 'id' | 'seriesId'>;
+      timingsMs: Record<string, number>;
+    }
+  | { t: 'twin'; artefacts: StagedArtefact[]; features: FeatureValue[]; timingsMs: Record<string, number>; summary: TwinSummary }
+  | { t: 'scan'; result: ScanResult }
+  | { t: 'error'; error: ErrorShape }
+  | { t: 'done' };
