@@ -61,7 +61,7 @@ export function bodyMaskFromCt(ct: Volume, p: SkinCtParams = DEFAULT_SKIN_CT, pr
   progress(0.6, 'largest component');
   // Restore what the opening shaved off near the body (skin folds, fingers of
   // tissue) but not the table: dilate by the same radius within the threshold mask.
-  const grown = p.tableCutRadiusMm > 0 ? dilateBall(opened, dims, spacingMm, p.tableCutRadiusMm + 0.5 * Math.min(...spacingMm)) : opened;
+  const grown = p.tableCutRadiusMm > 0 ? dilateBall(opened, dims, spacingMm, p.tableCutRadiusMm) : opened;
   const mask = new Uint8Array(n);
   for (let v = 0; v < n; v++) mask[v] = grown[v] && thr[v] ? 1 : 0;
   keepLargestComponent(mask, dims, 6);
