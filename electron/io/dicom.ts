@@ -129,7 +129,7 @@ const dot = (a: readonly number[], b: readonly number[]): number =>
  * `slices`) and problems found (missing slices, inconsistent orientation).
  */
 export function stackGeometry(
-  slices: { ipp: Vec3 | null; iop: number[] | null; spacing: [number, number] | null }[],
+  slices: { ipp: Vec3 | null; iop: number[] | null; spacing: [number, number] | null; file?: string }[],
   rows: number,
   columns: number,
   label: string,
@@ -159,8 +159,11 @@ export function stackGeometry(
   steps.forEach((s, q) => {
     if (median > 1e-6 && s > 1.5 * median) {
       const missing = Math.round(s / median) - 1;
+      const a = slices[order[q] as number]?.file;
+      const b = slices[order[q + 1] as number]?.file;
+      const between = a && b ? ` (between files ${path.basename(a)} and ${path.basename(b)})` : '';
       problems.push(
-        `${label}: ${missing} slice(s) missing between positions ${(pos[order[q] as number] as number).toFixed(2)} mm and ${(pos[order[q + 1] as number] as number).toFixed(2)} mm along the slice normal (step ${s.toFixed(2)} mm, expected ${median.toFixed(2)} mm)`,
+        `${label}: ${missing} slice(s) missing between positions ${(pos[order[q] as number] as number).toFixed(2)} mm and ${(pos[order[q + 1] as number] as number).toFixed(2)} mm along the slice normal${between}; step ${s.toFixed(2)} mm, expected ${median.toFixed(2)} mm`,
       );
     }
   });
@@ -285,7 +288,7 @@ export function scanDicom(root: string, onProgress?: (done: number, total: numbe
       series.push({ ...base, files: [file], multiFrame: true, ...seriesFromMultiFrame(file, ds) });
       continue;
     }
-    const label = `series ${base.seriesNumber || base.seriesInstanceUid || '(no UID)'} in ${path.basename(root)}`;
+    const label = `${path.basename(root)}: series ${base.seriesNumber || base.seriesInstanceUid || '(no number or UID)'}`;
     const g = stackGeometry(slices, rows, columns, label);
     series.push({
       ...base,
