@@ -11,9 +11,10 @@
  * LPS direction of index axis c. Oblique directions are allowed.
  */
 
-export type Vec3 = [number, number, number];
-/** Row-major 3×3 matrix: m[row * 3 + col]. */
-export type Mat3 = [number, number, number, number, number, number, number, number, number];
+import type { Mat3, Vec3, VolumeGeometry } from '../contract/geometry.js';
+
+export { IDENTITY3, indexAxisClosestTo, indexToLps, lpsToIndex } from '../contract/geometry.js';
+export type { Mat3, Vec3, VolumeGeometry } from '../contract/geometry.js';
 
 export type VoxelArray =
   | Int8Array
@@ -35,24 +36,10 @@ export type VoxelType =
   | 'float32'
   | 'float64';
 
-/** Geometry of a voxel grid in LPS mm. */
-export interface VolumeGeometry {
-  /** Number of voxels along i, j, k. */
-  dims: Vec3;
-  /** Voxel spacing along i, j, k in mm. */
-  spacingMm: Vec3;
-  /** LPS position (mm) of the centre of voxel (0, 0, 0). */
-  originLps: Vec3;
-  /** Row-major direction cosines; column c is index axis c in LPS. */
-  direction: Mat3;
-}
-
 /** A scalar volume; `data[i + nx * (j + ny * k)]`. */
 export interface Volume<T extends VoxelArray = VoxelArray> extends VolumeGeometry {
   data: T;
 }
-
-export const IDENTITY3: Mat3 = [1, 0, 0, 0, 1, 0, 0, 0, 1];
 
 export function voxelCount(g: Pick<VolumeGeometry, 'dims'>): number {
   return g.dims[0] * g.dims[1] * g.dims[2];
@@ -94,42 +81,6 @@ export function bytesPerVoxel(type: VoxelType): number {
   return { int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, float32: 4, float64: 8 }[type];
 }
 
-/**
- * World position (LPS mm) of the continuous voxel index `ijk`.
- * @param g grid geometry
- * @param ijk voxel index (may be fractional)
- * @returns LPS position in mm
- */
-export function indexToLps(g: VolumeGeometry, ijk: readonly number[]): Vec3 {
-  const d = g.direction;
-  const s = g.spacingMm;
-  const a = (ijk[0] ?? 0) * s[0];
-  const b = (ijk[1] ?? 0) * s[1];
-  const c = (ijk[2] ?? 0) * s[2];
-  return [
-    g.originLps[0] + d[0] * a + d[1] * b + d[2] * c,
-    g.originLps[1] + d[3] * a + d[4] * b + d[5] * c,
-    g.originLps[2] + d[6] * a + d[7] * b + d[8] * c,
-  ];
-}
-
-/**
- * Continuous voxel index of an LPS point (mm). The direction matrix is assumed
- * orthonormal (as DICOM, NIfTI sform rotations and ITK require), so its inverse
- * is its transpose.
- */
-export function lpsToIndex(g: VolumeGeometry, p: readonly number[]): Vec3 {
-  const d = g.direction;
-  const v0 = (p[0] ?? 0) - g.originLps[0];
-  const v1 = (p[1] ?? 0) - g.originLps[1];
-  const v2 = (p[2] ?? 0) - g.originLps[2];
-  return [
-    (d[0] * v0 + d[3] * v1 + d[6] * v2) / g.spacingMm[0],
-    (d[1] * v0 + d[4] * v1 + d[7] * v2) / g.spacingMm[1],
-    (d[2] * v0 + d[5] * v1 + d[8] * v2) / g.spacingMm[2],
-  ];
-}
-
 /** Volume of one voxel in mm³. */
 export function voxelVolumeMm3(g: Pick<VolumeGeometry, 'spacingMm'>): number {
   return g.spacingMm[0] * g.spacingMm[1] * g.spacingMm[2];
@@ -145,20 +96,3 @@ export function geometryOf(g: VolumeGeometry): VolumeGeometry {
   };
 }
 
-/**
- * Index of the volume axis that is closest to the given LPS axis
- * (0 = L/R, 1 = A/P, 2 = S/I). Used to find the "axial" index axis of
- * a volume whose direction is a permutation or close to one.
- */
-export function indexAxisClosestTo(g: VolumeGeometry, worldAxis: 0 | 1 | 2): 0 | 1 | 2 {
-  let best: 0 | 1 | 2 = 0;
-  let bestV = -1;
-  for (const c of [0, 1, 2] as const) {
-    const v = Math.abs(g.direction[worldAxis * 3 + c] as number);
-    if (v > bestV) {
-      bestV = v;
-      best = c;
-    }
-  }
-  return best;
-}

@@ -1,0 +1,228 @@
+/**
+ * Browser-mode host: the built renderer and the same services as the desktop
+ * app, over HTTP + WebSocket bound to 127.0.0.1 only.
+ *
+ * Security: a per-launch random token is required on the WebSocket and every
+ * /data request (query `token=` or `Authorization: Bearer`); the Host header
+ * must name this loopback origin (no DNS rebinding) and a WebSocket Origin,
+ * when sent, must be this origin (no cross-site pages); static files are
+ * served from one folder without directory listings.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { AppError, parseCall, toErrorShape, type WireMessage } from '../contract/index.js';
+import { callService, type ServiceHost } from '../services/index.js';
+import { decodeNrrd } from '../io/nrrd.js';
+import { voxelTypeOf } from '../engine/volume.js';
+
+export interface HostOptions {
+  services: ServiceHost;
+  /** Folder of the built renderer (vite build output). */
+  rendererDir: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Fixed token (tests); random per launch otherwise. */
+  token?: string;
+}
+
+export interface RunningHost {
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+};
+
+/** Content-Security-Policy of the renderer (the same as the desktop shell's, plus this host's WebSocket). */
+export function rendererCsp(port: number): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self' 'wasm-unsafe-eval'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    `connect-src 'self' ws://127.0.0.1:${port}`,
+    "worker-src 'self' blob:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'none'",
+  ].join('; ');
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && crypto.timingSafeEqual(x, y);
+}
+
+function tokenOf(req: http.IncomingMessage, url: URL): string {
+  const auth = req.headers.authorization;
+  if (auth?.startsWith('Bearer ')) return auth.slice(7);
+  return url.searchParams.get('token') ?? '';
+}
+
+function sendError(res: http.ServerResponse, status: number, code: string, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'x-content-type-options': 'nosniff' });
+  res.end(JSON.stringify({ code, message }));
+}
+
+/** Starts the host. Resolves when it listens on 127.0.0.1. */
+export async function startHost(o: HostOptions): Promise<RunningHost> {
+  const token = o.token ?? crypto.randomBytes(24).toString('hex');
+  const { services } = o;
+  const rendererDir = path.resolve(o.rendererDir);
+  let port = 0;
+  const allowedHosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`];
+
+  const server = http.createServer((req, res) => {
+    void handle(req, res).catch((e: unknown) => {
+      const err = toErrorShape(e);
+      sendError(res, err.code === 'NOT_FOUND' ? 404 : 500, err.code, err.message);
+    });
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (!allowedHosts().includes(req.headers.host ?? '')) return sendError(res, 403, 'UNAUTHORIZED', 'unexpected Host header');
+    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    if (url.pathname.startsWith('/data/')) {
+      if (!safeEqual(tokenOf(req, url), token)) return sendError(res, 401, 'UNAUTHORIZED', 'missing or wrong token');
+      return await handleData(req, res, url);
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'BAD_REQUEST', 'method not allowed');
+    // static renderer files, no listings; unknown paths get index.html (client-side routes)
+    let rel = decodeURIComponent(url.pathname);
+    if (rel === '/' || rel === '') rel = '/index.html';
+    const abs = path.resolve(rendererDir, `.${rel}`);
+    if (!abs.startsWith(rendererDir + path.sep)) return sendError(res, 403, 'UNAUTHORIZED', 'outside the renderer folder');
+    let file = abs;
+    if (!fs.existsSync(file) || !fs.statSync(file).isFile()) file = path.join(rendererDir, 'index.html');
+    if (!fs.existsSync(file)) return sendError(res, 404, 'NOT_FOUND', 'renderer not built: run `npm run build`');
+    const ext = path.extname(file);
+    res.writeHead(200, {
+      'content-type': MIME[ext] ?? 'application/octet-stream',
+      'content-security-policy': rendererCsp(port),
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'cross-origin-opener-policy': 'same-origin',
+      'cache-control': ext === '.html' ? 'no-store' : 'max-age=3600',
+    });
+    if (req.method === 'HEAD') return void res.end();
+    fs.createReadStream(file).pipe(res);
+  }
+
+  async function handleData(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+    const parts = url.pathname.split('/').filter(Boolean); // ['data', kind, id]
+    const kind = parts[1];
+    const id = decodeURIComponent(parts[2] ?? '');
+    if (req.method === 'GET' && kind === 'volume') {
+      const vol = services.store.getVolume(id);
+      const v = decodeNrrd(await fs.promises.readFile(path.join(services.store.dataDir, vol.relPath)), `volume ${id}`);
+      res.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'x-voxel-type': voxelTypeOf(v.data),
+        'cache-control': 'no-store',
+      });
+      return void res.end(Buffer.from(v.data.buffer, v.data.byteOffset, v.data.byteLength));
+    }
+    if (req.method === 'GET' && kind === 'artefact') {
+      const a = services.store.getArtefactPath(id);
+      res.writeHead(200, {
+        'content-type': a.format === 'vtp' ? 'application/xml' : 'application/octet-stream',
+        'content-length': fs.statSync(a.abs).size,
+        'cache-control': 'no-store',
+      });
+      fs.createReadStream(a.abs).pipe(res);
+      return;
+    }
+    if (req.method === 'POST' && kind === 'upload') {
+      // Browser mode only: files picked or dropped in the page arrive here (a browser
+      // gives no paths). ?dir=<upload id>&name=<relative path>
+      const dirId = url.searchParams.get('dir') ?? '';
+      const name = url.searchParams.get('name') ?? '';
+      if (!/^[a-f0-9-]{8,64}$/.test(dirId) || !name || name.split(/[\\/]/).some((s) => s === '..' || s === '')) throw new AppError('BAD_REQUEST', 'bad upload name');
+      const root = path.join(services.store.dataDir, 'uploads', dirId);
+      const dest = path.join(root, ...name.split(/[\\/]/));
+      await fs.promises.mkdir(path.dirname(dest), { recursive: true });
+      await new Promise<void>((resolve, reject) => {
+        const out = fs.createWriteStream(dest);
+        req.pipe(out);
+        out.on('finish', () => resolve());
+        out.on('error', reject);
+        req.on('error', reject);
+      });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ root, path: dest }));
+    }
+    sendError(res, 404, 'NOT_FOUND', `no data route ${url.pathname}`);
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
+  const clients = new Set<WebSocket>();
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    const origin = req.headers.origin;
+    const okOrigin = origin === undefined || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
+    if (url.pathname !== '/ws' || !allowedHosts().includes(req.headers.host ?? '') || !okOrigin || !safeEqual(tokenOf(req, url), token)) {
+      socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      clients.add(ws);
+      ws.on('close', () => clients.delete(ws));
+      ws.on('message', (raw) => void onMessage(ws, raw.toString()));
+    });
+  });
+
+  async function onMessage(ws: WebSocket, raw: string): Promise<void> {
+    let id = -1;
+    try {
+      const msg = JSON.parse(raw) as { t?: string; id?: number; service?: string; method?: string; args?: unknown[] };
+      if (msg.t !== 'invoke' || typeof msg.id !== 'number') throw new AppError('BAD_REQUEST', 'expected an invoke message');
+      id = msg.id;
+      const call = parseCall(String(msg.service), String(msg.method), Array.isArray(msg.args) ? msg.args : []);
+      const value = await callService(services.impl, call.service, call.method, call.args);
+      const out: WireMessage = { t: 'result', id, ok: true, value };
+      ws.send(JSON.stringify(out));
+    } catch (e) {
+      const out: WireMessage = { t: 'result', id, ok: false, error: toErrorShape(e) };
+      ws.send(JSON.stringify(out));
+    }
+  }
+
+  const onEvent = (service: string, event: string, payload: unknown): void => {
+    const msg = JSON.stringify({ t: 'event', service, event, payload } satisfies WireMessage);
+    for (const c of clients) if (c.readyState === c.OPEN) c.send(msg);
+  };
+  services.events.on('event', onEvent);
+
+  await new Promise<void>((resolve) => server.listen(o.port ?? 0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    port,
+    token,
+    close: async () => {
+      services.events.off('event', onEvent);
+      for (const c of clients) c.terminate();
+      wss.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

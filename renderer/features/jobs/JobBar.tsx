@@ -1,0 +1,20 @@
+import type { Job } from '../../../electron/contract/index.js';
+import type { Client } from '../../ipc/client.js';
+
+/** Progress of the current import/build with its stage and a Cancel button. */
+export function JobBar(props: { client: Client; job: Job; onError(e: unknown): void }) {
+  const { job } = props;
+  const active = job.status === 'running' || job.status === 'queued';
+  return (
+    <div className="jobbar" data-testid="job" data-status={job.status}>
+      <strong>{job.kind === 'import' ? 'Import + twin build' : 'Twin build'}</strong>
+      <progress max={1} value={job.status === 'done' ? 1 : job.progress} aria-label="progress" />
+      <span>{active ? `${Math.round(job.progress * 100)} % · ${job.stage}` : job.status}</span>
+      {active && (
+        <button onClick={() => props.client.call('jobs', 'cancel', job.id).catch(props.onError)} aria-label="Cancel job">
+          Cancel
+        </button>
+      )}
+    </div>
+  );
+}

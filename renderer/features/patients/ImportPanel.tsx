@@ -1,0 +1,143 @@
+/**
+ * Study import: a path (typed, picked or dropped), the patient picker tree
+ * from a scan (DICOM patient → study → series, with problems and skipped
+ * files), then the import job. In browser mode picked/dropped files are
+ * uploaded to the loopback host first (a browser gives no file paths).
+ */
+import { useRef, useState, type DragEvent } from 'react';
+import type { Job, Patient, ScanResult, SystemInfo } from '../../../electron/contract/index.js';
+import type { Client } from '../../ipc/client.js';
+
+async function uploadFiles(client: Client, files: File[]): Promise<string> {
+  const dir = crypto.randomUUID();
+  let root = '';
+  for (const f of files) {
+    const rel = (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name;
+    const r = await fetch(client.transport.dataUrl(`/data/upload?dir=${dir}&name=${encodeURIComponent(rel)}`), { method: 'POST', body: f });
+    if (!r.ok) throw new Error(`upload of ${rel} failed (${r.status})`);
+    const j = (await r.json()) as { root: string; path: string };
+    root = files.length === 1 && !rel.includes('/') ? j.path : j.root;
+  }
+  // a picked folder uploads as <root>/<folder>/...: import the folder itself
+  const first = (files[0] as File & { webkitRelativePath?: string } | undefined)?.webkitRelativePath;
+  if (first && first.includes('/')) root = `${root}/${first.split('/')[0]}`;
+  return root;
+}
+
+export function ImportPanel(props: { client: Client; patient: Patient; samples: SystemInfo['sampleStudies']; busy: boolean; onJob(j: Job): void; onError(e: unknown): void }) {
+  const { client, patient, onError } = props;
+  const [path, setPath] = useState('');
+  const [scan, setScan] = useState<ScanResult | null>(null);
+  const [scanning, setScanning] = useState(false);
+  const [over, setOver] = useState(false);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const folderInput = useRef<HTMLInputElement>(null);
+
+  const doScan = async (p: string) => {
+    setScan(null);
+    setScanning(true);
+    try {
+      setScan(await client.call('studies', 'scan', p));
+    } catch (e) {
+      onError(e);
+    } finally {
+      setScanning(false);
+    }
+  };
+
+  const doImport = async (seriesInstanceUid?: string, strict = true) => {
+    try {
+      const id = await client.call('studies', 'import', { patientId: patient.id, path: scan?.path ?? path, strict, ...(seriesInstanceUid ? { seriesInstanceUid } : {}) });
+      props.onJob(await client.call('jobs', 'get', id));
+      setScan(null);
+    } catch (e) {
+      onError(e);
+    }
+  };
+
+  const takeFiles = async (files: File[]) => {
+    if (!files.length) return;
+    try {
+      const bridge = window.orthotwin as (typeof window.orthotwin & { pathForFile?(f: File): string }) | undefined;
+      const p = bridge?.pathForFile ? bridge.pathForFile(files[0] as File) : await uploadFiles(client, files);
+      setPath(p);
+      await doScan(p);
+    } catch (e) {
+      onError(e);
+    }
+  };
+
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setOver(false);
+    void takeFiles([...e.dataTransfer.files]);
+  };
+
+  const oneSeries = scan?.patients.flatMap((p) => p.studies.flatMap((s) => s.series)) ?? [];
+
+  return (
+    <section className="import" aria-label="import">
+      <div style={{ display: 'flex', gap: 8, alignItems: 'center' }}>
+        <strong style={{ whiteSpace: 'nowrap' }}>{patient.displayName}</strong>
+        <input type="text" aria-label="Study path" placeholder="Path of a DICOM folder or a .nii/.nii.gz/.nrrd/.mha file" value={path} onChange={(e) => setPath(e.target.value)} />
+        <button onClick={() => void doScan(path)} disabled={!path || scanning || props.busy}>
+          {scanning ? 'Scanning…' : 'Scan'}
+        </button>
+        <button onClick={() => fileInput.current?.click()} disabled={props.busy}>File…</button>
+        <button onClick={() => folderInput.current?.click()} disabled={props.busy}>Folder…</button>
+        <input ref={fileInput} type="file" hidden accept=".nii,.gz,.nrrd,.nhdr,.mha,.mhd,.dcm" onChange={(e) => void takeFiles([...(e.target.files ?? [])])} />
+        <input ref={folderInput} type="file" hidden {...({ webkitdirectory: '' } as Record<string, string>)} onChange={(e) => void takeFiles([...(e.target.files ?? [])])} />
+      </div>
+      {props.samples.length > 0 && (
+        <div style={{ display: 'flex', gap: 6, flexWrap: 'wrap', alignItems: 'center' }}>
+          <small style={{ color: 'var(--muted)' }}>Example data:</small>
+          {props.samples.map((s) => (
+            <button key={s.path} onClick={() => (setPath(s.path), void doScan(s.path))} disabled={props.busy}>
+              {s.label}
+            </button>
+          ))}
+        </div>
+      )}
+      <div className={`dropzone${over ? ' over' : ''}`} onDragOver={(e) => (e.preventDefault(), setOver(true))} onDragLeave={() => setOver(false)} onDrop={onDrop}>
+        Drop a study file or DICOM folder here
+      </div>
+      {scan && (
+        <div aria-label="patient picker">
+          <ul className="tree">
+            {scan.patients.map((p) => (
+              <li key={`${p.patientId}/${p.patientName}`}>
+                {scan.kind === 'dicom' ? `Patient ${p.patientName || '(no name)'} ${p.patientId ? `· ID ${p.patientId}` : ''}` : 'Volume file'}
+                <ul className="tree">
+                  {p.studies.map((s) => (
+                    <li key={s.studyInstanceUid || s.studyDescription}>
+                      {scan.kind === 'dicom' ? `Study ${s.studyDate || ''} ${s.studyDescription || s.studyInstanceUid || ''}` : s.studyDescription}
+                      <ul className="tree">
+                        {s.series.map((se) => (
+                          <li key={se.seriesInstanceUid || se.seriesDescription}>
+                            {scan.kind === 'dicom' ? `${se.modality} series ${se.seriesNumber} ${se.seriesDescription} · ${se.columns}×${se.rows}×${se.frames}` : se.seriesDescription}{' '}
+                            {se.problems.map((pr) => (
+                              <div key={pr} className="problem">{pr}</div>
+                            ))}
+                            <button className="primary" disabled={props.busy || se.problems.length > 0} onClick={() => void doImport(oneSeries.length > 1 ? se.seriesInstanceUid : undefined, scan.skipped.length === 0)}>
+                              Import
+                            </button>
+                          </li>
+                        ))}
+                      </ul>
+                    </li>
+                  ))}
+                </ul>
+              </li>
+            ))}
+          </ul>
+          {scan.skipped.length > 0 && (
+            <div className="problem" style={{ color: 'var(--danger)' }}>
+              {scan.skipped.length} file(s) are not DICOM images and will be skipped: {scan.skipped.slice(0, 3).map((s) => s.reason).join('; ')}
+            </div>
+          )}
+          {scan.patients.length === 0 && <div className="problem">No image series found.</div>}
+        </div>
+      )}
+    </section>
+  );
+}

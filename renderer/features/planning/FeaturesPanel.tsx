@@ -1,0 +1,69 @@
+import type { Job, Twin } from '../../../electron/contract/index.js';
+import type { Client } from '../../ipc/client.js';
+
+const LABELS: Record<string, string> = {
+  body_volume: 'Body volume',
+  skin_surface_area: 'Skin surface area',
+  bone_volume: 'Bone volume',
+  bone_hu_mean: 'Bone HU mean',
+  bone_hu_std: 'Bone HU SD',
+  bone_hu_median: 'Bone HU median',
+  bone_hu_p05: 'Bone HU 5th pct',
+  bone_hu_p95: 'Bone HU 95th pct',
+};
+const UNITS: Record<string, string> = { cm2: 'cm²', L: 'L', mL: 'mL', HU: 'HU' };
+
+/** The twin's features with units and provenance, its versions, and a rebuild. */
+export function FeaturesPanel(props: { client: Client; twin: Twin; twins: Twin[]; onSelectTwin(i: number): void; onJob(j: Job): void; onError(e: unknown): void }) {
+  const { twin } = props;
+  return (
+    <aside className="panel" aria-label="twin features">
+      <h2>Twin</h2>
+      <select aria-label="Twin version" value={twin.id} onChange={(e) => props.onSelectTwin(props.twins.findIndex((t) => t.id === e.target.value))}>
+        {props.twins.map((t) => (
+          <option key={t.id} value={t.id}>
+            v{t.version} · {new Date(t.createdAt).toLocaleString()}
+          </option>
+        ))}
+      </select>
+      <h2>Features</h2>
+      <table className="features" data-testid="features">
+        <tbody>
+          {twin.features.map((f) => (
+            <tr key={f.name} title={`${f.algorithm} ${f.algorithmVersion}`}>
+              <td>{LABELS[f.name] ?? f.name}</td>
+              <td className="value">{f.value.toFixed(f.unit === 'HU' ? 0 : 2)}</td>
+              <td>{UNITS[f.unit] ?? f.unit}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h2>Artefacts</h2>
+      <ul style={{ paddingLeft: 16, margin: 0 }}>
+        {twin.artefacts.map((a) => (
+          <li key={a.id}>
+            {a.kind} · {a.format} · {a.kind.endsWith('mesh') ? `${a.count.toLocaleString()} triangles` : `${a.count.toLocaleString()} voxels`}
+          </li>
+        ))}
+      </ul>
+      <h2>Build</h2>
+      <small style={{ color: 'var(--muted)' }}>
+        {Object.entries(twin.timingsMs)
+          .map(([k, v]) => `${k} ${Math.round(v)} ms`)
+          .join(' · ')}
+      </small>
+      <div style={{ marginTop: 8 }}>
+        <button
+          onClick={() =>
+            props.client
+              .call('twins', 'build', twin.volumeId, twin.params)
+              .then((id) => props.client.call('jobs', 'get', id))
+              .then(props.onJob, props.onError)
+          }
+        >
+          Rebuild (new version)
+        </button>
+      </div>
+    </aside>
+  );
+}

@@ -1,0 +1,204 @@
+/**
+ * The planning view: axial, coronal and sagittal slices and the 3D twin,
+ * linked by one crosshair in LPS mm (a click in any view moves the others),
+ * W/L presets and drag, skin opacity and visibility, and the twin's features.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { bulkUrls, type Job, type Modality, type Twin, type VolumeRecord } from '../../../electron/contract/index.js';
+import { indexToLps, type Vec3 } from '../../../electron/contract/geometry.js';
+import type { Client } from '../../ipc/client.js';
+import { createSliceView, type SliceView } from '../../views/vtk/sliceView.js';
+import { createThreeDView, type ThreeDView, type SurfaceName } from '../../views/vtk/threeDView.js';
+import { VIEW_AXES, WL_PRESETS, type Orientation } from '../../views/vtk/orientation.js';
+import { makeImageData } from './volumeImage.js';
+import { FeaturesPanel } from './FeaturesPanel.js';
+
+const ORIENTATIONS: Orientation[] = ['axial', 'coronal', 'sagittal'];
+
+/** What end-to-end tests (and support staff) can read back from the page. */
+export interface PlanningProbe {
+  ready: boolean;
+  scene(): { skinTriangles: number; boneTriangles: number; actors: number };
+  crosshairLps(): Vec3 | null;
+  slicePositionsMm(): Record<Orientation, number>;
+  displayToLps(view: Orientation, x: number, y: number): Vec3;
+  mmPerPixel(view: Orientation): number;
+}
+
+declare global {
+  interface Window {
+    __orthotwin?: PlanningProbe;
+  }
+}
+
+function initialWindowLevel(modality: Modality, v: VolumeRecord): { window: number; level: number } {
+  if (modality === 'CT') return WL_PRESETS['soft tissue']!;
+  const range = v.maxValue - v.minValue;
+  return { window: range * 0.6, level: v.minValue + range * 0.35 };
+}
+
+export function PlanningView(props: { client: Client; twin: Twin; twins: Twin[]; onSelectTwin(i: number): void; onJob(j: Job): void; volume: VolumeRecord; modality: Modality; onError(e: unknown): void }) {
+  const { client, twin, volume, modality, onError } = props;
+  const containers = { axial: useRef<HTMLDivElement>(null), coronal: useRef<HTMLDivElement>(null), sagittal: useRef<HTMLDivElement>(null) };
+  const threeRef = useRef<HTMLDivElement>(null);
+  const gridRef = useRef<HTMLDivElement>(null);
+  const slices = useRef<Partial<Record<Orientation, SliceView>>>({});
+  const three = useRef<ThreeDView | null>(null);
+  const crosshair = useRef<Vec3 | null>(null);
+  const [status, setStatus] = useState<string | null>('Loading volume…');
+  const [wl, setWl] = useState(() => initialWindowLevel(modality, volume));
+  const [cross, setCross] = useState<Vec3 | null>(null);
+  const [skinOpacity, setSkinOpacity] = useState(0.35);
+  const [visible, setVisible] = useState<Record<SurfaceName, boolean>>({ skin: true, bone: true });
+
+  const moveTo = useCallback((p: Vec3) => {
+    crosshair.current = p;
+    for (const o of ORIENTATIONS) slices.current[o]?.setCrosshair(p);
+    three.current?.setCrosshair(p);
+    setCross(p);
+  }, []);
+
+  useEffect(() => {
+    let disposed = false;
+    const run = async () => {
+      const { buffer } = await client.fetchBinary(bulkUrls.volume(volume.id));
+      if (disposed) return;
+      const image = makeImageData(volume, buffer);
+      const g = { dims: volume.dims, spacingMm: volume.spacingMm, originLps: volume.originLps, direction: volume.direction as never };
+      for (const o of ORIENTATIONS) {
+        const el = containers[o].current;
+        if (!el) continue;
+        slices.current[o] = createSliceView(el, image, g, o, {
+          onPick: (p) => moveTo(p),
+          onWindowLevelDrag: (dw, dl) => setWl((cur) => ({ window: Math.max(1, cur.window + dw * (cur.window / 200)), level: cur.level + dl * (cur.window / 200) })),
+          onStep: (orientation, step) => {
+            const c = crosshair.current;
+            if (!c) return;
+            const axis = VIEW_AXES[orientation].normalAxis;
+            const stepMm = Math.min(...volume.spacingMm);
+            const next: Vec3 = [...c];
+            next[axis] += step * stepMm;
+            moveTo(next);
+          },
+        });
+      }
+      if (threeRef.current) three.current = createThreeDView(threeRef.current, (p) => moveTo(p));
+      moveTo(indexToLps(g, volume.dims.map((d) => (d - 1) / 2)));
+      setStatus('Loading surfaces…');
+      for (const [name, kind] of [
+        ['skin', 'skin-mesh'],
+        ['bone', 'bone-mesh'],
+      ] as const) {
+        const a = twin.artefacts.find((x) => x.kind === kind && x.format === 'vtp');
+        if (!a) continue;
+        const { buffer: vtp } = await client.fetchBinary(bulkUrls.artefact(a.id));
+        if (disposed) return;
+        three.current?.setSurface(name, vtp);
+      }
+      if (crosshair.current) three.current?.setCrosshair(crosshair.current);
+      setStatus(null);
+    };
+    run().catch((e: unknown) => {
+      setStatus('Could not load the twin');
+      onError(e);
+    });
+    return () => {
+      disposed = true;
+      for (const o of ORIENTATIONS) slices.current[o]?.destroy();
+      slices.current = {};
+      three.current?.destroy();
+      three.current = null;
+      delete window.__orthotwin;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [client, twin.id, volume.id]);
+
+  useEffect(() => {
+    for (const o of ORIENTATIONS) slices.current[o]?.setWindowLevel(wl.window, wl.level);
+  }, [wl, status]);
+  useEffect(() => three.current?.setOpacity('skin', skinOpacity), [skinOpacity, status]);
+  useEffect(() => {
+    three.current?.setVisible('skin', visible.skin);
+    three.current?.setVisible('bone', visible.bone);
+  }, [visible, status]);
+
+  useEffect(() => {
+    const el = gridRef.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => {
+      for (const o of ORIENTATIONS) slices.current[o]?.resize();
+      three.current?.resize();
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  useEffect(() => {
+    window.__orthotwin = {
+      ready: status === null,
+      scene: () => {
+        const t = three.current?.triangleCounts() ?? { skin: 0, bone: 0 };
+        return { skinTriangles: t.skin, boneTriangles: t.bone, actors: three.current?.actorCount() ?? 0 };
+      },
+      crosshairLps: () => crosshair.current,
+      slicePositionsMm: () => ({
+        axial: slices.current.axial?.slicePositionMm() ?? NaN,
+        coronal: slices.current.coronal?.slicePositionMm() ?? NaN,
+        sagittal: slices.current.sagittal?.slicePositionMm() ?? NaN,
+      }),
+      displayToLps: (view, x, y) => slices.current[view]!.displayToLps(x, y),
+      mmPerPixel: (view) => {
+        const a = slices.current[view]!.displayToLps(0, 0);
+        const b = slices.current[view]!.displayToLps(100, 0);
+        return Math.hypot(b[0] - a[0], b[1] - a[1], b[2] - a[2]) / 100;
+      },
+    };
+  }, [status]);
+
+  return (
+    <div className="planning">
+      <div>
+        <div className="toolbar">
+          {modality === 'CT' &&
+            Object.entries(WL_PRESETS).map(([name, p]) => (
+              <button key={name} onClick={() => setWl(p)}>
+                {name}
+              </button>
+            ))}
+          <span style={{ color: 'var(--muted)' }}>
+            W {Math.round(wl.window)} / L {Math.round(wl.level)}
+          </span>
+          <label className="inline">
+            <input type="checkbox" checked={visible.skin} onChange={(e) => setVisible((v) => ({ ...v, skin: e.target.checked }))} /> skin
+          </label>
+          <label className="inline">
+            skin opacity
+            <input type="range" min={0} max={1} step={0.05} value={skinOpacity} aria-label="Skin opacity" onChange={(e) => setSkinOpacity(Number(e.target.value))} />
+          </label>
+          <label className="inline">
+            <input type="checkbox" checked={visible.bone} onChange={(e) => setVisible((v) => ({ ...v, bone: e.target.checked }))} /> bone
+          </label>
+          {cross && (
+            <span style={{ color: 'var(--muted)' }} data-testid="crosshair">
+              LPS {cross.map((x) => x.toFixed(1)).join(', ')} mm
+            </span>
+          )}
+          {status && <span data-testid="status">{status}</span>}
+        </div>
+        <div className="views" ref={gridRef} style={{ height: 'calc(100vh - 190px)' }}>
+          {ORIENTATIONS.map((o) => (
+            <div key={o} className="view" data-testid={`view-${o}`}>
+              <div className="label">{o}</div>
+              <div className="vtk" ref={containers[o]} />
+            </div>
+          ))}
+          <div className="view" data-testid="view-3d">
+            <div className="label">3D</div>
+            <div className="vtk" ref={threeRef} />
+          </div>
+        </div>
+      </div>
+      <FeaturesPanel client={client} twin={twin} twins={props.twins} onSelectTwin={props.onSelectTwin} onJob={props.onJob} onError={onError} />
+    </div>
+  );
+}

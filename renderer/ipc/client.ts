@@ -1,0 +1,149 @@
+/**
+ * The typed client over either transport, chosen once at start-up: the
+ * Electron preload bridge (`window.orthotwin`) on the desktop, or the
+ * loopback WebSocket with the per-launch token in browser mode. Nothing else
+ * in the renderer talks to the main process.
+ */
+import type { MethodArgs, MethodName, MethodResult, ServiceName, WireMessage } from '../../electron/contract/index.js';
+
+export interface ClientError extends Error {
+  code: string;
+}
+
+/** What the Electron preload exposes (see electron/preload). */
+export interface PreloadBridge {
+  invoke(service: string, method: string, args: unknown[]): Promise<{ ok: true; value: unknown } | { ok: false; error: { code: string; message: string } }>;
+  subscribe(service: string, event: string, cb: (payload: unknown) => void): () => void;
+  dataOrigin: string;
+}
+
+declare global {
+  interface Window {
+    orthotwin?: PreloadBridge;
+  }
+}
+
+export interface Transport {
+  kind: 'ipc' | 'websocket';
+  invoke(service: string, method: string, args: unknown[]): Promise<unknown>;
+  subscribe(service: string, event: string, cb: (payload: unknown) => void): () => void;
+  /** Absolute URL of a bulk-data path (/data/...), with the token in browser mode. */
+  dataUrl(path: string): string;
+}
+
+function clientError(e: { code: string; message: string }): ClientError {
+  return Object.assign(new Error(e.message), { code: e.code });
+}
+
+function ipcTransport(b: PreloadBridge): Transport {
+  return {
+    kind: 'ipc',
+    invoke: async (s, m, a) => {
+      const r = await b.invoke(s, m, a);
+      if (!r.ok) throw clientError(r.error);
+      return r.value;
+    },
+    subscribe: (s, e, cb) => b.subscribe(s, e, cb),
+    dataUrl: (p) => `${b.dataOrigin}${p}`,
+  };
+}
+
+function wsTransport(token: string): Transport {
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  const subs = new Map<string, Set<(p: unknown) => void>>();
+  let nextId = 1;
+  let socket: WebSocket | null = null;
+  let ready: Promise<WebSocket> | null = null;
+  let retry = 250;
+
+  const connect = (): Promise<WebSocket> => {
+    if (ready) return ready;
+    ready = new Promise((resolve, reject) => {
+      const ws = new WebSocket(`ws://${location.host}/ws?token=${encodeURIComponent(token)}`);
+      ws.onopen = () => {
+        socket = ws;
+        retry = 250;
+        resolve(ws);
+      };
+      ws.onerror = () => reject(new Error('cannot reach the OrthoTwin host (is `npm run serve` running?)'));
+      ws.onclose = () => {
+        socket = null;
+        ready = null;
+        for (const p of pending.values()) p.reject(new Error('connection to the OrthoTwin host lost'));
+        pending.clear();
+        setTimeout(() => void connect().catch(() => undefined), (retry = Math.min(retry * 2, 5000)));
+      };
+      ws.onmessage = (ev) => {
+        const msg = JSON.parse(String(ev.data)) as WireMessage;
+        if (msg.t === 'result') {
+          const p = pending.get(msg.id);
+          if (!p) return;
+          pending.delete(msg.id);
+          if (msg.ok) p.resolve(msg.value);
+          else p.reject(clientError(msg.error));
+        } else if (msg.t === 'event') {
+          for (const cb of subs.get(`${msg.service}.${msg.event}`) ?? []) cb(msg.payload);
+        }
+      };
+    });
+    return ready;
+  };
+
+  return {
+    kind: 'websocket',
+    invoke: async (service, method, args) => {
+      const ws = socket ?? (await connect());
+      const id = nextId++;
+      return await new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        ws.send(JSON.stringify({ t: 'invoke', id, service, method, args }));
+      });
+    },
+    subscribe: (service, event, cb) => {
+      const key = `${service}.${event}`;
+      if (!subs.has(key)) subs.set(key, new Set());
+      subs.get(key)!.add(cb);
+      void connect().catch(() => undefined);
+      return () => subs.get(key)?.delete(cb);
+    },
+    dataUrl: (p) => `${location.origin}${p}${p.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`,
+  };
+}
+
+/** Picks the transport: preload bridge if present, else the WebSocket with the URL's token. */
+export function detectTransport(): Transport {
+  if (window.orthotwin) return ipcTransport(window.orthotwin);
+  const fromUrl = new URLSearchParams(location.search).get('token');
+  if (fromUrl) sessionStorage.setItem('orthotwin.token', fromUrl);
+  const token = fromUrl ?? sessionStorage.getItem('orthotwin.token');
+  if (!token) throw new Error('No access token: open the URL printed by `npm run serve` (it ends with ?token=…).');
+  return wsTransport(token);
+}
+
+export interface Client {
+  transport: Transport;
+  call<S extends ServiceName, M extends MethodName<S>>(service: S, method: M, ...args: MethodArgs<S, M> extends unknown[] ? MethodArgs<S, M> : never): Promise<MethodResult<S, M>>;
+  on(service: ServiceName, event: string, cb: (payload: unknown) => void): () => void;
+  fetchBinary(path: string): Promise<{ buffer: ArrayBuffer; headers: Headers }>;
+}
+
+export function createClient(transport: Transport): Client {
+  return {
+    transport,
+    call: async (service, method, ...args) => (await transport.invoke(service, method, args as unknown[])) as never,
+    on: (service, event, cb) => transport.subscribe(service, event, cb),
+    fetchBinary: async (path) => {
+      const r = await fetch(transport.dataUrl(path));
+      if (!r.ok) {
+        let msg = `${r.status} ${r.statusText}`;
+        try {
+          msg = ((await r.json()) as { message: string }).message;
+        } catch {
+          /* not JSON */
+        }
+        throw new Error(`loading ${path} failed: ${msg}`);
+      }
+      return { buffer: await r.arrayBuffer(), headers: r.headers };
+    },
+  };
+}
