@@ -77,7 +77,8 @@ async function main(): Promise<number> {
       });
     const outcome = await host.jobs.wait(job.id);
     if (!args.json) process.stderr.write('\n');
-    if (outcome.job.status !== 'done') throw new AppError((outcome.job.error?.code ?? 'INTERNAL') as AppError['code'], outcome.job.error?.message ?? `job ${outcome.job.status}`);
+    if (outcome.job.status !== 'done')
+      throw new AppError((outcome.job.error?.code ?? 'INTERNAL') as AppError['code'], outcome.job.error?.message ?? `job ${outcome.job.status}`);
     const twin = host.store.listTwins(patient.id)[0];
     if (!twin) throw new AppError('INTERNAL', 'the build finished without a twin');
     const vol = host.store.getVolume(twin.volumeId);
@@ -102,14 +103,24 @@ async function main(): Promise<number> {
       },
       features: twin.features.map((f) => ({ name: f.name, value: f.value, unit: f.unit })),
       timingsMs: { ...(outcome.volumeTimingsMs ?? {}), ...twin.timingsMs, total: Math.round(performance.now() - t0) },
-      artefacts: twin.artefacts.map((a) => ({ kind: a.kind, format: a.format, path: path.join(host.store.dataDir, a.relPath), bytes: a.bytes, count: a.count })),
+      artefacts: twin.artefacts.map((a) => ({
+        kind: a.kind,
+        format: a.format,
+        path: path.join(host.store.dataDir, a.relPath),
+        bytes: a.bytes,
+        count: a.count,
+      })),
     };
     if (args.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     else {
       console.log(`twin v${twin.version} of ${name} (${vol.modality}, ${vol.dims.join('×')} voxels at ${vol.spacingMm.map((x) => x.toFixed(3)).join('×')} mm)`);
       for (const f of summary.features) console.log(`  ${f.name.padEnd(20)} ${f.value.toFixed(2)} ${f.unit}`);
       console.log(`  meshes: skin ${summary.meshes.skinTriangles} triangles, bone ${summary.meshes.boneTriangles} triangles`);
-      console.log(`  timings (ms): ${Object.entries(summary.timingsMs).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      console.log(
+        `  timings (ms): ${Object.entries(summary.timingsMs)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+      );
       for (const a of summary.artefacts) console.log(`  ${a.kind} ${a.format}: ${a.path}`);
     }
     return 0;

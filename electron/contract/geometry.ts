@@ -42,11 +42,7 @@ export function indexToLps(g: VolumeGeometry, ijk: readonly number[]): Vec3 {
   const a = (ijk[0] ?? 0) * s[0];
   const b = (ijk[1] ?? 0) * s[1];
   const c = (ijk[2] ?? 0) * s[2];
-  return [
-    g.originLps[0] + d[0] * a + d[1] * b + d[2] * c,
-    g.originLps[1] + d[3] * a + d[4] * b + d[5] * c,
-    g.originLps[2] + d[6] * a + d[7] * b + d[8] * c,
-  ];
+  return [g.originLps[0] + d[0] * a + d[1] * b + d[2] * c, g.originLps[1] + d[3] * a + d[4] * b + d[5] * c, g.originLps[2] + d[6] * a + d[7] * b + d[8] * c];
 }
 
 /**

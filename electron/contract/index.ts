@@ -272,12 +272,10 @@ export const SERVICES = {
 export type Services = typeof SERVICES;
 export type ServiceName = keyof Services;
 export type MethodName<S extends ServiceName> = keyof Services[S]['methods'] & string;
-export type MethodArgs<S extends ServiceName, M extends MethodName<S>> = Services[S]['methods'][M] extends MethodSpec<infer A, z.ZodTypeAny>
-  ? z.input<A>
-  : never;
-export type MethodResult<S extends ServiceName, M extends MethodName<S>> = Services[S]['methods'][M] extends MethodSpec<z.ZodTypeAny, infer R>
-  ? z.infer<R>
-  : never;
+export type MethodArgs<S extends ServiceName, M extends MethodName<S>> =
+  Services[S]['methods'][M] extends MethodSpec<infer A, z.ZodTypeAny> ? z.input<A> : never;
+export type MethodResult<S extends ServiceName, M extends MethodName<S>> =
+  Services[S]['methods'][M] extends MethodSpec<z.ZodTypeAny, infer R> ? z.infer<R> : never;
 
 /** The implementation a host must provide: one async function per method, taking parsed arguments. */
 export type ServiceImpl<S extends ServiceName> = {
@@ -323,8 +321,11 @@ export function parseCall(service: string, method: string, args: unknown[]): { s
   if (!spec || !m) throw Object.assign(new Error(`unknown method ${service}.${method}`), { code: 'BAD_REQUEST' as const });
   const parsed = m.args.safeParse(args);
   if (!parsed.success)
-    throw Object.assign(new Error(`invalid arguments for ${service}.${method}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`), {
-      code: 'BAD_REQUEST' as const,
-    });
+    throw Object.assign(
+      new Error(`invalid arguments for ${service}.${method}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`),
+      {
+        code: 'BAD_REQUEST' as const,
+      },
+    );
   return { service: service as ServiceName, method, args: parsed.data as unknown[] };
 }

@@ -190,9 +190,8 @@ export class TwinStore {
   }
 
   getPatient(id: string): Patient {
-    const r = this.db
-      .prepare('SELECT p.*, (SELECT COUNT(*) FROM studies s WHERE s.patient_id = p.id) AS study_count FROM patients p WHERE id = ?')
-      .get(id) as Row | undefined;
+    const r = this.db.prepare('SELECT p.*, (SELECT COUNT(*) FROM studies s WHERE s.patient_id = p.id) AS study_count FROM patients p WHERE id = ?').get(id) as
+      Row | undefined;
     if (!r) throw new AppError('NOT_FOUND', `no patient ${id}`);
     return patientFromRow(r);
   }
@@ -213,8 +212,7 @@ export class TwinStore {
   upsertStudy(patientId: string, s: { studyInstanceUid: string; studyDate: string; description: string }): string {
     if (s.studyInstanceUid) {
       const r = this.db.prepare('SELECT id FROM studies WHERE patient_id = ? AND study_instance_uid = ?').get(patientId, s.studyInstanceUid) as
-        | { id: string }
-        | undefined;
+        { id: string } | undefined;
       if (r) return r.id;
     }
     const id = newId();
@@ -224,7 +222,10 @@ export class TwinStore {
     return id;
   }
 
-  insertSeries(studyId: string, s: { seriesInstanceUid: string; modality: string; modalityGuessed: boolean; description: string; format: string; sourcePath: string }): string {
+  insertSeries(
+    studyId: string,
+    s: { seriesInstanceUid: string; modality: string; modalityGuessed: boolean; description: string; format: string; sourcePath: string },
+  ): string {
     const id = newId();
     this.db
       .prepare(
@@ -327,30 +328,26 @@ export class TwinStore {
   getTwin(id: string): Twin {
     const r = this.db.prepare('SELECT t.*, v.series_id FROM twins t JOIN volumes v ON v.id = t.volume_id WHERE t.id = ?').get(id) as Row | undefined;
     if (!r) throw new AppError('NOT_FOUND', `no twin ${id}`);
-    const artefacts = (this.db.prepare('SELECT * FROM artefacts WHERE twin_id = ? ORDER BY kind, format').all(id) as Row[]).map(
-      (a): Artefact => ({
-        id: a['id'] as string,
-        twinId: id,
-        kind: a['kind'] as Artefact['kind'],
-        format: a['format'] as Artefact['format'],
-        relPath: a['rel_path'] as string,
-        bytes: a['bytes'] as number,
-        sha256: a['sha256'] as string,
-        count: a['count'] as number,
-      }),
-    );
-    const features = (this.db.prepare('SELECT * FROM features WHERE twin_id = ? ORDER BY id').all(id) as Row[]).map(
-      (f): Feature => ({
-        name: f['name'] as string,
-        value: f['value'] as number,
-        unit: f['unit'] as string,
-        sourceSeriesId: f['source_series_id'] as string,
-        algorithm: f['algorithm'] as string,
-        algorithmVersion: f['algorithm_version'] as string,
-        parameters: JSON.parse(f['parameters'] as string) as Record<string, unknown>,
-        createdAt: f['created_at'] as string,
-      }),
-    );
+    const artefacts = (this.db.prepare('SELECT * FROM artefacts WHERE twin_id = ? ORDER BY kind, format').all(id) as Row[]).map((a): Artefact => ({
+      id: a['id'] as string,
+      twinId: id,
+      kind: a['kind'] as Artefact['kind'],
+      format: a['format'] as Artefact['format'],
+      relPath: a['rel_path'] as string,
+      bytes: a['bytes'] as number,
+      sha256: a['sha256'] as string,
+      count: a['count'] as number,
+    }));
+    const features = (this.db.prepare('SELECT * FROM features WHERE twin_id = ? ORDER BY id').all(id) as Row[]).map((f): Feature => ({
+      name: f['name'] as string,
+      value: f['value'] as number,
+      unit: f['unit'] as string,
+      sourceSeriesId: f['source_series_id'] as string,
+      algorithm: f['algorithm'] as string,
+      algorithmVersion: f['algorithm_version'] as string,
+      parameters: JSON.parse(f['parameters'] as string) as Record<string, unknown>,
+      createdAt: f['created_at'] as string,
+    }));
     return {
       id,
       patientId: r['patient_id'] as string,
@@ -367,7 +364,9 @@ export class TwinStore {
   }
 
   listTwins(patientId: string): Twin[] {
-    return (this.db.prepare('SELECT id FROM twins WHERE patient_id = ? ORDER BY version DESC').all(patientId) as { id: string }[]).map((r) => this.getTwin(r.id));
+    return (this.db.prepare('SELECT id FROM twins WHERE patient_id = ? ORDER BY version DESC').all(patientId) as { id: string }[]).map((r) =>
+      this.getTwin(r.id),
+    );
   }
 
   getArtefactPath(id: string): { abs: string; format: string } {
@@ -383,7 +382,10 @@ export class TwinStore {
     return this.getJob(id);
   }
 
-  updateJob(id: string, u: { status?: JobStatus; progress?: number; stage?: string; resultId?: string | null; error?: { code: string; message: string } | null }): Job {
+  updateJob(
+    id: string,
+    u: { status?: JobStatus; progress?: number; stage?: string; resultId?: string | null; error?: { code: string; message: string } | null },
+  ): Job {
     const cur = this.getJob(id);
     const status = u.status ?? cur.status;
     const finished = status === 'done' || status === 'failed' || status === 'cancelled';

@@ -11,7 +11,7 @@ describe('distanceSq (Felzenszwalb–Huttenlocher EDT)', () => {
     const n = dims[0] * dims[1] * dims[2];
     const mask = new Uint8Array(n);
     let seed = 7;
-    const rnd = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const rnd = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
     for (let v = 0; v < n; v++) mask[v] = rnd() < 0.03 ? 1 : 0;
     const d = distanceSq(mask, dims, sp);
     const fg: Vec3[] = [];
@@ -34,11 +34,13 @@ describe('ball morphology', () => {
     m[idx(dims, 10, 10, 10)] = 1;
     const out = dilateBall(m, dims, [1, 1, 1], 5);
     let n = 0;
-    for (let k = 0; k < 21; k++) for (let j = 0; j < 21; j++) for (let i = 0; i < 21; i++) {
-      const inside = (i - 10) ** 2 + (j - 10) ** 2 + (k - 10) ** 2 <= 25;
-      expect(out[idx(dims, i, j, k)]).toBe(inside ? 1 : 0);
-      if (inside) n++;
-    }
+    for (let k = 0; k < 21; k++)
+      for (let j = 0; j < 21; j++)
+        for (let i = 0; i < 21; i++) {
+          const inside = (i - 10) ** 2 + (j - 10) ** 2 + (k - 10) ** 2 <= 25;
+          expect(out[idx(dims, i, j, k)]).toBe(inside ? 1 : 0);
+          if (inside) n++;
+        }
     expect(n).toBe(515); // lattice points in a ball of radius 5
   });
 
@@ -74,12 +76,14 @@ describe('components and holes', () => {
   it('fills an enclosed cavity in 3D and an open-ended tube slice by slice', () => {
     const dims: Vec3 = [9, 9, 9];
     const shell = new Uint8Array(729);
-    for (let k = 1; k < 8; k++) for (let j = 1; j < 8; j++) for (let i = 1; i < 8; i++) if (i === 1 || i === 7 || j === 1 || j === 7 || k === 1 || k === 7) shell[idx(dims, i, j, k)] = 1;
+    for (let k = 1; k < 8; k++)
+      for (let j = 1; j < 8; j++) for (let i = 1; i < 8; i++) if (i === 1 || i === 7 || j === 1 || j === 7 || k === 1 || k === 7) shell[idx(dims, i, j, k)] = 1;
     fillHoles3D(shell, dims);
     expect(shell[idx(dims, 4, 4, 4)]).toBe(1);
     expect(shell[idx(dims, 0, 0, 0)]).toBe(0);
     const tube = new Uint8Array(729);
-    for (let k = 0; k < 9; k++) for (let j = 1; j < 8; j++) for (let i = 1; i < 8; i++) if (i === 1 || i === 7 || j === 1 || j === 7) tube[idx(dims, i, j, k)] = 1;
+    for (let k = 0; k < 9; k++)
+      for (let j = 1; j < 8; j++) for (let i = 1; i < 8; i++) if (i === 1 || i === 7 || j === 1 || j === 7) tube[idx(dims, i, j, k)] = 1;
     const t3 = tube.slice();
     fillHoles3D(t3, dims);
     expect(t3[idx(dims, 4, 4, 4)]).toBe(0); // open at both ends: not a 3D hole

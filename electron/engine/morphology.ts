@@ -67,15 +67,7 @@ function neighbourOffsets(dims: Vec3, conn: Connectivity): { di: number[]; dj: n
  * Visits the connected region of voxels with `state[v] === from` that contains
  * `seed`, setting them to `to`. Returns the number of voxels visited.
  */
-function floodFill(
-  state: Uint8Array,
-  dims: Vec3,
-  seed: number,
-  from: number,
-  to: number,
-  conn: Connectivity,
-  queue: IndexQueue,
-): number {
+function floodFill(state: Uint8Array, dims: Vec3, seed: number, from: number, to: number, conn: Connectivity, queue: IndexQueue): number {
   const [nx, ny, nz] = dims;
   const nxy = nx * ny;
   const { di, dj, dk } = neighbourOffsets(dims, conn);
@@ -213,8 +205,7 @@ export function fillHoles2D(mask: Uint8Array, dims: Vec3, axis: 0 | 1 | 2): void
         const p = a + nu * b;
         if (plane[p] === 0) floodFill(plane, planeDims, p, 0, 2, 6, queue);
       }
-    for (let b = 0; b < nw; b++)
-      for (let a = 0; a < nu; a++) if (plane[a + nu * b] === 0) mask[base + a * su + b * sw] = 1;
+    for (let b = 0; b < nw; b++) for (let a = 0; a < nu; a++) if (plane[a + nu * b] === 0) mask[base + a * su + b * sw] = 1;
   }
 }
 
@@ -341,7 +332,12 @@ export function countForeground(mask: Uint8Array): number {
 /** Axis-aligned bounding box [i0, j0, k0, i1, j1, k1] (inclusive) of the foreground, or null if empty. */
 export function boundingBox(mask: Uint8Array, dims: Vec3): [number, number, number, number, number, number] | null {
   const [nx, ny, nz] = dims;
-  let i0 = nx, j0 = ny, k0 = nz, i1 = -1, j1 = -1, k1 = -1;
+  let i0 = nx,
+    j0 = ny,
+    k0 = nz,
+    i1 = -1,
+    j1 = -1,
+    k1 = -1;
   let v = 0;
   for (let k = 0; k < nz; k++)
     for (let j = 0; j < ny; j++)

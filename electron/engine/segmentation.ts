@@ -3,16 +3,7 @@
  * Modelling Engine (Paccini, Cammarasana, Patanè, CNR-IMATI). Masks are
  * Uint8Array label maps on the source grid (1 = inside).
  */
-import {
-  closeBall,
-  countForeground,
-  dilateBall,
-  fillHoles2D,
-  fillHoles3D,
-  keepLargestComponent,
-  openBall,
-  removeSmallComponents,
-} from './morphology.js';
+import { closeBall, countForeground, dilateBall, fillHoles2D, fillHoles3D, keepLargestComponent, openBall, removeSmallComponents } from './morphology.js';
 import { indexAxisClosestTo, voxelVolumeMm3, type Volume, type VolumeGeometry } from './volume.js';
 
 export interface SkinCtParams {
@@ -177,12 +168,7 @@ export const DEFAULT_BONE_CT: BoneCtParams = { corticalHu: 200, trabecularHu: 60
  * @param ct CT volume in HU, LPS geometry
  * @param body optional body mask: bone outside it (the table) is dropped
  */
-export function boneMaskFromCt(
-  ct: Volume,
-  body: Uint8Array | null,
-  p: BoneCtParams = DEFAULT_BONE_CT,
-  progress: StepProgress = noProgress,
-): MaskResult {
+export function boneMaskFromCt(ct: Volume, body: Uint8Array | null, p: BoneCtParams = DEFAULT_BONE_CT, progress: StepProgress = noProgress): MaskResult {
   const { dims, spacingMm } = ct;
   const n = ct.data.length;
   const d = ct.data;

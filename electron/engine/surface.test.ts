@@ -51,7 +51,8 @@ describe('surface nets of a ball (r = 12 mm)', () => {
   it('voxelizing the mesh gives back the mask within one voxel layer', () => {
     const mesh = surfaceNets(mask, GRID);
     const back = voxelizeMesh(mesh, GRID);
-    let diff = 0, n = 0;
+    let diff = 0,
+      n = 0;
     for (let v = 0; v < mask.length; v++) {
       if (mask[v]) n++;
       if (mask[v] !== back[v]) diff++;

@@ -66,9 +66,18 @@ class GrowU32 {
 
 // The 12 edges of a cell as pairs of corner numbers (corner = dx + 2 dy + 4 dz).
 const CELL_EDGES: ReadonlyArray<readonly [number, number]> = [
-  [0, 1], [2, 3], [4, 5], [6, 7],
-  [0, 2], [1, 3], [4, 6], [5, 7],
-  [0, 4], [1, 5], [2, 6], [3, 7],
+  [0, 1],
+  [2, 3],
+  [4, 5],
+  [6, 7],
+  [0, 2],
+  [1, 3],
+  [4, 6],
+  [5, 7],
+  [0, 4],
+  [1, 5],
+  [2, 6],
+  [3, 7],
 ];
 
 /**
@@ -82,8 +91,7 @@ const CELL_EDGES: ReadonlyArray<readonly [number, number]> = [
 export function surfaceNets(mask: Uint8Array, g: VolumeGeometry): TriangleMesh {
   const [nx, ny, nz] = g.dims;
   const nxy = nx * ny;
-  const at = (i: number, j: number, k: number): number =>
-    i < 0 || j < 0 || k < 0 || i >= nx || j >= ny || k >= nz ? 0 : mask[i + nx * (j + ny * k)] ? 1 : 0;
+  const at = (i: number, j: number, k: number): number => (i < 0 || j < 0 || k < 0 || i >= nx || j >= ny || k >= nz ? 0 : mask[i + nx * (j + ny * k)] ? 1 : 0);
   // Cells (a, b, c) for a ∈ [-1, nx-1] have corners (a..a+1, b..b+1, c..c+1); stored at a+1.
   const cx = nx + 1;
   const cy = ny + 1;
@@ -96,8 +104,8 @@ export function surfaceNets(mask: Uint8Array, g: VolumeGeometry): TriangleMesh {
 
   const quad = (v0: number, v1: number, v2: number, v3: number, flip: boolean): void => {
     if (v0 < 0 || v1 < 0 || v2 < 0 || v3 < 0) throw new Error('surfaceNets: internal error (missing cell vertex)');
-    if (flip) tris.push3(v0, v3, v2), tris.push3(v0, v2, v1);
-    else tris.push3(v0, v1, v2), tris.push3(v0, v2, v3);
+    if (flip) (tris.push3(v0, v3, v2), tris.push3(v0, v2, v1));
+    else (tris.push3(v0, v1, v2), tris.push3(v0, v2, v3));
   };
 
   for (let c = -1; c < nz; c++) {
@@ -112,7 +120,10 @@ export function surfaceNets(mask: Uint8Array, g: VolumeGeometry): TriangleMesh {
           sum += s;
         }
         if (sum === 0 || sum === 8) continue;
-        let px = 0, py = 0, pz = 0, m = 0;
+        let px = 0,
+          py = 0,
+          pz = 0,
+          m = 0;
         for (const [e0, e1] of CELL_EDGES) {
           if (corner[e0] === corner[e1]) continue;
           px += ((e0 & 1) + (e1 & 1)) * 0.5;
@@ -200,17 +211,20 @@ export function vertexNeighbours(nVerts: number, tris: Uint32Array): { offsets: 
   const raw = new Uint32Array(offsets[nVerts] as number);
   const fill = offsets.slice(0, nVerts);
   for (let t = 0; t < tris.length; t += 3) {
-    const a = tris[t] as number, b = tris[t + 1] as number, c = tris[t + 2] as number;
-    raw[fill[a]!++] = b, raw[fill[a]!++] = c;
-    raw[fill[b]!++] = c, raw[fill[b]!++] = a;
-    raw[fill[c]!++] = a, raw[fill[c]!++] = b;
+    const a = tris[t] as number,
+      b = tris[t + 1] as number,
+      c = tris[t + 2] as number;
+    ((raw[fill[a]!++] = b), (raw[fill[a]!++] = c));
+    ((raw[fill[b]!++] = c), (raw[fill[b]!++] = a));
+    ((raw[fill[c]!++] = a), (raw[fill[c]!++] = b));
   }
   // de-duplicate per vertex
   const outOff = new Uint32Array(nVerts + 1);
   const out = new Uint32Array(raw.length);
   let w = 0;
   for (let v = 0; v < nVerts; v++) {
-    const s = offsets[v] as number, e = offsets[v + 1] as number;
+    const s = offsets[v] as number,
+      e = offsets[v + 1] as number;
     const seg = raw.subarray(s, e).sort();
     outOff[v] = w;
     for (let q = 0; q < seg.length; q++) if (q === 0 || seg[q] !== seg[q - 1]) out[w++] = seg[q] as number;
@@ -231,14 +245,17 @@ export function taubinSmooth(mesh: TriangleMesh, iterations = 15, lambda = 0.5, 
   const tmp = new Float32Array(p.length);
   const step = (f: number): void => {
     for (let v = 0; v < n; v++) {
-      const s = offsets[v] as number, e = offsets[v + 1] as number;
+      const s = offsets[v] as number,
+        e = offsets[v + 1] as number;
       if (e === s) {
         tmp[3 * v] = p[3 * v] as number;
         tmp[3 * v + 1] = p[3 * v + 1] as number;
         tmp[3 * v + 2] = p[3 * v + 2] as number;
         continue;
       }
-      let x = 0, y = 0, z = 0;
+      let x = 0,
+        y = 0,
+        z = 0;
       for (let q = s; q < e; q++) {
         const u = 3 * (neighbours[q] as number);
         x += p[u] as number;
@@ -246,7 +263,9 @@ export function taubinSmooth(mesh: TriangleMesh, iterations = 15, lambda = 0.5, 
         z += p[u + 2] as number;
       }
       const inv = 1 / (e - s);
-      const px = p[3 * v] as number, py = p[3 * v + 1] as number, pz = p[3 * v + 2] as number;
+      const px = p[3 * v] as number,
+        py = p[3 * v + 1] as number,
+        pz = p[3 * v + 2] as number;
       tmp[3 * v] = px + f * (x * inv - px);
       tmp[3 * v + 1] = py + f * (y * inv - py);
       tmp[3 * v + 2] = pz + f * (z * inv - pz);
@@ -266,7 +285,9 @@ export function taubinSmooth(mesh: TriangleMesh, iterations = 15, lambda = 0.5, 
 export function clusterVertices(mesh: TriangleMesh, cellMm: number): TriangleMesh {
   const p = mesh.points;
   const n = p.length / 3;
-  let minX = Infinity, minY = Infinity, minZ = Infinity;
+  let minX = Infinity,
+    minY = Infinity,
+    minZ = Infinity;
   for (let v = 0; v < n; v++) {
     minX = Math.min(minX, p[3 * v] as number);
     minY = Math.min(minY, p[3 * v + 1] as number);
@@ -353,7 +374,8 @@ export function meanEdgeLength(mesh: TriangleMesh): number {
   const stride = Math.max(1, Math.floor(nT / 20000));
   let m = 0;
   for (let f = 0; f < nT; f += stride) {
-    const a = 3 * (t[3 * f] as number), b = 3 * (t[3 * f + 1] as number);
+    const a = 3 * (t[3 * f] as number),
+      b = 3 * (t[3 * f + 1] as number);
     sum += Math.hypot((p[a] as number) - (p[b] as number), (p[a + 1] as number) - (p[b + 1] as number), (p[a + 2] as number) - (p[b + 2] as number));
     m++;
   }
@@ -366,10 +388,18 @@ export function vertexNormals(mesh: TriangleMesh): Float32Array {
   const t = mesh.triangles;
   const nrm = new Float32Array(p.length);
   for (let f = 0; f < t.length; f += 3) {
-    const a = 3 * (t[f] as number), b = 3 * (t[f + 1] as number), c = 3 * (t[f + 2] as number);
-    const ux = (p[b] as number) - (p[a] as number), uy = (p[b + 1] as number) - (p[a + 1] as number), uz = (p[b + 2] as number) - (p[a + 2] as number);
-    const vx = (p[c] as number) - (p[a] as number), vy = (p[c + 1] as number) - (p[a + 1] as number), vz = (p[c + 2] as number) - (p[a + 2] as number);
-    const nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+    const a = 3 * (t[f] as number),
+      b = 3 * (t[f + 1] as number),
+      c = 3 * (t[f + 2] as number);
+    const ux = (p[b] as number) - (p[a] as number),
+      uy = (p[b + 1] as number) - (p[a + 1] as number),
+      uz = (p[b + 2] as number) - (p[a + 2] as number);
+    const vx = (p[c] as number) - (p[a] as number),
+      vy = (p[c + 1] as number) - (p[a + 1] as number),
+      vz = (p[c + 2] as number) - (p[a + 2] as number);
+    const nx = uy * vz - uz * vy,
+      ny = uz * vx - ux * vz,
+      nz = ux * vy - uy * vx;
     for (const q of [a, b, c]) {
       nrm[q]! += nx;
       nrm[q + 1]! += ny;
@@ -391,9 +421,15 @@ export function surfaceAreaMm2(mesh: TriangleMesh): number {
   const t = mesh.triangles;
   let s = 0;
   for (let f = 0; f < t.length; f += 3) {
-    const a = 3 * (t[f] as number), b = 3 * (t[f + 1] as number), c = 3 * (t[f + 2] as number);
-    const ux = (p[b] as number) - (p[a] as number), uy = (p[b + 1] as number) - (p[a + 1] as number), uz = (p[b + 2] as number) - (p[a + 2] as number);
-    const vx = (p[c] as number) - (p[a] as number), vy = (p[c + 1] as number) - (p[a + 1] as number), vz = (p[c + 2] as number) - (p[a + 2] as number);
+    const a = 3 * (t[f] as number),
+      b = 3 * (t[f + 1] as number),
+      c = 3 * (t[f + 2] as number);
+    const ux = (p[b] as number) - (p[a] as number),
+      uy = (p[b + 1] as number) - (p[a + 1] as number),
+      uz = (p[b + 2] as number) - (p[a + 2] as number);
+    const vx = (p[c] as number) - (p[a] as number),
+      vy = (p[c + 1] as number) - (p[a + 1] as number),
+      vz = (p[c + 2] as number) - (p[a + 2] as number);
     s += 0.5 * Math.hypot(uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx);
   }
   return s;
@@ -405,10 +441,18 @@ export function enclosedVolumeMm3(mesh: TriangleMesh): number {
   const t = mesh.triangles;
   let s = 0;
   for (let f = 0; f < t.length; f += 3) {
-    const a = 3 * (t[f] as number), b = 3 * (t[f + 1] as number), c = 3 * (t[f + 2] as number);
-    const ax = p[a] as number, ay = p[a + 1] as number, az = p[a + 2] as number;
-    const bx = p[b] as number, by = p[b + 1] as number, bz = p[b + 2] as number;
-    const cx = p[c] as number, cy = p[c + 1] as number, cz = p[c + 2] as number;
+    const a = 3 * (t[f] as number),
+      b = 3 * (t[f + 1] as number),
+      c = 3 * (t[f + 2] as number);
+    const ax = p[a] as number,
+      ay = p[a + 1] as number,
+      az = p[a + 2] as number;
+    const bx = p[b] as number,
+      by = p[b + 1] as number,
+      bz = p[b + 2] as number;
+    const cx = p[c] as number,
+      cy = p[c + 1] as number,
+      cz = p[c + 2] as number;
     s += ax * (by * cz - bz * cy) - ay * (bx * cz - bz * cx) + az * (bx * cy - by * cx);
   }
   return s / 6;
@@ -438,7 +482,8 @@ export function meshTopology(mesh: TriangleMesh): MeshTopology {
     return x;
   };
   const union = (a: number, b: number): void => {
-    const ra = find(a), rb = find(b);
+    const ra = find(a),
+      rb = find(b);
     if (ra !== rb) parent[ra] = rb;
   };
   const edges = new Map<number, number>();

@@ -11,30 +11,14 @@
  * LPS direction of index axis c. Oblique directions are allowed.
  */
 
-import type { Mat3, Vec3, VolumeGeometry } from '../contract/geometry.js';
+import type { VolumeGeometry } from '../contract/geometry.js';
 
 export { IDENTITY3, indexAxisClosestTo, indexToLps, lpsToIndex } from '../contract/geometry.js';
 export type { Mat3, Vec3, VolumeGeometry } from '../contract/geometry.js';
 
-export type VoxelArray =
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | Float32Array
-  | Float64Array;
+export type VoxelArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
 
-export type VoxelType =
-  | 'int8'
-  | 'uint8'
-  | 'int16'
-  | 'uint16'
-  | 'int32'
-  | 'uint32'
-  | 'float32'
-  | 'float64';
+export type VoxelType = 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'float32' | 'float64';
 
 /** A scalar volume; `data[i + nx * (j + ny * k)]`. */
 export interface Volume<T extends VoxelArray = VoxelArray> extends VolumeGeometry {
@@ -95,4 +79,3 @@ export function geometryOf(g: VolumeGeometry): VolumeGeometry {
     direction: [...g.direction],
   };
 }
-

@@ -24,19 +24,29 @@ export function voxelizeMesh(mesh: TriangleMesh, g: VolumeGeometry): Uint8Array 
   // crossings per row (j, k): list of i positions
   const rows = new Map<number, number[]>();
   const t = mesh.triangles;
-  const ej = 1e-7, ek = 1.3e-7; // ray offset against exact vertex/edge hits
+  const ej = 1e-7,
+    ek = 1.3e-7; // ray offset against exact vertex/edge hits
   for (let f = 0; f < t.length; f += 3) {
-    const a = 3 * (t[f] as number), b = 3 * (t[f + 1] as number), c = 3 * (t[f + 2] as number);
-    const ja = q[a + 1] as number, jb = q[b + 1] as number, jc = q[c + 1] as number;
-    const ka = q[a + 2] as number, kb = q[b + 2] as number, kc = q[c + 2] as number;
-    const j0 = Math.max(0, Math.ceil(Math.min(ja, jb, jc))), j1 = Math.min(ny - 1, Math.floor(Math.max(ja, jb, jc)));
-    const k0 = Math.max(0, Math.ceil(Math.min(ka, kb, kc))), k1 = Math.min(nz - 1, Math.floor(Math.max(ka, kb, kc)));
+    const a = 3 * (t[f] as number),
+      b = 3 * (t[f + 1] as number),
+      c = 3 * (t[f + 2] as number);
+    const ja = q[a + 1] as number,
+      jb = q[b + 1] as number,
+      jc = q[c + 1] as number;
+    const ka = q[a + 2] as number,
+      kb = q[b + 2] as number,
+      kc = q[c + 2] as number;
+    const j0 = Math.max(0, Math.ceil(Math.min(ja, jb, jc))),
+      j1 = Math.min(ny - 1, Math.floor(Math.max(ja, jb, jc)));
+    const k0 = Math.max(0, Math.ceil(Math.min(ka, kb, kc))),
+      k1 = Math.min(nz - 1, Math.floor(Math.max(ka, kb, kc)));
     if (j0 > j1 || k0 > k1) continue;
     const det = (jb - ja) * (kc - ka) - (jc - ja) * (kb - ka);
     if (det === 0) continue;
     for (let k = k0; k <= k1; k++)
       for (let j = j0; j <= j1; j++) {
-        const pj = j + ej, pk = k + ek;
+        const pj = j + ej,
+          pk = k + ek;
         const u = ((pj - ja) * (kc - ka) - (jc - ja) * (pk - ka)) / det;
         const w = ((jb - ja) * (pk - ka) - (pj - ja) * (kb - ka)) / det;
         if (u < 0 || w < 0 || u + w > 1) continue;

@@ -155,7 +155,8 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       // gives no paths). ?dir=<upload id>&name=<relative path>
       const dirId = url.searchParams.get('dir') ?? '';
       const name = url.searchParams.get('name') ?? '';
-      if (!/^[a-f0-9-]{8,64}$/.test(dirId) || !name || name.split(/[\\/]/).some((s) => s === '..' || s === '')) throw new AppError('BAD_REQUEST', 'bad upload name');
+      if (!/^[a-f0-9-]{8,64}$/.test(dirId) || !name || name.split(/[\\/]/).some((s) => s === '..' || s === ''))
+        throw new AppError('BAD_REQUEST', 'bad upload name');
       const root = path.join(services.store.dataDir, 'uploads', dirId);
       const dest = path.join(root, ...name.split(/[\\/]/));
       await fs.promises.mkdir(path.dirname(dest), { recursive: true });

@@ -169,11 +169,7 @@ export function stackGeometry(
   });
   const [rowSpacing, colSpacing] = first.spacing;
   const o = slices[order[0] as number]?.ipp as Vec3;
-  const direction: Mat3 = [
-    row[0] as number, col[0] as number, n[0],
-    row[1] as number, col[1] as number, n[1],
-    row[2] as number, col[2] as number, n[2],
-  ];
+  const direction: Mat3 = [row[0] as number, col[0] as number, n[0], row[1] as number, col[1] as number, n[1], row[2] as number, col[2] as number, n[2]];
   return {
     geometry: {
       dims: [columns, rows, slices.length],
@@ -213,7 +209,12 @@ function seriesFromMultiFrame(
     const sp = sharedSp ?? floats(ds, 'x00280030', 2) ?? [1, 1];
     const dz = floats(ds, 'x00180088', 1)?.[0] ?? floats(ds, 'x00180050', 1)?.[0] ?? 1;
     return {
-      geometry: { dims: [columns, rows, frames], spacingMm: [sp[1] as number, sp[0] as number, dz], originLps: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] },
+      geometry: {
+        dims: [columns, rows, frames],
+        spacingMm: [sp[1] as number, sp[0] as number, dz],
+        originLps: [0, 0, 0],
+        direction: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+      },
       frameOrder: slices.map((_, i) => i),
       problems: [],
       frames,

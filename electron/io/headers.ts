@@ -47,7 +47,13 @@ async function streamLength(file: string, gz: boolean): Promise<number> {
     src.on('error', (e) => reject(new AppError('IMPORT_BAD_HEADER', `${file}: cannot read (${e.message})`)));
     s.on('data', (c: Buffer) => (n += c.length));
     s.on('error', (e: Error) =>
-      reject(new AppError('IMPORT_TRUNCATED', `${path.basename(file)}: the compressed data is broken or ends early (${e.message}); the file is truncated or corrupt`, { file })),
+      reject(
+        new AppError(
+          'IMPORT_TRUNCATED',
+          `${path.basename(file)}: the compressed data is broken or ends early (${e.message}); the file is truncated or corrupt`,
+          { file },
+        ),
+      ),
     );
     s.on('end', () => resolve(n));
   });
@@ -103,7 +109,8 @@ function probeNifti(file: string, gz: boolean, max: number): { probe: HeaderProb
   } else {
     throw new AppError('IMPORT_BAD_HEADER', `${path.basename(file)}: not a NIfTI file (sizeof_hdr is ${h.readInt32LE(0)}, expected 348 or 540)`, { file });
   }
-  if (dims.some((d) => !(d >= 1))) throw new AppError('IMPORT_BAD_HEADER', `${path.basename(file)}: NIfTI dimensions ${dims.join('×')} are not all positive`, { file });
+  if (dims.some((d) => !(d >= 1)))
+    throw new AppError('IMPORT_BAD_HEADER', `${path.basename(file)}: NIfTI dimensions ${dims.join('×')} are not all positive`, { file });
   const bpv = NIFTI_BYTES[datatype];
   if (!bpv) throw new AppError('IMPORT_UNSUPPORTED', `${path.basename(file)}: NIfTI datatype ${datatype} is not supported`, { file });
   const dataBytes = dims.reduce((a, b) => a * b, 1) * bpv;
@@ -112,12 +119,40 @@ function probeNifti(file: string, gz: boolean, max: number): { probe: HeaderProb
 }
 
 const NRRD_BYTES: Record<string, number> = {
-  'signed char': 1, int8: 1, int8_t: 1, uchar: 1, 'unsigned char': 1, uint8: 1, uint8_t: 1,
-  short: 2, 'short int': 2, 'signed short': 2, 'signed short int': 2, int16: 2, int16_t: 2,
-  ushort: 2, 'unsigned short': 2, 'unsigned short int': 2, uint16: 2, uint16_t: 2,
-  int: 4, 'signed int': 4, int32: 4, int32_t: 4, uint: 4, 'unsigned int': 4, uint32: 4, uint32_t: 4,
-  longlong: 8, int64: 8, int64_t: 8, ulonglong: 8, uint64: 8, uint64_t: 8,
-  float: 4, double: 8,
+  'signed char': 1,
+  int8: 1,
+  int8_t: 1,
+  uchar: 1,
+  'unsigned char': 1,
+  uint8: 1,
+  uint8_t: 1,
+  short: 2,
+  'short int': 2,
+  'signed short': 2,
+  'signed short int': 2,
+  int16: 2,
+  int16_t: 2,
+  ushort: 2,
+  'unsigned short': 2,
+  'unsigned short int': 2,
+  uint16: 2,
+  uint16_t: 2,
+  int: 4,
+  'signed int': 4,
+  int32: 4,
+  int32_t: 4,
+  uint: 4,
+  'unsigned int': 4,
+  uint32: 4,
+  uint32_t: 4,
+  longlong: 8,
+  int64: 8,
+  int64_t: 8,
+  ulonglong: 8,
+  uint64: 8,
+  uint64_t: 8,
+  float: 4,
+  double: 8,
 };
 
 function textHeader(file: string, maxBytes = 65536): { text: string; headerBytes: number } {
@@ -145,7 +180,8 @@ function probeNrrd(file: string, max: number): { probe: HeaderProbe; dataFile: s
   const sizes = (fields.get('sizes') ?? '').split(/\s+/).filter(Boolean).map(Number);
   const type = (fields.get('type') ?? '').toLowerCase();
   const bpv = NRRD_BYTES[type];
-  if (!sizes.length || sizes.some((s) => !(s >= 1))) throw new AppError('IMPORT_BAD_HEADER', `${path.basename(file)}: NRRD sizes "${fields.get('sizes') ?? ''}" are not valid`, { file });
+  if (!sizes.length || sizes.some((s) => !(s >= 1)))
+    throw new AppError('IMPORT_BAD_HEADER', `${path.basename(file)}: NRRD sizes "${fields.get('sizes') ?? ''}" are not valid`, { file });
   if (!bpv) throw new AppError('IMPORT_UNSUPPORTED', `${path.basename(file)}: NRRD type "${type}" is not supported`, { file });
   const dataBytes = sizes.reduce((a, b) => a * b, 1) * bpv;
   if (dataBytes > max) throw tooLarge(file, sizes, dataBytes, max);
@@ -163,8 +199,18 @@ function probeNrrd(file: string, max: number): { probe: HeaderProbe; dataFile: s
 }
 
 const MET_BYTES: Record<string, number> = {
-  MET_CHAR: 1, MET_UCHAR: 1, MET_SHORT: 2, MET_USHORT: 2, MET_INT: 4, MET_UINT: 4, MET_LONG: 4, MET_ULONG: 4,
-  MET_LONG_LONG: 8, MET_ULONG_LONG: 8, MET_FLOAT: 4, MET_DOUBLE: 8,
+  MET_CHAR: 1,
+  MET_UCHAR: 1,
+  MET_SHORT: 2,
+  MET_USHORT: 2,
+  MET_INT: 4,
+  MET_UINT: 4,
+  MET_LONG: 4,
+  MET_ULONG: 4,
+  MET_LONG_LONG: 8,
+  MET_ULONG_LONG: 8,
+  MET_FLOAT: 4,
+  MET_DOUBLE: 8,
 };
 
 function probeMeta(file: string, max: number): { probe: HeaderProbe; dataFile: string; offset: number; compressed: boolean; expected: number } {
@@ -182,7 +228,8 @@ function probeMeta(file: string, max: number): { probe: HeaderProbe; dataFile: s
   const et = (fields.get('elementtype') ?? '').toUpperCase();
   const channels = Number(fields.get('elementnumberofchannels') ?? '1');
   const bpv = (MET_BYTES[et] ?? 0) * channels;
-  if (!dims.length || dims.some((d) => !(d >= 1))) throw new AppError('IMPORT_BAD_HEADER', `${path.basename(file)}: MetaImage DimSize "${fields.get('dimsize') ?? ''}" is not valid`, { file });
+  if (!dims.length || dims.some((d) => !(d >= 1)))
+    throw new AppError('IMPORT_BAD_HEADER', `${path.basename(file)}: MetaImage DimSize "${fields.get('dimsize') ?? ''}" is not valid`, { file });
   if (!bpv) throw new AppError('IMPORT_UNSUPPORTED', `${path.basename(file)}: MetaImage ElementType "${et}" is not supported`, { file });
   const dataBytes = dims.reduce((a, b) => a * b, 1) * bpv;
   if (dataBytes > max) throw tooLarge(file, dims, dataBytes, max);
@@ -234,25 +281,36 @@ export async function probeVolumeFile(file: string, maxBytes = DEFAULT_MAX_VOLUM
     const { probe, expectedStreamBytes } = probeNifti(file, gz, maxBytes);
     const have = gz ? await streamLength(file, true) : st.size;
     if (have < expectedStreamBytes)
-      throw new AppError('IMPORT_TRUNCATED', `${short}: the header promises ${expectedStreamBytes} bytes but the file holds ${have}; it is truncated`, { file });
+      throw new AppError('IMPORT_TRUNCATED', `${short}: the header promises ${expectedStreamBytes} bytes but the file holds ${have}; it is truncated`, {
+        file,
+      });
     return probe;
   }
   if (format === 'nrrd') {
     const r = probeNrrd(file, maxBytes);
     const have = r.gz ? await inflatedLength(r.dataFile, r.offset, 'gzip') : fs.statSync(r.dataFile).size - r.offset;
-    if (have < r.expected) throw new AppError('IMPORT_TRUNCATED', `${short}: ${r.expected} voxel bytes expected, ${have} present; the file is truncated`, { file });
+    if (have < r.expected)
+      throw new AppError('IMPORT_TRUNCATED', `${short}: ${r.expected} voxel bytes expected, ${have} present; the file is truncated`, { file });
     return r.probe;
   }
   if (format === 'metaimage') {
     const r = probeMeta(file, maxBytes);
     if (r.compressed) {
       const have = await inflatedLength(r.dataFile, r.offset, 'zlib');
-      if (have < r.probe.dataBytes) throw new AppError('IMPORT_TRUNCATED', `${short}: ${r.probe.dataBytes} voxel bytes expected, ${have} present after decompression; the file is truncated`, { file });
+      if (have < r.probe.dataBytes)
+        throw new AppError(
+          'IMPORT_TRUNCATED',
+          `${short}: ${r.probe.dataBytes} voxel bytes expected, ${have} present after decompression; the file is truncated`,
+          { file },
+        );
     } else {
       const have = fs.statSync(r.dataFile).size - r.offset;
-      if (have < r.expected) throw new AppError('IMPORT_TRUNCATED', `${short}: ${r.expected} voxel bytes expected, ${have} present; the file is truncated`, { file });
+      if (have < r.expected)
+        throw new AppError('IMPORT_TRUNCATED', `${short}: ${r.expected} voxel bytes expected, ${have} present; the file is truncated`, { file });
     }
     return r.probe;
   }
-  throw new AppError('IMPORT_UNSUPPORTED', `${short}: not a supported volume file (NIfTI .nii/.nii.gz, NRRD .nrrd, MetaImage .mha/.mhd, or a DICOM folder)`, { file });
+  throw new AppError('IMPORT_UNSUPPORTED', `${short}: not a supported volume file (NIfTI .nii/.nii.gz, NRRD .nrrd, MetaImage .mha/.mhd, or a DICOM folder)`, {
+    file,
+  });
 }

@@ -69,16 +69,30 @@ export function encodeStl(mesh: TriangleMesh, name = 'OrthoTwin LPS mm'): Buffer
   const t = mesh.triangles;
   let o = 84;
   for (let f = 0; f < nT; f++) {
-    const a = 3 * (t[3 * f] as number), b = 3 * (t[3 * f + 1] as number), c = 3 * (t[3 * f + 2] as number);
-    const ux = (p[b] as number) - (p[a] as number), uy = (p[b + 1] as number) - (p[a + 1] as number), uz = (p[b + 2] as number) - (p[a + 2] as number);
-    const vx = (p[c] as number) - (p[a] as number), vy = (p[c + 1] as number) - (p[a + 1] as number), vz = (p[c + 2] as number) - (p[a + 2] as number);
-    let nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+    const a = 3 * (t[3 * f] as number),
+      b = 3 * (t[3 * f + 1] as number),
+      c = 3 * (t[3 * f + 2] as number);
+    const ux = (p[b] as number) - (p[a] as number),
+      uy = (p[b + 1] as number) - (p[a + 1] as number),
+      uz = (p[b + 2] as number) - (p[a + 2] as number);
+    const vx = (p[c] as number) - (p[a] as number),
+      vy = (p[c + 1] as number) - (p[a + 1] as number),
+      vz = (p[c + 2] as number) - (p[a + 2] as number);
+    let nx = uy * vz - uz * vy,
+      ny = uz * vx - ux * vz,
+      nz = ux * vy - uy * vx;
     const l = Math.hypot(nx, ny, nz) || 1;
-    nx /= l; ny /= l; nz /= l;
-    buf.writeFloatLE(nx, o); buf.writeFloatLE(ny, o + 4); buf.writeFloatLE(nz, o + 8);
+    nx /= l;
+    ny /= l;
+    nz /= l;
+    buf.writeFloatLE(nx, o);
+    buf.writeFloatLE(ny, o + 4);
+    buf.writeFloatLE(nz, o + 8);
     o += 12;
     for (const q of [a, b, c]) {
-      buf.writeFloatLE(p[q] as number, o); buf.writeFloatLE(p[q + 1] as number, o + 4); buf.writeFloatLE(p[q + 2] as number, o + 8);
+      buf.writeFloatLE(p[q] as number, o);
+      buf.writeFloatLE(p[q + 1] as number, o + 4);
+      buf.writeFloatLE(p[q + 2] as number, o + 8);
       o += 12;
     }
     buf.writeUInt16LE(0, o);

@@ -51,7 +51,16 @@ function fmt(x: number): string {
   return Number.isInteger(x) ? String(x) : x.toPrecision(17).replace(/0+$/, '').replace(/\.$/, '');
 }
 
-const FROM_NRRD: Record<string, VoxelType> = { int8: 'int8', uint8: 'uint8', int16: 'int16', uint16: 'uint16', int32: 'int32', uint32: 'uint32', float: 'float32', double: 'float64' };
+const FROM_NRRD: Record<string, VoxelType> = {
+  int8: 'int8',
+  uint8: 'uint8',
+  int16: 'int16',
+  uint16: 'uint16',
+  int32: 'int32',
+  uint32: 'uint32',
+  float: 'float32',
+  double: 'float64',
+};
 
 /**
  * Decodes NRRD bytes written by `encodeNrrd`.
@@ -66,7 +75,8 @@ export function decodeNrrd(buf: Buffer, label: string): Volume {
     if (m) f.set((m[1] as string).trim(), (m[2] as string).trim());
   }
   const type = FROM_NRRD[f.get('type') ?? ''];
-  if (!type || f.get('dimension') !== '3' || f.get('space') !== 'left-posterior-superior') throw new AppError('IMPORT_BAD_HEADER', `${label}: unsupported NRRD header`);
+  if (!type || f.get('dimension') !== '3' || f.get('space') !== 'left-posterior-superior')
+    throw new AppError('IMPORT_BAD_HEADER', `${label}: unsupported NRRD header`);
   const dims = (f.get('sizes') ?? '').split(' ').map(Number) as Vec3;
   const dirs = [...(f.get('space directions') ?? '').matchAll(/\(([^)]*)\)/g)].map((m) => (m[1] as string).split(',').map(Number));
   const origin = ((/\(([^)]*)\)/.exec(f.get('space origin') ?? '') ?? [])[1] ?? '0,0,0').split(',').map(Number) as Vec3;

@@ -82,8 +82,7 @@ describeData('import orientation (LPS mm, hand-derived from headers)', () => {
     const { volume } = await readVolume(dataPath('mr/niivue_small.mha'));
     expect(volume.dims).toEqual([64, 64, 37]);
     // Offset = −108.281 82.3795 −47.8356; ElementSpacing 3.4375 3.4375 3.8; TransformMatrix 1 0 0 0 −1 0 0 0 1
-    for (const [i, j, k] of IJK)
-      expectClose(indexToLps(volume, [i, j, k]), [-108.281 + 3.4375 * i, 82.3795 - 3.4375 * j, -47.8356 + 3.8 * k]);
+    for (const [i, j, k] of IJK) expectClose(indexToLps(volume, [i, j, k]), [-108.281 + 3.4375 * i, 82.3795 - 3.4375 * j, -47.8356 + 3.8 * k]);
   });
 
   it('emri_small.dcm: enhanced multi-frame MR without plane position → nominal grid, flagged', async () => {
@@ -102,8 +101,7 @@ describeData('import orientation (LPS mm, hand-derived from headers)', () => {
     expect(meta.modality).toBe('CT');
     // Lowest slice along n = (1,0,0)×(0,1,0) = (0,0,1) is …016592 with IPP (−249.51171875, −437.51171875, −804.5);
     // IOP 1\0\0\0\1\0, PixelSpacing 0.9765625\0.9765625, IPP step +2 mm.
-    for (const [i, j, k] of IJK)
-      expectClose(indexToLps(volume, [i, j, k]), [-249.51171875 + 0.9765625 * i, -437.51171875 + 0.9765625 * j, -804.5 + 2 * k]);
+    for (const [i, j, k] of IJK) expectClose(indexToLps(volume, [i, j, k]), [-249.51171875 + 0.9765625 * i, -437.51171875 + 0.9765625 * j, -804.5 + 2 * k]);
     // slice order: slice k = 0 holds the pixels of …016592 (z = −804.5), rescaled to HU (intercept −1024)
     const single = await readImageNode(`${dir}/CT.1.3.12.2.1107.5.1.4.60064.30000022120808113428000016592`);
     const plane = 512 * 512;

@@ -56,7 +56,10 @@ export interface ReadOptions {
 /** Turns an itk-wasm Image into a Volume; 2D images become one-slice volumes. */
 export function volumeFromItkImage(img: Image, label: string): Volume {
   if (img.imageType.components !== 1)
-    throw new AppError('IMPORT_UNSUPPORTED', `${label}: ${img.imageType.components}-component (${img.imageType.pixelType}) images are not supported as volumes`);
+    throw new AppError(
+      'IMPORT_UNSUPPORTED',
+      `${label}: ${img.imageType.components}-component (${img.imageType.pixelType}) images are not supported as volumes`,
+    );
   if (!img.data) throw new AppError('IMPORT_BAD_HEADER', `${label}: no voxel data`);
   const d = img.imageType.dimension;
   const dims: Vec3 = [img.size[0] ?? 1, img.size[1] ?? 1, d >= 3 ? (img.size[2] ?? 1) : 1];
@@ -142,7 +145,11 @@ async function readDicom(root: string, o: ReadOptions): Promise<ImportedVolume> 
   const max = o.maxBytes ?? DEFAULT_MAX_VOLUME_BYTES;
   const bytes = seriesBytes(s);
   if (bytes > max)
-    throw new AppError('IMPORT_TOO_LARGE', `${path.basename(root)}: series of ${s.columns}×${s.rows}×${s.frames} needs ${(bytes / 1024 ** 3).toFixed(2)} GiB, over the limit`, { path: root });
+    throw new AppError(
+      'IMPORT_TOO_LARGE',
+      `${path.basename(root)}: series of ${s.columns}×${s.rows}×${s.frames} needs ${(bytes / 1024 ** 3).toFixed(2)} GiB, over the limit`,
+      { path: root },
+    );
   progress(0.35, 'decode');
   let img: Image;
   try {

@@ -22,7 +22,20 @@ export function scanTree(p: string, onProgress: (fraction: number) => void = () 
     return {
       path: p,
       kind: 'file',
-      patients: [{ patientName: '', patientId: '', studies: [{ studyInstanceUid: '', studyDate: '', studyDescription: name, series: [{ seriesInstanceUid: '', seriesNumber: 0, seriesDescription: name, modality: '', rows: 0, columns: 0, frames: 0, problems: [] }] }] }],
+      patients: [
+        {
+          patientName: '',
+          patientId: '',
+          studies: [
+            {
+              studyInstanceUid: '',
+              studyDate: '',
+              studyDescription: name,
+              series: [{ seriesInstanceUid: '', seriesNumber: 0, seriesDescription: name, modality: '', rows: 0, columns: 0, frames: 0, problems: [] }],
+            },
+          ],
+        },
+      ],
       skipped: [],
       filesScanned: 1,
     };

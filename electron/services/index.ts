@@ -34,7 +34,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** The shared example data, offered in the import dialog when present (ORTHOTWIN_DATA or ../shared/data). */
 export function sampleStudies(): SystemInfo['sampleStudies'] {
-  const roots = [process.env['ORTHOTWIN_DATA'], path.resolve(here, '..', '..', '..', 'shared', 'data'), path.resolve(here, '..', '..', '..', '..', 'shared', 'data')];
+  const roots = [
+    process.env['ORTHOTWIN_DATA'],
+    path.resolve(here, '..', '..', '..', 'shared', 'data'),
+    path.resolve(here, '..', '..', '..', '..', 'shared', 'data'),
+  ];
   const root = roots.find((r) => r && fs.existsSync(path.join(r, 'ct')));
   if (!root) return [];
   const items: [string, string][] = [
@@ -53,7 +57,9 @@ export function createServices(o: ServiceOptions): ServiceHost {
   const jobs = new JobService(store, actor, o.maxVolumeBytes ?? DEFAULT_MAX_VOLUME_BYTES);
   const events = new EventEmitter();
   jobs.on('onDidChangeJob', (job) => events.emit('event', 'jobs', 'onDidChangeJob', job));
-  const pkg = JSON.parse(fs.readFileSync(path.resolve(here, '..', '..', ...(here.includes(`${path.sep}dist${path.sep}`) ? ['..'] : []), 'package.json'), 'utf8')) as {
+  const pkg = JSON.parse(
+    fs.readFileSync(path.resolve(here, '..', '..', ...(here.includes(`${path.sep}dist${path.sep}`) ? ['..'] : []), 'package.json'), 'utf8'),
+  ) as {
     version: string;
   };
 

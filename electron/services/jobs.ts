@@ -69,7 +69,8 @@ export class JobService extends EventEmitter {
     this.running.delete(id);
     this.lastEmit.delete(id);
     this.emitJob(job, true);
-    for (const w of this.waiters.get(id) ?? []) w({ job, ...(r?.summary ? { summary: r.summary } : {}), ...(r?.volumeTimingsMs ? { volumeTimingsMs: r.volumeTimingsMs } : {}) });
+    for (const w of this.waiters.get(id) ?? [])
+      w({ job, ...(r?.summary ? { summary: r.summary } : {}), ...(r?.volumeTimingsMs ? { volumeTimingsMs: r.volumeTimingsMs } : {}) });
     this.waiters.delete(id);
   }
 
@@ -175,7 +176,15 @@ export class JobService extends EventEmitter {
     this.store.commitFiles(files, () => {
       this.store.insertTwin({ id: twinId, patientId, volumeId, params, algorithmVersion: TWIN_ALGORITHM_VERSION, timingsMs: m.timingsMs });
       m.artefacts.forEach((a, i) =>
-        this.store.insertArtefact({ twinId, kind: a.kind, format: a.format, relPath: (files[i] as { relPath: string }).relPath, bytes: a.bytes, sha256: a.sha256, count: a.count }),
+        this.store.insertArtefact({
+          twinId,
+          kind: a.kind,
+          format: a.format,
+          relPath: (files[i] as { relPath: string }).relPath,
+          bytes: a.bytes,
+          sha256: a.sha256,
+          count: a.count,
+        }),
       );
       for (const f of m.features)
         this.store.insertFeature(twinId, {

@@ -122,7 +122,8 @@ async function run(req: WorkerRequest): Promise<void> {
     });
     const modality = imported.meta.modality;
     if (req.buildTwin) {
-      if (modality !== 'CT' && modality !== 'MR') throw new AppError('IMPORT_UNSUPPORTED', `${path.basename(req.path)}: no anatomical twin can be built from ${modality} images`);
+      if (modality !== 'CT' && modality !== 'MR')
+        throw new AppError('IMPORT_UNSUPPORTED', `${path.basename(req.path)}: no anatomical twin can be built from ${modality} images`);
       const twinDir = path.join(req.stagingDir, 'twin');
       fs.mkdirSync(twinDir, { recursive: true });
       buildTwin(vol, modality, req.params, twinDir, span);

@@ -82,7 +82,13 @@ export function App() {
     return null;
   }, [twin, studies]);
 
-  if (fatal) return <div className="fatal" role="alert"><h1>OrthoTwin cannot start</h1><p>{fatal}</p></div>;
+  if (fatal)
+    return (
+      <div className="fatal" role="alert">
+        <h1>OrthoTwin cannot start</h1>
+        <p>{fatal}</p>
+      </div>
+    );
   if (!client) return <div className="notice">Connecting…</div>;
 
   return (
@@ -90,7 +96,11 @@ export function App() {
       <aside className="sidebar">
         <h1 style={{ fontSize: 16, margin: '2px 0 6px' }}>OrthoTwin</h1>
         <PatientsPanel client={client} selected={patient} onOpen={openPatient} onError={(e) => setError(errorText(e))} version={patientsVersion} />
-        {info && <small style={{ color: 'var(--muted)', marginTop: 'auto' }}>v{info.version} · {info.transport} · data: {info.dataDir}</small>}
+        {info && (
+          <small style={{ color: 'var(--muted)', marginTop: 'auto' }}>
+            v{info.version} · {info.transport} · data: {info.dataDir}
+          </small>
+        )}
       </aside>
       <main className="main">
         {error && (
@@ -114,7 +124,17 @@ export function App() {
             />
             {job && <JobBar client={client} job={job} onError={(e) => setError(errorText(e))} />}
             {twin && volume ? (
-              <PlanningView key={twin.id} client={client} twin={twin} twins={twins} onSelectTwin={setTwinIndex} onJob={setJob} volume={volume.volume} modality={volume.modality} onError={(e) => setError(errorText(e))} />
+              <PlanningView
+                key={twin.id}
+                client={client}
+                twin={twin}
+                twins={twins}
+                onSelectTwin={setTwinIndex}
+                onJob={setJob}
+                volume={volume.volume}
+                modality={volume.modality}
+                onError={(e) => setError(errorText(e))}
+              />
             ) : (
               <div className="notice">{studies.length ? 'No twin yet for this patient.' : 'No study yet: import one above.'}</div>
             )}

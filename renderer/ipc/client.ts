@@ -122,7 +122,11 @@ export function detectTransport(): Transport {
 
 export interface Client {
   transport: Transport;
-  call<S extends ServiceName, M extends MethodName<S>>(service: S, method: M, ...args: MethodArgs<S, M> extends unknown[] ? MethodArgs<S, M> : never): Promise<MethodResult<S, M>>;
+  call<S extends ServiceName, M extends MethodName<S>>(
+    service: S,
+    method: M,
+    ...args: MethodArgs<S, M> extends unknown[] ? MethodArgs<S, M> : never
+  ): Promise<MethodResult<S, M>>;
   on(service: ServiceName, event: string, cb: (payload: unknown) => void): () => void;
   fetchBinary(path: string): Promise<{ buffer: ArrayBuffer; headers: Headers }>;
 }

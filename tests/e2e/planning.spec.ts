@@ -9,15 +9,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
 import { PNG } from 'pngjs';
-import type { PlanningProbe } from '../../renderer/features/planning/PlanningView.js';
+import type { PlanningProbe } from '../../renderer/features/planning/probe.js';
 
 const DATA = [process.env['ORTHOTWIN_DATA'], path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'data')].find(
   (d) => d && fs.existsSync(path.join(d, 'ct', 'totalseg_example_ct.nii.gz')),
 );
 
 /** Calls a method of the page's PlanningProbe (window.__orthotwin). */
-const probe = <K extends keyof PlanningProbe>(page: Page, method: K, ...args: unknown[]): Promise<PlanningProbe[K] extends (...a: never[]) => infer R ? R : never> =>
-  page.evaluate(([m, a]) => (window.__orthotwin as unknown as Record<string, (...x: unknown[]) => unknown>)[m as string]!(...(a as unknown[])), [method, args] as const) as never;
+function probe<K extends Exclude<keyof PlanningProbe, 'ready'>>(page: Page, method: K, ...args: Parameters<PlanningProbe[K]>): Promise<ReturnType<PlanningProbe[K]>> {
+  return page.evaluate(
+    ([m, a]) => (window.__orthotwin as unknown as Record<string, (...x: unknown[]) => unknown>)[m]!(...a),
+    [method, args] as [string, unknown[]],
+  ) as Promise<ReturnType<PlanningProbe[K]>>;
+}
 
 test.skip(!DATA, 'the shared data folder is absent (set ORTHOTWIN_DATA): the e2e import needs the example CT');
 

@@ -51,18 +51,27 @@ describeData('bad input is refused cleanly', () => {
     ['zero-byte file', 'empty.nii.gz', 'IMPORT_EMPTY_FILE', /empty\.nii\.gz.*empty \(0 bytes\)/],
     ['header claiming 4 GB', 'huge.nii.gz', 'IMPORT_TOO_LARGE', /huge\.nii\.gz.*2048×2048×512.*4\.00 GiB/],
     ['non-DICOM file in a DICOM folder', 'dicom-with-junk', 'IMPORT_NOT_DICOM', /notes\.txt: not a DICOM file/],
-    ['DICOM series with one slice removed', 'dicom-missing-slice', 'DICOM_MISSING_SLICE', /dicom-missing-slice: series .* 1 slice\(s\) missing between positions -788\.50 mm and -784\.50 mm .*between files CT\.\S+016584 and CT\.\S+016582/],
+    [
+      'DICOM series with one slice removed',
+      'dicom-missing-slice',
+      'DICOM_MISSING_SLICE',
+      /dicom-missing-slice: series .* 1 slice\(s\) missing between positions -788\.50 mm and -784\.50 mm .*between files CT\.\S+016584 and CT\.\S+016582/,
+    ],
   ];
 
   for (const [label, file, code, message] of cases)
     it(`${label}: ${code}, a message naming the file, nothing stored`, async () => {
-      const before = host.store.db.prepare('SELECT (SELECT COUNT(*) FROM series) + (SELECT COUNT(*) FROM volumes) + (SELECT COUNT(*) FROM twins) + (SELECT COUNT(*) FROM artefacts) AS n').get() as { n: number };
+      const before = host.store.db
+        .prepare('SELECT (SELECT COUNT(*) FROM series) + (SELECT COUNT(*) FROM volumes) + (SELECT COUNT(*) FROM twins) + (SELECT COUNT(*) FROM artefacts) AS n')
+        .get() as { n: number };
       const id = await host.impl.studies.import({ patientId, path: path.join(inputs, file), strict: true, buildTwin: true });
       const { job } = await host.jobs.wait(id);
       expect(job.status).toBe('failed');
       expect(job.error?.code).toBe(code);
       expect(job.error?.message).toMatch(message);
-      const after = host.store.db.prepare('SELECT (SELECT COUNT(*) FROM series) + (SELECT COUNT(*) FROM volumes) + (SELECT COUNT(*) FROM twins) + (SELECT COUNT(*) FROM artefacts) AS n').get() as { n: number };
+      const after = host.store.db
+        .prepare('SELECT (SELECT COUNT(*) FROM series) + (SELECT COUNT(*) FROM volumes) + (SELECT COUNT(*) FROM twins) + (SELECT COUNT(*) FROM artefacts) AS n')
+        .get() as { n: number };
       expect(after.n).toBe(before.n);
       expect(filesBelow(host.store.storeDir)).toEqual([]);
       expect(filesBelow(host.store.stagingDir)).toEqual([]);

@@ -36,7 +36,8 @@ describeData('anatomical twin of totalseg_example_ct.nii.gz', () => {
   });
 
   const vertebraCoverage = (mask: Uint8Array): number => {
-    let n = 0, hit = 0;
+    let n = 0,
+      hit = 0;
     for (let v = 0; v < mask.length; v++)
       if ((vertebrae.data[v] as number) > 0) {
         n++;
@@ -68,9 +69,11 @@ describeData('anatomical twin of totalseg_example_ct.nii.gz', () => {
   const organFraction = (mask: Uint8Array): Record<string, number> => {
     const plane = ct.dims[0] * ct.dims[1];
     const out: Record<string, number> = {};
-    let all = 0, allHit = 0;
+    let all = 0,
+      allHit = 0;
     for (const [name, label] of Object.entries(ORGANS)) {
-      let n = 0, hit = 0;
+      let n = 0,
+        hit = 0;
       for (let v = 0; v < smSeg.data.length; v++)
         if (smSeg.data[v] === label) {
           n++;
@@ -107,7 +110,9 @@ describeData('anatomical twin of totalseg_example_ct.nii.gz', () => {
     // HU > −300 that starts within the first 10 rows and is followed by air before the
     // body is table. Independent of the segmentation code.
     const [nx, ny, nz] = ct.dims;
-    let tableVoxels = 0, tableInBody = 0, columnsWithTable = 0;
+    let tableVoxels = 0,
+      tableInBody = 0,
+      columnsWithTable = 0;
     for (let k = 0; k < nz; k++)
       for (let i = 0; i < nx; i++) {
         const at = (j: number): number => ct.data[i + nx * (j + ny * k)] as number;

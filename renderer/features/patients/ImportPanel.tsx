@@ -19,12 +19,19 @@ async function uploadFiles(client: Client, files: File[]): Promise<string> {
     root = files.length === 1 && !rel.includes('/') ? j.path : j.root;
   }
   // a picked folder uploads as <root>/<folder>/...: import the folder itself
-  const first = (files[0] as File & { webkitRelativePath?: string } | undefined)?.webkitRelativePath;
+  const first = (files[0] as (File & { webkitRelativePath?: string }) | undefined)?.webkitRelativePath;
   if (first && first.includes('/')) root = `${root}/${first.split('/')[0]}`;
   return root;
 }
 
-export function ImportPanel(props: { client: Client; patient: Patient; samples: SystemInfo['sampleStudies']; busy: boolean; onJob(j: Job): void; onError(e: unknown): void }) {
+export function ImportPanel(props: {
+  client: Client;
+  patient: Patient;
+  samples: SystemInfo['sampleStudies'];
+  busy: boolean;
+  onJob(j: Job): void;
+  onError(e: unknown): void;
+}) {
   const { client, patient, onError } = props;
   const [path, setPath] = useState('');
   const [scan, setScan] = useState<ScanResult | null>(null);
@@ -47,7 +54,12 @@ export function ImportPanel(props: { client: Client; patient: Patient; samples: 
 
   const doImport = async (seriesInstanceUid?: string, strict = true) => {
     try {
-      const id = await client.call('studies', 'import', { patientId: patient.id, path: scan?.path ?? path, strict, ...(seriesInstanceUid ? { seriesInstanceUid } : {}) });
+      const id = await client.call('studies', 'import', {
+        patientId: patient.id,
+        path: scan?.path ?? path,
+        strict,
+        ...(seriesInstanceUid ? { seriesInstanceUid } : {}),
+      });
       props.onJob(await client.call('jobs', 'get', id));
       setScan(null);
     } catch (e) {
@@ -79,14 +91,30 @@ export function ImportPanel(props: { client: Client; patient: Patient; samples: 
     <section className="import" aria-label="import">
       <div style={{ display: 'flex', gap: 8, alignItems: 'center' }}>
         <strong style={{ whiteSpace: 'nowrap' }}>{patient.displayName}</strong>
-        <input type="text" aria-label="Study path" placeholder="Path of a DICOM folder or a .nii/.nii.gz/.nrrd/.mha file" value={path} onChange={(e) => setPath(e.target.value)} />
+        <input
+          type="text"
+          aria-label="Study path"
+          placeholder="Path of a DICOM folder or a .nii/.nii.gz/.nrrd/.mha file"
+          value={path}
+          onChange={(e) => setPath(e.target.value)}
+        />
         <button onClick={() => void doScan(path)} disabled={!path || scanning || props.busy}>
           {scanning ? 'Scanning…' : 'Scan'}
         </button>
-        <button onClick={() => fileInput.current?.click()} disabled={props.busy}>File…</button>
-        <button onClick={() => folderInput.current?.click()} disabled={props.busy}>Folder…</button>
+        <button onClick={() => fileInput.current?.click()} disabled={props.busy}>
+          File…
+        </button>
+        <button onClick={() => folderInput.current?.click()} disabled={props.busy}>
+          Folder…
+        </button>
         <input ref={fileInput} type="file" hidden accept=".nii,.gz,.nrrd,.nhdr,.mha,.mhd,.dcm" onChange={(e) => void takeFiles([...(e.target.files ?? [])])} />
-        <input ref={folderInput} type="file" hidden {...({ webkitdirectory: '' } as Record<string, string>)} onChange={(e) => void takeFiles([...(e.target.files ?? [])])} />
+        <input
+          ref={folderInput}
+          type="file"
+          hidden
+          {...({ webkitdirectory: '' } as Record<string, string>)}
+          onChange={(e) => void takeFiles([...(e.target.files ?? [])])}
+        />
       </div>
       {props.samples.length > 0 && (
         <div style={{ display: 'flex', gap: 6, flexWrap: 'wrap', alignItems: 'center' }}>
@@ -98,7 +126,12 @@ export function ImportPanel(props: { client: Client; patient: Patient; samples: 
           ))}
         </div>
       )}
-      <div className={`dropzone${over ? ' over' : ''}`} onDragOver={(e) => (e.preventDefault(), setOver(true))} onDragLeave={() => setOver(false)} onDrop={onDrop}>
+      <div
+        className={`dropzone${over ? ' over' : ''}`}
+        onDragOver={(e) => (e.preventDefault(), setOver(true))}
+        onDragLeave={() => setOver(false)}
+        onDrop={onDrop}
+      >
         Drop a study file or DICOM folder here
       </div>
       {scan && (
@@ -114,11 +147,19 @@ export function ImportPanel(props: { client: Client; patient: Patient; samples: 
                       <ul className="tree">
                         {s.series.map((se) => (
                           <li key={se.seriesInstanceUid || se.seriesDescription}>
-                            {scan.kind === 'dicom' ? `${se.modality} series ${se.seriesNumber} ${se.seriesDescription} · ${se.columns}×${se.rows}×${se.frames}` : se.seriesDescription}{' '}
+                            {scan.kind === 'dicom'
+                              ? `${se.modality} series ${se.seriesNumber} ${se.seriesDescription} · ${se.columns}×${se.rows}×${se.frames}`
+                              : se.seriesDescription}{' '}
                             {se.problems.map((pr) => (
-                              <div key={pr} className="problem">{pr}</div>
+                              <div key={pr} className="problem">
+                                {pr}
+                              </div>
                             ))}
-                            <button className="primary" disabled={props.busy || se.problems.length > 0} onClick={() => void doImport(oneSeries.length > 1 ? se.seriesInstanceUid : undefined, scan.skipped.length === 0)}>
+                            <button
+                              className="primary"
+                              disabled={props.busy || se.problems.length > 0}
+                              onClick={() => void doImport(oneSeries.length > 1 ? se.seriesInstanceUid : undefined, scan.skipped.length === 0)}
+                            >
                               Import
                             </button>
                           </li>
@@ -132,7 +173,11 @@ export function ImportPanel(props: { client: Client; patient: Patient; samples: 
           </ul>
           {scan.skipped.length > 0 && (
             <div className="problem" style={{ color: 'var(--danger)' }}>
-              {scan.skipped.length} file(s) are not DICOM images and will be skipped: {scan.skipped.slice(0, 3).map((s) => s.reason).join('; ')}
+              {scan.skipped.length} file(s) are not DICOM images and will be skipped:{' '}
+              {scan.skipped
+                .slice(0, 3)
+                .map((s) => s.reason)
+                .join('; ')}
             </div>
           )}
           {scan.patients.length === 0 && <div className="problem">No image series found.</div>}

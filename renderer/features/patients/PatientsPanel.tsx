@@ -34,7 +34,9 @@ export function PatientsPanel(props: { client: Client; selected: Patient | null;
       <form onSubmit={create} style={{ display: 'grid', gap: 6 }} aria-label="new patient">
         <input type="text" placeholder="Name" aria-label="Patient name" value={name} onChange={(e) => setName(e.target.value)} required />
         <input type="text" placeholder="Patient ID (optional)" aria-label="Patient ID" value={mrn} onChange={(e) => setMrn(e.target.value)} />
-        <button className="primary" type="submit" disabled={!name.trim()}>Create patient</button>
+        <button className="primary" type="submit" disabled={!name.trim()}>
+          Create patient
+        </button>
       </form>
       <h2>Patients</h2>
       <input type="search" placeholder="Search name or ID" aria-label="Search patients" value={query} onChange={(e) => setQuery(e.target.value)} />

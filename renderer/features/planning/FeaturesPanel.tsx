@@ -14,7 +14,14 @@ const LABELS: Record<string, string> = {
 const UNITS: Record<string, string> = { cm2: 'cm²', L: 'L', mL: 'mL', HU: 'HU' };
 
 /** The twin's features with units and provenance, its versions, and a rebuild. */
-export function FeaturesPanel(props: { client: Client; twin: Twin; twins: Twin[]; onSelectTwin(i: number): void; onJob(j: Job): void; onError(e: unknown): void }) {
+export function FeaturesPanel(props: {
+  client: Client;
+  twin: Twin;
+  twins: Twin[];
+  onSelectTwin(i: number): void;
+  onJob(j: Job): void;
+  onError(e: unknown): void;
+}) {
   const { twin } = props;
   return (
     <aside className="panel" aria-label="twin features">

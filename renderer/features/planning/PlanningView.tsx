@@ -11,25 +11,10 @@ import { createSliceView, type SliceView } from '../../views/vtk/sliceView.js';
 import { createThreeDView, type ThreeDView, type SurfaceName } from '../../views/vtk/threeDView.js';
 import { VIEW_AXES, WL_PRESETS, type Orientation } from '../../views/vtk/orientation.js';
 import { makeImageData } from './volumeImage.js';
+import type {} from './probe.js'; // declares window.__orthotwin
 import { FeaturesPanel } from './FeaturesPanel.js';
 
 const ORIENTATIONS: Orientation[] = ['axial', 'coronal', 'sagittal'];
-
-/** What end-to-end tests (and support staff) can read back from the page. */
-export interface PlanningProbe {
-  ready: boolean;
-  scene(): { skinTriangles: number; boneTriangles: number; actors: number };
-  crosshairLps(): Vec3 | null;
-  slicePositionsMm(): Record<Orientation, number>;
-  displayToLps(view: Orientation, x: number, y: number): Vec3;
-  mmPerPixel(view: Orientation): number;
-}
-
-declare global {
-  interface Window {
-    __orthotwin?: PlanningProbe;
-  }
-}
 
 function initialWindowLevel(modality: Modality, v: VolumeRecord): { window: number; level: number } {
   if (modality === 'CT') return WL_PRESETS['soft tissue']!;
@@ -37,7 +22,16 @@ function initialWindowLevel(modality: Modality, v: VolumeRecord): { window: numb
   return { window: range * 0.6, level: v.minValue + range * 0.35 };
 }
 
-export function PlanningView(props: { client: Client; twin: Twin; twins: Twin[]; onSelectTwin(i: number): void; onJob(j: Job): void; volume: VolumeRecord; modality: Modality; onError(e: unknown): void }) {
+export function PlanningView(props: {
+  client: Client;
+  twin: Twin;
+  twins: Twin[];
+  onSelectTwin(i: number): void;
+  onJob(j: Job): void;
+  volume: VolumeRecord;
+  modality: Modality;
+  onError(e: unknown): void;
+}) {
   const { client, twin, volume, modality, onError } = props;
   const containers = { axial: useRef<HTMLDivElement>(null), coronal: useRef<HTMLDivElement>(null), sagittal: useRef<HTMLDivElement>(null) };
   const threeRef = useRef<HTMLDivElement>(null);
@@ -70,7 +64,8 @@ export function PlanningView(props: { client: Client; twin: Twin; twins: Twin[];
         if (!el) continue;
         slices.current[o] = createSliceView(el, image, g, o, {
           onPick: (p) => moveTo(p),
-          onWindowLevelDrag: (dw, dl) => setWl((cur) => ({ window: Math.max(1, cur.window + dw * (cur.window / 200)), level: cur.level + dl * (cur.window / 200) })),
+          onWindowLevelDrag: (dw, dl) =>
+            setWl((cur) => ({ window: Math.max(1, cur.window + dw * (cur.window / 200)), level: cur.level + dl * (cur.window / 200) })),
           onStep: (orientation, step) => {
             const c = crosshair.current;
             if (!c) return;
@@ -83,7 +78,12 @@ export function PlanningView(props: { client: Client; twin: Twin; twins: Twin[];
         });
       }
       if (threeRef.current) three.current = createThreeDView(threeRef.current, (p) => moveTo(p));
-      moveTo(indexToLps(g, volume.dims.map((d) => (d - 1) / 2)));
+      moveTo(
+        indexToLps(
+          g,
+          volume.dims.map((d) => (d - 1) / 2),
+        ),
+      );
       setStatus('Loading surfaces…');
       for (const [name, kind] of [
         ['skin', 'skin-mesh'],
@@ -110,7 +110,6 @@ export function PlanningView(props: { client: Client; twin: Twin; twins: Twin[];
       three.current = null;
       delete window.__orthotwin;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [client, twin.id, volume.id]);
 
   useEffect(() => {
@@ -173,7 +172,15 @@ export function PlanningView(props: { client: Client; twin: Twin; twins: Twin[];
           </label>
           <label className="inline">
             skin opacity
-            <input type="range" min={0} max={1} step={0.05} value={skinOpacity} aria-label="Skin opacity" onChange={(e) => setSkinOpacity(Number(e.target.value))} />
+            <input
+              type="range"
+              min={0}
+              max={1}
+              step={0.05}
+              value={skinOpacity}
+              aria-label="Skin opacity"
+              onChange={(e) => setSkinOpacity(Number(e.target.value))}
+            />
           </label>
           <label className="inline">
             <input type="checkbox" checked={visible.bone} onChange={(e) => setVisible((v) => ({ ...v, bone: e.target.checked }))} /> bone

@@ -7,10 +7,16 @@ describe('radiological view orientations', () => {
       const right = cross(a.directionOfProjection, a.viewUp);
       const expectRight = [0, 0, 0];
       expectRight[a.rightAxis] = a.rightSign;
-      expect(right.map((x) => x + 0), name).toEqual(expectRight);
+      expect(
+        right.map((x) => x + 0),
+        name,
+      ).toEqual(expectRight);
       const expectUp = [0, 0, 0];
       expectUp[a.upAxis] = a.upSign;
-      expect(a.viewUp.map((x) => x + 0), name).toEqual(expectUp);
+      expect(
+        a.viewUp.map((x) => x + 0),
+        name,
+      ).toEqual(expectUp);
       expect(Math.abs(a.directionOfProjection[a.normalAxis]!)).toBe(1);
     }
   });

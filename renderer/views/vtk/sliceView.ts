@@ -62,9 +62,13 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
   renderer.addActor(actor);
 
   // camera: orthographic, looking along the view normal, radiological orientation
-  const centre = indexToLps(g, g.dims.map((d) => (d - 1) / 2));
+  const centre = indexToLps(
+    g,
+    g.dims.map((d) => (d - 1) / 2),
+  );
   const corners: Vec3[] = [];
-  for (const a of [0, 1]) for (const b of [0, 1]) for (const c of [0, 1]) corners.push(indexToLps(g, [a * (g.dims[0] - 1), b * (g.dims[1] - 1), c * (g.dims[2] - 1)]));
+  for (const a of [0, 1])
+    for (const b of [0, 1]) for (const c of [0, 1]) corners.push(indexToLps(g, [a * (g.dims[0] - 1), b * (g.dims[1] - 1), c * (g.dims[2] - 1)]));
   const extent = (axis: 0 | 1 | 2): number => Math.max(...corners.map((p) => p[axis])) - Math.min(...corners.map((p) => p[axis]));
   const halfW = extent(axes.rightAxis) / 2 + 2;
   const halfH = extent(axes.upAxis) / 2 + 2;
@@ -204,7 +208,11 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
     },
     displayToLps,
     lpsToDisplay,
-    slicePositionMm: () => indexToLps(g, [0, 1, 2].map((a) => (a === indexAxis ? index : 0)))[axes.normalAxis],
+    slicePositionMm: () =>
+      indexToLps(
+        g,
+        [0, 1, 2].map((a) => (a === indexAxis ? index : 0)),
+      )[axes.normalAxis],
     sliceIndex: () => index,
     resize,
     destroy: () => {

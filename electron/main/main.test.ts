@@ -1,0 +1,215 @@
+/**
+ * The Electron glue with a mocked `electron` module (no Electron binary can be
+ * installed here): window hardening, IPC sender checks and argument
+ * validation, the app:// protocol handler, the offline lock, and the preload
+ * surface.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createServices, type ServiceHost } from '../services/index.js';
+import { tmpDir } from '../../tests/helpers/tmp.js';
+import { createAppWindow, isAppUrl, lockWebContents, secureWebPreferences } from './window.js';
+import { registerIpcRouter, routeInvoke } from './ipcRouter.js';
+import { makeAppProtocolHandler } from './protocol.js';
+
+const appFrame = { senderFrame: { url: 'app://orthotwin/index.html' } } as never;
+
+describe('window factory', () => {
+  it('every window is sandboxed, isolated, without Node, and loads app://', () => {
+    const created: { opts: Record<string, unknown>; url: string }[] = [];
+    const handlers: Record<string, (...a: unknown[]) => void> = {};
+    class FakeWindow {
+      webContents = {
+        setWindowOpenHandler: vi.fn(),
+        on: (ev: string, h: (...a: unknown[]) => void) => (handlers[ev] = h),
+      };
+      constructor(public opts: Record<string, unknown>) {}
+      once(): void {}
+      loadURL(url: string): Promise<void> {
+        created.push({ opts: this.opts, url });
+        return Promise.resolve();
+      }
+    }
+    createAppWindow(FakeWindow as never, '/app/preload.cjs');
+    expect(created[0]!.url).toBe('app://orthotwin/index.html');
+    expect(created[0]!.opts['webPreferences']).toMatchObject({
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      webviewTag: false,
+      preload: '/app/preload.cjs',
+    });
+    const prevented = vi.fn();
+    handlers['will-navigate']!({ preventDefault: prevented }, 'https://example.com/');
+    expect(prevented).toHaveBeenCalledTimes(1);
+    handlers['will-navigate']!({ preventDefault: prevented }, 'app://orthotwin/index.html');
+    expect(prevented).toHaveBeenCalledTimes(1);
+  });
+
+  it('window.open is denied and app URLs are recognised strictly', () => {
+    const wc = { setWindowOpenHandler: vi.fn(), on: vi.fn() };
+    lockWebContents(wc as never);
+    const handler = wc.setWindowOpenHandler.mock.calls[0]![0] as () => unknown;
+    expect(handler()).toEqual({ action: 'deny' });
+    expect(isAppUrl('app://orthotwin/x')).toBe(true);
+    expect(isAppUrl('app://evil/x')).toBe(false);
+    expect(isAppUrl('file:///etc/passwd')).toBe(false);
+    expect(secureWebPreferences('p').nodeIntegrationInWorker).toBe(false);
+  });
+});
+
+describe('IPC router and app:// protocol over real services', () => {
+  const tmp = tmpDir();
+  let host: ServiceHost;
+  beforeAll(() => {
+    host = createServices({ dataDir: tmp.dir, transport: 'ipc' });
+  });
+  afterAll(() => {
+    host.close();
+    tmp.cleanup();
+  });
+
+  it('refuses senders outside app://', async () => {
+    const r = await routeInvoke(host.impl, { senderFrame: { url: 'https://evil.example/' } } as never, 'patients', 'list', ['']);
+    expect(r).toEqual({ ok: false, error: { code: 'UNAUTHORIZED', message: expect.stringContaining('refused') } });
+  });
+
+  it('validates arguments against the contract and encodes errors with their code', async () => {
+    const bad = await routeInvoke(host.impl, appFrame, 'patients', 'create', [{ displayName: '' }]);
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.error.code).toBe('BAD_REQUEST');
+    const unknown = await routeInvoke(host.impl, appFrame, 'patients', 'drop', []);
+    expect(!unknown.ok && unknown.error.code).toBe('BAD_REQUEST');
+    const missing = await routeInvoke(host.impl, appFrame, 'patients', 'get', ['nope']);
+    expect(!missing.ok && missing.error.code).toBe('NOT_FOUND');
+    const ok = await routeInvoke(host.impl, appFrame, 'patients', 'create', [{ displayName: 'IPC Patient' }]);
+    expect(ok.ok && (ok.value as { displayName: string }).displayName).toBe('IPC Patient');
+  });
+
+  it('registers one handler on ipcMain', async () => {
+    const handle = vi.fn();
+    const removeHandler = vi.fn();
+    const off = registerIpcRouter({ handle, removeHandler } as never, host.impl);
+    expect(handle).toHaveBeenCalledWith('orthotwin:invoke', expect.any(Function));
+    const fn = handle.mock.calls[0]![1] as (...a: unknown[]) => Promise<{ ok: boolean; value: unknown }>;
+    const r = await fn(appFrame, 'patients', 'list', ['IPC']);
+    expect(r.ok).toBe(true);
+    expect((r.value as unknown[]).length).toBe(1);
+    off();
+    expect(removeHandler).toHaveBeenCalledWith('orthotwin:invoke');
+  });
+
+  it('serves renderer files with the CSP and refuses paths outside the renderer folder', async () => {
+    const renderer = path.join(tmp.dir, 'renderer');
+    fs.mkdirSync(path.join(renderer, 'assets'), { recursive: true });
+    fs.writeFileSync(path.join(renderer, 'index.html'), '<html>ok</html>');
+    fs.writeFileSync(path.join(renderer, 'assets', 'a.js'), 'console.log(1)');
+    const handler = makeAppProtocolHandler(host, renderer);
+    const index = await handler(new Request('app://orthotwin/'));
+    expect(await index.text()).toBe('<html>ok</html>');
+    expect(index.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect((await handler(new Request('app://orthotwin/assets/a.js'))).headers.get('content-type')).toBe('text/javascript');
+    expect((await handler(new Request('app://orthotwin/data/volume/none'))).status).toBe(404);
+    expect((await handler(new Request('app://other/index.html'))).status).toBe(404);
+  });
+});
+
+describe('main process wiring with a mocked electron', () => {
+  it('locks the session offline, denies permissions, registers app:// and opens one hardened window', async () => {
+    const tmp = tmpDir();
+    const calls: Record<string, unknown[]> = {};
+    let ready: () => void = () => undefined;
+    const onBeforeRequest = vi.fn();
+    const windows: unknown[] = [];
+    vi.doMock('electron', () => ({
+      app: {
+        enableSandbox: () => (calls['sandbox'] = [true]),
+        whenReady: () => new Promise<void>((r) => (ready = r)),
+        getPath: () => tmp.dir,
+        on: vi.fn(),
+      },
+      protocol: {
+        registerSchemesAsPrivileged: (s: unknown[]) => (calls['schemes'] = s),
+        handle: (scheme: string) => (calls['handle'] = [scheme]),
+      },
+      ipcMain: { handle: vi.fn(), removeHandler: vi.fn() },
+      session: {
+        defaultSession: {
+          webRequest: { onBeforeRequest },
+          setPermissionRequestHandler: (h: unknown) => (calls['perm'] = [h]),
+          setPermissionCheckHandler: (h: unknown) => (calls['permCheck'] = [h]),
+        },
+      },
+      BrowserWindow: class {
+        static getAllWindows = () => windows;
+        webContents = { setWindowOpenHandler: vi.fn(), on: vi.fn(), send: vi.fn() };
+        constructor(public opts: { webPreferences: Record<string, unknown> }) {
+          windows.push(this);
+        }
+        once(): void {}
+        loadURL(): Promise<void> {
+          return Promise.resolve();
+        }
+      },
+    }));
+    process.env['ORTHOTWIN_DATA_DIR'] = tmp.dir;
+    await import('./index.js');
+    ready();
+    await new Promise((r) => setTimeout(r, 50));
+    delete process.env['ORTHOTWIN_DATA_DIR'];
+    expect(calls['sandbox']).toEqual([true]);
+    expect(calls['schemes']).toEqual([{ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) }]);
+    expect(calls['handle']).toEqual(['app']);
+    const filter = onBeforeRequest.mock.calls[0]![0] as (d: { url: string }, cb: (r: { cancel: boolean }) => void) => void;
+    const decide = (url: string): boolean => {
+      let cancel = false;
+      filter({ url }, (r) => (cancel = r.cancel));
+      return cancel;
+    };
+    expect(decide('https://example.com/')).toBe(true);
+    expect(decide('http://127.0.0.1:8080/')).toBe(true);
+    expect(decide('app://orthotwin/index.html')).toBe(false);
+    let granted = true;
+    (calls['perm']![0] as (w: unknown, p: string, cb: (g: boolean) => void) => void)(null, 'media', (g) => (granted = g));
+    expect(granted).toBe(false);
+    expect(windows).toHaveLength(1);
+    expect((windows[0] as { opts: { webPreferences: Record<string, unknown> } }).opts.webPreferences).toMatchObject({
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+    });
+    vi.doUnmock('electron');
+    tmp.cleanup();
+  });
+});
+
+describe('preload', () => {
+  it('exposes only invoke, subscribe, the data origin and pathForFile', async () => {
+    const exposed: Record<string, unknown> = {};
+    const invoke = vi.fn().mockResolvedValue({ ok: true, value: 1 });
+    const on = vi.fn();
+    const removeListener = vi.fn();
+    vi.doMock('electron', () => ({
+      contextBridge: { exposeInMainWorld: (k: string, v: unknown) => (exposed[k] = v) },
+      ipcRenderer: { invoke, on, removeListener },
+      webUtils: { getPathForFile: () => '/tmp/x.nii.gz' },
+    }));
+    const preloadModule = '../preload/index.cts'; // the sandboxed preload is CommonJS TypeScript
+    await import(/* @vite-ignore */ preloadModule);
+    const api = exposed['orthotwin'] as Record<string, (...a: unknown[]) => unknown>;
+    expect(Object.keys(api).sort()).toEqual(['dataOrigin', 'invoke', 'pathForFile', 'subscribe']);
+    await api['invoke']!('patients', 'list', ['']);
+    expect(invoke).toHaveBeenCalledWith('orthotwin:invoke', 'patients', 'list', ['']);
+    const cb = vi.fn();
+    const off = api['subscribe']!('jobs', 'onDidChangeJob', cb) as () => void;
+    const listener = on.mock.calls[0]![1] as (e: unknown, s: string, ev: string, p: unknown) => void;
+    listener(null, 'jobs', 'onDidChangeJob', { id: 'j' });
+    listener(null, 'jobs', 'other', {});
+    expect(cb).toHaveBeenCalledTimes(1);
+    off();
+    expect(removeListener).toHaveBeenCalled();
+    vi.doUnmock('electron');
+  });
+});

@@ -1,0 +1,67 @@
+/**
+ * The app:// protocol: app://orthotwin/<file> serves the built renderer,
+ * app://orthotwin/data/... serves bulk data (volumes, artefacts) from the
+ * twin store. A fetch-style handler (Request → Response) so it is tested
+ * without Electron.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ServiceHost } from '../services/index.js';
+import { decodeNrrd } from '../io/nrrd.js';
+import { voxelTypeOf } from '../engine/volume.js';
+
+const CSP =
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+const MIME: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+export function makeAppProtocolHandler(services: ServiceHost, rendererDir: string): (req: Request) => Promise<Response> {
+  const root = path.resolve(rendererDir);
+  return async (req) => {
+    const url = new URL(req.url);
+    if (url.host !== 'orthotwin') return new Response('not found', { status: 404 });
+    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    try {
+      if (parts[0] === 'data') {
+        if (parts[1] === 'volume' && parts[2]) {
+          const vol = services.store.getVolume(parts[2]);
+          const v = decodeNrrd(await fs.promises.readFile(path.join(services.store.dataDir, vol.relPath)), `volume ${parts[2]}`);
+          return new Response(new Uint8Array(v.data.buffer, v.data.byteOffset, v.data.byteLength), {
+            headers: { 'content-type': 'application/octet-stream', 'x-voxel-type': voxelTypeOf(v.data) },
+          });
+        }
+        if (parts[1] === 'artefact' && parts[2]) {
+          const a = services.store.getArtefactPath(parts[2]);
+          return new Response(await fs.promises.readFile(a.abs), {
+            headers: { 'content-type': a.format === 'vtp' ? 'application/xml' : 'application/octet-stream' },
+          });
+        }
+        return new Response('not found', { status: 404 });
+      }
+      const rel = parts.length ? parts.join('/') : 'index.html';
+      const abs = path.resolve(root, rel);
+      if (!abs.startsWith(root + path.sep)) return new Response('forbidden', { status: 403 });
+      const file = fs.existsSync(abs) && fs.statSync(abs).isFile() ? abs : path.join(root, 'index.html');
+      return new Response(await fs.promises.readFile(file), {
+        headers: {
+          'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
+          'content-security-policy': CSP,
+          'x-content-type-options': 'nosniff',
+        },
+      });
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      return new Response(JSON.stringify({ code: code ?? 'INTERNAL', message: (e as Error).message }), {
+        status: code === 'NOT_FOUND' ? 404 : 500,
+        headers: { 'content-type': 'application/json' },
+      });
+    }
+  };
+}

@@ -1,0 +1,38 @@
+// Lint zones (architecture guide §2): the renderer may import only the
+// contract from electron/; services, engine and workers never import electron;
+// the engine does no I/O; the contract is runtime-neutral.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'dist-renderer/**', 'release/**', 'node_modules/**', 'test-results/**', 'electron/workers/tsx-bootstrap.mjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-sequences': 'off',
+      '@typescript-eslint/no-unused-expressions': 'off',
+    },
+  },
+  {
+    // header values are quoted digit for digit as the files store them
+    files: ['**/*.test.ts', 'tests/**/*.ts'],
+    rules: { 'no-loss-of-precision': 'off' },
+  },
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+electron/(?!contract/)', message: 'the renderer may import only electron/contract' }, { regex: '^node:', message: 'no Node modules in the renderer' }, { regex: '^electron$', message: 'the renderer never imports electron' }] }],
+    },
+  },
+  {
+    files: ['electron/services/**/*.ts', 'electron/engine/**/*.ts', 'electron/workers/**/*.ts', 'electron/db/**/*.ts', 'electron/io/**/*.ts', 'electron/host/**/*.ts', 'electron/cli/**/*.ts', 'electron/contract/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'services and below never import electron (browser mode and the CLI run them without it)' }] }] },
+  },
+  {
+    files: ['electron/engine/**/*.ts', 'electron/contract/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: ['electron'], patterns: [{ regex: '^node:', message: 'engine and contract are pure: no I/O, no Node modules' }] }] },
+  },
+);
