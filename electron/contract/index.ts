@@ -113,6 +113,8 @@ export const TwinParams = z.object({
   boneTrabecularHu: z.number().min(-200).max(1000).default(35),
   boneClosingRadiusMm: z.number().min(0).max(30).default(10),
   boneMinIslandMl: z.number().min(0).max(1000).default(0.5),
+  /** Block size (mm) on which the body shape and the bone closing are decided on fine grids. */
+  workingResolutionMm: z.number().min(0.1).max(10).default(1.5),
   smoothingIterations: z.number().int().min(0).max(200).default(10),
   skinMaxTriangles: z.number().int().min(1000).max(5_000_000).default(200_000),
   boneMaxTriangles: z.number().int().min(1000).max(5_000_000).default(300_000),

@@ -3,7 +3,19 @@
  * Modelling Engine (Paccini, Cammarasana, Patanè, CNR-IMATI). Masks are
  * Uint8Array label maps on the source grid (1 = inside).
  */
-import { closeBall, countForeground, dilateBall, fillHoles2D, fillHoles3D, keepLargestComponent, openBall, removeSmallComponents } from './morphology.js';
+import {
+  closeBall,
+  countForeground,
+  dilateBall,
+  fillHoles2D,
+  fillHoles3D,
+  keepLargestComponent,
+  onBoundingBox,
+  openBall,
+  removeSmallComponents,
+  step6,
+} from './morphology.js';
+import { blockFactors, blockGeometry, downsampleAny, downsampleMean, upsampleBlocks } from './multires.js';
 import { indexAxisClosestTo, voxelVolumeMm3, type Volume, type VolumeGeometry } from './volume.js';
 
 export interface SkinCtParams {
@@ -11,9 +23,11 @@ export interface SkinCtParams {
   thresholdHu: number;
   /** Radius (mm) of the opening that cuts thin bridges such as the CT table or cables (default 4). */
   tableCutRadiusMm: number;
+  /** Block size (mm) of the grid the body's shape is decided on (default 1.5; see multires.ts). */
+  workingResolutionMm: number;
 }
 
-export const DEFAULT_SKIN_CT: SkinCtParams = { thresholdHu: -300, tableCutRadiusMm: 4 };
+export const DEFAULT_SKIN_CT: SkinCtParams = { thresholdHu: -300, tableCutRadiusMm: 4, workingResolutionMm: 1.5 };
 
 export interface MaskResult {
   mask: Uint8Array;
@@ -29,7 +43,7 @@ export type StepProgress = (fraction: number, step: string) => void;
 const noProgress: StepProgress = () => undefined;
 
 /**
- * Body mask from CT: HU > thresholdHu, opening (radius tableCutRadiusMm) to
+ * The body mask algorithm on one grid (see bodyMaskFromCt). Body mask from CT: HU > thresholdHu, opening (radius tableCutRadiusMm) to
  * separate the table and other thin attachments, largest 6-connected
  * component, reconstruction of the skin detail lost by the opening (geodesic
  * dilation restricted to the threshold mask), then 2D (axial) and 3D hole
@@ -38,7 +52,7 @@ const noProgress: StepProgress = () => undefined;
  * @param ct CT volume in HU, LPS geometry
  * @returns body mask on the CT grid
  */
-export function bodyMaskFromCt(ct: Volume, p: SkinCtParams = DEFAULT_SKIN_CT, progress: StepProgress = noProgress): MaskResult {
+function bodyMaskSingleGrid(ct: Volume, p: SkinCtParams, progress: StepProgress): MaskResult {
   const { dims, spacingMm } = ct;
   const n = ct.data.length;
   const thr = new Uint8Array(n);
@@ -61,6 +75,42 @@ export function bodyMaskFromCt(ct: Volume, p: SkinCtParams = DEFAULT_SKIN_CT, pr
   fillHoles3D(mask, dims);
   progress(1, 'hole filling');
   return { mask, voxels: countForeground(mask), info: { thresholdHu: t, componentsBeforeSelection: comps.count } };
+}
+
+/**
+ * Body mask from CT: HU > thresholdHu, opening (radius tableCutRadiusMm) to
+ * separate the table and other thin attachments, largest 6-connected
+ * component, reconstruction of the skin detail lost by the opening (dilation
+ * by the same radius restricted to the threshold mask), then 2D (axial) and 3D
+ * hole filling so lungs, airways and bowel gas are inside the body.
+ *
+ * On fine grids the shape is decided on blocks of about workingResolutionMm
+ * (mean HU per block), then brought back: voxels of blocks inside the body
+ * (one block from its edge) are body; in the one-block band either side of
+ * the edge, source voxels above the threshold are; then the largest component
+ * and 3D hole filling on the source grid.
+ *
+ * @param ct CT volume in HU, LPS geometry
+ * @returns body mask on the CT grid
+ */
+export function bodyMaskFromCt(ct: Volume, p: SkinCtParams = DEFAULT_SKIN_CT, progress: StepProgress = noProgress): MaskResult {
+  const f = blockFactors(ct.spacingMm, p.workingResolutionMm);
+  if (f[0] === 1 && f[1] === 1 && f[2] === 1) return bodyMaskSingleGrid(ct, p, progress);
+  const low = downsampleMean(ct, f);
+  const lowMask = bodyMaskSingleGrid(low, p, (x, s) => progress(0.7 * x, s));
+  // block states: 2 = inside (one block in from the edge), 1 = edge band, 0 = outside
+  const core = step6(lowMask.mask, low.dims, false);
+  const shell = step6(lowMask.mask, low.dims, true);
+  for (let b = 0; b < core.length; b++) core[b] = core[b] ? 2 : shell[b] ? 1 : 0;
+  const state = upsampleBlocks(core, ct, f);
+  progress(0.8, 'refinement');
+  const t = p.thresholdHu;
+  const d = ct.data;
+  for (let v = 0; v < state.length; v++) state[v] = state[v] === 2 || (state[v] === 1 && (d[v] as number) > t) ? 1 : 0;
+  keepLargestComponent(state, ct.dims, 6);
+  fillHoles3D(state, ct.dims);
+  progress(1, 'hole filling');
+  return { mask: state, voxels: countForeground(state), info: { ...lowMask.info, blockFactor: f[0] * f[1] * f[2] } };
 }
 
 export interface SkinMrParams {
@@ -154,9 +204,11 @@ export interface BoneCtParams {
   closingRadiusMm: number;
   /** Islands smaller than this (mL) are dropped (default 0.5). */
   minIslandMl: number;
+  /** Block size (mm) of the grid the closing envelope is computed on (default 1.5; see multires.ts). */
+  workingResolutionMm: number;
 }
 
-export const DEFAULT_BONE_CT: BoneCtParams = { corticalHu: 200, trabecularHu: 60, closingRadiusMm: 5, minIslandMl: 0.5 };
+export const DEFAULT_BONE_CT: BoneCtParams = { corticalHu: 150, trabecularHu: 35, closingRadiusMm: 10, minIslandMl: 0.5, workingResolutionMm: 1.5 };
 
 /**
  * Bone mask from CT. Dense bone (HU ≥ corticalHu) is closed with a ball of
@@ -175,9 +227,17 @@ export function boneMaskFromCt(ct: Volume, body: Uint8Array | null, p: BoneCtPar
   const dense = new Uint8Array(n);
   for (let v = 0; v < n; v++) dense[v] = (d[v] as number) >= p.corticalHu && (!body || body[v]) ? 1 : 0;
   progress(0.1, 'threshold');
-  const envelope = closeBall(dense, dims, spacingMm, p.closingRadiusMm);
+  // The envelope: closing of the dense voxels, hole-filled slice by slice, on the
+  // block grid (any dense voxel sets its block), within the dense voxels' bounding box
+  // grown by the radius (the closing reaches no further).
+  const f = blockFactors(spacingMm, p.workingResolutionMm);
+  const lg = blockGeometry(ct, f);
+  const denseLow = f[0] * f[1] * f[2] === 1 ? dense : downsampleAny(dense, ct, f);
+  const margin = lg.spacingMm.map((s) => Math.ceil(p.closingRadiusMm / s) + 1) as typeof dims;
+  const envLow = onBoundingBox(denseLow, lg.dims, margin, (sub, sd) => closeBall(sub, sd, lg.spacingMm, p.closingRadiusMm));
   progress(0.6, 'closing');
-  fillHoles2D(envelope, dims, indexAxisClosestTo(ct, 2));
+  fillHoles2D(envLow, lg.dims, indexAxisClosestTo(ct, 2));
+  const envelope = f[0] * f[1] * f[2] === 1 ? envLow : upsampleBlocks(envLow, ct, f);
   progress(0.75, 'hole filling');
   const mask = new Uint8Array(n);
   for (let v = 0; v < n; v++) mask[v] = dense[v] || (envelope[v] && (d[v] as number) >= p.trabecularHu) ? 1 : 0;

@@ -17,6 +17,7 @@
  *    keeps the surface watertight (a simplicial map of a closed 2-cycle).
  * 4. `vertexNormals` — area-weighted vertex normals, pointing outward.
  */
+import { boundingBox } from './morphology.js';
 import { indexToLps, type VolumeGeometry } from './volume.js';
 
 export interface TriangleMesh {
@@ -80,95 +81,120 @@ const CELL_EDGES: ReadonlyArray<readonly [number, number]> = [
   [3, 7],
 ];
 
+/** For each of the 256 corner codes: the mean of the midpoints of the edges that change sign (cell-local). */
+const VERTEX_OFFSET: Float32Array = (() => {
+  const t = new Float32Array(256 * 3);
+  for (let code = 1; code < 255; code++) {
+    let x = 0,
+      y = 0,
+      z = 0,
+      m = 0;
+    for (const [e0, e1] of CELL_EDGES) {
+      if (((code >> e0) & 1) === ((code >> e1) & 1)) continue;
+      x += ((e0 & 1) + (e1 & 1)) * 0.5;
+      y += (((e0 >> 1) & 1) + ((e1 >> 1) & 1)) * 0.5;
+      z += (((e0 >> 2) & 1) + ((e1 >> 2) & 1)) * 0.5;
+      m++;
+    }
+    t[3 * code] = x / m;
+    t[3 * code + 1] = y / m;
+    t[3 * code + 2] = z / m;
+  }
+  return t;
+})();
+
 /**
  * Surface Nets of a binary mask on the geometry `g` (mask treated as zero
- * outside the grid, so the surface is closed).
+ * outside the grid, so the surface is closed). Works on the mask's bounding
+ * box, copied with a one-voxel zero border so the inner loops need no bounds
+ * checks.
  *
  * @param mask Uint8Array on the grid of `g` (non-zero = inside)
  * @param g grid geometry (LPS)
  * @returns triangle mesh in LPS mm, outward-facing
  */
 export function surfaceNets(mask: Uint8Array, g: VolumeGeometry): TriangleMesh {
-  const [nx, ny, nz] = g.dims;
-  const nxy = nx * ny;
-  const at = (i: number, j: number, k: number): number => (i < 0 || j < 0 || k < 0 || i >= nx || j >= ny || k >= nz ? 0 : mask[i + nx * (j + ny * k)] ? 1 : 0);
-  // Cells (a, b, c) for a ∈ [-1, nx-1] have corners (a..a+1, b..b+1, c..c+1); stored at a+1.
-  const cx = nx + 1;
-  const cy = ny + 1;
-  let prev = new Int32Array(cx * cy).fill(-1);
-  let cur = new Int32Array(cx * cy).fill(-1);
+  const [nx, ny] = g.dims;
+  const bb = boundingBox(mask, g.dims);
+  if (!bb) return { points: new Float32Array(0), triangles: new Uint32Array(0) };
+  const [i0, j0, k0, i1, j1, k1] = bb;
+  const px = i1 - i0 + 3,
+    py = j1 - j0 + 3,
+    pz = k1 - k0 + 3;
+  const pxy = px * py;
+  const P = new Uint8Array(pxy * pz);
+  for (let k = k0; k <= k1; k++)
+    for (let j = j0; j <= j1; j++) {
+      const src = i0 + nx * (j + ny * k);
+      const dst = 1 + px * (j - j0 + 1 + py * (k - k0 + 1));
+      for (let i = 0; i <= i1 - i0; i++) P[dst + i] = mask[src + i] ? 1 : 0;
+    }
+  const cw = px - 1; // cells per row
+  let prev = new Int32Array(cw * (py - 1)).fill(-1);
+  let cur = new Int32Array(cw * (py - 1)).fill(-1);
   const pts = new GrowF32();
   const tris = new GrowU32();
   let nVerts = 0;
-  const corner = new Uint8Array(8);
-
   const quad = (v0: number, v1: number, v2: number, v3: number, flip: boolean): void => {
-    if (v0 < 0 || v1 < 0 || v2 < 0 || v3 < 0) throw new Error('surfaceNets: internal error (missing cell vertex)');
     if (flip) (tris.push3(v0, v3, v2), tris.push3(v0, v2, v1));
     else (tris.push3(v0, v1, v2), tris.push3(v0, v2, v3));
   };
-
-  for (let c = -1; c < nz; c++) {
-    // 1. vertices of the cell layer c
+  for (let c = 0; c < pz - 1; c++) {
     cur.fill(-1);
-    for (let b = -1; b < ny; b++)
-      for (let a = -1; a < nx; a++) {
-        let sum = 0;
-        for (let q = 0; q < 8; q++) {
-          const s = at(a + (q & 1), b + ((q >> 1) & 1), c + ((q >> 2) & 1));
-          corner[q] = s;
-          sum += s;
-        }
-        if (sum === 0 || sum === 8) continue;
-        let px = 0,
-          py = 0,
-          pz = 0,
-          m = 0;
-        for (const [e0, e1] of CELL_EDGES) {
-          if (corner[e0] === corner[e1]) continue;
-          px += ((e0 & 1) + (e1 & 1)) * 0.5;
-          py += (((e0 >> 1) & 1) + ((e1 >> 1) & 1)) * 0.5;
-          pz += (((e0 >> 2) & 1) + ((e1 >> 2) & 1)) * 0.5;
-          m++;
-        }
-        pts.push3(a + px / m, b + py / m, c + pz / m);
-        cur[a + 1 + cx * (b + 1)] = nVerts++;
+    // 1. one vertex per boundary cell of layer c
+    for (let b = 0; b < py - 1; b++) {
+      let base = px * (b + py * c);
+      for (let a = 0; a < px - 1; a++, base++) {
+        const code =
+          (P[base] as number) |
+          ((P[base + 1] as number) << 1) |
+          ((P[base + px] as number) << 2) |
+          ((P[base + px + 1] as number) << 3) |
+          ((P[base + pxy] as number) << 4) |
+          ((P[base + pxy + 1] as number) << 5) |
+          ((P[base + pxy + px] as number) << 6) |
+          ((P[base + pxy + px + 1] as number) << 7);
+        if (code === 0 || code === 255) continue;
+        pts.push3(
+          a + (VERTEX_OFFSET[3 * code] as number) - 1 + i0,
+          b + (VERTEX_OFFSET[3 * code + 1] as number) - 1 + j0,
+          c + (VERTEX_OFFSET[3 * code + 2] as number) - 1 + k0,
+        );
+        cur[a + cw * b] = nVerts++;
       }
-    // 2. quads: x- and y-edges in the voxel plane z = c use cell layers c-1 (prev) and c (cur)
-    if (c >= 0) {
-      for (let j = 0; j < ny; j++)
-        for (let i = -1; i < nx; i++) {
-          const s0 = at(i, j, c);
-          const s1 = at(i + 1, j, c);
-          if (s0 === s1) continue;
-          // cells (i, j-1, c-1), (i, j, c-1), (i, j, c), (i, j-1, c)
-          const A = i + 1;
-          quad(prev[A + cx * j] as number, prev[A + cx * (j + 1)] as number, cur[A + cx * (j + 1)] as number, cur[A + cx * j] as number, s0 === 0);
+    }
+    // 2. quads: x- and y-edges of voxel plane c use cell layers c−1 (prev) and c (cur)
+    if (c >= 1) {
+      for (let b = 1; b < py - 1; b++) {
+        const rowP = px * (b + py * c);
+        for (let a = 0; a < px - 1; a++) {
+          const s0 = P[rowP + a] as number;
+          if (s0 === P[rowP + a + 1]) continue;
+          quad(prev[a + cw * (b - 1)] as number, prev[a + cw * b] as number, cur[a + cw * b] as number, cur[a + cw * (b - 1)] as number, s0 === 0);
         }
-      for (let j = -1; j < ny; j++)
-        for (let i = 0; i < nx; i++) {
-          const s0 = at(i, j, c);
-          const s1 = at(i, j + 1, c);
-          if (s0 === s1) continue;
-          // cells (i-1, j, c-1), (i-1, j, c), (i, j, c), (i, j, c-1)
-          const B = j + 1;
-          quad(prev[i + cx * B] as number, cur[i + cx * B] as number, cur[i + 1 + cx * B] as number, prev[i + 1 + cx * B] as number, s0 === 0);
+      }
+      for (let b = 0; b < py - 1; b++) {
+        const rowP = px * (b + py * c);
+        for (let a = 1; a < px - 1; a++) {
+          const s0 = P[rowP + a] as number;
+          if (s0 === P[rowP + a + px]) continue;
+          quad(prev[a - 1 + cw * b] as number, cur[a - 1 + cw * b] as number, cur[a + cw * b] as number, prev[a + cw * b] as number, s0 === 0);
         }
+      }
     }
     // z-edges between voxel planes c and c+1 use cell layer c only
-    for (let j = 0; j < ny; j++)
-      for (let i = 0; i < nx; i++) {
-        const s0 = at(i, j, c);
-        const s1 = at(i, j, c + 1);
-        if (s0 === s1) continue;
-        // cells (i-1, j-1), (i, j-1), (i, j), (i-1, j) in layer c
-        quad(cur[i + cx * j] as number, cur[i + 1 + cx * j] as number, cur[i + 1 + cx * (j + 1)] as number, cur[i + cx * (j + 1)] as number, s0 === 0);
+    for (let b = 1; b < py - 1; b++) {
+      const rowP = px * (b + py * c);
+      for (let a = 1; a < px - 1; a++) {
+        const s0 = P[rowP + a] as number;
+        if (s0 === P[rowP + a + pxy]) continue;
+        quad(cur[a - 1 + cw * (b - 1)] as number, cur[a + cw * (b - 1)] as number, cur[a + cw * b] as number, cur[a - 1 + cw * b] as number, s0 === 0);
       }
+    }
     const t = prev;
     prev = cur;
     cur = t;
   }
-  void nxy;
   const points = pts.result();
   toLps(points, g);
   const triangles = tris.result();
@@ -316,14 +342,20 @@ export function clusterVertices(mesh: TriangleMesh, cellMm: number): TriangleMes
   }
   // triangles over clusters; drop degenerate ones, cancel coincident pairs
   const tris = mesh.triangles;
-  const faceCount = new Map<string, { count: number; t: [number, number, number] }>();
+  // the same cluster triangle twice (either orientation) cancels: count by sorted triple.
+  // Keys are exact numbers while clusters³ < 2⁵³, strings beyond.
+  const nC = sums.length / 4;
+  const numeric = nC * nC * nC < Number.MAX_SAFE_INTEGER;
+  const faceCount = new Map<number | string, { count: number; t: [number, number, number] }>();
   for (let t = 0; t < tris.length; t += 3) {
     const a = clusterOf[tris[t] as number] as number;
     const b = clusterOf[tris[t + 1] as number] as number;
     const c = clusterOf[tris[t + 2] as number] as number;
     if (a === b || b === c || a === c) continue;
-    const s = [a, b, c].sort((x, y) => x - y);
-    const k = `${s[0]},${s[1]},${s[2]}`;
+    const lo = Math.min(a, b, c);
+    const hi = Math.max(a, b, c);
+    const mid = a + b + c - lo - hi;
+    const k = numeric ? (lo * nC + mid) * nC + hi : `${lo},${mid},${hi}`;
     const e = faceCount.get(k);
     if (e) e.count++;
     else faceCount.set(k, { count: 1, t: [a, b, c] });
@@ -514,11 +546,63 @@ export function meshTopology(mesh: TriangleMesh): MeshTopology {
   return { components: roots.size, boundaryEdges: boundary, nonManifoldEdges: nonManifold, euler: usedCount - edges.size + t.length / 3 };
 }
 
+/**
+ * The largest connected piece of a mesh (triangles sharing vertices), with
+ * unused vertices dropped — as vtkPolyDataConnectivityFilter's largest region.
+ */
+export function largestComponent(mesh: TriangleMesh): TriangleMesh {
+  const t = mesh.triangles;
+  const nV = mesh.points.length / 3;
+  const parent = new Int32Array(nV).map((_, i) => i);
+  const find = (x: number): number => {
+    while (parent[x] !== x) {
+      parent[x] = parent[parent[x] as number] as number;
+      x = parent[x] as number;
+    }
+    return x;
+  };
+  for (let f = 0; f < t.length; f += 3) {
+    const a = find(t[f] as number),
+      b = find(t[f + 1] as number),
+      c = find(t[f + 2] as number);
+    parent[b] = a;
+    parent[find(c)] = a;
+  }
+  const count = new Map<number, number>();
+  for (let f = 0; f < t.length; f += 3) {
+    const r = find(t[f] as number);
+    count.set(r, (count.get(r) ?? 0) + 1);
+  }
+  let best = -1;
+  let bestN = -1;
+  for (const [r, n] of count) if (n > bestN) ((best = r), (bestN = n));
+  if (count.size <= 1) return mesh;
+  const map = new Int32Array(nV).fill(-1);
+  const pts = new GrowF32();
+  const tris = new GrowU32();
+  let nv = 0;
+  for (let f = 0; f < t.length; f += 3) {
+    if (find(t[f] as number) !== best) continue;
+    const ids = [0, 1, 2].map((e) => {
+      const v = t[f + e] as number;
+      if ((map[v] as number) < 0) {
+        map[v] = nv++;
+        pts.push3(mesh.points[3 * v] as number, mesh.points[3 * v + 1] as number, mesh.points[3 * v + 2] as number);
+      }
+      return map[v] as number;
+    });
+    tris.push3(ids[0] as number, ids[1] as number, ids[2] as number);
+  }
+  return { points: pts.result(), triangles: tris.result() };
+}
+
 export interface SurfaceParams {
   /** Taubin λ|μ iterations before and after decimation (default 10). */
   smoothingIterations: number;
   /** Triangle budget after decimation. */
   maxTriangles: number;
+  /** Keep only the largest connected piece (the skin: one closed surface). */
+  largestOnly?: boolean;
 }
 
 export interface SurfaceResult {
@@ -534,8 +618,11 @@ export interface SurfaceResult {
 export function meshFromMask(mask: Uint8Array, g: VolumeGeometry, p: SurfaceParams): SurfaceResult {
   const raw = surfaceNets(mask, g);
   const before = raw.triangles.length / 3;
-  taubinSmooth(raw, p.smoothingIterations);
-  const { mesh, cellMm } = decimateToBudget(raw, p.maxTriangles);
+  // smooth the full-resolution surface only when it is kept; a decimated one is smoothed after clustering
+  if (before <= p.maxTriangles) taubinSmooth(raw, p.smoothingIterations);
+  const dec = decimateToBudget(raw, p.maxTriangles);
+  const cellMm = dec.cellMm;
+  const mesh = p.largestOnly ? largestComponent(dec.mesh) : dec.mesh;
   if (cellMm > 0) taubinSmooth(mesh, p.smoothingIterations);
   mesh.normals = vertexNormals(mesh);
   return { mesh, trianglesBeforeDecimation: before, decimationCellMm: cellMm };

@@ -31,30 +31,52 @@ export interface TwinBuildOutput {
 
 export type BuildProgress = (fraction: number, stage: string) => void;
 
-/** Percentile (0..1) of a sorted array by nearest rank. */
-function pct(sorted: Float32Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(p * (sorted.length - 1))))] as number;
-}
-
-/** HU statistics inside a mask: mean, standard deviation, median, 5th and 95th percentiles. */
+/**
+ * HU statistics inside a mask: mean, sample standard deviation, and the
+ * median, 5th and 95th percentiles by nearest rank (exact: a histogram of
+ * integer HU for integer volumes, a sort otherwise).
+ */
 export function huStatistics(ct: Volume, mask: Uint8Array): { mean: number; std: number; median: number; p05: number; p95: number } {
-  let n = 0;
-  for (let v = 0; v < mask.length; v++) if (mask[v]) n++;
-  const vals = new Float32Array(n);
-  let w = 0;
-  let sum = 0;
+  let n = 0,
+    sum = 0,
+    sum2 = 0,
+    lo = Infinity,
+    hi = -Infinity;
+  const d = ct.data;
   for (let v = 0; v < mask.length; v++)
     if (mask[v]) {
-      const x = ct.data[v] as number;
-      vals[w++] = x;
+      const x = d[v] as number;
+      n++;
       sum += x;
+      sum2 += x * x;
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
     }
-  const mean = n ? sum / n : NaN;
-  let ss = 0;
-  for (let q = 0; q < n; q++) ss += ((vals[q] as number) - mean) ** 2;
-  vals.sort();
-  return { mean, std: n > 1 ? Math.sqrt(ss / (n - 1)) : 0, median: pct(vals, 0.5), p05: pct(vals, 0.05), p95: pct(vals, 0.95) };
+  if (n === 0) return { mean: NaN, std: NaN, median: NaN, p05: NaN, p95: NaN };
+  const mean = sum / n;
+  const std = n > 1 ? Math.sqrt(Math.max(0, (sum2 - n * mean * mean) / (n - 1))) : 0;
+  const ranks = [0.5, 0.05, 0.95].map((p) => Math.round(p * (n - 1)));
+  let values: number[];
+  const integer = !(d instanceof Float32Array || d instanceof Float64Array);
+  if (integer && hi - lo < 1 << 20) {
+    const hist = new Float64Array(hi - lo + 1);
+    for (let v = 0; v < mask.length; v++) if (mask[v]) hist[(d[v] as number) - lo]! += 1;
+    values = ranks.map((r) => {
+      let acc = 0;
+      for (let b = 0; b < hist.length; b++) {
+        acc += hist[b] as number;
+        if (acc > r) return lo + b;
+      }
+      return hi;
+    });
+  } else {
+    const vals = new Float64Array(n);
+    let w = 0;
+    for (let v = 0; v < mask.length; v++) if (mask[v]) vals[w++] = d[v] as number;
+    vals.sort();
+    values = ranks.map((r) => vals[r] as number);
+  }
+  return { mean, std, median: values[0] as number, p05: values[1] as number, p95: values[2] as number };
 }
 
 /**
@@ -77,7 +99,11 @@ export function buildAnatomicalTwin(vol: Volume, modality: 'CT' | 'MR', p: TwinP
   const span = (a: number, b: number) => (f: number, s: string) => progress(a + (b - a) * f, s);
   const skin = time('skin', () =>
     isCt
-      ? bodyMaskFromCt(vol, { thresholdHu: p.skinThresholdHu, tableCutRadiusMm: p.tableCutRadiusMm }, span(0, isCt ? 0.3 : 0.5))
+      ? bodyMaskFromCt(
+          vol,
+          { thresholdHu: p.skinThresholdHu, tableCutRadiusMm: p.tableCutRadiusMm, workingResolutionMm: p.workingResolutionMm },
+          span(0, isCt ? 0.3 : 0.5),
+        )
       : bodyMaskFromMr(vol, { otsuScale: p.mrOtsuScale, closingRadiusMm: p.mrClosingRadiusMm }, span(0, 0.5)),
   );
   const bone = isCt
@@ -85,13 +111,21 @@ export function buildAnatomicalTwin(vol: Volume, modality: 'CT' | 'MR', p: TwinP
         boneMaskFromCt(
           vol,
           skin.mask,
-          { corticalHu: p.boneCorticalHu, trabecularHu: p.boneTrabecularHu, closingRadiusMm: p.boneClosingRadiusMm, minIslandMl: p.boneMinIslandMl },
+          {
+            corticalHu: p.boneCorticalHu,
+            trabecularHu: p.boneTrabecularHu,
+            closingRadiusMm: p.boneClosingRadiusMm,
+            minIslandMl: p.boneMinIslandMl,
+            workingResolutionMm: p.workingResolutionMm,
+          },
           span(0.3, 0.6),
         ),
       )
     : null;
   progress(isCt ? 0.6 : 0.5, 'skin mesh');
-  const skinSurf = time('skinMesh', () => meshFromMask(skin.mask, vol, { smoothingIterations: p.smoothingIterations, maxTriangles: p.skinMaxTriangles }));
+  const skinSurf = time('skinMesh', () =>
+    meshFromMask(skin.mask, vol, { smoothingIterations: p.smoothingIterations, maxTriangles: p.skinMaxTriangles, largestOnly: true }),
+  );
   progress(isCt ? 0.8 : 0.9, 'bone mesh');
   const boneSurf = bone
     ? time('boneMesh', () => meshFromMask(bone.mask, vol, { smoothingIterations: p.smoothingIterations, maxTriangles: p.boneMaxTriangles }))

@@ -65,7 +65,10 @@ async function main(): Promise<void> {
   const runs = Number(process.env['BENCH_RUNS'] ?? 3);
   const results: ReturnType<typeof JSON.parse>[] = [];
   for (let r = 0; r < runs; r++) {
-    const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--measure', file], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--measure', file], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    });
     const res = JSON.parse(out);
     results.push(res);
     console.log(`run ${r + 1}: ${JSON.stringify(res.timingsMs)} peak RSS ${res.peakRssMb} MB`);

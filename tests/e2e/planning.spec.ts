@@ -16,11 +16,15 @@ const DATA = [process.env['ORTHOTWIN_DATA'], path.resolve(path.dirname(fileURLTo
 );
 
 /** Calls a method of the page's PlanningProbe (window.__orthotwin). */
-function probe<K extends Exclude<keyof PlanningProbe, 'ready'>>(page: Page, method: K, ...args: Parameters<PlanningProbe[K]>): Promise<ReturnType<PlanningProbe[K]>> {
-  return page.evaluate(
-    ([m, a]) => (window.__orthotwin as unknown as Record<string, (...x: unknown[]) => unknown>)[m]!(...a),
-    [method, args] as [string, unknown[]],
-  ) as Promise<ReturnType<PlanningProbe[K]>>;
+function probe<K extends Exclude<keyof PlanningProbe, 'ready'>>(
+  page: Page,
+  method: K,
+  ...args: Parameters<PlanningProbe[K]>
+): Promise<ReturnType<PlanningProbe[K]>> {
+  return page.evaluate(([m, a]) => (window.__orthotwin as unknown as Record<string, (...x: unknown[]) => unknown>)[m]!(...a), [method, args] as [
+    string,
+    unknown[],
+  ]) as Promise<ReturnType<PlanningProbe[K]>>;
 }
 
 test.skip(!DATA, 'the shared data folder is absent (set ORTHOTWIN_DATA): the e2e import needs the example CT');
