@@ -133,6 +133,8 @@ export class TwinStore {
       }
     };
     walk(this.storeDir);
+    // browser-mode uploads are inputs of imports that are over
+    fs.rmSync(path.join(this.dataDir, 'uploads'), { recursive: true, force: true });
     const jobsFailed = this.db
       .prepare("UPDATE jobs SET status = 'failed', error = ?, finished_at = ? WHERE status IN ('running', 'queued')")
       .run(JSON.stringify({ code: 'INTERNAL', message: 'interrupted: the application stopped while the job ran' }), now()).changes;

@@ -111,6 +111,12 @@ export class JobService extends EventEmitter {
     };
     let seriesId = '';
     let volumeId = '';
+    // a browser-mode upload is removed once its import has ended
+    const uploads = path.join(this.store.dataDir, 'uploads') + path.sep;
+    if (wreq.path.startsWith(uploads)) {
+      const dir = path.join(uploads, path.relative(uploads, wreq.path).split(path.sep)[0] ?? '');
+      void this.wait(job.id).then(() => fs.rmSync(dir, { recursive: true, force: true }));
+    }
     this.run(job, wreq, (m, state) => {
       if (m.t === 'volume') {
         volumeId = newId();
