@@ -104,6 +104,25 @@ const VERTEX_OFFSET: Float32Array = (() => {
 })();
 
 /**
+ * Corner code (corner = dx + 2 dy + 4 dz) of a cell from two column values:
+ * bits 0–3 of a column are the voxels (dy, dz) = (0,0), (1,0), (0,1), (1,1);
+ * the low column is dx = 0, the high one dx = 1.
+ */
+const COLUMN_PAIR_TO_CODE: Uint8Array = (() => {
+  const t = new Uint8Array(256);
+  for (let x = 0; x < 256; x++) {
+    let code = 0;
+    for (let bit = 0; bit < 4; bit++) {
+      const corner = 2 * bit; // (dy, dz) → 2 dy + 4 dz
+      if ((x >> bit) & 1) code |= 1 << corner;
+      if ((x >> (bit + 4)) & 1) code |= 1 << (corner + 1);
+    }
+    t[x] = code;
+  }
+  return t;
+})();
+
+/**
  * Surface Nets of a binary mask on the geometry `g` (mask treated as zero
  * outside the grid, so the surface is closed). Works on the mask's bounding
  * box, copied with a one-voxel zero border so the inner loops need no bounds
@@ -141,25 +160,23 @@ export function surfaceNets(mask: Uint8Array, g: VolumeGeometry): TriangleMesh {
   };
   for (let c = 0; c < pz - 1; c++) {
     cur.fill(-1);
-    // 1. one vertex per boundary cell of layer c
+    // 1. one vertex per boundary cell of layer c. A column value packs the 4 voxels
+    // (b..b+1, c..c+1) at one i; a cell's code is two neighbouring columns.
     for (let b = 0; b < py - 1; b++) {
-      let base = px * (b + py * c);
-      for (let a = 0; a < px - 1; a++, base++) {
-        const code =
-          (P[base] as number) |
-          ((P[base + 1] as number) << 1) |
-          ((P[base + px] as number) << 2) |
-          ((P[base + px + 1] as number) << 3) |
-          ((P[base + pxy] as number) << 4) |
-          ((P[base + pxy + 1] as number) << 5) |
-          ((P[base + pxy + px] as number) << 6) |
-          ((P[base + pxy + px + 1] as number) << 7);
-        if (code === 0 || code === 255) continue;
-        pts.push3(
-          a + (VERTEX_OFFSET[3 * code] as number) - 1 + i0,
-          b + (VERTEX_OFFSET[3 * code + 1] as number) - 1 + j0,
-          c + (VERTEX_OFFSET[3 * code + 2] as number) - 1 + k0,
-        );
+      const r00 = px * (b + py * c);
+      const r10 = r00 + px;
+      const r01 = r00 + pxy;
+      const r11 = r01 + px;
+      let colA = (P[r00] as number) | ((P[r10] as number) << 1) | ((P[r01] as number) << 2) | ((P[r11] as number) << 3);
+      for (let a = 0; a < px - 1; a++) {
+        const colB = (P[r00 + a + 1] as number) | ((P[r10 + a + 1] as number) << 1) | ((P[r01 + a + 1] as number) << 2) | ((P[r11 + a + 1] as number) << 3);
+        if (colA === colB && (colA === 0 || colA === 15)) {
+          colA = colB;
+          continue;
+        }
+        const code = COLUMN_PAIR_TO_CODE[colA | (colB << 4)] as number;
+        colA = colB;
+        pts.push3(a + (VERTEX_OFFSET[3 * code] as number) - 1 + i0, b + (VERTEX_OFFSET[3 * code + 1] as number) - 1 + j0, c + (VERTEX_OFFSET[3 * code + 2] as number) - 1 + k0);
         cur[a + cw * b] = nVerts++;
       }
     }
