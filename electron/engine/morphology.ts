@@ -310,24 +310,22 @@ export function countForeground(mask: Uint8Array): number {
 /** Axis-aligned bounding box [i0, j0, k0, i1, j1, k1] (inclusive) of the foreground, or null if empty. */
 export function boundingBox(mask: Uint8Array, dims: Vec3): [number, number, number, number, number, number] | null {
   const [nx, ny, nz] = dims;
-  let i0 = nx,
-    j0 = ny,
-    k0 = nz,
-    i1 = -1,
-    j1 = -1,
-    k1 = -1;
-  let v = 0;
+  let i0 = nx, j0 = ny, k0 = nz, i1 = -1, j1 = -1, k1 = -1;
   for (let k = 0; k < nz; k++)
-    for (let j = 0; j < ny; j++)
-      for (let i = 0; i < nx; i++, v++) {
-        if (!mask[v]) continue;
-        if (i < i0) i0 = i;
-        if (i > i1) i1 = i;
-        if (j < j0) j0 = j;
-        if (j > j1) j1 = j;
-        if (k < k0) k0 = k;
-        if (k > k1) k1 = k;
-      }
+    for (let j = 0; j < ny; j++) {
+      const base = nx * (j + ny * k);
+      let first = 0;
+      while (first < nx && mask[base + first] === 0) first++;
+      if (first === nx) continue;
+      let last = nx - 1;
+      while (mask[base + last] === 0) last--;
+      if (first < i0) i0 = first;
+      if (last > i1) i1 = last;
+      if (j < j0) j0 = j;
+      if (j > j1) j1 = j;
+      if (k < k0) k0 = k;
+      k1 = k;
+    }
   return i1 < 0 ? null : [i0, j0, k0, i1, j1, k1];
 }
 
