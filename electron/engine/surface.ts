@@ -176,7 +176,11 @@ export function surfaceNets(mask: Uint8Array, g: VolumeGeometry): TriangleMesh {
         }
         const code = COLUMN_PAIR_TO_CODE[colA | (colB << 4)] as number;
         colA = colB;
-        pts.push3(a + (VERTEX_OFFSET[3 * code] as number) - 1 + i0, b + (VERTEX_OFFSET[3 * code + 1] as number) - 1 + j0, c + (VERTEX_OFFSET[3 * code + 2] as number) - 1 + k0);
+        pts.push3(
+          a + (VERTEX_OFFSET[3 * code] as number) - 1 + i0,
+          b + (VERTEX_OFFSET[3 * code + 1] as number) - 1 + j0,
+          c + (VERTEX_OFFSET[3 * code + 2] as number) - 1 + k0,
+        );
         cur[a + cw * b] = nVerts++;
       }
     }
@@ -431,28 +435,37 @@ export function meanEdgeLength(mesh: TriangleMesh): number {
   return m ? sum / m : 1;
 }
 
+/**
+ * Unnormalised normal (b − a) × (c − a) of the triangle with vertex offsets a,
+ * b, c (3 × vertex index) in `p`; its length is twice the triangle's area.
+ */
+export function triangleCross(p: Float32Array, a: number, b: number, c: number, out: Float64Array): void {
+  const ux = (p[b] as number) - (p[a] as number),
+    uy = (p[b + 1] as number) - (p[a + 1] as number),
+    uz = (p[b + 2] as number) - (p[a + 2] as number);
+  const vx = (p[c] as number) - (p[a] as number),
+    vy = (p[c + 1] as number) - (p[a + 1] as number),
+    vz = (p[c + 2] as number) - (p[a + 2] as number);
+  out[0] = uy * vz - uz * vy;
+  out[1] = uz * vx - ux * vz;
+  out[2] = ux * vy - uy * vx;
+}
+
 /** Area-weighted unit vertex normals (outward for a correctly oriented mesh). */
 export function vertexNormals(mesh: TriangleMesh): Float32Array {
   const p = mesh.points;
   const t = mesh.triangles;
   const nrm = new Float32Array(p.length);
+  const n = new Float64Array(3);
   for (let f = 0; f < t.length; f += 3) {
     const a = 3 * (t[f] as number),
       b = 3 * (t[f + 1] as number),
       c = 3 * (t[f + 2] as number);
-    const ux = (p[b] as number) - (p[a] as number),
-      uy = (p[b + 1] as number) - (p[a + 1] as number),
-      uz = (p[b + 2] as number) - (p[a + 2] as number);
-    const vx = (p[c] as number) - (p[a] as number),
-      vy = (p[c + 1] as number) - (p[a + 1] as number),
-      vz = (p[c + 2] as number) - (p[a + 2] as number);
-    const nx = uy * vz - uz * vy,
-      ny = uz * vx - ux * vz,
-      nz = ux * vy - uy * vx;
+    triangleCross(p, a, b, c, n);
     for (const q of [a, b, c]) {
-      nrm[q]! += nx;
-      nrm[q + 1]! += ny;
-      nrm[q + 2]! += nz;
+      nrm[q]! += n[0] as number;
+      nrm[q + 1]! += n[1] as number;
+      nrm[q + 2]! += n[2] as number;
     }
   }
   for (let q = 0; q < nrm.length; q += 3) {
@@ -468,18 +481,11 @@ export function vertexNormals(mesh: TriangleMesh): Float32Array {
 export function surfaceAreaMm2(mesh: TriangleMesh): number {
   const p = mesh.points;
   const t = mesh.triangles;
+  const n = new Float64Array(3);
   let s = 0;
   for (let f = 0; f < t.length; f += 3) {
-    const a = 3 * (t[f] as number),
-      b = 3 * (t[f + 1] as number),
-      c = 3 * (t[f + 2] as number);
-    const ux = (p[b] as number) - (p[a] as number),
-      uy = (p[b + 1] as number) - (p[a + 1] as number),
-      uz = (p[b + 2] as number) - (p[a + 2] as number);
-    const vx = (p[c] as number) - (p[a] as number),
-      vy = (p[c + 1] as number) - (p[a + 1] as number),
-      vz = (p[c + 2] as number) - (p[a + 2] as number);
-    s += 0.5 * Math.hypot(uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx);
+    triangleCross(p, 3 * (t[f] as number), 3 * (t[f + 1] as number), 3 * (t[f + 2] as number), n);
+    s += 0.5 * Math.hypot(n[0] as number, n[1] as number, n[2] as number);
   }
   return s;
 }
@@ -518,11 +524,10 @@ export interface MeshTopology {
   euler: number;
 }
 
-/** Connectivity and closedness of a triangle mesh. */
-export function meshTopology(mesh: TriangleMesh): MeshTopology {
+/** Union-find root of every vertex, vertices joined along triangle edges. */
+export function vertexRoots(mesh: TriangleMesh): Int32Array {
   const t = mesh.triangles;
-  const nV = mesh.points.length / 3;
-  const parent = new Int32Array(nV).map((_, i) => i);
+  const parent = new Int32Array(mesh.points.length / 3).map((_, i) => i);
   const find = (x: number): number => {
     while (parent[x] !== x) {
       parent[x] = parent[parent[x] as number] as number;
@@ -530,17 +535,27 @@ export function meshTopology(mesh: TriangleMesh): MeshTopology {
     }
     return x;
   };
-  const union = (a: number, b: number): void => {
-    const ra = find(a),
-      rb = find(b);
-    if (ra !== rb) parent[ra] = rb;
-  };
+  for (let f = 0; f < t.length; f += 3) {
+    const a = find(t[f] as number);
+    const b = find(t[f + 1] as number);
+    if (a !== b) parent[b] = a;
+    const c = find(t[f + 2] as number);
+    if (c !== a) parent[c] = a;
+  }
+  for (let v = 0; v < parent.length; v++) parent[v] = find(v);
+  return parent;
+}
+
+/** Connectivity and closedness of a triangle mesh. */
+export function meshTopology(mesh: TriangleMesh): MeshTopology {
+  const t = mesh.triangles;
+  const nV = mesh.points.length / 3;
+  const root = vertexRoots(mesh);
   const edges = new Map<number, number>();
   for (let f = 0; f < t.length; f += 3) {
     for (let e = 0; e < 3; e++) {
       const a = t[f + e] as number;
       const b = t[f + ((e + 1) % 3)] as number;
-      union(a, b);
       const k = a < b ? a * nV + b : b * nV + a;
       edges.set(k, (edges.get(k) ?? 0) + 1);
     }
@@ -551,7 +566,7 @@ export function meshTopology(mesh: TriangleMesh): MeshTopology {
   let usedCount = 0;
   for (let v = 0; v < nV; v++)
     if (used[v]) {
-      roots.add(find(v));
+      roots.add(root[v] as number);
       usedCount++;
     }
   let boundary = 0;
@@ -570,21 +585,8 @@ export function meshTopology(mesh: TriangleMesh): MeshTopology {
 export function largestComponent(mesh: TriangleMesh): TriangleMesh {
   const t = mesh.triangles;
   const nV = mesh.points.length / 3;
-  const parent = new Int32Array(nV).map((_, i) => i);
-  const find = (x: number): number => {
-    while (parent[x] !== x) {
-      parent[x] = parent[parent[x] as number] as number;
-      x = parent[x] as number;
-    }
-    return x;
-  };
-  for (let f = 0; f < t.length; f += 3) {
-    const a = find(t[f] as number),
-      b = find(t[f + 1] as number),
-      c = find(t[f + 2] as number);
-    parent[b] = a;
-    parent[find(c)] = a;
-  }
+  const root = vertexRoots(mesh);
+  const find = (v: number): number => root[v] as number;
   const count = new Map<number, number>();
   for (let f = 0; f < t.length; f += 3) {
     const r = find(t[f] as number);

@@ -4,7 +4,7 @@
  * and binary STL (for 3D printing and other planning tools). Coordinates are
  * LPS mm as in the twin; the VTP carries a FieldData note saying so.
  */
-import type { TriangleMesh } from '../engine/surface.js';
+import { triangleCross, type TriangleMesh } from '../engine/surface.js';
 
 function b64Block(bytes: Uint8Array): string {
   const header = Buffer.alloc(4);
@@ -68,19 +68,15 @@ export function encodeStl(mesh: TriangleMesh, name = 'OrthoTwin LPS mm'): Buffer
   const p = mesh.points;
   const t = mesh.triangles;
   let o = 84;
+  const n = new Float64Array(3);
   for (let f = 0; f < nT; f++) {
     const a = 3 * (t[3 * f] as number),
       b = 3 * (t[3 * f + 1] as number),
       c = 3 * (t[3 * f + 2] as number);
-    const ux = (p[b] as number) - (p[a] as number),
-      uy = (p[b + 1] as number) - (p[a + 1] as number),
-      uz = (p[b + 2] as number) - (p[a + 2] as number);
-    const vx = (p[c] as number) - (p[a] as number),
-      vy = (p[c + 1] as number) - (p[a + 1] as number),
-      vz = (p[c + 2] as number) - (p[a + 2] as number);
-    let nx = uy * vz - uz * vy,
-      ny = uz * vx - ux * vz,
-      nz = ux * vy - uy * vx;
+    triangleCross(p, a, b, c, n);
+    let nx = n[0] as number,
+      ny = n[1] as number,
+      nz = n[2] as number;
     const l = Math.hypot(nx, ny, nz) || 1;
     nx /= l;
     ny /= l;
