@@ -310,7 +310,12 @@ export function countForeground(mask: Uint8Array): number {
 /** Axis-aligned bounding box [i0, j0, k0, i1, j1, k1] (inclusive) of the foreground, or null if empty. */
 export function boundingBox(mask: Uint8Array, dims: Vec3): [number, number, number, number, number, number] | null {
   const [nx, ny, nz] = dims;
-  let i0 = nx, j0 = ny, k0 = nz, i1 = -1, j1 = -1, k1 = -1;
+  let i0 = nx,
+    j0 = ny,
+    k0 = nz,
+    i1 = -1,
+    j1 = -1,
+    k1 = -1;
   for (let k = 0; k < nz; k++)
     for (let j = 0; j < ny; j++) {
       const base = nx * (j + ny * k);
