@@ -28,8 +28,6 @@ export interface VolumeGeometry {
   direction: Mat3;
 }
 
-export const IDENTITY3: Mat3 = [1, 0, 0, 0, 1, 0, 0, 0, 1];
-
 /**
  * World position (LPS mm) of the continuous voxel index `ijk`.
  * @param g grid geometry

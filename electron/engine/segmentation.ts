@@ -16,7 +16,7 @@ import {
   step6,
 } from './morphology.js';
 import { blockFactors, blockGeometry, downsampleAny, downsampleMean, upsampleBlocks } from './multires.js';
-import { indexAxisClosestTo, voxelVolumeMm3, type Volume, type VolumeGeometry } from './volume.js';
+import { indexAxisClosestTo, voxelVolumeMm3, type Volume } from './volume.js';
 
 export interface SkinCtParams {
   /** HU threshold between air and tissue (default −300). */
@@ -245,9 +245,4 @@ export function boneMaskFromCt(ct: Volume, body: Uint8Array | null, p: BoneCtPar
   const dropped = removeSmallComponents(mask, dims, minVoxels, 26);
   progress(1, 'islands');
   return { mask, voxels: countForeground(mask), info: { islandsDropped: dropped, minIslandVoxels: minVoxels } };
-}
-
-/** Mask geometry helper: a mask result as a Volume on the source grid. */
-export function maskVolume(g: VolumeGeometry, mask: Uint8Array): Volume<Uint8Array> {
-  return { dims: [...g.dims], spacingMm: [...g.spacingMm], originLps: [...g.originLps], direction: [...g.direction], data: mask };
 }

@@ -13,7 +13,7 @@
 
 import type { VolumeGeometry } from '../contract/geometry.js';
 
-export { IDENTITY3, indexAxisClosestTo, indexToLps, lpsToIndex } from '../contract/geometry.js';
+export { indexAxisClosestTo, indexToLps, lpsToIndex } from '../contract/geometry.js';
 export type { Mat3, Vec3, VolumeGeometry } from '../contract/geometry.js';
 
 export type VoxelArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
@@ -23,10 +23,6 @@ export type VoxelType = 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint3
 /** A scalar volume; `data[i + nx * (j + ny * k)]`. */
 export interface Volume<T extends VoxelArray = VoxelArray> extends VolumeGeometry {
   data: T;
-}
-
-export function voxelCount(g: Pick<VolumeGeometry, 'dims'>): number {
-  return g.dims[0] * g.dims[1] * g.dims[2];
 }
 
 export function voxelTypeOf(a: VoxelArray): VoxelType {
@@ -61,21 +57,7 @@ export function allocVoxels(type: VoxelType, n: number): VoxelArray {
   }
 }
 
-export function bytesPerVoxel(type: VoxelType): number {
-  return { int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, float32: 4, float64: 8 }[type];
-}
-
 /** Volume of one voxel in mm³. */
 export function voxelVolumeMm3(g: Pick<VolumeGeometry, 'spacingMm'>): number {
   return g.spacingMm[0] * g.spacingMm[1] * g.spacingMm[2];
-}
-
-/** Copies geometry (not data) so that masks can share the source grid. */
-export function geometryOf(g: VolumeGeometry): VolumeGeometry {
-  return {
-    dims: [...g.dims],
-    spacingMm: [...g.spacingMm],
-    originLps: [...g.originLps],
-    direction: [...g.direction],
-  };
 }
