@@ -51,16 +51,7 @@ function fmt(x: number): string {
   return Number.isInteger(x) ? String(x) : x.toPrecision(17).replace(/0+$/, '').replace(/\.$/, '');
 }
 
-const FROM_NRRD: Record<string, VoxelType> = {
-  int8: 'int8',
-  uint8: 'uint8',
-  int16: 'int16',
-  uint16: 'uint16',
-  int32: 'int32',
-  uint32: 'uint32',
-  float: 'float32',
-  double: 'float64',
-};
+const FROM_NRRD: Record<string, VoxelType> = Object.fromEntries(Object.entries(NRRD_TYPE).map(([ours, nrrd]) => [nrrd, ours as VoxelType]));
 
 /**
  * Decodes NRRD bytes written by `encodeNrrd`.
