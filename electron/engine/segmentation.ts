@@ -42,16 +42,7 @@ export type StepProgress = (fraction: number, step: string) => void;
 
 const noProgress: StepProgress = () => undefined;
 
-/**
- * The body mask algorithm on one grid (see bodyMaskFromCt). Body mask from CT: HU > thresholdHu, opening (radius tableCutRadiusMm) to
- * separate the table and other thin attachments, largest 6-connected
- * component, reconstruction of the skin detail lost by the opening (geodesic
- * dilation restricted to the threshold mask), then 2D (axial) and 3D hole
- * filling so lungs, airways and bowel gas are inside the body.
- *
- * @param ct CT volume in HU, LPS geometry
- * @returns body mask on the CT grid
- */
+/** The body mask algorithm of bodyMaskFromCt on one grid (no block refinement). */
 function bodyMaskSingleGrid(ct: Volume, p: SkinCtParams, progress: StepProgress): MaskResult {
   const { dims, spacingMm } = ct;
   const n = ct.data.length;

@@ -15,9 +15,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AppError, parseCall, toErrorShape, type WireMessage } from '../contract/index.js';
-import { callService, type ServiceHost } from '../services/index.js';
-import { decodeNrrd } from '../io/nrrd.js';
-import { voxelTypeOf } from '../engine/volume.js';
+import { callService, readVolumeVoxels, type ServiceHost } from '../services/index.js';
 
 export interface HostOptions {
   services: ServiceHost;
@@ -131,14 +129,9 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
     const kind = parts[1];
     const id = decodeURIComponent(parts[2] ?? '');
     if (req.method === 'GET' && kind === 'volume') {
-      const vol = services.store.getVolume(id);
-      const v = decodeNrrd(await fs.promises.readFile(path.join(services.store.dataDir, vol.relPath)), `volume ${id}`);
-      res.writeHead(200, {
-        'content-type': 'application/octet-stream',
-        'x-voxel-type': voxelTypeOf(v.data),
-        'cache-control': 'no-store',
-      });
-      return void res.end(Buffer.from(v.data.buffer, v.data.byteOffset, v.data.byteLength));
+      const { bytes, voxelType } = await readVolumeVoxels(services.store, id);
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-voxel-type': voxelType, 'cache-control': 'no-store' });
+      return void res.end(bytes);
     }
     if (req.method === 'GET' && kind === 'artefact') {
       const a = services.store.getArtefactPath(id);

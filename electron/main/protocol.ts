@@ -6,9 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ServiceHost } from '../services/index.js';
-import { decodeNrrd } from '../io/nrrd.js';
-import { voxelTypeOf } from '../engine/volume.js';
+import { readVolumeVoxels, type ServiceHost } from '../services/index.js';
 
 const CSP =
   "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
@@ -31,11 +29,8 @@ export function makeAppProtocolHandler(services: ServiceHost, rendererDir: strin
     try {
       if (parts[0] === 'data') {
         if (parts[1] === 'volume' && parts[2]) {
-          const vol = services.store.getVolume(parts[2]);
-          const v = decodeNrrd(await fs.promises.readFile(path.join(services.store.dataDir, vol.relPath)), `volume ${parts[2]}`);
-          return new Response(new Uint8Array(v.data.buffer, v.data.byteOffset, v.data.byteLength), {
-            headers: { 'content-type': 'application/octet-stream', 'x-voxel-type': voxelTypeOf(v.data) },
-          });
+          const { bytes, voxelType } = await readVolumeVoxels(services.store, parts[2]);
+          return new Response(bytes, { headers: { 'content-type': 'application/octet-stream', 'x-voxel-type': voxelType } });
         }
         if (parts[1] === 'artefact' && parts[2]) {
           const a = services.store.getArtefactPath(parts[2]);

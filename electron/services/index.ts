@@ -11,6 +11,8 @@ import { AppError } from '../contract/errors.js';
 import { TwinParams, type AllServiceImpls, type SystemInfo } from '../contract/index.js';
 import { TwinStore } from '../db/store.js';
 import { DEFAULT_MAX_VOLUME_BYTES } from '../io/headers.js';
+import { decodeNrrd } from '../io/nrrd.js';
+import { voxelTypeOf } from '../engine/volume.js';
 import { JobService } from './jobs.js';
 
 export interface ServiceOptions {
@@ -118,4 +120,15 @@ export async function callService(impl: AllServiceImpls, service: string, method
   const fn = svc?.[method];
   if (!fn) throw new AppError('BAD_REQUEST', `unknown method ${service}.${method}`);
   return await fn(...args);
+}
+
+/**
+ * Raw little-endian voxels of a stored volume and their type, for the bulk-data
+ * routes of both transports (`/data/volume/:id`, `app://orthotwin/data/volume/:id`).
+ * @throws AppError NOT_FOUND for an unknown volume
+ */
+export async function readVolumeVoxels(store: TwinStore, volumeId: string): Promise<{ bytes: Uint8Array; voxelType: string }> {
+  const vol = store.getVolume(volumeId);
+  const v = decodeNrrd(await fs.promises.readFile(path.join(store.dataDir, vol.relPath)), `volume ${volumeId}`);
+  return { bytes: new Uint8Array(v.data.buffer, v.data.byteOffset, v.data.byteLength), voxelType: voxelTypeOf(v.data) };
 }
