@@ -1,0 +1,381 @@
+/**
+ * Vertebra segmentation and labelling from CT without a trained model
+ * (algorithms.md §5.5): bone candidate mask → column of vertebral bodies
+ * tracked slice by slice → smooth centreline → HU profile along it → discs as
+ * the most regular sequence of sharp minima → the bone around the column cut
+ * at the disc planes into vertebrae → labels counted upwards from the sacrum
+ * (S1, L5, L4, …), or left generic (V1, V2, … from the top) with a warning
+ * when no sacrum is in view.
+ */
+import { fillHoles2D, fillHoles3D } from '../morphology.js';
+import { labelRuns } from '../runs.js';
+import { indexToLps, type Vec3, type Volume } from '../volume.js';
+import { centrelineFromTrack, columnProfile, cross, detectDiscs, dot, trackColumn, type Centreline } from './centreline.js';
+
+export interface SpineSegParams {
+  /** Bone threshold on the smoothed working CT (HU). */
+  boneHu: number;
+  /** Opening radius that keeps vertebral bodies and drops processes and ribs (mm). */
+  bodyOpeningMm: number;
+  /** Half-width of the region kept around the column, left-right (mm). */
+  lateralMm: number;
+  /** Region kept in front of and behind the centreline (mm). */
+  anteriorMm: number;
+  posteriorMm: number;
+  /** Half-width kept around the sacrum (its alae, not the ilium) (mm). */
+  sacralLateralMm: number;
+  /** Seeds cut at the disc planes: bone within this distance behind and beside the centreline (mm). */
+  bodySeedPosteriorMm: number;
+  bodySeedLateralMm: number;
+}
+
+export const DEFAULT_SPINE_SEG: SpineSegParams = {
+  boneHu: 100,
+  bodyOpeningMm: 6,
+  lateralMm: 55,
+  anteriorMm: 40,
+  posteriorMm: 85,
+  sacralLateralMm: 35,
+  bodySeedPosteriorMm: 12,
+  bodySeedLateralMm: 25,
+};
+
+/** Standard vertebra names in label-map order; the label value is index + 1. */
+export const VERTEBRA_NAMES = [
+  'C1',
+  'C2',
+  'C3',
+  'C4',
+  'C5',
+  'C6',
+  'C7',
+  'T1',
+  'T2',
+  'T3',
+  'T4',
+  'T5',
+  'T6',
+  'T7',
+  'T8',
+  'T9',
+  'T10',
+  'T11',
+  'T12',
+  'L1',
+  'L2',
+  'L3',
+  'L4',
+  'L5',
+  'L6',
+  'S1',
+] as const;
+/** Generic names (no anatomical anchor) get label values from 100 up. */
+export const GENERIC_LABEL_BASE = 100;
+
+export interface DiscPlane {
+  /** Centreline point at the disc (LPS mm). */
+  point: Vec3;
+  /** Unit normal pointing superior. */
+  normal: Vec3;
+  /** Centreline index. */
+  index: number;
+  /** Profile sharpness at the disc (HU). */
+  score: number;
+}
+
+export interface SegmentedLevel {
+  name: string;
+  /** Label value in the vertebra label map. */
+  label: number;
+  /** Disc plane below (null at the inferior end of the column). */
+  below: DiscPlane | null;
+  above: DiscPlane | null;
+  /** The vertebra is cut by the edge of the field of view (or has no disc on one side). */
+  partial: boolean;
+  voxels: number;
+}
+
+export interface SpineSegmentation {
+  /** Vertebra label map on the working grid (L-P-S ordered). */
+  labels: Uint8Array;
+  levels: SegmentedLevel[];
+  centreline: Centreline;
+  profile: Float64Array;
+  discs: DiscPlane[];
+  sacrumFound: boolean;
+  warnings: string[];
+}
+
+export function labelOfName(name: string): number {
+  const i = (VERTEBRA_NAMES as readonly string[]).indexOf(name);
+  if (i >= 0) return i + 1;
+  const m = /^V(\d+)$/.exec(name);
+  if (m) return GENERIC_LABEL_BASE + Number(m[1]);
+  throw new Error(`unknown vertebra name ${name}`);
+}
+
+/** Names from the sacrum upwards: S1, L5, …, L1, T12, …, C1 (bottom-up order). */
+function namesFromSacrum(count: number): string[] {
+  const order = [
+    'S1',
+    'L5',
+    'L4',
+    'L3',
+    'L2',
+    'L1',
+    'T12',
+    'T11',
+    'T10',
+    'T9',
+    'T8',
+    'T7',
+    'T6',
+    'T5',
+    'T4',
+    'T3',
+    'T2',
+    'T1',
+    'C7',
+    'C6',
+    'C5',
+    'C4',
+    'C3',
+    'C2',
+    'C1',
+  ];
+  return order.slice(0, count);
+}
+
+/**
+ * Segments and labels the vertebrae.
+ * @param work smoothed working CT, L-P-S ordered (see workingCt), HU
+ * @param bone optional bone mask on the same grid (restricts the candidate mask)
+ * @throws Error when no vertebral column is found
+ */
+export function segmentVertebrae(work: Volume<Float32Array>, bone: Uint8Array | null, p: SpineSegParams = DEFAULT_SPINE_SEG): SpineSegmentation {
+  const [nx, ny, nz] = work.dims;
+  const n = nx * ny * nz;
+  const warnings: string[] = [];
+  const cand = new Uint8Array(n);
+  let bodyX = 0,
+    bodyN = 0;
+  for (let v = 0; v < n; v++) {
+    const hu = work.data[v]!;
+    if (hu >= p.boneHu && (!bone || bone[v])) cand[v] = 1;
+    if (hu > -300) {
+      bodyX += v % nx;
+      bodyN++;
+    }
+  }
+  const midlineX = bodyN ? bodyX / bodyN : nx / 2;
+  const track = trackColumn(cand, work, midlineX, p.bodyOpeningMm);
+  const centreline = centrelineFromTrack(track, work);
+  const profile = columnProfile(work, centreline, 8, 0);
+  const cands = detectDiscs(profile, centreline.stepMm);
+  const discs: DiscPlane[] = cands.map((c) => ({ point: centreline.points[c.index]!, normal: centreline.tangents[c.index]!, index: c.index, score: c.score }));
+
+  // Per axial slice: the centreline frame at that height.
+  const pts = centreline.points;
+  const frameOfSlice: number[] = [];
+  for (let z = 0; z < nz; z++) {
+    const zl = indexToLps(work, [0, 0, z])[2];
+    let best = -1,
+      bd = Infinity;
+    for (let i = 0; i < pts.length; i++) {
+      const d = Math.abs(pts[i]![2] - zl);
+      if (d < bd) {
+        bd = d;
+        best = i;
+      }
+    }
+    frameOfSlice.push(bd <= work.spacingMm[2] ? best : -1);
+  }
+
+  // Segments between discs, bottom-up; the bottom one ends a vertebral spacing below the lowest disc.
+  const spacings = discs.slice(1).map((d, i) => (d.index - discs[i]!.index) * centreline.stepMm);
+  const typical = spacings.length ? spacings.slice().sort((a, b) => a - b)[Math.floor(spacings.length / 2)]! : 35;
+  const nSeg = discs.length + 1;
+  const sacrumFound = discs.length > 0 && isSacrum(work, cand, centreline, discs[0]!, track);
+  let names: string[];
+  if (sacrumFound) {
+    names = namesFromSacrum(nSeg);
+    if (nSeg > 25) warnings.push('more vertebrae than C1–S1 found above the sacrum; labels above C1 dropped');
+  } else {
+    names = Array.from({ length: nSeg }, (_, i) => `V${nSeg - i}`);
+    warnings.push(
+      discs.length
+        ? 'no sacrum in view: vertebrae are numbered V1, V2, … from the top; correct the labels by hand'
+        : 'no intervertebral disc in view: the column is treated as one partial vertebra',
+    );
+  }
+  warnings.push('labels are counted from the sacrum assuming five lumbar vertebrae; a transitional vertebra (L6, sacralised L5) is not detected automatically');
+
+  // Cut below the bottom segment: one typical spacing under the lowest disc.
+  const bottomCut: { point: Vec3; normal: Vec3 } | null = sacrumFound
+    ? (() => {
+        const d0 = discs[0]!;
+        const i = Math.max(0, d0.index - Math.round((0.65 * typical) / centreline.stepMm));
+        return { point: pts[i]!, normal: centreline.tangents[i]! };
+      })()
+    : null;
+
+  const labels = new Uint8Array(n);
+  const segLabel = names.map((nm) => labelOfName(nm));
+  const roi = new Uint8Array(n);
+  const v3: number[] = [0, 0, 0];
+  const sacralLabel = sacrumFound ? segLabel[0]! : -1;
+  for (let z = 0; z < nz; z++) {
+    const fi = frameOfSlice[z]!;
+    if (fi < 0) continue;
+    const c = pts[fi]!,
+      t = centreline.tangents[fi]!,
+      a = centreline.anterior[fi]!;
+    const l = cross(t, a);
+    for (let y = 0; y < ny; y++)
+      for (let x = 0; x < nx; x++) {
+        const v = x + nx * (y + ny * z);
+        if (!cand[v]) continue;
+        const q = indexToLps(work, [x, y, z]);
+        v3[0] = q[0] - c[0];
+        v3[1] = q[1] - c[1];
+        v3[2] = q[2] - c[2];
+        const u = dot(v3, l),
+          w = dot(v3, a);
+        if (Math.abs(u) > p.lateralMm || w > p.anteriorMm || w < -p.posteriorMm) continue;
+        if (bottomCut && dot([q[0] - bottomCut.point[0], q[1] - bottomCut.point[1], q[2] - bottomCut.point[2]], bottomCut.normal) < 0) continue;
+        let s = 0;
+        for (const d of discs) if (dot([q[0] - d.point[0], q[1] - d.point[1], q[2] - d.point[2]], d.normal) > 0) s++;
+        if (segLabel[s] === sacralLabel && Math.abs(u) > p.sacralLateralMm) continue;
+        roi[v] = 1;
+        // vertebral bodies: cut at the disc planes; the rest is flooded from them
+        if (w >= -p.bodySeedPosteriorMm && Math.abs(u) <= p.bodySeedLateralMm) labels[v] = segLabel[s]!;
+      }
+  }
+  floodByIntensity(labels, roi, work);
+  fillHolesPerLabel(labels, work.dims);
+  keepMainPiecePerLabel(labels, work.dims);
+  const levels: SegmentedLevel[] = names.map((name, s) => ({
+    name,
+    label: segLabel[s]!,
+    below: s > 0 ? discs[s - 1]! : null,
+    above: s < discs.length ? discs[s]! : null,
+    partial: s === 0 || s === nSeg - 1,
+    voxels: 0,
+  }));
+  for (let v = 0; v < n; v++)
+    if (labels[v]) {
+      const lv = levels.find((L) => L.label === labels[v]);
+      if (lv) lv.voxels++;
+    }
+  return { labels, levels: levels.filter((L) => L.voxels > 0).reverse(), centreline, profile, discs, sacrumFound, warnings };
+}
+
+/** The sacrum: below the lowest disc the bone spreads into the alae (a cross-section wider than 80 mm in the opened column). */
+function isSacrum(work: Volume, cand: Uint8Array, c: Centreline, lowest: DiscPlane, track: { centres: ([number, number] | null)[] }): boolean {
+  const [nx, ny, nz] = work.dims;
+  const below = Math.max(0, lowest.index - Math.round(15 / c.stepMm));
+  const p = c.points[below]!;
+  const z = Math.round((p[2] - work.originLps[2]) / (work.direction[8] * work.spacingMm[2]));
+  if (z < 0 || z >= nz || !track.centres[z]) return false;
+  // widest run of bone through the centre row of that slice, left-right
+  const [cx, cy] = track.centres[z]!;
+  const y0 = Math.round(cy);
+  let widest = 0;
+  for (let y = Math.max(0, y0 - 5); y <= Math.min(ny - 1, y0 + 5); y++) {
+    const row = nx * (y + ny * z);
+    let lo = Math.round(cx),
+      hi = Math.round(cx);
+    if (!cand[row + lo]) continue;
+    while (lo > 0 && cand[row + lo - 1]) lo--;
+    while (hi < nx - 1 && cand[row + hi + 1]) hi++;
+    widest = Math.max(widest, (hi - lo + 1) * work.spacingMm[0]);
+  }
+  return widest > 80;
+}
+
+/**
+ * Seeded region growing in order of decreasing intensity (a marker-based
+ * watershed on −HU): unlabelled voxels of `roi` take the label of the
+ * brightest labelled 6-neighbour front, so fronts from adjacent vertebrae
+ * meet in the dark joint and ligament gaps between their processes.
+ */
+function floodByIntensity(labels: Uint8Array, roi: Uint8Array, work: Volume<Float32Array>): void {
+  const [nx, ny] = work.dims;
+  const nxy = nx * ny;
+  const n = labels.length;
+  const bucketOf = (hu: number) => Math.max(0, Math.min(255, Math.round((hu + 200) / 10)));
+  const buckets: number[][] = Array.from({ length: 256 }, () => []);
+  const queued = new Uint8Array(n);
+  const push = (v: number) => {
+    if (queued[v] || !roi[v] || labels[v]) return;
+    queued[v] = 1;
+    buckets[bucketOf(work.data[v]!)]!.push(v);
+  };
+  const neighbours = (v: number, f: (q: number) => void) => {
+    const x = v % nx,
+      y = Math.floor(v / nx) % ny;
+    if (x > 0) f(v - 1);
+    if (x < nx - 1) f(v + 1);
+    if (y > 0) f(v - nx);
+    if (y < ny - 1) f(v + nx);
+    if (v >= nxy) f(v - nxy);
+    if (v + nxy < n) f(v + nxy);
+  };
+  for (let v = 0; v < n; v++) if (labels[v]) neighbours(v, push);
+  for (let b = 255; b >= 0;) {
+    const q = buckets[b]!;
+    if (!q.length) {
+      b--;
+      continue;
+    }
+    const v = q.pop()!;
+    let lab = 0;
+    neighbours(v, (u) => {
+      if (!lab && labels[u]) lab = labels[u]!;
+    });
+    if (!lab) continue;
+    labels[v] = lab;
+    neighbours(v, (u) => {
+      if (!queued[u] && roi[u] && !labels[u]) {
+        queued[u] = 1;
+        const bu = bucketOf(work.data[u]!);
+        buckets[bu]!.push(u);
+        if (bu > b) b = bu;
+      }
+    });
+  }
+}
+
+/** Fills each label's enclosed holes, slice by slice (axial) and in 3D. */
+function fillHolesPerLabel(labels: Uint8Array, dims: Vec3): void {
+  const values = new Set<number>();
+  for (const v of labels) if (v) values.add(v);
+  const m = new Uint8Array(labels.length);
+  for (const val of values) {
+    for (let v = 0; v < labels.length; v++) m[v] = labels[v] === val ? 1 : 0;
+    fillHoles2D(m, dims, 2);
+    fillHoles3D(m, dims);
+    for (let v = 0; v < labels.length; v++) if (m[v] && !labels[v]) labels[v] = val;
+  }
+}
+
+/** Keeps, for each label, its largest 6-connected piece (stray fragments of neighbours' processes are cleared). */
+function keepMainPiecePerLabel(labels: Uint8Array, dims: Vec3): void {
+  const values = new Set<number>();
+  for (const v of labels) if (v) values.add(v);
+  const m = new Uint8Array(labels.length);
+  for (const val of values) {
+    for (let v = 0; v < labels.length; v++) m[v] = labels[v] === val ? 1 : 0;
+    const L = labelRuns(m, dims, true, 6);
+    let big = -1,
+      bs = -1;
+    for (let r = 0; r < L.root.length; r++) {
+      const root = L.root[r]!;
+      if (L.size[root]! > bs) {
+        bs = L.size[root]!;
+        big = root;
+      }
+    }
+    for (let r = 0; r < L.root.length; r++) if (L.root[r] !== big) labels.fill(0, L.start[r]!, L.end[r]!);
+  }
+}
