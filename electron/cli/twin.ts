@@ -9,13 +9,17 @@
  * the absolute paths of the artefacts written. Exit code 0 on success, 1 on
  * failure (the message names the file and the reason), 2 on bad usage.
  */
+import fs from 'node:fs';
 import path from 'node:path';
+import { characteriseSpine, type SpineReport } from '../engine/spine/index.js';
+import { readVolume } from '../io/readVolume.js';
+import { decodeNrrd, encodeNrrd } from '../io/nrrd.js';
 import { TwinParams } from '../contract/index.js';
 import { AppError, toErrorShape } from '../contract/errors.js';
 import { createServices } from '../services/index.js';
 import { resolveDataDir } from '../services/dataDir.js';
 
-const USAGE = 'usage: twin build <study path> [--data-dir D] [--json] [--patient NAME] [--series UID] [--lenient]';
+const USAGE = 'usage: twin build|spine <study path> [--data-dir D] [--json] [--patient NAME] [--series UID] [--lenient]';
 
 interface Args {
   command: string;
@@ -44,7 +48,7 @@ function parseArgs(argv: string[]): Args {
     else rest.push(a);
   }
   const [command, target] = rest;
-  if (command !== 'build' || !target) throw new AppError('BAD_REQUEST', USAGE);
+  if ((command !== 'build' && command !== 'spine') || !target) throw new AppError('BAD_REQUEST', USAGE);
   return { command, target, json, patient, series, lenient };
 }
 
@@ -111,6 +115,18 @@ async function main(): Promise<number> {
         count: a.count,
       })),
     };
+    if (args.command === 'spine') {
+      const report = await spineNextToTwin(
+        target,
+        twin.artefacts.find((a) => a.kind === 'bone-mask'),
+        host.store.dataDir,
+        twin.id,
+        args,
+      );
+      if (args.json) process.stdout.write(JSON.stringify({ twin: summary, spine: report }, null, 2) + '\n');
+      else printSpine(report);
+      return 0;
+    }
     if (args.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     else {
       console.log(`twin v${twin.version} of ${name} (${vol.modality}, ${vol.dims.join('×')} voxels at ${vol.spacingMm.map((x) => x.toFixed(3)).join('×')} mm)`);
@@ -135,3 +151,62 @@ async function main(): Promise<number> {
 }
 
 main().then((code) => process.exit(code));
+
+/**
+ * Spine characterisation of the imported study, with the twin's bone mask;
+ * writes the vertebra label map (NRRD, LPS) and the report (JSON) into the
+ * twin's folder and returns the report.
+ */
+async function spineNextToTwin(
+  target: string,
+  boneArtefact: { relPath: string } | undefined,
+  dataDir: string,
+  twinId: string,
+  args: Args,
+): Promise<SpineReport & { files: string[] }> {
+  const { volume } = await readVolume(target, { ...(args.series ? { seriesInstanceUid: args.series } : {}), strict: !args.lenient });
+  let bone: Uint8Array | null = null;
+  if (boneArtefact) {
+    const b = decodeNrrd(fs.readFileSync(path.join(dataDir, boneArtefact.relPath)), boneArtefact.relPath);
+    bone = new Uint8Array(b.data.length);
+    for (let v = 0; v < bone.length; v++) bone[v] = b.data[v] ? 1 : 0;
+  }
+  const res = characteriseSpine(volume, bone);
+  const dir = path.join(dataDir, 'spine', twinId);
+  fs.mkdirSync(dir, { recursive: true });
+  const labelsPath = path.join(dir, 'vertebra-labels.nrrd');
+  fs.writeFileSync(labelsPath, encodeNrrd({ ...volume, data: res.labelMap }, { gzip: true, labels: res.labelNames }));
+  const reportPath = path.join(dir, 'spine-report.json');
+  fs.writeFileSync(reportPath, JSON.stringify({ ...res.report, curvature: { ...res.report.curvature, centrelineLps: undefined } }, null, 2));
+  return { ...res.report, files: [labelsPath, reportPath] };
+}
+
+function printSpine(r: SpineReport & { files: string[] }): void {
+  const f = (x: number | null | undefined, d = 1) => (x === null || x === undefined ? '—' : x.toFixed(d));
+  console.log('level  centroid LPS (mm)            body H a/m/p (mm)   disc below a/m/p (mm)  sphere HU  flags');
+  for (const v of r.vertebrae) {
+    const disc = r.discs.find((d) => d.upper === v.name);
+    const flags = [
+      v.partial ? 'partial' : '',
+      v.genant.grade ? `Genant ${v.genant.grade}` : '',
+      v.screening?.le110 ? 'L1 ≤110 HU (screening)' : v.screening?.le160 ? 'L1 ≤160 HU (screening)' : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    console.log(
+      `${v.name.padEnd(6)} ${v.centroidLps.map((x) => f(x).padStart(7)).join(' ')}   ${[v.heightsMm.anterior, v.heightsMm.middle, v.heightsMm.posterior]
+        .map((x) => f(x))
+        .join('/')
+        .padEnd(18)}  ${disc ? [disc.heightsMm.anterior, disc.heightsMm.middle, disc.heightsMm.posterior].map((x) => f(x)).join('/') : '—'}`.padEnd(90) +
+        ` ${f(v.sphereHu?.mean, 0).padStart(6)}  ${flags}`,
+    );
+  }
+  const c = r.curvature;
+  for (const a of [c.coronal, c.sagittal, c.maxPlane])
+    if (a) console.log(`Cobb ${a.plane}: ${a.angleDeg.toFixed(1)}° (${a.upperEnd}–${a.lowerEnd}, apex ${a.apex ?? '—'})`);
+  console.log(
+    `lumbar lordosis L1–S1: ${f(c.lumbarLordosisDeg)}°; thoracic kyphosis: ${c.thoracicKyphosisDeg === null ? '—' : `${f(c.thoracicKyphosisDeg)}° (${c.thoracicKyphosisLevels})`}`,
+  );
+  for (const w of [...r.warnings, ...c.notMeasured.map((m) => `not measured: ${m}`)]) console.log(`  note: ${w}`);
+  for (const p of r.files) console.log(`  written: ${p}`);
+}
