@@ -5,8 +5,8 @@
  * centroids) applied on top of the automatic result. Pure: typed arrays in,
  * a report and a label map out.
  */
-import { blockGeometry, downsampleAny, upsampleBlocks } from '../multires.js';
-import type { Vec3, Volume, VolumeGeometry } from '../volume.js';
+import { downsampleAny, upsampleBlocks } from '../multires.js';
+import type { Vec3, Volume } from '../volume.js';
 import { fromCanonical, toCanonical, workingCt } from './grid.js';
 import { curvature, measureVertebrae, type Curvature, type DiscMeasurement, type VertebraMeasurement } from './measure.js';
 import { DEFAULT_SPINE_SEG, labelOfName, segmentVertebrae, VERTEBRA_NAMES, GENERIC_LABEL_BASE, type SpineSegParams } from './segment.js';
@@ -123,6 +123,3 @@ export function characteriseSpine(ct: Volume, bone: Uint8Array | null, o: Partia
     labelNames,
   };
 }
-
-export type { VolumeGeometry };
-export { blockGeometry };

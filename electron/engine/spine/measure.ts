@@ -342,8 +342,9 @@ export function measureVertebrae(
         const o = add(mid, an, f * halfD);
         // from the disc centre outwards to each body: edge of the upper body above, of the lower below
         const reach = Math.max(8, (up.heightsMm.middle ?? 20) / 2);
-        const e2u = innerEdge(ct, o, n, 1, reach);
-        const e2d = innerEdge(ct, o, n, -1, reach);
+        // from the disc (outer end, at o) towards each body: the half-maximum edge of the upper and of the lower body
+        const e2u = edgeAlong(ct, o, n, reach, 0, 0.25);
+        const e2d = edgeAlong(ct, o, n, -reach, 0, 0.25);
         h[key] = e2u !== null && e2d !== null ? e2u - e2d : null;
       }
     discs.push({
@@ -355,23 +356,6 @@ export function measureVertebrae(
     });
   }
   return { vertebrae, discs, frames };
-}
-
-/** From a point inside a disc, the distance along ±dir to the half-maximum edge of the next body. */
-function innerEdge(ct: Volume, o: Vec3, dir: Vec3, sign: 1 | -1, reachMm: number): number | null {
-  const vals: number[] = [];
-  const step = 0.25;
-  for (let i = 0; i <= reachMm / step; i++) vals.push(sampleLps(ct, add(o, dir, sign * i * step)));
-  if (vals.some((v) => Number.isNaN(v))) return null;
-  let iMin = 0;
-  for (let i = 0; i < 2 / step; i++) if (vals[i]! < vals[iMin]!) iMin = i;
-  let peak = -Infinity;
-  for (let i = iMin; i < vals.length; i++) peak = Math.max(peak, vals[i]!);
-  const half = (peak + vals[iMin]!) / 2;
-  if (peak - vals[iMin]! < 40) return null;
-  for (let i = iMin; i < vals.length - 1; i++)
-    if (vals[i]! < half && vals[i + 1]! >= half) return sign * (i + (half - vals[i]!) / (vals[i + 1]! - vals[i]!)) * step;
-  return null;
 }
 
 /**
