@@ -9,12 +9,8 @@
  * the absolute paths of the artefacts written. Exit code 0 on success, 1 on
  * failure (the message names the file and the reason), 2 on bad usage.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { characteriseSpine, type SpineReport } from '../engine/spine/index.js';
-import { readVolume } from '../io/readVolume.js';
-import { decodeNrrd, encodeNrrd } from '../io/nrrd.js';
-import { TwinParams } from '../contract/index.js';
+import { TwinParams, type SpineReport } from '../contract/index.js';
 import { AppError, toErrorShape } from '../contract/errors.js';
 import { createServices } from '../services/index.js';
 import { resolveDataDir } from '../services/dataDir.js';
@@ -116,14 +112,11 @@ async function main(): Promise<number> {
       })),
     };
     if (args.command === 'spine') {
-      const report = await spineNextToTwin(
-        target,
-        twin.artefacts.find((a) => a.kind === 'bone-mask'),
-        host.store.dataDir,
-        twin.id,
-        args,
-      );
-      if (args.json) process.stdout.write(JSON.stringify({ twin: summary, spine: report }, null, 2) + '\n');
+      const report = await spineOfTwin(host, twin.id, args.json);
+      if (args.json)
+        process.stdout.write(
+          JSON.stringify({ twin: summary, spine: { ...report, curvature: { ...report.curvature, centrelineLps: undefined } } }, null, 2) + '\n',
+        );
       else printSpine(report);
       return 0;
     }
@@ -153,32 +146,24 @@ async function main(): Promise<number> {
 main().then((code) => process.exit(code));
 
 /**
- * Spine characterisation of the imported study, with the twin's bone mask;
- * writes the vertebra label map (NRRD, LPS) and the report (JSON) into the
- * twin's folder and returns the report.
+ * Runs the spine characterisation job on the twin (as the UI does) and
+ * returns its report with the paths of the files written next to the twin:
+ * vertebra label map (NRRD), bone mesh with grey levels (VTP), intervertebral
+ * spaces (VTP), and the report as JSON and CSV (all recorded in the store).
+ * @throws AppError when the job fails
  */
-async function spineNextToTwin(
-  target: string,
-  boneArtefact: { relPath: string } | undefined,
-  dataDir: string,
-  twinId: string,
-  args: Args,
-): Promise<SpineReport & { files: string[] }> {
-  const { volume } = await readVolume(target, { ...(args.series ? { seriesInstanceUid: args.series } : {}), strict: !args.lenient });
-  let bone: Uint8Array | null = null;
-  if (boneArtefact) {
-    const b = decodeNrrd(fs.readFileSync(path.join(dataDir, boneArtefact.relPath)), boneArtefact.relPath);
-    bone = new Uint8Array(b.data.length);
-    for (let v = 0; v < bone.length; v++) bone[v] = b.data[v] ? 1 : 0;
-  }
-  const res = characteriseSpine(volume, bone);
-  const dir = path.join(dataDir, 'spine', twinId);
-  fs.mkdirSync(dir, { recursive: true });
-  const labelsPath = path.join(dir, 'vertebra-labels.nrrd');
-  fs.writeFileSync(labelsPath, encodeNrrd({ ...volume, data: res.labelMap }, { gzip: true, labels: res.labelNames }));
-  const reportPath = path.join(dir, 'spine-report.json');
-  fs.writeFileSync(reportPath, JSON.stringify({ ...res.report, curvature: { ...res.report.curvature, centrelineLps: undefined } }, null, 2));
-  return { ...res.report, files: [labelsPath, reportPath] };
+async function spineOfTwin(host: ReturnType<typeof createServices>, twinId: string, json: boolean): Promise<SpineReport & { files: string[] }> {
+  const job = host.jobs.startSpine(twinId, { names: {}, centroids: {} });
+  if (!json)
+    host.events.on('event', (_s: string, _e: string, j: { id: string; progress: number; stage: string }) => {
+      if (j.id === job.id) process.stderr.write(`\r${(j.progress * 100).toFixed(0).padStart(3)}% ${j.stage.padEnd(40)}`);
+    });
+  const outcome = await host.jobs.wait(job.id);
+  if (!json) process.stderr.write('\n');
+  if (outcome.job.status !== 'done' || !outcome.job.resultId)
+    throw new AppError((outcome.job.error?.code ?? 'INTERNAL') as AppError['code'], outcome.job.error?.message ?? `spine job ${outcome.job.status}`);
+  const a = host.store.getSpineAnalysis(outcome.job.resultId);
+  return { ...a.report, files: a.artefacts.map((x) => host.store.getArtefactPath(x.id).abs) };
 }
 
 function printSpine(r: SpineReport & { files: string[] }): void {
@@ -194,7 +179,7 @@ function printSpine(r: SpineReport & { files: string[] }): void {
       .filter(Boolean)
       .join(', ');
     console.log(
-      `${v.name.padEnd(6)} ${v.centroidLps.map((x) => f(x).padStart(7)).join(' ')}   ${[v.heightsMm.anterior, v.heightsMm.middle, v.heightsMm.posterior]
+      `${v.name.padEnd(6)} ${v.bodyCentroidLps.map((x) => f(x).padStart(7)).join(' ')}   ${[v.heightsMm.anterior, v.heightsMm.middle, v.heightsMm.posterior]
         .map((x) => f(x))
         .join('/')
         .padEnd(18)}  ${disc ? [disc.heightsMm.anterior, disc.heightsMm.middle, disc.heightsMm.posterior].map((x) => f(x)).join('/') : '—'}`.padEnd(90) +

@@ -7,6 +7,8 @@
 import { z } from 'zod';
 
 export * from './errors.js';
+export * from './spine.js';
+import { SpineAnalysis, SpineCorrections } from './spine.js';
 
 export const Id = z.string().min(1).max(80);
 const Vec3 = z.tuple([z.number(), z.number(), z.number()]);
@@ -75,14 +77,27 @@ export const StudyRecord = z.object({
 });
 export type StudyRecord = z.infer<typeof StudyRecord>;
 
-export const ArtefactKind = z.enum(['skin-mask', 'bone-mask', 'skin-mesh', 'bone-mesh']);
+export const ArtefactKind = z.enum([
+  'skin-mask',
+  'bone-mask',
+  'skin-mesh',
+  'bone-mesh',
+  /** Spine analysis: vertebra label map (values as in VERTEBRA label order, names in the NRRD). */
+  'vertebra-labels',
+  /** Spine analysis: bone mesh with point data HU_mean and HU_max sampled along the inward normals. */
+  'bone-grey-mesh',
+  /** Spine analysis: intervertebral spaces with point data disc (index into report.discs). */
+  'disc-spaces',
+  /** Spine analysis: the report (JSON, CSV). */
+  'spine-report',
+]);
 export type ArtefactKind = z.infer<typeof ArtefactKind>;
 
 export const Artefact = z.object({
   id: Id,
   twinId: Id,
   kind: ArtefactKind,
-  format: z.enum(['nrrd', 'vtp', 'stl']),
+  format: z.enum(['nrrd', 'vtp', 'stl', 'json', 'csv']),
   /** Path relative to the data directory. */
   relPath: z.string(),
   bytes: z.number().int(),
@@ -94,6 +109,8 @@ export type Artefact = z.infer<typeof Artefact>;
 
 export const Feature = z.object({
   name: z.string(),
+  /** Vertebral level (e.g. L1) or disc (L1-L2) of a spine feature; null for whole-twin features. */
+  level: z.string().nullable(),
   value: z.number(),
   unit: z.string(),
   sourceSeriesId: Id,
@@ -138,7 +155,7 @@ export const Twin = z.object({
 });
 export type Twin = z.infer<typeof Twin>;
 
-export const JobKind = z.enum(['import', 'twin-build']);
+export const JobKind = z.enum(['import', 'twin-build', 'spine']);
 export const JobStatus = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
 export type JobStatus = z.infer<typeof JobStatus>;
 
@@ -251,6 +268,27 @@ export const TwinsService = defineService(
   {},
 );
 
+export const SpineService = defineService(
+  'spine',
+  {
+    /**
+     * Starts the spine characterisation of a CT twin with the surgeon's
+     * corrections (none = automatic); returns the job id. The job's result is
+     * the new analysis id (a new version; earlier ones are kept).
+     */
+    analyse: { args: z.tuple([Id, SpineCorrections.default({ names: {}, centroids: {} })]), result: Id },
+    get: { args: z.tuple([Id]), result: SpineAnalysis },
+    /** A twin's analyses, newest first. */
+    list: { args: z.tuple([Id]), result: z.array(SpineAnalysis) },
+    /** Per-level spine features of every twin of a patient (the newest analysis of each), for follow-up comparison. */
+    history: {
+      args: z.tuple([Id]),
+      result: z.array(z.object({ twinId: Id, twinVersion: z.number().int(), analysisId: Id, analysisVersion: z.number().int(), features: z.array(Feature) })),
+    },
+  },
+  {},
+);
+
 export const JobsService = defineService(
   'jobs',
   {
@@ -267,6 +305,7 @@ export const SERVICES = {
   patients: PatientsService,
   studies: StudiesService,
   twins: TwinsService,
+  spine: SpineService,
   jobs: JobsService,
   system: SystemService,
 } as const;

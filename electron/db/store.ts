@@ -12,7 +12,21 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AppError } from '../contract/errors.js';
-import type { Artefact, Feature, Job, JobStatus, Patient, SeriesRecord, StudyRecord, Twin, TwinParams, VolumeRecord } from '../contract/index.js';
+import type {
+  Artefact,
+  Feature,
+  Job,
+  JobStatus,
+  Patient,
+  SeriesRecord,
+  SpineAnalysis,
+  SpineCorrections,
+  SpineReport,
+  StudyRecord,
+  Twin,
+  TwinParams,
+  VolumeRecord,
+} from '../contract/index.js';
 import { MIGRATIONS } from './migrations/index.js';
 
 export const newId = (): string => crypto.randomUUID();
@@ -311,37 +325,30 @@ export class TwinStore {
     return version;
   }
 
-  insertArtefact(a: Omit<Artefact, 'id'>): string {
+  /** Records an artefact file of a twin (or of one of its spine analyses). */
+  insertArtefact(a: Omit<Artefact, 'id'>, analysisId: string | null = null): string {
     const id = newId();
     this.db
-      .prepare('INSERT INTO artefacts (id, twin_id, kind, format, rel_path, bytes, sha256, count, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(id, a.twinId, a.kind, a.format, a.relPath, a.bytes, a.sha256, a.count, now());
+      .prepare(
+        'INSERT INTO artefacts (id, twin_id, kind, format, rel_path, bytes, sha256, count, created_at, analysis_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(id, a.twinId, a.kind, a.format, a.relPath, a.bytes, a.sha256, a.count, now(), analysisId);
     return id;
   }
 
-  insertFeature(twinId: string, f: Omit<Feature, 'createdAt'>): void {
+  /** Records a feature of a twin (or of one of its spine analyses, with its level). */
+  insertFeature(twinId: string, f: Omit<Feature, 'createdAt'>, analysisId: string | null = null): void {
     this.db
       .prepare(
-        'INSERT INTO features (twin_id, name, value, unit, source_series_id, algorithm, algorithm_version, parameters, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO features (twin_id, name, level, value, unit, source_series_id, algorithm, algorithm_version, parameters, created_at, analysis_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(twinId, f.name, f.value, f.unit, f.sourceSeriesId, f.algorithm, f.algorithmVersion, JSON.stringify(f.parameters), now());
+      .run(twinId, f.name, f.level, f.value, f.unit, f.sourceSeriesId, f.algorithm, f.algorithmVersion, JSON.stringify(f.parameters), now(), analysisId);
   }
 
-  getTwin(id: string): Twin {
-    const r = this.db.prepare('SELECT t.*, v.series_id FROM twins t JOIN volumes v ON v.id = t.volume_id WHERE t.id = ?').get(id) as Row | undefined;
-    if (!r) throw new AppError('NOT_FOUND', `no twin ${id}`);
-    const artefacts = (this.db.prepare('SELECT * FROM artefacts WHERE twin_id = ? ORDER BY kind, format').all(id) as Row[]).map((a): Artefact => ({
-      id: a['id'] as string,
-      twinId: id,
-      kind: a['kind'] as Artefact['kind'],
-      format: a['format'] as Artefact['format'],
-      relPath: a['rel_path'] as string,
-      bytes: a['bytes'] as number,
-      sha256: a['sha256'] as string,
-      count: a['count'] as number,
-    }));
-    const features = (this.db.prepare('SELECT * FROM features WHERE twin_id = ? ORDER BY id').all(id) as Row[]).map((f): Feature => ({
+  private featuresWhere(where: string, arg: string): Feature[] {
+    return (this.db.prepare(`SELECT * FROM features WHERE ${where} ORDER BY id`).all(arg) as Row[]).map((f): Feature => ({
       name: f['name'] as string,
+      level: (f['level'] as string | null) ?? null,
       value: f['value'] as number,
       unit: f['unit'] as string,
       sourceSeriesId: f['source_series_id'] as string,
@@ -350,6 +357,85 @@ export class TwinStore {
       parameters: JSON.parse(f['parameters'] as string) as Record<string, unknown>,
       createdAt: f['created_at'] as string,
     }));
+  }
+
+  // ------------------------------------------------------------ spine analyses
+  /** Adds a spine analysis of a twin as its next version; returns the version. */
+  insertSpineAnalysis(a: { id: string; twinId: string; corrections: SpineCorrections; report: SpineReport; algorithmVersion: string }): number {
+    const version = ((this.db.prepare('SELECT MAX(version) AS v FROM spine_analyses WHERE twin_id = ?').get(a.twinId) as { v: number | null }).v ?? 0) + 1;
+    this.db
+      .prepare('INSERT INTO spine_analyses (id, twin_id, version, corrections, report, algorithm_version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(a.id, a.twinId, version, JSON.stringify(a.corrections), JSON.stringify(a.report), a.algorithmVersion, now());
+    return version;
+  }
+
+  /** @throws AppError NOT_FOUND for an unknown analysis */
+  getSpineAnalysis(id: string): SpineAnalysis & { features: Feature[] } {
+    const r = this.db
+      .prepare('SELECT a.*, v.series_id FROM spine_analyses a JOIN twins t ON t.id = a.twin_id JOIN volumes v ON v.id = t.volume_id WHERE a.id = ?')
+      .get(id) as Row | undefined;
+    if (!r) throw new AppError('NOT_FOUND', `no spine analysis ${id}`);
+    const artefacts = (this.db.prepare('SELECT id, kind, format, count FROM artefacts WHERE analysis_id = ? ORDER BY kind').all(id) as Row[]).map((a) => ({
+      id: a['id'] as string,
+      kind: a['kind'] as string,
+      format: a['format'] as string,
+      count: a['count'] as number,
+    }));
+    return {
+      id,
+      twinId: r['twin_id'] as string,
+      version: r['version'] as number,
+      corrections: JSON.parse(r['corrections'] as string) as SpineCorrections,
+      report: JSON.parse(r['report'] as string) as SpineReport,
+      sourceSeriesId: r['series_id'] as string,
+      createdAt: r['created_at'] as string,
+      artefacts,
+      features: this.featuresWhere('analysis_id = ?', id),
+    };
+  }
+
+  listSpineAnalyses(twinId: string): SpineAnalysis[] {
+    return (this.db.prepare('SELECT id FROM spine_analyses WHERE twin_id = ? ORDER BY version DESC').all(twinId) as { id: string }[]).map((r) => {
+      const { features: _f, ...a } = this.getSpineAnalysis(r.id);
+      return a;
+    });
+  }
+
+  /** The newest spine analysis of every twin of a patient, with its per-level features (oldest twin first). */
+  spineHistory(patientId: string): { twinId: string; twinVersion: number; analysisId: string; analysisVersion: number; features: Feature[] }[] {
+    const rows = this.db
+      .prepare(
+        `SELECT t.id AS twin_id, t.version AS twin_version, a.id AS analysis_id, a.version AS analysis_version
+         FROM twins t JOIN spine_analyses a ON a.twin_id = t.id
+         WHERE t.patient_id = ? AND a.version = (SELECT MAX(version) FROM spine_analyses WHERE twin_id = t.id)
+         ORDER BY t.version`,
+      )
+      .all(patientId) as Row[];
+    return rows.map((r) => ({
+      twinId: r['twin_id'] as string,
+      twinVersion: r['twin_version'] as number,
+      analysisId: r['analysis_id'] as string,
+      analysisVersion: r['analysis_version'] as number,
+      features: this.featuresWhere('analysis_id = ?', r['analysis_id'] as string),
+    }));
+  }
+
+  getTwin(id: string): Twin {
+    const r = this.db.prepare('SELECT t.*, v.series_id FROM twins t JOIN volumes v ON v.id = t.volume_id WHERE t.id = ?').get(id) as Row | undefined;
+    if (!r) throw new AppError('NOT_FOUND', `no twin ${id}`);
+    const artefacts = (this.db.prepare('SELECT * FROM artefacts WHERE twin_id = ? AND analysis_id IS NULL ORDER BY kind, format').all(id) as Row[]).map(
+      (a): Artefact => ({
+        id: a['id'] as string,
+        twinId: id,
+        kind: a['kind'] as Artefact['kind'],
+        format: a['format'] as Artefact['format'],
+        relPath: a['rel_path'] as string,
+        bytes: a['bytes'] as number,
+        sha256: a['sha256'] as string,
+        count: a['count'] as number,
+      }),
+    );
+    const features = this.featuresWhere('twin_id = ? AND analysis_id IS NULL', id);
     return {
       id,
       patientId: r['patient_id'] as string,

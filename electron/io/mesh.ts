@@ -14,8 +14,13 @@ function b64Block(bytes: Uint8Array): string {
 
 const u8 = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
-/** Encodes a triangle mesh as a VTK XML PolyData file (normals as point data when present). */
-export function encodeVtp(mesh: TriangleMesh): Buffer {
+/**
+ * Encodes a triangle mesh as a VTK XML PolyData file: normals as point data
+ * when present, and optional per-vertex Float32 scalar arrays (the first is
+ * the active scalars, e.g. HU_mean for a grey-level textured bone mesh).
+ * @throws Error when a scalar array's length is not the vertex count
+ */
+export function encodeVtp(mesh: TriangleMesh, scalars: Record<string, Float32Array> = {}): Buffer {
   const nP = mesh.points.length / 3;
   const nT = mesh.triangles.length / 3;
   const conn = new Int32Array(mesh.triangles);
@@ -27,9 +32,7 @@ export function encodeVtp(mesh: TriangleMesh): Buffer {
     '<PolyData>',
     '<FieldData><StringArray type="String" Name="CoordinateSystem" NumberOfTuples="1" format="ascii">76 80 83 0</StringArray></FieldData>',
     `<Piece NumberOfPoints="${nP}" NumberOfVerts="0" NumberOfLines="0" NumberOfStrips="0" NumberOfPolys="${nT}">`,
-    mesh.normals
-      ? `<PointData Normals="Normals"><DataArray type="Float32" Name="Normals" NumberOfComponents="3" format="binary">${b64Block(u8(mesh.normals))}</DataArray></PointData>`
-      : '<PointData/>',
+    pointData(mesh, scalars),
     `<Points><DataArray type="Float32" Name="Points" NumberOfComponents="3" format="binary">${b64Block(u8(mesh.points))}</DataArray></Points>`,
     '<Polys>',
     `<DataArray type="Int32" Name="connectivity" format="binary">${b64Block(u8(conn))}</DataArray>`,
@@ -43,20 +46,47 @@ export function encodeVtp(mesh: TriangleMesh): Buffer {
   return Buffer.from(parts.join('\n'), 'latin1');
 }
 
-/** Decodes a VTP written by `encodeVtp` (points and triangles). For tests and re-reading the store. */
+function pointData(mesh: TriangleMesh, scalars: Record<string, Float32Array>): string {
+  const nP = mesh.points.length / 3;
+  const names = Object.keys(scalars);
+  for (const n of names) if (scalars[n]!.length !== nP) throw new Error(`encodeVtp: point array ${n} has ${scalars[n]!.length} values for ${nP} vertices`);
+  if (!mesh.normals && !names.length) return '<PointData/>';
+  const attrs = `${mesh.normals ? ' Normals="Normals"' : ''}${names.length ? ` Scalars="${names[0]}"` : ''}`;
+  const arrays = [
+    ...(mesh.normals ? [`<DataArray type="Float32" Name="Normals" NumberOfComponents="3" format="binary">${b64Block(u8(mesh.normals))}</DataArray>`] : []),
+    ...names.map((n) => `<DataArray type="Float32" Name="${n}" NumberOfComponents="1" format="binary">${b64Block(u8(scalars[n]!))}</DataArray>`),
+  ];
+  return `<PointData${attrs}>${arrays.join('')}</PointData>`;
+}
+
+function vtpArray(text: string, name: string): Buffer | null {
+  const m = new RegExp(`Name="${name}"[^>]*format="binary">([^<]*)<`).exec(text);
+  if (!m) return null;
+  const b = Buffer.from((m[1] as string).trim(), 'base64');
+  return b.subarray(4, 4 + b.readUInt32LE(0));
+}
+
+const f32 = (b: Buffer): Float32Array => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+
+/**
+ * Decodes a VTP written by `encodeVtp` (points, triangles, normals when
+ * present). For tests and re-reading the store.
+ * @throws Error when the points or the connectivity are missing
+ */
 export function decodeVtp(buf: Buffer): TriangleMesh {
   const text = buf.toString('latin1');
-  const arr = (name: string): Buffer => {
-    const m = new RegExp(`Name="${name}"[^>]*format="binary">([^<]*)<`).exec(text);
-    if (!m) throw new Error(`VTP: no ${name} array`);
-    const b = Buffer.from((m[1] as string).trim(), 'base64');
-    return b.subarray(4, 4 + b.readUInt32LE(0));
-  };
-  const pts = arr('Points');
-  const conn = arr('connectivity');
-  const points = new Float32Array(pts.buffer.slice(pts.byteOffset, pts.byteOffset + pts.byteLength));
+  const pts = vtpArray(text, 'Points');
+  const conn = vtpArray(text, 'connectivity');
+  if (!pts || !conn) throw new Error(`VTP: no ${pts ? 'connectivity' : 'Points'} array`);
+  const normals = vtpArray(text, 'Normals');
   const triangles = new Uint32Array(new Int32Array(conn.buffer.slice(conn.byteOffset, conn.byteOffset + conn.byteLength)));
-  return { points, triangles };
+  return { points: f32(pts), triangles, ...(normals ? { normals: f32(normals) } : {}) };
+}
+
+/** A Float32 point-data array of a VTP written by `encodeVtp` (e.g. HU_mean), or null when absent. */
+export function vtpPointArray(buf: Buffer, name: string): Float32Array | null {
+  const b = vtpArray(buf.toString('latin1'), name);
+  return b ? f32(b) : null;
 }
 
 /** Encodes a triangle mesh as binary STL (facet normals from the winding, LPS mm). */

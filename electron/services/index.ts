@@ -87,6 +87,21 @@ export function createServices(o: ServiceOptions): ServiceHost {
       get: (id) => store.getTwin(id),
       list: (patientId) => store.listTwins(patientId),
     },
+    spine: {
+      analyse: (twinId, corrections) => jobs.startSpine(twinId, corrections).id,
+      get: (id) => {
+        const { features: _f, ...a } = store.getSpineAnalysis(id);
+        return a;
+      },
+      list: (twinId) => {
+        store.getTwin(twinId);
+        return store.listSpineAnalyses(twinId);
+      },
+      history: (patientId) => {
+        store.getPatient(patientId);
+        return store.spineHistory(patientId);
+      },
+    },
     jobs: {
       get: (id) => store.getJob(id),
       cancel: (id) => {

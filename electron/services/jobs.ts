@@ -11,7 +11,8 @@ import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError, fromErrorShape } from '../contract/errors.js';
-import type { Job, ScanResult, TwinParams } from '../contract/index.js';
+import type { Job, ScanResult, SpineCorrections, TwinParams } from '../contract/index.js';
+import { SPINE_ALGORITHM, SPINE_ALGORITHM_VERSION, spineFeatureValues } from '../engine/spine/index.js';
 import { newId, type TwinStore } from '../db/store.js';
 import { TWIN_ALGORITHM, TWIN_ALGORITHM_VERSION } from '../engine/twinBuild.js';
 import type { TwinSummary, WorkerMessage, WorkerRequest } from '../workers/protocol.js';
@@ -41,6 +42,8 @@ interface Running {
   volumeTimingsMs?: Record<string, number>;
   /** The twin made by this job, once committed. */
   twinId?: string;
+  /** The spine analysis made by this job, once committed. */
+  analysisId?: string;
 }
 
 export class JobService extends EventEmitter {
@@ -160,6 +163,62 @@ export class JobService extends EventEmitter {
     return job;
   }
 
+  /**
+   * Starts the spine characterisation of a CT twin with the surgeon's
+   * corrections; the job's result is the new analysis (the twin's next version).
+   * @throws AppError BAD_REQUEST when the twin is not from a CT, NOT_FOUND for an unknown twin
+   */
+  startSpine(twinId: string, corrections: SpineCorrections, greyDepthMm = 3): Job {
+    const twin = this.store.getTwin(twinId);
+    const vol = this.store.getVolume(twin.volumeId);
+    if (vol.modality !== 'CT') throw new AppError('BAD_REQUEST', `the spine characterisation needs a CT twin; twin ${twin.version} is from ${vol.modality}`);
+    const art = (kind: string, format: string) => {
+      const a = twin.artefacts.find((x) => x.kind === kind && x.format === format);
+      return a ? path.join(this.store.dataDir, a.relPath) : null;
+    };
+    const job = this.store.insertJob('spine', { twinId, corrections });
+    const stagingDir = this.store.stagingFor(job.id);
+    const req: WorkerRequest = {
+      kind: 'spine',
+      volumePath: path.join(this.store.dataDir, vol.relPath),
+      boneMaskPath: art('bone-mask', 'nrrd'),
+      boneMeshPath: art('bone-mesh', 'vtp'),
+      skinMeshPath: art('skin-mesh', 'vtp'),
+      corrections,
+      greyDepthMm,
+      stagingDir,
+    };
+    this.run(job, req, (m, state) => {
+      if (m.t !== 'spine') return;
+      const analysisId = newId();
+      const files = m.artefacts.map((a) => ({ stagedPath: a.stagedPath, relPath: path.join('store', 'twins', twinId, 'spine', analysisId, a.name) }));
+      this.store.commitFiles(files, () => {
+        const version = this.store.insertSpineAnalysis({ id: analysisId, twinId, corrections, report: m.report, algorithmVersion: SPINE_ALGORITHM_VERSION });
+        m.artefacts.forEach((a, i) =>
+          this.store.insertArtefact(
+            { twinId, kind: a.kind, format: a.format, relPath: files[i]!.relPath, bytes: a.bytes, sha256: a.sha256, count: a.count },
+            analysisId,
+          ),
+        );
+        for (const f of spineFeatureValues(m.report))
+          this.store.insertFeature(
+            twinId,
+            {
+              ...f,
+              sourceSeriesId: twin.seriesId,
+              algorithm: SPINE_ALGORITHM,
+              algorithmVersion: SPINE_ALGORITHM_VERSION,
+              parameters: { analysisVersion: version, corrected: Object.keys(corrections.names).length + Object.keys(corrections.centroids).length > 0 },
+            },
+            analysisId,
+          );
+        this.store.audit(this.actor, version === 1 ? 'analyse' : 'correct', 'spine-analysis', analysisId, { twinId, version });
+      });
+      state.analysisId = analysisId;
+    });
+    return job;
+  }
+
   /** Scans a path in a worker (does not create a job row: nothing is stored). */
   scan(p: string): Promise<ScanResult> {
     return new Promise((resolve, reject) => {
@@ -195,6 +254,7 @@ export class JobService extends EventEmitter {
       for (const f of m.features)
         this.store.insertFeature(twinId, {
           name: f.name,
+          level: null,
           value: f.value,
           unit: f.unit,
           sourceSeriesId: seriesId,
@@ -231,7 +291,8 @@ export class JobService extends EventEmitter {
           ended = true;
           this.store.discardStaging(job.id);
           // an import's result is its series (its twin is the patient's newest); a build's is its twin
-          const resultId = job.kind === 'twin-build' ? (state.twinId ?? null) : this.store.getJob(job.id).resultId;
+          const resultId =
+            job.kind === 'twin-build' ? (state.twinId ?? null) : job.kind === 'spine' ? (state.analysisId ?? null) : this.store.getJob(job.id).resultId;
           this.finish(job.id, { status: 'done', progress: 1, stage: 'done', resultId });
         } else {
           if (m.t === 'twin') state.summary = m.summary;

@@ -8,10 +8,12 @@ import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import fs from 'node:fs';
 import { toErrorShape, AppError } from '../contract/errors.js';
-import type { TwinParams } from '../contract/index.js';
+import { spineReportCsv, type TwinParams } from '../contract/index.js';
 import { readVolume } from '../io/readVolume.js';
 import { decodeNrrd, encodeNrrd } from '../io/nrrd.js';
-import { encodeStl, encodeVtp } from '../io/mesh.js';
+import { decodeVtp, encodeStl, encodeVtp } from '../io/mesh.js';
+import { characteriseSpine } from '../engine/spine/index.js';
+import { greyLevelsAlongNormals } from '../engine/spine/surfaces.js';
 import { buildAnatomicalTwin } from '../engine/twinBuild.js';
 import { voxelTypeOf, type Volume } from '../engine/volume.js';
 import { sha256, writeFileDurable } from '../db/store.js';
@@ -88,6 +90,54 @@ function buildTwin(vol: Volume, modality: 'CT' | 'MR', params: TwinParams, stagi
   });
 }
 
+/** Spine characterisation of a stored CT twin: report, vertebra label map, grey-level bone mesh, intervertebral spaces. */
+function runSpine(req: Extract<WorkerRequest, { kind: 'spine' }>): void {
+  const vol = decodeNrrd(fs.readFileSync(req.volumePath), path.basename(req.volumePath));
+  post({ t: 'progress', fraction: 0.1, stage: 'spine: volume loaded' });
+  const bone = req.boneMaskPath ? (decodeNrrd(fs.readFileSync(req.boneMaskPath), 'bone mask').data as Uint8Array) : null;
+  const skin = req.skinMeshPath ? decodeVtp(fs.readFileSync(req.skinMeshPath)) : null;
+  post({ t: 'progress', fraction: 0.15, stage: 'spine: segmenting vertebrae' });
+  const res = characteriseSpine(vol, bone, { corrections: req.corrections, skinPoints: skin?.points ?? null });
+  post({ t: 'progress', fraction: 0.75, stage: 'spine: grey levels on the bone surface' });
+  const geom = { dims: vol.dims, spacingMm: vol.spacingMm, originLps: vol.originLps, direction: vol.direction };
+  const artefacts: StagedArtefact[] = [];
+  const labelVoxels = res.labelMap.reduce((n, x) => n + (x ? 1 : 0), 0);
+  artefacts.push({
+    kind: 'vertebra-labels',
+    format: 'nrrd',
+    name: 'vertebra-labels.nrrd',
+    count: labelVoxels,
+    ...stageFile(req.stagingDir, 'vertebra-labels.nrrd', encodeNrrd({ ...geom, data: res.labelMap }, { gzip: true, labels: res.labelNames })),
+  });
+  if (req.boneMeshPath) {
+    const mesh = decodeVtp(fs.readFileSync(req.boneMeshPath));
+    const t0 = performance.now();
+    const g = greyLevelsAlongNormals(vol, mesh, req.greyDepthMm);
+    res.report.timingsMs['grey levels'] = Math.round(performance.now() - t0);
+    artefacts.push({
+      kind: 'bone-grey-mesh',
+      format: 'vtp',
+      name: 'bone-grey-mesh.vtp',
+      count: mesh.triangles.length / 3,
+      ...stageFile(req.stagingDir, 'bone-grey-mesh.vtp', encodeVtp(mesh, { HU_mean: g.mean, HU_max: g.max })),
+    });
+  }
+  if (res.discSpaces)
+    artefacts.push({
+      kind: 'disc-spaces',
+      format: 'vtp',
+      name: 'disc-spaces.vtp',
+      count: res.discSpaces.mesh.triangles.length / 3,
+      ...stageFile(req.stagingDir, 'disc-spaces.vtp', encodeVtp(res.discSpaces.mesh, { disc: res.discSpaces.discIndex })),
+    });
+  const json = Buffer.from(JSON.stringify(res.report, null, 1));
+  const csv = Buffer.from(spineReportCsv(res.report));
+  const levels = res.report.vertebrae.length;
+  artefacts.push({ kind: 'spine-report', format: 'json', name: 'spine-report.json', count: levels, ...stageFile(req.stagingDir, 'spine-report.json', json) });
+  artefacts.push({ kind: 'spine-report', format: 'csv', name: 'spine-report.csv', count: levels, ...stageFile(req.stagingDir, 'spine-report.csv', csv) });
+  post({ t: 'spine', report: res.report, artefacts });
+}
+
 async function run(req: WorkerRequest): Promise<void> {
   if (req.kind === 'import') {
     const t0 = performance.now();
@@ -128,6 +178,8 @@ async function run(req: WorkerRequest): Promise<void> {
       fs.mkdirSync(twinDir, { recursive: true });
       buildTwin(vol, modality, req.params, twinDir, span);
     }
+  } else if (req.kind === 'spine') {
+    runSpine(req);
   } else if (req.kind === 'scan') {
     post({ t: 'scan', result: scanTree(req.path, (f) => post({ t: 'progress', fraction: f, stage: 'scan' })) });
   } else {

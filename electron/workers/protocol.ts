@@ -1,6 +1,6 @@
 /** Messages between the job service and job.worker.ts. */
 import type { ErrorShape } from '../contract/errors.js';
-import type { ArtefactKind, ScanResult, TwinParams, VolumeRecord } from '../contract/index.js';
+import type { ArtefactKind, ScanResult, SpineCorrections, SpineReport, TwinParams, VolumeRecord } from '../contract/index.js';
 import type { FeatureValue } from '../engine/twinBuild.js';
 import type { MeshTopology } from '../engine/surface.js';
 import type { VolumeSourceMeta } from '../io/readVolume.js';
@@ -17,11 +17,22 @@ export type WorkerRequest =
       params: TwinParams;
     }
   | { kind: 'twin-build'; volumePath: string; modality: 'CT' | 'MR'; params: TwinParams; stagingDir: string }
-  | { kind: 'scan'; path: string };
+  | { kind: 'scan'; path: string }
+  | {
+      kind: 'spine';
+      volumePath: string;
+      boneMaskPath: string | null;
+      boneMeshPath: string | null;
+      skinMeshPath: string | null;
+      corrections: SpineCorrections;
+      /** Depth (mm) of the grey-level sampling along the bone mesh's inward normals. */
+      greyDepthMm: number;
+      stagingDir: string;
+    };
 
 export interface StagedArtefact {
   kind: ArtefactKind;
-  format: 'nrrd' | 'vtp' | 'stl';
+  format: 'nrrd' | 'vtp' | 'stl' | 'json' | 'csv';
   name: string;
   stagedPath: string;
   bytes: number;
@@ -51,5 +62,6 @@ export type WorkerMessage =
     }
   | { t: 'twin'; artefacts: StagedArtefact[]; features: FeatureValue[]; timingsMs: Record<string, number>; summary: TwinSummary }
   | { t: 'scan'; result: ScanResult }
+  | { t: 'spine'; report: SpineReport; artefacts: StagedArtefact[] }
   | { t: 'error'; error: ErrorShape }
   | { t: 'done' };

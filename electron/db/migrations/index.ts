@@ -1,5 +1,6 @@
 /** Numbered migrations, applied in order; never edit one that has shipped, add the next number. */
 import * as m0001 from './0001-initial.js';
+import * as m0002 from './0002-spine.js';
 
 export interface Migration {
   version: number;
@@ -7,4 +8,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: Migration[] = [{ version: 1, name: m0001.name, sql: m0001.sql }];
+export const MIGRATIONS: Migration[] = [
+  { version: 1, name: m0001.name, sql: m0001.sql },
+  { version: 2, name: m0002.name, sql: m0002.sql },
+];

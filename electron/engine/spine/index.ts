@@ -6,9 +6,12 @@
  * a report and a label map out.
  */
 import { downsampleAny, upsampleBlocks } from '../multires.js';
-import type { Vec3, Volume } from '../volume.js';
+import { lpsToIndex, type Vec3, type Volume, type VolumeGeometry } from '../volume.js';
 import { fromCanonical, toCanonical, workingCt } from './grid.js';
-import { curvature, measureVertebrae, type Curvature, type DiscMeasurement, type VertebraMeasurement } from './measure.js';
+import type { SpineReport } from '../../contract/spine.js';
+import type { TriangleMesh } from '../surface.js';
+import { curvature, measureVertebrae } from './measure.js';
+import { intervertebralSpaces, nearestSkin } from './surfaces.js';
 import { DEFAULT_SPINE_SEG, labelOfName, segmentVertebrae, VERTEBRA_NAMES, GENERIC_LABEL_BASE, type SpineSegParams } from './segment.js';
 
 export const SPINE_ALGORITHM = 'orthotwin.spine';
@@ -26,22 +29,22 @@ export interface SpineOptions {
   smoothingMm: number;
   segmentation: SpineSegParams;
   corrections: SpineCorrections;
+  /** Skin mesh vertices (LPS mm, xyz interleaved) for the landmark-to-skin distances. */
+  skinPoints: Float32Array | null;
+  /** Mesh the intervertebral spaces (default true). */
+  discSpaces: boolean;
 }
 
-export const DEFAULT_SPINE_OPTIONS: SpineOptions = { workingResolutionMm: 1.5, smoothingMm: 2, segmentation: DEFAULT_SPINE_SEG, corrections: {} };
+export const DEFAULT_SPINE_OPTIONS: SpineOptions = {
+  workingResolutionMm: 1.5,
+  smoothingMm: 2,
+  segmentation: DEFAULT_SPINE_SEG,
+  corrections: {},
+  skinPoints: null,
+  discSpaces: true,
+};
 
-export interface SpineReport {
-  algorithm: string;
-  version: string;
-  vertebrae: VertebraMeasurement[];
-  discs: DiscMeasurement[];
-  curvature: Curvature;
-  sacrumFound: boolean;
-  /** Automatic names before corrections (same order as vertebrae). */
-  automaticNames: string[];
-  warnings: string[];
-  timingsMs: Record<string, number>;
-}
+export type { SpineReport } from '../../contract/spine.js';
 
 export interface SpineResult {
   report: SpineReport;
@@ -49,10 +52,29 @@ export interface SpineResult {
   labelMap: Uint8Array;
   /** Label value → vertebra name (for the NRRD key/value pairs). */
   labelNames: Record<number, string>;
+  /** Intervertebral spaces (LPS mm) with the disc index (order of report.discs) per vertex. */
+  discSpaces: { mesh: TriangleMesh; discIndex: Float32Array } | null;
 }
 
 export function nameOfLabel(label: number): string {
   return label >= GENERIC_LABEL_BASE ? `V${label - GENERIC_LABEL_BASE}` : (VERTEBRA_NAMES[label - 1] ?? `label ${label}`);
+}
+
+/**
+ * The skin vertices that are real skin: a body cut by the edge of the field of
+ * view is closed there by the mesh, and those cap vertices (within a voxel of
+ * the volume's faces) are no skin to measure a depth to.
+ */
+function skinWithoutCaps(points: Float32Array, g: VolumeGeometry): Float32Array {
+  const out = new Float32Array(points.length);
+  let n = 0;
+  for (let v = 0; v < points.length; v += 3) {
+    const q = lpsToIndex(g, [points[v]!, points[v + 1]!, points[v + 2]!]);
+    if (q.some((x, k) => x < 0.5 || x > g.dims[k as 0 | 1 | 2] - 1.5)) continue;
+    out.set(points.subarray(v, v + 3), n);
+    n += 3;
+  }
+  return out.subarray(0, n);
 }
 
 /**
@@ -90,7 +112,7 @@ export function characteriseSpine(ct: Volume, bone: Uint8Array | null, o: Partia
   const relabel = new Map(levels.map((L) => [L.autoLabel, L.label]));
   for (let v = 0; v < seg.labels.length; v++) if (seg.labels[v]) seg.labels[v] = relabel.get(seg.labels[v]!) ?? seg.labels[v]!;
   const centroidOverride = new Map(Object.entries(opt.corrections.centroids ?? {}));
-  const { vertebrae, discs } = measureVertebrae(
+  const { vertebrae, discs, frames } = measureVertebrae(
     w.canonical,
     seg.labels,
     w.work,
@@ -99,7 +121,21 @@ export function characteriseSpine(ct: Volume, bone: Uint8Array | null, o: Partia
     opt.segmentation.bodySeedPosteriorMm,
     centroidOverride,
   );
+  const skin = opt.skinPoints ? skinWithoutCaps(opt.skinPoints, ct) : null;
+  if (skin && skin.length)
+    for (const v of vertebrae)
+      for (const lm of [v.landmarks.spinousTip, v.landmarks.leftTransverseTip, v.landmarks.rightTransverseTip]) {
+        const near = lm ? nearestSkin(lm.pointLps, skin) : null;
+        if (lm && near) Object.assign(lm, near);
+      }
   lap('measurements');
+  let discSpaces: SpineResult['discSpaces'] = null;
+  if (opt.discSpaces) {
+    const sp = intervertebralSpaces(seg.labels, w.work, vertebrae, discs, frames);
+    sp.volumesMl.forEach((ml, i) => (discs[i]!.spaceVolumeMl = ml));
+    if (sp.mesh) discSpaces = { mesh: sp.mesh, discIndex: sp.discIndex };
+    lap('intervertebral spaces');
+  }
   const curv = curvature(vertebrae, seg.centreline);
   lap('curvature');
   const full = w.factors.every((f) => f === 1) ? seg.labels : upsampleBlocks(seg.labels, w.canonical, w.factors);
@@ -121,5 +157,54 @@ export function characteriseSpine(ct: Volume, bone: Uint8Array | null, o: Partia
     },
     labelMap,
     labelNames,
+    discSpaces,
   };
+}
+
+/** A spine feature for the twin store: name, vertebral level or disc (null for the whole column), value, unit. */
+export interface SpineFeatureValue {
+  name: string;
+  level: string | null;
+  value: number;
+  unit: string;
+}
+
+/**
+ * The report's measurements as twin features, level by level, so that
+ * follow-up visits can be compared (names `spine.*`; units mm, mL, HU, deg, 1).
+ * Values that could not be measured are left out.
+ */
+export function spineFeatureValues(r: SpineReport): SpineFeatureValue[] {
+  const out: SpineFeatureValue[] = [];
+  const add = (name: string, level: string | null, value: number | null | undefined, unit: string) => {
+    if (value !== null && value !== undefined && Number.isFinite(value)) out.push({ name: `spine.${name}`, level, value, unit });
+  };
+  for (const v of r.vertebrae) {
+    add('vertebral_body_volume', v.name, v.bodyVolumeMl, 'mL');
+    add('vertebral_body_height_anterior', v.name, v.heightsMm.anterior, 'mm');
+    add('vertebral_body_height_middle', v.name, v.heightsMm.middle, 'mm');
+    add('vertebral_body_height_posterior', v.name, v.heightsMm.posterior, 'mm');
+    add('genant_height_reduction', v.name, v.genant.reduction, '1');
+    add('genant_grade', v.name, v.genant.grade, '1');
+    add('trabecular_hu_mean', v.name, v.sphereHu?.mean, 'HU');
+    add('trabecular_hu_median', v.name, v.sphereHu?.median, 'HU');
+    add('spinous_tip_skin_distance', v.name, v.landmarks.spinousTip?.skinDistanceMm, 'mm');
+    add('left_transverse_tip_skin_distance', v.name, v.landmarks.leftTransverseTip?.skinDistanceMm, 'mm');
+    add('right_transverse_tip_skin_distance', v.name, v.landmarks.rightTransverseTip?.skinDistanceMm, 'mm');
+  }
+  for (const d of r.discs) {
+    const level = `${d.upper}-${d.lower}`;
+    add('disc_height_anterior', level, d.heightsMm.anterior, 'mm');
+    add('disc_height_middle', level, d.heightsMm.middle, 'mm');
+    add('disc_height_posterior', level, d.heightsMm.posterior, 'mm');
+    add('disc_height_mean_ap', level, d.meanApMm, 'mm');
+    add('intervertebral_space_volume', level, d.spaceVolumeMl, 'mL');
+  }
+  const c = r.curvature;
+  add('cobb_coronal', c.coronal ? `${c.coronal.upperEnd}-${c.coronal.lowerEnd}` : null, c.coronal?.angleDeg, 'deg');
+  add('cobb_sagittal', c.sagittal ? `${c.sagittal.upperEnd}-${c.sagittal.lowerEnd}` : null, c.sagittal?.angleDeg, 'deg');
+  add('cobb_max_plane', c.maxPlane ? `${c.maxPlane.upperEnd}-${c.maxPlane.lowerEnd}` : null, c.maxPlane?.angleDeg, 'deg');
+  add('lumbar_lordosis', 'L1-S1', c.lumbarLordosisDeg, 'deg');
+  add('thoracic_kyphosis', c.thoracicKyphosisLevels, c.thoracicKyphosisDeg, 'deg');
+  return out;
 }

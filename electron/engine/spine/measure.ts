@@ -12,67 +12,9 @@
 import { indexToLps, type Vec3, type Volume } from '../volume.js';
 import { cross, dot, normalize, orthogonalTo, type Centreline } from './centreline.js';
 import { sampleLps } from './grid.js';
+import type { CobbAngle, Curvature, DiscMeasurement, Plane, VertebraMeasurement } from '../../contract/spine.js';
 
-export interface Plane {
-  point: Vec3;
-  /** Unit normal pointing superior. */
-  normal: Vec3;
-  /** RMS distance of the edge points from the plane (mm). */
-  rmsMm: number;
-}
-
-export interface VertebraMeasurement {
-  name: string;
-  label: number;
-  partial: boolean;
-  /** Centroid of the whole vertebra mask (LPS mm). */
-  centroidLps: Vec3;
-  /** Centroid of the vertebral body (LPS mm). */
-  bodyCentroidLps: Vec3;
-  bodyVolumeMl: number;
-  superiorEndplate: Plane | null;
-  inferiorEndplate: Plane | null;
-  /** Body heights (mm) at 60 % of the half-depth in front of and behind the centre, and at the centre. */
-  heightsMm: { anterior: number | null; middle: number | null; posterior: number | null };
-  /** Genant: reduction of the smallest height relative to the largest (fraction) and grade 0–3. */
-  genant: { wedgeRatio: number | null; biconcaveRatio: number | null; reduction: number | null; grade: 0 | 1 | 2 | 3 | null };
-  /** Trabecular HU in an ellipsoid at the body centroid (semi-axes half of the body's half-dimensions). */
-  sphereHu: { mean: number; median: number; sd: number; voxels: number; radiiMm: Vec3 } | null;
-  /** Opportunistic osteoporosis screening at L1 (Pickhardt 2013): ≤ 110 HU specific, ≤ 160 HU sensitive. Screening information, not a diagnosis. */
-  screening: { le110: boolean; le160: boolean } | null;
-  /** What could not be measured, and why. */
-  notMeasured: string[];
-}
-
-export interface DiscMeasurement {
-  upper: string;
-  lower: string;
-  heightsMm: { anterior: number | null; middle: number | null; posterior: number | null };
-  /** Dabbs: mean of anterior and posterior. */
-  meanApMm: number | null;
-  centreLps: Vec3;
-}
-
-export interface CobbAngle {
-  plane: 'coronal' | 'sagittal' | '3d';
-  angleDeg: number;
-  upperEnd: string;
-  lowerEnd: string;
-  apex: string | null;
-}
-
-export interface Curvature {
-  coronal: CobbAngle | null;
-  sagittal: CobbAngle | null;
-  maxPlane: CobbAngle | null;
-  /** L1 superior to S1 superior endplate, sagittal (deg; positive = lordosis). */
-  lumbarLordosisDeg: number | null;
-  /** Highest visible thoracic superior endplate to T12 inferior, sagittal (deg). */
-  thoracicKyphosisDeg: number | null;
-  thoracicKyphosisLevels: string | null;
-  centrelineLps: Vec3[];
-  notMeasured: string[];
-}
+export type { Plane, VertebraMeasurement, DiscMeasurement, CobbAngle, Curvature, Landmark } from '../../contract/spine.js';
 
 export interface LevelInput {
   name: string;
@@ -295,7 +237,9 @@ export function measureVertebrae(
     const mean = (v: number[] | undefined) => (v && v.length ? v.reduce((s, x) => s + x, 0) / v.length : null);
     const heights = { anterior: mean(heightAt.get('anterior')), middle: mean(heightAt.get('middle')), posterior: mean(heightAt.get('posterior')) };
     if (heights.middle === null) notMeasured.push('body heights (both endplates are needed)');
-    const genant = genantGrade(heights);
+    // the sacrum's first segment is no vertebral body to grade
+    const genant = L.name === 'S1' ? genantGrade({ anterior: null, middle: null, posterior: null }) : genantGrade(heights);
+    if (L.name === 'S1') notMeasured.push('Genant grade (not applicable to S1)');
     // trabecular ellipsoid
     const halfH = heights.middle !== null ? heights.middle / 2 : Math.min(halfW, halfD) * 0.6;
     const radii: Vec3 = [0.5 * halfW, 0.5 * halfD, 0.5 * halfH];
@@ -313,7 +257,9 @@ export function measureVertebrae(
       heightsMm: heights,
       genant,
       sphereHu: sphere,
+      sphereAxes: sphere ? [l, an, z] : null,
       screening: sphere && L.name === 'L1' ? { le110: sphere.mean <= 110, le160: sphere.mean <= 160 } : null,
+      landmarks: processTips(a.pts, { c: centre, z, a: an, l, halfW, halfD }, notMeasured),
       notMeasured,
     });
   }
@@ -353,9 +299,50 @@ export function measureVertebrae(
       heightsMm: h,
       meanApMm: h.anterior !== null && h.posterior !== null ? (h.anterior + h.posterior) / 2 : null,
       centreLps: mid,
+      spaceVolumeMl: null,
     });
   }
   return { vertebrae, discs, frames };
+}
+
+/**
+ * Tips of the spinous process (most posterior vertebra voxel within 8 mm of
+ * the mid-sagittal plane of the body) and of the left and right transverse
+ * processes (most lateral voxels behind the body's mid-coronal plane), each
+ * the mean of the voxels within 2 mm of the extreme, in LPS mm. A tip is null
+ * (and named in `notMeasured`) when the mask does not reach 10 mm beyond the
+ * body there (process out of view or not separated).
+ * @param pts voxel centres of the vertebra's mask (LPS mm)
+ * @param f body frame: centre, superior z, anterior a, left l, half width/depth (mm)
+ */
+export function processTips(pts: Vec3[], f: Frame, notMeasured: string[]): VertebraMeasurement['landmarks'] {
+  const extreme = (score: (d: Vec3) => number | null, beyond: number, what: string) => {
+    let best = -Infinity;
+    const sc: number[] = new Array<number>(pts.length);
+    pts.forEach((p, i) => {
+      const s = score([p[0] - f.c[0], p[1] - f.c[1], p[2] - f.c[2]]);
+      sc[i] = s ?? -Infinity;
+      if (s !== null && s > best) best = s;
+    });
+    if (best < beyond) {
+      notMeasured.push(`${what} tip (not in the mask)`);
+      return null;
+    }
+    const m: Vec3 = [0, 0, 0];
+    let n = 0;
+    pts.forEach((p, i) => {
+      if (sc[i]! < best - 2) return;
+      for (const k of [0, 1, 2] as const) m[k] += p[k];
+      n++;
+    });
+    return { pointLps: [m[0] / n, m[1] / n, m[2] / n] as Vec3, skinPointLps: null, skinDistanceMm: null };
+  };
+  const behind = (d: Vec3) => dot(d, f.a) < -0.5 * f.halfD;
+  return {
+    spinousTip: extreme((d) => (Math.abs(dot(d, f.l)) <= 8 ? -dot(d, f.a) : null), f.halfD + 10, 'spinous process'),
+    leftTransverseTip: extreme((d) => (behind(d) ? dot(d, f.l) : null), f.halfW + 10, 'left transverse process'),
+    rightTransverseTip: extreme((d) => (behind(d) ? -dot(d, f.l) : null), f.halfW + 10, 'right transverse process'),
+  };
 }
 
 /**
