@@ -100,6 +100,8 @@ export const SpineReport = z.object({
   /** Automatic names before corrections (same order as vertebrae). */
   automaticNames: z.array(z.string()),
   warnings: z.array(z.string()),
+  /** Depth (mm) over which the bone surface's grey levels were sampled along the inward normals; null when not sampled. */
+  surfaceGreyDepthMm: z.number().nullable(),
   timingsMs: z.record(z.string(), z.number()),
 });
 export type SpineReport = z.infer<typeof SpineReport>;
@@ -114,6 +116,12 @@ export const SpineCorrections = z.object({
 });
 export type SpineCorrections = z.infer<typeof SpineCorrections>;
 export type SpineCorrectionsInput = z.input<typeof SpineCorrections>;
+
+export const SpineOptions = z.object({
+  /** Depth (mm) of the grey-level sampling along the bone mesh's inward normals. */
+  greyDepthMm: z.number().min(0.5).max(20).default(3),
+});
+export type SpineOptions = z.infer<typeof SpineOptions>;
 
 export const SpineAnalysis = z.object({
   id: Id,

@@ -88,7 +88,7 @@ export function createServices(o: ServiceOptions): ServiceHost {
       list: (patientId) => store.listTwins(patientId),
     },
     spine: {
-      analyse: (twinId, corrections) => jobs.startSpine(twinId, corrections).id,
+      analyse: (twinId, corrections, options) => jobs.startSpine(twinId, corrections, options.greyDepthMm).id,
       get: (id) => {
         const { features: _f, ...a } = store.getSpineAnalysis(id);
         return a;

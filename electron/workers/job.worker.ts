@@ -114,6 +114,7 @@ function runSpine(req: Extract<WorkerRequest, { kind: 'spine' }>): void {
     const t0 = performance.now();
     const g = greyLevelsAlongNormals(vol, mesh, req.greyDepthMm);
     res.report.timingsMs['grey levels'] = Math.round(performance.now() - t0);
+    res.report.surfaceGreyDepthMm = req.greyDepthMm;
     artefacts.push({
       kind: 'bone-grey-mesh',
       format: 'vtp',

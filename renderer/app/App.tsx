@@ -57,7 +57,8 @@ export function App() {
       const j = payload as Job;
       setJob((cur) => (cur && cur.id === j.id ? j : cur));
       if (j.status === 'done' || j.status === 'failed' || j.status === 'cancelled') {
-        if (j.status === 'failed' && j.error) setError(`${j.kind === 'import' ? 'Import' : 'Twin build'} failed: ${j.error.message}`);
+        if (j.status === 'failed' && j.error)
+          setError(`${j.kind === 'import' ? 'Import' : j.kind === 'spine' ? 'Spine characterisation' : 'Twin build'} failed: ${j.error.message}`);
         if (patient) void refreshPatient(patient).catch((e: unknown) => setError(errorText(e)));
         setPatientsVersion((v) => v + 1);
       }

@@ -24,7 +24,7 @@ describeData('spine service on the example CT twin', () => {
   let twin: Twin;
   let auto: SpineAnalysis;
   const runSpine = async (corrections: { names?: Record<string, string>; centroids?: Record<string, [number, number, number]> }) => {
-    const id = await host.impl.spine.analyse(twin.id, { names: corrections.names ?? {}, centroids: corrections.centroids ?? {} });
+    const id = await host.impl.spine.analyse(twin.id, { names: corrections.names ?? {}, centroids: corrections.centroids ?? {} }, { greyDepthMm: 4 });
     const { job } = await host.jobs.wait(id);
     expect(job.error).toBeNull();
     expect(job.status).toBe('done');
@@ -45,6 +45,7 @@ describeData('spine service on the example CT twin', () => {
 
   it('stores the automatic analysis as version 1 with per-level features', () => {
     expect(auto.version).toBe(1);
+    expect(auto.report.surfaceGreyDepthMm).toBe(4);
     expect(auto.sourceSeriesId).toBe(twin.seriesId);
     expect(auto.report.vertebrae.map((v) => v.name)).toEqual(['T12', 'L1', 'L2', 'L3', 'L4', 'L5', 'S1']);
     const feats = host.store.getSpineAnalysis(auto.id).features;
@@ -131,7 +132,9 @@ describeData('spine service on the example CT twin', () => {
   }, 60_000);
 
   it('refuses bad requests with clear errors', async () => {
-    await expect(async () => host.impl.spine.analyse('no-such-twin', { names: {}, centroids: {} })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(async () => host.impl.spine.analyse('no-such-twin', { names: {}, centroids: {} }, { greyDepthMm: 3 })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
     await expect(async () => host.impl.spine.get('no-such-analysis')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });

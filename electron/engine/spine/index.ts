@@ -153,6 +153,7 @@ export function characteriseSpine(ct: Volume, bone: Uint8Array | null, o: Partia
       sacrumFound: seg.sacrumFound,
       automaticNames: levels.map((L) => L.auto),
       warnings: seg.warnings,
+      surfaceGreyDepthMm: null,
       timingsMs: t,
     },
     labelMap,

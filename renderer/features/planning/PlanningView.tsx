@@ -3,16 +3,19 @@
  * linked by one crosshair in LPS mm (a click in any view moves the others),
  * W/L presets and drag, skin opacity and visibility, and the twin's features.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { bulkUrls, type Job, type Modality, type Twin, type VolumeRecord } from '../../../electron/contract/index.js';
 import { indexToLps, type Vec3 } from '../../../electron/contract/geometry.js';
 import type { Client } from '../../ipc/client.js';
 import { createSliceView, type SliceView } from '../../views/vtk/sliceView.js';
-import { createThreeDView, type ThreeDView, type SurfaceName } from '../../views/vtk/threeDView.js';
+import { createThreeDView, GREY_LEVEL_COLOURS, type ThreeDView, type SurfaceName, type SpineOverlay } from '../../views/vtk/threeDView.js';
+import { endplateSegment3d } from '../spine/overlay.js';
 import { VIEW_AXES, WL_PRESETS, type Orientation } from '../../views/vtk/orientation.js';
-import { makeImageData } from './volumeImage.js';
 import type {} from './probe.js'; // declares window.__orthotwin
 import { FeaturesPanel } from './FeaturesPanel.js';
+import { makeImageData, voxelsFromBuffer } from './volumeImage.js';
+import { SpinePanel } from '../spine/SpinePanel.js';
+import type { SpineAnalysis } from '../../../electron/contract/index.js';
 
 const ORIENTATIONS: Orientation[] = ['axial', 'coronal', 'sagittal'];
 
@@ -44,6 +47,17 @@ export function PlanningView(props: {
   const [cross, setCross] = useState<Vec3 | null>(null);
   const [skinOpacity, setSkinOpacity] = useState(0.35);
   const [visible, setVisible] = useState<Record<SurfaceName, boolean>>({ skin: true, bone: true });
+  const [spineMode, setSpineMode] = useState(false);
+  const [voxels, setVoxels] = useState<ArrayLike<number> | null>(null);
+  const [spine, setSpine] = useState<SpineAnalysis | null>(null);
+  const [grey, setGrey] = useState<'off' | 'HU_mean' | 'HU_max'>('off');
+  const [greyRange, setGreyRange] = useState<[number, number]>([0, 1000]);
+  const [showSpheres, setShowSpheres] = useState(false);
+  const greyLoaded = useRef<string | null>(null);
+  const geometry = useMemo(
+    () => ({ dims: volume.dims, spacingMm: volume.spacingMm, originLps: volume.originLps, direction: volume.direction as never }),
+    [volume],
+  );
 
   const moveTo = useCallback((p: Vec3) => {
     crosshair.current = p;
@@ -58,6 +72,7 @@ export function PlanningView(props: {
       const { buffer } = await client.fetchBinary(bulkUrls.volume(volume.id));
       if (disposed) return;
       const image = makeImageData(volume, buffer);
+      setVoxels(voxelsFromBuffer(volume.voxelType, buffer));
       const g = { dims: volume.dims, spacingMm: volume.spacingMm, originLps: volume.originLps, direction: volume.direction as never };
       for (const o of ORIENTATIONS) {
         const el = containers[o].current;
@@ -121,6 +136,55 @@ export function PlanningView(props: {
     three.current?.setVisible('bone', visible.bone);
   }, [visible, status]);
 
+  // spine overlay in 3D: centroids with labels, process tips and their skin points, Cobb endplates, HU ellipsoids
+  useEffect(() => {
+    const r = spine?.report;
+    const overlay: SpineOverlay | null =
+      spineMode && r
+        ? {
+            centroids: r.vertebrae.map((v) => ({ name: v.name, lps: v.bodyCentroidLps })),
+            tips: r.vertebrae.flatMap((v) =>
+              [v.landmarks.spinousTip, v.landmarks.leftTransverseTip, v.landmarks.rightTransverseTip].flatMap((t) =>
+                t ? [{ lps: t.pointLps, skin: t.skinPointLps }] : [],
+              ),
+            ),
+            cobbLines: [r.curvature.coronal, r.curvature.sagittal].flatMap((c) => {
+              if (!c) return [];
+              const up = r.vertebrae.find((v) => v.name === c.upperEnd)?.superiorEndplate;
+              const lo = r.vertebrae.find((v) => v.name === c.lowerEnd)?.inferiorEndplate;
+              return [up, lo].flatMap((pl) => (pl ? [endplateSegment3d(pl, c.plane === 'coronal' ? 'coronal' : 'sagittal', 40)] : []));
+            }),
+            ellipsoids: r.vertebrae.flatMap((v) =>
+              v.sphereHu && v.sphereAxes ? [{ centre: v.bodyCentroidLps, axes: v.sphereAxes, radiiMm: v.sphereHu.radiiMm }] : [],
+            ),
+          }
+        : null;
+    three.current?.setSpineOverlay(overlay, showSpheres);
+  }, [spine, spineMode, showSpheres, status]);
+
+  // grey levels on the bone surface (the analysis's bone-grey-mesh, coloured by HU)
+  useEffect(() => {
+    const a = spineMode && grey !== 'off' ? spine?.artefacts.find((x) => x.kind === 'bone-grey-mesh') : undefined;
+    if (!a) {
+      three.current?.setBoneScalars(null, 'HU_mean', greyRange);
+      greyLoaded.current = null;
+      return;
+    }
+    if (greyLoaded.current === a.id) {
+      three.current?.setBoneScalars(undefined, grey, greyRange);
+      return;
+    }
+    let gone = false;
+    client.fetchBinary(bulkUrls.artefact(a.id)).then(({ buffer }) => {
+      if (gone) return;
+      greyLoaded.current = a.id;
+      three.current?.setBoneScalars(buffer, grey, greyRange);
+    }, onError);
+    return () => {
+      gone = true;
+    };
+  }, [spine, spineMode, grey, greyRange, status]);
+
   useEffect(() => {
     const el = gridRef.current;
     if (!el) return;
@@ -155,7 +219,7 @@ export function PlanningView(props: {
   }, [status]);
 
   return (
-    <div className="planning">
+    <div className={spineMode ? 'planning spine-mode' : 'planning'}>
       <div>
         <div className="toolbar">
           {modality === 'CT' &&
@@ -190,6 +254,45 @@ export function PlanningView(props: {
               LPS {cross.map((x) => x.toFixed(1)).join(', ')} mm
             </span>
           )}
+          {modality === 'CT' && (
+            <button aria-pressed={spineMode} className={spineMode ? 'primary' : ''} onClick={() => setSpineMode((m) => !m)}>
+              Spine
+            </button>
+          )}
+          {spineMode && spine && (
+            <>
+              <label className="inline">
+                bone grey levels
+                <select aria-label="Bone grey levels" value={grey} onChange={(e) => setGrey(e.target.value as typeof grey)}>
+                  <option value="off">off</option>
+                  <option value="HU_mean">mean HU</option>
+                  <option value="HU_max">max HU</option>
+                </select>
+              </label>
+              {grey !== 'off' && (
+                <label className="inline">
+                  range
+                  <input
+                    type="number"
+                    aria-label="Grey level minimum"
+                    style={{ width: 64 }}
+                    value={greyRange[0]}
+                    onChange={(e) => setGreyRange([Number(e.target.value), greyRange[1]])}
+                  />
+                  <input
+                    type="number"
+                    aria-label="Grey level maximum"
+                    style={{ width: 64 }}
+                    value={greyRange[1]}
+                    onChange={(e) => setGreyRange([greyRange[0], Number(e.target.value)])}
+                  />
+                </label>
+              )}
+              <label className="inline">
+                <input type="checkbox" checked={showSpheres} onChange={(e) => setShowSpheres(e.target.checked)} /> HU spheres
+              </label>
+            </>
+          )}
           {status && <span data-testid="status">{status}</span>}
         </div>
         <div className="views" ref={gridRef} style={{ height: 'calc(100vh - 190px)' }}>
@@ -202,10 +305,29 @@ export function PlanningView(props: {
           <div className="view" data-testid="view-3d">
             <div className="label">3D</div>
             <div className="vtk" ref={threeRef} />
+            {spineMode && grey !== 'off' && (
+              <div className="legend" data-testid="grey-legend">
+                {grey === 'HU_mean' ? 'mean' : 'max'} HU over {spine?.report.surfaceGreyDepthMm ?? '—'} mm inward
+                <div
+                  className="bar"
+                  style={{
+                    background: `linear-gradient(to right, ${GREY_LEVEL_COLOURS.map(([t, r, g, b]) => `rgb(${r * 255},${g * 255},${b * 255}) ${t * 100}%`).join(', ')})`,
+                  }}
+                />
+                <div style={{ display: 'flex', justifyContent: 'space-between' }}>
+                  <span>{greyRange[0]}</span>
+                  <span>{greyRange[1]}</span>
+                </div>
+              </div>
+            )}
           </div>
         </div>
       </div>
-      <FeaturesPanel client={client} twin={twin} twins={props.twins} onSelectTwin={props.onSelectTwin} onJob={props.onJob} onError={onError} />
+      {spineMode ? (
+        <SpinePanel client={client} twin={twin} voxels={voxels} geometry={geometry} onJob={props.onJob} onError={onError} onAnalysis={setSpine} />
+      ) : (
+        <FeaturesPanel client={client} twin={twin} twins={props.twins} onSelectTwin={props.onSelectTwin} onJob={props.onJob} onError={onError} />
+      )}
     </div>
   );
 }

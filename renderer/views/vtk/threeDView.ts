@@ -10,16 +10,41 @@ import vtkMapper from '@kitware/vtk.js/Rendering/Core/Mapper';
 import vtkCellPicker from '@kitware/vtk.js/Rendering/Core/CellPicker';
 import vtkSphereSource from '@kitware/vtk.js/Filters/Sources/SphereSource';
 import vtkXMLPolyDataReader from '@kitware/vtk.js/IO/XML/XMLPolyDataReader';
-import type vtkPolyData from '@kitware/vtk.js/Common/DataModel/PolyData';
+import vtkPolyData from '@kitware/vtk.js/Common/DataModel/PolyData';
+import vtkColorTransferFunction from '@kitware/vtk.js/Rendering/Core/ColorTransferFunction';
 import type { Vec3 } from '../../../electron/contract/geometry.js';
 
 export type SurfaceName = 'skin' | 'bone';
 
+/** Spine overlay of the 3D view (LPS mm): labelled centroids, process tips with their skin points, Cobb endplates, HU ellipsoids. */
+export interface SpineOverlay {
+  centroids: { name: string; lps: Vec3 }[];
+  tips: { lps: Vec3; skin: Vec3 | null }[];
+  /** Endplate segments of the Cobb end vertebrae. */
+  cobbLines: [Vec3, Vec3][];
+  ellipsoids: { centre: Vec3; axes: [Vec3, Vec3, Vec3]; radiiMm: Vec3 }[];
+}
+
+/** Colour map of the grey levels on the bone surface (HU → RGB), shared with the legend. */
+export const GREY_LEVEL_COLOURS: [number, number, number, number][] = [
+  [0, 0.05, 0.03, 0.3],
+  [0.25, 0.3, 0.1, 0.6],
+  [0.5, 0.85, 0.25, 0.35],
+  [0.75, 0.98, 0.65, 0.1],
+  [1, 1, 1, 0.85],
+];
 export interface ThreeDView {
   setSurface(name: SurfaceName, vtp: ArrayBuffer): void;
   setVisible(name: SurfaceName, visible: boolean): void;
   setOpacity(name: SurfaceName, opacity: number): void;
   setCrosshair(lps: Vec3): void;
+  /**
+   * Shows the bone mesh coloured by a per-vertex scalar (grey levels, HU) over
+   * `range`: a VTP to load, undefined to recolour the one loaded, null to go
+   * back to the plain bone.
+   */
+  setBoneScalars(vtp: ArrayBuffer | null | undefined, arrayName: string, range: [number, number]): void;
+  setSpineOverlay(o: SpineOverlay | null, showEllipsoids: boolean): void;
   /** Triangles of each loaded surface (0 when absent). */
   triangleCounts(): Record<SurfaceName, number>;
   actorCount(): number;
@@ -53,6 +78,53 @@ export function createThreeDView(container: HTMLElement, onPick: (lps: Vec3) => 
   marker.getProperty().setColor(0.9, 0.3, 0.3);
   marker.setVisibility(false);
   renderer.addActor(marker);
+
+  // spine overlay: actors and HTML labels placed at their projections after each render
+  let overlayActors: vtkActor[] = [];
+  let labels: { el: HTMLDivElement; lps: Vec3 }[] = [];
+  let greyActor: vtkActor | null = null;
+  let greyData: vtkPolyData | null = null;
+  const placeLabels = (): void => {
+    if (!labels.length) return;
+    const view = renderWindow.getViews()[0] as unknown as { worldToDisplay(x: number, y: number, z: number, r: unknown): number[]; getSize(): number[] };
+    const r = container.getBoundingClientRect();
+    const size = view.getSize();
+    const dpr = (size[0] ?? r.width) / Math.max(1, r.width);
+    for (const L of labels) {
+      const d = view.worldToDisplay(L.lps[0], L.lps[1], L.lps[2], renderer);
+      L.el.style.left = `${d[0]! / dpr + 6}px`;
+      L.el.style.top = `${((size[1] ?? 0) - d[1]!) / dpr - 6}px`;
+    }
+  };
+  const renderSub = grw.getInteractor().onRenderEvent(placeLabels);
+  const addPolyActor = (pd: vtkPolyData, colour: [number, number, number], opacity = 1, lineWidth = 1): vtkActor => {
+    const m = vtkMapper.newInstance();
+    m.setInputData(pd);
+    const a = vtkActor.newInstance();
+    a.setMapper(m);
+    a.getProperty().setColor(...colour);
+    a.getProperty().setOpacity(opacity);
+    a.getProperty().setLineWidth(lineWidth);
+    renderer.addActor(a);
+    overlayActors.push(a);
+    return a;
+  };
+  const linesPolyData = (segs: [Vec3, Vec3][]): vtkPolyData => {
+    const pd = vtkPolyData.newInstance();
+    const pts = new Float32Array(segs.length * 6);
+    const cells = new Uint32Array(segs.length * 3);
+    segs.forEach(([a, b], i) => {
+      pts.set([...a, ...b], 6 * i);
+      cells.set([2, 2 * i, 2 * i + 1], 3 * i);
+    });
+    pd.getPoints().setData(pts, 3);
+    pd.getLines().setData(cells);
+    return pd;
+  };
+  const sphereAt = (c: Vec3, r: number, colour: [number, number, number]): void => {
+    const src = vtkSphereSource.newInstance({ center: c, radius: r, thetaResolution: 12, phiResolution: 12 });
+    addPolyActor(src.getOutputData(), colour);
+  };
 
   const picker = vtkCellPicker.newInstance();
   picker.setPickFromList(true);
@@ -118,6 +190,62 @@ export function createThreeDView(container: HTMLElement, onPick: (lps: Vec3) => 
       marker.setVisibility(true);
       renderWindow.render();
     },
+    setBoneScalars: (vtp, arrayName, range) => {
+      if (greyActor) renderer.removeActor(greyActor);
+      greyActor = null;
+      const bone = actors.get('bone')?.actor;
+      if (vtp) greyData = parseVtp(vtp);
+      else if (vtp === null) greyData = null;
+      if (greyData) {
+        const lut = vtkColorTransferFunction.newInstance();
+        for (const [t, r, g, b] of GREY_LEVEL_COLOURS) lut.addRGBPoint(range[0] + t * (range[1] - range[0]), r, g, b);
+        const m = vtkMapper.newInstance({ interpolateScalarsBeforeMapping: true, useLookupTableScalarRange: false, scalarVisibility: true });
+        m.setInputData(greyData);
+        m.setLookupTable(lut);
+        m.setScalarModeToUsePointFieldData();
+        m.setColorByArrayName(arrayName);
+        m.setScalarRange(range[0], range[1]);
+        greyActor = vtkActor.newInstance();
+        greyActor.setMapper(m);
+        renderer.addActor(greyActor);
+      }
+      bone?.setVisibility(!greyActor);
+      renderWindow.render();
+    },
+    setSpineOverlay: (o, showEllipsoids) => {
+      for (const a of overlayActors) renderer.removeActor(a);
+      overlayActors = [];
+      for (const L of labels) L.el.remove();
+      labels = [];
+      if (o) {
+        for (const c of o.centroids) {
+          sphereAt(c.lps, 3, [0.88, 0.32, 0.29]);
+          const el = document.createElement('div');
+          el.className = 'vtk-label';
+          el.textContent = c.name;
+          el.style.cssText = 'position:absolute;z-index:2;font-size:11px;color:#fff;text-shadow:0 0 3px #000;pointer-events:none';
+          container.appendChild(el);
+          labels.push({ el, lps: c.lps });
+        }
+        for (const t of o.tips) sphereAt(t.lps, 2, [0.91, 0.77, 0.28]);
+        const skinLines = o.tips.filter((t) => t.skin).map((t) => [t.lps, t.skin!] as [Vec3, Vec3]);
+        if (skinLines.length) addPolyActor(linesPolyData(skinLines), [0.91, 0.77, 0.28], 1, 1);
+        if (o.cobbLines.length) addPolyActor(linesPolyData(o.cobbLines), [0.3, 0.76, 0.91], 1, 3);
+        if (showEllipsoids)
+          for (const e of o.ellipsoids) {
+            // unit sphere mapped by centre + Σ radius_i · axis_i · p_i
+            const pd = vtkSphereSource.newInstance({ radius: 1, thetaResolution: 16, phiResolution: 16 }).getOutputData();
+            const pts = pd.getPoints().getData() as Float32Array;
+            for (let v = 0; v < pts.length; v += 3) {
+              const q = [pts[v]!, pts[v + 1]!, pts[v + 2]!];
+              for (let k = 0; k < 3; k++) pts[v + k] = e.centre[k]! + q.reduce((s, x, i) => s + x * e.radiiMm[i]! * e.axes[i]![k]!, 0);
+            }
+            pd.getPoints().modified();
+            addPolyActor(pd, [0.3, 0.9, 0.5], 0.6);
+          }
+      }
+      renderWindow.render();
+    },
     triangleCounts: () => ({ skin: actors.get('skin')?.triangles ?? 0, bone: actors.get('bone')?.triangles ?? 0 }),
     actorCount: () => actors.size,
     resize: () => {
@@ -125,6 +253,7 @@ export function createThreeDView(container: HTMLElement, onPick: (lps: Vec3) => 
       renderWindow.render();
     },
     destroy: () => {
+      renderSub.unsubscribe();
       container.removeEventListener('mousedown', onDown);
       container.removeEventListener('mouseup', onUp);
       grw.delete();

@@ -1,0 +1,266 @@
+/**
+ * The spine panel: runs the spine characterisation of a CT twin (a job, with
+ * progress and cancel in the job bar), shows the curved coronal and sagittal
+ * reformats with the centroids and Cobb lines, the table by level (label,
+ * body heights, Genant, trabecular HU with the L1 screening flags, disc below,
+ * spinous tip depth), the curvature, and exports the report as CSV and JSON.
+ * The surgeon corrects a level's name (select in the table) or its centroid
+ * (drag in a reformat): a new analysis version is computed and the automatic
+ * one is kept (version select).
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { spineReportCsv, type Job, type SpineAnalysis, type SpineCorrections, type Twin } from '../../../electron/contract/index.js';
+import type { Vec3, VolumeGeometry } from '../../../electron/contract/geometry.js';
+import type { Client } from '../../ipc/client.js';
+import { SpineReformat, type ReformatHandle } from './SpineReformat.js';
+import type {} from './probe.js';
+
+const LEVELS = [
+  ...Array.from({ length: 7 }, (_, i) => `C${i + 1}`),
+  ...Array.from({ length: 12 }, (_, i) => `T${i + 1}`),
+  'T13',
+  ...Array.from({ length: 6 }, (_, i) => `L${i + 1}`),
+  'S1',
+];
+
+const f1 = (x: number | null | undefined, d = 1): string => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
+
+function download(name: string, type: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function SpinePanel(props: {
+  client: Client;
+  twin: Twin;
+  voxels: ArrayLike<number> | null;
+  geometry: VolumeGeometry;
+  onJob(j: Job): void;
+  onError(e: unknown): void;
+  onAnalysis(a: SpineAnalysis | null): void;
+}) {
+  const { client, twin, onError, onAnalysis } = props;
+  const [analyses, setAnalyses] = useState<SpineAnalysis[]>([]);
+  const [current, setCurrent] = useState<SpineAnalysis | null>(null);
+  const [jobId, setJobId] = useState<string | null>(null);
+  const [stage, setStage] = useState<string | null>(null);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [greyDepthMm, setGreyDepthMm] = useState(3);
+  const handles = useRef<Partial<Record<'coronal' | 'sagittal', ReformatHandle | null>>>({});
+
+  const show = useCallback(
+    (a: SpineAnalysis | null) => {
+      setCurrent(a);
+      onAnalysis(a);
+    },
+    [onAnalysis],
+  );
+
+  useEffect(() => {
+    client.call('spine', 'list', twin.id).then((list) => {
+      setAnalyses(list);
+      show(list[0] ?? null);
+    }, onError);
+  }, [client, twin.id]);
+
+  // follow our job; when it is done, load the new analysis
+  useEffect(() => {
+    if (!jobId) return;
+    return client.on('jobs', 'onDidChangeJob', (payload) => {
+      const j = payload as Job;
+      if (j.id !== jobId) return;
+      setStage(j.stage);
+      if (j.status === 'done' && j.resultId) {
+        setJobId(null);
+        setStage(null);
+        Promise.all([client.call('spine', 'get', j.resultId), client.call('spine', 'list', twin.id)]).then(([a, list]) => {
+          setAnalyses(list);
+          show(a);
+        }, onError);
+      } else if (j.status === 'failed' || j.status === 'cancelled') {
+        setJobId(null);
+        setStage(null);
+      }
+    });
+  }, [client, jobId, twin.id, show]);
+
+  const run = useCallback(
+    (corrections: SpineCorrections) => {
+      client
+        .call('spine', 'analyse', twin.id, corrections, { greyDepthMm })
+        .then(async (id) => {
+          setJobId(id);
+          props.onJob(await client.call('jobs', 'get', id));
+        })
+        .catch(onError);
+    },
+    [client, twin.id, greyDepthMm],
+  );
+
+  const base: SpineCorrections = current?.corrections ?? { names: {}, centroids: {} };
+  const moveCentroid = (name: string, lps: Vec3) =>
+    run({ names: base.names, centroids: { ...base.centroids, [name]: lps.map((x) => Math.round(x * 10) / 10) as Vec3 } });
+  const rename = (auto: string, name: string) => run({ names: { ...base.names, [auto]: name }, centroids: base.centroids });
+
+  useEffect(() => {
+    window.__orthotwinSpine = {
+      version: () => current?.version ?? 0,
+      busy: () => jobId !== null,
+      centroidClient: (plane, name) => handles.current[plane]?.centroidClient(name) ?? null,
+    };
+    return () => {
+      delete window.__orthotwinSpine;
+    };
+  }, [current, jobId]);
+
+  const r = current?.report;
+  const busy = jobId !== null;
+  return (
+    <aside className="panel spine" aria-label="spine">
+      <h2>Spine</h2>
+      <div className="row">
+        <button className="primary" disabled={busy} onClick={() => run({ names: {}, centroids: {} })}>
+          {analyses.length ? 'Re-run automatic' : 'Characterise spine'}
+        </button>
+        {analyses.length > 0 && (
+          <select aria-label="Spine analysis version" value={current?.id ?? ''} onChange={(e) => show(analyses.find((a) => a.id === e.target.value) ?? null)}>
+            {analyses.map((a) => (
+              <option key={a.id} value={a.id}>
+                v{a.version} · {Object.keys(a.corrections.names).length + Object.keys(a.corrections.centroids).length ? 'corrected' : 'automatic'} ·{' '}
+                {new Date(a.createdAt).toLocaleTimeString()}
+              </option>
+            ))}
+          </select>
+        )}
+        {r && (
+          <>
+            <button onClick={() => download(`spine-report-v${current!.version}.csv`, 'text/csv', spineReportCsv(r))}>CSV</button>
+            <button onClick={() => download(`spine-report-v${current!.version}.json`, 'application/json', JSON.stringify(r, null, 2))}>JSON</button>
+          </>
+        )}
+        <label className="inline" title="Depth of the grey-level sampling along the bone surface's inward normals">
+          grey depth
+          <input
+            type="number"
+            min={0.5}
+            max={20}
+            step={0.5}
+            style={{ width: 52 }}
+            aria-label="Grey level depth (mm)"
+            value={greyDepthMm}
+            onChange={(e) => setGreyDepthMm(Math.min(20, Math.max(0.5, Number(e.target.value) || 3)))}
+          />
+          mm
+        </label>
+        {busy && <span data-testid="spine-busy">{stage ?? 'starting'}…</span>}
+      </div>
+      {!r && !busy && <p className="muted">No spine analysis of this twin yet.</p>}
+      {r && props.voxels && (
+        <div className="reformats">
+          {(['coronal', 'sagittal'] as const).map((plane) => (
+            <figure key={plane}>
+              <figcaption>{plane} along the spine</figcaption>
+              <SpineReformat
+                plane={plane}
+                voxels={props.voxels!}
+                geometry={props.geometry}
+                report={r}
+                window={1800}
+                level={400}
+                busy={busy}
+                selected={selected}
+                onSelect={setSelected}
+                onMoveCentroid={moveCentroid}
+                handleRef={(h) => (handles.current[plane] = h)}
+              />
+            </figure>
+          ))}
+        </div>
+      )}
+      {r && (
+        <>
+          <table className="features spine-table" data-testid="spine-table">
+            <thead>
+              <tr>
+                <th>Level</th>
+                <th title="Vertebral body heights anterior / middle / posterior (mm)">Body H a/m/p</th>
+                <th title="Genant semiquantitative grade">G</th>
+                <th title="Trabecular HU (mean) in the ellipsoid at the body centroid">HU</th>
+                <th title="Disc below: heights anterior / middle / posterior (mm)">Disc a/m/p</th>
+                <th title="Spinous process tip to skin (mm)">SP–skin</th>
+                <th>Flags</th>
+              </tr>
+            </thead>
+            <tbody>
+              {r.vertebrae.map((v, i) => {
+                const disc = r.discs.find((d) => d.upper === v.name);
+                const auto = r.automaticNames[i] ?? v.name;
+                const flags = [
+                  v.partial ? 'partial' : '',
+                  v.screening?.le110 ? 'L1 ≤110 HU' : v.screening?.le160 ? 'L1 ≤160 HU' : '',
+                  auto !== v.name ? `auto ${auto}` : '',
+                  base.centroids[v.name] ? 'moved' : '',
+                ].filter(Boolean);
+                return (
+                  <tr
+                    key={`${auto}-${v.name}`}
+                    data-level={v.name}
+                    className={selected === v.name ? 'selected' : ''}
+                    onClick={() => setSelected(v.name)}
+                    title={v.notMeasured.length ? `Not measured: ${v.notMeasured.join('; ')}` : undefined}
+                  >
+                    <td>
+                      <select aria-label={`Level of ${auto}`} value={v.name} disabled={busy} onChange={(e) => rename(auto, e.target.value)}>
+                        {(LEVELS.includes(v.name) ? LEVELS : [v.name, ...LEVELS]).map((n) => (
+                          <option key={n}>{n}</option>
+                        ))}
+                      </select>
+                    </td>
+                    <td className="value">
+                      {f1(v.heightsMm.anterior)}/{f1(v.heightsMm.middle)}/{f1(v.heightsMm.posterior)}
+                    </td>
+                    <td className="value">{v.genant.grade ?? '—'}</td>
+                    <td className="value" data-testid={`hu-${v.name}`}>
+                      {f1(v.sphereHu?.mean, 0)}
+                    </td>
+                    <td className="value">{disc ? `${f1(disc.heightsMm.anterior)}/${f1(disc.heightsMm.middle)}/${f1(disc.heightsMm.posterior)}` : '—'}</td>
+                    <td className="value">{f1(v.landmarks.spinousTip?.skinDistanceMm, 0)}</td>
+                    <td>{flags.join(', ')}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          <h2>Curvature</h2>
+          <ul className="curvature" data-testid="spine-curvature">
+            {[r.curvature.coronal, r.curvature.sagittal, r.curvature.maxPlane].map(
+              (c) =>
+                c && (
+                  <li key={c.plane}>
+                    Cobb {c.plane === '3d' ? 'max. plane' : c.plane}: <b>{c.angleDeg.toFixed(1)}°</b> ({c.upperEnd}–{c.lowerEnd}, apex {c.apex ?? '—'})
+                  </li>
+                ),
+            )}
+            <li>
+              Lumbar lordosis L1–S1: <b>{f1(r.curvature.lumbarLordosisDeg)}°</b>
+            </li>
+            <li>
+              Thoracic kyphosis:{' '}
+              <b>{r.curvature.thoracicKyphosisDeg === null ? '—' : `${f1(r.curvature.thoracicKyphosisDeg)}° (${r.curvature.thoracicKyphosisLevels})`}</b>
+            </li>
+          </ul>
+          <p className="muted">
+            L1 HU flags are opportunistic screening information (Pickhardt 2013), not a diagnosis. {r.warnings.join(' ')}
+            {r.curvature.notMeasured.length > 0 && ` Not measured: ${r.curvature.notMeasured.join('; ')}.`}
+          </p>
+        </>
+      )}
+    </aside>
+  );
+}
