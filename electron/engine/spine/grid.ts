@@ -5,7 +5,7 @@
  * averaged to a working resolution, and Gaussian-smoothed. Plus the sampling
  * helpers the spine measurements use (trilinear interpolation in LPS mm).
  */
-import { blockFactors, downsampleMean } from '../multires.js';
+import { blockFactors, blockGeometry } from '../multires.js';
 import { indexAxisClosestTo, lpsToIndex, indexToLps, type Vec3, type Volume, type VolumeGeometry } from '../volume.js';
 
 /** Index permutation and flips from a source grid to its L-P-S ordered twin. */
@@ -49,36 +49,6 @@ export function canonicalStrides(g: VolumeGeometry, m: AxisMap): { base: number;
     } else stride[c] = srcStride[p]!;
   }
   return { base, stride };
-}
-
-/** Copies a volume into its L-P-S ordered grid (Float32). */
-export function toCanonical(v: Volume, m: AxisMap): Volume<Float32Array> {
-  const cg = canonicalGeometry(v, m);
-  const { base, stride } = canonicalStrides(v, m);
-  const [nx, ny, nz] = cg.dims;
-  const out = new Float32Array(nx * ny * nz);
-  let o = 0;
-  for (let z = 0; z < nz; z++)
-    for (let y = 0; y < ny; y++) {
-      let s = base + y * stride[1] + z * stride[2];
-      for (let x = 0; x < nx; x++, s += stride[0]) out[o++] = v.data[s] as number;
-    }
-  return { ...cg, data: out };
-}
-
-/** Copies a canonical-grid mask or label map back to the source grid's voxel order. */
-export function fromCanonical(labels: Uint8Array, src: VolumeGeometry, m: AxisMap): Uint8Array {
-  const cg = canonicalGeometry(src, m);
-  const { base, stride } = canonicalStrides(src, m);
-  const [nx, ny, nz] = cg.dims;
-  const out = new Uint8Array(labels.length);
-  let o = 0;
-  for (let z = 0; z < nz; z++)
-    for (let y = 0; y < ny; y++) {
-      let s = base + y * stride[1] + z * stride[2];
-      for (let x = 0; x < nx; x++, s += stride[0]) out[s] = labels[o++] as number;
-    }
-  return out;
 }
 
 /** In-place separable Gaussian smoothing (σ in mm, kernel truncated at 2.5σ). */
@@ -153,16 +123,86 @@ export function sampleLps(v: Volume, p: readonly number[]): number {
   return trilinearAt(v, x, y, z);
 }
 
-/** The smoothed working CT (L-P-S ordered, block-averaged to `workingMm`, Gaussian σ `sigmaMm`). */
-export function workingCt(
-  ct: Volume,
-  workingMm: number,
-  sigmaMm: number,
-): { map: AxisMap; canonical: Volume<Float32Array>; work: Volume<Float32Array>; factors: Vec3 } {
+/**
+ * Block means of a volume taken in its canonical (L-P-S) order, without a
+ * full-resolution copy: the working grid of a fine CT straight from its
+ * source voxels (f = 1 gives the canonical copy itself).
+ */
+export function canonicalBlockMean(v: Volume, m: AxisMap, f: Vec3): Volume<Float32Array> {
+  const cg = canonicalGeometry(v, m);
+  const bg = blockGeometry(cg, f);
+  const { base, stride } = canonicalStrides(v, m);
+  const [nx, ny, nz] = cg.dims;
+  const [mx, my] = bg.dims;
+  const sum = new Float32Array(bg.dims[0] * bg.dims[1] * bg.dims[2]);
+  const cnt = new Uint16Array(sum.length);
+  const cb = new Int32Array(nx);
+  for (let x = 0; x < nx; x++) cb[x] = (x / f[0]) | 0;
+  const d = v.data;
+  for (let z = 0; z < nz; z++) {
+    const Z = ((z / f[2]) | 0) * mx * my;
+    for (let y = 0; y < ny; y++) {
+      const ZY = Z + ((y / f[1]) | 0) * mx;
+      let s = base + y * stride[1] + z * stride[2];
+      for (let x = 0; x < nx; x++, s += stride[0]) {
+        const b = ZY + cb[x]!;
+        sum[b]! += d[s] as number;
+        cnt[b]!++;
+      }
+    }
+  }
+  for (let b = 0; b < sum.length; b++) sum[b] = sum[b]! / Math.max(1, cnt[b]!);
+  return { ...bg, data: sum };
+}
+
+/** Blocks of the canonical grid holding any foreground voxel of a source-ordered mask. */
+export function canonicalBlockAny(mask: ArrayLike<number>, g: VolumeGeometry, m: AxisMap, f: Vec3): Uint8Array {
+  const cg = canonicalGeometry(g, m);
+  const bg = blockGeometry(cg, f);
+  const { base, stride } = canonicalStrides(g, m);
+  const [nx, ny, nz] = cg.dims;
+  const [mx, my] = bg.dims;
+  const out = new Uint8Array(bg.dims[0] * bg.dims[1] * bg.dims[2]);
+  for (let z = 0; z < nz; z++) {
+    const Z = ((z / f[2]) | 0) * mx * my;
+    for (let y = 0; y < ny; y++) {
+      const ZY = Z + ((y / f[1]) | 0) * mx;
+      let s = base + y * stride[1] + z * stride[2];
+      for (let x = 0; x < nx; x++, s += stride[0]) if (mask[s]) out[ZY + ((x / f[0]) | 0)] = 1;
+    }
+  }
+  return out;
+}
+
+/** A label map of the canonical block grid brought back to every voxel of the source grid, in the source's voxel order. */
+export function blockLabelsToSource(low: Uint8Array, src: VolumeGeometry, m: AxisMap, f: Vec3): Uint8Array {
+  const cg = canonicalGeometry(src, m);
+  const { base, stride } = canonicalStrides(src, m);
+  const [nx, ny, nz] = cg.dims;
+  const mx = Math.ceil(nx / f[0]);
+  const my = Math.ceil(ny / f[1]);
+  const out = new Uint8Array(nx * ny * nz);
+  const cb = new Int32Array(nx);
+  for (let x = 0; x < nx; x++) cb[x] = (x / f[0]) | 0;
+  for (let z = 0; z < nz; z++) {
+    const Z = ((z / f[2]) | 0) * mx * my;
+    for (let y = 0; y < ny; y++) {
+      const ZY = Z + ((y / f[1]) | 0) * mx;
+      let s = base + y * stride[1] + z * stride[2];
+      for (let x = 0; x < nx; x++, s += stride[0]) out[s] = low[ZY + cb[x]!]!;
+    }
+  }
+  return out;
+}
+
+/**
+ * The smoothed working CT: L-P-S ordered, block-averaged to `workingMm`
+ * straight from the source voxels, Gaussian σ `sigmaMm`.
+ */
+export function workingCt(ct: Volume, workingMm: number, sigmaMm: number): { map: AxisMap; work: Volume<Float32Array>; factors: Vec3 } {
   const map = axisMapOf(ct);
-  const canonical = toCanonical(ct, map);
-  const factors = blockFactors(canonical.spacingMm, workingMm);
-  const work = factors.every((f) => f === 1) ? { ...canonical, data: new Float32Array(canonical.data) } : downsampleMean(canonical, factors);
+  const factors = blockFactors(canonicalGeometry(ct, map).spacingMm, workingMm);
+  const work = canonicalBlockMean(ct, map, factors);
   gaussianSmooth(work, sigmaMm);
-  return { map, canonical, work, factors };
+  return { map, work, factors };
 }

@@ -5,9 +5,8 @@
  * centroids) applied on top of the automatic result. Pure: typed arrays in,
  * a report and a label map out.
  */
-import { downsampleAny, upsampleBlocks } from '../multires.js';
 import { lpsToIndex, type Vec3, type Volume, type VolumeGeometry } from '../volume.js';
-import { fromCanonical, toCanonical, workingCt } from './grid.js';
+import { blockLabelsToSource, canonicalBlockAny, workingCt } from './grid.js';
 import type { SpineReport } from '../../contract/spine.js';
 import type { TriangleMesh } from '../surface.js';
 import { curvature, measureVertebrae } from './measure.js';
@@ -93,13 +92,7 @@ export function characteriseSpine(ct: Volume, bone: Uint8Array | null, o: Partia
     t0 = now;
   };
   const w = workingCt(ct, opt.workingResolutionMm, opt.smoothingMm);
-  let boneW: Uint8Array | null = null;
-  if (bone) {
-    const bc = toCanonical({ ...ct, data: bone }, w.map).data;
-    const b8 = new Uint8Array(bc.length);
-    for (let v = 0; v < bc.length; v++) b8[v] = bc[v] ? 1 : 0;
-    boneW = w.factors.every((f) => f === 1) ? b8 : downsampleAny(b8, w.canonical, w.factors);
-  }
+  const boneW = bone ? canonicalBlockAny(bone, ct, w.map, w.factors) : null;
   lap('working grid');
   const seg = segmentVertebrae(w.work, boneW, opt.segmentation);
   lap('segmentation');
@@ -113,7 +106,7 @@ export function characteriseSpine(ct: Volume, bone: Uint8Array | null, o: Partia
   for (let v = 0; v < seg.labels.length; v++) if (seg.labels[v]) seg.labels[v] = relabel.get(seg.labels[v]!) ?? seg.labels[v]!;
   const centroidOverride = new Map(Object.entries(opt.corrections.centroids ?? {}));
   const { vertebrae, discs, frames } = measureVertebrae(
-    w.canonical,
+    ct,
     seg.labels,
     w.work,
     levels,
@@ -138,8 +131,7 @@ export function characteriseSpine(ct: Volume, bone: Uint8Array | null, o: Partia
   }
   const curv = curvature(vertebrae, seg.centreline);
   lap('curvature');
-  const full = w.factors.every((f) => f === 1) ? seg.labels : upsampleBlocks(seg.labels, w.canonical, w.factors);
-  const labelMap = fromCanonical(full, ct, w.map);
+  const labelMap = blockLabelsToSource(seg.labels, ct, w.map, w.factors);
   lap('label map');
   const labelNames: Record<number, string> = {};
   for (const L of levels) labelNames[L.label] = L.name;
