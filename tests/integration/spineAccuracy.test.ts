@@ -2,10 +2,12 @@
  * Spine characterisation on the real example CT (TotalSegmentator example,
  * 3 mm, T11–S1) against its vertebra label map (26 = S1 … 33 = T11), and on
  * the thin J2K DICOM slab (a partial result that says what it cannot measure).
- * Current state (2026-11-21): T12–S1 found and labelled correctly; T11 (only
- * its posterior elements are in view) is not found; Dice ≥ 0.80 is reached
- * for L2–L4 only. The assertions below hold the present accuracy so that it
- * cannot regress; the issue's targets are listed in the closing note.
+ * Current state (2026-11-21): T12–S1 found and labelled correctly, mean
+ * centroid distance ≤ 3 mm, Dice ≥ 0.80 for T12–L5; not yet met: T11 (only
+ * its posterior elements are in view) is not found, and S1's Dice is about
+ * 0.69 (the reference's S1 and ours differ at the sacral canal and the
+ * low-density posterior sacral body). The assertions hold the present
+ * accuracy so that it cannot regress.
  */
 import { beforeAll, expect, it } from 'vitest';
 import { readVolume } from '../../electron/io/readVolume.js';
@@ -57,9 +59,9 @@ describeData('spine characterisation of totalseg_example_ct.nii.gz', () => {
     const per = res.report.vertebrae.map((v) => ({ name: v.name, ...stats(v.label, REF[v.name]!) }));
     console.log(per.map((p) => `${p.name} Dice ${p.dice.toFixed(3)} Δc ${p.dist.toFixed(1)} mm`).join('; '));
     const meanDist = per.reduce((s, p) => s + p.dist, 0) / per.length;
-    expect(meanDist).toBeLessThan(6);
-    for (const p of per.filter((q) => ['L2', 'L3', 'L4'].includes(q.name))) expect(p.dice).toBeGreaterThan(0.8);
-    for (const p of per) expect(p.dice).toBeGreaterThan(0.55);
+    expect(meanDist).toBeLessThanOrEqual(3);
+    for (const p of per.filter((q) => q.name !== 'S1')) expect(p.dice, p.name).toBeGreaterThanOrEqual(0.8);
+    expect(per.find((q) => q.name === 'S1')!.dice).toBeGreaterThan(0.65);
   });
 
   it('measures L1 trabecular HU, disc heights and the lumbar lordosis', () => {

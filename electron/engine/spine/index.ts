@@ -11,7 +11,7 @@ import type { SpineReport } from '../../contract/spine.js';
 import type { TriangleMesh } from '../surface.js';
 import { curvature, measureVertebrae } from './measure.js';
 import { intervertebralSpaces, nearestSkin } from './surfaces.js';
-import { DEFAULT_SPINE_SEG, labelOfName, segmentVertebrae, VERTEBRA_NAMES, GENERIC_LABEL_BASE, type SpineSegParams } from './segment.js';
+import { DEFAULT_SPINE_SEG, labelOfName, segmentVertebrae, trimPartialVolume, VERTEBRA_NAMES, GENERIC_LABEL_BASE, type SpineSegParams } from './segment.js';
 
 export const SPINE_ALGORITHM = 'orthotwin.spine';
 export const SPINE_ALGORITHM_VERSION = '0.1.0';
@@ -105,15 +105,7 @@ export function characteriseSpine(ct: Volume, bone: Uint8Array | null, o: Partia
   const relabel = new Map(levels.map((L) => [L.autoLabel, L.label]));
   for (let v = 0; v < seg.labels.length; v++) if (seg.labels[v]) seg.labels[v] = relabel.get(seg.labels[v]!) ?? seg.labels[v]!;
   const centroidOverride = new Map(Object.entries(opt.corrections.centroids ?? {}));
-  const { vertebrae, discs, frames } = measureVertebrae(
-    ct,
-    seg.labels,
-    w.work,
-    levels,
-    seg.centreline,
-    opt.segmentation.bodySeedPosteriorMm,
-    centroidOverride,
-  );
+  const { vertebrae, discs, frames } = measureVertebrae(ct, seg.labels, w.work, levels, seg.centreline, opt.segmentation.bodySeedPosteriorMm, centroidOverride);
   const skin = opt.skinPoints ? skinWithoutCaps(opt.skinPoints, ct) : null;
   if (skin && skin.length)
     for (const v of vertebrae)
@@ -132,6 +124,7 @@ export function characteriseSpine(ct: Volume, bone: Uint8Array | null, o: Partia
   const curv = curvature(vertebrae, seg.centreline);
   lap('curvature');
   const labelMap = blockLabelsToSource(seg.labels, ct, w.map, w.factors);
+  trimPartialVolume(labelMap, ct, opt.segmentation.boneHu);
   lap('label map');
   const labelNames: Record<number, string> = {};
   for (const L of levels) labelNames[L.label] = L.name;

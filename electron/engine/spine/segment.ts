@@ -9,7 +9,7 @@
  */
 import { fillHoles2D, fillHoles3D } from '../morphology.js';
 import { labelRuns } from '../runs.js';
-import { indexToLps, type Vec3, type Volume } from '../volume.js';
+import { indexToLps, type Vec3, type Volume, type VolumeGeometry } from '../volume.js';
 import { centrelineFromTrack, columnProfile, cross, detectDiscs, dot, trackColumn, type Centreline } from './centreline.js';
 
 export interface SpineSegParams {
@@ -27,6 +27,11 @@ export interface SpineSegParams {
   /** Seeds cut at the disc planes: bone within this distance behind and beside the centreline (mm). */
   bodySeedPosteriorMm: number;
   bodySeedLateralMm: number;
+  /** Bone of the sacral segment farther than this below the lumbosacral disc plane is seeded as S1 (mm). */
+  sacralSeedDepthMm: number;
+  /** Inside the bodies, farther than `discHalfMm` from a disc mid-plane, bone-mask voxels down to this HU are vertebra (osteopenic trabecular bone). */
+  trabecularHu: number;
+  discHalfMm: number;
 }
 
 export const DEFAULT_SPINE_SEG: SpineSegParams = {
@@ -35,9 +40,12 @@ export const DEFAULT_SPINE_SEG: SpineSegParams = {
   lateralMm: 55,
   anteriorMm: 40,
   posteriorMm: 85,
-  sacralLateralMm: 35,
+  sacralLateralMm: 30,
   bodySeedPosteriorMm: 12,
   bodySeedLateralMm: 25,
+  sacralSeedDepthMm: 6,
+  trabecularHu: 50,
+  discHalfMm: 5,
 };
 
 /** Standard vertebra names in label-map order; the label value is index + 1. */
@@ -222,6 +230,8 @@ export function segmentVertebrae(work: Volume<Float32Array>, bone: Uint8Array | 
   const labels = new Uint8Array(n);
   const segLabel = names.map((nm) => labelOfName(nm));
   const roi = new Uint8Array(n);
+  // voxels too far lateral for the sacrum's own label (the ilium and the sacroiliac joints beside the lumbosacral junction)
+  const notSacral = new Uint8Array(n);
   const v3: number[] = [0, 0, 0];
   const sacralLabel = sacrumFound ? segLabel[0]! : -1;
   for (let z = 0; z < nz; z++) {
@@ -234,7 +244,10 @@ export function segmentVertebrae(work: Volume<Float32Array>, bone: Uint8Array | 
     for (let y = 0; y < ny; y++)
       for (let x = 0; x < nx; x++) {
         const v = x + nx * (y + ny * z);
-        if (!cand[v]) continue;
+        // low-density trabecular bone of the body (osteopenia) is taken below the bone threshold, away from the discs
+        // (only with the twin's bone mask, which keeps the soft tissue out)
+        const low = bone !== null && !cand[v] && work.data[v]! >= p.trabecularHu && bone[v] === 1;
+        if (!cand[v] && !low) continue;
         const q = indexToLps(work, [x, y, z]);
         v3[0] = q[0] - c[0];
         v3[1] = q[1] - c[1];
@@ -244,15 +257,31 @@ export function segmentVertebrae(work: Volume<Float32Array>, bone: Uint8Array | 
         if (Math.abs(u) > p.lateralMm || w > p.anteriorMm || w < -p.posteriorMm) continue;
         if (bottomCut && dot([q[0] - bottomCut.point[0], q[1] - bottomCut.point[1], q[2] - bottomCut.point[2]], bottomCut.normal) < 0) continue;
         let s = 0;
-        for (const d of discs) if (dot([q[0] - d.point[0], q[1] - d.point[1], q[2] - d.point[2]], d.normal) > 0) s++;
-        if (segLabel[s] === sacralLabel && Math.abs(u) > p.sacralLateralMm) continue;
+        let nearDisc = Infinity;
+        for (const d of discs) {
+          const h = dot([q[0] - d.point[0], q[1] - d.point[1], q[2] - d.point[2]], d.normal);
+          if (h > 0) s++;
+          nearDisc = Math.min(nearDisc, Math.abs(h));
+        }
+        if (low && (nearDisc < p.discHalfMm || w < -p.bodySeedPosteriorMm || Math.abs(u) > p.bodySeedLateralMm)) continue;
+        if (Math.abs(u) > p.sacralLateralMm) {
+          if (segLabel[s] === sacralLabel) continue;
+          notSacral[v] = 1;
+        }
         roi[v] = 1;
         // vertebral bodies: cut at the disc planes; the rest is flooded from them
         if (w >= -p.bodySeedPosteriorMm && Math.abs(u) <= p.bodySeedLateralMm) labels[v] = segLabel[s]!;
+        // the sacrum well below the lumbosacral disc (its posterior elements and crest included) is seeded as S1, so L5 cannot flood into it
+        else if (
+          segLabel[s] === sacralLabel &&
+          dot([q[0] - discs[0]!.point[0], q[1] - discs[0]!.point[1], q[2] - discs[0]!.point[2]], discs[0]!.normal) < -p.sacralSeedDepthMm
+        )
+          labels[v] = sacralLabel;
       }
   }
   floodByIntensity(labels, roi, work);
-  fillHolesPerLabel(labels, work.dims);
+  if (sacrumFound) for (let v = 0; v < n; v++) if (notSacral[v] && labels[v] === sacralLabel) labels[v] = 0;
+  fillHolesPerLabel(labels, work);
   keepMainPiecePerLabel(labels, work.dims);
   const levels: SegmentedLevel[] = names.map((name, s) => ({
     name,
@@ -268,6 +297,37 @@ export function segmentVertebrae(work: Volume<Float32Array>, bone: Uint8Array | 
       if (lv) lv.voxels++;
     }
   return { labels, levels: levels.filter((L) => L.voxels > 0).reverse(), centreline, profile, discs, sacrumFound, warnings };
+}
+
+/**
+ * Partial-volume trim of a label map on the source grid: a labelled voxel on
+ * its label's surface (a 6-neighbour with another value) whose raw CT value
+ * is below `hu` is mostly soft tissue and is cleared. One pass.
+ * @param labels label map on `ct`'s grid (modified in place)
+ * @param ct the CT in HU
+ */
+export function trimPartialVolume(labels: Uint8Array, ct: Volume, hu = 100): number {
+  const [nx, ny, nz] = ct.dims;
+  const nxy = nx * ny;
+  const clear: number[] = [];
+  for (let v = 0; v < labels.length; v++) {
+    const l = labels[v]!;
+    if (!l || (ct.data[v] as number) >= hu) continue;
+    const x = v % nx,
+      y = ((v / nx) | 0) % ny,
+      z = (v / nxy) | 0;
+    if (
+      (x > 0 && labels[v - 1] !== l) ||
+      (x < nx - 1 && labels[v + 1] !== l) ||
+      (y > 0 && labels[v - nx] !== l) ||
+      (y < ny - 1 && labels[v + nx] !== l) ||
+      (z > 0 && labels[v - nxy] !== l) ||
+      (z < nz - 1 && labels[v + nxy] !== l)
+    )
+      clear.push(v);
+  }
+  for (const v of clear) labels[v] = 0;
+  return clear.length;
 }
 
 /** The sacrum: below the lowest disc the bone spreads into the alae (a cross-section wider than 80 mm in the opened column). */
@@ -346,14 +406,27 @@ function floodByIntensity(labels: Uint8Array, roi: Uint8Array, work: Volume<Floa
   }
 }
 
-/** Fills each label's enclosed holes, slice by slice (axial) and in 3D. */
-function fillHolesPerLabel(labels: Uint8Array, dims: Vec3): void {
+/**
+ * Fills each label's enclosed holes: cavities closed in 3D, and holes closed
+ * in an axial slice that are small (trabecular gaps of osteopenic bone) —
+ * not the vertebral foramen, which the posterior arch closes in every slice
+ * but which is no bone (a hole of more than `maxHoleMm2` in its slice).
+ */
+function fillHolesPerLabel(labels: Uint8Array, g: VolumeGeometry, maxHoleMm2 = 180): void {
+  const dims = g.dims;
   const values = new Set<number>();
   for (const v of labels) if (v) values.add(v);
   const m = new Uint8Array(labels.length);
+  const h = new Uint8Array(labels.length);
+  const maxVoxels = maxHoleMm2 / (g.spacingMm[0] * g.spacingMm[1]);
   for (const val of values) {
     for (let v = 0; v < labels.length; v++) m[v] = labels[v] === val ? 1 : 0;
-    fillHoles2D(m, dims, 2);
+    h.set(m);
+    fillHoles2D(h, dims, 2);
+    for (let v = 0; v < labels.length; v++) h[v] = h[v] && !m[v] ? 1 : 0;
+    // axial holes, component by component within their slice: only the small ones are filled
+    const H = labelRuns(h, dims, true, 6, true);
+    for (let r = 0; r < H.root.length; r++) if (H.size[H.root[r]!]! <= maxVoxels) m.fill(1, H.start[r]!, H.end[r]!);
     fillHoles3D(m, dims);
     for (let v = 0; v < labels.length; v++) if (m[v] && !labels[v]) labels[v] = val;
   }
