@@ -14,6 +14,7 @@ import { readVolume } from '../../electron/io/readVolume.js';
 import { characteriseSpine, type SpineResult } from '../../electron/engine/spine/index.js';
 import { boneMaskFromCt, bodyMaskFromCt } from '../../electron/engine/segmentation.js';
 import { indexToLps, type Volume } from '../../electron/engine/volume.js';
+import { resampleTrilinear } from '../../electron/engine/resample.js';
 import { dataPath, describeData } from '../helpers/data.js';
 
 const REF: Record<string, number> = { S1: 26, L5: 27, L4: 28, L3: 29, L2: 30, L1: 31, T12: 32, T11: 33 };
@@ -63,6 +64,16 @@ describeData('spine characterisation of totalseg_example_ct.nii.gz', () => {
     for (const p of per.filter((q) => q.name !== 'S1')) expect(p.dice, p.name).toBeGreaterThanOrEqual(0.8);
     expect(per.find((q) => q.name === 'S1')!.dice).toBeGreaterThan(0.65);
   });
+
+  it('gives the same levels on a 0.75 mm resampling of the same CT (thin-slice CT)', () => {
+    const fine = resampleTrilinear({ ...ct, data: Int16Array.from(ct.data as ArrayLike<number>) } as Volume, [0.75, 0.75, 0.75]);
+    const fineRes = characteriseSpine(fine, boneMaskFromCt(fine, bodyMaskFromCt(fine).mask).mask);
+    expect(fineRes.report.vertebrae.map((v) => v.name)).toEqual(res.report.vertebrae.map((v) => v.name));
+    for (const v of fineRes.report.vertebrae) {
+      const c = res.report.vertebrae.find((x) => x.name === v.name)!.bodyCentroidLps;
+      expect(Math.hypot(v.bodyCentroidLps[0] - c[0], v.bodyCentroidLps[1] - c[1], v.bodyCentroidLps[2] - c[2]), v.name).toBeLessThan(6);
+    }
+  }, 60_000);
 
   it('measures L1 trabecular HU, disc heights and the lumbar lordosis', () => {
     const L1 = res.report.vertebrae.find((v) => v.name === 'L1')!;

@@ -307,5 +307,22 @@ export function detectDiscs(
     i = j;
     j = k;
   }
-  return chain.reverse();
+  return dropHalfPeriod(chain.reverse(), maxS);
+}
+
+/**
+ * A chain that splits every vertebra in two (the trabecular centre's dip
+ * taken for a disc, seen on blurred or interpolated CT) alternates strong and
+ * weak minima: when every other disc scores under 60 % of the others on
+ * average and dropping them keeps the spacings within the maximum, they go.
+ */
+function dropHalfPeriod(chain: DiscCandidate[], maxSpacing: number): DiscCandidate[] {
+  if (chain.length < 4) return chain;
+  const mean = (xs: DiscCandidate[]) => xs.reduce((s, c) => s + c.score, 0) / xs.length;
+  const even = chain.filter((_, i) => i % 2 === 0);
+  const odd = chain.filter((_, i) => i % 2 === 1);
+  const [strong, weak] = mean(even) >= mean(odd) ? [even, odd] : [odd, even];
+  if (mean(weak) >= 0.6 * mean(strong)) return chain;
+  for (let i = 1; i < strong.length; i++) if (strong[i]!.index - strong[i - 1]!.index > maxSpacing) return chain;
+  return strong;
 }

@@ -155,22 +155,13 @@ export function canonicalBlockMean(v: Volume, m: AxisMap, f: Vec3): Volume<Float
   return { ...bg, data: sum };
 }
 
-/** Blocks of the canonical grid holding any foreground voxel of a source-ordered mask. */
-export function canonicalBlockAny(mask: ArrayLike<number>, g: VolumeGeometry, m: AxisMap, f: Vec3): Uint8Array {
-  const cg = canonicalGeometry(g, m);
-  const bg = blockGeometry(cg, f);
-  const { base, stride } = canonicalStrides(g, m);
-  const [nx, ny, nz] = cg.dims;
-  const [mx, my] = bg.dims;
-  const out = new Uint8Array(bg.dims[0] * bg.dims[1] * bg.dims[2]);
-  for (let z = 0; z < nz; z++) {
-    const Z = ((z / f[2]) | 0) * mx * my;
-    for (let y = 0; y < ny; y++) {
-      const ZY = Z + ((y / f[1]) | 0) * mx;
-      let s = base + y * stride[1] + z * stride[2];
-      for (let x = 0; x < nx; x++, s += stride[0]) if (mask[s]) out[ZY + ((x / f[0]) | 0)] = 1;
-    }
-  }
+/** Blocks of the canonical grid at least half covered by a source-ordered mask (f = 1: the mask itself, re-ordered). */
+export function canonicalBlockMajority(mask: ArrayLike<number>, g: VolumeGeometry, m: AxisMap, f: Vec3): Uint8Array {
+  const bin = new Uint8Array(mask.length);
+  for (let v = 0; v < mask.length; v++) bin[v] = mask[v] ? 1 : 0;
+  const frac = canonicalBlockMean({ ...g, data: bin }, m, f).data;
+  const out = new Uint8Array(frac.length);
+  for (let b = 0; b < frac.length; b++) out[b] = frac[b]! >= 0.5 ? 1 : 0;
   return out;
 }
 

@@ -6,7 +6,7 @@
  * a report and a label map out.
  */
 import { lpsToIndex, type Vec3, type Volume, type VolumeGeometry } from '../volume.js';
-import { blockLabelsToSource, canonicalBlockAny, workingCt } from './grid.js';
+import { blockLabelsToSource, canonicalBlockMajority, workingCt } from './grid.js';
 import type { SpineReport } from '../../contract/spine.js';
 import type { TriangleMesh } from '../surface.js';
 import { curvature, measureVertebrae } from './measure.js';
@@ -35,7 +35,7 @@ export interface SpineOptions {
 }
 
 export const DEFAULT_SPINE_OPTIONS: SpineOptions = {
-  workingResolutionMm: 1.5,
+  workingResolutionMm: 3,
   smoothingMm: 2,
   segmentation: DEFAULT_SPINE_SEG,
   corrections: {},
@@ -92,7 +92,7 @@ export function characteriseSpine(ct: Volume, bone: Uint8Array | null, o: Partia
     t0 = now;
   };
   const w = workingCt(ct, opt.workingResolutionMm, opt.smoothingMm);
-  const boneW = bone ? canonicalBlockAny(bone, ct, w.map, w.factors) : null;
+  const boneW = bone ? canonicalBlockMajority(bone, ct, w.map, w.factors) : null;
   lap('working grid');
   const seg = segmentVertebrae(w.work, boneW, opt.segmentation);
   lap('segmentation');
