@@ -5,7 +5,7 @@
  * Current state (2026-11-21): T12–S1 found and labelled correctly, mean
  * centroid distance ≤ 3 mm, Dice ≥ 0.80 for T12–L5; not yet met: T11 (only
  * its posterior elements are in view) is not found, and S1's Dice is about
- * 0.69 (the reference's S1 and ours differ at the sacral canal and the
+ * 0.71 (the reference's S1 and ours differ at the sacral canal and the
  * low-density posterior sacral body). The assertions hold the present
  * accuracy so that it cannot regress.
  */
@@ -62,7 +62,7 @@ describeData('spine characterisation of totalseg_example_ct.nii.gz', () => {
     const meanDist = per.reduce((s, p) => s + p.dist, 0) / per.length;
     expect(meanDist).toBeLessThanOrEqual(3);
     for (const p of per.filter((q) => q.name !== 'S1')) expect(p.dice, p.name).toBeGreaterThanOrEqual(0.8);
-    expect(per.find((q) => q.name === 'S1')!.dice).toBeGreaterThan(0.65);
+    expect(per.find((q) => q.name === 'S1')!.dice).toBeGreaterThan(0.7);
   });
 
   it('gives the same levels on a 0.75 mm resampling of the same CT (thin-slice CT)', () => {

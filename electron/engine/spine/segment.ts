@@ -32,6 +32,8 @@ export interface SpineSegParams {
   /** Inside the bodies, farther than `discHalfMm` from a disc mid-plane, bone-mask voxels down to this HU are vertebra (osteopenic trabecular bone). */
   trabecularHu: number;
   discHalfMm: number;
+  /** The sacral body reaches farther behind the centreline than a lumbar body (the promontory tilts it) (mm). */
+  sacralBodyPosteriorMm: number;
 }
 
 export const DEFAULT_SPINE_SEG: SpineSegParams = {
@@ -46,6 +48,7 @@ export const DEFAULT_SPINE_SEG: SpineSegParams = {
   sacralSeedDepthMm: 6,
   trabecularHu: 50,
   discHalfMm: 5,
+  sacralBodyPosteriorMm: 20,
 };
 
 /** Standard vertebra names in label-map order; the label value is index + 1. */
@@ -263,7 +266,11 @@ export function segmentVertebrae(work: Volume<Float32Array>, bone: Uint8Array | 
           if (h > 0) s++;
           nearDisc = Math.min(nearDisc, Math.abs(h));
         }
-        if (low && (nearDisc < p.discHalfMm || w < -p.bodySeedPosteriorMm || Math.abs(u) > p.bodySeedLateralMm)) continue;
+        if (
+          low &&
+          (nearDisc < p.discHalfMm || w < -(segLabel[s] === sacralLabel ? p.sacralBodyPosteriorMm : p.bodySeedPosteriorMm) || Math.abs(u) > p.bodySeedLateralMm)
+        )
+          continue;
         if (Math.abs(u) > p.sacralLateralMm) {
           if (segLabel[s] === sacralLabel) continue;
           notSacral[v] = 1;
