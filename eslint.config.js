@@ -31,6 +31,12 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'services and below never import electron (browser mode and the CLI run them without it)' }] }] },
   },
   {
+    // device framing, protocol and state machines are pure (architecture guide §6): bytes in, frames out
+    files: ['native-bridges/core/**/*.ts', 'native-bridges/devices/*/framing.ts', 'native-bridges/devices/*/protocol.ts', 'native-bridges/devices/*/machine.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: ['electron'], patterns: [{ regex: '^node:', message: 'framing, protocol and machines are pure: no I/O, no Node modules' }] }] },
+  },
+  {
     files: ['electron/engine/**/*.ts', 'electron/contract/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: ['electron'], patterns: [{ regex: '^node:', message: 'engine and contract are pure: no I/O, no Node modules' }] }] },
