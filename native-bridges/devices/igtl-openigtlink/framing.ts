@@ -122,7 +122,7 @@ export class IgtlFramer {
    * The stream has ended: a frame cut short is reported.
    * @returns a fatal event when bytes of an unfinished frame remain
    */
-  end(): IgtlFrameEvent | null {
+  end(): Extract<IgtlFrameEvent, { kind: 'fatal' }> | null {
     if (this.failed) return null;
     if (this.header || this.buffered) {
       const what = this.header

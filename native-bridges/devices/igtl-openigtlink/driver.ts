@@ -1,0 +1,98 @@
+/**
+ * OpenIGTLink over TCP: one connection (client or accepted by a server)
+ * that frames the incoming stream (`IgtlFramer`) and sends encoded
+ * messages with one write each. Header version: 1 until the peer has sent
+ * a version-2 header, then 2 (what PLUS Server does). A stream that goes
+ * out of step (bad header, oversized body, cut frame) closes the
+ * connection with that reason; CRC and decode errors are counted.
+ */
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import { IgtlFramer, type IgtlFramerCounters, type IgtlFramerOptions } from './framing.js';
+import { encodeMessage, type IgtlContent, type IgtlMessage } from './protocol.js';
+
+export interface IgtlConnectionEvents {
+  message: [IgtlMessage];
+  /** A counted, recoverable problem (bad CRC, body that does not decode). */
+  warning: [string];
+  close: [{ reason: string | null }];
+}
+
+export class IgtlConnection extends EventEmitter<IgtlConnectionEvents> {
+  private readonly framer: IgtlFramer;
+  private peerHeaderVersion = 1;
+  private closedReason: string | null | undefined;
+
+  constructor(
+    readonly socket: net.Socket,
+    o: IgtlFramerOptions = {},
+  ) {
+    super();
+    this.framer = new IgtlFramer(o);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      for (const e of this.framer.push(chunk)) {
+        if (e.kind === 'message') {
+          this.peerHeaderVersion = Math.max(this.peerHeaderVersion, e.message.header.headerVersion);
+          this.emit('message', e.message);
+        } else if (e.kind === 'crc-error') this.emit('warning', `CRC-64 mismatch in ${e.header.type} from ${e.header.deviceName || '(no device)'}`);
+        else if (e.kind === 'decode-error') this.emit('warning', e.reason);
+        else this.finish(e.reason);
+      }
+    });
+    socket.on('end', () => this.finish(this.framer.end()?.reason ?? null));
+    socket.on('error', (err) => this.finish(`connection error: ${err.message}`));
+    socket.on('close', () => this.finish(null));
+  }
+
+  /** Opens a client connection. @throws Error (ECONNREFUSED etc.) when the peer cannot be reached */
+  static connect(host: string, port: number, o: IgtlFramerOptions = {}): Promise<IgtlConnection> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect({ host, port });
+      s.once('connect', () => {
+        s.off('error', reject);
+        resolve(new IgtlConnection(s, o));
+      });
+      s.once('error', reject);
+    });
+  }
+
+  get counters(): IgtlFramerCounters {
+    return this.framer.counters;
+  }
+
+  /** Sends one message (header version 2 once the peer has used it, or when metadata is given). */
+  send(content: IgtlContent, o: { deviceName: string; timestampS?: number; metadata?: Record<string, string>; messageId?: number }): void {
+    const headerVersion = this.peerHeaderVersion >= 2 || o.metadata ? 2 : 1;
+    this.socket.write(encodeMessage(content, { ...o, headerVersion, timestampS: o.timestampS ?? Date.now() / 1000 }));
+  }
+
+  /** Resolves with the next message that satisfies `pred`. @throws Error when the connection closes first or after `timeoutMs` */
+  next(pred: (m: IgtlMessage) => boolean = () => true, timeoutMs = 5000): Promise<IgtlMessage> {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => done(new Error(`no matching OpenIGTLink message within ${timeoutMs} ms`)), timeoutMs);
+      const onMsg = (m: IgtlMessage) => pred(m) && done(null, m);
+      const onClose = ({ reason }: { reason: string | null }) => done(new Error(`connection closed${reason ? `: ${reason}` : ''}`));
+      const done = (e: Error | null, m?: IgtlMessage) => {
+        clearTimeout(t);
+        this.off('message', onMsg);
+        this.off('close', onClose);
+        if (e) reject(e);
+        else resolve(m!);
+      };
+      this.on('message', onMsg);
+      this.on('close', onClose);
+    });
+  }
+
+  close(): void {
+    this.socket.end();
+  }
+
+  private finish(reason: string | null): void {
+    if (this.closedReason !== undefined) return;
+    this.closedReason = reason;
+    if (reason) this.socket.destroy();
+    this.emit('close', { reason });
+  }
+}
