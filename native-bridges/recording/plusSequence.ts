@@ -1,0 +1,257 @@
+/**
+ * PLUS sequence files (`.igs.mha` MetaImage, `.igs.nrrd` NRRD): a stack of
+ * ultrasound frames (width × height × frames) with per-frame tracked-frame
+ * fields in the header — `Seq_Frame0000_Timestamp`, `…_ProbeToTrackerTransform`
+ * (16 numbers, row-major 4×4, mm), `…_ProbeToTrackerTransformStatus`
+ * (OK/INVALID), `…_ImageStatus` — as written by PLUS (vtkPlusSequenceIO,
+ * igsioMetaImageSequenceIO / igsioNrrdSequenceIO) and read by 3D Slicer's
+ * Sequences module. Tracking-only files have 0 × 0 frames (no pixels).
+ */
+import fs from 'node:fs';
+import zlib from 'node:zlib';
+
+export type Matrix4 = number[];
+
+export interface TrackedFrame {
+  /** Seconds (the tracker/acquisition clock of the recording). */
+  timestampS: number;
+  /** Transform name (e.g. ProbeToTracker) → row-major 4×4 (mm) and status (OK, INVALID, …). */
+  transforms: Record<string, { matrix: Matrix4; status: string }>;
+  /** Other per-frame fields as written (ImageStatus, Status, custom fields). */
+  fields: Record<string, string>;
+}
+
+export interface PlusSequence {
+  /** Frame width and height in pixels (0 × 0 for tracking-only recordings). */
+  width: number;
+  height: number;
+  /** Pixel type; PLUS ultrasound is uint8 (MET_UCHAR). */
+  elementType: 'uint8';
+  /** e.g. MFA, MF, UN (PLUS US_IMAGE_ORIENTATION), XX when there is no image. */
+  imageOrientation: string;
+  imageType: string;
+  frames: TrackedFrame[];
+  /** width·height·frames bytes, frame after frame (empty without image). */
+  pixels: Uint8Array;
+}
+
+export class PlusSequenceError extends Error {
+  constructor(file: string, reason: string) {
+    super(`${file}: ${reason}`);
+    this.name = 'PlusSequenceError';
+  }
+}
+
+const FRAME_KEY = /^Seq_Frame(\d+)_(.+)$/;
+
+function framesFromFields(file: string, entries: [string, string][], count: number): TrackedFrame[] {
+  const frames: TrackedFrame[] = Array.from({ length: count }, () => ({ timestampS: NaN, transforms: {}, fields: {} }));
+  for (const [key, value] of entries) {
+    const m = FRAME_KEY.exec(key);
+    if (!m) continue;
+    const i = Number(m[1]);
+    const name = m[2]!;
+    const f = frames[i];
+    if (!f) throw new PlusSequenceError(file, `field ${key} names frame ${i} but the file has ${count} frames`);
+    if (name === 'Timestamp') f.timestampS = Number(value);
+    else if (name.endsWith('TransformStatus')) {
+      const t = name.slice(0, -'TransformStatus'.length);
+      (f.transforms[t] ??= { matrix: [], status: '' }).status = value.trim();
+    } else if (name.endsWith('Transform')) {
+      const t = name.slice(0, -'Transform'.length);
+      const nums = value.trim().split(/\s+/).map(Number);
+      if (nums.length !== 16 || nums.some((x) => !Number.isFinite(x))) throw new PlusSequenceError(file, `${key} is not 16 numbers`);
+      (f.transforms[t] ??= { matrix: [], status: '' }).matrix = nums;
+    } else f.fields[name] = value.trim();
+  }
+  frames.forEach((f, i) => {
+    if (!Number.isFinite(f.timestampS)) throw new PlusSequenceError(file, `frame ${i} has no Seq_Frame${String(i).padStart(4, '0')}_Timestamp`);
+    for (const [t, v] of Object.entries(f.transforms))
+      if (v.matrix.length !== 16) throw new PlusSequenceError(file, `frame ${i}: ${t}TransformStatus without its transform`);
+  });
+  return frames;
+}
+
+function splitHeader(file: string, buf: Buffer, end: Buffer): { header: string; data: Buffer } {
+  const at = buf.indexOf(end);
+  if (at < 0) throw new PlusSequenceError(file, 'no end of header found (not a PLUS sequence file, or truncated)');
+  return { header: buf.subarray(0, at + end.length).toString('latin1'), data: buf.subarray(at + end.length) };
+}
+
+/**
+ * Reads a PLUS sequence file.
+ * @param file path of a `.mha`/`.igs.mha` (MetaImage, LOCAL data, raw or zlib-compressed) or `.nrrd`/`.igs.nrrd` (raw or gzip) file
+ * @throws PlusSequenceError naming the file and the reason (not 3D uint8, missing timestamps, truncated pixel data)
+ */
+export function readPlusSequence(file: string): PlusSequence {
+  const buf = fs.readFileSync(file);
+  if (buf.subarray(0, 4).toString('latin1') === 'NRRD') return readNrrdSequence(file, buf);
+  const { header, data } = splitHeader(file, buf, Buffer.from('ElementDataFile = LOCAL\n'));
+  const entries: [string, string][] = header
+    .split(/\r?\n/)
+    .filter((l) => l.includes('='))
+    .map((l) => {
+      const i = l.indexOf('=');
+      return [l.slice(0, i).trim(), l.slice(i + 1).trim()];
+    });
+  const h = Object.fromEntries(entries.filter(([k]) => !FRAME_KEY.test(k)));
+  const dims = (h['DimSize'] ?? '').split(/\s+/).map(Number);
+  if (h['NDims'] !== '3' || dims.length !== 3) throw new PlusSequenceError(file, `a sequence is 3-dimensional (width height frames); NDims = ${h['NDims']}`);
+  const [width, height, count] = dims as [number, number, number];
+  if (width * height > 0 && h['ElementType'] !== 'MET_UCHAR')
+    throw new PlusSequenceError(file, `only 8-bit ultrasound frames are supported, ElementType = ${h['ElementType']}`);
+  if ((h['ElementNumberOfChannels'] ?? '1') !== '1') throw new PlusSequenceError(file, `only single-channel frames are supported`);
+  const n = width * height * count;
+  let pixels: Uint8Array = new Uint8Array(0);
+  if (n > 0) {
+    const raw = /true/i.test(h['CompressedData'] ?? 'False') ? inflate(file, data) : data;
+    if (raw.length < n) throw new PlusSequenceError(file, `pixel data holds ${raw.length} bytes, ${n} expected (${width}×${height}×${count})`);
+    pixels = new Uint8Array(raw.buffer, raw.byteOffset, n);
+  }
+  return {
+    width,
+    height,
+    elementType: 'uint8',
+    imageOrientation: h['UltrasoundImageOrientation'] ?? 'UN',
+    imageType: h['UltrasoundImageType'] ?? 'BRIGHTNESS',
+    frames: framesFromFields(file, entries, count),
+    pixels,
+  };
+}
+
+function inflate(file: string, data: Buffer): Buffer {
+  try {
+    return zlib.inflateSync(data);
+  } catch (e) {
+    throw new PlusSequenceError(file, `compressed pixel data cannot be inflated (${(e as Error).message})`);
+  }
+}
+
+function readNrrdSequence(file: string, buf: Buffer): PlusSequence {
+  const { header, data } = splitHeader(file, buf, Buffer.from('\n\n'));
+  const lines = header.split(/\r?\n/).filter((l) => l && !l.startsWith('#') && !l.startsWith('NRRD'));
+  const fields: [string, string][] = [];
+  const h: Record<string, string> = {};
+  for (const l of lines) {
+    const kv = l.indexOf(':=');
+    if (kv >= 0) fields.push([l.slice(0, kv), l.slice(kv + 2)]);
+    else {
+      const c = l.indexOf(':');
+      if (c >= 0) h[l.slice(0, c).trim()] = l.slice(c + 1).trim();
+    }
+  }
+  const sizes = (h['sizes'] ?? '').split(/\s+/).map(Number);
+  if (h['dimension'] !== '3' || sizes.length !== 3) throw new PlusSequenceError(file, `a sequence is 3-dimensional; dimension = ${h['dimension']}`);
+  const [width, height, count] = sizes as [number, number, number];
+  if (width * height > 0 && h['type'] !== 'uint8' && h['type'] !== 'unsigned char')
+    throw new PlusSequenceError(file, `only 8-bit frames are supported, type = ${h['type']}`);
+  const n = width * height * count;
+  let pixels: Uint8Array = new Uint8Array(0);
+  if (n > 0) {
+    let raw: Buffer;
+    try {
+      raw = h['encoding'] === 'gz' || h['encoding'] === 'gzip' ? zlib.gunzipSync(data) : data;
+    } catch (e) {
+      throw new PlusSequenceError(file, `gzip pixel data cannot be read (${(e as Error).message})`);
+    }
+    if (raw.length < n) throw new PlusSequenceError(file, `pixel data holds ${raw.length} bytes, ${n} expected`);
+    pixels = new Uint8Array(raw.buffer, raw.byteOffset, n);
+  }
+  const meta = Object.fromEntries(fields.filter(([k]) => !FRAME_KEY.test(k)));
+  return {
+    width,
+    height,
+    elementType: 'uint8',
+    imageOrientation: meta['ultrasound image orientation'] ?? 'UN',
+    imageType: meta['ultrasound image type'] ?? 'BRIGHTNESS',
+    frames: framesFromFields(file, fields, count),
+    pixels,
+  };
+}
+
+/** One frame's pixels (a view, width·height bytes). */
+export function framePixels(s: PlusSequence, i: number): Uint8Array {
+  const n = s.width * s.height;
+  return s.pixels.subarray(i * n, (i + 1) * n);
+}
+
+const num = (x: number): string => String(Number(x.toPrecision(12)));
+
+/**
+ * Writes a PLUS sequence as MetaImage (`.mha`, zlib-compressed pixels) or NRRD
+ * (`.nrrd`, gzip) by the file's extension, with the per-frame fields PLUS
+ * and 3D Slicer read. Written to a temporary name, fsynced, then renamed.
+ */
+export function writePlusSequence(file: string, s: PlusSequence): void {
+  const count = s.frames.length;
+  const frameLines = (sep: string): string[] =>
+    s.frames.flatMap((f, i) => {
+      const p = `Seq_Frame${String(i).padStart(4, '0')}_`;
+      return [
+        ...Object.entries(f.transforms).flatMap(([t, v]) => [
+          `${p}${t}Transform${sep}${v.matrix.map(num).join(' ')}`,
+          `${p}${t}TransformStatus${sep}${v.status}`,
+        ]),
+        `${p}Timestamp${sep}${num(f.timestampS)}`,
+        ...Object.entries(f.fields).map(([k, v]) => `${p}${k}${sep}${v}`),
+      ];
+    });
+  let out: Buffer;
+  if (/\.nrrd$/i.test(file)) {
+    const body = s.pixels.length ? zlib.gzipSync(s.pixels) : Buffer.alloc(0);
+    const head = [
+      'NRRD0004',
+      '# Complete NRRD file format specification at',
+      '# http://teem.sourceforge.net/nrrd/format.html',
+      'type: uint8',
+      'dimension: 3',
+      'space dimension: 2',
+      `sizes: ${s.width} ${s.height} ${count}`,
+      'space directions: (1,0) (0,1) none',
+      'kinds: domain domain list',
+      'endian: little',
+      'encoding: gz',
+      'space origin: (0,0)',
+      `ultrasound image orientation:=${s.imageOrientation}`,
+      `ultrasound image type:=${s.imageType}`,
+      ...frameLines(':='),
+      '',
+      '',
+    ].join('\n');
+    out = Buffer.concat([Buffer.from(head, 'latin1'), body]);
+  } else {
+    const body = s.pixels.length ? zlib.deflateSync(s.pixels) : Buffer.alloc(0);
+    const head = [
+      'ObjectType = Image',
+      'NDims = 3',
+      'AnatomicalOrientation = RAI',
+      'BinaryData = True',
+      'BinaryDataByteOrderMSB = False',
+      'CenterOfRotation = 0 0 0',
+      `CompressedData = ${s.pixels.length ? 'True' : 'False'}`,
+      ...(s.pixels.length ? [`CompressedDataSize = ${body.length}`] : []),
+      `DimSize = ${s.width} ${s.height} ${count}`,
+      'Kinds = domain domain list',
+      'ElementNumberOfChannels = 1',
+      'ElementSpacing = 1 1 1',
+      `ElementType = ${s.pixels.length ? 'MET_UCHAR' : 'MET_OTHER'}`,
+      'Offset = 0 0 0',
+      'TransformMatrix = 1 0 0 0 1 0 0 0 1',
+      `UltrasoundImageOrientation = ${s.imageOrientation}`,
+      `UltrasoundImageType = ${s.imageType}`,
+      ...frameLines(' = '),
+      'ElementDataFile = LOCAL',
+      '',
+    ].join('\n');
+    out = Buffer.concat([Buffer.from(head, 'latin1'), body]);
+  }
+  const tmp = `${file}.partial`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, out);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
