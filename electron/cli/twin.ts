@@ -13,9 +13,11 @@ import path from 'node:path';
 import { TwinParams, type SpineReport } from '../contract/index.js';
 import { AppError, toErrorShape } from '../contract/errors.js';
 import { createServices } from '../services/index.js';
+import { runIgtl } from './igtl.js';
 import { resolveDataDir } from '../services/dataDir.js';
 
-const USAGE = 'usage: twin build|spine <study path> [--data-dir D] [--json] [--patient NAME] [--series UID] [--lenient]';
+const USAGE =
+  'usage: twin build|spine <study path> [--data-dir D] [--json] [--patient NAME] [--series UID] [--lenient]\n       twin igtl receive|send … (see twin igtl)';
 
 interface Args {
   command: string;
@@ -49,6 +51,7 @@ function parseArgs(argv: string[]): Args {
 }
 
 async function main(): Promise<number> {
+  if (process.argv[2] === 'igtl') return runIgtl(process.argv.slice(3));
   let args: Args;
   try {
     args = parseArgs(process.argv.slice(2));
