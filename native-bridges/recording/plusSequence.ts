@@ -102,20 +102,29 @@ export function readPlusSequence(file: string): PlusSequence {
     throw new PlusSequenceError(file, `only 8-bit ultrasound frames are supported, ElementType = ${h['ElementType']}`);
   if ((h['ElementNumberOfChannels'] ?? '1') !== '1') throw new PlusSequenceError(file, `only single-channel frames are supported`);
   const n = width * height * count;
-  let pixels: Uint8Array = new Uint8Array(0);
-  if (n > 0) {
-    const raw = /true/i.test(h['CompressedData'] ?? 'False') ? inflate(file, data) : data;
-    if (raw.length < n) throw new PlusSequenceError(file, `pixel data holds ${raw.length} bytes, ${n} expected (${width}×${height}×${count})`);
-    pixels = new Uint8Array(raw.buffer, raw.byteOffset, n);
-  }
+  const raw = n > 0 ? (/true/i.test(h['CompressedData'] ?? 'False') ? inflate(file, data) : data) : null;
+  return sequenceOf(file, [width, height, count], raw, h['UltrasoundImageOrientation'], h['UltrasoundImageType'], entries);
+}
+
+/** Checks the pixel data's length and assembles the sequence (frames from the Seq_Frame fields). */
+function sequenceOf(
+  file: string,
+  [width, height, count]: [number, number, number],
+  raw: Uint8Array | null,
+  orientation: string | undefined,
+  imageType: string | undefined,
+  entries: [string, string][],
+): PlusSequence {
+  const n = width * height * count;
+  if (raw && raw.length < n) throw new PlusSequenceError(file, `pixel data holds ${raw.length} bytes, ${n} expected (${width}×${height}×${count})`);
   return {
     width,
     height,
     elementType: 'uint8',
-    imageOrientation: h['UltrasoundImageOrientation'] ?? 'UN',
-    imageType: h['UltrasoundImageType'] ?? 'BRIGHTNESS',
+    imageOrientation: orientation ?? 'UN',
+    imageType: imageType ?? 'BRIGHTNESS',
     frames: framesFromFields(file, entries, count),
-    pixels,
+    pixels: raw ? new Uint8Array(raw.buffer, raw.byteOffset, n) : new Uint8Array(0),
   };
 }
 
@@ -145,28 +154,15 @@ function readNrrdSequence(file: string, buf: Buffer): PlusSequence {
   const [width, height, count] = sizes as [number, number, number];
   if (width * height > 0 && h['type'] !== 'uint8' && h['type'] !== 'unsigned char')
     throw new PlusSequenceError(file, `only 8-bit frames are supported, type = ${h['type']}`);
-  const n = width * height * count;
-  let pixels: Uint8Array = new Uint8Array(0);
-  if (n > 0) {
-    let raw: Buffer;
+  let raw: Buffer | null = null;
+  if (width * height * count > 0)
     try {
       raw = h['encoding'] === 'gz' || h['encoding'] === 'gzip' ? zlib.gunzipSync(data) : data;
     } catch (e) {
       throw new PlusSequenceError(file, `gzip pixel data cannot be read (${(e as Error).message})`);
     }
-    if (raw.length < n) throw new PlusSequenceError(file, `pixel data holds ${raw.length} bytes, ${n} expected`);
-    pixels = new Uint8Array(raw.buffer, raw.byteOffset, n);
-  }
   const meta = Object.fromEntries(fields.filter(([k]) => !FRAME_KEY.test(k)));
-  return {
-    width,
-    height,
-    elementType: 'uint8',
-    imageOrientation: meta['ultrasound image orientation'] ?? 'UN',
-    imageType: meta['ultrasound image type'] ?? 'BRIGHTNESS',
-    frames: framesFromFields(file, fields, count),
-    pixels,
-  };
+  return sequenceOf(file, [width, height, count], raw, meta['ultrasound image orientation'], meta['ultrasound image type'], fields);
 }
 
 /** One frame's pixels (a view, width·height bytes). */
