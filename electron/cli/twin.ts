@@ -13,6 +13,7 @@ import path from 'node:path';
 import { TwinParams, type SpineReport } from '../contract/index.js';
 import { AppError, toErrorShape } from '../contract/errors.js';
 import { createServices } from '../services/index.js';
+import type { JobOutcome } from '../services/jobs.js';
 import { runIgtl } from './igtl.js';
 import { resolveDataDir } from '../services/dataDir.js';
 
@@ -74,14 +75,7 @@ async function main(): Promise<number> {
       buildTwin: true,
       params: TwinParams.parse({}),
     });
-    if (!args.json)
-      host.events.on('event', (_s: string, _e: string, j: { id: string; progress: number; stage: string }) => {
-        if (j.id === job.id) process.stderr.write(`\r${(j.progress * 100).toFixed(0).padStart(3)}% ${j.stage.padEnd(40)}`);
-      });
-    const outcome = await host.jobs.wait(job.id);
-    if (!args.json) process.stderr.write('\n');
-    if (outcome.job.status !== 'done')
-      throw new AppError((outcome.job.error?.code ?? 'INTERNAL') as AppError['code'], outcome.job.error?.message ?? `job ${outcome.job.status}`);
+    const outcome = await finishedJob(host, job.id, args.json);
     const twin = host.store.listTwins(patient.id)[0];
     if (!twin) throw new AppError('INTERNAL', 'the build finished without a twin');
     const vol = host.store.getVolume(twin.volumeId);
@@ -149,6 +143,26 @@ async function main(): Promise<number> {
 main().then((code) => process.exit(code));
 
 /**
+ * Waits for a job, printing its progress on stderr unless `json`.
+ * @throws AppError with the job's error when it did not end as done
+ */
+async function finishedJob(host: ReturnType<typeof createServices>, jobId: string, json: boolean): Promise<JobOutcome> {
+  const onEvent = (_s: string, _e: string, j: { id: string; progress: number; stage: string }) => {
+    if (j.id === jobId) process.stderr.write(`\r${(j.progress * 100).toFixed(0).padStart(3)}% ${j.stage.padEnd(40)}`);
+  };
+  if (!json) host.events.on('event', onEvent);
+  const outcome = await host.jobs.wait(jobId);
+  host.events.off('event', onEvent);
+  if (!json) process.stderr.write('\n');
+  if (outcome.job.status !== 'done')
+    throw new AppError(
+      (outcome.job.error?.code ?? 'INTERNAL') as AppError['code'],
+      outcome.job.error?.message ?? `${outcome.job.kind} job ${outcome.job.status}`,
+    );
+  return outcome;
+}
+
+/**
  * Runs the spine characterisation job on the twin (as the UI does) and
  * returns its report with the paths of the files written next to the twin:
  * vertebra label map (NRRD), bone mesh with grey levels (VTP), intervertebral
@@ -157,14 +171,8 @@ main().then((code) => process.exit(code));
  */
 async function spineOfTwin(host: ReturnType<typeof createServices>, twinId: string, json: boolean): Promise<SpineReport & { files: string[] }> {
   const job = host.jobs.startSpine(twinId, { names: {}, centroids: {} });
-  if (!json)
-    host.events.on('event', (_s: string, _e: string, j: { id: string; progress: number; stage: string }) => {
-      if (j.id === job.id) process.stderr.write(`\r${(j.progress * 100).toFixed(0).padStart(3)}% ${j.stage.padEnd(40)}`);
-    });
-  const outcome = await host.jobs.wait(job.id);
-  if (!json) process.stderr.write('\n');
-  if (outcome.job.status !== 'done' || !outcome.job.resultId)
-    throw new AppError((outcome.job.error?.code ?? 'INTERNAL') as AppError['code'], outcome.job.error?.message ?? `spine job ${outcome.job.status}`);
+  const outcome = await finishedJob(host, job.id, json);
+  if (!outcome.job.resultId) throw new AppError('INTERNAL', 'the spine job finished without an analysis');
   const a = host.store.getSpineAnalysis(outcome.job.resultId);
   return { ...a.report, files: a.artefacts.map((x) => host.store.getArtefactPath(x.id).abs) };
 }

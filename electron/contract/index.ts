@@ -8,7 +8,7 @@ import { z } from 'zod';
 
 export * from './errors.js';
 export * from './spine.js';
-import { SpineAnalysis, SpineCorrections, SpineOptions } from './spine.js';
+import { SpineAnalysis, SpineCorrections, SpineAnalysisOptions } from './spine.js';
 
 export const Id = z.string().min(1).max(80);
 const Vec3 = z.tuple([z.number(), z.number(), z.number()]);
@@ -276,7 +276,7 @@ export const SpineService = defineService(
      * corrections (none = automatic); returns the job id. The job's result is
      * the new analysis id (a new version; earlier ones are kept).
      */
-    analyse: { args: z.tuple([Id, SpineCorrections.default({ names: {}, centroids: {} }), SpineOptions.default({ greyDepthMm: 3 })]), result: Id },
+    analyse: { args: z.tuple([Id, SpineCorrections.default({ names: {}, centroids: {} }), SpineAnalysisOptions.default({ greyDepthMm: 3 })]), result: Id },
     get: { args: z.tuple([Id]), result: SpineAnalysis },
     /** A twin's analyses, newest first. */
     list: { args: z.tuple([Id]), result: z.array(SpineAnalysis) },

@@ -117,11 +117,11 @@ export const SpineCorrections = z.object({
 export type SpineCorrections = z.infer<typeof SpineCorrections>;
 export type SpineCorrectionsInput = z.input<typeof SpineCorrections>;
 
-export const SpineOptions = z.object({
+export const SpineAnalysisOptions = z.object({
   /** Depth (mm) of the grey-level sampling along the bone mesh's inward normals. */
   greyDepthMm: z.number().min(0.5).max(20).default(3),
 });
-export type SpineOptions = z.infer<typeof SpineOptions>;
+export type SpineAnalysisOptions = z.infer<typeof SpineAnalysisOptions>;
 
 export const SpineAnalysis = z.object({
   id: Id,

@@ -369,8 +369,13 @@ export class TwinStore {
     return version;
   }
 
-  /** @throws AppError NOT_FOUND for an unknown analysis */
+  /** An analysis with its per-level features. @throws AppError NOT_FOUND for an unknown analysis */
   getSpineAnalysis(id: string): SpineAnalysis & { features: Feature[] } {
+    return { ...this.spineAnalysisRecord(id), features: this.featuresWhere('analysis_id = ?', id) };
+  }
+
+  /** @throws AppError NOT_FOUND for an unknown analysis */
+  spineAnalysisRecord(id: string): SpineAnalysis {
     const r = this.db
       .prepare('SELECT a.*, v.series_id FROM spine_analyses a JOIN twins t ON t.id = a.twin_id JOIN volumes v ON v.id = t.volume_id WHERE a.id = ?')
       .get(id) as Row | undefined;
@@ -390,15 +395,13 @@ export class TwinStore {
       sourceSeriesId: r['series_id'] as string,
       createdAt: r['created_at'] as string,
       artefacts,
-      features: this.featuresWhere('analysis_id = ?', id),
     };
   }
 
   listSpineAnalyses(twinId: string): SpineAnalysis[] {
-    return (this.db.prepare('SELECT id FROM spine_analyses WHERE twin_id = ? ORDER BY version DESC').all(twinId) as { id: string }[]).map((r) => {
-      const { features: _f, ...a } = this.getSpineAnalysis(r.id);
-      return a;
-    });
+    return (this.db.prepare('SELECT id FROM spine_analyses WHERE twin_id = ? ORDER BY version DESC').all(twinId) as { id: string }[]).map((r) =>
+      this.spineAnalysisRecord(r.id),
+    );
   }
 
   /** The newest spine analysis of every twin of a patient, with its per-level features (oldest twin first). */

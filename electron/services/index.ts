@@ -89,10 +89,7 @@ export function createServices(o: ServiceOptions): ServiceHost {
     },
     spine: {
       analyse: (twinId, corrections, options) => jobs.startSpine(twinId, corrections, options.greyDepthMm).id,
-      get: (id) => {
-        const { features: _f, ...a } = store.getSpineAnalysis(id);
-        return a;
-      },
+      get: (id) => store.spineAnalysisRecord(id),
       list: (twinId) => {
         store.getTwin(twinId);
         return store.listSpineAnalyses(twinId);

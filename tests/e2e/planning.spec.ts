@@ -4,16 +4,11 @@
  * the 3D scene, check the 3D view is not blank, and check that a click in the
  * axial view moves the sagittal and coronal views to the clicked point (mm).
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { DATA } from './data.js';
 import { expect, test, type Page } from '@playwright/test';
 import { PNG } from 'pngjs';
 import type { PlanningProbe } from '../../renderer/features/planning/probe.js';
-
-const DATA = [process.env['ORTHOTWIN_DATA'], path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'data')].find(
-  (d) => d && fs.existsSync(path.join(d, 'ct', 'totalseg_example_ct.nii.gz')),
-);
 
 /** Calls a method of the page's PlanningProbe (window.__orthotwin). */
 function probe<K extends Exclude<keyof PlanningProbe, 'ready'>>(

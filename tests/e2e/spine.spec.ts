@@ -7,14 +7,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { DATA } from './data.js';
 import { expect, test } from '@playwright/test';
 import type {} from '../../renderer/features/spine/probe.js';
 import type {} from '../../renderer/features/planning/probe.js';
-
-const DATA = [process.env['ORTHOTWIN_DATA'], path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'data')].find(
-  (d) => d && fs.existsSync(path.join(d, 'ct', 'totalseg_example_ct.nii.gz')),
-);
 
 test.skip(!DATA, 'the shared data folder is absent (set ORTHOTWIN_DATA): the spine e2e needs the example CT');
 

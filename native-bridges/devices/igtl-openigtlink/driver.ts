@@ -67,24 +67,6 @@ export class IgtlConnection extends EventEmitter<IgtlConnectionEvents> {
     this.socket.write(encodeMessage(content, { ...o, headerVersion, timestampS: o.timestampS ?? Date.now() / 1000 }));
   }
 
-  /** Resolves with the next message that satisfies `pred`. @throws Error when the connection closes first or after `timeoutMs` */
-  next(pred: (m: IgtlMessage) => boolean = () => true, timeoutMs = 5000): Promise<IgtlMessage> {
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => done(new Error(`no matching OpenIGTLink message within ${timeoutMs} ms`)), timeoutMs);
-      const onMsg = (m: IgtlMessage) => pred(m) && done(null, m);
-      const onClose = ({ reason }: { reason: string | null }) => done(new Error(`connection closed${reason ? `: ${reason}` : ''}`));
-      const done = (e: Error | null, m?: IgtlMessage) => {
-        clearTimeout(t);
-        this.off('message', onMsg);
-        this.off('close', onClose);
-        if (e) reject(e);
-        else resolve(m!);
-      };
-      this.on('message', onMsg);
-      this.on('close', onClose);
-    });
-  }
-
   close(): void {
     this.socket.end();
   }

@@ -79,8 +79,8 @@ export function SpinePanel(props: {
       if (j.status === 'done' && j.resultId) {
         setJobId(null);
         setStage(null);
-        Promise.all([client.call('spine', 'get', j.resultId), client.call('spine', 'list', twin.id)]).then(([a, list]) => {
-          setAnalyses(list);
+        client.call('spine', 'get', j.resultId).then((a) => {
+          setAnalyses((list) => [a, ...list]);
           show(a);
         }, onError);
       } else if (j.status === 'failed' || j.status === 'cancelled') {
@@ -88,7 +88,7 @@ export function SpinePanel(props: {
         setStage(null);
       }
     });
-  }, [client, jobId, twin.id, show]);
+  }, [client, jobId, show]);
 
   const run = useCallback(
     (corrections: SpineCorrections) => {
