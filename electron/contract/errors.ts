@@ -20,6 +20,9 @@ export const ErrorCode = z.enum([
   'COMPUTE_FAILED',
   'JOB_CANCELLED',
   'STORE_FAILED',
+  'DEVICE_ERROR',
+  'DEVICE_TIMEOUT',
+  'DEVICE_CRC',
   'INTERNAL',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

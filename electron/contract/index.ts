@@ -8,6 +8,8 @@ import { z } from 'zod';
 
 export * from './errors.js';
 export * from './spine.js';
+export * from './devices.js';
+import { DeviceList, DeviceSpec, DeviceStatus, StreamEndpoint } from './devices.js';
 import { SpineAnalysis, SpineCorrections, SpineAnalysisOptions } from './spine.js';
 
 export const Id = z.string().min(1).max(80);
@@ -299,6 +301,27 @@ export const JobsService = defineService(
   { onDidChangeJob: Job },
 );
 
+export const DevicesService = defineService(
+  'devices',
+  {
+    /** Connected devices with live status, discovered hardware (USB, serial) and the device host's state. */
+    list: { args: z.tuple([]), result: DeviceList },
+    /** Connects a device (or a simulator / replay) in the device host; a failure is returned as a failed device, listed with its reason. */
+    connect: { args: z.tuple([DeviceSpec]), result: DeviceStatus },
+    disconnect: { args: z.tuple([z.string().min(1)]), result: z.boolean() },
+    /** Per-device temporal calibration offset (ms) added to its timestamps. */
+    setTimeOffset: { args: z.tuple([z.string().min(1), z.number().min(-5000).max(5000)]), result: DeviceStatus },
+    /** Fault injection on a simulated tracker (service and training): CRC errors, dropped frames, tool dropout, stall (ms). */
+    simulateFault: {
+      args: z.tuple([z.string().min(1), z.enum(['crc', 'drop', 'dropout', 'stall']), z.number().int().min(1).max(10000)]),
+      result: DeviceStatus,
+    },
+    /** Where the renderer opens the binary streams. */
+    streams: { args: z.tuple([]), result: StreamEndpoint },
+  },
+  { onDidChangeDevices: DeviceList },
+);
+
 export const SystemService = defineService('system', { info: { args: z.tuple([]), result: SystemInfo } }, {});
 
 export const SERVICES = {
@@ -307,6 +330,7 @@ export const SERVICES = {
   twins: TwinsService,
   spine: SpineService,
   jobs: JobsService,
+  devices: DevicesService,
   system: SystemService,
 } as const;
 

@@ -5,10 +5,11 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, protocol, session } from 'electron';
+import { app, BrowserWindow, ipcMain, protocol, session, utilityProcess } from 'electron';
 import { IPC_EVENT } from '../contract/index.js';
 import { createServices } from '../services/index.js';
 import { resolveDataDir } from '../services/dataDir.js';
+import { utilityProcessHost } from './deviceHost.js';
 import { registerIpcRouter } from './ipcRouter.js';
 import { makeAppProtocolHandler } from './protocol.js';
 import { createAppWindow, isAppUrl } from './window.js';
@@ -23,7 +24,7 @@ app.enableSandbox();
 void app.whenReady().then(() => {
   const argvDataDir = process.argv.some((a) => a.startsWith('--data-dir'));
   const dataDir = argvDataDir || process.env['ORTHOTWIN_DATA_DIR'] ? resolveDataDir(process.argv) : app.getPath('userData');
-  const services = createServices({ dataDir, transport: 'ipc' });
+  const services = createServices({ dataDir, transport: 'ipc', spawnDeviceHost: utilityProcessHost(utilityProcess) });
   protocol.handle('app', makeAppProtocolHandler(services, rendererDir));
   registerIpcRouter(ipcMain, services.impl);
   services.events.on('event', (service: string, event: string, payload: unknown) => {

@@ -213,3 +213,34 @@ describe('preload', () => {
     vi.doUnmock('electron');
   });
 });
+
+describe('device host on the desktop', () => {
+  it('forks the device host as a utilityProcess and adapts its channel', async () => {
+    const { utilityProcessHost } = await import('./deviceHost.js');
+    const listeners: Record<string, (...a: unknown[]) => void> = {};
+    const posted: unknown[] = [];
+    const child = {
+      pid: 4242,
+      postMessage: (m: unknown) => posted.push(m),
+      on: (e: string, cb: (...a: unknown[]) => void) => (listeners[e] = cb),
+      kill: vi.fn(() => true),
+    };
+    const fork = vi.fn(() => child);
+    const spawn = utilityProcessHost({ fork } as never);
+    const h = spawn('/app/dist/electron/devicehost/main.js');
+    expect(fork).toHaveBeenCalledWith('/app/dist/electron/devicehost/main.js', [], expect.objectContaining({ serviceName: 'OrthoTwin device host' }));
+    expect(h.pid).toBe(4242);
+    h.send({ t: 'req', id: 1, op: 'disconnect', deviceId: 'x' });
+    expect(posted).toEqual([{ t: 'req', id: 1, op: 'disconnect', deviceId: 'x' }]);
+    const got: unknown[] = [];
+    h.onMessage((m) => got.push(m));
+    listeners['message']!({ t: 'ready', streamUrl: 'ws://127.0.0.1:1/streams', pid: 4242 });
+    expect(got).toHaveLength(1);
+    let exit: unknown[] = [];
+    h.onExit((code, sig) => (exit = [code, sig]));
+    listeners['exit']!(1);
+    expect(exit).toEqual([1, null]);
+    h.kill();
+    expect(child.kill).toHaveBeenCalled();
+  });
+});

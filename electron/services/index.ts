@@ -14,6 +14,7 @@ import { DEFAULT_MAX_VOLUME_BYTES } from '../io/headers.js';
 import { decodeNrrd } from '../io/nrrd.js';
 import { voxelTypeOf } from '../engine/volume.js';
 import { JobService } from './jobs.js';
+import { DevicesSupervisor, type SpawnHost } from './devices.js';
 
 export interface ServiceOptions {
   dataDir: string;
@@ -21,6 +22,8 @@ export interface ServiceOptions {
   actor?: string;
   transport: SystemInfo['transport'];
   maxVolumeBytes?: number;
+  /** How the device host process is started (default child_process.fork; the desktop passes utilityProcess). */
+  spawnDeviceHost?: SpawnHost;
 }
 
 export interface ServiceHost {
@@ -29,6 +32,7 @@ export interface ServiceHost {
   events: EventEmitter;
   store: TwinStore;
   jobs: JobService;
+  devices: DevicesSupervisor;
   close(): void;
 }
 
@@ -59,6 +63,9 @@ export function createServices(o: ServiceOptions): ServiceHost {
   const jobs = new JobService(store, actor, o.maxVolumeBytes ?? DEFAULT_MAX_VOLUME_BYTES);
   const events = new EventEmitter();
   jobs.on('onDidChangeJob', (job) => events.emit('event', 'jobs', 'onDidChangeJob', job));
+  // the device host starts on first use (listing or connecting devices), not with the app
+  const devices = new DevicesSupervisor(o.spawnDeviceHost);
+  devices.on('changed', (list) => events.emit('event', 'devices', 'onDidChangeDevices', list));
   const pkg = JSON.parse(
     fs.readFileSync(path.resolve(here, '..', '..', ...(here.includes(`${path.sep}dist${path.sep}`) ? ['..'] : []), 'package.json'), 'utf8'),
   ) as {
@@ -110,6 +117,14 @@ export function createServices(o: ServiceOptions): ServiceHost {
       },
       list: () => store.listJobs(),
     },
+    devices: {
+      list: () => devices.list(),
+      connect: (spec) => devices.connect(spec),
+      disconnect: (id) => devices.disconnect(id),
+      setTimeOffset: (id, ms) => devices.setTimeOffset(id, ms),
+      simulateFault: (id, fault, count) => devices.simulateFault(id, fault, count),
+      streams: async () => ({ url: await devices.streamEndpoint() }),
+    },
     system: {
       info: () => {
         const samples = sampleStudies();
@@ -122,7 +137,11 @@ export function createServices(o: ServiceOptions): ServiceHost {
     events,
     store,
     jobs,
-    close: () => store.close(),
+    devices,
+    close: () => {
+      void devices.stop();
+      store.close();
+    },
   };
 }
 

@@ -6,6 +6,7 @@
  * timeouts), so delays do not accumulate.
  */
 import { EventEmitter } from 'node:events';
+import { hostClockUs } from '../core/clock.js';
 import { framePixels, type PlusSequence, type TrackedFrame } from './plusSequence.js';
 
 export interface TrackedUltrasoundSample {
@@ -25,7 +26,7 @@ export interface ReplayOptions {
   /** Playback speed (1 = the recorded rate). */
   speed?: number;
   loop?: boolean;
-  /** Monotonic clock in µs (default performance.now). */
+  /** Host clock in µs (default core/clock hostClockUs). */
   clockUs?: () => number;
 }
 
@@ -44,7 +45,7 @@ export class SequenceReplay extends EventEmitter<{ sample: [TrackedUltrasoundSam
     if (!sequence.frames.length) throw new Error('replay: the sequence has no frames');
     this.speed = o.speed ?? 1;
     if (!(this.speed > 0)) throw new Error(`replay: speed ${this.speed} must be positive`);
-    this.clockUs = o.clockUs ?? (() => performance.now() * 1000);
+    this.clockUs = o.clockUs ?? hostClockUs;
   }
 
   get running(): boolean {

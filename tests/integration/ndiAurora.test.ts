@@ -12,6 +12,7 @@ import { defaultMotion, NdiSimulator } from '../../native-bridges/devices/em-tra
 import { hasSocat, PtyPair } from '../../native-bridges/transports/ptyPair.js';
 import { openSerial } from '../../native-bridges/transports/serial.js';
 import type { ByteTransport } from '../../native-bridges/core/transport.js';
+import { hostClockUs } from '../../native-bridges/core/clock.js';
 
 const socat = hasSocat();
 if (!socat) console.warn('ndiAurora: socat is not installed (apt-get install socat) — the NDI pty tests are skipped');
@@ -51,7 +52,7 @@ async function unplug(r: Rig, downMs: number): Promise<number> {
   r.sim.powerOn();
   r.simPort = await openSerial(r.pty.devicePath, 9600);
   r.sim.attach(r.simPort);
-  return performance.now();
+  return hostClockUs() / 1000;
 }
 
 afterEach(async () => {
@@ -167,7 +168,7 @@ describe.skipIf(!socat)('NDI Aurora over a socat pty pair', () => {
     const back = await unplug(r, 500);
     expect(states).toContain('reconnecting');
     const n = r.samples.length;
-    while (r.samples.length === n && performance.now() - back < 5000) await sleep(5);
+    while (r.samples.length === n && hostClockUs() / 1000 - back < 5000) await sleep(5);
     const firstAfter = r.samples[n];
     expect(firstAfter).toBeDefined();
     const latencyMs = firstAfter!.hostTimeUs / 1000 - back;

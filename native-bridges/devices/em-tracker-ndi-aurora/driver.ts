@@ -22,6 +22,7 @@
  * hostTimeUs = monotonic host clock when the reply arrived.
  */
 import { EventEmitter } from 'node:events';
+import { hostClockUs } from '../../core/clock.js';
 import type { ByteTransport } from '../../core/transport.js';
 import { NdiReplyFramer, type NdiReplyEvent } from './framing.js';
 import { ndiTransition, type NdiEvent, type NdiState } from './machine.js';
@@ -102,7 +103,7 @@ export interface NdiDriverOptions {
   roms?: Uint8Array[];
   /** Reopen after an unplug (default true). */
   reconnect?: boolean;
-  /** Monotonic host clock (µs). */
+  /** Host clock (µs; default core/clock hostClockUs, shared by every process of the app). */
   hostClockUs?: () => number;
   /** Reply time-out for configuration commands (ms, default 1000) and for tracking polls (default 100). */
   commandTimeoutMs?: number;
@@ -175,7 +176,7 @@ export class NdiDriver extends EventEmitter<{ sample: [NdiSample]; state: [NdiSt
       measurementHz: 40,
       roms: [],
       reconnect: true,
-      hostClockUs: () => performance.now() * 1000,
+      hostClockUs,
       commandTimeoutMs: 1000,
       trackingTimeoutMs: 100,
       maxTimeouts: 20,

@@ -1,0 +1,130 @@
+/**
+ * The device layer as the renderer sees it (issue 4): what can be connected,
+ * each device's live status, discovered hardware, the device host process,
+ * and the binary stream format. Runtime-neutral.
+ *
+ * Stream messages (WebSocket in browser mode; the same bytes on a
+ * MessagePort on the desktop): `u32 LE header length | header JSON (UTF-8) |
+ * payload`. Header: StreamHeader. Payloads: none for poses (in the header),
+ * image pixels (row-major, `components` per pixel, `scalar` type) for
+ * ultrasound and depth frames.
+ */
+import { z } from 'zod';
+
+const Id = z.string().min(1).max(120);
+const Port = z.number().int().min(1).max(65535);
+
+export const DeviceSpec = z.discriminatedUnion('kind', [
+  /** NDI Aurora / Polaris over a serial port. */
+  z.object({
+    kind: z.literal('ndi'),
+    path: z.string().min(1),
+    model: z.enum(['aurora', 'polaris']).default('aurora'),
+    baudRate: z.number().int().default(115200),
+  }),
+  /** A simulated NDI tracker on the other end of a pty pair, driven by the real driver. */
+  z.object({ kind: z.literal('ndi-simulator'), model: z.enum(['aurora', 'polaris']).default('aurora'), tools: z.number().int().min(1).max(8).default(4) }),
+  /** OpenIGTLink client (PLUS Server, a scanner, 3D Slicer). */
+  z.object({ kind: z.literal('igtl-client'), host: z.string().default('127.0.0.1'), port: Port.default(18944) }),
+  /** OpenIGTLink server that peers connect to. */
+  z.object({ kind: z.literal('igtl-server'), port: Port.default(18944) }),
+  /** A PLUS sequence file (.igs.mha / .igs.nrrd) replayed as a live tracked-ultrasound device. */
+  z.object({ kind: z.literal('replay'), path: z.string().min(1), loop: z.boolean().default(true) }),
+]);
+export type DeviceSpec = z.input<typeof DeviceSpec>;
+export type DeviceSpecParsed = z.infer<typeof DeviceSpec>;
+
+export const DeviceState = z.enum(['connecting', 'streaming', 'reconnecting', 'stopped', 'failed']);
+
+export const DeviceStatus = z.object({
+  id: Id,
+  name: z.string(),
+  kind: z.string(),
+  /** True for simulators and replays: never mistaken for the patient's live data. */
+  simulated: z.boolean(),
+  state: DeviceState,
+  /** Driver state machine detail (e.g. NDI 'tracking'). */
+  driverState: z.string(),
+  /** Samples per second over the last second. */
+  rateHz: z.number(),
+  samples: z.number().int(),
+  /** Frames lost at the device or dropped by latest-wins delivery. */
+  dropped: z.number().int(),
+  /** Host receive latency (ms): reply round trip (NDI) or sender timestamp to receipt (OpenIGTLink). */
+  latencyMs: z.number().nullable(),
+  lastError: z.string().nullable(),
+  counters: z.record(z.string(), z.number()),
+  /** Tools / streams this device provides (e.g. "Port 1 (3A001B71)", "Image_Reference"). */
+  streams: z.array(z.object({ name: z.string(), state: z.string() })),
+  /** Per-device temporal calibration offset (ms) applied to its timestamps. */
+  timeOffsetMs: z.number(),
+});
+export type DeviceStatus = z.infer<typeof DeviceStatus>;
+
+export const DiscoveredDevice = z.object({
+  id: Id,
+  bus: z.enum(['usb', 'serial']),
+  name: z.string(),
+  vendorId: z.number().int().nullable(),
+  productId: z.number().int().nullable(),
+  /** Serial port path for USB-serial adapters. */
+  path: z.string().nullable(),
+  /** What OrthoTwin knows this device to be (e.g. 'NDI Aurora SCU'), or null. */
+  known: z.string().nullable(),
+  /** The DeviceSpec kind that drives it, when known. */
+  driver: z.string().nullable(),
+});
+export type DiscoveredDevice = z.infer<typeof DiscoveredDevice>;
+
+export const DeviceHostStatus = z.object({
+  state: z.enum(['starting', 'running', 'restarting', 'stopped']),
+  pid: z.number().int().nullable(),
+  restarts: z.number().int(),
+  lastExit: z.string().nullable(),
+  /** Why USB discovery is unavailable (no USB bus exposed), or null. */
+  usbUnavailable: z.string().nullable(),
+});
+export type DeviceHostStatus = z.infer<typeof DeviceHostStatus>;
+
+export const DeviceList = z.object({ host: DeviceHostStatus, devices: z.array(DeviceStatus), discovered: z.array(DiscoveredDevice) });
+export type DeviceList = z.infer<typeof DeviceList>;
+
+/** Where the renderer opens the binary stream (browser mode: a loopback WebSocket with its own token). */
+export const StreamEndpoint = z.object({ url: z.string() });
+
+export const StreamHeader = z.object({
+  device: Id,
+  /** 'pose' (tracking), 'image' (ultrasound / video), 'depth'. */
+  stream: z.enum(['pose', 'image', 'depth']),
+  seq: z.number().int(),
+  deviceTimeUs: z.number(),
+  hostTimeUs: z.number(),
+  /** Messages of this stream not delivered to this client (latest-wins). */
+  dropped: z.number().int(),
+  /** Poses: name → row-major 4×4 (mm) or null when the tool is not seen, with its state. */
+  poses: z.array(z.object({ name: z.string(), matrix: z.array(z.number()).length(16).nullable(), state: z.string() })).optional(),
+  width: z.number().int().optional(),
+  height: z.number().int().optional(),
+  components: z.number().int().optional(),
+  scalar: z.enum(['uint8', 'uint16', 'float32']).optional(),
+});
+export type StreamHeader = z.infer<typeof StreamHeader>;
+
+/** Encodes a stream message: u32 LE header length, header JSON, payload. */
+export function encodeStreamMessage(header: StreamHeader, payload?: Uint8Array): Uint8Array {
+  const h = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(4 + h.length + (payload?.length ?? 0));
+  new DataView(out.buffer).setUint32(0, h.length, true);
+  out.set(h, 4);
+  if (payload) out.set(payload, 4 + h.length);
+  return out;
+}
+
+/** Decodes a stream message. @throws Error on a truncated message or a bad header. */
+export function decodeStreamMessage(bytes: Uint8Array): { header: StreamHeader; payload: Uint8Array } {
+  if (bytes.length < 4) throw new Error('stream message shorter than its length prefix');
+  const n = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
+  if (4 + n > bytes.length) throw new Error(`stream message header claims ${n} bytes, has ${bytes.length - 4}`);
+  const header = StreamHeader.parse(JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + n))));
+  return { header, payload: bytes.subarray(4 + n) };
+}

@@ -1,0 +1,111 @@
+/**
+ * The device host's binary stream server (browser mode): a WebSocket on
+ * 127.0.0.1 with its own per-launch token. Every sample goes to every client
+ * with latest-wins back-pressure: per client and per (device, stream) at most
+ * one message is in flight in the socket; a newer message replaces one that
+ * is still waiting, and the replaced one is counted in that stream's
+ * `dropped` (sent in each header). Poses at 40 Hz and ultrasound frames at
+ * 30 fps thus never queue up behind a slow renderer.
+ *
+ * Clients may also send frames up (a UVC frame grabber captured in the
+ * renderer): binary messages in the same format, handed to `onUpstream`.
+ */
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { encodeStreamMessage, type StreamHeader } from '../contract/devices.js';
+
+interface Slot {
+  inFlight: boolean;
+  waiting: Uint8Array | null;
+  dropped: number;
+}
+
+interface Client {
+  ws: WebSocket;
+  slots: Map<string, Slot>;
+}
+
+export interface StreamServer {
+  url: string;
+  /** Sends a message to every client (latest-wins per client and stream). */
+  publish(header: Omit<StreamHeader, 'dropped'>, payload?: Uint8Array): void;
+  /** Messages replaced before they could be sent, all clients and streams. */
+  readonly dropped: number;
+  readonly clients: number;
+  close(): Promise<void>;
+}
+
+export async function startStreamServer(onUpstream: (bytes: Uint8Array) => void, token = crypto.randomBytes(24).toString('hex')): Promise<StreamServer> {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(404);
+    res.end();
+  });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
+  const clients = new Set<Client>();
+  let dropped = 0;
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const given = Buffer.from(url.searchParams.get('token') ?? '');
+    const want = Buffer.from(token);
+    if (url.pathname !== '/streams' || given.length !== want.length || !crypto.timingSafeEqual(given, want)) {
+      socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const c: Client = { ws, slots: new Map() };
+      clients.add(c);
+      ws.on('close', () => clients.delete(c));
+      ws.on('message', (data, isBinary) => {
+        if (isBinary) {
+          const b = data as Buffer;
+          onUpstream(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+        }
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+
+  const sendNow = (c: Client, slot: Slot, msg: Uint8Array): void => {
+    slot.inFlight = true;
+    c.ws.send(msg, { binary: true }, () => {
+      slot.inFlight = false;
+      const next = slot.waiting;
+      slot.waiting = null;
+      if (next && c.ws.readyState === c.ws.OPEN) sendNow(c, slot, next);
+    });
+  };
+
+  return {
+    url: `ws://127.0.0.1:${port}/streams?token=${token}`,
+    publish(header, payload) {
+      const key = `${header.device}\u0000${header.stream}`;
+      for (const c of clients) {
+        if (c.ws.readyState !== c.ws.OPEN) continue;
+        let slot = c.slots.get(key);
+        if (!slot) c.slots.set(key, (slot = { inFlight: false, waiting: null, dropped: 0 }));
+        if (slot.inFlight && slot.waiting) {
+          slot.dropped++;
+          dropped++;
+        }
+        const msg = encodeStreamMessage({ ...header, dropped: slot.dropped }, payload);
+        if (slot.inFlight) slot.waiting = msg;
+        else sendNow(c, slot, msg);
+      }
+    },
+    get dropped() {
+      return dropped;
+    },
+    get clients() {
+      return clients.size;
+    },
+    close: async () => {
+      for (const c of clients) c.ws.terminate();
+      wss.close();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}

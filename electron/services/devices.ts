@@ -1,0 +1,201 @@
+/**
+ * DevicesService: supervises the device host process and answers the
+ * Devices contract. The host is forked (child_process in browser mode and in
+ * the CLI; Electron's utilityProcess on the desktop, through the `spawn`
+ * seam that main/ fills in); if it exits unexpectedly it is restarted with
+ * exponential backoff (0.5 s, 1 s, 2 s … 30 s, reset after a minute of good
+ * running) and the devices that were connected are connected again. The
+ * state (running / restarting, restarts, last exit reason) is part of every
+ * status so the UI shows it.
+ */
+import { fork } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AppError } from '../contract/errors.js';
+import type { DeviceHostStatus, DeviceList, DeviceSpec, DeviceStatus } from '../contract/devices.js';
+import type { HostMessage, HostRequest } from '../devicehost/protocol.js';
+
+/** The child process as the supervisor sees it (child_process.ChildProcess or an adapted UtilityProcess). */
+export interface HostChild {
+  pid: number | null;
+  send(m: HostRequest): void;
+  onMessage(cb: (m: HostMessage) => void): void;
+  onExit(cb: (code: number | null, signal: string | null) => void): void;
+  kill(): void;
+}
+
+export type SpawnHost = (entry: string) => HostChild;
+
+type HostRequestBody = HostRequest extends infer R ? (R extends HostRequest ? Omit<R, 'id' | 't'> : never) : never;
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** The device host entry: compiled JS when built, else the TypeScript source through tsx (tests, dev). */
+export function deviceHostEntry(): { entry: string; execArgv: string[] } {
+  const js = path.join(here, '..', 'devicehost', 'main.js');
+  if (fs.existsSync(js)) return { entry: js, execArgv: [] };
+  return { entry: path.join(here, '..', 'devicehost', 'main.ts'), execArgv: ['--import', 'tsx'] };
+}
+
+/** child_process.fork with an IPC channel (browser mode, CLI, tests). */
+export const forkHost: SpawnHost = (entry) => {
+  const { execArgv } = deviceHostEntry();
+  const cp = fork(entry, [], { execArgv: entry.endsWith('.ts') ? execArgv : [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+  return {
+    pid: cp.pid ?? null,
+    send: (m) => {
+      if (cp.connected) cp.send(m);
+    },
+    onMessage: (cb) => cp.on('message', (m) => cb(m as HostMessage)),
+    onExit: (cb) => cp.on('exit', (code, signal) => cb(code, signal)),
+    kill: () => cp.kill('SIGTERM'),
+  };
+};
+
+export class DevicesSupervisor extends EventEmitter<{ changed: [DeviceList] }> {
+  private child: HostChild | null = null;
+  private host: DeviceHostStatus = { state: 'stopped', pid: null, restarts: 0, lastExit: null, usbUnavailable: null };
+  private current: Omit<DeviceList, 'host'> = { devices: [], discovered: [] };
+  private streamUrl: string | null = null;
+  private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private nextReq = 1;
+  private ready: Promise<void> | null = null;
+  private backoffMs = 500;
+  private startedAt = 0;
+  private stopping = false;
+  private restartTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Specs of devices the user connected (device id → spec), reconnected after a host restart. */
+  private connected = new Map<string, DeviceSpec>();
+
+  constructor(private readonly spawn: SpawnHost = forkHost) {
+    super();
+  }
+
+  /** Starts the host if it is not running; resolves when it is ready. */
+  start(): Promise<void> {
+    if (this.ready) return this.ready;
+    this.stopping = false;
+    this.host = { ...this.host, state: this.host.restarts > 0 ? 'restarting' : 'starting' };
+    const child = this.spawn(deviceHostEntry().entry);
+    this.child = child;
+    this.startedAt = Date.now();
+    this.ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new AppError('DEVICE_TIMEOUT', 'the device host did not start within 20 s')), 20_000);
+      child.onMessage((m) => {
+        if (m.t === 'ready') {
+          clearTimeout(timer);
+          this.streamUrl = m.streamUrl;
+          this.host = { ...this.host, state: 'running', pid: m.pid };
+          resolve();
+        } else if (m.t === 'res') {
+          const p = this.pending.get(m.id);
+          this.pending.delete(m.id);
+          if (m.ok) p?.resolve(m.value);
+          else p?.reject(new AppError('DEVICE_ERROR', m.error));
+        } else if (m.t === 'status') {
+          this.current = { devices: m.devices, discovered: m.discovered };
+          this.host.usbUnavailable = m.usbUnavailable;
+          this.emit('changed', this.snapshot());
+        }
+      });
+    });
+    this.ready.catch(() => undefined);
+    child.onExit((code, signal) => this.onExit(child, code, signal));
+    return this.ready;
+  }
+
+  private onExit(child: HostChild, code: number | null, signal: string | null): void {
+    if (child !== this.child) return;
+    this.child = null;
+    this.ready = null;
+    this.streamUrl = null;
+    for (const p of this.pending.values()) p.reject(new AppError('DEVICE_ERROR', 'the device host exited'));
+    this.pending.clear();
+    const reason = signal ? `killed by ${signal}` : `exit code ${code}`;
+    if (this.stopping) {
+      this.host = { ...this.host, state: 'stopped', pid: null, lastExit: reason };
+      return;
+    }
+    if (Date.now() - this.startedAt > 60_000) this.backoffMs = 500;
+    this.host = { ...this.host, state: 'restarting', pid: null, lastExit: reason, restarts: this.host.restarts + 1 };
+    this.current = { ...this.current, devices: this.current.devices.map((d) => ({ ...d, state: 'reconnecting' as const })) };
+    this.emit('changed', this.snapshot());
+    const wait = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, 30_000);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      void this.start()
+        .then(() => this.reconnectAll())
+        .catch(() => undefined);
+    }, wait);
+  }
+
+  private async reconnectAll(): Promise<void> {
+    const specs = [...this.connected.values()];
+    this.connected.clear();
+    for (const s of specs) await this.connect(s).catch(() => undefined);
+  }
+
+  private async request<T>(req: HostRequestBody): Promise<T> {
+    await this.start();
+    const child = this.child;
+    if (!child) throw new AppError('DEVICE_ERROR', 'the device host is not running');
+    const id = this.nextReq++;
+    return await new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      child.send({ ...req, t: 'req', id } as HostRequest);
+    });
+  }
+
+  snapshot(): DeviceList {
+    return { host: { ...this.host }, ...this.current };
+  }
+
+  async connect(spec: DeviceSpec): Promise<DeviceStatus> {
+    const st = await this.request<DeviceStatus>({ op: 'connect', spec });
+    this.connected.set(st.id, spec);
+    return st;
+  }
+
+  async disconnect(deviceId: string): Promise<boolean> {
+    this.connected.delete(deviceId);
+    return await this.request<boolean>({ op: 'disconnect', deviceId });
+  }
+
+  async setTimeOffset(deviceId: string, ms: number): Promise<DeviceStatus> {
+    return await this.request<DeviceStatus>({ op: 'set-time-offset', deviceId, ms });
+  }
+
+  async simulateFault(deviceId: string, fault: 'crc' | 'drop' | 'dropout' | 'stall', count: number): Promise<DeviceStatus> {
+    return await this.request<DeviceStatus>({ op: 'simulate-fault', deviceId, fault, count });
+  }
+
+  /** Kills the host (the supervisor's restart is what this exercises). */
+  async crashHost(): Promise<void> {
+    await this.request<null>({ op: 'crash' });
+  }
+
+  async list(): Promise<DeviceList> {
+    await this.start();
+    return this.snapshot();
+  }
+
+  async streamEndpoint(): Promise<string> {
+    await this.start();
+    return this.streamUrl!;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    const c = this.child;
+    if (!c) return;
+    await new Promise<void>((resolve) => {
+      c.onExit(() => resolve());
+      c.kill();
+      setTimeout(resolve, 3000);
+    });
+  }
+}
