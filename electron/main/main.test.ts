@@ -135,6 +135,7 @@ describe('main process wiring with a mocked electron', () => {
         handle: (scheme: string) => (calls['handle'] = [scheme]),
       },
       ipcMain: { handle: vi.fn(), removeHandler: vi.fn() },
+      utilityProcess: { fork: vi.fn() },
       session: {
         defaultSession: {
           webRequest: { onBeforeRequest },
