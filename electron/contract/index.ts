@@ -214,6 +214,8 @@ export const SystemInfo = z.object({
   transport: z.enum(['ipc', 'websocket', 'cli']),
   dataAvailable: z.boolean(),
   sampleStudies: z.array(z.object({ label: z.string(), path: z.string() })),
+  /** Example tracked-ultrasound recordings (PLUS sequences) offered for replay in the Devices workspace. */
+  sampleRecordings: z.array(z.object({ label: z.string(), path: z.string() })),
 });
 export type SystemInfo = z.infer<typeof SystemInfo>;
 

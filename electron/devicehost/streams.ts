@@ -15,16 +15,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { encodeStreamMessage, type StreamHeader } from '../contract/devices.js';
-
-interface Slot {
-  inFlight: boolean;
-  waiting: Uint8Array | null;
-  dropped: number;
-}
+import { LatestWins } from './latestWins.js';
 
 interface Client {
   ws: WebSocket;
-  slots: Map<string, Slot>;
+  out: LatestWins;
 }
 
 export interface StreamServer {
@@ -44,7 +39,6 @@ export async function startStreamServer(onUpstream: (bytes: Uint8Array) => void,
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
   const clients = new Set<Client>();
-  let dropped = 0;
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const given = Buffer.from(url.searchParams.get('token') ?? '');
@@ -55,7 +49,7 @@ export async function startStreamServer(onUpstream: (bytes: Uint8Array) => void,
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const c: Client = { ws, slots: new Map() };
+      const c: Client = { ws, out: new LatestWins((msg, done) => ws.send(msg, { binary: true }, () => done())) };
       clients.add(c);
       ws.on('close', () => clients.delete(c));
       ws.on('message', (data, isBinary) => {
@@ -69,31 +63,16 @@ export async function startStreamServer(onUpstream: (bytes: Uint8Array) => void,
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
 
-  const sendNow = (c: Client, slot: Slot, msg: Uint8Array): void => {
-    slot.inFlight = true;
-    c.ws.send(msg, { binary: true }, () => {
-      slot.inFlight = false;
-      const next = slot.waiting;
-      slot.waiting = null;
-      if (next && c.ws.readyState === c.ws.OPEN) sendNow(c, slot, next);
-    });
-  };
-
+  let dropped = 0;
   return {
     url: `ws://127.0.0.1:${port}/streams?token=${token}`,
     publish(header, payload) {
       const key = `${header.device}\u0000${header.stream}`;
       for (const c of clients) {
         if (c.ws.readyState !== c.ws.OPEN) continue;
-        let slot = c.slots.get(key);
-        if (!slot) c.slots.set(key, (slot = { inFlight: false, waiting: null, dropped: 0 }));
-        if (slot.inFlight && slot.waiting) {
-          slot.dropped++;
-          dropped++;
-        }
-        const msg = encodeStreamMessage({ ...header, dropped: slot.dropped }, payload);
-        if (slot.inFlight) slot.waiting = msg;
-        else sendNow(c, slot, msg);
+        const before = c.out.dropped;
+        c.out.offer(key, (d) => encodeStreamMessage({ ...header, dropped: d }, payload));
+        dropped += c.out.dropped - before;
       }
     },
     get dropped() {

@@ -13,7 +13,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
+import { decodeStreamMessage, encodeStreamMessage } from '../contract/devices.js';
+import { LatestWins } from '../devicehost/latestWins.js';
 import { AppError, parseCall, toErrorShape, type WireMessage } from '../contract/index.js';
 import { callService, readVolumeVoxels, type ServiceHost } from '../services/index.js';
 
@@ -168,13 +170,23 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
   const clients = new Set<WebSocket>();
+  const streamPages = new Set<WebSocket>();
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
     const origin = req.headers.origin;
     const okOrigin = origin === undefined || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
-    if (url.pathname !== '/ws' || !allowedHosts().includes(req.headers.host ?? '') || !okOrigin || !safeEqual(tokenOf(req, url), token)) {
+    if (
+      (url.pathname !== '/ws' && url.pathname !== '/streams') ||
+      !allowedHosts().includes(req.headers.host ?? '') ||
+      !okOrigin ||
+      !safeEqual(tokenOf(req, url), token)
+    ) {
       socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
       socket.destroy();
+      return;
+    }
+    if (url.pathname === '/streams') {
+      wss.handleUpgrade(req, socket, head, (ws) => void relayStreams(ws));
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -183,6 +195,48 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       ws.on('message', (raw) => void onMessage(ws, raw.toString()));
     });
   });
+
+  /**
+   * Browser mode: the renderer's page may only talk to this origin (CSP), so
+   * the device host's binary streams are relayed here, with latest-wins on
+   * the leg to the page (a slow page drops old frames, never queues them).
+   */
+  async function relayStreams(page: WebSocket): Promise<void> {
+    streamPages.add(page);
+    let upstreamUrl: string;
+    try {
+      upstreamUrl = await services.devices.streamEndpoint();
+    } catch (e) {
+      page.close(1011, `device host unavailable: ${(e as Error).message}`.slice(0, 120));
+      return;
+    }
+    const dev = new WebSocket(upstreamUrl);
+    const out = new LatestWins((msg, done) => page.send(msg, { binary: true }, () => done()));
+    dev.on('message', (data: Buffer) => {
+      if (page.readyState !== page.OPEN) return;
+      try {
+        const m = decodeStreamMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+        out.offer(`${m.header.device}\u0000${m.header.stream}`, (d) =>
+          d === 0
+            ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+            : encodeStreamMessage({ ...m.header, dropped: m.header.dropped + d }, m.payload),
+        );
+      } catch {
+        // not a stream message: ignore
+      }
+    });
+    page.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary && dev.readyState === dev.OPEN) dev.send(data, { binary: true });
+    });
+    const closeBoth = (): void => {
+      streamPages.delete(page);
+      dev.terminate();
+      if (page.readyState === page.OPEN) page.close();
+    };
+    page.on('close', closeBoth);
+    dev.on('close', closeBoth);
+    dev.on('error', closeBoth);
+  }
 
   async function onMessage(ws: WebSocket, raw: string): Promise<void> {
     let id = -1;
@@ -214,7 +268,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
     token,
     close: async () => {
       services.events.off('event', onEvent);
-      for (const c of clients) c.terminate();
+      for (const c of [...clients, ...streamPages]) c.terminate();
       wss.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

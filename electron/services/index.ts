@@ -39,13 +39,28 @@ export interface ServiceHost {
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** The shared example data, offered in the import dialog when present (ORTHOTWIN_DATA or ../shared/data). */
-export function sampleStudies(): SystemInfo['sampleStudies'] {
+function sharedDataRoot(): string | undefined {
   const roots = [
     process.env['ORTHOTWIN_DATA'],
     path.resolve(here, '..', '..', '..', 'shared', 'data'),
     path.resolve(here, '..', '..', '..', '..', 'shared', 'data'),
   ];
-  const root = roots.find((r) => r && fs.existsSync(path.join(r, 'ct')));
+  return roots.find((r) => r && fs.existsSync(path.join(r, 'ct')));
+}
+
+/** The shared tracked-ultrasound recordings, offered for replay in the Devices workspace when present. */
+export function sampleRecordings(): SystemInfo['sampleRecordings'] {
+  const root = sharedDataRoot();
+  if (!root) return [];
+  const items: [string, string][] = [
+    ['Spine phantom, freehand tracked US (PLUS)', 'us/SpinePhantomFreehand.igs.mha'],
+    ['Bone ultrasound L1–L4, tracked (PLUS)', 'us/BoneUltrasound_L14.igs.mha'],
+  ];
+  return items.filter(([, p]) => fs.existsSync(path.join(root, p))).map(([label, p]) => ({ label, path: path.join(root, p) }));
+}
+
+export function sampleStudies(): SystemInfo['sampleStudies'] {
+  const root = sharedDataRoot();
   if (!root) return [];
   const items: [string, string][] = [
     ['Abdominal CT, 3 mm (NIfTI)', 'ct/totalseg_example_ct.nii.gz'],
@@ -128,7 +143,14 @@ export function createServices(o: ServiceOptions): ServiceHost {
     system: {
       info: () => {
         const samples = sampleStudies();
-        return { version: pkg.version, dataDir: store.dataDir, transport: o.transport, dataAvailable: samples.length > 0, sampleStudies: samples };
+        return {
+          version: pkg.version,
+          dataDir: store.dataDir,
+          transport: o.transport,
+          dataAvailable: samples.length > 0,
+          sampleStudies: samples,
+          sampleRecordings: sampleRecordings(),
+        };
       },
     },
   };

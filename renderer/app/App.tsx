@@ -9,6 +9,7 @@ import { PatientsPanel } from '../features/patients/PatientsPanel.js';
 import { ImportPanel } from '../features/patients/ImportPanel.js';
 import { JobBar } from '../features/jobs/JobBar.js';
 import { PlanningView } from '../features/planning/PlanningView.js';
+import { DevicesWorkspace } from '../features/devices/DevicesWorkspace.js';
 
 export function errorText(e: unknown): string {
   if (e && typeof e === 'object' && 'message' in e) {
@@ -29,6 +30,8 @@ export function App() {
   const [job, setJob] = useState<Job | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [patientsVersion, setPatientsVersion] = useState(0);
+  const [workspace, setWorkspace] = useState<'patients' | 'devices'>('patients');
+  const reportError = useCallback((e: unknown) => setError(errorText(e)), []);
 
   useEffect(() => {
     try {
@@ -96,7 +99,24 @@ export function App() {
     <div className="shell">
       <aside className="sidebar">
         <h1 style={{ fontSize: 16, margin: '2px 0 6px' }}>OrthoTwin</h1>
-        <PatientsPanel client={client} selected={patient} onOpen={openPatient} onError={(e) => setError(errorText(e))} version={patientsVersion} />
+        <nav className="nav" aria-label="workspaces">
+          <button aria-pressed={workspace === 'patients'} onClick={() => setWorkspace('patients')}>
+            Patients
+          </button>
+          <button aria-pressed={workspace === 'devices'} onClick={() => setWorkspace('devices')}>
+            Devices
+          </button>
+        </nav>
+        <PatientsPanel
+          client={client}
+          selected={patient}
+          onOpen={(p) => {
+            setWorkspace('patients');
+            openPatient(p);
+          }}
+          onError={(e) => setError(errorText(e))}
+          version={patientsVersion}
+        />
         {info && (
           <small style={{ color: 'var(--muted)', marginTop: 'auto' }}>
             v{info.version} · {info.transport} · data: {info.dataDir}
@@ -109,8 +129,9 @@ export function App() {
             {error} <button onClick={() => setError(null)}>Dismiss</button>
           </div>
         )}
-        {!patient && <div className="notice">Create or open a patient to import a CT or MR study.</div>}
-        {patient && (
+        {workspace === 'devices' && <DevicesWorkspace client={client} recordings={info?.sampleRecordings ?? []} onError={reportError} />}
+        {workspace === 'patients' && !patient && <div className="notice">Create or open a patient to import a CT or MR study.</div>}
+        {workspace === 'patients' && patient && (
           <>
             <ImportPanel
               client={client}

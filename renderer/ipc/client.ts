@@ -29,6 +29,12 @@ export interface Transport {
   subscribe(service: string, event: string, cb: (payload: unknown) => void): () => void;
   /** Absolute URL of a bulk-data path (/data/...), with the token in browser mode. */
   dataUrl(path: string): string;
+  /**
+   * WebSocket URL of the live device streams (browser mode: relayed by the
+   * loopback host), or null where streams arrive another way (desktop:
+   * MessagePort, not wired yet).
+   */
+  streamUrl(): string | null;
 }
 
 function clientError(e: { code: string; message: string }): ClientError {
@@ -45,6 +51,7 @@ function ipcTransport(b: PreloadBridge): Transport {
     },
     subscribe: (s, e, cb) => b.subscribe(s, e, cb),
     dataUrl: (p) => `${b.dataOrigin}${p}`,
+    streamUrl: () => null,
   };
 }
 
@@ -107,6 +114,7 @@ function wsTransport(token: string): Transport {
       return () => subs.get(key)?.delete(cb);
     },
     dataUrl: (p) => `${location.origin}${p}${p.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`,
+    streamUrl: () => `ws://${location.host}/streams?token=${encodeURIComponent(token)}`,
   };
 }
 

@@ -1,0 +1,320 @@
+/**
+ * The Devices workspace: the device host's state, connected devices (state,
+ * rate, dropped frames, latency, last error; simulators and replays clearly
+ * marked), discovered hardware (USB, serial; hot-plug), connect and
+ * disconnect, live views of the streams (tool positions, ultrasound frames)
+ * and the UVC frame grabber.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { DeviceList, DeviceSpec, DeviceStatus } from '../../../electron/contract/index.js';
+import type { Client } from '../../ipc/client.js';
+import { StreamClient } from './streamClient.js';
+import { UvcCapture, type CaptureStats } from './UvcCapture.js';
+import './probe.js';
+
+interface Props {
+  client: Client;
+  /** Example recordings offered for replay (from the shared data, when present). */
+  recordings: { label: string; path: string }[];
+  onError: (e: unknown) => void;
+}
+
+const fmt = (x: number | null, d = 1): string => (x === null || !Number.isFinite(x) ? '—' : x.toFixed(d));
+
+export function DevicesWorkspace({ client, recordings, onError }: Props) {
+  const [list, setList] = useState<DeviceList | null>(null);
+  const [streams, setStreams] = useState<StreamClient | null>(null);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [igtlHost, setIgtlHost] = useState('127.0.0.1:18944');
+  const [serverPort, setServerPort] = useState('18944');
+  const [replayPath, setReplayPath] = useState(recordings[0]?.path ?? '');
+  const capture = useRef<CaptureStats | null>(null);
+  const imagesDrawn = useRef(0);
+  const poseCanvas = useRef<HTMLCanvasElement>(null);
+  const imageCanvas = useRef<HTMLCanvasElement>(null);
+
+  useEffect(() => {
+    let live = true;
+    client.call('devices', 'list').then((l) => live && setList(l), onError);
+    const off = client.on('devices', 'onDidChangeDevices', (p) => setList(p as DeviceList));
+    const url = client.transport.streamUrl();
+    const sc = url ? new StreamClient(url) : null;
+    sc?.open();
+    setStreams(sc);
+    window.__orthotwinDevices = {
+      received: () => sc?.received ?? 0,
+      capture: () => capture.current,
+      imagesDrawn: () => imagesDrawn.current,
+    };
+    return () => {
+      live = false;
+      off();
+      sc?.close();
+    };
+  }, [client, onError]);
+
+  const devices = list?.devices ?? [];
+  const shown = devices.find((d) => d.id === selected) ?? devices.find((d) => d.kind !== 'uvc') ?? null;
+
+  // live views, drawn on the display's frame clock from the latest message
+  useEffect(() => {
+    if (!streams || !shown) return;
+    let raf = 0;
+    let lastSeq = -1;
+    const draw = (): void => {
+      const pose = streams.latest(shown.id, 'pose');
+      const pc = poseCanvas.current;
+      if (pose && pc) {
+        const g = pc.getContext('2d')!;
+        g.fillStyle = '#0b0d10';
+        g.fillRect(0, 0, pc.width, pc.height);
+        g.strokeStyle = '#2c323b';
+        g.strokeRect(0.5, 0.5, pc.width - 1, pc.height - 1);
+        const colours = ['#4c9be8', '#e8a34c', '#5cc98b', '#d46ad8', '#e0524b', '#c9c95c', '#6ad8d4', '#aaaaaa'];
+        (pose.header.poses ?? []).forEach((p, i) => {
+          if (!p.matrix) return;
+          // top view of the tracker volume: x right, y down, ±250 mm
+          const x = pc.width / 2 + (p.matrix[3]! / 250) * (pc.width / 2);
+          const y = pc.height / 2 + (p.matrix[7]! / 250) * (pc.height / 2);
+          g.fillStyle = p.state === 'ok' ? colours[i % colours.length]! : '#666';
+          g.beginPath();
+          g.arc(x, y, 5, 0, 2 * Math.PI);
+          g.fill();
+          g.fillText(p.name.replace('ToTracker', ''), x + 7, y + 4);
+        });
+      }
+      const img = streams.latest(shown.id, 'image');
+      const ic = imageCanvas.current;
+      if (img && ic && img.header.seq !== lastSeq && img.header.width && img.header.height && img.header.scalar === 'uint8') {
+        lastSeq = img.header.seq;
+        const w = img.header.width;
+        const h = img.header.height;
+        if (ic.width !== w) ic.width = w;
+        if (ic.height !== h) ic.height = h;
+        const g = ic.getContext('2d')!;
+        const data = g.createImageData(w, h);
+        const c = img.header.components ?? 1;
+        for (let i = 0; i < w * h; i++) {
+          const v = img.payload[i * c]!;
+          data.data[4 * i] = v;
+          data.data[4 * i + 1] = v;
+          data.data[4 * i + 2] = v;
+          data.data[4 * i + 3] = 255;
+        }
+        g.putImageData(data, 0, 0);
+        imagesDrawn.current++;
+      }
+      raf = requestAnimationFrame(draw);
+    };
+    raf = requestAnimationFrame(draw);
+    return () => cancelAnimationFrame(raf);
+  }, [streams, shown]);
+
+  const connect = useCallback(
+    async (spec: DeviceSpec) => {
+      setBusy(true);
+      try {
+        const st = await client.call('devices', 'connect', spec);
+        if (st.state === 'failed') onError(new Error(`${st.name}: ${st.lastError ?? 'could not connect'}`));
+        setSelected(st.id);
+        setList(await client.call('devices', 'list'));
+      } catch (e) {
+        onError(e);
+      } finally {
+        setBusy(false);
+      }
+    },
+    [client, onError],
+  );
+
+  const disconnect = async (d: DeviceStatus): Promise<void> => {
+    try {
+      await client.call('devices', 'disconnect', d.id);
+      setList(await client.call('devices', 'list'));
+    } catch (e) {
+      onError(e);
+    }
+  };
+
+  const host = list?.host;
+  const pose = shown && streams?.latest(shown.id, 'pose');
+
+  return (
+    <div className="devices" data-testid="devices-workspace">
+      <section className="panel" aria-label="device host">
+        <h2>Device host</h2>
+        <div className="row" data-testid="device-host">
+          {host ? (
+            <>
+              <span className={`badge ${host.state === 'running' ? 'ok' : 'warn'}`}>{host.state}</span>
+              <span className="muted">
+                pid {host.pid ?? '—'} · restarts {host.restarts}
+                {host.lastExit ? ` · last exit: ${host.lastExit}` : ''}
+              </span>
+            </>
+          ) : (
+            <span className="muted">starting…</span>
+          )}
+          {!streams && <span className="muted">Live streams are not available in this window.</span>}
+        </div>
+        <h2>Connect</h2>
+        <div className="row">
+          <button disabled={busy} onClick={() => void connect({ kind: 'ndi-simulator', model: 'aurora', tools: 4 })}>
+            Simulated Aurora (4 tools)
+          </button>
+          <button disabled={busy} onClick={() => void connect({ kind: 'ndi-simulator', model: 'polaris', tools: 2 })}>
+            Simulated Polaris
+          </button>
+        </div>
+        <div className="row">
+          <input
+            aria-label="Recording path"
+            value={replayPath}
+            onChange={(e) => setReplayPath(e.target.value)}
+            placeholder="PLUS sequence (.igs.mha / .igs.nrrd)"
+            style={{ minWidth: 320 }}
+            list="device-recordings"
+          />
+          <datalist id="device-recordings">
+            {recordings.map((r) => (
+              <option key={r.path} value={r.path}>
+                {r.label}
+              </option>
+            ))}
+          </datalist>
+          <button disabled={busy || !replayPath} onClick={() => void connect({ kind: 'replay', path: replayPath, loop: true })}>
+            Replay recording
+          </button>
+        </div>
+        <div className="row">
+          <input aria-label="OpenIGTLink server address" value={igtlHost} onChange={(e) => setIgtlHost(e.target.value)} style={{ width: 160 }} />
+          <button
+            disabled={busy}
+            onClick={() => {
+              const [h, p] = igtlHost.split(':');
+              void connect({ kind: 'igtl-client', host: h || '127.0.0.1', port: Number(p) || 18944 });
+            }}
+          >
+            Connect to OpenIGTLink server
+          </button>
+          <input aria-label="OpenIGTLink listen port" value={serverPort} onChange={(e) => setServerPort(e.target.value)} style={{ width: 70 }} />
+          <button disabled={busy} onClick={() => void connect({ kind: 'igtl-server', port: Number(serverPort) || 18944 })}>
+            Listen for OpenIGTLink
+          </button>
+        </div>
+      </section>
+
+      <section className="panel" aria-label="connected devices">
+        <h2>Connected devices</h2>
+        {devices.length === 0 && <div className="muted">No device connected.</div>}
+        <table className="device-table" data-testid="device-table">
+          <thead>
+            <tr>
+              <th>Device</th>
+              <th>State</th>
+              <th>Rate (Hz)</th>
+              <th>Dropped</th>
+              <th>Latency (ms)</th>
+              <th>Streams</th>
+              <th>Last error</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {devices.map((d) => (
+              <tr key={d.id} data-device={d.id} data-kind={d.kind} className={shown?.id === d.id ? 'selected' : ''} onClick={() => setSelected(d.id)}>
+                <td>
+                  {d.name} {d.simulated && <span className="badge sim">SIMULATED</span>}
+                </td>
+                <td>
+                  <span className={`badge ${d.state === 'streaming' ? 'ok' : d.state === 'failed' ? 'bad' : 'warn'}`}>{d.state}</span>{' '}
+                  <span className="muted">{d.driverState}</span>
+                </td>
+                <td data-testid={`rate-${d.id}`}>{fmt(d.rateHz, 0)}</td>
+                <td>{d.dropped}</td>
+                <td>{fmt(d.latencyMs, 2)}</td>
+                <td className="muted">{d.streams.map((s) => `${s.name}: ${s.state}`).join(' · ')}</td>
+                <td className="muted" style={{ maxWidth: 260 }}>
+                  {d.lastError ?? ''}
+                </td>
+                <td>
+                  <button onClick={() => void disconnect(d)}>Disconnect</button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+
+      <section className="panel live" aria-label="live view">
+        <h2>Live{shown ? `: ${shown.name}` : ''}</h2>
+        <div className="row" style={{ alignItems: 'flex-start' }}>
+          <figure>
+            <canvas ref={poseCanvas} width={300} height={300} data-testid="pose-canvas" />
+            <figcaption className="muted">Tool positions, tracker frame, top view (±250 mm)</figcaption>
+          </figure>
+          <figure>
+            <canvas ref={imageCanvas} width={410} height={308} style={{ width: 410, background: '#000' }} data-testid="image-canvas" />
+            <figcaption className="muted">Ultrasound frames from the device</figcaption>
+          </figure>
+          {pose?.header.poses && (
+            <table className="device-table">
+              <tbody>
+                {pose.header.poses.map((p) => (
+                  <tr key={p.name}>
+                    <td>{p.name}</td>
+                    <td>{p.state}</td>
+                    <td>{p.matrix ? `${fmt(p.matrix[3]!)}, ${fmt(p.matrix[7]!)}, ${fmt(p.matrix[11]!)} mm` : '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+      </section>
+
+      <UvcCapture
+        streams={streams}
+        onStats={(s) => {
+          capture.current = s;
+        }}
+        onError={onError}
+      />
+
+      <section className="panel" aria-label="discovered devices">
+        <h2>Discovered hardware</h2>
+        {host?.usbUnavailable && <div className="muted">{host.usbUnavailable}</div>}
+        <table className="device-table" data-testid="discovered-table">
+          <tbody>
+            {(list?.discovered ?? []).map((d) => (
+              <tr key={d.id}>
+                <td>{d.bus.toUpperCase()}</td>
+                <td>{d.name}</td>
+                <td className="muted">
+                  {d.vendorId !== null ? `${d.vendorId.toString(16).padStart(4, '0')}:${(d.productId ?? 0).toString(16).padStart(4, '0')}` : ''}
+                </td>
+                <td>{d.known ?? <span className="muted">unknown</span>}</td>
+                <td>
+                  {d.driver === 'ndi' && d.path && (
+                    <button
+                      disabled={busy}
+                      onClick={() => void connect({ kind: 'ndi', path: d.path!, model: /Aurora/.test(d.known ?? '') ? 'aurora' : 'polaris', baudRate: 115200 })}
+                    >
+                      Connect
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+            {list && list.discovered.length === 0 && (
+              <tr>
+                <td className="muted">No USB or serial devices found.</td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,117 @@
+/**
+ * The Devices workspace end to end in Chromium against `npm run serve`: a
+ * simulated Aurora (simulator + the real driver over a socat pty pair, in the
+ * device host process) streams with its rate updating, marked SIMULATED; a
+ * UVC frame grabber is Chromium's fake capture device fed a Y4M video made
+ * from the real ultrasound frames of SpinePhantomFreehand.igs.mha, shown in
+ * the page and handed to the device host (listed with its rate); a replayed
+ * PLUS recording draws its ultrasound frames.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { expect, test } from '@playwright/test';
+import { DATA } from './data.js';
+import { framePixels, readPlusSequence } from '../../native-bridges/recording/plusSequence.js';
+import type {} from '../../renderer/features/devices/probe.js';
+
+const US = DATA ? path.join(DATA, 'us', 'SpinePhantomFreehand.igs.mha') : null;
+const hasSocat = (() => {
+  try {
+    execFileSync('socat', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** A Y4M (4:2:0, grey) video of the recording's frames, for --use-file-for-fake-video-capture. Returns its path and the frames' mean grey. */
+function usVideo(): { file: string; meanGrey: number; width: number; height: number } {
+  const seq = readPlusSequence(US!);
+  const { width: w, height: h } = seq;
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'orthotwin-uvc-')), 'us.y4m');
+  const fd = fs.openSync(file, 'w');
+  fs.writeSync(fd, `YUV4MPEG2 W${w} H${h} F30:1 Ip A1:1 C420jpeg\n`);
+  const chroma = Buffer.alloc((w / 2) * (h / 2) * 2, 128);
+  let sum = 0;
+  for (let i = 0; i < seq.frames.length; i++) {
+    const px = framePixels(seq, i);
+    for (const v of px) sum += v;
+    fs.writeSync(fd, 'FRAME\n');
+    fs.writeSync(fd, px);
+    fs.writeSync(fd, chroma);
+  }
+  fs.closeSync(fd);
+  return { file, meanGrey: sum / (w * h * seq.frames.length), width: w, height: h };
+}
+
+const video = US ? usVideo() : null;
+
+test.skip(!US, 'the shared data folder is absent (set ORTHOTWIN_DATA): the UVC fake capture needs the real ultrasound frames');
+test.skip(!hasSocat, 'socat is not installed: the simulated Aurora needs a pty pair');
+
+test.use({
+  launchOptions: {
+    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--use-angle=swiftshader',
+      '--enable-unsafe-swiftshader',
+      '--disable-background-networking',
+      '--no-first-run',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      ...(video ? [`--use-file-for-fake-video-capture=${video.file}`] : []),
+    ],
+  },
+});
+
+test('Devices workspace: simulated Aurora streaming with live rates, fake UVC grabber showing the real ultrasound video', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`/?token=${process.env['ORTHOTWIN_TOKEN']}`);
+  await page.getByRole('button', { name: 'Devices', exact: true }).click();
+  await expect(page.getByTestId('device-host')).toContainText('running');
+
+  // simulated Aurora: connect, streaming, marked simulated, rate near 40 Hz and updating
+  await page.getByRole('button', { name: 'Simulated Aurora (4 tools)' }).click();
+  const row = page.locator('[data-kind="ndi-simulator"]');
+  await expect(row).toContainText('SIMULATED');
+  await expect(row).toContainText('streaming');
+  const rateCell = row.locator('[data-testid^="rate-"]');
+  await expect.poll(async () => Number(await rateCell.innerText()), { timeout: 15_000 }).toBeGreaterThanOrEqual(35);
+  const received0 = await page.evaluate(() => window.__orthotwinDevices!.received());
+  await page.waitForTimeout(1500);
+  const received1 = await page.evaluate(() => window.__orthotwinDevices!.received());
+  expect(received1 - received0).toBeGreaterThan(40); // ≈ 40 Hz of pose messages reach the page
+  await expect(row).toContainText('Port 4');
+  expect(Number(await rateCell.innerText())).toBeLessThanOrEqual(45);
+
+  // fake UVC grabber fed with the real ultrasound frames
+  await page.getByRole('button', { name: 'Start capture' }).click();
+  await expect.poll(async () => (await page.evaluate(() => window.__orthotwinDevices!.capture()))?.frames ?? 0, { timeout: 30_000 }).toBeGreaterThan(20);
+  const cap = (await page.evaluate(() => window.__orthotwinDevices!.capture()))!;
+  expect(cap.width).toBe(video!.width);
+  expect(cap.height).toBe(video!.height);
+  // the picture is the ultrasound recording (mean grey within the codec's rounding), not Chromium's test pattern
+  expect(Math.abs(cap.meanGrey - video!.meanGrey)).toBeLessThan(6);
+  expect(cap.sent).toBeGreaterThan(10);
+  const uvc = page.locator('[data-kind="uvc"]');
+  await expect(uvc).toContainText('streaming', { timeout: 15_000 });
+  await expect(uvc).toContainText(`Video ${video!.width}×${video!.height}`);
+  await expect.poll(async () => Number(await uvc.locator('[data-testid^="rate-"]').innerText()), { timeout: 15_000 }).toBeGreaterThan(5);
+  await page.screenshot({ path: 'test-results/devices-workspace.png', fullPage: true });
+
+  // a PLUS recording replayed as a tracked-ultrasound device draws its frames
+  await page.getByRole('button', { name: 'Replay recording' }).click();
+  const replay = page.locator('[data-kind="replay"]');
+  await expect(replay).toContainText('SIMULATED');
+  await replay.click();
+  await expect.poll(async () => page.evaluate(() => window.__orthotwinDevices!.imagesDrawn()), { timeout: 15_000 }).toBeGreaterThan(5);
+
+  // disconnect the Aurora: its row goes
+  await row.getByRole('button', { name: 'Disconnect' }).click();
+  await expect(page.locator('[data-kind="ndi-simulator"]')).toHaveCount(0);
+  expect(errors).toEqual([]);
+});
