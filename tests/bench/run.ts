@@ -2,6 +2,13 @@
  * `npm run bench -- twin`: the anatomical twin on a 0.75 mm version of the
  * example CT (trilinear resampling of the 3 mm volume, about 485×401×445
  * voxels, int16 HU).
+ * `npm run bench -- devices`: OpenIGTLink on loopback — a sender process
+ * (PLUS Server's role) streams 820×616 uint8 IMAGE at 30 fps (the real
+ * ultrasound frames of SpinePhantomFreehand.igs.mha, or a synthetic pattern
+ * without the shared data) and TRANSFORM at 100 Hz for 20 s; OrthoTwin's
+ * IgtlConnection receives them. Latency = host receive time (message framed,
+ * CRC-64 checked and decoded) − the sender's timestamp written just before
+ * the write, both on the shared host clock; CPU = process.cpuUsage.
  * `npm run bench -- spine`: the spine characterisation (segmentation, labels,
  * measurements, landmarks to the skin, intervertebral spaces, grey levels on
  * the bone mesh) of the example CT at 3 mm and at 0.75 mm, given its twin.
@@ -22,6 +29,12 @@ import { TwinParams } from '../../electron/contract/index.js';
 import type { Volume } from '../../electron/engine/volume.js';
 import { characteriseSpine } from '../../electron/engine/spine/index.js';
 import { greyLevelsAlongNormals } from '../../electron/engine/spine/surfaces.js';
+import net from 'node:net';
+import { spawn } from 'node:child_process';
+import { hostClockUs } from '../../native-bridges/core/clock.js';
+import { IgtlConnection } from '../../native-bridges/devices/igtl-openigtlink/driver.js';
+import { encodeMessage, igtlTimestamp, timestampSeconds } from '../../native-bridges/devices/igtl-openigtlink/protocol.js';
+import { framePixels, readPlusSequence } from '../../native-bridges/recording/plusSequence.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -77,8 +90,10 @@ async function main(): Promise<void> {
   if (mode === '--measure') return measure(arg!);
   if (mode === '--measure-spine') return measureSpine(arg!);
   if (mode === 'spine') return benchSpine();
+  if (mode === '--igtl-sender') return igtlSender(Number(arg), process.argv[4] ?? '');
+  if (mode === 'devices') return benchDevices();
   if (mode !== 'twin') {
-    console.error('usage: npm run bench -- twin|spine');
+    console.error('usage: npm run bench -- twin|spine|devices');
     process.exit(2);
   }
   if (!dataRoot) {
@@ -192,3 +207,141 @@ async function benchSpine(): Promise<void> {
 }
 
 void main();
+
+/** Sender process for the devices bench (PLUS Server's role): listens, then streams IMAGE at 30 fps and TRANSFORM at 100 Hz. */
+async function igtlSender(durationS: number, usFile: string): Promise<void> {
+  const W = 820;
+  const H = 616;
+  let frames: Uint8Array[];
+  if (usFile && fs.existsSync(usFile)) {
+    const seq = readPlusSequence(usFile);
+    frames = seq.frames.map((_, i) => framePixels(seq, i));
+  } else {
+    frames = [0, 1, 2, 3].map((k) => Uint8Array.from({ length: W * H }, (_, i) => ((i % W) + k * 37 + Math.floor(i / W)) & 0xff));
+  }
+  /** Stamps the header (bytes 34–41: seconds, fraction, big-endian) with the send time, after encoding (the CRC covers only the body). */
+  const send = (sock: net.Socket, msg: Uint8Array): void => {
+    const ts = igtlTimestamp(hostClockUs() / 1e6);
+    const v = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
+    v.setUint32(34, ts.seconds);
+    v.setUint32(38, ts.fraction);
+    sock.write(msg);
+  };
+  const server = net.createServer((sock) => {
+    sock.setNoDelay(true);
+    const t0 = hostClockUs();
+    let img = 0;
+    let tf = 0;
+    const cpu0 = process.cpuUsage();
+    const tick = (): void => {
+      const now = hostClockUs();
+      const el = now - t0;
+      if (el > durationS * 1e6) {
+        const c = process.cpuUsage(cpu0);
+        process.stdout.write(JSON.stringify({ images: img, transforms: tf, cpuMs: (c.user + c.system) / 1000 }) + '\n');
+        sock.end(() => process.exit(0));
+        return;
+      }
+      while (tf * 10_000 <= el) {
+        const a = tf / 100;
+        const m = [Math.cos(a), -Math.sin(a), 0, 10 * Math.cos(a), Math.sin(a), Math.cos(a), 0, 20, 0, 0, 1, -150, 0, 0, 0, 1];
+        send(
+          sock,
+          encodeMessage(
+            { type: 'TRANSFORM', matrix: m },
+            { deviceName: 'ProbeToTracker', timestampS: hostClockUs() / 1e6, headerVersion: 2, metadata: { TransformStatus: 'OK' } },
+          ),
+        );
+        tf++;
+      }
+      if (img * 33_333.33 <= el) {
+        const px = frames[img % frames.length]!;
+        send(
+          sock,
+          encodeMessage(
+            {
+              type: 'IMAGE',
+              numComponents: 1,
+              scalarType: 3,
+              endian: 2,
+              coordinate: 2,
+              size: [W, H, 1],
+              matrix: [0.2, 0, 0, 0, 0.2, 0, 0, 0, 1, 0, 0, 0],
+              subvolumeOffset: [0, 0, 0],
+              subvolumeSize: [W, H, 1],
+              pixels: px,
+            },
+            { deviceName: 'Image_Reference', headerVersion: 2 },
+          ),
+        );
+        img++;
+      }
+      const next = Math.min(tf * 10_000, img * 33_333.33) - (hostClockUs() - t0);
+      setTimeout(tick, Math.max(0, next / 1000));
+    };
+    tick();
+  });
+  server.listen(0, '127.0.0.1', () => process.stdout.write(JSON.stringify({ port: (server.address() as net.AddressInfo).port }) + '\n'));
+}
+
+async function benchDevices(): Promise<void> {
+  const durationS = Number(process.env['BENCH_SECONDS'] ?? 20);
+  const usFile = dataRoot ? path.join(dataRoot, 'us', 'SpinePhantomFreehand.igs.mha') : '';
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--igtl-sender', String(durationS), usFile], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines: string[] = [];
+  let buf = '';
+  const gotLine = new Promise<void>((resolve) =>
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let i = buf.indexOf('\n');
+      while (i >= 0) {
+        lines.push(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+        i = buf.indexOf('\n');
+        resolve();
+      }
+    }),
+  );
+  await gotLine;
+  const { port } = JSON.parse(lines[0]!) as { port: number };
+  const conn = await IgtlConnection.connect('127.0.0.1', port);
+  const lat: Record<'IMAGE' | 'TRANSFORM', number[]> = { IMAGE: [], TRANSFORM: [] };
+  const received = { IMAGE: 0, TRANSFORM: 0 };
+  const cpu0 = process.cpuUsage();
+  const t0 = hostClockUs();
+  conn.on('message', (m) => {
+    const now = hostClockUs();
+    const k = m.header.type as 'IMAGE' | 'TRANSFORM';
+    if (k in received) received[k]++;
+    // the first second is warm-up (JIT, first allocations) and is not in the percentiles
+    if (k in lat && now - t0 > 1e6) lat[k].push((now - timestampSeconds(m.header.timestamp) * 1e6) / 1000);
+  });
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  await new Promise<void>((r) => conn.on('close', () => r()));
+  const wallS = (hostClockUs() - t0) / 1e6;
+  const cpu = process.cpuUsage(cpu0);
+  await exited;
+  const sender = JSON.parse(lines[1] ?? '{}') as { images: number; transforms: number; cpuMs: number };
+  const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
+  const row = (k: 'IMAGE' | 'TRANSFORM'): string =>
+    `| ${k} | ${received[k]} / ${k === 'IMAGE' ? sender.images : sender.transforms} | ${(received[k] / wallS).toFixed(1)} | ${pct(lat[k], 50).toFixed(2)} | ${pct(lat[k], 99).toFixed(2)} | ${Math.max(...lat[k]).toFixed(2)} |`;
+  const recvCpu = (cpu.user + cpu.system) / 1000 / (wallS * 1000);
+  const section = [
+    '## devices — OpenIGTLink on loopback: 820×616 IMAGE at 30 fps + TRANSFORM at 100 Hz',
+    '',
+    `Measured ${new Date().toISOString().slice(0, 10)} on: ${machineLine()}.`,
+    `${durationS} s; sender in its own process (PLUS Server's role, header v2 with metadata, CRC-64), receiver = OrthoTwin's IgtlConnection (framing, CRC-64 check, decode). ${usFile ? 'Images: the real frames of SpinePhantomFreehand.igs.mha, cycled.' : 'Images: synthetic (shared data absent).'}`,
+    "Latency = receive time (message complete and decoded) − the sender's timestamp taken just before writing, both on the shared host clock.",
+    '',
+    '| message | received / sent | rate (Hz) | p50 (ms) | p99 (ms) | max (ms) |',
+    '|---|---|---|---|---|---|',
+    row('IMAGE'),
+    row('TRANSFORM'),
+    '',
+    `Receiver CPU: **${(100 * recvCpu).toFixed(1)} %** of one core (${((cpu.user + cpu.system) / 1000).toFixed(0)} ms over ${wallS.toFixed(1)} s); sender CPU ${((100 * sender.cpuMs) / (wallS * 1000)).toFixed(1)} %. Data rate ${((sender.images * 820 * 616) / wallS / 1e6).toFixed(1)} MB/s. Target: p99 < 5 ms.`,
+    '',
+  ].join('\n');
+  writeSection('devices', section);
+}'Latency = receive time (message complete, CRC-64 checked, decoded) − the sender timestamp stamped into the header just before the write, both on the shared host clock; percentiles after the first second (warm-up). TRANSFORMs share the socket with the images, so one sent behind an image waits for it (head-of-line, as with PLUS Server).',
