@@ -333,7 +333,7 @@ async function benchDevices(): Promise<void> {
     '',
     `Measured ${new Date().toISOString().slice(0, 10)} on: ${machineLine()}.`,
     `${durationS} s; sender in its own process (PLUS Server's role, header v2 with metadata, CRC-64), receiver = OrthoTwin's IgtlConnection (framing, CRC-64 check, decode). ${usFile ? 'Images: the real frames of SpinePhantomFreehand.igs.mha, cycled.' : 'Images: synthetic (shared data absent).'}`,
-    "Latency = receive time (message complete and decoded) − the sender's timestamp taken just before writing, both on the shared host clock.",
+    'Latency = receive time (message complete, CRC-64 checked, decoded) − the sender timestamp stamped into the header just before the write, both on the shared host clock; percentiles after the first second (warm-up). TRANSFORMs share the socket with the images, so one sent behind an image waits for it (head-of-line, as with PLUS Server).',
     '',
     '| message | received / sent | rate (Hz) | p50 (ms) | p99 (ms) | max (ms) |',
     '|---|---|---|---|---|---|',
@@ -344,4 +344,4 @@ async function benchDevices(): Promise<void> {
     '',
   ].join('\n');
   writeSection('devices', section);
-}'Latency = receive time (message complete, CRC-64 checked, decoded) − the sender timestamp stamped into the header just before the write, both on the shared host clock; percentiles after the first second (warm-up). TRANSFORMs share the socket with the images, so one sent behind an image waits for it (head-of-line, as with PLUS Server).',
+}
