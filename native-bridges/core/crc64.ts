@@ -61,8 +61,26 @@ export function crc64(bytes: Uint8Array, crc = 0n, offset = 0, length = bytes.le
   for (; i + 8 <= end; i += 8) {
     const xh = (hi ^ ((bytes[i]! << 24) | (bytes[i + 1]! << 16) | (bytes[i + 2]! << 8) | bytes[i + 3]!)) >>> 0;
     const xl = (lo ^ ((bytes[i + 4]! << 24) | (bytes[i + 5]! << 16) | (bytes[i + 6]! << 8) | bytes[i + 7]!)) >>> 0;
-    hi = (H7[xh >>> 24]! ^ H6[(xh >>> 16) & 0xff]! ^ H5[(xh >>> 8) & 0xff]! ^ H4[xh & 0xff]! ^ H3[xl >>> 24]! ^ H2[(xl >>> 16) & 0xff]! ^ H1[(xl >>> 8) & 0xff]! ^ H0[xl & 0xff]!) >>> 0;
-    lo = (L7[xh >>> 24]! ^ L6[(xh >>> 16) & 0xff]! ^ L5[(xh >>> 8) & 0xff]! ^ L4[xh & 0xff]! ^ L3[xl >>> 24]! ^ L2[(xl >>> 16) & 0xff]! ^ L1[(xl >>> 8) & 0xff]! ^ L0[xl & 0xff]!) >>> 0;
+    hi =
+      (H7[xh >>> 24]! ^
+        H6[(xh >>> 16) & 0xff]! ^
+        H5[(xh >>> 8) & 0xff]! ^
+        H4[xh & 0xff]! ^
+        H3[xl >>> 24]! ^
+        H2[(xl >>> 16) & 0xff]! ^
+        H1[(xl >>> 8) & 0xff]! ^
+        H0[xl & 0xff]!) >>>
+      0;
+    lo =
+      (L7[xh >>> 24]! ^
+        L6[(xh >>> 16) & 0xff]! ^
+        L5[(xh >>> 8) & 0xff]! ^
+        L4[xh & 0xff]! ^
+        L3[xl >>> 24]! ^
+        L2[(xl >>> 16) & 0xff]! ^
+        L1[(xl >>> 8) & 0xff]! ^
+        L0[xl & 0xff]!) >>>
+      0;
   }
   for (; i < end; i++) {
     const t = ((hi >>> 24) ^ bytes[i]!) & 0xff;
