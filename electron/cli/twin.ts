@@ -15,10 +15,11 @@ import { AppError, toErrorShape } from '../contract/errors.js';
 import { createServices } from '../services/index.js';
 import type { JobOutcome } from '../services/jobs.js';
 import { runIgtl } from './igtl.js';
+import { runDevices } from './devices.js';
 import { resolveDataDir } from '../services/dataDir.js';
 
 const USAGE =
-  'usage: twin build|spine <study path> [--data-dir D] [--json] [--patient NAME] [--series UID] [--lenient]\n       twin igtl receive|send … (see twin igtl)';
+  'usage: twin build|spine <study path> [--data-dir D] [--json] [--patient NAME] [--series UID] [--lenient]\n       twin igtl receive|send … (see twin igtl)\n       twin devices list [--json]';
 
 interface Args {
   command: string;
@@ -53,6 +54,7 @@ function parseArgs(argv: string[]): Args {
 
 async function main(): Promise<number> {
   if (process.argv[2] === 'igtl') return runIgtl(process.argv.slice(3));
+  if (process.argv[2] === 'devices') return runDevices(process.argv.slice(3));
   let args: Args;
   try {
     args = parseArgs(process.argv.slice(2));

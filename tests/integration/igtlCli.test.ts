@@ -101,3 +101,16 @@ describe('twin igtl (field diagnostics)', () => {
     expect((refused as { stderr: string }).stderr).toMatch(/error: connect ECONNREFUSED 127\.0\.0\.1:1/);
   }, 60_000);
 });
+
+describe('twin devices list', () => {
+  it('lists serial ports and says why USB is unavailable where there is no USB bus', async () => {
+    const { stdout } = await run(CLI[0], [...CLI.slice(1, 4), 'devices', 'list', '--json'], { cwd: projectRoot });
+    const r = JSON.parse(stdout) as { devices: { bus: string; id: string; path: string | null }[]; usbUnavailable: string | null };
+    const fs = await import('node:fs');
+    if (!fs.existsSync('/sys/bus/usb/devices')) expect(r.usbUnavailable).toMatch(/USB discovery unavailable/);
+    for (const d of r.devices.filter((x) => x.bus === 'serial')) expect(d.id).toBe(`serial:${d.path}`);
+    const text = await run(CLI[0], [...CLI.slice(1, 4), 'devices', 'list'], { cwd: projectRoot });
+    expect(text.stdout.length).toBeGreaterThan(0);
+    await expect(run(CLI[0], [...CLI.slice(1, 4), 'devices', 'nope'], { cwd: projectRoot })).rejects.toMatchObject({ code: 2 });
+  });
+});

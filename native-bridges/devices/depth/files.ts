@@ -34,7 +34,8 @@ export function loadDepthFile(file: string): PointCloud {
     }
     if (png.width !== K.width || png.height !== K.height)
       throw new DepthFormatError(name, `PNG is ${png.width}×${png.height}, intrinsics say ${K.width}×${K.height}`);
-    if (png.depth !== 16) throw new DepthFormatError(name, `depth PNG must be 16-bit (is ${png.depth}-bit)`);
+    const bits = (png as unknown as { depth?: number }).depth;
+    if (bits !== 16) throw new DepthFormatError(name, `depth PNG must be 16-bit (is ${bits}-bit)`);
     const data = png.data as unknown as Uint16Array;
     const depth = new Uint16Array(png.width * png.height);
     for (let i = 0; i < depth.length; i++) depth[i] = data[4 * i]!;
