@@ -12,7 +12,7 @@ import { DeviceSpec, decodeStreamMessage, type DeviceStatus, type DiscoveredDevi
 import { hostClockUs } from '../../native-bridges/core/clock.js';
 import { discover } from './discovery.js';
 import type { HostMessage, HostRequest } from './protocol.js';
-import { createRuntime, NdiRuntime, type DeviceRuntime } from './runtimes.js';
+import { createRuntime, NdiRuntime, UpstreamCaptureRuntime, type DeviceRuntime } from './runtimes.js';
 import { startStreamServer } from './streams.js';
 
 interface ParentPort {
@@ -34,7 +34,7 @@ let usbUnavailable: string | null = null;
 let nextId = 1;
 
 /** Frame grabbers captured in the renderer (UVC via Chromium) report their frames upstream. */
-const upstream = new Map<string, { status: DeviceStatus; times: number[]; lastSeq: number }>();
+const upstream = new Map<string, UpstreamCaptureRuntime>();
 
 function onUpstream(bytes: Uint8Array): void {
   let msg;
@@ -44,52 +44,15 @@ function onUpstream(bytes: Uint8Array): void {
     return;
   }
   const h = msg.header;
-  const now = hostClockUs();
   let u = upstream.get(h.device);
-  if (!u) {
-    u = {
-      status: {
-        id: h.device,
-        name: h.device.replace(/^uvc:/, 'UVC grabber: '),
-        kind: 'uvc',
-        simulated: /fake|simulat/i.test(h.device),
-        state: 'streaming',
-        driverState: 'capturing',
-        rateHz: 0,
-        samples: 0,
-        dropped: 0,
-        latencyMs: null,
-        lastError: null,
-        counters: {},
-        streams: [],
-        timeOffsetMs: 0,
-      },
-      times: [],
-      lastSeq: -1,
-    };
-    upstream.set(h.device, u);
-  }
-  u.status.samples++;
-  if (u.lastSeq >= 0 && h.seq > u.lastSeq + 1) u.status.dropped += h.seq - u.lastSeq - 1;
-  u.lastSeq = h.seq;
-  u.times.push(now);
-  while (u.times.length && u.times[0]! < now - 1e6) u.times.shift();
-  u.status.rateHz = u.times.length;
-  u.status.latencyMs = Math.max(0, (now - h.hostTimeUs) / 1000);
-  u.status.streams = [{ name: `Video ${h.width ?? 0}×${h.height ?? 0}`, state: 'ok' }];
-  u.status.state = 'streaming';
+  if (!u) upstream.set(h.device, (u = new UpstreamCaptureRuntime(h.device, () => undefined)));
+  u.onFrame(h, hostClockUs());
 }
 
 const streams = await startStreamServer(onUpstream);
 
 function snapshot(): DeviceStatus[] {
-  const now = hostClockUs();
-  for (const u of upstream.values()) {
-    while (u.times.length && u.times[0]! < now - 1e6) u.times.shift();
-    u.status.rateHz = u.times.length;
-    if (u.times.length === 0) u.status.state = 'stopped';
-  }
-  return [...[...runtimes.values()].map((r) => r.snapshot()), ...[...upstream.values()].map((u) => ({ ...u.status }))];
+  return [...runtimes.values(), ...upstream.values()].map((r) => r.snapshot());
 }
 
 async function handle(req: HostRequest): Promise<DeviceStatus | boolean | null> {

@@ -311,6 +311,42 @@ export class ReplayRuntime extends DeviceRuntime {
   }
 }
 
+/**
+ * A UVC frame grabber captured in the renderer (Chromium media capture):
+ * frames arrive upstream on the stream socket; this keeps its status (rate,
+ * frames lost by sequence gaps, capture → host latency).
+ */
+export class UpstreamCaptureRuntime extends DeviceRuntime {
+  private lastSeq = -1;
+
+  constructor(id: string, emit: Emit) {
+    super(id, id.replace(/^uvc:/, 'UVC grabber: '), 'uvc', /fake|simulat/i.test(id), emit);
+    this.status.state = 'streaming';
+    this.status.driverState = 'capturing';
+  }
+
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {
+    this.status.state = 'stopped';
+  }
+
+  /** A frame arrived from the capture window (header times on the host clock). */
+  onFrame(h: StreamHeader, nowUs: number): void {
+    this.counted(nowUs);
+    if (this.lastSeq >= 0 && h.seq > this.lastSeq + 1) this.status.dropped += h.seq - this.lastSeq - 1;
+    this.lastSeq = h.seq;
+    this.status.latencyMs = Math.max(0, (nowUs - h.deviceTimeUs) / 1000);
+    this.status.streams = [{ name: `Video ${h.width ?? 0}×${h.height ?? 0}`, state: 'ok' }];
+    this.status.state = 'streaming';
+  }
+
+  override snapshot(): DeviceStatus {
+    const s = super.snapshot();
+    return s.rateHz === 0 ? { ...s, state: 'stopped' } : s;
+  }
+}
+
 export function createRuntime(id: string, spec: DeviceSpecParsed, emit: Emit): DeviceRuntime {
   switch (spec.kind) {
     case 'ndi':
