@@ -13,6 +13,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { expect, test } from '@playwright/test';
 import { DATA } from './data.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.js';
 import { framePixels, readPlusSequence } from '../../native-bridges/recording/plusSequence.js';
 import type {} from '../../renderer/features/devices/probe.js';
 
@@ -53,13 +54,9 @@ test.skip(!hasSocat, 'socat is not installed: the simulated Aurora needs a pty p
 
 test.use({
   launchOptions: {
-    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+    executablePath: CHROMIUM_PATH,
     args: [
-      '--no-sandbox',
-      '--use-angle=swiftshader',
-      '--enable-unsafe-swiftshader',
-      '--disable-background-networking',
-      '--no-first-run',
+      ...CHROMIUM_ARGS,
       '--use-fake-device-for-media-stream',
       '--use-fake-ui-for-media-stream',
       ...(video ? [`--use-file-for-fake-video-capture=${video.file}`] : []),
