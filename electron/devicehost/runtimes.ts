@@ -198,7 +198,7 @@ export class IgtlRuntime extends DeviceRuntime {
   private conns = new Set<IgtlConnection>();
   private server: net.Server | null = null;
   private seq = 0;
-  private names = new Map<string, string>();
+  private names = new Set<string>();
 
   constructor(
     id: string,
@@ -217,8 +217,11 @@ export class IgtlRuntime extends DeviceRuntime {
       this.counted(hostUs);
       const { deviceUs } = igtlToStream(this.id, m, this.seq++, hostUs, this.emit);
       if (deviceUs > 0) this.status.latencyMs = Math.max(0, (hostUs - deviceUs) / 1000);
-      this.names.set(`${m.header.type}:${m.header.deviceName}`, m.header.type);
-      this.status.streams = [...this.names.keys()].map((k) => ({ name: k, state: 'ok' }));
+      const name = `${m.header.type}:${m.header.deviceName}`;
+      if (!this.names.has(name)) {
+        this.names.add(name);
+        this.status.streams = [...this.names].map((k) => ({ name: k, state: 'ok' }));
+      }
       this.status.counters = { ...c.counters };
     });
     c.on('warning', (w) => {

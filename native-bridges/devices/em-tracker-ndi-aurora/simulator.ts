@@ -153,7 +153,7 @@ export class NdiSimulator {
 
   /** The frame the measurement is at now. */
   currentFrame(): number {
-    const tick = this.tracking ? Math.floor(((this.now() - this.trackStartMs) * this.rateHz) / 1000) : -1;
+    const tick = this.tick();
     let skipped = 0;
     for (const [after, n] of this.drops) if (tick > after) skipped += n;
     return this.frameOffset + Math.max(tick, 0) + skipped;
