@@ -75,9 +75,10 @@ export interface NdiDriverStats {
   /** Frame numbers skipped between consecutive samples (all causes). */
   framesLost: number;
   /**
-   * The part of framesLost the host caused: frames that went by while the
-   * host did not poll for more than one measurement period (a stalled host
-   * process), as opposed to frames the tracker itself never reported.
+   * The part of framesLost that went by unseen because the span from the
+   * previous reply's poll to this reply's arrival exceeded one measurement
+   * period (the host process was not scheduled, or the link stalled), as
+   * opposed to frames the tracker skipped while answering every poll on time.
    */
   framesLostLatePoll: number;
   /** Replies rejected for a CRC mismatch or bytes that are not a reply. */
@@ -160,8 +161,8 @@ export class NdiDriver extends EventEmitter<{ sample: [NdiSample]; state: [NdiSt
   private pending: Pending | null = null;
   private arrivalUs = 0;
   private lastFrame = -1;
-  /** Host time (µs) the previous tracking reply was handled, and the current poll was sent. */
-  private lastReplyUs = 0;
+  /** Host time (µs) the poll of the previous tracking reply was sent, and the current poll was sent. */
+  private lastReplyPollUs = 0;
   private pollSentUs = 0;
   private seq = 0;
   private generation = 0;
@@ -399,13 +400,16 @@ export class NdiDriver extends EventEmitter<{ sample: [NdiSample]; state: [NdiSt
 
   private onTracking(handles: NdiHandleReport[], systemStatus: number, hostTimeUs: number): void {
     const frame = handles.find((h) => h.frame !== undefined)?.frame;
+    // the previous reply was measured after its poll was sent, this one before it arrived: a frame can
+    // only go by unseen while the tracker answers on time if that span is longer than a period
+    const spanUs = hostTimeUs - this.lastReplyPollUs;
+    this.lastReplyPollUs = this.pollSentUs;
     if (frame === undefined || frame === this.lastFrame) return;
     if (this.lastFrame >= 0 && frame > this.lastFrame + 1) {
       this.stats.framesLost += frame - this.lastFrame - 1;
-      if (this.pollSentUs - this.lastReplyUs > 1e6 / this.o.measurementHz) this.stats.framesLostLatePoll += frame - this.lastFrame - 1;
+      if (spanUs > 1e6 / this.o.measurementHz) this.stats.framesLostLatePoll += frame - this.lastFrame - 1;
     }
     this.lastFrame = frame;
-    this.lastReplyUs = this.o.hostClockUs();
     this.stats.roundTripMs = (hostTimeUs - this.pollSentUs) / 1000;
     const tools: NdiToolSample[] = handles.map((h) => {
       const inf = this.info.get(h.handle);
