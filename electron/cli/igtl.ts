@@ -73,6 +73,24 @@ export function summarise(m: IgtlMessage): Record<string, unknown> {
         };
         break;
       }
+      case 'POLYDATA': {
+        const lo = [Infinity, Infinity, Infinity];
+        const hi = [-Infinity, -Infinity, -Infinity];
+        for (let i = 0; i < c.points.length; i++) {
+          lo[i % 3] = Math.min(lo[i % 3]!, c.points[i]!);
+          hi[i % 3] = Math.max(hi[i % 3]!, c.points[i]!);
+        }
+        body = {
+          points: c.points.length / 3,
+          vertices: c.vertices.count,
+          lines: c.lines.count,
+          polygons: c.polygons.count,
+          triangleStrips: c.triangleStrips.count,
+          boundsMm: c.points.length ? [lo, hi] : null,
+          attributes: c.attributes.map((a) => ({ name: a.name, type: a.type, components: a.numComponents, tuples: a.data.length / a.numComponents })),
+        };
+        break;
+      }
       case 'STATUS':
         body = { code: c.code, subCode: Number(c.subCode), errorName: c.errorName, message: c.message };
         break;

@@ -19,7 +19,7 @@ const run = promisify(execFile);
 
 describe('twin igtl (field diagnostics)', () => {
   it('receive prints a JSON line per message, across successive clients', async () => {
-    const p = spawn(CLI[0], [...CLI.slice(1), 'receive', '--port', '0', '--count', '3'], { cwd: projectRoot });
+    const p = spawn(CLI[0], [...CLI.slice(1), 'receive', '--port', '0', '--count', '4'], { cwd: projectRoot });
     const err = readline.createInterface({ input: p.stderr })[Symbol.asyncIterator]();
     let port = 0;
     for (let i = 0; i < 20 && !port; i++) port = Number(/listening on port (\d+)/.exec(String((await err.next()).value))?.[1] ?? 0);
@@ -31,6 +31,19 @@ describe('twin igtl (field diagnostics)', () => {
     const a = await IgtlConnection.connect('127.0.0.1', port);
     a.send({ type: 'TRANSFORM', matrix: [1, 0, 0, 5, 0, 1, 0, 6, 0, 0, 1, 7, 0, 0, 0, 1] }, { deviceName: 'StylusToTracker', timestampS: 1700000000.5 });
     a.send({ type: 'STATUS', code: 1, subCode: 0n, errorName: 'OK', message: '' }, { deviceName: 'Tracker', timestampS: 1700000000.5 });
+    const empty = { count: 0, data: new Uint32Array(0) };
+    a.send(
+      {
+        type: 'POLYDATA',
+        points: Float32Array.of(0, 0, 300, 20, 0, 310, 0, 25, 305),
+        vertices: empty,
+        lines: empty,
+        polygons: { count: 1, data: Uint32Array.of(3, 0, 1, 2) },
+        triangleStrips: empty,
+        attributes: [],
+      },
+      { deviceName: 'DepthCamera', timestampS: 1700000000.5 },
+    );
     await new Promise<void>((r) => a.socket.end(r));
     const b = await IgtlConnection.connect('127.0.0.1', port);
     b.send({ type: 'STRING', encoding: 3, value: 'hello' }, { deviceName: 'CMD_1', metadata: { Reason: 'test' }, timestampS: 1700000000.5 });
@@ -58,6 +71,24 @@ describe('twin igtl (field diagnostics)', () => {
         subCode: 0,
         errorName: 'OK',
         message: '',
+      },
+      {
+        type: 'POLYDATA',
+        device: 'DepthCamera',
+        timestampS: 1700000000.5,
+        headerVersion: 1,
+        bodyBytes: 40 + 36 + 16,
+        metadata: {},
+        points: 3,
+        vertices: 0,
+        lines: 0,
+        polygons: 1,
+        triangleStrips: 0,
+        boundsMm: [
+          [0, 0, 300],
+          [20, 25, 310],
+        ],
+        attributes: [],
       },
       // metadata makes it a version-3 message (header version 2): 12 extended header + 9 content + 10 metadata header + 10 metadata
       { type: 'STRING', device: 'CMD_1', timestampS: 1700000000.5, headerVersion: 2, bodyBytes: 41, metadata: { Reason: 'test' }, encoding: 3, value: 'hello' },

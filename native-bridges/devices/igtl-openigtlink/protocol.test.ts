@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { crc64 } from '../../core/crc64.js';
 import { IgtlFramer, type IgtlFrameEvent } from './framing.js';
-import { decodeBody, decodeHeader, encodeMessage, IGTL_HEADER_SIZE, timestampSeconds, type IgtlContent, type IgtlMessage } from './protocol.js';
+import { decodeBody, decodeHeader, encodeMessage, IGTL_HEADER_SIZE, IGTL_POLY_ATTR, timestampSeconds, type IgtlContent, type IgtlMessage } from './protocol.js';
 
 const hex = (s: string): Uint8Array =>
   Uint8Array.from(
@@ -155,6 +155,70 @@ describe('OpenIGTLink codec against the reference library', () => {
     expect(() => encodeMessage({ type: 'GET_STATUS', empty: true }, { deviceName: 'x'.repeat(21) })).toThrow(/longer than 20/);
     expect(() => decodeFrame(encodeMessage({ type: 'TRANSFORM', raw: new Uint8Array(20) }, { deviceName: 'P' }))).toThrow(
       /TRANSFORM: body of 20 bytes, at least 48/,
+    );
+  });
+});
+
+describe('OpenIGTLink POLYDATA (igtl_polydata.c layout)', () => {
+  const cellArray = (cells: number[][]) => ({ count: cells.length, data: Uint32Array.from(cells.flatMap((c) => [c.length, ...c])) });
+  const arb = fc.integer({ min: 1, max: 30 }).chain((np) =>
+    fc.record({
+      points: fc.array(fc.float({ noNaN: true, noDefaultInfinity: true }), { minLength: 3 * np, maxLength: 3 * np }),
+      polys: fc.array(fc.array(fc.nat({ max: np - 1 }), { minLength: 1, maxLength: 6 }), { maxLength: 10 }),
+      lines: fc.array(fc.array(fc.nat({ max: np - 1 }), { minLength: 2, maxLength: 4 }), { maxLength: 3 }),
+      names: fc.array(fc.stringMatching(/^[A-Za-z]{0,9}$/), { maxLength: 3 }),
+      comps: fc.integer({ min: 1, max: 4 }),
+      np: fc.constant(np),
+    }),
+  );
+
+  it('round-trips random meshes with attributes, names of any parity', () => {
+    fc.assert(
+      fc.property(arb, ({ points, polys, lines, names, comps, np }) => {
+        const content = {
+          type: 'POLYDATA' as const,
+          points: Float32Array.from(points),
+          vertices: cellArray([]),
+          lines: cellArray(lines),
+          polygons: cellArray(polys),
+          triangleStrips: cellArray([]),
+          attributes: names.map((name, i) => {
+            const type = [IGTL_POLY_ATTR.pointScalar, IGTL_POLY_ATTR.pointNormal, IGTL_POLY_ATTR.cellScalar][i % 3]!;
+            const numComponents = type === IGTL_POLY_ATTR.pointNormal ? 3 : comps;
+            const n = type === IGTL_POLY_ATTR.cellScalar ? polys.length : np;
+            return { type, numComponents, name, data: Float32Array.from({ length: n * numComponents }, (_, k) => k / 4) };
+          }),
+        };
+        const m = decodeFrame(encodeMessage(content, { deviceName: 'Skin', timestampS: TS }));
+        expect(m.content).toEqual(content);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('rejects indices past the points, sections that do not add up and truncated attributes', () => {
+    const tri = {
+      type: 'POLYDATA' as const,
+      points: new Float32Array(9),
+      vertices: cellArray([]),
+      lines: cellArray([]),
+      polygons: cellArray([[0, 1, 2]]),
+      triangleStrips: cellArray([]),
+      attributes: [{ type: IGTL_POLY_ATTR.pointScalar, numComponents: 1, name: 'd', data: Float32Array.of(1, 2, 3) }],
+    };
+    const body = (c: typeof tri) => encodeMessage(c, { deviceName: 'Skin' });
+    expect(() => decodeFrame(body({ ...tri, polygons: cellArray([[0, 1, 3]]) }))).toThrow(/POLYDATA Skin: polygon cell 0 names point 3 of 3/);
+    expect(() => decodeFrame(body({ ...tri, polygons: { count: 2, data: Uint32Array.of(3, 0, 1, 2) } }))).toThrow(/polygon cell 1 runs past its section/);
+    expect(() => decodeFrame(body({ ...tri, polygons: { count: 0, data: Uint32Array.of(3, 0, 1, 2) } }))).toThrow(
+      /polygon section holds more than its 0 cells/,
+    );
+    const cut = body(tri);
+    const short = encodeMessage({ type: 'POLYDATA', raw: cut.subarray(IGTL_HEADER_SIZE, cut.length - 4) }, { deviceName: 'Skin' });
+    expect(() => decodeFrame(short)).toThrow(/POLYDATA Skin: body of \d+ bytes, at least \d+ expected/);
+    const badType = cut.slice();
+    badType[IGTL_HEADER_SIZE + 40 + 36 + 16] = 0x07; // the attribute header's type byte
+    expect(() => decodeFrame(encodeMessage({ type: 'POLYDATA', raw: badType.subarray(IGTL_HEADER_SIZE) }, { deviceName: 'Skin' }))).toThrow(
+      /attribute d has unknown type 0x7/,
     );
   });
 });

@@ -1,13 +1,14 @@
 /**
  * OpenIGTLink messages (protocol versions 1–3; header versions 1 and 2):
  * the 58-byte header, the version-3 extended header and metadata, and the
- * bodies of TRANSFORM, POSITION, IMAGE, STATUS, STRING, COMMAND, TDATA,
- * STT_TDATA, RTS_* and the empty GET_/STP_ queries. Pure: bytes in, typed
+ * bodies of TRANSFORM, POSITION, IMAGE, POLYDATA, STATUS, STRING, COMMAND,
+ * TDATA, STT_TDATA, RTS_* and the empty GET_/STP_ queries. Pure: bytes in, typed
  * messages out, and back. All multi-byte fields are big-endian except IMAGE
  * pixels (their own endian flag).
  *
  * Sources: openigtlink/OpenIGTLink `Documents/Protocol/*.md`, `igtl_header.h`,
- * `igtl_image.h`, `igtl_status.h`, `igtl_tdata.h`, `igtlMessageBase.cxx`
+ * `igtl_image.h`, `igtl_polydata.h`/`igtl_polydata.c`, `igtl_status.h`,
+ * `igtl_tdata.h`, `igtlMessageBase.cxx`
  * (v3 packing); golden frames in ../shared/docs/reference/device-protocols.md
  * Appendix A (made with the reference C++ library).
  */
@@ -19,6 +20,10 @@ export const IGTL_IMAGE_HEADER_SIZE = 72;
 export const IGTL_STATUS_HEADER_SIZE = 30;
 export const IGTL_COMMAND_HEADER_SIZE = 138;
 export const IGTL_TDATA_ELEMENT_SIZE = 70;
+export const IGTL_POLYDATA_HEADER_SIZE = 40;
+export const IGTL_POLYDATA_ATTRIBUTE_HEADER_SIZE = 6;
+/** Longest POLYDATA attribute name (IGTL_POLY_MAX_ATTR_NAME_LEN). */
+export const IGTL_POLYDATA_MAX_NAME = 255;
 
 export interface IgtlHeader {
   /** 1: protocol v1/v2; 2: protocol v3 (extended header and metadata in the body). */
@@ -64,6 +69,39 @@ export const IGTL_STATUS = {
 /** A 4×4 homogeneous transform, row-major, rotation unitless, translation in mm. */
 export type Matrix4 = number[];
 
+/**
+ * POLYDATA attribute types (igtl_polydata.h, igtlPolyDataMessage.h): bits
+ * 0–3 scalar/vector/normal/tensor/RGBA, bit 4 cell (else point) data.
+ */
+export const IGTL_POLY_ATTR = {
+  pointScalar: 0x00,
+  pointVector: 0x01,
+  pointNormal: 0x02,
+  pointTensor: 0x03,
+  pointRgba: 0x04,
+  cellScalar: 0x10,
+  cellVector: 0x11,
+  cellNormal: 0x12,
+  cellTensor: 0x13,
+  cellRgba: 0x14,
+} as const;
+
+/** A POLYDATA cell array as on the wire: `count` cells, each `n, i1 … in` (point indices). */
+export interface IgtlCellArray {
+  count: number;
+  data: Uint32Array;
+}
+
+/** A POLYDATA point or cell attribute: `n` tuples of `numComponents` float32 values. */
+export interface IgtlPolyAttribute {
+  type: number;
+  /** Components per tuple: the scalar count (1–127), 3 vector/normal, 9 tensor, 4 RGBA. */
+  numComponents: number;
+  name: string;
+  /** n × numComponents values, tuple-interleaved. */
+  data: Float32Array;
+}
+
 export type IgtlContent =
   | { type: 'TRANSFORM'; matrix: Matrix4 }
   | { type: 'POSITION'; positionMm: [number, number, number]; quaternion: [number, number, number, number] | null }
@@ -82,6 +120,16 @@ export type IgtlContent =
       subvolumeSize: [number, number, number];
       /** Raw pixel bytes (components interleaved, in `endian` order). */
       pixels: Uint8Array;
+    }
+  | {
+      type: 'POLYDATA';
+      /** x y z per point (mm, in the sender's frame). */
+      points: Float32Array;
+      vertices: IgtlCellArray;
+      lines: IgtlCellArray;
+      polygons: IgtlCellArray;
+      triangleStrips: IgtlCellArray;
+      attributes: IgtlPolyAttribute[];
     }
   | { type: 'STATUS'; code: number; subCode: bigint; errorName: string; message: string }
   | { type: 'STRING'; encoding: number; value: string }
@@ -255,6 +303,8 @@ function decodeContent(type: string, device: string, b: Uint8Array): IgtlContent
         pixels: b.subarray(IGTL_IMAGE_HEADER_SIZE, IGTL_IMAGE_HEADER_SIZE + expected),
       };
     }
+    case 'POLYDATA':
+      return decodePolyData(device, b);
     case 'STATUS': {
       need(type, b, IGTL_STATUS_HEADER_SIZE);
       return { type, code: v.getUint16(0), subCode: v.getBigInt64(2), errorName: readName(b, 10, 20), message: readName(b, 30, b.length - 30) };
@@ -292,6 +342,149 @@ function decodeContent(type: string, device: string, b: Uint8Array): IgtlContent
   }
 }
 
+/** Components per tuple of a POLYDATA attribute type (the scalar count comes from the wire). */
+function polyComponents(type: number, wireComponents: number): number {
+  switch (type & 0x0f) {
+    case 0:
+      return wireComponents;
+    case 1:
+    case 2:
+      return 3;
+    case 3:
+      return 9;
+    case 4:
+      return 4;
+    default:
+      return -1;
+  }
+}
+
+/** Big-endian 32-bit words at `off` into a native Float32Array/Uint32Array. */
+function beWords<T extends Float32Array | Uint32Array>(out: T, b: Uint8Array, off: number): T {
+  const v = new DataView(b.buffer, b.byteOffset + off, out.length * 4);
+  if (out instanceof Float32Array) for (let i = 0; i < out.length; i++) out[i] = v.getFloat32(4 * i);
+  else for (let i = 0; i < out.length; i++) out[i] = v.getUint32(4 * i);
+  return out;
+}
+
+function putBeWords(src: Float32Array | Uint32Array, b: Uint8Array, off: number): number {
+  const v = new DataView(b.buffer, b.byteOffset + off, src.length * 4);
+  if (src instanceof Float32Array) for (let i = 0; i < src.length; i++) v.setFloat32(4 * i, src[i]!);
+  else for (let i = 0; i < src.length; i++) v.setUint32(4 * i, src[i]!);
+  return off + 4 * src.length;
+}
+
+/** Checks that a cell array holds exactly `count` cells whose indices lie below `npoints`. */
+function checkCells(device: string, what: string, c: IgtlCellArray, npoints: number): void {
+  let p = 0;
+  for (let k = 0; k < c.count; k++) {
+    const n = c.data[p];
+    if (n === undefined || p + 1 + n > c.data.length) throw new IgtlDecodeError(`POLYDATA ${device}: ${what} cell ${k} runs past its section`);
+    for (let i = p + 1; i <= p + n; i++)
+      if (c.data[i]! >= npoints) throw new IgtlDecodeError(`POLYDATA ${device}: ${what} cell ${k} names point ${c.data[i]} of ${npoints}`);
+    p += 1 + n;
+  }
+  if (p !== c.data.length) throw new IgtlDecodeError(`POLYDATA ${device}: ${what} section holds more than its ${c.count} cells`);
+}
+
+/** POLYDATA body (igtl_polydata.c igtl_polydata_unpack, with every size checked against the body). */
+function decodePolyData(device: string, b: Uint8Array): IgtlContent {
+  need(`POLYDATA ${device}`, b, IGTL_POLYDATA_HEADER_SIZE);
+  const v = new DataView(b.buffer, b.byteOffset, b.length);
+  const h = Array.from({ length: 10 }, (_, i) => v.getUint32(4 * i));
+  const [npoints, nvert, svert, nlines, slines, npoly, spoly, nstrip, sstrip, nattr] = h as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if ((svert | slines | spoly | sstrip) % 4) throw new IgtlDecodeError(`POLYDATA ${device}: a cell section size is not a multiple of 4 bytes`);
+  let p = IGTL_POLYDATA_HEADER_SIZE;
+  const fixed = p + 12 * npoints + svert + slines + spoly + sstrip + IGTL_POLYDATA_ATTRIBUTE_HEADER_SIZE * nattr;
+  need(`POLYDATA ${device}`, b, fixed);
+  const points = beWords(new Float32Array(3 * npoints), b, p);
+  p += 12 * npoints;
+  const cells = (count: number, size: number, what: string): IgtlCellArray => {
+    const c = { count, data: beWords(new Uint32Array(size / 4), b, p) };
+    p += size;
+    checkCells(device, what, c, npoints);
+    return c;
+  };
+  const vertices = cells(nvert, svert, 'vertex');
+  const lines = cells(nlines, slines, 'line');
+  const polygons = cells(npoly, spoly, 'polygon');
+  const triangleStrips = cells(nstrip, sstrip, 'triangle-strip');
+  const heads = Array.from({ length: nattr }, (_, i) => {
+    const o = p + IGTL_POLYDATA_ATTRIBUTE_HEADER_SIZE * i;
+    return { type: b[o]!, wireComponents: b[o + 1]!, n: v.getUint32(o + 2) };
+  });
+  p += IGTL_POLYDATA_ATTRIBUTE_HEADER_SIZE * nattr;
+  const names: string[] = [];
+  const namesStart = p;
+  for (let i = 0; i < nattr; i++) {
+    let end = p;
+    while (end < b.length && b[end] !== 0) end++;
+    if (end >= b.length) throw new IgtlDecodeError(`POLYDATA ${device}: attribute name ${i} is not terminated`);
+    if (end - p > IGTL_POLYDATA_MAX_NAME)
+      throw new IgtlDecodeError(`POLYDATA ${device}: attribute name ${i} is longer than ${IGTL_POLYDATA_MAX_NAME} characters`);
+    names.push(ascii.decode(b.subarray(p, end)));
+    p = end + 1;
+  }
+  if ((p - namesStart) % 2) p++;
+  const attributes = heads.map((a, i): IgtlPolyAttribute => {
+    const numComponents = polyComponents(a.type, a.wireComponents);
+    if (numComponents <= 0) throw new IgtlDecodeError(`POLYDATA ${device}: attribute ${names[i]} has unknown type 0x${a.type.toString(16)}`);
+    const count = a.n * numComponents;
+    need(`POLYDATA ${device}`, b, p + 4 * count);
+    const data = beWords(new Float32Array(count), b, p);
+    p += 4 * count;
+    return { type: a.type, numComponents, name: names[i]!, data };
+  });
+  return { type: 'POLYDATA', points, vertices, lines, polygons, triangleStrips, attributes };
+}
+
+function encodePolyData(c: Extract<IgtlContent, { type: 'POLYDATA' }>): Uint8Array {
+  const names = c.attributes.map((a) => {
+    if (a.name.length > IGTL_POLYDATA_MAX_NAME || a.name.includes('\0'))
+      throw new IgtlDecodeError(`POLYDATA attribute name ${a.name.slice(0, 20)}… is invalid`);
+    return bytesOf(a.name);
+  });
+  const nameBytes = names.reduce((s, n) => s + n.length + 1, 0);
+  const sections = [c.vertices, c.lines, c.polygons, c.triangleStrips];
+  const size =
+    IGTL_POLYDATA_HEADER_SIZE +
+    4 * c.points.length +
+    sections.reduce((s, x) => s + 4 * x.data.length, 0) +
+    IGTL_POLYDATA_ATTRIBUTE_HEADER_SIZE * c.attributes.length +
+    nameBytes +
+    (nameBytes % 2) +
+    c.attributes.reduce((s, a) => s + 4 * a.data.length, 0);
+  const b = new Uint8Array(size);
+  const v = new DataView(b.buffer);
+  [c.points.length / 3, ...sections.flatMap((x) => [x.count, 4 * x.data.length]), c.attributes.length].forEach((x, i) => v.setUint32(4 * i, x));
+  let p = putBeWords(c.points, b, IGTL_POLYDATA_HEADER_SIZE);
+  for (const x of sections) p = putBeWords(x.data, b, p);
+  for (const a of c.attributes) {
+    b[p] = a.type;
+    b[p + 1] = (a.type & 0x0f) === 0 ? a.numComponents : polyComponents(a.type, a.numComponents);
+    v.setUint32(p + 2, a.data.length / a.numComponents);
+    p += IGTL_POLYDATA_ATTRIBUTE_HEADER_SIZE;
+  }
+  for (const n of names) {
+    b.set(n, p);
+    p += n.length + 1;
+  }
+  p += nameBytes % 2;
+  for (const a of c.attributes) p = putBeWords(a.data, b, p);
+  return b;
+}
+
 /** Encodes a message's content (the version-1 body). */
 export function encodeContent(c: IgtlContent): Uint8Array {
   if ('empty' in c) return new Uint8Array(0);
@@ -325,6 +518,8 @@ export function encodeContent(c: IgtlContent): Uint8Array {
       b.set(c.pixels, IGTL_IMAGE_HEADER_SIZE);
       return b;
     }
+    case 'POLYDATA':
+      return encodePolyData(c);
     case 'STATUS': {
       const b = new Uint8Array(IGTL_STATUS_HEADER_SIZE + c.message.length + 1);
       const v = new DataView(b.buffer);
