@@ -6,8 +6,9 @@
  * Stream messages (WebSocket in browser mode; the same bytes on a
  * MessagePort on the desktop): `u32 LE header length | header JSON (UTF-8) |
  * payload`. Header: StreamHeader. Payloads: none for poses (in the header),
- * image pixels (row-major, `components` per pixel, `scalar` type) for
- * ultrasound and depth frames.
+ * image pixels (row-major, `components` per pixel, `scalar` type, little
+ * endian) for ultrasound and depth frames, float32 LE x y z (mm, the
+ * source's camera frame; NaN = no return) for point clouds.
  */
 import { z } from 'zod';
 
@@ -30,6 +31,10 @@ export const DeviceSpec = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('igtl-server'), port: Port.default(18944) }),
   /** A PLUS sequence file (.igs.mha / .igs.nrrd) replayed as a live tracked-ultrasound device. */
   z.object({ kind: z.literal('replay'), path: z.string().min(1), loop: z.boolean().default(true) }),
+  /** A depth file (.pcd, .ply, .png + intrinsics .json) emitted at `fps` as a point-cloud source. */
+  z.object({ kind: z.literal('depth-file'), path: z.string().min(1), fps: z.number().min(0.1).max(60).default(5) }),
+  /** The depth-camera simulator: a skin mesh (.vtp from the twin, LPS mm; a generic back when absent) seen from above. */
+  z.object({ kind: z.literal('depth-simulator'), meshPath: z.string().min(1).optional(), fps: z.number().min(1).max(60).default(30) }),
 ]);
 export type DeviceSpec = z.input<typeof DeviceSpec>;
 export type DeviceSpecParsed = z.infer<typeof DeviceSpec>;
@@ -94,8 +99,8 @@ export const StreamEndpoint = z.object({ url: z.string() });
 
 export const StreamHeader = z.object({
   device: Id,
-  /** 'pose' (tracking), 'image' (ultrasound / video), 'depth'. */
-  stream: z.enum(['pose', 'image', 'depth']),
+  /** 'pose' (tracking), 'image' (ultrasound / video), 'depth' (depth frame), 'points' (point cloud). */
+  stream: z.enum(['pose', 'image', 'depth', 'points']),
   seq: z.number().int(),
   deviceTimeUs: z.number(),
   hostTimeUs: z.number(),
@@ -107,6 +112,13 @@ export const StreamHeader = z.object({
   height: z.number().int().optional(),
   components: z.number().int().optional(),
   scalar: z.enum(['uint8', 'uint16', 'float32']).optional(),
+  /** Images: row-major 4×4 from pixel index (i, j, k) to mm in `frame` (OpenIGTLink IMAGE matrix; PLUS: ImageToReference). */
+  ijkToFrame: z.array(z.number()).length(16).optional(),
+  frame: z.string().optional(),
+  /** Depth frames: pinhole intrinsics (px; fx = 0 when unknown) and mm per depth unit. */
+  intrinsics: z.object({ fx: z.number(), fy: z.number(), cx: z.number(), cy: z.number(), depthScaleMm: z.number() }).optional(),
+  /** Point clouds: number of points in the payload. */
+  count: z.number().int().optional(),
 });
 export type StreamHeader = z.infer<typeof StreamHeader>;
 

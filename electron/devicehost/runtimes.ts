@@ -4,7 +4,7 @@
  * samples into stream messages and keeps the status the Devices workspace
  * shows (rate, dropped, latency, last error).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -14,7 +14,18 @@ import { NdiDriver, poseMatrix, type NdiSample } from '../../native-bridges/devi
 import { NdiSimulator } from '../../native-bridges/devices/em-tracker-ndi-aurora/simulator.js';
 import { IgtlConnection } from '../../native-bridges/devices/igtl-openigtlink/driver.js';
 import { timestampSeconds, type IgtlMessage } from '../../native-bridges/devices/igtl-openigtlink/protocol.js';
+import {
+  backPhantomMesh,
+  DepthFileSource,
+  depthFrameFromIgtl,
+  overheadPose,
+  pointCloudFromIgtl,
+  SimulatedDepthSource,
+  type DepthSample,
+  type DepthSource,
+} from '../../native-bridges/devices/depth/source.js';
 import { readPlusSequence } from '../../native-bridges/recording/plusSequence.js';
+import { decodeVtp } from '../io/mesh.js';
 import { SequenceReplay } from '../../native-bridges/recording/replay.js';
 import { PtyPair } from '../../native-bridges/transports/ptyPair.js';
 import { openSerial } from '../../native-bridges/transports/serial.js';
@@ -171,34 +182,131 @@ export class NdiRuntime extends DeviceRuntime {
   }
 }
 
-/** Streams of one OpenIGTLink connection: TRANSFORM / TDATA as poses, IMAGE as frames. */
-function igtlToStream(id: string, m: IgtlMessage, seq: number, hostUs: number, emit: Emit): { deviceUs: number } {
+/** The IMAGE matrix (i, j, k axis vectors × spacing, then the centre; mm) as a row-major 4×4 from pixel index to mm. */
+function igtlIjkToFrame(c: Extract<IgtlMessage['content'], { type: 'IMAGE' }>): number[] {
+  const m = c.matrix;
+  // the matrix places the image centre: origin = centre − (size − 1)/2 along each axis
+  const o = [0, 1, 2].map((r) => m[9 + r]! - [0, 1, 2].reduce((s, a) => s + (m[3 * a + r]! * (c.size[a]! - 1)) / 2, 0));
+  return [m[0]!, m[3]!, m[6]!, o[0]!, m[1]!, m[4]!, m[7]!, o[1]!, m[2]!, m[5]!, m[8]!, o[2]!, 0, 0, 0, 1];
+}
+
+/** Emits a depth sample (depth frame: uint16 payload; point cloud: float32 xyz payload) as a stream message. */
+export function emitDepthSample(id: string, s: DepthSample, emit: Emit): void {
+  if (s.kind === 'depth') {
+    const f = s.frame;
+    const K = f.intrinsics;
+    emit(
+      {
+        device: id,
+        stream: 'depth',
+        seq: f.seq,
+        deviceTimeUs: f.deviceTimeUs,
+        hostTimeUs: f.hostTimeUs,
+        width: K.width,
+        height: K.height,
+        components: 1,
+        scalar: 'uint16',
+        intrinsics: { fx: K.fx, fy: K.fy, cx: K.cx, cy: K.cy, depthScaleMm: K.depthScaleMm },
+      },
+      new Uint8Array(f.depth.buffer, f.depth.byteOffset, f.depth.byteLength),
+    );
+  } else {
+    const c = s.cloud;
+    emit(
+      {
+        device: id,
+        stream: 'points',
+        seq: c.seq,
+        deviceTimeUs: c.deviceTimeUs,
+        hostTimeUs: c.hostTimeUs,
+        width: c.width,
+        height: c.height,
+        count: c.points.length / 3,
+      },
+      new Uint8Array(c.points.buffer, c.points.byteOffset, c.points.byteLength),
+    );
+  }
+}
+
+/**
+ * PLUS Server's transform validity: `TransformStatus` (igsio tool status,
+ * `OK` when valid) or `TransformValid` (`1`/`0`) in version-3 metadata;
+ * version-1/2 peers send only valid transforms.
+ */
+export function igtlTransformState(metadata: Record<string, string>): 'ok' | 'missing' {
+  if (metadata['TransformStatus'] !== undefined) return metadata['TransformStatus'] === 'OK' ? 'ok' : 'missing';
+  if (metadata['TransformValid'] !== undefined) return metadata['TransformValid'] === '0' ? 'missing' : 'ok';
+  return 'ok';
+}
+
+/**
+ * Streams of one OpenIGTLink message: TRANSFORM / TDATA / POSITION as poses
+ * (full name from `IGTL_DEVICE_NAME` metadata when PLUS truncated it), IMAGE
+ * uint8 as ultrasound frames with their ImageToReference matrix, IMAGE
+ * uint16 as depth frames, POLYDATA as point clouds. STATUS, STRING and the
+ * query/acknowledge messages carry no stream (PLUS keep-alives are STATUS).
+ * @returns whether the message was a data sample
+ */
+function igtlToStream(id: string, m: IgtlMessage, seq: number, hostUs: number, emit: Emit): boolean {
   const deviceUs = timestampSeconds(m.header.timestamp) * 1e6;
   const c = m.content;
+  const name = m.metadata['IGTL_DEVICE_NAME'] ?? m.header.deviceName;
   const base = { device: id, seq, deviceTimeUs: deviceUs || hostUs, hostTimeUs: hostUs };
-  if (c.type === 'TRANSFORM' && 'matrix' in c)
+  if (c.type === 'TRANSFORM' && 'matrix' in c) emit({ ...base, stream: 'pose', poses: [{ name, matrix: c.matrix, state: igtlTransformState(m.metadata) }] });
+  else if (c.type === 'POSITION' && 'positionMm' in c) {
+    const q = c.quaternion;
+    const matrix = q
+      ? poseMatrix([q[3], q[0], q[1], q[2]], c.positionMm)
+      : [1, 0, 0, c.positionMm[0], 0, 1, 0, c.positionMm[1], 0, 0, 1, c.positionMm[2], 0, 0, 0, 1];
+    emit({ ...base, stream: 'pose', poses: [{ name, matrix, state: igtlTransformState(m.metadata) }] });
+  } else if (c.type === 'TDATA' && 'elements' in c)
     emit({
       ...base,
       stream: 'pose',
-      poses: [{ name: m.header.deviceName, matrix: c.matrix, state: m.metadata['TransformStatus'] === 'INVALID' ? 'missing' : 'ok' }],
+      poses: c.elements.map((e) => ({ name: e.name, matrix: e.matrix, state: igtlTransformState({ TransformStatus: m.metadata[`${e.name}Status`] ?? 'OK' }) })),
     });
-  else if (c.type === 'TDATA' && 'elements' in c)
-    emit({ ...base, stream: 'pose', poses: c.elements.map((e) => ({ name: e.name, matrix: e.matrix, state: 'ok' })) });
   else if (c.type === 'IMAGE' && 'pixels' in c) {
-    const depth = c.scalarType === 5 ? 'uint16' : c.scalarType === 10 ? 'float32' : 'uint8';
-    emit(
-      { ...base, stream: depth === 'uint16' ? 'depth' : 'image', width: c.size[0], height: c.size[1], components: c.numComponents, scalar: depth },
-      c.pixels,
-    );
-  }
-  return { deviceUs };
+    const depth = depthFrameFromIgtl(c, m.metadata, base);
+    if (depth) emitDepthSample(id, { kind: 'depth', frame: depth }, emit);
+    else if (c.scalarType === 3 || c.scalarType === 2)
+      emit(
+        {
+          ...base,
+          stream: 'image',
+          width: c.size[0],
+          height: c.size[1],
+          components: c.numComponents,
+          scalar: 'uint8',
+          ijkToFrame: igtlIjkToFrame(c),
+          frame: name.includes('_') ? name.slice(name.lastIndexOf('_') + 1) : name,
+        },
+        c.pixels,
+      );
+    else return false;
+  } else if (c.type === 'POLYDATA' && 'points' in c) emitDepthSample(id, pointCloudFromIgtl(c, base)!, emit);
+  else return false;
+  return true;
 }
 
+/**
+ * OpenIGTLink as a device: a client of PLUS Server / a scanner / 3D Slicer
+ * (reconnecting with backoff 0.5 → 5 s when the peer goes away, as PLUS
+ * Server restarts), or a server peers push to. Follows PLUS Server's
+ * conventions: keep-alive STATUS messages are counted, not shown as data;
+ * `GET_STATUS` is answered with STATUS OK, `STT_x`/`STP_x` with `RTS_x`
+ * (0 = success), other `GET_x` with an empty `x` (no data here).
+ */
 export class IgtlRuntime extends DeviceRuntime {
   private conns = new Set<IgtlConnection>();
   private server: net.Server | null = null;
   private seq = 0;
   private names = new Set<string>();
+  private stopped = false;
+  private retryMs = 500;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private keepAlives = 0;
+  private queries = 0;
+  private reconnects = 0;
 
   constructor(
     id: string,
@@ -208,21 +316,39 @@ export class IgtlRuntime extends DeviceRuntime {
     super(id, spec.kind === 'igtl-client' ? `OpenIGTLink ${spec.host}:${spec.port}` : `OpenIGTLink server :${spec.port}`, spec.kind, false, emit);
   }
 
+  /** Answers the query and start/stop messages (PLUS Server / query.md conventions); true when `m` was one. */
+  private answer(c: IgtlConnection, m: IgtlMessage): boolean {
+    const t = m.header.type;
+    const deviceName = m.header.deviceName;
+    if (t === 'GET_STATUS') c.send({ type: 'STATUS', code: 1, subCode: 0n, errorName: 'OK', message: '' }, { deviceName });
+    else if (t.startsWith('STT_') || t.startsWith('STP_')) c.send({ type: `RTS_${t.slice(4)}` as `RTS_${string}`, status: 0 }, { deviceName });
+    else if (t.startsWith('GET_')) c.send({ type: t.slice(4), empty: true }, { deviceName });
+    else return false;
+    this.queries++;
+    return true;
+  }
+
   private adopt(c: IgtlConnection): void {
     this.conns.add(c);
+    this.retryMs = 500;
     this.status.state = 'streaming';
     this.status.driverState = 'connected';
     c.on('message', (m) => {
       const hostUs = hostClockUs();
-      this.counted(hostUs);
-      const { deviceUs } = igtlToStream(this.id, m, this.seq++, hostUs, this.emit);
-      if (deviceUs > 0) this.status.latencyMs = Math.max(0, (hostUs - deviceUs) / 1000);
-      const name = `${m.header.type}:${m.header.deviceName}`;
-      if (!this.names.has(name)) {
-        this.names.add(name);
-        this.status.streams = [...this.names].map((k) => ({ name: k, state: 'ok' }));
+      if (this.answer(c, m)) return;
+      if (m.header.type === 'STATUS') this.keepAlives++;
+      else if (igtlToStream(this.id, m, this.seq, hostUs, this.emit)) {
+        this.seq++;
+        this.counted(hostUs);
+        const deviceUs = timestampSeconds(m.header.timestamp) * 1e6;
+        if (deviceUs > 0) this.status.latencyMs = Math.max(0, (hostUs - deviceUs) / 1000);
+        const name = `${m.header.type}:${m.metadata['IGTL_DEVICE_NAME'] ?? m.header.deviceName}`;
+        if (!this.names.has(name)) {
+          this.names.add(name);
+          this.status.streams = [...this.names].map((k) => ({ name: k, state: 'ok' }));
+        }
       }
-      this.status.counters = { ...c.counters };
+      this.status.counters = { ...c.counters, keepAlives: this.keepAlives, queriesAnswered: this.queries, reconnects: this.reconnects };
     });
     c.on('warning', (w) => {
       this.status.lastError = w;
@@ -230,18 +356,49 @@ export class IgtlRuntime extends DeviceRuntime {
     c.on('close', ({ reason }) => {
       this.conns.delete(c);
       if (reason) this.status.lastError = reason;
-      if (this.conns.size === 0) this.status.state = this.spec.kind === 'igtl-server' ? 'connecting' : 'failed';
+      if (this.conns.size > 0 || this.stopped) return;
+      if (this.spec.kind === 'igtl-server') this.status.state = 'connecting';
+      else this.scheduleReconnect();
     });
+  }
+
+  private async connectClient(): Promise<void> {
+    const { host, port } = this.spec as { host: string; port: number };
+    try {
+      this.adopt(await IgtlConnection.connect(host, port));
+    } catch (e) {
+      throw new Error(`OpenIGTLink ${host}:${port}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  private scheduleReconnect(): void {
+    this.status.state = 'reconnecting';
+    this.status.driverState = 'reconnecting';
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this.stopped) return;
+      this.connectClient().then(
+        () => {
+          this.reconnects++;
+          this.status.counters = { ...this.status.counters, reconnects: this.reconnects };
+        },
+        (e: Error) => {
+          this.status.lastError = e.message;
+          this.retryMs = Math.min(5000, this.retryMs * 2);
+          this.scheduleReconnect();
+        },
+      );
+    }, this.retryMs);
   }
 
   async start(): Promise<void> {
     if (this.spec.kind === 'igtl-client') {
       try {
-        this.adopt(await IgtlConnection.connect(this.spec.host, this.spec.port));
+        await this.connectClient();
       } catch (e) {
         this.status.state = 'failed';
-        this.status.lastError = `OpenIGTLink ${this.spec.host}:${this.spec.port}: ${(e as Error).message}`;
-        throw new Error(this.status.lastError, { cause: e });
+        this.status.lastError = (e as Error).message;
+        throw e;
       }
       return;
     }
@@ -255,6 +412,8 @@ export class IgtlRuntime extends DeviceRuntime {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     for (const c of this.conns) c.close();
     if (this.server) await new Promise<void>((r) => this.server!.close(() => r()));
     this.status.state = 'stopped';
@@ -314,6 +473,56 @@ export class ReplayRuntime extends DeviceRuntime {
   }
 }
 
+/** A depth source (file or simulator) as a device. */
+export class DepthRuntime extends DeviceRuntime {
+  private source: DepthSource | null = null;
+
+  constructor(
+    id: string,
+    private readonly spec: Extract<DeviceSpecParsed, { kind: 'depth-file' | 'depth-simulator' }>,
+    emit: Emit,
+  ) {
+    super(
+      id,
+      spec.kind === 'depth-file' ? `Depth file ${basename(spec.path)}` : `Depth camera simulator${spec.meshPath ? ` (${basename(spec.meshPath)})` : ''}`,
+      spec.kind,
+      true,
+      emit,
+    );
+  }
+
+  async start(): Promise<void> {
+    try {
+      if (this.spec.kind === 'depth-file') {
+        const src = new DepthFileSource(this.spec.path, this.spec.fps);
+        this.status.streams = [{ name: `Points ${src.cloud.width}×${src.cloud.height}`, state: 'ok' }];
+        this.source = src;
+      } else {
+        const mesh = this.spec.meshPath ? decodeVtp(readFileSync(this.spec.meshPath)) : backPhantomMesh();
+        this.source = new SimulatedDepthSource(mesh, overheadPose(mesh), { fps: this.spec.fps });
+        this.status.streams = [{ name: 'Depth 640×480 (D435-like)', state: 'ok' }];
+      }
+    } catch (e) {
+      this.status.state = 'failed';
+      this.status.lastError = (e as Error).message;
+      throw e;
+    }
+    this.source.start((s) => {
+      const t = s.kind === 'depth' ? s.frame : s.cloud;
+      this.counted(t.hostTimeUs);
+      this.status.latencyMs = Math.max(0, (hostClockUs() - t.hostTimeUs) / 1000);
+      emitDepthSample(this.id, s, this.emit);
+    });
+    this.status.state = 'streaming';
+    this.status.driverState = this.spec.kind === 'depth-file' ? 'replaying' : 'rendering';
+  }
+
+  async stop(): Promise<void> {
+    this.source?.stop();
+    this.status.state = 'stopped';
+  }
+}
+
 /**
  * A UVC frame grabber captured in the renderer (Chromium media capture):
  * frames arrive upstream on the stream socket; this keeps its status (rate,
@@ -360,5 +569,8 @@ export function createRuntime(id: string, spec: DeviceSpecParsed, emit: Emit): D
       return new IgtlRuntime(id, spec, emit);
     case 'replay':
       return new ReplayRuntime(id, spec, emit);
+    case 'depth-file':
+    case 'depth-simulator':
+      return new DepthRuntime(id, spec, emit);
   }
 }

@@ -48,13 +48,14 @@ function sharedDataRoot(): string | undefined {
   return roots.find((r) => r && fs.existsSync(path.join(r, 'ct')));
 }
 
-/** The shared tracked-ultrasound recordings, offered for replay in the Devices workspace when present. */
+/** The shared tracked-ultrasound recordings and a depth point cloud, offered for replay in the Devices workspace when present. */
 export function sampleRecordings(): SystemInfo['sampleRecordings'] {
   const root = sharedDataRoot();
   if (!root) return [];
   const items: [string, string][] = [
     ['Spine phantom, freehand tracked US (PLUS)', 'us/SpinePhantomFreehand.igs.mha'],
     ['Bone ultrasound L1–L4, tracked (PLUS)', 'us/BoneUltrasound_L14.igs.mha'],
+    ['Depth point cloud, five people (PCL, PCD)', 'depth/five_people.pcd'],
   ];
   return items.filter(([, p]) => fs.existsSync(path.join(root, p))).map(([label, p]) => ({ label, path: path.join(root, p) }));
 }

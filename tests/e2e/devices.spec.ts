@@ -5,7 +5,8 @@
  * UVC frame grabber is Chromium's fake capture device fed a Y4M video made
  * from the real ultrasound frames of SpinePhantomFreehand.igs.mha, shown in
  * the page and handed to the device host (listed with its rate); a replayed
- * PLUS recording draws its ultrasound frames.
+ * PLUS recording draws its ultrasound frames; the simulated depth camera's
+ * frames of a prone back are drawn with their near/far range.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -106,6 +107,17 @@ test('Devices workspace: simulated Aurora streaming with live rates, fake UVC gr
   await expect(replay).toContainText('SIMULATED');
   await replay.click();
   await expect.poll(async () => page.evaluate(() => window.__orthotwinDevices!.imagesDrawn()), { timeout: 15_000 }).toBeGreaterThan(5);
+
+  // the simulated depth camera (a generic back 600 mm below it) draws its depth frames
+  await page.getByRole('button', { name: 'Simulated depth camera' }).click();
+  const depth = page.locator('[data-kind="depth-simulator"]');
+  await expect(depth).toContainText('SIMULATED');
+  await depth.click();
+  await expect.poll(async () => page.evaluate(() => window.__orthotwinDevices!.depthsDrawn()), { timeout: 15_000 }).toBeGreaterThan(5);
+  const near = Number(/near \(blue\) (\d+) mm/.exec(await page.getByTestId('depth-range').innerText())?.[1]);
+  expect(near).toBeGreaterThan(590);
+  expect(near).toBeLessThan(640);
+  await page.screenshot({ path: 'test-results/devices-depth.png', fullPage: true });
 
   // disconnect the Aurora: its row goes
   await row.getByRole('button', { name: 'Disconnect' }).click();

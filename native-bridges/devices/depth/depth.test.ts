@@ -7,6 +7,7 @@ import { tmpDir } from '../../../tests/helpers/tmp.js';
 import { deproject, DepthFormatError, lzfDecompress, readPcd, readPly, validPoints } from './formats.js';
 import { loadDepthFile } from './files.js';
 import { D435_INTRINSICS, DEFAULT_DEPTH_NOISE, DepthSimulator, renderDepth, type SurfaceMesh } from './simulator.js';
+import { backPhantomMesh, DepthFileSource, depthFrameFromIgtl, overheadPose, pointCloudFromIgtl, SimulatedDepthSource, type DepthSample } from './source.js';
 
 const depthDir = DATA ? path.join(DATA, 'depth') : null;
 if (!depthDir) console.warn('depth: shared data absent — the real PCD files are not read');
@@ -166,5 +167,86 @@ describe('depth camera simulator', () => {
     }
     expect(maxErr).toBeLessThan(15); // noise σ ≈ 2 mm at 0.9 m, rounded to mm, faceting
     expect(Array.from(sim.frame(3).depth)).toEqual(Array.from(f.depth)); // reproducible per frame
+  });
+});
+
+describe('depth sources', () => {
+  it('the simulator source renders the default back phantom from above: the midline groove 600 mm away, timestamps and seq', async () => {
+    const mesh = backPhantomMesh();
+    const src = new SimulatedDepthSource(mesh, overheadPose(mesh), { fps: 30, noise: { ...DEFAULT_DEPTH_NOISE, subpixelPx: 0, blobs: 0 } });
+    const got: DepthSample[] = [];
+    src.start((s) => got.push(s));
+    await new Promise((r) => setTimeout(r, 150));
+    src.stop();
+    expect(got.length).toBeGreaterThanOrEqual(3);
+    const f = got.map((s) => (s.kind === 'depth' ? s.frame : null))[1]!;
+    expect(f.seq).toBe(1);
+    expect(f.deviceTimeUs).toBeCloseTo(1e6 / 30, 6);
+    expect(f.hostTimeUs).toBeGreaterThan(got[0]!.kind === 'depth' ? got[0]!.frame.hostTimeUs : Infinity);
+    // the camera is 600 mm above the highest point of the back; the midline (y = 110 − 6 mm groove) lies deeper
+    const crest = Math.max(...Array.from(mesh.points).filter((_, i) => i % 3 === 1));
+    expect(crest).toBeGreaterThan(108);
+    const centre = f.depth[240 * 640 + 320]!;
+    expect(Math.abs(centre - (crest + 600 - 104))).toBeLessThanOrEqual(1);
+    // 50 mm to the side (≈ 51 px at 606 mm) the back is off the groove and curves away: deeper than the crest
+    const side = f.depth[240 * 640 + 320 + 51]!;
+    expect(side).toBeGreaterThan(600);
+    expect(side).toBeLessThan(centre + 10);
+    expect(deproject(f).points.length).toBe(640 * 480 * 3);
+  });
+
+  it('OpenIGTLink uint16 IMAGE → depth frame (either byte order), POLYDATA → point cloud', () => {
+    const t = { deviceTimeUs: 5, hostTimeUs: 6, seq: 7 };
+    const px = new Uint8Array(2 * 6);
+    const dv = new DataView(px.buffer);
+    [0, 500, 501, 502, 65535, 1000].forEach((d, i) => dv.setUint16(2 * i, d, false));
+    const image = {
+      type: 'IMAGE' as const,
+      numComponents: 1,
+      scalarType: 5,
+      endian: 1 as const,
+      coordinate: 2 as const,
+      size: [3, 2, 1] as [number, number, number],
+      matrix: [1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0],
+      subvolumeOffset: [0, 0, 0] as [number, number, number],
+      subvolumeSize: [3, 2, 1] as [number, number, number],
+      pixels: px,
+    };
+    const f = depthFrameFromIgtl(image, { fx: '615', fy: '616', depthScaleMm: '0.25' }, t)!;
+    expect(Array.from(f.depth)).toEqual([0, 500, 501, 502, 65535, 1000]);
+    expect(f.intrinsics).toEqual({ width: 3, height: 2, fx: 615, fy: 616, cx: 1, cy: 0.5, depthScaleMm: 0.25 });
+    expect(f.seq).toBe(7);
+    expect(depthFrameFromIgtl({ ...image, scalarType: 3 }, {}, t)).toBeNull();
+    const cells = { count: 0, data: new Uint32Array(0) };
+    const pd = {
+      type: 'POLYDATA' as const,
+      points: Float32Array.of(1, 2, 3, 4, 5, 6),
+      vertices: cells,
+      lines: cells,
+      polygons: cells,
+      triangleStrips: cells,
+      attributes: [],
+    };
+    expect(pointCloudFromIgtl(pd, t)).toEqual({ kind: 'points', cloud: { points: Float32Array.of(1, 2, 3, 4, 5, 6), width: 2, height: 1, ...t } });
+  });
+
+  it('a missing or malformed depth file is refused with its name', () => {
+    expect(() => new DepthFileSource('/nonexistent/scan.pcd')).toThrow(/scan.pcd: file not found/);
+  });
+});
+
+describe.skipIf(!depthDir)('depth file source (real PCD)', () => {
+  it('five_people.pcd is emitted again and again at the requested rate', async () => {
+    const src = new DepthFileSource(path.join(depthDir!, 'five_people.pcd'), 20);
+    const got: DepthSample[] = [];
+    src.start((s) => got.push(s));
+    await new Promise((r) => setTimeout(r, 180));
+    src.stop();
+    expect(got.length).toBeGreaterThanOrEqual(3);
+    const clouds = got.map((s) => (s.kind === 'points' ? s.cloud : null));
+    expect(clouds.map((c) => c!.seq).slice(0, 3)).toEqual([0, 1, 2]);
+    expect(clouds[2]!.deviceTimeUs).toBe(100_000);
+    expect([clouds[0]!.width, clouds[0]!.height]).toEqual([640, 480]);
+    expect(validPoints(clouds[0]!)).toBe(239075);
   });
 });

@@ -16,6 +16,7 @@ export function loadDepthFile(file: string): PointCloud {
   const ext = path.extname(file).toLowerCase();
   const name = path.basename(file);
   if (!fs.existsSync(file)) throw new DepthFormatError(name, 'file not found');
+  if (!fs.statSync(file).isFile()) throw new DepthFormatError(name, 'is a folder, not a depth file');
   const bytes = new Uint8Array(fs.readFileSync(file));
   if (ext === '.pcd') return readPcd(bytes, name);
   if (ext === '.ply') return readPly(bytes, name);

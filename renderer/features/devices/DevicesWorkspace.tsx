@@ -2,12 +2,13 @@
  * The Devices workspace: the device host's state, connected devices (state,
  * rate, dropped frames, latency, last error; simulators and replays clearly
  * marked), discovered hardware (USB, serial; hot-plug), connect and
- * disconnect, live views of the streams (tool positions, ultrasound frames)
- * and the UVC frame grabber.
+ * disconnect, live views of the streams (tool positions, ultrasound frames,
+ * depth frames and point clouds) and the UVC frame grabber.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DeviceList, DeviceSpec, DeviceStatus } from '../../../electron/contract/index.js';
 import type { Client } from '../../ipc/client.js';
+import { drawDepth } from './depthView.js';
 import { StreamClient } from './streamClient.js';
 import { UvcCapture, type CaptureStats } from './UvcCapture.js';
 import './probe.js';
@@ -33,6 +34,9 @@ export function DevicesWorkspace({ client, recordings, onError }: Props) {
   const imagesDrawn = useRef(0);
   const poseCanvas = useRef<HTMLCanvasElement>(null);
   const imageCanvas = useRef<HTMLCanvasElement>(null);
+  const depthCanvas = useRef<HTMLCanvasElement>(null);
+  const depthsDrawn = useRef(0);
+  const [depthRange, setDepthRange] = useState<[number, number] | null>(null);
 
   useEffect(() => {
     let live = true;
@@ -46,6 +50,7 @@ export function DevicesWorkspace({ client, recordings, onError }: Props) {
       received: () => sc?.received ?? 0,
       capture: () => capture.current,
       imagesDrawn: () => imagesDrawn.current,
+      depthsDrawn: () => depthsDrawn.current,
     };
     return () => {
       live = false;
@@ -62,7 +67,22 @@ export function DevicesWorkspace({ client, recordings, onError }: Props) {
     if (!streams || !shown) return;
     let raf = 0;
     let lastSeq = -1;
+    let lastDepthSeq = -1;
+    let lastRangeMs = 0;
     const draw = (): void => {
+      const dm = streams.latest(shown.id, 'depth') ?? streams.latest(shown.id, 'points');
+      const dc = depthCanvas.current;
+      if (dm && dc && dm.header.seq !== lastDepthSeq) {
+        lastDepthSeq = dm.header.seq;
+        const r = drawDepth(dc, dm);
+        if (r) {
+          depthsDrawn.current++;
+          if (performance.now() - lastRangeMs > 500) {
+            lastRangeMs = performance.now();
+            setDepthRange(r);
+          }
+        }
+      }
       const pose = streams.latest(shown.id, 'pose');
       const pc = poseCanvas.current;
       if (pose && pc) {
@@ -172,7 +192,7 @@ export function DevicesWorkspace({ client, recordings, onError }: Props) {
             aria-label="Recording path"
             value={replayPath}
             onChange={(e) => setReplayPath(e.target.value)}
-            placeholder="PLUS sequence (.igs.mha / .igs.nrrd)"
+            placeholder="PLUS sequence (.igs.mha / .igs.nrrd) or depth file (.pcd / .ply / .png)"
             style={{ minWidth: 320 }}
             list="device-recordings"
           />
@@ -183,8 +203,18 @@ export function DevicesWorkspace({ client, recordings, onError }: Props) {
               </option>
             ))}
           </datalist>
-          <button disabled={busy || !replayPath} onClick={() => void connect({ kind: 'replay', path: replayPath, loop: true })}>
+          <button
+            disabled={busy || !replayPath}
+            onClick={() =>
+              void connect(
+                /\.(pcd|ply|png)$/i.test(replayPath) ? { kind: 'depth-file', path: replayPath, fps: 5 } : { kind: 'replay', path: replayPath, loop: true },
+              )
+            }
+          >
             Replay recording
+          </button>
+          <button disabled={busy} onClick={() => void connect({ kind: 'depth-simulator', fps: 30 })}>
+            Simulated depth camera
           </button>
         </div>
         <div className="row">
@@ -253,6 +283,12 @@ export function DevicesWorkspace({ client, recordings, onError }: Props) {
           <figure>
             <canvas ref={poseCanvas} width={300} height={300} data-testid="pose-canvas" />
             <figcaption className="muted">Tool positions, tracker frame, top view (±250 mm)</figcaption>
+          </figure>
+          <figure hidden={!depthRange}>
+            <canvas ref={depthCanvas} width={320} height={240} style={{ width: 320, background: '#000' }} data-testid="depth-canvas" />
+            <figcaption className="muted" data-testid="depth-range">
+              Depth, near (blue) {depthRange ? depthRange[0].toFixed(0) : '—'} mm → far (red) {depthRange ? depthRange[1].toFixed(0) : '—'} mm
+            </figcaption>
           </figure>
           <figure>
             <canvas ref={imageCanvas} width={410} height={308} style={{ width: 410, background: '#000' }} data-testid="image-canvas" />

@@ -9,6 +9,8 @@ export interface DevicesProbe {
   capture(): { frames: number; sent: number; width: number; height: number; meanGrey: number } | null;
   /** Ultrasound frames drawn from device streams. */
   imagesDrawn(): number;
+  /** Depth frames / point clouds drawn from device streams. */
+  depthsDrawn(): number;
 }
 
 declare global {
