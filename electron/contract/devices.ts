@@ -91,7 +91,37 @@ export const DeviceHostStatus = z.object({
 });
 export type DeviceHostStatus = z.infer<typeof DeviceHostStatus>;
 
-export const DeviceList = z.object({ host: DeviceHostStatus, devices: z.array(DeviceStatus), discovered: z.array(DiscoveredDevice) });
+/** A file a session recording wrote (a PLUS sequence). */
+export const RecordedFile = z.object({
+  path: z.string(),
+  device: z.string(),
+  /** 'image' (ultrasound / video with the tools' poses), 'depth' (uint16 depth frames), 'pose' (every tracker sample). */
+  stream: z.enum(['image', 'depth', 'pose']),
+  frames: z.number().int(),
+});
+export type RecordedFile = z.infer<typeof RecordedFile>;
+
+export const RecordingStatus = z.object({
+  state: z.enum(['idle', 'recording']),
+  /** The session folder being (or last) written. */
+  dir: z.string().nullable(),
+  /** Host clock (µs) at the start of the recording. */
+  startedUs: z.number().nullable(),
+  frames: z.number().int(),
+  files: z.number().int(),
+  /** Pixel bytes written so far. */
+  bytes: z.number(),
+  /** Files of the last finished recording. */
+  lastFiles: z.array(RecordedFile),
+});
+export type RecordingStatus = z.infer<typeof RecordingStatus>;
+
+export const DeviceList = z.object({
+  host: DeviceHostStatus,
+  devices: z.array(DeviceStatus),
+  discovered: z.array(DiscoveredDevice),
+  recording: RecordingStatus,
+});
 export type DeviceList = z.infer<typeof DeviceList>;
 
 /** Where the renderer opens the binary stream (browser mode: a loopback WebSocket with its own token). */

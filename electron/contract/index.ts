@@ -9,7 +9,7 @@ import { z } from 'zod';
 export * from './errors.js';
 export * from './spine.js';
 export * from './devices.js';
-import { DeviceList, DeviceSpec, DeviceStatus, StreamEndpoint } from './devices.js';
+import { DeviceList, DeviceSpec, DeviceStatus, RecordedFile, RecordingStatus, StreamEndpoint } from './devices.js';
 import { SpineAnalysis, SpineCorrections, SpineAnalysisOptions } from './spine.js';
 
 export const Id = z.string().min(1).max(80);
@@ -318,6 +318,10 @@ export const DevicesService = defineService(
       args: z.tuple([z.string().min(1), z.enum(['crc', 'drop', 'dropout', 'stall']), z.number().int().min(1).max(10000)]),
       result: DeviceStatus,
     },
+    /** Starts recording every connected device's streams into PLUS sequences in a new session folder under the data directory. */
+    startRecording: { args: z.tuple([]), result: RecordingStatus },
+    /** Stops the recording and writes its files (.igs.mha, openable in 3D Slicer and PLUS; replayable here). */
+    stopRecording: { args: z.tuple([]), result: z.array(RecordedFile) },
     /** Where the renderer opens the binary streams. */
     streams: { args: z.tuple([]), result: StreamEndpoint },
   },

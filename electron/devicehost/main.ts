@@ -8,10 +8,19 @@
  * It serves the binary streams itself (streams.ts), runs discovery every 2 s
  * (hot-plug), and sends the devices' status to the parent twice a second.
  */
-import { DeviceSpec, decodeStreamMessage, type DeviceStatus, type DiscoveredDevice } from '../contract/devices.js';
+import {
+  DeviceSpec,
+  decodeStreamMessage,
+  type DeviceStatus,
+  type DiscoveredDevice,
+  type RecordedFile,
+  type RecordingStatus,
+  type StreamHeader,
+} from '../contract/devices.js';
 import { hostClockUs } from '../../native-bridges/core/clock.js';
 import { discover } from './discovery.js';
 import type { HostMessage, HostRequest } from './protocol.js';
+import { SessionRecorder } from './recorder.js';
 import { createRuntime, NdiRuntime, UpstreamCaptureRuntime, type DeviceRuntime } from './runtimes.js';
 import { startStreamServer } from './streams.js';
 
@@ -35,6 +44,25 @@ let nextId = 1;
 
 /** Frame grabbers captured in the renderer (UVC via Chromium) report their frames upstream. */
 const upstream = new Map<string, UpstreamCaptureRuntime>();
+let recorder: SessionRecorder | null = null;
+let lastRecording: { dir: string | null; files: RecordedFile[] } = { dir: null, files: [] };
+
+/** Adds a message to the session recording, if one runs. A recording that cannot go on (disk full, frame size changed) stops with what it has. */
+function record(h: Omit<StreamHeader, 'dropped'>, p?: Uint8Array): void {
+  if (!recorder) return;
+  try {
+    recorder.add(h, p);
+  } catch (e) {
+    const r = recorder;
+    recorder = null;
+    console.error(`device host: recording stopped: ${(e as Error).message}`);
+    try {
+      lastRecording = { dir: r.dir, files: r.finish() };
+    } catch {
+      r.abort();
+    }
+  }
+}
 
 function onUpstream(bytes: Uint8Array): void {
   let msg;
@@ -47,20 +75,41 @@ function onUpstream(bytes: Uint8Array): void {
   let u = upstream.get(h.device);
   if (!u) upstream.set(h.device, (u = new UpstreamCaptureRuntime(h.device, () => undefined)));
   u.onFrame(h, hostClockUs());
+  // frames from the capture window are recorded like any device's
+  record(h, msg.payload);
 }
 
 const streams = await startStreamServer(onUpstream);
+
+/** Every device's messages: to the stream clients, and to the session recording when one runs. */
+function publish(h: Omit<StreamHeader, 'dropped'>, p?: Uint8Array): void {
+  streams.publish(h, p);
+  record(h, p);
+}
+
+function recordingStatus(): RecordingStatus {
+  const st = recorder?.status();
+  return {
+    state: recorder ? 'recording' : 'idle',
+    dir: recorder?.dir ?? lastRecording.dir,
+    startedUs: recorder?.startedUs ?? null,
+    frames: st?.frames ?? 0,
+    files: st?.files ?? 0,
+    bytes: st?.bytes ?? 0,
+    lastFiles: lastRecording.files,
+  };
+}
 
 function snapshot(): DeviceStatus[] {
   return [...runtimes.values(), ...upstream.values()].map((r) => r.snapshot());
 }
 
-async function handle(req: HostRequest): Promise<DeviceStatus | boolean | null> {
+async function handle(req: HostRequest): Promise<DeviceStatus | RecordingStatus | RecordedFile[] | boolean | null> {
   switch (req.op) {
     case 'connect': {
       const spec = DeviceSpec.parse(req.spec);
       const id = `${spec.kind}-${nextId++}`;
-      const rt = createRuntime(id, spec, (h, p) => streams.publish(h, p));
+      const rt = createRuntime(id, spec, publish);
       runtimes.set(id, rt);
       try {
         await rt.start();
@@ -93,6 +142,17 @@ async function handle(req: HostRequest): Promise<DeviceStatus | boolean | null> 
       else sim.stall(req.count);
       return rt!.snapshot();
     }
+    case 'record-start':
+      if (recorder) throw new Error(`a recording is already running (${recorder.dir})`);
+      recorder = new SessionRecorder(req.dir, hostClockUs());
+      return recordingStatus();
+    case 'record-stop': {
+      if (!recorder) throw new Error('no recording is running');
+      const r = recorder;
+      recorder = null;
+      lastRecording = { dir: r.dir, files: r.finish() };
+      return lastRecording.files;
+    }
     case 'crash':
       // for the supervisor's restart test: a driver bug that kills the process
       setImmediate(() => {
@@ -118,13 +178,14 @@ async function rediscover(): Promise<void> {
 
 await rediscover();
 const discoverTimer = setInterval(() => void rediscover(), 2000);
-const statusTimer = setInterval(() => parent.send({ t: 'status', devices: snapshot(), discovered, usbUnavailable }), 500);
+const statusTimer = setInterval(() => parent.send({ t: 'status', devices: snapshot(), discovered, usbUnavailable, recording: recordingStatus() }), 500);
 parent.send({ t: 'ready', streamUrl: streams.url, pid: process.pid });
-parent.send({ t: 'status', devices: snapshot(), discovered, usbUnavailable });
+parent.send({ t: 'status', devices: snapshot(), discovered, usbUnavailable, recording: recordingStatus() });
 
 async function shutdown(): Promise<void> {
   clearInterval(discoverTimer);
   clearInterval(statusTimer);
+  if (recorder) lastRecording = { dir: recorder.dir, files: recorder.finish() };
   for (const rt of runtimes.values()) await rt.stop().catch(() => undefined);
   await streams.close();
   process.exit(0);

@@ -437,27 +437,38 @@ export class ReplayRuntime extends DeviceRuntime {
     const r = new SequenceReplay(seq, { loop: this.spec.loop, clockUs: hostClockUs });
     this.replay = r;
     const names = Object.keys(seq.frames[0]?.transforms ?? {});
-    this.status.streams = [...(seq.width ? [{ name: `Image ${seq.width}×${seq.height}`, state: 'ok' }] : []), ...names.map((n) => ({ name: n, state: 'ok' }))];
+    const kind = seq.elementType === 'uint16' ? 'Depth' : 'Image';
+    this.status.streams = [
+      ...(seq.width ? [{ name: `${kind} ${seq.width}×${seq.height}`, state: 'ok' }] : []),
+      ...names.map((n) => ({ name: n, state: 'ok' })),
+    ];
     r.on('sample', (s) => {
       this.counted(s.hostTimeUs);
       this.clock.add(s.deviceTimeUs, s.hostTimeUs);
       const poses = Object.entries(s.transforms).map(([name, t]) => ({ name, matrix: t.matrix, state: t.status === 'OK' ? 'ok' : 'missing' }));
       this.emit({ device: this.id, stream: 'pose', seq: s.seq, deviceTimeUs: s.deviceTimeUs, hostTimeUs: s.hostTimeUs, poses });
-      if (s.image)
-        this.emit(
-          {
-            device: this.id,
-            stream: 'image',
-            seq: s.seq,
-            deviceTimeUs: s.deviceTimeUs,
-            hostTimeUs: s.hostTimeUs,
-            width: s.image.width,
-            height: s.image.height,
-            components: 1,
-            scalar: 'uint8',
-          },
-          s.image.pixels,
-        );
+      if (!s.image) return;
+      const base = {
+        device: this.id,
+        seq: s.seq,
+        deviceTimeUs: s.deviceTimeUs,
+        hostTimeUs: s.hostTimeUs,
+        width: s.image.width,
+        height: s.image.height,
+        components: 1,
+      };
+      if (seq.elementType === 'uint16') {
+        // a depth recording (SessionRecorder): intrinsics in the per-frame fields
+        const f = (k: string, d: number): number => (s.fields[k] !== undefined ? Number(s.fields[k]) : d);
+        const intrinsics = {
+          fx: f('Fx', 0),
+          fy: f('Fy', 0),
+          cx: f('Cx', (s.image.width - 1) / 2),
+          cy: f('Cy', (s.image.height - 1) / 2),
+          depthScaleMm: f('DepthScaleMm', 1),
+        };
+        this.emit({ ...base, stream: 'depth', scalar: 'uint16', intrinsics }, s.image.pixels);
+      } else this.emit({ ...base, stream: 'image', scalar: 'uint8' }, s.image.pixels);
     });
     r.on('end', () => {
       this.status.state = 'stopped';

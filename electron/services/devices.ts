@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../contract/errors.js';
-import type { DeviceHostStatus, DeviceList, DeviceSpec, DeviceStatus } from '../contract/devices.js';
+import type { DeviceHostStatus, DeviceList, DeviceSpec, DeviceStatus, RecordedFile, RecordingStatus } from '../contract/devices.js';
 import type { HostMessage, HostRequest } from '../devicehost/protocol.js';
 
 /** The child process as the supervisor sees it (child_process.ChildProcess or an adapted UtilityProcess). */
@@ -57,7 +57,11 @@ export const forkHost: SpawnHost = (entry) => {
 export class DevicesSupervisor extends EventEmitter<{ changed: [DeviceList] }> {
   private child: HostChild | null = null;
   private host: DeviceHostStatus = { state: 'stopped', pid: null, restarts: 0, lastExit: null, usbUnavailable: null };
-  private current: Omit<DeviceList, 'host'> = { devices: [], discovered: [] };
+  private current: Omit<DeviceList, 'host'> = {
+    devices: [],
+    discovered: [],
+    recording: { state: 'idle', dir: null, startedUs: null, frames: 0, files: 0, bytes: 0, lastFiles: [] },
+  };
   private streamUrl: string | null = null;
   private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private nextReq = 1;
@@ -95,7 +99,7 @@ export class DevicesSupervisor extends EventEmitter<{ changed: [DeviceList] }> {
           if (m.ok) p?.resolve(m.value);
           else p?.reject(new AppError('DEVICE_ERROR', m.error));
         } else if (m.t === 'status') {
-          this.current = { devices: m.devices, discovered: m.discovered };
+          this.current = { devices: m.devices, discovered: m.discovered, recording: m.recording };
           this.host.usbUnavailable = m.usbUnavailable;
           this.emit('changed', this.snapshot());
         }
@@ -170,6 +174,16 @@ export class DevicesSupervisor extends EventEmitter<{ changed: [DeviceList] }> {
 
   async simulateFault(deviceId: string, fault: 'crc' | 'drop' | 'dropout' | 'stall', count: number): Promise<DeviceStatus> {
     return await this.request<DeviceStatus>({ op: 'simulate-fault', deviceId, fault, count });
+  }
+
+  /** Starts recording every device's streams into `dir` (PLUS sequences, see devicehost/recorder.ts). */
+  async startRecording(dir: string): Promise<RecordingStatus> {
+    return await this.request<RecordingStatus>({ op: 'record-start', dir });
+  }
+
+  /** Stops the recording and returns the files written. */
+  async stopRecording(): Promise<RecordedFile[]> {
+    return await this.request<RecordedFile[]>({ op: 'record-stop' });
   }
 
   /** Kills the host (the supervisor's restart is what this exercises). */

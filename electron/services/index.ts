@@ -138,6 +138,8 @@ export function createServices(o: ServiceOptions): ServiceHost {
       connect: (spec) => devices.connect(spec),
       disconnect: (id) => devices.disconnect(id),
       setTimeOffset: (id, ms) => devices.setTimeOffset(id, ms),
+      startRecording: () => devices.startRecording(path.join(o.dataDir, 'recordings', new Date().toISOString().replace(/[:.]/g, '-'))),
+      stopRecording: () => devices.stopRecording(),
       simulateFault: (id, fault, count) => devices.simulateFault(id, fault, count),
       streams: async () => ({ url: await devices.streamEndpoint() }),
     },

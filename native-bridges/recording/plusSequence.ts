@@ -25,13 +25,13 @@ export interface PlusSequence {
   /** Frame width and height in pixels (0 × 0 for tracking-only recordings). */
   width: number;
   height: number;
-  /** Pixel type; PLUS ultrasound is uint8 (MET_UCHAR). */
-  elementType: 'uint8';
+  /** Pixel type: ultrasound is uint8 (MET_UCHAR); depth frames uint16 (MET_USHORT, little endian). */
+  elementType: 'uint8' | 'uint16';
   /** e.g. MFA, MF, UN (PLUS US_IMAGE_ORIENTATION), XX when there is no image. */
   imageOrientation: string;
   imageType: string;
   frames: TrackedFrame[];
-  /** width·height·frames bytes, frame after frame (empty without image). */
+  /** width·height·frames pixels as bytes (2 per uint16 pixel, little endian), frame after frame (empty without image). */
   pixels: Uint8Array;
 }
 
@@ -98,29 +98,34 @@ export function readPlusSequence(file: string): PlusSequence {
   const dims = (h['DimSize'] ?? '').split(/\s+/).map(Number);
   if (h['NDims'] !== '3' || dims.length !== 3) throw new PlusSequenceError(file, `a sequence is 3-dimensional (width height frames); NDims = ${h['NDims']}`);
   const [width, height, count] = dims as [number, number, number];
-  if (width * height > 0 && h['ElementType'] !== 'MET_UCHAR')
-    throw new PlusSequenceError(file, `only 8-bit ultrasound frames are supported, ElementType = ${h['ElementType']}`);
+  const elementType = h['ElementType'] === 'MET_USHORT' ? 'uint16' : 'uint8';
+  if (width * height > 0 && h['ElementType'] !== 'MET_UCHAR' && h['ElementType'] !== 'MET_USHORT')
+    throw new PlusSequenceError(file, `only 8-bit (ultrasound) and 16-bit (depth) frames are supported, ElementType = ${h['ElementType']}`);
+  if (elementType === 'uint16' && /true/i.test(h['BinaryDataByteOrderMSB'] ?? 'False'))
+    throw new PlusSequenceError(file, 'big-endian 16-bit frames are not supported');
   if ((h['ElementNumberOfChannels'] ?? '1') !== '1') throw new PlusSequenceError(file, `only single-channel frames are supported`);
   const n = width * height * count;
   const raw = n > 0 ? (/true/i.test(h['CompressedData'] ?? 'False') ? inflate(file, data) : data) : null;
-  return sequenceOf(file, [width, height, count], raw, h['UltrasoundImageOrientation'], h['UltrasoundImageType'], entries);
+  return sequenceOf(file, [width, height, count], elementType, raw, h['UltrasoundImageOrientation'], h['UltrasoundImageType'], entries);
 }
 
 /** Checks the pixel data's length and assembles the sequence (frames from the Seq_Frame fields). */
 function sequenceOf(
   file: string,
   [width, height, count]: [number, number, number],
+  elementType: PlusSequence['elementType'],
   raw: Uint8Array | null,
   orientation: string | undefined,
   imageType: string | undefined,
   entries: [string, string][],
 ): PlusSequence {
-  const n = width * height * count;
-  if (raw && raw.length < n) throw new PlusSequenceError(file, `pixel data holds ${raw.length} bytes, ${n} expected (${width}×${height}×${count})`);
+  const n = width * height * count * (elementType === 'uint16' ? 2 : 1);
+  if (raw && raw.length < n)
+    throw new PlusSequenceError(file, `pixel data holds ${raw.length} bytes, ${n} expected (${width}×${height}×${count} ${elementType})`);
   return {
     width,
     height,
-    elementType: 'uint8',
+    elementType,
     imageOrientation: orientation ?? 'UN',
     imageType: imageType ?? 'BRIGHTNESS',
     frames: framesFromFields(file, entries, count),
@@ -152,8 +157,10 @@ function readNrrdSequence(file: string, buf: Buffer): PlusSequence {
   const sizes = (h['sizes'] ?? '').split(/\s+/).map(Number);
   if (h['dimension'] !== '3' || sizes.length !== 3) throw new PlusSequenceError(file, `a sequence is 3-dimensional; dimension = ${h['dimension']}`);
   const [width, height, count] = sizes as [number, number, number];
-  if (width * height > 0 && h['type'] !== 'uint8' && h['type'] !== 'unsigned char')
-    throw new PlusSequenceError(file, `only 8-bit frames are supported, type = ${h['type']}`);
+  const elementType = h['type'] === 'uint16' || h['type'] === 'unsigned short' ? 'uint16' : 'uint8';
+  if (width * height > 0 && elementType === 'uint8' && h['type'] !== 'uint8' && h['type'] !== 'unsigned char')
+    throw new PlusSequenceError(file, `only 8-bit (ultrasound) and 16-bit (depth) frames are supported, type = ${h['type']}`);
+  if (elementType === 'uint16' && h['endian'] === 'big') throw new PlusSequenceError(file, 'big-endian 16-bit frames are not supported');
   let raw: Buffer | null = null;
   if (width * height * count > 0)
     try {
@@ -162,24 +169,25 @@ function readNrrdSequence(file: string, buf: Buffer): PlusSequence {
       throw new PlusSequenceError(file, `gzip pixel data cannot be read (${(e as Error).message})`);
     }
   const meta = Object.fromEntries(fields.filter(([k]) => !FRAME_KEY.test(k)));
-  return sequenceOf(file, [width, height, count], raw, meta['ultrasound image orientation'], meta['ultrasound image type'], fields);
+  return sequenceOf(file, [width, height, count], elementType, raw, meta['ultrasound image orientation'], meta['ultrasound image type'], fields);
 }
 
-/** One frame's pixels (a view, width·height bytes). */
+/** One frame's pixels (a view: width·height bytes, or 2·width·height for uint16). */
 export function framePixels(s: PlusSequence, i: number): Uint8Array {
-  const n = s.width * s.height;
+  const n = s.width * s.height * (s.elementType === 'uint16' ? 2 : 1);
   return s.pixels.subarray(i * n, (i + 1) * n);
 }
 
 const num = (x: number): string => String(Number(x.toPrecision(12)));
 
+type SequenceMeta = Pick<PlusSequence, 'width' | 'height' | 'elementType' | 'imageOrientation' | 'imageType' | 'frames'>;
+
 /**
- * Writes a PLUS sequence as MetaImage (`.mha`, zlib-compressed pixels) or NRRD
- * (`.nrrd`, gzip) by the file's extension, with the per-frame fields PLUS
- * and 3D Slicer read. Written to a temporary name, fsynced, then renamed.
+ * The header of a PLUS sequence file (MetaImage or NRRD by `format`) for
+ * pixel data that follows it: zlib/gzip-compressed when `compressedBytes`
+ * is given (MetaImage needs the compressed size), raw otherwise.
  */
-export function writePlusSequence(file: string, s: PlusSequence): void {
-  const count = s.frames.length;
+function sequenceHeader(format: 'mha' | 'nrrd', s: SequenceMeta, hasPixels: boolean, compressedBytes: number | null): string {
   const frameLines = (sep: string): string[] =>
     s.frames.flatMap((f, i) => {
       const p = `Seq_Frame${String(i).padStart(4, '0')}_`;
@@ -192,21 +200,21 @@ export function writePlusSequence(file: string, s: PlusSequence): void {
         ...Object.entries(f.fields).map(([k, v]) => `${p}${k}${sep}${v}`),
       ];
     });
-  let out: Buffer;
-  if (/\.nrrd$/i.test(file)) {
-    const body = s.pixels.length ? zlib.gzipSync(s.pixels) : Buffer.alloc(0);
-    const head = [
+  const count = s.frames.length;
+  const compressed = compressedBytes !== null;
+  if (format === 'nrrd')
+    return [
       'NRRD0004',
       '# Complete NRRD file format specification at',
       '# http://teem.sourceforge.net/nrrd/format.html',
-      'type: uint8',
+      `type: ${s.elementType}`,
       'dimension: 3',
       'space dimension: 2',
       `sizes: ${s.width} ${s.height} ${count}`,
       'space directions: (1,0) (0,1) none',
       'kinds: domain domain list',
       'endian: little',
-      'encoding: gz',
+      `encoding: ${compressed ? 'gz' : 'raw'}`,
       'space origin: (0,0)',
       `ultrasound image orientation:=${s.imageOrientation}`,
       `ultrasound image type:=${s.imageType}`,
@@ -214,40 +222,131 @@ export function writePlusSequence(file: string, s: PlusSequence): void {
       '',
       '',
     ].join('\n');
-    out = Buffer.concat([Buffer.from(head, 'latin1'), body]);
-  } else {
-    const body = s.pixels.length ? zlib.deflateSync(s.pixels) : Buffer.alloc(0);
-    const head = [
-      'ObjectType = Image',
-      'NDims = 3',
-      'AnatomicalOrientation = RAI',
-      'BinaryData = True',
-      'BinaryDataByteOrderMSB = False',
-      'CenterOfRotation = 0 0 0',
-      `CompressedData = ${s.pixels.length ? 'True' : 'False'}`,
-      ...(s.pixels.length ? [`CompressedDataSize = ${body.length}`] : []),
-      `DimSize = ${s.width} ${s.height} ${count}`,
-      'Kinds = domain domain list',
-      'ElementNumberOfChannels = 1',
-      'ElementSpacing = 1 1 1',
-      `ElementType = ${s.pixels.length ? 'MET_UCHAR' : 'MET_OTHER'}`,
-      'Offset = 0 0 0',
-      'TransformMatrix = 1 0 0 0 1 0 0 0 1',
-      `UltrasoundImageOrientation = ${s.imageOrientation}`,
-      `UltrasoundImageType = ${s.imageType}`,
-      ...frameLines(' = '),
-      'ElementDataFile = LOCAL',
-      '',
-    ].join('\n');
-    out = Buffer.concat([Buffer.from(head, 'latin1'), body]);
-  }
+  return [
+    'ObjectType = Image',
+    'NDims = 3',
+    'AnatomicalOrientation = RAI',
+    'BinaryData = True',
+    'BinaryDataByteOrderMSB = False',
+    'CenterOfRotation = 0 0 0',
+    `CompressedData = ${compressed ? 'True' : 'False'}`,
+    ...(compressed ? [`CompressedDataSize = ${compressedBytes}`] : []),
+    `DimSize = ${s.width} ${s.height} ${count}`,
+    'Kinds = domain domain list',
+    'ElementNumberOfChannels = 1',
+    'ElementSpacing = 1 1 1',
+    `ElementType = ${!hasPixels ? 'MET_OTHER' : s.elementType === 'uint16' ? 'MET_USHORT' : 'MET_UCHAR'}`,
+    'Offset = 0 0 0',
+    'TransformMatrix = 1 0 0 0 1 0 0 0 1',
+    `UltrasoundImageOrientation = ${s.imageOrientation}`,
+    `UltrasoundImageType = ${s.imageType}`,
+    ...frameLines(' = '),
+    'ElementDataFile = LOCAL',
+    '',
+  ].join('\n');
+}
+
+/** Writes `parts` to `file` through `file.partial`, fsynced, then renamed (a crash never leaves a half file under the real name). */
+function writeAtomically(file: string, parts: (Buffer | ((fd: number) => void))[]): void {
   const tmp = `${file}.partial`;
   const fd = fs.openSync(tmp, 'w');
   try {
-    fs.writeSync(fd, out);
+    for (const p of parts) typeof p === 'function' ? p(fd) : fs.writeSync(fd, p);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
   fs.renameSync(tmp, file);
+}
+
+/**
+ * Writes a PLUS sequence as MetaImage (`.mha`, zlib-compressed pixels) or NRRD
+ * (`.nrrd`, gzip) by the file's extension, with the per-frame fields PLUS
+ * and 3D Slicer read. Written to a temporary name, fsynced, then renamed.
+ */
+export function writePlusSequence(file: string, s: PlusSequence): void {
+  const format = /\.nrrd$/i.test(file) ? 'nrrd' : 'mha';
+  const has = s.pixels.length > 0;
+  const body = has ? (format === 'nrrd' ? zlib.gzipSync(s.pixels) : zlib.deflateSync(s.pixels)) : Buffer.alloc(0);
+  writeAtomically(file, [Buffer.from(sequenceHeader(format, s, has, has ? body.length : null), 'latin1'), body]);
+}
+
+/**
+ * Writes a PLUS sequence frame by frame while it is acquired, without holding
+ * the pixels in memory: pixels go to `<file>.pixels.partial` as they come,
+ * the per-frame fields are kept (small), and `finish()` writes the header
+ * and the raw pixels into the final file (uncompressed; PLUS and 3D Slicer
+ * read it). Every frame has the same size and pixel type.
+ */
+export class PlusSequenceWriter {
+  private readonly frames: TrackedFrame[] = [];
+  private readonly pixelFile: string;
+  private fd: number | null = null;
+  private width = 0;
+  private height = 0;
+
+  constructor(
+    readonly file: string,
+    private readonly o: { elementType?: PlusSequence['elementType']; imageOrientation?: string; imageType?: string } = {},
+  ) {
+    this.pixelFile = `${file}.pixels.partial`;
+  }
+
+  get frameCount(): number {
+    return this.frames.length;
+  }
+
+  /**
+   * Appends a frame (pixels may be omitted for tracking-only sequences).
+   * @throws PlusSequenceError when its size differs from the first frame's
+   */
+  add(frame: TrackedFrame, image?: { width: number; height: number; pixels: Uint8Array }): void {
+    if (image) {
+      if (this.frames.length === 0) {
+        this.width = image.width;
+        this.height = image.height;
+        this.fd = fs.openSync(this.pixelFile, 'w');
+      }
+      const bytes = image.width * image.height * (this.o.elementType === 'uint16' ? 2 : 1);
+      if (image.width !== this.width || image.height !== this.height || image.pixels.length !== bytes || this.fd === null)
+        throw new PlusSequenceError(this.file, `frame ${this.frames.length} is ${image.width}×${image.height}, the sequence ${this.width}×${this.height}`);
+      fs.writeSync(this.fd, image.pixels);
+    } else if (this.fd !== null) throw new PlusSequenceError(this.file, `frame ${this.frames.length} has no pixels`);
+    this.frames.push(frame);
+  }
+
+  /** Writes the file (transforms may still be filled into the frames before this). */
+  finish(fill?: (frames: TrackedFrame[]) => void): void {
+    fill?.(this.frames);
+    const has = this.fd !== null;
+    const meta: SequenceMeta = {
+      width: this.width,
+      height: this.height,
+      elementType: this.o.elementType ?? 'uint8',
+      imageOrientation: this.o.imageOrientation ?? (has ? 'MF' : 'XX'),
+      imageType: this.o.imageType ?? (has ? 'BRIGHTNESS' : 'XX'),
+      frames: this.frames,
+    };
+    const copyPixels = (fd: number): void => {
+      if (this.fd === null) return;
+      fs.closeSync(this.fd);
+      this.fd = null;
+      const src = fs.openSync(this.pixelFile, 'r');
+      const buf = Buffer.alloc(4 << 20);
+      try {
+        for (let n; (n = fs.readSync(src, buf, 0, buf.length, null)) > 0;) fs.writeSync(fd, buf, 0, n);
+      } finally {
+        fs.closeSync(src);
+      }
+    };
+    writeAtomically(this.file, [Buffer.from(sequenceHeader(/\.nrrd$/i.test(this.file) ? 'nrrd' : 'mha', meta, has, null), 'latin1'), copyPixels]);
+    fs.rmSync(this.pixelFile, { force: true });
+  }
+
+  /** Gives up: the partial pixel file is removed. */
+  abort(): void {
+    if (this.fd !== null) fs.closeSync(this.fd);
+    this.fd = null;
+    fs.rmSync(this.pixelFile, { force: true });
+  }
 }

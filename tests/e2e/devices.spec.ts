@@ -119,6 +119,16 @@ test('Devices workspace: simulated Aurora streaming with live rates, fake UVC gr
   expect(near).toBeLessThan(640);
   await page.screenshot({ path: 'test-results/devices-depth.png', fullPage: true });
 
+  // record the session for a moment: the files are listed when it stops
+  await page.getByRole('button', { name: 'Record session' }).click();
+  await expect(page.getByTestId('recording')).toContainText('REC');
+  await page.waitForTimeout(1500);
+  await page.getByRole('button', { name: 'Stop recording' }).click();
+  const saved = page.getByTestId('recorded-files');
+  await expect(saved).toContainText('_Tracking.igs.mha');
+  await expect(saved).toContainText('_Image.igs.mha');
+  await expect(saved).toContainText('_Depth.igs.mha');
+
   // disconnect the Aurora: its row goes
   await row.getByRole('button', { name: 'Disconnect' }).click();
   await expect(page.locator('[data-kind="ndi-simulator"]')).toHaveCount(0);

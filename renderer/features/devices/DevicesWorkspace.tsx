@@ -159,6 +159,20 @@ export function DevicesWorkspace({ client, recordings, onError }: Props) {
 
   const host = list?.host;
   const pose = shown && streams?.latest(shown.id, 'pose');
+  const rec = list?.recording;
+
+  const toggleRecording = async (): Promise<void> => {
+    setBusy(true);
+    try {
+      if (rec?.state === 'recording') await client.call('devices', 'stopRecording');
+      else await client.call('devices', 'startRecording');
+      setList(await client.call('devices', 'list'));
+    } catch (e) {
+      onError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
 
   return (
     <div className="devices" data-testid="devices-workspace">
@@ -177,6 +191,26 @@ export function DevicesWorkspace({ client, recordings, onError }: Props) {
             <span className="muted">starting…</span>
           )}
           {!streams && <span className="muted">Live streams are not available in this window.</span>}
+        </div>
+        <h2>Session recording</h2>
+        <div className="row" data-testid="recording">
+          <button disabled={busy || (!devices.length && rec?.state !== 'recording')} onClick={() => void toggleRecording()}>
+            {rec?.state === 'recording' ? 'Stop recording' : 'Record session'}
+          </button>
+          {rec?.state === 'recording' ? (
+            <span>
+              <span className="badge bad">REC</span>{' '}
+              <span className="muted">
+                {rec.frames} frames · {rec.files} files · {(rec.bytes / 1e6).toFixed(1)} MB → {rec.dir}
+              </span>
+            </span>
+          ) : rec?.lastFiles.length ? (
+            <span className="muted" data-testid="recorded-files">
+              Saved to {rec.dir}: {rec.lastFiles.map((f) => `${f.path.split(/[\\/]/).pop()} (${f.frames} frames)`).join(' · ')}
+            </span>
+          ) : (
+            <span className="muted">Poses, ultrasound and depth frames of every connected device, as PLUS sequences (3D Slicer opens them).</span>
+          )}
         </div>
         <h2>Connect</h2>
         <div className="row">

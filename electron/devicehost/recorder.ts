@@ -1,0 +1,140 @@
+/**
+ * Session recording in the device host: every stream message of the
+ * connected devices goes to PLUS sequence files (issue 4 §7) that 3D Slicer
+ * and PLUS open and that OrthoTwin replays as live devices.
+ *
+ * Files (in the session folder, `<device>` = the device id):
+ * - `<device>_Image.igs.mha`: ultrasound / video frames (uint8), each with
+ *   the poses of every tracked tool at the frame's time — interpolated
+ *   between the bracketing tracker samples (slerp + linear, as PLUS does)
+ *   and `INVALID` across gaps over 100 ms or when the tool was not seen;
+ * - `<device>_Depth.igs.mha`: depth frames (uint16, little endian) with the
+ *   intrinsics as per-frame fields (`Fx Fy Cx Cy DepthScaleMm`);
+ * - `<device>_Tracking.igs.mha`: every tracker sample (0 × 0 frames) with
+ *   all tools' transforms and statuses.
+ * Timestamps are seconds on the shared host clock, so the files of one
+ * session line up; the device's own time is kept as `DeviceTimestamp`.
+ * Pixels stream to disk while recording (PlusSequenceWriter); point clouds
+ * are not recorded (no PLUS sequence form).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { StreamHeader } from '../contract/devices.js';
+import { poseAt, type PoseTrack } from '../../native-bridges/core/poseInterp.js';
+import { PlusSequenceWriter, type TrackedFrame } from '../../native-bridges/recording/plusSequence.js';
+
+const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+
+export interface RecordedFile {
+  path: string;
+  device: string;
+  stream: 'image' | 'depth' | 'pose';
+  frames: number;
+}
+
+/** PLUS transform names are identifiers: `Port 1` → `Port1`. */
+const transformName = (s: string): string => s.replace(/[^A-Za-z0-9]/g, '') || 'Tool';
+const fileSafe = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, '_');
+
+export class SessionRecorder {
+  private readonly writers = new Map<string, { w: PlusSequenceWriter; device: string; stream: RecordedFile['stream']; timesUs: number[] }>();
+  /** Pose tracks by transform name (all tracking devices). */
+  private readonly tracks = new Map<string, PoseTrack>();
+  readonly startedUs: number;
+  private bytes = 0;
+
+  /**
+   * @param dir the session folder (created)
+   * @param nowUs the host clock now (µs)
+   */
+  constructor(
+    readonly dir: string,
+    nowUs: number,
+  ) {
+    fs.mkdirSync(dir, { recursive: true });
+    this.startedUs = nowUs;
+  }
+
+  private writer(device: string, stream: RecordedFile['stream']): PlusSequenceWriter {
+    const key = `${device}/${stream}`;
+    let e = this.writers.get(key);
+    if (!e) {
+      const suffix = stream === 'image' ? 'Image' : stream === 'depth' ? 'Depth' : 'Tracking';
+      const w = new PlusSequenceWriter(path.join(this.dir, `${fileSafe(device)}_${suffix}.igs.mha`), { elementType: stream === 'depth' ? 'uint16' : 'uint8' });
+      this.writers.set(key, (e = { w, device, stream, timesUs: [] }));
+    }
+    return e.w;
+  }
+
+  /** Records one stream message (as the device host publishes it). */
+  add(h: Omit<StreamHeader, 'dropped'>, payload?: Uint8Array): void {
+    const timestampS = h.hostTimeUs / 1e6;
+    const fields = { DeviceTimestamp: String(h.deviceTimeUs / 1e6), FrameNumber: String(h.seq) };
+    if (h.stream === 'pose' && h.poses) {
+      const transforms: TrackedFrame['transforms'] = {};
+      for (const p of h.poses) {
+        const name = transformName(p.name);
+        transforms[name] = { matrix: p.matrix ?? IDENTITY, status: p.matrix && p.state === 'ok' ? 'OK' : 'INVALID' };
+        let t = this.tracks.get(name);
+        if (!t) this.tracks.set(name, (t = { timesUs: [], matrices: [] }));
+        // out-of-order samples (two devices, one tool name) are kept ordered
+        if (t.timesUs.length && h.hostTimeUs < t.timesUs.at(-1)!) continue;
+        t.timesUs.push(h.hostTimeUs);
+        t.matrices.push(p.matrix && p.state === 'ok' ? p.matrix : null);
+      }
+      this.writer(h.device, 'pose').add({ timestampS, transforms, fields });
+    } else if ((h.stream === 'image' || h.stream === 'depth') && payload && h.width && h.height) {
+      const extra: Record<string, string> = {};
+      if (h.stream === 'depth' && h.intrinsics) {
+        const K = h.intrinsics;
+        Object.assign(extra, { Fx: String(K.fx), Fy: String(K.fy), Cx: String(K.cx), Cy: String(K.cy), DepthScaleMm: String(K.depthScaleMm) });
+      }
+      const c = h.components ?? 1;
+      let pixels = payload;
+      if (c > 1 && h.stream === 'image') {
+        // keep the first component (grey video from a UVC grabber arrives as one component already)
+        pixels = new Uint8Array(h.width * h.height);
+        for (let i = 0; i < pixels.length; i++) pixels[i] = payload[i * c]!;
+      }
+      this.writer(h.device, h.stream).add({ timestampS, transforms: {}, fields: { ...fields, ...extra } }, { width: h.width, height: h.height, pixels });
+      this.writers.get(`${h.device}/${h.stream}`)!.timesUs.push(h.hostTimeUs);
+      this.bytes += pixels.length;
+    }
+  }
+
+  /** Frames recorded so far per file, and the pixel bytes written. */
+  status(): { files: number; frames: number; bytes: number } {
+    let frames = 0;
+    for (const e of this.writers.values()) frames += e.w.frameCount;
+    return { files: this.writers.size, frames, bytes: this.bytes };
+  }
+
+  /** Writes every file (image and depth frames get the tools' interpolated poses) and returns them. */
+  finish(): RecordedFile[] {
+    const out: RecordedFile[] = [];
+    for (const e of this.writers.values()) {
+      if (e.w.frameCount === 0) {
+        e.w.abort();
+        continue;
+      }
+      e.w.finish(
+        e.stream === 'pose'
+          ? undefined
+          : (frames) =>
+              frames.forEach((f, i) => {
+                for (const [name, track] of this.tracks) {
+                  const m = poseAt(track, e.timesUs[i]!);
+                  f.transforms[name] = { matrix: m ?? IDENTITY, status: m ? 'OK' : 'INVALID' };
+                }
+              }),
+      );
+      out.push({ path: e.w.file, device: e.device, stream: e.stream, frames: e.w.frameCount });
+    }
+    return out;
+  }
+
+  /** Stops without writing (partial pixel files removed). */
+  abort(): void {
+    for (const e of this.writers.values()) e.w.abort();
+  }
+}
