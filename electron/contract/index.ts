@@ -374,6 +374,8 @@ export type WireMessage = z.infer<typeof WireMessage>;
 /** Electron IPC channel names (desktop transport). */
 export const IPC_INVOKE = 'orthotwin:invoke';
 export const IPC_EVENT = 'orthotwin:event';
+/** Desktop: the renderer asks for, and receives, the MessagePort of the live device streams. */
+export const IPC_STREAM_PORT = 'orthotwin:stream-port';
 
 /** Bulk-data paths, relative to the data origin (app://data or http://127.0.0.1:PORT/data). */
 export const bulkUrls = {

@@ -22,18 +22,26 @@ import { discover } from './discovery.js';
 import type { HostMessage, HostRequest } from './protocol.js';
 import { SessionRecorder } from './recorder.js';
 import { createRuntime, NdiRuntime, UpstreamCaptureRuntime, type DeviceRuntime } from './runtimes.js';
-import { startStreamServer } from './streams.js';
+import { startStreamServer, type StreamPort } from './streams.js';
 
 interface ParentPort {
   send(m: HostMessage): void;
   onMessage(cb: (m: HostRequest) => void): void;
+  /** Desktop: MessagePorts the main process hands over for a window's streams. */
+  onStreamPort(cb: (port: StreamPort) => void): void;
 }
 
 function parentPort(): ParentPort {
-  const pp = (process as unknown as { parentPort?: { postMessage(m: unknown): void; on(e: 'message', cb: (ev: { data: unknown }) => void): void } }).parentPort;
-  if (pp) return { send: (m) => pp.postMessage(m), onMessage: (cb) => pp.on('message', (ev) => cb(ev.data as HostRequest)) };
+  type Ev = { data: unknown; ports?: StreamPort[] };
+  const pp = (process as unknown as { parentPort?: { postMessage(m: unknown): void; on(e: 'message', cb: (ev: Ev) => void): void } }).parentPort;
+  if (pp)
+    return {
+      send: (m) => pp.postMessage(m),
+      onMessage: (cb) => pp.on('message', (ev) => (ev.data as { t?: string })?.t === 'req' && cb(ev.data as HostRequest)),
+      onStreamPort: (cb) => pp.on('message', (ev) => (ev.data as { t?: string })?.t === 'stream-port' && ev.ports?.[0] && cb(ev.ports[0])),
+    };
   if (!process.send) throw new Error('device host: started without a parent channel (use DevicesService)');
-  return { send: (m) => process.send!(m), onMessage: (cb) => process.on('message', (m) => cb(m as HostRequest)) };
+  return { send: (m) => process.send!(m), onMessage: (cb) => process.on('message', (m) => cb(m as HostRequest)), onStreamPort: () => undefined };
 }
 
 const parent = parentPort();
@@ -80,6 +88,7 @@ function onUpstream(bytes: Uint8Array): void {
 }
 
 const streams = await startStreamServer(onUpstream);
+parent.onStreamPort((port) => streams.attachPort(port));
 
 /** Every device's messages: to the stream clients, and to the session recording when one runs. */
 function publish(h: Omit<StreamHeader, 'dropped'>, p?: Uint8Array): void {

@@ -9,23 +9,53 @@
  *
  * Clients may also send frames up (a UVC frame grabber captured in the
  * renderer): binary messages in the same format, handed to `onUpstream`.
+ *
+ * On the desktop the same messages travel on a MessagePort that the main
+ * process hands over (Electron MessageChannelMain; the window is offline
+ * locked, no sockets): `attachPort`. A port has no send completion, so the
+ * receiver acknowledges each message (`{ ack: id }`) and latest-wins counts
+ * a message in flight until its acknowledgement; frames sent up arrive as
+ * `{ up: ArrayBuffer }`.
  */
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import { encodeStreamMessage, type StreamHeader } from '../contract/devices.js';
 import { LatestWins } from './latestWins.js';
 
 interface Client {
-  ws: WebSocket;
+  /** False once the peer has gone. */
+  open(): boolean;
   out: LatestWins;
+  close(): void;
+}
+
+/**
+ * A MessagePort as the device host gets it: Electron's MessagePortMain
+ * (events carry `{ data }`) or Node's worker_threads MessagePort (events
+ * are the data), both with postMessage / start / close.
+ */
+export interface StreamPort {
+  postMessage(message: unknown, transfer?: unknown[]): void;
+  on(event: 'message', cb: (ev: unknown) => void): unknown;
+  on(event: 'close', cb: () => void): unknown;
+  start?(): void;
+  close(): void;
+}
+
+/** The message a port delivers: `{ data }` from Electron's MessagePortMain, the value itself from Node's. */
+function portData(ev: unknown): unknown {
+  if (ev && typeof ev === 'object' && !('ack' in ev) && !('up' in ev) && 'data' in ev) return (ev as { data: unknown }).data;
+  return ev;
 }
 
 export interface StreamServer {
   url: string;
   /** Sends a message to every client (latest-wins per client and stream). */
   publish(header: Omit<StreamHeader, 'dropped'>, payload?: Uint8Array): void;
+  /** Adds a MessagePort client (desktop). */
+  attachPort(port: StreamPort): void;
   /** Messages replaced before they could be sent, all clients and streams. */
   readonly dropped: number;
   readonly clients: number;
@@ -49,7 +79,11 @@ export async function startStreamServer(onUpstream: (bytes: Uint8Array) => void,
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const c: Client = { ws, out: new LatestWins((msg, done) => ws.send(msg, { binary: true }, () => done())) };
+      const c: Client = {
+        open: () => ws.readyState === ws.OPEN,
+        out: new LatestWins((msg, done) => ws.send(msg, { binary: true }, () => done())),
+        close: () => ws.terminate(),
+      };
       clients.add(c);
       ws.on('close', () => clients.delete(c));
       ws.on('message', (data, isBinary) => {
@@ -69,11 +103,41 @@ export async function startStreamServer(onUpstream: (bytes: Uint8Array) => void,
     publish(header, payload) {
       const key = `${header.device}\u0000${header.stream}`;
       for (const c of clients) {
-        if (c.ws.readyState !== c.ws.OPEN) continue;
+        if (!c.open()) continue;
         const before = c.out.dropped;
         c.out.offer(key, (d) => encodeStreamMessage({ ...header, dropped: d }, payload));
         dropped += c.out.dropped - before;
       }
+    },
+    attachPort(port) {
+      let live = true;
+      let nextId = 1;
+      const acks = new Map<number, () => void>();
+      const c: Client = {
+        open: () => live,
+        out: new LatestWins((msg, done) => {
+          const id = nextId++;
+          acks.set(id, done);
+          // a copy the port can transfer (the encoded message is not shared with other clients)
+          const buf = msg.buffer.byteLength === msg.byteLength ? (msg.buffer as ArrayBuffer) : msg.slice().buffer;
+          port.postMessage({ id, bytes: buf }, [buf]);
+        }),
+        close: () => port.close(),
+      };
+      port.on('message', (ev) => {
+        const d = portData(ev) as { ack?: number; up?: ArrayBuffer } | null;
+        if (typeof d?.ack === 'number') {
+          const done = acks.get(d.ack);
+          acks.delete(d.ack);
+          done?.();
+        } else if (d?.up instanceof ArrayBuffer) onUpstream(new Uint8Array(d.up));
+      });
+      port.on('close', () => {
+        live = false;
+        clients.delete(c);
+      });
+      port.start?.();
+      clients.add(c);
     },
     get dropped() {
       return dropped;
@@ -82,7 +146,7 @@ export async function startStreamServer(onUpstream: (bytes: Uint8Array) => void,
       return clients.size;
     },
     close: async () => {
-      for (const c of clients) c.ws.terminate();
+      for (const c of clients) c.close();
       wss.close();
       await new Promise<void>((r) => server.close(() => r()));
     },

@@ -1,15 +1,16 @@
 /**
  * Electron main process: app lifecycle, the app:// protocol, the IPC router,
- * the window factory, and the offline lock (every request that is not app://
- * is cancelled; permissions are denied). Thin glue over services/.
+ * the window factory, the offline lock (every request that is not app:// is
+ * cancelled; permissions are denied but video capture for app://), and the
+ * device streams' MessagePorts. Thin glue over services/.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, protocol, session, utilityProcess } from 'electron';
+import { app, BrowserWindow, ipcMain, MessageChannelMain, protocol, session, utilityProcess } from 'electron';
 import { IPC_EVENT } from '../contract/index.js';
 import { createServices } from '../services/index.js';
 import { resolveDataDir } from '../services/dataDir.js';
-import { utilityProcessHost } from './deviceHost.js';
+import { registerStreamPorts, utilityProcessHost } from './deviceHost.js';
 import { registerIpcRouter } from './ipcRouter.js';
 import { makeAppProtocolHandler } from './protocol.js';
 import { createAppWindow, isAppUrl } from './window.js';
@@ -27,13 +28,21 @@ void app.whenReady().then(() => {
   const services = createServices({ dataDir, transport: 'ipc', spawnDeviceHost: utilityProcessHost(utilityProcess) });
   protocol.handle('app', makeAppProtocolHandler(services, rendererDir));
   registerIpcRouter(ipcMain, services.impl);
+  registerStreamPorts(ipcMain, MessageChannelMain, services.devices);
   services.events.on('event', (service: string, event: string, payload: unknown) => {
     for (const w of BrowserWindow.getAllWindows()) w.webContents.send(IPC_EVENT, service, event, payload);
   });
   // offline by design: nothing but app:// and devtools leaves the renderer
   session.defaultSession.webRequest.onBeforeRequest((details, cb) => cb({ cancel: !(isAppUrl(details.url) || details.url.startsWith('devtools:')) }));
-  session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
-  session.defaultSession.setPermissionCheckHandler(() => false);
+  // every permission is denied except video capture for app:// (the UVC frame grabber)
+  const videoOnly = (perm: string, url: string | undefined, media: readonly string[] | undefined): boolean =>
+    perm === 'media' && typeof url === 'string' && isAppUrl(url) && !!media?.length && media.every((t) => t === 'video');
+  session.defaultSession.setPermissionRequestHandler((_wc, perm, cb, details) =>
+    cb(videoOnly(perm, details?.requestingUrl, (details as { mediaTypes?: string[] } | undefined)?.mediaTypes)),
+  );
+  session.defaultSession.setPermissionCheckHandler((_wc, perm, origin, details) =>
+    videoOnly(perm, origin, (details as { mediaType?: string } | undefined)?.mediaType ? [(details as { mediaType: string }).mediaType] : undefined),
+  );
   createAppWindow(BrowserWindow, preloadPath);
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createAppWindow(BrowserWindow, preloadPath);

@@ -134,7 +134,8 @@ describe('main process wiring with a mocked electron', () => {
         registerSchemesAsPrivileged: (s: unknown[]) => (calls['schemes'] = s),
         handle: (scheme: string) => (calls['handle'] = [scheme]),
       },
-      ipcMain: { handle: vi.fn(), removeHandler: vi.fn() },
+      ipcMain: { handle: vi.fn(), removeHandler: vi.fn(), on: vi.fn() },
+      MessageChannelMain: class {},
       utilityProcess: { fork: vi.fn() },
       session: {
         defaultSession: {
@@ -173,7 +174,17 @@ describe('main process wiring with a mocked electron', () => {
     expect(decide('http://127.0.0.1:8080/')).toBe(true);
     expect(decide('app://orthotwin/index.html')).toBe(false);
     let granted = true;
-    (calls['perm']![0] as (w: unknown, p: string, cb: (g: boolean) => void) => void)(null, 'media', (g) => (granted = g));
+    const ask = calls['perm']![0] as (w: unknown, p: string, cb: (g: boolean) => void, d?: unknown) => void;
+    ask(null, 'media', (g) => (granted = g));
+    expect(granted).toBe(false);
+    // video capture (the UVC frame grabber) for the app itself only; never audio, never another origin
+    ask(null, 'media', (g) => (granted = g), { requestingUrl: 'app://orthotwin/index.html', mediaTypes: ['video'] });
+    expect(granted).toBe(true);
+    ask(null, 'media', (g) => (granted = g), { requestingUrl: 'app://orthotwin/index.html', mediaTypes: ['video', 'audio'] });
+    expect(granted).toBe(false);
+    ask(null, 'media', (g) => (granted = g), { requestingUrl: 'https://evil.example/', mediaTypes: ['video'] });
+    expect(granted).toBe(false);
+    ask(null, 'geolocation', (g) => (granted = g), { requestingUrl: 'app://orthotwin/index.html' });
     expect(granted).toBe(false);
     expect(windows).toHaveLength(1);
     expect((windows[0] as { opts: { webPreferences: Record<string, unknown> } }).opts.webPreferences).toMatchObject({
@@ -187,31 +198,44 @@ describe('main process wiring with a mocked electron', () => {
 });
 
 describe('preload', () => {
-  it('exposes only invoke, subscribe, the data origin and pathForFile', async () => {
+  it('exposes only invoke, subscribe, the data origin, pathForFile and the stream-port request', async () => {
     const exposed: Record<string, unknown> = {};
     const invoke = vi.fn().mockResolvedValue({ ok: true, value: 1 });
     const on = vi.fn();
+    const send = vi.fn();
     const removeListener = vi.fn();
+    const posted: unknown[][] = [];
+    vi.stubGlobal('location', { origin: 'app://orthotwin' });
+    vi.stubGlobal('postMessage', (...a: unknown[]) => posted.push(a));
     vi.doMock('electron', () => ({
       contextBridge: { exposeInMainWorld: (k: string, v: unknown) => (exposed[k] = v) },
-      ipcRenderer: { invoke, on, removeListener },
+      ipcRenderer: { invoke, on, removeListener, send },
       webUtils: { getPathForFile: () => '/tmp/x.nii.gz' },
     }));
     const preloadModule = '../preload/index.cts'; // the sandboxed preload is CommonJS TypeScript
     await import(/* @vite-ignore */ preloadModule);
     const api = exposed['orthotwin'] as Record<string, (...a: unknown[]) => unknown>;
-    expect(Object.keys(api).sort()).toEqual(['dataOrigin', 'invoke', 'pathForFile', 'subscribe']);
+    expect(Object.keys(api).sort()).toEqual(['dataOrigin', 'invoke', 'pathForFile', 'requestStreamPort', 'subscribe']);
+    // the stream port: asked over IPC, handed to the page (its own origin only) with window.postMessage
+    api['requestStreamPort']!();
+    expect(send).toHaveBeenCalledWith('orthotwin:stream-port');
+    const portListener = on.mock.calls.find((c) => c[0] === 'orthotwin:stream-port')![1] as (e: { ports: unknown[] }) => void;
+    const port = { fake: 'port' };
+    portListener({ ports: [port] });
+    expect(posted).toEqual([['orthotwin:stream-port', 'app://orthotwin', [port]]]);
+    on.mockClear();
     await api['invoke']!('patients', 'list', ['']);
     expect(invoke).toHaveBeenCalledWith('orthotwin:invoke', 'patients', 'list', ['']);
     const cb = vi.fn();
     const off = api['subscribe']!('jobs', 'onDidChangeJob', cb) as () => void;
-    const listener = on.mock.calls[0]![1] as (e: unknown, s: string, ev: string, p: unknown) => void;
+    const listener = on.mock.calls.find((c) => c[0] === 'orthotwin:event')![1] as (e: unknown, s: string, ev: string, p: unknown) => void;
     listener(null, 'jobs', 'onDidChangeJob', { id: 'j' });
     listener(null, 'jobs', 'other', {});
     expect(cb).toHaveBeenCalledTimes(1);
     off();
     expect(removeListener).toHaveBeenCalled();
     vi.doUnmock('electron');
+    vi.unstubAllGlobals();
   });
 });
 
@@ -243,5 +267,31 @@ describe('device host on the desktop', () => {
     expect(exit).toEqual([1, null]);
     h.kill();
     expect(child.kill).toHaveBeenCalled();
+    const port = { close: vi.fn() };
+    h.sendStreamPort!(port);
+    expect(posted.at(-1)).toEqual({ t: 'stream-port' });
+  });
+
+  it('gives an app:// window a stream port whose other end goes to the device host; other frames get nothing', async () => {
+    const { registerStreamPorts } = await import('./deviceHost.js');
+    const handlers: Record<string, (e: unknown) => void> = {};
+    const ipc = { on: (ch: string, h: (e: unknown) => void) => (handlers[ch] = h) };
+    const made: { port1: { close: () => void }; port2: { close: () => void } }[] = [];
+    class Channel {
+      port1 = { close: vi.fn(), id: 1 };
+      port2 = { close: vi.fn(), id: 2 };
+      constructor() {
+        made.push(this);
+      }
+    }
+    const attached: unknown[] = [];
+    registerStreamPorts(ipc as never, Channel as never, { attachStreamPort: async (p) => void attached.push(p) });
+    const sent: unknown[][] = [];
+    handlers['orthotwin:stream-port']!({ senderFrame: { url: 'https://evil.example/' }, sender: { postMessage: (...a: unknown[]) => sent.push(a) } });
+    expect(made).toHaveLength(0);
+    handlers['orthotwin:stream-port']!({ senderFrame: { url: 'app://orthotwin/index.html' }, sender: { postMessage: (...a: unknown[]) => sent.push(a) } });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(attached).toEqual([made[0]!.port1]);
+    expect(sent).toEqual([['orthotwin:stream-port', null, [made[0]!.port2]]]);
   });
 });

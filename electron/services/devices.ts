@@ -24,6 +24,8 @@ export interface HostChild {
   onMessage(cb: (m: HostMessage) => void): void;
   onExit(cb: (code: number | null, signal: string | null) => void): void;
   kill(): void;
+  /** Desktop: hands a MessagePort (MessageChannelMain end) to the host for a window's streams. */
+  sendStreamPort?(port: unknown): void;
 }
 
 export type SpawnHost = (entry: string) => HostChild;
@@ -194,6 +196,17 @@ export class DevicesSupervisor extends EventEmitter<{ changed: [DeviceList] }> {
   async list(): Promise<DeviceList> {
     await this.start();
     return this.snapshot();
+  }
+
+  /**
+   * Desktop: connects a window's MessagePort to the host's streams (same
+   * messages as the WebSocket, acknowledged per message for latest-wins).
+   * @throws AppError DEVICE_ERROR where the host cannot take ports (browser mode)
+   */
+  async attachStreamPort(port: unknown): Promise<void> {
+    await this.start();
+    if (!this.child?.sendStreamPort) throw new AppError('DEVICE_ERROR', 'this device host takes no MessagePorts (browser mode streams over WebSocket)');
+    this.child.sendStreamPort(port);
   }
 
   async streamEndpoint(): Promise<string> {

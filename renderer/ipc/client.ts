@@ -15,7 +15,12 @@ export interface PreloadBridge {
   invoke(service: string, method: string, args: unknown[]): Promise<{ ok: true; value: unknown } | { ok: false; error: { code: string; message: string } }>;
   subscribe(service: string, event: string, cb: (payload: unknown) => void): () => void;
   dataOrigin: string;
+  /** Asks the main process for the live streams' MessagePort (delivered as a window message). */
+  requestStreamPort?(): void;
 }
+
+/** The window message that carries the desktop's stream port (from the preload). */
+export const STREAM_PORT_MESSAGE = 'orthotwin:stream-port';
 
 declare global {
   interface Window {
@@ -31,10 +36,11 @@ export interface Transport {
   dataUrl(path: string): string;
   /**
    * WebSocket URL of the live device streams (browser mode: relayed by the
-   * loopback host), or null where streams arrive another way (desktop:
-   * MessagePort, not wired yet).
+   * loopback host), or null where streams arrive on a MessagePort (desktop).
    */
   streamUrl(): string | null;
+  /** Desktop: opens a MessagePort to the live device streams; null in browser mode. */
+  streamPort(): Promise<MessagePort> | null;
 }
 
 function clientError(e: { code: string; message: string }): ClientError {
@@ -52,6 +58,18 @@ function ipcTransport(b: PreloadBridge): Transport {
     subscribe: (s, e, cb) => b.subscribe(s, e, cb),
     dataUrl: (p) => `${b.dataOrigin}${p}`,
     streamUrl: () => null,
+    streamPort: () => {
+      if (!b.requestStreamPort) return null;
+      return new Promise<MessagePort>((resolve) => {
+        const on = (ev: MessageEvent): void => {
+          if (ev.source !== window || ev.data !== STREAM_PORT_MESSAGE || !ev.ports[0]) return;
+          window.removeEventListener('message', on);
+          resolve(ev.ports[0]);
+        };
+        window.addEventListener('message', on);
+        b.requestStreamPort!();
+      });
+    },
   };
 }
 
@@ -115,6 +133,7 @@ function wsTransport(token: string): Transport {
     },
     dataUrl: (p) => `${location.origin}${p}${p.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`,
     streamUrl: () => `ws://${location.host}/streams?token=${encodeURIComponent(token)}`,
+    streamPort: () => null,
   };
 }
 

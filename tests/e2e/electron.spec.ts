@@ -24,7 +24,13 @@ test('desktop shell: app:// renderer, sandboxed preload bridge, working services
     await win.waitForLoadState('domcontentloaded');
     expect(win.url()).toBe('app://orthotwin/index.html');
     expect(await win.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe('undefined');
-    expect(await win.evaluate(() => Object.keys(window.orthotwin ?? {}).sort())).toEqual(['dataOrigin', 'invoke', 'pathForFile', 'subscribe']);
+    expect(await win.evaluate(() => Object.keys(window.orthotwin ?? {}).sort())).toEqual([
+      'dataOrigin',
+      'invoke',
+      'pathForFile',
+      'requestStreamPort',
+      'subscribe',
+    ]);
     await win.getByLabel('Patient name').fill('Desktop Patient');
     await win.getByRole('button', { name: 'Create patient' }).click();
     await expect(win.getByRole('list', { name: 'patients' })).toContainText('Desktop Patient');
@@ -36,6 +42,15 @@ test('desktop shell: app:// renderer, sandboxed preload bridge, working services
       ),
     );
     expect(blocked).toBe(true);
+    // live device streams reach the offline window on a MessagePort (device host in a utilityProcess)
+    await win.getByRole('button', { name: 'Devices', exact: true }).click();
+    await win.getByRole('button', { name: 'Simulated depth camera' }).click();
+    await expect(win.locator('[data-kind="depth-simulator"]')).toContainText('streaming');
+    await expect
+      .poll(async () => win.evaluate(() => (window as unknown as { __orthotwinDevices?: { depthsDrawn(): number } }).__orthotwinDevices?.depthsDrawn() ?? 0), {
+        timeout: 30_000,
+      })
+      .toBeGreaterThan(5);
   } finally {
     await app.close();
     fs.rmSync(dataDir, { recursive: true, force: true });

@@ -43,7 +43,8 @@ export function DevicesWorkspace({ client, recordings, onError }: Props) {
     client.call('devices', 'list').then((l) => live && setList(l), onError);
     const off = client.on('devices', 'onDidChangeDevices', (p) => setList(p as DeviceList));
     const url = client.transport.streamUrl();
-    const sc = url ? new StreamClient(url) : null;
+    // browser mode: a WebSocket; desktop: a MessagePort from the main process
+    const sc = url ? new StreamClient(url) : client.transport.kind === 'ipc' ? new StreamClient(() => client.transport.streamPort()!) : null;
     sc?.open();
     setStreams(sc);
     window.__orthotwinDevices = {

@@ -1,9 +1,12 @@
 /**
  * The renderer's end of the live device streams: one binary WebSocket (browser
- * mode; relayed by the loopback host) carrying `u32 header length | header
- * JSON | payload` messages. Keeps the latest message per (device, stream) —
- * views draw the latest on their own frame clock — plus receive counters, and
- * sends frames up (a UVC grabber captured here) in the same format.
+ * mode; relayed by the loopback host) or a MessagePort from the main process
+ * (desktop), carrying `u32 header length | header JSON | payload` messages
+ * (on a port wrapped as `{ id, bytes }` and acknowledged with `{ ack: id }`,
+ * which is what lets the device host's latest-wins see a slow window). Keeps
+ * the latest message per (device, stream) — views draw the latest on their
+ * own frame clock — plus receive counters, and sends frames up (a UVC
+ * grabber captured here) in the same format.
  */
 import { decodeStreamMessage, encodeStreamMessage, type StreamHeader } from '../../../electron/contract/devices.js';
 
@@ -13,33 +16,66 @@ export interface LatestMessage {
   receivedMs: number;
 }
 
+/** What the client needs of a MessagePort (the DOM's, or Node's in tests). */
+export interface StreamPortLike {
+  addEventListener(type: 'message' | 'close', cb: (ev: { data: unknown }) => void): void;
+  postMessage(message: unknown, transfer: ArrayBuffer[]): void;
+  start(): void;
+  close(): void;
+}
+
+/** Where the streams come from: a WebSocket URL, or a function that opens a MessagePort. */
+export type StreamSource = string | (() => Promise<StreamPortLike>);
+
 export class StreamClient {
   private ws: WebSocket | null = null;
+  private port: StreamPortLike | null = null;
   private latestByKey = new Map<string, LatestMessage>();
   private listeners = new Set<(m: LatestMessage) => void>();
   received = 0;
   closed = false;
 
-  constructor(private readonly url: string) {}
+  constructor(private readonly source: StreamSource) {}
 
-  /** Opens the socket; reconnects after a drop (the device host may restart) until close(). */
+  private deliver(bytes: Uint8Array): void {
+    let m;
+    try {
+      m = decodeStreamMessage(bytes);
+    } catch {
+      return;
+    }
+    this.received++;
+    const msg = { header: m.header, payload: m.payload, receivedMs: performance.now() };
+    this.latestByKey.set(`${m.header.device}/${m.header.stream}`, msg);
+    for (const l of this.listeners) l(msg);
+  }
+
+  /** Opens the socket or port; reconnects after a drop (the device host may restart) until close(). */
   open(): void {
     if (this.closed) return;
-    const ws = new WebSocket(this.url);
+    const src = this.source;
+    if (typeof src !== 'string') {
+      void src().then((port) => {
+        if (this.closed) return port.close();
+        this.port = port;
+        port.addEventListener('message', (ev) => {
+          const d = ev.data as { id: number; bytes: ArrayBuffer };
+          this.deliver(new Uint8Array(d.bytes));
+          port.postMessage({ ack: d.id }, []);
+        });
+        // Electron signals the other end's close on the port (the device host restarted)
+        port.addEventListener('close', () => {
+          this.port = null;
+          if (!this.closed) setTimeout(() => this.open(), 1000);
+        });
+        port.start();
+      });
+      return;
+    }
+    const ws = new WebSocket(src);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
-    ws.onmessage = (ev) => {
-      let m;
-      try {
-        m = decodeStreamMessage(new Uint8Array(ev.data as ArrayBuffer));
-      } catch {
-        return;
-      }
-      this.received++;
-      const msg = { header: m.header, payload: m.payload, receivedMs: performance.now() };
-      this.latestByKey.set(`${m.header.device}/${m.header.stream}`, msg);
-      for (const l of this.listeners) l(msg);
-    };
+    ws.onmessage = (ev) => this.deliver(new Uint8Array(ev.data as ArrayBuffer));
     ws.onclose = () => {
       this.ws = null;
       if (!this.closed) setTimeout(() => this.open(), 1000);
@@ -57,6 +93,11 @@ export class StreamClient {
 
   /** Sends a frame up to the device host; returns false (frame dropped) while the socket is still busy. */
   sendUp(header: Omit<StreamHeader, 'dropped'>, payload?: Uint8Array): boolean {
+    if (this.port) {
+      const buf = encodeStreamMessage({ ...header, dropped: 0 }, payload).buffer as ArrayBuffer;
+      this.port.postMessage({ up: buf }, [buf]);
+      return true;
+    }
     const ws = this.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN || ws.bufferedAmount > 4 * 1024 * 1024) return false;
     ws.send(encodeStreamMessage({ ...header, dropped: 0 }, payload) as Uint8Array<ArrayBuffer>);
@@ -66,5 +107,6 @@ export class StreamClient {
   close(): void {
     this.closed = true;
     this.ws?.close();
+    this.port?.close();
   }
 }
