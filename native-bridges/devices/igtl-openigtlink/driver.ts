@@ -30,28 +30,45 @@ export class IgtlConnection extends EventEmitter<IgtlConnectionEvents> {
     super();
     this.framer = new IgtlFramer(o);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      for (const e of this.framer.push(chunk)) {
-        if (e.kind === 'message') {
-          this.peerHeaderVersion = Math.max(this.peerHeaderVersion, e.message.header.headerVersion);
-          this.emit('message', e.message);
-        } else if (e.kind === 'crc-error') this.emit('warning', `CRC-64 mismatch in ${e.header.type} from ${e.header.deviceName || '(no device)'}`);
-        else if (e.kind === 'decode-error') this.emit('warning', e.reason);
-        else this.finish(e.reason);
-      }
-    });
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.finish(this.framer.end()?.reason ?? null));
     socket.on('error', (err) => this.finish(`connection error: ${err.message}`));
     socket.on('close', () => this.finish(null));
   }
 
+  /** Frames received bytes (a chunk this connection may keep: views of it end up in messages). */
+  onData(chunk: Uint8Array): void {
+    for (const e of this.framer.push(chunk)) {
+      if (e.kind === 'message') {
+        this.peerHeaderVersion = Math.max(this.peerHeaderVersion, e.message.header.headerVersion);
+        this.emit('message', e.message);
+      } else if (e.kind === 'crc-error') this.emit('warning', `CRC-64 mismatch in ${e.header.type} from ${e.header.deviceName || '(no device)'}`);
+      else if (e.kind === 'decode-error') this.emit('warning', e.reason);
+      else this.finish(e.reason);
+    }
+  }
+
   /** Opens a client connection. @throws Error (ECONNREFUSED etc.) when the peer cannot be reached */
   static connect(host: string, port: number, o: IgtlFramerOptions = {}): Promise<IgtlConnection> {
     return new Promise((resolve, reject) => {
-      const s = net.connect({ host, port });
+      // reads land in one 4 MiB buffer (a whole 820×616 IMAGE in one read instead of eight 64 KiB
+      // event-loop turns), copied out because the buffer is reused
+      let conn: IgtlConnection | null = null;
+      const readBuffer = Buffer.allocUnsafe(4 << 20);
+      const s = net.connect({
+        host,
+        port,
+        onread: {
+          buffer: readBuffer,
+          callback: (n: number, buf: Uint8Array) => {
+            conn?.onData(Uint8Array.prototype.slice.call(buf, 0, n));
+            return true;
+          },
+        },
+      });
       s.once('connect', () => {
         s.off('error', reject);
-        resolve(new IgtlConnection(s, o));
+        resolve((conn = new IgtlConnection(s, o)));
       });
       s.once('error', reject);
     });

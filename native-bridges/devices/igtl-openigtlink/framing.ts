@@ -40,6 +40,9 @@ export class IgtlFramer {
   private chunks: Uint8Array[] = [];
   private buffered = 0;
   private header: IgtlHeader | null = null;
+  /** CRC-64 of the current body's bytes hashed so far (computed as chunks arrive, so a large IMAGE is checked by the time its last byte lands). */
+  private bodyCrc = 0n;
+  private bodyHashed = 0;
   private failed: string | null = null;
   private readonly maxBody: number;
   private readonly checkCrc: boolean;
@@ -91,14 +94,17 @@ export class IgtlFramer {
           break;
         }
         this.header = h;
+        this.bodyCrc = 0n;
+        this.bodyHashed = 0;
       }
       const size = Number(this.header.bodySize);
+      if (this.checkCrc) this.hashBody(Math.min(size, this.buffered));
       if (this.buffered < size) break;
       const h = this.header;
       this.header = null;
       const body = this.take(size);
       if (this.checkCrc) {
-        const c = crc64(body);
+        const c = this.bodyCrc;
         if (c !== h.crc) {
           this.counters.crcErrors++;
           out.push({ kind: 'crc-error', header: h, computed: c });
@@ -132,6 +138,22 @@ export class IgtlFramer {
       return { kind: 'fatal', reason: this.failed };
     }
     return null;
+  }
+
+  /** Extends the body CRC over buffered bytes [bodyHashed, upTo) (the body starts at the first buffered byte). */
+  private hashBody(upTo: number): void {
+    let skip = this.bodyHashed;
+    for (const c of this.chunks) {
+      if (this.bodyHashed >= upTo) break;
+      if (skip >= c.length) {
+        skip -= c.length;
+        continue;
+      }
+      const part = c.subarray(skip, Math.min(c.length, skip + upTo - this.bodyHashed));
+      this.bodyCrc = crc64(part, this.bodyCrc);
+      this.bodyHashed += part.length;
+      skip = 0;
+    }
   }
 
   /** Removes and returns the next n buffered bytes (one copy, or a view when one chunk holds them). */
