@@ -180,6 +180,27 @@ describe.skipIf(!socat)('NDI Aurora over a socat pty pair', () => {
     expect(r.samples.length - n).toBeGreaterThan(15);
   });
 
+  it('a tracker reset by a serial break (power-up state: BX answered ERROR10) is brought up again and streams within 2 s', async () => {
+    const r = await rig();
+    await r.driver.start();
+    await sleep(800);
+    const warnings: string[] = [];
+    r.driver.on('warning', (w) => warnings.push(w));
+    // a break resets the system to its power-up state (Combined API: 9600 baud, not initialised, tools disabled)
+    r.sim.powerOn();
+    const resetAt = hostClockUs() / 1000;
+    const n = r.samples.length;
+    while (r.samples.length <= n + 1 && hostClockUs() / 1000 - resetAt < 5000) await sleep(5);
+    const back = r.samples[n + 1];
+    expect(back).toBeDefined();
+    expect(back!.hostTimeUs / 1000 - resetAt).toBeLessThan(2000);
+    // the reset tracker answers BX with ERROR10 (system not initialised): the driver takes that as a lost link and brings it up
+    expect(warnings).toEqual(['NDI BX: ERROR10 system not initialized', expect.stringMatching(/: link lost \(NDI BX: ERROR10 system not initialized\)$/)]);
+    expect(r.driver.state).toBe('tracking');
+    expect(back!.tools).toHaveLength(4);
+    expect(back!.tools.every((t) => t.state === 'ok')).toBe(true);
+  });
+
   it('re-enables a tool plugged in while tracking (port occupied) and reports stalls as time-outs, not lost links', async () => {
     const r = await rig();
     await r.driver.start();
