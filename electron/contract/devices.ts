@@ -132,7 +132,9 @@ export const StreamHeader = z.object({
   /** 'pose' (tracking), 'image' (ultrasound / video), 'depth' (depth frame), 'points' (point cloud). */
   stream: z.enum(['pose', 'image', 'depth', 'points']),
   seq: z.number().int(),
+  /** Acquisition time on the host clock (µs): the device's own timestamp mapped (offset, drift, temporal calibration); the receipt time when the device sends none. */
   deviceTimeUs: z.number(),
+  /** Host clock (µs) when the sample reached the device host. */
   hostTimeUs: z.number(),
   /** Messages of this stream not delivered to this client (latest-wins). */
   dropped: z.number().int(),

@@ -12,8 +12,10 @@
  *   intrinsics as per-frame fields (`Fx Fy Cx Cy DepthScaleMm`);
  * - `<device>_Tracking.igs.mha`: every tracker sample (0 × 0 frames) with
  *   all tools' transforms and statuses.
- * Timestamps are seconds on the shared host clock, so the files of one
- * session line up; the device's own time is kept as `DeviceTimestamp`.
+ * Timestamps are the acquisition times on the shared host clock (each
+ * device's clock mapped, with its temporal calibration), in seconds, so the
+ * files of one session line up; the receipt time is kept as
+ * `ReceiveTimestamp`.
  * Pixels stream to disk while recording (PlusSequenceWriter); point clouds
  * are not recorded (no PLUS sequence form).
  */
@@ -68,8 +70,8 @@ export class SessionRecorder {
 
   /** Records one stream message (as the device host publishes it). */
   add(h: Omit<StreamHeader, 'dropped'>, payload?: Uint8Array): void {
-    const timestampS = h.hostTimeUs / 1e6;
-    const fields = { DeviceTimestamp: String(h.deviceTimeUs / 1e6), FrameNumber: String(h.seq) };
+    const timestampS = h.deviceTimeUs / 1e6;
+    const fields = { ReceiveTimestamp: String(h.hostTimeUs / 1e6), FrameNumber: String(h.seq) };
     if (h.stream === 'pose' && h.poses) {
       const transforms: TrackedFrame['transforms'] = {};
       for (const p of h.poses) {
@@ -78,8 +80,8 @@ export class SessionRecorder {
         let t = this.tracks.get(name);
         if (!t) this.tracks.set(name, (t = { timesUs: [], matrices: [] }));
         // out-of-order samples (two devices, one tool name) are kept ordered
-        if (t.timesUs.length && h.hostTimeUs < t.timesUs.at(-1)!) continue;
-        t.timesUs.push(h.hostTimeUs);
+        if (t.timesUs.length && h.deviceTimeUs < t.timesUs.at(-1)!) continue;
+        t.timesUs.push(h.deviceTimeUs);
         t.matrices.push(p.matrix && p.state === 'ok' ? p.matrix : null);
       }
       this.writer(h.device, 'pose').add({ timestampS, transforms, fields });
@@ -97,7 +99,7 @@ export class SessionRecorder {
         for (let i = 0; i < pixels.length; i++) pixels[i] = payload[i * c]!;
       }
       this.writer(h.device, h.stream).add({ timestampS, transforms: {}, fields: { ...fields, ...extra } }, { width: h.width, height: h.height, pixels });
-      this.writers.get(`${h.device}/${h.stream}`)!.timesUs.push(h.hostTimeUs);
+      this.writers.get(`${h.device}/${h.stream}`)!.timesUs.push(h.deviceTimeUs);
       this.bytes += pixels.length;
     }
   }

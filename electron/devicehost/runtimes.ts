@@ -245,13 +245,13 @@ export function igtlTransformState(metadata: Record<string, string>): 'ok' | 'mi
  * uint8 as ultrasound frames with their ImageToReference matrix, IMAGE
  * uint16 as depth frames, POLYDATA as point clouds. STATUS, STRING and the
  * query/acknowledge messages carry no stream (PLUS keep-alives are STATUS).
+ * @param acquiredUs the sender's timestamp mapped to the host clock (the receipt time when it sent none)
  * @returns whether the message was a data sample
  */
-function igtlToStream(id: string, m: IgtlMessage, seq: number, hostUs: number, emit: Emit): boolean {
-  const deviceUs = timestampSeconds(m.header.timestamp) * 1e6;
+function igtlToStream(id: string, m: IgtlMessage, seq: number, hostUs: number, acquiredUs: number, emit: Emit): boolean {
   const c = m.content;
   const name = m.metadata['IGTL_DEVICE_NAME'] ?? m.header.deviceName;
-  const base = { device: id, seq, deviceTimeUs: deviceUs || hostUs, hostTimeUs: hostUs };
+  const base = { device: id, seq, deviceTimeUs: acquiredUs, hostTimeUs: hostUs };
   if (c.type === 'TRANSFORM' && 'matrix' in c) emit({ ...base, stream: 'pose', poses: [{ name, matrix: c.matrix, state: igtlTransformState(m.metadata) }] });
   else if (c.type === 'POSITION' && 'positionMm' in c) {
     const q = c.quaternion;
@@ -336,11 +336,14 @@ export class IgtlRuntime extends DeviceRuntime {
     c.on('message', (m) => {
       const hostUs = hostClockUs();
       if (this.answer(c, m)) return;
+      const deviceUs = timestampSeconds(m.header.timestamp) * 1e6;
+      // the sender's clock mapped to the host clock (offset, drift, temporal calibration); receipt time when it sent none
+      if (deviceUs > 0 && m.header.type !== 'STATUS') this.clock.add(deviceUs, hostUs);
+      const acquiredUs = deviceUs > 0 ? this.clock.toHost(deviceUs) : hostUs;
       if (m.header.type === 'STATUS') this.keepAlives++;
-      else if (igtlToStream(this.id, m, this.seq, hostUs, this.emit)) {
+      else if (igtlToStream(this.id, m, this.seq, hostUs, acquiredUs, this.emit)) {
         this.seq++;
         this.counted(hostUs);
-        const deviceUs = timestampSeconds(m.header.timestamp) * 1e6;
         if (deviceUs > 0) this.status.latencyMs = Math.max(0, (hostUs - deviceUs) / 1000);
         const name = `${m.header.type}:${m.metadata['IGTL_DEVICE_NAME'] ?? m.header.deviceName}`;
         if (!this.names.has(name)) {
@@ -445,13 +448,15 @@ export class ReplayRuntime extends DeviceRuntime {
     r.on('sample', (s) => {
       this.counted(s.hostTimeUs);
       this.clock.add(s.deviceTimeUs, s.hostTimeUs);
+      // the recording's clock mapped to the host clock
+      const acquiredUs = this.clock.toHost(s.deviceTimeUs);
       const poses = Object.entries(s.transforms).map(([name, t]) => ({ name, matrix: t.matrix, state: t.status === 'OK' ? 'ok' : 'missing' }));
-      this.emit({ device: this.id, stream: 'pose', seq: s.seq, deviceTimeUs: s.deviceTimeUs, hostTimeUs: s.hostTimeUs, poses });
+      this.emit({ device: this.id, stream: 'pose', seq: s.seq, deviceTimeUs: acquiredUs, hostTimeUs: s.hostTimeUs, poses });
       if (!s.image) return;
       const base = {
         device: this.id,
         seq: s.seq,
-        deviceTimeUs: s.deviceTimeUs,
+        deviceTimeUs: acquiredUs,
         hostTimeUs: s.hostTimeUs,
         width: s.image.width,
         height: s.image.height,
@@ -521,8 +526,15 @@ export class DepthRuntime extends DeviceRuntime {
     this.source.start((s) => {
       const t = s.kind === 'depth' ? s.frame : s.cloud;
       this.counted(t.hostTimeUs);
+      this.clock.add(t.deviceTimeUs, t.hostTimeUs);
       this.status.latencyMs = Math.max(0, (hostClockUs() - t.hostTimeUs) / 1000);
-      emitDepthSample(this.id, s, this.emit);
+      // the source's clock (frame index / fps) mapped to the host clock
+      const deviceTimeUs = this.clock.toHost(t.deviceTimeUs);
+      emitDepthSample(
+        this.id,
+        s.kind === 'depth' ? { kind: 'depth', frame: { ...s.frame, deviceTimeUs } } : { kind: 'points', cloud: { ...s.cloud, deviceTimeUs } },
+        this.emit,
+      );
     });
     this.status.state = 'streaming';
     this.status.driverState = this.spec.kind === 'depth-file' ? 'replaying' : 'rendering';

@@ -88,7 +88,7 @@ describe('session recorder', () => {
     expect([trk.width, trk.height, trk.frames.length]).toEqual([0, 0, 101]);
     expect(trk.frames[10]!.transforms['Port1ToTracker']).toEqual({ matrix: trajectory(0.1).map((v) => Number(v.toPrecision(12))), status: 'OK' });
     expect(trk.frames[50]!.transforms['Port1ToTracker']!.status).toBe('INVALID');
-    expect(trk.frames[10]!.fields).toEqual({ DeviceTimestamp: '1.1', FrameNumber: '10' });
+    expect(trk.frames[10]!.fields).toEqual({ ReceiveTimestamp: '1.1', FrameNumber: '10' });
   });
 
   it('a frame of another size is refused with the file name', () => {
