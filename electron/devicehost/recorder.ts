@@ -57,7 +57,7 @@ export class SessionRecorder {
     this.startedUs = nowUs;
   }
 
-  private writer(device: string, stream: RecordedFile['stream']): PlusSequenceWriter {
+  private writer(device: string, stream: RecordedFile['stream']): { w: PlusSequenceWriter; timesUs: number[] } {
     const key = `${device}/${stream}`;
     let e = this.writers.get(key);
     if (!e) {
@@ -65,7 +65,7 @@ export class SessionRecorder {
       const w = new PlusSequenceWriter(path.join(this.dir, `${fileSafe(device)}_${suffix}.igs.mha`), { elementType: stream === 'depth' ? 'uint16' : 'uint8' });
       this.writers.set(key, (e = { w, device, stream, timesUs: [] }));
     }
-    return e.w;
+    return e;
   }
 
   /** Records one stream message (as the device host publishes it). */
@@ -84,7 +84,7 @@ export class SessionRecorder {
         t.timesUs.push(h.deviceTimeUs);
         t.matrices.push(p.matrix && p.state === 'ok' ? p.matrix : null);
       }
-      this.writer(h.device, 'pose').add({ timestampS, transforms, fields });
+      this.writer(h.device, 'pose').w.add({ timestampS, transforms, fields });
     } else if ((h.stream === 'image' || h.stream === 'depth') && payload && h.width && h.height) {
       const extra: Record<string, string> = {};
       if (h.stream === 'depth' && h.intrinsics) {
@@ -98,8 +98,9 @@ export class SessionRecorder {
         pixels = new Uint8Array(h.width * h.height);
         for (let i = 0; i < pixels.length; i++) pixels[i] = payload[i * c]!;
       }
-      this.writer(h.device, h.stream).add({ timestampS, transforms: {}, fields: { ...fields, ...extra } }, { width: h.width, height: h.height, pixels });
-      this.writers.get(`${h.device}/${h.stream}`)!.timesUs.push(h.deviceTimeUs);
+      const e = this.writer(h.device, h.stream);
+      e.w.add({ timestampS, transforms: {}, fields: { ...fields, ...extra } }, { width: h.width, height: h.height, pixels });
+      e.timesUs.push(h.deviceTimeUs);
       this.bytes += pixels.length;
     }
   }

@@ -15,17 +15,8 @@ export type Quaternion = [number, number, number, number];
 
 /** Unit quaternion (w, x, y, z) of the rotation part of a row-major 4×4, w ≥ 0. */
 export function quaternionOfMatrix(m: readonly number[]): Quaternion {
-  const [m00, m01, m02, m10, m11, m12, m20, m21, m22] = [0, 1, 2, 4, 5, 6, 8, 9, 10].map((k) => m[k]!) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const at = (k: number): number => m[k]!;
+  const [m00, m01, m02, m10, m11, m12, m20, m21, m22] = [at(0), at(1), at(2), at(4), at(5), at(6), at(8), at(9), at(10)];
   const tr = m00 + m11 + m22;
   let q: Quaternion;
   if (tr > 0) {
@@ -66,21 +57,26 @@ export function slerp(a: Quaternion, b: Quaternion, t: number): Quaternion {
  * @param t 0 gives `a`, 1 gives `b`
  */
 export function interpolatePose(a: readonly number[], b: readonly number[], t: number): number[] {
-  const [w, x, y, z] = slerp(quaternionOfMatrix(a), quaternionOfMatrix(b), t);
-  const tr = [3, 7, 11].map((k) => a[k]! + t * (b[k]! - a[k]!));
+  const [tx, ty, tz] = [3, 7, 11].map((k) => a[k]! + t * (b[k]! - a[k]!)) as [number, number, number];
+  return poseMatrix(slerp(quaternionOfMatrix(a), quaternionOfMatrix(b), t), [tx, ty, tz]);
+}
+
+/** Row-major 4×4 homogeneous matrix (e.g. tool → tracker, mm) from a unit quaternion (w, x, y, z) and a translation (mm). */
+export function poseMatrix(q: readonly [number, number, number, number], t: readonly [number, number, number]): number[] {
+  const [w, x, y, z] = q;
   return [
     1 - 2 * (y * y + z * z),
     2 * (x * y - w * z),
     2 * (x * z + w * y),
-    tr[0]!,
+    t[0],
     2 * (x * y + w * z),
     1 - 2 * (x * x + z * z),
     2 * (y * z - w * x),
-    tr[1]!,
+    t[1],
     2 * (x * z - w * y),
     2 * (y * z + w * x),
     1 - 2 * (x * x + y * y),
-    tr[2]!,
+    t[2],
     0,
     0,
     0,

@@ -41,6 +41,7 @@ import {
   type NdiHandleReport,
   type ToolState,
 } from './protocol.js';
+export { poseMatrix } from '../../core/poseInterp.js';
 
 export interface NdiToolSample {
   handle: number;
@@ -462,27 +463,4 @@ export class NdiDriver extends EventEmitter<{ sample: [NdiSample]; state: [NdiSt
       }
     }
   }
-}
-
-/** Row-major 4×4 homogeneous matrix (tool → tracker, mm) from a unit quaternion (w, x, y, z) and a translation (mm). */
-export function poseMatrix(q: readonly [number, number, number, number], t: readonly [number, number, number]): number[] {
-  const [w, x, y, z] = q;
-  return [
-    1 - 2 * (y * y + z * z),
-    2 * (x * y - w * z),
-    2 * (x * z + w * y),
-    t[0],
-    2 * (x * y + w * z),
-    1 - 2 * (x * x + z * z),
-    2 * (y * z - w * x),
-    t[1],
-    2 * (x * z - w * y),
-    2 * (y * z + w * x),
-    1 - 2 * (x * x + y * y),
-    t[2],
-    0,
-    0,
-    0,
-    1,
-  ];
 }
