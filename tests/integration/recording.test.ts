@@ -21,6 +21,7 @@ import { DATA, dataPath } from '../helpers/data.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+if (!DATA) console.warn('recording: shared data absent — the SpinePhantomFreehand record-again test is skipped (set ORTHOTWIN_DATA)');
 
 /** Tool pose at t (s): translation along a circle of 50 mm radius (mm), rotating about z at 90°/s. */
 function trajectory(t: number): number[] {
