@@ -192,7 +192,11 @@ function printSpine(r: SpineReport & { files: string[] }): void {
       .filter(Boolean)
       .join(', ');
     console.log(
-      `${v.name.padEnd(6)} ${v.bodyCentroidLps.map((x) => f(x).padStart(7)).join(' ')}   ${[v.heightsMm.anterior, v.heightsMm.middle, v.heightsMm.posterior]
+      `${v.name.padEnd(6)} ${(v.bodyCentroidLps ?? [null, null, null]).map((x) => f(x).padStart(7)).join(' ')}   ${[
+        v.heightsMm.anterior,
+        v.heightsMm.middle,
+        v.heightsMm.posterior,
+      ]
         .map((x) => f(x))
         .join('/')
         .padEnd(18)}  ${disc ? [disc.heightsMm.anterior, disc.heightsMm.middle, disc.heightsMm.posterior].map((x) => f(x)).join('/') : '—'}`.padEnd(90) +

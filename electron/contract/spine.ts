@@ -34,8 +34,8 @@ export const VertebraMeasurement = z.object({
   partial: z.boolean(),
   /** Centroid of the whole vertebra mask (LPS mm). */
   centroidLps: Vec3,
-  /** Centroid of the vertebral body (LPS mm); the surgeon's point when moved. */
-  bodyCentroidLps: Vec3,
+  /** Centroid of the vertebral body (LPS mm); the surgeon's point when moved; null when only the posterior arch is in view. */
+  bodyCentroidLps: Vec3.nullable(),
   bodyVolumeMl: z.number(),
   superiorEndplate: Plane.nullable(),
   inferiorEndplate: Plane.nullable(),
@@ -182,9 +182,9 @@ export function spineReportCsv(r: SpineReport): string {
         v.name,
         r.automaticNames[i] ?? v.name,
         v.partial ? 'yes' : 'no',
-        f1(v.bodyCentroidLps[0]),
-        f1(v.bodyCentroidLps[1]),
-        f1(v.bodyCentroidLps[2]),
+        f1(v.bodyCentroidLps?.[0]),
+        f1(v.bodyCentroidLps?.[1]),
+        f1(v.bodyCentroidLps?.[2]),
         f1(v.bodyVolumeMl),
         f1(v.heightsMm.anterior),
         f1(v.heightsMm.middle),

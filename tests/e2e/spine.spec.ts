@@ -1,6 +1,6 @@
 /**
  * The spine panel end to end in Chromium against `npm run serve`: import the
- * example CT, characterise the spine, see a row per level (T12–S1), drag the
+ * example CT, characterise the spine, see a row per level (T11–S1), drag the
  * L3 centroid in the sagittal reformat and see L3's measurements change (a
  * new analysis version) while L2's stay; export the CSV; show the grey levels
  * on the bone surface with their legend.
@@ -30,8 +30,8 @@ test('spine panel: a row per level, drag a centroid, that level is re-measured',
   await page.waitForFunction(() => window.__orthotwinSpine?.version() === 1 && !window.__orthotwinSpine.busy(), undefined, { timeout: 120_000 });
 
   const rows = page.getByTestId('spine-table').locator('tbody tr');
-  await expect(rows).toHaveCount(7);
-  expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-level')))).toEqual(['T12', 'L1', 'L2', 'L3', 'L4', 'L5', 'S1']);
+  await expect(rows).toHaveCount(8);
+  expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-level')))).toEqual(['T11', 'T12', 'L1', 'L2', 'L3', 'L4', 'L5', 'S1']);
   await expect(page.getByTestId('spine-curvature')).toContainText('Lumbar lordosis L1–S1');
   const huL3 = await page.getByTestId('hu-L3').innerText();
   const huL2 = await page.getByTestId('hu-L2').innerText();

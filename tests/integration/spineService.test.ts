@@ -47,7 +47,7 @@ describeData('spine service on the example CT twin', () => {
     expect(auto.version).toBe(1);
     expect(auto.report.surfaceGreyDepthMm).toBe(4);
     expect(auto.sourceSeriesId).toBe(twin.seriesId);
-    expect(auto.report.vertebrae.map((v) => v.name)).toEqual(['T12', 'L1', 'L2', 'L3', 'L4', 'L5', 'S1']);
+    expect(auto.report.vertebrae.map((v) => v.name)).toEqual(['T11', 'T12', 'L1', 'L2', 'L3', 'L4', 'L5', 'S1']);
     const feats = host.store.getSpineAnalysis(auto.id).features;
     const h = feats.find((f) => f.name === 'spine.vertebral_body_height_middle' && f.level === 'L3');
     expect(h).toMatchObject({ unit: 'mm', algorithm: 'orthotwin.spine', algorithmVersion: SPINE_ALGORITHM_VERSION, sourceSeriesId: twin.seriesId });
@@ -95,7 +95,7 @@ describeData('spine service on the example CT twin', () => {
       const tip = v.landmarks.spinousTip!;
       expect(tip).not.toBeNull();
       // LPS: posterior is +y; the spinous tip lies at least 30 mm behind the body centroid
-      expect(tip.pointLps[1] - v.bodyCentroidLps[1]).toBeGreaterThan(30);
+      expect(tip.pointLps[1] - v.bodyCentroidLps![1]).toBeGreaterThan(30);
       expect(tip.skinDistanceMm!).toBeGreaterThan(5);
       expect(tip.skinDistanceMm!).toBeLessThan(80);
       // the nearest skin point is behind the tip (the back), not the cut edge of the field of view
@@ -105,7 +105,7 @@ describeData('spine service on the example CT twin', () => {
 
   it('a moved centroid adds version 2 with that level re-measured; version 1 is kept', async () => {
     const L3 = auto.report.vertebrae.find((v) => v.name === 'L3')!;
-    const moved: [number, number, number] = [L3.bodyCentroidLps[0] + 6, L3.bodyCentroidLps[1] - 4, L3.bodyCentroidLps[2] + 3];
+    const moved: [number, number, number] = [L3.bodyCentroidLps![0] + 6, L3.bodyCentroidLps![1] - 4, L3.bodyCentroidLps![2] + 3];
     const v2 = await runSpine({ centroids: { L3: moved } });
     expect(v2.version).toBe(2);
     expect(v2.corrections.centroids['L3']).toEqual(moved);
@@ -125,9 +125,9 @@ describeData('spine service on the example CT twin', () => {
   }, 60_000);
 
   it('a renamed level keeps the automatic name and relabels the map', async () => {
-    const v3 = await runSpine({ names: { T12: 'T11', L1: 'T12', L2: 'L1', L3: 'L2', L4: 'L3', L5: 'L4', S1: 'L5' } });
-    expect(v3.report.vertebrae.map((v) => v.name)).toEqual(['T11', 'T12', 'L1', 'L2', 'L3', 'L4', 'L5']);
-    expect(v3.report.automaticNames).toEqual(['T12', 'L1', 'L2', 'L3', 'L4', 'L5', 'S1']);
+    const v3 = await runSpine({ names: { T11: 'T10', T12: 'T11', L1: 'T12', L2: 'L1', L3: 'L2', L4: 'L3', L5: 'L4', S1: 'L5' } });
+    expect(v3.report.vertebrae.map((v) => v.name)).toEqual(['T10', 'T11', 'T12', 'L1', 'L2', 'L3', 'L4', 'L5']);
+    expect(v3.report.automaticNames).toEqual(['T11', 'T12', 'L1', 'L2', 'L3', 'L4', 'L5', 'S1']);
     expect(v3.report.curvature.lumbarLordosisDeg).toBeNull();
   }, 60_000);
 

@@ -167,6 +167,28 @@ export function measureVertebrae(
     for (const p of body) for (const k of [0, 1, 2] as const) bc[k] += p[k] / Math.max(1, body.length);
     const override = centroidOverride.get(L.name);
     if (override) bc = override;
+    else if (!body.length) {
+      // only the posterior arch is in view (the body is above or below the field of view)
+      notMeasured.push('vertebral body (not in the field of view, only the posterior arch): endplates, heights, trabecular HU and process tips need it');
+      vertebrae.push({
+        name: L.name,
+        label: L.label,
+        partial: true,
+        centroidLps: centroid,
+        bodyCentroidLps: null,
+        bodyVolumeMl: 0,
+        superiorEndplate: null,
+        inferiorEndplate: null,
+        heightsMm: { anterior: null, middle: null, posterior: null },
+        genant: genantGrade({ anterior: null, middle: null, posterior: null }),
+        sphereHu: null,
+        sphereAxes: null,
+        screening: null,
+        landmarks: { spinousTip: null, leftTransverseTip: null, rightTransverseTip: null },
+        notMeasured,
+      });
+      continue;
+    }
     const fb = nearestFrame(bc);
     // probe the body along axis z; the axis is then refined to the bisector of the fitted endplate normals
     const probe = (z: Vec3) => {
@@ -268,8 +290,9 @@ export function measureVertebrae(
   for (let i = 0; i + 1 < vertebrae.length; i++) {
     const up = vertebrae[i]!,
       lo = vertebrae[i + 1]!;
-    const fu = frames.get(up.name)!,
-      fl = frames.get(lo.name)!;
+    const fu = frames.get(up.name),
+      fl = frames.get(lo.name);
+    if (!fu || !fl) continue; // no disc to measure next to a vertebra whose body is out of view
     const nUp = up.inferiorEndplate?.normal ?? fu.z,
       nLo = lo.superiorEndplate?.normal ?? fl.z;
     const n = normalize([nUp[0] + nLo[0], nUp[1] + nLo[1], nUp[2] + nLo[2]]);
@@ -424,12 +447,15 @@ export function curvature(vs: VertebraMeasurement[], centreline: Centreline): Cu
         }
       }
     if (best) {
-      const A = vs[bi]!.bodyCentroidLps,
-        B = vs[bj]!.bodyCentroidLps;
+      // the ends have endplates, so they have bodies
+      const A = vs[bi]!.bodyCentroidLps!,
+        B = vs[bj]!.bodyCentroidLps!;
       const u = normalize([B[0] - A[0], B[1] - A[1], B[2] - A[2]]);
       let far = -1;
       for (let k = bi + 1; k < bj; k++) {
-        const d = orthogonalTo([vs[k]!.bodyCentroidLps[0] - A[0], vs[k]!.bodyCentroidLps[1] - A[1], vs[k]!.bodyCentroidLps[2] - A[2]], u);
+        const C = vs[k]!.bodyCentroidLps;
+        if (!C) continue;
+        const d = orthogonalTo([C[0] - A[0], C[1] - A[1], C[2] - A[2]], u);
         const m = Math.hypot(...d);
         if (m > far) {
           far = m;

@@ -16,7 +16,7 @@ describe.each([0, 10, 25, 45, 70])('phantom column with a %i° coronal Cobb angl
     expect(report.sacrumFound).toBe(false);
     report.vertebrae.forEach((v, i) => {
       const t = truth.centresLps[i]!;
-      expect(Math.hypot(v.bodyCentroidLps[0] - t[0], v.bodyCentroidLps[1] - t[1], v.bodyCentroidLps[2] - t[2])).toBeLessThan(3);
+      expect(Math.hypot(v.bodyCentroidLps![0] - t[0], v.bodyCentroidLps![1] - t[1], v.bodyCentroidLps![2] - t[2])).toBeLessThan(3);
     });
   });
 
@@ -62,7 +62,7 @@ describe('phantom with an anterior wedge fracture', () => {
     const v = report.vertebrae[2]!;
     expect(v.genant.wedgeRatio!).toBeCloseTo(16 / 27, 1);
     expect(v.genant.grade).toBeGreaterThanOrEqual(2);
-    const moved: [number, number, number] = [v.bodyCentroidLps[0] + 8, v.bodyCentroidLps[1], v.bodyCentroidLps[2]];
+    const moved: [number, number, number] = [v.bodyCentroidLps![0] + 8, v.bodyCentroidLps![1], v.bodyCentroidLps![2]];
     const again = characteriseSpine(volume, null, { corrections: { centroids: { L2: moved }, names: { V3: 'L2' } } }).report;
     const w = again.vertebrae.find((x) => x.name === 'L2')!;
     expect(w.bodyCentroidLps).toEqual(moved);

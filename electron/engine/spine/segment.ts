@@ -9,7 +9,7 @@
  */
 import { fillHoles2D, fillHoles3D } from '../morphology.js';
 import { labelRuns } from '../runs.js';
-import { indexToLps, type Vec3, type Volume, type VolumeGeometry } from '../volume.js';
+import { indexToLps, lpsToIndex, type Vec3, type Volume, type VolumeGeometry } from '../volume.js';
 import { centrelineFromTrack, columnProfile, cross, detectDiscs, dot, trackColumn, type Centreline } from './centreline.js';
 
 export interface SpineSegParams {
@@ -34,6 +34,10 @@ export interface SpineSegParams {
   discHalfMm: number;
   /** The sacral body reaches farther behind the centreline than a lumbar body (the promontory tilts it) (mm). */
   sacralBodyPosteriorMm: number;
+  /** Bone farther than this behind the centreline is posterior arch (laminae, spinous process), behind the canal (mm). */
+  archPosteriorMm: number;
+  /** Smallest arch piece taken as the arch of a vertebra (mL). */
+  archMinMl: number;
 }
 
 export const DEFAULT_SPINE_SEG: SpineSegParams = {
@@ -49,6 +53,8 @@ export const DEFAULT_SPINE_SEG: SpineSegParams = {
   trabecularHu: 50,
   discHalfMm: 5,
   sacralBodyPosteriorMm: 20,
+  archPosteriorMm: 27,
+  archMinMl: 0.5,
 };
 
 /** Standard vertebra names in label-map order; the label value is index + 1. */
@@ -290,12 +296,25 @@ export function segmentVertebrae(work: Volume<Float32Array>, bone: Uint8Array | 
   if (sacrumFound) for (let v = 0; v < n; v++) if (notSacral[v] && labels[v] === sacralLabel) labels[v] = 0;
   fillHolesPerLabel(labels, work);
   keepMainPiecePerLabel(labels, work.dims);
+  // only the posterior arch of the vertebra above the top one may be in view (its body is above the field of view)
+  if (nSeg < 25 || !sacrumFound) {
+    const names2 = sacrumFound ? namesFromSacrum(nSeg + 1) : Array.from({ length: nSeg + 1 }, (_, i) => `V${nSeg + 1 - i}`);
+    const above = labelOfName(names2[nSeg]!);
+    const moved = archOfVertebraAbove(labels, work, centreline, frameOfSlice, segLabel[nSeg - 1]!, above, p);
+    if (moved > 0) {
+      const remap = new Map(segLabel.map((lab, s) => [lab, labelOfName(names2[s]!)]));
+      for (let v = 0; v < n; v++) if (labels[v] && labels[v] !== above) labels[v] = remap.get(labels[v]!) ?? labels[v]!;
+      names.splice(0, names.length, ...names2);
+      segLabel.splice(0, segLabel.length, ...names2.map((nm) => labelOfName(nm)));
+      warnings.push(`${names2[nSeg]}: only its posterior arch is in view (its body is above the field of view)`);
+    }
+  }
   const levels: SegmentedLevel[] = names.map((name, s) => ({
     name,
     label: segLabel[s]!,
-    below: s > 0 ? discs[s - 1]! : null,
+    below: s > 0 ? (discs[s - 1] ?? null) : null,
     above: s < discs.length ? discs[s]! : null,
-    partial: s === 0 || s === nSeg - 1,
+    partial: s === 0 || s >= nSeg - 1,
     voxels: 0,
   }));
   for (let v = 0; v < n; v++)
@@ -458,4 +477,129 @@ function keepMainPiecePerLabel(labels: Uint8Array, dims: Vec3): void {
     }
     for (let r = 0; r < L.root.length; r++) if (L.root[r] !== big) labels.fill(0, L.start[r]!, L.end[r]!);
   }
+}
+
+/**
+ * The posterior arch of the vertebra above the top segment, when its body is
+ * above the field of view: thoracic spinous processes slope caudally, so the
+ * laminae and spinous process of the vertebra above lie beside the top
+ * vertebra's body and are flooded into it. Behind the canal
+ * (`archPosteriorMm` behind the centreline) the top segment's bone then falls
+ * into pieces stacked along the column; a piece reaching the top of the field
+ * of view above another piece (the segment's own arch) is the arch of the
+ * vertebra above. It is relabelled `above`, with the segment's bone of those
+ * slices outside its body that lies behind the posterior third of the canal
+ * (measured along the arch's midline, from the body's posterior wall to the
+ * arch): the thoracic facet joints are nearly coronal at about that depth.
+ * At a 3 mm working grid the joints' dark gaps are blurred away, so the
+ * intensity flood alone lets the bright pedicles take the whole lamina.
+ * @returns the number of voxels given to `above` (0 when no such arch is found)
+ */
+function archOfVertebraAbove(
+  labels: Uint8Array,
+  work: Volume<Float32Array>,
+  cl: Centreline,
+  frameOfSlice: number[],
+  top: number,
+  above: number,
+  p: SpineSegParams,
+): number {
+  const [nx, ny, nz] = work.dims;
+  const nxy = nx * ny;
+  const n = labels.length;
+  let atTop = false;
+  for (let v = (nz - 1) * nxy; v < n && !atTop; v++) atTop = labels[v] === top;
+  if (!atTop) return 0;
+  const post = new Uint8Array(n);
+  const body = new Uint8Array(n);
+  const d: number[] = [0, 0, 0];
+  for (let z = 0; z < nz; z++) {
+    const fi = frameOfSlice[z]!;
+    if (fi < 0) continue;
+    const c = cl.points[fi]!,
+      a = cl.anterior[fi]!;
+    const l = cross(cl.tangents[fi]!, a);
+    for (let v = z * nxy; v < (z + 1) * nxy; v++) {
+      if (labels[v] !== top) continue;
+      const q = indexToLps(work, [v % nx, Math.floor(v / nx) % ny, z]);
+      d[0] = q[0] - c[0];
+      d[1] = q[1] - c[1];
+      d[2] = q[2] - c[2];
+      const w = dot(d, a);
+      if (w < -p.archPosteriorMm) post[v] = 1;
+      else if (w >= -p.bodySeedPosteriorMm && Math.abs(dot(d, l)) <= p.bodySeedLateralMm) body[v] = 1;
+    }
+  }
+  const L = labelRuns(post, work.dims, true, 26);
+  const zr = new Map<number, { lo: number; hi: number; size: number }>();
+  for (let r = 0; r < L.root.length; r++) {
+    const root = L.root[r]!;
+    const z = Math.floor(L.row[r]! / ny);
+    const e = zr.get(root) ?? { lo: z, hi: z, size: L.size[root]! };
+    e.lo = Math.min(e.lo, z);
+    e.hi = Math.max(e.hi, z);
+    zr.set(root, e);
+  }
+  const minVoxels = (p.archMinMl * 1000) / (work.spacingMm[0] * work.spacingMm[1] * work.spacingMm[2]);
+  let upper = -1;
+  for (const [root, e] of zr) if (e.hi >= nz - 2 && e.size >= minVoxels && (upper < 0 || e.size > zr.get(upper)!.size)) upper = root;
+  if (upper < 0) return 0;
+  const zLo = zr.get(upper)!.lo;
+  // the segment's own arch: a piece wholly below the upper one
+  if (![...zr].some(([root, e]) => root !== upper && e.size >= minVoxels && e.hi < zLo)) return 0;
+  // the canal along the arch's midline: from the body's posterior wall to the arch
+  let uSum = 0,
+    uN = 0;
+  const frame = (z: number) => {
+    const fi = frameOfSlice[z]!;
+    const a = cl.anterior[fi]!;
+    return { c: cl.points[fi]!, a, l: cross(cl.tangents[fi]!, a) };
+  };
+  for (let r = 0; r < L.root.length; r++) {
+    if (L.root[r] !== upper) continue;
+    const z = Math.floor(L.row[r]! / ny);
+    const { c, l } = frame(z);
+    for (let v = L.start[r]!; v < L.end[r]!; v++) {
+      const q = indexToLps(work, [v % nx, Math.floor(v / nx) % ny, z]);
+      uSum += (q[0] - c[0]) * l[0] + (q[1] - c[1]) * l[1] + (q[2] - c[2]) * l[2];
+      uN++;
+    }
+  }
+  const uMid = uSum / uN;
+  const canal: number[] = [];
+  for (let z = zLo; z < nz; z++) {
+    const { c, a, l } = frame(z);
+    let wall: number | null = null;
+    for (let t = 0; t > -(p.archPosteriorMm + 20); t -= 1) {
+      const q = lpsToIndex(work, [c[0] + uMid * l[0] + t * a[0], c[1] + uMid * l[1] + t * a[1], c[2] + uMid * l[2] + t * a[2]]).map(Math.round) as Vec3;
+      if (q.some((x, k) => x < 0 || x >= work.dims[k as 0 | 1 | 2])) break;
+      const lab = labels[q[0] + nx * (q[1] + ny * q[2])];
+      const isBone = lab === top || lab === above;
+      if (wall === null) {
+        if (!isBone && t < 0) wall = t + 1;
+      } else if (isBone) {
+        canal.push(wall + (2 / 3) * (t - wall));
+        break;
+      }
+    }
+  }
+  if (!canal.length) return 0;
+  canal.sort((x, y) => x - y);
+  const wSplit = canal[Math.floor(canal.length / 2)]!;
+  // the segment's bone of those slices outside its body: behind the posterior third of the canal it is the arch above (the facet joints
+  // of the thoracic spine are nearly coronal, at the depth of the laminae: the inferior processes of the vertebra above lie behind the
+  // superior processes of the one below)
+  for (let z = zLo; z < nz; z++) {
+    const { c, a } = frame(z);
+    for (let v = z * nxy; v < (z + 1) * nxy; v++) {
+      if (labels[v] !== top || body[v]) continue;
+      const q = indexToLps(work, [v % nx, Math.floor(v / nx) % ny, z]);
+      if ((q[0] - c[0]) * a[0] + (q[1] - c[1]) * a[1] + (q[2] - c[2]) * a[2] < wSplit) labels[v] = above;
+    }
+  }
+  for (let r = 0; r < L.root.length; r++) if (L.root[r] === upper) labels.fill(above, L.start[r]!, L.end[r]!);
+  keepMainPiecePerLabel(labels, work.dims);
+  let moved = 0;
+  for (let v = 0; v < n; v++) if (labels[v] === above) moved++;
+  return moved;
 }

@@ -142,7 +142,7 @@ export function PlanningView(props: {
     const overlay: SpineOverlay | null =
       spineMode && r
         ? {
-            centroids: r.vertebrae.map((v) => ({ name: v.name, lps: v.bodyCentroidLps })),
+            centroids: r.vertebrae.map((v) => ({ name: v.name, lps: v.bodyCentroidLps ?? v.centroidLps })),
             tips: r.vertebrae.flatMap((v) =>
               [v.landmarks.spinousTip, v.landmarks.leftTransverseTip, v.landmarks.rightTransverseTip].flatMap((t) =>
                 t ? [{ lps: t.pointLps, skin: t.skinPointLps }] : [],
@@ -155,7 +155,7 @@ export function PlanningView(props: {
               return [up, lo].flatMap((pl) => (pl ? [endplateSegment3d(pl, c.plane === 'coronal' ? 'coronal' : 'sagittal', 40)] : []));
             }),
             ellipsoids: r.vertebrae.flatMap((v) =>
-              v.sphereHu && v.sphereAxes ? [{ centre: v.bodyCentroidLps, axes: v.sphereAxes, radiiMm: v.sphereHu.radiiMm }] : [],
+              v.sphereHu && v.sphereAxes && v.bodyCentroidLps ? [{ centre: v.bodyCentroidLps, axes: v.sphereAxes, radiiMm: v.sphereHu.radiiMm }] : [],
             ),
           }
         : null;

@@ -84,11 +84,11 @@ export function SpineReformat(props: {
         ctx.fillStyle = '#e8c547';
         ctx.fillRect(c - 2, r - 2, 4, 4);
       }
-    // centroid handles
+    // centroid handles (a level whose body is out of view is named at its arch, grey and not draggable)
     for (const v of report.vertebrae) {
-      const [c, r] = drag?.name === v.name ? [drag.col, drag.row] : lpsToPixel(f, v.bodyCentroidLps);
+      const [c, r] = drag?.name === v.name ? [drag.col, drag.row] : lpsToPixel(f, v.bodyCentroidLps ?? v.centroidLps);
       const sel = props.selected === v.name;
-      ctx.strokeStyle = sel ? '#ffb347' : '#e0524b';
+      ctx.strokeStyle = !v.bodyCentroidLps ? '#8a8f98' : sel ? '#ffb347' : '#e0524b';
       ctx.lineWidth = sel ? 2 : 1;
       ctx.beginPath();
       ctx.arc(c, r, 4, 0, 2 * Math.PI);
@@ -112,7 +112,7 @@ export function SpineReformat(props: {
             centroidClient: (name) => {
               const v = report.vertebrae.find((x) => x.name === name);
               const cv = canvasRef.current;
-              if (!v || !cv) return null;
+              if (!v?.bodyCentroidLps || !cv) return null;
               const [c, r] = lpsToPixel(f, v.bodyCentroidLps);
               const b = cv.getBoundingClientRect();
               return { x: b.left + (c / cv.width) * b.width, y: b.top + (r / cv.height) * b.height };
@@ -138,6 +138,7 @@ export function SpineReformat(props: {
         let best: string | null = null;
         let bd = HANDLE_PX * Math.max(1, scale);
         for (const v of report.vertebrae) {
+          if (!v.bodyCentroidLps) continue;
           const [vc, vr] = lpsToPixel(f, v.bodyCentroidLps);
           const d = Math.hypot(vc - c, vr - r);
           if (d < bd) ((bd = d), (best = v.name));
@@ -158,7 +159,7 @@ export function SpineReformat(props: {
         const [c, r] = toPixel(e);
         const v = report.vertebrae.find((x) => x.name === drag.name);
         setDrag(null);
-        if (!v) return;
+        if (!v?.bodyCentroidLps) return;
         const [c0, r0] = lpsToPixel(f, v.bodyCentroidLps);
         if (Math.hypot(c - c0, r - r0) < 0.5) return;
         // keep the centroid's own depth (x on the sagittal, y on the coronal)
