@@ -177,13 +177,11 @@ export function captureSkin(cloud: ArrayLike<number>, o: Partial<SkinCapturePara
     const sample = Uint32Array.from({ length: Math.min(n, 4000) }, () => Math.floor(r() * n));
     const m = sample.length;
     for (let it = 0; it < p.planeIterations; it++) {
-      let src: Float64Array = pts,
-        a = 0,
-        b = 0,
-        c = 0;
-      if (it % 2 === 0 || gn < 12) [a, b, c] = [Math.floor(r() * n), Math.floor(r() * n), Math.floor(r() * n)];
+      const global = it % 2 === 0 || gn < 12;
+      const src: Float64Array = global ? pts : grid;
+      let a: number, b: number, c: number;
+      if (global) [a, b, c] = [Math.floor(r() * n), Math.floor(r() * n), Math.floor(r() * n)];
       else {
-        src = grid;
         a = Math.floor(r() * gn);
         const nb = gtree.knn(grid[3 * a]!, grid[3 * a + 1]!, grid[3 * a + 2]!, 12);
         b = nb[1 + Math.floor(r() * (nb.length - 1))]!;

@@ -95,12 +95,11 @@ export class KdTree3 {
     const stack = this.stack;
     if (!this.size) return -1;
     // explicit stack of (node, lo, hi, lower bound of the squared distance)
-    let sp = 0;
     stack[0] = 0;
     stack[1] = 0;
     stack[2] = this.size;
     stack[3] = 0;
-    sp = 4;
+    let sp = 4;
     while (sp) {
       sp -= 4;
       const node = stack[sp]!,
