@@ -16,10 +16,11 @@ import { createServices } from '../services/index.js';
 import type { JobOutcome } from '../services/jobs.js';
 import { runIgtl } from './igtl.js';
 import { runDevices } from './devices.js';
+import { runRegister } from './register.js';
 import { resolveDataDir } from '../services/dataDir.js';
 
 const USAGE =
-  'usage: twin build|spine <study path> [--data-dir D] [--json] [--patient NAME] [--series UID] [--lenient]\n       twin igtl receive|send … (see twin igtl)\n       twin devices list [--json]';
+  'usage: twin build|spine <study path> [--data-dir D] [--json] [--patient NAME] [--series UID] [--lenient]\n       twin igtl receive|send … (see twin igtl)\n       twin devices list [--json]\n       twin register --fixed <skin mesh: stl|vtp> --moving <cloud: pcd|ply|png> [--view back|front] [--json]';
 
 interface Args {
   command: string;
@@ -55,6 +56,7 @@ function parseArgs(argv: string[]): Args {
 async function main(): Promise<number> {
   if (process.argv[2] === 'igtl') return runIgtl(process.argv.slice(3));
   if (process.argv[2] === 'devices') return runDevices(process.argv.slice(3));
+  if (process.argv[2] === 'register') return runRegister(process.argv.slice(3));
   let args: Args;
   try {
     args = parseArgs(process.argv.slice(2));

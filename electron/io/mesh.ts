@@ -126,3 +126,38 @@ export function encodeStl(mesh: TriangleMesh, name = 'OrthoTwin LPS mm'): Buffer
   }
   return buf;
 }
+
+/**
+ * Decodes a binary STL (LPS mm assumed) into an indexed mesh: vertices with
+ * identical coordinates are merged, so that vertex normals can be computed.
+ * @throws Error naming `source` for an ASCII or truncated STL
+ */
+export function decodeStl(buf: Buffer, source = 'STL file'): TriangleMesh {
+  if (buf.length < 84) throw new Error(`${source}: too short for a binary STL (${buf.length} bytes)`);
+  const nT = buf.readUInt32LE(80);
+  if (84 + 50 * nT !== buf.length) {
+    const ascii = buf.subarray(0, 5).toString('latin1') === 'solid';
+    throw new Error(
+      `${source}: ${ascii ? 'ASCII STL is not supported (save it as binary STL)' : `${nT} triangles declared but ${buf.length} bytes (expected ${84 + 50 * nT})`}`,
+    );
+  }
+  const index = new Map<string, number>();
+  const pts: number[] = [];
+  const triangles = new Uint32Array(3 * nT);
+  for (let t = 0; t < nT; t++)
+    for (let k = 0; k < 3; k++) {
+      const o = 84 + 50 * t + 12 + 12 * k;
+      const x = buf.readFloatLE(o),
+        y = buf.readFloatLE(o + 4),
+        z = buf.readFloatLE(o + 8);
+      const key = `${x},${y},${z}`;
+      let v = index.get(key);
+      if (v === undefined) {
+        v = pts.length / 3;
+        index.set(key, v);
+        pts.push(x, y, z);
+      }
+      triangles[3 * t + k] = v;
+    }
+  return { points: Float32Array.from(pts), triangles };
+}

@@ -46,12 +46,6 @@ export function bounds(points: Float32Array | Float64Array): SceneBounds {
   return { lo, hi };
 }
 
-/** Nominal camera → image pose: 650 mm behind the back (+P), optical axis anterior (−P), image x → patient right (−L), image y (down) → feet (−S). */
-export function nominalCameraPose(b: SceneBounds, distanceMm = 650): Mat4 {
-  const c = [0, 1, 2].map((k) => (b.lo[k]! + b.hi[k]!) / 2);
-  return [-1, 0, 0, c[0]!, 0, 0, -1, b.hi[1] + distanceMm, 0, -1, 0, c[2]!, 0, 0, 0, 1];
-}
-
 /** The scene the camera sees: the (deformed) skin continued past the field of view, a table and a floor. */
 export function buildScene(skin: SurfaceMesh, deform: (x: number, y: number, z: number) => number): SurfaceMesh {
   const b = bounds(skin.points);

@@ -12,14 +12,20 @@ import { readVolume } from '../../electron/io/readVolume.js';
 import { buildAnatomicalTwin } from '../../electron/engine/twinBuild.js';
 import { TwinParams } from '../../electron/contract/index.js';
 import { indexToLps, type Volume } from '../../electron/engine/volume.js';
-import { orientedSkin, skinWithoutCaps } from '../../electron/engine/registration/skin.js';
+import { cameraPrior, orientedSkin, skinWithoutCaps } from '../../electron/engine/registration/skin.js';
 import { captureSkin } from '../../electron/engine/registration/cloud.js';
 import { predictedTre, registerSkin, type OrientedCloud } from '../../electron/engine/registration/icp.js';
 import { KdTree3 } from '../../electron/engine/registration/kdtree.js';
 import { applyPoint, invertRigid, mul4 } from '../../electron/engine/registration/rigid.js';
 import type { TriangleMesh } from '../../electron/engine/surface.js';
-import { bounds, nominalCameraPose, simulateView } from '../helpers/skinScene.js';
-import { dataPath, describeData } from '../helpers/data.js';
+import { simulateView } from '../helpers/skinScene.js';
+import { dataPath, describeData, projectRoot } from '../helpers/data.js';
+import { encodeStl } from '../../electron/io/mesh.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 const quantiles = (v: number[]) => {
   const s = v.slice().sort((a, b) => a - b);
@@ -54,7 +60,7 @@ describeData('markerless skin registration on generated ground truth (example CT
   it('100 trials: median TRE ≤ 3 mm at the vertebral centroids, no silent failure above 10 mm, predicted TRE within 2× of the measured', () => {
     expect(targets).toHaveLength(8);
     const tree = new KdTree3(fixed.points);
-    const nominal = nominalCameraPose(bounds(fixed.points));
+    const nominal = cameraPrior(fixed.points, 'back');
     const tre: number[] = [],
       accepted: number[] = [],
       predicted: number[] = [],
@@ -108,4 +114,72 @@ describeData('markerless skin registration on generated ground truth (example CT
     expect(r).toBeGreaterThanOrEqual(0.5);
     expect(r).toBeLessThanOrEqual(2);
   }, 900_000);
+
+  it('`twin register` registers a camera cloud file to a skin STL and prints the transform, residual, overlap, predicted TRE and time', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ot-register-'));
+    try {
+      const nominal = cameraPrior(fixed.points, 'back');
+      const view = simulateView(skin, nominal, 7);
+      fs.writeFileSync(path.join(dir, 'skin.stl'), encodeStl(skin));
+      // the camera cloud as an ASCII PCD in metres (as PCL and RealSense tools write it)
+      const pts: string[] = [];
+      for (let i = 0; i < view.cloud.length; i += 3)
+        if (Number.isFinite(view.cloud[i + 2]!)) pts.push(`${view.cloud[i]! / 1000} ${view.cloud[i + 1]! / 1000} ${view.cloud[i + 2]! / 1000}`);
+      const header = `# .PCD v0.7\nVERSION 0.7\nFIELDS x y z\nSIZE 4 4 4\nTYPE F F F\nCOUNT 1 1 1\nWIDTH ${pts.length}\nHEIGHT 1\nVIEWPOINT 0 0 0 1 0 0 0\nPOINTS ${pts.length}\nDATA ascii\n`;
+      fs.writeFileSync(path.join(dir, 'camera.pcd'), header + pts.join('\n') + '\n');
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          path.join(projectRoot, 'electron/cli/twin.ts'),
+          'register',
+          '--fixed',
+          path.join(dir, 'skin.stl'),
+          '--moving',
+          path.join(dir, 'camera.pcd'),
+          '--json',
+        ],
+        { cwd: projectRoot, maxBuffer: 1 << 24 },
+      );
+      const out = JSON.parse(stdout) as {
+        transformMovingToFixed: number[][];
+        residualRmsMm: number;
+        overlap: number;
+        predictedTreMm: number;
+        registrationMs: number;
+        refused: string[] | null;
+      };
+      expect(out.refused).toBeNull();
+      const T = out.transformMovingToFixed.flat();
+      const E = mul4(T, invertRigid(view.truth));
+      const worst = Math.max(...targets.map((x) => Math.hypot(...applyPoint(E, x[0]!, x[1]!, x[2]!).map((v, k) => v - x[k]!))));
+      expect(worst).toBeLessThan(5);
+      expect(out.residualRmsMm).toBeGreaterThan(0.3);
+      expect(out.residualRmsMm).toBeLessThan(2);
+      expect(out.overlap).toBeGreaterThan(0.5);
+      expect(out.predictedTreMm).toBeGreaterThan(0.5);
+      expect(out.registrationMs).toBeGreaterThan(0);
+      // bad input: a file that is not a mesh
+      fs.writeFileSync(path.join(dir, 'bad.stl'), 'solid nothing\n');
+      const bad = await promisify(execFile)(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          path.join(projectRoot, 'electron/cli/twin.ts'),
+          'register',
+          '--fixed',
+          path.join(dir, 'bad.stl'),
+          '--moving',
+          path.join(dir, 'camera.pcd'),
+        ],
+        { cwd: projectRoot },
+      ).catch((e: { code: number; stderr: string }) => e);
+      expect((bad as { code: number }).code).toBe(1);
+      expect((bad as { stderr: string }).stderr).toMatch(/bad\.stl: .*binary STL/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

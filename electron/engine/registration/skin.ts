@@ -50,3 +50,27 @@ export function orientedSkin(mesh: TriangleMesh): OrientedCloud {
     }
   return { points: Float64Array.from(pts), normals: Float64Array.from(nrm) };
 }
+
+/**
+ * The nominal camera → image pose of the set-up, the registration's prior: a
+ * camera `distanceMm` from the exposed skin looking at it along the
+ * anterior–posterior axis, head at the top of the image (camera x right, y
+ * down, z forward). 'back': behind the patient (prone), optical axis anterior;
+ * 'front': in front (supine), optical axis posterior.
+ * @param points skin points (LPS mm, xyz interleaved)
+ * @returns row-major 4×4 camera → image (LPS mm)
+ */
+export function cameraPrior(points: ArrayLike<number>, view: 'back' | 'front' = 'back', distanceMm = 650): number[] {
+  const lo = [Infinity, Infinity, Infinity],
+    hi = [-Infinity, -Infinity, -Infinity];
+  for (let i = 0; i < points.length; i++) {
+    const k = i % 3;
+    lo[k] = Math.min(lo[k]!, points[i]!);
+    hi[k] = Math.max(hi[k]!, points[i]!);
+  }
+  const c = [0, 1, 2].map((k) => (lo[k]! + hi[k]!) / 2);
+  // columns: camera x → patient right (−L) seen from behind, left (+L) from the front; y (down) → feet (−S); z → ∓P
+  return view === 'back'
+    ? [-1, 0, 0, c[0]!, 0, 0, -1, hi[1]! + distanceMm, 0, -1, 0, c[2]!, 0, 0, 0, 1]
+    : [1, 0, 0, c[0]!, 0, 0, 1, lo[1]! - distanceMm, 0, -1, 0, c[2]!, 0, 0, 0, 1];
+}
