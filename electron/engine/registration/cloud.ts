@@ -7,7 +7,7 @@
  * depth range of interest → voxel-grid downsampling (centroid per cell) →
  * RANSAC plane removal (Fischler & Bolles 1981) for the table and the floor
  * or walls (large planes with the patient in front and nothing behind), with
- * everything behind them → largest Euclidean cluster →
+ * everything behind them and the noise band just in front → largest Euclidean cluster →
  * statistical outlier removal (mean distance to the k nearest neighbours
  * beyond mean + α·SD) → normals by local PCA, oriented towards the camera.
  */
@@ -24,7 +24,7 @@ export interface SkinCaptureParams {
   planeThresholdMm: number;
   planeIterations: number;
   maxPlanes: number;
-  /** A plane is a support (table, floor) when it holds at least this fraction of the points and something stands in front of it. */
+  /** A plane is a support (table, floor) when it holds at least this fraction of the cloud's points (before any plane was removed), something stands in front of it and (almost) nothing is behind it. */
   minPlaneFraction: number;
   /** Points farther apart than this are different clusters (mm). */
   clusterGapMm: number;
@@ -165,7 +165,10 @@ export function captureSkin(cloud: ArrayLike<number>, o: Partial<SkinCapturePara
   // support planes (table, floor, walls): large planes with something standing in front of them
   const planes: SupportPlane[] = [];
   const r = rng(p.seed);
-  for (let k = 0; k < p.maxPlanes; k++) {
+  const n0 = pts.length / 3;
+  // a far, noisy plane (the floor) can be found again from its points left in front of the threshold: such a repeat is
+  // removed but does not count as another support
+  for (let attempt = 0; planes.length < p.maxPlanes && attempt < p.maxPlanes + 3; attempt++) {
     const n = pts.length / 3;
     let best: SupportPlane | null = null;
     // hypotheses: every other one a random triple of the whole cloud (large planes), the others a local triple on a
@@ -211,17 +214,24 @@ export function captureSkin(cloud: ArrayLike<number>, o: Partial<SkinCapturePara
         else if (s < -3 * p.planeThresholdMm) behind++;
       }
       // a support has the patient in front of it and (almost) nothing behind it — a plane through the curved back has its flanks behind
-      if (inl >= p.minPlaneFraction * m && front >= 0.05 * m && behind <= 0.02 * m && (!best || inl > best.inliers))
+      if ((inl / m) * n >= p.minPlaneFraction * n0 && front >= 0.05 * m && behind <= 0.02 * m && (!best || inl > best.inliers))
         best = { normal: [nx, ny, nz], d, inliers: inl };
     }
     if (!best) break;
     best.inliers = 0;
-    planes.push(best);
+    const repeat = planes.some(
+      (q) =>
+        q.normal[0] * best.normal[0] + q.normal[1] * best.normal[1] + q.normal[2] * best.normal[2] > Math.cos((5 * Math.PI) / 180) &&
+        Math.abs(q.d - best.d) < 4 * p.planeThresholdMm,
+    );
+    if (!repeat) planes.push(best);
     const [nx, ny, nz] = best.normal;
     pts = pick(pts, (i) => {
       const s = nx * pts[3 * i]! + ny * pts[3 * i + 1]! + nz * pts[3 * i + 2]! - best.d;
       if (Math.abs(s) <= p.planeThresholdMm) return (removed.planes++, best.inliers++, false);
       if (s < 0) return (removed.behindPlanes++, false);
+      // the noise band just in front of the plane (far planes are noisy: depth noise grows as z²) goes with it
+      if (s < 3 * p.planeThresholdMm) return (removed.planes++, false);
       return true;
     });
     if (pts.length / 3 < 100) fail('support-plane removal');
