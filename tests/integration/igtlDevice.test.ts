@@ -196,7 +196,7 @@ describe('depth sources as devices', () => {
     // (the lower-envelope offset settles as samples come, so early frames may move by the first frames' excess delay)
     const last = out.slice(-16).map((o) => o.header.deviceTimeUs);
     last.slice(1).forEach((t, i) => expect(t).toBeGreaterThan(last[i]!));
-    expect(Math.abs(last.at(-1)! - last[0]! - (15 * 1e6) / 30)).toBeLessThan(10_000); // within the timer jitter the envelope absorbs
+    expect(Math.abs(last.at(-1)! - last[0]! - (15 * 1e6) / 30)).toBeLessThan(25_000); // within the timer jitter the envelope absorbs (a missed or extra frame would be 33 ms; under a loaded CPU the jitter reaches ~20 ms)
     out.forEach((o) => expect(o.header.deviceTimeUs).toBeLessThanOrEqual(o.header.hostTimeUs + 1));
     const f = out.at(-1)!;
     expect(f.header).toMatchObject({ stream: 'depth', width: 640, height: 480, scalar: 'uint16', intrinsics: { fx: 615, fy: 615, cx: 319.5, cy: 239.5 } });
