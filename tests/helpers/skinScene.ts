@@ -16,19 +16,9 @@
  * - the depth frame: D435-like stereo noise growing as z² (renderDepth), then
  *   `holeFraction` of the valid pixels removed in random blobs.
  */
-import { renderDepth, D435_INTRINSICS, DEFAULT_DEPTH_NOISE, type SurfaceMesh } from '../../native-bridges/devices/depth/simulator.js';
+import { renderDepth, rng, D435_INTRINSICS, DEFAULT_DEPTH_NOISE, type SurfaceMesh } from '../../native-bridges/devices/depth/simulator.js';
 import { deproject } from '../../native-bridges/devices/depth/formats.js';
 import { mul4, rigidFromRotationVector, type Mat4 } from '../../electron/engine/registration/rigid.js';
-
-export function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
 
 export interface SceneBounds {
   lo: [number, number, number];

@@ -127,21 +127,23 @@ describeData('markerless skin registration on generated ground truth (example CT
         if (Number.isFinite(view.cloud[i + 2]!)) pts.push(`${view.cloud[i]! / 1000} ${view.cloud[i + 1]! / 1000} ${view.cloud[i + 2]! / 1000}`);
       const header = `# .PCD v0.7\nVERSION 0.7\nFIELDS x y z\nSIZE 4 4 4\nTYPE F F F\nCOUNT 1 1 1\nWIDTH ${pts.length}\nHEIGHT 1\nVIEWPOINT 0 0 0 1 0 0 0\nPOINTS ${pts.length}\nDATA ascii\n`;
       fs.writeFileSync(path.join(dir, 'camera.pcd'), header + pts.join('\n') + '\n');
-      const { stdout } = await promisify(execFile)(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          path.join(projectRoot, 'electron/cli/twin.ts'),
-          'register',
-          '--fixed',
-          path.join(dir, 'skin.stl'),
-          '--moving',
-          path.join(dir, 'camera.pcd'),
-          '--json',
-        ],
-        { cwd: projectRoot, maxBuffer: 1 << 24 },
-      );
+      const register = (fixedMesh: string, ...extra: string[]) =>
+        promisify(execFile)(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            path.join(projectRoot, 'electron/cli/twin.ts'),
+            'register',
+            '--fixed',
+            path.join(dir, fixedMesh),
+            '--moving',
+            path.join(dir, 'camera.pcd'),
+            ...extra,
+          ],
+          { cwd: projectRoot, maxBuffer: 1 << 24 },
+        );
+      const { stdout } = await register('skin.stl', '--json');
       const out = JSON.parse(stdout) as {
         transformMovingToFixed: number[][];
         residualRmsMm: number;
@@ -162,20 +164,7 @@ describeData('markerless skin registration on generated ground truth (example CT
       expect(out.registrationMs).toBeGreaterThan(0);
       // bad input: a file that is not a mesh
       fs.writeFileSync(path.join(dir, 'bad.stl'), 'solid nothing\n');
-      const bad = await promisify(execFile)(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          path.join(projectRoot, 'electron/cli/twin.ts'),
-          'register',
-          '--fixed',
-          path.join(dir, 'bad.stl'),
-          '--moving',
-          path.join(dir, 'camera.pcd'),
-        ],
-        { cwd: projectRoot },
-      ).catch((e: { code: number; stderr: string }) => e);
+      const bad = await register('bad.stl').catch((e: { code: number; stderr: string }) => e);
       expect((bad as { code: number }).code).toBe(1);
       expect((bad as { stderr: string }).stderr).toMatch(/bad\.stl: .*binary STL/);
     } finally {

@@ -22,7 +22,7 @@
  *   large residual, ambiguous or poorly constrained pose).
  */
 import { KdTree3 } from './kdtree.js';
-import { applyDir, applyPoint, identity4, invertSpd, mul4, rigidFromRotationVector, solveSpd, type Mat4 } from './rigid.js';
+import { applyDir, applyPoint, invertSpd, mul4, rigidFromRotationVector, solveSpd, type Mat4 } from './rigid.js';
 
 export interface OrientedCloud {
   /** xyz interleaved (mm). */
@@ -100,24 +100,29 @@ const centroidOf = (q: number[]): [number, number, number] => {
   return c;
 };
 
-/** Normal equations of the linearised point-to-plane problem about centre c: rows J = [(q − c)×n, n], residual r. */
+/** Row k of the linearised point-to-plane problem about centre c: J = [(q − c)×n, n] (written into J). */
+function jacobianRow(P: Pairs, k: number, c: readonly number[], J: number[]): void {
+  const qx = P.q[3 * k]! - c[0]!,
+    qy = P.q[3 * k + 1]! - c[1]!,
+    qz = P.q[3 * k + 2]! - c[2]!;
+  const nx = P.n[3 * k]!,
+    ny = P.n[3 * k + 1]!,
+    nz = P.n[3 * k + 2]!;
+  J[0] = qy * nz - qz * ny;
+  J[1] = qz * nx - qx * nz;
+  J[2] = qx * ny - qy * nx;
+  J[3] = nx;
+  J[4] = ny;
+  J[5] = nz;
+}
+
+/** Normal equations of the linearised point-to-plane problem about centre c: rows J (jacobianRow), residual r. */
 function normalEquations(P: Pairs, c: readonly number[]): { H: number[]; g: number[] } {
   const H = new Array<number>(36).fill(0);
   const g = new Array<number>(6).fill(0);
   const J = new Array<number>(6);
   for (let k = 0; k < P.r.length; k++) {
-    const qx = P.q[3 * k]! - c[0]!,
-      qy = P.q[3 * k + 1]! - c[1]!,
-      qz = P.q[3 * k + 2]! - c[2]!;
-    const nx = P.n[3 * k]!,
-      ny = P.n[3 * k + 1]!,
-      nz = P.n[3 * k + 2]!;
-    J[0] = qy * nz - qz * ny;
-    J[1] = qz * nx - qx * nz;
-    J[2] = qx * ny - qy * nx;
-    J[3] = nx;
-    J[4] = ny;
-    J[5] = nz;
+    jacobianRow(P, k, c, J);
     for (let a = 0; a < 6; a++) {
       g[a]! += J[a]! * P.r[k]!;
       for (let b = a; b < 6; b++) H[6 * a + b]! += J[a]! * J[b]!;
@@ -363,18 +368,7 @@ export function registerSkin(
     const cell = p.skinMotionCorrelationMm / 4;
     for (let k = 0; k < P.r.length; k++) {
       const key = [0, 1, 2].map((a) => Math.floor(P.q[3 * k + a]! / cell)).join(',');
-      const qx = P.q[3 * k]! - c[0],
-        qy = P.q[3 * k + 1]! - c[1],
-        qz = P.q[3 * k + 2]! - c[2];
-      const nx = P.n[3 * k]!,
-        ny = P.n[3 * k + 1]!,
-        nz = P.n[3 * k + 2]!;
-      J[0] = qy * nz - qz * ny;
-      J[1] = qz * nx - qx * nz;
-      J[2] = qx * ny - qy * nx;
-      J[3] = nx;
-      J[4] = ny;
-      J[5] = nz;
+      jacobianRow(P, k, c, J);
       const e = cells.get(key) ?? { sJ: [0, 0, 0, 0, 0, 0], x: [0, 0, 0], n: 0 };
       for (let a = 0; a < 6; a++) e.sJ[a]! += J[a]!;
       for (let a = 0; a < 3; a++) e.x[a]! += P.q[3 * k + a]!;
@@ -432,5 +426,3 @@ function mul6(a: readonly number[], b: readonly number[]): number[] {
   for (let i = 0; i < 6; i++) for (let k = 0; k < 6; k++) for (let j = 0; j < 6; j++) c[6 * i + j]! += a[6 * i + k]! * b[6 * k + j]!;
   return c;
 }
-
-export { identity4 };

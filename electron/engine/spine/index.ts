@@ -5,7 +5,8 @@
  * centroids) applied on top of the automatic result. Pure: typed arrays in,
  * a report and a label map out.
  */
-import { lpsToIndex, type Vec3, type Volume, type VolumeGeometry } from '../volume.js';
+import { type Vec3, type Volume, type VolumeGeometry } from '../volume.js';
+import { onVolumeFace } from '../registration/skin.js';
 import { blockLabelsToSource, canonicalBlockMajority, workingCt } from './grid.js';
 import type { SpineReport } from '../../contract/spine.js';
 import type { TriangleMesh } from '../surface.js';
@@ -68,8 +69,7 @@ function skinWithoutCaps(points: Float32Array, g: VolumeGeometry): Float32Array 
   const out = new Float32Array(points.length);
   let n = 0;
   for (let v = 0; v < points.length; v += 3) {
-    const q = lpsToIndex(g, [points[v]!, points[v + 1]!, points[v + 2]!]);
-    if (q.some((x, k) => x < 0.5 || x > g.dims[k as 0 | 1 | 2] - 1.5)) continue;
+    if (onVolumeFace(g, points[v]!, points[v + 1]!, points[v + 2]!)) continue;
     out.set(points.subarray(v, v + 3), n);
     n += 3;
   }

@@ -40,7 +40,8 @@ export const DEFAULT_DEPTH_NOISE: DepthNoiseModel = { subpixelPx: 0.08, baseline
 /** A 640×480 D435-like camera (fx = fy = 615 px). */
 export const D435_INTRINSICS: PinholeIntrinsics = { width: 640, height: 480, fx: 615, fy: 615, cx: 319.5, cy: 239.5, depthScaleMm: 1 };
 
-function rng(seed: number): () => number {
+/** Xorshift32 uniform generator on [0, 1), reproducible from `seed`. */
+export function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
     s ^= s << 13;
