@@ -18,10 +18,11 @@ import { runIgtl } from './igtl.js';
 import { runDevices } from './devices.js';
 import { runRegister } from './register.js';
 import { runReconstruct } from './reconstruct.js';
+import { runCalibrateProbe } from './calibrateProbe.js';
 import { resolveDataDir } from '../services/dataDir.js';
 
 const USAGE =
-  'usage: twin build|spine <study path> [--data-dir D] [--json] [--patient NAME] [--series UID] [--lenient]\n       twin igtl receive|send … (see twin igtl)\n       twin devices list [--json]\n       twin register --fixed <skin mesh: stl|vtp> --moving <cloud: pcd|ply|png> [--view back|front] [--json]\n       twin reconstruct <sequence.igs.mha> --config <PLUS xml> [--spacing MM] --out <volume.mha> [--json]';
+  'usage: twin build|spine <study path> [--data-dir D] [--json] [--patient NAME] [--series UID] [--lenient]\n       twin igtl receive|send … (see twin igtl)\n       twin devices list [--json]\n       twin register --fixed <skin mesh: stl|vtp> --moving <cloud: pcd|ply|png> [--view back|front] [--json]\n       twin reconstruct <sequence.igs.mha> --config <PLUS xml> [--spacing MM] --out <volume.mha> [--json]\n       twin calibrate-probe <N-wire sequence.igs.mha> --phantom <PLUS xml> [--json]';
 
 interface Args {
   command: string;
@@ -59,6 +60,7 @@ async function main(): Promise<number> {
   if (process.argv[2] === 'devices') return runDevices(process.argv.slice(3));
   if (process.argv[2] === 'register') return runRegister(process.argv.slice(3));
   if (process.argv[2] === 'reconstruct') return runReconstruct(process.argv.slice(3));
+  if (process.argv[2] === 'calibrate-probe') return runCalibrateProbe(process.argv.slice(3));
   let args: Args;
   try {
     args = parseArgs(process.argv.slice(2));
