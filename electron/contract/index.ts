@@ -157,7 +157,7 @@ export const Twin = z.object({
 });
 export type Twin = z.infer<typeof Twin>;
 
-export const JobKind = z.enum(['import', 'twin-build', 'spine']);
+export const JobKind = z.enum(['import', 'twin-build', 'spine', 'reconstruct']);
 export const JobStatus = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
 export type JobStatus = z.infer<typeof JobStatus>;
 
@@ -208,6 +208,22 @@ export const ImportRequest = z.object({
 });
 export type ImportRequest = z.input<typeof ImportRequest>;
 
+/** A freehand 3D ultrasound reconstruction of a tracked sweep (PLUS sequence + PLUS configuration with ImageToProbe). */
+export const ReconstructRequest = z.object({
+  patientId: Id,
+  /** PLUS sequence file (.igs.mha / .igs.nrrd) with ProbeToTracker (and ReferenceToTracker) per frame. */
+  sequencePath: z.string().min(1),
+  /** PLUS device-set configuration holding the Image→Probe calibration and reconstruction settings. */
+  configPath: z.string().min(1),
+  /** Isotropic output spacing (mm); default the configuration's OutputSpacing, else 0.5. */
+  spacingMm: z.number().min(0.05).max(5).optional(),
+  interpolation: z.enum(['nearest', 'linear']).default('nearest'),
+  fillHoles: z.boolean().default(true),
+  /** Row-major 4×4 from the tracker's Reference frame to the patient image (LPS mm), from the registration; without it the volume stays in the Reference frame (nominal geometry). */
+  referenceToImage: z.array(z.number()).length(16).optional(),
+});
+export type ReconstructRequest = z.input<typeof ReconstructRequest>;
+
 export const SystemInfo = z.object({
   version: z.string(),
   dataDir: z.string(),
@@ -256,6 +272,8 @@ export const StudiesService = defineService(
     scan: { args: z.tuple([z.string().min(1)]), result: ScanResult },
     /** Starts an import job (and, by default, the twin build after it); returns the job id. */
     import: { args: z.tuple([ImportRequest]), result: Id },
+    /** Starts a freehand 3D ultrasound reconstruction job; its result is the new ultrasound series of the patient. */
+    reconstruct: { args: z.tuple([ReconstructRequest]), result: Id },
     list: { args: z.tuple([Id]), result: z.array(StudyRecord) },
   },
   {},

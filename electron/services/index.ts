@@ -100,6 +100,7 @@ export function createServices(o: ServiceOptions): ServiceHost {
         const params = TwinParams.parse({});
         return jobs.startImport({ ...req, params }).id;
       },
+      reconstruct: (req) => jobs.startReconstruct(req).id,
       list: (patientId) => {
         store.getPatient(patientId);
         return store.listStudies(patientId);

@@ -11,7 +11,9 @@ import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError, fromErrorShape } from '../contract/errors.js';
-import type { Job, ScanResult, SpineCorrections, TwinParams } from '../contract/index.js';
+import type { Job, ReconstructRequest, ScanResult, SpineCorrections, TwinParams } from '../contract/index.js';
+
+type ReconstructRequestParsed = Omit<ReconstructRequest, 'interpolation' | 'fillHoles'> & { interpolation: 'nearest' | 'linear'; fillHoles: boolean };
 import { SPINE_ALGORITHM, SPINE_ALGORITHM_VERSION, spineFeatureValues } from '../engine/spine/index.js';
 import { newId, type TwinStore } from '../db/store.js';
 import { TWIN_ALGORITHM, TWIN_ALGORITHM_VERSION } from '../engine/twinBuild.js';
@@ -122,31 +124,70 @@ export class JobService extends EventEmitter {
     }
     this.run(job, wreq, (m, state) => {
       if (m.t === 'volume') {
-        volumeId = newId();
-        const relPath = path.join('store', 'volumes', `${volumeId}.nrrd`);
-        seriesId = this.store.commitFiles([{ stagedPath: m.staged.stagedPath, relPath }], () => {
-          const studyId = this.store.upsertStudy(req.patientId, {
-            studyInstanceUid: m.meta.studyInstanceUid,
-            studyDate: m.meta.studyDate,
-            description: m.meta.studyDescription,
-          });
-          const sid = this.store.insertSeries(studyId, {
-            seriesInstanceUid: m.meta.seriesInstanceUid,
-            modality: m.meta.modality,
-            modalityGuessed: m.meta.modalityGuessed,
-            description: m.meta.seriesDescription,
-            format: m.meta.format,
-            sourcePath: m.meta.sourcePath,
-          });
-          this.store.insertVolume(volumeId, sid, { ...m.record, relPath, bytes: m.staged.bytes, sha256: m.staged.sha256 });
-          this.store.audit(this.actor, 'import', 'series', sid, { patientId: req.patientId, format: m.meta.format });
-          return sid;
-        });
+        ({ seriesId, volumeId } = this.commitVolume(req.patientId, m, 'import'));
         state.volumeTimingsMs = m.timingsMs;
         this.store.updateJob(job.id, { resultId: seriesId });
       } else if (m.t === 'twin') {
         state.twinId = this.commitTwin(req.patientId, volumeId, seriesId, req.params, m);
       }
+    });
+    return job;
+  }
+
+  /** Moves a staged volume into the store as a new series of the patient (one transaction); returns its series and volume ids. */
+  private commitVolume(
+    patientId: string,
+    m: Extract<WorkerMessage, { t: 'volume' }>,
+    action: 'import' | 'reconstruct',
+  ): { seriesId: string; volumeId: string } {
+    const volumeId = newId();
+    const relPath = path.join('store', 'volumes', `${volumeId}.nrrd`);
+    const seriesId = this.store.commitFiles([{ stagedPath: m.staged.stagedPath, relPath }], () => {
+      const studyId = this.store.upsertStudy(patientId, {
+        studyInstanceUid: m.meta.studyInstanceUid,
+        studyDate: m.meta.studyDate,
+        description: m.meta.studyDescription,
+      });
+      const sid = this.store.insertSeries(studyId, {
+        seriesInstanceUid: m.meta.seriesInstanceUid,
+        modality: m.meta.modality,
+        modalityGuessed: m.meta.modalityGuessed,
+        description: m.meta.seriesDescription,
+        format: m.meta.format,
+        sourcePath: m.meta.sourcePath,
+      });
+      this.store.insertVolume(volumeId, sid, { ...m.record, relPath, bytes: m.staged.bytes, sha256: m.staged.sha256 });
+      this.store.audit(this.actor, action, 'series', sid, { patientId, format: m.meta.format });
+      return sid;
+    });
+    return { seriesId, volumeId };
+  }
+
+  /**
+   * Starts a freehand 3D ultrasound reconstruction of a tracked sweep in a
+   * worker; the volume becomes a new ultrasound series of the patient (the
+   * job's result), in the patient image when `referenceToImage` is given.
+   * @throws AppError NOT_FOUND for an unknown patient
+   */
+  startReconstruct(req: ReconstructRequestParsed): Job {
+    this.store.getPatient(req.patientId);
+    const job = this.store.insertJob('reconstruct', { sequencePath: req.sequencePath, configPath: req.configPath, spacingMm: req.spacingMm ?? null });
+    const stagingDir = this.store.stagingFor(job.id);
+    const wreq: WorkerRequest = {
+      kind: 'reconstruct',
+      sequencePath: path.resolve(req.sequencePath),
+      configPath: path.resolve(req.configPath),
+      spacingMm: req.spacingMm ?? null,
+      interpolation: req.interpolation,
+      fillHoles: req.fillHoles,
+      referenceToImage: req.referenceToImage ?? null,
+      stagingDir,
+    };
+    this.run(job, wreq, (m, state) => {
+      if (m.t !== 'volume') return;
+      const { seriesId } = this.commitVolume(req.patientId, m, 'reconstruct');
+      state.volumeTimingsMs = m.timingsMs;
+      this.store.updateJob(job.id, { resultId: seriesId });
     });
     return job;
   }

@@ -18,6 +18,8 @@ import { buildAnatomicalTwin } from '../engine/twinBuild.js';
 import { voxelTypeOf, type Volume } from '../engine/volume.js';
 import { sha256, writeFileDurable } from '../db/store.js';
 import { scanTree } from '../io/scanTree.js';
+import { loadTrackedSweep } from '../io/sweep.js';
+import { reconstructVolume } from '../engine/fusion/reconstruct.js';
 import type { WorkerRequest, WorkerMessage, StagedArtefact } from './protocol.js';
 
 const post = (m: WorkerMessage): void => parentPort?.postMessage(m);
@@ -139,6 +141,77 @@ function runSpine(req: Extract<WorkerRequest, { kind: 'spine' }>): void {
   post({ t: 'spine', report: res.report, artefacts });
 }
 
+/** Freehand 3D ultrasound reconstruction of a tracked sweep; posts the volume as a new ultrasound series. */
+function runReconstruct(req: Extract<WorkerRequest, { kind: 'reconstruct' }>): void {
+  const t0 = performance.now();
+  post({ t: 'progress', fraction: 0.02, stage: 'reconstruction: reading the sweep' });
+  let sweep;
+  try {
+    sweep = loadTrackedSweep(req.sequencePath, req.configPath, req.referenceToImage ?? undefined);
+  } catch (e) {
+    throw new AppError('IMPORT_BAD_HEADER', (e as Error).message, { file: req.sequencePath });
+  }
+  const s = sweep.settings;
+  const tr = performance.now();
+  const r = reconstructVolume(sweep.frames, {
+    spacingMm: req.spacingMm ?? s?.outputSpacingMm?.[0] ?? 0.5,
+    ...(s?.clipOrigin ? { clipOrigin: s.clipOrigin } : {}),
+    ...(s?.clipSize ? { clipSize: s.clipSize } : {}),
+    interpolation: req.interpolation,
+    compounding: s?.compounding ?? 'mean',
+    fillHoles: req.fillHoles,
+    stickLengthLimit: s?.stickLengthLimit ?? 9,
+    numberOfSticks: s?.numberOfSticks ?? 1,
+    onProgress: (f, stage) => post({ t: 'progress', fraction: 0.05 + 0.85 * f, stage: `reconstruction: ${stage}` }),
+  });
+  const reconstructMs = Math.round(performance.now() - tr);
+  const vol = r.volume;
+  const tw = performance.now();
+  const staged = stageFile(req.stagingDir, 'volume.nrrd', encodeNrrd(vol, { gzip: false }));
+  const base = path.basename(req.sequencePath).replace(/\.igs\.(mha|nrrd)$|\.(mha|nrrd)$/i, '');
+  const inImage = req.referenceToImage !== null;
+  const [lo, hi] = minMax(vol);
+  post({
+    t: 'volume',
+    meta: {
+      format: 'metaimage',
+      sourcePath: req.sequencePath,
+      modality: 'US',
+      modalityGuessed: false,
+      patientName: '',
+      patientId: '',
+      studyInstanceUid: '',
+      studyDate: '',
+      studyDescription: 'Tracked ultrasound',
+      seriesInstanceUid: '',
+      seriesDescription: `3D US reconstruction of ${base} (${sweep.frames.length} frames, ${vol.spacingMm[0]} mm, ${req.interpolation}${inImage ? '' : ', tracker Reference frame'})`,
+      seriesNumber: 0,
+      nominalGeometry: !inImage,
+    },
+    staged,
+    record: {
+      dims: vol.dims,
+      spacingMm: vol.spacingMm,
+      originLps: vol.originLps,
+      direction: vol.direction,
+      voxelType: 'uint8',
+      minValue: lo,
+      maxValue: hi,
+      nominalGeometry: !inImage,
+    },
+    timingsMs: {
+      reconstruct: reconstructMs,
+      writeVolume: Math.round(performance.now() - tw),
+      total: Math.round(performance.now() - t0),
+      framesUsed: sweep.frames.length,
+      framesSkipped: sweep.skipped,
+      voxelsPasted: r.stats.voxelsPasted,
+      holesFilled: r.stats.holesFilled,
+      voxelsEmpty: r.stats.voxelsEmpty,
+    },
+  });
+}
+
 async function run(req: WorkerRequest): Promise<void> {
   if (req.kind === 'import') {
     const t0 = performance.now();
@@ -181,6 +254,8 @@ async function run(req: WorkerRequest): Promise<void> {
     }
   } else if (req.kind === 'spine') {
     runSpine(req);
+  } else if (req.kind === 'reconstruct') {
+    runReconstruct(req);
   } else if (req.kind === 'scan') {
     post({ t: 'scan', result: scanTree(req.path, (f) => post({ t: 'progress', fraction: f, stage: 'scan' })) });
   } else {

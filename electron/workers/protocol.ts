@@ -19,6 +19,16 @@ export type WorkerRequest =
   | { kind: 'twin-build'; volumePath: string; modality: 'CT' | 'MR'; params: TwinParams; stagingDir: string }
   | { kind: 'scan'; path: string }
   | {
+      kind: 'reconstruct';
+      sequencePath: string;
+      configPath: string;
+      spacingMm: number | null;
+      interpolation: 'nearest' | 'linear';
+      fillHoles: boolean;
+      referenceToImage: number[] | null;
+      stagingDir: string;
+    }
+  | {
       kind: 'spine';
       volumePath: string;
       boneMaskPath: string | null;

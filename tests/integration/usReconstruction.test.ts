@@ -9,11 +9,15 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { expect, it } from 'vitest';
+import fs from 'node:fs';
+import { afterAll, expect, it } from 'vitest';
 import { readImageNode } from '@itk-wasm/image-io';
 import { dataPath, describeData, projectRoot } from '../helpers/data.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { maskedNcc } from '../../electron/engine/fusion/reconstruct.js';
+import { createServices } from '../../electron/services/index.js';
+import { decodeNrrd } from '../../electron/io/nrrd.js';
+import { rigidFromRotationVector } from '../../electron/engine/registration/rigid.js';
 
 describeData('freehand US reconstruction vs PLUS (SpinePhantomFreehand)', () => {
   const reconstruct = (...args: string[]) =>
@@ -82,4 +86,62 @@ describeData('freehand US reconstruction vs PLUS (SpinePhantomFreehand)', () => 
       reconstruct('/nonexistent/sweep.igs.mha', '--config', dataPath('us/PlusDeviceSet_SpinePhantomFreehandReconstructionOnly.xml'), '--out', '/tmp/x.mha'),
     ).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/sweep\.igs\.mha/) });
   });
+
+  const tmp = tmpDir('recon-svc-');
+  afterAll(() => tmp.cleanup());
+
+  it(
+    'studies.reconstruct: a worker job stores the volume as a new ultrasound series, in the patient image when a registration is given',
+    { timeout: 120_000 },
+    async () => {
+      const host = createServices({ dataDir: path.join(tmp.dir, 'data'), transport: 'cli' });
+      try {
+        const patientId = host.store.createPatient({ displayName: 'Phantom', mrn: 'US1', birthDate: '', sex: '' }, 'test').id;
+        const req = {
+          patientId,
+          sequencePath: dataPath('us/SpinePhantomFreehand.igs.mha'),
+          configPath: dataPath('us/PlusDeviceSet_SpinePhantomFreehandReconstructionOnly.xml'),
+          spacingMm: 0.5,
+          interpolation: 'nearest' as const,
+          fillHoles: true,
+        };
+        const progress: number[] = [];
+        host.events.on('event', (_s: string, _e: string, j: { progress: number }) => progress.push(j.progress));
+        const { job } = await host.jobs.wait(await host.impl.studies.reconstruct(req));
+        expect(job.status).toBe('done');
+        expect(job.kind).toBe('reconstruct');
+        expect(progress.some((p) => p > 0.1 && p < 0.9)).toBe(true);
+        const series = host.store.listStudies(patientId).flatMap((s) => s.series);
+        expect(series.length).toBe(1);
+        const s0 = series[0]!;
+        expect(s0.id).toBe(job.resultId);
+        expect(s0.modality).toBe('US');
+        expect(s0.description).toMatch(/3D US reconstruction of SpinePhantomFreehand \(21 frames, 0\.5 mm, nearest, tracker Reference frame\)/);
+        expect(s0.volume!.dims).toEqual([147, 106, 104]);
+        expect(s0.volume!.nominalGeometry).toBe(true);
+        const stored = decodeNrrd(fs.readFileSync(path.join(host.store.dataDir, host.store.getVolume(s0.volume!.id).relPath)), 'stored');
+        const plus = await readImageNode(dataPath('us/SpinePhantomFreehandReconstructed.mha'));
+        const a = stored.data as Uint8Array;
+        const b = plus.data as Uint8Array;
+        expect(maskedNcc(a, b, (i) => a[i]! > 0 && b[i]! > 0).ncc).toBeGreaterThan(0.9);
+        // with a registration (Reference → image), the volume is placed in the patient image
+        const referenceToImage = rigidFromRotationVector([0, 0, 0], [100, -50, 20]);
+        const j2 = await host.jobs.wait(await host.impl.studies.reconstruct({ ...req, referenceToImage }));
+        expect(j2.job.status).toBe('done');
+        const placed = host.store
+          .listStudies(patientId)
+          .flatMap((s) => s.series)
+          .find((s) => s.id === j2.job.resultId)!;
+        expect(placed.volume!.nominalGeometry).toBe(false);
+        placed.volume!.originLps.forEach((v, k) => expect(v).toBeCloseTo(s0.volume!.originLps[k]! + [100, -50, 20][k]!, 6));
+        // a sweep that cannot be read fails the job with the file's name, and nothing is stored
+        const bad = await host.jobs.wait(await host.impl.studies.reconstruct({ ...req, sequencePath: path.join(tmp.dir, 'missing.igs.mha') }));
+        expect(bad.job.status).toBe('failed');
+        expect(bad.job.error?.message).toMatch(/missing\.igs\.mha/);
+        expect(host.store.listStudies(patientId).flatMap((s) => s.series).length).toBe(2);
+      } finally {
+        host.close();
+      }
+    },
+  );
 });
