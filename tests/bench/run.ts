@@ -12,6 +12,8 @@
  * `npm run bench -- spine`: the spine characterisation (segmentation, labels,
  * measurements, landmarks to the skin, intervertebral spaces, grey levels on
  * the bone mesh) of the example CT at 3 mm and at 0.75 mm, given its twin.
+ * `npm run bench -- fusion`: registration, reconstruction and probe
+ * calibration (see fusion.ts).
  * Each measured run is a fresh child process, so peak memory (max RSS) is
  * that of the work alone. Prints stage timings and peak memory and writes
  * them, with the machine, to docs/benchmarks.md.
@@ -35,6 +37,7 @@ import { hostClockUs } from '../../native-bridges/core/clock.js';
 import { IgtlConnection } from '../../native-bridges/devices/igtl-openigtlink/driver.js';
 import { encodeMessage, igtlTimestamp, timestampSeconds } from '../../native-bridges/devices/igtl-openigtlink/protocol.js';
 import { framePixels, readPlusSequence } from '../../native-bridges/recording/plusSequence.js';
+import { fusionSection } from './fusion.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -92,8 +95,16 @@ async function main(): Promise<void> {
   if (mode === 'spine') return benchSpine();
   if (mode === '--igtl-sender') return igtlSender(Number(arg), process.argv[4] ?? '');
   if (mode === 'devices') return benchDevices();
+  if (mode === 'fusion') {
+    if (!dataRoot) {
+      console.error('bench: the shared data folder is absent (set ORTHOTWIN_DATA)');
+      process.exit(1);
+    }
+    writeSection('fusion', await fusionSection(dataRoot, machineLine()));
+    return;
+  }
   if (mode !== 'twin') {
-    console.error('usage: npm run bench -- twin|spine|devices');
+    console.error('usage: npm run bench -- twin|spine|devices|fusion');
     process.exit(2);
   }
   if (!dataRoot) {
