@@ -12,16 +12,9 @@
  * 2 on bad usage.
  */
 import path from 'node:path';
-import { readPlusSequence, framePixels } from '../../native-bridges/recording/plusSequence.js';
-import { readPlusConfig, plusTransform } from '../../native-bridges/recording/plusConfig.js';
-import { calibrateProbe, type NWire, type NWireSegmentationOptions } from '../engine/fusion/nwire.js';
+import { calibrateProbeFromFiles } from '../io/sweep.js';
 
 const USAGE = 'usage: twin calibrate-probe <N-wire sequence.igs.mha> --phantom <PLUS xml> [--validation-every N] [--json]';
-
-const pair = (s: string | undefined): [number, number] | undefined => {
-  const v = (s ?? '').trim().split(/\s+/).map(Number);
-  return v.length === 2 && v.every(Number.isFinite) ? [v[0]!, v[1]!] : undefined;
-};
 
 export async function runCalibrateProbe(argv: string[]): Promise<number> {
   let seqPath = '',
@@ -43,29 +36,7 @@ export async function runCalibrateProbe(argv: string[]): Promise<number> {
   if (!seqPath || !phantomPath) return (console.error(USAGE), 2);
   try {
     const t0 = performance.now();
-    const cfg = readPlusConfig(phantomPath);
-    if (cfg.nWirePatterns.length === 0) throw new Error(`${phantomPath}: no N-wire patterns in <PhantomDefinition>`);
-    const phantomToReference = plusTransform(cfg, 'Phantom', 'Reference');
-    if (!phantomToReference) throw new Error(`${phantomPath}: no Phantom→Reference transform (register the phantom first)`);
-    const mmPerPixel = Number(cfg.segmentation['ApproximateSpacingMmPerPixel']);
-    if (!(mmPerPixel > 0)) throw new Error(`${phantomPath}: <Segmentation ApproximateSpacingMmPerPixel> is missing or not positive`);
-    const clipOrigin = pair(cfg.segmentation['ClipRectangleOrigin']);
-    const clipSize = pair(cfg.segmentation['ClipRectangleSize']);
-    const opts: NWireSegmentationOptions & { validationEvery: number } = {
-      mmPerPixel,
-      ...(clipOrigin ? { clipOrigin } : {}),
-      ...(clipSize ? { clipSize } : {}),
-      validationEvery: every,
-    };
-    const seq = readPlusSequence(seqPath);
-    if (seq.width * seq.height === 0 || seq.elementType !== 'uint8') throw new Error(`${seqPath}: the sequence has no 8-bit ultrasound frames`);
-    const frames = seq.frames.flatMap((f, i) => {
-      const p = f.transforms['ProbeToTracker'];
-      const r = f.transforms['ReferenceToTracker'];
-      if (!p || !r || p.status !== 'OK' || r.status !== 'OK') return [];
-      return [{ pixels: framePixels(seq, i), width: seq.width, height: seq.height, probeToTracker: p.matrix, referenceToTracker: r.matrix }];
-    });
-    const res = calibrateProbe(frames, cfg.nWirePatterns as unknown as [NWire, NWire, NWire][], phantomToReference, opts);
+    const res = calibrateProbeFromFiles(seqPath, phantomPath, every);
     const out = {
       sequence: path.resolve(seqPath),
       phantom: path.resolve(phantomPath),
@@ -73,7 +44,7 @@ export async function runCalibrateProbe(argv: string[]): Promise<number> {
       pixelSpacingMm: res.spacingMm,
       reprojection3dMm: res.reprojection3dMm,
       reprojection2dPx: res.reprojection2dPx,
-      frames: { ...res.frames, trackedInvalid: seq.frames.length - frames.length },
+      frames: { ...res.frames, trackedInvalid: res.trackedInvalid },
       pointsUsed: res.pointsUsed,
       outliersRemoved: res.outliersRemoved,
       wireOrder: res.wireOrder,

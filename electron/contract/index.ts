@@ -157,7 +157,7 @@ export const Twin = z.object({
 });
 export type Twin = z.infer<typeof Twin>;
 
-export const JobKind = z.enum(['import', 'twin-build', 'spine', 'reconstruct']);
+export const JobKind = z.enum(['import', 'twin-build', 'spine', 'reconstruct', 'calibrate-probe']);
 export const JobStatus = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
 export type JobStatus = z.infer<typeof JobStatus>;
 
@@ -346,6 +346,51 @@ export const DevicesService = defineService(
   { onDidChangeDevices: DeviceList },
 );
 
+/** A stored calibration of an acquisition setup (one tracker + probe + camera arrangement). */
+export const CalibrationRecord = z.object({
+  id: Id,
+  setup: z.string(),
+  /** e.g. ImageToProbe, StylusTipToStylus, PhantomToReference, CameraToTracker, TemporalOffset. */
+  kind: z.string(),
+  fromFrame: z.string(),
+  toFrame: z.string(),
+  /** Row-major 4×4 (mm; image frames in pixels), null for a temporal offset. */
+  matrix: z.array(z.number()).length(16).nullable(),
+  /** Temporal offset (ms) added to the device's timestamps, null for a spatial calibration. */
+  valueMs: z.number().nullable(),
+  /** The calibration's headline error (mm): reprojection, pivot RMS or PLUS's Error attribute. */
+  errorMm: z.number().nullable(),
+  /** Further residuals by name (mm, px, counts). */
+  residuals: z.record(z.string(), z.number()),
+  /** How it was made: n-wire, pivot, plus-config import, … */
+  method: z.string(),
+  sourcePath: z.string(),
+  /** When the calibration was made (ISO 8601, or the date as written in an imported file). */
+  calibratedAt: z.string(),
+  createdAt: z.string(),
+  createdBy: z.string(),
+});
+export type CalibrationRecord = z.infer<typeof CalibrationRecord>;
+
+const SetupName = z.string().min(1).max(120);
+
+export const CalibrationsService = defineService(
+  'calibrations',
+  {
+    /** A setup's calibrations, newest first (the history is kept). */
+    list: { args: z.tuple([SetupName]), result: z.array(CalibrationRecord) },
+    /** The current (newest) calibration of each kind and frame pair of a setup. */
+    current: { args: z.tuple([SetupName]), result: z.array(CalibrationRecord) },
+    /** Imports the coordinate definitions of a PLUS device-set configuration (ImageToProbe, StylusTipToStylus, PhantomToReference, …) with their errors and dates. */
+    importPlus: { args: z.tuple([SetupName, z.string().min(1)]), result: z.array(CalibrationRecord) },
+    /** Pivot calibration from a tracked recording of the stylus pivoting in a divot (PLUS sequence); stores StylusTipToStylus. */
+    pivot: { args: z.tuple([SetupName, z.string().min(1), z.string().min(1).default('Stylus')]), result: CalibrationRecord },
+    /** Starts an N-wire probe calibration job (sequence, PLUS configuration with the phantom); its result is the stored ImageToProbe record. */
+    probe: { args: z.tuple([SetupName, z.string().min(1), z.string().min(1)]), result: Id },
+  },
+  {},
+);
+
 export const SystemService = defineService('system', { info: { args: z.tuple([]), result: SystemInfo } }, {});
 
 export const SERVICES = {
@@ -355,6 +400,7 @@ export const SERVICES = {
   spine: SpineService,
   jobs: JobsService,
   devices: DevicesService,
+  calibrations: CalibrationsService,
   system: SystemService,
 } as const;
 

@@ -13,6 +13,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AppError } from '../contract/errors.js';
 import type {
+  CalibrationRecord,
   Artefact,
   Feature,
   Job,
@@ -356,6 +357,55 @@ export class TwinStore {
       algorithmVersion: f['algorithm_version'] as string,
       parameters: JSON.parse(f['parameters'] as string) as Record<string, unknown>,
       createdAt: f['created_at'] as string,
+    }));
+  }
+
+  // ------------------------------------------------------------ calibrations
+  /** Appends a calibration to a setup's history. */
+  insertCalibration(c: Omit<CalibrationRecord, 'id' | 'createdAt'>): CalibrationRecord {
+    const id = newId();
+    const createdAt = now();
+    this.db
+      .prepare(
+        'INSERT INTO calibrations (id, setup, kind, from_frame, to_frame, matrix, value_ms, error_mm, residuals, method, source_path, calibrated_at, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        id,
+        c.setup,
+        c.kind,
+        c.fromFrame,
+        c.toFrame,
+        c.matrix ? JSON.stringify(c.matrix) : null,
+        c.valueMs,
+        c.errorMm,
+        JSON.stringify(c.residuals),
+        c.method,
+        c.sourcePath,
+        c.calibratedAt,
+        createdAt,
+        c.createdBy,
+      );
+    this.audit(c.createdBy, 'calibrate', 'calibration', id, { setup: c.setup, kind: c.kind, method: c.method });
+    return { ...c, id, createdAt };
+  }
+
+  /** A setup's calibrations, newest first. */
+  listCalibrations(setup: string): CalibrationRecord[] {
+    return (this.db.prepare('SELECT * FROM calibrations WHERE setup = ? ORDER BY created_at DESC, rowid DESC').all(setup) as Row[]).map((r) => ({
+      id: r['id'] as string,
+      setup: r['setup'] as string,
+      kind: r['kind'] as string,
+      fromFrame: r['from_frame'] as string,
+      toFrame: r['to_frame'] as string,
+      matrix: r['matrix'] === null ? null : (JSON.parse(r['matrix'] as string) as number[]),
+      valueMs: (r['value_ms'] as number | null) ?? null,
+      errorMm: (r['error_mm'] as number | null) ?? null,
+      residuals: JSON.parse(r['residuals'] as string) as Record<string, number>,
+      method: r['method'] as string,
+      sourcePath: r['source_path'] as string,
+      calibratedAt: r['calibrated_at'] as string,
+      createdAt: r['created_at'] as string,
+      createdBy: r['created_by'] as string,
     }));
   }
 

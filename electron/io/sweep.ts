@@ -3,9 +3,10 @@
  * (`.igs.mha` / `.igs.nrrd`) with the ImageToProbe calibration and the
  * reconstruction settings of a PLUS device-set configuration.
  */
-import { readPlusSequence } from '../../native-bridges/recording/plusSequence.js';
+import { framePixels, readPlusSequence } from '../../native-bridges/recording/plusSequence.js';
 import { readPlusConfig, plusTransform, type PlusVolumeReconstructionSettings } from '../../native-bridges/recording/plusConfig.js';
 import { sweepFrames, type ReconstructionFrame } from '../engine/fusion/reconstruct.js';
+import { calibrateProbe, type NWire, type NWireSegmentationOptions, type ProbeCalibrationResult } from '../engine/fusion/nwire.js';
 
 export interface LoadedSweep {
   frames: ReconstructionFrame[];
@@ -31,4 +32,43 @@ export function loadTrackedSweep(sequenceFile: string, configFile: string, outpu
   const seq = readPlusSequence(sequenceFile);
   const { frames, skipped } = sweepFrames(seq, imageToProbe, outputFromReference ? { outputFromReference } : {});
   return { frames, skipped, imageToProbe, settings: cfg.reconstruction, width: seq.width, height: seq.height };
+}
+
+const pair = (s: string | undefined): [number, number] | undefined => {
+  const v = (s ?? '').trim().split(/\s+/).map(Number);
+  return v.length === 2 && v.every(Number.isFinite) ? [v[0]!, v[1]!] : undefined;
+};
+
+/**
+ * N-wire probe calibration from files: a tracked sweep over the phantom and
+ * the PLUS configuration holding the phantom definition, its registration
+ * (Phantom→Reference) and the segmentation settings.
+ * @returns the calibration result and the number of frames with invalid tracking
+ * @throws Error naming the configuration when it lacks the N-wires, the registration or the pixel spacing; PlusSequenceError / PlusConfigError naming the file; ProbeCalibrationError when too few frames segment
+ */
+export function calibrateProbeFromFiles(sequenceFile: string, configFile: string, validationEvery = 3): ProbeCalibrationResult & { trackedInvalid: number } {
+  const cfg = readPlusConfig(configFile);
+  if (cfg.nWirePatterns.length === 0) throw new Error(`${configFile}: no N-wire patterns in <PhantomDefinition>`);
+  const phantomToReference = plusTransform(cfg, 'Phantom', 'Reference');
+  if (!phantomToReference) throw new Error(`${configFile}: no Phantom→Reference transform (register the phantom first)`);
+  const mmPerPixel = Number(cfg.segmentation['ApproximateSpacingMmPerPixel']);
+  if (!(mmPerPixel > 0)) throw new Error(`${configFile}: <Segmentation ApproximateSpacingMmPerPixel> is missing or not positive`);
+  const clipOrigin = pair(cfg.segmentation['ClipRectangleOrigin']);
+  const clipSize = pair(cfg.segmentation['ClipRectangleSize']);
+  const opts: NWireSegmentationOptions & { validationEvery: number } = {
+    mmPerPixel,
+    ...(clipOrigin ? { clipOrigin } : {}),
+    ...(clipSize ? { clipSize } : {}),
+    validationEvery,
+  };
+  const seq = readPlusSequence(sequenceFile);
+  if (seq.width * seq.height === 0 || seq.elementType !== 'uint8') throw new Error(`${sequenceFile}: the sequence has no 8-bit ultrasound frames`);
+  const frames = seq.frames.flatMap((f, i) => {
+    const p = f.transforms['ProbeToTracker'];
+    const r = f.transforms['ReferenceToTracker'];
+    if (!p || !r || p.status !== 'OK' || r.status !== 'OK') return [];
+    return [{ pixels: framePixels(seq, i), width: seq.width, height: seq.height, probeToTracker: p.matrix, referenceToTracker: r.matrix }];
+  });
+  const res = calibrateProbe(frames, cfg.nWirePatterns as unknown as [NWire, NWire, NWire][], phantomToReference, opts);
+  return { ...res, trackedInvalid: seq.frames.length - frames.length };
 }

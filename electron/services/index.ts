@@ -14,6 +14,7 @@ import { DEFAULT_MAX_VOLUME_BYTES } from '../io/headers.js';
 import { decodeNrrd } from '../io/nrrd.js';
 import { voxelTypeOf } from '../engine/volume.js';
 import { JobService } from './jobs.js';
+import { currentCalibrations, importPlusCalibrations, pivotFromRecording } from './calibrations.js';
 import { DevicesSupervisor, type SpawnHost } from './devices.js';
 
 export interface ServiceOptions {
@@ -122,6 +123,13 @@ export function createServices(o: ServiceOptions): ServiceHost {
         store.getPatient(patientId);
         return store.spineHistory(patientId);
       },
+    },
+    calibrations: {
+      list: (setup) => store.listCalibrations(setup),
+      current: (setup) => currentCalibrations(store.listCalibrations(setup)),
+      importPlus: (setup, configPath) => importPlusCalibrations(store, actor, setup, configPath),
+      pivot: (setup, sequencePath, tool) => pivotFromRecording(store, actor, setup, sequencePath, tool),
+      probe: (setup, sequencePath, configPath) => jobs.startProbeCalibration(setup, sequencePath, configPath).id,
     },
     jobs: {
       get: (id) => store.getJob(id),

@@ -46,6 +46,8 @@ interface Running {
   twinId?: string;
   /** The spine analysis made by this job, once committed. */
   analysisId?: string;
+  /** The calibration made by this job, once stored. */
+  calibrationId?: string;
 }
 
 export class JobService extends EventEmitter {
@@ -192,6 +194,19 @@ export class JobService extends EventEmitter {
     return job;
   }
 
+  /**
+   * Starts an N-wire probe calibration of a setup in a worker; the job's
+   * result is the stored ImageToProbe calibration record.
+   */
+  startProbeCalibration(setup: string, sequencePath: string, configPath: string, validationEvery = 3): Job {
+    const job = this.store.insertJob('calibrate-probe', { setup, sequencePath, configPath });
+    this.run(job, { kind: 'calibrate-probe', sequencePath: path.resolve(sequencePath), configPath: path.resolve(configPath), validationEvery }, (m, state) => {
+      if (m.t !== 'calibration') return;
+      state.calibrationId = this.store.insertCalibration({ ...m.calibration, setup, createdBy: this.actor }).id;
+    });
+    return job;
+  }
+
   /** Rebuilds the twin of a stored volume with new parameters (a new twin version). */
   startTwinBuild(volumeId: string, params: TwinParams): Job {
     const vol = this.store.getVolume(volumeId);
@@ -333,7 +348,13 @@ export class JobService extends EventEmitter {
           this.store.discardStaging(job.id);
           // an import's result is its series (its twin is the patient's newest); a build's is its twin
           const resultId =
-            job.kind === 'twin-build' ? (state.twinId ?? null) : job.kind === 'spine' ? (state.analysisId ?? null) : this.store.getJob(job.id).resultId;
+            job.kind === 'twin-build'
+              ? (state.twinId ?? null)
+              : job.kind === 'spine'
+                ? (state.analysisId ?? null)
+                : job.kind === 'calibrate-probe'
+                  ? (state.calibrationId ?? null)
+                  : this.store.getJob(job.id).resultId;
           this.finish(job.id, { status: 'done', progress: 1, stage: 'done', resultId });
         } else {
           if (m.t === 'twin') state.summary = m.summary;

@@ -18,7 +18,7 @@ import { buildAnatomicalTwin } from '../engine/twinBuild.js';
 import { voxelTypeOf, type Volume } from '../engine/volume.js';
 import { sha256, writeFileDurable } from '../db/store.js';
 import { scanTree } from '../io/scanTree.js';
-import { loadTrackedSweep } from '../io/sweep.js';
+import { calibrateProbeFromFiles, loadTrackedSweep } from '../io/sweep.js';
 import { reconstructVolume } from '../engine/fusion/reconstruct.js';
 import type { WorkerRequest, WorkerMessage, StagedArtefact } from './protocol.js';
 
@@ -256,6 +256,41 @@ async function run(req: WorkerRequest): Promise<void> {
     runSpine(req);
   } else if (req.kind === 'reconstruct') {
     runReconstruct(req);
+  } else if (req.kind === 'calibrate-probe') {
+    post({ t: 'progress', fraction: 0.05, stage: 'probe calibration: segmenting the N-wires' });
+    let res;
+    try {
+      res = calibrateProbeFromFiles(req.sequencePath, req.configPath, req.validationEvery);
+    } catch (e) {
+      throw new AppError('COMPUTE_FAILED', (e as Error).message, { file: req.sequencePath });
+    }
+    const e = res.reprojection3dMm;
+    post({
+      t: 'calibration',
+      calibration: {
+        kind: 'ImageToProbe',
+        fromFrame: 'Image',
+        toFrame: 'Probe',
+        matrix: res.imageToProbe,
+        valueMs: null,
+        errorMm: e.validationMean,
+        residuals: {
+          calibrationMeanMm: e.calibrationMean,
+          calibrationStdMm: e.calibrationStd,
+          validationMeanMm: e.validationMean,
+          validationStdMm: e.validationStd,
+          pixelSpacingXMm: res.spacingMm[0],
+          pixelSpacingYMm: res.spacingMm[1],
+          framesSegmented: res.frames.segmented,
+          framesTotal: res.frames.total,
+          pointsUsed: res.pointsUsed,
+          outliersRemoved: res.outliersRemoved,
+        },
+        method: 'n-wire',
+        sourcePath: req.sequencePath,
+        calibratedAt: new Date().toISOString(),
+      },
+    });
   } else if (req.kind === 'scan') {
     post({ t: 'scan', result: scanTree(req.path, (f) => post({ t: 'progress', fraction: f, stage: 'scan' })) });
   } else {

@@ -1,6 +1,6 @@
 /** Messages between the job service and job.worker.ts. */
 import type { ErrorShape } from '../contract/errors.js';
-import type { ArtefactKind, ScanResult, SpineCorrections, SpineReport, TwinParams, VolumeRecord } from '../contract/index.js';
+import type { ArtefactKind, CalibrationRecord, ScanResult, SpineCorrections, SpineReport, TwinParams, VolumeRecord } from '../contract/index.js';
 import type { FeatureValue } from '../engine/twinBuild.js';
 import type { MeshTopology } from '../engine/surface.js';
 import type { VolumeSourceMeta } from '../io/readVolume.js';
@@ -18,6 +18,7 @@ export type WorkerRequest =
     }
   | { kind: 'twin-build'; volumePath: string; modality: 'CT' | 'MR'; params: TwinParams; stagingDir: string }
   | { kind: 'scan'; path: string }
+  | { kind: 'calibrate-probe'; sequencePath: string; configPath: string; validationEvery: number }
   | {
       kind: 'reconstruct';
       sequencePath: string;
@@ -72,6 +73,7 @@ export type WorkerMessage =
     }
   | { t: 'twin'; artefacts: StagedArtefact[]; features: FeatureValue[]; timingsMs: Record<string, number>; summary: TwinSummary }
   | { t: 'scan'; result: ScanResult }
+  | { t: 'calibration'; calibration: Omit<CalibrationRecord, 'id' | 'createdAt' | 'createdBy' | 'setup'> }
   | { t: 'spine'; report: SpineReport; artefacts: StagedArtefact[] }
   | { t: 'error'; error: ErrorShape }
   | { t: 'done' };

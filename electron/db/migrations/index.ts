@@ -1,6 +1,7 @@
 /** Numbered migrations, applied in order; never edit one that has shipped, add the next number. */
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-spine.js';
+import * as m0003 from './0003-calibrations.js';
 
 export interface Migration {
   version: number;
@@ -11,4 +12,5 @@ export interface Migration {
 export const MIGRATIONS: Migration[] = [
   { version: 1, name: m0001.name, sql: m0001.sql },
   { version: 2, name: m0002.name, sql: m0002.sql },
+  { version: 3, name: m0003.name, sql: m0003.sql },
 ];

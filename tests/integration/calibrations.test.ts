@@ -1,0 +1,117 @@
+/**
+ * Calibrations of a setup stored with residuals and dates (issue 5, item 4):
+ * import of a PLUS configuration's coordinate definitions, pivot calibration
+ * from a recorded (here generated) stylus sequence, and the N-wire probe
+ * calibration job on PLUS's fCal recording. The import and job parts need the
+ * shared data.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServices, type ServiceHost } from '../../electron/services/index.js';
+import { writePlusSequence } from '../../native-bridges/recording/plusSequence.js';
+import { rigidFromRotationVector, mul4, applyPoint } from '../../electron/engine/registration/rigid.js';
+import { rng } from '../../native-bridges/devices/depth/simulator.js';
+import { dataPath, describeData } from '../helpers/data.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+const tmp = tmpDir('calib-');
+let host: ServiceHost;
+beforeAll(() => {
+  host = createServices({ dataDir: path.join(tmp.dir, 'data'), transport: 'cli' });
+});
+afterAll(() => {
+  host.close();
+  tmp.cleanup();
+});
+
+describe('calibrations: pivot from a recording', () => {
+  it('a generated stylus recording (0.2 mm noise, reference tool moving) gives StylusTipToStylus within 0.3 mm, stored with its residuals', async () => {
+    const r = rng(42);
+    const g = (): number => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+    const tip = [3.1, -1.7, 152.2];
+    const pivotInRef = [10, -40, 60];
+    const frames = Array.from({ length: 150 }, (_, i) => {
+      const ref = rigidFromRotationVector([0.01 * Math.sin(i / 9), 0.02, -0.01], [100 + 0.5 * Math.sin(i / 7), -20, -800]);
+      const R = rigidFromRotationVector([0.5 * (r() - 0.5), 0.5 * (r() - 0.5), 2 * Math.PI * r()]);
+      const rt = applyPoint(R, tip[0]!, tip[1]!, tip[2]!);
+      const stylusInRef = [...R];
+      for (let k = 0; k < 3; k++) stylusInRef[4 * k + 3] = pivotInRef[k]! - rt[k]! + 0.2 * g();
+      const stylusToTracker = mul4(ref, stylusInRef);
+      return {
+        timestampS: i / 20,
+        transforms: {
+          StylusToTracker: { matrix: stylusToTracker, status: i === 7 ? 'INVALID' : 'OK' },
+          ReferenceToTracker: { matrix: ref, status: 'OK' },
+        },
+        fields: {},
+      };
+    });
+    const file = path.join(tmp.dir, 'pivot.igs.mha');
+    writePlusSequence(file, { width: 0, height: 0, elementType: 'uint8', imageOrientation: 'XX', imageType: 'UNKNOWN', frames, pixels: new Uint8Array(0) });
+    const rec = await host.impl.calibrations.pivot('Bay 1', file, 'Stylus');
+    expect(rec.kind).toBe('StylusTipToStylus');
+    expect(rec.fromFrame).toBe('StylusTip');
+    const m = rec.matrix!;
+    expect(Math.hypot(m[3]! - tip[0]!, m[7]! - tip[1]!, m[11]! - tip[2]!)).toBeLessThan(0.3);
+    expect(rec.errorMm).toBeGreaterThan(0.1);
+    expect(rec.errorMm).toBeLessThan(0.6);
+    expect(rec.residuals['posesUsed']! + rec.residuals['posesRejected']!).toBe(149);
+    expect((await host.impl.calibrations.list('Bay 1')).map((c) => c.id)).toEqual([rec.id]);
+    await expect(Promise.resolve().then(() => host.impl.calibrations.pivot('Bay 1', file, 'Needle'))).rejects.toThrow(
+      /pivot\.igs\.mha: no valid NeedleToTracker transforms/,
+    );
+  });
+});
+
+describeData('calibrations: PLUS import and the N-wire probe job', () => {
+  it('imports a PLUS configuration with errors and dates; the current value of a kind is the newest', async () => {
+    const cfg = dataPath('us/PlusDeviceSet_SpinePhantomFreehandReconstructionOnly.xml');
+    const first = await host.impl.calibrations.importPlus('Bay 2', cfg);
+    expect(first.map((c) => c.kind)).toEqual(['ImageToProbe', 'PhantomToReference']);
+    expect(first[0]!.errorMm).toBeCloseTo(1.68149, 5);
+    expect(first[0]!.calibratedAt).toBe('022312_110631');
+    expect(first[0]!.matrix![3]).toBeCloseTo(15.3978, 4);
+    const again = await host.impl.calibrations.importPlus('Bay 2', cfg);
+    expect((await host.impl.calibrations.list('Bay 2')).length).toBe(4);
+    expect((await host.impl.calibrations.current('Bay 2')).map((c) => c.id).sort()).toEqual(again.map((c) => c.id).sort());
+    await expect(Promise.resolve().then(() => host.impl.calibrations.importPlus('Bay 2', dataPath('us/SpinePhantomFreehand.igs.mha')))).rejects.toThrow(
+      /SpinePhantomFreehand\.igs\.mha: /,
+    );
+  });
+
+  it('the probe calibration job stores ImageToProbe with its reprojection errors', { timeout: 120_000 }, async () => {
+    const id = await host.impl.calibrations.probe(
+      'Bay 3',
+      dataPath('us/fCal_Test_Calibration_3NWires_fCal2.0.igs.mha'),
+      dataPath('us/PlusDeviceSet_fCal_Sim_SpatialCalibration_2.0.xml'),
+    );
+    const { job } = await host.jobs.wait(id);
+    expect(job.status).toBe('done');
+    const [rec] = await host.impl.calibrations.current('Bay 3');
+    expect(rec!.id).toBe(job.resultId);
+    expect(rec!.kind).toBe('ImageToProbe');
+    expect(rec!.method).toBe('n-wire');
+    // PLUS's result for this recording, at the image centre
+    const plus = [
+      -0.000519165, 0.0744587, 0.000837223, 11.2137, -0.0803067, -6.68987e-5, 0.00174527, 48.4162, 0.00181709, -0.000804192, 0.0773718, -0.398993, 0, 0, 0, 1,
+    ];
+    const a = applyPoint(rec!.matrix!, 410, 308, 0);
+    const b = applyPoint(plus, 410, 308, 0);
+    expect(Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2])).toBeLessThan(1);
+    expect(rec!.errorMm).toBeGreaterThan(0.2);
+    expect(rec!.errorMm).toBeLessThan(1.1);
+    expect(rec!.residuals['framesSegmented']).toBeGreaterThan(170);
+    expect(Date.parse(rec!.calibratedAt)).toBeGreaterThan(0);
+    // a configuration without a phantom fails the job with the file's name
+    const bad = await host.jobs.wait(
+      await host.impl.calibrations.probe(
+        'Bay 3',
+        dataPath('us/fCal_Test_Calibration_3NWires_fCal2.0.igs.mha'),
+        dataPath('us/PlusDeviceSet_SpinePhantomFreehandReconstructionOnly.xml'),
+      ),
+    );
+    expect(bad.job.status).toBe('failed');
+    expect(bad.job.error?.message).toMatch(/PlusDeviceSet_SpinePhantomFreehandReconstructionOnly\.xml: no N-wire patterns/);
+    expect((await host.impl.calibrations.list('Bay 3')).length).toBe(1);
+  });
+});
