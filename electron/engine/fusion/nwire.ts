@@ -50,7 +50,7 @@ export interface NWireSegmentationOptions {
   /** Region searched for dots: [x0, y0] and [width, height] (pixels; default the whole frame). */
   clipOrigin?: [number, number];
   clipSize?: [number, number];
-  /** A dot's centre may lie this far from its line (mm, default 0.6 as PLUS's CollinearPointsMaxDistanceFromLineMm... widened to 1.0 for real speckle). */
+  /** A dot's centre may lie this far from its line (mm, default 1.0; PLUS's CollinearPointsMaxDistanceFromLineMm is 0.6 on its morphologically opened image). */
   collinearToleranceMm?: number;
   /** Lines of one frame are parallel within this angle (degrees, default 10). */
   maxAngleDifferenceDeg?: number;
