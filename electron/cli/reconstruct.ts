@@ -11,7 +11,7 @@
  * Exit code 0 on success, 1 on an error (naming the file), 2 on bad usage.
  */
 import path from 'node:path';
-import { loadTrackedSweep } from '../io/sweep.js';
+import { loadTrackedSweep, reconstructionOptions } from '../io/sweep.js';
 import { writeVolumeFile } from '../io/writeVolume.js';
 import { reconstructVolume } from '../engine/fusion/reconstruct.js';
 
@@ -48,19 +48,9 @@ export async function runReconstruct(argv: string[]): Promise<number> {
   try {
     const t0 = performance.now();
     const sweep = loadTrackedSweep(seqPath, configPath);
-    const s = sweep.settings;
-    const spacingMm = spacing ?? s?.outputSpacingMm?.[0] ?? 0.5;
+    const opts = reconstructionOptions(sweep.settings, { spacingMm: spacing, interpolation, fillHoles: fill });
     const tl = performance.now();
-    const r = reconstructVolume(sweep.frames, {
-      spacingMm,
-      ...(s?.clipOrigin ? { clipOrigin: s.clipOrigin } : {}),
-      ...(s?.clipSize ? { clipSize: s.clipSize } : {}),
-      interpolation: interpolation ?? 'nearest',
-      compounding: s?.compounding ?? 'mean',
-      fillHoles: fill ?? true,
-      stickLengthLimit: s?.stickLengthLimit ?? 9,
-      numberOfSticks: s?.numberOfSticks ?? 1,
-    });
+    const r = reconstructVolume(sweep.frames, opts);
     const reconstructMs = performance.now() - tl;
     await writeVolumeFile(outPath, r.volume);
     const v = r.volume;
@@ -74,7 +64,7 @@ export async function runReconstruct(argv: string[]): Promise<number> {
       spacingMm: v.spacingMm,
       originMm: v.originLps,
       extentMm: v.dims.map((d, a) => (d - 1) * v.spacingMm[a]!),
-      interpolation: interpolation ?? 'nearest',
+      interpolation: opts.interpolation,
       ...r.stats,
       reconstructMs: Math.round(reconstructMs),
       totalMs: Math.round(performance.now() - t0),

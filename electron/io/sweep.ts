@@ -5,7 +5,7 @@
  */
 import { framePixels, readPlusSequence } from '../../native-bridges/recording/plusSequence.js';
 import { readPlusConfig, plusTransform, type PlusVolumeReconstructionSettings } from '../../native-bridges/recording/plusConfig.js';
-import { sweepFrames, type ReconstructionFrame } from '../engine/fusion/reconstruct.js';
+import { sweepFrames, type ReconstructionFrame, type ReconstructionOptions } from '../engine/fusion/reconstruct.js';
 import { calibrateProbe, type NWire, type NWireSegmentationOptions, type ProbeCalibrationResult } from '../engine/fusion/nwire.js';
 
 export interface LoadedSweep {
@@ -32,6 +32,29 @@ export function loadTrackedSweep(sequenceFile: string, configFile: string, outpu
   const seq = readPlusSequence(sequenceFile);
   const { frames, skipped } = sweepFrames(seq, imageToProbe, outputFromReference ? { outputFromReference } : {});
   return { frames, skipped, imageToProbe, settings: cfg.reconstruction, width: seq.width, height: seq.height };
+}
+
+/**
+ * Reconstruction options from a configuration's settings and the user's
+ * choices: spacing (default the configuration's, else 0.5 mm), clip
+ * rectangle, compounding and stick length from the configuration;
+ * interpolation (default nearest) and hole filling (default on) from the user.
+ */
+export function reconstructionOptions(
+  settings: PlusVolumeReconstructionSettings | null,
+  user: { spacingMm?: number | null; interpolation?: 'nearest' | 'linear' | null; fillHoles?: boolean | null },
+): ReconstructionOptions {
+  const s = settings;
+  return {
+    spacingMm: user.spacingMm ?? s?.outputSpacingMm?.[0] ?? 0.5,
+    ...(s?.clipOrigin ? { clipOrigin: s.clipOrigin } : {}),
+    ...(s?.clipSize ? { clipSize: s.clipSize } : {}),
+    interpolation: user.interpolation ?? 'nearest',
+    compounding: s?.compounding ?? 'mean',
+    fillHoles: user.fillHoles ?? true,
+    stickLengthLimit: s?.stickLengthLimit ?? 9,
+    numberOfSticks: s?.numberOfSticks ?? 1,
+  };
 }
 
 const pair = (s: string | undefined): [number, number] | undefined => {

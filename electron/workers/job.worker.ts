@@ -18,7 +18,7 @@ import { buildAnatomicalTwin } from '../engine/twinBuild.js';
 import { voxelTypeOf, type Volume } from '../engine/volume.js';
 import { sha256, writeFileDurable } from '../db/store.js';
 import { scanTree } from '../io/scanTree.js';
-import { calibrateProbeFromFiles, loadTrackedSweep } from '../io/sweep.js';
+import { calibrateProbeFromFiles, loadTrackedSweep, reconstructionOptions } from '../io/sweep.js';
 import { reconstructVolume } from '../engine/fusion/reconstruct.js';
 import type { WorkerRequest, WorkerMessage, StagedArtefact } from './protocol.js';
 
@@ -28,6 +28,21 @@ function stageFile(dir: string, name: string, data: Buffer): { stagedPath: strin
   const p = path.join(dir, name);
   writeFileDurable(p, data);
   return { stagedPath: p, bytes: data.byteLength, sha256: sha256(data) };
+}
+
+/** The stored volume's record: grid, voxel type and value range. */
+function volumeRecord(vol: Volume, nominalGeometry: boolean): Extract<WorkerMessage, { t: 'volume' }>['record'] {
+  const [minValue, maxValue] = minMax(vol);
+  return {
+    dims: vol.dims,
+    spacingMm: vol.spacingMm,
+    originLps: vol.originLps,
+    direction: vol.direction,
+    voxelType: voxelTypeOf(vol.data),
+    minValue,
+    maxValue,
+    nominalGeometry,
+  };
 }
 
 function minMax(v: Volume): [number, number] {
@@ -151,17 +166,9 @@ function runReconstruct(req: Extract<WorkerRequest, { kind: 'reconstruct' }>): v
   } catch (e) {
     throw new AppError('IMPORT_BAD_HEADER', (e as Error).message, { file: req.sequencePath });
   }
-  const s = sweep.settings;
   const tr = performance.now();
   const r = reconstructVolume(sweep.frames, {
-    spacingMm: req.spacingMm ?? s?.outputSpacingMm?.[0] ?? 0.5,
-    ...(s?.clipOrigin ? { clipOrigin: s.clipOrigin } : {}),
-    ...(s?.clipSize ? { clipSize: s.clipSize } : {}),
-    interpolation: req.interpolation,
-    compounding: s?.compounding ?? 'mean',
-    fillHoles: req.fillHoles,
-    stickLengthLimit: s?.stickLengthLimit ?? 9,
-    numberOfSticks: s?.numberOfSticks ?? 1,
+    ...reconstructionOptions(sweep.settings, req),
     onProgress: (f, stage) => post({ t: 'progress', fraction: 0.05 + 0.85 * f, stage: `reconstruction: ${stage}` }),
   });
   const reconstructMs = Math.round(performance.now() - tr);
@@ -170,7 +177,6 @@ function runReconstruct(req: Extract<WorkerRequest, { kind: 'reconstruct' }>): v
   const staged = stageFile(req.stagingDir, 'volume.nrrd', encodeNrrd(vol, { gzip: false }));
   const base = path.basename(req.sequencePath).replace(/\.igs\.(mha|nrrd)$|\.(mha|nrrd)$/i, '');
   const inImage = req.referenceToImage !== null;
-  const [lo, hi] = minMax(vol);
   post({
     t: 'volume',
     meta: {
@@ -189,16 +195,7 @@ function runReconstruct(req: Extract<WorkerRequest, { kind: 'reconstruct' }>): v
       nominalGeometry: !inImage,
     },
     staged,
-    record: {
-      dims: vol.dims,
-      spacingMm: vol.spacingMm,
-      originLps: vol.originLps,
-      direction: vol.direction,
-      voxelType: 'uint8',
-      minValue: lo,
-      maxValue: hi,
-      nominalGeometry: !inImage,
-    },
+    record: volumeRecord(vol, !inImage),
     timingsMs: {
       reconstruct: reconstructMs,
       writeVolume: Math.round(performance.now() - tw),
@@ -224,7 +221,6 @@ async function run(req: WorkerRequest): Promise<void> {
     });
     const readMs = Math.round(performance.now() - t0);
     const vol = imported.volume;
-    const [lo, hi] = minMax(vol);
     post({ t: 'progress', fraction: span, stage: 'import: saving volume' });
     const tw = performance.now();
     const staged = stageFile(req.stagingDir, 'volume.nrrd', encodeNrrd(vol, { gzip: false }));
@@ -232,16 +228,7 @@ async function run(req: WorkerRequest): Promise<void> {
       t: 'volume',
       meta: imported.meta,
       staged,
-      record: {
-        dims: vol.dims,
-        spacingMm: vol.spacingMm,
-        originLps: vol.originLps,
-        direction: vol.direction,
-        voxelType: voxelTypeOf(vol.data),
-        minValue: lo,
-        maxValue: hi,
-        nominalGeometry: imported.meta.nominalGeometry,
-      },
+      record: volumeRecord(vol, imported.meta.nominalGeometry),
       timingsMs: { import: readMs, writeVolume: Math.round(performance.now() - tw) },
     });
     const modality = imported.meta.modality;

@@ -35,7 +35,8 @@
  * segmented dot and where the calibrated image plane crosses its wire).
  * Pure computation; PhantomToReference comes from the phantom registration.
  */
-import { invert4, mul4, rigidFromRotationVector, solveSpd, type Mat4 } from '../registration/rigid.js';
+import { applyPoint, invert4, mul4, rigidFromRotationVector, solveSpd, type Mat4 } from '../registration/rigid.js';
+import { quaternionOfMatrix } from '../../../native-bridges/core/poseInterp.js';
 
 export interface NWire {
   name: string;
@@ -353,7 +354,7 @@ export function calibrateProbe(
         const d = orderDots(line, order);
         const q = middleWirePhantomPoint(patterns[p]!, d);
         const m = s.phantomToProbe;
-        points.push({ frame: s.frame, pattern: p, pixel: [d[1].x, d[1].y], probeMm: applyAffine(m, q) });
+        points.push({ frame: s.frame, pattern: p, pixel: [d[1].x, d[1].y], probeMm: applyPoint(m, ...q) });
       });
     });
     const fit = fitImageToProbe(points);
@@ -371,13 +372,13 @@ export function calibrateProbe(
     s.dots.forEach((line, p) => {
       const d = orderDots(line, order);
       const q = middleWirePhantomPoint(patterns[p]!, d);
-      const pr = applyAffine(s.phantomToProbe, q);
-      const e = applyAffine(fit.m, [d[1].x, d[1].y, 0]);
+      const pr = applyPoint(s.phantomToProbe, ...q);
+      const e = applyPoint(fit.m, d[1].x, d[1].y, 0);
       errsV.push(Math.hypot(e[0] - pr[0], e[1] - pr[1], e[2] - pr[2]));
       patterns[p]!.forEach((wire, wi) => {
         // where the calibrated image plane (z = 0 in image coordinates) crosses the wire
-        const a = applyAffine(phantomToImage, wire.front);
-        const b = applyAffine(phantomToImage, wire.back);
+        const a = applyPoint(phantomToImage, ...wire.front);
+        const b = applyPoint(phantomToImage, ...wire.back);
         if (Math.abs(b[2] - a[2]) < 1e-9) return;
         const t = -a[2] / (b[2] - a[2]);
         const ex = a[0] + t * (b[0] - a[0]);
@@ -415,14 +416,6 @@ export function calibrateProbe(
 function orderDots(line: [Dot, Dot, Dot], order: 'right-to-left' | 'left-to-right'): [Dot, Dot, Dot] {
   const s = [...line].sort((a, b) => a.x - b.x) as [Dot, Dot, Dot];
   return order === 'left-to-right' ? s : [s[2], s[1], s[0]];
-}
-
-function applyAffine(m: readonly number[], p: readonly number[]): [number, number, number] {
-  return [
-    m[0]! * p[0]! + m[1]! * p[1]! + m[2]! * p[2]! + m[3]!,
-    m[4]! * p[0]! + m[5]! * p[1]! + m[6]! * p[2]! + m[7]!,
-    m[8]! * p[0]! + m[9]! * p[1]! + m[10]! * p[2]! + m[11]!,
-  ];
 }
 
 interface Fit {
@@ -479,7 +472,7 @@ export function fitImageToProbe(points: readonly MiddleWirePoint[]): Fit {
   const residualsOf = (params: readonly number[]): number[][] => {
     const m = imageToProbeOf(params);
     return points.map((p) => {
-      const q = applyAffine(m, [p.pixel[0], p.pixel[1], 0]);
+      const q = applyPoint(m, p.pixel[0], p.pixel[1], 0);
       return [q[0] - p.probeMm[0], q[1] - p.probeMm[1], q[2] - p.probeMm[2]];
     });
   };
@@ -525,18 +518,11 @@ export function fitImageToProbe(points: readonly MiddleWirePoint[]): Fit {
   return { m, spacing: [x[3]!, x[4]!], rms: Math.sqrt(errors.reduce((s, e) => s + e * e, 0) / errors.length), errors, outliers };
 }
 
-/** Rotation vector (axis·angle, radians) of a row-major 3×3 rotation. */
+/** Rotation vector (axis·angle, radians) of a row-major 3×3 rotation, through its unit quaternion (Shepperd's method). */
 function rotationVectorOf(r: readonly number[]): [number, number, number] {
-  const c = Math.max(-1, Math.min(1, (r[0]! + r[4]! + r[8]! - 1) / 2));
-  const th = Math.acos(c);
-  if (th < 1e-9) return [0, 0, 0];
-  if (Math.PI - th < 1e-6) {
-    // 180°: axis from the diagonal
-    const ax = [Math.sqrt(Math.max(0, (r[0]! + 1) / 2)), Math.sqrt(Math.max(0, (r[4]! + 1) / 2)), Math.sqrt(Math.max(0, (r[8]! + 1) / 2))];
-    if (r[1]! < 0) ax[1] = -ax[1]!;
-    if (r[2]! < 0) ax[2] = -ax[2]!;
-    return [ax[0]! * th, ax[1]! * th, ax[2]! * th];
-  }
-  const k = th / (2 * Math.sin(th));
-  return [(r[7]! - r[5]!) * k, (r[2]! - r[6]!) * k, (r[3]! - r[1]!) * k];
+  const [w, x, y, z] = quaternionOfMatrix([r[0]!, r[1]!, r[2]!, 0, r[3]!, r[4]!, r[5]!, 0, r[6]!, r[7]!, r[8]!, 0, 0, 0, 0, 1]);
+  const sinHalf = Math.hypot(x, y, z);
+  if (sinHalf < 1e-12) return [0, 0, 0];
+  const angle = 2 * Math.atan2(sinHalf, w);
+  return [(x / sinHalf) * angle, (y / sinHalf) * angle, (z / sinHalf) * angle];
 }

@@ -22,7 +22,7 @@
  * Pure computation (no I/O); run it in a worker for real sweeps.
  */
 import type { Vec3, Volume } from '../volume.js';
-import { invert4, mul4 } from '../registration/rigid.js';
+import { applyPoint, invert4, mul4 } from '../registration/rigid.js';
 
 export interface ReconstructionFrame {
   /** Width·height 8-bit pixels, row after row (row 0 at image y = 0). */
@@ -128,10 +128,6 @@ function clipOf(f: ReconstructionFrame, o: ReconstructionOptions): { x0: number;
   return { x0: Math.max(0, x0), y0: Math.max(0, y0), x1: Math.min(f.width, x0 + w) - 1, y1: Math.min(f.height, y0 + h) - 1 };
 }
 
-function mapPoint(m: readonly number[], x: number, y: number): Vec3 {
-  return [m[0]! * x + m[1]! * y + m[3]!, m[4]! * x + m[5]! * y + m[7]!, m[8]! * x + m[9]! * y + m[11]!];
-}
-
 /**
  * The output grid of a sweep: PLUS's extent rule (box of the clip rectangle's
  * corner pixel centres of all frames, origin at its minimum, floor(size/spacing)+1 voxels).
@@ -151,7 +147,7 @@ export function reconstructionGrid(frames: readonly ReconstructionFrame[], o: Re
       [c.x0, c.y1],
       [c.x1, c.y1],
     ] as const) {
-      const p = mapPoint(f.imageToOutput, x, y);
+      const p = applyPoint(f.imageToOutput, x, y, 0);
       for (let a = 0; a < 3; a++) {
         mn[a] = Math.min(mn[a]!, p[a]!);
         mx[a] = Math.max(mx[a]!, p[a]!);
@@ -201,7 +197,7 @@ export function reconstructVolume(frames: readonly ReconstructionFrame[], o: Rec
     const m = f.imageToOutput;
     const c = clipOf(f, o);
     // voxel index (continuous) = (M·[x y 0 1] − origin) / spacing, linear in x and y
-    const base = mapPoint(m, 0, 0).map((v, a) => (v - originMm[a]!) / s);
+    const base = applyPoint(m, 0, 0, 0).map((v, a) => (v - originMm[a]!) / s);
     const dx = [m[0]! / s, m[4]! / s, m[8]! / s];
     const dy = [m[1]! / s, m[5]! / s, m[9]! / s];
     for (let y = c.y0; y <= c.y1; y++) {
@@ -283,7 +279,17 @@ export function reconstructVolume(frames: readonly ReconstructionFrame[], o: Rec
  */
 export function fillHolesWithSticks(data: Uint8Array, coverage: Uint8Array, dims: Vec3, limit: number, sticks: number, isCancelled?: () => boolean): number {
   const [nx, ny, nz] = dims;
-  const half = limit;
+  /** Steps (1…maxSteps) from (i, j, k) along (dx, dy, dz) to the first pasted voxel, −1 if none inside the grid. */
+  const firstPasted = (i: number, j: number, k: number, dx: number, dy: number, dz: number, maxSteps: number): number => {
+    for (let t = 1; t <= maxSteps; t++) {
+      const x = i + dx * t;
+      const y = j + dy * t;
+      const z = k + dz * t;
+      if (x < 0 || y < 0 || z < 0 || x >= nx || y >= ny || z >= nz) return -1;
+      if (coverage[x + nx * (y + ny * z)] === 1) return t;
+    }
+    return -1;
+  };
   const filled: number[] = [];
   const values: number[] = [];
   const cand: { len: number; v: number }[] = [];
@@ -295,36 +301,13 @@ export function fillHolesWithSticks(data: Uint8Array, coverage: Uint8Array, dims
         if (coverage[at] !== 0) continue;
         cand.length = 0;
         for (const [dx, dy, dz] of STICK_DIRECTIONS) {
-          let a = 0;
-          let va = -1;
-          for (let t = 1; t < half; t++) {
-            const x = i + dx * t;
-            const y = j + dy * t;
-            const z = k + dz * t;
-            if (x < 0 || y < 0 || z < 0 || x >= nx || y >= ny || z >= nz) break;
-            const q = x + nx * (y + ny * z);
-            if (coverage[q] === 1) {
-              a = t;
-              va = data[q]!;
-              break;
-            }
-          }
-          if (va < 0) continue;
-          let b = 0;
-          let vb = -1;
-          for (let t = 1; a + t <= limit; t++) {
-            const x = i - dx * t;
-            const y = j - dy * t;
-            const z = k - dz * t;
-            if (x < 0 || y < 0 || z < 0 || x >= nx || y >= ny || z >= nz) break;
-            const q = x + nx * (y + ny * z);
-            if (coverage[q] === 1) {
-              b = t;
-              vb = data[q]!;
-              break;
-            }
-          }
-          if (vb < 0) continue;
+          // nearest pasted voxel ahead (within limit − 1 steps), then behind (the whole stick within limit)
+          const a = firstPasted(i, j, k, dx, dy, dz, limit - 1);
+          if (a < 0) continue;
+          const b = firstPasted(i, j, k, -dx, -dy, -dz, limit - a);
+          if (b < 0) continue;
+          const va = data[i + dx * a + nx * (j + dy * a + ny * (k + dz * a))]!;
+          const vb = data[i - dx * b + nx * (j - dy * b + ny * (k - dz * b))]!;
           const len = (a + b) * Math.hypot(dx, dy, dz);
           cand.push({ len, v: (va * b + vb * a) / (a + b) });
         }
