@@ -30,7 +30,13 @@ export const DeviceSpec = z.discriminatedUnion('kind', [
   /** OpenIGTLink server that peers connect to. */
   z.object({ kind: z.literal('igtl-server'), port: Port.default(18944) }),
   /** A PLUS sequence file (.igs.mha / .igs.nrrd) replayed as a live tracked-ultrasound device. */
-  z.object({ kind: z.literal('replay'), path: z.string().min(1), loop: z.boolean().default(true) }),
+  z.object({
+    kind: z.literal('replay'),
+    path: z.string().min(1),
+    loop: z.boolean().default(true),
+    /** Playback speed (1 = as recorded; e.g. 2.6 replays an 11.5 Hz sweep at 30 frames/s). */
+    speed: z.number().min(0.1).max(10).default(1),
+  }),
   /** A depth file (.pcd, .ply, .png + intrinsics .json) emitted at `fps` as a point-cloud source. */
   z.object({ kind: z.literal('depth-file'), path: z.string().min(1), fps: z.number().min(0.1).max(60).default(5) }),
   /** The depth-camera simulator: a skin mesh (.vtp from the twin, LPS mm; a generic back when absent) seen from above. */

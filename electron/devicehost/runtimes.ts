@@ -438,7 +438,7 @@ export class ReplayRuntime extends DeviceRuntime {
 
   async start(): Promise<void> {
     const seq = readPlusSequence(this.spec.path);
-    const r = new SequenceReplay(seq, { loop: this.spec.loop, clockUs: hostClockUs });
+    const r = new SequenceReplay(seq, { loop: this.spec.loop, speed: this.spec.speed, clockUs: hostClockUs });
     this.replay = r;
     const names = Object.keys(seq.frames[0]?.transforms ?? {});
     const kind = seq.elementType === 'uint16' ? 'Depth' : 'Image';

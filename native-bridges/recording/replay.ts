@@ -11,7 +11,7 @@ import { framePixels, type PlusSequence, type TrackedFrame } from './plusSequenc
 
 export interface TrackedUltrasoundSample {
   seq: number;
-  /** Recording timestamp of the frame (µs, the recording's clock). */
+  /** Recording timestamp of the frame (µs, the recording's clock; continued forward by the sweep's period on each pass of a loop). */
   deviceTimeUs: number;
   /** Monotonic host time when the frame was emitted (µs). */
   hostTimeUs: number;
@@ -65,8 +65,9 @@ export class SequenceReplay extends EventEmitter<{ sample: [TrackedUltrasoundSam
       const now = this.clockUs();
       // emit every frame that is due
       while (i < frames.length && start + ((pass * period + frames[i]!.timestampS - t0) * 1e6) / this.speed <= now + 500) {
-        this.emitFrame(i);
+        this.emitFrame(i, pass * period);
         i++;
+        if (this.timer === null) return; // stopped by a listener
       }
       if (i >= frames.length) {
         if (!this.o.loop) {
@@ -88,12 +89,13 @@ export class SequenceReplay extends EventEmitter<{ sample: [TrackedUltrasoundSam
     this.timer = null;
   }
 
-  private emitFrame(i: number): void {
+  /** @param passOffsetS time added on each pass of a loop (s): the device clock keeps running forward, as a live device's would */
+  private emitFrame(i: number, passOffsetS: number): void {
     const s = this.sequence;
     const f = s.frames[i]!;
     this.emit('sample', {
       seq: this.seq++,
-      deviceTimeUs: Math.round(f.timestampS * 1e6),
+      deviceTimeUs: Math.round((f.timestampS + passOffsetS) * 1e6),
       hostTimeUs: this.clockUs(),
       frameIndex: i,
       transforms: f.transforms,

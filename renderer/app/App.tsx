@@ -10,6 +10,7 @@ import { ImportPanel } from '../features/patients/ImportPanel.js';
 import { JobBar } from '../features/jobs/JobBar.js';
 import { PlanningView } from '../features/planning/PlanningView.js';
 import { DevicesWorkspace } from '../features/devices/DevicesWorkspace.js';
+import { FusionWorkspace } from '../features/fusion/FusionWorkspace.js';
 
 export function errorText(e: unknown): string {
   if (e && typeof e === 'object' && 'message' in e) {
@@ -30,7 +31,7 @@ export function App() {
   const [job, setJob] = useState<Job | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [patientsVersion, setPatientsVersion] = useState(0);
-  const [workspace, setWorkspace] = useState<'patients' | 'devices'>('patients');
+  const [workspace, setWorkspace] = useState<'patients' | 'devices' | 'fusion'>('patients');
   const reportError = useCallback((e: unknown) => setError(errorText(e)), []);
 
   useEffect(() => {
@@ -106,6 +107,9 @@ export function App() {
           <button aria-pressed={workspace === 'devices'} onClick={() => setWorkspace('devices')}>
             Devices
           </button>
+          <button aria-pressed={workspace === 'fusion'} onClick={() => setWorkspace('fusion')}>
+            Fusion
+          </button>
         </nav>
         <PatientsPanel
           client={client}
@@ -130,6 +134,16 @@ export function App() {
           </div>
         )}
         {workspace === 'devices' && <DevicesWorkspace client={client} recordings={info?.sampleRecordings ?? []} onError={reportError} />}
+        {workspace === 'fusion' && (
+          <FusionWorkspace
+            client={client}
+            patient={patient}
+            studies={studies}
+            twins={twins}
+            recordings={info?.sampleRecordings ?? []}
+            onError={reportError}
+          />
+        )}
         {workspace === 'patients' && !patient && <div className="notice">Create or open a patient to import a CT or MR study.</div>}
         {workspace === 'patients' && patient && (
           <>

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { DATA } from './data.js';
 import { expect, test, type Page } from '@playwright/test';
-import { PNG } from 'pngjs';
+import { screenshotContent } from './pixels.js';
 import type { PlanningProbe } from '../../renderer/features/planning/probe.js';
 
 /** Calls a method of the page's PlanningProbe (window.__orthotwin). */
@@ -50,18 +50,9 @@ test('import a CT, see skin and bone in 3D, click-linked MPR views', async ({ pa
 
   // 2. the 3D view is not blank: many pixels differ from the background, in many colours
   await page.waitForTimeout(500);
-  const png = PNG.sync.read(await page.getByTestId('view-3d').screenshot());
-  const bg = [png.data[0]!, png.data[1]!, png.data[2]!];
-  let differing = 0;
-  const colours = new Set<number>();
-  for (let q = 0; q < png.data.length; q += 4) {
-    const d = Math.abs(png.data[q]! - bg[0]!) + Math.abs(png.data[q + 1]! - bg[1]!) + Math.abs(png.data[q + 2]! - bg[2]!);
-    if (d > 30) differing++;
-    colours.add((png.data[q]! >> 3) * 1024 + (png.data[q + 1]! >> 3) * 32 + (png.data[q + 2]! >> 3));
-  }
-  const fraction = differing / (png.width * png.height);
-  expect(fraction, `non-background fraction of the 3D view`).toBeGreaterThan(0.05);
-  expect(colours.size).toBeGreaterThan(50);
+  const shot = screenshotContent(await page.getByTestId('view-3d').screenshot());
+  expect(shot.fraction, `non-background fraction of the 3D view`).toBeGreaterThan(0.05);
+  expect(shot.colours).toBeGreaterThan(50);
 
   await page.screenshot({ path: 'test-results/planning-view.png' });
 

@@ -65,6 +65,25 @@ describeData('PLUS sequence files: read, replay, write', () => {
     expect(errs.reduce((a, b) => a + b, 0) / errs.length).toBeLessThan(40);
   });
 
+  it('a looped replay keeps its device clock running forward: each pass adds the sweep period (1.845 s + one frame interval)', async () => {
+    const s = readPlusSequence(dataPath('us/SpinePhantomFreehand.igs.mha'));
+    const got: TrackedUltrasoundSample[] = [];
+    const r = new SequenceReplay(s, { speed: 10, loop: true });
+    await new Promise<void>((resolve) => {
+      r.on('sample', (x) => {
+        got.push(x);
+        if (got.length === 45) (r.stop(), resolve());
+      });
+      r.start();
+    });
+    expect(got).toHaveLength(45); // stopped from the listener: nothing more
+    const period = (216.947186 - 215.102186) * (1 + 1 / 20);
+    expect(got[21]!.frameIndex).toBe(0);
+    expect(got[21]!.deviceTimeUs).toBe(Math.round((215.102186 + period) * 1e6));
+    expect(got[44]!.deviceTimeUs).toBe(Math.round((s.frames[2]!.timestampS + 2 * period) * 1e6));
+    got.slice(1).forEach((g, i) => expect(g.deviceTimeUs).toBeGreaterThan(got[i]!.deviceTimeUs));
+  });
+
   it('BoneUltrasound_L14.igs.mha replays as a tracked ultrasound device (10× speed)', async () => {
     const s = readPlusSequence(dataPath('us/BoneUltrasound_L14.igs.mha'));
     expect([s.width, s.height, s.frames.length]).toEqual([820, 616, 21]);

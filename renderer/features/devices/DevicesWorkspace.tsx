@@ -9,7 +9,8 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DeviceList, DeviceSpec, DeviceStatus } from '../../../electron/contract/index.js';
 import type { Client } from '../../ipc/client.js';
 import { drawDepth } from './depthView.js';
-import { StreamClient } from './streamClient.js';
+import type { StreamClient } from './streamClient.js';
+import { openStreams } from './openStreams.js';
 import { UvcCapture, type CaptureStats } from './UvcCapture.js';
 import './probe.js';
 
@@ -42,10 +43,7 @@ export function DevicesWorkspace({ client, recordings, onError }: Props) {
     let live = true;
     client.call('devices', 'list').then((l) => live && setList(l), onError);
     const off = client.on('devices', 'onDidChangeDevices', (p) => setList(p as DeviceList));
-    const url = client.transport.streamUrl();
-    // browser mode: a WebSocket; desktop: a MessagePort from the main process
-    const sc = url ? new StreamClient(url) : client.transport.kind === 'ipc' ? new StreamClient(() => client.transport.streamPort()!) : null;
-    sc?.open();
+    const sc = openStreams(client);
     setStreams(sc);
     window.__orthotwinDevices = {
       received: () => sc?.received ?? 0,

@@ -37,6 +37,7 @@ export function ImportPanel(props: {
   const [scan, setScan] = useState<ScanResult | null>(null);
   const [scanning, setScanning] = useState(false);
   const [over, setOver] = useState(false);
+  const [buildTwin, setBuildTwin] = useState(true);
   const fileInput = useRef<HTMLInputElement>(null);
   const folderInput = useRef<HTMLInputElement>(null);
 
@@ -58,6 +59,7 @@ export function ImportPanel(props: {
         patientId: patient.id,
         path: scan?.path ?? path,
         strict,
+        buildTwin,
         ...(seriesInstanceUid ? { seriesInstanceUid } : {}),
       });
       props.onJob(await client.call('jobs', 'get', id));
@@ -126,6 +128,10 @@ export function ImportPanel(props: {
           ))}
         </div>
       )}
+      <label className="muted" style={{ fontSize: 12 }}>
+        <input type="checkbox" checked={buildTwin} onChange={(e) => setBuildTwin(e.target.checked)} /> Build the anatomical twin after the import (CT and MR;
+        clear it for a 3D ultrasound or another volume kept as is)
+      </label>
       <div
         className={`dropzone${over ? ' over' : ''}`}
         onDragOver={(e) => (e.preventDefault(), setOver(true))}

@@ -1,0 +1,588 @@
+/**
+ * The live US–MR/CT fusion workspace. For every ultrasound frame of a live
+ * or replayed tracked-ultrasound source, the frame's pose in the prior
+ * volume is ImageToVolume = VolumeFromReference · TrackerToReference ·
+ * ProbeToTracker(t) · ImageToProbe, with the tracker poses interpolated at
+ * the frame's acquisition time t; the volume is resliced on that plane on the
+ * GPU (vtk.js) and shown side by side with the frame and as an overlay
+ * (opacity, colour map, edges only), with a 3D view of the plane, the probe
+ * and the skin in the volume. Freeze stops on a frame; the cine slider goes
+ * back through the last seconds. Each shown frame's NCC with the reslice and
+ * the tracker-sample-to-screen latency are measured and exposed on
+ * `window.__orthotwinFusion`.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import {
+  bulkUrls,
+  type CalibrationRecord,
+  type DeviceList,
+  type Patient,
+  type StudyRecord,
+  type Twin,
+  type VolumeRecord,
+} from '../../../electron/contract/index.js';
+import { maskedNcc } from '../../../electron/contract/imageStats.js';
+import { invert4, mul4 } from '../../../electron/contract/transform.js';
+import { hostClockUs } from '../../../native-bridges/core/clock.js';
+import type { Client } from '../../ipc/client.js';
+import { openStreams } from '../devices/openStreams.js';
+import type { StreamClient } from '../devices/streamClient.js';
+import { makeImageData } from '../planning/volumeImage.js';
+import { createResliceView, type ResliceView } from '../../views/vtk/resliceView.js';
+import { createFusion3DView, type Fusion3DView } from '../../views/vtk/fusion3DView.js';
+import { boxResample, imagePlane, imageToVolume, overlayLayer, percentile, type ColourMap, type ImagePlane } from './fusionMath.js';
+import { CineBuffer, PoseHistory, type CineFrame } from './liveBuffers.js';
+import type { FusionProbe } from './probe.js';
+import './probe.js';
+
+interface Props {
+  client: Client;
+  patient: Patient | null;
+  studies: StudyRecord[];
+  twins: Twin[];
+  recordings: { label: string; path: string }[];
+  onError: (e: unknown) => void;
+}
+
+const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+/** Width of the 2D views on screen (CSS px); heights follow the image's aspect in mm. */
+const VIEW_W = 400;
+
+/** Initial window/level of the prior volume by modality (a linear ramp over the range for ultrasound and MR). */
+function initialWindowLevel(v: VolumeRecord, modality: string): [number, number] {
+  if (modality === 'CT') return [1800, 400];
+  const w = Math.max(1, v.maxValue - v.minValue);
+  return modality === 'MR' ? [0.8 * w, v.minValue + 0.4 * w] : [w, v.minValue + w / 2];
+}
+
+interface Live {
+  streams: StreamClient | null;
+  poses: PoseHistory;
+  cine: CineBuffer;
+  pending: { frame: CineFrame; receivedUs: number } | null;
+  reslice: ResliceView | null;
+  view3d: Fusion3DView | null;
+  plane: ImagePlane | null;
+  imageToVolume: number[] | null;
+  received: number;
+  shown: number;
+  superseded: number;
+  upstreamDropped: number;
+  untracked: number;
+  lastSeq: number;
+  last3dMs: number;
+  latenciesMs: number[];
+  renderMs: number[];
+  ncc: { seq: number; ncc: number; pixels: number }[];
+  lastFrame: CineFrame | null;
+}
+
+export function FusionWorkspace({ client, patient, studies, twins, recordings, onError }: Props) {
+  const volumes = useMemo(
+    () =>
+      studies.flatMap((s) => s.series.filter((se) => se.volume).map((se) => ({ series: se, volume: se.volume!, label: `${se.modality} · ${se.description}` }))),
+    [studies],
+  );
+  const [seriesId, setSeriesId] = useState<string>('');
+  const prior = volumes.find((v) => v.series.id === seriesId) ?? volumes[0] ?? null;
+  const [setup, setSetup] = useState('default');
+  const [configPath, setConfigPath] = useState('');
+  const [calibrations, setCalibrations] = useState<CalibrationRecord[]>([]);
+  const [devices, setDevices] = useState<DeviceList | null>(null);
+  const [usDevice, setUsDevice] = useState('');
+  const [probeTool, setProbeTool] = useState('ProbeToTracker');
+  const [referenceTool, setReferenceTool] = useState('ReferenceToTracker');
+  const [tools, setTools] = useState<string[]>([]);
+  const [replayPath, setReplayPath] = useState(recordings[0]?.path ?? '');
+  const [replaySpeed, setReplaySpeed] = useState('1');
+  const [opacity, setOpacity] = useState(0.5);
+  const [colourMap, setColourMap] = useState<ColourMap>('hot');
+  const [edgesOnly, setEdgesOnly] = useState(false);
+  const [frozen, setFrozen] = useState(false);
+  const [cineIndex, setCineIndex] = useState(0);
+  const [cineLength, setCineLength] = useState(0);
+  const [ready, setReady] = useState(false);
+  const [stats, setStats] = useState({ shown: 0, ncc: NaN, p50: NaN, p95: NaN, dropped: 0, untracked: 0, fps: 0 });
+  const [aspect, setAspect] = useState(0.75);
+
+  const usCanvas = useRef<HTMLCanvasElement>(null);
+  const overlayCanvas = useRef<HTMLCanvasElement>(null);
+  const resliceBox = useRef<HTMLDivElement>(null);
+  const threeDBox = useRef<HTMLDivElement>(null);
+  const layerCanvas = useMemo(() => document.createElement('canvas'), []);
+  const options = useRef({ opacity, colourMap, edgesOnly, probeTool, referenceTool, usDevice, frozen });
+  options.current = { opacity, colourMap, edgesOnly, probeTool, referenceTool, usDevice, frozen };
+
+  const live = useRef<Live>({
+    streams: null,
+    poses: new PoseHistory(),
+    cine: new CineBuffer(5),
+    pending: null,
+    reslice: null,
+    view3d: null,
+    plane: null,
+    imageToVolume: null,
+    received: 0,
+    shown: 0,
+    superseded: 0,
+    upstreamDropped: 0,
+    untracked: 0,
+    lastSeq: -1,
+    last3dMs: 0,
+    latenciesMs: [],
+    renderMs: [],
+    ncc: [],
+    lastFrame: null,
+  });
+
+  const imageToProbe = calibrations.find((c) => c.kind === 'ImageToProbe' && c.fromFrame === 'Image' && c.toFrame === 'Probe') ?? null;
+  const calibRef = useRef<number[] | null>(null);
+  calibRef.current = imageToProbe?.matrix ?? null;
+
+  // calibrations of the setup
+  const refreshCalibrations = useCallback(() => {
+    client.call('calibrations', 'current', setup).then(setCalibrations, onError);
+  }, [client, setup, onError]);
+  useEffect(() => refreshCalibrations(), [refreshCalibrations]);
+
+  // devices and the stream client
+  useEffect(() => {
+    let on = true;
+    client.call('devices', 'list').then((l) => on && setDevices(l), onError);
+    const off = client.on('devices', 'onDidChangeDevices', (p) => setDevices(p as DeviceList));
+    const sc = openStreams(client);
+    const L = live.current;
+    L.streams = sc;
+    const unsub = sc?.onMessage((m) => {
+      const h = m.header;
+      const o = options.current;
+      if (o.usDevice && h.device !== o.usDevice) return;
+      if (h.stream === 'pose') L.poses.add(h);
+      else if (h.stream === 'image' && h.width && h.height && h.scalar === 'uint8') {
+        L.received++;
+        L.upstreamDropped = h.dropped;
+        if (L.pending) L.superseded++;
+        const c = h.components ?? 1;
+        const pixels = new Uint8Array(h.width * h.height);
+        if (c === 1) pixels.set(m.payload.subarray(0, pixels.length));
+        else for (let k = 0; k < pixels.length; k++) pixels[k] = m.payload[k * c]!;
+        L.pending = { frame: { seq: h.seq, timeUs: h.deviceTimeUs, width: h.width, height: h.height, pixels, imageToVolume: null }, receivedUs: hostClockUs() };
+      }
+    });
+    return () => {
+      on = false;
+      off();
+      unsub?.();
+      sc?.close();
+      L.streams = null;
+    };
+  }, [client, onError]);
+
+  // the prior volume and its views
+  useEffect(() => {
+    if (!prior) return;
+    let cancelled = false;
+    setReady(false);
+    const L = live.current;
+    (async () => {
+      const { buffer } = await client.fetchBinary(bulkUrls.volume(prior.volume.id));
+      if (cancelled || !resliceBox.current || !threeDBox.current) return;
+      const image = makeImageData(prior.volume, buffer);
+      const wl = initialWindowLevel(prior.volume, prior.series.modality);
+      L.reslice = createResliceView(resliceBox.current, image, wl);
+      L.view3d = createFusion3DView(threeDBox.current, image, wl);
+      const twin = twins.find((t) => t.volumeId === prior.volume.id);
+      const skin = twin?.artefacts.find((a) => a.kind === 'skin-mesh' && a.format === 'vtp');
+      if (skin) L.view3d.setSkin((await client.fetchBinary(bulkUrls.artefact(skin.id))).buffer);
+      L.view3d.render();
+      installWindowLevelDrag(L);
+      setReady(true);
+    })().catch(onError);
+    return () => {
+      cancelled = true;
+      L.reslice?.destroy();
+      L.view3d?.destroy();
+      L.reslice = null;
+      L.view3d = null;
+      L.plane = null;
+    };
+  }, [client, prior?.volume.id, prior?.series.modality, twins, onError]);
+
+  /** Draws one frame in every view; returns false when it could not be placed in the volume. */
+  const renderFrame = useCallback(
+    (f: CineFrame): boolean => {
+      const L = live.current;
+      const o = options.current;
+      const uc = usCanvas.current;
+      const oc = overlayCanvas.current;
+      if (!uc || !oc) return false;
+      if (uc.width !== f.width || uc.height !== f.height) {
+        uc.width = oc.width = f.width;
+        uc.height = oc.height = f.height;
+      }
+      const g = uc.getContext('2d')!;
+      const data = g.createImageData(f.width, f.height);
+      const px = f.pixels;
+      for (let k = 0; k < px.length; k++) {
+        const v = px[k]!;
+        data.data[4 * k] = data.data[4 * k + 1] = data.data[4 * k + 2] = v;
+        data.data[4 * k + 3] = 255;
+      }
+      g.putImageData(data, 0, 0);
+      const og = oc.getContext('2d')!;
+      og.globalAlpha = 1;
+      og.drawImage(uc, 0, 0);
+      L.lastFrame = f;
+      if (!f.imageToVolume || !L.reslice) {
+        L.imageToVolume = null;
+        return false;
+      }
+      const plane = imagePlane(f.imageToVolume, f.width, f.height);
+      const a = plane.sizeMm[1] / plane.sizeMm[0];
+      if (Math.abs(a - aspectRef.current) > 1e-3) {
+        aspectRef.current = a;
+        setAspect(a); // the views are resized on the next render; this frame is drawn at the old aspect
+      }
+      L.plane = plane;
+      L.imageToVolume = f.imageToVolume;
+      L.reslice.show(plane);
+      const rb = L.reslice.readBack();
+      const mask = new Uint8Array(rb.grey.length);
+      for (let k = 0; k < mask.length; k++) mask[k] = rb.grey[k]! > 0 ? 1 : 0;
+      // overlay: the frame, then the volume's layer (colour map or edges) at the chosen opacity
+      if (layerCanvas.width !== rb.width) layerCanvas.width = rb.width;
+      if (layerCanvas.height !== rb.height) layerCanvas.height = rb.height;
+      const lg = layerCanvas.getContext('2d')!;
+      lg.putImageData(new ImageData(overlayLayer(rb.grey, mask, rb.width, rb.height, o.colourMap, o.edgesOnly), rb.width, rb.height), 0, 0);
+      og.globalAlpha = o.opacity;
+      og.drawImage(layerCanvas, 0, 0, f.width, f.height);
+      og.globalAlpha = 1;
+      // consistency: the frame on the view's grid against the reslice, where the volume has data
+      const small = boxResample(f.pixels, f.width, f.height, rb.width, rb.height);
+      const r = maskedNcc(small, rb.grey, (k) => mask[k] === 1);
+      L.ncc.push({ seq: f.seq, ncc: r.ncc, pixels: r.voxels });
+      if (L.ncc.length > 600) L.ncc.shift();
+      // the 3D view at most 5 times a second (its texture upload is the costly part)
+      const now = performance.now();
+      if (L.view3d && (now - L.last3dMs > 200 || o.frozen)) {
+        L.last3dMs = now;
+        const p2v = calibRef.current ? mul4(f.imageToVolume, invert4(calibRef.current)) : null;
+        L.view3d.setPlane(plane, f);
+        L.view3d.setProbe(p2v);
+        L.view3d.render();
+      }
+      return true;
+    },
+    [layerCanvas],
+  );
+  const aspectRef = useRef(0.75);
+
+  useEffect(() => {
+    live.current.reslice?.resize();
+  }, [aspect, ready]);
+
+  /** W/L drag on the reslice view (horizontal: window, vertical: level), as in radiology viewers. */
+  const installWindowLevelDrag = (L: Live): void => {
+    const el = L.reslice?.element();
+    if (!el) return;
+    let start: { x: number; y: number; w: number; l: number } | null = null;
+    el.addEventListener('pointerdown', (e) => {
+      const [w, l] = L.reslice!.windowLevel();
+      start = { x: e.clientX, y: e.clientY, w, l };
+      el.setPointerCapture(e.pointerId);
+    });
+    el.addEventListener('pointermove', (e) => {
+      if (!start || !L.reslice) return;
+      const k = Math.max(1, start.w) / 200;
+      const w = Math.max(1, start.w + (e.clientX - start.x) * k);
+      const l = start.l - (e.clientY - start.y) * k;
+      L.reslice.setWindowLevel(w, l);
+      L.view3d?.setWindowLevel(w, l);
+      if (L.lastFrame) renderFrame(L.lastFrame);
+    });
+    el.addEventListener('pointerup', () => (start = null));
+  };
+
+  // the display loop: the newest frame on the display's clock
+  useEffect(() => {
+    let raf = 0;
+    const L = live.current;
+    const tick = (): void => {
+      raf = requestAnimationFrame(tick);
+      const p = L.pending;
+      if (!p || options.current.frozen) return;
+      const o = options.current;
+      const cal = calibRef.current;
+      const probe = L.poses.at(o.probeTool, p.frame.timeUs);
+      const ref = o.referenceTool ? L.poses.at(o.referenceTool, p.frame.timeUs) : null;
+      // the tracker's sample for this frame may still be on its way (another stream): wait for it, up to 100 ms
+      const newest = Math.min(L.poses.newestUs(o.probeTool) ?? -Infinity, o.referenceTool ? (L.poses.newestUs(o.referenceTool) ?? -Infinity) : Infinity);
+      if ((!probe || (o.referenceTool && !ref)) && newest < p.frame.timeUs && hostClockUs() - p.receivedUs < 100_000) return;
+      L.pending = null;
+      const frameKind = o.referenceTool ? ({ kind: 'reference', referenceToVolume: IDENTITY } as const) : ({ kind: 'tracker' } as const);
+      p.frame.imageToVolume = cal ? imageToVolume(cal, probe?.matrix ?? null, ref?.matrix ?? null, frameKind) : null;
+      if (!p.frame.imageToVolume) L.untracked++;
+      L.cine.push(p.frame);
+      const t0 = performance.now();
+      const placed = renderFrame(p.frame);
+      L.renderMs.push(performance.now() - t0);
+      if (L.renderMs.length > 3000) L.renderMs.shift();
+      L.shown++;
+      L.lastSeq = p.frame.seq;
+      const sampleHostUs = Math.max(probe?.sampleHostUs ?? 0, ref?.sampleHostUs ?? 0);
+      if (placed && sampleHostUs > 0) {
+        // on screen: the display's next frame, which composites what was drawn now
+        requestAnimationFrame(() => {
+          L.latenciesMs.push((hostClockUs() - sampleHostUs) / 1000);
+          if (L.latenciesMs.length > 3000) L.latenciesMs.shift();
+        });
+      }
+    };
+    raf = requestAnimationFrame(tick);
+    const statsTimer = setInterval(() => {
+      const last = L.ncc[L.ncc.length - 1];
+      const lat = L.latenciesMs.slice(-300);
+      setStats({
+        shown: L.shown,
+        ncc: last?.ncc ?? NaN,
+        p50: percentile(lat, 50),
+        p95: percentile(lat, 95),
+        dropped: L.superseded + L.upstreamDropped,
+        untracked: L.untracked,
+        fps: 0,
+      });
+      setTools(L.poses.tools());
+      setCineLength(L.cine.length);
+    }, 500);
+    return () => {
+      cancelAnimationFrame(raf);
+      clearInterval(statsTimer);
+    };
+  }, [renderFrame]);
+
+  // page state for tests and service engineers
+  useEffect(() => {
+    const L = live.current;
+    const probe: FusionProbe = {
+      ready: () => ready && !!L.reslice,
+      framesShown: () => L.shown,
+      framesReceived: () => L.received,
+      lastSeq: () => L.lastSeq,
+      ncc: () => L.ncc.slice(),
+      latenciesMs: () => L.latenciesMs.slice(),
+      renderMs: () => L.renderMs.slice(),
+      dropped: () => ({ superseded: L.superseded, upstream: L.upstreamDropped, untracked: L.untracked }),
+      plane: () => L.plane,
+      imageToVolume: () => L.imageToVolume,
+      frozen: () => options.current.frozen,
+      cineLength: () => L.cine.length,
+      resetStats: () => {
+        L.latenciesMs.length = 0;
+        L.renderMs.length = 0;
+        L.ncc.length = 0;
+        L.shown = L.received = L.superseded = L.untracked = 0;
+      },
+    };
+    window.__orthotwinFusion = probe;
+  }, [ready]);
+
+  // re-render a frozen frame when an option changes; cine review
+  useEffect(() => {
+    const L = live.current;
+    if (!frozen) return;
+    const f = L.cine.get(cineIndex) ?? L.lastFrame;
+    if (f) renderFrame(f);
+  }, [frozen, cineIndex, opacity, colourMap, edgesOnly, renderFrame]);
+
+  const freeze = (): void => {
+    const L = live.current;
+    if (!frozen) setCineIndex(Math.max(0, L.cine.length - 1));
+    setCineLength(L.cine.length);
+    setFrozen(!frozen);
+  };
+
+  const importPlus = async (): Promise<void> => {
+    try {
+      await client.call('calibrations', 'importPlus', setup, configPath);
+      refreshCalibrations();
+    } catch (e) {
+      onError(e);
+    }
+  };
+
+  const connectReplay = async (): Promise<void> => {
+    try {
+      const st = await client.call('devices', 'connect', { kind: 'replay', path: replayPath, loop: true, speed: Number(replaySpeed) || 1 });
+      if (st.state === 'failed') onError(new Error(`${st.name}: ${st.lastError ?? 'could not connect'}`));
+      setUsDevice(st.id);
+      setDevices(await client.call('devices', 'list'));
+    } catch (e) {
+      onError(e);
+    }
+  };
+
+  const sources = (devices?.devices ?? []).filter((d) => d.kind !== 'uvc');
+  const viewH = Math.round(VIEW_W * aspect);
+  const fmt = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : '—');
+
+  if (!patient) return <div className="notice">Open a patient with an MR, CT or 3D ultrasound volume to fuse the live ultrasound with it.</div>;
+  if (!prior) return <div className="notice">This patient has no volume yet: import the MR, CT or 3D ultrasound to fuse with.</div>;
+
+  return (
+    <div className="fusion" data-testid="fusion-workspace">
+      <section className="panel" aria-label="fusion setup">
+        <h2>Fusion setup</h2>
+        <div className="row">
+          <label>
+            Prior volume{' '}
+            <select aria-label="Prior volume" value={prior.series.id} onChange={(e) => setSeriesId(e.target.value)}>
+              {volumes.map((v) => (
+                <option key={v.series.id} value={v.series.id}>
+                  {v.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          {prior.volume.nominalGeometry && <span className="badge warn">volume in the tracker's Reference frame</span>}
+        </div>
+        <div className="row">
+          <label>
+            Setup <input aria-label="Setup" value={setup} onChange={(e) => setSetup(e.target.value)} style={{ width: 120 }} />
+          </label>
+          <input
+            aria-label="PLUS configuration"
+            value={configPath}
+            onChange={(e) => setConfigPath(e.target.value)}
+            placeholder="PLUS device-set configuration (.xml) with ImageToProbe"
+            style={{ minWidth: 300 }}
+          />
+          <button disabled={!configPath} onClick={() => void importPlus()}>
+            Import PLUS configuration
+          </button>
+          <span data-testid="image-to-probe" className={imageToProbe ? '' : 'muted'}>
+            {imageToProbe
+              ? `ImageToProbe: ${imageToProbe.method}, ${imageToProbe.calibratedAt}${imageToProbe.errorMm !== null ? `, error ${imageToProbe.errorMm.toFixed(2)} mm` : ''}`
+              : 'No probe calibration (ImageToProbe) for this setup: import one or calibrate the probe.'}
+          </span>
+        </div>
+        <div className="row">
+          <label>
+            Ultrasound source{' '}
+            <select aria-label="Ultrasound source" value={usDevice} onChange={(e) => setUsDevice(e.target.value)}>
+              <option value="">any connected device</option>
+              {sources.map((d) => (
+                <option key={d.id} value={d.id}>
+                  {d.name}
+                  {d.simulated ? ' (simulated)' : ''}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Probe tool{' '}
+            <select aria-label="Probe tool" value={probeTool} onChange={(e) => setProbeTool(e.target.value)}>
+              {[...new Set([probeTool, ...tools])].map((t) => (
+                <option key={t}>{t}</option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Patient reference{' '}
+            <select aria-label="Patient reference" value={referenceTool} onChange={(e) => setReferenceTool(e.target.value)}>
+              {[...new Set([referenceTool, ...tools])].filter(Boolean).map((t) => (
+                <option key={t}>{t}</option>
+              ))}
+              <option value="">none (volume in the tracker frame)</option>
+            </select>
+          </label>
+        </div>
+        <div className="row">
+          <input
+            aria-label="Replay path"
+            value={replayPath}
+            onChange={(e) => setReplayPath(e.target.value)}
+            list="fusion-recordings"
+            placeholder="Tracked ultrasound recording (.igs.mha)"
+            style={{ minWidth: 300 }}
+          />
+          <datalist id="fusion-recordings">
+            {recordings.map((r) => (
+              <option key={r.path} value={r.path}>
+                {r.label}
+              </option>
+            ))}
+          </datalist>
+          <label>
+            speed <input aria-label="Replay speed" value={replaySpeed} onChange={(e) => setReplaySpeed(e.target.value)} style={{ width: 40 }} />×
+          </label>
+          <button disabled={!replayPath} onClick={() => void connectReplay()}>
+            Replay as live probe
+          </button>
+        </div>
+      </section>
+
+      <section className="panel" aria-label="fused views">
+        <div className="row" data-testid="fusion-status">
+          <button onClick={freeze} aria-pressed={frozen}>
+            {frozen ? 'Live' : 'Freeze'}
+          </button>
+          {frozen && (
+            <label>
+              Cine{' '}
+              <input
+                type="range"
+                aria-label="Cine"
+                min={0}
+                max={Math.max(0, cineLength - 1)}
+                value={cineIndex}
+                onChange={(e) => setCineIndex(Number(e.target.value))}
+              />{' '}
+              {cineIndex + 1}/{cineLength}
+            </label>
+          )}
+          <span className="muted">
+            frames {stats.shown} · NCC <span data-testid="fusion-ncc">{fmt(stats.ncc, 3)}</span> · tracker → screen p50 {fmt(stats.p50)} ms, p95{' '}
+            {fmt(stats.p95)} ms · dropped {stats.dropped} · untracked {stats.untracked}
+          </span>
+        </div>
+        <div className="row" style={{ alignItems: 'flex-start' }}>
+          <figure>
+            <canvas ref={usCanvas} width={820} height={616} style={{ width: VIEW_W, height: viewH, background: '#000' }} data-testid="fusion-us" />
+            <figcaption className="muted">Ultrasound</figcaption>
+          </figure>
+          <figure>
+            <div
+              ref={resliceBox}
+              style={{ position: 'relative', width: VIEW_W, height: viewH, background: '#000', cursor: 'ns-resize' }}
+              data-testid="fusion-reslice"
+            />
+            <figcaption className="muted">{prior.series.modality} on the ultrasound plane (drag: window/level)</figcaption>
+          </figure>
+          <figure>
+            <canvas ref={overlayCanvas} width={820} height={616} style={{ width: VIEW_W, height: viewH, background: '#000' }} data-testid="fusion-overlay" />
+            <figcaption className="muted">Overlay</figcaption>
+          </figure>
+        </div>
+        <div className="row">
+          <label>
+            Opacity{' '}
+            <input type="range" aria-label="Overlay opacity" min={0} max={1} step={0.05} value={opacity} onChange={(e) => setOpacity(Number(e.target.value))} />
+          </label>
+          <label>
+            Colour map{' '}
+            <select aria-label="Colour map" value={colourMap} onChange={(e) => setColourMap(e.target.value as ColourMap)}>
+              <option value="grey">grey</option>
+              <option value="hot">hot</option>
+              <option value="cool">cool</option>
+              <option value="green">green</option>
+            </select>
+          </label>
+          <label>
+            <input type="checkbox" checked={edgesOnly} onChange={(e) => setEdgesOnly(e.target.checked)} /> Edges only
+          </label>
+        </div>
+        <div ref={threeDBox} style={{ position: 'relative', width: 600, height: 360 }} data-testid="fusion-3d" />
+      </section>
+    </div>
+  );
+}

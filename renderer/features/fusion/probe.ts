@@ -1,0 +1,34 @@
+/**
+ * What the Fusion workspace exposes on `window.__orthotwinFusion` for
+ * end-to-end tests, the latency benchmark and service engineers.
+ */
+import type { ImagePlane } from './fusionMath.js';
+
+export interface FusionProbe {
+  /** The prior volume is loaded and the views exist. */
+  ready(): boolean;
+  framesShown(): number;
+  framesReceived(): number;
+  lastSeq(): number;
+  /** Per shown frame: NCC between the frame (on the reslice view's pixel grid) and the reslice, over the pixels where the volume has data. */
+  ncc(): { seq: number; ncc: number; pixels: number }[];
+  /** Per shown frame: host clock on screen − host receipt time of the tracker sample that placed it (ms). */
+  latenciesMs(): number[];
+  /** Per shown frame: time to draw it in every view (ms; the 3D view at most 5 times a second). */
+  renderMs(): number[];
+  /** Frames not shown: superseded by a newer one before the display's next frame, dropped upstream (latest-wins), shown without a pose. */
+  dropped(): { superseded: number; upstream: number; untracked: number };
+  /** The shown frame's plane in the volume frame (mm). */
+  plane(): ImagePlane | null;
+  /** The shown frame's row-major ImageToVolume. */
+  imageToVolume(): number[] | null;
+  frozen(): boolean;
+  cineLength(): number;
+  resetStats(): void;
+}
+
+declare global {
+  interface Window {
+    __orthotwinFusion?: FusionProbe;
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Live fusion end to end in Chromium against `npm run serve` (issue 5,
+ * must-show 5): PLUS's reconstruction of the spine phantom
+ * (SpinePhantomFreehandReconstructed.mha, in the tracker's Reference frame)
+ * imported as the prior volume, the probe calibration imported from the PLUS
+ * configuration, the sweep SpinePhantomFreehand.igs.mha replayed as the live
+ * probe. For every frame shown, the GPU reslice of the volume on the frame's
+ * plane (read back from the view) must correlate with the frame (NCC ≥ 0.8
+ * where the volume has data); the overlay, edges and freeze/cine work; the
+ * screenshot of the fused views is not blank.
+ */
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import { DATA } from './data.js';
+import { screenshotContent } from './pixels.js';
+import type {} from '../../renderer/features/fusion/probe.js';
+
+test.skip(!DATA, 'the shared data folder is absent (set ORTHOTWIN_DATA): the fusion e2e needs the spine phantom recording and its reconstruction');
+
+test('live fusion: replayed sweep over its reconstruction, reslice correlates with every frame', async ({ page }) => {
+  const us = path.join(DATA!, 'us');
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`/?token=${process.env['ORTHOTWIN_TOKEN']}`);
+  await page.getByLabel('Patient name').fill('E2E Fusion Phantom');
+  await page.getByRole('button', { name: 'Create patient' }).click();
+  await page.getByLabel('Study path').fill(path.join(us, 'SpinePhantomFreehandReconstructed.mha'));
+  await page.getByLabel(/Build the anatomical twin/).uncheck();
+  await page.getByRole('button', { name: 'Scan' }).click();
+  await page.getByLabel('patient picker').getByRole('button', { name: 'Import' }).click();
+  await expect(page.getByText('No twin yet for this patient.')).toBeVisible({ timeout: 60_000 });
+
+  await page.getByRole('button', { name: 'Fusion', exact: true }).click();
+  await page.waitForFunction(() => window.__orthotwinFusion?.ready() === true, undefined, { timeout: 60_000 });
+
+  await page.getByLabel('Setup', { exact: true }).fill('spine-phantom');
+  await page.getByLabel('PLUS configuration').fill(path.join(us, 'PlusDeviceSet_SpinePhantomFreehandReconstructionOnly.xml'));
+  await page.getByRole('button', { name: 'Import PLUS configuration' }).click();
+  await expect(page.getByTestId('image-to-probe')).toContainText('ImageToProbe: plus-config');
+
+  await page.getByLabel('Replay path').fill(path.join(us, 'SpinePhantomFreehand.igs.mha'));
+  await page.getByRole('button', { name: 'Replay as live probe' }).click();
+  // two passes of the 21-frame sweep (11.5 frames/s)
+  await page.waitForFunction(() => (window.__orthotwinFusion?.framesShown() ?? 0) >= 42, undefined, { timeout: 60_000 });
+
+  const ncc = await page.evaluate(() => window.__orthotwinFusion!.ncc());
+  const seqs = new Set(ncc.map((n) => n.seq));
+  const values = ncc.map((n) => n.ncc).sort((a, b) => a - b);
+  console.log(
+    `fusion NCC over ${ncc.length} frames shown (${seqs.size} distinct): min ${values[0]!.toFixed(3)}, median ${values[values.length >> 1]!.toFixed(3)}, max ${values[values.length - 1]!.toFixed(3)}; pixels compared ${Math.min(...ncc.map((n) => n.pixels))}–${Math.max(...ncc.map((n) => n.pixels))}`,
+  );
+  expect(ncc.length).toBeGreaterThanOrEqual(40);
+  for (const n of ncc) {
+    expect(n.pixels, `frame ${n.seq}: pixels where the volume has data`).toBeGreaterThan(10_000);
+    expect(n.ncc, `frame ${n.seq}: NCC of the reslice with the frame`).toBeGreaterThanOrEqual(0.8);
+  }
+  const dropped = await page.evaluate(() => window.__orthotwinFusion!.dropped());
+  expect(dropped.untracked).toBe(0);
+
+  // the plane lies in the volume: its centre inside the reconstruction's box (origin −74.5, 165.6, 29.1; 147×106×104 at 0.5 mm)
+  const plane = (await page.evaluate(() => window.__orthotwinFusion!.plane()))!;
+  const lo = [-74.5217, 165.573, 29.072];
+  const hi = lo.map((v, i) => v + 0.5 * ([147, 106, 104][i]! - 1));
+  plane.centre.forEach((c, i) => {
+    expect(c).toBeGreaterThan(lo[i]!);
+    expect(c).toBeLessThan(hi[i]!);
+  });
+  // the probe calibration's pixel spacing (≈ 0.08 mm) carried into the plane
+  expect(plane.spacingMm[0]).toBeCloseTo(Math.hypot(-0.00157821, -0.0839128, 0.0159024), 4);
+
+  // the fused views are not blank
+  const reslice = screenshotContent(await page.getByTestId('fusion-reslice').screenshot());
+  expect(reslice.fraction, 'non-black fraction of the reslice view').toBeGreaterThan(0.2);
+  expect(reslice.colours).toBeGreaterThan(20);
+  const overlay = screenshotContent(await page.getByTestId('fusion-overlay').screenshot());
+  expect(overlay.colours, 'colours of the overlay (hot colour map over grey)').toBeGreaterThan(100);
+  const view3d = screenshotContent(await page.getByTestId('fusion-3d').screenshot());
+  expect(view3d.fraction, 'non-background fraction of the 3D view').toBeGreaterThan(0.02);
+  await page.screenshot({ path: 'test-results/fusion-live.png', fullPage: true });
+
+  // freeze, step back through the cine loop, edges only
+  await page.getByRole('button', { name: 'Freeze' }).click();
+  const frozenShown = await page.evaluate(() => window.__orthotwinFusion!.framesShown());
+  await page.waitForTimeout(500);
+  expect(await page.evaluate(() => window.__orthotwinFusion!.framesShown())).toBe(frozenShown);
+  expect(await page.evaluate(() => window.__orthotwinFusion!.cineLength())).toBeGreaterThan(20);
+  const before = (await page.evaluate(() => window.__orthotwinFusion!.plane()))!.centre;
+  await page.getByLabel('Cine', { exact: true }).fill('0');
+  await expect.poll(async () => (await page.evaluate(() => window.__orthotwinFusion!.plane()))!.centre[0]).not.toBe(before[0]);
+  await page.getByLabel('Edges only').check();
+  await page.screenshot({ path: 'test-results/fusion-frozen-edges.png', fullPage: true });
+  expect(errors).toEqual([]);
+});
