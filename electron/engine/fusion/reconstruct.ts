@@ -328,4 +328,3 @@ export function fillHolesWithSticks(data: Uint8Array, coverage: Uint8Array, dims
   }
   return filled.length;
 }
-
