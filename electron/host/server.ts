@@ -186,7 +186,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       return;
     }
     if (url.pathname === '/streams') {
-      wss.handleUpgrade(req, socket, head, (ws) => void relayStreams(ws));
+      wss.handleUpgrade(req, socket, head, (ws) => void relayStreams(ws, url.searchParams.get('ack') === '1'));
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -200,8 +200,12 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
    * Browser mode: the renderer's page may only talk to this origin (CSP), so
    * the device host's binary streams are relayed here, with latest-wins on
    * the leg to the page (a slow page drops old frames, never queues them).
+   * With `ack`, the page acknowledges each message (a text message) and a
+   * message counts as delivered only then — not when it is written to the
+   * socket, whose buffers would otherwise hold a second of video for a page
+   * that renders slower than the source.
    */
-  async function relayStreams(page: WebSocket): Promise<void> {
+  async function relayStreams(page: WebSocket, ack: boolean): Promise<void> {
     streamPages.add(page);
     let upstreamUrl: string;
     try {
@@ -211,7 +215,11 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       return;
     }
     const dev = new WebSocket(upstreamUrl);
-    const out = new LatestWins((msg, done) => page.send(msg, { binary: true }, () => done()));
+    const unacked: (() => void)[] = [];
+    const out = new LatestWins((msg, done) => {
+      if (ack) unacked.push(done);
+      page.send(msg, { binary: true }, () => ack || done());
+    });
     dev.on('message', (data: Buffer) => {
       if (page.readyState !== page.OPEN) return;
       try {
@@ -227,6 +235,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
     });
     page.on('message', (data: Buffer, isBinary: boolean) => {
       if (isBinary && dev.readyState === dev.OPEN) dev.send(data, { binary: true });
+      else if (!isBinary) unacked.shift()?.(); // messages arrive in order: the oldest unacknowledged one was handled
     });
     const closeBoth = (): void => {
       streamPages.delete(page);

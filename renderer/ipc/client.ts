@@ -132,7 +132,7 @@ function wsTransport(token: string): Transport {
       return () => subs.get(key)?.delete(cb);
     },
     dataUrl: (p) => `${location.origin}${p}${p.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`,
-    streamUrl: () => `ws://${location.host}/streams?token=${encodeURIComponent(token)}`,
+    streamUrl: () => `ws://${location.host}/streams?token=${encodeURIComponent(token)}&ack=1`,
     streamPort: () => null,
   };
 }

@@ -32,6 +32,11 @@ test('live fusion: replayed sweep over its reconstruction, reslice correlates wi
 
   await page.getByRole('button', { name: 'Fusion', exact: true }).click();
   await page.waitForFunction(() => window.__orthotwinFusion?.ready() === true, undefined, { timeout: 60_000 });
+  // GPU reslicing (vtk.js) first; 'automatic' picks the CPU on this machine's software GL
+  await page.getByLabel('Reslicing').selectOption('gpu');
+  await page.waitForFunction(() => window.__orthotwinFusion?.ready() === true && window.__orthotwinFusion.resliceBackend() === 'gpu', undefined, {
+    timeout: 60_000,
+  });
 
   await page.getByLabel('Setup', { exact: true }).fill('spine-phantom');
   await page.getByLabel('PLUS configuration').fill(path.join(us, 'PlusDeviceSet_SpinePhantomFreehandReconstructionOnly.xml'));
@@ -56,6 +61,12 @@ test('live fusion: replayed sweep over its reconstruction, reslice correlates wi
   }
   const dropped = await page.evaluate(() => window.__orthotwinFusion!.dropped());
   expect(dropped.untracked).toBe(0);
+
+  // the GPU reslice agrees with the CPU reslice of the same pixels
+  const agree = (await page.evaluate(() => window.__orthotwinFusion!.gpuCpuAgreement()))!;
+  console.log(`GPU vs CPU reslice: NCC ${agree.ncc.toFixed(4)} over ${agree.pixels} pixels, max grey difference ${agree.maxDiff}`);
+  expect(agree.pixels).toBeGreaterThan(10_000);
+  expect(agree.ncc).toBeGreaterThan(0.95);
 
   // the plane lies in the volume: its centre inside the reconstruction's box (origin −74.5, 165.6, 29.1; 147×106×104 at 0.5 mm)
   const plane = (await page.evaluate(() => window.__orthotwinFusion!.plane()))!;
@@ -89,5 +100,18 @@ test('live fusion: replayed sweep over its reconstruction, reslice correlates wi
   await expect.poll(async () => (await page.evaluate(() => window.__orthotwinFusion!.plane()))!.centre[0]).not.toBe(before[0]);
   await page.getByLabel('Edges only').check();
   await page.screenshot({ path: 'test-results/fusion-frozen-edges.png', fullPage: true });
+
+  // live again with the CPU reslicer: the same consistency
+  await page.getByLabel('Edges only').uncheck();
+  await page.getByRole('button', { name: 'Live', exact: true }).click();
+  await page.getByLabel('Reslicing').selectOption('cpu');
+  await page.waitForFunction(() => window.__orthotwinFusion?.ready() === true && window.__orthotwinFusion.resliceBackend() === 'cpu', undefined, {
+    timeout: 60_000,
+  });
+  await page.evaluate(() => window.__orthotwinFusion!.resetStats());
+  await page.waitForFunction(() => (window.__orthotwinFusion?.framesShown() ?? 0) >= 21, undefined, { timeout: 60_000 });
+  const cpu = await page.evaluate(() => window.__orthotwinFusion!.ncc());
+  console.log(`CPU reslice NCC over ${cpu.length} frames: min ${Math.min(...cpu.map((n) => n.ncc)).toFixed(3)}`);
+  for (const n of cpu) expect(n.ncc, `frame ${n.seq}: NCC of the CPU reslice with the frame`).toBeGreaterThanOrEqual(0.8);
   expect(errors).toEqual([]);
 });

@@ -3,7 +3,8 @@
  * mode; relayed by the loopback host) or a MessagePort from the main process
  * (desktop), carrying `u32 header length | header JSON | payload` messages
  * (on a port wrapped as `{ id, bytes }` and acknowledged with `{ ack: id }`,
- * which is what lets the device host's latest-wins see a slow window). Keeps
+ * which is what lets the device host's latest-wins see a slow window; on the
+ * WebSocket with `ack=1` in its URL, acknowledged by a text message). Keeps
  * the latest message per (device, stream) — views draw the latest on their
  * own frame clock — plus receive counters, and sends frames up (a UVC
  * grabber captured here) in the same format.
@@ -75,7 +76,12 @@ export class StreamClient {
     const ws = new WebSocket(src);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
-    ws.onmessage = (ev) => this.deliver(new Uint8Array(ev.data as ArrayBuffer));
+    const ack = /[?&]ack=1\b/.test(src);
+    ws.onmessage = (ev) => {
+      this.deliver(new Uint8Array(ev.data as ArrayBuffer));
+      // handled (listeners ran): the relay may send this stream's next message
+      if (ack) ws.send('a');
+    };
     ws.onclose = () => {
       this.ws = null;
       if (!this.closed) setTimeout(() => this.open(), 1000);

@@ -22,15 +22,26 @@ import {
   type VolumeRecord,
 } from '../../../electron/contract/index.js';
 import { maskedNcc } from '../../../electron/contract/imageStats.js';
+import type { Mat3 } from '../../../electron/contract/geometry.js';
 import { invert4, mul4 } from '../../../electron/contract/transform.js';
 import { hostClockUs } from '../../../native-bridges/core/clock.js';
 import type { Client } from '../../ipc/client.js';
 import { openStreams } from '../devices/openStreams.js';
 import type { StreamClient } from '../devices/streamClient.js';
-import { makeImageData } from '../planning/volumeImage.js';
-import { createResliceView, type ResliceView } from '../../views/vtk/resliceView.js';
+import { makeImageData, voxelsFromBuffer } from '../planning/volumeImage.js';
+import { createCpuResliceView, createResliceView, softwareWebGl, type ResliceView } from '../../views/vtk/resliceView.js';
 import { createFusion3DView, type Fusion3DView } from '../../views/vtk/fusion3DView.js';
-import { boxResample, imagePlane, imageToVolume, overlayLayer, percentile, type ColourMap, type ImagePlane } from './fusionMath.js';
+import {
+  boxResample,
+  imagePlane,
+  imageToVolume,
+  overlayLayer,
+  percentile,
+  resliceOnPlane,
+  type ColourMap,
+  type ImagePlane,
+  type VoxelGrid,
+} from './fusionMath.js';
 import { CineBuffer, PoseHistory, type CineFrame } from './liveBuffers.js';
 import type { FusionProbe } from './probe.js';
 import './probe.js';
@@ -73,8 +84,14 @@ interface Live {
   last3dMs: number;
   latenciesMs: number[];
   renderMs: number[];
+  stages: { us: number; reslice: number; overlayNcc: number }[];
+  view3dMs: number[];
+  transport: { arrivedMs: number; drawnMs: number }[];
   ncc: { seq: number; ncc: number; pixels: number }[];
   lastFrame: CineFrame | null;
+  grid: VoxelGrid | null;
+  scheduled: boolean;
+  schedule: () => void;
 }
 
 export function FusionWorkspace({ client, patient, studies, twins, recordings, onError }: Props) {
@@ -104,6 +121,8 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
   const [ready, setReady] = useState(false);
   const [stats, setStats] = useState({ shown: 0, ncc: NaN, p50: NaN, p95: NaN, dropped: 0, untracked: 0, fps: 0 });
   const [aspect, setAspect] = useState(0.75);
+  const [backendChoice, setBackendChoice] = useState<'auto' | 'gpu' | 'cpu'>('auto');
+  const [backend, setBackend] = useState<'gpu' | 'cpu' | null>(null);
 
   const usCanvas = useRef<HTMLCanvasElement>(null);
   const overlayCanvas = useRef<HTMLCanvasElement>(null);
@@ -131,8 +150,14 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
     last3dMs: 0,
     latenciesMs: [],
     renderMs: [],
+    stages: [],
+    view3dMs: [],
+    transport: [],
     ncc: [],
     lastFrame: null,
+    grid: null,
+    scheduled: false,
+    schedule: () => {},
   });
 
   const imageToProbe = calibrations.find((c) => c.kind === 'ImageToProbe' && c.fromFrame === 'Image' && c.toFrame === 'Probe') ?? null;
@@ -157,8 +182,10 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
       const h = m.header;
       const o = options.current;
       if (o.usDevice && h.device !== o.usDevice) return;
-      if (h.stream === 'pose') L.poses.add(h);
-      else if (h.stream === 'image' && h.width && h.height && h.scalar === 'uint8') {
+      if (h.stream === 'pose') {
+        L.poses.add(h);
+        if (L.pending) L.schedule();
+      } else if (h.stream === 'image' && h.width && h.height && h.scalar === 'uint8') {
         L.received++;
         L.upstreamDropped = h.dropped;
         if (L.pending) L.superseded++;
@@ -167,6 +194,7 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
         if (c === 1) pixels.set(m.payload.subarray(0, pixels.length));
         else for (let k = 0; k < pixels.length; k++) pixels[k] = m.payload[k * c]!;
         L.pending = { frame: { seq: h.seq, timeUs: h.deviceTimeUs, width: h.width, height: h.height, pixels, imageToVolume: null }, receivedUs: hostClockUs() };
+        L.schedule();
       }
     });
     return () => {
@@ -188,8 +216,22 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
       const { buffer } = await client.fetchBinary(bulkUrls.volume(prior.volume.id));
       if (cancelled || !resliceBox.current || !threeDBox.current) return;
       const image = makeImageData(prior.volume, buffer);
-      const wl = initialWindowLevel(prior.volume, prior.series.modality);
-      L.reslice = createResliceView(resliceBox.current, image, wl);
+      const v = prior.volume;
+      const grid: VoxelGrid = {
+        data: voxelsFromBuffer(v.voxelType, buffer),
+        dims: v.dims,
+        spacingMm: v.spacingMm,
+        originLps: v.originLps,
+        direction: v.direction as Mat3,
+      };
+      L.grid = grid;
+      const wl = initialWindowLevel(v, prior.series.modality);
+      // render the reslice at 0.7 of the finest voxel spacing: finer pixels would show nothing more
+      const pixelMm = 0.7 * Math.min(...v.spacingMm);
+      // GPU reslicing (vtk.js) unless the WebGL is a software renderer, where a GPU round trip costs more than the CPU reslice
+      const useGpu = backendChoice === 'gpu' || (backendChoice === 'auto' && !softwareWebGl());
+      L.reslice = useGpu ? createResliceView(resliceBox.current, image, wl, pixelMm) : createCpuResliceView(resliceBox.current, grid, wl, pixelMm);
+      setBackend(L.reslice.backend);
       L.view3d = createFusion3DView(threeDBox.current, image, wl);
       const twin = twins.find((t) => t.volumeId === prior.volume.id);
       const skin = twin?.artefacts.find((a) => a.kind === 'skin-mesh' && a.format === 'vtp');
@@ -206,7 +248,7 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
       L.view3d = null;
       L.plane = null;
     };
-  }, [client, prior?.volume.id, prior?.series.modality, twins, onError]);
+  }, [client, prior?.volume.id, prior?.series.modality, twins, backendChoice, onError]);
 
   /** Draws one frame in every view; returns false when it could not be placed in the volume. */
   const renderFrame = useCallback(
@@ -216,20 +258,25 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
       const uc = usCanvas.current;
       const oc = overlayCanvas.current;
       if (!uc || !oc) return false;
-      if (uc.width !== f.width || uc.height !== f.height) {
-        uc.width = oc.width = f.width;
-        uc.height = oc.height = f.height;
+      // the frame at the views' device pixels (area-averaged): what the screen can show, and a quarter of the pixels to composite
+      const dpr = window.devicePixelRatio || 1;
+      const dw = Math.min(f.width, Math.round(VIEW_W * dpr));
+      const dh = Math.min(f.height, Math.round(VIEW_W * dpr * aspectRef.current));
+      if (uc.width !== dw || uc.height !== dh) {
+        uc.width = oc.width = dw;
+        uc.height = oc.height = dh;
       }
-      const g = uc.getContext('2d')!;
-      const data = g.createImageData(f.width, f.height);
-      const px = f.pixels;
+      const t0 = performance.now();
+      const g = uc.getContext('2d', { willReadFrequently: true })!;
+      const data = g.createImageData(dw, dh);
+      const px = boxResample(f.pixels, f.width, f.height, dw, dh);
       for (let k = 0; k < px.length; k++) {
         const v = px[k]!;
         data.data[4 * k] = data.data[4 * k + 1] = data.data[4 * k + 2] = v;
         data.data[4 * k + 3] = 255;
       }
       g.putImageData(data, 0, 0);
-      const og = oc.getContext('2d')!;
+      const og = oc.getContext('2d', { willReadFrequently: true })!;
       og.globalAlpha = 1;
       og.drawImage(uc, 0, 0);
       L.lastFrame = f;
@@ -245,37 +292,54 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
       }
       L.plane = plane;
       L.imageToVolume = f.imageToVolume;
+      const t1 = performance.now();
       L.reslice.show(plane);
       const rb = L.reslice.readBack();
+      const t2 = performance.now();
       const mask = new Uint8Array(rb.grey.length);
       for (let k = 0; k < mask.length; k++) mask[k] = rb.grey[k]! > 0 ? 1 : 0;
       // overlay: the frame, then the volume's layer (colour map or edges) at the chosen opacity
       if (layerCanvas.width !== rb.width) layerCanvas.width = rb.width;
       if (layerCanvas.height !== rb.height) layerCanvas.height = rb.height;
-      const lg = layerCanvas.getContext('2d')!;
+      const lg = layerCanvas.getContext('2d', { willReadFrequently: true })!;
       lg.putImageData(new ImageData(overlayLayer(rb.grey, mask, rb.width, rb.height, o.colourMap, o.edgesOnly), rb.width, rb.height), 0, 0);
       og.globalAlpha = o.opacity;
-      og.drawImage(layerCanvas, 0, 0, f.width, f.height);
+      og.drawImage(layerCanvas, 0, 0, dw, dh);
       og.globalAlpha = 1;
       // consistency: the frame on the view's grid against the reslice, where the volume has data
       const small = boxResample(f.pixels, f.width, f.height, rb.width, rb.height);
       const r = maskedNcc(small, rb.grey, (k) => mask[k] === 1);
       L.ncc.push({ seq: f.seq, ncc: r.ncc, pixels: r.voxels });
       if (L.ncc.length > 600) L.ncc.shift();
-      // the 3D view at most 5 times a second (its texture upload is the costly part)
-      const now = performance.now();
-      if (L.view3d && (now - L.last3dMs > 200 || o.frozen)) {
-        L.last3dMs = now;
-        const p2v = calibRef.current ? mul4(f.imageToVolume, invert4(calibRef.current)) : null;
-        L.view3d.setPlane(plane, f);
-        L.view3d.setProbe(p2v);
-        L.view3d.render();
+      const t3 = performance.now();
+      L.stages.push({ us: t1 - t0, reslice: t2 - t1, overlayNcc: t3 - t2 });
+      if (L.stages.length > 3000) L.stages.shift();
+      // the 3D view at most twice a second, in a task of its own after this frame is on screen
+      if (L.view3d && (t3 - L.last3dMs > 500 || o.frozen)) {
+        L.last3dMs = t3;
+        const cal = calibRef.current;
+        requestAnimationFrame(() => setTimeout(() => update3d(f, plane, cal), 0));
       }
       return true;
     },
     [layerCanvas],
   );
   const aspectRef = useRef(0.75);
+
+  /** The 3D view: plane, probe axes and the frame as a texture at half resolution. */
+  const update3d = (f: CineFrame, plane: ImagePlane, cal: number[] | null): void => {
+    const L = live.current;
+    if (!L.view3d || !f.imageToVolume) return;
+    const t0 = performance.now();
+    const w = Math.max(1, f.width >> 1);
+    const h = Math.max(1, f.height >> 1);
+    const half = Uint8Array.from(boxResample(f.pixels, f.width, f.height, w, h), Math.round);
+    L.view3d.setPlane(plane, { pixels: half, width: w, height: h });
+    L.view3d.setProbe(cal ? mul4(f.imageToVolume, invert4(cal)) : null);
+    L.view3d.render();
+    L.view3dMs.push(performance.now() - t0);
+    if (L.view3dMs.length > 600) L.view3dMs.shift();
+  };
 
   useEffect(() => {
     live.current.reslice?.resize();
@@ -303,21 +367,23 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
     el.addEventListener('pointerup', () => (start = null));
   };
 
-  // the display loop: the newest frame on the display's clock
+  // frames are fused as they arrive (the newest one, when several are waiting), then stamped on screen at the display's next frame
   useEffect(() => {
-    let raf = 0;
     const L = live.current;
-    const tick = (): void => {
-      raf = requestAnimationFrame(tick);
+    const process = (): void => {
+      L.scheduled = false;
       const p = L.pending;
       if (!p || options.current.frozen) return;
       const o = options.current;
       const cal = calibRef.current;
       const probe = L.poses.at(o.probeTool, p.frame.timeUs);
       const ref = o.referenceTool ? L.poses.at(o.referenceTool, p.frame.timeUs) : null;
-      // the tracker's sample for this frame may still be on its way (another stream): wait for it, up to 100 ms
+      // the tracker's sample for this frame may still be on its way (another stream): wait for it (the next pose schedules us again), up to 100 ms
       const newest = Math.min(L.poses.newestUs(o.probeTool) ?? -Infinity, o.referenceTool ? (L.poses.newestUs(o.referenceTool) ?? -Infinity) : Infinity);
-      if ((!probe || (o.referenceTool && !ref)) && newest < p.frame.timeUs && hostClockUs() - p.receivedUs < 100_000) return;
+      if ((!probe || (o.referenceTool && !ref)) && newest < p.frame.timeUs && hostClockUs() - p.receivedUs < 100_000) {
+        setTimeout(() => L.schedule(), 20);
+        return;
+      }
       L.pending = null;
       const frameKind = o.referenceTool ? ({ kind: 'reference', referenceToVolume: IDENTITY } as const) : ({ kind: 'tracker' } as const);
       p.frame.imageToVolume = cal ? imageToVolume(cal, probe?.matrix ?? null, ref?.matrix ?? null, frameKind) : null;
@@ -331,14 +397,21 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
       L.lastSeq = p.frame.seq;
       const sampleHostUs = Math.max(probe?.sampleHostUs ?? 0, ref?.sampleHostUs ?? 0);
       if (placed && sampleHostUs > 0) {
-        // on screen: the display's next frame, which composites what was drawn now
+        // on screen: the display's next frame composites what was drawn now
+        const drawnUs = hostClockUs();
+        L.transport.push({ arrivedMs: (p.receivedUs - sampleHostUs) / 1000, drawnMs: (drawnUs - sampleHostUs) / 1000 });
+        if (L.transport.length > 3000) L.transport.shift();
         requestAnimationFrame(() => {
           L.latenciesMs.push((hostClockUs() - sampleHostUs) / 1000);
           if (L.latenciesMs.length > 3000) L.latenciesMs.shift();
         });
       }
     };
-    raf = requestAnimationFrame(tick);
+    L.schedule = () => {
+      if (L.scheduled || !L.pending) return;
+      L.scheduled = true;
+      setTimeout(process, 0);
+    };
     const statsTimer = setInterval(() => {
       const last = L.ncc[L.ncc.length - 1];
       const lat = L.latenciesMs.slice(-300);
@@ -355,7 +428,7 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
       setCineLength(L.cine.length);
     }, 500);
     return () => {
-      cancelAnimationFrame(raf);
+      L.schedule = () => {};
       clearInterval(statsTimer);
     };
   }, [renderFrame]);
@@ -371,14 +444,33 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
       ncc: () => L.ncc.slice(),
       latenciesMs: () => L.latenciesMs.slice(),
       renderMs: () => L.renderMs.slice(),
+      stagesMs: () => L.stages.slice(),
+      view3dMs: () => L.view3dMs.slice(),
+      transportMs: () => L.transport.slice(),
       dropped: () => ({ superseded: L.superseded, upstream: L.upstreamDropped, untracked: L.untracked }),
       plane: () => L.plane,
       imageToVolume: () => L.imageToVolume,
       frozen: () => options.current.frozen,
+      resliceBackend: () => L.reslice?.backend ?? null,
+      gpuCpuAgreement: () => {
+        const f = L.lastFrame;
+        if (!f?.imageToVolume || !L.reslice || !L.grid) return null;
+        const plane = imagePlane(f.imageToVolume, f.width, f.height);
+        L.reslice.show(plane);
+        const shown = L.reslice.readBack();
+        const cpu = resliceOnPlane(L.grid, f.imageToVolume, f.width, f.height, shown.width, shown.height, L.reslice.windowLevel());
+        let maxDiff = 0;
+        for (let k = 0; k < cpu.grey.length; k++) if (cpu.inside[k] && shown.grey[k]! > 0) maxDiff = Math.max(maxDiff, Math.abs(cpu.grey[k]! - shown.grey[k]!));
+        const r = maskedNcc(shown.grey, cpu.grey, (k) => cpu.inside[k] === 1 && shown.grey[k]! > 0);
+        return { ncc: r.ncc, pixels: r.voxels, maxDiff };
+      },
       cineLength: () => L.cine.length,
       resetStats: () => {
         L.latenciesMs.length = 0;
         L.renderMs.length = 0;
+        L.stages.length = 0;
+        L.view3dMs.length = 0;
+        L.transport.length = 0;
         L.ncc.length = 0;
         L.shown = L.received = L.superseded = L.untracked = 0;
       },
@@ -579,6 +671,14 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
           </label>
           <label>
             <input type="checkbox" checked={edgesOnly} onChange={(e) => setEdgesOnly(e.target.checked)} /> Edges only
+          </label>
+          <label>
+            Reslicing{' '}
+            <select aria-label="Reslicing" value={backendChoice} onChange={(e) => setBackendChoice(e.target.value as 'auto' | 'gpu' | 'cpu')}>
+              <option value="auto">automatic{backend ? ` (${backend === 'gpu' ? 'GPU' : 'CPU'})` : ''}</option>
+              <option value="gpu">GPU (vtk.js)</option>
+              <option value="cpu">CPU</option>
+            </select>
           </label>
         </div>
         <div ref={threeDBox} style={{ position: 'relative', width: 600, height: 360 }} data-testid="fusion-3d" />

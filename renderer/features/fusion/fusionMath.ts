@@ -11,8 +11,8 @@
  * (LPS mm for a patient image; the tracker's Reference frame for a
  * reconstruction kept there).
  */
-import { applyDir, applyPoint, invertRigid, mul4 } from '../../../electron/contract/transform.js';
-import type { Vec3 } from '../../../electron/contract/geometry.js';
+import { applyDir, applyPoint, invert4, invertRigid, mul4 } from '../../../electron/contract/transform.js';
+import type { Vec3, VolumeGeometry } from '../../../electron/contract/geometry.js';
 
 /** How tracker coordinates reach the prior volume's frame. */
 export type PatientFrame =
@@ -62,6 +62,9 @@ export interface ImagePlane {
   sizeMm: [number, number];
   /** Corners of the rectangle (pixel edges): top-left, top-right, bottom-right, bottom-left (mm). */
   corners: [Vec3, Vec3, Vec3, Vec3];
+  /** The image's size (pixels) and the transform the plane came from. */
+  imageSize: [number, number];
+  imageToVolume: number[];
 }
 
 const norm = (a: Vec3): number => Math.hypot(a[0], a[1], a[2]);
@@ -92,6 +95,8 @@ export function imagePlane(imageToVolume: readonly number[], width: number, heig
     centre: at((width - 1) / 2, (height - 1) / 2),
     sizeMm: [width * sx, height * sy],
     corners: [at(-0.5, -0.5), at(width - 0.5, -0.5), at(width - 0.5, height - 0.5), at(-0.5, height - 0.5)],
+    imageSize: [width, height],
+    imageToVolume: [...imageToVolume],
   };
 }
 
@@ -204,4 +209,73 @@ export function percentile(values: readonly number[], p: number): number {
   if (!values.length) return NaN;
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.round((p / 100) * (s.length - 1))))]!;
+}
+
+/** A volume's voxels and grid (LPS mm or the volume's own frame). */
+export interface VoxelGrid extends VolumeGeometry {
+  data: ArrayLike<number>;
+}
+
+/**
+ * Reslices a volume on an ultrasound image's plane, on the CPU: output pixel
+ * (x, y) of an `outW` × `outH` grid covering the image rectangle lies over
+ * image pixel ((x + ½)·W/outW − ½, (y + ½)·H/outH − ½), placed in the volume
+ * by `imageToVolume` and sampled trilinearly; grey = 255·(v − (level −
+ * window/2))/window, clamped. The same sampling as the GPU path
+ * (vtkImageResliceMapper), for software-GL machines where a round trip to
+ * the emulated GPU costs more than the whole reslice.
+ * @returns grey levels (0–255) and `inside` (1 where the point lies inside the volume's grid), row 0 at the top
+ */
+export function resliceOnPlane(
+  vol: VoxelGrid,
+  imageToVolume: readonly number[],
+  width: number,
+  height: number,
+  outW: number,
+  outH: number,
+  windowLevel: [number, number],
+): { grey: Uint8Array; inside: Uint8Array } {
+  // index ← world ← image pixel, as one affine map
+  const d = vol.direction;
+  const s = vol.spacingMm;
+  const indexToWorld = [
+    d[0] * s[0], d[1] * s[1], d[2] * s[2], vol.originLps[0],
+    d[3] * s[0], d[4] * s[1], d[5] * s[2], vol.originLps[1],
+    d[6] * s[0], d[7] * s[1], d[8] * s[2], vol.originLps[2],
+    0, 0, 0, 1,
+  ]; // prettier-ignore
+  const m = mul4(invert4(indexToWorld), imageToVolume);
+  const [nx, ny, nz] = vol.dims;
+  const data = vol.data;
+  const lo = windowLevel[1] - windowLevel[0] / 2;
+  const k = 255 / windowLevel[0];
+  const grey = new Uint8Array(outW * outH);
+  const inside = new Uint8Array(outW * outH);
+  const fx = width / outW;
+  const fy = height / outH;
+  for (let y = 0; y < outH; y++) {
+    const j = (y + 0.5) * fy - 0.5;
+    for (let x = 0; x < outW; x++) {
+      const i = (x + 0.5) * fx - 0.5;
+      const u = m[0]! * i + m[1]! * j + m[3]!;
+      const v = m[4]! * i + m[5]! * j + m[7]!;
+      const w = m[8]! * i + m[9]! * j + m[11]!;
+      if (u < 0 || v < 0 || w < 0 || u > nx - 1 || v > ny - 1 || w > nz - 1) continue;
+      const u0 = Math.min(nx - 2, Math.floor(u));
+      const v0 = Math.min(ny - 2, Math.floor(v));
+      const w0 = Math.min(nz - 2, Math.floor(w));
+      const a = u - u0;
+      const b = v - v0;
+      const c = w - w0;
+      const q = u0 + nx * (v0 + ny * w0);
+      const sl = nx * ny;
+      const val =
+        (1 - c) * ((1 - b) * ((1 - a) * data[q]! + a * data[q + 1]!) + b * ((1 - a) * data[q + nx]! + a * data[q + nx + 1]!)) +
+        c * ((1 - b) * ((1 - a) * data[q + sl]! + a * data[q + sl + 1]!) + b * ((1 - a) * data[q + sl + nx]! + a * data[q + sl + nx + 1]!));
+      const o = y * outW + x;
+      grey[o] = Math.max(0, Math.min(255, Math.round((val - lo) * k)));
+      inside[o] = 1;
+    }
+  }
+  return { grey, inside };
 }

@@ -16,6 +16,12 @@ export interface FusionProbe {
   latenciesMs(): number[];
   /** Per shown frame: time to draw it in every view (ms; the 3D view at most 5 times a second). */
   renderMs(): number[];
+  /** Per shown frame, the parts of renderMs: ultrasound view, GPU reslice with read-back, overlay and NCC (ms). */
+  stagesMs(): { us: number; reslice: number; overlayNcc: number }[];
+  /** Per 3D-view update (at most 2 per second, in its own task): texture, plane, probe, render (ms). */
+  view3dMs(): number[];
+  /** Per shown frame, the path to the screen: when the frame reached the page and when it was drawn, after the tracker sample's host receipt (ms). */
+  transportMs(): { arrivedMs: number; drawnMs: number }[];
   /** Frames not shown: superseded by a newer one before the display's next frame, dropped upstream (latest-wins), shown without a pose. */
   dropped(): { superseded: number; upstream: number; untracked: number };
   /** The shown frame's plane in the volume frame (mm). */
@@ -23,6 +29,10 @@ export interface FusionProbe {
   /** The shown frame's row-major ImageToVolume. */
   imageToVolume(): number[] | null;
   frozen(): boolean;
+  /** Where the reslice is computed: the GPU (vtkImageResliceMapper) or the CPU (software-GL machines). */
+  resliceBackend(): 'gpu' | 'cpu' | null;
+  /** Re-renders the last frame's reslice and compares it with the CPU reslice of the same pixels (NCC, max grey difference). */
+  gpuCpuAgreement(): { ncc: number; pixels: number; maxDiff: number } | null;
   cineLength(): number;
   resetStats(): void;
 }

@@ -15,15 +15,19 @@ import vtkImageSlice from '@kitware/vtk.js/Rendering/Core/ImageSlice';
 import vtkPlane from '@kitware/vtk.js/Common/DataModel/Plane';
 import vtkInteractorStyleManipulator from '@kitware/vtk.js/Interaction/Style/InteractorStyleManipulator';
 import type vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData';
-import type { ImagePlane } from '../../features/fusion/fusionMath.js';
+import type vtkOpenGLRenderWindow from '@kitware/vtk.js/Rendering/OpenGL/RenderWindow';
+import { resliceOnPlane, type ImagePlane, type VoxelGrid } from '../../features/fusion/fusionMath.js';
 
 export interface ResliceView {
+  /** 'gpu': vtkImageResliceMapper in WebGL; 'cpu': trilinear on the CPU into a 2D canvas. */
+  backend: 'gpu' | 'cpu';
   /** Reslices the volume on `plane` and renders it, framed on the image rectangle (synchronous). */
   show(plane: ImagePlane): void;
   /**
    * Grey levels (0–255, the red channel) of the last render, `width` × `height`
-   * view pixels, row 0 at the top. Call it in the same task as `show` (the
-   * WebGL drawing buffer is only valid until the page composites).
+   * view pixels, row 0 at the top, by glReadPixels. Call it in the same task
+   * as `show` (the WebGL drawing buffer is only valid until the page
+   * composites).
    */
   readBack(): { grey: Uint8Array; width: number; height: number };
   /** Window and level in the volume's units (a linear ramp, no clamping inside the window). */
@@ -35,7 +39,12 @@ export interface ResliceView {
   destroy(): void;
 }
 
-export function createResliceView(container: HTMLElement, image: vtkImageData, initialWl: [number, number]): ResliceView {
+/**
+ * @param pixelMm the finest pixel the reslice is rendered at (mm): finer
+ *   than the volume's voxels shows nothing more, and every fragment costs
+ *   (the canvas is scaled up to the view by the browser)
+ */
+export function createResliceView(container: HTMLElement, image: vtkImageData, initialWl: [number, number], pixelMm: number): ResliceView {
   const grw = vtkGenericRenderWindow.newInstance({ background: [0, 0, 0], listenWindowResize: false });
   const host = document.createElement('div');
   host.style.cssText = 'position:absolute;inset:0;';
@@ -45,7 +54,7 @@ export function createResliceView(container: HTMLElement, image: vtkImageData, i
   grw.getInteractor().setInteractorStyle(vtkInteractorStyleManipulator.newInstance()); // the workspace handles the mouse
   const renderer = grw.getRenderer();
   const renderWindow = grw.getRenderWindow();
-  const glWindow = grw.getApiSpecificRenderWindow();
+  const glWindow = grw.getApiSpecificRenderWindow() as vtkOpenGLRenderWindow;
 
   const plane = vtkPlane.newInstance();
   const mapper = vtkImageResliceMapper.newInstance();
@@ -62,13 +71,22 @@ export function createResliceView(container: HTMLElement, image: vtkImageData, i
   const camera = renderer.getActiveCamera();
   camera.setParallelProjection(true);
 
-  const readCanvas = document.createElement('canvas');
-  const readCtx = readCanvas.getContext('2d', { willReadFrequently: true })!;
   let last: ImagePlane | null = null;
 
+  const canvas = glWindow.getCanvas() as HTMLCanvasElement;
+  canvas.style.width = '100%';
+  canvas.style.height = '100%';
+  const fitSize = (p: ImagePlane): void => {
+    const [w, h] = renderSize(p, host.clientWidth, pixelMm);
+    const [cw, ch] = glWindow.getSize();
+    if (cw !== w || ch !== h) glWindow.setSize(w, h);
+  };
+
   return {
+    backend: 'gpu',
     show(p) {
       last = p;
+      fitSize(p);
       plane.setOrigin(...p.centre);
       plane.setNormal(...p.normal);
       // screen right = u, screen up = −v (rows go down): direction of projection = u × v
@@ -80,15 +98,15 @@ export function createResliceView(container: HTMLElement, image: vtkImageData, i
       renderWindow.render();
     },
     readBack() {
-      const canvas = glWindow.getCanvas() as HTMLCanvasElement;
-      const w = canvas.width;
-      const h = canvas.height;
-      if (readCanvas.width !== w) readCanvas.width = w;
-      if (readCanvas.height !== h) readCanvas.height = h;
-      readCtx.drawImage(canvas, 0, 0);
-      const rgba = readCtx.getImageData(0, 0, w, h).data;
+      const [w, h] = glWindow.getSize();
+      // one synchronous glReadPixels (bottom row first) of the frame just rendered
+      const rgba = glWindow.getPixelData(0, 0, w - 1, h - 1);
       const grey = new Uint8Array(w * h);
-      for (let k = 0; k < grey.length; k++) grey[k] = rgba[4 * k]!;
+      for (let y = 0; y < h; y++) {
+        const src = (h - 1 - y) * w * 4;
+        const dst = y * w;
+        for (let x = 0; x < w; x++) grey[dst + x] = rgba[src + 4 * x]!;
+      }
       return { grey, width: w, height: h };
     },
     setWindowLevel(window, level) {
@@ -101,11 +119,76 @@ export function createResliceView(container: HTMLElement, image: vtkImageData, i
     element: () => host,
     resize() {
       grw.resize();
-      if (last) renderWindow.render();
+      if (last) (fitSize(last), renderWindow.render());
     },
     destroy() {
       grw.delete();
       host.remove();
     },
   };
+}
+
+/** Render size (pixels) of a plane in a view: the view's device pixels, or fewer where they would be finer than `pixelMm`. */
+function renderSize(p: ImagePlane, viewWidthCss: number, pixelMm: number): [number, number] {
+  const maxW = Math.max(1, Math.floor(viewWidthCss * (window.devicePixelRatio || 1)));
+  const w = Math.max(16, Math.min(maxW, Math.round(p.sizeMm[0] / pixelMm)));
+  return [w, Math.max(16, Math.round((w * p.sizeMm[1]) / p.sizeMm[0]))];
+}
+
+/**
+ * The same view with the reslice computed on the CPU (`resliceOnPlane`,
+ * trilinear) into a 2D canvas: for machines whose WebGL is a software
+ * renderer (SwiftShader, llvmpipe), where each round trip to the emulated GPU
+ * costs tens of milliseconds.
+ */
+export function createCpuResliceView(container: HTMLElement, vol: VoxelGrid, initialWl: [number, number], pixelMm: number): ResliceView {
+  const host = document.createElement('div');
+  host.style.cssText = 'position:absolute;inset:0;';
+  const canvas = document.createElement('canvas');
+  canvas.style.cssText = 'width:100%;height:100%;display:block;';
+  host.appendChild(canvas);
+  container.appendChild(host);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+  let wl: [number, number] = initialWl;
+  let last: ImagePlane | null = null;
+  let grey: Uint8Array = new Uint8Array(0);
+  const draw = (): void => {
+    if (!last) return;
+    const [w, h] = renderSize(last, host.clientWidth, pixelMm);
+    if (canvas.width !== w || canvas.height !== h) ((canvas.width = w), (canvas.height = h));
+    grey = resliceOnPlane(vol, last.imageToVolume, last.imageSize[0], last.imageSize[1], w, h, wl).grey;
+    const img = ctx.createImageData(w, h);
+    for (let k = 0; k < grey.length; k++) {
+      const v = grey[k]!;
+      img.data[4 * k] = img.data[4 * k + 1] = img.data[4 * k + 2] = v;
+      img.data[4 * k + 3] = 255;
+    }
+    ctx.putImageData(img, 0, 0);
+  };
+  return {
+    backend: 'cpu',
+    show(p) {
+      last = p;
+      draw();
+    },
+    readBack: () => ({ grey: grey.slice(), width: canvas.width, height: canvas.height }),
+    setWindowLevel(window, level) {
+      wl = [Math.max(1e-6, window), level];
+      draw();
+    },
+    windowLevel: () => wl,
+    element: () => host,
+    resize: draw,
+    destroy: () => host.remove(),
+  };
+}
+
+/** True when WebGL is a software renderer (SwiftShader, llvmpipe, Mesa's softpipe). */
+export function softwareWebGl(): boolean {
+  const gl = document.createElement('canvas').getContext('webgl2');
+  if (!gl) return true;
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const name = String(info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+  return /swiftshader|llvmpipe|softpipe|software/i.test(name);
 }
