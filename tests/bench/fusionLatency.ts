@@ -52,7 +52,8 @@ const q = (v: number[], f: number): number => {
   return s.length ? s[Math.min(s.length - 1, Math.floor(f * (s.length - 1)))]! : NaN;
 };
 
-export async function measureFusionLatency(dataRoot: string, seconds = 20): Promise<FusionLatency> {
+/** @param reslice the reslicing backend chosen in the view (the page's 'automatic' picks the CPU on software GL) */
+export async function measureFusionLatency(dataRoot: string, seconds = 20, reslice: 'cpu' | 'gpu' = 'cpu'): Promise<FusionLatency> {
   const us = path.join(dataRoot, 'us');
   const port = await freePort();
   const token = crypto.randomBytes(16).toString('hex');
@@ -82,6 +83,8 @@ export async function measureFusionLatency(dataRoot: string, seconds = 20): Prom
     await page.getByText('No twin yet for this patient.').waitFor({ timeout: 60_000 });
     await page.getByRole('button', { name: 'Fusion', exact: true }).click();
     await page.waitForFunction(() => (globalThis as unknown as PageGlobal).__orthotwinFusion?.ready() === true, undefined, { timeout: 60_000 });
+    await page.getByLabel('Reslicing').selectOption(reslice);
+    await page.waitForFunction((b) => (globalThis as unknown as PageGlobal).__orthotwinFusion?.resliceBackend() === b, reslice, { timeout: 60_000 });
     await page.getByLabel('Setup', { exact: true }).fill('bench');
     await page.getByLabel('PLUS configuration').fill(path.join(us, 'PlusDeviceSet_SpinePhantomFreehandReconstructionOnly.xml'));
     await page.getByRole('button', { name: 'Import PLUS configuration' }).click();
@@ -155,5 +158,5 @@ export async function measureFusionLatency(dataRoot: string, seconds = 20): Prom
 // `node --import tsx tests/bench/fusionLatency.ts` measures on its own
 if (process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1]))) {
   const data = process.env['ORTHOTWIN_DATA'] ?? path.resolve('../shared/data');
-  measureFusionLatency(data, Number(process.argv[2] ?? 20)).then((r) => console.log(JSON.stringify(r, null, 1)));
+  measureFusionLatency(data, Number(process.argv[2] ?? 20), process.argv[3] === 'gpu' ? 'gpu' : 'cpu').then((r) => console.log(JSON.stringify(r, null, 1)));
 }
