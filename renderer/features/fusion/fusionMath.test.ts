@@ -147,13 +147,22 @@ describe('live buffers', () => {
     expect(h.at('ProbeToTracker', 1_090_000)).toBeNull(); // 65 ms: not held
     expect(h.at('StylusToTracker', 1_010_000)).toBeNull();
     h.add({ deviceTimeUs: 1_200_000, hostTimeUs: 1_202_000, poses: [{ name: 'ProbeToTracker', matrix: pose(20), state: 'ok' }] });
-    expect(h.at('ProbeToTracker', 1_100_000)).toBeNull(); // 175 ms gap
+    expect(h.at('ProbeToTracker', 1_100_000)).toBeNull(); // 175 ms gap (samples 25 ms apart: 100 ms at most)
     h.add({ deviceTimeUs: 1_210_000, hostTimeUs: 1_212_000, poses: [{ name: 'ProbeToTracker', matrix: null, state: 'missing' }] });
     expect(h.at('ProbeToTracker', 1_205_000)).toBeNull(); // next to a sample where the tool was not seen
     // a device restarting its clock: the old history no longer precedes
     h.add({ deviceTimeUs: 10_000, hostTimeUs: 1_300_000, poses: [{ name: 'ProbeToTracker', matrix: pose(5), state: 'ok' }] });
     expect(h.newestUs('ProbeToTracker')).toBe(10_000);
     expect(h.at('ProbeToTracker', 10_000)!.matrix[3]).toBe(5);
+  });
+
+  it('PoseHistory bridges one lost sample of a slow tracker (11.5 Hz: 87 ms apart), not two', () => {
+    const h = new PoseHistory();
+    for (let i = 0; i < 10; i++)
+      if (i !== 5 && i !== 8 && i !== 9) h.add({ deviceTimeUs: i * 87_000, hostTimeUs: i * 87_000, poses: [{ name: 'P', matrix: pose(i), state: 'ok' }] });
+    h.add({ deviceTimeUs: 10 * 87_000, hostTimeUs: 10 * 87_000, poses: [{ name: 'P', matrix: pose(10), state: 'ok' }] });
+    expect(h.at('P', 5 * 87_000)!.matrix[3]).toBeCloseTo(5, 9); // 174 ms gap, bridged
+    expect(h.at('P', 8.5 * 87_000)).toBeNull(); // 261 ms gap
   });
 
   it('CineBuffer keeps the last seconds within its memory cap', () => {

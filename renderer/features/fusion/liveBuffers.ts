@@ -53,14 +53,22 @@ export class PoseHistory {
    * The tool's pose at acquisition time `tUs` (µs, host clock), interpolated
    * between the bracketing samples (slerp + linear), with the receipt time of
    * the later sample used (for latency); null when the tool was not seen
-   * then, or the samples around it are more than `maxGapUs` apart. A frame
+   * then, or the samples around it are more than `maxGapUs` apart (default:
+   * 100 ms or 2.5 of the tool's median sample interval, whichever is longer). A frame
    * newer than the newest sample by at most `holdUs` gets that sample (the
    * tracker's next sample has not arrived yet).
    */
-  at(tool: string, tUs: number, maxGapUs = 100_000, holdUs = 50_000): { matrix: number[]; sampleHostUs: number } | null {
+  at(tool: string, tUs: number, maxGapUs?: number, holdUs = 50_000): { matrix: number[]; sampleHostUs: number } | null {
     const t = this.tracks.get(tool);
     if (!t || !t.timesUs.length) return null;
     const n = t.timesUs.length - 1;
+    // default gap: 100 ms, or 2.5 sample intervals of a slower tracker (one lost sample is bridged, two are not)
+    if (maxGapUs === undefined) {
+      const iv: number[] = [];
+      for (let k = Math.max(1, n - 20); k <= n; k++) iv.push(t.timesUs[k]! - t.timesUs[k - 1]!);
+      iv.sort((a, b) => a - b);
+      maxGapUs = Math.max(100_000, 2.5 * (iv[(iv.length - 1) >> 1] ?? 0));
+    }
     if (tUs > t.timesUs[n]! && tUs - t.timesUs[n]! <= holdUs) {
       const last = t.matrices[n];
       return last ? { matrix: last, sampleHostUs: t.hostUs[n]! } : null;
