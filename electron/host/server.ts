@@ -199,7 +199,8 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
   /**
    * Browser mode: the renderer's page may only talk to this origin (CSP), so
    * the device host's binary streams are relayed here, with latest-wins on
-   * the leg to the page (a slow page drops old frames, never queues them).
+   * the leg to the page (a slow page drops old frames, never queues them);
+   * tracker poses are always sent (small, and needed as a history).
    * With `ack`, the page acknowledges each message (a text message) and a
    * message counts as delivered only then — not when it is written to the
    * socket, whose buffers would otherwise hold a second of video for a page
@@ -224,6 +225,12 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       if (page.readyState !== page.OPEN) return;
       try {
         const m = decodeStreamMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+        if (m.header.stream === 'pose') {
+          // tracker samples are small and every one counts (a frame is placed by interpolating between them): never dropped
+          if (ack) unacked.push(() => {});
+          page.send(data, { binary: true });
+          return;
+        }
         out.offer(`${m.header.device}\u0000${m.header.stream}`, (d) =>
           d === 0
             ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)

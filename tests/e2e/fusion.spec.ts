@@ -103,6 +103,17 @@ test('live fusion: replayed sweep over its reconstruction, reslice correlates wi
   const before = (await page.evaluate(() => window.__orthotwinFusion!.plane()))!.centre;
   await page.getByLabel('Cine', { exact: true }).fill('0');
   await expect.poll(async () => (await page.evaluate(() => window.__orthotwinFusion!.plane()))!.centre[0]).not.toBe(before[0]);
+  // TRE tool on the frozen frame: a point in the ultrasound, the same point 10 CSS px to the right in the reslice
+  await page.getByRole('button', { name: 'Mark landmarks (TRE)' }).click();
+  const usBox = (await page.getByTestId('fusion-us').boundingBox())!;
+  const rsBox = (await page.getByTestId('fusion-reslice').boundingBox())!;
+  await page.mouse.click(usBox.x + 150, usBox.y + 100);
+  await page.mouse.click(rsBox.x + 160, rsBox.y + 100);
+  await expect(page.getByTestId('fusion-tre')).toContainText('TRE over 1 landmark');
+  // 10 CSS px = 10 × 820/400 image pixels × 0.0790 mm (the calibration's spacing along a row)
+  const treMm = Number(/mean ([\d.]+) mm/.exec(await page.getByTestId('fusion-tre').innerText())![1]);
+  expect(treMm).toBeCloseTo(((10 * 820) / 400) * plane.spacingMm[0], 1);
+  await page.getByRole('button', { name: 'Stop marking' }).click();
   await page.getByLabel('Edges only').check();
   await page.screenshot({ path: 'test-results/fusion-frozen-edges.png', fullPage: true });
 

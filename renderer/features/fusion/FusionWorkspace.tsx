@@ -35,6 +35,9 @@ import {
   boxResample,
   imagePlane,
   imageToVolume,
+  landmarkPair,
+  treSummary,
+  type LandmarkPair,
   overlayLayer,
   percentile,
   resliceOnPlane,
@@ -123,6 +126,9 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
   const [aspect, setAspect] = useState(0.75);
   const [backendChoice, setBackendChoice] = useState<'auto' | 'gpu' | 'cpu'>('auto');
   const [backend, setBackend] = useState<'gpu' | 'cpu' | null>(null);
+  const [treMode, setTreMode] = useState(false);
+  const [pendingUs, setPendingUs] = useState<[number, number] | null>(null);
+  const [pairs, setPairs] = useState<LandmarkPair[]>([]);
 
   const usCanvas = useRef<HTMLCanvasElement>(null);
   const overlayCanvas = useRef<HTMLCanvasElement>(null);
@@ -486,6 +492,42 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
     if (f) renderFrame(f);
   }, [frozen, cineIndex, opacity, colourMap, edgesOnly, renderFrame]);
 
+  /** Image pixel (i, j) under a click on a view that shows the whole frame rectangle. */
+  const clickPx = (e: React.MouseEvent<HTMLElement>): [number, number] | null => {
+    const f = live.current.lastFrame;
+    if (!f) return null;
+    const r = e.currentTarget.getBoundingClientRect();
+    return [((e.clientX - r.left) / r.width) * f.width - 0.5, ((e.clientY - r.top) / r.height) * f.height - 0.5];
+  };
+  /** TRE tool, on a frozen frame: a click in the ultrasound, then the same point in the reslice. */
+  const markUs = (e: React.MouseEvent<HTMLElement>): void => {
+    if (treMode && frozen) setPendingUs(clickPx(e));
+  };
+  const markVolume = (e: React.MouseEvent<HTMLElement>): void => {
+    const m = live.current.lastFrame?.imageToVolume;
+    const v = clickPx(e);
+    if (!treMode || !frozen || !pendingUs || !m || !v) return;
+    setPairs((ps) => [...ps, landmarkPair(m, pendingUs, v)]);
+    setPendingUs(null);
+  };
+  const tre = treSummary(pairs);
+  /** CSS position of an image pixel in a view of the frame (for the landmark marks). */
+  const markAt = (px: [number, number]): React.CSSProperties => {
+    const f = live.current.lastFrame;
+    const w = f?.width ?? 1;
+    const h = f?.height ?? 1;
+    return {
+      position: 'absolute',
+      left: ((px[0] + 0.5) / w) * VIEW_W - 4,
+      top: ((px[1] + 0.5) / h) * viewH - 4,
+      width: 8,
+      height: 8,
+      border: '2px solid #5cc98b',
+      borderRadius: 4,
+      pointerEvents: 'none',
+    };
+  };
+
   const freeze = (): void => {
     const L = live.current;
     if (!frozen) setCineIndex(Math.max(0, L.cine.length - 1));
@@ -632,6 +674,11 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
               {cineIndex + 1}/{cineLength}
             </label>
           )}
+          {frozen && (
+            <button aria-pressed={treMode} onClick={() => (setTreMode(!treMode), setPendingUs(null))}>
+              {treMode ? 'Stop marking' : 'Mark landmarks (TRE)'}
+            </button>
+          )}
           <span className="muted">
             frames {stats.shown} · NCC <span data-testid="fusion-ncc">{fmt(stats.ncc, 3)}</span> · tracker → screen p50 {fmt(stats.p50)} ms, p95{' '}
             {fmt(stats.p95)} ms · dropped {stats.dropped} · untracked {stats.untracked}
@@ -639,15 +686,32 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
         </div>
         <div className="row" style={{ alignItems: 'flex-start' }}>
           <figure>
-            <canvas ref={usCanvas} width={820} height={616} style={{ width: VIEW_W, height: viewH, background: '#000' }} data-testid="fusion-us" />
+            <div style={{ position: 'relative', width: VIEW_W, height: viewH }} onClick={markUs}>
+              <canvas
+                ref={usCanvas}
+                width={820}
+                height={616}
+                style={{ width: VIEW_W, height: viewH, background: '#000', display: 'block' }}
+                data-testid="fusion-us"
+              />
+              {pendingUs && <div style={markAt(pendingUs)} />}
+              {pairs.map((p, i) => (
+                <div key={i} style={markAt(p.usPx)} />
+              ))}
+            </div>
             <figcaption className="muted">Ultrasound</figcaption>
           </figure>
           <figure>
-            <div
-              ref={resliceBox}
-              style={{ position: 'relative', width: VIEW_W, height: viewH, background: '#000', cursor: 'ns-resize' }}
-              data-testid="fusion-reslice"
-            />
+            <div style={{ position: 'relative', width: VIEW_W, height: viewH }} onClick={markVolume}>
+              <div
+                ref={resliceBox}
+                style={{ position: 'absolute', inset: 0, background: '#000', cursor: treMode ? 'crosshair' : 'ns-resize' }}
+                data-testid="fusion-reslice"
+              />
+              {pairs.map((p, i) => (
+                <div key={i} style={markAt(p.volumePx)} />
+              ))}
+            </div>
             <figcaption className="muted">{prior.series.modality} on the ultrasound plane (drag: window/level)</figcaption>
           </figure>
           <figure>
@@ -681,6 +745,16 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
             </select>
           </label>
         </div>
+        {pairs.length > 0 && (
+          <div className="row" data-testid="fusion-tre">
+            <span>
+              TRE over {tre.n} landmark{tre.n > 1 ? 's' : ''}: mean {fmt(tre.meanMm, 2)} mm, RMS {fmt(tre.rmsMm, 2)} mm, max {fmt(tre.maxMm, 2)} mm (
+              {pairs.map((p) => p.distanceMm.toFixed(2)).join(', ')} mm)
+            </span>
+            <button onClick={() => setPairs([])}>Clear landmarks</button>
+          </div>
+        )}
+        {treMode && <div className="muted">{pendingUs ? 'Now click the same point in the volume view.' : 'Click a landmark in the ultrasound view.'}</div>}
         <div ref={threeDBox} style={{ position: 'relative', width: 600, height: 360 }} data-testid="fusion-3d" />
       </section>
     </div>

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { applyPoint, invertRigid, mul4 } from '../../../electron/contract/transform.js';
-import { boxResample, imagePlane, imageToVolume, overlayLayer, resliceOnPlane, sobelEdges, type VoxelGrid } from './fusionMath.js';
+import { boxResample, imagePlane, imageToVolume, landmarkPair, overlayLayer, resliceOnPlane, sobelEdges, treSummary, type VoxelGrid } from './fusionMath.js';
 import { CineBuffer, PoseHistory } from './liveBuffers.js';
 
 // ImageToProbe of PlusDeviceSet_SpinePhantomFreehandReconstructionOnly.xml and frame 0's poses of SpinePhantomFreehand.igs.mha
@@ -131,6 +131,18 @@ describe('pixels', () => {
     const edges = overlayLayer(g, mask, w, h, 'grey', true);
     expect(edges[4 * (w + 3) + 3]).toBe(0);
     expect(edges[4 * (w + 9) + 3]! + edges[4 * (w + 10) + 3]!).toBeGreaterThan(0);
+  });
+});
+
+describe('TRE tool', () => {
+  it('maps both marks through the frame’s ImageToVolume: distance = pixel offset × spacing', () => {
+    const m = mul4(rot(25, [10, 20, 30]), [0.08, 0, 0, 0, 0, 0.1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
+    const a = landmarkPair(m, [100, 200], [130, 240]); // 30 px × 0.08 mm, 40 px × 0.1 mm
+    expect(a.distanceMm).toBeCloseTo(Math.hypot(2.4, 4), 9);
+    applyPoint(m, 100, 200, 0).forEach((v, i) => expect(a.usMm[i]).toBeCloseTo(v, 9));
+    const b = landmarkPair(m, [0, 0], [0, 0]);
+    expect(treSummary([a, b])).toEqual({ n: 2, meanMm: a.distanceMm / 2, rmsMm: Math.sqrt(a.distanceMm ** 2 / 2), maxMm: a.distanceMm });
+    expect(treSummary([]).n).toBe(0);
   });
 });
 

@@ -279,3 +279,39 @@ export function resliceOnPlane(
   }
   return { grey, inside };
 }
+
+/** A landmark pair of the TRE tool: the same anatomical point marked in the ultrasound frame and in the resliced volume. */
+export interface LandmarkPair {
+  /** Image pixel (i, j) marked in the ultrasound frame. */
+  usPx: [number, number];
+  /** Image pixel (i, j) marked in the reslice (the same plane, the same pixel grid). */
+  volumePx: [number, number];
+  /** Both in the volume frame (mm), and their distance (the target registration error at that landmark, in the plane). */
+  usMm: Vec3;
+  volumeMm: Vec3;
+  distanceMm: number;
+}
+
+/**
+ * The TRE at a landmark marked in the frozen frame and in the reslice shown
+ * beside it: both positions mapped to the volume frame by the frame's
+ * ImageToVolume; their distance (mm) is the in-plane target registration
+ * error of the whole chain (calibration, tracking, registration) there.
+ */
+export function landmarkPair(imageToVolume: readonly number[], usPx: [number, number], volumePx: [number, number]): LandmarkPair {
+  const usMm = applyPoint(imageToVolume, usPx[0], usPx[1], 0);
+  const volumeMm = applyPoint(imageToVolume, volumePx[0], volumePx[1], 0);
+  return { usPx, volumePx, usMm, volumeMm, distanceMm: Math.hypot(usMm[0] - volumeMm[0], usMm[1] - volumeMm[1], usMm[2] - volumeMm[2]) };
+}
+
+/** Mean, RMS and maximum of the pairs' distances (mm); NaN for none. */
+export function treSummary(pairs: readonly LandmarkPair[]): { n: number; meanMm: number; rmsMm: number; maxMm: number } {
+  const d = pairs.map((p) => p.distanceMm);
+  const n = d.length;
+  return {
+    n,
+    meanMm: n ? d.reduce((a, b) => a + b, 0) / n : NaN,
+    rmsMm: n ? Math.sqrt(d.reduce((a, b) => a + b * b, 0) / n) : NaN,
+    maxMm: n ? Math.max(...d) : NaN,
+  };
+}
