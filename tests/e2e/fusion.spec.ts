@@ -45,6 +45,9 @@ test('live fusion: replayed sweep over its reconstruction, reslice correlates wi
 
   await page.getByLabel('Replay path').fill(path.join(us, 'SpinePhantomFreehand.igs.mha'));
   await page.getByRole('button', { name: 'Replay as live probe' }).click();
+  // only this replay's frames from now on (devices left connected by other suites are not the source any more)
+  await expect(page.getByLabel('Ultrasound source')).not.toHaveValue('');
+  await page.evaluate(() => window.__orthotwinFusion!.resetStats());
   // two passes of the 21-frame sweep (11.5 frames/s)
   await page.waitForFunction(() => (window.__orthotwinFusion?.ncc().length ?? 0) >= 42, undefined, { timeout: 90_000 });
 

@@ -71,9 +71,10 @@ function initialWindowLevel(v: VolumeRecord, modality: string): [number, number]
 
 interface Live {
   streams: StreamClient | null;
-  poses: PoseHistory;
+  /** Recent poses per device (each device's clock and tool names are its own). */
+  poses: Map<string, PoseHistory>;
   cine: CineBuffer;
-  pending: { frame: CineFrame; receivedUs: number } | null;
+  pending: { frame: CineFrame; device: string; receivedUs: number } | null;
   reslice: ResliceView | null;
   view3d: Fusion3DView | null;
   plane: ImagePlane | null;
@@ -140,7 +141,7 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
 
   const live = useRef<Live>({
     streams: null,
-    poses: new PoseHistory(),
+    poses: new Map(),
     cine: new CineBuffer(5),
     pending: null,
     reslice: null,
@@ -187,11 +188,12 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
     const unsub = sc?.onMessage((m) => {
       const h = m.header;
       const o = options.current;
-      if (o.usDevice && h.device !== o.usDevice) return;
       if (h.stream === 'pose') {
-        L.poses.add(h);
+        let ph = L.poses.get(h.device);
+        if (!ph) L.poses.set(h.device, (ph = new PoseHistory()));
+        ph.add(h);
         if (L.pending) L.schedule();
-      } else if (h.stream === 'image' && h.width && h.height && h.scalar === 'uint8') {
+      } else if (h.stream === 'image' && h.width && h.height && h.scalar === 'uint8' && (!o.usDevice || h.device === o.usDevice)) {
         L.received++;
         L.upstreamDropped = h.dropped;
         if (L.pending) L.superseded++;
@@ -199,7 +201,11 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
         const pixels = new Uint8Array(h.width * h.height);
         if (c === 1) pixels.set(m.payload.subarray(0, pixels.length));
         else for (let k = 0; k < pixels.length; k++) pixels[k] = m.payload[k * c]!;
-        L.pending = { frame: { seq: h.seq, timeUs: h.deviceTimeUs, width: h.width, height: h.height, pixels, imageToVolume: null }, receivedUs: hostClockUs() };
+        L.pending = {
+          frame: { seq: h.seq, timeUs: h.deviceTimeUs, width: h.width, height: h.height, pixels, imageToVolume: null },
+          device: h.device,
+          receivedUs: hostClockUs(),
+        };
         L.schedule();
       }
     });
@@ -382,10 +388,18 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
       if (!p || options.current.frozen) return;
       const o = options.current;
       const cal = calibRef.current;
-      const probe = L.poses.at(o.probeTool, p.frame.timeUs);
-      const ref = o.referenceTool ? L.poses.at(o.referenceTool, p.frame.timeUs) : null;
+      // the poses of the frame's own device (a tracked-ultrasound source), else of a tracker that has the tool
+      const historyFor = (tool: string): PoseHistory => {
+        const own = L.poses.get(p.device);
+        if (own?.newestUs(tool) != null) return own;
+        return [...L.poses.values()].find((h) => h.newestUs(tool) !== null) ?? own ?? new PoseHistory();
+      };
+      const probeHistory = historyFor(o.probeTool);
+      const refHistory = o.referenceTool ? historyFor(o.referenceTool) : null;
+      const probe = probeHistory.at(o.probeTool, p.frame.timeUs);
+      const ref = refHistory ? refHistory.at(o.referenceTool, p.frame.timeUs) : null;
       // the tracker's sample for this frame may still be on its way (another stream): wait for it (the next pose schedules us again), up to 100 ms
-      const newest = Math.min(L.poses.newestUs(o.probeTool) ?? -Infinity, o.referenceTool ? (L.poses.newestUs(o.referenceTool) ?? -Infinity) : Infinity);
+      const newest = Math.min(probeHistory.newestUs(o.probeTool) ?? -Infinity, refHistory ? (refHistory.newestUs(o.referenceTool) ?? -Infinity) : Infinity);
       if ((!probe || (o.referenceTool && !ref)) && newest < p.frame.timeUs && hostClockUs() - p.receivedUs < 100_000) {
         setTimeout(() => L.schedule(), 20);
         return;
@@ -393,7 +407,7 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
       L.pending = null;
       const frameKind = o.referenceTool ? ({ kind: 'reference', referenceToVolume: IDENTITY } as const) : ({ kind: 'tracker' } as const);
       p.frame.imageToVolume = cal ? imageToVolume(cal, probe?.matrix ?? null, ref?.matrix ?? null, frameKind) : null;
-      if (!p.frame.imageToVolume) L.untracked++;
+      if (cal && !p.frame.imageToVolume) L.untracked++; // without a calibration nothing is placed, and the setup says so
       L.cine.push(p.frame);
       const t0 = performance.now();
       const placed = renderFrame(p.frame);
@@ -430,7 +444,7 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
         untracked: L.untracked,
         fps: 0,
       });
-      setTools(L.poses.tools());
+      setTools([...new Set([...L.poses.values()].flatMap((h) => h.tools()))]);
       setCineLength(L.cine.length);
     }, 500);
     return () => {
