@@ -20,12 +20,7 @@ import { calibrateProbe, type NWire } from '../../electron/engine/fusion/nwire.j
 import { readPlusConfig, plusTransform } from '../../native-bridges/recording/plusConfig.js';
 import { framePixels, readPlusSequence } from '../../native-bridges/recording/plusSequence.js';
 import fs from 'node:fs';
-import { measureFusionLatency } from './fusionLatency.js';
-
-const q = (v: number[], f: number): number => {
-  const s = [...v].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(f * (s.length - 1)))]!;
-};
+import { measureFusionLatency, q } from './fusionLatency.js';
 
 export async function fusionSection(dataRoot: string, machine: string): Promise<string> {
   const trials = Number(process.env['BENCH_TRIALS'] ?? 10);

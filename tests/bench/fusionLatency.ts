@@ -47,10 +47,13 @@ const freePort = (): Promise<number> =>
     });
   });
 
-const q = (v: number[], f: number): number => {
+/** The `f`-quantile (0–1) of the values, nearest rank; NaN for none. */
+export const q = (v: number[], f: number): number => {
   const s = [...v].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor(f * (s.length - 1)))]! : NaN;
 };
+
+const p50p95 = (v: number[]): { p50: number; p95: number } => ({ p50: q(v, 0.5), p95: q(v, 0.95) });
 
 /** @param reslice the reslicing backend chosen in the view (the page's 'automatic' picks the CPU on software GL) */
 export async function measureFusionLatency(dataRoot: string, seconds = 20, reslice: 'cpu' | 'gpu' = 'cpu'): Promise<FusionLatency> {
@@ -121,29 +124,11 @@ export async function measureFusionLatency(dataRoot: string, seconds = 20, resli
       received: r.received,
       seconds,
       latencyMs: { p50: q(r.lat, 0.5), p95: q(r.lat, 0.95), p99: q(r.lat, 0.99), max: Math.max(...r.lat) },
-      renderMs: { p50: q(r.render, 0.5), p95: q(r.render, 0.95) },
+      renderMs: p50p95(r.render),
       stagesMs: { us: med('us'), reslice: med('reslice'), overlayNcc: med('overlayNcc') },
       view3dMs: q(r.view3d, 0.5),
-      arrivedMs: {
-        p50: q(
-          r.transport.map((t) => t.arrivedMs),
-          0.5,
-        ),
-        p95: q(
-          r.transport.map((t) => t.arrivedMs),
-          0.95,
-        ),
-      },
-      drawnMs: {
-        p50: q(
-          r.transport.map((t) => t.drawnMs),
-          0.5,
-        ),
-        p95: q(
-          r.transport.map((t) => t.drawnMs),
-          0.95,
-        ),
-      },
+      arrivedMs: p50p95(r.transport.map((t) => t.arrivedMs)),
+      drawnMs: p50p95(r.transport.map((t) => t.drawnMs)),
       dropped: r.dropped,
       nccMin: Math.min(...r.ncc),
     };

@@ -12,6 +12,7 @@ import { drawDepth } from './depthView.js';
 import type { StreamClient } from './streamClient.js';
 import { openStreams } from './openStreams.js';
 import { UvcCapture, type CaptureStats } from './UvcCapture.js';
+import { RecordingInput } from './RecordingInput.js';
 import './probe.js';
 
 interface Props {
@@ -221,21 +222,14 @@ export function DevicesWorkspace({ client, recordings, onError }: Props) {
           </button>
         </div>
         <div className="row">
-          <input
-            aria-label="Recording path"
+          <RecordingInput
+            label="Recording path"
+            listId="device-recordings"
             value={replayPath}
-            onChange={(e) => setReplayPath(e.target.value)}
+            onChange={setReplayPath}
             placeholder="PLUS sequence (.igs.mha / .igs.nrrd) or depth file (.pcd / .ply / .png)"
-            style={{ minWidth: 320 }}
-            list="device-recordings"
+            recordings={recordings}
           />
-          <datalist id="device-recordings">
-            {recordings.map((r) => (
-              <option key={r.path} value={r.path}>
-                {r.label}
-              </option>
-            ))}
-          </datalist>
           <button
             disabled={busy || !replayPath}
             onClick={() =>

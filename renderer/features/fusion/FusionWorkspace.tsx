@@ -27,7 +27,7 @@ import { invert4, mul4 } from '../../../electron/contract/transform.js';
 import { hostClockUs } from '../../../native-bridges/core/clock.js';
 import type { Client } from '../../ipc/client.js';
 import { openStreams } from '../devices/openStreams.js';
-import type { StreamClient } from '../devices/streamClient.js';
+import { RecordingInput } from '../devices/RecordingInput.js';
 import { makeImageData, voxelsFromBuffer } from '../planning/volumeImage.js';
 import { createCpuResliceView, createResliceView, softwareWebGl, type ResliceView } from '../../views/vtk/resliceView.js';
 import { createFusion3DView, type Fusion3DView } from '../../views/vtk/fusion3DView.js';
@@ -70,7 +70,6 @@ function initialWindowLevel(v: VolumeRecord, modality: string): [number, number]
 }
 
 interface Live {
-  streams: StreamClient | null;
   /** Recent poses per device (each device's clock and tool names are its own). */
   poses: Map<string, PoseHistory>;
   cine: CineBuffer;
@@ -123,7 +122,7 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
   const [cineIndex, setCineIndex] = useState(0);
   const [cineLength, setCineLength] = useState(0);
   const [ready, setReady] = useState(false);
-  const [stats, setStats] = useState({ shown: 0, ncc: NaN, p50: NaN, p95: NaN, dropped: 0, untracked: 0, fps: 0 });
+  const [stats, setStats] = useState({ shown: 0, ncc: NaN, p50: NaN, p95: NaN, dropped: 0, untracked: 0 });
   const [aspect, setAspect] = useState(0.75);
   const [backendChoice, setBackendChoice] = useState<'auto' | 'gpu' | 'cpu'>('auto');
   const [backend, setBackend] = useState<'gpu' | 'cpu' | null>(null);
@@ -140,7 +139,6 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
   options.current = { opacity, colourMap, edgesOnly, probeTool, referenceTool, usDevice, frozen };
 
   const live = useRef<Live>({
-    streams: null,
     poses: new Map(),
     cine: new CineBuffer(5),
     pending: null,
@@ -184,7 +182,6 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
     const off = client.on('devices', 'onDidChangeDevices', (p) => setDevices(p as DeviceList));
     const sc = openStreams(client);
     const L = live.current;
-    L.streams = sc;
     const unsub = sc?.onMessage((m) => {
       const h = m.header;
       const o = options.current;
@@ -214,7 +211,6 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
       off();
       unsub?.();
       sc?.close();
-      L.streams = null;
     };
   }, [client, onError]);
 
@@ -442,7 +438,6 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
         p95: percentile(lat, 95),
         dropped: L.superseded + L.upstreamDropped,
         untracked: L.untracked,
-        fps: 0,
       });
       setTools([...new Set([...L.poses.values()].flatMap((h) => h.tools()))]);
       setCineLength(L.cine.length);
@@ -645,21 +640,14 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
           </label>
         </div>
         <div className="row">
-          <input
-            aria-label="Replay path"
+          <RecordingInput
+            label="Replay path"
+            listId="fusion-recordings"
             value={replayPath}
-            onChange={(e) => setReplayPath(e.target.value)}
-            list="fusion-recordings"
+            onChange={setReplayPath}
             placeholder="Tracked ultrasound recording (.igs.mha)"
-            style={{ minWidth: 300 }}
+            recordings={recordings}
           />
-          <datalist id="fusion-recordings">
-            {recordings.map((r) => (
-              <option key={r.path} value={r.path}>
-                {r.label}
-              </option>
-            ))}
-          </datalist>
           <label>
             speed <input aria-label="Replay speed" value={replaySpeed} onChange={(e) => setReplaySpeed(e.target.value)} style={{ width: 40 }} />×
           </label>
