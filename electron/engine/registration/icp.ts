@@ -183,6 +183,13 @@ export function icpPointToPlane(moving: OrientedCloud, fixed: OrientedCloud, tre
 export interface SkinRegistrationParams {
   /** Nominal camera → image transform of the set-up (camera above the patient, looking at the exposed skin). */
   prior: Mat4;
+  /**
+   * A coarse camera → image alignment given by the user (e.g. `threePointAlignment`):
+   * replaces the prior's search; starts are this pose rotated by up to
+   * `manualSearchDeg` about the cloud's centroid, with no re-centring.
+   */
+  initial?: Mat4;
+  manualSearchDeg: number;
   /** Rotations searched around the prior (deg) and the step of the search grid (deg). */
   searchDeg: number;
   searchStepDeg: number;
@@ -210,6 +217,7 @@ export interface SkinRegistrationParams {
 }
 
 export const DEFAULT_SKIN_REGISTRATION: Omit<SkinRegistrationParams, 'prior'> = {
+  manualSearchDeg: 10,
   searchDeg: 30,
   searchStepDeg: 15,
   coarsePoints: 1200,
@@ -312,22 +320,28 @@ export function registerSkin(
   // centroid of the camera cloud (camera frame)
   const cm = [0, 0, 0];
   for (let i = 0; i < nm; i++) for (let a = 0; a < 3; a++) cm[a]! += moving.points[3 * i + a]! / nm;
-  const starts = searchRotations(p.searchDeg, p.searchStepDeg).map((w) => {
-    // rotate the prior about the cloud's centroid (camera frame), then match the centroid to the skin that faces the camera
-    const Rw = rigidFromRotationVector(w);
-    const T = mul4(p.prior, Rw);
-    const view = applyDir(T, 0, 0, 1); // camera optical axis in the image frame
-    const c = [0, 0, 0];
-    let k = 0;
-    for (let j = 0; j < nf; j++)
-      if (fixed.normals[3 * j]! * view[0] + fixed.normals[3 * j + 1]! * view[1] + fixed.normals[3 * j + 2]! * view[2] < -0.3) {
-        for (let a = 0; a < 3; a++) c[a]! += fixed.points[3 * j + a]!;
-        k++;
-      }
-    const q = applyPoint(T, cm[0]!, cm[1]!, cm[2]!);
-    if (k) for (let a = 0; a < 3; a++) T[4 * a + 3]! += c[a]! / k - q[a]!;
-    return T;
-  });
+  const manual = p.initial;
+  const starts = manual
+    ? searchRotations(p.manualSearchDeg, Math.max(1, p.manualSearchDeg)).map((w) =>
+        // the user's pose, rotated about the cloud's centroid
+        mul4(manual, mul4(rigidFromRotationVector(w, cm), rigidFromRotationVector([0, 0, 0], [-cm[0]!, -cm[1]!, -cm[2]!]))),
+      )
+    : searchRotations(p.searchDeg, p.searchStepDeg).map((w) => {
+        // rotate the prior about the cloud's centroid (camera frame), then match the centroid to the skin that faces the camera
+        const Rw = rigidFromRotationVector(w);
+        const T = mul4(p.prior, Rw);
+        const view = applyDir(T, 0, 0, 1); // camera optical axis in the image frame
+        const c = [0, 0, 0];
+        let k = 0;
+        for (let j = 0; j < nf; j++)
+          if (fixed.normals[3 * j]! * view[0] + fixed.normals[3 * j + 1]! * view[1] + fixed.normals[3 * j + 2]! * view[2] < -0.3) {
+            for (let a = 0; a < 3; a++) c[a]! += fixed.points[3 * j + a]!;
+            k++;
+          }
+        const q = applyPoint(T, cm[0]!, cm[1]!, cm[2]!);
+        if (k) for (let a = 0; a < 3; a++) T[4 * a + 3]! += c[a]! / k - q[a]!;
+        return T;
+      });
   const score = (r: IcpResult) => r.rmsMm / Math.max(1e-3, r.keptFraction / p.coarse.trim) ** 2;
   const byScore = (rs: IcpResult[]) => rs.slice().sort((a, b) => score(a) - score(b));
   // a short pass from every start on half the coarse points, then the best few continue

@@ -3,6 +3,7 @@ import { KdTree3 } from './kdtree.js';
 import { applyPoint, fitRigidPaired, invertRigid, mul4, rigidFromRotationVector, rotationAngleDeg, symmetricEigen } from './rigid.js';
 import { estimateNormals, voxelDownsample, captureSkin } from './cloud.js';
 import { icpPointToPlane, predictedTre, registerSkin, DEFAULT_SKIN_REGISTRATION } from './icp.js';
+import { fitPairedPoints } from './paired.js';
 
 function rng(seed: number): () => number {
   let s = seed;
@@ -157,5 +158,49 @@ describe('skin registration', () => {
     const bad = registerSkin({ points: wall, normals: estimateNormals(wall, 12) }, fixed, { prior });
     expect(bad.refused).not.toBeNull();
     expect(() => registerSkin({ points: wall.subarray(0, 30), normals: wall.subarray(0, 30) }, fixed, { prior })).toThrow(/at least 100/);
+  });
+
+  it('3-point coarse alignment: a set-up outside the automatic search (patient turned 150°) registers from three roughly picked points', () => {
+    const r = rng(5);
+    const truth = mul4(prior, rigidFromRotationVector([0, 0, (150 * Math.PI) / 180], [30, 20, 10]));
+    const cam = invertRigid(truth);
+    const pts: number[] = [];
+    for (let i = 0; i < fixed.points.length; i += 3) {
+      if (r() < 0.6) continue;
+      const q = applyPoint(cam, fixed.points[i]!, fixed.points[i + 1]!, fixed.points[i + 2]!);
+      pts.push(q[0] + (r() - 0.5) * 2, q[1] + (r() - 0.5) * 2, q[2] + (r() - 0.5) * 2);
+    }
+    const P = Float64Array.from(pts);
+    const moving = { points: P, normals: estimateNormals(P, 16) };
+    const err = (T: number[]) => {
+      const E = mul4(T, invertRigid(truth));
+      const at = applyPoint(E, 0, 0, -100);
+      return Math.hypot(at[0], at[1], at[2] + 100);
+    };
+    const auto = registerSkin(moving, fixed, { prior });
+    // the automatic search (±30° about the prior) cannot reach it: refused or wrong
+    expect(auto.refused !== null || err(auto.transform) > 10).toBe(true);
+    // three points clicked on the skin in the image and in the camera view, each off by up to 8 mm
+    const image = [
+      [-120, -80, 0],
+      [110, -60, 0],
+      [0, 110, 0],
+    ].map(([x, y]) => {
+      let best = 0,
+        bd = Infinity;
+      for (let j = 0; j < fixed.points.length; j += 3) {
+        const d = (fixed.points[j]! - x!) ** 2 + (fixed.points[j + 1]! - y!) ** 2;
+        if (d < bd) ((bd = d), (best = j));
+      }
+      return [fixed.points[best]!, fixed.points[best + 1]!, fixed.points[best + 2]!];
+    });
+    const camera = image.map((p) => applyPoint(cam, p[0]!, p[1]!, p[2]!).map((v) => v + (r() - 0.5) * 9));
+    const coarse = fitPairedPoints(camera, image);
+    expect(coarse.freRmsMm).toBeGreaterThan(0.5);
+    expect(err(coarse.transform)).toBeGreaterThan(1);
+    const reg = registerSkin(moving, fixed, { prior, initial: coarse.transform });
+    expect(reg.refused).toBeNull();
+    expect(err(reg.transform)).toBeLessThan(1);
+    expect(reg.startsTried).toBe(7);
   });
 });

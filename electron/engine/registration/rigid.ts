@@ -46,6 +46,30 @@ export function rigidFromRotationVector(w: readonly number[], t: readonly number
   return m;
 }
 
+/**
+ * Rotation vector (axis · angle, rad; the matrix logarithm of SO(3)) of the
+ * rotation part of a row-major 4×4 — the inverse of rigidFromRotationVector,
+ * stable near 0 and π.
+ */
+export function rotationVectorOf(t: readonly number[]): [number, number, number] {
+  const c = Math.max(-1, Math.min(1, (t[0]! + t[5]! + t[10]! - 1) / 2));
+  const th = Math.acos(c);
+  const v: [number, number, number] = [t[9]! - t[6]!, t[2]! - t[8]!, t[4]! - t[1]!];
+  if (th < 1e-8) return [v[0] / 2, v[1] / 2, v[2] / 2];
+  if (Math.PI - th > 1e-4) {
+    const k = th / (2 * Math.sin(th));
+    return [v[0] * k, v[1] * k, v[2] * k];
+  }
+  // near π: the axis from the diagonal of R = 2aaᵀ − I, its sign from the skew part
+  const d = [t[0]!, t[5]!, t[10]!];
+  const i = d[0]! >= d[1]! && d[0]! >= d[2]! ? 0 : d[1]! >= d[2]! ? 1 : 2;
+  const a = [0, 0, 0];
+  a[i] = Math.sqrt(Math.max(0, (d[i]! + 1) / 2));
+  for (let j = 0; j < 3; j++) if (j !== i) a[j] = (t[4 * i + j]! + t[4 * j + i]!) / (4 * a[i]!);
+  const s = a[0]! * v[0] + a[1]! * v[1] + a[2]! * v[2] < 0 ? -1 : 1;
+  return [s * a[0]! * th, s * a[1]! * th, s * a[2]! * th];
+}
+
 /** Rotation angle of a rigid transform (degrees). */
 export function rotationAngleDeg(t: readonly number[]): number {
   const c = (t[0]! + t[5]! + t[10]! - 1) / 2;
