@@ -1,10 +1,12 @@
 /**
- * `npm run twin -- register --fixed <skin mesh: stl|vtp> --moving <cloud: pcd|ply|png+json> [--view back|front] [--json]`
+ * `npm run twin -- register --fixed <skin mesh: stl|vtp> --moving <cloud: pcd|ply|png+json> [--view back|front] [--points <pairs.json>] [--json]`
  *
  * Markerless rigid registration of a depth camera's cloud (camera frame, mm)
  * to a skin mesh (image LPS mm), headless: the cloud's skin is captured
  * (table, background and outliers removed), then registered from the set-up
- * prior (camera looking at the patient's back, or front). Prints the 4×4
+ * prior (camera looking at the patient's back, or front), or from a 3-point
+ * coarse alignment (`--points`: the same ≥ 3 skin points in the camera and
+ * the image). Prints the 4×4
  * transform (moving → fixed, mm), the fit residual, the overlap, the
  * predicted TRE at the centre of the matched skin and the time taken.
  * Exit code 0 when the registration is accepted, 1 on an error or when it is
@@ -12,19 +14,31 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { decodeStl, decodeVtp } from '../io/mesh.js';
-import { loadDepthFile } from '../../native-bridges/devices/depth/files.js';
-import { captureSkin } from '../engine/registration/cloud.js';
-import { registerSkin } from '../engine/registration/icp.js';
-import { cameraPrior, orientedSkin } from '../engine/registration/skin.js';
+import { registerCaptureFiles } from '../io/skinRegistration.js';
 
-const USAGE = 'usage: twin register --fixed <skin mesh: stl|vtp> --moving <cloud: pcd|ply|png> [--view back|front] [--json]';
+const USAGE = 'usage: twin register --fixed <skin mesh: stl|vtp> --moving <cloud: pcd|ply|png> [--view back|front] [--points <pairs.json>] [--json]';
+
+/** Reads a 3-point alignment file: {"camera": [[x, y, z], …], "image": [[x, y, z], …]} (mm). */
+function readPoints(file: string): { camera: number[][]; image: number[][] } {
+  let j: unknown;
+  try {
+    j = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`, { cause: e });
+  }
+  const ok = (a: unknown): a is number[][] =>
+    Array.isArray(a) && a.length >= 3 && a.every((p) => Array.isArray(p) && p.length === 3 && p.every(Number.isFinite));
+  const o = j as { camera?: unknown; image?: unknown };
+  if (!ok(o.camera) || !ok(o.image)) throw new Error(`${file}: expected {"camera": [[x, y, z] × ≥ 3], "image": [[x, y, z] × ≥ 3]} (mm)`);
+  return { camera: o.camera, image: o.image };
+}
 
 export async function runRegister(argv: string[]): Promise<number> {
   let fixedPath = '',
     movingPath = '',
     view: 'back' | 'front' = 'back',
-    json = false;
+    json = false,
+    pointsPath = '';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--fixed') fixedPath = argv[++i] ?? '';
@@ -33,20 +47,14 @@ export async function runRegister(argv: string[]): Promise<number> {
       const v = argv[++i];
       if (v !== 'back' && v !== 'front') return (console.error(`--view must be back or front\n${USAGE}`), 2);
       view = v;
-    } else if (a === '--json') json = true;
+    } else if (a === '--points') pointsPath = argv[++i] ?? '';
+    else if (a === '--json') json = true;
     else if (a !== '--data-dir' && !a.startsWith('--data-dir=')) return (console.error(`unknown argument ${a}\n${USAGE}`), 2);
   }
   if (!fixedPath || !movingPath) return (console.error(USAGE), 2);
   try {
-    const t0 = performance.now();
-    const ext = path.extname(fixedPath).toLowerCase();
-    if (ext !== '.stl' && ext !== '.vtp') throw new Error(`${fixedPath}: the skin mesh must be .stl or .vtp`);
-    const buf = fs.readFileSync(fixedPath);
-    const mesh = ext === '.stl' ? decodeStl(buf, fixedPath) : decodeVtp(buf);
-    const fixed = orientedSkin(mesh);
-    const cloud = loadDepthFile(movingPath);
-    const cap = captureSkin(cloud.points);
-    const reg = registerSkin({ points: cap.points, normals: cap.normals }, fixed, { prior: cameraPrior(fixed.points, view) });
+    const points = pointsPath ? readPoints(pointsPath) : undefined;
+    const { reg, capture: cap, totalMs } = registerCaptureFiles({ skinMeshPath: fixedPath, cloudPath: movingPath, view, ...(points ? { points } : {}) });
     const out = {
       fixed: path.resolve(fixedPath),
       moving: path.resolve(movingPath),
@@ -59,7 +67,7 @@ export async function runRegister(argv: string[]): Promise<number> {
       cameraPoints: { input: cap.inputPoints, skin: cap.points.length / 3, removed: cap.removed, supportPlanes: cap.planes.length },
       refused: reg.refused,
       registrationMs: Math.round(reg.timeMs),
-      totalMs: Math.round(performance.now() - t0),
+      totalMs: Math.round(totalMs),
     };
     if (json) process.stdout.write(JSON.stringify(out, null, 2) + '\n');
     else {

@@ -14,6 +14,8 @@ import Database from 'better-sqlite3';
 import { AppError } from '../contract/errors.js';
 import type {
   CalibrationRecord,
+  Registration,
+  TreLandmark,
   Artefact,
   Feature,
   Job,
@@ -407,6 +409,112 @@ export class TwinStore {
       createdAt: r['created_at'] as string,
       createdBy: r['created_by'] as string,
     }));
+  }
+
+  // ------------------------------------------------------------ registrations
+  /** Stores a camera → image registration of a patient (accepted or refused). */
+  insertRegistration(r: Omit<Registration, 'id' | 'createdAt' | 'landmarks' | 'tre'>): Registration {
+    const id = newId();
+    const createdAt = now();
+    this.db
+      .prepare(
+        'INSERT INTO registrations (id, patient_id, twin_id, series_id, method, from_frame, to_frame, matrix, residual_rms_mm, overlap, predicted_tre_mm, covariance, centre_lps, refused, details, source_path, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        id,
+        r.patientId,
+        r.twinId,
+        r.seriesId,
+        r.method,
+        r.fromFrame,
+        r.toFrame,
+        JSON.stringify(r.matrix),
+        r.residualRmsMm,
+        r.overlap,
+        Number.isFinite(r.predictedTreMm) ? r.predictedTreMm : 1e9,
+        JSON.stringify(r.covariance),
+        JSON.stringify(r.centreLps),
+        r.refused ? JSON.stringify(r.refused) : null,
+        JSON.stringify(r.details),
+        r.sourcePath,
+        createdAt,
+        r.createdBy,
+      );
+    this.audit(r.createdBy, 'register', 'registration', id, { patientId: r.patientId, twinId: r.twinId, method: r.method, refused: r.refused !== null });
+    return this.getRegistration(id);
+  }
+
+  /** @throws AppError NOT_FOUND for an unknown registration */
+  getRegistration(id: string): Registration {
+    const r = this.db.prepare('SELECT * FROM registrations WHERE id = ?').get(id) as Row | undefined;
+    if (!r) throw new AppError('NOT_FOUND', `no registration ${id}`);
+    return this.registrationFromRow(r);
+  }
+
+  /** A patient's registrations, newest first. */
+  listRegistrations(patientId: string): Registration[] {
+    return (this.db.prepare('SELECT * FROM registrations WHERE patient_id = ? ORDER BY created_at DESC, rowid DESC').all(patientId) as Row[]).map((r) =>
+      this.registrationFromRow(r),
+    );
+  }
+
+  /** Appends TRE landmarks (volume frame, LPS mm) to a registration. */
+  addRegistrationLandmarks(registrationId: string, actor: string, pairs: readonly Omit<TreLandmark, 'distanceMm' | 'createdAt'>[]): Registration {
+    this.getRegistration(registrationId);
+    const ins = this.db.prepare(
+      'INSERT INTO registration_landmarks (id, registration_id, ultrasound_lps, volume_lps, distance_mm, volume_id, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const t = now();
+    this.db.transaction(() => {
+      for (const p of pairs) {
+        const d = Math.hypot(p.ultrasoundLps[0] - p.volumeLps[0], p.ultrasoundLps[1] - p.volumeLps[1], p.ultrasoundLps[2] - p.volumeLps[2]);
+        ins.run(newId(), registrationId, JSON.stringify(p.ultrasoundLps), JSON.stringify(p.volumeLps), d, p.volumeId, t, actor);
+      }
+      this.audit(actor, 'tre-landmarks', 'registration', registrationId, { count: pairs.length });
+    })();
+    return this.getRegistration(registrationId);
+  }
+
+  private registrationFromRow(r: Row): Registration {
+    const landmarks = (this.db.prepare('SELECT * FROM registration_landmarks WHERE registration_id = ? ORDER BY created_at, rowid').all(r['id']) as Row[]).map(
+      (l) => ({
+        ultrasoundLps: JSON.parse(l['ultrasound_lps'] as string) as [number, number, number],
+        volumeLps: JSON.parse(l['volume_lps'] as string) as [number, number, number],
+        distanceMm: l['distance_mm'] as number,
+        volumeId: l['volume_id'] as string,
+        createdAt: l['created_at'] as string,
+      }),
+    );
+    const d = landmarks.map((l) => l.distanceMm);
+    return {
+      id: r['id'] as string,
+      patientId: r['patient_id'] as string,
+      twinId: r['twin_id'] as string,
+      seriesId: r['series_id'] as string,
+      method: r['method'] as Registration['method'],
+      fromFrame: 'Camera',
+      toFrame: 'Image',
+      matrix: JSON.parse(r['matrix'] as string) as number[],
+      residualRmsMm: r['residual_rms_mm'] as number,
+      overlap: r['overlap'] as number,
+      predictedTreMm: r['predicted_tre_mm'] as number,
+      covariance: JSON.parse(r['covariance'] as string) as number[],
+      centreLps: JSON.parse(r['centre_lps'] as string) as [number, number, number],
+      refused: r['refused'] === null ? null : (JSON.parse(r['refused'] as string) as string[]),
+      details: JSON.parse(r['details'] as string) as Record<string, number>,
+      sourcePath: r['source_path'] as string,
+      landmarks,
+      tre: d.length
+        ? {
+            count: d.length,
+            meanMm: d.reduce((a, b) => a + b, 0) / d.length,
+            rmsMm: Math.sqrt(d.reduce((a, b) => a + b * b, 0) / d.length),
+            maxMm: Math.max(...d),
+          }
+        : null,
+      createdAt: r['created_at'] as string,
+      createdBy: r['created_by'] as string,
+    };
   }
 
   // ------------------------------------------------------------ spine analyses

@@ -2,15 +2,20 @@
  * Calibrations of an acquisition setup, stored with their residuals and
  * dates (append-only; the newest of a kind is current): import of a PLUS
  * configuration's coordinate definitions, pivot calibration of a stylus from
- * a tracked recording. The N-wire probe calibration runs as a job (jobs.ts).
+ * a tracked recording, depth camera ↔ tracker (paired fiducials or hand-eye),
+ * temporal offset of the video against the tracker. The N-wire probe
+ * calibration runs as a job (jobs.ts).
  */
 import { AppError } from '../contract/errors.js';
-import type { CalibrationRecord } from '../contract/index.js';
+import type { z } from 'zod';
+import type { CalibrationRecord, CameraTrackerInput } from '../contract/index.js';
 import type { TwinStore } from '../db/store.js';
 import { readPlusConfig } from '../../native-bridges/recording/plusConfig.js';
-import { readPlusSequence } from '../../native-bridges/recording/plusSequence.js';
+import { framePixels, readPlusSequence } from '../../native-bridges/recording/plusSequence.js';
 import { pivotCalibration } from '../engine/fusion/pivot.js';
-import { invert4, mul4 } from '../engine/registration/rigid.js';
+import { calibrateCameraToTrackerHandEye, calibrateCameraToTrackerPoints, CameraTrackerCalibrationError } from '../engine/fusion/cameraTracker.js';
+import { estimateTimeOffset, lineDepthPx, motionSignal, TemporalCalibrationError } from '../engine/fusion/temporal.js';
+import { applyDir, invert4, mul4 } from '../engine/registration/rigid.js';
 
 /** The newest record of each kind and frame pair (records newest first). */
 export function currentCalibrations(all: readonly CalibrationRecord[]): CalibrationRecord[] {
@@ -93,6 +98,135 @@ export function pivotFromRecording(store: TwinStore, actor: string, setup: strin
     residuals: { maxMm: res.maxMm, posesUsed: res.posesUsed, posesRejected: res.posesRejected, rotationRangeDeg: res.rotationRangeDeg },
     method: 'pivot',
     sourcePath: sequencePath,
+    calibratedAt: new Date().toISOString(),
+    createdBy: actor,
+  });
+}
+
+/**
+ * Depth camera ↔ tracker calibration from paired fiducials or hand-eye
+ * stations; stores CameraToTracker with its error (FRE or the AX = XB
+ * translation residual) and residuals.
+ * @throws AppError BAD_REQUEST with the reason when the input does not determine the transform (too few, collinear, one rotation axis)
+ */
+export function cameraToTrackerCalibration(store: TwinStore, actor: string, setup: string, input: z.infer<typeof CameraTrackerInput>): CalibrationRecord {
+  try {
+    if (input.method === 'paired-points') {
+      const c = calibrateCameraToTrackerPoints(input.camera, input.tracker);
+      return store.insertCalibration({
+        setup,
+        kind: 'CameraToTracker',
+        fromFrame: 'Camera',
+        toFrame: 'Tracker',
+        matrix: c.cameraToTracker,
+        valueMs: null,
+        errorMm: c.freRmsMm,
+        residuals: {
+          freRmsMm: c.freRmsMm,
+          ...(Number.isFinite(c.leaveOneOutRmsMm) ? { leaveOneOutRmsMm: c.leaveOneOutRmsMm } : {}),
+          pairs: input.camera.length,
+          removed: c.removed.length,
+        },
+        method: 'paired-points',
+        sourcePath: input.sourcePath,
+        calibratedAt: new Date().toISOString(),
+        createdBy: actor,
+      });
+    }
+    const c = calibrateCameraToTrackerHandEye(input.trackerFromSensor, input.cameraFromObject);
+    return store.insertCalibration({
+      setup,
+      kind: 'CameraToTracker',
+      fromFrame: 'Camera',
+      toFrame: 'Tracker',
+      matrix: c.cameraToTracker,
+      valueMs: null,
+      errorMm: c.translationResidualMm,
+      residuals: { rotationResidualDeg: c.rotationResidualDeg, translationResidualMm: c.translationResidualMm, motions: c.motions },
+      method: 'hand-eye',
+      sourcePath: input.sourcePath,
+      calibratedAt: new Date().toISOString(),
+      createdBy: actor,
+    });
+  } catch (e) {
+    if (e instanceof CameraTrackerCalibrationError) throw new AppError('BAD_REQUEST', `camera ↔ tracker calibration: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * Temporal calibration of the ultrasound video against the tracker from a
+ * recorded plate sweep: the video frames (and their timestamps) from
+ * `videoPath`; the probe poses `<tool>ToReference` (else `<tool>ToTracker`)
+ * from `trackerPath` (default: the same sequence). The probe position is
+ * projected on its axial direction when the setup has an ImageToProbe (the
+ * image's row axis), else on its principal motion. Stores TemporalOffset
+ * (Video → Tracker) with the offset to add to the video timestamps (ms).
+ * @throws AppError BAD_REQUEST naming the file when it cannot be read, lacks images or the tool, or the signals do not correlate
+ */
+export function temporalFromRecording(
+  store: TwinStore,
+  actor: string,
+  setup: string,
+  videoPath: string,
+  o: { tool: string; maxLagMs: number; trackerPath?: string | undefined },
+): CalibrationRecord {
+  const read = (file: string) => {
+    try {
+      return readPlusSequence(file);
+    } catch (e) {
+      throw new AppError('BAD_REQUEST', (e as Error).message, { file });
+    }
+  };
+  const video = read(videoPath);
+  const trackerPath = o.trackerPath ?? videoPath;
+  const tracker = trackerPath === videoPath ? video : read(trackerPath);
+  if (video.width * video.height === 0) throw new AppError('BAD_REQUEST', `${videoPath}: the sequence holds no images`, { file: videoPath });
+  const depths = video.frames.map((_, i) => lineDepthPx(framePixels(video, i), video.width, video.height));
+  const t: number[] = [],
+    positions: number[][] = [];
+  let rotation: number[] | null = null;
+  for (const f of tracker.frames) {
+    const m = f.transforms[`${o.tool}ToReference`] ?? f.transforms[`${o.tool}ToTracker`];
+    if (!m || m.status !== 'OK') continue;
+    t.push(f.timestampS);
+    positions.push([m.matrix[3]!, m.matrix[7]!, m.matrix[11]!]);
+    rotation ??= m.matrix;
+  }
+  if (positions.length < 10)
+    throw new AppError('BAD_REQUEST', `${trackerPath}: fewer than 10 valid ${o.tool}ToReference / ${o.tool}ToTracker poses`, { file: trackerPath });
+  const imageToProbe = currentCalibrations(store.listCalibrations(setup)).find((c) => c.kind === 'ImageToProbe' && c.matrix)?.matrix;
+  let axis: number[] | undefined;
+  if (imageToProbe && rotation) {
+    // the image's row direction (+y, depth) in the tracker frame, at the first pose (the probe is moved, not turned)
+    const d = applyDir(mul4(rotation, imageToProbe), 0, 1, 0);
+    const n = Math.hypot(...d);
+    axis = d.map((v) => v / n);
+  }
+  let res;
+  try {
+    res = estimateTimeOffset({ t: video.frames.map((f) => f.timestampS), v: depths }, { t, v: motionSignal(positions, axis).v }, { maxLagMs: o.maxLagMs });
+  } catch (e) {
+    if (e instanceof TemporalCalibrationError) throw new AppError('BAD_REQUEST', `${videoPath}: ${e.message}`, { file: videoPath });
+    throw e;
+  }
+  return store.insertCalibration({
+    setup,
+    kind: 'TemporalOffset',
+    fromFrame: 'Video',
+    toFrame: 'Tracker',
+    matrix: null,
+    valueMs: res.offsetMs,
+    errorMm: null,
+    residuals: {
+      peakNcc: res.peakNcc,
+      framesWithLine: depths.filter(Number.isFinite).length,
+      framesTotal: depths.length,
+      trackerSamples: positions.length,
+      axialProjection: axis ? 1 : 0,
+    },
+    method: 'line-motion-correlation',
+    sourcePath: videoPath,
     calibratedAt: new Date().toISOString(),
     createdBy: actor,
   });

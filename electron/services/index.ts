@@ -14,7 +14,7 @@ import { DEFAULT_MAX_VOLUME_BYTES } from '../io/headers.js';
 import { decodeNrrd } from '../io/nrrd.js';
 import { voxelTypeOf } from '../engine/volume.js';
 import { JobService } from './jobs.js';
-import { currentCalibrations, importPlusCalibrations, pivotFromRecording } from './calibrations.js';
+import { cameraToTrackerCalibration, currentCalibrations, importPlusCalibrations, pivotFromRecording, temporalFromRecording } from './calibrations.js';
 import { DevicesSupervisor, type SpawnHost } from './devices.js';
 
 export interface ServiceOptions {
@@ -130,6 +130,17 @@ export function createServices(o: ServiceOptions): ServiceHost {
       importPlus: (setup, configPath) => importPlusCalibrations(store, actor, setup, configPath),
       pivot: (setup, sequencePath, tool) => pivotFromRecording(store, actor, setup, sequencePath, tool),
       probe: (setup, sequencePath, configPath) => jobs.startProbeCalibration(setup, sequencePath, configPath).id,
+      cameraToTracker: (setup, input) => cameraToTrackerCalibration(store, actor, setup, input),
+      temporal: (setup, sequencePath, opts) => temporalFromRecording(store, actor, setup, sequencePath, opts),
+    },
+    registrations: {
+      run: (req) => jobs.startRegistration(req).id,
+      list: (patientId) => {
+        store.getPatient(patientId);
+        return store.listRegistrations(patientId);
+      },
+      get: (id) => store.getRegistration(id),
+      addLandmarks: (id, pairs) => store.addRegistrationLandmarks(id, actor, pairs),
     },
     jobs: {
       get: (id) => store.getJob(id),

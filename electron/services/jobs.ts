@@ -11,6 +11,7 @@ import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError, fromErrorShape } from '../contract/errors.js';
+import type { Mat3 } from '../contract/geometry.js';
 import type { Job, ReconstructRequest, ScanResult, SpineCorrections, TwinParams } from '../contract/index.js';
 
 type ReconstructRequestParsed = Omit<ReconstructRequest, 'interpolation' | 'fillHoles'> & { interpolation: 'nearest' | 'linear'; fillHoles: boolean };
@@ -203,6 +204,45 @@ export class JobService extends EventEmitter {
     this.run(job, { kind: 'calibrate-probe', sequencePath: path.resolve(sequencePath), configPath: path.resolve(configPath), validationEvery }, (m, state) => {
       if (m.t !== 'calibration') return;
       state.calibrationId = this.store.insertCalibration({ ...m.calibration, setup, createdBy: this.actor }).id;
+    });
+    return job;
+  }
+
+  /**
+   * Starts a markerless registration of a depth capture to the skin of a twin
+   * in a worker; the job's result is the stored registration (accepted, or
+   * refused with its reasons).
+   * @throws AppError NOT_FOUND for an unknown twin, BAD_REQUEST when the twin has no skin mesh or the capture file does not exist
+   */
+  startRegistration(req: { twinId: string; cloudPath: string; view: 'back' | 'front'; points?: { camera: number[][]; image: number[][] } | undefined }): Job {
+    const twin = this.store.getTwin(req.twinId);
+    const skin = twin.artefacts.find((a) => a.kind === 'skin-mesh' && a.format === 'vtp');
+    if (!skin) throw new AppError('BAD_REQUEST', `twin ${twin.version} has no skin mesh to register to`);
+    if (!fs.existsSync(req.cloudPath)) throw new AppError('BAD_REQUEST', `${req.cloudPath}: no such depth capture`, { file: req.cloudPath });
+    const vol = this.store.getVolume(twin.volumeId);
+    const job = this.store.insertJob('register', { twinId: req.twinId, cloudPath: req.cloudPath, view: req.view, threePoint: !!req.points });
+    const wreq: Extract<WorkerRequest, { kind: 'register' }> = {
+      kind: 'register',
+      skinMeshPath: path.join(this.store.dataDir, skin.relPath),
+      geometry: { dims: vol.dims, spacingMm: vol.spacingMm, originLps: vol.originLps, direction: vol.direction as Mat3 },
+      cloudPath: path.resolve(req.cloudPath),
+      view: req.view,
+      points: req.points ?? null,
+    };
+    this.run(job, wreq, (m) => {
+      if (m.t !== 'registration') return;
+      const rec = this.store.insertRegistration({
+        ...m.registration,
+        patientId: twin.patientId,
+        twinId: twin.id,
+        seriesId: twin.seriesId,
+        method: req.points ? 'skin-icp-3point' : 'skin-icp',
+        fromFrame: 'Camera',
+        toFrame: 'Image',
+        sourcePath: wreq.cloudPath,
+        createdBy: this.actor,
+      });
+      this.store.updateJob(job.id, { resultId: rec.id });
     });
     return job;
   }

@@ -20,6 +20,7 @@ import { sha256, writeFileDurable } from '../db/store.js';
 import { scanTree } from '../io/scanTree.js';
 import { calibrateProbeFromFiles, loadTrackedSweep, reconstructionOptions } from '../io/sweep.js';
 import { reconstructVolume } from '../engine/fusion/reconstruct.js';
+import { registerCaptureFiles } from '../io/skinRegistration.js';
 import type { WorkerRequest, WorkerMessage, StagedArtefact } from './protocol.js';
 
 const post = (m: WorkerMessage): void => parentPort?.postMessage(m);
@@ -276,6 +277,39 @@ async function run(req: WorkerRequest): Promise<void> {
         method: 'n-wire',
         sourcePath: req.sequencePath,
         calibratedAt: new Date().toISOString(),
+      },
+    });
+  } else if (req.kind === 'register') {
+    post({ t: 'progress', fraction: 0.05, stage: 'registration: reading the skin mesh and the depth capture' });
+    const r = registerCaptureFiles({
+      skinMeshPath: req.skinMeshPath,
+      geometry: req.geometry,
+      cloudPath: req.cloudPath,
+      view: req.view,
+      ...(req.points ? { points: req.points } : {}),
+    });
+    post({
+      t: 'registration',
+      registration: {
+        matrix: r.reg.transform,
+        residualRmsMm: r.reg.residualRmsMm,
+        overlap: r.reg.overlap,
+        predictedTreMm: r.reg.predictedTreMm,
+        covariance: r.reg.covariance,
+        centreLps: r.reg.centreLps,
+        refused: r.reg.refused,
+        details: {
+          cameraPointsIn: r.capture.inputPoints,
+          cameraSkinPoints: r.capture.points.length / 3,
+          supportPlanes: r.capture.planes.length,
+          imageSkinPoints: r.skinPoints,
+          startsTried: r.reg.startsTried,
+          iterations: r.reg.iterations,
+          converged: r.reg.converged ? 1 : 0,
+          ...(r.coarse ? { threePointFreMm: r.coarse.freRmsMm } : {}),
+          registrationMs: Math.round(r.reg.timeMs),
+          totalMs: Math.round(r.totalMs),
+        },
       },
     });
   } else if (req.kind === 'scan') {

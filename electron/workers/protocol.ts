@@ -1,6 +1,7 @@
 /** Messages between the job service and job.worker.ts. */
 import type { ErrorShape } from '../contract/errors.js';
-import type { ArtefactKind, CalibrationRecord, ScanResult, SpineCorrections, SpineReport, TwinParams, VolumeRecord } from '../contract/index.js';
+import type { VolumeGeometry } from '../contract/geometry.js';
+import type { ArtefactKind, CalibrationRecord, Registration, ScanResult, SpineCorrections, SpineReport, TwinParams, VolumeRecord } from '../contract/index.js';
 import type { FeatureValue } from '../engine/twinBuild.js';
 import type { MeshTopology } from '../engine/surface.js';
 import type { VolumeSourceMeta } from '../io/readVolume.js';
@@ -18,6 +19,14 @@ export type WorkerRequest =
     }
   | { kind: 'twin-build'; volumePath: string; modality: 'CT' | 'MR'; params: TwinParams; stagingDir: string }
   | { kind: 'scan'; path: string }
+  | {
+      kind: 'register';
+      skinMeshPath: string;
+      geometry: VolumeGeometry;
+      cloudPath: string;
+      view: 'back' | 'front';
+      points: { camera: number[][]; image: number[][] } | null;
+    }
   | { kind: 'calibrate-probe'; sequencePath: string; configPath: string; validationEvery: number }
   | {
       kind: 'reconstruct';
@@ -75,5 +84,9 @@ export type WorkerMessage =
   | { t: 'scan'; result: ScanResult }
   | { t: 'calibration'; calibration: Omit<CalibrationRecord, 'id' | 'createdAt' | 'createdBy' | 'setup'> }
   | { t: 'spine'; report: SpineReport; artefacts: StagedArtefact[] }
+  | {
+      t: 'registration';
+      registration: Pick<Registration, 'matrix' | 'residualRmsMm' | 'overlap' | 'predictedTreMm' | 'covariance' | 'centreLps' | 'refused' | 'details'>;
+    }
   | { t: 'error'; error: ErrorShape }
   | { t: 'done' };

@@ -16,6 +16,7 @@
  * - the depth frame: D435-like stereo noise growing as z² (renderDepth), then
  *   `holeFraction` of the valid pixels removed in random blobs.
  */
+import fs from 'node:fs';
 import { renderDepth, rng, D435_INTRINSICS, DEFAULT_DEPTH_NOISE, type SurfaceMesh } from '../../native-bridges/devices/depth/simulator.js';
 import { deproject } from '../../native-bridges/devices/depth/formats.js';
 import { mul4, rigidFromRotationVector, type Mat4 } from '../../electron/engine/registration/rigid.js';
@@ -170,4 +171,12 @@ export function simulateView(
   for (let i = 0; i < depth.length; i++) u16[i] = Math.round(depth[i]!);
   const cloud = deproject({ depth: u16, intrinsics: K, deviceTimeUs: 0, hostTimeUs: 0, seq: seed }).points;
   return { truth, cloud, rotationDeg, translationMm, deformMm, holes };
+}
+
+/** Writes a camera cloud (mm, NaN where no depth) as an ASCII PCD in metres, as PCL and RealSense tools write it. */
+export function writeAsciiPcd(file: string, cloud: Float32Array): void {
+  const pts: string[] = [];
+  for (let i = 0; i < cloud.length; i += 3) if (Number.isFinite(cloud[i + 2]!)) pts.push(`${cloud[i]! / 1000} ${cloud[i + 1]! / 1000} ${cloud[i + 2]! / 1000}`);
+  const header = `# .PCD v0.7\nVERSION 0.7\nFIELDS x y z\nSIZE 4 4 4\nTYPE F F F\nCOUNT 1 1 1\nWIDTH ${pts.length}\nHEIGHT 1\nVIEWPOINT 0 0 0 1 0 0 0\nPOINTS ${pts.length}\nDATA ascii\n`;
+  fs.writeFileSync(file, header + pts.join('\n') + '\n');
 }

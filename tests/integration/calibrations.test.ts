@@ -11,6 +11,7 @@ import { createServices, type ServiceHost } from '../../electron/services/index.
 import { writePlusSequence } from '../../native-bridges/recording/plusSequence.js';
 import { rigidFromRotationVector, mul4, applyPoint } from '../../electron/engine/registration/rigid.js';
 import { rng } from '../../native-bridges/devices/depth/simulator.js';
+import { plateSweep } from '../helpers/plateSweep.js';
 import { dataPath, describeData } from '../helpers/data.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -61,6 +62,55 @@ describe('calibrations: pivot from a recording', () => {
       /pivot\.igs\.mha: no valid NeedleToTracker transforms/,
     );
   });
+});
+
+describe('calibrations: temporal offset from a recorded plate sweep', () => {
+  it('a video recorded 150 ms late against its tracker (separate sequences, as the recorder writes them) gives TemporalOffset −150 ms within 5 ms', async () => {
+    const rec = plateSweep(77, 150, 15);
+    const pixels = new Uint8Array(rec.frames.length * rec.cols * rec.rows);
+    rec.frames.forEach((f, i) =>
+      pixels.set(
+        Uint8Array.from(f, (v) => Math.round(v)),
+        i * f.length,
+      ),
+    );
+    const video = path.join(tmp.dir, 'Probe_Image.igs.mha');
+    writePlusSequence(video, {
+      width: rec.cols,
+      height: rec.rows,
+      elementType: 'uint8',
+      imageOrientation: 'MF',
+      imageType: 'BRIGHTNESS',
+      frames: rec.videoT.map((t) => ({ timestampS: t, transforms: {}, fields: {} })),
+      pixels,
+    });
+    const tracker = path.join(tmp.dir, 'Tracker_Tracking.igs.mha');
+    writePlusSequence(tracker, {
+      width: 0,
+      height: 0,
+      elementType: 'uint8',
+      imageOrientation: 'XX',
+      imageType: 'UNKNOWN',
+      frames: rec.trackerT.map((t, i) => {
+        const p = rec.positions[i]!;
+        return {
+          timestampS: t,
+          transforms: { ProbeToTracker: { matrix: [1, 0, 0, p[0]!, 0, 1, 0, p[1]!, 0, 0, 1, p[2]!, 0, 0, 0, 1], status: 'OK' } },
+          fields: {},
+        };
+      }),
+      pixels: new Uint8Array(0),
+    });
+    const cal = await host.impl.calibrations.temporal('Bay T', video, { tool: 'Probe', maxLagMs: 500, trackerPath: tracker });
+    expect(cal).toMatchObject({ kind: 'TemporalOffset', fromFrame: 'Video', toFrame: 'Tracker', matrix: null, method: 'line-motion-correlation' });
+    expect(Math.abs(cal.valueMs! + 150)).toBeLessThan(5);
+    expect(cal.residuals['peakNcc']).toBeGreaterThan(0.95);
+    expect(cal.residuals['framesWithLine']).toBe(rec.frames.length);
+    // the video's own file has no probe poses: a clear error naming it
+    await expect(Promise.resolve().then(() => host.impl.calibrations.temporal('Bay T', video, { tool: 'Probe', maxLagMs: 500 }))).rejects.toThrow(
+      /Probe_Image\.igs\.mha: fewer than 10 valid ProbeToReference \/ ProbeToTracker poses/,
+    );
+  }, 60_000);
 });
 
 describeData('calibrations: PLUS import and the N-wire probe job', () => {

@@ -18,7 +18,7 @@ import { predictedTre, registerSkin, type OrientedCloud } from '../../electron/e
 import { KdTree3 } from '../../electron/engine/registration/kdtree.js';
 import { applyPoint, invertRigid, mul4 } from '../../electron/engine/registration/rigid.js';
 import type { TriangleMesh } from '../../electron/engine/surface.js';
-import { simulateView } from '../helpers/skinScene.js';
+import { simulateView, writeAsciiPcd } from '../helpers/skinScene.js';
 import { dataPath, describeData, projectRoot } from '../helpers/data.js';
 import { encodeStl } from '../../electron/io/mesh.js';
 import { execFile } from 'node:child_process';
@@ -121,12 +121,7 @@ describeData('markerless skin registration on generated ground truth (example CT
       const nominal = cameraPrior(fixed.points, 'back');
       const view = simulateView(skin, nominal, 7);
       fs.writeFileSync(path.join(dir, 'skin.stl'), encodeStl(skin));
-      // the camera cloud as an ASCII PCD in metres (as PCL and RealSense tools write it)
-      const pts: string[] = [];
-      for (let i = 0; i < view.cloud.length; i += 3)
-        if (Number.isFinite(view.cloud[i + 2]!)) pts.push(`${view.cloud[i]! / 1000} ${view.cloud[i + 1]! / 1000} ${view.cloud[i + 2]! / 1000}`);
-      const header = `# .PCD v0.7\nVERSION 0.7\nFIELDS x y z\nSIZE 4 4 4\nTYPE F F F\nCOUNT 1 1 1\nWIDTH ${pts.length}\nHEIGHT 1\nVIEWPOINT 0 0 0 1 0 0 0\nPOINTS ${pts.length}\nDATA ascii\n`;
-      fs.writeFileSync(path.join(dir, 'camera.pcd'), header + pts.join('\n') + '\n');
+      writeAsciiPcd(path.join(dir, 'camera.pcd'), view.cloud);
       const register = (fixedMesh: string, ...extra: string[]) =>
         promisify(execFile)(
           process.execPath,
