@@ -135,7 +135,15 @@ export function App() {
         )}
         {workspace === 'devices' && <DevicesWorkspace client={client} recordings={info?.sampleRecordings ?? []} onError={reportError} />}
         {workspace === 'fusion' && (
-          <FusionWorkspace client={client} patient={patient} studies={studies} twins={twins} recordings={info?.sampleRecordings ?? []} onError={reportError} />
+          <FusionWorkspace
+            client={client}
+            patient={patient}
+            studies={studies}
+            twins={twins}
+            recordings={info?.sampleRecordings ?? []}
+            captures={[]}
+            onError={reportError}
+          />
         )}
         {workspace === 'patients' && !patient && <div className="notice">Create or open a patient to import a CT or MR study.</div>}
         {workspace === 'patients' && patient && (

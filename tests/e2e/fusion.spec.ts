@@ -39,8 +39,8 @@ test('live fusion: replayed sweep over its reconstruction, reslice correlates wi
   });
 
   await page.getByLabel('Setup', { exact: true }).fill('spine-phantom');
-  await page.getByLabel('PLUS configuration').fill(path.join(us, 'PlusDeviceSet_SpinePhantomFreehandReconstructionOnly.xml'));
-  await page.getByRole('button', { name: 'Import PLUS configuration' }).click();
+  await page.getByLabel('Calibration file').fill(path.join(us, 'PlusDeviceSet_SpinePhantomFreehandReconstructionOnly.xml'));
+  await page.getByRole('button', { name: 'Calibrate' }).click();
   await expect(page.getByTestId('image-to-probe')).toContainText('ImageToProbe: plus-config');
 
   await page.getByLabel('Replay path').fill(path.join(us, 'SpinePhantomFreehand.igs.mha'));

@@ -22,6 +22,7 @@
  *   large residual, ambiguous or poorly constrained pose).
  */
 import { KdTree3 } from './kdtree.js';
+import { predictedTre } from '../../contract/uncertainty.js';
 import { applyDir, applyPoint, invertSpd, mul4, rigidFromRotationVector, solveSpd, type Mat4 } from './rigid.js';
 
 export interface OrientedCloud {
@@ -258,19 +259,8 @@ export interface SkinRegistration {
   timeMs: number;
 }
 
-/** Predicted RMS TRE (mm) at a target (image LPS mm) from the pose covariance: √trace(J Σ Jᵀ), J = [−[x − c]×, I]. */
-export function predictedTre(reg: Pick<SkinRegistration, 'covariance' | 'centreLps'>, x: readonly number[]): number {
-  const d = [x[0]! - reg.centreLps[0], x[1]! - reg.centreLps[1], x[2]! - reg.centreLps[2]];
-  // δx = ω × d + t = −[d]× ω + t
-  const J = [
-    [0, d[2]!, -d[1]!, 1, 0, 0],
-    [-d[2]!, 0, d[0]!, 0, 1, 0],
-    [d[1]!, -d[0]!, 0, 0, 0, 1],
-  ];
-  let tr = 0;
-  for (const row of J) for (let a = 0; a < 6; a++) for (let b = 0; b < 6; b++) tr += row[a]! * reg.covariance[6 * a + b]! * row[b]!;
-  return Math.sqrt(Math.max(0, tr));
-}
+/** Predicted RMS TRE at a target (re-exported from the contract, shared with the renderer). */
+export { predictedTre };
 
 function subsample(c: OrientedCloud, n: number): OrientedCloud {
   const m = c.points.length / 3;

@@ -17,6 +17,7 @@ import {
   type CalibrationRecord,
   type DeviceList,
   type Patient,
+  type Registration,
   type StudyRecord,
   type Twin,
   type VolumeRecord,
@@ -24,6 +25,7 @@ import {
 import { maskedNcc } from '../../../electron/contract/imageStats.js';
 import type { Mat3 } from '../../../electron/contract/geometry.js';
 import { invert4, mul4 } from '../../../electron/contract/transform.js';
+import { predictedTre } from '../../../electron/contract/uncertainty.js';
 import { hostClockUs } from '../../../native-bridges/core/clock.js';
 import type { Client } from '../../ipc/client.js';
 import { openStreams } from '../devices/openStreams.js';
@@ -43,10 +45,13 @@ import {
   resliceOnPlane,
   type ColourMap,
   type ImagePlane,
+  type PatientFrame,
   type VoxelGrid,
 } from './fusionMath.js';
 import { CineBuffer, PoseHistory, type CineFrame } from './liveBuffers.js';
 import type { FusionProbe } from './probe.js';
+import { RegistrationPanel, TreLegend, TRE_COLOURS } from './RegistrationPanel.js';
+import { CalibrationsPanel } from './CalibrationsPanel.js';
 import './probe.js';
 
 interface Props {
@@ -55,6 +60,8 @@ interface Props {
   studies: StudyRecord[];
   twins: Twin[];
   recordings: { label: string; path: string }[];
+  /** Depth captures offered for the skin registration (sample data, recordings). */
+  captures: { label: string; path: string }[];
   onError: (e: unknown) => void;
 }
 
@@ -93,11 +100,13 @@ interface Live {
   ncc: { seq: number; ncc: number; pixels: number }[];
   lastFrame: CineFrame | null;
   grid: VoxelGrid | null;
+  /** Predicted TRE of the patient registration at the centre of the shown plane (mm), NaN without one. */
+  predictedAtPlane: number;
   scheduled: boolean;
   schedule: () => void;
 }
 
-export function FusionWorkspace({ client, patient, studies, twins, recordings, onError }: Props) {
+export function FusionWorkspace({ client, patient, studies, twins, recordings, captures, onError }: Props) {
   const volumes = useMemo(
     () =>
       studies.flatMap((s) => s.series.filter((se) => se.volume).map((se) => ({ series: se, volume: se.volume!, label: `${se.modality} · ${se.description}` }))),
@@ -106,7 +115,6 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
   const [seriesId, setSeriesId] = useState<string>('');
   const prior = volumes.find((v) => v.series.id === seriesId) ?? volumes[0] ?? null;
   const [setup, setSetup] = useState('default');
-  const [configPath, setConfigPath] = useState('');
   const [calibrations, setCalibrations] = useState<CalibrationRecord[]>([]);
   const [devices, setDevices] = useState<DeviceList | null>(null);
   const [usDevice, setUsDevice] = useState('');
@@ -129,14 +137,28 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
   const [treMode, setTreMode] = useState(false);
   const [pendingUs, setPendingUs] = useState<[number, number] | null>(null);
   const [pairs, setPairs] = useState<LandmarkPair[]>([]);
+  const [registration, setRegistration] = useState<Registration | null>(null);
+  const [predictedHere, setPredictedHere] = useState(NaN);
+  const [savedPairs, setSavedPairs] = useState(0);
 
   const usCanvas = useRef<HTMLCanvasElement>(null);
   const overlayCanvas = useRef<HTMLCanvasElement>(null);
   const resliceBox = useRef<HTMLDivElement>(null);
   const threeDBox = useRef<HTMLDivElement>(null);
   const layerCanvas = useMemo(() => document.createElement('canvas'), []);
-  const options = useRef({ opacity, colourMap, edgesOnly, probeTool, referenceTool, usDevice, frozen });
-  options.current = { opacity, colourMap, edgesOnly, probeTool, referenceTool, usDevice, frozen };
+  const imageToProbe = calibrations.find((c) => c.kind === 'ImageToProbe' && c.fromFrame === 'Image' && c.toFrame === 'Probe') ?? null;
+  const cameraToTracker = calibrations.find((c) => c.kind === 'CameraToTracker' && c.matrix) ?? null;
+  const temporalOffset = calibrations.find((c) => c.kind === 'TemporalOffset' && c.valueMs !== null) ?? null;
+  // the patient frame: through the depth camera when a registration is chosen (it needs the camera ↔ tracker calibration), else the reference tool or the tracker
+  const patientFrame: PatientFrame | null = registration
+    ? cameraToTracker
+      ? { kind: 'camera', cameraToTracker: cameraToTracker.matrix!, cameraToVolume: registration.matrix }
+      : null
+    : referenceTool
+      ? { kind: 'reference', referenceToVolume: IDENTITY }
+      : { kind: 'tracker' };
+  const options = useRef({ opacity, colourMap, edgesOnly, probeTool, referenceTool, usDevice, frozen, patientFrame, registration });
+  options.current = { opacity, colourMap, edgesOnly, probeTool, referenceTool, usDevice, frozen, patientFrame, registration };
 
   const live = useRef<Live>({
     poses: new Map(),
@@ -161,11 +183,11 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
     ncc: [],
     lastFrame: null,
     grid: null,
+    predictedAtPlane: NaN,
     scheduled: false,
     schedule: () => {},
   });
 
-  const imageToProbe = calibrations.find((c) => c.kind === 'ImageToProbe' && c.fromFrame === 'Image' && c.toFrame === 'Probe') ?? null;
   const calibRef = useRef<number[] | null>(null);
   calibRef.current = imageToProbe?.matrix ?? null;
 
@@ -300,6 +322,8 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
       }
       L.plane = plane;
       L.imageToVolume = f.imageToVolume;
+      const reg = o.registration;
+      L.predictedAtPlane = reg ? predictedTre(reg, plane.centre) : NaN;
       const t1 = performance.now();
       L.reslice.show(plane);
       const rb = L.reslice.readBack();
@@ -393,16 +417,16 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
       const probeHistory = historyFor(o.probeTool);
       const refHistory = o.referenceTool ? historyFor(o.referenceTool) : null;
       const probe = probeHistory.at(o.probeTool, p.frame.timeUs);
-      const ref = refHistory ? refHistory.at(o.referenceTool, p.frame.timeUs) : null;
+      // through the depth camera the reference tool is not used (the patient is taken as still since the capture)
+      const ref = refHistory && o.patientFrame?.kind === 'reference' ? refHistory.at(o.referenceTool, p.frame.timeUs) : null;
       // the tracker's sample for this frame may still be on its way (another stream): wait for it (the next pose schedules us again), up to 100 ms
       const newest = Math.min(probeHistory.newestUs(o.probeTool) ?? -Infinity, refHistory ? (refHistory.newestUs(o.referenceTool) ?? -Infinity) : Infinity);
-      if ((!probe || (o.referenceTool && !ref)) && newest < p.frame.timeUs && hostClockUs() - p.receivedUs < 100_000) {
+      if ((!probe || (o.patientFrame?.kind === 'reference' && !ref)) && newest < p.frame.timeUs && hostClockUs() - p.receivedUs < 100_000) {
         setTimeout(() => L.schedule(), 20);
         return;
       }
       L.pending = null;
-      const frameKind = o.referenceTool ? ({ kind: 'reference', referenceToVolume: IDENTITY } as const) : ({ kind: 'tracker' } as const);
-      p.frame.imageToVolume = cal ? imageToVolume(cal, probe?.matrix ?? null, ref?.matrix ?? null, frameKind) : null;
+      p.frame.imageToVolume = cal && o.patientFrame ? imageToVolume(cal, probe?.matrix ?? null, ref?.matrix ?? null, o.patientFrame) : null;
       if (cal && !p.frame.imageToVolume) L.untracked++; // without a calibration nothing is placed, and the setup says so
       L.cine.push(p.frame);
       const t0 = performance.now();
@@ -441,6 +465,7 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
       });
       setTools([...new Set([...L.poses.values()].flatMap((h) => h.tools()))]);
       setCineLength(L.cine.length);
+      setPredictedHere(L.predictedAtPlane);
     }, 500);
     return () => {
       L.schedule = () => {};
@@ -537,20 +562,49 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
     };
   };
 
+  // the predicted-TRE map of the registration on the skin
+  const treRangeMm = registration ? Math.max(3, Math.ceil(4 * registration.predictedTreMm)) : 0;
+  useEffect(() => {
+    const v = live.current.view3d;
+    if (!ready || !v) return;
+    v.setSkinScalars(registration ? (x, y, z) => predictedTre(registration, [x, y, z]) : null, treRangeMm, TRE_COLOURS);
+    v.render();
+  }, [ready, registration, treRangeMm]);
+  // a registration belongs to one patient image: forget it when another prior volume is chosen
+  const priorSeriesId = prior?.series.id;
+  useEffect(() => setRegistration((r) => (r && r.seriesId === priorSeriesId ? r : null)), [priorSeriesId]);
+
+  const saveLandmarks = async (): Promise<void> => {
+    if (!registration || !prior) return;
+    try {
+      const r = await client.call(
+        'registrations',
+        'addLandmarks',
+        registration.id,
+        pairs.slice(savedPairs).map((p) => ({ ultrasoundLps: p.usMm, volumeLps: p.volumeMm, volumeId: prior.volume.id })),
+      );
+      setRegistration(r);
+      setSavedPairs(pairs.length);
+    } catch (e) {
+      onError(e);
+    }
+  };
+
+  const applyTemporalOffset = async (): Promise<void> => {
+    if (!temporalOffset || !usDevice) return;
+    try {
+      await client.call('devices', 'setTimeOffset', usDevice, temporalOffset.valueMs!);
+      setDevices(await client.call('devices', 'list'));
+    } catch (e) {
+      onError(e);
+    }
+  };
+
   const freeze = (): void => {
     const L = live.current;
     if (!frozen) setCineIndex(Math.max(0, L.cine.length - 1));
     setCineLength(L.cine.length);
     setFrozen(!frozen);
-  };
-
-  const importPlus = async (): Promise<void> => {
-    try {
-      await client.call('calibrations', 'importPlus', setup, configPath);
-      refreshCalibrations();
-    } catch (e) {
-      onError(e);
-    }
   };
 
   const connectReplay = async (): Promise<void> => {
@@ -592,16 +646,6 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
           <label>
             Setup <input aria-label="Setup" value={setup} onChange={(e) => setSetup(e.target.value)} style={{ width: 120 }} />
           </label>
-          <input
-            aria-label="PLUS configuration"
-            value={configPath}
-            onChange={(e) => setConfigPath(e.target.value)}
-            placeholder="PLUS device-set configuration (.xml) with ImageToProbe"
-            style={{ minWidth: 300 }}
-          />
-          <button disabled={!configPath} onClick={() => void importPlus()}>
-            Import PLUS configuration
-          </button>
           <span data-testid="image-to-probe" className={imageToProbe ? '' : 'muted'}>
             {imageToProbe
               ? `ImageToProbe: ${imageToProbe.method}, ${imageToProbe.calibratedAt}${imageToProbe.errorMm !== null ? `, error ${imageToProbe.errorMm.toFixed(2)} mm` : ''}`
@@ -639,6 +683,37 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
             </select>
           </label>
         </div>
+        <CalibrationsPanel client={client} setup={setup} calibrations={calibrations} onChanged={refreshCalibrations} onError={onError} />
+        <div className="row" data-testid="setup-calibrations">
+          <span className={cameraToTracker ? '' : 'muted'}>
+            {cameraToTracker
+              ? `CameraToTracker: ${cameraToTracker.method}, ${cameraToTracker.calibratedAt.slice(0, 10)}${cameraToTracker.errorMm !== null ? `, error ${cameraToTracker.errorMm.toFixed(2)} mm` : ''}`
+              : 'No depth camera ↔ tracker calibration for this setup (needed to fuse through a skin registration).'}
+          </span>
+          {temporalOffset && (
+            <>
+              <span>
+                Temporal offset of the video {temporalOffset.valueMs!.toFixed(1)} ms (NCC {(temporalOffset.residuals['peakNcc'] ?? NaN).toFixed(2)})
+                {usDevice && ` · ${usDevice}: ${sources.find((d) => d.id === usDevice)?.timeOffsetMs ?? 0} ms now`}
+              </span>
+              <button disabled={!usDevice} onClick={() => void applyTemporalOffset()}>
+                Apply to the ultrasound source
+              </button>
+            </>
+          )}
+        </div>
+        <RegistrationPanel
+          client={client}
+          patientId={patient.id}
+          twins={twins.filter((t) => t.seriesId === prior.series.id && t.artefacts.some((a) => a.kind === 'skin-mesh'))}
+          selected={registration}
+          onSelect={setRegistration}
+          captures={captures}
+          onError={onError}
+        />
+        {registration && !cameraToTracker && (
+          <div className="badge warn">The registration places the camera in the image; without a CameraToTracker calibration no frame can be placed.</div>
+        )}
         <div className="row">
           <RecordingInput
             label="Replay path"
@@ -684,6 +759,14 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
           <span className="muted">
             frames {stats.shown} · NCC <span data-testid="fusion-ncc">{fmt(stats.ncc, 3)}</span> · tracker → screen p50 {fmt(stats.p50)} ms, p95{' '}
             {fmt(stats.p95)} ms · dropped {stats.dropped} · untracked {stats.untracked}
+            {registration && (
+              <>
+                {' '}
+                · predicted TRE at the plane <span data-testid="fusion-predicted-tre">{fmt(predictedHere, 2)}</span> mm (registration)
+                {cameraToTracker?.errorMm != null && ` ⊕ camera ↔ tracker ${cameraToTracker.errorMm.toFixed(2)} mm`}
+                {imageToProbe?.errorMm != null && ` ⊕ probe calibration ${imageToProbe.errorMm.toFixed(2)} mm`}
+              </>
+            )}
           </span>
         </div>
         <div className="row" style={{ alignItems: 'flex-start' }}>
@@ -753,11 +836,19 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
               TRE over {tre.n} landmark{tre.n > 1 ? 's' : ''}: mean {fmt(tre.meanMm, 2)} mm, RMS {fmt(tre.rmsMm, 2)} mm, max {fmt(tre.maxMm, 2)} mm (
               {pairs.map((p) => p.distanceMm.toFixed(2)).join(', ')} mm)
             </span>
-            <button onClick={() => setPairs([])}>Clear landmarks</button>
+            <button onClick={() => (setPairs([]), setSavedPairs(0))}>Clear landmarks</button>
+            {registration && (
+              <button disabled={savedPairs === pairs.length} onClick={() => void saveLandmarks()}>
+                {savedPairs === pairs.length ? 'Saved with the registration' : 'Save with the registration'}
+              </button>
+            )}
           </div>
         )}
         {treMode && <div className="muted">{pendingUs ? 'Now click the same point in the volume view.' : 'Click a landmark in the ultrasound view.'}</div>}
-        <div ref={threeDBox} style={{ position: 'relative', width: 600, height: 360 }} data-testid="fusion-3d" />
+        <div style={{ position: 'relative', width: 600, height: 360 }}>
+          <div ref={threeDBox} style={{ position: 'absolute', inset: 0 }} data-testid="fusion-3d" />
+          {registration && <TreLegend rangeMm={treRangeMm} />}
+        </div>
       </section>
     </div>
   );

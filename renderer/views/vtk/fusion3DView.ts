@@ -19,6 +19,7 @@ import vtkPolyData from '@kitware/vtk.js/Common/DataModel/PolyData';
 import vtkImageResliceMapper from '@kitware/vtk.js/Rendering/Core/ImageResliceMapper';
 import vtkImageSlice from '@kitware/vtk.js/Rendering/Core/ImageSlice';
 import vtkPlane from '@kitware/vtk.js/Common/DataModel/Plane';
+import vtkColorTransferFunction from '@kitware/vtk.js/Rendering/Core/ColorTransferFunction';
 import type { Vec3 } from '../../../electron/contract/geometry.js';
 import type { ImagePlane } from '../../features/fusion/fusionMath.js';
 import { parseVtp } from './threeDView.js';
@@ -29,6 +30,12 @@ export interface Fusion3DView {
   /** The probe's origin and axes in the volume frame (row-major 4×4 probe → volume, mm), null to hide. */
   setProbe(probeToVolume: readonly number[] | null): void;
   setSkin(vtp: ArrayBuffer | null): void;
+  /**
+   * Colours the skin by a per-vertex value (e.g. the predicted TRE, mm) over
+   * [0, rangeMax] with `colours` (fraction → RGB stops); null for the plain skin.
+   * The value function takes a vertex in the volume frame (mm).
+   */
+  setSkinScalars(value: ((x: number, y: number, z: number) => number) | null, rangeMax: number, colours: readonly (readonly number[])[]): void;
   setWindowLevel(window: number, level: number): void;
   render(): void;
   resize(): void;
@@ -156,6 +163,23 @@ export function createFusion3DView(container: HTMLElement, image: vtkImageData, 
       skinMapper.setInputData(parseVtp(vtp));
       skinMapper.setScalarVisibility(false);
       skin.setVisibility(true);
+    },
+    setSkinScalars(value, rangeMax, colours) {
+      const data = skinMapper.getInputData() as vtkPolyData | null;
+      if (!data) return;
+      if (!value) return skinMapper.setScalarVisibility(false);
+      const pts = data.getPoints().getData();
+      const vals = new Float32Array(pts.length / 3);
+      for (let i = 0; i < vals.length; i++) vals[i] = value(pts[3 * i]!, pts[3 * i + 1]!, pts[3 * i + 2]!);
+      data.getPointData().setScalars(vtkDataArray.newInstance({ name: 'scalar', numberOfComponents: 1, values: vals }));
+      const lut = vtkColorTransferFunction.newInstance();
+      for (const [t, r, g, b] of colours) lut.addRGBPoint(t! * rangeMax, r!, g!, b!);
+      skinMapper.setLookupTable(lut);
+      skinMapper.setUseLookupTableScalarRange(false);
+      skinMapper.setScalarRange(0, rangeMax);
+      skinMapper.setScalarModeToUsePointData();
+      skinMapper.setScalarVisibility(true);
+      data.modified();
     },
     setWindowLevel(window, level) {
       reslice.getProperty().setColorWindow(window);

@@ -1,0 +1,177 @@
+/**
+ * The calibrations of an acquisition setup (one tracker + probe + depth
+ * camera arrangement), as the fusion uses them: the current value of each
+ * kind with its method, date and error, and how to make a new one — import a
+ * PLUS configuration, pivot a stylus, calibrate the probe on an N-wire
+ * phantom (a job), the temporal offset of the video from a plate sweep, the
+ * depth camera ↔ tracker transform from fiducials seen by the camera and
+ * touched with the stylus. The history is kept by the service (append-only).
+ */
+import { useEffect, useState } from 'react';
+import type { CalibrationRecord, Job } from '../../../electron/contract/index.js';
+import type { Client } from '../../ipc/client.js';
+import { JobBar } from '../jobs/JobBar.js';
+import { parsePoints } from './RegistrationPanel.js';
+
+type Action = 'plus' | 'pivot' | 'probe' | 'temporal' | 'camera';
+
+interface Props {
+  client: Client;
+  setup: string;
+  calibrations: CalibrationRecord[];
+  /** Called after a calibration was stored (the parent reloads the setup's current calibrations). */
+  onChanged(): void;
+  onError(e: unknown): void;
+}
+
+const headline = (c: CalibrationRecord): string =>
+  c.valueMs !== null ? `${c.valueMs.toFixed(1)} ms` : c.errorMm !== null ? `error ${c.errorMm.toFixed(2)} mm` : c.matrix ? 'transform' : '';
+
+export function CalibrationsPanel({ client, setup, calibrations, onChanged, onError }: Props) {
+  const [action, setAction] = useState<Action>('plus');
+  const [pathA, setPathA] = useState('');
+  const [pathB, setPathB] = useState('');
+  const [tool, setTool] = useState('Stylus');
+  const [cameraPts, setCameraPts] = useState('');
+  const [trackerPts, setTrackerPts] = useState('');
+  const [job, setJob] = useState<Job | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    if (!job || (job.status !== 'queued' && job.status !== 'running')) return;
+    return client.on('jobs', 'onDidChangeJob', (payload) => {
+      const j = payload as Job;
+      if (j.id !== job.id) return;
+      setJob(j);
+      if (j.status === 'done') onChanged();
+    });
+  }, [client, job, onChanged]);
+
+  const cam = parsePoints(cameraPts);
+  const trk = parsePoints(trackerPts);
+  const ready = action === 'camera' ? cam !== null && trk !== null && cam.length === trk.length : action === 'probe' ? !!pathA && !!pathB : !!pathA && !busy;
+
+  const run = async (): Promise<void> => {
+    setBusy(true);
+    try {
+      if (action === 'plus') await client.call('calibrations', 'importPlus', setup, pathA);
+      else if (action === 'pivot') await client.call('calibrations', 'pivot', setup, pathA, tool);
+      else if (action === 'temporal')
+        await client.call('calibrations', 'temporal', setup, pathA, { tool: tool || 'Probe', maxLagMs: 1000, ...(pathB ? { trackerPath: pathB } : {}) });
+      else if (action === 'camera' && cam && trk)
+        await client.call('calibrations', 'cameraToTracker', setup, { method: 'paired-points', camera: cam, tracker: trk, sourcePath: '' });
+      else if (action === 'probe') {
+        const id = await client.call('calibrations', 'probe', setup, pathA, pathB);
+        setJob(await client.call('jobs', 'get', id));
+      }
+      onChanged();
+    } catch (e) {
+      onError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const hint: Record<Action, [string, string | null]> = {
+    plus: ['PLUS device-set configuration (.xml)', null],
+    pivot: ['Stylus pivoting recording (.igs.mha)', null],
+    probe: ['N-wire phantom sweep (.igs.mha)', 'PLUS configuration with the phantom definition (.xml)'],
+    temporal: ['Plate sweep video recording (.igs.mha)', 'Tracker recording, when separate (.igs.mha, optional)'],
+    camera: ['', null],
+  };
+
+  return (
+    <div data-testid="calibrations-panel">
+      <table className="device-table" aria-label="setup calibrations">
+        <thead>
+          <tr>
+            <th>Calibration</th>
+            <th>Method</th>
+            <th>Made</th>
+            <th>Value</th>
+          </tr>
+        </thead>
+        <tbody>
+          {calibrations.map((c) => (
+            <tr key={c.id} data-kind={c.kind}>
+              <td>{c.kind}</td>
+              <td>{c.method}</td>
+              <td>{c.calibratedAt.slice(0, 16).replace('T', ' ')}</td>
+              <td>{headline(c)}</td>
+            </tr>
+          ))}
+          {calibrations.length === 0 && (
+            <tr>
+              <td colSpan={4} className="muted">
+                No calibration for this setup yet.
+              </td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+      <div className="row">
+        <select
+          aria-label="Calibration action"
+          value={action}
+          onChange={(e) => {
+            const a = e.target.value as Action;
+            setAction(a);
+            setTool(a === 'temporal' ? 'Probe' : 'Stylus');
+          }}
+        >
+          <option value="plus">Import PLUS configuration</option>
+          <option value="pivot">Pivot calibration (stylus)</option>
+          <option value="probe">Probe calibration (N-wire)</option>
+          <option value="temporal">Temporal calibration (video ↔ tracker)</option>
+          <option value="camera">Depth camera ↔ tracker (fiducials)</option>
+        </select>
+        {action === 'camera' ? (
+          <>
+            <input
+              aria-label="Fiducials in the camera"
+              value={cameraPts}
+              onChange={(e) => setCameraPts(e.target.value)}
+              placeholder="fiducials in the camera (mm): x, y, z; …"
+              style={{ minWidth: 260 }}
+            />
+            <input
+              aria-label="Fiducials touched with the stylus"
+              value={trackerPts}
+              onChange={(e) => setTrackerPts(e.target.value)}
+              placeholder="the same touched with the stylus (tracker mm): x, y, z; …"
+              style={{ minWidth: 260 }}
+            />
+          </>
+        ) : (
+          <>
+            <input
+              aria-label="Calibration file"
+              value={pathA}
+              onChange={(e) => setPathA(e.target.value)}
+              placeholder={hint[action][0]}
+              style={{ minWidth: 280 }}
+            />
+            {hint[action][1] && (
+              <input
+                aria-label="Second calibration file"
+                value={pathB}
+                onChange={(e) => setPathB(e.target.value)}
+                placeholder={hint[action][1]!}
+                style={{ minWidth: 280 }}
+              />
+            )}
+            {(action === 'pivot' || action === 'temporal') && (
+              <label>
+                tool <input aria-label="Calibration tool" value={tool} onChange={(e) => setTool(e.target.value)} style={{ width: 70 }} />
+              </label>
+            )}
+          </>
+        )}
+        <button disabled={!ready || busy} onClick={() => void run()}>
+          Calibrate
+        </button>
+      </div>
+      {job && <JobBar client={client} job={job} onError={onError} />}
+    </div>
+  );
+}

@@ -1,0 +1,193 @@
+/**
+ * The patient registration of the fusion workspace: the depth camera's view
+ * of the patient's skin registered to the skin of the prior volume's twin
+ * (a job: markerless, or from a 3-point coarse alignment for difficult
+ * cases), the stored registrations with their fit, overlap and predicted TRE
+ * (refused ones listed with their reasons, not selectable), and the choice of
+ * the registration the live fusion uses (Volume ← Camera ← Tracker).
+ */
+import { useEffect, useState } from 'react';
+import type { Job, Registration, Twin } from '../../../electron/contract/index.js';
+import type { Client } from '../../ipc/client.js';
+import { JobBar } from '../jobs/JobBar.js';
+import { RecordingInput } from '../devices/RecordingInput.js';
+
+/** Colours of the predicted-TRE map on the skin (fraction of the range → RGB), shared by the 3D view's lookup table and its legend. */
+export const TRE_COLOURS: [number, number, number, number][] = [
+  [0, 0.18, 0.7, 0.36],
+  [0.5, 0.95, 0.8, 0.15],
+  [1, 0.86, 0.2, 0.18],
+];
+
+/** The colour scale of the predicted-TRE map, over the 3D view. */
+export function TreLegend({ rangeMm }: { rangeMm: number }) {
+  return (
+    <div className="legend" aria-label="predicted TRE colour scale">
+      predicted TRE (registration) 0{' '}
+      <span
+        style={{
+          display: 'inline-block',
+          width: 90,
+          height: 10,
+          verticalAlign: 'middle',
+          background: `linear-gradient(to right, ${TRE_COLOURS.map(([t, r, g, b]) => `rgb(${r * 255},${g * 255},${b * 255}) ${t * 100}%`).join(', ')})`,
+        }}
+      />{' '}
+      {rangeMm.toFixed(0)} mm
+    </div>
+  );
+}
+
+interface Props {
+  client: Client;
+  patientId: string;
+  /** The twins of the prior volume's series that have a skin mesh. */
+  twins: Twin[];
+  selected: Registration | null;
+  onSelect(r: Registration | null): void;
+  captures: { label: string; path: string }[];
+  onError(e: unknown): void;
+}
+
+const fmt = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : '—');
+export const describeRegistration = (r: Registration): string =>
+  `${r.createdAt.slice(0, 16).replace('T', ' ')} · ${r.method === 'skin-icp' ? 'markerless' : '3-point + markerless'} · ` +
+  (r.refused ? 'REFUSED' : `residual ${fmt(r.residualRmsMm, 2)} mm · overlap ${Math.round(100 * r.overlap)} % · predicted TRE ${fmt(r.predictedTreMm, 1)} mm`);
+
+/** "x, y, z; x, y, z; x, y, z" → points (mm), or null when it is not three or more triplets of numbers. */
+export function parsePoints(text: string): [number, number, number][] | null {
+  const pts = text
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => s.split(/[\s,]+/).map(Number));
+  if (pts.length < 3 || pts.some((p) => p.length !== 3 || p.some((v) => !Number.isFinite(v)))) return null;
+  return pts as [number, number, number][];
+}
+
+export function RegistrationPanel({ client, patientId, twins, selected, onSelect, captures, onError }: Props) {
+  const [list, setList] = useState<Registration[]>([]);
+  const [capture, setCapture] = useState(captures[0]?.path ?? '');
+  const [view, setView] = useState<'back' | 'front'>('back');
+  const [threePoint, setThreePoint] = useState(false);
+  const [cameraPts, setCameraPts] = useState('');
+  const [imagePts, setImagePts] = useState('');
+  const [job, setJob] = useState<Job | null>(null);
+  const [last, setLast] = useState<Registration | null>(null);
+  const twin = twins[0] ?? null;
+  const twinIds = new Set(twins.map((t) => t.id));
+  const usable = list.filter((r) => twinIds.has(r.twinId));
+
+  useEffect(() => {
+    client.call('registrations', 'list', patientId).then(setList, onError);
+  }, [client, patientId, onError]);
+
+  // follow the registration job; when it is done, list and select (or report) its result
+  useEffect(() => {
+    if (!job || (job.status !== 'queued' && job.status !== 'running')) return;
+    return client.on('jobs', 'onDidChangeJob', (payload) => {
+      const j = payload as Job;
+      if (j.id !== job.id) return;
+      setJob(j);
+      if (j.status === 'done' && j.resultId)
+        client.call('registrations', 'get', j.resultId).then((r) => {
+          setList((l) => [r, ...l]);
+          setLast(r);
+          if (!r.refused) onSelect(r);
+        }, onError);
+    });
+  }, [client, job, onSelect, onError]);
+
+  const cam = threePoint ? parsePoints(cameraPts) : null;
+  const img = threePoint ? parsePoints(imagePts) : null;
+  const pointsOk = !threePoint || (cam !== null && img !== null && cam.length === img.length);
+  const register = (): void => {
+    if (!twin) return;
+    client
+      .call('registrations', 'run', { twinId: twin.id, cloudPath: capture, view, ...(threePoint && cam && img ? { points: { camera: cam, image: img } } : {}) })
+      .then((id) => client.call('jobs', 'get', id))
+      .then(setJob, onError);
+  };
+  const running = job !== null && (job.status === 'queued' || job.status === 'running');
+
+  return (
+    <div data-testid="registration-panel">
+      <div className="row">
+        <label>
+          Patient registration{' '}
+          <select aria-label="Patient registration" value={selected?.id ?? ''} onChange={(e) => onSelect(usable.find((r) => r.id === e.target.value) ?? null)}>
+            <option value="">none (the volume is in the tracker's or the reference's frame)</option>
+            {usable.map((r) => (
+              <option key={r.id} value={r.id} disabled={r.refused !== null}>
+                {describeRegistration(r)}
+              </option>
+            ))}
+          </select>
+        </label>
+        {selected?.tre && (
+          <span data-testid="registration-tre">
+            measured TRE {selected.tre.count} landmark{selected.tre.count > 1 ? 's' : ''}: mean {fmt(selected.tre.meanMm, 2)} mm, max{' '}
+            {fmt(selected.tre.maxMm, 2)} mm
+          </span>
+        )}
+      </div>
+      {twin ? (
+        <div className="row">
+          <RecordingInput
+            label="Depth capture"
+            listId="fusion-depth-captures"
+            value={capture}
+            onChange={setCapture}
+            placeholder="Depth capture of the patient (.pcd, .ply, depth .png)"
+            recordings={captures}
+          />
+          <label>
+            camera looks at the{' '}
+            <select aria-label="Camera view" value={view} onChange={(e) => setView(e.target.value as 'back' | 'front')}>
+              <option value="back">back</option>
+              <option value="front">front</option>
+            </select>
+          </label>
+          <label>
+            <input type="checkbox" checked={threePoint} onChange={(e) => setThreePoint(e.target.checked)} /> 3-point alignment
+          </label>
+          <button disabled={!capture || running || !pointsOk} onClick={register}>
+            Register to the skin
+          </button>
+        </div>
+      ) : (
+        <div className="muted">The prior volume has no twin with a skin surface: build its anatomical twin to register the depth camera to it.</div>
+      )}
+      {threePoint && (
+        <div className="row">
+          <input
+            aria-label="Camera points"
+            value={cameraPts}
+            onChange={(e) => setCameraPts(e.target.value)}
+            placeholder="skin points in the camera (mm): x, y, z; x, y, z; x, y, z"
+            style={{ minWidth: 320 }}
+          />
+          <input
+            aria-label="Image points"
+            value={imagePts}
+            onChange={(e) => setImagePts(e.target.value)}
+            placeholder="the same points in the image (LPS mm): x, y, z; …"
+            style={{ minWidth: 320 }}
+          />
+          {!pointsOk && <span className="badge warn">three or more matching points in each</span>}
+        </div>
+      )}
+      {job && <JobBar client={client} job={job} onError={onError} />}
+      {last && (
+        <div className="row" data-testid="registration-result">
+          {last.refused ? <span className="badge bad">Refused: {last.refused.join('; ')}</span> : <span className="badge ok">Accepted</span>}
+          <span className="muted">
+            residual {fmt(last.residualRmsMm, 2)} mm (a fit measure, not an accuracy) · overlap {Math.round(100 * last.overlap)} % · predicted TRE{' '}
+            {fmt(last.predictedTreMm, 2)} mm at the centre of the matched skin · {last.details['cameraSkinPoints'] ?? 0} camera skin points ·{' '}
+            {last.details['totalMs'] ?? 0} ms
+          </span>
+        </div>
+      )}
+    </div>
+  );
+}
