@@ -494,6 +494,56 @@ export const RegistrationsService = defineService(
   {},
 );
 
+/** A recorded fusion session: the device recording plus everything needed to fuse it again identically (session.json in its folder). */
+export const FusionSession = z.object({
+  version: z.literal(1),
+  /** The session folder (the device recording's files and session.json). */
+  dir: z.string(),
+  patientId: Id,
+  /** The prior volume fused with. */
+  priorVolumeId: Id,
+  setup: z.string(),
+  /** The setup's calibrations in use during the session (a copy: later calibrations do not change the replay). */
+  calibrations: z.array(CalibrationRecord),
+  /** The patient registration in use (a copy), null when the volume was in the tracker's or the reference's frame. */
+  registration: Registration.nullable(),
+  /** The ultrasound source (device id) and the tools of the chain. */
+  ultrasoundDevice: z.string(),
+  probeTool: z.string(),
+  referenceTool: z.string(),
+  startedAt: z.string(),
+  stoppedAt: z.string().nullable(),
+  /** The recorded files (PLUS sequences), empty while recording. */
+  files: z.array(RecordedFile),
+});
+export type FusionSession = z.infer<typeof FusionSession>;
+
+export const SessionsService = defineService(
+  'sessions',
+  {
+    /** Starts recording every connected device with the fusion's context (calibrations, registration, volume, tools) into a new session folder. */
+    start: {
+      args: z.tuple([
+        z.object({
+          patientId: Id,
+          priorVolumeId: Id,
+          setup: SetupName,
+          registrationId: Id.nullable(),
+          ultrasoundDevice: z.string(),
+          probeTool: z.string(),
+          referenceTool: z.string(),
+        }),
+      ]),
+      result: FusionSession,
+    },
+    /** Stops the session's recording; returns the session with its files. */
+    stop: { args: z.tuple([]), result: FusionSession },
+    /** Reads a recorded session (its folder or its session.json) for replay. */
+    open: { args: z.tuple([z.string().min(1)]), result: FusionSession },
+  },
+  {},
+);
+
 export const SystemService = defineService('system', { info: { args: z.tuple([]), result: SystemInfo } }, {});
 
 export const SERVICES = {
@@ -505,6 +555,7 @@ export const SERVICES = {
   devices: DevicesService,
   calibrations: CalibrationsService,
   registrations: RegistrationsService,
+  sessions: SessionsService,
   system: SystemService,
 } as const;
 

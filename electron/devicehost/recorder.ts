@@ -40,8 +40,8 @@ const fileSafe = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, '_');
 
 export class SessionRecorder {
   private readonly writers = new Map<string, { w: PlusSequenceWriter; device: string; stream: RecordedFile['stream']; timesUs: number[] }>();
-  /** Pose tracks by transform name (all tracking devices). */
-  private readonly tracks = new Map<string, PoseTrack>();
+  /** Pose tracks by device, then transform name (two devices may both report a `ProbeToTracker`). */
+  private readonly tracks = new Map<string, Map<string, PoseTrack>>();
   readonly startedUs: number;
   private bytes = 0;
 
@@ -74,12 +74,14 @@ export class SessionRecorder {
     const fields = { ReceiveTimestamp: String(h.hostTimeUs / 1e6), FrameNumber: String(h.seq) };
     if (h.stream === 'pose' && h.poses) {
       const transforms: TrackedFrame['transforms'] = {};
+      let tracks = this.tracks.get(h.device);
+      if (!tracks) this.tracks.set(h.device, (tracks = new Map()));
       for (const p of h.poses) {
         const name = transformName(p.name);
         transforms[name] = { matrix: p.matrix ?? IDENTITY, status: p.matrix && p.state === 'ok' ? 'OK' : 'INVALID' };
-        let t = this.tracks.get(name);
-        if (!t) this.tracks.set(name, (t = { timesUs: [], matrices: [] }));
-        // out-of-order samples (two devices, one tool name) are kept ordered
+        let t = tracks.get(name);
+        if (!t) tracks.set(name, (t = { timesUs: [], matrices: [] }));
+        // a sample older than the last one (a looped replay starting over) is left out: the track stays ordered
         if (t.timesUs.length && h.deviceTimeUs < t.timesUs.at(-1)!) continue;
         t.timesUs.push(h.deviceTimeUs);
         t.matrices.push(p.matrix && p.state === 'ok' ? p.matrix : null);
@@ -112,10 +114,22 @@ export class SessionRecorder {
     return { files: this.writers.size, frames, bytes: this.bytes };
   }
 
+  /**
+   * The pose tracks an image or depth stream of `device` is stamped with: each
+   * transform name from the device's own tracking (a tracked-ultrasound
+   * source), else from the first other device that reports it (a separate tracker).
+   */
+  private tracksFor(device: string): Map<string, PoseTrack> {
+    const out = new Map(this.tracks.get(device) ?? []);
+    for (const [d, tracks] of this.tracks) if (d !== device) for (const [name, t] of tracks) if (!out.has(name)) out.set(name, t);
+    return out;
+  }
+
   /** Writes every file (image and depth frames get the tools' interpolated poses) and returns them. */
   finish(): RecordedFile[] {
     const out: RecordedFile[] = [];
     for (const e of this.writers.values()) {
+      const tracks = this.tracksFor(e.device);
       if (e.w.frameCount === 0) {
         e.w.abort();
         continue;
@@ -125,7 +139,7 @@ export class SessionRecorder {
           ? undefined
           : (frames) =>
               frames.forEach((f, i) => {
-                for (const [name, track] of this.tracks) {
+                for (const [name, track] of tracks) {
                   const m = poseAt(track, e.timesUs[i]!);
                   f.transforms[name] = { matrix: m ?? IDENTITY, status: m ? 'OK' : 'INVALID' };
                 }

@@ -14,6 +14,7 @@ import { DEFAULT_MAX_VOLUME_BYTES } from '../io/headers.js';
 import { decodeNrrd } from '../io/nrrd.js';
 import { voxelTypeOf } from '../engine/volume.js';
 import { JobService } from './jobs.js';
+import { FusionSessions } from './sessions.js';
 import { cameraToTrackerCalibration, currentCalibrations, importPlusCalibrations, pivotFromRecording, temporalFromRecording } from './calibrations.js';
 import { DevicesSupervisor, type SpawnHost } from './devices.js';
 
@@ -82,6 +83,7 @@ export function createServices(o: ServiceOptions): ServiceHost {
   jobs.on('onDidChangeJob', (job) => events.emit('event', 'jobs', 'onDidChangeJob', job));
   // the device host starts on first use (listing or connecting devices), not with the app
   const devices = new DevicesSupervisor(o.spawnDeviceHost);
+  const sessions = new FusionSessions(store, devices, path.join(o.dataDir, 'recordings'), actor);
   devices.on('changed', (list) => events.emit('event', 'devices', 'onDidChangeDevices', list));
   const pkg = JSON.parse(
     fs.readFileSync(path.resolve(here, '..', '..', ...(here.includes(`${path.sep}dist${path.sep}`) ? ['..'] : []), 'package.json'), 'utf8'),
@@ -132,6 +134,11 @@ export function createServices(o: ServiceOptions): ServiceHost {
       probe: (setup, sequencePath, configPath) => jobs.startProbeCalibration(setup, sequencePath, configPath).id,
       cameraToTracker: (setup, input) => cameraToTrackerCalibration(store, actor, setup, input),
       temporal: (setup, sequencePath, opts) => temporalFromRecording(store, actor, setup, sequencePath, opts),
+    },
+    sessions: {
+      start: (o) => sessions.start(o),
+      stop: () => sessions.stop(),
+      open: (p) => sessions.open(p),
     },
     registrations: {
       run: (req) => jobs.startRegistration(req).id,

@@ -10,7 +10,8 @@
  * replayed: every frame placed through ImageToProbe · ProbeToTracker ·
  * TrackerToCamera · CameraToImage correlates with the CT resliced there, and
  * the plane lies within a few mm of the true one; a TRE landmark is saved
- * with the registration.
+ * with the registration; the session is recorded as one unit and replays
+ * with the same fusion.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -106,5 +107,30 @@ test('fusion through the depth camera: calibrations, skin registration, frames p
   await page.getByRole('button', { name: 'Save with the registration' }).click();
   await expect(page.getByTestId('registration-tre')).toContainText('measured TRE 1 landmark');
   await expect(page.getByRole('button', { name: 'Saved with the registration' })).toBeDisabled();
+  await page.getByRole('button', { name: 'Stop marking' }).click();
+
+  // the session recorded as one unit (devices + calibrations + registration), then replayed: the same fusion
+  await page.getByRole('button', { name: 'Live', exact: true }).click();
+  await page.getByRole('button', { name: 'Record session' }).click();
+  const recorded = async () => Number(/recording (\d+) frames/.exec(await page.getByTestId('fusion-session').innerText())?.[1] ?? 0);
+  await expect.poll(recorded, { timeout: 60_000 }).toBeGreaterThan(60);
+  await page.getByRole('button', { name: 'Stop recording the session' }).click();
+  await expect(page.getByLabel('Session path')).toHaveValue(/-fusion$/);
+  const sessionDir = await page.getByLabel('Session path').inputValue();
+  const manifest = JSON.parse(fs.readFileSync(path.join(sessionDir, 'session.json'), 'utf8')) as {
+    calibrations: { kind: string }[];
+    registration: { id: string } | null;
+    files: { stream: string; frames: number }[];
+  };
+  expect(manifest.calibrations.map((c) => c.kind).sort()).toEqual(['CameraToTracker', 'ImageToProbe']);
+  expect(manifest.registration).not.toBeNull();
+  expect(manifest.files.some((f) => f.stream === 'image' && f.frames > 10)).toBe(true);
+  await page.getByRole('button', { name: 'Replay session' }).click();
+  await expect(page.getByTestId('fusion-session')).toContainText('replaying the session');
+  await page.evaluate(() => window.__orthotwinFusion!.resetStats());
+  await page.waitForFunction(() => (window.__orthotwinFusion?.ncc().length ?? 0) >= 15, undefined, { timeout: 90_000 });
+  const replayed = await page.evaluate(() => window.__orthotwinFusion!.ncc());
+  console.log(`session replay NCC over ${replayed.length} frames: min ${Math.min(...replayed.map((n) => n.ncc)).toFixed(3)}`);
+  for (const n of replayed) expect(n.ncc, `replayed frame ${n.seq}`).toBeGreaterThanOrEqual(0.8);
   expect(errors).toEqual([]);
 });

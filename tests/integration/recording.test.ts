@@ -92,6 +92,53 @@ describe('session recorder', () => {
     expect(trk.frames[10]!.fields).toEqual({ ReceiveTimestamp: '1.1', FrameNumber: '10' });
   });
 
+  it('two tracked-ultrasound sources with the same tool name: each image file gets its own device poses; a separate tracker fills the rest', () => {
+    const rec = new SessionRecorder(path.join(tmp.dir, 'session-3'), 0);
+    const at = (x: number) => [1, 0, 0, x, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+    for (let k = 0; k <= 20; k++) {
+      const t = 1_000_000 + k * 50_000;
+      // replay A's probe at x = 100 + k, replay B's at x = −300 − k, a tracker's reference at x = 7
+      rec.add({
+        device: 'replay-a',
+        stream: 'pose',
+        seq: k,
+        deviceTimeUs: t,
+        hostTimeUs: t,
+        poses: [{ name: 'ProbeToTracker', matrix: at(100 + k), state: 'ok' }],
+      });
+      rec.add({
+        device: 'replay-b',
+        stream: 'pose',
+        seq: k,
+        deviceTimeUs: t + 1,
+        hostTimeUs: t,
+        poses: [{ name: 'ProbeToTracker', matrix: at(-300 - k), state: 'ok' }],
+      });
+      rec.add({
+        device: 'ndi',
+        stream: 'pose',
+        seq: k,
+        deviceTimeUs: t + 2,
+        hostTimeUs: t,
+        poses: [{ name: 'ReferenceToTracker', matrix: at(7), state: 'ok' }],
+      });
+      if (k > 0 && k < 20) {
+        const h = { seq: k, deviceTimeUs: t + 25_000, hostTimeUs: t, width: 2, height: 2, components: 1, scalar: 'uint8' as const };
+        rec.add({ ...h, device: 'replay-a', stream: 'image' }, new Uint8Array(4));
+        rec.add({ ...h, device: 'replay-b', stream: 'image' }, new Uint8Array(4));
+      }
+    }
+    const files = rec.finish();
+    const read = (device: string) => readPlusSequence(files.find((f) => f.device === device && f.stream === 'image')!.path);
+    const a = read('replay-a'),
+      b = read('replay-b');
+    a.frames.forEach((f, i) => {
+      expect(f.transforms['ProbeToTracker']!.matrix[3]).toBeCloseTo(100 + i + 1.5, 6);
+      expect(f.transforms['ReferenceToTracker']!.matrix[3]).toBe(7);
+    });
+    b.frames.forEach((f, i) => expect(f.transforms['ProbeToTracker']!.matrix[3]).toBeCloseTo(-300 - i - 1.5, 3));
+  });
+
   it('a frame of another size is refused with the file name', () => {
     const rec = new SessionRecorder(path.join(tmp.dir, 'session-2'), 0);
     const h = { device: 'u', stream: 'image' as const, seq: 0, deviceTimeUs: 0, hostTimeUs: 0, width: 2, height: 2, components: 1, scalar: 'uint8' as const };

@@ -5,12 +5,14 @@
  * with its fit, overlap, covariance and predicted TRE; a set-up outside the
  * automatic search refused, then accepted from a 3-point coarse alignment;
  * TRE landmarks saved with a registration; the camera ↔ tracker calibration
- * stored with the setup. Needs the shared data (the example CT).
+ * stored with the setup; a fusion session written as one unit and re-opened.
+ * Needs the shared data (the example CT).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createServices, type ServiceHost } from '../../electron/services/index.js';
+import { FusionSessions } from '../../electron/services/sessions.js';
 import { decodeVtp } from '../../electron/io/mesh.js';
 import type { Twin } from '../../electron/contract/index.js';
 import { cameraPrior, orientedSkin, skinWithoutCaps } from '../../electron/engine/registration/skin.js';
@@ -147,5 +149,53 @@ describeData('registrations service on the example CT twin', () => {
         host.impl.calibrations.cameraToTracker('Bay F', { method: 'paired-points', camera: camera.slice(0, 3), tracker: tracker.slice(0, 4), sourcePath: '' }),
       ),
     ).rejects.toThrow(/camera ↔ tracker calibration: 3 source points but 4 target points/);
+  });
+
+  it('a fusion session is written as one unit (session.json with the calibrations and registration in use), re-opened from a moved folder, and bad sessions are named', async () => {
+    const reg = (await host.impl.registrations.list(patientId)).find((r) => r.refused === null)!;
+    await host.impl.calibrations.importPlus('Bay S', dataPath('us/PlusDeviceSet_SpinePhantomFreehandReconstructionOnly.xml'));
+    // the device host's recording, as it answers (the recorder itself is tested in recording.test.ts)
+    let dir = '';
+    const devices = {
+      startRecording: async (d: string) => {
+        dir = d;
+        fs.mkdirSync(d, { recursive: true });
+        return { state: 'recording' as const, dir: d, startedUs: 0, frames: 0, files: 0, bytes: 0, lastFiles: [] };
+      },
+      stopRecording: async () => {
+        fs.writeFileSync(path.join(dir, 'replay-1_Image.igs.mha'), 'x');
+        return [{ path: path.join(dir, 'replay-1_Image.igs.mha'), device: 'replay-1', stream: 'image' as const, frames: 12 }];
+      },
+    };
+    const sessions = new FusionSessions(host.store, devices, path.join(tmp.dir, 'sessions'), 'test');
+    const started = await sessions.start({
+      patientId,
+      priorVolumeId: twin.volumeId,
+      setup: 'Bay S',
+      registrationId: reg.id,
+      ultrasoundDevice: 'replay-1',
+      probeTool: 'ProbeToTracker',
+      referenceTool: '',
+    });
+    expect(started.calibrations.map((c) => c.kind).sort()).toEqual(['ImageToProbe', 'PhantomToReference']);
+    expect(started.registration!.id).toBe(reg.id);
+    const done = await sessions.stop();
+    expect(done.files).toHaveLength(1);
+    expect(done.stoppedAt).not.toBeNull();
+    // a later calibration does not change the recorded session
+    await host.impl.calibrations.importPlus('Bay S', dataPath('us/PlusDeviceSet_SpinePhantomFreehandReconstructionOnly.xml'));
+    const moved = path.join(tmp.dir, 'moved-session');
+    fs.renameSync(done.dir, moved);
+    const opened = sessions.open(moved);
+    expect(opened.dir).toBe(moved);
+    expect(opened.files[0]!.path).toBe(path.join(moved, 'replay-1_Image.igs.mha'));
+    expect(opened.calibrations.map((c) => c.id)).toEqual(started.calibrations.map((c) => c.id));
+    expect(opened.registration).toEqual(started.registration);
+    await expect(sessions.stop()).rejects.toThrow(/no fusion session is being recorded/);
+    fs.rmSync(path.join(moved, 'replay-1_Image.igs.mha'));
+    expect(() => sessions.open(moved)).toThrow(/session\.json: recorded file\(s\) missing: replay-1_Image\.igs\.mha/);
+    fs.writeFileSync(path.join(moved, 'session.json'), '{"version": 2}');
+    expect(() => sessions.open(path.join(moved, 'session.json'))).toThrow(/session\.json: not a fusion session \(version/);
+    expect(() => sessions.open(path.join(tmp.dir, 'nowhere'))).toThrow(/nowhere: no such session \(session\.json\)/);
   });
 });

@@ -16,6 +16,7 @@ import {
   bulkUrls,
   type CalibrationRecord,
   type DeviceList,
+  type FusionSession,
   type Patient,
   type Registration,
   type StudyRecord,
@@ -138,6 +139,10 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
   const [pendingUs, setPendingUs] = useState<[number, number] | null>(null);
   const [pairs, setPairs] = useState<LandmarkPair[]>([]);
   const [registration, setRegistration] = useState<Registration | null>(null);
+  /** The recorded session being replayed (its calibrations and registration are used), and the one being recorded. */
+  const [session, setSession] = useState<FusionSession | null>(null);
+  const [recordingSession, setRecordingSession] = useState<FusionSession | null>(null);
+  const [sessionPath, setSessionPath] = useState('');
   const [predictedHere, setPredictedHere] = useState(NaN);
   const [savedPairs, setSavedPairs] = useState(0);
 
@@ -146,9 +151,10 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
   const resliceBox = useRef<HTMLDivElement>(null);
   const threeDBox = useRef<HTMLDivElement>(null);
   const layerCanvas = useMemo(() => document.createElement('canvas'), []);
-  const imageToProbe = calibrations.find((c) => c.kind === 'ImageToProbe' && c.fromFrame === 'Image' && c.toFrame === 'Probe') ?? null;
-  const cameraToTracker = calibrations.find((c) => c.kind === 'CameraToTracker' && c.matrix) ?? null;
-  const temporalOffset = calibrations.find((c) => c.kind === 'TemporalOffset' && c.valueMs !== null) ?? null;
+  const inUse = session ? session.calibrations : calibrations;
+  const imageToProbe = inUse.find((c) => c.kind === 'ImageToProbe' && c.fromFrame === 'Image' && c.toFrame === 'Probe') ?? null;
+  const cameraToTracker = inUse.find((c) => c.kind === 'CameraToTracker' && c.matrix) ?? null;
+  const temporalOffset = inUse.find((c) => c.kind === 'TemporalOffset' && c.valueMs !== null) ?? null;
   // the patient frame: through the depth camera when a registration is chosen (it needs the camera ↔ tracker calibration), else the reference tool or the tracker
   const patientFrame: PatientFrame | null = registration
     ? cameraToTracker
@@ -600,6 +606,53 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
     }
   };
 
+  /** Records the devices with the fusion's context (calibrations, registration, volume, tools) as one session. */
+  const toggleSessionRecording = async (): Promise<void> => {
+    try {
+      if (recordingSession) {
+        const done = await client.call('sessions', 'stop');
+        setRecordingSession(null);
+        setSessionPath(done.dir);
+      } else if (patient && prior) {
+        setRecordingSession(
+          await client.call('sessions', 'start', {
+            patientId: patient.id,
+            priorVolumeId: prior.volume.id,
+            setup,
+            registrationId: registration?.id ?? null,
+            ultrasoundDevice: usDevice,
+            probeTool,
+            referenceTool,
+          }),
+        );
+      }
+    } catch (e) {
+      onError(e);
+    }
+  };
+
+  /** Replays a recorded session with its own calibrations, registration, volume and tools. */
+  const openSession = async (): Promise<void> => {
+    try {
+      const s = await client.call('sessions', 'open', sessionPath);
+      const vol = volumes.find((v) => v.volume.id === s.priorVolumeId);
+      if (!vol) throw new Error(`${s.dir}: the session's volume is not among this patient's series (open its patient first)`);
+      const image = s.files.find((f) => f.stream === 'image' && f.device === s.ultrasoundDevice) ?? s.files.find((f) => f.stream === 'image');
+      if (!image) throw new Error(`${s.dir}: the session has no ultrasound recording`);
+      setSession(s);
+      setSeriesId(vol.series.id);
+      setRegistration(s.registration);
+      setProbeTool(s.probeTool);
+      setReferenceTool(s.referenceTool);
+      const st = await client.call('devices', 'connect', { kind: 'replay', path: image.path, loop: true, speed: 1 });
+      if (st.state === 'failed') onError(new Error(`${st.name}: ${st.lastError ?? 'could not connect'}`));
+      setUsDevice(st.id);
+      setDevices(await client.call('devices', 'list'));
+    } catch (e) {
+      onError(e);
+    }
+  };
+
   const freeze = (): void => {
     const L = live.current;
     if (!frozen) setCineIndex(Math.max(0, L.cine.length - 1));
@@ -729,6 +782,38 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
           <button disabled={!replayPath} onClick={() => void connectReplay()}>
             Replay as live probe
           </button>
+        </div>
+      </section>
+
+      <section className="panel" aria-label="fusion session">
+        <div className="row" data-testid="fusion-session">
+          <button onClick={() => void toggleSessionRecording()} disabled={!!session} aria-pressed={!!recordingSession}>
+            {recordingSession ? 'Stop recording the session' : 'Record session'}
+          </button>
+          {recordingSession && (
+            <span className="badge bad">
+              recording {devices?.recording.frames ?? 0} frames into {recordingSession.dir}
+            </span>
+          )}
+          <input
+            aria-label="Session path"
+            value={sessionPath}
+            onChange={(e) => setSessionPath(e.target.value)}
+            placeholder="Recorded fusion session (folder or session.json)"
+            style={{ minWidth: 320 }}
+          />
+          <button disabled={!sessionPath || !!recordingSession} onClick={() => void openSession()}>
+            Replay session
+          </button>
+          {session && (
+            <>
+              <span className="badge sim">
+                replaying the session of {session.startedAt.slice(0, 16).replace('T', ' ')} with its calibrations
+                {session.registration ? ' and registration' : ''}
+              </span>
+              <button onClick={() => setSession(null)}>Back to the live setup</button>
+            </>
+          )}
         </div>
       </section>
 
