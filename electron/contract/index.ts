@@ -544,6 +544,25 @@ export const SessionsService = defineService(
   {},
 );
 
+export const AuditVerification = z.object({
+  ok: z.boolean(),
+  records: z.number().int(),
+  head: z.object({ id: z.number().int(), hash: z.string() }).nullable(),
+  problems: z.array(z.object({ id: z.number().int(), kind: z.enum(['altered', 'chain-broken', 'truncated', 'unsealed']), message: z.string() })),
+});
+export type AuditVerification = z.infer<typeof AuditVerification>;
+
+export const AuditService = defineService(
+  'audit',
+  {
+    /** Verifies the audit log's hash chain and its anchor: altered, deleted, reordered or truncated records are reported. */
+    verify: { args: z.tuple([]), result: AuditVerification },
+    /** The audit log, oldest first: as stored (with each record's hash and its predecessor's) or as FHIR R4 AuditEvent resources. */
+    export: { args: z.tuple([z.enum(['json', 'fhir']).default('json')]), result: z.array(z.record(z.string(), z.unknown())) },
+  },
+  {},
+);
+
 export const SystemService = defineService('system', { info: { args: z.tuple([]), result: SystemInfo } }, {});
 
 export const SERVICES = {
@@ -556,6 +575,7 @@ export const SERVICES = {
   calibrations: CalibrationsService,
   registrations: RegistrationsService,
   sessions: SessionsService,
+  audit: AuditService,
   system: SystemService,
 } as const;
 

@@ -31,6 +31,7 @@ import type {
   VolumeRecord,
 } from '../contract/index.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { AuditLog, auditKey } from './audit.js';
 
 export const newId = (): string => crypto.randomUUID();
 const now = (): string => new Date().toISOString();
@@ -81,6 +82,8 @@ export class TwinStore {
   readonly dataDir: string;
   readonly stagingDir: string;
   readonly storeDir: string;
+  /** The tamper-evident audit chain (audit.ts). */
+  readonly auditLog: AuditLog;
 
   constructor(dataDir: string) {
     this.dataDir = path.resolve(dataDir);
@@ -94,10 +97,13 @@ export class TwinStore {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+    this.auditLog = new AuditLog(this.db, auditKey(this.dataDir), path.join(this.dataDir, 'audit.head'));
+    this.auditLog.seal();
     this.recover();
   }
 
   close(): void {
+    this.auditLog.writeAnchor();
     this.db.close();
   }
 
@@ -190,10 +196,9 @@ export class TwinStore {
     }
   }
 
+  /** Appends a record to the tamper-evident audit chain (see audit.ts); `detail` holds record ids, never patient identifiers. */
   audit(actor: string, action: string, recordType: string, recordId: string, detail: Record<string, unknown> = {}): void {
-    this.db
-      .prepare('INSERT INTO audit_log (at, actor, action, record_type, record_id, detail) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(now(), actor, action, recordType, recordId, JSON.stringify(detail));
+    this.auditLog.append(actor, action, recordType, recordId, detail);
   }
 
   // ------------------------------------------------------------ patients

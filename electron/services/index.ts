@@ -15,6 +15,7 @@ import { decodeNrrd } from '../io/nrrd.js';
 import { voxelTypeOf } from '../engine/volume.js';
 import { JobService } from './jobs.js';
 import { FusionSessions } from './sessions.js';
+import { toFhirAuditEvent } from '../db/audit.js';
 import { cameraToTrackerCalibration, currentCalibrations, importPlusCalibrations, pivotFromRecording, temporalFromRecording } from './calibrations.js';
 import { DevicesSupervisor, type SpawnHost } from './devices.js';
 
@@ -134,6 +135,14 @@ export function createServices(o: ServiceOptions): ServiceHost {
       probe: (setup, sequencePath, configPath) => jobs.startProbeCalibration(setup, sequencePath, configPath).id,
       cameraToTracker: (setup, input) => cameraToTrackerCalibration(store, actor, setup, input),
       temporal: (setup, sequencePath, opts) => temporalFromRecording(store, actor, setup, sequencePath, opts),
+    },
+    audit: {
+      verify: () => store.auditLog.verify(),
+      export: (format) => {
+        const records = store.auditLog.records();
+        store.audit(actor, 'export', 'audit', 'audit-log', { format, records: records.length });
+        return format === 'fhir' ? records.map(toFhirAuditEvent) : (records as unknown as Record<string, unknown>[]);
+      },
     },
     sessions: {
       start: (o) => sessions.start(o),
