@@ -265,6 +265,21 @@ export const PatientsService = defineService(
   {},
 );
 
+export const DeidExportResult = z.object({
+  outDir: z.string(),
+  files: z.number().int(),
+  /** The Patient ID written into the export (random per export). */
+  patientPseudonym: z.string(),
+  /** E.g. burned-in annotation in ultrasound: what the export could not remove. */
+  warnings: z.array(z.string()),
+  removed: z.number().int(),
+  emptied: z.number().int(),
+  replaced: z.number().int(),
+  uidsReplaced: z.number().int(),
+  privateRemoved: z.number().int(),
+});
+export type DeidExportResult = z.infer<typeof DeidExportResult>;
+
 export const StudiesService = defineService(
   'studies',
   {
@@ -275,6 +290,11 @@ export const StudiesService = defineService(
     /** Starts a freehand 3D ultrasound reconstruction job; its result is the new ultrasound series of the patient. */
     reconstruct: { args: z.tuple([ReconstructRequest]), result: Id },
     list: { args: z.tuple([Id]), result: z.array(StudyRecord) },
+    /** Exports a DICOM series de-identified (PS3.15 Annex E Basic Profile; dates kept with the Retain Longitudinal Full Dates Option) into an empty folder. */
+    exportDeidentified: {
+      args: z.tuple([Id, z.string().min(1), z.object({ retainDates: z.boolean().default(false) }).default({ retainDates: false })]),
+      result: DeidExportResult,
+    },
   },
   {},
 );

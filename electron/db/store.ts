@@ -320,6 +320,19 @@ export class TwinStore {
     });
   }
 
+  /** A series' source (format, path, UID) and its patient. @throws AppError NOT_FOUND for an unknown series */
+  getSeriesSource(id: string): { seriesInstanceUid: string; format: string; sourcePath: string; modality: string; patientId: string } {
+    const r = this.db.prepare('SELECT se.*, st.patient_id FROM series se JOIN studies st ON st.id = se.study_id WHERE se.id = ?').get(id) as Row | undefined;
+    if (!r) throw new AppError('NOT_FOUND', `no series ${id}`);
+    return {
+      seriesInstanceUid: r['series_instance_uid'] as string,
+      format: r['format'] as string,
+      sourcePath: r['source_path'] as string,
+      modality: r['modality'] as string,
+      patientId: r['patient_id'] as string,
+    };
+  }
+
   // ------------------------------------------------------------ twins
   nextTwinVersion(patientId: string): number {
     return ((this.db.prepare('SELECT MAX(version) AS v FROM twins WHERE patient_id = ?').get(patientId) as { v: number | null }).v ?? 0) + 1;

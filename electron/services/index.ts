@@ -15,6 +15,7 @@ import { decodeNrrd } from '../io/nrrd.js';
 import { voxelTypeOf } from '../engine/volume.js';
 import { JobService } from './jobs.js';
 import { FusionSessions } from './sessions.js';
+import { exportDeidentifiedSeries } from './exports.js';
 import { toFhirAuditEvent } from '../db/audit.js';
 import { cameraToTrackerCalibration, currentCalibrations, importPlusCalibrations, pivotFromRecording, temporalFromRecording } from './calibrations.js';
 import { DevicesSupervisor, type SpawnHost } from './devices.js';
@@ -109,6 +110,7 @@ export function createServices(o: ServiceOptions): ServiceHost {
         store.getPatient(patientId);
         return store.listStudies(patientId);
       },
+      exportDeidentified: (seriesId, outDir, opts) => exportDeidentifiedSeries(store, actor, seriesId, outDir, opts),
     },
     twins: {
       build: (volumeId, partial) => jobs.startTwinBuild(volumeId, TwinParams.parse(partial)).id,
