@@ -8,6 +8,8 @@ import { z } from 'zod';
 export const ErrorCode = z.enum([
   'BAD_REQUEST',
   'UNAUTHORIZED',
+  'FORBIDDEN',
+  'LOCKED',
   'NOT_FOUND',
   'IMPORT_UNSUPPORTED',
   'IMPORT_EMPTY_FILE',

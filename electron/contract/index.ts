@@ -261,6 +261,8 @@ export const PatientsService = defineService(
     list: { args: z.tuple([z.string().max(200).default('')]), result: z.array(Patient) },
     create: { args: z.tuple([NewPatient]), result: Patient },
     get: { args: z.tuple([Id]), result: Patient },
+    /** Deletes a patient with all their studies, twins, analyses and registrations (files included). Surgeons and administrators only. */
+    delete: { args: z.tuple([Id]), result: z.boolean() },
   },
   {},
 );
@@ -290,6 +292,8 @@ export const StudiesService = defineService(
     /** Starts a freehand 3D ultrasound reconstruction job; its result is the new ultrasound series of the patient. */
     reconstruct: { args: z.tuple([ReconstructRequest]), result: Id },
     list: { args: z.tuple([Id]), result: z.array(StudyRecord) },
+    /** Copies a series' original files (identified) into an empty folder; roles per the site policy (surgeon, administrator by default). */
+    exportIdentified: { args: z.tuple([Id, z.string().min(1)]), result: z.object({ outDir: z.string(), files: z.number().int() }) },
     /** Exports a DICOM series de-identified (PS3.15 Annex E Basic Profile; dates kept with the Retain Longitudinal Full Dates Option) into an empty folder. */
     exportDeidentified: {
       args: z.tuple([Id, z.string().min(1), z.object({ retainDates: z.boolean().default(false) }).default({ retainDates: false })]),
@@ -583,6 +587,61 @@ export const AuditService = defineService(
   {},
 );
 
+export const Role = z.enum(['administrator', 'surgeon', 'sonographer', 'researcher']);
+export const User = z.object({ id: Id, username: z.string(), displayName: z.string(), role: Role, disabled: z.boolean(), createdAt: z.string() });
+export type User = z.infer<typeof User>;
+export const AuthStatus = z.object({
+  /** False in single-user mode (no account yet: the local user is the administrator). */
+  accountsEnabled: z.boolean(),
+  user: z.object({ username: z.string(), role: Role }).nullable(),
+  locked: z.boolean(),
+  /** Inactivity before the session locks (ms; 0: never). */
+  lockAfterMs: z.number(),
+});
+export type AuthStatus = z.infer<typeof AuthStatus>;
+
+export const AuthService = defineService(
+  'auth',
+  {
+    status: { args: z.tuple([]), result: AuthStatus },
+    /** Signs this connection in. Wrong name or password: UNAUTHORIZED (audited as a failed login). */
+    login: { args: z.tuple([z.string().min(1).max(120), z.string().min(1).max(1024)]), result: User },
+    logout: { args: z.tuple([]), result: z.boolean() },
+    /** Unlocks a session locked by inactivity with the signed-in user's password. */
+    unlock: { args: z.tuple([z.string().min(1).max(1024)]), result: AuthStatus },
+  },
+  {},
+);
+
+export const UsersService = defineService(
+  'users',
+  {
+    list: { args: z.tuple([]), result: z.array(User) },
+    /** Creates an account (the first must be an administrator: creating it turns login on). */
+    create: {
+      args: z.tuple([
+        z.object({
+          username: z
+            .string()
+            .min(2)
+            .max(64)
+            .regex(/^[A-Za-z0-9._-]+$/),
+          displayName: z.string().min(1).max(200),
+          role: Role,
+          password: z.string().max(1024),
+        }),
+      ]),
+      result: User,
+    },
+    /** Changes a role, disables an account or resets its password (its sessions end). */
+    update: {
+      args: z.tuple([Id, z.object({ role: Role.optional(), disabled: z.boolean().optional(), password: z.string().max(1024).optional() })]),
+      result: User,
+    },
+  },
+  {},
+);
+
 export const SystemService = defineService('system', { info: { args: z.tuple([]), result: SystemInfo } }, {});
 
 export const SERVICES = {
@@ -596,6 +655,8 @@ export const SERVICES = {
   registrations: RegistrationsService,
   sessions: SessionsService,
   audit: AuditService,
+  auth: AuthService,
+  users: UsersService,
   system: SystemService,
 } as const;
 

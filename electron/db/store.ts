@@ -213,6 +213,28 @@ export class TwinStore {
     return this.getPatient(id);
   }
 
+  /**
+   * Deletes a patient and everything of theirs (studies, series, volumes,
+   * twins, artefacts, analyses, registrations), then their files.
+   * @throws AppError NOT_FOUND for an unknown patient
+   */
+  deletePatient(id: string, actor: string): void {
+    this.getPatient(id);
+    const files = (
+      this.db
+        .prepare(
+          `SELECT v.rel_path FROM volumes v JOIN series se ON se.id = v.series_id JOIN studies st ON st.id = se.study_id WHERE st.patient_id = ?
+           UNION ALL SELECT a.rel_path FROM artefacts a JOIN twins t ON t.id = a.twin_id WHERE t.patient_id = ?`,
+        )
+        .all(id, id) as { rel_path: string }[]
+    ).map((r) => path.join(this.dataDir, r.rel_path));
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM patients WHERE id = ?').run(id);
+      this.audit(actor, 'delete', 'patient', id, { files: files.length });
+    })();
+    for (const f of files) fs.rmSync(f, { force: true });
+  }
+
   getPatient(id: string): Patient {
     const r = this.db.prepare('SELECT p.*, (SELECT COUNT(*) FROM studies s WHERE s.patient_id = p.id) AS study_count FROM patients p WHERE id = ?').get(id) as
       Row | undefined;

@@ -18,6 +18,7 @@ import { decodeStreamMessage, encodeStreamMessage } from '../contract/devices.js
 import { LatestWins } from '../devicehost/latestWins.js';
 import { AppError, parseCall, toErrorShape, type WireMessage } from '../contract/index.js';
 import { callService, readVolumeVoxels, type ServiceHost } from '../services/index.js';
+import type { CallContext } from '../services/access.js';
 
 export interface HostOptions {
   services: ServiceHost;
@@ -190,9 +191,14 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
+      // each page connection has its own session (signed in with auth.login; ended when the page goes)
+      const ctx: CallContext = { token: null };
       clients.add(ws);
-      ws.on('close', () => clients.delete(ws));
-      ws.on('message', (raw) => void onMessage(ws, raw.toString()));
+      ws.on('close', () => {
+        clients.delete(ws);
+        services.access.logout(ctx);
+      });
+      ws.on('message', (raw) => void onMessage(ws, ctx, raw.toString()));
     });
   });
 
@@ -254,14 +260,14 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
     dev.on('error', closeBoth);
   }
 
-  async function onMessage(ws: WebSocket, raw: string): Promise<void> {
+  async function onMessage(ws: WebSocket, ctx: CallContext, raw: string): Promise<void> {
     let id = -1;
     try {
       const msg = JSON.parse(raw) as { t?: string; id?: number; service?: string; method?: string; args?: unknown[] };
       if (msg.t !== 'invoke' || typeof msg.id !== 'number') throw new AppError('BAD_REQUEST', 'expected an invoke message');
       id = msg.id;
       const call = parseCall(String(msg.service), String(msg.method), Array.isArray(msg.args) ? msg.args : []);
-      const value = await callService(services.impl, call.service, call.method, call.args);
+      const value = await callService(services, ctx, call.service, call.method, call.args);
       const out: WireMessage = { t: 'result', id, ok: true, value };
       ws.send(JSON.stringify(out));
     } catch (e) {

@@ -27,7 +27,7 @@ void app.whenReady().then(() => {
   const dataDir = argvDataDir || process.env['ORTHOTWIN_DATA_DIR'] ? resolveDataDir(process.argv) : app.getPath('userData');
   const services = createServices({ dataDir, transport: 'ipc', spawnDeviceHost: utilityProcessHost(utilityProcess) });
   protocol.handle('app', makeAppProtocolHandler(services, rendererDir));
-  registerIpcRouter(ipcMain, services.impl);
+  registerIpcRouter(ipcMain, services);
   registerStreamPorts(ipcMain, MessageChannelMain, services.devices);
   services.events.on('event', (service: string, event: string, payload: unknown) => {
     for (const w of BrowserWindow.getAllWindows()) w.webContents.send(IPC_EVENT, service, event, payload);

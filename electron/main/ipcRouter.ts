@@ -6,8 +6,9 @@
  * message of a thrown error).
  */
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
-import { IPC_INVOKE, parseCall, toErrorShape, type AllServiceImpls, type ErrorShape } from '../contract/index.js';
-import { callService } from '../services/index.js';
+import { IPC_INVOKE, parseCall, toErrorShape, type ErrorShape } from '../contract/index.js';
+import { callService, type ServiceHost } from '../services/index.js';
+import type { CallContext } from '../services/access.js';
 import { isAppUrl } from './window.js';
 
 export type IpcReply = { ok: true; value: unknown } | { ok: false; error: ErrorShape };
@@ -17,9 +18,18 @@ export function senderIsApp(e: Pick<IpcMainInvokeEvent, 'senderFrame'>): boolean
   return typeof url === 'string' && isAppUrl(url);
 }
 
+/** A session per renderer (webContents id); one for a sender without an id. */
+const contexts = new Map<number, CallContext>();
+const contextOf = (e: Partial<Pick<IpcMainInvokeEvent, 'sender'>>): CallContext => {
+  const id = e.sender?.id ?? -1;
+  let c = contexts.get(id);
+  if (!c) contexts.set(id, (c = { token: null }));
+  return c;
+};
+
 export async function routeInvoke(
-  impl: AllServiceImpls,
-  e: Pick<IpcMainInvokeEvent, 'senderFrame'>,
+  host: Pick<ServiceHost, 'impl' | 'access'>,
+  e: Pick<IpcMainInvokeEvent, 'senderFrame'> & Partial<Pick<IpcMainInvokeEvent, 'sender'>>,
   service: unknown,
   method: unknown,
   args: unknown,
@@ -27,13 +37,13 @@ export async function routeInvoke(
   if (!senderIsApp(e)) return { ok: false, error: { code: 'UNAUTHORIZED', message: 'IPC from a frame outside app://orthotwin refused' } };
   try {
     const call = parseCall(String(service), String(method), Array.isArray(args) ? args : []);
-    return { ok: true, value: await callService(impl, call.service, call.method, call.args) };
+    return { ok: true, value: await callService(host, contextOf(e), call.service, call.method, call.args) };
   } catch (err) {
     return { ok: false, error: toErrorShape(err) };
   }
 }
 
-export function registerIpcRouter(ipcMain: IpcMain, impl: AllServiceImpls): () => void {
-  ipcMain.handle(IPC_INVOKE, (e, service: unknown, method: unknown, args: unknown) => routeInvoke(impl, e, service, method, args));
+export function registerIpcRouter(ipcMain: IpcMain, host: Pick<ServiceHost, 'impl' | 'access'>): () => void {
+  ipcMain.handle(IPC_INVOKE, (e, service: unknown, method: unknown, args: unknown) => routeInvoke(host, e, service, method, args));
   return () => ipcMain.removeHandler(IPC_INVOKE);
 }

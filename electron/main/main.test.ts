@@ -72,26 +72,26 @@ describe('IPC router and app:// protocol over real services', () => {
   });
 
   it('refuses senders outside app://', async () => {
-    const r = await routeInvoke(host.impl, { senderFrame: { url: 'https://evil.example/' } } as never, 'patients', 'list', ['']);
+    const r = await routeInvoke(host, { senderFrame: { url: 'https://evil.example/' } } as never, 'patients', 'list', ['']);
     expect(r).toEqual({ ok: false, error: { code: 'UNAUTHORIZED', message: expect.stringContaining('refused') } });
   });
 
   it('validates arguments against the contract and encodes errors with their code', async () => {
-    const bad = await routeInvoke(host.impl, appFrame, 'patients', 'create', [{ displayName: '' }]);
+    const bad = await routeInvoke(host, appFrame, 'patients', 'create', [{ displayName: '' }]);
     expect(bad.ok).toBe(false);
     expect(!bad.ok && bad.error.code).toBe('BAD_REQUEST');
-    const unknown = await routeInvoke(host.impl, appFrame, 'patients', 'drop', []);
+    const unknown = await routeInvoke(host, appFrame, 'patients', 'drop', []);
     expect(!unknown.ok && unknown.error.code).toBe('BAD_REQUEST');
-    const missing = await routeInvoke(host.impl, appFrame, 'patients', 'get', ['nope']);
+    const missing = await routeInvoke(host, appFrame, 'patients', 'get', ['nope']);
     expect(!missing.ok && missing.error.code).toBe('NOT_FOUND');
-    const ok = await routeInvoke(host.impl, appFrame, 'patients', 'create', [{ displayName: 'IPC Patient' }]);
+    const ok = await routeInvoke(host, appFrame, 'patients', 'create', [{ displayName: 'IPC Patient' }]);
     expect(ok.ok && (ok.value as { displayName: string }).displayName).toBe('IPC Patient');
   });
 
   it('registers one handler on ipcMain', async () => {
     const handle = vi.fn();
     const removeHandler = vi.fn();
-    const off = registerIpcRouter({ handle, removeHandler } as never, host.impl);
+    const off = registerIpcRouter({ handle, removeHandler } as never, host);
     expect(handle).toHaveBeenCalledWith('orthotwin:invoke', expect.any(Function));
     const fn = handle.mock.calls[0]![1] as (...a: unknown[]) => Promise<{ ok: boolean; value: unknown }>;
     const r = await fn(appFrame, 'patients', 'list', ['IPC']);

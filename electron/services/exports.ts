@@ -1,5 +1,5 @@
 /**
- * De-identified export of a DICOM series (issue 6 §7): the series' source
+ * Exports of a series. De-identified export of a DICOM series (issue 6 §7): the series' source
  * files, found again by scanning the path it was imported from, each
  * de-identified after PS3.15 Annex E (`io/deidentify.ts`) into a folder, with
  * file names that carry no identifier (IMG00001.dcm, …). One export = one
@@ -64,4 +64,26 @@ export async function exportDeidentifiedSeries(
   }
   store.audit(actor, 'export', 'series', seriesId, { deidentified: true, files: files.length, retainDates: o.retainDates });
   return { outDir: path.resolve(outDir), files: files.length, patientPseudonym: pseudonym, warnings: [...warnings], ...total };
+}
+
+/**
+ * Copies a series' original files (with their identifiers) into an empty
+ * folder: a DICOM series' files (found again in its source folder), or the
+ * imported file itself. Who may call it is the site policy's
+ * `export.identifiedRoles` (checked in access.ts). Audited.
+ * @throws AppError NOT_FOUND for an unknown series; BAD_REQUEST when the source is gone or the folder is not empty
+ */
+export async function exportIdentifiedSeries(store: TwinStore, actor: string, seriesId: string, outDir: string): Promise<{ outDir: string; files: number }> {
+  const src = store.getSeriesSource(seriesId);
+  if (!fs.existsSync(src.sourcePath))
+    throw new AppError('BAD_REQUEST', `${src.sourcePath}: the series' source files are no longer there`, { file: src.sourcePath });
+  if (fs.existsSync(outDir) && fs.readdirSync(outDir).length > 0)
+    throw new AppError('BAD_REQUEST', `${outDir}: the export folder is not empty`, { file: outDir });
+  const files =
+    src.format === 'dicom' ? (scanDicom(src.sourcePath).series.find((s) => s.seriesInstanceUid === src.seriesInstanceUid)?.files ?? []) : [src.sourcePath];
+  if (files.length === 0) throw new AppError('BAD_REQUEST', `${src.sourcePath}: the series is no longer in its source folder`, { file: src.sourcePath });
+  fs.mkdirSync(outDir, { recursive: true });
+  for (const f of files) await fs.promises.copyFile(f, path.join(outDir, path.basename(f)), fs.constants.COPYFILE_EXCL);
+  store.audit(actor, 'export', 'series', seriesId, { deidentified: false, files: files.length });
+  return { outDir: path.resolve(outDir), files: files.length };
 }

@@ -15,15 +15,20 @@ import { decodeNrrd } from '../io/nrrd.js';
 import { voxelTypeOf } from '../engine/volume.js';
 import { JobService } from './jobs.js';
 import { FusionSessions } from './sessions.js';
-import { exportDeidentifiedSeries } from './exports.js';
+import { currentActor, runAs } from './actor.js';
+import { AccessControl, redactForRole, type CallContext } from './access.js';
+import { loadSitePolicy, type SitePolicy } from './policy.js';
+import { exportDeidentifiedSeries, exportIdentifiedSeries } from './exports.js';
 import { toFhirAuditEvent } from '../db/audit.js';
 import { cameraToTrackerCalibration, currentCalibrations, importPlusCalibrations, pivotFromRecording, temporalFromRecording } from './calibrations.js';
 import { DevicesSupervisor, type SpawnHost } from './devices.js';
 
 export interface ServiceOptions {
   dataDir: string;
-  /** Who acts, for the audit log (a local account comes with the security issue). */
+  /** The workstation's local user in single-user mode (no account yet), for the audit log. */
   actor?: string;
+  /** The site policy (default: the machine-wide policy file, see policy.ts). */
+  policy?: SitePolicy;
   transport: SystemInfo['transport'];
   maxVolumeBytes?: number;
   /** How the device host process is started (default child_process.fork; the desktop passes utilityProcess). */
@@ -37,6 +42,8 @@ export interface ServiceHost {
   store: TwinStore;
   jobs: JobService;
   devices: DevicesSupervisor;
+  /** Users, roles and sessions: checked by callService on every call of a transport. */
+  access: AccessControl;
   close(): void;
 }
 
@@ -79,13 +86,17 @@ export function sampleStudies(): SystemInfo['sampleStudies'] {
 
 export function createServices(o: ServiceOptions): ServiceHost {
   const store = new TwinStore(o.dataDir);
-  const actor = o.actor ?? 'local-user';
-  const jobs = new JobService(store, actor, o.maxVolumeBytes ?? DEFAULT_MAX_VOLUME_BYTES);
+  const defaultActor = o.actor ?? 'local-user';
+  const access = new AccessControl(store, o.policy ?? loadSitePolicy(), defaultActor);
+  // direct calls of the implementation (CLI, tests) act as one local connection
+  const localCtx: CallContext = { token: null };
+  const actorNow = (): string => currentActor(defaultActor);
+  const jobs = new JobService(store, actorNow, o.maxVolumeBytes ?? DEFAULT_MAX_VOLUME_BYTES);
   const events = new EventEmitter();
   jobs.on('onDidChangeJob', (job) => events.emit('event', 'jobs', 'onDidChangeJob', job));
   // the device host starts on first use (listing or connecting devices), not with the app
   const devices = new DevicesSupervisor(o.spawnDeviceHost);
-  const sessions = new FusionSessions(store, devices, path.join(o.dataDir, 'recordings'), actor);
+  const sessions = new FusionSessions(store, devices, path.join(o.dataDir, 'recordings'), actorNow);
   devices.on('changed', (list) => events.emit('event', 'devices', 'onDidChangeDevices', list));
   const pkg = JSON.parse(
     fs.readFileSync(path.resolve(here, '..', '..', ...(here.includes(`${path.sep}dist${path.sep}`) ? ['..'] : []), 'package.json'), 'utf8'),
@@ -96,7 +107,8 @@ export function createServices(o: ServiceOptions): ServiceHost {
   const impl: AllServiceImpls = {
     patients: {
       list: (q) => store.listPatients(q),
-      create: (p) => store.createPatient(p, actor),
+      create: (p) => store.createPatient(p, actorNow()),
+      delete: (id) => (store.deletePatient(id, actorNow()), true),
       get: (id) => store.getPatient(id),
     },
     studies: {
@@ -110,7 +122,8 @@ export function createServices(o: ServiceOptions): ServiceHost {
         store.getPatient(patientId);
         return store.listStudies(patientId);
       },
-      exportDeidentified: (seriesId, outDir, opts) => exportDeidentifiedSeries(store, actor, seriesId, outDir, opts),
+      exportIdentified: (seriesId, outDir) => exportIdentifiedSeries(store, actorNow(), seriesId, outDir),
+      exportDeidentified: (seriesId, outDir, opts) => exportDeidentifiedSeries(store, actorNow(), seriesId, outDir, opts),
     },
     twins: {
       build: (volumeId, partial) => jobs.startTwinBuild(volumeId, TwinParams.parse(partial)).id,
@@ -132,19 +145,30 @@ export function createServices(o: ServiceOptions): ServiceHost {
     calibrations: {
       list: (setup) => store.listCalibrations(setup),
       current: (setup) => currentCalibrations(store.listCalibrations(setup)),
-      importPlus: (setup, configPath) => importPlusCalibrations(store, actor, setup, configPath),
-      pivot: (setup, sequencePath, tool) => pivotFromRecording(store, actor, setup, sequencePath, tool),
+      importPlus: (setup, configPath) => importPlusCalibrations(store, actorNow(), setup, configPath),
+      pivot: (setup, sequencePath, tool) => pivotFromRecording(store, actorNow(), setup, sequencePath, tool),
       probe: (setup, sequencePath, configPath) => jobs.startProbeCalibration(setup, sequencePath, configPath).id,
-      cameraToTracker: (setup, input) => cameraToTrackerCalibration(store, actor, setup, input),
-      temporal: (setup, sequencePath, opts) => temporalFromRecording(store, actor, setup, sequencePath, opts),
+      cameraToTracker: (setup, input) => cameraToTrackerCalibration(store, actorNow(), setup, input),
+      temporal: (setup, sequencePath, opts) => temporalFromRecording(store, actorNow(), setup, sequencePath, opts),
     },
     audit: {
       verify: () => store.auditLog.verify(),
       export: (format) => {
         const records = store.auditLog.records();
-        store.audit(actor, 'export', 'audit', 'audit-log', { format, records: records.length });
+        store.audit(actorNow(), 'export', 'audit', 'audit-log', { format, records: records.length });
         return format === 'fhir' ? records.map(toFhirAuditEvent) : (records as unknown as Record<string, unknown>[]);
       },
+    },
+    auth: {
+      status: () => access.status(localCtx),
+      login: (username, password) => access.login(localCtx, username, password),
+      logout: () => (access.logout(localCtx), true),
+      unlock: (password) => (access.unlock(localCtx, password), access.status(localCtx)),
+    },
+    users: {
+      list: () => access.listUsers(),
+      create: (u) => access.createUser(actorNow(), u),
+      update: (id, change) => access.updateUser(actorNow(), id, change),
     },
     sessions: {
       start: (o) => sessions.start(o),
@@ -158,7 +182,7 @@ export function createServices(o: ServiceOptions): ServiceHost {
         return store.listRegistrations(patientId);
       },
       get: (id) => store.getRegistration(id),
-      addLandmarks: (id, pairs) => store.addRegistrationLandmarks(id, actor, pairs),
+      addLandmarks: (id, pairs) => store.addRegistrationLandmarks(id, actorNow(), pairs),
     },
     jobs: {
       get: (id) => store.getJob(id),
@@ -201,6 +225,7 @@ export function createServices(o: ServiceOptions): ServiceHost {
     store,
     jobs,
     devices,
+    access,
     close: () => {
       void devices.stop();
       store.close();
@@ -208,12 +233,35 @@ export function createServices(o: ServiceOptions): ServiceHost {
   };
 }
 
-/** Calls a validated method on the implementation (shared by the IPC router and the WebSocket host). */
-export async function callService(impl: AllServiceImpls, service: string, method: string, args: unknown[]): Promise<unknown> {
-  const svc = (impl as unknown as Record<string, Record<string, (...a: unknown[]) => unknown>>)[service];
+/**
+ * Calls a validated method for a connection (shared by the IPC router and the
+ * WebSocket host): the caller's session and role are checked first
+ * (access.ts: UNAUTHORIZED, LOCKED, FORBIDDEN), the call runs as that user
+ * (audit, createdBy), reads of patient data are audited, and what a
+ * researcher receives is de-identified. `auth` calls act on the connection's
+ * own session.
+ */
+export async function callService(
+  host: Pick<ServiceHost, 'impl' | 'access'>,
+  ctx: CallContext,
+  service: string,
+  method: string,
+  args: unknown[],
+): Promise<unknown> {
+  const { access } = host;
+  if (service === 'auth') {
+    if (method === 'status') return access.status(ctx);
+    if (method === 'login') return access.login(ctx, String(args[0]), String(args[1]));
+    if (method === 'logout') return (access.logout(ctx), true);
+    if (method === 'unlock') return (access.unlock(ctx, String(args[0])), access.status(ctx));
+  }
+  const caller = access.authorize(ctx, service, method, args);
+  const svc = (host.impl as unknown as Record<string, Record<string, (...a: unknown[]) => unknown>>)[service];
   const fn = svc?.[method];
   if (!fn) throw new AppError('BAD_REQUEST', `unknown method ${service}.${method}`);
-  return await fn(...args);
+  const value = await runAs(caller, async () => await fn(...args));
+  access.auditRead(caller, service, method, args);
+  return redactForRole(caller.role, service, method, value);
 }
 
 /**

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { EventEmitter } from 'node:events';
+import { AsyncResource } from 'node:async_hooks';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError, fromErrorShape } from '../contract/errors.js';
@@ -58,10 +59,15 @@ export class JobService extends EventEmitter {
 
   constructor(
     private readonly store: TwinStore,
-    private readonly actor: string,
+    private readonly actorOf: () => string,
     private readonly maxVolumeBytes: number,
   ) {
     super();
+  }
+
+  /** The user a job acts for: the caller that started it (worker events run in that call's context). */
+  private get actor(): string {
+    return this.actorOf();
   }
 
   private emitJob(job: Job, force = false): void {
@@ -375,37 +381,41 @@ export class JobService extends EventEmitter {
       this.store.discardStaging(job.id);
       this.finish(job.id, { status: 'failed', error: { code, message }, stage: 'failed' });
     };
-    worker.on('message', (m: WorkerMessage) => {
-      if (ended) return;
-      try {
-        if (m.t === 'progress') {
-          this.emitJob(this.store.updateJob(job.id, { progress: Math.min(0.999, m.fraction), stage: m.stage }));
-        } else if (m.t === 'error') {
-          fail(m.error.code, m.error.message);
+    // the worker's events run in the context of the call that started the job (its user is the actor of what the job commits)
+    worker.on(
+      'message',
+      AsyncResource.bind((m: WorkerMessage) => {
+        if (ended) return;
+        try {
+          if (m.t === 'progress') {
+            this.emitJob(this.store.updateJob(job.id, { progress: Math.min(0.999, m.fraction), stage: m.stage }));
+          } else if (m.t === 'error') {
+            fail(m.error.code, m.error.message);
+            void worker.terminate();
+          } else if (m.t === 'done') {
+            ended = true;
+            this.store.discardStaging(job.id);
+            // an import's result is its series (its twin is the patient's newest); a build's is its twin
+            const resultId =
+              job.kind === 'twin-build'
+                ? (state.twinId ?? null)
+                : job.kind === 'spine'
+                  ? (state.analysisId ?? null)
+                  : job.kind === 'calibrate-probe'
+                    ? (state.calibrationId ?? null)
+                    : this.store.getJob(job.id).resultId;
+            this.finish(job.id, { status: 'done', progress: 1, stage: 'done', resultId });
+          } else {
+            if (m.t === 'twin') state.summary = m.summary;
+            onResult(m, state);
+          }
+        } catch (e) {
+          const err = e instanceof AppError ? e : new AppError('INTERNAL', (e as Error).message);
+          fail(err.code, err.message);
           void worker.terminate();
-        } else if (m.t === 'done') {
-          ended = true;
-          this.store.discardStaging(job.id);
-          // an import's result is its series (its twin is the patient's newest); a build's is its twin
-          const resultId =
-            job.kind === 'twin-build'
-              ? (state.twinId ?? null)
-              : job.kind === 'spine'
-                ? (state.analysisId ?? null)
-                : job.kind === 'calibrate-probe'
-                  ? (state.calibrationId ?? null)
-                  : this.store.getJob(job.id).resultId;
-          this.finish(job.id, { status: 'done', progress: 1, stage: 'done', resultId });
-        } else {
-          if (m.t === 'twin') state.summary = m.summary;
-          onResult(m, state);
         }
-      } catch (e) {
-        const err = e instanceof AppError ? e : new AppError('INTERNAL', (e as Error).message);
-        fail(err.code, err.message);
-        void worker.terminate();
-      }
-    });
+      }),
+    );
     worker.on('error', (e) => fail('COMPUTE_FAILED', `the ${job.kind} worker crashed: ${e.message}`));
     worker.on('exit', (code) => {
       if (ended) return;

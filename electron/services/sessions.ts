@@ -31,7 +31,7 @@ export class FusionSessions {
     private readonly store: TwinStore,
     private readonly devices: Pick<DevicesSupervisor, 'startRecording' | 'stopRecording'>,
     private readonly recordingsDir: string,
-    private readonly actor: string,
+    private readonly actorOf: () => string,
   ) {}
 
   /**
@@ -69,7 +69,7 @@ export class FusionSessions {
     };
     writeManifest(s);
     this.current = s;
-    this.store.audit(this.actor, 'session-start', 'patient', o.patientId, { dir, setup: o.setup, registrationId: o.registrationId });
+    this.store.audit(this.actorOf(), 'session-start', 'patient', o.patientId, { dir, setup: o.setup, registrationId: o.registrationId });
     return s;
   }
 
@@ -81,7 +81,7 @@ export class FusionSessions {
     this.current = null;
     const done: FusionSession = { ...s, stoppedAt: new Date().toISOString(), files };
     writeManifest(done);
-    this.store.audit(this.actor, 'session-stop', 'patient', s.patientId, { dir: s.dir, files: files.length });
+    this.store.audit(this.actorOf(), 'session-stop', 'patient', s.patientId, { dir: s.dir, files: files.length });
     return done;
   }
 

@@ -167,7 +167,7 @@ describeData('registrations service on the example CT twin', () => {
         return [{ path: path.join(dir, 'replay-1_Image.igs.mha'), device: 'replay-1', stream: 'image' as const, frames: 12 }];
       },
     };
-    const sessions = new FusionSessions(host.store, devices, path.join(tmp.dir, 'sessions'), 'test');
+    const sessions = new FusionSessions(host.store, devices, path.join(tmp.dir, 'sessions'), () => 'test');
     const started = await sessions.start({
       patientId,
       priorVolumeId: twin.volumeId,

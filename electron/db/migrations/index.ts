@@ -4,6 +4,7 @@ import * as m0002 from './0002-spine.js';
 import * as m0003 from './0003-calibrations.js';
 import * as m0004 from './0004-registrations.js';
 import * as m0005 from './0005-audit-chain.js';
+import * as m0006 from './0006-users.js';
 
 export interface Migration {
   version: number;
@@ -17,4 +18,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 3, name: m0003.name, sql: m0003.sql },
   { version: 4, name: m0004.name, sql: m0004.sql },
   { version: 5, name: m0005.name, sql: m0005.sql },
+  { version: 6, name: m0006.name, sql: m0006.sql },
 ];

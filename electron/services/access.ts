@@ -1,0 +1,337 @@
+/**
+ * Users, roles and sessions (issue 6 §5), enforced where every call enters
+ * the services (`callService`), not in the UI:
+ * - local accounts with scrypt password hashes (RFC 7914; N = 2¹⁵, r = 8,
+ *   p = 1, 16-byte salt, 32-byte key — the OWASP password-storage parameters),
+ *   a minimum length from the site policy, lockout after repeated failures;
+ * - roles: administrator (everything, users and audit), surgeon (all patient
+ *   data, identified export, deleting patients), sonographer (acquisition,
+ *   fusion, calibration, registration; no deletion, no identified export),
+ *   researcher (reads de-identified data only: names, MRNs, birth dates and
+ *   source paths are removed from what the services return; de-identified
+ *   export only);
+ * - a session per connection (the WebSocket of the browser mode, the
+ *   renderer's webContents on the desktop) that locks after the policy's
+ *   inactivity time and is unlocked with the user's password;
+ * - single-user mode while no account exists (the workstation's local user
+ *   is the administrator), so a fresh install works before IT sets it up.
+ * Logins, failed logins, logouts, locks and reads of patient data are audited.
+ */
+import crypto from 'node:crypto';
+import { AppError } from '../contract/errors.js';
+import type { TwinStore } from '../db/store.js';
+import { newId } from '../db/store.js';
+import type { Caller, Role } from './actor.js';
+import { lockAfterMs, type SitePolicy } from './policy.js';
+
+export type { Role };
+
+/** Per-connection state: the session token once signed in. */
+export interface CallContext {
+  token: string | null;
+}
+
+export interface UserRecord {
+  id: string;
+  username: string;
+  displayName: string;
+  role: Role;
+  disabled: boolean;
+  createdAt: string;
+}
+
+interface Session {
+  userId: string;
+  username: string;
+  role: Role;
+  lastActivityMs: number;
+  locked: boolean;
+}
+
+const SCRYPT = { N: 1 << 15, r: 8, p: 1, keyLen: 32, maxmem: 128 * 1024 * 1024 };
+
+/** scrypt$N$r$p$salt$key (base64). */
+export function hashPassword(password: string): string {
+  const salt = crypto.randomBytes(16);
+  const key = crypto.scryptSync(password, salt, SCRYPT.keyLen, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p, maxmem: SCRYPT.maxmem });
+  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64'), key.toString('base64')].join('$');
+}
+
+/** Constant-time check of a password against a stored hash. */
+export function verifyPassword(password: string, stored: string): boolean {
+  const [alg, N, r, p, salt, key] = stored.split('$');
+  if (alg !== 'scrypt' || !salt || !key) return false;
+  const want = Buffer.from(key, 'base64');
+  const got = crypto.scryptSync(password, Buffer.from(salt, 'base64'), want.length, { N: Number(N), r: Number(r), p: Number(p), maxmem: SCRYPT.maxmem });
+  return crypto.timingSafeEqual(got, want);
+}
+
+const ALL: Role[] = ['administrator', 'surgeon', 'sonographer', 'researcher'];
+const CLINICAL: Role[] = ['administrator', 'surgeon', 'sonographer'];
+const SURGEON: Role[] = ['administrator', 'surgeon'];
+const ADMIN: Role[] = ['administrator'];
+
+/** Who may call what: `service.method` or `service.*`. Anything not listed is refused. */
+const POLICY: Record<string, Role[] | 'public'> = {
+  'auth.*': 'public',
+  'system.info': 'public',
+  'patients.list': ALL,
+  'patients.get': ALL,
+  'patients.create': CLINICAL,
+  'patients.delete': SURGEON,
+  'studies.scan': CLINICAL,
+  'studies.import': CLINICAL,
+  'studies.reconstruct': CLINICAL,
+  'studies.list': ALL,
+  'studies.exportDeidentified': ALL,
+  // studies.exportIdentified: the site policy's export.identifiedRoles (below)
+  'twins.build': CLINICAL,
+  'twins.get': ALL,
+  'twins.list': ALL,
+  'spine.analyse': CLINICAL,
+  'spine.get': ALL,
+  'spine.list': ALL,
+  'spine.history': ALL,
+  'jobs.*': ALL,
+  'devices.*': CLINICAL,
+  'calibrations.*': CLINICAL,
+  'registrations.*': CLINICAL,
+  'sessions.*': CLINICAL,
+  'audit.*': ADMIN,
+  'users.*': ADMIN,
+};
+
+/** Reads of patient data, audited per call (the record read is the first argument). */
+const AUDITED_READS: Record<string, string> = {
+  'patients.get': 'patient',
+  'patients.list': 'patient-list',
+  'studies.list': 'patient',
+  'twins.get': 'twin',
+  'twins.list': 'patient',
+  'spine.get': 'spine-analysis',
+  'spine.history': 'patient',
+  'registrations.get': 'registration',
+};
+
+export class AccessControl {
+  private readonly sessions = new Map<string, Session>();
+
+  constructor(
+    private readonly store: TwinStore,
+    readonly policy: SitePolicy,
+    private readonly localUser: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** True once an account exists: every call then needs a signed-in, unlocked session. */
+  accountsEnabled(): boolean {
+    return (this.store.db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n > 0;
+  }
+
+  private userRow(username: string): (UserRecord & { passwordHash: string; failedLogins: number; lockedUntil: string | null }) | null {
+    const r = this.store.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as Record<string, unknown> | undefined;
+    if (!r) return null;
+    return {
+      id: r['id'] as string,
+      username: r['username'] as string,
+      displayName: r['display_name'] as string,
+      role: r['role'] as Role,
+      disabled: r['disabled'] === 1,
+      createdAt: r['created_at'] as string,
+      passwordHash: r['password_hash'] as string,
+      failedLogins: r['failed_logins'] as number,
+      lockedUntil: (r['locked_until'] as string | null) ?? null,
+    };
+  }
+
+  listUsers(): UserRecord[] {
+    return (this.store.db.prepare('SELECT * FROM users ORDER BY username').all() as Record<string, unknown>[]).map((r) => ({
+      id: r['id'] as string,
+      username: r['username'] as string,
+      displayName: r['display_name'] as string,
+      role: r['role'] as Role,
+      disabled: r['disabled'] === 1,
+      createdAt: r['created_at'] as string,
+    }));
+  }
+
+  /**
+   * Creates an account. The first account must be an administrator (it turns login on).
+   * @throws AppError BAD_REQUEST for a taken name, a short password, or a first account that is not an administrator
+   */
+  createUser(actor: string, u: { username: string; displayName: string; role: Role; password: string }): UserRecord {
+    if (!this.accountsEnabled() && u.role !== 'administrator')
+      throw new AppError('BAD_REQUEST', 'the first account must be an administrator (creating it turns login on)');
+    if (u.password.length < this.policy.minPasswordLength)
+      throw new AppError('BAD_REQUEST', `the password must have at least ${this.policy.minPasswordLength} characters`);
+    if (this.userRow(u.username)) throw new AppError('BAD_REQUEST', `the user name ${u.username} is taken`);
+    const id = newId();
+    const t = new Date(this.now()).toISOString();
+    this.store.db
+      .prepare('INSERT INTO users (id, username, display_name, role, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(id, u.username, u.displayName, u.role, hashPassword(u.password), t, t);
+    this.store.audit(actor, 'create', 'user', id, { role: u.role });
+    return this.listUsers().find((x) => x.id === id)!;
+  }
+
+  /** Changes a user's role or disables the account (its sessions end). @throws AppError NOT_FOUND, BAD_REQUEST when it would leave no active administrator */
+  updateUser(actor: string, id: string, change: { role?: Role | undefined; disabled?: boolean | undefined; password?: string | undefined }): UserRecord {
+    const u = this.listUsers().find((x) => x.id === id);
+    if (!u) throw new AppError('NOT_FOUND', `no user ${id}`);
+    const admins = this.listUsers().filter((x) => x.role === 'administrator' && !x.disabled && x.id !== id);
+    if (u.role === 'administrator' && admins.length === 0 && ((change.role && change.role !== 'administrator') || change.disabled))
+      throw new AppError('BAD_REQUEST', 'at least one active administrator must remain');
+    if (change.password !== undefined && change.password.length < this.policy.minPasswordLength)
+      throw new AppError('BAD_REQUEST', `the password must have at least ${this.policy.minPasswordLength} characters`);
+    const t = new Date(this.now()).toISOString();
+    if (change.role) this.store.db.prepare('UPDATE users SET role = ?, updated_at = ? WHERE id = ?').run(change.role, t, id);
+    if (change.disabled !== undefined) this.store.db.prepare('UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?').run(change.disabled ? 1 : 0, t, id);
+    if (change.password !== undefined)
+      this.store.db
+        .prepare('UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL, updated_at = ? WHERE id = ?')
+        .run(hashPassword(change.password), t, id);
+    for (const [token, s] of this.sessions) if (s.userId === id) this.sessions.delete(token);
+    this.store.audit(actor, 'update', 'user', id, { role: change.role ?? null, disabled: change.disabled ?? null, password: change.password !== undefined });
+    return this.listUsers().find((x) => x.id === id)!;
+  }
+
+  /**
+   * Signs in on a connection.
+   * @throws AppError UNAUTHORIZED for a wrong name or password (one message for both), a disabled or locked-out account
+   */
+  login(ctx: CallContext, username: string, password: string): UserRecord {
+    const u = this.userRow(username);
+    const t = this.now();
+    if (u?.lockedUntil && Date.parse(u.lockedUntil) > t) {
+      this.store.audit(username, 'login-failed', 'user', u.id, { reason: 'locked-out' });
+      throw new AppError('UNAUTHORIZED', `too many failed logins: the account is locked until ${u.lockedUntil.slice(11, 16)} UTC`);
+    }
+    if (!u || u.disabled || !verifyPassword(password, u.passwordHash)) {
+      if (u) {
+        const n = u.failedLogins + 1;
+        const lock = n >= this.policy.maxFailedLogins ? new Date(t + this.policy.lockoutMinutes * 60_000).toISOString() : null;
+        this.store.db.prepare('UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?').run(lock ? 0 : n, lock, u.id);
+      }
+      this.store.audit(username, 'login-failed', 'user', u?.id ?? '', { reason: u?.disabled ? 'disabled' : 'credentials' });
+      throw new AppError('UNAUTHORIZED', 'wrong user name or password');
+    }
+    this.store.db.prepare('UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?').run(u.id);
+    if (ctx.token) this.sessions.delete(ctx.token);
+    const token = crypto.randomBytes(32).toString('hex');
+    this.sessions.set(token, { userId: u.id, username: u.username, role: u.role, lastActivityMs: t, locked: false });
+    ctx.token = token;
+    this.store.audit(u.username, 'login', 'user', u.id, { role: u.role });
+    return { id: u.id, username: u.username, displayName: u.displayName, role: u.role, disabled: u.disabled, createdAt: u.createdAt };
+  }
+
+  logout(ctx: CallContext): void {
+    const s = ctx.token ? this.sessions.get(ctx.token) : undefined;
+    if (ctx.token) this.sessions.delete(ctx.token);
+    ctx.token = null;
+    if (s) this.store.audit(s.username, 'logout', 'user', s.userId, {});
+  }
+
+  /** @throws AppError UNAUTHORIZED without a session or for a wrong password */
+  unlock(ctx: CallContext, password: string): void {
+    const s = ctx.token ? this.sessions.get(ctx.token) : undefined;
+    if (!s) throw new AppError('UNAUTHORIZED', 'not signed in');
+    const u = this.userRow(s.username);
+    if (!u || u.disabled || !verifyPassword(password, u.passwordHash)) {
+      this.store.audit(s.username, 'login-failed', 'user', s.userId, { reason: 'unlock' });
+      throw new AppError('UNAUTHORIZED', 'wrong password');
+    }
+    s.locked = false;
+    s.lastActivityMs = this.now();
+    this.store.audit(s.username, 'unlock', 'user', s.userId, {});
+  }
+
+  /** The connection's state, without touching its activity time. */
+  status(ctx: CallContext): { accountsEnabled: boolean; user: { username: string; role: Role } | null; locked: boolean; lockAfterMs: number } {
+    const s = ctx.token ? this.sessions.get(ctx.token) : undefined;
+    if (s && !s.locked && this.idle(s)) this.lock(s);
+    return {
+      accountsEnabled: this.accountsEnabled(),
+      user: s ? { username: s.username, role: s.role } : null,
+      locked: s?.locked ?? false,
+      lockAfterMs: lockAfterMs(this.policy),
+    };
+  }
+
+  private idle(s: Session): boolean {
+    const ms = lockAfterMs(this.policy);
+    return ms > 0 && this.now() - s.lastActivityMs > ms;
+  }
+
+  private lock(s: Session): void {
+    s.locked = true;
+    this.store.audit(s.username, 'lock', 'user', s.userId, { afterMs: lockAfterMs(this.policy) });
+  }
+
+  /**
+   * Checks a call before it runs: signed in, not locked (idle past the policy's time locks it), role allowed.
+   * @returns who is calling (for the audit and `createdBy`)
+   * @throws AppError UNAUTHORIZED (not signed in), LOCKED (inactive too long: unlock with the password), FORBIDDEN (the role may not)
+   */
+  authorize(ctx: CallContext, service: string, method: string, args: readonly unknown[]): Caller {
+    const key = `${service}.${method}`;
+    const rule = POLICY[key] ?? POLICY[`${service}.*`] ?? (key === 'studies.exportIdentified' ? this.policy.export.identifiedRoles : undefined);
+    if (rule === 'public') return { actor: this.callerName(ctx), role: this.roleOf(ctx) };
+    if (!this.accountsEnabled()) return { actor: this.localUser, role: 'administrator' };
+    const s = ctx.token ? this.sessions.get(ctx.token) : undefined;
+    if (!s) throw new AppError('UNAUTHORIZED', 'sign in first');
+    if (!s.locked && this.idle(s)) this.lock(s);
+    if (s.locked)
+      throw new AppError('LOCKED', `the session locked after ${Math.round(lockAfterMs(this.policy) / 1000)} s without activity: unlock with your password`);
+    s.lastActivityMs = this.now();
+    if (!rule || !rule.includes(s.role)) {
+      this.store.audit(s.username, 'forbidden', 'call', key, {});
+      throw new AppError('FORBIDDEN', `a ${s.role} may not ${describe(key)}`);
+    }
+    if (key === 'studies.exportDeidentified' && (args[2] as { retainDates?: boolean } | undefined)?.retainDates && !this.policy.export.allowRetainDates)
+      throw new AppError('FORBIDDEN', 'the site policy does not allow keeping dates in de-identified exports');
+    return { actor: s.username, role: s.role };
+  }
+
+  private callerName(ctx: CallContext): string {
+    const s = ctx.token ? this.sessions.get(ctx.token) : undefined;
+    return s?.username ?? (this.accountsEnabled() ? 'anonymous' : this.localUser);
+  }
+
+  private roleOf(ctx: CallContext): Role {
+    const s = ctx.token ? this.sessions.get(ctx.token) : undefined;
+    return s?.role ?? (this.accountsEnabled() ? 'researcher' : 'administrator');
+  }
+
+  /** Audits a read of patient data (after it succeeded). */
+  auditRead(caller: Caller, service: string, method: string, args: readonly unknown[]): void {
+    const type = AUDITED_READS[`${service}.${method}`];
+    if (type) this.store.audit(caller.actor, 'read', type, typeof args[0] === 'string' ? args[0] : '', { via: `${service}.${method}` });
+  }
+}
+
+const describe = (key: string): string =>
+  ({
+    'patients.delete': 'delete a patient',
+    'studies.exportIdentified': 'export identified data',
+    'studies.import': 'import studies',
+    'users.create': 'manage user accounts',
+    'audit.verify': 'verify the audit log',
+    'audit.export': 'export the audit log',
+  })[key] ?? `call ${key}`;
+
+/**
+ * What a researcher sees: patients without name, MRN, birth date and sex
+ * (a pseudonym from the record id instead), series without source paths.
+ */
+export function redactForRole(role: Role, service: string, method: string, value: unknown): unknown {
+  if (role !== 'researcher') return value;
+  const patient = (p: Record<string, unknown>) => ({ ...p, displayName: `Subject ${String(p['id']).slice(0, 8)}`, mrn: '', birthDate: '', sex: '' });
+  if (service === 'patients' && (method === 'list' || method === 'get'))
+    return Array.isArray(value) ? value.map((p) => patient(p as Record<string, unknown>)) : patient(value as Record<string, unknown>);
+  if (service === 'studies' && method === 'list')
+    return (value as Record<string, unknown>[]).map((st) => ({
+      ...st,
+      series: (st['series'] as Record<string, unknown>[]).map((se) => ({ ...se, sourcePath: '' })),
+    }));
+  return value;
+}

@@ -1,0 +1,88 @@
+/**
+ * The optional site policy (issue 6 §5): a JSON file in the operating
+ * system's machine-wide configuration folder, written by hospital IT —
+ * Linux `/etc/orthotwin/policy.json`, Windows `%ProgramData%\OrthoTwin\policy.json`,
+ * macOS `/Library/Application Support/OrthoTwin/policy.json` (or the file
+ * named by ORTHOTWIN_POLICY). It sets the data directory, the inactivity
+ * lock, the password length, and the export rules; every field is optional.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { AppError } from '../contract/errors.js';
+
+const Role = z.enum(['administrator', 'surgeon', 'sonographer', 'researcher']);
+
+export const SitePolicy = z
+  .object({
+    /** Where the twin store lives (overrides the per-user default). */
+    dataDir: z.string().min(1).optional(),
+    /** Minutes of inactivity after which a session locks (0: never). */
+    lockMinutes: z
+      .number()
+      .min(0)
+      .max(24 * 60)
+      .default(15),
+    /** Seconds, for tests and kiosks; wins over lockMinutes when set. */
+    lockSeconds: z
+      .number()
+      .min(1)
+      .max(24 * 3600)
+      .optional(),
+    minPasswordLength: z.number().int().min(8).max(128).default(12),
+    /** Failed logins before an account is locked, and for how long (minutes). */
+    maxFailedLogins: z.number().int().min(1).max(100).default(5),
+    lockoutMinutes: z
+      .number()
+      .min(1)
+      .max(24 * 60)
+      .default(5),
+    export: z
+      .object({
+        /** Roles that may export identified data (original DICOM, reports with names). */
+        identifiedRoles: z.array(Role).default(['administrator', 'surgeon']),
+        /** Whether de-identified exports may keep dates (the Retain Longitudinal Full Dates Option). */
+        allowRetainDates: z.boolean().default(true),
+      })
+      .strict()
+      .default({ identifiedRoles: ['administrator', 'surgeon'], allowRetainDates: true }),
+  })
+  .strict();
+export type SitePolicy = z.infer<typeof SitePolicy>;
+
+/** The machine-wide policy file of this operating system. */
+export function defaultPolicyPath(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): string {
+  if (env['ORTHOTWIN_POLICY']) return env['ORTHOTWIN_POLICY'];
+  if (platform === 'win32') return path.win32.join(env['ProgramData'] ?? 'C:\\ProgramData', 'OrthoTwin', 'policy.json');
+  if (platform === 'darwin') return '/Library/Application Support/OrthoTwin/policy.json';
+  return '/etc/orthotwin/policy.json';
+}
+
+/**
+ * Reads the site policy; the defaults when there is no file.
+ * @throws AppError BAD_REQUEST naming the file when it is not JSON or breaks the schema (an administrator's typo must not silently fall back to defaults)
+ */
+export function loadSitePolicy(file = defaultPolicyPath()): SitePolicy & { source: string | null } {
+  let raw: string;
+  try {
+    raw = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { ...SitePolicy.parse({}), source: null };
+    throw new AppError('BAD_REQUEST', `${file}: cannot read the site policy (${(e as Error).message})`, { file });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (e) {
+    throw new AppError('BAD_REQUEST', `${file}: the site policy is not valid JSON (${(e as Error).message})`, { file });
+  }
+  const r = SitePolicy.safeParse(json);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new AppError('BAD_REQUEST', `${file}: site policy ${i.path.join('.') || '(root)'}: ${i.message}`, { file });
+  }
+  return { ...r.data, source: file };
+}
+
+/** The inactivity lock in milliseconds (0: never). */
+export const lockAfterMs = (p: SitePolicy): number => (p.lockSeconds ? p.lockSeconds * 1000 : p.lockMinutes * 60_000);
