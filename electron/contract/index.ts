@@ -607,6 +607,8 @@ export const AuthService = defineService(
     /** Signs this connection in. Wrong name or password: UNAUTHORIZED (audited as a failed login). */
     login: { args: z.tuple([z.string().min(1).max(120), z.string().min(1).max(1024)]), result: User },
     logout: { args: z.tuple([]), result: z.boolean() },
+    /** Locks this connection's session now (the workstation's inactivity timer, or the user stepping away). */
+    lock: { args: z.tuple([]), result: AuthStatus },
     /** Unlocks a session locked by inactivity with the signed-in user's password. */
     unlock: { args: z.tuple([z.string().min(1).max(1024)]), result: AuthStatus },
   },

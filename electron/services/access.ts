@@ -245,6 +245,12 @@ export class AccessControl {
     this.store.audit(s.username, 'unlock', 'user', s.userId, {});
   }
 
+  /** Locks the connection's session now (no effect without one). */
+  lockNow(ctx: CallContext): void {
+    const s = ctx.token ? this.sessions.get(ctx.token) : undefined;
+    if (s && !s.locked) this.lock(s);
+  }
+
   /** The connection's state, without touching its activity time. */
   status(ctx: CallContext): { accountsEnabled: boolean; user: { username: string; role: Role } | null; locked: boolean; lockAfterMs: number } {
     const s = ctx.token ? this.sessions.get(ctx.token) : undefined;

@@ -164,6 +164,7 @@ export function createServices(o: ServiceOptions): ServiceHost {
       login: (username, password) => access.login(localCtx, username, password),
       logout: () => (access.logout(localCtx), true),
       unlock: (password) => (access.unlock(localCtx, password), access.status(localCtx)),
+      lock: () => (access.lockNow(localCtx), access.status(localCtx)),
     },
     users: {
       list: () => access.listUsers(),
@@ -254,6 +255,7 @@ export async function callService(
     if (method === 'login') return access.login(ctx, String(args[0]), String(args[1]));
     if (method === 'logout') return (access.logout(ctx), true);
     if (method === 'unlock') return (access.unlock(ctx, String(args[0])), access.status(ctx));
+    if (method === 'lock') return (access.lockNow(ctx), access.status(ctx));
   }
   const caller = access.authorize(ctx, service, method, args);
   const svc = (host.impl as unknown as Record<string, Record<string, (...a: unknown[]) => unknown>>)[service];

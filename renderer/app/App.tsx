@@ -11,6 +11,8 @@ import { JobBar } from '../features/jobs/JobBar.js';
 import { PlanningView } from '../features/planning/PlanningView.js';
 import { DevicesWorkspace } from '../features/devices/DevicesWorkspace.js';
 import { FusionWorkspace } from '../features/fusion/FusionWorkspace.js';
+import { AccessGate } from '../features/auth/AccessGate.js';
+import { UsersPanel } from '../features/auth/UsersPanel.js';
 
 export function errorText(e: unknown): string {
   if (e && typeof e === 'object' && 'message' in e) {
@@ -31,7 +33,7 @@ export function App() {
   const [job, setJob] = useState<Job | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [patientsVersion, setPatientsVersion] = useState(0);
-  const [workspace, setWorkspace] = useState<'patients' | 'devices' | 'fusion'>('patients');
+  const [workspace, setWorkspace] = useState<'patients' | 'devices' | 'fusion' | 'users'>('patients');
   const reportError = useCallback((e: unknown) => setError(errorText(e)), []);
 
   useEffect(() => {
@@ -97,87 +99,106 @@ export function App() {
   if (!client) return <div className="notice">Connecting…</div>;
 
   return (
-    <div className="shell">
-      <aside className="sidebar">
-        <h1 style={{ fontSize: 16, margin: '2px 0 6px' }}>OrthoTwin</h1>
-        <nav className="nav" aria-label="workspaces">
-          <button aria-pressed={workspace === 'patients'} onClick={() => setWorkspace('patients')}>
-            Patients
-          </button>
-          <button aria-pressed={workspace === 'devices'} onClick={() => setWorkspace('devices')}>
-            Devices
-          </button>
-          <button aria-pressed={workspace === 'fusion'} onClick={() => setWorkspace('fusion')}>
-            Fusion
-          </button>
-        </nav>
-        <PatientsPanel
-          client={client}
-          selected={patient}
-          onOpen={(p) => {
-            setWorkspace('patients');
-            openPatient(p);
-          }}
-          onError={(e) => setError(errorText(e))}
-          version={patientsVersion}
-        />
-        {info && (
-          <small style={{ color: 'var(--muted)', marginTop: 'auto' }}>
-            v{info.version} · {info.transport} · data: {info.dataDir}
-          </small>
-        )}
-      </aside>
-      <main className="main">
-        {error && (
-          <div className="error" role="alert" data-testid="error">
-            {error} <button onClick={() => setError(null)}>Dismiss</button>
-          </div>
-        )}
-        {workspace === 'devices' && <DevicesWorkspace client={client} recordings={info?.sampleRecordings ?? []} onError={reportError} />}
-        {workspace === 'fusion' && (
-          <FusionWorkspace
-            client={client}
-            patient={patient}
-            studies={studies}
-            twins={twins}
-            recordings={info?.sampleRecordings ?? []}
-            captures={[]}
-            onError={reportError}
-          />
-        )}
-        {workspace === 'patients' && !patient && <div className="notice">Create or open a patient to import a CT or MR study.</div>}
-        {workspace === 'patients' && patient && (
-          <>
-            <ImportPanel
+    <AccessGate client={client} onError={reportError}>
+      {(auth, actions) => (
+        <div className="shell">
+          <aside className="sidebar">
+            <h1 style={{ fontSize: 16, margin: '2px 0 6px' }}>OrthoTwin</h1>
+            <nav className="nav" aria-label="workspaces">
+              <button aria-pressed={workspace === 'patients'} onClick={() => setWorkspace('patients')}>
+                Patients
+              </button>
+              <button aria-pressed={workspace === 'devices'} onClick={() => setWorkspace('devices')}>
+                Devices
+              </button>
+              <button aria-pressed={workspace === 'fusion'} onClick={() => setWorkspace('fusion')}>
+                Fusion
+              </button>
+              {(!auth.accountsEnabled || auth.user?.role === 'administrator') && (
+                <button aria-pressed={workspace === 'users'} onClick={() => setWorkspace('users')}>
+                  Users
+                </button>
+              )}
+            </nav>
+            {auth.user && (
+              <div className="row" data-testid="signed-in">
+                <span>
+                  {auth.user.username} · {auth.user.role}
+                </span>
+                <button onClick={actions.lock}>Lock</button>
+                <button onClick={actions.signOut}>Sign out</button>
+              </div>
+            )}
+            <PatientsPanel
               client={client}
-              patient={patient}
-              samples={info?.sampleStudies ?? []}
-              busy={job?.status === 'running' || job?.status === 'queued'}
-              onJob={(j) => {
-                setError(null);
-                setJob(j);
+              selected={patient}
+              onOpen={(p) => {
+                setWorkspace('patients');
+                openPatient(p);
               }}
               onError={(e) => setError(errorText(e))}
+              version={patientsVersion}
             />
-            {job && <JobBar client={client} job={job} onError={(e) => setError(errorText(e))} />}
-            {twin && volume ? (
-              <PlanningView
-                key={twin.id}
-                client={client}
-                twin={twin}
-                twins={twins}
-                onSelectTwin={setTwinIndex}
-                onJob={setJob}
-                volume={volume.volume}
-                modality={volume.modality}
-                onError={(e) => setError(errorText(e))}
-              />
-            ) : (
-              <div className="notice">{studies.length ? 'No twin yet for this patient.' : 'No study yet: import one above.'}</div>
+            {info && (
+              <small style={{ color: 'var(--muted)', marginTop: 'auto' }}>
+                v{info.version} · {info.transport} · data: {info.dataDir}
+              </small>
             )}
-          </>
-        )}
-      </main>
-    </div>
+          </aside>
+          <main className="main">
+            {error && (
+              <div className="error" role="alert" data-testid="error">
+                {error} <button onClick={() => setError(null)}>Dismiss</button>
+              </div>
+            )}
+            {workspace === 'users' && <UsersPanel client={client} status={auth} onChanged={actions.refresh} onError={reportError} />}
+            {workspace === 'devices' && <DevicesWorkspace client={client} recordings={info?.sampleRecordings ?? []} onError={reportError} />}
+            {workspace === 'fusion' && (
+              <FusionWorkspace
+                client={client}
+                patient={patient}
+                studies={studies}
+                twins={twins}
+                recordings={info?.sampleRecordings ?? []}
+                captures={[]}
+                onError={reportError}
+              />
+            )}
+            {workspace === 'patients' && !patient && <div className="notice">Create or open a patient to import a CT or MR study.</div>}
+            {workspace === 'patients' && patient && (
+              <>
+                <ImportPanel
+                  client={client}
+                  patient={patient}
+                  samples={info?.sampleStudies ?? []}
+                  busy={job?.status === 'running' || job?.status === 'queued'}
+                  onJob={(j) => {
+                    setError(null);
+                    setJob(j);
+                  }}
+                  onError={(e) => setError(errorText(e))}
+                />
+                {job && <JobBar client={client} job={job} onError={(e) => setError(errorText(e))} />}
+                {twin && volume ? (
+                  <PlanningView
+                    key={twin.id}
+                    client={client}
+                    twin={twin}
+                    twins={twins}
+                    onSelectTwin={setTwinIndex}
+                    onJob={setJob}
+                    volume={volume.volume}
+                    modality={volume.modality}
+                    onError={(e) => setError(errorText(e))}
+                  />
+                ) : (
+                  <div className="notice">{studies.length ? 'No twin yet for this patient.' : 'No study yet: import one above.'}</div>
+                )}
+              </>
+            )}
+          </main>
+        </div>
+      )}
+    </AccessGate>
   );
 }

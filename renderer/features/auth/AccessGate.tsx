@@ -1,0 +1,118 @@
+/**
+ * Sign-in, the inactivity lock and the account of this workstation's
+ * session. The services decide (access.ts): this gate shows the login form
+ * when accounts are on and nobody is signed in, and the lock screen — over
+ * the workspace, whose state is kept but hidden — when the session is locked,
+ * by the server or by the local inactivity timer (no pointer or key input for
+ * the site policy's time locks the session at once). Unlock takes the signed-in
+ * user's password.
+ */
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import type { AuthStatus } from '../../../electron/contract/index.js';
+import type { Client } from '../../ipc/client.js';
+
+interface Props {
+  client: Client;
+  onError(e: unknown): void;
+  children(status: AuthStatus, actions: { refresh(): void; signOut(): void; lock(): void }): ReactNode;
+}
+
+export function AccessGate({ client, onError, children }: Props) {
+  const [status, setStatus] = useState<AuthStatus | null>(null);
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [message, setMessage] = useState<string | null>(null);
+  const lastInput = useRef(Date.now());
+
+  const refresh = useCallback(() => {
+    client.call('auth', 'status').then(setStatus, onError);
+  }, [client, onError]);
+  useEffect(() => refresh(), [refresh]);
+
+  const lock = useCallback(() => {
+    client.call('auth', 'lock').then(setStatus, onError);
+  }, [client, onError]);
+
+  // the inactivity lock: no input for the policy's time; the server's own check backs it up
+  useEffect(() => {
+    if (!status?.user || status.locked || status.lockAfterMs <= 0) return;
+    lastInput.current = Date.now();
+    const seen = (): void => void (lastInput.current = Date.now());
+    const events = ['pointerdown', 'pointermove', 'keydown', 'wheel'] as const;
+    for (const e of events) window.addEventListener(e, seen, { passive: true });
+    const timer = setInterval(() => {
+      if (Date.now() - lastInput.current > status.lockAfterMs) lock();
+    }, 500);
+    return () => {
+      clearInterval(timer);
+      for (const e of events) window.removeEventListener(e, seen);
+    };
+  }, [status, lock]);
+
+  const submit = async (e: React.FormEvent): Promise<void> => {
+    e.preventDefault();
+    setMessage(null);
+    try {
+      if (status?.locked) setStatus(await client.call('auth', 'unlock', password));
+      else {
+        await client.call('auth', 'login', username, password);
+        setStatus(await client.call('auth', 'status'));
+      }
+      setPassword('');
+    } catch (err) {
+      setMessage((err as Error).message);
+    }
+  };
+
+  if (!status) return <div className="notice">Connecting…</div>;
+  const signOut = (): void => {
+    client.call('auth', 'logout').then(refresh, onError);
+  };
+  const needLogin = status.accountsEnabled && !status.user;
+  const form = (
+    <form className="login" onSubmit={(e) => void submit(e)} aria-label={status.locked ? 'unlock' : 'sign in'}>
+      <h1>OrthoTwin</h1>
+      {status.locked ? (
+        <p>
+          Locked after {Math.round(status.lockAfterMs / 1000)} s without activity. <strong>{status.user?.username}</strong>, enter your password to go on.
+        </p>
+      ) : (
+        <input aria-label="User name" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} placeholder="User name" />
+      )}
+      <input
+        aria-label="Password"
+        type="password"
+        autoComplete={status.locked ? 'current-password' : 'current-password'}
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+        placeholder="Password"
+      />
+      <button type="submit" disabled={!password || (!status.locked && !username)}>
+        {status.locked ? 'Unlock' : 'Sign in'}
+      </button>
+      {status.locked && (
+        <button type="button" onClick={signOut}>
+          Sign out
+        </button>
+      )}
+      {message && (
+        <div className="error" role="alert">
+          {message}
+        </div>
+      )}
+    </form>
+  );
+  if (needLogin) return <div className="login-screen">{form}</div>;
+  return (
+    <>
+      <div style={status.locked ? { visibility: 'hidden' } : undefined} aria-hidden={status.locked} data-testid="workspace-content">
+        {children(status, { refresh, signOut, lock })}
+      </div>
+      {status.locked && (
+        <div className="login-screen lock-screen" data-testid="lock-screen">
+          {form}
+        </div>
+      )}
+    </>
+  );
+}
