@@ -103,7 +103,8 @@ test('Devices workspace: simulated Aurora streaming with live rates, fake UVC gr
 
   // a PLUS recording replayed as a tracked-ultrasound device draws its frames
   await page.getByRole('button', { name: 'Replay recording' }).click();
-  const replay = page.locator('[data-kind="replay"]');
+  // the newest replay row (suites that ran before may have left their replays connected)
+  const replay = page.locator('[data-kind="replay"]').last();
   await expect(replay).toContainText('SIMULATED');
   await replay.click();
   await expect.poll(async () => page.evaluate(() => window.__orthotwinDevices!.imagesDrawn()), { timeout: 15_000 }).toBeGreaterThan(5);
