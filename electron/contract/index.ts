@@ -232,6 +232,8 @@ export const SystemInfo = z.object({
   sampleStudies: z.array(z.object({ label: z.string(), path: z.string() })),
   /** Example tracked-ultrasound recordings (PLUS sequences) offered for replay in the Devices workspace. */
   sampleRecordings: z.array(z.object({ label: z.string(), path: z.string() })),
+  /** Whether the twin store is encrypted at rest. */
+  storeEncrypted: z.boolean(),
 });
 export type SystemInfo = z.infer<typeof SystemInfo>;
 
@@ -644,7 +646,15 @@ export const UsersService = defineService(
   {},
 );
 
-export const SystemService = defineService('system', { info: { args: z.tuple([]), result: SystemInfo } }, {});
+export const SystemService = defineService(
+  'system',
+  {
+    info: { args: z.tuple([]), result: SystemInfo },
+    /** Re-encrypts the twin store under a new random key and saves it in the key store (administrators). */
+    rotateStoreKey: { args: z.tuple([]), result: z.object({ encrypted: z.boolean(), keyStore: z.string() }) },
+  },
+  {},
+);
 
 export const SERVICES = {
   patients: PatientsService,

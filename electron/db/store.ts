@@ -1,5 +1,6 @@
 /**
- * The twin store: one SQLite database (better-sqlite3, WAL mode, foreign
+ * The twin store: one SQLite database (better-sqlite3-multiple-ciphers: encrypted at rest
+ * with SQLCipher 4 compatible encryption when a key is given; WAL mode, foreign
  * keys on, numbered migrations) plus artefact files under `store/` in the
  * data directory. Files are written to `staging/` (fsynced), renamed into
  * `store/`, and recorded in one transaction (`commitFiles`); `recover()` on
@@ -10,7 +11,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { AppError } from '../contract/errors.js';
 import type {
   CalibrationRecord,
@@ -77,6 +78,56 @@ export function sha256(data: Uint8Array): string {
   return crypto.createHash('sha256').update(data).digest('hex');
 }
 
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+/** True when a database file exists and is not plaintext SQLite (an encrypted store). */
+export function isEncryptedStore(file: string): boolean {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const head = Buffer.alloc(16);
+      const n = fs.readSync(fd, head, 0, 16, 0);
+      return n === 16 && !head.equals(SQLITE_HEADER);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Opens the database, with SQLCipher 4 compatible encryption when a key is
+ * given; verifies the key by reading the schema before anything is written.
+ */
+function openDatabase(file: string, key: Buffer | null): Database.Database {
+  const encrypted = isEncryptedStore(file);
+  if (encrypted && !key)
+    throw new AppError('UNAUTHORIZED', `${file}: the twin store is encrypted and no key was given (the keystore or the key file)`, { file });
+  const db = new Database(file);
+  try {
+    if (key) {
+      if (key.length !== 32) throw new AppError('BAD_REQUEST', 'the twin store key must be 256 bits');
+      db.pragma("cipher = 'sqlcipher'");
+      db.pragma('legacy = 4');
+      // a plaintext store given a key is opened as it is, then encrypted with the key
+      if (encrypted || !fs.existsSync(file) || fs.statSync(file).size === 0) db.pragma(`key = "x'${key.toString('hex')}'"`);
+    }
+    db.prepare('SELECT COUNT(*) FROM sqlite_master').get();
+    if (key && !encrypted && fs.statSync(file).size > 0) {
+      db.pragma('journal_mode = DELETE');
+      db.pragma(`rekey = "x'${key.toString('hex')}'"`);
+    }
+  } catch (e) {
+    db.close();
+    if (e instanceof AppError) throw e;
+    throw new AppError('UNAUTHORIZED', `${file}: cannot open the twin store with this key (wrong key, or not an OrthoTwin store): ${(e as Error).message}`, {
+      file,
+    });
+  }
+  return db;
+}
+
 export class TwinStore {
   readonly db: Database.Database;
   readonly dataDir: string;
@@ -85,13 +136,18 @@ export class TwinStore {
   /** The tamper-evident audit chain (audit.ts). */
   readonly auditLog: AuditLog;
 
-  constructor(dataDir: string) {
+  /**
+   * Opens (or creates) the store of a data directory.
+   * @param o key: the 256-bit key of an encrypted store (SQLCipher 4 compatible); a plaintext store given a key is encrypted with it
+   * @throws AppError UNAUTHORIZED naming the file when the store is encrypted and no key or a wrong key is given (the file is left untouched)
+   */
+  constructor(dataDir: string, o: { key?: Buffer | null } = {}) {
     this.dataDir = path.resolve(dataDir);
     this.stagingDir = path.join(this.dataDir, 'staging');
     this.storeDir = path.join(this.dataDir, 'store');
     fs.mkdirSync(this.stagingDir, { recursive: true });
     fs.mkdirSync(this.storeDir, { recursive: true });
-    this.db = new Database(path.join(this.dataDir, 'orthotwin.sqlite'));
+    this.db = openDatabase(path.join(this.dataDir, 'orthotwin.sqlite'), o.key ?? null);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
@@ -105,6 +161,25 @@ export class TwinStore {
   close(): void {
     this.auditLog.writeAnchor();
     this.db.close();
+  }
+
+  /**
+   * Re-encrypts the store under a new key (key rotation; or encrypts a
+   * plaintext store). The caller saves the new key once this returns.
+   * @throws AppError STORE_FAILED when SQLite refuses (the store keeps its old key)
+   */
+  rekey(key: Buffer, actor: string): void {
+    if (key.length !== 32) throw new AppError('BAD_REQUEST', 'the twin store key must be 256 bits');
+    try {
+      // rekeying needs a rollback journal; WAL again afterwards
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      this.db.pragma('journal_mode = DELETE');
+      this.db.pragma(`rekey = "x'${key.toString('hex')}'"`);
+      this.db.pragma('journal_mode = WAL');
+    } catch (e) {
+      throw new AppError('STORE_FAILED', `re-encrypting the twin store failed: ${(e as Error).message}`);
+    }
+    this.audit(actor, 'rekey', 'store', 'orthotwin.sqlite', {});
   }
 
   /** Applies migrations not yet recorded in schema_migrations, each in its own transaction. */

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
- * `npm run serve [-- --port P --data-dir D]`: browser mode. Starts the
+ * `npm run serve [-- --port P --data-dir D --store-key-file K]`: browser mode. Starts the
  * services and the loopback host, prints the URL (with the per-launch token)
  * and serves until interrupted.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServices } from '../services/index.js';
+import { fileKeyStore } from '../services/storeKey.js';
 import { resolveDataDir } from '../services/dataDir.js';
 import { startHost } from './server.js';
 
@@ -28,7 +29,9 @@ export function defaultRendererDir(): string {
 
 export async function serve(): Promise<void> {
   const dataDir = resolveDataDir(process.argv);
-  const services = createServices({ dataDir, transport: 'websocket' });
+  // the twin store's key: a file the administrator gives (--store-key-file, else ORTHOTWIN_STORE_KEY_FILE), created with a new key when absent
+  const keyFile = argValue('--store-key-file');
+  const services = createServices({ dataDir, transport: 'websocket', ...(keyFile ? { keyStore: fileKeyStore(path.resolve(keyFile)) } : {}) });
   const host = await startHost({
     services,
     rendererDir: argValue('--renderer-dir') ?? defaultRendererDir(),

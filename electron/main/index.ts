@@ -6,10 +6,12 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, MessageChannelMain, protocol, session, utilityProcess } from 'electron';
+import { app, BrowserWindow, ipcMain, MessageChannelMain, protocol, safeStorage, session, utilityProcess } from 'electron';
 import { IPC_EVENT } from '../contract/index.js';
 import { createServices } from '../services/index.js';
 import { resolveDataDir } from '../services/dataDir.js';
+import { loadSitePolicy } from '../services/policy.js';
+import { safeStorageKeyStore } from './storeKey.js';
 import { registerStreamPorts, utilityProcessHost } from './deviceHost.js';
 import { registerIpcRouter } from './ipcRouter.js';
 import { makeAppProtocolHandler } from './protocol.js';
@@ -25,7 +27,9 @@ app.enableSandbox();
 void app.whenReady().then(() => {
   const argvDataDir = process.argv.some((a) => a.startsWith('--data-dir'));
   const dataDir = argvDataDir || process.env['ORTHOTWIN_DATA_DIR'] ? resolveDataDir(process.argv) : app.getPath('userData');
-  const services = createServices({ dataDir, transport: 'ipc', spawnDeviceHost: utilityProcessHost(utilityProcess) });
+  const policy = loadSitePolicy();
+  const keyStore = safeStorageKeyStore(safeStorage, dataDir, policy.requireEncryption);
+  const services = createServices({ dataDir, transport: 'ipc', policy, keyStore, spawnDeviceHost: utilityProcessHost(utilityProcess) });
   protocol.handle('app', makeAppProtocolHandler(services, rendererDir));
   registerIpcRouter(ipcMain, services);
   registerStreamPorts(ipcMain, MessageChannelMain, services.devices);

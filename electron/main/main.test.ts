@@ -137,6 +137,12 @@ describe('main process wiring with a mocked electron', () => {
       ipcMain: { handle: vi.fn(), removeHandler: vi.fn(), on: vi.fn() },
       MessageChannelMain: class {},
       utilityProcess: { fork: vi.fn() },
+      // a stand-in OS keystore: reversible, and never the key's hex in clear
+      safeStorage: {
+        isEncryptionAvailable: () => true,
+        encryptString: (t: string) => Buffer.from(t, 'utf8').map((b) => b ^ 0x5a),
+        decryptString: (b: Buffer) => Buffer.from(b.map((x) => x ^ 0x5a)).toString('utf8'),
+      },
       session: {
         defaultSession: {
           webRequest: { onBeforeRequest },
@@ -186,6 +192,10 @@ describe('main process wiring with a mocked electron', () => {
     expect(granted).toBe(false);
     ask(null, 'geolocation', (g) => (granted = g), { requestingUrl: 'app://orthotwin/index.html' });
     expect(granted).toBe(false);
+    // the twin store is encrypted under a key kept by the OS keystore
+    const keyFile = fs.readFileSync(path.join(tmp.dir, 'store.key'));
+    expect(keyFile.toString('latin1')).not.toMatch(/^[0-9a-f]{64}$/);
+    expect(fs.readFileSync(path.join(tmp.dir, 'orthotwin.sqlite')).subarray(0, 15).toString('latin1')).not.toBe('SQLite format 3');
     expect(windows).toHaveLength(1);
     expect((windows[0] as { opts: { webPreferences: Record<string, unknown> } }).opts.webPreferences).toMatchObject({
       sandbox: true,
@@ -194,6 +204,31 @@ describe('main process wiring with a mocked electron', () => {
     });
     vi.doUnmock('electron');
     tmp.cleanup();
+  });
+});
+
+describe('the desktop key store (safeStorage)', () => {
+  const stub = (available: boolean, backend = 'gnome_libsecret') => ({
+    isEncryptionAvailable: () => available,
+    getSelectedStorageBackend: () => backend,
+    encryptString: (t: string) => Buffer.from(t, 'utf8').reverse(),
+    decryptString: (b: Buffer) => Buffer.from(b).reverse().toString('utf8'),
+  });
+  it('keeps a new random key encrypted by the OS keystore, the same on the next start; refuses without a keystore when required', async () => {
+    const { safeStorageKeyStore } = await import('./storeKey.js');
+    const tmp = tmpDir();
+    const ks = safeStorageKeyStore(stub(true), tmp.dir, true)!;
+    const key = ks.load()!;
+    expect(key.length).toBe(32);
+    expect(fs.readFileSync(path.join(tmp.dir, 'store.key'), 'utf8')).not.toContain(key.toString('hex'));
+    expect(safeStorageKeyStore(stub(true), tmp.dir, true)!.load()!.equals(key)).toBe(true);
+    expect(() => safeStorageKeyStore(stub(false), tmp.dir, false)).toThrow(/no keystore/); // a key exists: never fall back to plaintext
+    const fresh = tmpDir();
+    expect(safeStorageKeyStore(stub(false), fresh.dir, false)).toBeNull();
+    expect(() => safeStorageKeyStore(stub(false), fresh.dir, true)).toThrow(/safeStorage unavailable/);
+    if (process.platform === 'linux') expect(() => safeStorageKeyStore(stub(true, 'basic_text'), fresh.dir, true)).toThrow(/only basic_text/);
+    tmp.cleanup();
+    fresh.cleanup();
   });
 });
 

@@ -75,6 +75,7 @@ const ADMIN: Role[] = ['administrator'];
 const POLICY: Record<string, Role[] | 'public'> = {
   'auth.*': 'public',
   'system.info': 'public',
+  'system.rotateStoreKey': ADMIN,
   'patients.list': ALL,
   'patients.get': ALL,
   'patients.create': CLINICAL,

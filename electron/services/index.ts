@@ -18,6 +18,7 @@ import { FusionSessions } from './sessions.js';
 import { currentActor, runAs } from './actor.js';
 import { AccessControl, redactForRole, type CallContext } from './access.js';
 import { loadSitePolicy, type SitePolicy } from './policy.js';
+import { fileKeyStore, newStoreKey, type KeyStore } from './storeKey.js';
 import { exportDeidentifiedSeries, exportIdentifiedSeries } from './exports.js';
 import { toFhirAuditEvent } from '../db/audit.js';
 import { cameraToTrackerCalibration, currentCalibrations, importPlusCalibrations, pivotFromRecording, temporalFromRecording } from './calibrations.js';
@@ -29,6 +30,8 @@ export interface ServiceOptions {
   actor?: string;
   /** The site policy (default: the machine-wide policy file, see policy.ts). */
   policy?: SitePolicy;
+  /** Keeper of the twin store's encryption key (desktop: the OS keystore; browser mode and CLI: a key file); null: not encrypted. Default: ORTHOTWIN_STORE_KEY_FILE when set. */
+  keyStore?: KeyStore | null;
   transport: SystemInfo['transport'];
   maxVolumeBytes?: number;
   /** How the device host process is started (default child_process.fork; the desktop passes utilityProcess). */
@@ -85,9 +88,17 @@ export function sampleStudies(): SystemInfo['sampleStudies'] {
 }
 
 export function createServices(o: ServiceOptions): ServiceHost {
-  const store = new TwinStore(o.dataDir);
+  const keyFile = process.env['ORTHOTWIN_STORE_KEY_FILE'];
+  const keyStore = o.keyStore !== undefined ? o.keyStore : keyFile ? fileKeyStore(keyFile) : null;
+  const policy: SitePolicy & { source?: string | null } = o.policy ?? loadSitePolicy();
+  if (policy.requireEncryption && !keyStore)
+    throw new AppError(
+      'BAD_REQUEST',
+      `the site policy${policy.source ? ` (${policy.source})` : ''} requires an encrypted twin store: give a key store (the OS keystore, or --store-key-file)`,
+    );
+  const store = new TwinStore(o.dataDir, { key: keyStore?.load() ?? null });
   const defaultActor = o.actor ?? 'local-user';
-  const access = new AccessControl(store, o.policy ?? loadSitePolicy(), defaultActor);
+  const access = new AccessControl(store, policy, defaultActor);
   // direct calls of the implementation (CLI, tests) act as one local connection
   const localCtx: CallContext = { token: null };
   const actorNow = (): string => currentActor(defaultActor);
@@ -216,7 +227,16 @@ export function createServices(o: ServiceOptions): ServiceHost {
           dataAvailable: samples.length > 0,
           sampleStudies: samples,
           sampleRecordings: sampleRecordings(),
+          storeEncrypted: keyStore !== null,
         };
+      },
+      rotateStoreKey: () => {
+        if (!keyStore)
+          throw new AppError('BAD_REQUEST', 'the twin store is not encrypted: start OrthoTwin with a key store (the OS keystore, or --store-key-file) first');
+        const key = newStoreKey();
+        store.rekey(key, actorNow());
+        keyStore.save(key);
+        return { encrypted: true, keyStore: keyStore.description };
       },
     },
   };

@@ -30,6 +30,8 @@ export const SitePolicy = z
       .max(24 * 3600)
       .optional(),
     minPasswordLength: z.number().int().min(8).max(128).default(12),
+    /** Refuse to start without an encrypted twin store (no OS keystore on the desktop, no key file in browser mode). */
+    requireEncryption: z.boolean().default(false),
     /** Failed logins before an account is locked, and for how long (minutes). */
     maxFailedLogins: z.number().int().min(1).max(100).default(5),
     lockoutMinutes: z

@@ -131,7 +131,7 @@ describe('packing the app (Linux, unpacked layout)', () => {
 
   it('unpacks native modules and itk-wasm pipelines beside the asar; ships notices and udev rules', () => {
     const u = path.join(unpacked, 'resources', 'app.asar.unpacked');
-    expect(fs.existsSync(path.join(u, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'))).toBe(true);
+    expect(fs.existsSync(path.join(u, 'node_modules/better-sqlite3-multiple-ciphers/build/Release/better_sqlite3.node'))).toBe(true);
     // models/ (the ONNX models' folder; only its README for now) is read from disk too
     expect(fs.readdirSync(path.join(u, 'models'))).toEqual(fs.readdirSync(path.join(projectRoot, 'models')));
     // every itk-wasm pipeline (the .wasm.zst modules and their loaders) is on disk beside the asar, as in node_modules
@@ -141,13 +141,13 @@ describe('packing the app (Linux, unpacked layout)', () => {
       expect(packed, p).toEqual(fs.readdirSync(path.join(projectRoot, 'node_modules', p)).sort());
     }
     const notices = fs.readFileSync(path.join(unpacked, 'resources', 'legal', 'THIRD-PARTY-NOTICES.txt'), 'utf8');
-    expect(notices).toMatch(/better-sqlite3 \d+\.\d+\.\d+ — MIT/);
+    expect(notices).toMatch(/better-sqlite3-multiple-ciphers \d+\.\d+\.\d+ — MIT/);
     const sbom = JSON.parse(fs.readFileSync(path.join(unpacked, 'resources', 'legal', 'sbom.cdx.json'), 'utf8')) as {
       bomFormat: string;
       components: { name: string; version: string; purl: string }[];
     };
     expect(sbom.bomFormat).toBe('CycloneDX');
-    expect(sbom.components.find((c) => c.name === 'better-sqlite3')?.purl).toMatch(/^pkg:npm\/better-sqlite3@12\./);
+    expect(sbom.components.find((c) => c.name === 'better-sqlite3-multiple-ciphers')?.purl).toMatch(/^pkg:npm\/better-sqlite3-multiple-ciphers@12\./);
     // production dependencies only: no test or build tools
     expect(sbom.components.some((c) => c.name === 'vitest' || c.name === 'electron-builder')).toBe(false);
     expect(fs.existsSync(path.join(unpacked, 'resources', 'udev', '99-orthotwin.rules'))).toBe(true);
