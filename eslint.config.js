@@ -5,7 +5,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-renderer/**', 'release/**', 'release-meta/**', 'node_modules/**', 'test-results/**', 'scratch/**', 'electron/workers/tsx-bootstrap.mjs'] },
+  { ignores: ['dist/**', 'dist-renderer/**', 'release/**', 'release-meta/**', 'node_modules/**', 'tools/*/node_modules/**', 'test-results/**', 'scratch/**', 'electron/workers/tsx-bootstrap.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -114,6 +114,14 @@ const AUDITED_READS: Record<string, string> = {
   'registrations.get': 'registration',
 };
 
+/** Device sessions, audited per call. */
+const AUDITED_DEVICE_EVENTS: Record<string, string> = {
+  'devices.connect': 'device-connect',
+  'devices.disconnect': 'device-disconnect',
+  'devices.startRecording': 'recording-start',
+  'devices.stopRecording': 'recording-stop',
+};
+
 export class AccessControl {
   private readonly sessions = new Map<string, Session>();
 
@@ -309,10 +317,18 @@ export class AccessControl {
     return s?.role ?? (this.accountsEnabled() ? 'researcher' : 'administrator');
   }
 
-  /** Audits a read of patient data (after it succeeded). */
+  /** Audits a read of patient data or a device session event (after the call succeeded). */
   auditRead(caller: Caller, service: string, method: string, args: readonly unknown[]): void {
-    const type = AUDITED_READS[`${service}.${method}`];
-    if (type) this.store.audit(caller.actor, 'read', type, typeof args[0] === 'string' ? args[0] : '', { via: `${service}.${method}` });
+    const key = `${service}.${method}`;
+    const type = AUDITED_READS[key];
+    if (type) this.store.audit(caller.actor, 'read', type, typeof args[0] === 'string' ? args[0] : '', { via: key });
+    const device = AUDITED_DEVICE_EVENTS[key];
+    if (device) {
+      const a = args[0];
+      const id = typeof a === 'string' ? a : '';
+      const kind = a && typeof a === 'object' && 'kind' in a ? String((a as { kind: unknown }).kind) : null;
+      this.store.audit(caller.actor, device, 'device', id, kind ? { kind } : {});
+    }
   }
 }
 

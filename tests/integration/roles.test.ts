@@ -100,6 +100,9 @@ describe('roles checked in the services', () => {
     expect(records.some((r) => r.action === 'create' && r.recordType === 'patient' && r.actor === 'sono')).toBe(true);
     expect(records.some((r) => r.action === 'delete' && r.actor === 'dr.house')).toBe(true);
     expect(JSON.stringify(records)).not.toMatch(/Jane|Roe|MRN-5150/);
+    // device sessions are audited with who started them (the audit step itself, without a device)
+    host.access.auditRead({ actor: 'sono', role: 'sonographer' }, 'devices', 'connect', [{ kind: 'ndi-sim' }]);
+    expect(host.store.auditLog.records().at(-1)).toMatchObject({ actor: 'sono', action: 'device-connect', recordType: 'device', detail: { kind: 'ndi-sim' } });
     expect(((await call(admin, 'audit', 'verify')) as { ok: boolean }).ok).toBe(true);
   });
 
