@@ -13,6 +13,8 @@ import { DevicesWorkspace } from '../features/devices/DevicesWorkspace.js';
 import { FusionWorkspace } from '../features/fusion/FusionWorkspace.js';
 import { AccessGate } from '../features/auth/AccessGate.js';
 import { UsersPanel } from '../features/auth/UsersPanel.js';
+import { AdminPanel } from '../features/auth/AdminPanel.js';
+import { SeriesExportPanel } from '../features/patients/SeriesExportPanel.js';
 
 export function errorText(e: unknown): string {
   if (e && typeof e === 'object' && 'message' in e) {
@@ -151,7 +153,12 @@ export function App() {
                 {error} <button onClick={() => setError(null)}>Dismiss</button>
               </div>
             )}
-            {workspace === 'users' && <UsersPanel client={client} status={auth} onChanged={actions.refresh} onError={reportError} />}
+            {workspace === 'users' && (
+              <>
+                <UsersPanel client={client} status={auth} onChanged={actions.refresh} onError={reportError} />
+                <AdminPanel client={client} storeEncrypted={info?.storeEncrypted ?? false} onError={reportError} />
+              </>
+            )}
             {workspace === 'devices' && <DevicesWorkspace client={client} recordings={info?.sampleRecordings ?? []} onError={reportError} />}
             {workspace === 'fusion' && (
               <FusionWorkspace
@@ -178,6 +185,7 @@ export function App() {
                   }}
                   onError={(e) => setError(errorText(e))}
                 />
+                <SeriesExportPanel client={client} studies={studies} onError={reportError} />
                 {job && <JobBar client={client} job={job} onError={(e) => setError(errorText(e))} />}
                 {twin && volume ? (
                   <PlanningView

@@ -110,6 +110,11 @@ test('first administrator turns sign-in on; the session locks after 3 s idle and
   await expect(page.getByTestId('lock-screen')).toBeHidden();
   await expect(page.getByTestId('workspace-content')).toContainText('Locked Patient');
 
+  // the administrator verifies the audit log: logins, the failed login, the lock and the unlock are in the chain
+  await page.getByRole('button', { name: 'Users', exact: true }).click();
+  await page.getByRole('button', { name: 'Verify the audit log' }).click();
+  await expect(page.getByTestId('audit-verification')).toContainText(/intact: \d+ records, chain and anchor verified/);
+
   // a sonographer: no Users workspace; the audit log is refused by the services
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByLabel('User name').fill('sono');

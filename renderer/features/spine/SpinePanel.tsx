@@ -13,6 +13,7 @@ import { spineReportCsv, type Job, type SpineAnalysis, type SpineCorrections, ty
 import type { Vec3, VolumeGeometry } from '../../../electron/contract/geometry.js';
 import type { Client } from '../../ipc/client.js';
 import { SpineReformat, type ReformatHandle } from './SpineReformat.js';
+import { download } from '../../app/download.js';
 import type {} from './probe.js';
 
 const LEVELS = [
@@ -24,17 +25,6 @@ const LEVELS = [
 ];
 
 const f1 = (x: number | null | undefined, d = 1): string => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
-
-function download(name: string, type: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
 
 export function SpinePanel(props: {
   client: Client;
