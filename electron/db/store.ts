@@ -33,6 +33,7 @@ import type {
 } from '../contract/index.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { AuditLog, auditKey } from './audit.js';
+import { isSealed, readStoreFile, sealBytes } from './sealed.js';
 
 export const newId = (): string => crypto.randomUUID();
 const now = (): string => new Date().toISOString();
@@ -135,6 +136,8 @@ export class TwinStore {
   readonly storeDir: string;
   /** The tamper-evident audit chain (audit.ts). */
   readonly auditLog: AuditLog;
+  /** The key sealing the files under store/ (sealed.ts), when the store is encrypted; null otherwise. */
+  readonly fileKey: Buffer | null;
 
   /**
    * Opens (or creates) the store of a data directory.
@@ -153,9 +156,39 @@ export class TwinStore {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+    this.fileKey = o.key ? this.storeFileKey() : null;
     this.auditLog = new AuditLog(this.db, auditKey(this.dataDir), path.join(this.dataDir, 'audit.head'));
     this.auditLog.seal();
     this.recover();
+  }
+
+  /** The file key of an encrypted store: created (random, 256 bits) on first use, kept in the encrypted database. */
+  private storeFileKey(): Buffer {
+    const row = this.db.prepare("SELECT value FROM store_meta WHERE key = 'file_key'").get() as { value: string } | undefined;
+    if (row) return Buffer.from(row.value, 'hex');
+    const k = crypto.randomBytes(32);
+    // the key is kept first (a file sealed with a lost key would be lost too); then the files of a store that was plaintext until now are sealed, each replaced atomically
+    this.db.prepare("INSERT INTO store_meta (key, value) VALUES ('file_key', ?)").run(k.toString('hex'));
+    const walk = (dir: string): void => {
+      if (!fs.existsSync(dir)) return;
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const abs = path.join(dir, e.name);
+        if (e.isDirectory()) walk(abs);
+        else {
+          const data = fs.readFileSync(abs);
+          if (isSealed(data)) continue;
+          writeFileDurable(`${abs}.sealing`, sealBytes(data, k));
+          fs.renameSync(`${abs}.sealing`, abs);
+        }
+      }
+    };
+    walk(this.storeDir);
+    return k;
+  }
+
+  /** Reads a file of the store (relative to the data directory or absolute), unsealed. */
+  async readFile(relOrAbs: string): Promise<Buffer> {
+    return readStoreFile(path.isAbsolute(relOrAbs) ? relOrAbs : path.join(this.dataDir, relOrAbs), this.fileKey);
   }
 
   close(): void {
@@ -260,7 +293,11 @@ export class TwinStore {
       for (const f of files) {
         const dest = path.join(this.dataDir, f.relPath);
         fs.mkdirSync(path.dirname(dest), { recursive: true });
-        fs.renameSync(f.stagedPath, dest);
+        if (this.fileKey) {
+          // an encrypted store seals its files on the way in (the staged plaintext goes)
+          writeFileDurable(dest, sealBytes(fs.readFileSync(f.stagedPath), this.fileKey));
+          fs.rmSync(f.stagedPath, { force: true });
+        } else fs.renameSync(f.stagedPath, dest);
         moved.push(dest);
         fsyncPath(path.dirname(dest));
       }

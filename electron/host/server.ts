@@ -138,13 +138,13 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
     }
     if (req.method === 'GET' && kind === 'artefact') {
       const a = services.store.getArtefactPath(id);
+      const bytes = await services.store.readFile(a.abs);
       res.writeHead(200, {
         'content-type': a.format === 'vtp' ? 'application/xml' : 'application/octet-stream',
-        'content-length': fs.statSync(a.abs).size,
+        'content-length': bytes.byteLength,
         'cache-control': 'no-store',
       });
-      fs.createReadStream(a.abs).pipe(res);
-      return;
+      return void res.end(bytes);
     }
     if (req.method === 'POST' && kind === 'upload') {
       // Browser mode only: files picked or dropped in the page arrive here (a browser

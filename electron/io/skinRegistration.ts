@@ -5,9 +5,9 @@
  * geometry is known, the capture's skin (`captureSkin`), an optional 3-point
  * coarse alignment (`fitPairedPoints`), then `registerSkin`.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { decodeStl, decodeVtp } from './mesh.js';
+import { readStoreFileSync } from '../db/sealed.js';
 import { loadDepthFile } from '../../native-bridges/devices/depth/files.js';
 import { captureSkin, type CapturedSkin } from '../engine/registration/cloud.js';
 import { registerSkin, type SkinRegistration } from '../engine/registration/icp.js';
@@ -35,11 +35,13 @@ export function registerCaptureFiles(o: {
   cloudPath: string;
   view: 'back' | 'front';
   points?: { camera: number[][]; image: number[][] };
+  /** The twin store's file key when the mesh is a sealed store file. */
+  fileKey?: Buffer | null;
 }): CaptureRegistration {
   const t0 = performance.now();
   const ext = path.extname(o.skinMeshPath).toLowerCase();
   if (ext !== '.stl' && ext !== '.vtp') throw new Error(`${o.skinMeshPath}: the skin mesh must be .stl or .vtp`);
-  const buf = fs.readFileSync(o.skinMeshPath);
+  const buf = readStoreFileSync(o.skinMeshPath, o.fileKey ?? null);
   let mesh = ext === '.stl' ? decodeStl(buf, o.skinMeshPath) : decodeVtp(buf);
   if (o.geometry) mesh = skinWithoutCaps(mesh, o.geometry);
   const fixed = orientedSkin(mesh);

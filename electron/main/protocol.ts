@@ -34,7 +34,7 @@ export function makeAppProtocolHandler(services: ServiceHost, rendererDir: strin
         }
         if (parts[1] === 'artefact' && parts[2]) {
           const a = services.store.getArtefactPath(parts[2]);
-          return new Response(await fs.promises.readFile(a.abs), {
+          return new Response(await services.store.readFile(a.abs), {
             headers: { 'content-type': a.format === 'vtp' ? 'application/xml' : 'application/octet-stream' },
           });
         }

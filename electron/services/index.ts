@@ -293,6 +293,6 @@ export async function callService(
  */
 export async function readVolumeVoxels(store: TwinStore, volumeId: string): Promise<{ bytes: Uint8Array; voxelType: string }> {
   const vol = store.getVolume(volumeId);
-  const v = decodeNrrd(await fs.promises.readFile(path.join(store.dataDir, vol.relPath)), `volume ${volumeId}`);
+  const v = decodeNrrd(await store.readFile(vol.relPath), `volume ${volumeId}`);
   return { bytes: new Uint8Array(v.data.buffer, v.data.byteOffset, v.data.byteLength), voxelType: voxelTypeOf(v.data) };
 }

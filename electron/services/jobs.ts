@@ -230,6 +230,7 @@ export class JobService extends EventEmitter {
     const wreq: Extract<WorkerRequest, { kind: 'register' }> = {
       kind: 'register',
       skinMeshPath: path.join(this.store.dataDir, skin.relPath),
+      fileKey: this.store.fileKey?.toString('hex') ?? null,
       geometry: { dims: vol.dims, spacingMm: vol.spacingMm, originLps: vol.originLps, direction: vol.direction as Mat3 },
       cloudPath: path.resolve(req.cloudPath),
       view: req.view,
@@ -259,9 +260,20 @@ export class JobService extends EventEmitter {
     if (vol.modality !== 'CT' && vol.modality !== 'MR') throw new AppError('BAD_REQUEST', `no anatomical twin can be built from ${vol.modality} images`);
     const job = this.store.insertJob('twin-build', { volumeId });
     const stagingDir = this.store.stagingFor(job.id);
-    this.run(job, { kind: 'twin-build', volumePath: path.join(this.store.dataDir, vol.relPath), modality: vol.modality, params, stagingDir }, (m, state) => {
-      if (m.t === 'twin') state.twinId = this.commitTwin(vol.patientId, volumeId, vol.seriesId, params, m);
-    });
+    this.run(
+      job,
+      {
+        kind: 'twin-build',
+        volumePath: path.join(this.store.dataDir, vol.relPath),
+        modality: vol.modality,
+        params,
+        stagingDir,
+        fileKey: this.store.fileKey?.toString('hex') ?? null,
+      },
+      (m, state) => {
+        if (m.t === 'twin') state.twinId = this.commitTwin(vol.patientId, volumeId, vol.seriesId, params, m);
+      },
+    );
     return job;
   }
 
@@ -282,6 +294,7 @@ export class JobService extends EventEmitter {
     const stagingDir = this.store.stagingFor(job.id);
     const req: WorkerRequest = {
       kind: 'spine',
+      fileKey: this.store.fileKey?.toString('hex') ?? null,
       volumePath: path.join(this.store.dataDir, vol.relPath),
       boneMaskPath: art('bone-mask', 'nrrd'),
       boneMeshPath: art('bone-mesh', 'vtp'),

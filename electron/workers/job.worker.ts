@@ -21,6 +21,10 @@ import { scanTree } from '../io/scanTree.js';
 import { calibrateProbeFromFiles, loadTrackedSweep, reconstructionOptions } from '../io/sweep.js';
 import { reconstructVolume } from '../engine/fusion/reconstruct.js';
 import { registerCaptureFiles } from '../io/skinRegistration.js';
+import { readStoreFileSync } from '../db/sealed.js';
+
+/** The store's file key a job was given (hex), for the store files it reads. */
+const storeKey = (req: { fileKey?: string | null }): Buffer | null => (req.fileKey ? Buffer.from(req.fileKey, 'hex') : null);
 import type { WorkerRequest, WorkerMessage, StagedArtefact } from './protocol.js';
 
 const post = (m: WorkerMessage): void => parentPort?.postMessage(m);
@@ -110,10 +114,10 @@ function buildTwin(vol: Volume, modality: 'CT' | 'MR', params: TwinParams, stagi
 
 /** Spine characterisation of a stored CT twin: report, vertebra label map, grey-level bone mesh, intervertebral spaces. */
 function runSpine(req: Extract<WorkerRequest, { kind: 'spine' }>): void {
-  const vol = decodeNrrd(fs.readFileSync(req.volumePath), path.basename(req.volumePath));
+  const vol = decodeNrrd(readStoreFileSync(req.volumePath, storeKey(req)), path.basename(req.volumePath));
   post({ t: 'progress', fraction: 0.1, stage: 'spine: volume loaded' });
-  const bone = req.boneMaskPath ? (decodeNrrd(fs.readFileSync(req.boneMaskPath), 'bone mask').data as Uint8Array) : null;
-  const skin = req.skinMeshPath ? decodeVtp(fs.readFileSync(req.skinMeshPath)) : null;
+  const bone = req.boneMaskPath ? (decodeNrrd(readStoreFileSync(req.boneMaskPath, storeKey(req)), 'bone mask').data as Uint8Array) : null;
+  const skin = req.skinMeshPath ? decodeVtp(readStoreFileSync(req.skinMeshPath, storeKey(req))) : null;
   post({ t: 'progress', fraction: 0.15, stage: 'spine: segmenting vertebrae' });
   const res = characteriseSpine(vol, bone, { corrections: req.corrections, skinPoints: skin?.points ?? null });
   post({ t: 'progress', fraction: 0.75, stage: 'spine: grey levels on the bone surface' });
@@ -128,7 +132,7 @@ function runSpine(req: Extract<WorkerRequest, { kind: 'spine' }>): void {
     ...stageFile(req.stagingDir, 'vertebra-labels.nrrd', encodeNrrd({ ...geom, data: res.labelMap }, { gzip: true, labels: res.labelNames })),
   });
   if (req.boneMeshPath) {
-    const mesh = decodeVtp(fs.readFileSync(req.boneMeshPath));
+    const mesh = decodeVtp(readStoreFileSync(req.boneMeshPath, storeKey(req)));
     const t0 = performance.now();
     const g = greyLevelsAlongNormals(vol, mesh, req.greyDepthMm);
     res.report.timingsMs['grey levels'] = Math.round(performance.now() - t0);
@@ -283,6 +287,7 @@ async function run(req: WorkerRequest): Promise<void> {
     post({ t: 'progress', fraction: 0.05, stage: 'registration: reading the skin mesh and the depth capture' });
     const r = registerCaptureFiles({
       skinMeshPath: req.skinMeshPath,
+      fileKey: storeKey(req),
       geometry: req.geometry,
       cloudPath: req.cloudPath,
       view: req.view,
@@ -315,7 +320,7 @@ async function run(req: WorkerRequest): Promise<void> {
   } else if (req.kind === 'scan') {
     post({ t: 'scan', result: scanTree(req.path, (f) => post({ t: 'progress', fraction: f, stage: 'scan' })) });
   } else {
-    const vol = decodeNrrd(fs.readFileSync(req.volumePath), path.basename(req.volumePath));
+    const vol = decodeNrrd(readStoreFileSync(req.volumePath, storeKey(req)), path.basename(req.volumePath));
     post({ t: 'progress', fraction: 0.05, stage: 'twin: volume loaded' });
     buildTwin(vol, req.modality, req.params, req.stagingDir, 0.05);
   }

@@ -17,11 +17,13 @@ export type WorkerRequest =
       buildTwin: boolean;
       params: TwinParams;
     }
-  | { kind: 'twin-build'; volumePath: string; modality: 'CT' | 'MR'; params: TwinParams; stagingDir: string }
+  | { kind: 'twin-build'; volumePath: string; modality: 'CT' | 'MR'; params: TwinParams; stagingDir: string; fileKey: string | null }
   | { kind: 'scan'; path: string }
   | {
       kind: 'register';
       skinMeshPath: string;
+      /** The store's file key (hex) when its files are sealed. */
+      fileKey: string | null;
       geometry: VolumeGeometry;
       cloudPath: string;
       view: 'back' | 'front';
@@ -40,6 +42,8 @@ export type WorkerRequest =
     }
   | {
       kind: 'spine';
+      /** The store's file key (hex) when its files are sealed. */
+      fileKey: string | null;
       volumePath: string;
       boneMaskPath: string | null;
       boneMeshPath: string | null;

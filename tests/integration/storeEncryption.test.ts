@@ -11,10 +11,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createServices } from '../../electron/services/index.js';
+import { createServices, readVolumeVoxels } from '../../electron/services/index.js';
 import { fileKeyStore } from '../../electron/services/storeKey.js';
 import { TwinStore, isEncryptedStore } from '../../electron/db/store.js';
-import { tmpDir } from '../helpers/tmp.js';
+import { filesBelow, tmpDir } from '../helpers/tmp.js';
+import { dataPath, describeData } from '../helpers/data.js';
+import { isSealed } from '../../electron/db/sealed.js';
 
 const tmp = tmpDir('enc-');
 afterAll(() => tmp.cleanup());
@@ -103,4 +105,45 @@ describe('encrypted twin store', () => {
     fs.writeFileSync(bad, 'password123');
     expect(() => fileKeyStore(bad).load()).toThrow(/bad\.key: the twin store key must be 64 hexadecimal digits/);
   });
+});
+
+describeData('encrypted store files (volumes, meshes) on the example CT', () => {
+  it('seals every file under store/, reads them back for the views and the jobs, and refuses an altered one', async () => {
+    const dir = path.join(tmp.dir, 'files');
+    const host = createServices({ dataDir: dir, transport: 'cli', keyStore: fileKeyStore(path.join(tmp.dir, 'files.key')) });
+    try {
+      const patientId = (await host.impl.patients.create({ displayName: NAME, mrn: MRN, birthDate: '', sex: '' })).id;
+      const job = await host.jobs.wait(
+        await host.impl.studies.import({ patientId, path: dataPath('ct/totalseg_example_ct.nii.gz'), strict: true, buildTwin: true }),
+      );
+      expect(job.job.error).toBeNull();
+      const files = filesBelow(host.store.storeDir);
+      expect(files.length).toBeGreaterThan(3); // the volume and the twin's masks and meshes
+      for (const f of files) {
+        const b = fs.readFileSync(path.join(host.store.storeDir, f));
+        expect(isSealed(b), f).toBe(true);
+        for (const marker of ['NRRD000', '<VTKFile', 'solid ', 'space directions']) expect(b.includes(Buffer.from(marker)), `${f} shows ${marker}`).toBe(false);
+      }
+      // the views read them (volume voxels, a mesh)
+      const twin = host.store.listTwins(patientId)[0]!;
+      const vol = host.store.getVolume(twin.volumeId);
+      const voxels = await readVolumeVoxels(host.store, vol.id);
+      const bytesPer = { int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, float32: 4, float64: 8 }[vol.voxelType];
+      expect(voxels.voxelType).toBe(vol.voxelType);
+      expect(voxels.bytes.byteLength).toBe(vol.dims[0] * vol.dims[1] * vol.dims[2] * bytesPer);
+      const skin = twin.artefacts.find((a) => a.kind === 'skin-mesh' && a.format === 'vtp')!;
+      expect(Buffer.from(await host.store.readFile(skin.relPath)).toString('latin1', 0, 200)).toContain('<VTKFile');
+      // a job's worker reads the sealed volume (a rebuild)
+      const rebuild = await host.jobs.wait(await host.impl.twins.build(vol.id, { skinMaxTriangles: 20000 }));
+      expect(rebuild.job.status).toBe('done');
+      // an altered file does not open (GCM authentication), and says which
+      const abs = path.join(dir, skin.relPath);
+      const b = fs.readFileSync(abs);
+      b[b.length - 40] = b[b.length - 40]! ^ 0xff;
+      fs.writeFileSync(abs, b);
+      await expect(host.store.readFile(skin.relPath)).rejects.toThrow(/skin-mesh\.vtp: the encrypted file does not open with the store's key/);
+    } finally {
+      host.close();
+    }
+  }, 180_000);
 });

@@ -5,6 +5,7 @@ import * as m0003 from './0003-calibrations.js';
 import * as m0004 from './0004-registrations.js';
 import * as m0005 from './0005-audit-chain.js';
 import * as m0006 from './0006-users.js';
+import * as m0007 from './0007-store-meta.js';
 
 export interface Migration {
   version: number;
@@ -19,4 +20,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 4, name: m0004.name, sql: m0004.sql },
   { version: 5, name: m0005.name, sql: m0005.sql },
   { version: 6, name: m0006.name, sql: m0006.sql },
+  { version: 7, name: m0007.name, sql: m0007.sql },
 ];
