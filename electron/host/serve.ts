@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServices } from '../services/index.js';
 import { fileKeyStore } from '../services/storeKey.js';
+import { loadSitePolicy } from '../services/policy.js';
 import { resolveDataDir } from '../services/dataDir.js';
 import { startHost } from './server.js';
 
@@ -28,10 +29,11 @@ export function defaultRendererDir(): string {
 }
 
 export async function serve(): Promise<void> {
-  const dataDir = resolveDataDir(process.argv);
+  const policy = loadSitePolicy();
+  const dataDir = resolveDataDir(process.argv, process.env, policy.dataDir);
   // the twin store's key: a file the administrator gives (--store-key-file, else ORTHOTWIN_STORE_KEY_FILE), created with a new key when absent
   const keyFile = argValue('--store-key-file');
-  const services = createServices({ dataDir, transport: 'websocket', ...(keyFile ? { keyStore: fileKeyStore(path.resolve(keyFile)) } : {}) });
+  const services = createServices({ dataDir, transport: 'websocket', policy, ...(keyFile ? { keyStore: fileKeyStore(path.resolve(keyFile)) } : {}) });
   const host = await startHost({
     services,
     rendererDir: argValue('--renderer-dir') ?? defaultRendererDir(),

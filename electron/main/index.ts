@@ -25,9 +25,10 @@ protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: t
 app.enableSandbox();
 
 void app.whenReady().then(() => {
-  const argvDataDir = process.argv.some((a) => a.startsWith('--data-dir'));
-  const dataDir = argvDataDir || process.env['ORTHOTWIN_DATA_DIR'] ? resolveDataDir(process.argv) : app.getPath('userData');
   const policy = loadSitePolicy();
+  const argvDataDir = process.argv.some((a) => a.startsWith('--data-dir'));
+  const dataDir =
+    argvDataDir || process.env['ORTHOTWIN_DATA_DIR'] || policy.dataDir ? resolveDataDir(process.argv, process.env, policy.dataDir) : app.getPath('userData');
   const keyStore = safeStorageKeyStore(safeStorage, dataDir, policy.requireEncryption);
   const services = createServices({ dataDir, transport: 'ipc', policy, keyStore, spawnDeviceHost: utilityProcessHost(utilityProcess) });
   protocol.handle('app', makeAppProtocolHandler(services, rendererDir));

@@ -1,6 +1,6 @@
 /**
  * Where OrthoTwin keeps its data: `--data-dir`, else ORTHOTWIN_DATA_DIR, else
- * the per-OS user data folder Electron's `app.getPath('userData')` uses
+ * the site policy's `dataDir` (hospital IT's choice), else the per-OS user data folder Electron's `app.getPath('userData')` uses
  * (Linux `$XDG_CONFIG_HOME/OrthoTwin` or `~/.config/OrthoTwin`, macOS
  * `~/Library/Application Support/OrthoTwin`, Windows `%APPDATA%\\OrthoTwin`).
  */
@@ -15,13 +15,14 @@ export function defaultDataDir(platform: NodeJS.Platform = process.platform, env
   return path.posix.join(env['XDG_CONFIG_HOME'] ?? path.posix.join(home, '.config'), APP_NAME);
 }
 
-/** Reads `--data-dir D` / `--data-dir=D` from argv, then the environment, then the default. */
-export function resolveDataDir(argv: readonly string[] = process.argv, env: NodeJS.ProcessEnv = process.env): string {
+/** Reads `--data-dir D` / `--data-dir=D` from argv, then the environment, then the site policy's `dataDir`, then the default. */
+export function resolveDataDir(argv: readonly string[] = process.argv, env: NodeJS.ProcessEnv = process.env, policyDataDir?: string): string {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === '--data-dir' && argv[i + 1]) return path.resolve(argv[i + 1] as string);
     if (a.startsWith('--data-dir=')) return path.resolve(a.slice('--data-dir='.length));
   }
   if (env['ORTHOTWIN_DATA_DIR']) return path.resolve(env['ORTHOTWIN_DATA_DIR']);
+  if (policyDataDir) return path.resolve(policyDataDir);
   return defaultDataDir();
 }

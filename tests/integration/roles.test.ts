@@ -14,6 +14,7 @@ import { callService, createServices, type ServiceHost } from '../../electron/se
 import type { CallContext } from '../../electron/services/access.js';
 import { hashPassword, verifyPassword } from '../../electron/services/access.js';
 import { loadSitePolicy, SitePolicy } from '../../electron/services/policy.js';
+import { resolveDataDir } from '../../electron/services/dataDir.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const tmp = tmpDir('roles-');
@@ -163,5 +164,9 @@ describe('passwords and the site policy', () => {
     fs.writeFileSync(f, '{ not json');
     expect(() => loadSitePolicy(f)).toThrow(/policy\.json: the site policy is not valid JSON/);
     expect(loadSitePolicy(path.join(tmp.dir, 'absent.json'))).toMatchObject({ lockMinutes: 15, source: null });
+    // the policy's data directory: after --data-dir and ORTHOTWIN_DATA_DIR, before the per-user default
+    expect(resolveDataDir(['node', 'x'], {}, '/srv/orthotwin')).toBe(path.resolve('/srv/orthotwin'));
+    expect(resolveDataDir(['node', 'x', '--data-dir', '/tmp/d'], {}, '/srv/orthotwin')).toBe(path.resolve('/tmp/d'));
+    expect(resolveDataDir(['node', 'x'], { ORTHOTWIN_DATA_DIR: '/tmp/e' }, '/srv/orthotwin')).toBe(path.resolve('/tmp/e'));
   });
 });
