@@ -122,6 +122,15 @@ const AUDITED_DEVICE_EVENTS: Record<string, string> = {
   'devices.stopRecording': 'recording-stop',
 };
 
+const userFromRow = (r: Record<string, unknown>): UserRecord => ({
+  id: r['id'] as string,
+  username: r['username'] as string,
+  displayName: r['display_name'] as string,
+  role: r['role'] as Role,
+  disabled: r['disabled'] === 1,
+  createdAt: r['created_at'] as string,
+});
+
 export class AccessControl {
   private readonly sessions = new Map<string, Session>();
 
@@ -141,12 +150,7 @@ export class AccessControl {
     const r = this.store.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as Record<string, unknown> | undefined;
     if (!r) return null;
     return {
-      id: r['id'] as string,
-      username: r['username'] as string,
-      displayName: r['display_name'] as string,
-      role: r['role'] as Role,
-      disabled: r['disabled'] === 1,
-      createdAt: r['created_at'] as string,
+      ...userFromRow(r),
       passwordHash: r['password_hash'] as string,
       failedLogins: r['failed_logins'] as number,
       lockedUntil: (r['locked_until'] as string | null) ?? null,
@@ -154,14 +158,7 @@ export class AccessControl {
   }
 
   listUsers(): UserRecord[] {
-    return (this.store.db.prepare('SELECT * FROM users ORDER BY username').all() as Record<string, unknown>[]).map((r) => ({
-      id: r['id'] as string,
-      username: r['username'] as string,
-      displayName: r['display_name'] as string,
-      role: r['role'] as Role,
-      disabled: r['disabled'] === 1,
-      createdAt: r['created_at'] as string,
-    }));
+    return (this.store.db.prepare('SELECT * FROM users ORDER BY username').all() as Record<string, unknown>[]).map(userFromRow);
   }
 
   /**

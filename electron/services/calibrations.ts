@@ -111,15 +111,11 @@ export function pivotFromRecording(store: TwinStore, actor: string, setup: strin
  */
 export function cameraToTrackerCalibration(store: TwinStore, actor: string, setup: string, input: z.infer<typeof CameraTrackerInput>): CalibrationRecord {
   try {
+    let r: { matrix: number[]; errorMm: number; residuals: Record<string, number> };
     if (input.method === 'paired-points') {
       const c = calibrateCameraToTrackerPoints(input.camera, input.tracker);
-      return store.insertCalibration({
-        setup,
-        kind: 'CameraToTracker',
-        fromFrame: 'Camera',
-        toFrame: 'Tracker',
+      r = {
         matrix: c.cameraToTracker,
-        valueMs: null,
         errorMm: c.freRmsMm,
         residuals: {
           freRmsMm: c.freRmsMm,
@@ -127,23 +123,23 @@ export function cameraToTrackerCalibration(store: TwinStore, actor: string, setu
           pairs: input.camera.length,
           removed: c.removed.length,
         },
-        method: 'paired-points',
-        sourcePath: input.sourcePath,
-        calibratedAt: new Date().toISOString(),
-        createdBy: actor,
-      });
+      };
+    } else {
+      const c = calibrateCameraToTrackerHandEye(input.trackerFromSensor, input.cameraFromObject);
+      r = {
+        matrix: c.cameraToTracker,
+        errorMm: c.translationResidualMm,
+        residuals: { rotationResidualDeg: c.rotationResidualDeg, translationResidualMm: c.translationResidualMm, motions: c.motions },
+      };
     }
-    const c = calibrateCameraToTrackerHandEye(input.trackerFromSensor, input.cameraFromObject);
     return store.insertCalibration({
       setup,
       kind: 'CameraToTracker',
       fromFrame: 'Camera',
       toFrame: 'Tracker',
-      matrix: c.cameraToTracker,
+      ...r,
       valueMs: null,
-      errorMm: c.translationResidualMm,
-      residuals: { rotationResidualDeg: c.rotationResidualDeg, translationResidualMm: c.translationResidualMm, motions: c.motions },
-      method: 'hand-eye',
+      method: input.method,
       sourcePath: input.sourcePath,
       calibratedAt: new Date().toISOString(),
       createdBy: actor,

@@ -11,7 +11,7 @@ import { useEffect, useState } from 'react';
 import type { CalibrationRecord, Job } from '../../../electron/contract/index.js';
 import type { Client } from '../../ipc/client.js';
 import { JobBar } from '../jobs/JobBar.js';
-import { parsePoints } from './RegistrationPanel.js';
+import { parsePoints, PointsInput } from './RegistrationPanel.js';
 
 type Action = 'plus' | 'pivot' | 'probe' | 'temporal' | 'camera';
 
@@ -127,19 +127,19 @@ export function CalibrationsPanel({ client, setup, calibrations, onChanged, onEr
         </select>
         {action === 'camera' ? (
           <>
-            <input
-              aria-label="Fiducials in the camera"
+            <PointsInput
+              label="Fiducials in the camera"
               value={cameraPts}
-              onChange={(e) => setCameraPts(e.target.value)}
+              onChange={setCameraPts}
               placeholder="fiducials in the camera (mm): x, y, z; …"
-              style={{ minWidth: 260 }}
+              width={260}
             />
-            <input
-              aria-label="Fiducials touched with the stylus"
+            <PointsInput
+              label="Fiducials touched with the stylus"
               value={trackerPts}
-              onChange={(e) => setTrackerPts(e.target.value)}
+              onChange={setTrackerPts}
               placeholder="the same touched with the stylus (tracker mm): x, y, z; …"
-              style={{ minWidth: 260 }}
+              width={260}
             />
           </>
         ) : (

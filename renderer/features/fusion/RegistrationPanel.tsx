@@ -65,6 +65,19 @@ export function parsePoints(text: string): [number, number, number][] | null {
   return pts as [number, number, number][];
 }
 
+/** A field for a list of 3D points typed as "x, y, z; x, y, z; …" (mm). */
+export function PointsInput(props: { label: string; value: string; onChange(v: string): void; placeholder: string; width: number }) {
+  return (
+    <input
+      aria-label={props.label}
+      value={props.value}
+      onChange={(e) => props.onChange(e.target.value)}
+      placeholder={props.placeholder}
+      style={{ minWidth: props.width }}
+    />
+  );
+}
+
 export function RegistrationPanel({ client, patientId, twins, selected, onSelect, captures, onError }: Props) {
   const [list, setList] = useState<Registration[]>([]);
   const [capture, setCapture] = useState(captures[0]?.path ?? '');
@@ -160,19 +173,19 @@ export function RegistrationPanel({ client, patientId, twins, selected, onSelect
       )}
       {threePoint && (
         <div className="row">
-          <input
-            aria-label="Camera points"
+          <PointsInput
+            label="Camera points"
             value={cameraPts}
-            onChange={(e) => setCameraPts(e.target.value)}
+            onChange={setCameraPts}
             placeholder="skin points in the camera (mm): x, y, z; x, y, z; x, y, z"
-            style={{ minWidth: 320 }}
+            width={320}
           />
-          <input
-            aria-label="Image points"
+          <PointsInput
+            label="Image points"
             value={imagePts}
-            onChange={(e) => setImagePts(e.target.value)}
+            onChange={setImagePts}
             placeholder="the same points in the image (LPS mm): x, y, z; …"
-            style={{ minWidth: 320 }}
+            width={320}
           />
           {!pointsOk && <span className="badge warn">three or more matching points in each</span>}
         </div>
