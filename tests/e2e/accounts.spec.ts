@@ -48,9 +48,14 @@ test.beforeAll(async () => {
   }
   throw new Error('the accounts test server did not start');
 });
-test.afterAll(() => {
-  server?.kill();
-  fs.rmSync(dir, { recursive: true, force: true });
+test.afterAll(async () => {
+  // the server writes its audit anchor while it stops: wait for it to exit before removing its folder
+  if (server && server.exitCode === null && server.signalCode === null) {
+    const exited = new Promise((r) => server.once('exit', r));
+    server.kill();
+    await exited;
+  }
+  fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 test('first administrator turns sign-in on; the session locks after 3 s idle and unlocks with the password', async ({ page }) => {
