@@ -167,7 +167,6 @@ export function App() {
                 studies={studies}
                 twins={twins}
                 recordings={info?.sampleRecordings ?? []}
-                captures={[]}
                 onError={reportError}
               />
             )}

@@ -61,8 +61,6 @@ interface Props {
   studies: StudyRecord[];
   twins: Twin[];
   recordings: { label: string; path: string }[];
-  /** Depth captures offered for the skin registration (sample data, recordings). */
-  captures: { label: string; path: string }[];
   onError: (e: unknown) => void;
 }
 
@@ -107,7 +105,7 @@ interface Live {
   schedule: () => void;
 }
 
-export function FusionWorkspace({ client, patient, studies, twins, recordings, captures, onError }: Props) {
+export function FusionWorkspace({ client, patient, studies, twins, recordings, onError }: Props) {
   const volumes = useMemo(
     () =>
       studies.flatMap((s) => s.series.filter((se) => se.volume).map((se) => ({ series: se, volume: se.volume!, label: `${se.modality} · ${se.description}` }))),
@@ -761,7 +759,6 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
           twins={twins.filter((t) => t.seriesId === prior.series.id && t.artefacts.some((a) => a.kind === 'skin-mesh'))}
           selected={registration}
           onSelect={setRegistration}
-          captures={captures}
           onError={onError}
         />
         {registration && !cameraToTracker && (
