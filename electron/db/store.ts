@@ -103,7 +103,6 @@ export function isEncryptedStore(file: string): boolean {
  */
 function openDatabase(file: string, key: Buffer | null): Database.Database {
   const encrypted = isEncryptedStore(file);
-  const fresh = !fs.existsSync(file) || fs.statSync(file).size === 0;
   if (encrypted && !key)
     throw new AppError('UNAUTHORIZED', `${file}: the twin store is encrypted and no key was given (the keystore or the key file)`, { file });
   const db = new Database(file);
@@ -113,10 +112,10 @@ function openDatabase(file: string, key: Buffer | null): Database.Database {
       db.pragma("cipher = 'sqlcipher'");
       db.pragma('legacy = 4');
       // a plaintext store given a key is opened as it is, then encrypted with the key
-      if (encrypted || fresh) db.pragma(`key = "x'${key.toString('hex')}'"`);
+      if (encrypted || !fs.existsSync(file) || fs.statSync(file).size === 0) db.pragma(`key = "x'${key.toString('hex')}'"`);
     }
     db.prepare('SELECT COUNT(*) FROM sqlite_master').get();
-    if (key && !encrypted && !fresh) {
+    if (key && !encrypted && fs.statSync(file).size > 0) {
       db.pragma('journal_mode = DELETE');
       db.pragma(`rekey = "x'${key.toString('hex')}'"`);
     }

@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { SafeStorage } from 'electron';
 import { AppError } from '../contract/errors.js';
 import type { KeyStore } from '../services/storeKey.js';
-import { newStoreKey, parseKeyHex, writeKeyFile } from '../services/storeKey.js';
+import { newStoreKey, parseKeyHex } from '../services/storeKey.js';
 
 /**
  * @returns the key store, or null when the OS has no keystore and encryption is not required
@@ -35,7 +35,9 @@ export function safeStorageKeyStore(
   }
   const write = (key: Buffer): void => {
     fs.mkdirSync(dataDir, { recursive: true });
-    writeKeyFile(file, safeStorage.encryptString(key.toString('hex')));
+    if (fs.existsSync(file)) fs.copyFileSync(file, `${file}.previous`);
+    fs.writeFileSync(`${file}.tmp`, safeStorage.encryptString(key.toString('hex')), { mode: 0o600 });
+    fs.renameSync(`${file}.tmp`, file);
   };
   return {
     description: `the operating system's keystore (${file})`,

@@ -16,29 +16,6 @@ import { scanDicom } from '../io/dicom.js';
 import { deidentifyDicom, DeidentifyError } from '../io/deidentify.js';
 
 /**
- * The files a series was imported from, found again (a DICOM series by its UID in its source folder; else the file itself),
- * for an export into `outDir`.
- * @throws AppError BAD_REQUEST when the source is gone, the series is no longer (or not only once) there, or `outDir` is not empty
- */
-function sourceFiles(src: ReturnType<TwinStore['getSeriesSource']>, outDir: string): string[] {
-  if (!fs.existsSync(src.sourcePath))
-    throw new AppError('BAD_REQUEST', `${src.sourcePath}: the series' source files are no longer there`, { file: src.sourcePath });
-  if (fs.existsSync(outDir) && fs.readdirSync(outDir).length > 0)
-    throw new AppError('BAD_REQUEST', `${outDir}: the export folder is not empty`, { file: outDir });
-  if (src.format !== 'dicom') return [src.sourcePath];
-  const found = scanDicom(src.sourcePath).series.filter((s) => s.seriesInstanceUid === src.seriesInstanceUid);
-  if (found.length !== 1)
-    throw new AppError(
-      'BAD_REQUEST',
-      `${src.sourcePath}: ${found.length === 0 ? 'the series is no longer in its source folder' : 'several series share its UID'}`,
-      {
-        file: src.sourcePath,
-      },
-    );
-  return found[0]!.files;
-}
-
-/**
  * @param outDir created; must be empty or absent (nothing is overwritten)
  * @throws AppError NOT_FOUND for an unknown series; BAD_REQUEST when the series is not DICOM, its source is gone, the folder is not empty, or a file cannot be de-identified (named)
  */
@@ -52,7 +29,20 @@ export async function exportDeidentifiedSeries(
   const src = store.getSeriesSource(seriesId);
   if (src.format !== 'dicom')
     throw new AppError('BAD_REQUEST', `series ${seriesId} was imported from ${src.format}, not DICOM: only DICOM series are exported de-identified`);
-  const files = sourceFiles(src, outDir);
+  if (!fs.existsSync(src.sourcePath))
+    throw new AppError('BAD_REQUEST', `${src.sourcePath}: the series' source files are no longer there`, { file: src.sourcePath });
+  if (fs.existsSync(outDir) && fs.readdirSync(outDir).length > 0)
+    throw new AppError('BAD_REQUEST', `${outDir}: the export folder is not empty`, { file: outDir });
+  const candidates = scanDicom(src.sourcePath).series.filter((s) => s.seriesInstanceUid === src.seriesInstanceUid);
+  if (candidates.length !== 1)
+    throw new AppError(
+      'BAD_REQUEST',
+      `${src.sourcePath}: ${candidates.length === 0 ? 'the series is no longer in its source folder' : 'several series share its UID'}`,
+      {
+        file: src.sourcePath,
+      },
+    );
+  const files = candidates[0]!.files;
   fs.mkdirSync(outDir, { recursive: true });
   const secret = crypto.randomBytes(32);
   const pseudonym = `ANON-${crypto.randomBytes(5).toString('hex').toUpperCase()}`;
@@ -84,7 +74,14 @@ export async function exportDeidentifiedSeries(
  * @throws AppError NOT_FOUND for an unknown series; BAD_REQUEST when the source is gone or the folder is not empty
  */
 export async function exportIdentifiedSeries(store: TwinStore, actor: string, seriesId: string, outDir: string): Promise<{ outDir: string; files: number }> {
-  const files = sourceFiles(store.getSeriesSource(seriesId), outDir);
+  const src = store.getSeriesSource(seriesId);
+  if (!fs.existsSync(src.sourcePath))
+    throw new AppError('BAD_REQUEST', `${src.sourcePath}: the series' source files are no longer there`, { file: src.sourcePath });
+  if (fs.existsSync(outDir) && fs.readdirSync(outDir).length > 0)
+    throw new AppError('BAD_REQUEST', `${outDir}: the export folder is not empty`, { file: outDir });
+  const files =
+    src.format === 'dicom' ? (scanDicom(src.sourcePath).series.find((s) => s.seriesInstanceUid === src.seriesInstanceUid)?.files ?? []) : [src.sourcePath];
+  if (files.length === 0) throw new AppError('BAD_REQUEST', `${src.sourcePath}: the series is no longer in its source folder`, { file: src.sourcePath });
   fs.mkdirSync(outDir, { recursive: true });
   for (const f of files) await fs.promises.copyFile(f, path.join(outDir, path.basename(f)), fs.constants.COPYFILE_EXCL);
   store.audit(actor, 'export', 'series', seriesId, { deidentified: false, files: files.length });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../contract/errors.js';
-import { TwinParams, type AllServiceImpls, type ServiceImpl, type SystemInfo } from '../contract/index.js';
+import { TwinParams, type AllServiceImpls, type SystemInfo } from '../contract/index.js';
 import { TwinStore } from '../db/store.js';
 import { DEFAULT_MAX_VOLUME_BYTES } from '../io/headers.js';
 import { decodeNrrd } from '../io/nrrd.js';
@@ -170,7 +170,13 @@ export function createServices(o: ServiceOptions): ServiceHost {
         return format === 'fhir' ? records.map(toFhirAuditEvent) : (records as unknown as Record<string, unknown>[]);
       },
     },
-    auth: authFor(access, localCtx),
+    auth: {
+      status: () => access.status(localCtx),
+      login: (username, password) => access.login(localCtx, username, password),
+      logout: () => (access.logout(localCtx), true),
+      unlock: (password) => (access.unlock(localCtx, password), access.status(localCtx)),
+      lock: () => (access.lockNow(localCtx), access.status(localCtx)),
+    },
     users: {
       list: () => access.listUsers(),
       create: (u) => access.createUser(actorNow(), u),
@@ -248,17 +254,6 @@ export function createServices(o: ServiceOptions): ServiceHost {
   };
 }
 
-/** The `auth` service acting on one connection's session. */
-function authFor(access: AccessControl, ctx: CallContext): ServiceImpl<'auth'> {
-  return {
-    status: () => access.status(ctx),
-    login: (username, password) => access.login(ctx, username, password),
-    logout: () => (access.logout(ctx), true),
-    unlock: (password) => (access.unlock(ctx, password), access.status(ctx)),
-    lock: () => (access.lockNow(ctx), access.status(ctx)),
-  };
-}
-
 /**
  * Calls a validated method for a connection (shared by the IPC router and the
  * WebSocket host): the caller's session and role are checked first
@@ -276,9 +271,11 @@ export async function callService(
 ): Promise<unknown> {
   const { access } = host;
   if (service === 'auth') {
-    const fn = (authFor(access, ctx) as unknown as Record<string, (...a: unknown[]) => unknown>)[method];
-    if (!fn) throw new AppError('BAD_REQUEST', `unknown method auth.${method}`);
-    return fn(...args);
+    if (method === 'status') return access.status(ctx);
+    if (method === 'login') return access.login(ctx, String(args[0]), String(args[1]));
+    if (method === 'logout') return (access.logout(ctx), true);
+    if (method === 'unlock') return (access.unlock(ctx, String(args[0])), access.status(ctx));
+    if (method === 'lock') return (access.lockNow(ctx), access.status(ctx));
   }
   const caller = access.authorize(ctx, service, method, args);
   const svc = (host.impl as unknown as Record<string, Record<string, (...a: unknown[]) => unknown>>)[service];

@@ -25,13 +25,6 @@ export interface KeyStore {
 
 export const newStoreKey = (): Buffer => crypto.randomBytes(32);
 
-/** Replaces a key file atomically (owner-only), keeping the one it replaces as `.previous`. */
-export function writeKeyFile(file: string, contents: string | Buffer): void {
-  if (fs.existsSync(file)) fs.copyFileSync(file, `${file}.previous`);
-  fs.writeFileSync(`${file}.tmp`, contents, { mode: 0o600 });
-  fs.renameSync(`${file}.tmp`, file);
-}
-
 /** Parses a 64-hex-digit key. @throws AppError BAD_REQUEST naming the source otherwise */
 export function parseKeyHex(text: string, source: string): Buffer {
   const t = text.trim();
@@ -57,6 +50,11 @@ export function fileKeyStore(file: string, create = true): KeyStore {
         return key;
       }
     },
-    save: (key) => writeKeyFile(file, key.toString('hex')),
+    save(key) {
+      if (fs.existsSync(file)) fs.copyFileSync(file, `${file}.previous`);
+      const tmp = `${file}.tmp`;
+      fs.writeFileSync(tmp, key.toString('hex'), { mode: 0o600 });
+      fs.renameSync(tmp, file);
+    },
   };
 }

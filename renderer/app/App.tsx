@@ -167,6 +167,7 @@ export function App() {
                 studies={studies}
                 twins={twins}
                 recordings={info?.sampleRecordings ?? []}
+                captures={[]}
                 onError={reportError}
               />
             )}

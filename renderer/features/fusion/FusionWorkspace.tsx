@@ -61,6 +61,8 @@ interface Props {
   studies: StudyRecord[];
   twins: Twin[];
   recordings: { label: string; path: string }[];
+  /** Depth captures offered for the skin registration (sample data, recordings). */
+  captures: { label: string; path: string }[];
   onError: (e: unknown) => void;
 }
 
@@ -105,7 +107,7 @@ interface Live {
   schedule: () => void;
 }
 
-export function FusionWorkspace({ client, patient, studies, twins, recordings, onError }: Props) {
+export function FusionWorkspace({ client, patient, studies, twins, recordings, captures, onError }: Props) {
   const volumes = useMemo(
     () =>
       studies.flatMap((s) => s.series.filter((se) => se.volume).map((se) => ({ series: se, volume: se.volume!, label: `${se.modality} · ${se.description}` }))),
@@ -759,6 +761,7 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, o
           twins={twins.filter((t) => t.seriesId === prior.series.id && t.artefacts.some((a) => a.kind === 'skin-mesh'))}
           selected={registration}
           onSelect={setRegistration}
+          captures={captures}
           onError={onError}
         />
         {registration && !cameraToTracker && (

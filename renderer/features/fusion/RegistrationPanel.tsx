@@ -10,6 +10,7 @@ import { useEffect, useState } from 'react';
 import type { Job, Registration, Twin } from '../../../electron/contract/index.js';
 import type { Client } from '../../ipc/client.js';
 import { JobBar } from '../jobs/JobBar.js';
+import { RecordingInput } from '../devices/RecordingInput.js';
 
 /** Colours of the predicted-TRE map on the skin (fraction of the range → RGB), shared by the 3D view's lookup table and its legend. */
 export const TRE_COLOURS: [number, number, number, number][] = [
@@ -44,6 +45,7 @@ interface Props {
   twins: Twin[];
   selected: Registration | null;
   onSelect(r: Registration | null): void;
+  captures: { label: string; path: string }[];
   onError(e: unknown): void;
 }
 
@@ -76,9 +78,9 @@ export function PointsInput(props: { label: string; value: string; onChange(v: s
   );
 }
 
-export function RegistrationPanel({ client, patientId, twins, selected, onSelect, onError }: Props) {
+export function RegistrationPanel({ client, patientId, twins, selected, onSelect, captures, onError }: Props) {
   const [list, setList] = useState<Registration[]>([]);
-  const [capture, setCapture] = useState('');
+  const [capture, setCapture] = useState(captures[0]?.path ?? '');
   const [view, setView] = useState<'back' | 'front'>('back');
   const [threePoint, setThreePoint] = useState(false);
   const [cameraPts, setCameraPts] = useState('');
@@ -144,12 +146,13 @@ export function RegistrationPanel({ client, patientId, twins, selected, onSelect
       </div>
       {twin ? (
         <div className="row">
-          <input
-            aria-label="Depth capture"
+          <RecordingInput
+            label="Depth capture"
+            listId="fusion-depth-captures"
             value={capture}
-            onChange={(e) => setCapture(e.target.value)}
+            onChange={setCapture}
             placeholder="Depth capture of the patient (.pcd, .ply, depth .png)"
-            style={{ minWidth: 320 }}
+            recordings={captures}
           />
           <label>
             camera looks at the{' '}
