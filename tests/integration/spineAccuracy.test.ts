@@ -2,12 +2,11 @@
  * Spine characterisation on the real example CT (TotalSegmentator example,
  * 3 mm, T11–S1) against its vertebra label map (26 = S1 … 33 = T11), and on
  * the thin J2K DICOM slab (a partial result that says what it cannot measure).
- * Current state (2026-11-21): T11–S1 found and labelled correctly (T11 by its
+ * Current state (2026-11-22): T11–S1 found and labelled correctly (T11 by its
  * posterior arch, its body being above the field of view), mean centroid
- * distance ≤ 3 mm, Dice ≥ 0.80 for T11–L5; not yet met: S1's Dice is about
- * 0.71 (the reference's S1 and ours differ at the sacral canal and the
- * low-density posterior sacral body). The assertions hold the present
- * accuracy so that it cannot regress.
+ * distance ≤ 3 mm, Dice ≥ 0.80 for every level, S1 included (its lower
+ * boundary follows the S1 endplate, its fatty posterior body is kept, the arch
+ * of S2 behind the canal is left out).
  */
 import { beforeAll, expect, it } from 'vitest';
 import { readVolume } from '../../electron/io/readVolume.js';
@@ -66,8 +65,7 @@ describeData('spine characterisation of totalseg_example_ct.nii.gz', () => {
     console.log(per.map((p) => `${p.name} Dice ${p.dice.toFixed(3)} Δc ${p.dist.toFixed(1)} mm`).join('; '));
     const meanDist = per.reduce((s, p) => s + p.dist, 0) / per.length;
     expect(meanDist).toBeLessThanOrEqual(3);
-    for (const p of per.filter((q) => q.name !== 'S1')) expect(p.dice, p.name).toBeGreaterThanOrEqual(0.8);
-    expect(per.find((q) => q.name === 'S1')!.dice).toBeGreaterThan(0.7);
+    for (const p of per) expect(p.dice, p.name).toBeGreaterThanOrEqual(0.8);
   });
 
   it('gives the same levels on a 0.75 mm resampling of the same CT (thin-slice CT)', () => {

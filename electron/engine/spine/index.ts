@@ -15,7 +15,7 @@ import { intervertebralSpaces, nearestSkin } from './surfaces.js';
 import { DEFAULT_SPINE_SEG, labelOfName, segmentVertebrae, trimPartialVolume, VERTEBRA_NAMES, GENERIC_LABEL_BASE, type SpineSegParams } from './segment.js';
 
 export const SPINE_ALGORITHM = 'orthotwin.spine';
-export const SPINE_ALGORITHM_VERSION = '0.1.0';
+export const SPINE_ALGORITHM_VERSION = '0.2.0';
 
 export interface SpineCorrections {
   /** Automatic name → corrected name. */

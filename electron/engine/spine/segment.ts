@@ -29,6 +29,16 @@ export interface SpineSegParams {
   bodySeedLateralMm: number;
   /** Bone of the sacral segment farther than this below the lumbosacral disc plane is seeded as S1 (mm). */
   sacralSeedDepthMm: number;
+  /**
+   * S1's lower boundary (the S1–S2 junction): a plane parallel to the lumbosacral disc plane, this fraction of the
+   * median disc-to-disc spacing below it (S1's body is about a lumbar body high; the sacrum curves away from the
+   * centreline's tangent there, so the cut follows the S1 endplate, not the centreline).
+   */
+  sacralHeightFraction: number;
+  /** Behind the canal (farther back than `archPosteriorMm`), S1's arch ends this fraction of the spacing below the lumbosacral disc plane; lower is S2's arch and the median sacral crest. */
+  sacralArchHeightFraction: number;
+  /** Inside S1's body, bone-mask voxels down to this HU are vertebra (the sacral body's marrow is fattier than a lumbar body's). */
+  sacralTrabecularHu: number;
   /** Inside the bodies, farther than `discHalfMm` from a disc mid-plane, bone-mask voxels down to this HU are vertebra (osteopenic trabecular bone). */
   trabecularHu: number;
   discHalfMm: number;
@@ -50,9 +60,12 @@ export const DEFAULT_SPINE_SEG: SpineSegParams = {
   bodySeedPosteriorMm: 12,
   bodySeedLateralMm: 25,
   sacralSeedDepthMm: 6,
+  sacralHeightFraction: 0.8,
+  sacralArchHeightFraction: 0.5,
+  sacralTrabecularHu: 20,
   trabecularHu: 50,
   discHalfMm: 5,
-  sacralBodyPosteriorMm: 20,
+  sacralBodyPosteriorMm: 30,
   archPosteriorMm: 27,
   archMinMl: 0.5,
 };
@@ -227,12 +240,15 @@ export function segmentVertebrae(work: Volume<Float32Array>, bone: Uint8Array | 
   }
   warnings.push('labels are counted from the sacrum assuming five lumbar vertebrae; a transitional vertebra (L6, sacralised L5) is not detected automatically');
 
-  // Cut below the bottom segment: one typical spacing under the lowest disc.
+  // Cut below the bottom segment (S1–S2): parallel to the lumbosacral disc plane, a fraction of the typical spacing under it.
   const bottomCut: { point: Vec3; normal: Vec3 } | null = sacrumFound
     ? (() => {
         const d0 = discs[0]!;
-        const i = Math.max(0, d0.index - Math.round((0.65 * typical) / centreline.stepMm));
-        return { point: pts[i]!, normal: centreline.tangents[i]! };
+        const depth = p.sacralHeightFraction * typical;
+        return {
+          point: [d0.point[0] - depth * d0.normal[0], d0.point[1] - depth * d0.normal[1], d0.point[2] - depth * d0.normal[2]] as Vec3,
+          normal: d0.normal,
+        };
       })()
     : null;
 
@@ -255,7 +271,7 @@ export function segmentVertebrae(work: Volume<Float32Array>, bone: Uint8Array | 
         const v = x + nx * (y + ny * z);
         // low-density trabecular bone of the body (osteopenia) is taken below the bone threshold, away from the discs
         // (only with the twin's bone mask, which keeps the soft tissue out)
-        const low = bone !== null && !cand[v] && work.data[v]! >= p.trabecularHu && bone[v] === 1;
+        const low = bone !== null && !cand[v] && work.data[v]! >= Math.min(p.trabecularHu, p.sacralTrabecularHu) && bone[v] === 1;
         if (!cand[v] && !low) continue;
         const q = indexToLps(work, [x, y, z]);
         v3[0] = q[0] - c[0];
@@ -272,24 +288,22 @@ export function segmentVertebrae(work: Volume<Float32Array>, bone: Uint8Array | 
           if (h > 0) s++;
           nearDisc = Math.min(nearDisc, Math.abs(h));
         }
-        if (
-          low &&
-          (nearDisc < p.discHalfMm || w < -(segLabel[s] === sacralLabel ? p.sacralBodyPosteriorMm : p.bodySeedPosteriorMm) || Math.abs(u) > p.bodySeedLateralMm)
-        )
-          continue;
+        const sacral = segLabel[s] === sacralLabel;
+        // height above the lumbosacral disc plane (sacral segment only)
+        const hLs = sacral ? dot([q[0] - discs[0]!.point[0], q[1] - discs[0]!.point[1], q[2] - discs[0]!.point[2]], discs[0]!.normal) : 0;
+        if (low && !sacral && work.data[v]! < p.trabecularHu) continue;
+        if (low && (nearDisc < p.discHalfMm || w < -(sacral ? p.sacralBodyPosteriorMm : p.bodySeedPosteriorMm) || Math.abs(u) > p.bodySeedLateralMm)) continue;
+        // S2's arch and the median sacral crest behind the canal, below S1's arch
+        if (sacral && w < -p.archPosteriorMm && hLs < -p.sacralArchHeightFraction * typical) continue;
         if (Math.abs(u) > p.sacralLateralMm) {
-          if (segLabel[s] === sacralLabel) continue;
+          if (sacral) continue;
           notSacral[v] = 1;
         }
         roi[v] = 1;
         // vertebral bodies: cut at the disc planes; the rest is flooded from them
         if (w >= -p.bodySeedPosteriorMm && Math.abs(u) <= p.bodySeedLateralMm) labels[v] = segLabel[s]!;
         // the sacrum well below the lumbosacral disc (its posterior elements and crest included) is seeded as S1, so L5 cannot flood into it
-        else if (
-          segLabel[s] === sacralLabel &&
-          dot([q[0] - discs[0]!.point[0], q[1] - discs[0]!.point[1], q[2] - discs[0]!.point[2]], discs[0]!.normal) < -p.sacralSeedDepthMm
-        )
-          labels[v] = sacralLabel;
+        else if (sacral && hLs < -p.sacralSeedDepthMm) labels[v] = sacralLabel;
       }
   }
   floodByIntensity(labels, roi, work);
