@@ -150,6 +150,12 @@ export const StreamHeader = z.object({
   height: z.number().int().optional(),
   components: z.number().int().optional(),
   scalar: z.enum(['uint8', 'uint16', 'float32']).optional(),
+  /**
+   * Images: source pixels per delivered pixel along each in-plane axis when this is a binned display copy
+   * (`imageBinning.ts`; a calibration of the full frame applies as ImageToProbe · binningMatrix(binning));
+   * absent for full frames.
+   */
+  binning: z.number().int().positive().optional(),
   /** Images: row-major 4×4 from pixel index (i, j, k) to mm in `frame` (OpenIGTLink IMAGE matrix; PLUS: ImageToReference). */
   ijkToFrame: z.array(z.number()).length(16).optional(),
   frame: z.string().optional(),

@@ -10,6 +10,13 @@
  * Clients may also send frames up (a UVC frame grabber captured in the
  * renderer): binary messages in the same format, handed to `onUpstream`.
  *
+ * A client that shows images smaller than the source (a fusion view 400
+ * pixels wide, a 820-pixel ultrasound frame) names its display width
+ * (`imageMaxWidth` in the WebSocket URL, or `{ imageMaxWidth }` on a port):
+ * its image messages are binned copies at least that wide (`imageBinning.ts`,
+ * header `binning`), a quarter of the bytes to move and decode at 2 × 2.
+ * Recordings always keep the full frames.
+ *
  * On the desktop the same messages travel on a MessagePort that the main
  * process hands over (Electron MessageChannelMain; the window is offline
  * locked, no sockets): `attachPort`. A port has no send completion, so the
@@ -22,6 +29,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { encodeStreamMessage, type StreamHeader } from '../contract/devices.js';
+import { binImageMessage, binningFor, parseImageMaxWidth } from '../contract/imageBinning.js';
 import { LatestWins } from './latestWins.js';
 
 interface Client {
@@ -29,6 +37,8 @@ interface Client {
   open(): boolean;
   out: LatestWins;
   close(): void;
+  /** Display width of the client's image views (px); images wider by 2× or more are sent binned. */
+  imageMaxWidth: number | null;
 }
 
 /**
@@ -83,6 +93,7 @@ export async function startStreamServer(onUpstream: (bytes: Uint8Array) => void,
         open: () => ws.readyState === ws.OPEN,
         out: new LatestWins((msg, done) => ws.send(msg, { binary: true }, () => done())),
         close: () => ws.terminate(),
+        imageMaxWidth: parseImageMaxWidth(url.searchParams.get('imageMaxWidth')),
       };
       clients.add(c);
       ws.on('close', () => clients.delete(c));
@@ -102,10 +113,30 @@ export async function startStreamServer(onUpstream: (bytes: Uint8Array) => void,
     url: `ws://127.0.0.1:${port}/streams?token=${token}`,
     publish(header, payload) {
       const key = `${header.device}\u0000${header.stream}`;
+      // binned copies of an image, one per factor asked for, made once for all the clients that share it
+      type Msg = { header: Omit<StreamHeader, 'dropped'>; payload: Uint8Array | undefined };
+      const binned = new Map<number, Msg>();
+      const forClient = (c: Client): Msg => {
+        const f = header.stream === 'image' && payload && header.width && c.imageMaxWidth ? binningFor(header.width, c.imageMaxWidth) : 1;
+        if (f === 1 || !payload) return { header, payload };
+        let m = binned.get(f);
+        if (!m) {
+          try {
+            m = binImageMessage(header, payload, f);
+          } catch {
+            m = { header, payload }; // a frame the binning cannot read goes as it came; the view reports it
+          }
+          binned.set(f, m);
+        }
+        return m;
+      };
       for (const c of clients) {
         if (!c.open()) continue;
         const before = c.out.dropped;
-        c.out.offer(key, (d) => encodeStreamMessage({ ...header, dropped: d }, payload));
+        c.out.offer(key, (d) => {
+          const m = forClient(c);
+          return encodeStreamMessage({ ...m.header, dropped: d }, m.payload);
+        });
         dropped += c.out.dropped - before;
       }
     },
@@ -123,10 +154,12 @@ export async function startStreamServer(onUpstream: (bytes: Uint8Array) => void,
           port.postMessage({ id, bytes: buf }, [buf]);
         }),
         close: () => port.close(),
+        imageMaxWidth: null,
       };
       port.on('message', (ev) => {
-        const d = portData(ev) as { ack?: number; up?: ArrayBuffer } | null;
-        if (typeof d?.ack === 'number') {
+        const d = portData(ev) as { ack?: number; up?: ArrayBuffer; imageMaxWidth?: unknown } | null;
+        if (d && 'imageMaxWidth' in d) c.imageMaxWidth = parseImageMaxWidth(d.imageMaxWidth);
+        else if (typeof d?.ack === 'number') {
           const done = acks.get(d.ack);
           acks.delete(d.ack);
           done?.();

@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { decodeStreamMessage, encodeStreamMessage } from '../contract/devices.js';
 import { LatestWins } from '../devicehost/latestWins.js';
+import { parseImageMaxWidth } from '../contract/imageBinning.js';
 import { AppError, parseCall, toErrorShape, type WireMessage } from '../contract/index.js';
 import { callService, readVolumeVoxels, type ServiceHost } from '../services/index.js';
 import type { CallContext } from '../services/access.js';
@@ -187,7 +188,12 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       return;
     }
     if (url.pathname === '/streams') {
-      wss.handleUpgrade(req, socket, head, (ws) => void relayStreams(ws, url.searchParams.get('ack') === '1'));
+      wss.handleUpgrade(
+        req,
+        socket,
+        head,
+        (ws) => void relayStreams(ws, url.searchParams.get('ack') === '1', parseImageMaxWidth(url.searchParams.get('imageMaxWidth'))),
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -210,9 +216,10 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
    * With `ack`, the page acknowledges each message (a text message) and a
    * message counts as delivered only then — not when it is written to the
    * socket, whose buffers would otherwise hold a second of video for a page
-   * that renders slower than the source.
+   * that renders slower than the source. A display width (`imageMaxWidth`)
+   * is passed on to the device host, which sends binned image copies.
    */
-  async function relayStreams(page: WebSocket, ack: boolean): Promise<void> {
+  async function relayStreams(page: WebSocket, ack: boolean, imageMaxWidth: number | null): Promise<void> {
     streamPages.add(page);
     let upstreamUrl: string;
     try {
@@ -221,7 +228,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       page.close(1011, `device host unavailable: ${(e as Error).message}`.slice(0, 120));
       return;
     }
-    const dev = new WebSocket(upstreamUrl);
+    const dev = new WebSocket(imageMaxWidth ? `${upstreamUrl}&imageMaxWidth=${imageMaxWidth}` : upstreamUrl);
     const unacked: (() => void)[] = [];
     const out = new LatestWins((msg, done) => {
       if (ack) unacked.push(done);

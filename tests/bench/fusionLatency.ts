@@ -89,9 +89,9 @@ export async function measureFusionLatency(dataRoot: string, seconds = 20, resli
     await page.getByLabel('Reslicing').selectOption(reslice);
     await page.waitForFunction((b) => (globalThis as unknown as PageGlobal).__orthotwinFusion?.resliceBackend() === b, reslice, { timeout: 60_000 });
     await page.getByLabel('Setup', { exact: true }).fill('bench');
-    await page.getByLabel('PLUS configuration').fill(path.join(us, 'PlusDeviceSet_SpinePhantomFreehandReconstructionOnly.xml'));
-    await page.getByRole('button', { name: 'Import PLUS configuration' }).click();
-    await page.getByText('ImageToProbe: plus-config').waitFor();
+    await page.getByLabel('Calibration file').fill(path.join(us, 'PlusDeviceSet_SpinePhantomFreehandReconstructionOnly.xml'));
+    await page.getByRole('button', { name: 'Calibrate' }).click();
+    await page.getByTestId('image-to-probe').getByText('ImageToProbe: plus-config').waitFor();
     await page.getByLabel('Replay path').fill(path.join(us, 'SpinePhantomFreehand.igs.mha'));
     // the recording's 20 intervals span 1.845 s: 30 frames/s is 2.6× its speed
     await page.getByLabel('Replay speed').fill(String(((30 * 1.845) / 20).toFixed(3)));

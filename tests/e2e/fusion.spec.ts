@@ -84,8 +84,12 @@ test('live fusion: replayed sweep over its reconstruction, reslice correlates wi
     expect(c).toBeGreaterThan(lo[i]!);
     expect(c).toBeLessThan(hi[i]!);
   });
-  // the probe calibration's pixel spacing (≈ 0.08 mm) carried into the plane
-  expect(plane.spacingMm[0]).toBeCloseTo(Math.hypot(-0.00157821, -0.0839128, 0.0159024), 4);
+  // the 820-pixel frames come binned 2 × 2 to the 400-pixel views (display copies of 410 pixels), and the probe
+  // calibration's pixel spacing (≈ 0.08 mm) is carried into the plane times the binning
+  const binning = await page.evaluate(() => window.__orthotwinFusion!.frameBinning());
+  expect(binning).toBe(2);
+  expect(plane.imageSize).toEqual([410, 308]);
+  expect(plane.spacingMm[0]).toBeCloseTo(binning * Math.hypot(-0.00157821, -0.0839128, 0.0159024), 4);
 
   // the fused views are not blank
   const reslice = screenshotContent(await page.getByTestId('fusion-reslice').screenshot());
@@ -113,9 +117,9 @@ test('live fusion: replayed sweep over its reconstruction, reslice correlates wi
   await page.mouse.click(usBox.x + 150, usBox.y + 100);
   await page.mouse.click(rsBox.x + 160, rsBox.y + 100);
   await expect(page.getByTestId('fusion-tre')).toContainText('TRE over 1 landmark');
-  // 10 CSS px = 10 × 820/400 image pixels × 0.0790 mm (the calibration's spacing along a row)
+  // 10 CSS px = 10 × 820/400 source pixels × 0.0853 mm (the calibration's spacing along a row), whatever the binning
   const treMm = Number(/mean ([\d.]+) mm/.exec(await page.getByTestId('fusion-tre').innerText())![1]);
-  expect(treMm).toBeCloseTo(((10 * 820) / 400) * plane.spacingMm[0], 1);
+  expect(treMm).toBeCloseTo(((10 * 820) / 400) * (plane.spacingMm[0] / binning), 1);
   await page.getByRole('button', { name: 'Stop marking' }).click();
   await page.getByLabel('Edges only').check();
   await page.screenshot({ path: 'test-results/fusion-frozen-edges.png', fullPage: true });

@@ -6,9 +6,10 @@ import { StreamClient } from './streamClient.js';
  * loopback host's relay WebSocket; desktop: a MessagePort from the main
  * process — opened; null where the window has no streams.
  */
-export function openStreams(client: Client): StreamClient | null {
+export function openStreams(client: Client, opts: { imageMaxWidth?: number } = {}): StreamClient | null {
   const url = client.transport.streamUrl();
-  const sc = url ? new StreamClient(url) : client.transport.kind === 'ipc' ? new StreamClient(() => client.transport.streamPort()!) : null;
+  const w = opts.imageMaxWidth ?? null;
+  const sc = url ? new StreamClient(url, w) : client.transport.kind === 'ipc' ? new StreamClient(() => client.transport.streamPort()!, w) : null;
   sc?.open();
   return sc;
 }

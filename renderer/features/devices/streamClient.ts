@@ -7,7 +7,9 @@
  * WebSocket with `ack=1` in its URL, acknowledged by a text message). Keeps
  * the latest message per (device, stream) — views draw the latest on their
  * own frame clock — plus receive counters, and sends frames up (a UVC
- * grabber captured here) in the same format.
+ * grabber captured here) in the same format. With `imageMaxWidth` (the
+ * views' width in device pixels) the device host sends binned copies of
+ * wider image frames (header `binning`).
  */
 import { decodeStreamMessage, encodeStreamMessage, type StreamHeader } from '../../../electron/contract/devices.js';
 
@@ -36,7 +38,14 @@ export class StreamClient {
   received = 0;
   closed = false;
 
-  constructor(private readonly source: StreamSource) {}
+  /**
+   * @param source the relay's WebSocket URL or a port opener
+   * @param imageMaxWidth display width of the image views (px), or null for full frames
+   */
+  constructor(
+    private readonly source: StreamSource,
+    private readonly imageMaxWidth: number | null = null,
+  ) {}
 
   private deliver(bytes: Uint8Array): void {
     let m;
@@ -70,10 +79,11 @@ export class StreamClient {
           if (!this.closed) setTimeout(() => this.open(), 1000);
         });
         port.start();
+        if (this.imageMaxWidth) port.postMessage({ imageMaxWidth: this.imageMaxWidth }, []);
       });
       return;
     }
-    const ws = new WebSocket(src);
+    const ws = new WebSocket(this.imageMaxWidth ? `${src}${src.includes('?') ? '&' : '?'}imageMaxWidth=${this.imageMaxWidth}` : src);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     const ack = /[?&]ack=1\b/.test(src);

@@ -26,6 +26,7 @@ import {
 import { maskedNcc } from '../../../electron/contract/imageStats.js';
 import type { Mat3 } from '../../../electron/contract/geometry.js';
 import { invert4, mul4 } from '../../../electron/contract/transform.js';
+import { binningMatrix } from '../../../electron/contract/imageBinning.js';
 import { predictedTre } from '../../../electron/contract/uncertainty.js';
 import { hostClockUs } from '../../../native-bridges/core/clock.js';
 import type { Client } from '../../ipc/client.js';
@@ -69,6 +70,9 @@ interface Props {
 const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
 /** Width of the 2D views on screen (CSS px); heights follow the image's aspect in mm. */
 const VIEW_W = 400;
+
+/** ImageToProbe for a frame's pixels: the full frame's calibration composed with the frame's binning (a display copy). */
+const calibrationOf = (cal: number[], f: { binning: number }): number[] => (f.binning > 1 ? mul4(cal, binningMatrix(f.binning)) : cal);
 
 /** Initial window/level of the prior volume by modality (a linear ramp over the range for ultrasound and MR). */
 function initialWindowLevel(v: VolumeRecord, modality: string): [number, number] {
@@ -208,7 +212,8 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
     let on = true;
     client.call('devices', 'list').then((l) => on && setDevices(l), onError);
     const off = client.on('devices', 'onDidChangeDevices', (p) => setDevices(p as DeviceList));
-    const sc = openStreams(client);
+    // frames binned by the device host to the views' device pixels (the recorder keeps the full frames)
+    const sc = openStreams(client, { imageMaxWidth: Math.round(VIEW_W * (window.devicePixelRatio || 1)) });
     const L = live.current;
     const unsub = sc?.onMessage((m) => {
       const h = m.header;
@@ -227,7 +232,7 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
         if (c === 1) pixels.set(m.payload.subarray(0, pixels.length));
         else for (let k = 0; k < pixels.length; k++) pixels[k] = m.payload[k * c]!;
         L.pending = {
-          frame: { seq: h.seq, timeUs: h.deviceTimeUs, width: h.width, height: h.height, pixels, imageToVolume: null },
+          frame: { seq: h.seq, timeUs: h.deviceTimeUs, width: h.width, height: h.height, pixels, binning: h.binning ?? 1, imageToVolume: null },
           device: h.device,
           receivedUs: hostClockUs(),
         };
@@ -294,10 +299,12 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
       const uc = usCanvas.current;
       const oc = overlayCanvas.current;
       if (!uc || !oc) return false;
-      // the frame at the views' device pixels (area-averaged): what the screen can show, and a quarter of the pixels to composite
-      const dpr = window.devicePixelRatio || 1;
-      const dw = Math.min(f.width, Math.round(VIEW_W * dpr));
-      const dh = Math.min(f.height, Math.round(VIEW_W * dpr * aspectRef.current));
+      // the frame at the views' device pixels: a display copy (binned by the device host to about the view's width) as it
+      // comes, the canvas scaling it; a wider frame area-averaged down (what the screen can show, fewer pixels to composite)
+      const view = Math.round(VIEW_W * (window.devicePixelRatio || 1));
+      const asIs = f.width <= 1.5 * view;
+      const dw = asIs ? f.width : view;
+      const dh = asIs ? f.height : Math.min(f.height, Math.round(view * aspectRef.current));
       if (uc.width !== dw || uc.height !== dh) {
         uc.width = oc.width = dw;
         uc.height = oc.height = dh;
@@ -305,12 +312,10 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
       const t0 = performance.now();
       const g = uc.getContext('2d', { willReadFrequently: true })!;
       const data = g.createImageData(dw, dh);
-      const px = boxResample(f.pixels, f.width, f.height, dw, dh);
-      for (let k = 0; k < px.length; k++) {
-        const v = px[k]!;
-        data.data[4 * k] = data.data[4 * k + 1] = data.data[4 * k + 2] = v;
-        data.data[4 * k + 3] = 255;
-      }
+      const px = asIs ? f.pixels : boxResample(f.pixels, f.width, f.height, dw, dh);
+      // grey → RGBA, one 32-bit write per pixel (little-endian: R in the low byte, opaque alpha)
+      const rgba = new Uint32Array(data.data.buffer);
+      for (let k = 0; k < rgba.length; k++) rgba[k] = (0xff000000 | (Math.round(px[k]!) * 0x010101)) >>> 0;
       g.putImageData(data, 0, 0);
       const og = oc.getContext('2d', { willReadFrequently: true })!;
       og.globalAlpha = 1;
@@ -373,7 +378,7 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
     const h = Math.max(1, f.height >> 1);
     const half = Uint8Array.from(boxResample(f.pixels, f.width, f.height, w, h), Math.round);
     L.view3d.setPlane(plane, { pixels: half, width: w, height: h });
-    L.view3d.setProbe(cal ? mul4(f.imageToVolume, invert4(cal)) : null);
+    L.view3d.setProbe(cal ? mul4(f.imageToVolume, invert4(calibrationOf(cal, f))) : null);
     L.view3d.render();
     L.view3dMs.push(performance.now() - t0);
     if (L.view3dMs.length > 600) L.view3dMs.shift();
@@ -432,7 +437,8 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
         return;
       }
       L.pending = null;
-      p.frame.imageToVolume = cal && o.patientFrame ? imageToVolume(cal, probe?.matrix ?? null, ref?.matrix ?? null, o.patientFrame) : null;
+      p.frame.imageToVolume =
+        cal && o.patientFrame ? imageToVolume(calibrationOf(cal, p.frame), probe?.matrix ?? null, ref?.matrix ?? null, o.patientFrame) : null;
       if (cal && !p.frame.imageToVolume) L.untracked++; // without a calibration nothing is placed, and the setup says so
       L.cine.push(p.frame);
       const t0 = performance.now();
@@ -453,10 +459,12 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
         });
       }
     };
+    // fused in the message's own task: the stream's acknowledgement goes after it, so the next frame waits in the host's
+    // latest-wins slot (replaced there by a newer one) rather than in this page's queue
     L.schedule = () => {
       if (L.scheduled || !L.pending) return;
       L.scheduled = true;
-      setTimeout(process, 0);
+      process();
     };
     const statsTimer = setInterval(() => {
       const last = L.ncc[L.ncc.length - 1];
@@ -496,6 +504,7 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
       dropped: () => ({ superseded: L.superseded, upstream: L.upstreamDropped, untracked: L.untracked }),
       plane: () => L.plane,
       imageToVolume: () => L.imageToVolume,
+      frameBinning: () => L.lastFrame?.binning ?? 1,
       frozen: () => options.current.frozen,
       resliceBackend: () => L.reslice?.backend ?? null,
       gpuCpuAgreement: () => {

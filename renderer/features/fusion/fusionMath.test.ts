@@ -179,11 +179,11 @@ describe('live buffers', () => {
 
   it('CineBuffer keeps the last seconds within its memory cap', () => {
     const c = new CineBuffer(1, 10 * 100);
-    for (let i = 0; i < 50; i++) c.push({ seq: i, timeUs: i * 100_000, width: 10, height: 10, pixels: new Uint8Array(100), imageToVolume: null });
+    for (let i = 0; i < 50; i++) c.push({ seq: i, timeUs: i * 100_000, width: 10, height: 10, pixels: new Uint8Array(100), binning: 1, imageToVolume: null });
     expect(c.length).toBe(10); // the 1000-byte cap holds 10 frames (1 s at 10 Hz would be 11)
     expect(c.get(0)!.seq).toBe(40);
     const d = new CineBuffer(1);
-    for (let i = 0; i < 50; i++) d.push({ seq: i, timeUs: i * 100_000, width: 1, height: 1, pixels: new Uint8Array(1), imageToVolume: null });
+    for (let i = 0; i < 50; i++) d.push({ seq: i, timeUs: i * 100_000, width: 1, height: 1, pixels: new Uint8Array(1), binning: 1, imageToVolume: null });
     expect(d.get(0)!.seq).toBe(39);
     expect(d.spanS()).toBeCloseTo(1, 9);
   });

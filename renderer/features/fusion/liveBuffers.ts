@@ -90,6 +90,8 @@ export interface CineFrame {
   height: number;
   /** One byte per pixel (copied). */
   pixels: Uint8Array;
+  /** Source pixels per pixel along each axis (a binned display copy, see imageBinning.ts); 1 for a full frame. */
+  binning: number;
   /** Row-major 4×4 pixels → volume mm, null when the probe was not tracked. */
   imageToVolume: number[] | null;
 }

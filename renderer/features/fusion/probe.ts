@@ -14,7 +14,7 @@ export interface FusionProbe {
   ncc(): { seq: number; ncc: number; pixels: number }[];
   /** Per shown frame: host clock on screen − host receipt time of the tracker sample that placed it (ms). */
   latenciesMs(): number[];
-  /** Per shown frame: time to draw it in every view (ms; the 3D view at most 5 times a second). */
+  /** Per shown frame: time to draw it in every view (ms; the 3D view is updated apart, see view3dMs). */
   renderMs(): number[];
   /** Per shown frame, the parts of renderMs: ultrasound view, GPU reslice with read-back, overlay and NCC (ms). */
   stagesMs(): { us: number; reslice: number; overlayNcc: number }[];
@@ -26,8 +26,10 @@ export interface FusionProbe {
   dropped(): { superseded: number; upstream: number; untracked: number };
   /** The shown frame's plane in the volume frame (mm). */
   plane(): ImagePlane | null;
-  /** The shown frame's row-major ImageToVolume. */
+  /** The shown frame's row-major ImageToVolume (of its pixels: a binned display copy's, when binned). */
   imageToVolume(): number[] | null;
+  /** Source pixels per shown pixel of the last frame (the device host's display copy; 1 for full frames). */
+  frameBinning(): number;
   frozen(): boolean;
   /** Where the reslice is computed: the GPU (vtkImageResliceMapper) or the CPU (software-GL machines). */
   resliceBackend(): 'gpu' | 'cpu' | null;
