@@ -23,6 +23,11 @@ const preloadPath = path.resolve(here, '..', 'preload', 'index.cjs');
 
 protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } }]);
 app.enableSandbox();
+// WebGL (the vtk.js views) on a workstation without a usable GPU (a VM, remote desktop, a blocklisted driver): Chromium
+// 139+ falls back to SwiftShader only when asked. Compositing and rasterisation stay Chromium's own choice (software
+// there). The "unsafe" in the name is about untrusted web content reaching a CPU GL implementation; this app shows only
+// its own app:// pages (every other request is cancelled below).
+app.commandLine.appendSwitch('enable-unsafe-swiftshader');
 
 void app.whenReady().then(() => {
   const policy = loadSitePolicy();

@@ -126,6 +126,7 @@ describe('main process wiring with a mocked electron', () => {
     vi.doMock('electron', () => ({
       app: {
         enableSandbox: () => (calls['sandbox'] = [true]),
+        commandLine: { appendSwitch: (...a: string[]) => (calls['switches'] = [...(calls['switches'] ?? []), a]) },
         whenReady: () => new Promise<void>((r) => (ready = r)),
         getPath: () => tmp.dir,
         on: vi.fn(),
@@ -168,6 +169,8 @@ describe('main process wiring with a mocked electron', () => {
     await new Promise((r) => setTimeout(r, 50));
     delete process.env['ORTHOTWIN_DATA_DIR'];
     expect(calls['sandbox']).toEqual([true]);
+    // software WebGL where there is no GPU, and nothing else forced (compositing stays Chromium's choice)
+    expect(calls['switches']).toEqual([['enable-unsafe-swiftshader']]);
     expect(calls['schemes']).toEqual([{ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) }]);
     expect(calls['handle']).toEqual(['app']);
     const filter = onBeforeRequest.mock.calls[0]![0] as (d: { url: string }, cb: (r: { cancel: boolean }) => void) => void;

@@ -1,10 +1,12 @@
 /**
  * Tracker → screen latency of the live fusion view (issue 5, must-show 6):
  * the browser-mode host (`dist/electron/host/serve.js`, built) with a fresh
- * data directory, Debian's Chromium (SwiftShader GL) driven like a user —
+ * data directory, Debian's Chromium (see `Compositing`) driven like a user —
  * the spine phantom's PLUS reconstruction imported as the prior volume, the
  * PLUS configuration's ImageToProbe imported, SpinePhantomFreehand.igs.mha
- * replayed as the live probe at 30 frames/s (2.6× its recorded 11.5 Hz).
+ * replayed as the live probe at 30 frames/s (2.6× its recorded 11.5 Hz);
+ * the view gets the device host's 2 × 2 binned display copies of the
+ * 820 × 616 frames.
  * Latency = host clock when the fused frame is on screen (the display's
  * next frame after it was drawn) − host receipt time of the tracker sample
  * that placed it; both on the one host clock (epoch µs advanced by the
@@ -18,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/chromium.js';
+import { CHROMIUM_ARGS, CHROMIUM_ARGS_NO_GPU, CHROMIUM_PATH } from '../e2e/chromium.js';
 import type { FusionProbe } from '../../renderer/features/fusion/probe.js';
 
 /** The page's global (this file is type-checked without the DOM library). */
@@ -55,8 +57,23 @@ export const q = (v: number[], f: number): number => {
 
 const p50p95 = (v: number[]): { p50: number; p95: number } => ({ p50: q(v, 0.5), p95: q(v, 0.95) });
 
-/** @param reslice the reslicing backend chosen in the view (the page's 'automatic' picks the CPU on software GL) */
-export async function measureFusionLatency(dataRoot: string, seconds = 20, reslice: 'cpu' | 'gpu' = 'cpu'): Promise<FusionLatency> {
+/**
+ * How Chromium draws the page: 'software' as Chromium (and the desktop app) runs on a machine without a usable GPU —
+ * software compositing, WebGL through SwiftShader; 'swiftshader-gl' with compositing and rasterisation forced onto
+ * SwiftShader GL too, as the e2e suites launch it.
+ */
+export type Compositing = 'software' | 'swiftshader-gl';
+
+/**
+ * @param seconds measured after 5 s of warm-up
+ * @param reslice the reslicing backend chosen in the view (the page's 'automatic' picks the CPU on software GL)
+ */
+export async function measureFusionLatency(
+  dataRoot: string,
+  seconds = 20,
+  reslice: 'cpu' | 'gpu' = 'cpu',
+  compositing: Compositing = 'software',
+): Promise<FusionLatency> {
   const us = path.join(dataRoot, 'us');
   const port = await freePort();
   const token = crypto.randomBytes(16).toString('hex');
@@ -65,7 +82,7 @@ export async function measureFusionLatency(dataRoot: string, seconds = 20, resli
     env: { ...process.env, ORTHOTWIN_TOKEN: token },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: compositing === 'software' ? CHROMIUM_ARGS_NO_GPU : CHROMIUM_ARGS });
   try {
     for (let i = 0; ; i++) {
       try {
@@ -143,5 +160,10 @@ export async function measureFusionLatency(dataRoot: string, seconds = 20, resli
 // `node --import tsx tests/bench/fusionLatency.ts` measures on its own
 if (process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1]))) {
   const data = process.env['ORTHOTWIN_DATA'] ?? path.resolve('../shared/data');
-  measureFusionLatency(data, Number(process.argv[2] ?? 20), process.argv[3] === 'gpu' ? 'gpu' : 'cpu').then((r) => console.log(JSON.stringify(r, null, 1)));
+  measureFusionLatency(
+    data,
+    Number(process.argv[2] ?? 20),
+    process.argv[3] === 'gpu' ? 'gpu' : 'cpu',
+    process.argv[4] === 'swiftshader-gl' ? 'swiftshader-gl' : 'software',
+  ).then((r) => console.log(JSON.stringify(r, null, 1)));
 }

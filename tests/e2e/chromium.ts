@@ -11,3 +11,19 @@ export const CHROMIUM_ARGS = [
   '--no-first-run',
   '--disable-quic',
 ];
+
+/**
+ * Chromium as it runs on a machine without a usable GPU when left to itself (and as the desktop app runs there:
+ * `enable-unsafe-swiftshader` is the one switch electron/main adds): software compositing and rasterisation,
+ * WebGL through SwiftShader. The suites above force compositing onto SwiftShader GL as well (`--ignore-gpu-blocklist`);
+ * the latency benchmark measures both.
+ */
+export const CHROMIUM_ARGS_NO_GPU = [
+  '--no-sandbox',
+  '--enable-unsafe-swiftshader',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
