@@ -9,7 +9,7 @@
  * wide frames (one per factor), the others full frames.
  */
 import { MessageChannel } from 'node:worker_threads';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { decodeStreamMessage } from '../../electron/contract/devices.js';
 import { startStreamServer, type StreamPort, type StreamServer } from '../../electron/devicehost/streams.js';
@@ -72,6 +72,23 @@ describe('device streams over a MessagePort (desktop path)', () => {
     const m = decodeStreamMessage(up[0]!);
     expect(m.header).toMatchObject({ device: 'uvc:fake', seq: 5 });
     expect(Array.from(m.payload)).toEqual([10, 20]);
+
+    // a view that throws on a message does not stop the stream: the message is acknowledged and the next one arrives
+    const seen: number[] = [];
+    const offThrow = client.onMessage(() => {
+      throw new Error('view failed');
+    });
+    const offSeen = client.onMessage((m) => seen.push(m.header.seq));
+    const quiet = vi.spyOn(console, 'error').mockImplementation(() => {});
+    for (const seq of [200, 201]) {
+      server.publish({ device: 'igtl-2', stream: 'image', seq, deviceTimeUs: seq, hostTimeUs: seq, width: 2, height: 1, components: 1, scalar: 'uint8' }, Uint8Array.of(1, 2));
+      await sleep(30);
+    }
+    quiet.mockRestore();
+    offThrow();
+    offSeen();
+    expect(seen).toEqual([200, 201]);
+    expect(client.listenerErrors).toBe(2);
 
     client.close();
     await sleep(50);

@@ -36,6 +36,8 @@ export class StreamClient {
   private latestByKey = new Map<string, LatestMessage>();
   private listeners = new Set<(m: LatestMessage) => void>();
   received = 0;
+  /** Messages on which a listener threw (logged; the stream goes on). */
+  listenerErrors = 0;
   closed = false;
 
   /**
@@ -57,7 +59,14 @@ export class StreamClient {
     this.received++;
     const msg = { header: m.header, payload: m.payload, receivedMs: performance.now() };
     this.latestByKey.set(`${m.header.device}/${m.header.stream}`, msg);
-    for (const l of this.listeners) l(msg);
+    // a view that fails on one message must not stop the stream (its acknowledgement still goes) nor the other views
+    for (const l of this.listeners)
+      try {
+        l(msg);
+      } catch (e) {
+        this.listenerErrors++;
+        console.error(`stream ${m.header.device}/${m.header.stream}: a view failed on message ${m.header.seq}:`, e);
+      }
   }
 
   /** Opens the socket or port; reconnects after a drop (the device host may restart) until close(). */
