@@ -81,7 +81,10 @@ describe('device streams over a MessagePort (desktop path)', () => {
     const offSeen = client.onMessage((m) => seen.push(m.header.seq));
     const quiet = vi.spyOn(console, 'error').mockImplementation(() => {});
     for (const seq of [200, 201]) {
-      server.publish({ device: 'igtl-2', stream: 'image', seq, deviceTimeUs: seq, hostTimeUs: seq, width: 2, height: 1, components: 1, scalar: 'uint8' }, Uint8Array.of(1, 2));
+      server.publish(
+        { device: 'igtl-2', stream: 'image', seq, deviceTimeUs: seq, hostTimeUs: seq, width: 2, height: 1, components: 1, scalar: 'uint8' },
+        Uint8Array.of(1, 2),
+      );
       await sleep(30);
     }
     quiet.mockRestore();
