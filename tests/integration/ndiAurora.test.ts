@@ -136,10 +136,11 @@ describe.skipIf(!socat)('NDI Aurora over a socat pty pair', () => {
         expect(r.samples[i]!.deviceTimeUs - r.samples[i - 1]!.deviceTimeUs).toBeCloseTo(25_000 * (frames[i]! - frames[i - 1]!), 6);
       }
       // 4 tools, ports 1–4; poses follow the scripted motion within the noise (σ 0.05 mm, float32)
+      // (a frame the host was not scheduled for cannot be reported: those may fall in the dropout windows)
       const missing2 = r.samples.filter((s) => s.tools[1]!.state === 'missing').length;
-      expect(missing2).toBeGreaterThanOrEqual(79);
+      expect(missing2).toBeGreaterThanOrEqual(79 - lostByHost);
       expect(missing2).toBeLessThanOrEqual(81);
-      expect(r.samples.filter((s) => s.tools[2]!.state === 'out-of-volume').length).toBeGreaterThanOrEqual(39);
+      expect(r.samples.filter((s) => s.tools[2]!.state === 'out-of-volume').length).toBeGreaterThanOrEqual(39 - lostByHost);
       let maxErr = 0;
       for (const s of r.samples) {
         expect(s.tools.map((t) => t.port)).toEqual([1, 2, 3, 4]);
