@@ -57,6 +57,20 @@ export function binImageMessage<H extends Omit<StreamHeader, 'dropped'>>(header:
   const bw = Math.floor(w / f),
     bh = Math.floor(h / f);
   if (bw < 1 || bh < 1) throw new Error(`image of ${header.device} (${w}×${h}) is smaller than one ${f}×${f} bin`);
+  if (scalar === 'uint8' && c === 1 && f === 2) {
+    // the common case (8-bit grey ultrasound to a half-width view): integer sums, rounded half up, no inner loops
+    const out = new Uint8Array(bw * bh);
+    for (let by = 0; by < bh; by++) {
+      const r0 = 2 * by * w;
+      const r1 = r0 + w;
+      const o = by * bw;
+      for (let bx = 0; bx < bw; bx++) {
+        const x = 2 * bx;
+        out[o + bx] = (payload[r0 + x]! + payload[r0 + x + 1]! + payload[r1 + x]! + payload[r1 + x + 1]! + 2) >> 2;
+      }
+    }
+    return { header: withGeometry(header, bw, bh, f), payload: out };
+  }
   // aligned typed views of the source (a subarray of a larger message need not be aligned for 16/32-bit views)
   const aligned = payload.byteOffset % bytes === 0 ? payload : payload.slice();
   const src =
@@ -70,19 +84,6 @@ export function binImageMessage<H extends Omit<StreamHeader, 'dropped'>>(header:
   const sums = new Float64Array(bw * c);
   const inv = 1 / (f * f);
   const integer = scalar !== 'float32';
-  if (scalar === 'uint8' && c === 1 && f === 2) {
-    // the common case (8-bit grey ultrasound to a half-width view): integer sums, rounded half up, no inner loops
-    for (let by = 0; by < bh; by++) {
-      const r0 = 2 * by * w;
-      const r1 = r0 + w;
-      const o = by * bw;
-      for (let bx = 0; bx < bw; bx++) {
-        const x = 2 * bx;
-        out[o + bx] = (payload[r0 + x]! + payload[r0 + x + 1]! + payload[r1 + x]! + payload[r1 + x + 1]! + 2) >> 2;
-      }
-    }
-    return { header: withGeometry(header, bw, bh, f), payload: out };
-  }
   for (let by = 0; by < bh; by++) {
     sums.fill(0);
     for (let dy = 0; dy < f; dy++) {

@@ -115,10 +115,11 @@ export async function startStreamServer(onUpstream: (bytes: Uint8Array) => void,
       const key = `${header.device}\u0000${header.stream}`;
       // binned copies of an image, one per factor asked for, made once for all the clients that share it
       type Msg = { header: Omit<StreamHeader, 'dropped'>; payload: Uint8Array | undefined };
-      const binned = new Map<number, Msg>();
+      let binned: Map<number, Msg> | null = null; // made for the first client that needs a copy (poses never do)
       const forClient = (c: Client): Msg => {
         const f = header.stream === 'image' && payload && header.width && c.imageMaxWidth ? binningFor(header.width, c.imageMaxWidth) : 1;
         if (f === 1 || !payload) return { header, payload };
+        binned ??= new Map();
         let m = binned.get(f);
         if (!m) {
           try {
