@@ -5,7 +5,19 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-renderer/**', 'release/**', 'release-meta/**', 'node_modules/**', 'tools/*/node_modules/**', 'test-results/**', 'scratch/**', 'electron/workers/tsx-bootstrap.mjs'] },
+  {
+    ignores: [
+      'dist/**',
+      'dist-renderer/**',
+      'release/**',
+      'release-meta/**',
+      'node_modules/**',
+      'tools/*/node_modules/**',
+      'test-results/**',
+      'scratch/**',
+      'electron/workers/tsx-bootstrap.mjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -23,22 +35,111 @@ export default tseslint.config(
   {
     files: ['renderer/**/*.{ts,tsx}'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+electron/(?!contract/)', message: 'the renderer may import only electron/contract' }, { regex: '^node:', message: 'no Node modules in the renderer' }, { regex: '^electron$', message: 'the renderer never imports electron' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^(\\.\\./)+electron/(?!contract/)', message: 'the renderer may import only electron/contract' },
+            { regex: '^(\\.\\./)+native-bridges/(?!core/)', message: 'the renderer may import only the pure native-bridges/core' },
+            { regex: '^node:', message: 'no Node modules in the renderer' },
+            { regex: '^electron$', message: 'the renderer never imports electron' },
+          ],
+        },
+      ],
     },
   },
   {
-    files: ['electron/services/**/*.ts', 'electron/engine/**/*.ts', 'electron/workers/**/*.ts', 'electron/db/**/*.ts', 'electron/io/**/*.ts', 'electron/host/**/*.ts', 'electron/cli/**/*.ts', 'electron/contract/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'services and below never import electron (browser mode and the CLI run them without it)' }] }] },
+    files: [
+      'electron/services/**/*.ts',
+      'electron/engine/**/*.ts',
+      'electron/workers/**/*.ts',
+      'electron/db/**/*.ts',
+      'electron/io/**/*.ts',
+      'electron/host/**/*.ts',
+      'electron/cli/**/*.ts',
+      'electron/contract/**/*.ts',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'electron', message: 'services and below never import electron (browser mode and the CLI run them without it)' }] },
+      ],
+    },
   },
   {
     // device framing, protocol and state machines are pure (architecture guide §6): bytes in, frames out
-    files: ['native-bridges/core/**/*.ts', 'native-bridges/devices/*/framing.ts', 'native-bridges/devices/*/protocol.ts', 'native-bridges/devices/*/machine.ts'],
+    files: [
+      'native-bridges/core/**/*.ts',
+      'native-bridges/devices/*/framing.ts',
+      'native-bridges/devices/*/protocol.ts',
+      'native-bridges/devices/*/machine.ts',
+    ],
     ignores: ['**/*.test.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: ['electron'], patterns: [{ regex: '^node:', message: 'framing, protocol and machines are pure: no I/O, no Node modules' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['electron'],
+          patterns: [
+            { regex: '^node:', message: 'framing, protocol and machines are pure: no I/O, no Node modules' },
+            { regex: '^(\\.\\./)+(electron|renderer)/', message: 'native-bridges sits below the app: it may import shared math (math/) and itself only' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // shared math (4×4 transforms, pose interpolation, geometry, image statistics, binning, uncertainty): the bottom layer, imports nothing of the project above it
+    files: ['math/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['electron'],
+          patterns: [
+            { regex: '^node:', message: 'shared math is pure: no I/O, no Node modules' },
+            { regex: '^\\.\\./', message: 'shared math imports nothing above it (only ./ siblings)' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // native-bridges: device drivers and recordings; they import shared math downwards, never the app (electron/) or the renderer
+    files: ['native-bridges/**/*.ts'],
+    ignores: [
+      '**/*.test.ts',
+      'native-bridges/core/**/*.ts',
+      'native-bridges/devices/*/framing.ts',
+      'native-bridges/devices/*/protocol.ts',
+      'native-bridges/devices/*/machine.ts',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'drivers run in the device host, never in Electron main' }],
+          patterns: [
+            { regex: '^(\\.\\./)+(electron|renderer)/', message: 'native-bridges sits below the app: it may import shared math (math/) and itself only' },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['electron/engine/**/*.ts', 'electron/contract/**/*.ts'],
-    ignores: ['**/*.test.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: ['electron'], patterns: [{ regex: '^node:', message: 'engine and contract are pure: no I/O, no Node modules' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['electron'],
+          patterns: [
+            { regex: '^node:', message: 'engine and contract are pure: no I/O, no Node modules' },
+            { regex: '^(\\.\\./)+native-bridges/', message: 'engine and contract import shared math (math/), never the device layer above them' },
+          ],
+        },
+      ],
+    },
   },
 );

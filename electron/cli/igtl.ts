@@ -18,7 +18,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { IgtlConnection } from '../../native-bridges/devices/igtl-openigtlink/driver.js';
 import { IGTL_SCALAR, timestampSeconds, type IgtlContent, type IgtlMessage } from '../../native-bridges/devices/igtl-openigtlink/protocol.js';
-import { indexToLps } from '../contract/geometry.js';
+import { indexToLps } from '../../math/geometry.js';
 import { voxelTypeOf } from '../engine/volume.js';
 import { readVolume } from '../io/readVolume.js';
 

@@ -22,7 +22,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { StreamHeader } from '../contract/devices.js';
-import { poseAt, type PoseTrack } from '../../native-bridges/core/poseInterp.js';
+import { poseAt, type PoseTrack } from '../../math/poseInterp.js';
 import { PlusSequenceWriter, type TrackedFrame } from '../../native-bridges/recording/plusSequence.js';
 
 const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { DeviceSpecParsed, DeviceStatus, StreamHeader } from '../contract/devices.js';
 import { hostClockUs, DeviceClockMap } from '../../native-bridges/core/clock.js';
-import { poseMatrix } from '../../native-bridges/core/poseInterp.js';
+import { poseMatrix } from '../../math/poseInterp.js';
 import { NdiDriver, type NdiSample } from '../../native-bridges/devices/em-tracker-ndi-aurora/driver.js';
 import { NdiSimulator } from '../../native-bridges/devices/em-tracker-ndi-aurora/simulator.js';
 import { IgtlConnection } from '../../native-bridges/devices/igtl-openigtlink/driver.js';

@@ -29,7 +29,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { encodeStreamMessage, type StreamHeader } from '../contract/devices.js';
-import { binImageMessage, binningFor, parseImageMaxWidth } from '../contract/imageBinning.js';
+import { binImageMessage, binningFor, parseImageMaxWidth } from '../../math/imageBinning.js';
 import { LatestWins } from './latestWins.js';
 
 interface Client {

@@ -11,10 +11,10 @@
  * LPS direction of index axis c. Oblique directions are allowed.
  */
 
-import type { VolumeGeometry } from '../contract/geometry.js';
+import type { VolumeGeometry } from '../../math/geometry.js';
 
-export { indexAxisClosestTo, indexToLps, lpsToIndex } from '../contract/geometry.js';
-export type { Mat3, Vec3, VolumeGeometry } from '../contract/geometry.js';
+export { indexAxisClosestTo, indexToLps, lpsToIndex } from '../../math/geometry.js';
+export type { Mat3, Vec3, VolumeGeometry } from '../../math/geometry.js';
 
 export type VoxelArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
 

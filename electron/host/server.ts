@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { decodeStreamMessage, encodeStreamMessage } from '../contract/devices.js';
 import { LatestWins } from '../devicehost/latestWins.js';
-import { parseImageMaxWidth } from '../contract/imageBinning.js';
+import { parseImageMaxWidth } from '../../math/imageBinning.js';
 import { AppError, parseCall, toErrorShape, type WireMessage } from '../contract/index.js';
 import { callService, readVolumeVoxels, type ServiceHost } from '../services/index.js';
 import type { CallContext } from '../services/access.js';

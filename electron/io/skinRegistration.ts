@@ -13,7 +13,7 @@ import { captureSkin, type CapturedSkin } from '../engine/registration/cloud.js'
 import { registerSkin, type SkinRegistration } from '../engine/registration/icp.js';
 import { fitPairedPoints, type PairedPointFit } from '../engine/registration/paired.js';
 import { cameraPrior, orientedSkin, skinWithoutCaps } from '../engine/registration/skin.js';
-import type { VolumeGeometry } from '../contract/geometry.js';
+import type { VolumeGeometry } from '../../math/geometry.js';
 
 export interface CaptureRegistration {
   reg: SkinRegistration;

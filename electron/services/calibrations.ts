@@ -15,7 +15,7 @@ import { framePixels, readPlusSequence } from '../../native-bridges/recording/pl
 import { pivotCalibration } from '../engine/fusion/pivot.js';
 import { calibrateCameraToTrackerHandEye, calibrateCameraToTrackerPoints, CameraTrackerCalibrationError } from '../engine/fusion/cameraTracker.js';
 import { estimateTimeOffset, lineDepthPx, motionSignal, TemporalCalibrationError } from '../engine/fusion/temporal.js';
-import { applyDir, invert4, mul4 } from '../engine/registration/rigid.js';
+import { applyDir, invert4, mul4 } from '../../math/rigid.js';
 
 /** The newest record of each kind and frame pair (records newest first). */
 export function currentCalibrations(all: readonly CalibrationRecord[]): CalibrationRecord[] {

@@ -12,7 +12,7 @@ import { AsyncResource } from 'node:async_hooks';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError, fromErrorShape } from '../contract/errors.js';
-import type { Mat3 } from '../contract/geometry.js';
+import type { Mat3 } from '../../math/geometry.js';
 import type { Job, ReconstructRequest, ScanResult, SpineCorrections, TwinParams } from '../contract/index.js';
 
 type ReconstructRequestParsed = Omit<ReconstructRequest, 'interpolation' | 'fillHoles'> & { interpolation: 'nearest' | 'linear'; fillHoles: boolean };

@@ -1,6 +1,6 @@
 /** Messages between the job service and job.worker.ts. */
 import type { ErrorShape } from '../contract/errors.js';
-import type { VolumeGeometry } from '../contract/geometry.js';
+import type { VolumeGeometry } from '../../math/geometry.js';
 import type { ArtefactKind, CalibrationRecord, Registration, ScanResult, SpineCorrections, SpineReport, TwinParams, VolumeRecord } from '../contract/index.js';
 import type { FeatureValue } from '../engine/twinBuild.js';
 import type { MeshTopology } from '../engine/surface.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePlusConfig, plusTransform, PlusConfigError } from './plusConfig.js';
-import { mul4 } from '../../electron/engine/registration/rigid.js';
+import { mul4 } from '../../math/rigid.js';
 
 const XML = `<PlusConfiguration version="2.1">
   <CoordinateDefinitions>

@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import { XMLParser } from 'fast-xml-parser';
-import { identity4, invert4, mul4 } from '../../electron/engine/registration/rigid.js';
+import { identity4, invert4, mul4 } from '../../math/rigid.js';
 
 export interface PlusTransformDefinition {
   from: string;

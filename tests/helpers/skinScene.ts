@@ -19,7 +19,7 @@
 import fs from 'node:fs';
 import { renderDepth, rng, D435_INTRINSICS, DEFAULT_DEPTH_NOISE, type SurfaceMesh } from '../../native-bridges/devices/depth/simulator.js';
 import { deproject } from '../../native-bridges/devices/depth/formats.js';
-import { mul4, rigidFromRotationVector, type Mat4 } from '../../electron/engine/registration/rigid.js';
+import { mul4, rigidFromRotationVector, type Mat4 } from '../../math/rigid.js';
 
 export interface SceneBounds {
   lo: [number, number, number];

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices, type ServiceHost } from '../../electron/services/index.js';
 import { writePlusSequence } from '../../native-bridges/recording/plusSequence.js';
-import { rigidFromRotationVector, mul4, applyPoint } from '../../electron/engine/registration/rigid.js';
+import { rigidFromRotationVector, mul4, applyPoint } from '../../math/rigid.js';
 import { rng } from '../../native-bridges/devices/depth/simulator.js';
 import { plateSweep } from '../helpers/plateSweep.js';
 import { dataPath, describeData } from '../helpers/data.js';

@@ -17,7 +17,7 @@ import { expect, it } from 'vitest';
 import { dataPath, describeData, projectRoot } from '../helpers/data.js';
 import { readPlusSequence, framePixels } from '../../native-bridges/recording/plusSequence.js';
 import { segmentNWireFrame } from '../../electron/engine/fusion/nwire.js';
-import { applyPoint } from '../../electron/engine/registration/rigid.js';
+import { applyPoint } from '../../math/rigid.js';
 
 type Node = Record<string, unknown>;
 const list = (x: unknown): Node[] => (x === undefined ? [] : Array.isArray(x) ? (x as Node[]) : [x as Node]);

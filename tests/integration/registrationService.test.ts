@@ -16,7 +16,7 @@ import { FusionSessions } from '../../electron/services/sessions.js';
 import { decodeVtp } from '../../electron/io/mesh.js';
 import type { Twin } from '../../electron/contract/index.js';
 import { cameraPrior, orientedSkin, skinWithoutCaps } from '../../electron/engine/registration/skin.js';
-import { applyPoint, invertRigid, mul4, rigidFromRotationVector } from '../../electron/engine/registration/rigid.js';
+import { applyPoint, invertRigid, mul4, rigidFromRotationVector } from '../../math/rigid.js';
 import { predictedTre } from '../../electron/engine/registration/icp.js';
 import type { TriangleMesh } from '../../electron/engine/surface.js';
 import { simulateView, writeAsciiPcd } from '../helpers/skinScene.js';

@@ -16,7 +16,7 @@ import { cameraPrior, orientedSkin, skinWithoutCaps } from '../../electron/engin
 import { captureSkin } from '../../electron/engine/registration/cloud.js';
 import { predictedTre, registerSkin, type OrientedCloud } from '../../electron/engine/registration/icp.js';
 import { KdTree3 } from '../../electron/engine/registration/kdtree.js';
-import { applyPoint, invertRigid, mul4 } from '../../electron/engine/registration/rigid.js';
+import { applyPoint, invertRigid, mul4 } from '../../math/rigid.js';
 import type { TriangleMesh } from '../../electron/engine/surface.js';
 import { simulateView, writeAsciiPcd } from '../helpers/skinScene.js';
 import { dataPath, describeData, projectRoot } from '../helpers/data.js';

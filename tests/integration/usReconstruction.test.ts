@@ -17,7 +17,7 @@ import { tmpDir } from '../helpers/tmp.js';
 import { maskedNcc } from '../../electron/engine/fusion/reconstruct.js';
 import { createServices } from '../../electron/services/index.js';
 import { decodeNrrd } from '../../electron/io/nrrd.js';
-import { rigidFromRotationVector } from '../../electron/engine/registration/rigid.js';
+import { rigidFromRotationVector } from '../../math/rigid.js';
 
 describeData('freehand US reconstruction vs PLUS (SpinePhantomFreehand)', () => {
   const reconstruct = (...args: string[]) =>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { calibrateCameraToTrackerHandEye, calibrateCameraToTrackerPoints, CameraTrackerCalibrationError } from './cameraTracker.js';
-import { applyPoint, invertRigid, mul4, rigidFromRotationVector, rotationAngleDeg, rotationVectorOf } from '../registration/rigid.js';
-import { rng } from '../../../native-bridges/devices/depth/simulator.js';
+import { applyPoint, invertRigid, mul4, rigidFromRotationVector, rotationAngleDeg, rotationVectorOf } from '../../../math/rigid.js';
+import { rng } from '../../../math/random.js';
 
 const deg = Math.PI / 180;
 /** A camera 700 mm above the table looking down, the EM field generator beside the table. */

@@ -16,7 +16,7 @@
  *   Aᵢ, Bᵢ), then t_X from the stacked (R_Aᵢ − I)·t_X = R_X·t_Bᵢ − t_Aᵢ.
  */
 import { fitPairedPoints, type PairedPointFit } from '../registration/paired.js';
-import { invertRigid, mul4, rotationVectorOf, solveSpd, symmetricEigen, type Mat4 } from '../registration/rigid.js';
+import { invertRigid, mul4, rotationVectorOf, solveSpd, symmetricEigen, type Mat4 } from '../../../math/rigid.js';
 
 export class CameraTrackerCalibrationError extends Error {
   constructor(message: string) {

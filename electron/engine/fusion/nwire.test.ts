@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { calibrateProbe, middleWirePhantomPoint, segmentNWireFrame, ProbeCalibrationError, type NWire } from './nwire.js';
-import { applyPoint, invert4, mul4, rigidFromRotationVector } from '../registration/rigid.js';
-import { rng } from '../../../native-bridges/devices/depth/simulator.js';
+import { applyPoint, invert4, mul4, rigidFromRotationVector } from '../../../math/rigid.js';
+import { rng } from '../../../math/random.js';
 
 /** The fCal 2.0 phantom's three N-wires (PLUS PhantomDefinition, mm). */
 const PATTERNS: [NWire, NWire, NWire][] = [

@@ -35,8 +35,8 @@
  * segmented dot and where the calibrated image plane crosses its wire).
  * Pure computation; PhantomToReference comes from the phantom registration.
  */
-import { applyPoint, invert4, mul4, rigidFromRotationVector, solveSpd, type Mat4 } from '../registration/rigid.js';
-import { quaternionOfMatrix } from '../../../native-bridges/core/poseInterp.js';
+import { applyPoint, invert4, mul4, rigidFromRotationVector, solveSpd, type Mat4 } from '../../../math/rigid.js';
+import { quaternionOfMatrix } from '../../../math/poseInterp.js';
 
 export interface NWire {
   name: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pivotCalibration, PivotCalibrationError } from './pivot.js';
-import { rigidFromRotationVector, mul4 } from '../registration/rigid.js';
-import { rng } from '../../../native-bridges/devices/depth/simulator.js';
+import { rigidFromRotationVector, mul4 } from '../../../math/rigid.js';
+import { rng } from '../../../math/random.js';
 
 /**
  * Generated pivoting: the tip (in the marker frame) rests on a pivot point;

@@ -8,7 +8,7 @@
  * vtkPlusPivotCalibrationAlgo), with outlier poses (slips of the tip)
  * removed iteratively.
  */
-import { solveSpd, symmetricEigen } from '../registration/rigid.js';
+import { solveSpd, symmetricEigen } from '../../../math/rigid.js';
 import type { Vec3 } from '../volume.js';
 
 export interface PivotCalibrationResult {

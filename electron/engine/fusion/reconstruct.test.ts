@@ -9,7 +9,7 @@ import {
   sweepFrames,
   type ReconstructionFrame,
 } from './reconstruct.js';
-import { mul4, rigidFromRotationVector } from '../registration/rigid.js';
+import { mul4, rigidFromRotationVector } from '../../../math/rigid.js';
 
 /** An analytic "anatomy": grey value as a smooth function of the output position (mm). */
 const field = (x: number, y: number, z: number): number => 128 + 60 * Math.sin(x / 7) * Math.cos(y / 9) + 0.8 * z;

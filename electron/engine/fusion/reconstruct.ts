@@ -22,8 +22,8 @@
  * Pure computation (no I/O); run it in a worker for real sweeps.
  */
 import type { Vec3, Volume } from '../volume.js';
-import { applyPoint, invert4, mul4 } from '../registration/rigid.js';
-export { maskedNcc } from '../../contract/imageStats.js';
+import { applyPoint, invert4, mul4 } from '../../../math/rigid.js';
+export { maskedNcc } from '../../../math/imageStats.js';
 
 export interface ReconstructionFrame {
   /** Width·height 8-bit pixels, row after row (row 0 at image y = 0). */

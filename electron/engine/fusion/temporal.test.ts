@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { estimateTimeOffset, lineDepthPx, motionSignal, TemporalCalibrationError } from './temporal.js';
-import { rng } from '../../../native-bridges/devices/depth/simulator.js';
+import { rng } from '../../../math/random.js';
 import { plateSweep as recording } from '../../../tests/helpers/plateSweep.js';
 
 describe('temporal calibration (line depth vs probe motion)', () => {

@@ -15,7 +15,7 @@
  * timestamps to align them with the tracker's. A video stamped 100 ms late
  * gets −100 ms.
  */
-import { symmetricEigen } from '../registration/rigid.js';
+import { symmetricEigen } from '../../../math/rigid.js';
 
 export class TemporalCalibrationError extends Error {
   constructor(message: string) {

@@ -12,7 +12,7 @@
  * beyond mean + α·SD) → normals by local PCA, oriented towards the camera.
  */
 import { KdTree3 } from './kdtree.js';
-import { symmetricEigen } from './rigid.js';
+import { symmetricEigen } from '../../../math/rigid.js';
 
 export interface SkinCaptureParams {
   /** Depth range of interest along the camera's optical axis (mm). */

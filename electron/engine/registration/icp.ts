@@ -22,8 +22,8 @@
  *   large residual, ambiguous or poorly constrained pose).
  */
 import { KdTree3 } from './kdtree.js';
-import { predictedTre } from '../../contract/uncertainty.js';
-import { applyDir, applyPoint, invertSpd, mul4, rigidFromRotationVector, solveSpd, type Mat4 } from './rigid.js';
+import { predictedTre } from '../../../math/uncertainty.js';
+import { applyDir, applyPoint, invertSpd, mul4, rigidFromRotationVector, solveSpd, type Mat4 } from '../../../math/rigid.js';
 
 export interface OrientedCloud {
   /** xyz interleaved (mm). */

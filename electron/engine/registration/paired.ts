@@ -9,7 +9,7 @@
  * calibration from touched fiducials and the 3-point coarse alignment of the
  * skin registration.
  */
-import { applyPoint, fitRigidPaired, symmetricEigen, type Mat4 } from './rigid.js';
+import { applyPoint, fitRigidPaired, symmetricEigen, type Mat4 } from '../../../math/rigid.js';
 
 export interface PairedPointFit {
   /** from → to, row-major 4×4 (mm). */

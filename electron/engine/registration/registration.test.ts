@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KdTree3 } from './kdtree.js';
-import { applyPoint, fitRigidPaired, invertRigid, mul4, rigidFromRotationVector, rotationAngleDeg, symmetricEigen } from './rigid.js';
+import { applyPoint, fitRigidPaired, invertRigid, mul4, rigidFromRotationVector, rotationAngleDeg, symmetricEigen } from '../../../math/rigid.js';
 import { estimateNormals, voxelDownsample, captureSkin } from './cloud.js';
 import { icpPointToPlane, predictedTre, registerSkin, DEFAULT_SKIN_REGISTRATION } from './icp.js';
 import { fitPairedPoints } from './paired.js';

@@ -14,6 +14,9 @@
  * and in random blobs (specular patches), seeded so a frame is reproducible.
  */
 import type { DepthFrame, PinholeIntrinsics } from './formats.js';
+import { rng } from '../../../math/random.js';
+
+export { rng };
 
 export interface SurfaceMesh {
   /** x, y, z per vertex (mm, world frame). */
@@ -39,17 +42,6 @@ export const DEFAULT_DEPTH_NOISE: DepthNoiseModel = { subpixelPx: 0.08, baseline
 
 /** A 640×480 D435-like camera (fx = fy = 615 px). */
 export const D435_INTRINSICS: PinholeIntrinsics = { width: 640, height: 480, fx: 615, fy: 615, cx: 319.5, cy: 239.5, depthScaleMm: 1 };
-
-/** Xorshift32 uniform generator on [0, 1), reproducible from `seed`. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Renders `mesh` seen by a camera at pose T_world_from_camera (row-major

@@ -41,7 +41,7 @@ import {
   type NdiHandleReport,
   type ToolState,
 } from './protocol.js';
-export { poseMatrix } from '../../core/poseInterp.js';
+export { poseMatrix } from '../../../math/poseInterp.js';
 
 export interface NdiToolSample {
   handle: number;

@@ -23,11 +23,11 @@ import {
   type Twin,
   type VolumeRecord,
 } from '../../../electron/contract/index.js';
-import { maskedNcc } from '../../../electron/contract/imageStats.js';
-import type { Mat3 } from '../../../electron/contract/geometry.js';
-import { invert4, mul4 } from '../../../electron/contract/transform.js';
-import { binningMatrix } from '../../../electron/contract/imageBinning.js';
-import { predictedTre } from '../../../electron/contract/uncertainty.js';
+import { maskedNcc } from '../../../math/imageStats.js';
+import type { Mat3 } from '../../../math/geometry.js';
+import { invert4, mul4 } from '../../../math/transform.js';
+import { binningMatrix } from '../../../math/imageBinning.js';
+import { predictedTre } from '../../../math/uncertainty.js';
 import { hostClockUs } from '../../../native-bridges/core/clock.js';
 import type { Client } from '../../ipc/client.js';
 import { openStreams } from '../devices/openStreams.js';

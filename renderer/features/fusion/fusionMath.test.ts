@@ -4,7 +4,7 @@
  * CPU reslice of an analytic volume, resampling, edges and the overlay.
  */
 import { describe, expect, it } from 'vitest';
-import { applyPoint, invertRigid, mul4 } from '../../../electron/contract/transform.js';
+import { applyPoint, invertRigid, mul4 } from '../../../math/transform.js';
 import { boxResample, imagePlane, imageToVolume, landmarkPair, overlayLayer, resliceOnPlane, sobelEdges, treSummary, type VoxelGrid } from './fusionMath.js';
 import { CineBuffer, PoseHistory } from './liveBuffers.js';
 

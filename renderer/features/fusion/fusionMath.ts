@@ -11,8 +11,8 @@
  * (LPS mm for a patient image; the tracker's Reference frame for a
  * reconstruction kept there).
  */
-import { applyDir, applyPoint, invert4, invertRigid, mul4 } from '../../../electron/contract/transform.js';
-import type { Vec3, VolumeGeometry } from '../../../electron/contract/geometry.js';
+import { applyDir, applyPoint, invert4, invertRigid, mul4 } from '../../../math/transform.js';
+import type { Vec3, VolumeGeometry } from '../../../math/geometry.js';
 
 /** How tracker coordinates reach the prior volume's frame. */
 export type PatientFrame =

@@ -4,7 +4,7 @@
  * attaches tracking to video) and the cine loop of the last seconds of fused
  * frames.
  */
-import { poseAt, type PoseTrack } from '../../../native-bridges/core/poseInterp.js';
+import { poseAt, type PoseTrack } from '../../../math/poseInterp.js';
 import type { StreamHeader } from '../../../electron/contract/devices.js';
 
 /** Recent poses per tool name, on the host clock (µs). */

@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { bulkUrls, type Job, type Modality, type Twin, type VolumeRecord } from '../../../electron/contract/index.js';
-import { indexToLps, type Vec3 } from '../../../electron/contract/geometry.js';
+import { indexToLps, type Vec3 } from '../../../math/geometry.js';
 import type { Client } from '../../ipc/client.js';
 import { createSliceView, type SliceView } from '../../views/vtk/sliceView.js';
 import { createThreeDView, GREY_LEVEL_COLOURS, type ThreeDView, type SurfaceName, type SpineOverlay } from '../../views/vtk/threeDView.js';

@@ -2,7 +2,7 @@
  * What the planning view exposes on `window.__orthotwin` for end-to-end
  * tests and support staff: the scene and the crosshair, in LPS mm.
  */
-import type { Vec3 } from '../../../electron/contract/geometry.js';
+import type { Vec3 } from '../../../math/geometry.js';
 import type { Orientation } from '../../views/vtk/orientation.js';
 
 export interface PlanningProbe {

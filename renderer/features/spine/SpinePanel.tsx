@@ -10,7 +10,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { spineReportCsv, type Job, type SpineAnalysis, type SpineCorrections, type Twin } from '../../../electron/contract/index.js';
-import type { Vec3, VolumeGeometry } from '../../../electron/contract/geometry.js';
+import type { Vec3, VolumeGeometry } from '../../../math/geometry.js';
 import type { Client } from '../../ipc/client.js';
 import { SpineReformat, type ReformatHandle } from './SpineReformat.js';
 import { download } from '../../app/download.js';

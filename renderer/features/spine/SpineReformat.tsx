@@ -6,7 +6,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { SpineReport } from '../../../electron/contract/index.js';
-import type { Vec3, VolumeGeometry } from '../../../electron/contract/geometry.js';
+import type { Vec3, VolumeGeometry } from '../../../math/geometry.js';
 import { curvedReformat, endplateSegment, greyOf, lpsToPixel, pixelToLps, type Reformat, type ReformatPlane } from './reformat.js';
 
 const HANDLE_PX = 9;

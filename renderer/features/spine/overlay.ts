@@ -2,7 +2,7 @@
  * Geometry of the spine overlays (pure): the segment that draws an endplate
  * in 3D within the coronal (x–z) or sagittal (y–z) plane, LPS mm.
  */
-import type { Vec3 } from '../../../electron/contract/geometry.js';
+import type { Vec3 } from '../../../math/geometry.js';
 
 /**
  * The endplate's trace in a coronal or sagittal plane through its point: the

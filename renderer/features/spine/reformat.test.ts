@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Vec3, VolumeGeometry } from '../../../electron/contract/geometry.js';
+import type { Vec3, VolumeGeometry } from '../../../math/geometry.js';
 import { centrelineDepthAt, curvedReformat, endplateSegment, greyOf, lpsToPixel, pixelToLps } from './reformat.js';
 
 // 1 mm grid, 80 × 60 × 100 voxels, origin (−40, −30, 0), identity direction (LPS)

@@ -8,7 +8,7 @@
  * drawn on them are the coronal and sagittal angles of the Cobb definition.
  * Pure (no DOM): the canvas component draws what this computes.
  */
-import { lpsToIndex, type Vec3, type VolumeGeometry } from '../../../electron/contract/geometry.js';
+import { lpsToIndex, type Vec3, type VolumeGeometry } from '../../../math/geometry.js';
 
 export type ReformatPlane = 'coronal' | 'sagittal';
 

@@ -20,7 +20,7 @@ import vtkImageResliceMapper from '@kitware/vtk.js/Rendering/Core/ImageResliceMa
 import vtkImageSlice from '@kitware/vtk.js/Rendering/Core/ImageSlice';
 import vtkPlane from '@kitware/vtk.js/Common/DataModel/Plane';
 import vtkColorTransferFunction from '@kitware/vtk.js/Rendering/Core/ColorTransferFunction';
-import type { Vec3 } from '../../../electron/contract/geometry.js';
+import type { Vec3 } from '../../../math/geometry.js';
 import type { ImagePlane } from '../../features/fusion/fusionMath.js';
 import { parseVtp } from './threeDView.js';
 

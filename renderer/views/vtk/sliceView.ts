@@ -12,7 +12,7 @@ import vtkImageMapper from '@kitware/vtk.js/Rendering/Core/ImageMapper';
 import vtkImageSlice from '@kitware/vtk.js/Rendering/Core/ImageSlice';
 import vtkInteractorStyleManipulator from '@kitware/vtk.js/Interaction/Style/InteractorStyleManipulator';
 import type vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData';
-import { indexAxisClosestTo, indexToLps, lpsToIndex, type Vec3, type VolumeGeometry } from '../../../electron/contract/geometry.js';
+import { indexAxisClosestTo, indexToLps, lpsToIndex, type Vec3, type VolumeGeometry } from '../../../math/geometry.js';
 import { VIEW_AXES, type Orientation } from './orientation.js';
 
 export interface SliceViewCallbacks {

@@ -12,7 +12,7 @@ import vtkSphereSource from '@kitware/vtk.js/Filters/Sources/SphereSource';
 import vtkXMLPolyDataReader from '@kitware/vtk.js/IO/XML/XMLPolyDataReader';
 import vtkPolyData from '@kitware/vtk.js/Common/DataModel/PolyData';
 import vtkColorTransferFunction from '@kitware/vtk.js/Rendering/Core/ColorTransferFunction';
-import type { Vec3 } from '../../../electron/contract/geometry.js';
+import type { Vec3 } from '../../../math/geometry.js';
 
 export type SurfaceName = 'skin' | 'bone';
 

@@ -6,8 +6,8 @@
  * symmetric eigen/linear solvers they need.
  */
 
-export { identity4, mul4, invertRigid, invert4, applyPoint, applyDir, type Mat4 } from '../../contract/transform.js';
-import { identity4, applyPoint, type Mat4 } from '../../contract/transform.js';
+export { identity4, mul4, invertRigid, invert4, applyPoint, applyDir, type Mat4 } from './transform.js';
+import { identity4, applyPoint, type Mat4 } from './transform.js';
 
 /** Transforms xyz-interleaved points (new array). */
 export function transformPoints(t: readonly number[], pts: Float32Array | Float64Array): Float64Array {

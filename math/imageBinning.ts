@@ -5,8 +5,18 @@
  * fusion view places the binned frame where the full frame would be. The
  * recorder keeps the full frames; only the copies sent to views are binned.
  */
-import type { StreamHeader } from './devices.js';
 import { mul4 } from './transform.js';
+
+/** The fields of an image frame's header that binning reads and rewrites (a structural subset of the stream header). */
+export interface BinnableImageHeader {
+  device: string;
+  width?: number | undefined;
+  height?: number | undefined;
+  components?: number | undefined;
+  scalar?: 'uint8' | 'uint16' | 'float32' | undefined;
+  binning?: number | undefined;
+  ijkToFrame?: number[] | undefined;
+}
 
 /**
  * The binning matrix B (row-major 4×4): a binned pixel index (i′, j′, k) to
@@ -46,7 +56,7 @@ export function parseImageMaxWidth(v: unknown): number | null {
  * @returns the binned header (width, height ⌊/f⌋; `binning` multiplied by f; `ijkToFrame` composed with binningMatrix(f)) and payload
  * @throws Error when the header lacks width/height/scalar, or the payload is shorter than width × height × components
  */
-export function binImageMessage<H extends Omit<StreamHeader, 'dropped'>>(header: H, payload: Uint8Array, f: number): { header: H; payload: Uint8Array } {
+export function binImageMessage<H extends BinnableImageHeader>(header: H, payload: Uint8Array, f: number): { header: H; payload: Uint8Array } {
   if (!Number.isInteger(f) || f < 1) throw new Error(`binning factor must be a positive integer, got ${f}`);
   if (f === 1) return { header, payload };
   const { width: w, height: h, scalar } = header;
@@ -101,7 +111,7 @@ export function binImageMessage<H extends Omit<StreamHeader, 'dropped'>>(header:
 }
 
 /** The binned header: its size, the accumulated binning, and the pixel → frame matrix through binningMatrix(f). */
-function withGeometry<H extends Omit<StreamHeader, 'dropped'>>(header: H, bw: number, bh: number, f: number): H {
+function withGeometry<H extends BinnableImageHeader>(header: H, bw: number, bh: number, f: number): H {
   const binned: H = { ...header, width: bw, height: bh, binning: (header.binning ?? 1) * f };
   if (header.ijkToFrame) binned.ijkToFrame = mul4(header.ijkToFrame, binningMatrix(f));
   return binned;
