@@ -164,6 +164,8 @@ export type JobStatus = z.infer<typeof JobStatus>;
 export const Job = z.object({
   id: Id,
   kind: JobKind,
+  /** What the job does, from its kind's definition (e.g. "Skin registration"): progress and failures are named by it. */
+  title: z.string(),
   status: JobStatus,
   /** 0..1 */
   progress: z.number(),
@@ -677,6 +679,10 @@ export type ServiceName = keyof Services;
 export type MethodName<S extends ServiceName> = keyof Services[S]['methods'] & string;
 export type MethodArgs<S extends ServiceName, M extends MethodName<S>> =
   Services[S]['methods'][M] extends MethodSpec<infer A, z.ZodTypeAny> ? z.input<A> : never;
+export type EventName<S extends ServiceName> = keyof Services[S]['events'] & string;
+export type EventPayload<S extends ServiceName, E extends EventName<S>> = Services[S]['events'][E] extends z.ZodTypeAny
+  ? z.infer<Services[S]['events'][E]>
+  : never;
 export type MethodResult<S extends ServiceName, M extends MethodName<S>> =
   Services[S]['methods'][M] extends MethodSpec<z.ZodTypeAny, infer R> ? z.infer<R> : never;
 

@@ -777,9 +777,11 @@ export class TwinStore {
   }
 
   // ------------------------------------------------------------ jobs
-  insertJob(kind: Job['kind'], payload: unknown): Job {
+  insertJob(kind: Job['kind'], payload: unknown, title: string = kind): Job {
     const id = newId();
-    this.db.prepare("INSERT INTO jobs (id, kind, status, payload, created_at) VALUES (?, ?, 'queued', ?, ?)").run(id, kind, JSON.stringify(payload), now());
+    this.db
+      .prepare("INSERT INTO jobs (id, kind, title, status, payload, created_at) VALUES (?, ?, ?, 'queued', ?, ?)")
+      .run(id, kind, title, JSON.stringify(payload), now());
     return this.getJob(id);
   }
 
@@ -850,6 +852,7 @@ function jobFromRow(r: Row): Job {
   return {
     id: r['id'] as string,
     kind: r['kind'] as Job['kind'],
+    title: (r['title'] as string | undefined) || (r['kind'] as string),
     status: r['status'] as JobStatus,
     progress: r['progress'] as number,
     stage: r['stage'] as string,

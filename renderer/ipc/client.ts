@@ -4,7 +4,7 @@
  * loopback WebSocket with the per-launch token in browser mode. Nothing else
  * in the renderer talks to the main process.
  */
-import type { MethodArgs, MethodName, MethodResult, ServiceName, WireMessage } from '../../electron/contract/index.js';
+import type { EventName, EventPayload, MethodArgs, MethodName, MethodResult, ServiceName, WireMessage } from '../../electron/contract/index.js';
 
 export interface ClientError extends Error {
   code: string;
@@ -154,7 +154,8 @@ export interface Client {
     method: M,
     ...args: MethodArgs<S, M> extends unknown[] ? MethodArgs<S, M> : never
   ): Promise<MethodResult<S, M>>;
-  on(service: ServiceName, event: string, cb: (payload: unknown) => void): () => void;
+  /** Subscribes to a service's event; the payload is typed from the service's event schema. */
+  on<S extends ServiceName, E extends EventName<S>>(service: S, event: E, cb: (payload: EventPayload<S, E>) => void): () => void;
   fetchBinary(path: string): Promise<{ buffer: ArrayBuffer; headers: Headers }>;
 }
 
@@ -162,7 +163,7 @@ export function createClient(transport: Transport): Client {
   return {
     transport,
     call: async (service, method, ...args) => (await transport.invoke(service, method, args as unknown[])) as never,
-    on: (service, event, cb) => transport.subscribe(service, event, cb),
+    on: (service, event, cb) => transport.subscribe(service, event, cb as (payload: unknown) => void),
     fetchBinary: async (path) => {
       const r = await fetch(transport.dataUrl(path));
       if (!r.ok) {

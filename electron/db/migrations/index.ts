@@ -6,6 +6,7 @@ import * as m0004 from './0004-registrations.js';
 import * as m0005 from './0005-audit-chain.js';
 import * as m0006 from './0006-users.js';
 import * as m0007 from './0007-store-meta.js';
+import * as m0008 from './0008-job-title.js';
 
 export interface Migration {
   version: number;
@@ -21,4 +22,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 5, name: m0005.name, sql: m0005.sql },
   { version: 6, name: m0006.name, sql: m0006.sql },
   { version: 7, name: m0007.name, sql: m0007.sql },
+  { version: 8, name: m0008.name, sql: m0008.sql },
 ];
