@@ -33,17 +33,55 @@ export default tseslint.config(
     rules: { 'no-loss-of-precision': 'off' },
   },
   {
-    files: ['renderer/**/*.{ts,tsx}'],
+    // the renderer and the capabilities' UI folders: the contract, shared math and the pure native-bridges/core only
+    files: ['renderer/**/*.{ts,tsx}', 'capabilities/*/ui/**/*.{ts,tsx}'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             { regex: '^(\\.\\./)+electron/(?!contract/)', message: 'the renderer may import only electron/contract' },
+            { regex: '^(\\.\\./)+capabilities/[^/]+/(?!contract\\.js$|ui/)', message: "the renderer may import a capability's contract.ts and ui/ only" },
+            { regex: '^\\.\\./(?!contract\\.js$|ui/)[^/]+\\.js$', message: "a capability's UI may import its contract.ts, not its services" },
             { regex: '^(\\.\\./)+native-bridges/(?!core/)', message: 'the renderer may import only the pure native-bridges/core' },
             { regex: '^node:', message: 'no Node modules in the renderer' },
             { regex: '^electron$', message: 'the renderer never imports electron' },
           ],
+        },
+      ],
+    },
+  },
+  {
+    // a capability's contract is runtime-neutral like electron/contract: zod, the contract machinery, shared math and other capabilities' contracts
+    files: ['capabilities/*/contract.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['electron'],
+          patterns: [
+            { regex: '^node:', message: 'contracts are pure: no I/O, no Node modules' },
+            {
+              regex: '^\\.\\./\\.\\./(?!electron/contract/|math/|capabilities/[^/]+/contract\\.js$)',
+              message: 'a contract imports only electron/contract, math and other contracts',
+            },
+            { regex: '^\\.\\./(?!\\.\\./)(?![^/]+/contract\\.js$)', message: "a contract imports only other capabilities' contracts" },
+            { regex: '^\\./(?!contract)', message: "a contract does not import its capability's services" },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // a capability's services, repository, jobs and CLI: never electron, never the renderer
+    files: ['capabilities/*/*.ts', 'capabilities/*/migrations/*.ts'],
+    ignores: ['capabilities/*/contract.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'services and below never import electron (browser mode and the CLI run them without it)' }],
+          patterns: [{ regex: '^(\\.\\./)+renderer/|^\\./ui/', message: 'services never import the renderer' }],
         },
       ],
     },

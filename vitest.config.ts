@@ -26,7 +26,14 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['electron/**/*.test.ts', 'native-bridges/**/*.test.ts', 'math/**/*.test.ts', 'renderer/**/*.test.ts', 'tests/integration/**/*.test.ts'],
+          include: [
+            'electron/**/*.test.ts',
+            'native-bridges/**/*.test.ts',
+            'math/**/*.test.ts',
+            'capabilities/**/*.test.ts',
+            'renderer/**/*.test.ts',
+            'tests/integration/**/*.test.ts',
+          ],
           exclude: TIMING,
           sequence: { groupOrder: 0 },
         },
