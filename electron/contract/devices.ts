@@ -45,6 +45,28 @@ export const DeviceSpec = z.discriminatedUnion('kind', [
 export type DeviceSpec = z.input<typeof DeviceSpec>;
 export type DeviceSpecParsed = z.infer<typeof DeviceSpec>;
 
+/**
+ * Where the devices of each kind run, keyed by DeviceStatus.kind: `host` (a
+ * driver in the device host, connected with a DeviceSpec of that kind) or
+ * `window` (frames a window captures and sends up the stream socket: UVC
+ * frame grabbers through Chromium's media capture).
+ */
+export const DEVICE_SOURCES: Readonly<Record<DeviceSpecParsed['kind'] | 'uvc', 'host' | 'window'>> = {
+  ndi: 'host',
+  'ndi-simulator': 'host',
+  'igtl-client': 'host',
+  'igtl-server': 'host',
+  replay: 'host',
+  'depth-file': 'host',
+  'depth-simulator': 'host',
+  uvc: 'window',
+};
+
+/** Whether a device's frames are captured in a window (UVC) rather than by a driver in the device host; an unknown kind counts as the host's. */
+export function capturedInWindow(d: { kind: string }): boolean {
+  return Object.prototype.hasOwnProperty.call(DEVICE_SOURCES, d.kind) && DEVICE_SOURCES[d.kind as keyof typeof DEVICE_SOURCES] === 'window';
+}
+
 export const DeviceState = z.enum(['connecting', 'streaming', 'reconnecting', 'stopped', 'failed']);
 
 export const DeviceStatus = z.object({
@@ -163,6 +185,11 @@ export const StreamHeader = z.object({
   intrinsics: z.object({ fx: z.number(), fy: z.number(), cx: z.number(), cy: z.number(), depthScaleMm: z.number() }).optional(),
   /** Point clouds: number of points in the payload. */
   count: z.number().int().optional(),
+  /**
+   * Frames a window captures and sends up (UVC): whether the capture source is simulated (Chromium's fake capture
+   * device), as the window declares it; the host's devices take it from their kind (DeviceStatus.simulated).
+   */
+  simulated: z.boolean().optional(),
 });
 export type StreamHeader = z.infer<typeof StreamHeader>;
 

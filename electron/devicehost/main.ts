@@ -9,7 +9,6 @@
  * (hot-plug), and sends the devices' status to the parent twice a second.
  */
 import {
-  DeviceSpec,
   decodeStreamMessage,
   type DeviceStatus,
   type DiscoveredDevice,
@@ -17,11 +16,13 @@ import {
   type RecordingStatus,
   type StreamHeader,
 } from '../contract/devices.js';
+import { parseSpecCall, type SpecEventPayload, type SpecImpl } from '../contract/define.js';
 import { hostClockUs } from '../../native-bridges/core/clock.js';
 import { discover } from './discovery.js';
-import type { HostMessage, HostRequest } from './protocol.js';
+import { DeviceHostProtocol, type DeviceFault, type HostEvent, type HostMessage, type HostRequest } from './protocol.js';
 import { SessionRecorder } from './recorder.js';
-import { createRuntime, NdiRuntime, UpstreamCaptureRuntime, type DeviceRuntime } from './runtimes.js';
+import { createRuntime, type DeviceRuntime, type FaultInjector } from './runtimes/registry.js';
+import { UpstreamCaptureRuntime } from './runtimes/uvcCapture.js';
 import { startStreamServer, type StreamPort } from './streams.js';
 
 interface ParentPort {
@@ -81,7 +82,8 @@ function onUpstream(bytes: Uint8Array): void {
   }
   const h = msg.header;
   let u = upstream.get(h.device);
-  if (!u) upstream.set(h.device, (u = new UpstreamCaptureRuntime(h.device, () => undefined)));
+  // simulated as the capturing window declares it (Chromium's fake capture device)
+  if (!u) upstream.set(h.device, (u = new UpstreamCaptureRuntime(h.device, h.simulated ?? false)));
   u.onFrame(h, hostClockUs());
   // frames from the capture window are recorded like any device's
   record(h, msg.payload);
@@ -113,71 +115,98 @@ function snapshot(): DeviceStatus[] {
   return [...runtimes.values(), ...upstream.values()].map((r) => r.snapshot());
 }
 
-async function handle(req: HostRequest): Promise<DeviceStatus | RecordingStatus | RecordedFile[] | boolean | null> {
-  switch (req.op) {
-    case 'connect': {
-      const spec = DeviceSpec.parse(req.spec);
-      const id = `${spec.kind}-${nextId++}`;
-      const rt = createRuntime(id, spec, publish);
-      runtimes.set(id, rt);
-      try {
-        await rt.start();
-      } catch (e) {
-        // keep it listed as failed so the user sees why; disconnect removes it
-        return Object.assign(rt.snapshot(), { lastError: (e as Error).message, state: 'failed' as const });
-      }
-      return rt.snapshot();
+/** How each fault is made on a simulated tracker's simulator ('dropout': tool port 1 for `count` frames). */
+const FAULTS: Record<DeviceFault, (sim: FaultInjector, count: number) => void> = {
+  crc: (sim, count) => sim.corruptReplies(count),
+  drop: (sim, count) => sim.dropFrames(count),
+  dropout: (sim, count) => sim.dropout(1, count),
+  stall: (sim, count) => sim.stall(count),
+};
+
+function runtime(deviceId: string): DeviceRuntime {
+  const rt = runtimes.get(deviceId);
+  if (!rt) throw new Error(`no device ${deviceId}`);
+  return rt;
+}
+
+/** The host's side of DeviceHostProtocol: one handler per request, taking parsed arguments. */
+const handlers: SpecImpl<DeviceHostProtocol> = {
+  async connect(spec) {
+    const id = `${spec.kind}-${nextId++}`;
+    const rt = createRuntime(id, spec, publish);
+    runtimes.set(id, rt);
+    try {
+      await rt.start();
+    } catch (e) {
+      // keep it listed as failed so the user sees why; disconnect removes it
+      return Object.assign(rt.snapshot(), { lastError: (e as Error).message, state: 'failed' as const });
     }
-    case 'disconnect': {
-      const rt = runtimes.get(req.deviceId);
-      if (!rt) return upstream.delete(req.deviceId);
-      runtimes.delete(req.deviceId);
-      await rt.stop();
-      return true;
-    }
-    case 'set-time-offset': {
-      const rt = runtimes.get(req.deviceId);
-      if (!rt) throw new Error(`no device ${req.deviceId}`);
-      rt.setTimeOffset(req.ms);
-      return rt.snapshot();
-    }
-    case 'simulate-fault': {
-      const rt = runtimes.get(req.deviceId);
-      const sim = rt instanceof NdiRuntime ? rt.simulator : null;
-      if (!sim) throw new Error(`${req.deviceId} is not a simulated tracker`);
-      if (req.fault === 'crc') sim.corruptReplies(req.count);
-      else if (req.fault === 'drop') sim.dropFrames(req.count);
-      else if (req.fault === 'dropout') sim.dropout(1, req.count);
-      else sim.stall(req.count);
-      return rt!.snapshot();
-    }
-    case 'record-start':
-      if (recorder) throw new Error(`a recording is already running (${recorder.dir})`);
-      recorder = new SessionRecorder(req.dir, hostClockUs());
-      return recordingStatus();
-    case 'record-stop': {
-      if (!recorder) throw new Error('no recording is running');
-      const r = recorder;
-      recorder = null;
-      lastRecording = { dir: r.dir, files: r.finish() };
-      return lastRecording.files;
-    }
-    case 'crash':
-      // for the supervisor's restart test: a driver bug that kills the process
-      setImmediate(() => {
-        throw new Error('device host: crash requested');
-      });
-      return null;
-  }
+    return rt.snapshot();
+  },
+  async disconnect(deviceId) {
+    const rt = runtimes.get(deviceId);
+    if (!rt) return upstream.delete(deviceId);
+    runtimes.delete(deviceId);
+    await rt.stop();
+    return true;
+  },
+  setTimeOffset(deviceId, ms) {
+    const rt = runtime(deviceId);
+    rt.setTimeOffset(ms);
+    return rt.snapshot();
+  },
+  simulateFault(deviceId, fault, count) {
+    const rt = runtimes.get(deviceId);
+    const sim = rt?.faults();
+    if (!rt || !sim) throw new Error(`${deviceId} is not a simulated tracker`);
+    FAULTS[fault](sim, count);
+    return rt.snapshot();
+  },
+  startRecording(dir) {
+    if (recorder) throw new Error(`a recording is already running (${recorder.dir})`);
+    recorder = new SessionRecorder(dir, hostClockUs());
+    return recordingStatus();
+  },
+  stopRecording() {
+    if (!recorder) throw new Error('no recording is running');
+    const r = recorder;
+    recorder = null;
+    lastRecording = { dir: r.dir, files: r.finish() };
+    return lastRecording.files;
+  },
+  crash() {
+    // for the supervisor's restart test: a driver bug that kills the process
+    setImmediate(() => {
+      throw new Error('device host: crash requested');
+    });
+    return null;
+  },
+};
+
+/** Validates a request against DeviceHostProtocol and runs its handler. @throws Error (BAD_REQUEST) for an unknown method or invalid arguments */
+async function dispatch(req: HostRequest): Promise<unknown> {
+  // only the table's own methods (never a name from Object.prototype)
+  const spec = Object.hasOwn(handlers, req.method) ? DeviceHostProtocol : undefined;
+  const args = parseSpecCall(spec, DeviceHostProtocol.name, req.method, req.args);
+  return await (handlers[req.method] as (...a: unknown[]) => unknown)(...args);
 }
 
 parent.onMessage((req) => {
   if (req?.t !== 'req') return;
-  handle(req).then(
+  dispatch(req).then(
     (value) => parent.send({ t: 'res', id: req.id, ok: true, value }),
     (e: unknown) => parent.send({ t: 'res', id: req.id, ok: false, error: (e as Error).message }),
   );
 });
+
+/** Sends an event of DeviceHostProtocol to the parent. */
+function send<E extends HostEvent>(event: E, payload: SpecEventPayload<DeviceHostProtocol, E>): void {
+  parent.send({ t: 'event', event, payload } as HostMessage);
+}
+
+function status(): SpecEventPayload<DeviceHostProtocol, 'status'> {
+  return { devices: snapshot(), discovered, usbUnavailable, recording: recordingStatus() };
+}
 
 async function rediscover(): Promise<void> {
   const r = await discover();
@@ -187,9 +216,9 @@ async function rediscover(): Promise<void> {
 
 await rediscover();
 const discoverTimer = setInterval(() => void rediscover(), 2000);
-const statusTimer = setInterval(() => parent.send({ t: 'status', devices: snapshot(), discovered, usbUnavailable, recording: recordingStatus() }), 500);
-parent.send({ t: 'ready', streamUrl: streams.url, pid: process.pid });
-parent.send({ t: 'status', devices: snapshot(), discovered, usbUnavailable, recording: recordingStatus() });
+const statusTimer = setInterval(() => send('status', status()), 500);
+send('ready', { streamUrl: streams.url, pid: process.pid });
+send('status', status());
 
 async function shutdown(): Promise<void> {
   clearInterval(discoverTimer);

@@ -293,11 +293,11 @@ describe('device host on the desktop', () => {
     const h = spawn('/app/dist/electron/devicehost/main.js');
     expect(fork).toHaveBeenCalledWith('/app/dist/electron/devicehost/main.js', [], expect.objectContaining({ serviceName: 'OrthoTwin device host' }));
     expect(h.pid).toBe(4242);
-    h.send({ t: 'req', id: 1, op: 'disconnect', deviceId: 'x' });
-    expect(posted).toEqual([{ t: 'req', id: 1, op: 'disconnect', deviceId: 'x' }]);
+    h.send({ t: 'req', id: 1, method: 'disconnect', args: ['x'] });
+    expect(posted).toEqual([{ t: 'req', id: 1, method: 'disconnect', args: ['x'] }]);
     const got: unknown[] = [];
     h.onMessage((m) => got.push(m));
-    listeners['message']!({ t: 'ready', streamUrl: 'ws://127.0.0.1:1/streams', pid: 4242 });
+    listeners['message']!({ t: 'event', event: 'ready', payload: { streamUrl: 'ws://127.0.0.1:1/streams', pid: 4242 } });
     expect(got).toHaveLength(1);
     let exit: unknown[] = [];
     h.onExit((code, sig) => (exit = [code, sig]));

@@ -14,8 +14,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../contract/errors.js';
+import { parseSpecEvent, type SpecArgs, type SpecEventPayload, type SpecResult } from '../contract/define.js';
 import type { DeviceHostStatus, DeviceList, DeviceSpec, DeviceStatus, RecordedFile, RecordingStatus } from '../contract/devices.js';
-import type { HostMessage, HostRequest } from '../devicehost/protocol.js';
+import { DeviceHostProtocol, type DeviceFault, type HostEvent, type HostMessage, type HostMethod, type HostRequest } from '../devicehost/protocol.js';
 
 /** The child process as the supervisor sees it (child_process.ChildProcess or an adapted UtilityProcess). */
 export interface HostChild {
@@ -30,7 +31,8 @@ export interface HostChild {
 
 export type SpawnHost = (entry: string) => HostChild;
 
-type HostRequestBody = HostRequest extends infer R ? (R extends HostRequest ? Omit<R, 'id' | 't'> : never) : never;
+/** An event of DeviceHostProtocol with its payload, as the supervisor receives it after validation. */
+type HostEventMessage = { [E in HostEvent]: { event: E; payload: SpecEventPayload<DeviceHostProtocol, E> } }[HostEvent];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -65,7 +67,7 @@ export class DevicesSupervisor extends EventEmitter<{ changed: [DeviceList] }> {
     recording: { state: 'idle', dir: null, startedUs: null, frames: 0, files: 0, bytes: 0, lastFiles: [] },
   };
   private streamUrl: string | null = null;
-  private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private pending = new Map<number, { method: HostMethod; resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private nextReq = 1;
   private ready: Promise<void> | null = null;
   private backoffMs = 500;
@@ -90,19 +92,33 @@ export class DevicesSupervisor extends EventEmitter<{ changed: [DeviceList] }> {
     this.ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new AppError('DEVICE_TIMEOUT', 'the device host did not start within 20 s')), 20_000);
       child.onMessage((m) => {
-        if (m.t === 'ready') {
-          clearTimeout(timer);
-          this.streamUrl = m.streamUrl;
-          this.host = { ...this.host, state: 'running', pid: m.pid };
-          resolve();
-        } else if (m.t === 'res') {
+        if (m.t === 'res') {
           const p = this.pending.get(m.id);
           this.pending.delete(m.id);
-          if (m.ok) p?.resolve(m.value);
-          else p?.reject(new AppError('DEVICE_ERROR', m.error));
-        } else if (m.t === 'status') {
-          this.current = { devices: m.devices, discovered: m.discovered, recording: m.recording };
-          this.host.usbUnavailable = m.usbUnavailable;
+          if (!p) return;
+          if (!m.ok) return p.reject(new AppError('DEVICE_ERROR', m.error));
+          const parsed = DeviceHostProtocol.methods[p.method].result.safeParse(m.value);
+          if (parsed.success) p.resolve(parsed.data);
+          else
+            p.reject(
+              new AppError(
+                'DEVICE_ERROR',
+                `the device host answered ${p.method} with ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+              ),
+            );
+          return;
+        }
+        if (m.t !== 'event') return;
+        const event = this.parseEvent(m);
+        if (event?.event === 'ready') {
+          clearTimeout(timer);
+          this.streamUrl = event.payload.streamUrl;
+          this.host = { ...this.host, state: 'running', pid: event.payload.pid };
+          resolve();
+        } else if (event?.event === 'status') {
+          const st = event.payload;
+          this.current = { devices: st.devices, discovered: st.discovered, recording: st.recording };
+          this.host.usbUnavailable = st.usbUnavailable;
           this.emit('changed', this.snapshot());
         }
       });
@@ -144,14 +160,32 @@ export class DevicesSupervisor extends EventEmitter<{ changed: [DeviceList] }> {
     for (const s of specs) await this.connect(s).catch(() => undefined);
   }
 
-  private async request<T>(req: HostRequestBody): Promise<T> {
+  /**
+   * Validates an event from the host against DeviceHostProtocol.
+   * @returns the event with its typed payload, or null (logged) for an unknown event or an invalid payload
+   */
+  private parseEvent(m: Extract<HostMessage, { t: 'event' }>): HostEventMessage | null {
+    try {
+      return { event: m.event, payload: parseSpecEvent(DeviceHostProtocol, m.event, m.payload) } as HostEventMessage;
+    } catch (e) {
+      console.error(`device host: ${(e as Error).message}`);
+      return null;
+    }
+  }
+
+  /**
+   * Sends a request of DeviceHostProtocol to the host (starting it first) and waits for its answer.
+   * @returns the method's result, validated against its schema
+   * @throws AppError DEVICE_ERROR when the host refused it, answered out of schema, exited, or is not running
+   */
+  private async request<M extends HostMethod>(method: M, ...args: SpecArgs<DeviceHostProtocol, M> & unknown[]): Promise<SpecResult<DeviceHostProtocol, M>> {
     await this.start();
     const child = this.child;
     if (!child) throw new AppError('DEVICE_ERROR', 'the device host is not running');
     const id = this.nextReq++;
-    return await new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      child.send({ ...req, t: 'req', id } as HostRequest);
+    return await new Promise<SpecResult<DeviceHostProtocol, M>>((resolve, reject) => {
+      this.pending.set(id, { method, resolve: resolve as (v: unknown) => void, reject });
+      child.send({ t: 'req', id, method, args } as HostRequest);
     });
   }
 
@@ -160,37 +194,37 @@ export class DevicesSupervisor extends EventEmitter<{ changed: [DeviceList] }> {
   }
 
   async connect(spec: DeviceSpec): Promise<DeviceStatus> {
-    const st = await this.request<DeviceStatus>({ op: 'connect', spec });
+    const st = await this.request('connect', spec);
     this.connected.set(st.id, spec);
     return st;
   }
 
   async disconnect(deviceId: string): Promise<boolean> {
     this.connected.delete(deviceId);
-    return await this.request<boolean>({ op: 'disconnect', deviceId });
+    return await this.request('disconnect', deviceId);
   }
 
   async setTimeOffset(deviceId: string, ms: number): Promise<DeviceStatus> {
-    return await this.request<DeviceStatus>({ op: 'set-time-offset', deviceId, ms });
+    return await this.request('setTimeOffset', deviceId, ms);
   }
 
-  async simulateFault(deviceId: string, fault: 'crc' | 'drop' | 'dropout' | 'stall', count: number): Promise<DeviceStatus> {
-    return await this.request<DeviceStatus>({ op: 'simulate-fault', deviceId, fault, count });
+  async simulateFault(deviceId: string, fault: DeviceFault, count: number): Promise<DeviceStatus> {
+    return await this.request('simulateFault', deviceId, fault, count);
   }
 
   /** Starts recording every device's streams into `dir` (PLUS sequences, see devicehost/recorder.ts). */
   async startRecording(dir: string): Promise<RecordingStatus> {
-    return await this.request<RecordingStatus>({ op: 'record-start', dir });
+    return await this.request('startRecording', dir);
   }
 
   /** Stops the recording and returns the files written. */
   async stopRecording(): Promise<RecordedFile[]> {
-    return await this.request<RecordedFile[]>({ op: 'record-stop' });
+    return await this.request('stopRecording');
   }
 
   /** Kills the host (the supervisor's restart is what this exercises). */
   async crashHost(): Promise<void> {
-    await this.request<null>({ op: 'crash' });
+    await this.request('crash');
   }
 
   async list(): Promise<DeviceList> {

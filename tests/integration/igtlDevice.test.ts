@@ -10,7 +10,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StreamHeader } from '../../electron/contract/devices.js';
-import { DepthRuntime, IgtlRuntime } from '../../electron/devicehost/runtimes.js';
+import { createRuntime } from '../../electron/devicehost/runtimes/registry.js';
 import { IgtlConnection } from '../../native-bridges/devices/igtl-openigtlink/driver.js';
 import { IGTL_SCALAR, type IgtlMessage } from '../../native-bridges/devices/igtl-openigtlink/protocol.js';
 import { DATA, dataPath } from '../helpers/data.js';
@@ -52,9 +52,7 @@ describe('OpenIGTLink device with PLUS Server conventions', () => {
     const peer = await plusPeer();
     stops.push(peer.close);
     const out: Emitted[] = [];
-    const rt = new IgtlRuntime('igtl-client-1', { kind: 'igtl-client', host: '127.0.0.1', port: peer.port }, (header, payload) =>
-      out.push({ header, payload }),
-    );
+    const rt = createRuntime('igtl-client-1', { kind: 'igtl-client', host: '127.0.0.1', port: peer.port }, (header, payload) => out.push({ header, payload }));
     stops.push(() => rt.stop());
     await rt.start();
     for (let i = 0; i < 50 && peer.conns.length === 0; i++) await sleep(10);
@@ -157,7 +155,7 @@ describe('OpenIGTLink device with PLUS Server conventions', () => {
     let peer = await plusPeer();
     const port = peer.port;
     const out: Emitted[] = [];
-    const rt = new IgtlRuntime('igtl-client-2', { kind: 'igtl-client', host: '127.0.0.1', port }, (header, payload) => out.push({ header, payload }));
+    const rt = createRuntime('igtl-client-2', { kind: 'igtl-client', host: '127.0.0.1', port }, (header, payload) => out.push({ header, payload }));
     stops.push(() => rt.stop());
     await rt.start();
     await sleep(100);
@@ -181,7 +179,7 @@ describe('OpenIGTLink device with PLUS Server conventions', () => {
 describe('depth sources as devices', () => {
   it('the depth-camera simulator streams 640×480 uint16 frames with intrinsics at 30 fps', async () => {
     const out: Emitted[] = [];
-    const rt = new DepthRuntime('depth-simulator-1', { kind: 'depth-simulator', fps: 30 }, (header, payload) => out.push({ header, payload }));
+    const rt = createRuntime('depth-simulator-1', { kind: 'depth-simulator', fps: 30 }, (header, payload) => out.push({ header, payload }));
     stops.push(() => rt.stop());
     await rt.start();
     // 2 s: the last half second is checked, well after the clock mapping's first frames (a loaded CI machine has
@@ -210,12 +208,12 @@ describe('depth sources as devices', () => {
   });
 
   it('a depth file streams as a point cloud; a bad file fails with its name', async () => {
-    const bad = new DepthRuntime('depth-file-9', { kind: 'depth-file', path: '/nonexistent/room.ply', fps: 5 }, () => {});
+    const bad = createRuntime('depth-file-9', { kind: 'depth-file', path: '/nonexistent/room.ply', fps: 5 }, () => {});
     await expect(bad.start()).rejects.toThrow(/room.ply: file not found/);
     expect(bad.snapshot()).toMatchObject({ state: 'failed', lastError: 'room.ply: file not found' });
     if (!DATA) return console.warn('[skipped part] depth file device: shared data absent');
     const out: Emitted[] = [];
-    const rt = new DepthRuntime('depth-file-1', { kind: 'depth-file', path: dataPath('depth/five_people.pcd'), fps: 10 }, (header, payload) =>
+    const rt = createRuntime('depth-file-1', { kind: 'depth-file', path: dataPath('depth/five_people.pcd'), fps: 10 }, (header, payload) =>
       out.push({ header, payload }),
     );
     stops.push(() => rt.stop());

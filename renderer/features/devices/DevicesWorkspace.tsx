@@ -7,12 +7,14 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DeviceList, DeviceSpec, DeviceStatus } from '../../../electron/contract/index.js';
+import { capturedInWindow } from '../../../electron/contract/devices.js';
 import type { Client } from '../../ipc/client.js';
 import { drawDepth } from './depthView.js';
 import type { StreamClient } from './streamClient.js';
 import { openStreams } from './openStreams.js';
 import { UvcCapture, type CaptureStats } from './UvcCapture.js';
 import { RecordingInput } from './RecordingInput.js';
+import { discoveredSpec } from './deviceKinds.js';
 import './probe.js';
 
 interface Props {
@@ -60,7 +62,7 @@ export function DevicesWorkspace({ client, recordings, onError }: Props) {
   }, [client, onError]);
 
   const devices = list?.devices ?? [];
-  const shown = devices.find((d) => d.id === selected) ?? devices.find((d) => d.kind !== 'uvc') ?? null;
+  const shown = devices.find((d) => d.id === selected) ?? devices.find((d) => !capturedInWindow(d)) ?? null;
 
   // live views, drawn on the display's frame clock from the latest message
   useEffect(() => {
@@ -350,26 +352,26 @@ export function DevicesWorkspace({ client, recordings, onError }: Props) {
         {host?.usbUnavailable && <div className="muted">{host.usbUnavailable}</div>}
         <table className="device-table" data-testid="discovered-table">
           <tbody>
-            {(list?.discovered ?? []).map((d) => (
-              <tr key={d.id}>
-                <td>{d.bus.toUpperCase()}</td>
-                <td>{d.name}</td>
-                <td className="muted">
-                  {d.vendorId !== null ? `${d.vendorId.toString(16).padStart(4, '0')}:${(d.productId ?? 0).toString(16).padStart(4, '0')}` : ''}
-                </td>
-                <td>{d.known ?? <span className="muted">unknown</span>}</td>
-                <td>
-                  {d.driver === 'ndi' && d.path && (
-                    <button
-                      disabled={busy}
-                      onClick={() => void connect({ kind: 'ndi', path: d.path!, model: /Aurora/.test(d.known ?? '') ? 'aurora' : 'polaris', baudRate: 115200 })}
-                    >
-                      Connect
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
+            {(list?.discovered ?? []).map((d) => {
+              const spec = discoveredSpec(d);
+              return (
+                <tr key={d.id}>
+                  <td>{d.bus.toUpperCase()}</td>
+                  <td>{d.name}</td>
+                  <td className="muted">
+                    {d.vendorId !== null ? `${d.vendorId.toString(16).padStart(4, '0')}:${(d.productId ?? 0).toString(16).padStart(4, '0')}` : ''}
+                  </td>
+                  <td>{d.known ?? <span className="muted">unknown</span>}</td>
+                  <td>
+                    {spec && (
+                      <button disabled={busy} onClick={() => void connect(spec)}>
+                        Connect
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
             {list && list.discovered.length === 0 && (
               <tr>
                 <td className="muted">No USB or serial devices found.</td>

@@ -22,6 +22,14 @@ interface Props {
   onError: (e: unknown) => void;
 }
 
+/**
+ * Whether a video input is simulated: Chromium's fake capture devices
+ * (`--use-fake-device-for-media-stream`, fed a test pattern or a video file)
+ * are named so. The window declares it on every frame it sends up; the host
+ * lists the grabber as simulated from that.
+ */
+const simulatedInput = (label: string): boolean => /fake|simulat/i.test(label);
+
 /** Host clock (µs since the epoch), the same timeline as the device host's. */
 const hostClockUs = (): number => (performance.timeOrigin + performance.now()) * 1000;
 
@@ -50,6 +58,7 @@ export function UvcCapture({ streams, onStats, onError }: Props) {
     v.srcObject = active;
     void v.play().catch(() => undefined);
     const label = active.getVideoTracks()[0]?.label ?? 'video';
+    const simulated = simulatedInput(label);
     const canvas = document.createElement('canvas');
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
     let handle = 0;
@@ -88,6 +97,7 @@ export function UvcCapture({ streams, onStats, onError }: Props) {
             height: h,
             components: 1,
             scalar: 'uint8',
+            simulated,
           },
           grey,
         );

@@ -1,0 +1,81 @@
+/**
+ * Device kind `replay`: a PLUS sequence (.igs.mha / .igs.nrrd) replayed as a
+ * live tracked-ultrasound device — poses, ultrasound frames, or depth frames
+ * of a session recording (recorder.ts) with their intrinsics.
+ */
+import { basename } from 'node:path';
+import { hostClockUs } from '../../../native-bridges/core/clock.js';
+import { readPlusSequence } from '../../../native-bridges/recording/plusSequence.js';
+import { SequenceReplay } from '../../../native-bridges/recording/replay.js';
+import { DeviceRuntime, type RuntimeContext, type RuntimeFactory, type SpecOf } from './runtime.js';
+
+/** A PLUS sequence replayed as a live tracked-ultrasound device (simulated). */
+export class ReplayRuntime extends DeviceRuntime {
+  private replay: SequenceReplay | null = null;
+
+  constructor(
+    private readonly spec: SpecOf<'replay'>,
+    ctx: RuntimeContext,
+  ) {
+    super(ctx, spec.kind, `Replay ${basename(spec.path)}`);
+  }
+
+  /** Reads the sequence and starts replaying it on the host clock. @throws Error when the file cannot be read */
+  async start(): Promise<void> {
+    const seq = readPlusSequence(this.spec.path);
+    const r = new SequenceReplay(seq, { loop: this.spec.loop, speed: this.spec.speed, clockUs: hostClockUs });
+    this.replay = r;
+    const names = Object.keys(seq.frames[0]?.transforms ?? {});
+    const kind = seq.elementType === 'uint16' ? 'Depth' : 'Image';
+    this.status.streams = [
+      ...(seq.width ? [{ name: `${kind} ${seq.width}×${seq.height}`, state: 'ok' }] : []),
+      ...names.map((n) => ({ name: n, state: 'ok' })),
+    ];
+    r.on('sample', (s) => {
+      this.counted(s.hostTimeUs);
+      this.clock.add(s.deviceTimeUs, s.hostTimeUs);
+      // the recording's clock mapped to the host clock
+      const acquiredUs = this.clock.toHost(s.deviceTimeUs);
+      const poses = Object.entries(s.transforms).map(([name, t]) => ({ name, matrix: t.matrix, state: t.status === 'OK' ? 'ok' : 'missing' }));
+      this.emit({ device: this.id, stream: 'pose', seq: s.seq, deviceTimeUs: acquiredUs, hostTimeUs: s.hostTimeUs, poses });
+      if (!s.image) return;
+      const base = {
+        device: this.id,
+        seq: s.seq,
+        deviceTimeUs: acquiredUs,
+        hostTimeUs: s.hostTimeUs,
+        width: s.image.width,
+        height: s.image.height,
+        components: 1,
+      };
+      if (seq.elementType === 'uint16') {
+        // a depth recording (SessionRecorder): intrinsics in the per-frame fields
+        const f = (k: string, d: number): number => (s.fields[k] !== undefined ? Number(s.fields[k]) : d);
+        const intrinsics = {
+          fx: f('Fx', 0),
+          fy: f('Fy', 0),
+          cx: f('Cx', (s.image.width - 1) / 2),
+          cy: f('Cy', (s.image.height - 1) / 2),
+          depthScaleMm: f('DepthScaleMm', 1),
+        };
+        this.emit({ ...base, stream: 'depth', scalar: 'uint16', intrinsics }, s.image.pixels);
+      } else this.emit({ ...base, stream: 'image', scalar: 'uint8' }, s.image.pixels);
+    });
+    r.on('end', () => {
+      this.status.state = 'stopped';
+    });
+    r.start();
+    this.status.state = 'streaming';
+    this.status.driverState = 'replaying';
+  }
+
+  async stop(): Promise<void> {
+    this.replay?.stop();
+    this.status.state = 'stopped';
+  }
+}
+
+export const replay: RuntimeFactory<'replay'> = {
+  simulated: true,
+  create: (spec, ctx) => new ReplayRuntime(spec, ctx),
+};
