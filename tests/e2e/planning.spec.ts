@@ -8,7 +8,7 @@ import path from 'node:path';
 import { DATA } from './data.js';
 import { expect, test, type Page } from '@playwright/test';
 import { screenshotContent } from './pixels.js';
-import type { PlanningProbe } from '../../renderer/features/planning/probe.js';
+import type { PlanningProbe } from '../../capabilities/twins/ui/probe.js';
 
 /** Calls a method of the page's PlanningProbe (window.__orthotwin). */
 function probe<K extends Exclude<keyof PlanningProbe, 'ready'>>(

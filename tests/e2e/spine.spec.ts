@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DATA } from './data.js';
 import { expect, test } from '@playwright/test';
-import type {} from '../../renderer/features/spine/probe.js';
-import type {} from '../../renderer/features/planning/probe.js';
+import type {} from '../../capabilities/spine/ui/probe.js';
+import type {} from '../../capabilities/twins/ui/probe.js';
 
 test.skip(!DATA, 'the shared data folder is absent (set ORTHOTWIN_DATA): the spine e2e needs the example CT');
 

@@ -1,22 +1,13 @@
 import type { Job } from '../../../electron/contract/index.js';
 import type { Client } from '../../ipc/client.js';
 
-const TITLES: Record<Job['kind'], string> = {
-  import: 'Import + twin build',
-  'twin-build': 'Twin build',
-  spine: 'Spine characterisation',
-  reconstruct: '3D ultrasound reconstruction',
-  'calibrate-probe': 'Probe calibration',
-  register: 'Skin registration',
-};
-
-/** Progress of a job with its stage and a Cancel button. */
+/** Progress of a job, named by its title (its kind's progress title), with its stage and a Cancel button. */
 export function JobBar(props: { client: Client; job: Job; onError(e: unknown): void }) {
   const { job } = props;
   const active = job.status === 'running' || job.status === 'queued';
   return (
     <div className="jobbar" data-testid="job" data-status={job.status}>
-      <strong>{TITLES[job.kind]}</strong>
+      <strong>{job.title}</strong>
       <progress max={1} value={job.status === 'done' ? 1 : job.progress} aria-label="progress" />
       <span>{active ? `${Math.round(job.progress * 100)} % · ${job.stage}` : job.error ? `${job.status}: ${job.error.message}` : job.status}</span>
       {active && (

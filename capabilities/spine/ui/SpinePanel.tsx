@@ -11,9 +11,10 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { spineReportCsv, type Job, type SpineAnalysis, type SpineCorrections, type Twin } from '../../../electron/contract/index.js';
 import type { Vec3, VolumeGeometry } from '../../../math/geometry.js';
-import type { Client } from '../../ipc/client.js';
+import type { Client } from '../../../renderer/ipc/client.js';
+import { useJob } from '../../../renderer/features/jobs/useJob.js';
 import { SpineReformat, type ReformatHandle } from './SpineReformat.js';
-import { download } from '../../app/download.js';
+import { download } from '../../../renderer/app/download.js';
 import type {} from './probe.js';
 
 const LEVELS = [
@@ -39,7 +40,6 @@ export function SpinePanel(props: {
   const [analyses, setAnalyses] = useState<SpineAnalysis[]>([]);
   const [current, setCurrent] = useState<SpineAnalysis | null>(null);
   const [jobId, setJobId] = useState<string | null>(null);
-  const [stage, setStage] = useState<string | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const [greyDepthMm, setGreyDepthMm] = useState(3);
   const handles = useRef<Partial<Record<'coronal' | 'sagittal', ReformatHandle | null>>>({});
@@ -60,25 +60,15 @@ export function SpinePanel(props: {
   }, [client, twin.id]);
 
   // follow our job; when it is done, load the new analysis
-  useEffect(() => {
-    if (!jobId) return;
-    return client.on('jobs', 'onDidChangeJob', (payload) => {
-      const j = payload as Job;
-      if (j.id !== jobId) return;
-      setStage(j.stage);
-      if (j.status === 'done' && j.resultId) {
-        setJobId(null);
-        setStage(null);
-        client.call('spine', 'get', j.resultId).then((a) => {
-          setAnalyses((list) => [a, ...list]);
-          show(a);
-        }, onError);
-      } else if (j.status === 'failed' || j.status === 'cancelled') {
-        setJobId(null);
-        setStage(null);
-      }
-    });
-  }, [client, jobId, show]);
+  const job = useJob(client, jobId, (j) => {
+    setJobId(null);
+    if (j.status === 'done' && j.resultId)
+      client.call('spine', 'get', j.resultId).then((a) => {
+        setAnalyses((list) => [a, ...list]);
+        show(a);
+      }, onError);
+  });
+  const stage = jobId && job?.id === jobId ? job.stage : null;
 
   const run = useCallback(
     (corrections: SpineCorrections) => {

@@ -9,7 +9,7 @@
  */
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { AuthStatus } from '../../../electron/contract/index.js';
-import type { Client } from '../../ipc/client.js';
+import type { Client } from '../../../renderer/ipc/client.js';
 
 interface Props {
   client: Client;

@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { Patient } from '../../../electron/contract/index.js';
-import type { Client } from '../../ipc/client.js';
+import type { Client } from '../../../renderer/ipc/client.js';
 
 /** Search, create and open patients. */
 export function PatientsPanel(props: { client: Client; selected: Patient | null; onOpen(p: Patient): void; onError(e: unknown): void; version: number }) {

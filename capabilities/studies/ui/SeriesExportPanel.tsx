@@ -6,7 +6,7 @@
  */
 import { useState } from 'react';
 import type { DeidExportResult, StudyRecord } from '../../../electron/contract/index.js';
-import type { Client } from '../../ipc/client.js';
+import type { Client } from '../../../renderer/ipc/client.js';
 
 export function SeriesExportPanel({ client, studies, onError }: { client: Client; studies: StudyRecord[]; onError(e: unknown): void }) {
   const series = studies.flatMap((s) => s.series);

@@ -3,7 +3,7 @@
  * tests and support staff: the scene and the crosshair, in LPS mm.
  */
 import type { Vec3 } from '../../../math/geometry.js';
-import type { Orientation } from '../../views/vtk/orientation.js';
+import type { Orientation } from '../../../renderer/views/vtk/orientation.js';
 
 export interface PlanningProbe {
   ready: boolean;

@@ -6,7 +6,7 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import type { AuthStatus, User } from '../../../electron/contract/index.js';
-import type { Client } from '../../ipc/client.js';
+import type { Client } from '../../../renderer/ipc/client.js';
 
 const ROLES = ['administrator', 'surgeon', 'sonographer', 'researcher'] as const;
 type Role = (typeof ROLES)[number];

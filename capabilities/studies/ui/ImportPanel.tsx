@@ -6,7 +6,7 @@
  */
 import { useRef, useState, type DragEvent } from 'react';
 import type { Job, Patient, ScanResult, SystemInfo } from '../../../electron/contract/index.js';
-import type { Client } from '../../ipc/client.js';
+import type { Client } from '../../../renderer/ipc/client.js';
 
 async function uploadFiles(client: Client, files: File[]): Promise<string> {
   const dir = crypto.randomUUID();

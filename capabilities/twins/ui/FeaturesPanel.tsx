@@ -1,5 +1,5 @@
 import type { Job, Twin } from '../../../electron/contract/index.js';
-import type { Client } from '../../ipc/client.js';
+import type { Client } from '../../../renderer/ipc/client.js';
 
 const LABELS: Record<string, string> = {
   body_volume: 'Body volume',

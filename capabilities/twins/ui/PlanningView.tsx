@@ -6,15 +6,15 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { bulkUrls, type Job, type Modality, type Twin, type VolumeRecord } from '../../../electron/contract/index.js';
 import { indexToLps, type Vec3 } from '../../../math/geometry.js';
-import type { Client } from '../../ipc/client.js';
-import { createSliceView, type SliceView } from '../../views/vtk/sliceView.js';
-import { createThreeDView, GREY_LEVEL_COLOURS, type ThreeDView, type SurfaceName, type SpineOverlay } from '../../views/vtk/threeDView.js';
-import { endplateSegment3d } from '../spine/overlay.js';
-import { VIEW_AXES, WL_PRESETS, type Orientation } from '../../views/vtk/orientation.js';
+import type { Client } from '../../../renderer/ipc/client.js';
+import { createSliceView, type SliceView } from '../../../renderer/views/vtk/sliceView.js';
+import { createThreeDView, GREY_LEVEL_COLOURS, type ThreeDView, type SurfaceName, type SpineOverlay } from '../../../renderer/views/vtk/threeDView.js';
+import { endplateSegment3d } from '../../spine/ui/overlay.js';
+import { VIEW_AXES, WL_PRESETS, type Orientation } from '../../../renderer/views/vtk/orientation.js';
 import type {} from './probe.js'; // declares window.__orthotwin
 import { FeaturesPanel } from './FeaturesPanel.js';
-import { makeImageData, voxelsFromBuffer } from './volumeImage.js';
-import { SpinePanel } from '../spine/SpinePanel.js';
+import { makeImageData, voxelsFromBuffer } from '../../../renderer/views/vtk/volumeImage.js';
+import { SpinePanel } from '../../spine/ui/SpinePanel.js';
 import type { SpineAnalysis } from '../../../electron/contract/index.js';
 
 const ORIENTATIONS: Orientation[] = ['axial', 'coronal', 'sagittal'];

@@ -6,8 +6,8 @@
  */
 import { useState } from 'react';
 import type { AuditVerification } from '../../../electron/contract/index.js';
-import type { Client } from '../../ipc/client.js';
-import { download } from '../../app/download.js';
+import type { Client } from '../../../renderer/ipc/client.js';
+import { download } from '../../../renderer/app/download.js';
 
 export function AdminPanel({ client, storeEncrypted, onError }: { client: Client; storeEncrypted: boolean; onError(e: unknown): void }) {
   const [verification, setVerification] = useState<AuditVerification | null>(null);

@@ -1,0 +1,23 @@
+/**
+ * The fusion capability's UI contribution: the Fusion workspace (the
+ * component still lives in renderer/features/fusion until it moves here).
+ */
+import type { WorkspaceContribution, WorkspaceProps } from '../../../renderer/app/contributions.js';
+import { FusionWorkspace } from '../../../renderer/features/fusion/FusionWorkspace.js';
+
+function Fusion({ client, info, open, onError }: WorkspaceProps) {
+  return (
+    <FusionWorkspace
+      client={client}
+      patient={open?.patient ?? null}
+      studies={open?.studies ?? []}
+      twins={open?.twins ?? []}
+      recordings={info?.sampleRecordings ?? []}
+      captures={[]}
+      onError={onError}
+    />
+  );
+}
+
+/** Fusion: live ultrasound over the prior volume, calibrations and registrations. */
+export const contributions: WorkspaceContribution[] = [{ id: 'fusion', title: 'Fusion', roles: 'all', order: 30, menu: 'workspace', component: Fusion }];

@@ -1,0 +1,70 @@
+/**
+ * The patients workspace: for the open patient, the study import, the series
+ * export, the running job and the planning view of the chosen twin (the
+ * newest after every refresh). The job and the twin choice are kept while
+ * another workspace is shown.
+ */
+import { useEffect, useMemo } from 'react';
+import type { Job, Twin } from '../../../electron/contract/index.js';
+import type { WorkspaceProps } from '../../../renderer/app/contributions.js';
+import { useKeptState } from '../../../renderer/app/keptState.js';
+import { JobBar } from '../../../renderer/features/jobs/JobBar.js';
+import { useJob } from '../../../renderer/features/jobs/useJob.js';
+import { ImportPanel } from '../../studies/ui/ImportPanel.js';
+import { SeriesExportPanel } from '../../studies/ui/SeriesExportPanel.js';
+import { PlanningView } from '../../twins/ui/PlanningView.js';
+
+/** The patients workspace (the home workspace: opening a patient shows it). */
+export function PatientsWorkspace({ client, info, open, onError, clearError }: WorkspaceProps) {
+  // the job started here (import, rebuild, spine), its latest record kept for the return to this workspace
+  const [kept, setKept] = useKeptState<Job | null>('patients.job', null);
+  const job = useJob(client, kept?.id ?? null, undefined, kept);
+  const latest = job && job.id === kept?.id ? job : kept;
+  useEffect(() => {
+    if (job) setKept((k) => (k && k.id === job.id ? job : k));
+  }, [job, setKept]);
+  // the chosen twin version: an index into the twins it was chosen from (a refresh brings a new list: the newest again)
+  const [choice, setChoice] = useKeptState<{ twins: Twin[]; index: number } | null>('patients.twin', null);
+  const twins = open?.twins ?? [];
+  const twin = twins[choice && choice.twins === twins ? choice.index : 0] ?? null;
+  const studies = open?.studies;
+  const volume = useMemo(() => {
+    if (!twin || !studies) return null;
+    for (const s of studies) for (const se of s.series) if (se.volume?.id === twin.volumeId) return { volume: se.volume, modality: se.modality };
+    return null;
+  }, [twin, studies]);
+
+  if (!open) return <div className="notice">Create or open a patient to import a CT or MR study.</div>;
+  return (
+    <>
+      <ImportPanel
+        client={client}
+        patient={open.patient}
+        samples={info?.sampleStudies ?? []}
+        busy={latest?.status === 'running' || latest?.status === 'queued'}
+        onJob={(j) => {
+          clearError();
+          setKept(j);
+        }}
+        onError={onError}
+      />
+      <SeriesExportPanel client={client} studies={open.studies} onError={onError} />
+      {latest && <JobBar client={client} job={latest} onError={onError} />}
+      {twin && volume ? (
+        <PlanningView
+          key={twin.id}
+          client={client}
+          twin={twin}
+          twins={twins}
+          onSelectTwin={(index) => setChoice({ twins, index })}
+          onJob={setKept}
+          volume={volume.volume}
+          modality={volume.modality}
+          onError={onError}
+        />
+      ) : (
+        <div className="notice">{open.studies.length ? 'No twin yet for this patient.' : 'No study yet: import one above.'}</div>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,62 @@
+/**
+ * What a capability's UI contributes to the shell: workspaces (a nav button
+ * and the main area while it is active) and Help entries (a dialog). Each
+ * capability declares its own in `capabilities/<name>/ui/contribution.tsx`
+ * (`export const contributions: WorkspaceContribution[]`); the shell finds
+ * them with Vite's `import.meta.glob` (registry.ts), so no shell file lists
+ * them and adding a capability's UI touches only its own folder.
+ */
+import type { ComponentType } from 'react';
+import type { AuthStatus, Patient, StudyRecord, SystemInfo, Twin } from '../../electron/contract/index.js';
+import type { Client } from '../ipc/client.js';
+import type { Placed } from './placement.js';
+
+/** The patient open in the shell, with its studies and twins (shared by the workspaces). */
+export interface OpenPatient {
+  patient: Patient;
+  studies: StudyRecord[];
+  twins: Twin[];
+  /** Reloads the studies and twins (e.g. after a job made a new one). */
+  refresh(): Promise<void>;
+}
+
+/** The session's sign-in state and its actions (from the access gate). */
+export interface SessionView {
+  status: AuthStatus;
+  /** Re-reads the sign-in status (e.g. after the first account turned sign-in on). */
+  refresh(): void;
+  signOut(): void;
+  lock(): void;
+}
+
+/** What the shell hands every workspace and Help panel. */
+export interface WorkspaceProps {
+  client: Client;
+  /** The workstation's identity (version, data directory, example data); null until known. */
+  info: SystemInfo | null;
+  /** The open patient, or null when none is open. */
+  open: OpenPatient | null;
+  session: SessionView;
+  /** Shows an error in the shell's error bar. */
+  onError(e: unknown): void;
+  /** Clears the shell's error bar (e.g. when the user starts something new). */
+  clearError(): void;
+}
+
+/** One workspace or Help entry contributed by a capability's UI. */
+export interface WorkspaceContribution extends Placed {
+  /** Unique among all contributions, e.g. "patients" (`order` and `roles`: see Placed). */
+  id: string;
+  /** The nav button's (or Help entry's) label. */
+  title: string;
+  /** 'workspace': a nav button and the main area; 'help': an entry of the sidebar's Help menu, shown as a dialog. */
+  menu: 'workspace' | 'help';
+  /** The workspace shown at start and when a patient is opened from the sidebar (one contribution sets it). */
+  home?: boolean;
+  component: ComponentType<WorkspaceProps>;
+}
+
+/** The shape of a `capabilities/<name>/ui/contribution.tsx` module. */
+export interface ContributionModule {
+  contributions: WorkspaceContribution[];
+}

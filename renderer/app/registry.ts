@@ -1,0 +1,14 @@
+/**
+ * The UI contributions of every capability, found at build time: each
+ * `capabilities/<name>/ui/contribution.tsx` is picked up by Vite's
+ * `import.meta.glob`. This is the only place the shell learns which
+ * workspaces exist.
+ */
+/// <reference types="vite/client" />
+import type { ContributionModule, WorkspaceContribution } from './contributions.js';
+import { orderContributions } from './placement.js';
+
+/** Every contribution of every capability's UI, in order. */
+export const CONTRIBUTIONS: readonly WorkspaceContribution[] = orderContributions(
+  import.meta.glob<ContributionModule>('../../capabilities/*/ui/contribution.tsx', { eager: true }),
+);
