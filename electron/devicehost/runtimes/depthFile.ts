@@ -4,6 +4,7 @@ import { DepthFileSource, type DepthSource } from '../../../native-bridges/devic
 import { DepthRuntime } from './depth.js';
 import type { RuntimeContext, RuntimeFactory, SpecOf } from './runtime.js';
 
+/** A depth file replayed at `fps` as point clouds (driver state 'replaying'). */
 export class DepthFileRuntime extends DepthRuntime {
   constructor(
     private readonly spec: SpecOf<'depth-file'>,
@@ -19,6 +20,7 @@ export class DepthFileRuntime extends DepthRuntime {
   }
 }
 
+/** Registry entry of `depth-file`: a file, simulated. */
 export const depthFile: RuntimeFactory<'depth-file'> = {
   simulated: true,
   create: (spec, ctx) => new DepthFileRuntime(spec, ctx),

@@ -10,6 +10,7 @@ import { decodeVtp } from '../../io/mesh.js';
 import { DepthRuntime } from './depth.js';
 import type { RuntimeContext, RuntimeFactory, SpecOf } from './runtime.js';
 
+/** The depth-camera simulator rendering depth frames at `fps` (driver state 'rendering'). */
 export class DepthSimulatorRuntime extends DepthRuntime {
   constructor(
     private readonly spec: SpecOf<'depth-simulator'>,
@@ -26,6 +27,7 @@ export class DepthSimulatorRuntime extends DepthRuntime {
   }
 }
 
+/** Registry entry of `depth-simulator`: simulated. */
 export const depthSimulator: RuntimeFactory<'depth-simulator'> = {
   simulated: true,
   create: (spec, ctx) => new DepthSimulatorRuntime(spec, ctx),

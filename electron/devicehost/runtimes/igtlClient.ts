@@ -7,6 +7,7 @@ import { IgtlConnection } from '../../../native-bridges/devices/igtl-openigtlink
 import { IgtlRuntime } from './igtl.js';
 import type { RuntimeContext, RuntimeFactory, SpecOf } from './runtime.js';
 
+/** A client of one OpenIGTLink peer (host:port); reconnects with backoff when the peer goes away. */
 export class IgtlClientRuntime extends IgtlRuntime {
   private retryMs = 500;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
@@ -71,6 +72,7 @@ export class IgtlClientRuntime extends IgtlRuntime {
   }
 }
 
+/** Registry entry of `igtl-client`: a real peer, not simulated. */
 export const igtlClient: RuntimeFactory<'igtl-client'> = {
   simulated: false,
   create: (spec, ctx) => new IgtlClientRuntime(spec, ctx),

@@ -4,6 +4,7 @@ import { IgtlConnection } from '../../../native-bridges/devices/igtl-openigtlink
 import { IgtlRuntime } from './igtl.js';
 import type { RuntimeContext, RuntimeFactory, SpecOf } from './runtime.js';
 
+/** A server on 127.0.0.1:port; any number of peers may push to it. */
 export class IgtlServerRuntime extends IgtlRuntime {
   private server: net.Server | null = null;
 
@@ -35,6 +36,7 @@ export class IgtlServerRuntime extends IgtlRuntime {
   }
 }
 
+/** Registry entry of `igtl-server`: real peers, not simulated. */
 export const igtlServer: RuntimeFactory<'igtl-server'> = {
   simulated: false,
   create: (spec, ctx) => new IgtlServerRuntime(spec, ctx),

@@ -18,6 +18,7 @@ export class NdiSerialRuntime extends NdiRuntime {
   protected async closeLink(): Promise<void> {}
 }
 
+/** Registry entry of `ndi`: real hardware, not simulated. */
 export const ndiSerial: RuntimeFactory<'ndi'> = {
   simulated: false,
   create: (spec, ctx) => new NdiSerialRuntime(spec, ctx),

@@ -49,6 +49,7 @@ export class NdiSimulatorRuntime extends NdiRuntime {
   }
 }
 
+/** Registry entry of `ndi-simulator`: simulated. */
 export const ndiSimulator: RuntimeFactory<'ndi-simulator'> = {
   simulated: true,
   create: (spec, ctx) => new NdiSimulatorRuntime(spec, ctx),

@@ -17,6 +17,7 @@ import type { DeviceKind, DeviceRuntime, Emit, RuntimeFactory } from './runtime.
 
 export type RuntimeRegistry = { readonly [K in DeviceKind]: RuntimeFactory<K> };
 
+/** Every DeviceSpec kind → its factory. */
 export const RUNTIMES: RuntimeRegistry = {
   ndi: ndiSerial,
   'ndi-simulator': ndiSimulator,

@@ -75,6 +75,7 @@ export class ReplayRuntime extends DeviceRuntime {
   }
 }
 
+/** Registry entry of `replay`: a recording, simulated (never the patient's live data). */
 export const replay: RuntimeFactory<'replay'> = {
   simulated: true,
   create: (spec, ctx) => new ReplayRuntime(spec, ctx),

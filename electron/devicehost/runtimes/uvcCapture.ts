@@ -8,6 +8,7 @@
 import type { DeviceStatus, StreamHeader } from '../../contract/devices.js';
 import { DeviceRuntime } from './runtime.js';
 
+/** The status of one window capture (kind 'uvc'), fed by its upstream frames. */
 export class UpstreamCaptureRuntime extends DeviceRuntime {
   private lastSeq = -1;
 
