@@ -6,6 +6,7 @@
  */
 import type { EventName, EventPayload, MethodArgs, MethodName, MethodResult, ServiceName, WireMessage } from '../../electron/contract/index.js';
 
+/** An error returned by a service, with its code (e.g. FORBIDDEN). */
 export interface ClientError extends Error {
   code: string;
 }
@@ -28,6 +29,7 @@ declare global {
   }
 }
 
+/** One way to reach the main process: the preload bridge (desktop) or the loopback WebSocket (browser mode). */
 export interface Transport {
   kind: 'ipc' | 'websocket';
   invoke(service: string, method: string, args: unknown[]): Promise<unknown>;
@@ -147,6 +149,7 @@ export function detectTransport(): Transport {
   return wsTransport(token);
 }
 
+/** The typed client: calls and event subscriptions checked against the contract, and bulk data. */
 export interface Client {
   transport: Transport;
   call<S extends ServiceName, M extends MethodName<S>>(
@@ -159,6 +162,7 @@ export interface Client {
   fetchBinary(path: string): Promise<{ buffer: ArrayBuffer; headers: Headers }>;
 }
 
+/** The typed client over a transport. */
 export function createClient(transport: Transport): Client {
   return {
     transport,

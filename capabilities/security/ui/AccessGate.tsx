@@ -17,6 +17,7 @@ interface Props {
   children(status: AuthStatus, actions: { refresh(): void; signOut(): void; lock(): void }): ReactNode;
 }
 
+/** The access gate: the login form, or the workspace (its children) with the lock screen over it when the session is locked. */
 export function AccessGate({ client, onError, children }: Props) {
   const [status, setStatus] = useState<AuthStatus | null>(null);
   const [username, setUsername] = useState('');
@@ -66,7 +67,12 @@ export function AccessGate({ client, onError, children }: Props) {
 
   if (!status) return <div className="notice">Connecting…</div>;
   const signOut = (): void => {
-    client.call('auth', 'logout').then(refresh, onError);
+    // the workspace goes at once (not after the server's answer): nothing typed meanwhile lands in it
+    setStatus((s) => s && { ...s, user: null, locked: false });
+    client.call('auth', 'logout').then(refresh, (e: unknown) => {
+      onError(e);
+      refresh();
+    });
   };
   const needLogin = status.accountsEnabled && !status.user;
   const form = (

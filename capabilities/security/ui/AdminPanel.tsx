@@ -9,6 +9,7 @@ import type { AuditVerification } from '../../../electron/contract/index.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 import { download } from '../../../renderer/app/download.js';
 
+/** Audit log verification and export, and the store key rotation (administrators). */
 export function AdminPanel({ client, storeEncrypted, onError }: { client: Client; storeEncrypted: boolean; onError(e: unknown): void }) {
   const [verification, setVerification] = useState<AuditVerification | null>(null);
   const [rotated, setRotated] = useState<string | null>(null);

@@ -11,6 +11,7 @@ import type { Client } from '../../../renderer/ipc/client.js';
 const ROLES = ['administrator', 'surgeon', 'sonographer', 'researcher'] as const;
 type Role = (typeof ROLES)[number];
 
+/** The user accounts table with a new account form (administrators; the first account in single-user mode). */
 export function UsersPanel({ client, status, onChanged, onError }: { client: Client; status: AuthStatus; onChanged(): void; onError(e: unknown): void }) {
   const [users, setUsers] = useState<User[]>([]);
   const [username, setUsername] = useState('');

@@ -27,6 +27,7 @@ const LEVELS = [
 
 const f1 = (x: number | null | undefined, d = 1): string => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
 
+/** The spine panel of a CT twin: runs and follows the characterisation job, shows the reformats, the table by level and the curvature. */
 export function SpinePanel(props: {
   client: Client;
   twin: Twin;

@@ -11,11 +11,13 @@ import { curvedReformat, endplateSegment, greyOf, lpsToPixel, pixelToLps, type R
 
 const HANDLE_PX = 9;
 
+/** What the spine panel (and the e2e probe) may ask a reformat: a centroid's position on screen. */
 export interface ReformatHandle {
   /** Client (page) coordinates of a level's centroid handle, for tests and tooling. */
   centroidClient(name: string): { x: number; y: number } | null;
 }
 
+/** A curved coronal or sagittal reformat along the spine, with the centroids (draggable) and the Cobb endplates. */
 export function SpineReformat(props: {
   plane: ReformatPlane;
   voxels: ArrayLike<number>;

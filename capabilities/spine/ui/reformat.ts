@@ -10,8 +10,10 @@
  */
 import { lpsToIndex, type Vec3, type VolumeGeometry } from '../../../math/geometry.js';
 
+/** The plane of a curved reformat along the spine. */
 export type ReformatPlane = 'coronal' | 'sagittal';
 
+/** A curved reformat: its pixels and the mapping between pixels and LPS mm. */
 export interface Reformat {
   plane: ReformatPlane;
   width: number;

@@ -24,6 +24,7 @@ async function uploadFiles(client: Client, files: File[]): Promise<string> {
   return root;
 }
 
+/** The study import of the open patient: path, scan, patient picker, import job (reported through onJob). */
 export function ImportPanel(props: {
   client: Client;
   patient: Patient;

@@ -8,6 +8,7 @@ import { useState } from 'react';
 import type { DeidExportResult, StudyRecord } from '../../../electron/contract/index.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 
+/** Export of one of the open patient's series, de-identified or identified. */
 export function SeriesExportPanel({ client, studies, onError }: { client: Client; studies: StudyRecord[]; onError(e: unknown): void }) {
   const series = studies.flatMap((s) => s.series);
   const [seriesId, setSeriesId] = useState('');

@@ -25,6 +25,7 @@ function initialWindowLevel(modality: Modality, v: VolumeRecord): { window: numb
   return { window: range * 0.6, level: v.minValue + range * 0.35 };
 }
 
+/** The planning view of one twin: three linked slice views, the 3D view, and the features or spine panel beside them. */
 export function PlanningView(props: {
   client: Client;
   twin: Twin;

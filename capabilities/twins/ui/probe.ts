@@ -5,6 +5,7 @@
 import type { Vec3 } from '../../../math/geometry.js';
 import type { Orientation } from '../../../renderer/views/vtk/orientation.js';
 
+/** The planning view's test probe (window.__orthotwin): the scene, the crosshair and the views' geometry, read by the e2e tests. */
 export interface PlanningProbe {
   ready: boolean;
   scene(): { skinTriangles: number; boneTriangles: number; actors: number };

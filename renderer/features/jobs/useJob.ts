@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { Job } from '../../../electron/contract/index.js';
 import type { Client } from '../../ipc/client.js';
 
+/** Whether a job has ended (done, failed or cancelled). */
 export const jobEnded = (j: Job): boolean => j.status === 'done' || j.status === 'failed' || j.status === 'cancelled';
 
 /**

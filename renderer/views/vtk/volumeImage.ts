@@ -14,6 +14,7 @@ const CTORS = {
   float64: Float64Array,
 } as const;
 
+/** A volume's raw voxels as a typed array of its voxel type. */
 export function voxelsFromBuffer(type: VolumeRecord['voxelType'], buf: ArrayBuffer): ArrayLike<number> & ArrayBufferView {
   return new CTORS[type](buf);
 }
@@ -26,6 +27,7 @@ export function toVtkDirection(d: readonly number[]): number[] {
   return [d[0]!, d[3]!, d[6]!, d[1]!, d[4]!, d[7]!, d[2]!, d[5]!, d[8]!];
 }
 
+/** A stored volume as a vtkImageData in LPS mm (origin, spacing and direction from its record). */
 export function makeImageData(v: VolumeRecord, buf: ArrayBuffer): vtkImageData {
   const values = voxelsFromBuffer(v.voxelType, buf);
   const expected = v.dims[0] * v.dims[1] * v.dims[2];
