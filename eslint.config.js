@@ -74,7 +74,7 @@ export default tseslint.config(
   },
   {
     // a capability's services, repository, jobs and CLI: never electron, never the renderer
-    files: ['capabilities/*/*.ts', 'capabilities/*/migrations/*.ts'],
+    files: ['capabilities/*.ts', 'capabilities/*/*.ts', 'capabilities/*/migrations/*.ts'],
     ignores: ['capabilities/*/contract.ts'],
     rules: {
       'no-restricted-imports': [

@@ -37,6 +37,8 @@ export type AccessRule = readonly Role[] | 'public' | ((policy: PolicyView) => r
 export interface AuditRule {
   action: string;
   recordType: string;
+  /** What goes into the record's detail: the method called (`via`, default) or the device spec's kind. */
+  detail?: 'via' | 'spec-kind';
 }
 
 export interface MethodSpec<A extends z.ZodTypeAny = z.ZodTypeAny, R extends z.ZodTypeAny = z.ZodTypeAny> {
@@ -47,9 +49,9 @@ export interface MethodSpec<A extends z.ZodTypeAny = z.ZodTypeAny, R extends z.Z
   /** Recorded in the audit log after it succeeded (reads of patient data, device sessions). */
   audit?: AuditRule;
   /** What a researcher receives instead of the result (de-identified). */
-  redact?: (value: z.infer<R>) => z.infer<R>;
+  redact?(value: z.infer<R>): z.infer<R>;
   /** A check of the arguments against the site policy: a refusal text (FORBIDDEN), or null. */
-  policyCheck?: (args: z.infer<A>, policy: PolicyView) => string | null;
+  policyCheck?(args: z.infer<A>, policy: PolicyView): string | null;
   /** What the caller tried to do, for a refusal ("a researcher may not delete a patient"). */
   verb?: string;
 }

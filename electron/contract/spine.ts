@@ -5,9 +5,9 @@
  * the same schemas. Everything is LPS millimetres, HU, degrees.
  */
 import { z } from 'zod';
+import { Vec3 } from './primitives.js';
 
 const Id = z.string().min(1).max(80);
-export const Vec3 = z.tuple([z.number(), z.number(), z.number()]);
 const mm = z.number().nullable();
 
 export const Plane = z.object({

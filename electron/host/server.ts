@@ -17,9 +17,11 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { decodeStreamMessage, encodeStreamMessage } from '../contract/devices.js';
 import { LatestWins } from '../devicehost/latestWins.js';
 import { parseImageMaxWidth } from '../../math/imageBinning.js';
-import { AppError, parseCall, toErrorShape, type WireMessage } from '../contract/index.js';
+import { AppError, toErrorShape, type WireMessage } from '../contract/index.js';
+import { parseCall } from '../platform/registry.js';
 import { callService, readVolumeVoxels, type ServiceHost } from '../services/index.js';
 import type { CallContext } from '../services/access.js';
+import { getArtefactPath } from '../../capabilities/twins/repo.js';
 
 export interface HostOptions {
   services: ServiceHost;
@@ -138,7 +140,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       return void res.end(bytes);
     }
     if (req.method === 'GET' && kind === 'artefact') {
-      const a = services.store.getArtefactPath(id);
+      const a = getArtefactPath(services.store, id);
       const bytes = await services.store.readFile(a.abs);
       res.writeHead(200, {
         'content-type': a.format === 'vtp' ? 'application/xml' : 'application/octet-stream',

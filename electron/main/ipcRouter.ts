@@ -6,7 +6,8 @@
  * message of a thrown error).
  */
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
-import { IPC_INVOKE, parseCall, toErrorShape, type ErrorShape } from '../contract/index.js';
+import { IPC_INVOKE, toErrorShape, type ErrorShape } from '../contract/index.js';
+import { parseCall } from '../platform/registry.js';
 import { callService, type ServiceHost } from '../services/index.js';
 import type { CallContext } from '../services/access.js';
 import { isAppUrl } from './window.js';

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readVolumeVoxels, type ServiceHost } from '../services/index.js';
+import { getArtefactPath } from '../../capabilities/twins/repo.js';
 
 const CSP =
   "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
@@ -33,7 +34,7 @@ export function makeAppProtocolHandler(services: ServiceHost, rendererDir: strin
           return new Response(bytes, { headers: { 'content-type': 'application/octet-stream', 'x-voxel-type': voxelType } });
         }
         if (parts[1] === 'artefact' && parts[2]) {
-          const a = services.store.getArtefactPath(parts[2]);
+          const a = getArtefactPath(services.store, parts[2]);
           return new Response(await services.store.readFile(a.abs), {
             headers: { 'content-type': a.format === 'vtp' ? 'application/xml' : 'application/octet-stream' },
           });

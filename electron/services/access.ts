@@ -20,16 +20,14 @@
 import crypto from 'node:crypto';
 import { AppError } from '../contract/errors.js';
 import type { TwinStore } from '../db/store.js';
-import { newId } from '../db/store.js';
-import type { Caller, Role } from './actor.js';
+import { newId } from '../db/files.js';
+import type { MethodSpec } from '../contract/define.js';
+import type { CallContext, Caller, Role } from './actor.js';
 import { lockAfterMs, type SitePolicy } from './policy.js';
 
 export type { Role };
 
-/** Per-connection state: the session token once signed in. */
-export interface CallContext {
-  token: string | null;
-}
+export type { CallContext };
 
 export interface UserRecord {
   id: string;
@@ -66,61 +64,8 @@ export function verifyPassword(password: string, stored: string): boolean {
   return crypto.timingSafeEqual(got, want);
 }
 
-const ALL: Role[] = ['administrator', 'surgeon', 'sonographer', 'researcher'];
-const CLINICAL: Role[] = ['administrator', 'surgeon', 'sonographer'];
-const SURGEON: Role[] = ['administrator', 'surgeon'];
-const ADMIN: Role[] = ['administrator'];
-
-/** Who may call what: `service.method` or `service.*`. Anything not listed is refused. */
-const POLICY: Record<string, Role[] | 'public'> = {
-  'auth.*': 'public',
-  'system.info': 'public',
-  'system.rotateStoreKey': ADMIN,
-  'patients.list': ALL,
-  'patients.get': ALL,
-  'patients.create': CLINICAL,
-  'patients.delete': SURGEON,
-  'studies.scan': CLINICAL,
-  'studies.import': CLINICAL,
-  'studies.reconstruct': CLINICAL,
-  'studies.list': ALL,
-  'studies.exportDeidentified': ALL,
-  // studies.exportIdentified: the site policy's export.identifiedRoles (below)
-  'twins.build': CLINICAL,
-  'twins.get': ALL,
-  'twins.list': ALL,
-  'spine.analyse': CLINICAL,
-  'spine.get': ALL,
-  'spine.list': ALL,
-  'spine.history': ALL,
-  'jobs.*': ALL,
-  'devices.*': CLINICAL,
-  'calibrations.*': CLINICAL,
-  'registrations.*': CLINICAL,
-  'sessions.*': CLINICAL,
-  'audit.*': ADMIN,
-  'users.*': ADMIN,
-};
-
-/** Reads of patient data, audited per call (the record read is the first argument). */
-const AUDITED_READS: Record<string, string> = {
-  'patients.get': 'patient',
-  'patients.list': 'patient-list',
-  'studies.list': 'patient',
-  'twins.get': 'twin',
-  'twins.list': 'patient',
-  'spine.get': 'spine-analysis',
-  'spine.history': 'patient',
-  'registrations.get': 'registration',
-};
-
-/** Device sessions, audited per call. */
-const AUDITED_DEVICE_EVENTS: Record<string, string> = {
-  'devices.connect': 'device-connect',
-  'devices.disconnect': 'device-disconnect',
-  'devices.startRecording': 'recording-start',
-  'devices.stopRecording': 'recording-stop',
-};
+/** Looks a method's spec up (its roles, audit rule, redaction, policy check): the merged contract of the capabilities. */
+export type MethodSpecLookup = (service: string, method: string) => MethodSpec | undefined;
 
 const userFromRow = (r: Record<string, unknown>): UserRecord => ({
   id: r['id'] as string,
@@ -138,6 +83,7 @@ export class AccessControl {
     private readonly store: TwinStore,
     readonly policy: SitePolicy,
     private readonly localUser: string,
+    private readonly specOf: MethodSpecLookup,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -286,8 +232,9 @@ export class AccessControl {
    */
   authorize(ctx: CallContext, service: string, method: string, args: readonly unknown[]): Caller {
     const key = `${service}.${method}`;
-    const rule = POLICY[key] ?? POLICY[`${service}.*`] ?? (key === 'studies.exportIdentified' ? this.policy.export.identifiedRoles : undefined);
-    if (rule === 'public') return { actor: this.callerName(ctx), role: this.roleOf(ctx) };
+    const spec = this.specOf(service, method);
+    const roles = typeof spec?.roles === 'function' ? spec.roles(this.policy) : spec?.roles;
+    if (roles === 'public') return { actor: this.callerName(ctx), role: this.roleOf(ctx) };
     if (!this.accountsEnabled()) return { actor: this.localUser, role: 'administrator' };
     const s = ctx.token ? this.sessions.get(ctx.token) : undefined;
     if (!s) throw new AppError('UNAUTHORIZED', 'sign in first');
@@ -295,12 +242,12 @@ export class AccessControl {
     if (s.locked)
       throw new AppError('LOCKED', `the session locked after ${Math.round(lockAfterMs(this.policy) / 1000)} s without activity: unlock with your password`);
     s.lastActivityMs = this.now();
-    if (!rule || !rule.includes(s.role)) {
+    if (!roles || !roles.includes(s.role)) {
       this.store.audit(s.username, 'forbidden', 'call', key, {});
-      throw new AppError('FORBIDDEN', `a ${s.role} may not ${describe(key)}`);
+      throw new AppError('FORBIDDEN', `a ${s.role} may not ${spec?.verb ?? `call ${key}`}`);
     }
-    if (key === 'studies.exportDeidentified' && (args[2] as { retainDates?: boolean } | undefined)?.retainDates && !this.policy.export.allowRetainDates)
-      throw new AppError('FORBIDDEN', 'the site policy does not allow keeping dates in de-identified exports');
+    const refusal = spec?.policyCheck?.(args, this.policy);
+    if (refusal) throw new AppError('FORBIDDEN', refusal);
     return { actor: s.username, role: s.role };
   }
 
@@ -314,44 +261,22 @@ export class AccessControl {
     return s?.role ?? (this.accountsEnabled() ? 'researcher' : 'administrator');
   }
 
-  /** Audits a read of patient data or a device session event (after the call succeeded). */
+  /** Audits a call its method's spec marks as audited (reads of patient data, device session events), after it succeeded. */
   auditRead(caller: Caller, service: string, method: string, args: readonly unknown[]): void {
-    const key = `${service}.${method}`;
-    const type = AUDITED_READS[key];
-    if (type) this.store.audit(caller.actor, 'read', type, typeof args[0] === 'string' ? args[0] : '', { via: key });
-    const device = AUDITED_DEVICE_EVENTS[key];
-    if (device) {
-      const a = args[0];
-      const id = typeof a === 'string' ? a : '';
+    const rule = this.specOf(service, method)?.audit;
+    if (!rule) return;
+    const a = args[0];
+    const id = typeof a === 'string' ? a : '';
+    if (rule.detail === 'spec-kind') {
       const kind = a && typeof a === 'object' && 'kind' in a ? String((a as { kind: unknown }).kind) : null;
-      this.store.audit(caller.actor, device, 'device', id, kind ? { kind } : {});
-    }
+      this.store.audit(caller.actor, rule.action, rule.recordType, id, kind ? { kind } : {});
+    } else this.store.audit(caller.actor, rule.action, rule.recordType, id, { via: `${service}.${method}` });
   }
-}
 
-const describe = (key: string): string =>
-  ({
-    'patients.delete': 'delete a patient',
-    'studies.exportIdentified': 'export identified data',
-    'studies.import': 'import studies',
-    'users.create': 'manage user accounts',
-    'audit.verify': 'verify the audit log',
-    'audit.export': 'export the audit log',
-  })[key] ?? `call ${key}`;
-
-/**
- * What a researcher sees: patients without name, MRN, birth date and sex
- * (a pseudonym from the record id instead), series without source paths.
- */
-export function redactForRole(role: Role, service: string, method: string, value: unknown): unknown {
-  if (role !== 'researcher') return value;
-  const patient = (p: Record<string, unknown>) => ({ ...p, displayName: `Subject ${String(p['id']).slice(0, 8)}`, mrn: '', birthDate: '', sex: '' });
-  if (service === 'patients' && (method === 'list' || method === 'get'))
-    return Array.isArray(value) ? value.map((p) => patient(p as Record<string, unknown>)) : patient(value as Record<string, unknown>);
-  if (service === 'studies' && method === 'list')
-    return (value as Record<string, unknown>[]).map((st) => ({
-      ...st,
-      series: (st['series'] as Record<string, unknown>[]).map((se) => ({ ...se, sourcePath: '' })),
-    }));
-  return value;
+  /** What a caller of this role receives: a researcher gets the method's de-identified result where its spec declares one. */
+  redactForRole(role: Role, service: string, method: string, value: unknown): unknown {
+    if (role !== 'researcher') return value;
+    const redact = this.specOf(service, method)?.redact;
+    return redact ? redact(value) : value;
+  }
 }

@@ -13,13 +13,21 @@ export interface Caller {
   role: Role;
 }
 
-const als = new AsyncLocalStorage<Caller>();
+/** A transport connection's per-connection state (its session token once signed in). */
+export interface CallContext {
+  token: string | null;
+}
 
-/** Runs `fn` (and all its asynchronous continuations) as `caller`. */
-export const runAs = <T>(caller: Caller, fn: () => T): T => als.run(caller, fn);
+const als = new AsyncLocalStorage<{ caller: Caller; connection: CallContext | null }>();
+
+/** Runs `fn` (and all its asynchronous continuations) as `caller`, for `connection` when it comes from a transport. */
+export const runAs = <T>(caller: Caller, fn: () => T, connection: CallContext | null = null): T => als.run({ caller, connection }, fn);
 
 /** The caller of the call being served, if any. */
-export const currentCaller = (): Caller | undefined => als.getStore();
+export const currentCaller = (): Caller | undefined => als.getStore()?.caller;
+
+/** The connection of the call being served, else `fallback` (direct calls: the CLI, tests). */
+export const currentConnection = (fallback: CallContext): CallContext => als.getStore()?.connection ?? fallback;
 
 /** The acting user's name for audit records, else `fallback` (the workstation's local user). */
-export const currentActor = (fallback: string): string => als.getStore()?.actor ?? fallback;
+export const currentActor = (fallback: string): string => als.getStore()?.caller.actor ?? fallback;

@@ -14,7 +14,7 @@ import { cameraPrior, orientedSkin, skinWithoutCaps } from '../../electron/engin
 import { captureSkin } from '../../electron/engine/registration/cloud.js';
 import { registerSkin } from '../../electron/engine/registration/icp.js';
 import { simulateView } from '../helpers/skinScene.js';
-import { loadTrackedSweep } from '../../electron/io/sweep.js';
+import { loadTrackedSweep } from '../../capabilities/fusion/sweep.js';
 import { reconstructVolume } from '../../electron/engine/fusion/reconstruct.js';
 import { calibrateProbe, type NWire } from '../../electron/engine/fusion/nwire.js';
 import { readPlusConfig, plusTransform } from '../../native-bridges/recording/plusConfig.js';

@@ -11,9 +11,10 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TwinStore } from '../../electron/db/store.js';
+import { openTwinStore } from '../../electron/services/index.js';
 import { createServices } from '../../electron/services/index.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { createPatient } from '../../capabilities/patients/repo.js';
 
 const tmp = tmpDir('audit-');
 afterAll(() => tmp.cleanup());
@@ -21,9 +22,9 @@ afterAll(() => tmp.cleanup());
 /** A store with 3 patients (3 audit records) and 3 more records; returns its folder, closed. */
 function populated(name: string): string {
   const dir = path.join(tmp.dir, name);
-  const store = new TwinStore(dir);
+  const store = openTwinStore(dir);
   for (const p of ['Jane Roe', 'John Doe', 'Ann Poe'])
-    store.createPatient({ displayName: p, mrn: `MRN-${p.length}77`, birthDate: '1970-01-01', sex: 'F' }, 'dr.a');
+    createPatient(store, { displayName: p, mrn: `MRN-${p.length}77`, birthDate: '1970-01-01', sex: 'F' }, 'dr.a');
   for (let i = 0; i < 3; i++) store.audit('dr.b', 'read', 'patient', `p${i}`, { n: i });
   store.close();
   return dir;
@@ -38,7 +39,7 @@ function tamper(dir: string, sql: string): void {
 }
 
 const verify = (dir: string) => {
-  const store = new TwinStore(dir);
+  const store = openTwinStore(dir);
   try {
     return store.auditLog.verify();
   } finally {
@@ -52,7 +53,7 @@ describe('audit hash chain', () => {
     const v = verify(dir);
     expect(v).toMatchObject({ ok: true, records: 6, problems: [] });
     expect(v.head!.id).toBe(6);
-    const store = new TwinStore(dir);
+    const store = openTwinStore(dir);
     expect(() => store.db.exec("UPDATE audit_log SET actor = 'x' WHERE id = 2")).toThrow(/append-only/);
     expect(() => store.db.exec('DELETE FROM audit_log WHERE id = 2')).toThrow(/append-only/);
     store.close();
@@ -119,7 +120,7 @@ describe('audit hash chain', () => {
       dir,
       `INSERT INTO audit_log (at, actor, action, record_type, record_id, detail) VALUES ('2026-01-01T00:00:00.000Z', 'old', 'read', 'patient', 'x', '{}')`,
     );
-    const store = new TwinStore(dir);
+    const store = openTwinStore(dir);
     // the constructor sealed it
     expect(store.auditLog.verify()).toMatchObject({ ok: true, records: 7 });
     store.close();

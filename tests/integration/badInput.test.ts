@@ -10,6 +10,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createServices, type ServiceHost } from '../../electron/services/index.js';
 import { dataPath, describeData } from '../helpers/data.js';
 import { filesBelow, tmpDir } from '../helpers/tmp.js';
+import { listStudies } from '../../capabilities/studies/repo.js';
+import { createPatient } from '../../capabilities/patients/repo.js';
+import { listTwins } from '../../capabilities/twins/repo.js';
 
 describeData('bad input is refused cleanly', () => {
   const tmp = tmpDir();
@@ -38,7 +41,7 @@ describeData('bad input is refused cleanly', () => {
     fs.writeFileSync(path.join(withJunk, 'notes.txt'), 'scanned on the second floor\n');
     files.forEach((f, i) => i !== 10 && fs.copyFileSync(path.join(series, f), path.join(missing, f)));
     host = createServices({ dataDir: path.join(tmp.dir, 'data'), transport: 'cli' });
-    patientId = host.store.createPatient({ displayName: 'Test Patient', mrn: '', birthDate: '', sex: '' }, 'test').id;
+    patientId = createPatient(host.store, { displayName: 'Test Patient', mrn: '', birthDate: '', sex: '' }, 'test').id;
   });
 
   afterAll(() => {
@@ -88,8 +91,8 @@ describeData('bad input is refused cleanly', () => {
     const { job } = await host.jobs.wait(id);
     expect(job.error).toBeNull();
     expect(job.status).toBe('done');
-    const studies = host.impl.studies.list(patientId) as Awaited<ReturnType<typeof host.store.listStudies>>;
+    const studies = host.impl.studies.list(patientId) as Awaited<ReturnType<typeof listStudies>>;
     expect(studies).toHaveLength(1);
-    expect(host.store.listTwins(patientId)).toHaveLength(1);
+    expect(listTwins(host.store, patientId)).toHaveLength(1);
   });
 });

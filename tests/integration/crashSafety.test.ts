@@ -7,10 +7,12 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { TwinStore } from '../../electron/db/store.js';
+import { openTwinStore } from '../../electron/services/index.js';
 import { createServices } from '../../electron/services/index.js';
 import { dataPath, describeData, projectRoot } from '../helpers/data.js';
 import { filesBelow, tmpDir } from '../helpers/tmp.js';
+import { createPatient } from '../../capabilities/patients/repo.js';
+import { listTwins } from '../../capabilities/twins/repo.js';
 
 /** Runs the CLI build and SIGKILLs it as soon as stderr shows `stage`. Resolves with what it printed. */
 function buildAndKill(dataDir: string, study: string, stage: RegExp): Promise<{ killed: boolean; stderr: string }> {
@@ -43,7 +45,7 @@ describeData('crash safety of the twin build', () => {
       const { killed, stderr } = await buildAndKill(dataDir, dataPath('ct/totalseg_example_ct.nii.gz'), stage);
       expect(killed, `the build was killed midway (stderr: ${stderr.slice(-300)})`).toBe(true);
       // what the dead process left behind, before any recovery
-      const store = new TwinStore(dataDir); // opening runs recover()
+      const store = openTwinStore(dataDir); // opening runs recover()
       expect(store.integrityCheck()).toBe('ok');
       expect((store.db.prepare('SELECT COUNT(*) AS n FROM twins').get() as { n: number }).n).toBe(0);
       expect((store.db.prepare('SELECT COUNT(*) AS n FROM artefacts').get() as { n: number }).n).toBe(0);
@@ -59,11 +61,11 @@ describeData('crash safety of the twin build', () => {
 
       const host = createServices({ dataDir, transport: 'cli' });
       try {
-        const p = host.store.createPatient({ displayName: 'after crash', mrn: '', birthDate: '', sex: '' }, 'test');
+        const p = createPatient(host.store, { displayName: 'after crash', mrn: '', birthDate: '', sex: '' }, 'test');
         const id = await host.impl.studies.import({ patientId: p.id, path: dataPath('ct/totalseg_example_ct.nii.gz'), strict: true, buildTwin: true });
         const { job } = await host.jobs.wait(id);
         expect(job.status).toBe('done');
-        const twin = host.store.listTwins(p.id)[0]!;
+        const twin = listTwins(host.store, p.id)[0]!;
         expect(twin.artefacts).toHaveLength(6);
         for (const a of twin.artefacts) expect(fs.statSync(path.join(dataDir, a.relPath)).size).toBe(a.bytes);
         expect(host.store.integrityCheck()).toBe('ok');

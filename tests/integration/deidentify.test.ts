@@ -14,9 +14,11 @@ import dicomParser from 'dicom-parser';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createServices, readVolumeVoxels, type ServiceHost } from '../../electron/services/index.js';
 import { BASIC_PROFILE } from '../../electron/io/deidentify.js';
-import { sha256 } from '../../electron/db/store.js';
+import { sha256 } from '../../electron/db/files.js';
+import { listStudies } from '../../capabilities/studies/repo.js';
 import { dataPath, describeData } from '../helpers/data.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { createPatient } from '../../capabilities/patients/repo.js';
 
 const hasDcmtk = (() => {
   try {
@@ -41,7 +43,7 @@ describeData('de-identified export of the J2K CT series', () => {
   };
   beforeAll(async () => {
     host = createServices({ dataDir: path.join(tmp.dir, 'data'), transport: 'cli' });
-    patientId = host.store.createPatient({ displayName: 'Deid Test', mrn: 'D1', birthDate: '', sex: '' }, 'test').id;
+    patientId = createPatient(host.store, { displayName: 'Deid Test', mrn: 'D1', birthDate: '', sex: '' }, 'test').id;
     seriesId = await importInto(src);
   }, 120_000);
   afterAll(() => {
@@ -129,8 +131,7 @@ describeData('de-identified export of the J2K CT series', () => {
     // re-import: the same grid and voxels
     const again = await importInto(out);
     const vol = (id: string) =>
-      host.store
-        .listStudies(patientId)
+      listStudies(host.store, patientId)
         .flatMap((s) => s.series)
         .find((s) => s.id === id)!.volume!;
     const [a, b] = [vol(seriesId), vol(again)];

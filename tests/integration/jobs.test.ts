@@ -9,6 +9,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createServices, type ServiceHost } from '../../electron/services/index.js';
 import { dataPath, describeData, projectRoot } from '../helpers/data.js';
 import { filesBelow, tmpDir } from '../helpers/tmp.js';
+import { createPatient } from '../../capabilities/patients/repo.js';
+import { listStudies } from '../../capabilities/studies/repo.js';
+import { listTwins } from '../../capabilities/twins/repo.js';
 
 describeData('jobs: cancel, rebuild, CLI', () => {
   const tmp = tmpDir();
@@ -16,7 +19,7 @@ describeData('jobs: cancel, rebuild, CLI', () => {
   let patientId: string;
   beforeAll(() => {
     host = createServices({ dataDir: path.join(tmp.dir, 'data'), transport: 'cli' });
-    patientId = host.store.createPatient({ displayName: 'Jobs Patient', mrn: 'J1', birthDate: '', sex: '' }, 'test').id;
+    patientId = createPatient(host.store, { displayName: 'Jobs Patient', mrn: 'J1', birthDate: '', sex: '' }, 'test').id;
   });
   afterAll(() => {
     host.close();
@@ -37,7 +40,7 @@ describeData('jobs: cancel, rebuild, CLI', () => {
     expect(await host.impl.jobs.cancel(id)).toBe(true);
     const { job } = await host.jobs.wait(id);
     expect(job.status).toBe('cancelled');
-    expect(host.store.listStudies(patientId)).toEqual([]);
+    expect(listStudies(host.store, patientId)).toEqual([]);
     expect(filesBelow(host.store.storeDir)).toEqual([]);
     expect(filesBelow(host.store.stagingDir)).toEqual([]);
     expect(await host.impl.jobs.cancel(id)).toBe(false);
@@ -46,12 +49,12 @@ describeData('jobs: cancel, rebuild, CLI', () => {
   it('a rebuild with other parameters adds version 2 and keeps version 1', async () => {
     const id = await host.impl.studies.import({ patientId, path: dataPath('ct/totalseg_example_ct.nii.gz'), strict: true, buildTwin: true });
     expect((await host.jobs.wait(id)).job.status).toBe('done');
-    const [v1] = host.store.listTwins(patientId);
+    const [v1] = listTwins(host.store, patientId);
     expect(v1!.version).toBe(1);
     const rebuild = await host.impl.twins.build(v1!.volumeId, { boneCorticalHu: 250, skinMaxTriangles: 20000 });
     const { job } = await host.jobs.wait(rebuild);
     expect(job.status).toBe('done');
-    const twins = host.store.listTwins(patientId);
+    const twins = listTwins(host.store, patientId);
     expect(twins.map((t) => t.version)).toEqual([2, 1]);
     expect(job.resultId).toBe(twins[0]!.id);
     const bone = (t: (typeof twins)[number]): number => t.features.find((f) => f.name === 'bone_volume')!.value;

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createServices, type ServiceHost } from '../../electron/services/index.js';
-import { FusionSessions } from '../../electron/services/sessions.js';
+import { FusionSessions } from '../../capabilities/fusion/sessions.js';
 import { decodeVtp } from '../../electron/io/mesh.js';
 import type { Twin } from '../../electron/contract/index.js';
 import { cameraPrior, orientedSkin, skinWithoutCaps } from '../../electron/engine/registration/skin.js';
@@ -22,6 +22,9 @@ import type { TriangleMesh } from '../../electron/engine/surface.js';
 import { simulateView, writeAsciiPcd } from '../helpers/skinScene.js';
 import { dataPath, describeData } from '../helpers/data.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { createPatient } from '../../capabilities/patients/repo.js';
+import { getVolume } from '../../capabilities/studies/repo.js';
+import { listTwins } from '../../capabilities/twins/repo.js';
 
 describeData('registrations service on the example CT twin', () => {
   const tmp = tmpDir('reg-');
@@ -41,11 +44,11 @@ describeData('registrations service on the example CT twin', () => {
 
   beforeAll(async () => {
     host = createServices({ dataDir: path.join(tmp.dir, 'data'), transport: 'cli' });
-    patientId = host.store.createPatient({ displayName: 'Fusion Patient', mrn: 'F1', birthDate: '', sex: '' }, 'test').id;
+    patientId = createPatient(host.store, { displayName: 'Fusion Patient', mrn: 'F1', birthDate: '', sex: '' }, 'test').id;
     const id = await host.impl.studies.import({ patientId, path: dataPath('ct/totalseg_example_ct.nii.gz'), strict: true, buildTwin: true });
     expect((await host.jobs.wait(id)).job.status).toBe('done');
-    twin = host.store.listTwins(patientId)[0]!;
-    const vol = host.store.getVolume(twin.volumeId);
+    twin = listTwins(host.store, patientId)[0]!;
+    const vol = getVolume(host.store, twin.volumeId);
     const art = twin.artefacts.find((a) => a.kind === 'skin-mesh' && a.format === 'vtp')!;
     skin = skinWithoutCaps(decodeVtp(fs.readFileSync(path.join(host.store.dataDir, art.relPath))), {
       dims: vol.dims,

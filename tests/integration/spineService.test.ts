@@ -16,6 +16,9 @@ import { decodeNrrd } from '../../electron/io/nrrd.js';
 import type { SpineAnalysis, Twin } from '../../electron/contract/index.js';
 import { dataPath, describeData } from '../helpers/data.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { createPatient } from '../../capabilities/patients/repo.js';
+import { getSpineAnalysis } from '../../capabilities/spine/repo.js';
+import { getArtefactPath, getTwin, listTwins } from '../../capabilities/twins/repo.js';
 
 describeData('spine service on the example CT twin', () => {
   const tmp = tmpDir();
@@ -32,10 +35,10 @@ describeData('spine service on the example CT twin', () => {
   };
   beforeAll(async () => {
     host = createServices({ dataDir: path.join(tmp.dir, 'data'), transport: 'cli' });
-    patientId = host.store.createPatient({ displayName: 'Spine Patient', mrn: 'S1', birthDate: '', sex: '' }, 'test').id;
+    patientId = createPatient(host.store, { displayName: 'Spine Patient', mrn: 'S1', birthDate: '', sex: '' }, 'test').id;
     const id = await host.impl.studies.import({ patientId, path: dataPath('ct/totalseg_example_ct.nii.gz'), strict: true, buildTwin: true });
     expect((await host.jobs.wait(id)).job.status).toBe('done');
-    twin = host.store.listTwins(patientId)[0]!;
+    twin = listTwins(host.store, patientId)[0]!;
     auto = await runSpine({});
   }, 120_000);
   afterAll(() => {
@@ -48,21 +51,21 @@ describeData('spine service on the example CT twin', () => {
     expect(auto.report.surfaceGreyDepthMm).toBe(4);
     expect(auto.sourceSeriesId).toBe(twin.seriesId);
     expect(auto.report.vertebrae.map((v) => v.name)).toEqual(['T11', 'T12', 'L1', 'L2', 'L3', 'L4', 'L5', 'S1']);
-    const feats = host.store.getSpineAnalysis(auto.id).features;
+    const feats = getSpineAnalysis(host.store, auto.id).features;
     const h = feats.find((f) => f.name === 'spine.vertebral_body_height_middle' && f.level === 'L3');
     expect(h).toMatchObject({ unit: 'mm', algorithm: 'orthotwin.spine', algorithmVersion: SPINE_ALGORITHM_VERSION, sourceSeriesId: twin.seriesId });
     expect(h!.value).toBeCloseTo(auto.report.vertebrae.find((v) => v.name === 'L3')!.heightsMm.middle!, 6);
     expect(feats.find((f) => f.name === 'spine.disc_height_mean_ap' && f.level === 'L3-L4')?.unit).toBe('mm');
     expect(feats.find((f) => f.name === 'spine.lumbar_lordosis')?.level).toBe('L1-S1');
     // the twin's own features stay the anatomical-twin ones
-    expect(host.store.getTwin(twin.id).features.every((f) => f.level === null && f.algorithm === 'orthotwin.anatomical-twin')).toBe(true);
+    expect(getTwin(host.store, twin.id).features.every((f) => f.level === null && f.algorithm === 'orthotwin.anatomical-twin')).toBe(true);
   });
 
   it('writes the label map, the grey-level bone mesh, the intervertebral spaces and the report next to the twin', () => {
     const kinds = auto.artefacts.map((a) => `${a.kind}.${a.format}`).sort();
     expect(kinds).toEqual(['bone-grey-mesh.vtp', 'disc-spaces.vtp', 'spine-report.csv', 'spine-report.json', 'vertebra-labels.nrrd']);
-    const file = (kind: string, format: string) => host.store.getArtefactPath(auto.artefacts.find((a) => a.kind === kind && a.format === format)!.id).abs;
-    for (const a of auto.artefacts) expect(path.dirname(host.store.getArtefactPath(a.id).abs)).toContain(path.join('twins', twin.id, 'spine', auto.id));
+    const file = (kind: string, format: string) => getArtefactPath(host.store, auto.artefacts.find((a) => a.kind === kind && a.format === format)!.id).abs;
+    for (const a of auto.artefacts) expect(path.dirname(getArtefactPath(host.store, a.id).abs)).toContain(path.join('twins', twin.id, 'spine', auto.id));
     const labels = decodeNrrd(fs.readFileSync(file('vertebra-labels', 'nrrd')), 'labels');
     const present = new Set(labels.data);
     for (const v of auto.report.vertebrae) expect(present.has(v.label)).toBe(true);

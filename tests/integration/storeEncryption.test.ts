@@ -13,10 +13,13 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createServices, readVolumeVoxels } from '../../electron/services/index.js';
 import { fileKeyStore } from '../../electron/services/storeKey.js';
-import { TwinStore, isEncryptedStore } from '../../electron/db/store.js';
+import { isEncryptedStore } from '../../electron/db/store.js';
+import { openTwinStore } from '../../electron/services/index.js';
 import { filesBelow, tmpDir } from '../helpers/tmp.js';
 import { dataPath, describeData } from '../helpers/data.js';
 import { isSealed } from '../../electron/db/sealed.js';
+import { getVolume } from '../../capabilities/studies/repo.js';
+import { listTwins } from '../../capabilities/twins/repo.js';
 
 const tmp = tmpDir('enc-');
 afterAll(() => tmp.cleanup());
@@ -57,8 +60,8 @@ describe('encrypted twin store', () => {
   it('a wrong key or no key: a clear error naming the file, and the file left untouched', () => {
     const file = path.join(dir, 'orthotwin.sqlite');
     const before = sha(file);
-    expect(() => new TwinStore(dir, { key: crypto.randomBytes(32) })).toThrow(/orthotwin\.sqlite: cannot open the twin store with this key/);
-    expect(() => new TwinStore(dir)).toThrow(/orthotwin\.sqlite: the twin store is encrypted and no key was given/);
+    expect(() => openTwinStore(dir, { key: crypto.randomBytes(32) })).toThrow(/orthotwin\.sqlite: cannot open the twin store with this key/);
+    expect(() => openTwinStore(dir)).toThrow(/orthotwin\.sqlite: the twin store is encrypted and no key was given/);
     expect(() => createServices({ dataDir: dir, transport: 'cli', keyStore: null })).toThrow(/encrypted and no key/);
     expect(sha(file)).toBe(before);
   });
@@ -76,7 +79,7 @@ describe('encrypted twin store', () => {
     const newKey = Buffer.from(fs.readFileSync(keyFile, 'utf8'), 'hex');
     expect(newKey.equals(oldKey)).toBe(false);
     expect(fs.existsSync(`${keyFile}.previous`)).toBe(true);
-    expect(() => new TwinStore(dir, { key: oldKey })).toThrow(/cannot open the twin store with this key/);
+    expect(() => openTwinStore(dir, { key: oldKey })).toThrow(/cannot open the twin store with this key/);
     const again = createServices({ dataDir: dir, transport: 'cli', keyStore: fileKeyStore(keyFile) });
     const after = (await again.impl.patients.list('')).map((p) => p.displayName).sort();
     expect(after).toEqual([...before, 'After Rotation'].sort());
@@ -125,8 +128,8 @@ describeData('encrypted store files (volumes, meshes) on the example CT', () => 
         for (const marker of ['NRRD000', '<VTKFile', 'solid ', 'space directions']) expect(b.includes(Buffer.from(marker)), `${f} shows ${marker}`).toBe(false);
       }
       // the views read them (volume voxels, a mesh)
-      const twin = host.store.listTwins(patientId)[0]!;
-      const vol = host.store.getVolume(twin.volumeId);
+      const twin = listTwins(host.store, patientId)[0]!;
+      const vol = getVolume(host.store, twin.volumeId);
       const voxels = await readVolumeVoxels(host.store, vol.id);
       const bytesPer = { int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, float32: 4, float64: 8 }[vol.voxelType];
       expect(voxels.voxelType).toBe(vol.voxelType);

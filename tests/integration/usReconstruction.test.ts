@@ -18,6 +18,8 @@ import { maskedNcc } from '../../electron/engine/fusion/reconstruct.js';
 import { createServices } from '../../electron/services/index.js';
 import { decodeNrrd } from '../../electron/io/nrrd.js';
 import { rigidFromRotationVector } from '../../math/rigid.js';
+import { createPatient } from '../../capabilities/patients/repo.js';
+import { getVolume, listStudies } from '../../capabilities/studies/repo.js';
 
 describeData('freehand US reconstruction vs PLUS (SpinePhantomFreehand)', () => {
   const reconstruct = (...args: string[]) =>
@@ -96,7 +98,7 @@ describeData('freehand US reconstruction vs PLUS (SpinePhantomFreehand)', () => 
     async () => {
       const host = createServices({ dataDir: path.join(tmp.dir, 'data'), transport: 'cli' });
       try {
-        const patientId = host.store.createPatient({ displayName: 'Phantom', mrn: 'US1', birthDate: '', sex: '' }, 'test').id;
+        const patientId = createPatient(host.store, { displayName: 'Phantom', mrn: 'US1', birthDate: '', sex: '' }, 'test').id;
         const req = {
           patientId,
           sequencePath: dataPath('us/SpinePhantomFreehand.igs.mha'),
@@ -111,7 +113,7 @@ describeData('freehand US reconstruction vs PLUS (SpinePhantomFreehand)', () => 
         expect(job.status).toBe('done');
         expect(job.kind).toBe('reconstruct');
         expect(progress.some((p) => p > 0.1 && p < 0.9)).toBe(true);
-        const series = host.store.listStudies(patientId).flatMap((s) => s.series);
+        const series = listStudies(host.store, patientId).flatMap((s) => s.series);
         expect(series.length).toBe(1);
         const s0 = series[0]!;
         expect(s0.id).toBe(job.resultId);
@@ -119,7 +121,7 @@ describeData('freehand US reconstruction vs PLUS (SpinePhantomFreehand)', () => 
         expect(s0.description).toMatch(/3D US reconstruction of SpinePhantomFreehand \(21 frames, 0\.5 mm, nearest, tracker Reference frame\)/);
         expect(s0.volume!.dims).toEqual([147, 106, 104]);
         expect(s0.volume!.nominalGeometry).toBe(true);
-        const stored = decodeNrrd(fs.readFileSync(path.join(host.store.dataDir, host.store.getVolume(s0.volume!.id).relPath)), 'stored');
+        const stored = decodeNrrd(fs.readFileSync(path.join(host.store.dataDir, getVolume(host.store, s0.volume!.id).relPath)), 'stored');
         const plus = await readImageNode(dataPath('us/SpinePhantomFreehandReconstructed.mha'));
         const a = stored.data as Uint8Array;
         const b = plus.data as Uint8Array;
@@ -128,8 +130,7 @@ describeData('freehand US reconstruction vs PLUS (SpinePhantomFreehand)', () => 
         const referenceToImage = rigidFromRotationVector([0, 0, 0], [100, -50, 20]);
         const j2 = await host.jobs.wait(await host.impl.studies.reconstruct({ ...req, referenceToImage }));
         expect(j2.job.status).toBe('done');
-        const placed = host.store
-          .listStudies(patientId)
+        const placed = listStudies(host.store, patientId)
           .flatMap((s) => s.series)
           .find((s) => s.id === j2.job.resultId)!;
         expect(placed.volume!.nominalGeometry).toBe(false);
@@ -138,7 +139,7 @@ describeData('freehand US reconstruction vs PLUS (SpinePhantomFreehand)', () => 
         const bad = await host.jobs.wait(await host.impl.studies.reconstruct({ ...req, sequencePath: path.join(tmp.dir, 'missing.igs.mha') }));
         expect(bad.job.status).toBe('failed');
         expect(bad.job.error?.message).toMatch(/missing\.igs\.mha/);
-        expect(host.store.listStudies(patientId).flatMap((s) => s.series).length).toBe(2);
+        expect(listStudies(host.store, patientId).flatMap((s) => s.series).length).toBe(2);
       } finally {
         host.close();
       }

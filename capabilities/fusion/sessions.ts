@@ -8,11 +8,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { AppError } from '../contract/errors.js';
-import { FusionSession } from '../contract/index.js';
-import type { TwinStore } from '../db/store.js';
-import type { DevicesSupervisor } from './devices.js';
+import { AppError } from '../../electron/contract/errors.js';
+import { FusionSession } from '../../electron/contract/index.js';
+import type { TwinStore } from '../../electron/db/store.js';
+import type { DevicesSupervisor } from '../../electron/services/devices.js';
 import { currentCalibrations } from './calibrations.js';
+import { getRegistration, listCalibrations } from './repo.js';
+import { getPatient } from '../patients/repo.js';
+import { getVolume } from '../studies/repo.js';
 
 const MANIFEST = 'session.json';
 
@@ -46,10 +49,10 @@ export class FusionSessions {
     probeTool: string;
     referenceTool: string;
   }): Promise<FusionSession> {
-    this.store.getPatient(o.patientId);
-    const vol = this.store.getVolume(o.priorVolumeId);
+    getPatient(this.store, o.patientId);
+    const vol = getVolume(this.store, o.priorVolumeId);
     if (vol.patientId !== o.patientId) throw new AppError('BAD_REQUEST', `volume ${o.priorVolumeId} is not of patient ${o.patientId}`);
-    const registration = o.registrationId ? this.store.getRegistration(o.registrationId) : null;
+    const registration = o.registrationId ? getRegistration(this.store, o.registrationId) : null;
     const dir = path.join(this.recordingsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-fusion`);
     await this.devices.startRecording(dir);
     const s: FusionSession = {
@@ -58,7 +61,7 @@ export class FusionSessions {
       patientId: o.patientId,
       priorVolumeId: o.priorVolumeId,
       setup: o.setup,
-      calibrations: currentCalibrations(this.store.listCalibrations(o.setup)),
+      calibrations: currentCalibrations(listCalibrations(this.store, o.setup)),
       registration,
       ultrasoundDevice: o.ultrasoundDevice,
       probeTool: o.probeTool,

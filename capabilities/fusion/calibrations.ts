@@ -6,16 +6,17 @@
  * temporal offset of the video against the tracker. The N-wire probe
  * calibration runs as a job (jobs.ts).
  */
-import { AppError } from '../contract/errors.js';
+import { AppError } from '../../electron/contract/errors.js';
 import type { z } from 'zod';
-import type { CalibrationRecord, CameraTrackerInput } from '../contract/index.js';
-import type { TwinStore } from '../db/store.js';
+import type { CalibrationRecord, CameraTrackerInput } from '../../electron/contract/index.js';
+import type { TwinStore } from '../../electron/db/store.js';
 import { readPlusConfig } from '../../native-bridges/recording/plusConfig.js';
 import { framePixels, readPlusSequence } from '../../native-bridges/recording/plusSequence.js';
-import { pivotCalibration } from '../engine/fusion/pivot.js';
-import { calibrateCameraToTrackerHandEye, calibrateCameraToTrackerPoints, CameraTrackerCalibrationError } from '../engine/fusion/cameraTracker.js';
-import { estimateTimeOffset, lineDepthPx, motionSignal, TemporalCalibrationError } from '../engine/fusion/temporal.js';
+import { pivotCalibration } from '../../electron/engine/fusion/pivot.js';
+import { calibrateCameraToTrackerHandEye, calibrateCameraToTrackerPoints, CameraTrackerCalibrationError } from '../../electron/engine/fusion/cameraTracker.js';
+import { estimateTimeOffset, lineDepthPx, motionSignal, TemporalCalibrationError } from '../../electron/engine/fusion/temporal.js';
 import { applyDir, invert4, mul4 } from '../../math/rigid.js';
+import { insertCalibration, listCalibrations } from './repo.js';
 
 /** The newest record of each kind and frame pair (records newest first). */
 export function currentCalibrations(all: readonly CalibrationRecord[]): CalibrationRecord[] {
@@ -41,7 +42,7 @@ export function importPlusCalibrations(store: TwinStore, actor: string, setup: s
   }
   if (cfg.transforms.length === 0) throw new AppError('BAD_REQUEST', `${configPath}: no <CoordinateDefinitions> transforms to import`, { file: configPath });
   return cfg.transforms.map((t) =>
-    store.insertCalibration({
+    insertCalibration(store, {
       setup,
       kind: `${t.from}To${t.to}`,
       fromFrame: t.from,
@@ -87,7 +88,7 @@ export function pivotFromRecording(store: TwinStore, actor: string, setup: strin
     throw new AppError('BAD_REQUEST', `${sequencePath}: ${(e as Error).message}`, { file: sequencePath });
   }
   const [x, y, z] = res.tipInMarkerMm;
-  return store.insertCalibration({
+  return insertCalibration(store, {
     setup,
     kind: `${tool}TipTo${tool}`,
     fromFrame: `${tool}Tip`,
@@ -132,7 +133,7 @@ export function cameraToTrackerCalibration(store: TwinStore, actor: string, setu
         residuals: { rotationResidualDeg: c.rotationResidualDeg, translationResidualMm: c.translationResidualMm, motions: c.motions },
       };
     }
-    return store.insertCalibration({
+    return insertCalibration(store, {
       setup,
       kind: 'CameraToTracker',
       fromFrame: 'Camera',
@@ -191,7 +192,7 @@ export function temporalFromRecording(
   }
   if (positions.length < 10)
     throw new AppError('BAD_REQUEST', `${trackerPath}: fewer than 10 valid ${o.tool}ToReference / ${o.tool}ToTracker poses`, { file: trackerPath });
-  const imageToProbe = currentCalibrations(store.listCalibrations(setup)).find((c) => c.kind === 'ImageToProbe' && c.matrix)?.matrix;
+  const imageToProbe = currentCalibrations(listCalibrations(store, setup)).find((c) => c.kind === 'ImageToProbe' && c.matrix)?.matrix;
   let axis: number[] | undefined;
   if (imageToProbe && rotation) {
     // the image's row direction (+y, depth) in the tracker frame, at the first pose (the probe is moved, not turned)
@@ -206,7 +207,7 @@ export function temporalFromRecording(
     if (e instanceof TemporalCalibrationError) throw new AppError('BAD_REQUEST', `${videoPath}: ${e.message}`, { file: videoPath });
     throw e;
   }
-  return store.insertCalibration({
+  return insertCalibration(store, {
     setup,
     kind: 'TemporalOffset',
     fromFrame: 'Video',

@@ -19,8 +19,9 @@ import path from 'node:path';
 import { IgtlConnection } from '../../native-bridges/devices/igtl-openigtlink/driver.js';
 import { IGTL_SCALAR, timestampSeconds, type IgtlContent, type IgtlMessage } from '../../native-bridges/devices/igtl-openigtlink/protocol.js';
 import { indexToLps } from '../../math/geometry.js';
-import { voxelTypeOf } from '../engine/volume.js';
-import { readVolume } from '../io/readVolume.js';
+import { voxelTypeOf } from '../../electron/engine/volume.js';
+import { readVolume } from '../../electron/io/readVolume.js';
+import type { CliCommand } from '../../electron/platform/capability.js';
 
 const USAGE = [
   'usage: twin igtl receive (--port P [--host H] | --connect HOST:PORT) [--count N]',
@@ -234,3 +235,6 @@ export async function runIgtl(argv: string[]): Promise<number> {
     return e instanceof UsageError ? 2 : 1;
   }
 }
+
+/** `twin igtl receive|send … (see twin igtl)` */
+export const igtlCli: CliCommand = { name: 'igtl', usage: 'twin igtl receive|send … (see twin igtl)', run: runIgtl };

@@ -6,13 +6,13 @@
  * coarse alignment (`fitPairedPoints`), then `registerSkin`.
  */
 import path from 'node:path';
-import { decodeStl, decodeVtp } from './mesh.js';
-import { readStoreFileSync } from '../db/sealed.js';
+import { decodeStl, decodeVtp } from '../../electron/io/mesh.js';
+import { readStoreFileSync } from '../../electron/db/sealed.js';
 import { loadDepthFile } from '../../native-bridges/devices/depth/files.js';
-import { captureSkin, type CapturedSkin } from '../engine/registration/cloud.js';
-import { registerSkin, type SkinRegistration } from '../engine/registration/icp.js';
-import { fitPairedPoints, type PairedPointFit } from '../engine/registration/paired.js';
-import { cameraPrior, orientedSkin, skinWithoutCaps } from '../engine/registration/skin.js';
+import { captureSkin, type CapturedSkin } from '../../electron/engine/registration/cloud.js';
+import { registerSkin, type SkinRegistration } from '../../electron/engine/registration/icp.js';
+import { fitPairedPoints, type PairedPointFit } from '../../electron/engine/registration/paired.js';
+import { cameraPrior, orientedSkin, skinWithoutCaps } from '../../electron/engine/registration/skin.js';
 import type { VolumeGeometry } from '../../math/geometry.js';
 
 export interface CaptureRegistration {

@@ -5,8 +5,8 @@
  */
 import { framePixels, readPlusSequence } from '../../native-bridges/recording/plusSequence.js';
 import { readPlusConfig, plusTransform, type PlusVolumeReconstructionSettings } from '../../native-bridges/recording/plusConfig.js';
-import { sweepFrames, type ReconstructionFrame, type ReconstructionOptions } from '../engine/fusion/reconstruct.js';
-import { calibrateProbe, type NWire, type NWireSegmentationOptions, type ProbeCalibrationResult } from '../engine/fusion/nwire.js';
+import { sweepFrames, type ReconstructionFrame, type ReconstructionOptions } from '../../electron/engine/fusion/reconstruct.js';
+import { calibrateProbe, type NWire, type NWireSegmentationOptions, type ProbeCalibrationResult } from '../../electron/engine/fusion/nwire.js';
 
 export interface LoadedSweep {
   frames: ReconstructionFrame[];

@@ -11,9 +11,10 @@
  * Exit code 0 on success, 1 on an error (naming the file), 2 on bad usage.
  */
 import path from 'node:path';
-import { loadTrackedSweep, reconstructionOptions } from '../io/sweep.js';
-import { writeVolumeFile } from '../io/writeVolume.js';
-import { reconstructVolume } from '../engine/fusion/reconstruct.js';
+import { loadTrackedSweep, reconstructionOptions } from '../fusion/sweep.js';
+import { writeVolumeFile } from '../../electron/io/writeVolume.js';
+import { reconstructVolume } from '../../electron/engine/fusion/reconstruct.js';
+import type { CliCommand } from '../../electron/platform/capability.js';
 
 const USAGE =
   'usage: twin reconstruct <sequence.igs.mha> --config <PLUS xml> [--spacing MM] --out <volume.mha|.nrrd|.nii.gz> [--interpolation nearest|linear] [--no-fill] [--json]';
@@ -85,3 +86,10 @@ export async function runReconstruct(argv: string[]): Promise<number> {
     return 1;
   }
 }
+
+/** `twin reconstruct <sequence.igs.mha> --config <PLUS xml> [--spacing MM] --out <volume.mha> [--json]` */
+export const reconstructCli: CliCommand = {
+  name: 'reconstruct',
+  usage: 'twin reconstruct <sequence.igs.mha> --config <PLUS xml> [--spacing MM] --out <volume.mha> [--json]',
+  run: runReconstruct,
+};

@@ -9,11 +9,12 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { AppError } from '../contract/errors.js';
-import type { DeidExportResult } from '../contract/index.js';
-import type { TwinStore } from '../db/store.js';
-import { scanDicom } from '../io/dicom.js';
-import { deidentifyDicom, DeidentifyError } from '../io/deidentify.js';
+import { AppError } from '../../electron/contract/errors.js';
+import type { DeidExportResult } from '../../electron/contract/index.js';
+import type { TwinStore } from '../../electron/db/store.js';
+import { scanDicom } from '../../electron/io/dicom.js';
+import { deidentifyDicom, DeidentifyError } from '../../electron/io/deidentify.js';
+import { getSeriesSource } from './repo.js';
 
 /**
  * @param outDir created; must be empty or absent (nothing is overwritten)
@@ -26,7 +27,7 @@ export async function exportDeidentifiedSeries(
   outDir: string,
   o: { retainDates: boolean },
 ): Promise<DeidExportResult> {
-  const src = store.getSeriesSource(seriesId);
+  const src = getSeriesSource(store, seriesId);
   if (src.format !== 'dicom')
     throw new AppError('BAD_REQUEST', `series ${seriesId} was imported from ${src.format}, not DICOM: only DICOM series are exported de-identified`);
   if (!fs.existsSync(src.sourcePath))
@@ -74,7 +75,7 @@ export async function exportDeidentifiedSeries(
  * @throws AppError NOT_FOUND for an unknown series; BAD_REQUEST when the source is gone or the folder is not empty
  */
 export async function exportIdentifiedSeries(store: TwinStore, actor: string, seriesId: string, outDir: string): Promise<{ outDir: string; files: number }> {
-  const src = store.getSeriesSource(seriesId);
+  const src = getSeriesSource(store, seriesId);
   if (!fs.existsSync(src.sourcePath))
     throw new AppError('BAD_REQUEST', `${src.sourcePath}: the series' source files are no longer there`, { file: src.sourcePath });
   if (fs.existsSync(outDir) && fs.readdirSync(outDir).length > 0)

@@ -1,0 +1,55 @@
+/**
+ * Patients: the people whose twins OrthoTwin keeps (identity, MRN), and what a
+ * researcher sees of them (a pseudonym, no name, MRN, birth date or sex).
+ */
+import { z } from 'zod';
+import { defineService, ALL_ROLES, CLINICAL_ROLES, SURGEON_ROLES } from '../../electron/contract/define.js';
+import { Id } from '../../electron/contract/primitives.js';
+
+export const Patient = z.object({
+  id: Id,
+  displayName: z.string(),
+  /** Hospital patient ID (MRN) or the DICOM PatientID. */
+  mrn: z.string(),
+  birthDate: z.string(),
+  sex: z.string(),
+  createdAt: z.string(),
+  studyCount: z.number().int(),
+});
+export type Patient = z.infer<typeof Patient>;
+
+export const NewPatient = z.object({
+  displayName: z.string().trim().min(1, 'a name is required').max(200),
+  mrn: z.string().trim().max(64).default(''),
+  birthDate: z.string().trim().max(10).default(''),
+  sex: z.enum(['', 'F', 'M', 'O']).default(''),
+});
+export type NewPatient = z.input<typeof NewPatient>;
+
+/** What a researcher sees of a patient: a pseudonym from the record id, no name, MRN, birth date or sex. */
+export const redactPatient = (p: Patient): Patient => ({ ...p, displayName: `Subject ${p.id.slice(0, 8)}`, mrn: '', birthDate: '', sex: '' });
+const redactPatients = (list: Patient[]): Patient[] => list.map(redactPatient);
+
+export const PatientsService = defineService(
+  'patients',
+  {
+    list: {
+      roles: ALL_ROLES,
+      audit: { action: 'read', recordType: 'patient-list' },
+      redact: redactPatients,
+      args: z.tuple([z.string().max(200).default('')]),
+      result: z.array(Patient),
+    },
+    create: { roles: CLINICAL_ROLES, args: z.tuple([NewPatient]), result: Patient },
+    get: { roles: ALL_ROLES, audit: { action: 'read', recordType: 'patient' }, redact: redactPatient, args: z.tuple([Id]), result: Patient },
+    /** Deletes a patient with all their studies, twins, analyses and registrations (files included). Surgeons and administrators only. */
+    delete: { roles: SURGEON_ROLES, verb: 'delete a patient', args: z.tuple([Id]), result: z.boolean() },
+  },
+  {},
+);
+
+declare module '../../electron/contract/registry.js' {
+  interface ServiceRegistry {
+    patients: typeof PatientsService;
+  }
+}

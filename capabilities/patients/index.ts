@@ -1,0 +1,24 @@
+/**
+ * The patients capability: creating, finding, reading and deleting patients
+ * (contract.ts; rows in repo.ts).
+ */
+import { defineCapability } from '../../electron/platform/capability.js';
+import { PatientsService } from './contract.js';
+import { createPatient, deletePatient, getPatient, listPatients } from './repo.js';
+
+export default defineCapability(
+  {
+    name: 'patients',
+    title: 'Patients',
+    version: '1.0.0',
+    services: [PatientsService],
+  },
+  ({ store, actor }) => ({
+    patients: {
+      list: (q) => listPatients(store, q),
+      create: (p) => createPatient(store, p, actor()),
+      delete: (id) => (deletePatient(store, id, actor()), true),
+      get: (id) => getPatient(store, id),
+    },
+  }),
+);

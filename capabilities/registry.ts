@@ -1,0 +1,15 @@
+/**
+ * The capability registry: one line per capability, nothing else lists them.
+ * electron/platform/registry.ts adds up what they declare (services, jobs,
+ * migrations, CLI); the renderer finds their ui/ folders by itself.
+ */
+export { default as patients } from './patients/index.js';
+export { default as studies } from './studies/index.js';
+export { default as twins } from './twins/index.js';
+export { default as spine } from './spine/index.js';
+export { default as jobs } from './jobs/index.js';
+export { default as devices } from './devices/index.js';
+export { default as fusion } from './fusion/index.js';
+export { default as security } from './security/index.js';
+export { default as system } from './system/index.js';
+export { default as about } from './about/index.js';

@@ -1,0 +1,151 @@
+/**
+ * Studies: scanning and importing CT/MR/US series (DICOM, NIfTI, NRRD,
+ * MetaImage), their volumes in LPS mm, freehand 3D ultrasound
+ * reconstruction, and identified or de-identified export.
+ */
+import { z } from 'zod';
+import { defineService, ALL_ROLES, CLINICAL_ROLES } from '../../electron/contract/define.js';
+import { Id, Vec3, Mat3 } from '../../electron/contract/primitives.js';
+
+export const VolumeRecord = z.object({
+  id: Id,
+  seriesId: Id,
+  dims: Vec3,
+  spacingMm: Vec3,
+  originLps: Vec3,
+  /** Row-major 3×3; column c is index axis c in LPS. */
+  direction: Mat3,
+  voxelType: z.enum(['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'float32', 'float64']),
+  minValue: z.number(),
+  maxValue: z.number(),
+  nominalGeometry: z.boolean(),
+});
+export type VolumeRecord = z.infer<typeof VolumeRecord>;
+
+export const Modality = z.enum(['CT', 'MR', 'US', 'OT']);
+export type Modality = z.infer<typeof Modality>;
+
+export const SeriesRecord = z.object({
+  id: Id,
+  studyId: Id,
+  seriesInstanceUid: z.string(),
+  modality: Modality,
+  modalityGuessed: z.boolean(),
+  description: z.string(),
+  format: z.string(),
+  sourcePath: z.string(),
+  volume: VolumeRecord.nullable(),
+});
+export type SeriesRecord = z.infer<typeof SeriesRecord>;
+
+export const StudyRecord = z.object({
+  id: Id,
+  patientId: Id,
+  studyInstanceUid: z.string(),
+  studyDate: z.string(),
+  description: z.string(),
+  createdAt: z.string(),
+  series: z.array(SeriesRecord),
+});
+export type StudyRecord = z.infer<typeof StudyRecord>;
+
+export const ScanSeries = z.object({
+  seriesInstanceUid: z.string(),
+  seriesNumber: z.number(),
+  seriesDescription: z.string(),
+  modality: z.string(),
+  rows: z.number(),
+  columns: z.number(),
+  frames: z.number(),
+  problems: z.array(z.string()),
+});
+export const ScanStudy = z.object({ studyInstanceUid: z.string(), studyDate: z.string(), studyDescription: z.string(), series: z.array(ScanSeries) });
+export const ScanPatient = z.object({ patientName: z.string(), patientId: z.string(), studies: z.array(ScanStudy) });
+export const ScanResult = z.object({
+  path: z.string(),
+  kind: z.enum(['dicom', 'file']),
+  patients: z.array(ScanPatient),
+  skipped: z.array(z.object({ file: z.string(), reason: z.string() })),
+  filesScanned: z.number(),
+});
+export type ScanResult = z.infer<typeof ScanResult>;
+
+export const ImportRequest = z.object({
+  patientId: Id,
+  path: z.string().min(1),
+  seriesInstanceUid: z.string().optional(),
+  /** Refuse DICOM folders that hold non-DICOM files (default true). */
+  strict: z.boolean().default(true),
+  /** Build the twin right after the import (default true). */
+  buildTwin: z.boolean().default(true),
+});
+export type ImportRequest = z.input<typeof ImportRequest>;
+
+/** A freehand 3D ultrasound reconstruction of a tracked sweep (PLUS sequence + PLUS configuration with ImageToProbe). */
+export const ReconstructRequest = z.object({
+  patientId: Id,
+  /** PLUS sequence file (.igs.mha / .igs.nrrd) with ProbeToTracker (and ReferenceToTracker) per frame. */
+  sequencePath: z.string().min(1),
+  /** PLUS device-set configuration holding the Image→Probe calibration and reconstruction settings. */
+  configPath: z.string().min(1),
+  /** Isotropic output spacing (mm); default the configuration's OutputSpacing, else 0.5. */
+  spacingMm: z.number().min(0.05).max(5).optional(),
+  interpolation: z.enum(['nearest', 'linear']).default('nearest'),
+  fillHoles: z.boolean().default(true),
+  /** Row-major 4×4 from the tracker's Reference frame to the patient image (LPS mm), from the registration; without it the volume stays in the Reference frame (nominal geometry). */
+  referenceToImage: z.array(z.number()).length(16).optional(),
+});
+export type ReconstructRequest = z.input<typeof ReconstructRequest>;
+
+/** What a researcher sees of a patient's studies: series without their source paths (which often hold the patient's name). */
+const redactStudies = (studies: StudyRecord[]): StudyRecord[] => studies.map((st) => ({ ...st, series: st.series.map((se) => ({ ...se, sourcePath: '' })) }));
+
+export const DeidExportResult = z.object({
+  outDir: z.string(),
+  files: z.number().int(),
+  /** The Patient ID written into the export (random per export). */
+  patientPseudonym: z.string(),
+  /** E.g. burned-in annotation in ultrasound: what the export could not remove. */
+  warnings: z.array(z.string()),
+  removed: z.number().int(),
+  emptied: z.number().int(),
+  replaced: z.number().int(),
+  uidsReplaced: z.number().int(),
+  privateRemoved: z.number().int(),
+});
+export type DeidExportResult = z.infer<typeof DeidExportResult>;
+
+export const StudiesService = defineService(
+  'studies',
+  {
+    /** Scans a file or DICOM folder (recursively) and returns the patient/study/series tree. */
+    scan: { roles: CLINICAL_ROLES, args: z.tuple([z.string().min(1)]), result: ScanResult },
+    /** Starts an import job (and, by default, the twin build after it); returns the job id. */
+    import: { roles: CLINICAL_ROLES, verb: 'import studies', args: z.tuple([ImportRequest]), result: Id },
+    /** Starts a freehand 3D ultrasound reconstruction job; its result is the new ultrasound series of the patient. */
+    reconstruct: { roles: CLINICAL_ROLES, args: z.tuple([ReconstructRequest]), result: Id },
+    list: { roles: ALL_ROLES, audit: { action: 'read', recordType: 'patient' }, redact: redactStudies, args: z.tuple([Id]), result: z.array(StudyRecord) },
+    /** Copies a series' original files (identified) into an empty folder; roles per the site policy (surgeon, administrator by default). */
+    exportIdentified: {
+      roles: (policy) => policy.export.identifiedRoles,
+      verb: 'export identified data',
+      args: z.tuple([Id, z.string().min(1)]),
+      result: z.object({ outDir: z.string(), files: z.number().int() }),
+    },
+    /** Exports a DICOM series de-identified (PS3.15 Annex E Basic Profile; dates kept with the Retain Longitudinal Full Dates Option) into an empty folder. */
+    exportDeidentified: {
+      roles: ALL_ROLES,
+      policyCheck: (args: [string, string, { retainDates: boolean }], policy) =>
+        args[2].retainDates && !policy.export.allowRetainDates ? 'the site policy does not allow keeping dates in de-identified exports' : null,
+      args: z.tuple([Id, z.string().min(1), z.object({ retainDates: z.boolean().default(false) }).default({ retainDates: false })]),
+      result: DeidExportResult,
+    },
+  },
+  {},
+);
+
+declare module '../../electron/contract/registry.js' {
+  interface ServiceRegistry {
+    studies: typeof StudiesService;
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The studies capability: scanning and importing CT/MR/US series, the
+ * patient's studies and volumes, freehand 3D ultrasound reconstruction, and
+ * identified or de-identified export (PS3.15 Basic Profile), with the
+ * `twin reconstruct` CLI.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { defineCapability } from '../../electron/platform/capability.js';
+import { DEFAULT_MAX_VOLUME_BYTES } from '../../electron/io/headers.js';
+import { TwinParams } from '../twins/contract.js';
+import { getPatient } from '../patients/repo.js';
+import { StudiesService } from './contract.js';
+import { listStudies } from './repo.js';
+import { importJob, reconstructJob, scanJob } from './jobs.js';
+import { exportDeidentifiedSeries, exportIdentifiedSeries } from './exports.js';
+import { reconstructCli } from './cliReconstruct.js';
+
+export default defineCapability(
+  {
+    name: 'studies',
+    title: 'Studies and import',
+    version: '1.0.0',
+    services: [StudiesService],
+    jobs: [importJob, reconstructJob, scanJob],
+    cli: [reconstructCli],
+  },
+  ({ store, jobs, actor, maxVolumeBytes }) => ({
+    studies: {
+      scan: (p) => jobs.runDetached(scanJob, { path: p }),
+      import: (req) => {
+        getPatient(store, req.patientId);
+        const params = TwinParams.parse({});
+        const abs = path.resolve(req.path);
+        const job = jobs.start(importJob, {
+          payload: { path: req.path, seriesInstanceUid: req.seriesInstanceUid ?? null, buildTwin: req.buildTwin },
+          context: { patientId: req.patientId, params },
+          request: (stagingDir) => ({
+            path: abs,
+            ...(req.seriesInstanceUid ? { seriesInstanceUid: req.seriesInstanceUid } : {}),
+            strict: req.strict,
+            maxBytes: maxVolumeBytes ?? DEFAULT_MAX_VOLUME_BYTES,
+            stagingDir,
+            buildTwin: req.buildTwin,
+            params,
+          }),
+        });
+        // a browser-mode upload is removed once its import has ended
+        const uploads = path.join(store.dataDir, 'uploads') + path.sep;
+        if (abs.startsWith(uploads)) {
+          const dir = path.join(uploads, path.relative(uploads, abs).split(path.sep)[0] ?? '');
+          void jobs.wait(job.id).then(() => fs.rmSync(dir, { recursive: true, force: true }));
+        }
+        return job.id;
+      },
+      reconstruct: (req) => {
+        getPatient(store, req.patientId);
+        return jobs.start(reconstructJob, {
+          payload: { sequencePath: req.sequencePath, configPath: req.configPath, spacingMm: req.spacingMm ?? null },
+          context: { patientId: req.patientId },
+          request: (stagingDir) => ({
+            sequencePath: path.resolve(req.sequencePath),
+            configPath: path.resolve(req.configPath),
+            spacingMm: req.spacingMm ?? null,
+            interpolation: req.interpolation,
+            fillHoles: req.fillHoles,
+            referenceToImage: req.referenceToImage ?? null,
+            stagingDir,
+          }),
+        }).id;
+      },
+      list: (patientId) => {
+        getPatient(store, patientId);
+        return listStudies(store, patientId);
+      },
+      exportIdentified: (seriesId, outDir) => exportIdentifiedSeries(store, actor(), seriesId, outDir),
+      exportDeidentified: (seriesId, outDir, opts) => exportDeidentifiedSeries(store, actor(), seriesId, outDir, opts),
+    },
+  }),
+);

@@ -1,0 +1,237 @@
+/**
+ * The studies' job kinds: import (read a CT/MR/US file or DICOM series with
+ * itk-wasm into a volume in LPS mm, then optionally build its twin), freehand
+ * 3D ultrasound reconstruction (a tracked sweep pasted into a volume as PLUS
+ * does), and the folder scan (the DICOM patient/study/series tree, nothing
+ * stored). A volume is committed as a new series of the patient in its own
+ * transaction before the twin is built, so a crash during the build keeps a
+ * complete import.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { AppError } from '../../electron/contract/errors.js';
+import { defineJob, type CommitSide, type WorkerSide } from '../../electron/platform/job.js';
+import { newId } from '../../electron/db/files.js';
+import { encodeNrrd } from '../../electron/io/nrrd.js';
+import { readVolume, type VolumeSourceMeta } from '../../electron/io/readVolume.js';
+import { scanTree } from '../../electron/io/scanTree.js';
+import { voxelTypeOf, type Volume } from '../../electron/engine/volume.js';
+import { reconstructVolume } from '../../electron/engine/fusion/reconstruct.js';
+import { loadTrackedSweep, reconstructionOptions } from '../fusion/sweep.js';
+import { TwinParams } from '../twins/contract.js';
+import { buildTwinInWorker, commitTwin, TwinOutput } from '../twins/jobs.js';
+import { ScanResult, VolumeRecord } from './contract.js';
+import { insertSeries, insertVolume, upsertStudy } from './repo.js';
+
+/** A volume staged by a worker: its source's identity, the staged NRRD, its grid and value range, timings (ms). */
+export const VolumeOutput = z.object({
+  t: z.literal('volume'),
+  meta: z.custom<VolumeSourceMeta>((v) => typeof v === 'object' && v !== null && 'sourcePath' in v && 'modality' in v, 'a volume source'),
+  staged: z.object({ stagedPath: z.string(), bytes: z.number().int(), sha256: z.string() }),
+  record: VolumeRecord.omit({ id: true, seriesId: true }),
+  timingsMs: z.record(z.string(), z.number()),
+});
+export type VolumeOutput = z.infer<typeof VolumeOutput>;
+
+function minMax(v: Volume): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  const d = v.data;
+  for (let i = 0; i < d.length; i++) {
+    const x = d[i] as number;
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  return [lo, hi];
+}
+
+/** The stored volume's record: grid (LPS mm), voxel type and value range. */
+function volumeRecord(vol: Volume, nominalGeometry: boolean): VolumeOutput['record'] {
+  const [minValue, maxValue] = minMax(vol);
+  return {
+    dims: vol.dims,
+    spacingMm: vol.spacingMm,
+    originLps: vol.originLps,
+    direction: vol.direction,
+    voxelType: voxelTypeOf(vol.data),
+    minValue,
+    maxValue,
+    nominalGeometry,
+  };
+}
+
+/** Moves a staged volume into the store as a new series of the patient (one transaction); returns its series and volume ids. */
+export function commitVolume(
+  c: CommitSide<unknown>,
+  patientId: string,
+  m: VolumeOutput,
+  action: 'import' | 'reconstruct',
+): { seriesId: string; volumeId: string } {
+  const { store } = c;
+  const volumeId = newId();
+  const relPath = path.join('store', 'volumes', `${volumeId}.nrrd`);
+  const seriesId = store.commitFiles([{ stagedPath: m.staged.stagedPath, relPath }], () => {
+    const studyId = upsertStudy(store, patientId, {
+      studyInstanceUid: m.meta.studyInstanceUid,
+      studyDate: m.meta.studyDate,
+      description: m.meta.studyDescription,
+    });
+    const sid = insertSeries(store, studyId, {
+      seriesInstanceUid: m.meta.seriesInstanceUid,
+      modality: m.meta.modality,
+      modalityGuessed: m.meta.modalityGuessed,
+      description: m.meta.seriesDescription,
+      format: m.meta.format,
+      sourcePath: m.meta.sourcePath,
+    });
+    insertVolume(store, volumeId, sid, { ...m.record, relPath, bytes: m.staged.bytes, sha256: m.staged.sha256 });
+    store.audit(c.actor, action, 'series', sid, { patientId, format: m.meta.format });
+    return sid;
+  });
+  c.keep('volumeTimingsMs', m.timingsMs);
+  return { seriesId, volumeId };
+}
+
+/** Parent-side state of an import: the patient, and the series and volume once committed (for the twin that follows). */
+export interface ImportContext {
+  patientId: string;
+  params: TwinParams;
+  seriesId?: string;
+  volumeId?: string;
+}
+
+/** Import of a file or DICOM series (and, by default, its twin): the job's result is the new series. */
+export const importJob = defineJob({
+  kind: 'import',
+  title: 'Import',
+  request: z.object({
+    path: z.string(),
+    seriesInstanceUid: z.string().optional(),
+    strict: z.boolean(),
+    maxBytes: z.number(),
+    stagingDir: z.string(),
+    buildTwin: z.boolean(),
+    params: TwinParams,
+  }),
+  output: z.discriminatedUnion('t', [VolumeOutput, TwinOutput]),
+  run: async (req, w) => {
+    const t0 = performance.now();
+    const span = req.buildTwin ? 0.35 : 0.9;
+    const imported = await readVolume(req.path, {
+      ...(req.seriesInstanceUid ? { seriesInstanceUid: req.seriesInstanceUid } : {}),
+      strict: req.strict,
+      maxBytes: req.maxBytes,
+      onProgress: (f, s) => w.progress(span * f, `import: ${s}`),
+    });
+    const readMs = Math.round(performance.now() - t0);
+    const vol = imported.volume;
+    w.progress(span, 'import: saving volume');
+    const tw = performance.now();
+    const staged = w.stage(req.stagingDir, 'volume.nrrd', encodeNrrd(vol, { gzip: false }));
+    w.result({
+      t: 'volume',
+      meta: imported.meta,
+      staged,
+      record: volumeRecord(vol, imported.meta.nominalGeometry),
+      timingsMs: { import: readMs, writeVolume: Math.round(performance.now() - tw) },
+    });
+    const modality = imported.meta.modality;
+    if (req.buildTwin) {
+      if (modality !== 'CT' && modality !== 'MR')
+        throw new AppError('IMPORT_UNSUPPORTED', `${path.basename(req.path)}: no anatomical twin can be built from ${modality} images`);
+      const twinDir = path.join(req.stagingDir, 'twin');
+      fs.mkdirSync(twinDir, { recursive: true });
+      buildTwinInWorker(vol, modality, req.params, twinDir, span, w as WorkerSide<TwinOutput>);
+    }
+  },
+  commit: (m, c: CommitSide<ImportContext>) => {
+    const ctx = c.context;
+    if (m.t === 'volume') {
+      const { seriesId, volumeId } = commitVolume(c, ctx.patientId, m, 'import');
+      ctx.seriesId = seriesId;
+      ctx.volumeId = volumeId;
+      return seriesId;
+    }
+    // an import's result is its series (its twin is the patient's newest)
+    commitTwin(c, { patientId: ctx.patientId, volumeId: ctx.volumeId ?? '', seriesId: ctx.seriesId ?? '', params: ctx.params }, m);
+    return undefined;
+  },
+});
+
+/** Freehand 3D ultrasound reconstruction of a tracked sweep; the job's result is the new ultrasound series. */
+export const reconstructJob = defineJob({
+  kind: 'reconstruct',
+  title: 'Ultrasound reconstruction',
+  request: z.object({
+    sequencePath: z.string(),
+    configPath: z.string(),
+    spacingMm: z.number().nullable(),
+    interpolation: z.enum(['nearest', 'linear']),
+    fillHoles: z.boolean(),
+    referenceToImage: z.array(z.number()).length(16).nullable(),
+    stagingDir: z.string(),
+  }),
+  output: VolumeOutput,
+  run: (req, w) => {
+    const t0 = performance.now();
+    w.progress(0.02, 'reconstruction: reading the sweep');
+    let sweep;
+    try {
+      sweep = loadTrackedSweep(req.sequencePath, req.configPath, req.referenceToImage ?? undefined);
+    } catch (e) {
+      throw new AppError('IMPORT_BAD_HEADER', (e as Error).message, { file: req.sequencePath });
+    }
+    const tr = performance.now();
+    const r = reconstructVolume(sweep.frames, {
+      ...reconstructionOptions(sweep.settings, req),
+      onProgress: (f, stage) => w.progress(0.05 + 0.85 * f, `reconstruction: ${stage}`),
+    });
+    const reconstructMs = Math.round(performance.now() - tr);
+    const vol = r.volume;
+    const tw = performance.now();
+    const staged = w.stage(req.stagingDir, 'volume.nrrd', encodeNrrd(vol, { gzip: false }));
+    const base = path.basename(req.sequencePath).replace(/\.igs\.(mha|nrrd)$|\.(mha|nrrd)$/i, '');
+    const inImage = req.referenceToImage !== null;
+    w.result({
+      t: 'volume',
+      meta: {
+        format: 'metaimage',
+        sourcePath: req.sequencePath,
+        modality: 'US',
+        modalityGuessed: false,
+        patientName: '',
+        patientId: '',
+        studyInstanceUid: '',
+        studyDate: '',
+        studyDescription: 'Tracked ultrasound',
+        seriesInstanceUid: '',
+        seriesDescription: `3D US reconstruction of ${base} (${sweep.frames.length} frames, ${vol.spacingMm[0]} mm, ${req.interpolation}${inImage ? '' : ', tracker Reference frame'})`,
+        seriesNumber: 0,
+        nominalGeometry: !inImage,
+      },
+      staged,
+      record: volumeRecord(vol, !inImage),
+      timingsMs: {
+        reconstruct: reconstructMs,
+        writeVolume: Math.round(performance.now() - tw),
+        total: Math.round(performance.now() - t0),
+        framesUsed: sweep.frames.length,
+        framesSkipped: sweep.skipped,
+        voxelsPasted: r.stats.voxelsPasted,
+        holesFilled: r.stats.holesFilled,
+        voxelsEmpty: r.stats.voxelsEmpty,
+      },
+    });
+  },
+  commit: (m, c: CommitSide<{ patientId: string }>) => commitVolume(c, c.context.patientId, m, 'reconstruct').seriesId,
+});
+
+/** Scans a file or folder (recursively) for the import picker: the DICOM patient/study/series tree (no job row, nothing stored). */
+export const scanJob = defineJob({
+  kind: 'scan',
+  title: 'Scan',
+  request: z.object({ path: z.string() }),
+  output: ScanResult,
+  run: (req, w) => w.result(scanTree(req.path, (f) => w.progress(f, 'scan'))),
+});

@@ -1,0 +1,134 @@
+/**
+ * Studies, series and volumes: rows of imported and reconstructed images
+ * (tables from migration 0001); volumes in LPS mm (dims, spacing, origin,
+ * row-major direction).
+ */
+import { AppError } from '../../electron/contract/errors.js';
+import { newId, nowIso as now, type Row } from '../../electron/db/files.js';
+import type { TwinStore } from '../../electron/db/store.js';
+import type { SeriesRecord, StudyRecord, VolumeRecord } from './contract.js';
+
+/** Finds the patient's study with this StudyInstanceUID (non-empty) or creates one. Call inside a transaction. */
+export function upsertStudy(store: TwinStore, patientId: string, s: { studyInstanceUid: string; studyDate: string; description: string }): string {
+  if (s.studyInstanceUid) {
+    const r = store.db.prepare('SELECT id FROM studies WHERE patient_id = ? AND study_instance_uid = ?').get(patientId, s.studyInstanceUid) as
+      { id: string } | undefined;
+    if (r) return r.id;
+  }
+  const id = newId();
+  store.db
+    .prepare('INSERT INTO studies (id, patient_id, study_instance_uid, study_date, description, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+    .run(id, patientId, s.studyInstanceUid, s.studyDate, s.description, now());
+  return id;
+}
+
+export function insertSeries(
+  store: TwinStore,
+  studyId: string,
+  s: { seriesInstanceUid: string; modality: string; modalityGuessed: boolean; description: string; format: string; sourcePath: string },
+): string {
+  const id = newId();
+  store.db
+    .prepare(
+      'INSERT INTO series (id, study_id, series_instance_uid, modality, modality_guessed, description, format, source_path, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    )
+    .run(id, studyId, s.seriesInstanceUid, s.modality, s.modalityGuessed ? 1 : 0, s.description, s.format, s.sourcePath, now());
+  return id;
+}
+
+export function insertVolume(
+  store: TwinStore,
+  id: string,
+  seriesId: string,
+  v: Omit<VolumeRecord, 'id' | 'seriesId'> & { relPath: string; bytes: number; sha256: string },
+): void {
+  store.db
+    .prepare(
+      `INSERT INTO volumes (id, series_id, rel_path, dims, spacing_mm, origin_lps, direction, voxel_type, min_value, max_value, nominal_geometry, bytes, sha256, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      id,
+      seriesId,
+      v.relPath,
+      JSON.stringify(v.dims),
+      JSON.stringify(v.spacingMm),
+      JSON.stringify(v.originLps),
+      JSON.stringify(v.direction),
+      v.voxelType,
+      v.minValue,
+      v.maxValue,
+      v.nominalGeometry ? 1 : 0,
+      v.bytes,
+      v.sha256,
+      now(),
+    );
+}
+
+export function getVolume(store: TwinStore, id: string): VolumeRecord & { relPath: string; modality: SeriesRecord['modality']; patientId: string } {
+  const r = store.db
+    .prepare('SELECT v.*, s.modality, st.patient_id FROM volumes v JOIN series s ON s.id = v.series_id JOIN studies st ON st.id = s.study_id WHERE v.id = ?')
+    .get(id) as Row | undefined;
+  if (!r) throw new AppError('NOT_FOUND', `no volume ${id}`);
+  return { ...volumeFromRow(r), relPath: r['rel_path'] as string, modality: r['modality'] as SeriesRecord['modality'], patientId: r['patient_id'] as string };
+}
+
+export function listStudies(store: TwinStore, patientId: string): StudyRecord[] {
+  const studies = store.db.prepare('SELECT * FROM studies WHERE patient_id = ? ORDER BY created_at').all(patientId) as Row[];
+  return studies.map((s) => {
+    const series = store.db.prepare('SELECT * FROM series WHERE study_id = ? ORDER BY created_at').all(s['id']) as Row[];
+    return {
+      id: s['id'] as string,
+      patientId,
+      studyInstanceUid: s['study_instance_uid'] as string,
+      studyDate: s['study_date'] as string,
+      description: s['description'] as string,
+      createdAt: s['created_at'] as string,
+      series: series.map((se) => {
+        const v = store.db.prepare('SELECT * FROM volumes WHERE series_id = ? LIMIT 1').get(se['id']) as Row | undefined;
+        return {
+          id: se['id'] as string,
+          studyId: s['id'] as string,
+          seriesInstanceUid: se['series_instance_uid'] as string,
+          modality: se['modality'] as SeriesRecord['modality'],
+          modalityGuessed: se['modality_guessed'] === 1,
+          description: se['description'] as string,
+          format: se['format'] as string,
+          sourcePath: se['source_path'] as string,
+          volume: v ? volumeFromRow(v) : null,
+        };
+      }),
+    };
+  });
+}
+
+/** A series' source (format, path, UID) and its patient. @throws AppError NOT_FOUND for an unknown series */
+export function getSeriesSource(
+  store: TwinStore,
+  id: string,
+): { seriesInstanceUid: string; format: string; sourcePath: string; modality: string; patientId: string } {
+  const r = store.db.prepare('SELECT se.*, st.patient_id FROM series se JOIN studies st ON st.id = se.study_id WHERE se.id = ?').get(id) as Row | undefined;
+  if (!r) throw new AppError('NOT_FOUND', `no series ${id}`);
+  return {
+    seriesInstanceUid: r['series_instance_uid'] as string,
+    format: r['format'] as string,
+    sourcePath: r['source_path'] as string,
+    modality: r['modality'] as string,
+    patientId: r['patient_id'] as string,
+  };
+}
+
+function volumeFromRow(r: Row): VolumeRecord {
+  return {
+    id: r['id'] as string,
+    seriesId: r['series_id'] as string,
+    dims: JSON.parse(r['dims'] as string) as VolumeRecord['dims'],
+    spacingMm: JSON.parse(r['spacing_mm'] as string) as VolumeRecord['spacingMm'],
+    originLps: JSON.parse(r['origin_lps'] as string) as VolumeRecord['originLps'],
+    direction: JSON.parse(r['direction'] as string) as number[],
+    voxelType: r['voxel_type'] as VolumeRecord['voxelType'],
+    minValue: r['min_value'] as number,
+    maxValue: r['max_value'] as number,
+    nominalGeometry: r['nominal_geometry'] === 1,
+  };
+}

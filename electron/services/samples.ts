@@ -1,0 +1,45 @@
+/**
+ * The shared example data (ORTHOTWIN_DATA or ../shared/data), offered in the
+ * import dialog and for replay in the Devices workspace when present.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SystemInfo } from '../../capabilities/system/contract.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** The shared example data, offered in the import dialog when present (ORTHOTWIN_DATA or ../shared/data). */
+function sharedDataRoot(): string | undefined {
+  const roots = [
+    process.env['ORTHOTWIN_DATA'],
+    path.resolve(here, '..', '..', '..', 'shared', 'data'),
+    path.resolve(here, '..', '..', '..', '..', 'shared', 'data'),
+  ];
+  return roots.find((r) => r && fs.existsSync(path.join(r, 'ct')));
+}
+
+/** The shared tracked-ultrasound recordings and a depth point cloud, offered for replay in the Devices workspace when present. */
+export function sampleRecordings(): SystemInfo['sampleRecordings'] {
+  const root = sharedDataRoot();
+  if (!root) return [];
+  const items: [string, string][] = [
+    ['Spine phantom, freehand tracked US (PLUS)', 'us/SpinePhantomFreehand.igs.mha'],
+    ['Bone ultrasound L1–L4, tracked (PLUS)', 'us/BoneUltrasound_L14.igs.mha'],
+    ['Depth point cloud, five people (PCL, PCD)', 'depth/five_people.pcd'],
+  ];
+  return items.filter(([, p]) => fs.existsSync(path.join(root, p))).map(([label, p]) => ({ label, path: path.join(root, p) }));
+}
+
+export function sampleStudies(): SystemInfo['sampleStudies'] {
+  const root = sharedDataRoot();
+  if (!root) return [];
+  const items: [string, string][] = [
+    ['Abdominal CT, 3 mm (NIfTI)', 'ct/totalseg_example_ct.nii.gz'],
+    ['CT series, JPEG 2000 (DICOM folder)', 'dicom/totalseg_ct_series_j2k'],
+    ['Abdominal MR (NIfTI)', 'mr/totalseg_example_mr_sm.nii.gz'],
+    ['Cervical MR (NIfTI)', 'mr/sct_t2s_neck_uncropped.nii.gz'],
+    ['Head FLAIR, oblique (NRRD)', 'mr/niivue_FLAIR_oblique.nrrd'],
+  ];
+  return items.filter(([, p]) => fs.existsSync(path.join(root, p))).map(([label, p]) => ({ label, path: path.join(root, p) }));
+}
