@@ -7,10 +7,11 @@
  * depth camera ↔ tracker transform from fiducials seen by the camera and
  * touched with the stylus. The history is kept by the service (append-only).
  */
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { CalibrationRecord, Job } from '../../../electron/contract/index.js';
 import type { Client } from '../../ipc/client.js';
 import { JobBar } from '../jobs/JobBar.js';
+import { useJob } from '../jobs/useJob.js';
 import { parsePoints, PointsInput } from './RegistrationPanel.js';
 
 type Action = 'plus' | 'pivot' | 'probe' | 'temporal' | 'camera';
@@ -34,18 +35,19 @@ export function CalibrationsPanel({ client, setup, calibrations, onChanged, onEr
   const [tool, setTool] = useState('Stylus');
   const [cameraPts, setCameraPts] = useState('');
   const [trackerPts, setTrackerPts] = useState('');
-  const [job, setJob] = useState<Job | null>(null);
+  const [started, setStarted] = useState<Job | null>(null);
   const [busy, setBusy] = useState(false);
 
-  useEffect(() => {
-    if (!job || (job.status !== 'queued' && job.status !== 'running')) return;
-    return client.on('jobs', 'onDidChangeJob', (payload) => {
-      const j = payload as Job;
-      if (j.id !== job.id) return;
-      setJob(j);
+  // follow the probe calibration job; when it is done, the setup's calibrations are reloaded
+  const followed = useJob(
+    client,
+    started?.id ?? null,
+    (j) => {
       if (j.status === 'done') onChanged();
-    });
-  }, [client, job, onChanged]);
+    },
+    started,
+  );
+  const job = followed && followed.id === started?.id ? followed : started;
 
   const cam = parsePoints(cameraPts);
   const trk = parsePoints(trackerPts);
@@ -62,7 +64,7 @@ export function CalibrationsPanel({ client, setup, calibrations, onChanged, onEr
         await client.call('calibrations', 'cameraToTracker', setup, { method: 'paired-points', camera: cam, tracker: trk, sourcePath: '' });
       else if (action === 'probe') {
         const id = await client.call('calibrations', 'probe', setup, pathA, pathB);
-        setJob(await client.call('jobs', 'get', id));
+        setStarted(await client.call('jobs', 'get', id));
       }
       onChanged();
     } catch (e) {

@@ -10,33 +10,8 @@ import { useEffect, useState } from 'react';
 import type { Job, Registration, Twin } from '../../../electron/contract/index.js';
 import type { Client } from '../../ipc/client.js';
 import { JobBar } from '../jobs/JobBar.js';
+import { useJob } from '../jobs/useJob.js';
 import { RecordingInput } from '../devices/RecordingInput.js';
-
-/** Colours of the predicted-TRE map on the skin (fraction of the range → RGB), shared by the 3D view's lookup table and its legend. */
-export const TRE_COLOURS: [number, number, number, number][] = [
-  [0, 0.18, 0.7, 0.36],
-  [0.5, 0.95, 0.8, 0.15],
-  [1, 0.86, 0.2, 0.18],
-];
-
-/** The colour scale of the predicted-TRE map, over the 3D view. */
-export function TreLegend({ rangeMm }: { rangeMm: number }) {
-  return (
-    <div className="legend" aria-label="predicted TRE colour scale">
-      predicted TRE (registration) 0{' '}
-      <span
-        style={{
-          display: 'inline-block',
-          width: 90,
-          height: 10,
-          verticalAlign: 'middle',
-          background: `linear-gradient(to right, ${TRE_COLOURS.map(([t, r, g, b]) => `rgb(${r * 255},${g * 255},${b * 255}) ${t * 100}%`).join(', ')})`,
-        }}
-      />{' '}
-      {rangeMm.toFixed(0)} mm
-    </div>
-  );
-}
 
 interface Props {
   client: Client;
@@ -85,7 +60,7 @@ export function RegistrationPanel({ client, patientId, twins, selected, onSelect
   const [threePoint, setThreePoint] = useState(false);
   const [cameraPts, setCameraPts] = useState('');
   const [imagePts, setImagePts] = useState('');
-  const [job, setJob] = useState<Job | null>(null);
+  const [started, setStarted] = useState<Job | null>(null);
   const [last, setLast] = useState<Registration | null>(null);
   const twin = twins[0] ?? null;
   const twinIds = new Set(twins.map((t) => t.id));
@@ -96,20 +71,20 @@ export function RegistrationPanel({ client, patientId, twins, selected, onSelect
   }, [client, patientId, onError]);
 
   // follow the registration job; when it is done, list and select (or report) its result
-  useEffect(() => {
-    if (!job || (job.status !== 'queued' && job.status !== 'running')) return;
-    return client.on('jobs', 'onDidChangeJob', (payload) => {
-      const j = payload as Job;
-      if (j.id !== job.id) return;
-      setJob(j);
+  const followed = useJob(
+    client,
+    started?.id ?? null,
+    (j) => {
       if (j.status === 'done' && j.resultId)
         client.call('registrations', 'get', j.resultId).then((r) => {
           setList((l) => [r, ...l]);
           setLast(r);
           if (!r.refused) onSelect(r);
         }, onError);
-    });
-  }, [client, job, onSelect, onError]);
+    },
+    started,
+  );
+  const job = followed && followed.id === started?.id ? followed : started;
 
   const cam = threePoint ? parsePoints(cameraPts) : null;
   const img = threePoint ? parsePoints(imagePts) : null;
@@ -119,7 +94,7 @@ export function RegistrationPanel({ client, patientId, twins, selected, onSelect
     client
       .call('registrations', 'run', { twinId: twin.id, cloudPath: capture, view, ...(threePoint && cam && img ? { points: { camera: cam, image: img } } : {}) })
       .then((id) => client.call('jobs', 'get', id))
-      .then(setJob, onError);
+      .then(setStarted, onError);
   };
   const running = job !== null && (job.status === 'queued' || job.status === 'running');
 
