@@ -6,7 +6,6 @@
  * Runs discovery in this process (no device host needed to look).
  */
 import { discover } from '../../electron/devicehost/discovery.js';
-import type { CliCommand } from '../../electron/platform/capability.js';
 
 export async function runDevices(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -29,6 +28,3 @@ export async function runDevices(argv: string[]): Promise<number> {
   }
   return 0;
 }
-
-/** `twin devices list [--json]` */
-export const devicesCli: CliCommand = { name: 'devices', usage: 'twin devices list [--json]', run: runDevices };

@@ -21,7 +21,6 @@ import { IGTL_SCALAR, timestampSeconds, type IgtlContent, type IgtlMessage } fro
 import { indexToLps } from '../../math/geometry.js';
 import { voxelTypeOf } from '../../electron/engine/volume.js';
 import { readVolume } from '../../electron/io/readVolume.js';
-import type { CliCommand } from '../../electron/platform/capability.js';
 
 const USAGE = [
   'usage: twin igtl receive (--port P [--host H] | --connect HOST:PORT) [--count N]',
@@ -235,6 +234,3 @@ export async function runIgtl(argv: string[]): Promise<number> {
     return e instanceof UsageError ? 2 : 1;
   }
 }
-
-/** `twin igtl receive|send … (see twin igtl)` */
-export const igtlCli: CliCommand = { name: 'igtl', usage: 'twin igtl receive|send … (see twin igtl)', run: runIgtl };

@@ -7,8 +7,6 @@
 import path from 'node:path';
 import { defineCapability } from '../../electron/platform/capability.js';
 import { DevicesService } from './contract.js';
-import { devicesCli } from './cliDevices.js';
-import { igtlCli } from './cliIgtl.js';
 
 export default defineCapability(
   {
@@ -16,7 +14,10 @@ export default defineCapability(
     title: 'Devices',
     version: '1.0.0',
     services: [DevicesService],
-    cli: [devicesCli, igtlCli],
+    cli: [
+      { name: 'devices', usage: 'twin devices list [--json]', run: async (argv) => (await import('./cliDevices.js')).runDevices(argv) },
+      { name: 'igtl', usage: 'twin igtl receive|send … (see twin igtl)', run: async (argv) => (await import('./cliIgtl.js')).runIgtl(argv) },
+    ],
   },
   ({ devices, emit, dataDir }) => {
     devices.on('changed', (list) => emit('devices', 'onDidChangeDevices', list));

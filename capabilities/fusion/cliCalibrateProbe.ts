@@ -13,7 +13,6 @@
  */
 import path from 'node:path';
 import { calibrateProbeFromFiles } from './sweep.js';
-import type { CliCommand } from '../../electron/platform/capability.js';
 
 const USAGE = 'usage: twin calibrate-probe <N-wire sequence.igs.mha> --phantom <PLUS xml> [--validation-every N] [--json]';
 
@@ -76,10 +75,3 @@ export async function runCalibrateProbe(argv: string[]): Promise<number> {
     return 1;
   }
 }
-
-/** `twin calibrate-probe <N-wire sequence.igs.mha> --phantom <PLUS xml> [--json]` */
-export const calibrateProbeCli: CliCommand = {
-  name: 'calibrate-probe',
-  usage: 'twin calibrate-probe <N-wire sequence.igs.mha> --phantom <PLUS xml> [--json]',
-  run: runCalibrateProbe,
-};

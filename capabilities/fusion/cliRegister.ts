@@ -15,7 +15,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { registerCaptureFiles } from './skinRegistration.js';
-import type { CliCommand } from '../../electron/platform/capability.js';
 
 const USAGE = 'usage: twin register --fixed <skin mesh: stl|vtp> --moving <cloud: pcd|ply|png> [--view back|front] [--points <pairs.json>] [--json]';
 
@@ -89,10 +88,3 @@ export async function runRegister(argv: string[]): Promise<number> {
     return 1;
   }
 }
-
-/** `twin register --fixed <skin mesh: stl|vtp> --moving <cloud: pcd|ply|png> [--view back|front] [--json]` */
-export const registerCli: CliCommand = {
-  name: 'register',
-  usage: 'twin register --fixed <skin mesh: stl|vtp> --moving <cloud: pcd|ply|png> [--view back|front] [--json]',
-  run: runRegister,
-};

@@ -17,8 +17,6 @@ import { addRegistrationLandmarks, getRegistration, listCalibrations, listRegist
 import { cameraToTrackerCalibration, currentCalibrations, importPlusCalibrations, pivotFromRecording, temporalFromRecording } from './calibrations.js';
 import { FusionSessions } from './sessions.js';
 import { probeCalibrationJob, registrationJob } from './jobs.js';
-import { registerCli } from './cliRegister.js';
-import { calibrateProbeCli } from './cliCalibrateProbe.js';
 import * as m0003 from './migrations/0003-calibrations.js';
 import * as m0004 from './migrations/0004-registrations.js';
 
@@ -33,7 +31,18 @@ export default defineCapability(
       { version: 3, name: m0003.name, sql: m0003.sql },
       { version: 4, name: m0004.name, sql: m0004.sql },
     ],
-    cli: [registerCli, calibrateProbeCli],
+    cli: [
+      {
+        name: 'register',
+        usage: 'twin register --fixed <skin mesh: stl|vtp> --moving <cloud: pcd|ply|png> [--view back|front] [--points <pairs.json>] [--json]',
+        run: async (argv) => (await import('./cliRegister.js')).runRegister(argv),
+      },
+      {
+        name: 'calibrate-probe',
+        usage: 'twin calibrate-probe <N-wire sequence.igs.mha> --phantom <PLUS xml> [--validation-every N] [--json]',
+        run: async (argv) => (await import('./cliCalibrateProbe.js')).runCalibrateProbe(argv),
+      },
+    ],
   },
   ({ store, jobs, devices, actor, dataDir }) => {
     const sessions = new FusionSessions(store, devices, path.join(dataDir, 'recordings'), actor);

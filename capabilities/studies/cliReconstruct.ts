@@ -14,7 +14,6 @@ import path from 'node:path';
 import { loadTrackedSweep, reconstructionOptions } from '../fusion/sweep.js';
 import { writeVolumeFile } from '../../electron/io/writeVolume.js';
 import { reconstructVolume } from '../../electron/engine/fusion/reconstruct.js';
-import type { CliCommand } from '../../electron/platform/capability.js';
 
 const USAGE =
   'usage: twin reconstruct <sequence.igs.mha> --config <PLUS xml> [--spacing MM] --out <volume.mha|.nrrd|.nii.gz> [--interpolation nearest|linear] [--no-fill] [--json]';
@@ -86,10 +85,3 @@ export async function runReconstruct(argv: string[]): Promise<number> {
     return 1;
   }
 }
-
-/** `twin reconstruct <sequence.igs.mha> --config <PLUS xml> [--spacing MM] --out <volume.mha> [--json]` */
-export const reconstructCli: CliCommand = {
-  name: 'reconstruct',
-  usage: 'twin reconstruct <sequence.igs.mha> --config <PLUS xml> [--spacing MM] --out <volume.mha> [--json]',
-  run: runReconstruct,
-};

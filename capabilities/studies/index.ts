@@ -14,7 +14,6 @@ import { StudiesService } from './contract.js';
 import { listStudies } from './repo.js';
 import { importJob, reconstructJob, scanJob } from './jobs.js';
 import { exportDeidentifiedSeries, exportIdentifiedSeries } from './exports.js';
-import { reconstructCli } from './cliReconstruct.js';
 
 export default defineCapability(
   {
@@ -23,7 +22,14 @@ export default defineCapability(
     version: '1.0.0',
     services: [StudiesService],
     jobs: [importJob, reconstructJob, scanJob],
-    cli: [reconstructCli],
+    cli: [
+      {
+        name: 'reconstruct',
+        usage:
+          'twin reconstruct <sequence.igs.mha> --config <PLUS xml> [--spacing MM] --out <volume.mha|.nrrd|.nii.gz> [--interpolation nearest|linear] [--no-fill] [--json]',
+        run: async (argv) => (await import('./cliReconstruct.js')).runReconstruct(argv),
+      },
+    ],
   },
   ({ store, jobs, actor, maxVolumeBytes }) => ({
     studies: {

@@ -16,7 +16,6 @@ import { AppError, toErrorShape } from '../../electron/contract/errors.js';
 import { createServices } from '../../electron/services/index.js';
 import type { JobOutcome } from '../../electron/services/jobs.js';
 import { resolveDataDir } from '../../electron/services/dataDir.js';
-import type { CliCommand } from '../../electron/platform/capability.js';
 import { createPatient } from '../patients/repo.js';
 import { getVolume } from '../studies/repo.js';
 import { getSpineAnalysis } from '../spine/repo.js';
@@ -26,7 +25,6 @@ import { getArtefactPath, listTwins } from './repo.js';
 const USAGE = 'usage: twin build|spine <study path> [--data-dir D] [--json] [--patient NAME] [--series UID] [--lenient]';
 
 interface Args {
-  command: string;
   target: string;
   json: boolean;
   patient: string | null;
@@ -51,13 +49,16 @@ function parseArgs(argv: string[]): Args {
     else if (a.startsWith('--')) throw new AppError('BAD_REQUEST', `unknown option ${a}\n${USAGE}`);
     else rest.push(a);
   }
-  const [command, target] = rest;
-  if ((command !== 'build' && command !== 'spine') || !target) throw new AppError('BAD_REQUEST', USAGE);
-  return { command, target, json, patient, series, lenient };
+  const [target] = rest;
+  if (!target) throw new AppError('BAD_REQUEST', USAGE);
+  return { target, json, patient, series, lenient };
 }
 
-/** `twin build|spine …`: argv from the command name on. */
-async function runBuild(argv: string[]): Promise<number> {
+/**
+ * `twin build …` (withSpine false) or `twin spine …` (true): argv after the command name.
+ * @returns the exit code: 0 done, 1 failed (the message names the file and the reason), 2 bad usage
+ */
+export async function runBuild(argv: string[], withSpine: boolean): Promise<number> {
   let args: Args;
   try {
     args = parseArgs(argv);
@@ -116,7 +117,7 @@ async function runBuild(argv: string[]): Promise<number> {
         count: a.count,
       })),
     };
-    if (args.command === 'spine') {
+    if (withSpine) {
       const report = await spineOfTwin(host, twin.id, args.json);
       if (args.json)
         process.stdout.write(
@@ -216,17 +217,3 @@ function printSpine(r: SpineReport & { files: string[] }): void {
   for (const w of [...r.warnings, ...c.notMeasured.map((m) => `not measured: ${m}`)]) console.log(`  note: ${w}`);
   for (const p of r.files) console.log(`  written: ${p}`);
 }
-
-/** The twins capability's subcommands. */
-export const twinCli: readonly CliCommand[] = [
-  {
-    name: 'build',
-    usage: 'twin build <study path> [--data-dir D] [--json] [--patient NAME] [--series UID] [--lenient]',
-    run: (argv) => runBuild(['build', ...argv]),
-  },
-  {
-    name: 'spine',
-    usage: 'twin spine <study path> [--data-dir D] [--json] [--patient NAME] [--series UID] [--lenient]',
-    run: (argv) => runBuild(['spine', ...argv]),
-  },
-];

@@ -9,7 +9,6 @@ import { TwinParams, TwinsService } from './contract.js';
 import { getTwin, listTwins } from './repo.js';
 import { assertTwinModality, twinBuildJob } from './jobs.js';
 import { getVolume } from '../studies/repo.js';
-import { twinCli } from './cli.js';
 
 export default defineCapability(
   {
@@ -18,7 +17,18 @@ export default defineCapability(
     version: '1.0.0',
     services: [TwinsService],
     jobs: [twinBuildJob],
-    cli: twinCli,
+    cli: [
+      {
+        name: 'build',
+        usage: 'twin build <study path> [--data-dir D] [--json] [--patient NAME] [--series UID] [--lenient]',
+        run: async (argv) => (await import('./cli.js')).runBuild(argv, false),
+      },
+      {
+        name: 'spine',
+        usage: 'twin spine <study path> [--data-dir D] [--json] [--patient NAME] [--series UID] [--lenient]',
+        run: async (argv) => (await import('./cli.js')).runBuild(argv, true),
+      },
+    ],
   },
   ({ store, jobs }) => ({
     twins: {

@@ -42,7 +42,7 @@ export interface CapabilityContext {
   lifecycle: EventEmitter;
 }
 
-/** A CLI subcommand: `npm run twin -- <name> …`. */
+/** A CLI subcommand: `npm run twin -- <name> …`. `run` imports its module when called (so neither the services nor the job workers load CLI code). */
 export interface CliCommand {
   name: string;
   /** One usage line (shown by `twin` without arguments). */
