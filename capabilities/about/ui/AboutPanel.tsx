@@ -7,20 +7,7 @@
 import { useEffect, useState } from 'react';
 import type { WorkspaceProps } from '../../../renderer/app/contributions.js';
 import { errorText } from '../../../renderer/app/errors.js';
-
-/** The result of `system.about` (declared by the system capability's contract). */
-export interface AboutInfo {
-  name: string;
-  version: string;
-  build: { commit: string; date: string };
-  electron: string | null;
-  node: string;
-  platform: string;
-  dataDir: string;
-  storeEncrypted: boolean;
-  licences: { name: string; version: string; licence: string }[];
-  capabilities: { name: string; title: string; version: string; services: string[]; jobs: string[]; cli: string[] }[];
-}
+import type { AboutInfo } from '../contract.js';
 
 /** The intended use, shown wherever the product describes itself. */
 export const INTENDED_USE = 'Research and planning workstation; not a certified medical device.';
@@ -34,8 +21,7 @@ export function AboutPanel({ client }: WorkspaceProps) {
 
   useEffect(() => {
     let gone = false;
-    const call: Promise<AboutInfo> = client.call('system', 'about');
-    call.then(
+    client.call('system', 'about').then(
       (a) => gone || setAbout(a),
       (e: unknown) => gone || setFailed(errorText(e)),
     );
