@@ -42,8 +42,26 @@ export default tseslint.config(
           patterns: [
             { regex: '^(\\.\\./)+electron/(?!contract/)', message: 'the renderer may import only electron/contract' },
             { regex: '^(\\.\\./)+capabilities/[^/]+/(?!contract\\.js$|ui/)', message: "the renderer may import a capability's contract.ts and ui/ only" },
-            { regex: '^\\.\\./(?!contract\\.js$|ui/)[^/]+\\.js$', message: "a capability's UI may import its contract.ts, not its services" },
             { regex: '^(\\.\\./)+native-bridges/(?!core/)', message: 'the renderer may import only the pure native-bridges/core' },
+            { regex: '^node:', message: 'no Node modules in the renderer' },
+            { regex: '^electron$', message: 'the renderer never imports electron' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // a capability's UI imports its own contract, never its services (index, repo, jobs, CLI)
+    files: ['capabilities/*/ui/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^(\\.\\./)+electron/(?!contract/)', message: 'the renderer may import only electron/contract' },
+            { regex: '^(\\.\\./)+capabilities/[^/]+/(?!contract\\.js$|ui/)', message: "the renderer may import a capability's contract.ts and ui/ only" },
+            { regex: '^(\\.\\./)+native-bridges/(?!core/)', message: 'the renderer may import only the pure native-bridges/core' },
+            { regex: '^\\.\\./(?!contract\\.js$)[^/]+\\.js$', message: "a capability's UI may import its contract.ts, not its services" },
             { regex: '^node:', message: 'no Node modules in the renderer' },
             { regex: '^electron$', message: 'the renderer never imports electron' },
           ],
