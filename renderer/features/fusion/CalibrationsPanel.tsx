@@ -28,6 +28,7 @@ interface Props {
 const headline = (c: CalibrationRecord): string =>
   c.valueMs !== null ? `${c.valueMs.toFixed(1)} ms` : c.errorMm !== null ? `error ${c.errorMm.toFixed(2)} mm` : c.matrix ? 'transform' : '';
 
+/** The setup's current calibrations and the form that makes a new one (the probe calibration as a followed job). */
 export function CalibrationsPanel({ client, setup, calibrations, onChanged, onError }: Props) {
   const [action, setAction] = useState<Action>('plus');
   const [pathA, setPathA] = useState('');

@@ -41,6 +41,7 @@ function clickPx(e: MouseEvent<HTMLElement>, f: ShownFrame | null): [number, num
   return [((e.clientX - r.left) / r.width) * f.width - 0.5, ((e.clientY - r.top) / r.height) * f.height - 0.5];
 }
 
+/** The ultrasound, reslice and overlay views (VIEW_W × `viewH` CSS px each). */
 export function FusedViews(p: Props) {
   const { viewH } = p;
   /** CSS position of an image pixel in a view of the frame (for the landmark marks). */

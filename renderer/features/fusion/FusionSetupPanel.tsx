@@ -48,6 +48,7 @@ interface Props {
 
 const errorText = (c: CalibrationRecord): string => (c.errorMm !== null ? `, error ${c.errorMm.toFixed(2)} mm` : '');
 
+/** The "fusion setup" panel; every value it edits is the workspace's state (`Field`s). */
 export function FusionSetupPanel(p: Props) {
   const { imageToProbe, cameraToTracker, temporalOffset, usDevice } = p;
   return (

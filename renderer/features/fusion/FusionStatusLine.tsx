@@ -24,6 +24,7 @@ interface Props {
   imageToProbeErrorMm: number | null;
 }
 
+/** The status line over the fused views (data-testid fusion-status). */
 export function FusionStatusLine(p: Props) {
   const { stats } = p;
   return (

@@ -10,6 +10,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { CalibrationRecord, DeviceList, FusionSession, Patient, Registration, StudyRecord, Twin } from '../../../electron/contract/index.js';
+import { capturedInWindow } from '../../../electron/contract/devices.js';
 import type { Client } from '../../ipc/client.js';
 import { landmarkPair, type ColourMap, type LandmarkPair, type PatientFrame } from './fusionMath.js';
 import { FusedViews } from './FusedViews.js';
@@ -40,6 +41,7 @@ interface Props {
 const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
 const NO_STATS: FusionStats = { shown: 0, ncc: NaN, p50: NaN, p95: NaN, dropped: 0, untracked: 0, tools: [], cineLength: 0, predictedAtPlaneMm: NaN };
 
+/** The Fusion workspace: drives the live fusion loop and lays out its setup, session, status, views and controls. */
 export function FusionWorkspace({ client, patient, studies, twins, recordings, captures, onError }: Props) {
   const volumes = useMemo(() => priorVolumes(studies), [studies]);
   const [seriesId, setSeriesId] = useState<string>('');
@@ -250,7 +252,8 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
     setFrozen(!frozen);
   };
 
-  const sources = (devices?.devices ?? []).filter((d) => d.kind !== 'uvc');
+  // the ultrasound sources: the device host's devices (a window's UVC capture is not offered)
+  const sources = (devices?.devices ?? []).filter((d) => !capturedInWindow(d));
   const viewH = Math.round(VIEW_W * aspect);
 
   if (!patient) return <div className="notice">Open a patient with an MR, CT or 3D ultrasound volume to fuse the live ultrasound with it.</div>;

@@ -13,6 +13,7 @@ interface Props {
   backend: 'gpu' | 'cpu' | null;
 }
 
+/** The row of overlay and reslicing controls under the fused views. */
 export function OverlayControls({ opacity, colourMap, edgesOnly, backendChoice, backend }: Props) {
   return (
     <div className="row">

@@ -53,6 +53,7 @@ export function PointsInput(props: { label: string; value: string; onChange(v: s
   );
 }
 
+/** The registration choice, the skin registration form (a followed job) and its last result. */
 export function RegistrationPanel({ client, patientId, twins, selected, onSelect, captures, onError }: Props) {
   const [list, setList] = useState<Registration[]>([]);
   const [capture, setCapture] = useState(captures[0]?.path ?? '');

@@ -36,6 +36,7 @@ interface Props {
   onReplay(path: string, speed: number): Promise<void>;
 }
 
+/** The "fusion session" panel: record the session, or replay a recorded one. */
 export function SessionPanel({ client, onError, session, recording, sessionPath, recordedFrames, context, volumes, onOpened, onReplay }: Props) {
   /** Records the devices with the fusion's context as one session, or stops (the session's folder becomes the path to replay). */
   const toggleRecording = async (): Promise<void> => {

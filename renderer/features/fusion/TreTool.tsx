@@ -18,6 +18,7 @@ interface Props {
   onSave(): Promise<void>;
 }
 
+/** The TRE row (data-testid fusion-tre) once a pair is marked, and the marking hint. */
 export function TreTool({ pairs, savedPairs, registered, treMode, pendingUs, onClear, onSave }: Props) {
   const tre = treSummary(pairs);
   return (
