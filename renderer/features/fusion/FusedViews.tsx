@@ -6,7 +6,7 @@
  */
 import type { CSSProperties, MouseEvent, RefObject } from 'react';
 import type { LandmarkPair } from './fusionMath.js';
-import { VIEW_W } from './fusionViews.js';
+import { VIEW_W } from './live/fusionViews.js';
 
 /** What the views need of the frame shown: its size (pixels) and ImageToVolume (null when not placed). */
 export interface ShownFrame {

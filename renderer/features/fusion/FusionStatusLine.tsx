@@ -4,7 +4,7 @@
  * NCC, tracker → screen latency, dropped and untracked frames, the predicted
  * TRE at the plane with the registration's error budget).
  */
-import type { FusionStats } from './fusionLoop.js';
+import type { FusionStats } from './live/fusionLoop.js';
 
 /** A number with `d` decimals, '—' when not finite. */
 export const fmt = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : '—');

@@ -2,7 +2,7 @@
  * The live US–MR/CT fusion workspace. The real-time path — stream messages,
  * pose histories, the frame scheduler, the reslice (GPU vtk.js or CPU), the
  * overlay, NCC, latency stamping, the cine buffer and the 3D view — is the
- * fusion loop (fusionLoop.ts); this component creates it, passes it the
+ * fusion loop (live/fusionLoop.ts); this component creates it, passes it the
  * settings of its controls, mounts the views it draws into and shows what it
  * reports. Freeze stops on a frame; the cine slider goes back through the last
  * seconds. Each shown frame's NCC with the reslice and the
@@ -16,9 +16,9 @@ import { landmarkPair, type ColourMap, type LandmarkPair, type PatientFrame } fr
 import { FusedViews } from './FusedViews.js';
 import { FusionSetupPanel } from './FusionSetupPanel.js';
 import { FusionStatusLine } from './FusionStatusLine.js';
-import type { FusionStats } from './fusionLoop.js';
-import { installFusionProbe } from './fusionPageProbe.js';
-import { createLiveFusion, VIEW_W, type ResliceChoice } from './fusionViews.js';
+import type { FusionStats } from './live/fusionLoop.js';
+import { installFusionProbe } from './live/fusionPageProbe.js';
+import { createLiveFusion, VIEW_W, type ResliceChoice } from './live/fusionViews.js';
 import { OverlayControls } from './OverlayControls.js';
 import { priorVolumes } from './priorVolumes.js';
 import { SessionPanel } from './SessionPanel.js';

@@ -1,7 +1,7 @@
 /** The overlay's controls (opacity, colour map, edges only) and the choice of where the reslice is computed. */
 import type { ColourMap } from './fusionMath.js';
 import type { Field } from './useField.js';
-import type { ResliceChoice } from './fusionViews.js';
+import type { ResliceChoice } from './live/fusionViews.js';
 
 interface Props {
   /** Opacity of the volume's layer, 0–1. */

@@ -21,16 +21,16 @@
  * fusionViews.ts), passes the settings on every render (`configure`), and
  * shows what `onStats` reports.
  */
-import type { Registration } from '../../../electron/contract/index.js';
-import type { StreamHeader } from '../../../electron/contract/devices.js';
-import { binningMatrix } from '../../../math/imageBinning.js';
-import { maskedNcc } from '../../../math/imageStats.js';
-import { mul4 } from '../../../math/transform.js';
-import { predictedTre } from '../../../math/uncertainty.js';
-import { hostClockUs } from '../../../native-bridges/core/clock.js';
-import { boxResample, imagePlane, imageToVolume, percentile, type ColourMap, type ImagePlane, type PatientFrame } from './fusionMath.js';
+import type { Registration } from '../../../../electron/contract/index.js';
+import type { StreamHeader } from '../../../../electron/contract/devices.js';
+import { binningMatrix } from '../../../../math/imageBinning.js';
+import { maskedNcc } from '../../../../math/imageStats.js';
+import { mul4 } from '../../../../math/transform.js';
+import { predictedTre } from '../../../../math/uncertainty.js';
+import { hostClockUs } from '../../../../native-bridges/core/clock.js';
+import { boxResample, imagePlane, imageToVolume, percentile, type ColourMap, type ImagePlane, type PatientFrame } from '../fusionMath.js';
 import { FusionMetrics, pushBounded } from './fusionMetrics.js';
-import { CineBuffer, PoseHistory, type CineFrame } from './liveBuffers.js';
+import { CineBuffer, PoseHistory, type CineFrame } from '../liveBuffers.js';
 
 /**
  * ImageToProbe for a frame's pixels: the full frame's calibration composed

@@ -1,9 +1,9 @@
 /**
  * The live fusion's page probe: what the workspace exposes on
- * `window.__orthotwinFusion` (see probe.ts) for end-to-end tests, the
+ * `window.__orthotwinFusion` (see ../probe.ts) for end-to-end tests, the
  * latency benchmark and service engineers, read from the fusion loop and its views.
  */
-import type { FusionProbe } from './probe.js';
+import type { FusionProbe } from '../probe.js';
 import type { LiveFusion } from './fusionViews.js';
 
 /**

@@ -7,21 +7,21 @@
  * host for display copies binned to the views' width (`imageMaxWidth`). No
  * React: the workspace mounts the elements and calls `createLiveFusion`.
  */
-import { bulkUrls, type Registration, type Twin, type VolumeRecord } from '../../../electron/contract/index.js';
-import type { Mat3 } from '../../../math/geometry.js';
-import { invert4, mul4 } from '../../../math/transform.js';
+import { bulkUrls, type Registration, type Twin, type VolumeRecord } from '../../../../electron/contract/index.js';
+import type { Mat3 } from '../../../../math/geometry.js';
+import { invert4, mul4 } from '../../../../math/transform.js';
 import type vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData';
-import { createCpuResliceView, createResliceView, softwareWebGl, type ResliceView } from '../../views/vtk/resliceView.js';
-import { createFusion3DView, type Fusion3DView } from '../../views/vtk/fusion3DView.js';
-import type { Client } from '../../ipc/client.js';
-import { openStreams } from '../devices/openStreams.js';
-import { makeImageData, voxelsFromBuffer } from '../planning/volumeImage.js';
-import { maskedNcc } from '../../../math/imageStats.js';
-import { predictedTre } from '../../../math/uncertainty.js';
-import { boxResample, imagePlane, overlayLayer, resliceOnPlane, type ColourMap, type ImagePlane, type VoxelGrid } from './fusionMath.js';
+import { createCpuResliceView, createResliceView, softwareWebGl, type ResliceView } from '../../../views/vtk/resliceView.js';
+import { createFusion3DView, type Fusion3DView } from '../../../views/vtk/fusion3DView.js';
+import type { Client } from '../../../ipc/client.js';
+import { openStreams } from '../../devices/openStreams.js';
+import { makeImageData, voxelsFromBuffer } from '../../planning/volumeImage.js';
+import { maskedNcc } from '../../../../math/imageStats.js';
+import { predictedTre } from '../../../../math/uncertainty.js';
+import { boxResample, imagePlane, overlayLayer, resliceOnPlane, type ColourMap, type ImagePlane, type VoxelGrid } from '../fusionMath.js';
 import { calibrationOf, FusionLoop, type FusionCallbacks, type FusionSurfaces, type ResliceImage } from './fusionLoop.js';
-import type { CineFrame } from './liveBuffers.js';
-import { TRE_COLOURS } from './treColours.js';
+import type { CineFrame } from '../liveBuffers.js';
+import { TRE_COLOURS } from '../treColours.js';
 
 /** Width of the 2D views on screen (CSS px); heights follow the image's aspect in mm. */
 export const VIEW_W = 400;
