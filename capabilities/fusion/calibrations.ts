@@ -8,7 +8,7 @@
  */
 import { AppError } from '../../electron/contract/errors.js';
 import type { z } from 'zod';
-import type { CalibrationRecord, CameraTrackerInput } from '../../electron/contract/index.js';
+import type { CalibrationRecord, CameraTrackerInput } from './contract.js';
 import type { TwinStore } from '../../electron/db/store.js';
 import { readPlusConfig } from '../../native-bridges/recording/plusConfig.js';
 import { framePixels, readPlusSequence } from '../../native-bridges/recording/plusSequence.js';

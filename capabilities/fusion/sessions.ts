@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../electron/contract/errors.js';
-import { FusionSession } from '../../electron/contract/index.js';
+import { FusionSession } from './contract.js';
 import type { TwinStore } from '../../electron/db/store.js';
 import type { DevicesSupervisor } from '../../electron/services/devices.js';
 import { currentCalibrations } from './calibrations.js';

@@ -10,7 +10,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../electron/contract/errors.js';
-import type { DeidExportResult } from '../../electron/contract/index.js';
+import type { DeidExportResult } from './contract.js';
 import type { TwinStore } from '../../electron/db/store.js';
 import { scanDicom } from '../../electron/io/dicom.js';
 import { deidentifyDicom, DeidentifyError } from '../../electron/io/deidentify.js';

@@ -14,16 +14,6 @@ export * from './define.js';
 export * from './primitives.js';
 export * from './jobs.js';
 export type * from './registry.js';
-// transitional: the capabilities' records, until every importer names its capability's contract
-export * from '../../capabilities/patients/contract.js';
-export * from '../../capabilities/studies/contract.js';
-export * from '../../capabilities/twins/contract.js';
-export * from '../../capabilities/spine/contract.js';
-export * from '../../capabilities/jobs/contract.js';
-export * from '../../capabilities/devices/contract.js';
-export * from '../../capabilities/fusion/contract.js';
-export * from '../../capabilities/security/contract.js';
-export * from '../../capabilities/system/contract.js';
 
 // ---------------------------------------------------------------- wire
 export const WireInvoke = z.object({ t: z.literal('invoke'), id: z.number().int(), service: z.string(), method: z.string(), args: z.array(z.unknown()) });

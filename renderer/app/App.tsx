@@ -7,7 +7,10 @@
  * the error bar.
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import type { Patient, StudyRecord, SystemInfo, Twin } from '../../electron/contract/index.js';
+import type { Patient } from '../../capabilities/patients/contract.js';
+import type { StudyRecord } from '../../capabilities/studies/contract.js';
+import type { SystemInfo } from '../../capabilities/system/contract.js';
+import type { Twin } from '../../capabilities/twins/contract.js';
 import { createClient, detectTransport, type Client } from '../ipc/client.js';
 import { PatientsPanel } from '../../capabilities/patients/ui/PatientsPanel.js';
 import { AccessGate } from '../../capabilities/security/ui/AccessGate.js';

@@ -7,7 +7,11 @@
  * them and adding a capability's UI touches only its own folder.
  */
 import type { ComponentType } from 'react';
-import type { AuthStatus, Patient, StudyRecord, SystemInfo, Twin } from '../../electron/contract/index.js';
+import type { AuthStatus } from '../../capabilities/security/contract.js';
+import type { Patient } from '../../capabilities/patients/contract.js';
+import type { StudyRecord } from '../../capabilities/studies/contract.js';
+import type { SystemInfo } from '../../capabilities/system/contract.js';
+import type { Twin } from '../../capabilities/twins/contract.js';
 import type { Client } from '../ipc/client.js';
 import type { Placed } from './placement.js';
 

@@ -2,7 +2,7 @@
  * Where the shell places the capabilities' UI contributions: their order,
  * and who sees them. Pure (no React, no DOM) so that it is tested in node.
  */
-import type { AuthStatus } from '../../electron/contract/index.js';
+import type { AuthStatus } from '../../capabilities/security/contract.js';
 import type { Role } from '../../electron/contract/define.js';
 
 /** The part of a contribution that decides where it shows and for whom. */

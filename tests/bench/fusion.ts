@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { readVolume } from '../../electron/io/readVolume.js';
 import { buildAnatomicalTwin } from '../../electron/engine/twinBuild.js';
-import { TwinParams } from '../../electron/contract/index.js';
+import { TwinParams } from '../../capabilities/twins/contract.js';
 import { cameraPrior, orientedSkin, skinWithoutCaps } from '../../electron/engine/registration/skin.js';
 import { captureSkin } from '../../electron/engine/registration/cloud.js';
 import { registerSkin } from '../../electron/engine/registration/icp.js';

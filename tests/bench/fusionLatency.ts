@@ -21,7 +21,7 @@ import path from 'node:path';
 import net from 'node:net';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_ARGS_NO_GPU, CHROMIUM_PATH } from '../e2e/chromium.js';
-import type { FusionProbe } from '../../renderer/features/fusion/probe.js';
+import type { FusionProbe } from '../../capabilities/fusion/ui/probe.js';
 
 /** The page's global (this file is type-checked without the DOM library). */
 type PageGlobal = { __orthotwinFusion?: FusionProbe };

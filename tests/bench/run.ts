@@ -27,7 +27,7 @@ import { readVolume } from '../../electron/io/readVolume.js';
 import { encodeNrrd } from '../../electron/io/nrrd.js';
 import { resampleTrilinear } from '../../electron/engine/resample.js';
 import { buildAnatomicalTwin } from '../../electron/engine/twinBuild.js';
-import { TwinParams } from '../../electron/contract/index.js';
+import { TwinParams } from '../../capabilities/twins/contract.js';
 import type { Volume } from '../../electron/engine/volume.js';
 import { characteriseSpine } from '../../electron/engine/spine/index.js';
 import { greyLevelsAlongNormals } from '../../electron/engine/spine/surfaces.js';

@@ -16,7 +16,7 @@ import { expect, test } from '@playwright/test';
 import { DATA } from './data.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.js';
 import { framePixels, readPlusSequence } from '../../native-bridges/recording/plusSequence.js';
-import type {} from '../../renderer/features/devices/probe.js';
+import type {} from '../../capabilities/devices/ui/probe.js';
 
 const US = DATA ? path.join(DATA, 'us', 'SpinePhantomFreehand.igs.mha') : null;
 const hasSocat = (() => {

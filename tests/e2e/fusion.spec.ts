@@ -13,7 +13,7 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { DATA } from './data.js';
 import { screenshotContent } from './pixels.js';
-import type {} from '../../renderer/features/fusion/probe.js';
+import type {} from '../../capabilities/fusion/ui/probe.js';
 
 test.skip(!DATA, 'the shared data folder is absent (set ORTHOTWIN_DATA): the fusion e2e needs the spine phantom recording and its reconstruction');
 

@@ -20,7 +20,7 @@ import { expect, test } from '@playwright/test';
 import { DATA } from './data.js';
 import { screenshotContent } from './pixels.js';
 import { buildCameraFusionScene, type CameraFusionScene } from '../helpers/cameraFusionScene.js';
-import type {} from '../../renderer/features/fusion/probe.js';
+import type {} from '../../capabilities/fusion/ui/probe.js';
 import type {} from '../../capabilities/twins/ui/probe.js';
 
 test.skip(!DATA, 'the shared data folder is absent (set ORTHOTWIN_DATA): the camera fusion e2e needs the example CT');

@@ -15,11 +15,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readVolume } from '../../electron/io/readVolume.js';
 import { buildAnatomicalTwin } from '../../electron/engine/twinBuild.js';
-import { TwinParams } from '../../electron/contract/index.js';
+import { TwinParams } from '../../capabilities/twins/contract.js';
 import { cameraPrior, orientedSkin, skinWithoutCaps } from '../../electron/engine/registration/skin.js';
 import { applyPoint, invert4, invertRigid, mul4, rigidFromRotationVector, type Mat4 } from '../../math/rigid.js';
 import { writePlusSequence } from '../../native-bridges/recording/plusSequence.js';
-import { resliceOnPlane } from '../../renderer/features/fusion/fusionMath.js';
+import { resliceOnPlane } from '../../capabilities/fusion/ui/fusionMath.js';
 import { simulateView, writeAsciiPcd } from './skinScene.js';
 
 export interface CameraFusionScene {

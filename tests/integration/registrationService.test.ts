@@ -14,7 +14,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createServices, type ServiceHost } from '../../electron/services/index.js';
 import { FusionSessions } from '../../capabilities/fusion/sessions.js';
 import { decodeVtp } from '../../electron/io/mesh.js';
-import type { Twin } from '../../electron/contract/index.js';
+import type { Twin } from '../../capabilities/twins/contract.js';
 import { cameraPrior, orientedSkin, skinWithoutCaps } from '../../electron/engine/registration/skin.js';
 import { applyPoint, invertRigid, mul4, rigidFromRotationVector } from '../../math/rigid.js';
 import { predictedTre } from '../../electron/engine/registration/icp.js';

@@ -10,7 +10,7 @@
 import { beforeAll, expect, it } from 'vitest';
 import { readVolume } from '../../electron/io/readVolume.js';
 import { buildAnatomicalTwin } from '../../electron/engine/twinBuild.js';
-import { TwinParams } from '../../electron/contract/index.js';
+import { TwinParams } from '../../capabilities/twins/contract.js';
 import { indexToLps, type Volume } from '../../electron/engine/volume.js';
 import { cameraPrior, orientedSkin, skinWithoutCaps } from '../../electron/engine/registration/skin.js';
 import { captureSkin } from '../../electron/engine/registration/cloud.js';

@@ -13,7 +13,8 @@ import { createServices, type ServiceHost } from '../../electron/services/index.
 import { SPINE_ALGORITHM_VERSION } from '../../electron/engine/spine/index.js';
 import { decodeVtp, vtpPointArray } from '../../electron/io/mesh.js';
 import { decodeNrrd } from '../../electron/io/nrrd.js';
-import type { SpineAnalysis, Twin } from '../../electron/contract/index.js';
+import type { SpineAnalysis } from '../../electron/contract/index.js';
+import type { Twin } from '../../capabilities/twins/contract.js';
 import { dataPath, describeData } from '../helpers/data.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { createPatient } from '../../capabilities/patients/repo.js';

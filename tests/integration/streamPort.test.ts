@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { decodeStreamMessage } from '../../electron/contract/devices.js';
 import { startStreamServer, type StreamPort, type StreamServer } from '../../electron/devicehost/streams.js';
-import { StreamClient, type StreamPortLike } from '../../renderer/features/devices/streamClient.js';
+import { StreamClient, type StreamPortLike } from '../../capabilities/devices/ui/streamClient.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 let server: StreamServer | null = null;

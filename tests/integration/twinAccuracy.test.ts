@@ -5,7 +5,7 @@
 import { beforeAll, expect, it } from 'vitest';
 import { readVolume } from '../../electron/io/readVolume.js';
 import { buildAnatomicalTwin, type TwinBuildOutput } from '../../electron/engine/twinBuild.js';
-import { TwinParams } from '../../electron/contract/index.js';
+import { TwinParams } from '../../capabilities/twins/contract.js';
 import { voxelizeMesh } from '../../electron/engine/voxelize.js';
 import { countComponents } from '../../electron/engine/morphology.js';
 import type { Volume } from '../../electron/engine/volume.js';

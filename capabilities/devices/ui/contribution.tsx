@@ -1,9 +1,8 @@
 /**
- * The devices capability's UI contribution: the Devices workspace (the
- * component still lives in renderer/features/devices until it moves here).
+ * The devices capability's UI contribution: the Devices workspace.
  */
 import type { WorkspaceContribution, WorkspaceProps } from '../../../renderer/app/contributions.js';
-import { DevicesWorkspace } from '../../../renderer/features/devices/DevicesWorkspace.js';
+import { DevicesWorkspace } from './DevicesWorkspace.js';
 
 function Devices({ client, info, onError }: WorkspaceProps) {
   return <DevicesWorkspace client={client} recordings={info?.sampleRecordings ?? []} onError={onError} />;

@@ -1,9 +1,8 @@
 /**
- * The fusion capability's UI contribution: the Fusion workspace (the
- * component still lives in renderer/features/fusion until it moves here).
+ * The fusion capability's UI contribution: the Fusion workspace.
  */
 import type { WorkspaceContribution, WorkspaceProps } from '../../../renderer/app/contributions.js';
-import { FusionWorkspace } from '../../../renderer/features/fusion/FusionWorkspace.js';
+import { FusionWorkspace } from './FusionWorkspace.js';
 
 function Fusion({ client, info, open, onError }: WorkspaceProps) {
   return (

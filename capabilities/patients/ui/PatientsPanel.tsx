@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import type { Patient } from '../../../electron/contract/index.js';
+import type { Patient } from '../contract.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 
 /** Search, create and open patients. */

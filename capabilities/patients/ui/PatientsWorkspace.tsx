@@ -5,7 +5,8 @@
  * another workspace is shown.
  */
 import { useEffect, useMemo } from 'react';
-import type { Job, Twin } from '../../../electron/contract/index.js';
+import type { Job } from '../../../electron/contract/index.js';
+import type { Twin } from '../../twins/contract.js';
 import type { WorkspaceProps } from '../../../renderer/app/contributions.js';
 import { useKeptState } from '../../../renderer/app/keptState.js';
 import { JobBar } from '../../../renderer/features/jobs/JobBar.js';

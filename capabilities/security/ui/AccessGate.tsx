@@ -8,7 +8,7 @@
  * user's password.
  */
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
-import type { AuthStatus } from '../../../electron/contract/index.js';
+import type { AuthStatus } from '../contract.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 
 interface Props {

@@ -5,7 +5,7 @@
  * The services allow these to administrators only.
  */
 import { useState } from 'react';
-import type { AuditVerification } from '../../../electron/contract/index.js';
+import type { AuditVerification } from '../contract.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 import { download } from '../../../renderer/app/download.js';
 

@@ -5,7 +5,7 @@
  * and turns login on.
  */
 import { useCallback, useEffect, useState } from 'react';
-import type { AuthStatus, User } from '../../../electron/contract/index.js';
+import type { AuthStatus, User } from '../contract.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 
 const ROLES = ['administrator', 'surgeon', 'sonographer', 'researcher'] as const;

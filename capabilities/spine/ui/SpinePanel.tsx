@@ -9,7 +9,8 @@
  * one is kept (version select).
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { spineReportCsv, type Job, type SpineAnalysis, type SpineCorrections, type Twin } from '../../../electron/contract/index.js';
+import { spineReportCsv, type Job, type SpineAnalysis, type SpineCorrections } from '../../../electron/contract/index.js';
+import { type Twin } from '../../twins/contract.js';
 import type { Vec3, VolumeGeometry } from '../../../math/geometry.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 import { useJob } from '../../../renderer/features/jobs/useJob.js';

@@ -5,7 +5,10 @@
  * uploaded to the loopback host first (a browser gives no file paths).
  */
 import { useRef, useState, type DragEvent } from 'react';
-import type { Job, Patient, ScanResult, SystemInfo } from '../../../electron/contract/index.js';
+import type { Job } from '../../../electron/contract/index.js';
+import type { Patient } from '../../patients/contract.js';
+import type { ScanResult } from '../contract.js';
+import type { SystemInfo } from '../../system/contract.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 
 async function uploadFiles(client: Client, files: File[]): Promise<string> {

@@ -5,7 +5,7 @@
  * site policy names. The services decide who may; refusals show as errors.
  */
 import { useState } from 'react';
-import type { DeidExportResult, StudyRecord } from '../../../electron/contract/index.js';
+import type { DeidExportResult, StudyRecord } from '../contract.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 
 /** Export of one of the open patient's series, de-identified or identified. */

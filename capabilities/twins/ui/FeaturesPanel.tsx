@@ -1,4 +1,5 @@
-import type { Job, Twin } from '../../../electron/contract/index.js';
+import type { Job } from '../../../electron/contract/index.js';
+import type { Twin } from '../contract.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 
 const LABELS: Record<string, string> = {

@@ -4,7 +4,9 @@
  * W/L presets and drag, skin opacity and visibility, and the twin's features.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { bulkUrls, type Job, type Modality, type Twin, type VolumeRecord } from '../../../electron/contract/index.js';
+import { bulkUrls, type Job } from '../../../electron/contract/index.js';
+import { type Modality, type VolumeRecord } from '../../studies/contract.js';
+import { type Twin } from '../contract.js';
 import { indexToLps, type Vec3 } from '../../../math/geometry.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 import { createSliceView, type SliceView } from '../../../renderer/views/vtk/sliceView.js';

@@ -21,7 +21,7 @@ import vtkImageSlice from '@kitware/vtk.js/Rendering/Core/ImageSlice';
 import vtkPlane from '@kitware/vtk.js/Common/DataModel/Plane';
 import vtkColorTransferFunction from '@kitware/vtk.js/Rendering/Core/ColorTransferFunction';
 import type { Vec3 } from '../../../math/geometry.js';
-import type { ImagePlane } from '../../features/fusion/fusionMath.js';
+import type { ImagePlane } from '../../../capabilities/fusion/ui/fusionMath.js';
 import { parseVtp } from './threeDView.js';
 
 export interface Fusion3DView {

@@ -16,7 +16,7 @@ import vtkPlane from '@kitware/vtk.js/Common/DataModel/Plane';
 import vtkInteractorStyleManipulator from '@kitware/vtk.js/Interaction/Style/InteractorStyleManipulator';
 import type vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData';
 import type vtkOpenGLRenderWindow from '@kitware/vtk.js/Rendering/OpenGL/RenderWindow';
-import { resliceOnPlane, type ImagePlane, type VoxelGrid } from '../../features/fusion/fusionMath.js';
+import { resliceOnPlane, type ImagePlane, type VoxelGrid } from '../../../capabilities/fusion/ui/fusionMath.js';
 
 export interface ResliceView {
   /** 'gpu': vtkImageResliceMapper in WebGL; 'cpu': trilinear on the CPU into a 2D canvas. */

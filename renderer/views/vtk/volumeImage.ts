@@ -1,7 +1,7 @@
 /** A stored volume (raw voxels + VolumeRecord) as a vtkImageData in LPS mm. */
 import vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData';
 import vtkDataArray from '@kitware/vtk.js/Common/Core/DataArray';
-import type { VolumeRecord } from '../../../electron/contract/index.js';
+import type { VolumeRecord } from '../../../capabilities/studies/contract.js';
 
 const CTORS = {
   int8: Int8Array,

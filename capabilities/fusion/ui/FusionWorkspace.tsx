@@ -9,9 +9,13 @@
  * tracker-sample-to-screen latency are exposed on `window.__orthotwinFusion`.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { CalibrationRecord, DeviceList, FusionSession, Patient, Registration, StudyRecord, Twin } from '../../../electron/contract/index.js';
+import type { DeviceList } from '../../../electron/contract/index.js';
+import type { CalibrationRecord, FusionSession, Registration } from '../contract.js';
+import type { Patient } from '../../patients/contract.js';
+import type { StudyRecord } from '../../studies/contract.js';
+import type { Twin } from '../../twins/contract.js';
 import { capturedInWindow } from '../../../electron/contract/devices.js';
-import type { Client } from '../../ipc/client.js';
+import type { Client } from '../../../renderer/ipc/client.js';
 import { landmarkPair, type ColourMap, type LandmarkPair, type PatientFrame } from './fusionMath.js';
 import { FusedViews } from './FusedViews.js';
 import { FusionSetupPanel } from './FusionSetupPanel.js';

@@ -7,11 +7,13 @@
  * the registration the live fusion uses (Volume ← Camera ← Tracker).
  */
 import { useEffect, useState } from 'react';
-import type { Job, Registration, Twin } from '../../../electron/contract/index.js';
-import type { Client } from '../../ipc/client.js';
-import { JobBar } from '../jobs/JobBar.js';
-import { useJob } from '../jobs/useJob.js';
-import { RecordingInput } from '../devices/RecordingInput.js';
+import type { Job } from '../../../electron/contract/index.js';
+import type { Registration } from '../contract.js';
+import type { Twin } from '../../twins/contract.js';
+import type { Client } from '../../../renderer/ipc/client.js';
+import { JobBar } from '../../../renderer/features/jobs/JobBar.js';
+import { useJob } from '../../../renderer/features/jobs/useJob.js';
+import { RecordingInput } from '../../devices/ui/RecordingInput.js';
 
 interface Props {
   client: Client;

@@ -8,7 +8,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DeviceList, DeviceSpec, DeviceStatus } from '../../../electron/contract/index.js';
 import { capturedInWindow } from '../../../electron/contract/devices.js';
-import type { Client } from '../../ipc/client.js';
+import type { Client } from '../../../renderer/ipc/client.js';
 import { drawDepth } from './depthView.js';
 import type { StreamClient } from './streamClient.js';
 import { openStreams } from './openStreams.js';

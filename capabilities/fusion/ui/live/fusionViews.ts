@@ -7,15 +7,18 @@
  * host for display copies binned to the views' width (`imageMaxWidth`). No
  * React: the workspace mounts the elements and calls `createLiveFusion`.
  */
-import { bulkUrls, type Registration, type Twin, type VolumeRecord } from '../../../../electron/contract/index.js';
+import { bulkUrls } from '../../../../electron/contract/index.js';
+import { type Registration } from '../../contract.js';
+import { type Twin } from '../../../twins/contract.js';
+import { type VolumeRecord } from '../../../studies/contract.js';
 import type { Mat3 } from '../../../../math/geometry.js';
 import { invert4, mul4 } from '../../../../math/transform.js';
 import type vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData';
-import { createCpuResliceView, createResliceView, softwareWebGl, type ResliceView } from '../../../views/vtk/resliceView.js';
-import { createFusion3DView, type Fusion3DView } from '../../../views/vtk/fusion3DView.js';
-import type { Client } from '../../../ipc/client.js';
-import { openStreams } from '../../devices/openStreams.js';
-import { makeImageData, voxelsFromBuffer } from '../../planning/volumeImage.js';
+import { createCpuResliceView, createResliceView, softwareWebGl, type ResliceView } from '../../../../renderer/views/vtk/resliceView.js';
+import { createFusion3DView, type Fusion3DView } from '../../../../renderer/views/vtk/fusion3DView.js';
+import type { Client } from '../../../../renderer/ipc/client.js';
+import { openStreams } from '../../../devices/ui/openStreams.js';
+import { makeImageData, voxelsFromBuffer } from '../../../../renderer/views/vtk/volumeImage.js';
 import { maskedNcc } from '../../../../math/imageStats.js';
 import { predictedTre } from '../../../../math/uncertainty.js';
 import { boxResample, imagePlane, overlayLayer, resliceOnPlane, type ColourMap, type ImagePlane, type VoxelGrid } from '../fusionMath.js';

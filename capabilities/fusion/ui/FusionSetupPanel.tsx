@@ -4,9 +4,11 @@
  * offset), the ultrasound source and the tracker tools, the patient
  * registration, and a tracked-ultrasound recording replayed as the live probe.
  */
-import type { CalibrationRecord, DeviceList, Registration, Twin } from '../../../electron/contract/index.js';
-import type { Client } from '../../ipc/client.js';
-import { RecordingInput } from '../devices/RecordingInput.js';
+import type { DeviceList } from '../../../electron/contract/index.js';
+import type { CalibrationRecord, Registration } from '../contract.js';
+import type { Twin } from '../../twins/contract.js';
+import type { Client } from '../../../renderer/ipc/client.js';
+import { RecordingInput } from '../../devices/ui/RecordingInput.js';
 import { CalibrationsPanel } from './CalibrationsPanel.js';
 import { RegistrationPanel } from './RegistrationPanel.js';
 import type { PriorVolume } from './priorVolumes.js';

@@ -3,8 +3,8 @@
  * (calibrations, registration, volume, tools) as one unit, and a recorded
  * session replayed with its own calibrations, registration, volume and tools.
  */
-import type { FusionSession } from '../../../electron/contract/index.js';
-import type { Client } from '../../ipc/client.js';
+import type { FusionSession } from '../contract.js';
+import type { Client } from '../../../renderer/ipc/client.js';
 import type { Field } from './useField.js';
 import type { PriorVolume } from './priorVolumes.js';
 

@@ -8,10 +8,11 @@
  * touched with the stylus. The history is kept by the service (append-only).
  */
 import { useState } from 'react';
-import type { CalibrationRecord, Job } from '../../../electron/contract/index.js';
-import type { Client } from '../../ipc/client.js';
-import { JobBar } from '../jobs/JobBar.js';
-import { useJob } from '../jobs/useJob.js';
+import type { Job } from '../../../electron/contract/index.js';
+import type { CalibrationRecord } from '../contract.js';
+import type { Client } from '../../../renderer/ipc/client.js';
+import { JobBar } from '../../../renderer/features/jobs/JobBar.js';
+import { useJob } from '../../../renderer/features/jobs/useJob.js';
 import { parsePoints, PointsInput } from './RegistrationPanel.js';
 
 type Action = 'plus' | 'pivot' | 'probe' | 'temporal' | 'camera';

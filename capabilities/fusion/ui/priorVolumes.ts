@@ -1,5 +1,5 @@
 /** The volumes of a patient's studies that the live ultrasound can be fused with. */
-import type { StudyRecord, VolumeRecord } from '../../../electron/contract/index.js';
+import type { StudyRecord, VolumeRecord } from '../../studies/contract.js';
 
 /** A series with its volume, and the label it is offered with ("MR · T2 sagittal"). */
 export interface PriorVolume {

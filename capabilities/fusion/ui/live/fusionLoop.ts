@@ -21,7 +21,7 @@
  * fusionViews.ts), passes the settings on every render (`configure`), and
  * shows what `onStats` reports.
  */
-import type { Registration } from '../../../../electron/contract/index.js';
+import type { Registration } from '../../contract.js';
 import type { StreamHeader } from '../../../../electron/contract/devices.js';
 import { binningMatrix } from '../../../../math/imageBinning.js';
 import { maskedNcc } from '../../../../math/imageStats.js';

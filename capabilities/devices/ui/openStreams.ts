@@ -1,4 +1,4 @@
-import type { Client } from '../../ipc/client.js';
+import type { Client } from '../../../renderer/ipc/client.js';
 import { StreamClient } from './streamClient.js';
 
 /**
