@@ -3,7 +3,7 @@
  * volume (LPS mm) to the body and bone masks, their surface meshes (LPS mm)
  * and the first features, with stage timings. Pure: typed arrays in and out.
  */
-import type { TwinParams } from '../contract/index.js';
+import type { TwinParams } from '../../capabilities/twins/contract.js';
 import { bodyMaskFromCt, bodyMaskFromMr, boneMaskFromCt, type MaskResult } from './segmentation.js';
 import { meshFromMask, meshTopology, surfaceAreaMm2, type MeshTopology, type TriangleMesh } from './surface.js';
 import { voxelVolumeMm3, type Volume } from './volume.js';

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ScanResult } from '../contract/index.js';
+import type { ScanResult } from '../../capabilities/studies/contract.js';
 import { AppError } from '../contract/errors.js';
 import { formatOfPath } from './headers.js';
 import { scanDicom } from './dicom.js';

@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { AppError } from '../contract/errors.js';
-import type { SystemInfo } from '../contract/index.js';
+import type { SystemInfo } from '../../capabilities/system/contract.js';
 import { TwinStore } from '../db/store.js';
 import { decodeNrrd } from '../io/nrrd.js';
 import { voxelTypeOf } from '../engine/volume.js';
