@@ -4,6 +4,15 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** What the renderer and the capabilities' UI may import: the contract, capabilities' contracts and UI, shared math, the pure native-bridges/core. */
+const RENDERER_IMPORTS = [
+  { regex: '^(\\.\\./)+electron/(?!contract/)', message: 'the renderer may import only electron/contract' },
+  { regex: '^(\\.\\./)+capabilities/[^/]+/(?!contract\\.js$|ui/)', message: "the renderer may import a capability's contract.ts and ui/ only" },
+  { regex: '^(\\.\\./)+native-bridges/(?!core/)', message: 'the renderer may import only the pure native-bridges/core' },
+  { regex: '^node:', message: 'no Node modules in the renderer' },
+  { regex: '^electron$', message: 'the renderer never imports electron' },
+];
+
 export default tseslint.config(
   {
     ignores: [
@@ -39,13 +48,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: [
-            { regex: '^(\\.\\./)+electron/(?!contract/)', message: 'the renderer may import only electron/contract' },
-            { regex: '^(\\.\\./)+capabilities/[^/]+/(?!contract\\.js$|ui/)', message: "the renderer may import a capability's contract.ts and ui/ only" },
-            { regex: '^(\\.\\./)+native-bridges/(?!core/)', message: 'the renderer may import only the pure native-bridges/core' },
-            { regex: '^node:', message: 'no Node modules in the renderer' },
-            { regex: '^electron$', message: 'the renderer never imports electron' },
-          ],
+          patterns: [...RENDERER_IMPORTS],
         },
       ],
     },
@@ -58,12 +61,8 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { regex: '^(\\.\\./)+electron/(?!contract/)', message: 'the renderer may import only electron/contract' },
-            { regex: '^(\\.\\./)+capabilities/[^/]+/(?!contract\\.js$|ui/)', message: "the renderer may import a capability's contract.ts and ui/ only" },
-            { regex: '^(\\.\\./)+native-bridges/(?!core/)', message: 'the renderer may import only the pure native-bridges/core' },
+            ...RENDERER_IMPORTS,
             { regex: '^\\.\\./(?!contract\\.js$)[^/]+\\.js$', message: "a capability's UI may import its contract.ts, not its services" },
-            { regex: '^node:', message: 'no Node modules in the renderer' },
-            { regex: '^electron$', message: 'the renderer never imports electron' },
           ],
         },
       ],
@@ -129,6 +128,7 @@ export default tseslint.config(
       'native-bridges/devices/*/framing.ts',
       'native-bridges/devices/*/protocol.ts',
       'native-bridges/devices/*/machine.ts',
+      'native-bridges/devices/*/codec/**/*.ts',
     ],
     ignores: ['**/*.test.ts'],
     rules: {
@@ -170,6 +170,7 @@ export default tseslint.config(
       'native-bridges/devices/*/framing.ts',
       'native-bridges/devices/*/protocol.ts',
       'native-bridges/devices/*/machine.ts',
+      'native-bridges/devices/*/codec/**/*.ts',
     ],
     rules: {
       'no-restricted-imports': [

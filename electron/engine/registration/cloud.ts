@@ -13,6 +13,7 @@
  */
 import { KdTree3 } from './kdtree.js';
 import { symmetricEigen } from '../../../math/rigid.js';
+import { rng } from '../../../math/random.js';
 
 export interface SkinCaptureParams {
   /** Depth range of interest along the camera's optical axis (mm). */
@@ -68,16 +69,6 @@ export interface CapturedSkin {
   /** How many points each step removed (counted on the voxel grid, except `outOfRange`, counted on the input). */
   removed: { invalid: number; outOfRange: number; planes: number; behindPlanes: number; clusters: number; outliers: number };
   inputPoints: number;
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
 }
 
 /**
