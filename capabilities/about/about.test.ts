@@ -43,9 +43,13 @@ describe('system.about', () => {
     expect(fusion.services).toContain('registrations.addLandmarks');
   });
 
-  it('lists each runtime dependency with its installed version and licence', async () => {
+  it('lists each direct runtime dependency with its installed version and licence, and the renderer’s bundled libraries after a build', async () => {
     const a = await host.impl.system.about();
-    expect(a.licences.map((l) => l.name)).toEqual(Object.keys(pkg.dependencies).sort());
+    const bundled = fs.existsSync('dist/build-info.json')
+      ? (JSON.parse(fs.readFileSync('dist/build-info.json', 'utf8')) as { bundled: { name: string }[] }).bundled
+      : [];
+    expect(a.licences.map((l) => l.name)).toEqual([...Object.keys(pkg.dependencies).sort(), ...bundled.map((b) => b.name)]);
+    if (bundled.length) expect(a.licences.find((l) => l.name === 'react')?.licence).toBe('MIT');
     const zod = a.licences.find((l) => l.name === 'zod')!;
     const installed = JSON.parse(fs.readFileSync(path.resolve('node_modules/zod/package.json'), 'utf8')) as { version: string; license: string };
     expect(zod).toEqual({ name: 'zod', version: installed.version, licence: installed.license });

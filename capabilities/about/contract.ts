@@ -18,7 +18,7 @@ export const AboutInfo = z.object({
   platform: z.string(),
   dataDir: z.string(),
   storeEncrypted: z.boolean(),
-  /** Runtime dependencies shipped with the application: name, version and licence (SPDX) from their package.json. */
+  /** Direct runtime dependencies and the libraries bundled into the renderer: name, version and licence (SPDX) from their package.json; indirect ones are in the installer's SBOM and third-party notice. */
   licences: z.array(z.object({ name: z.string(), version: z.string(), licence: z.string() })),
   /** The capabilities loaded, in registry order: their services' methods (service.method), job kinds and CLI commands. */
   capabilities: z.array(

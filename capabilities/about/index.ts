@@ -9,19 +9,33 @@ import { defineCapability } from '../../electron/platform/capability.js';
 import { appPackage, appRoot } from '../../electron/platform/appInfo.js';
 import { AboutService, type AboutInfo } from './contract.js';
 
-/** The build stamp written by scripts/build-info.mjs at `npm run build` (dist/build-info.json); `unknown` when absent (sources run by tsx). */
-function buildInfo(): AboutInfo['build'] {
+interface BuildStamp {
+  commit?: unknown;
+  date?: unknown;
+  bundled?: AboutInfo['licences'];
+}
+
+/** dist/build-info.json, written by scripts/build-info.mjs at `npm run build`; empty when absent (sources run by tsx). */
+function buildStamp(): BuildStamp {
   try {
-    const b = JSON.parse(fs.readFileSync(path.join(appRoot(), 'dist', 'build-info.json'), 'utf8')) as { commit?: unknown; date?: unknown };
-    return { commit: typeof b.commit === 'string' ? b.commit : 'unknown', date: typeof b.date === 'string' ? b.date : 'unknown' };
+    return JSON.parse(fs.readFileSync(path.join(appRoot(), 'dist', 'build-info.json'), 'utf8')) as BuildStamp;
   } catch {
-    return { commit: 'unknown', date: 'unknown' };
+    return {};
   }
 }
 
-/** Name, version and licence of each runtime dependency, from its installed package.json (`unknown` when it cannot be read). */
-function licences(): AboutInfo['licences'] {
-  return Object.keys(appPackage().dependencies ?? {})
+/** The commit and time of the build (`unknown` outside a build). */
+function buildInfo(b: BuildStamp): AboutInfo['build'] {
+  return { commit: typeof b.commit === 'string' ? b.commit : 'unknown', date: typeof b.date === 'string' ? b.date : 'unknown' };
+}
+
+/**
+ * Name, version and licence of each direct runtime dependency (from its installed package.json; `unknown` when it
+ * cannot be read) and of the libraries bundled into the renderer (recorded at build time). Indirect dependencies
+ * are in the SBOM and the third-party notice shipped with the installer (`npm run release-meta`).
+ */
+function licences(b: BuildStamp): AboutInfo['licences'] {
+  const direct = Object.keys(appPackage().dependencies ?? {})
     .sort()
     .map((name) => {
       try {
@@ -35,6 +49,7 @@ function licences(): AboutInfo['licences'] {
         return { name, version: 'unknown', licence: 'unknown' };
       }
     });
+  return [...direct, ...(Array.isArray(b.bundled) ? b.bundled : [])];
 }
 
 export default defineCapability(
@@ -46,25 +61,28 @@ export default defineCapability(
   },
   ({ store, keyStore, capabilities }) => ({
     system: {
-      about: () => ({
-        name: 'OrthoTwin',
-        version: appPackage().version,
-        build: buildInfo(),
-        electron: process.versions['electron'] ?? null,
-        node: process.versions.node,
-        platform: `${process.platform} ${process.arch}`,
-        dataDir: store.dataDir,
-        storeEncrypted: keyStore !== null,
-        licences: licences(),
-        capabilities: capabilities.map((c) => ({
-          name: c.name,
-          title: c.title,
-          version: c.version,
-          services: c.services.flatMap((s) => Object.keys(s.methods).map((m) => `${s.name}.${m}`)),
-          jobs: (c.jobs ?? []).map((j) => j.kind),
-          cli: (c.cli ?? []).map((k) => k.name),
-        })),
-      }),
+      about: () => {
+        const stamp = buildStamp();
+        return {
+          name: 'OrthoTwin',
+          version: appPackage().version,
+          build: buildInfo(stamp),
+          electron: process.versions['electron'] ?? null,
+          node: process.versions.node,
+          platform: `${process.platform} ${process.arch}`,
+          dataDir: store.dataDir,
+          storeEncrypted: keyStore !== null,
+          licences: licences(stamp),
+          capabilities: capabilities.map((c) => ({
+            name: c.name,
+            title: c.title,
+            version: c.version,
+            services: c.services.flatMap((s) => Object.keys(s.methods).map((m) => `${s.name}.${m}`)),
+            jobs: (c.jobs ?? []).map((j) => j.kind),
+            cli: (c.cli ?? []).map((k) => k.name),
+          })),
+        };
+      },
     },
   }),
 );

@@ -2,15 +2,19 @@
 /**
  * `npm run twin -- <command> …`: the CLI entry. Each capability declares its
  * subcommands (`cli` in its index.ts); this looks the command up in the
- * registry. Without a known command it prints every command's usage (exit 2).
+ * registry. `--help` prints every command's usage (exit 0); an unknown or
+ * missing command is named, with the usage (exit 2).
  */
 import { CLI_COMMANDS } from '../platform/registry.js';
 
 async function main(): Promise<number> {
-  const command = CLI_COMMANDS.get(process.argv[2] ?? '');
+  const name = process.argv[2] ?? '';
+  const command = CLI_COMMANDS.get(name);
   if (!command) {
-    console.error(`usage: ${[...CLI_COMMANDS.values()].map((c) => c.usage).join('\n       ')}`);
-    return 2;
+    const help = name === '--help' || name === '-h' || name === 'help';
+    if (name && !help) console.error(`twin: unknown command ${name}`);
+    (help ? console.log : console.error)(`usage: ${[...CLI_COMMANDS.values()].map((c) => c.usage).join('\n       ')}`);
+    return help ? 0 : 2;
   }
   return command.run(process.argv.slice(3));
 }

@@ -90,7 +90,8 @@ export type SpecImpl<S extends ServiceSpec> = {
  * @throws Error with code BAD_REQUEST for an unknown method or invalid arguments (the message names the service, method and each invalid path)
  */
 export function parseSpecCall(spec: ServiceSpec | undefined, service: string, method: string, args: unknown): unknown[] {
-  const m = spec?.methods[method];
+  // own properties only: `constructor`, `toString`, `__proto__` are no methods
+  const m = spec && Object.hasOwn(spec.methods, method) ? spec.methods[method] : undefined;
   if (!spec || !m) throw Object.assign(new Error(`unknown method ${service}.${method}`), { code: 'BAD_REQUEST' as const });
   const parsed = m.args.safeParse(args);
   if (!parsed.success)
@@ -106,7 +107,7 @@ export function parseSpecCall(spec: ServiceSpec | undefined, service: string, me
  * @throws Error with code BAD_REQUEST for an unknown event or an invalid payload
  */
 export function parseSpecEvent<S extends ServiceSpec, E extends keyof S['events'] & string>(spec: S, event: E, payload: unknown): SpecEventPayload<S, E> {
-  const schema = spec.events[event];
+  const schema = Object.hasOwn(spec.events, event) ? spec.events[event] : undefined;
   if (!schema) throw Object.assign(new Error(`unknown event ${spec.name}.${event}`), { code: 'BAD_REQUEST' as const });
   const parsed = schema.safeParse(payload);
   if (!parsed.success)

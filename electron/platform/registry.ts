@@ -35,14 +35,21 @@ function mergeServices(caps: readonly Capability[]): Record<string, ServiceSpec>
 export const SERVICES: Readonly<Record<string, ServiceSpec>> = mergeServices(CAPABILITIES);
 
 /** The spec of one method, or undefined. */
-export const methodSpec = (service: string, method: string): MethodSpec | undefined => SERVICES[service]?.methods[method];
+export const methodSpec = (service: string, method: string): MethodSpec | undefined => {
+  const s = Object.hasOwn(SERVICES, service) ? SERVICES[service] : undefined;
+  return s && Object.hasOwn(s.methods, method) ? s.methods[method] : undefined;
+};
 
 /**
  * Validates a call's arguments against the contract (both transports).
  * @throws Error with code BAD_REQUEST on an unknown service or method, or invalid arguments
  */
 export function parseCall(service: string, method: string, args: unknown[]): { service: ServiceName; method: string; args: unknown[] } {
-  return { service: service as ServiceName, method, args: parseSpecCall(SERVICES[service], service, method, args) };
+  return {
+    service: service as ServiceName,
+    method,
+    args: parseSpecCall(Object.hasOwn(SERVICES, service) ? SERVICES[service] : undefined, service, method, args),
+  };
 }
 
 const JOBS = new Map<string, AnyJobDefinition>();

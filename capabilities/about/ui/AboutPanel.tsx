@@ -1,7 +1,7 @@
 /**
  * Help → About OrthoTwin: what this workstation is (version, build, runtime),
  * its intended use, where its data lives and whether the store is encrypted,
- * the licences of the runtime dependencies, and the capabilities loaded
+ * the licences of the direct and bundled dependencies, and the capabilities loaded
  * (their services, job kinds and CLI commands), from `system.about`.
  */
 import { useEffect, useState } from 'react';
@@ -84,7 +84,11 @@ export function AboutPanel({ client }: WorkspaceProps) {
               ))}
             </tbody>
           </table>
-          <h3>Licences of the runtime dependencies</h3>
+          <h3>Licences</h3>
+          <p className="muted">
+            Direct runtime dependencies and the libraries bundled into this window; the indirect ones are listed in the installer&apos;s SBOM and third-party
+            notice.
+          </p>
           <div className="scroll">
             <table className="device-table" data-testid="about-licences">
               <thead>
