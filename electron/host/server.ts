@@ -23,6 +23,11 @@ import { callService, readVolumeVoxels, type ServiceHost } from '../services/ind
 import type { CallContext } from '../services/access.js';
 import { getArtefactPath } from '../../capabilities/twins/repo.js';
 
+/** Largest RPC message a page may send (bytes): calls are small JSON; larger ones close the connection (1009). */
+export const RPC_MAX_MESSAGE_BYTES = 1024 * 1024;
+/** Largest stream message a page may send (bytes): a raw camera frame from a UVC grabber (1080p RGBA fits). */
+export const STREAM_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
 export interface HostOptions {
   services: ServiceHost;
   /** Folder of the built renderer (vite build output). */
@@ -172,7 +177,9 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
     sendError(res, 404, 'NOT_FOUND', `no data route ${url.pathname}`);
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
+  // a call is small JSON; the streams carry camera frames sent up from the page (UVC grabbers)
+  const wss = new WebSocketServer({ noServer: true, maxPayload: RPC_MAX_MESSAGE_BYTES });
+  const streamWss = new WebSocketServer({ noServer: true, maxPayload: STREAM_MAX_MESSAGE_BYTES });
   const clients = new Set<WebSocket>();
   const streamPages = new Set<WebSocket>();
   server.on('upgrade', (req, socket, head) => {
@@ -190,7 +197,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       return;
     }
     if (url.pathname === '/streams') {
-      wss.handleUpgrade(
+      streamWss.handleUpgrade(
         req,
         socket,
         head,
@@ -202,6 +209,9 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       // each page connection has its own session (signed in with auth.login; ended when the page goes)
       const ctx: CallContext = { token: null };
       clients.add(ws);
+      // a malformed frame (bad opcode, RSV bits, unmasked, invalid UTF-8, bad close code) or an oversized message
+      // ends this connection only: ws closes it with 1002/1007/1009 after this event
+      ws.on('error', (e) => console.warn(`browser-mode host: connection closed: ${e.message}`));
       ws.on('close', () => {
         clients.delete(ws);
         services.access.logout(ctx);
@@ -265,6 +275,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       if (page.readyState === page.OPEN) page.close();
     };
     page.on('close', closeBoth);
+    page.on('error', (e) => (console.warn(`browser-mode host: stream connection closed: ${e.message}`), closeBoth()));
     dev.on('close', closeBoth);
     dev.on('error', closeBoth);
   }
@@ -272,10 +283,17 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
   async function onMessage(ws: WebSocket, ctx: CallContext, raw: string): Promise<void> {
     let id = -1;
     try {
-      const msg = JSON.parse(raw) as { t?: string; id?: number; service?: string; method?: string; args?: unknown[] };
-      if (msg.t !== 'invoke' || typeof msg.id !== 'number') throw new AppError('BAD_REQUEST', 'expected an invoke message');
+      let msg: { t?: string; id?: number; service?: string; method?: string; args?: unknown };
+      try {
+        msg = JSON.parse(raw) as typeof msg;
+      } catch {
+        throw new AppError('BAD_REQUEST', 'a call must be a JSON invoke message');
+      }
+      if (!msg || msg.t !== 'invoke' || typeof msg.id !== 'number') throw new AppError('BAD_REQUEST', 'expected an invoke message');
       id = msg.id;
-      const call = parseCall(String(msg.service), String(msg.method), Array.isArray(msg.args) ? msg.args : []);
+      if (msg.args !== undefined && !Array.isArray(msg.args))
+        throw new AppError('BAD_REQUEST', `the arguments of ${String(msg.service)}.${String(msg.method)} must be an array`);
+      const call = parseCall(String(msg.service), String(msg.method), msg.args ?? []);
       const value = await callService(services, ctx, call.service, call.method, call.args);
       const out: WireMessage = { t: 'result', id, ok: true, value };
       ws.send(JSON.stringify(out));
@@ -301,6 +319,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       services.events.off('event', onEvent);
       for (const c of [...clients, ...streamPages]) c.terminate();
       wss.close();
+      streamWss.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -235,7 +235,12 @@ export class AccessControl {
     const spec = this.specOf(service, method);
     const roles = typeof spec?.roles === 'function' ? spec.roles(this.policy) : spec?.roles;
     if (roles === 'public') return { actor: this.callerName(ctx), role: this.roleOf(ctx) };
-    if (!this.accountsEnabled()) return { actor: this.localUser, role: 'administrator' };
+    // the site policy binds the local user of single-user mode too
+    const refusal = spec?.policyCheck?.(args, this.policy);
+    if (!this.accountsEnabled()) {
+      if (refusal) throw new AppError('FORBIDDEN', refusal);
+      return { actor: this.localUser, role: 'administrator' };
+    }
     const s = ctx.token ? this.sessions.get(ctx.token) : undefined;
     if (!s) throw new AppError('UNAUTHORIZED', 'sign in first');
     if (!s.locked && this.idle(s)) this.lock(s);
@@ -246,7 +251,6 @@ export class AccessControl {
       this.store.audit(s.username, 'forbidden', 'call', key, {});
       throw new AppError('FORBIDDEN', `a ${s.role} may not ${spec?.verb ?? `call ${key}`}`);
     }
-    const refusal = spec?.policyCheck?.(args, this.policy);
     if (refusal) throw new AppError('FORBIDDEN', refusal);
     return { actor: s.username, role: s.role };
   }

@@ -1,0 +1,155 @@
+/**
+ * Standing adversarial suite (issue 19), part 1: attacks on the browser-mode
+ * host's WebSocket RPC and on the site policy. Each asserts the defended
+ * outcome: the attacked connection closes (with the RFC 6455 status for the
+ * fault) and the host keeps serving every other connection; malformed calls
+ * get a clear BAD_REQUEST; the site policy binds single-user mode too.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { callService, createServices, type ServiceHost } from '../../electron/services/index.js';
+import { RPC_MAX_MESSAGE_BYTES, startHost, type RunningHost } from '../../electron/host/server.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+const tmp = tmpDir('adversarial-');
+let services: ServiceHost;
+let host: RunningHost;
+const TOKEN = 'adversarial-test-token-0123456789';
+
+beforeAll(async () => {
+  const renderer = path.join(tmp.dir, 'renderer');
+  fs.mkdirSync(renderer, { recursive: true });
+  fs.writeFileSync(path.join(renderer, 'index.html'), '<!doctype html><title>OrthoTwin</title>');
+  services = createServices({ dataDir: path.join(tmp.dir, 'data'), transport: 'websocket' });
+  host = await startHost({ services, rendererDir: renderer, token: TOKEN });
+});
+afterAll(async () => {
+  await host.close();
+  services.close();
+  tmp.cleanup();
+});
+
+/** A WebSocket handshake on a raw socket, then `frame` sent as is; resolves the close status the host sent (or null when it just dropped the socket). */
+function rawFrame(frame: Buffer): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(host.port, '127.0.0.1', () =>
+      s.write(
+        `GET /ws?token=${TOKEN} HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      ),
+    );
+    let handshake = true;
+    let buf = Buffer.alloc(0);
+    s.on('data', (d: Buffer) => {
+      if (handshake) {
+        handshake = false;
+        if (!d.toString('latin1').startsWith('HTTP/1.1 101')) return reject(new Error(`no upgrade: ${d.toString('latin1').split('\r\n')[0]}`));
+        s.write(frame);
+        return;
+      }
+      buf = Buffer.concat([buf, d]);
+    });
+    s.on('error', () => undefined);
+    s.on('close', () => {
+      // a close frame: 0x88, length, status (big-endian)
+      const i = buf.indexOf(0x88);
+      resolve(i >= 0 && buf.length >= i + 4 ? buf.readUInt16BE(i + 2) : null);
+    });
+    setTimeout(() => s.destroy(), 3000);
+  });
+}
+
+/** A masked client frame. */
+function frame(firstByte: number, payload: Buffer, o: { masked?: boolean; lengthOverride?: bigint } = {}): Buffer {
+  const masked = o.masked ?? true;
+  const mask = Buffer.from([0x12, 0x34, 0x56, 0x78]);
+  const body = masked ? Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!)) : payload;
+  let head: Buffer;
+  if (o.lengthOverride !== undefined) {
+    head = Buffer.alloc(10);
+    head[0] = firstByte;
+    head[1] = (masked ? 0x80 : 0) | 127;
+    head.writeBigUInt64BE(o.lengthOverride, 2);
+  } else head = Buffer.from([firstByte, (masked ? 0x80 : 0) | payload.length]);
+  return Buffer.concat([head, masked ? mask : Buffer.alloc(0), body]);
+}
+
+/** Opens an RPC connection, calls a method, resolves its result message. */
+function call(
+  service: string,
+  method: string,
+  args: unknown,
+  raw?: string,
+): Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/ws?token=${TOKEN}`, { headers: { host: `127.0.0.1:${host.port}` } });
+    ws.on('open', () => ws.send(raw ?? JSON.stringify({ t: 'invoke', id: 7, service, method, args })));
+    ws.on('message', (d) => {
+      const m = JSON.parse(d.toString()) as { t: string; ok: boolean; value?: unknown; error?: { code: string; message: string } };
+      if (m.t === 'result') (ws.close(), resolve(m));
+    });
+    ws.on('error', reject);
+  });
+}
+
+describe('browser-mode host under malformed WebSocket traffic', () => {
+  it.each([
+    ['a reserved opcode', frame(0x83, Buffer.from('x')), 1002],
+    ['RSV bits set', frame(0xc1, Buffer.from('x')), 1002],
+    ['an unmasked client frame', frame(0x81, Buffer.from('hello'), { masked: false }), 1002],
+    ['invalid UTF-8 in a text frame', frame(0x81, Buffer.from([0xff, 0xfe, 0xfd])), 1007],
+    ['a close frame with an invalid code', frame(0x88, Buffer.from([0x03, 0xe7])), 1002],
+    ['a 17 MiB length header', frame(0x82, Buffer.alloc(0), { lengthOverride: 17n * 1024n * 1024n }), 1009],
+  ])('%s closes that connection only; the host still answers', async (_what, bytes, status) => {
+    expect(await rawFrame(bytes)).toBe(status);
+    const r = await call('system', 'info', []);
+    expect(r.ok).toBe(true);
+    expect((r.value as { transport: string }).transport).toBe('websocket');
+  });
+
+  it('a message over the per-message limit closes that connection (1009); the host still answers', async () => {
+    const closed = await new Promise<number>((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${host.port}/ws?token=${TOKEN}`, { headers: { host: `127.0.0.1:${host.port}` } });
+      ws.on('open', () => ws.send('x'.repeat(RPC_MAX_MESSAGE_BYTES + 1)));
+      ws.on('close', (code) => resolve(code));
+      ws.on('error', () => undefined);
+      setTimeout(() => reject(new Error('not closed')), 10_000);
+    });
+    expect(closed).toBe(1009);
+    expect((await call('system', 'info', [])).ok).toBe(true);
+  });
+
+  it('malformed calls are refused with BAD_REQUEST naming what is wrong', async () => {
+    const notJson = await call('', '', null, '{not json');
+    expect(notJson.error).toEqual({ code: 'BAD_REQUEST', message: 'a call must be a JSON invoke message' });
+    const objectArgs = await call('system', 'about', {});
+    expect(objectArgs.error).toMatchObject({ code: 'BAD_REQUEST', message: 'the arguments of system.about must be an array' });
+    for (const method of ['constructor', 'toString', 'hasOwnProperty'])
+      expect((await call('system', method, [])).error).toMatchObject({ code: 'BAD_REQUEST', message: `unknown method system.${method}` });
+    expect((await call('__proto__', 'about', [])).error).toMatchObject({ code: 'BAD_REQUEST', message: 'unknown method __proto__.about' });
+  });
+});
+
+describe('site policy in single-user mode', () => {
+  it('a de-identified export keeping dates is refused when the policy forbids it, also without accounts', async () => {
+    const t = tmpDir('policy-');
+    const h = createServices({
+      dataDir: t.dir,
+      transport: 'cli',
+      keyStore: null,
+      policy: { ...services.access.policy, export: { ...services.access.policy.export, allowRetainDates: false } },
+    });
+    try {
+      expect(h.access.accountsEnabled()).toBe(false);
+      await expect(callService(h, { token: null }, 'studies', 'exportDeidentified', ['s1', path.join(t.dir, 'out'), { retainDates: true }])).rejects.toThrow(
+        /site policy does not allow keeping dates/,
+      );
+    } finally {
+      h.close();
+      t.cleanup();
+    }
+  });
+});
