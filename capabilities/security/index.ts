@@ -33,7 +33,7 @@ export default defineCapability(
         status: () => access.status(conn()),
         login: (username, password) => access.login(conn(), username, password),
         logout: () => (access.logout(conn()), true),
-        unlock: (password) => (access.unlock(conn(), password), access.status(conn())),
+        unlock: async (password) => (await access.unlock(conn(), password), access.status(conn())),
         lock: () => (access.lockNow(conn()), access.status(conn())),
       },
       users: {

@@ -64,6 +64,30 @@ export function verifyPassword(password: string, stored: string): boolean {
   return crypto.timingSafeEqual(got, want);
 }
 
+/**
+ * The same check off the event loop (scrypt on libuv's thread pool), so a
+ * burst of sign-in attempts does not stall the host for everyone.
+ * @returns false for a malformed stored hash or a wrong password
+ */
+export async function verifyPasswordAsync(password: string, stored: string): Promise<boolean> {
+  const [alg, N, r, p, salt, key] = stored.split('$');
+  if (alg !== 'scrypt' || !salt || !key) return false;
+  const want = Buffer.from(key, 'base64');
+  const got = await new Promise<Buffer>((resolve, reject) =>
+    crypto.scrypt(password, Buffer.from(salt, 'base64'), want.length, { N: Number(N), r: Number(r), p: Number(p), maxmem: SCRYPT.maxmem }, (e, k) =>
+      e ? reject(e) : resolve(k),
+    ),
+  );
+  return crypto.timingSafeEqual(got, want);
+}
+
+/** A hash no password matches, verified for unknown user names so that a sign-in takes as long whether the name exists or not. */
+let decoyHash: string | null = null;
+const decoy = (): string => (decoyHash ??= hashPassword(crypto.randomBytes(24).toString('base64')));
+
+/** Sign-in and unlock attempts one connection may make per minute (then refused until the minute has passed). */
+export const AUTH_ATTEMPTS_PER_MINUTE = 20;
+
 /** Looks a method's spec up (its roles, audit rule, redaction, policy check): the merged contract of the capabilities. */
 export type MethodSpecLookup = (service: string, method: string) => MethodSpec | undefined;
 
@@ -78,6 +102,9 @@ const userFromRow = (r: Record<string, unknown>): UserRecord => ({
 
 export class AccessControl {
   private readonly sessions = new Map<string, Session>();
+  /** Sign-in and unlock attempts per connection, and of all connections, in the last minute (ms timestamps). */
+  private readonly attempts = new WeakMap<CallContext, number[]>();
+  private allAttempts: number[] = [];
 
   constructor(
     private readonly store: TwinStore,
@@ -148,22 +175,24 @@ export class AccessControl {
   }
 
   /**
-   * Signs in on a connection.
-   * @throws AppError UNAUTHORIZED for a wrong name or password (one message for both), a disabled or locked-out account
+   * Signs in on a connection. The password is verified off the event loop, and an unknown or disabled name is
+   * verified against a decoy hash, so the answer takes as long either way (no user-name enumeration by timing).
+   * @throws AppError UNAUTHORIZED for a wrong name or password (one message for both), a disabled or locked-out
+   *   account, or too many attempts from this connection or in all (AUTH_ATTEMPTS_PER_MINUTE)
    */
-  login(ctx: CallContext, username: string, password: string): UserRecord {
+  async login(ctx: CallContext, username: string, password: string): Promise<UserRecord> {
+    this.throttle(ctx);
+    const u0 = this.userRow(username);
+    if (u0?.lockedUntil && Date.parse(u0.lockedUntil) > this.now()) {
+      this.store.audit(username, 'login-failed', 'user', u0.id, { reason: 'locked-out' });
+      throw new AppError('UNAUTHORIZED', `too many failed logins: the account is locked until ${u0.lockedUntil.slice(11, 16)} UTC`);
+    }
+    const ok = await verifyPasswordAsync(password, u0 && !u0.disabled ? u0.passwordHash : decoy());
+    // read again after the wait: other attempts may have counted meanwhile
     const u = this.userRow(username);
     const t = this.now();
-    if (u?.lockedUntil && Date.parse(u.lockedUntil) > t) {
-      this.store.audit(username, 'login-failed', 'user', u.id, { reason: 'locked-out' });
-      throw new AppError('UNAUTHORIZED', `too many failed logins: the account is locked until ${u.lockedUntil.slice(11, 16)} UTC`);
-    }
-    if (!u || u.disabled || !verifyPassword(password, u.passwordHash)) {
-      if (u) {
-        const n = u.failedLogins + 1;
-        const lock = n >= this.policy.maxFailedLogins ? new Date(t + this.policy.lockoutMinutes * 60_000).toISOString() : null;
-        this.store.db.prepare('UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?').run(lock ? 0 : n, lock, u.id);
-      }
+    if (!u || u.disabled || !ok) {
+      if (u) this.countFailure(u, t);
       this.store.audit(username, 'login-failed', 'user', u?.id ?? '', { reason: u?.disabled ? 'disabled' : 'credentials' });
       throw new AppError('UNAUTHORIZED', 'wrong user name or password');
     }
@@ -176,6 +205,31 @@ export class AccessControl {
     return { id: u.id, username: u.username, displayName: u.displayName, role: u.role, disabled: u.disabled, createdAt: u.createdAt };
   }
 
+  /** Counts a failed password for an account; at the policy's maximum the account is locked for its lockout time. @returns whether it is now locked */
+  private countFailure(u: { id: string; failedLogins: number }, t: number): boolean {
+    const n = u.failedLogins + 1;
+    const lock = n >= this.policy.maxFailedLogins ? new Date(t + this.policy.lockoutMinutes * 60_000).toISOString() : null;
+    this.store.db.prepare('UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?').run(lock ? 0 : n, lock, u.id);
+    return lock !== null;
+  }
+
+  /**
+   * Refuses a connection's sign-in or unlock attempt past AUTH_ATTEMPTS_PER_MINUTE (and all connections' past
+   * five times that), before any password is hashed.
+   * @throws AppError UNAUTHORIZED naming the wait
+   */
+  private throttle(ctx: CallContext): void {
+    const t = this.now();
+    const recent = (list: number[]): number[] => list.filter((x) => t - x < 60_000);
+    const mine = recent(this.attempts.get(ctx) ?? []);
+    this.allAttempts = recent(this.allAttempts);
+    if (mine.length >= AUTH_ATTEMPTS_PER_MINUTE || this.allAttempts.length >= 5 * AUTH_ATTEMPTS_PER_MINUTE)
+      throw new AppError('UNAUTHORIZED', 'too many sign-in attempts: wait a minute and try again');
+    mine.push(t);
+    this.allAttempts.push(t);
+    this.attempts.set(ctx, mine);
+  }
+
   logout(ctx: CallContext): void {
     const s = ctx.token ? this.sessions.get(ctx.token) : undefined;
     if (ctx.token) this.sessions.delete(ctx.token);
@@ -183,15 +237,32 @@ export class AccessControl {
     if (s) this.store.audit(s.username, 'logout', 'user', s.userId, {});
   }
 
-  /** @throws AppError UNAUTHORIZED without a session or for a wrong password */
-  unlock(ctx: CallContext, password: string): void {
+  /**
+   * Unlocks a connection's session with its user's password (verified off the event loop). Wrong passwords count
+   * towards the account's lockout like failed sign-ins: at the policy's maximum the session ends and the account is
+   * locked for the lockout time.
+   * @throws AppError UNAUTHORIZED without a session, for a wrong password, a locked-out account, or too many attempts
+   */
+  async unlock(ctx: CallContext, password: string): Promise<void> {
+    this.throttle(ctx);
     const s = ctx.token ? this.sessions.get(ctx.token) : undefined;
     if (!s) throw new AppError('UNAUTHORIZED', 'not signed in');
+    const u0 = this.userRow(s.username);
+    if (u0?.lockedUntil && Date.parse(u0.lockedUntil) > this.now()) {
+      this.logout(ctx);
+      throw new AppError('UNAUTHORIZED', `too many failed attempts: signed out; the account is locked until ${u0.lockedUntil.slice(11, 16)} UTC`);
+    }
+    const ok = await verifyPasswordAsync(password, u0 && !u0.disabled ? u0.passwordHash : decoy());
     const u = this.userRow(s.username);
-    if (!u || u.disabled || !verifyPassword(password, u.passwordHash)) {
+    if (!u || u.disabled || !ok) {
       this.store.audit(s.username, 'login-failed', 'user', s.userId, { reason: 'unlock' });
+      if (u && this.countFailure(u, this.now())) {
+        this.logout(ctx);
+        throw new AppError('UNAUTHORIZED', 'too many failed attempts: signed out; the account is locked');
+      }
       throw new AppError('UNAUTHORIZED', 'wrong password');
     }
+    this.store.db.prepare('UPDATE users SET failed_logins = 0 WHERE id = ?').run(u.id);
     s.locked = false;
     s.lastActivityMs = this.now();
     this.store.audit(s.username, 'unlock', 'user', s.userId, {});

@@ -3,7 +3,9 @@
  * host's WebSocket RPC and on the site policy. Each asserts the defended
  * outcome: the attacked connection closes (with the RFC 6455 status for the
  * fault) and the host keeps serving every other connection; malformed calls
- * get a clear BAD_REQUEST; the site policy binds single-user mode too.
+ * get a clear BAD_REQUEST; the site policy binds single-user mode too;
+ * password checks do not stall the host, unlock attempts count towards the
+ * lockout, and a connection's sign-in attempts are throttled.
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -12,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { callService, createServices, type ServiceHost } from '../../electron/services/index.js';
 import { RPC_MAX_MESSAGE_BYTES, startHost, type RunningHost } from '../../electron/host/server.js';
+import { AUTH_ATTEMPTS_PER_MINUTE } from '../../electron/services/access.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const tmp = tmpDir('adversarial-');
@@ -151,5 +154,50 @@ describe('site policy in single-user mode', () => {
       h.close();
       t.cleanup();
     }
+  });
+});
+
+describe('sign-in and unlock under attack', () => {
+  const t = tmpDir('auth-attack-');
+  const h = createServices({ dataDir: t.dir, transport: 'cli', keyStore: null });
+  const PASSWORD = 'correct horse battery staple';
+  afterAll(() => (h.close(), t.cleanup()));
+
+  it('password checks run off the event loop: a call made after six sign-ins in flight answers first', async () => {
+    await h.impl.users.create({ username: 'admin', displayName: 'Admin', role: 'administrator', password: PASSWORD });
+    const order: string[] = [];
+    const logins = Array.from({ length: 6 }, (_, i) =>
+      callService(h, { token: null }, 'auth', 'login', ['nobody-' + i, 'guess']).catch((e: Error) => order.push(`login: ${e.message}`)),
+    );
+    const info = callService(h, { token: null }, 'system', 'about', []).then(() => order.push('about'));
+    await Promise.all([...logins, info]);
+    expect(order[0]).toBe('about');
+    // an unknown name gets the same answer as a wrong password
+    expect(order.slice(1)).toEqual(Array(6).fill('login: wrong user name or password'));
+  });
+
+  it('wrong unlock passwords count towards the lockout: the session ends and the account locks', async () => {
+    const ctx = { token: null };
+    await callService(h, ctx, 'auth', 'login', ['admin', PASSWORD]);
+    await callService(h, ctx, 'auth', 'lock', []);
+    const max = h.access.policy.maxFailedLogins;
+    for (let i = 1; i < max; i++) await expect(callService(h, ctx, 'auth', 'unlock', ['guess ' + i])).rejects.toThrow(/^wrong password$/);
+    await expect(callService(h, ctx, 'auth', 'unlock', ['guess last'])).rejects.toThrow(/too many failed attempts: signed out/);
+    expect(((await callService(h, ctx, 'auth', 'status', [])) as { user: unknown }).user).toBeNull();
+    await expect(callService(h, { token: null }, 'auth', 'login', ['admin', PASSWORD])).rejects.toThrow(/account is locked until/);
+  });
+
+  it('one connection gets at most AUTH_ATTEMPTS_PER_MINUTE attempts a minute', async () => {
+    const ctx = { token: null };
+    const answers: string[] = [];
+    for (let i = 0; i < AUTH_ATTEMPTS_PER_MINUTE + 2; i++)
+      answers.push(
+        await callService(h, ctx, 'auth', 'login', ['someone', 'guess ' + i]).then(
+          () => 'ok',
+          (e: Error) => e.message,
+        ),
+      );
+    expect(answers.slice(0, AUTH_ATTEMPTS_PER_MINUTE)).toEqual(Array(AUTH_ATTEMPTS_PER_MINUTE).fill('wrong user name or password'));
+    expect(answers.slice(AUTH_ATTEMPTS_PER_MINUTE)).toEqual(Array(2).fill('too many sign-in attempts: wait a minute and try again'));
   });
 });
