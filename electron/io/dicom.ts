@@ -124,9 +124,14 @@ function cross(a: number[], b: number[]): Vec3 {
 const dot = (a: readonly number[], b: readonly number[]): number =>
   (a[0] as number) * (b[0] as number) + (a[1] as number) * (b[1] as number) + (a[2] as number) * (b[2] as number);
 
+/** The words of a missing-slice problem (its error code is DICOM_MISSING_SLICE; other stack problems are DICOM_INCONSISTENT). */
+export const MISSING_SLICES = 'slice(s) missing';
+
 /**
  * Geometry of a stack of slices. Returns the sort order (indices into
- * `slices`) and problems found (missing slices, inconsistent orientation).
+ * `slices`) and problems found, each naming the files: missing slices, two
+ * slices at one position, uneven steps (more than 10 % off the median step),
+ * inconsistent orientation.
  */
 export function stackGeometry(
   slices: { ipp: Vec3 | null; iop: number[] | null; spacing: [number, number] | null; file?: string }[],
@@ -156,14 +161,31 @@ export function stackGeometry(
   const sorted = steps.slice().sort((a, b) => a - b);
   const median = sorted.length ? (sorted[Math.floor(sorted.length / 2)] as number) : 1;
   if (sorted.length && median <= 1e-6) problems.push(`${label}: several slices share one position (${median.toFixed(3)} mm step)`);
+  const fileAt = (q: number): string => {
+    const f = slices[order[q] as number]?.file;
+    return f ? path.basename(f) : `slice ${(order[q] as number) + 1}`;
+  };
+  steps.forEach((s, q) => {
+    // a slice twice (the same or another SOP instance at one position): a copied file, or two acquisitions mixed
+    if (median > 1e-6 && s <= 1e-3)
+      problems.push(
+        `${label}: two slices at one position (${(pos[order[q] as number] as number).toFixed(2)} mm along the slice normal): ${fileAt(q)} and ${fileAt(q + 1)}`,
+      );
+    // uneven steps that are no whole missing slice: a volume from them would be distorted
+    else if (median > 1e-6 && s <= 1.5 * median && Math.abs(s - median) > 0.1 * median)
+      problems.push(
+        `${label}: inconsistent slice spacing between ${fileAt(q)} and ${fileAt(q + 1)}: step ${s.toFixed(2)} mm, the others ${median.toFixed(2)} mm`,
+      );
+  });
   steps.forEach((s, q) => {
     if (median > 1e-6 && s > 1.5 * median) {
       const missing = Math.round(s / median) - 1;
+      // (the phrase MISSING_SLICES is what readVolume tells apart from other problems)
       const a = slices[order[q] as number]?.file;
       const b = slices[order[q + 1] as number]?.file;
       const between = a && b ? ` (between files ${path.basename(a)} and ${path.basename(b)})` : '';
       problems.push(
-        `${label}: ${missing} slice(s) missing between positions ${(pos[order[q] as number] as number).toFixed(2)} mm and ${(pos[order[q + 1] as number] as number).toFixed(2)} mm along the slice normal${between}; step ${s.toFixed(2)} mm, expected ${median.toFixed(2)} mm`,
+        `${label}: ${missing} ${MISSING_SLICES} between positions ${(pos[order[q] as number] as number).toFixed(2)} mm and ${(pos[order[q + 1] as number] as number).toFixed(2)} mm along the slice normal${between}; step ${s.toFixed(2)} mm, expected ${median.toFixed(2)} mm`,
       );
     }
   });

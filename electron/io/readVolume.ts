@@ -17,7 +17,7 @@ import type { Image } from 'itk-wasm';
 import { AppError } from '../contract/errors.js';
 import type { Mat3, Vec3, Volume, VoxelArray } from '../engine/volume.js';
 import { DEFAULT_MAX_VOLUME_BYTES, formatOfPath, probeVolumeFile, type VolumeFormat } from './headers.js';
-import { scanDicom, seriesBytes, type DicomSeriesInfo } from './dicom.js';
+import { MISSING_SLICES, scanDicom, seriesBytes, type DicomSeriesInfo } from './dicom.js';
 
 export type Modality = 'CT' | 'MR' | 'US' | 'OT';
 
@@ -141,7 +141,11 @@ async function readDicom(root: string, o: ReadOptions): Promise<ImportedVolume> 
     });
   }
   const s = chooseSeries(root, scan.series, o.seriesInstanceUid);
-  if (s.problems.length) throw new AppError('DICOM_MISSING_SLICE', s.problems.join('; '), { path: root, series: s.seriesInstanceUid });
+  if (s.problems.length)
+    throw new AppError(s.problems.some((p) => p.includes(MISSING_SLICES)) ? 'DICOM_MISSING_SLICE' : 'DICOM_INCONSISTENT', s.problems.join('; '), {
+      path: root,
+      series: s.seriesInstanceUid,
+    });
   const max = o.maxBytes ?? DEFAULT_MAX_VOLUME_BYTES;
   const bytes = seriesBytes(s);
   if (bytes > max)

@@ -5,7 +5,8 @@
  * fault) and the host keeps serving every other connection; malformed calls
  * get a clear BAD_REQUEST; the site policy binds single-user mode too;
  * password checks do not stall the host, unlock attempts count towards the
- * lockout, and a connection's sign-in attempts are throttled.
+ * lockout, and a connection's sign-in attempts are throttled; a DICOM series
+ * holding a slice twice or uneven steps is refused naming the files.
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -16,6 +17,8 @@ import { callService, createServices, type ServiceHost } from '../../electron/se
 import { RPC_MAX_MESSAGE_BYTES, startHost, type RunningHost } from '../../electron/host/server.js';
 import { AUTH_ATTEMPTS_PER_MINUTE } from '../../electron/services/access.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { dataPath, describeData } from '../helpers/data.js';
+import { stackGeometry } from '../../electron/io/dicom.js';
 
 const tmp = tmpDir('adversarial-');
 let services: ServiceHost;
@@ -199,5 +202,41 @@ describe('sign-in and unlock under attack', () => {
       );
     expect(answers.slice(0, AUTH_ATTEMPTS_PER_MINUTE)).toEqual(Array(AUTH_ATTEMPTS_PER_MINUTE).fill('wrong user name or password'));
     expect(answers.slice(AUTH_ATTEMPTS_PER_MINUTE)).toEqual(Array(2).fill('too many sign-in attempts: wait a minute and try again'));
+  });
+});
+
+describeData('DICOM series with a slice twice or uneven steps', () => {
+  const t = tmpDir('dicom-attack-');
+  const h = createServices({ dataDir: path.join(t.dir, 'data'), transport: 'cli', keyStore: null });
+  afterAll(() => (h.close(), t.cleanup()));
+
+  /** Imports a folder into a new patient; resolves the ended job. */
+  async function importFolder(dir: string) {
+    const patient = await h.impl.patients.create({ displayName: path.basename(dir), mrn: '', birthDate: '', sex: '' });
+    const id = await h.impl.studies.import({ patientId: patient.id, path: dir, strict: true, buildTwin: false });
+    return (await h.jobs.wait(id)).job;
+  }
+
+  it('a slice copied under a second name is refused, naming both files; nothing is stored', async () => {
+    const series = dataPath('dicom/totalseg_ct_series_j2k');
+    const files = fs.readdirSync(series).sort();
+    const dir = path.join(t.dir, 'duplicated');
+    fs.mkdirSync(dir);
+    for (const f of files) fs.copyFileSync(path.join(series, f), path.join(dir, f));
+    fs.copyFileSync(path.join(series, files[7]!), path.join(dir, 'copy-of-slice.dcm'));
+    const job = await importFolder(dir);
+    expect(job.status).toBe('failed');
+    expect(job.error?.code).toBe('DICOM_INCONSISTENT');
+    expect(job.error?.message).toMatch(/two slices at one position \(-?\d+\.\d+ mm along the slice normal\)/);
+    expect(job.error?.message).toContain('copy-of-slice.dcm');
+    expect(job.error?.message).toContain(files[7]!);
+  });
+
+  it('uneven slice steps are named as inconsistent spacing (geometry check)', () => {
+    const iop = [1, 0, 0, 0, 1, 0];
+    const at = (z: number, i: number) => ({ ipp: [0, 0, z] as [number, number, number], iop, spacing: [1, 1] as [number, number], file: `/x/s${i}.dcm` });
+    const r = stackGeometry([0, 1, 2, 3.4, 4.4, 5.4].map(at), 4, 4, 'series 1');
+    expect(r.problems).toEqual(['series 1: inconsistent slice spacing between s2.dcm and s3.dcm: step 1.40 mm, the others 1.00 mm']);
+    expect(stackGeometry([0, 1, 2, 3, 4].map(at), 4, 4, 'series 1').problems).toEqual([]);
   });
 });
