@@ -6,7 +6,8 @@
  * get a clear BAD_REQUEST; the site policy binds single-user mode too;
  * password checks do not stall the host, unlock attempts count towards the
  * lockout, and a connection's sign-in attempts are throttled; a DICOM series
- * holding a slice twice or uneven steps is refused naming the files.
+ * holding a slice twice or uneven steps is refused naming the files; the
+ * OpenIGTLink server bounds its connections, bytes held and stalled peers.
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -19,6 +20,8 @@ import { AUTH_ATTEMPTS_PER_MINUTE } from '../../electron/services/access.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { dataPath, describeData } from '../helpers/data.js';
 import { stackGeometry } from '../../electron/io/dicom.js';
+import { createRuntime } from '../../electron/devicehost/runtimes/registry.js';
+import { igtlServerLimits } from '../../electron/devicehost/runtimes/igtlServer.js';
 
 const tmp = tmpDir('adversarial-');
 let services: ServiceHost;
@@ -238,5 +241,73 @@ describeData('DICOM series with a slice twice or uneven steps', () => {
     const r = stackGeometry([0, 1, 2, 3.4, 4.4, 5.4].map(at), 4, 4, 'series 1');
     expect(r.problems).toEqual(['series 1: inconsistent slice spacing between s2.dcm and s3.dcm: step 1.40 mm, the others 1.00 mm']);
     expect(stackGeometry([0, 1, 2, 3, 4].map(at), 4, 4, 'series 1').problems).toEqual([]);
+  });
+});
+
+describe('OpenIGTLink server under fill and slowloris attacks', () => {
+  const saved = { ...igtlServerLimits };
+  const port = 40_000 + (process.pid % 20_000);
+  let rt: ReturnType<typeof createRuntime>;
+  beforeAll(async () => {
+    Object.assign(igtlServerLimits, { maxConnections: 4, maxBodyBytes: 8 * 1024 * 1024, maxPendingBytesTotal: 12 * 1024 * 1024, stalledMessageMs: 800 });
+    rt = createRuntime('igtl-server-attack', { kind: 'igtl-server', port }, () => undefined);
+    await rt.start();
+  });
+  afterAll(async () => {
+    await rt.stop();
+    Object.assign(igtlServerLimits, saved);
+  });
+
+  /** A v1 IMAGE header claiming `bodySize` bytes. */
+  const header = (bodySize: number): Buffer => {
+    const h = Buffer.alloc(58);
+    h.writeUInt16BE(1, 0);
+    h.write('IMAGE', 2, 'latin1');
+    h.write('Attacker', 14, 'latin1');
+    h.writeBigUInt64BE(BigInt(bodySize), 42);
+    return h;
+  };
+  /** Connects; resolves the socket and a promise of its close (ms after connecting). */
+  const open = (): Promise<{ s: net.Socket; closed: Promise<number> }> =>
+    new Promise((resolve, reject) => {
+      const t0 = Date.now();
+      const s = net.connect(port, '127.0.0.1', () => resolve({ s, closed: new Promise((r) => s.on('close', () => r(Date.now() - t0))) }));
+      s.on('error', () => undefined);
+      s.once('error', reject);
+    });
+
+  it('a header claiming more than the per-connection limit closes that connection', async () => {
+    const { s, closed } = await open();
+    s.write(header(9 * 1024 * 1024));
+    expect(await closed).toBeLessThan(2000);
+  });
+
+  it('bodies that together exceed the total limit: the connection holding most is dropped, the others stay', async () => {
+    const [big, small] = await Promise.all([open(), open()]);
+    const write = (s: net.Socket, b: Buffer): Promise<void> => new Promise((r) => s.write(b, () => r()));
+    await write(big!.s, Buffer.concat([header(8 * 1024 * 1024 - 1), Buffer.alloc(7 * 1024 * 1024)]));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(big!.s.destroyed).toBe(false);
+    void write(small!.s, Buffer.concat([header(8 * 1024 * 1024 - 1), Buffer.alloc(6 * 1024 * 1024)]));
+    expect(await big!.closed).toBeLessThan(5000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(small!.s.destroyed).toBe(false);
+    small!.s.destroy();
+  });
+
+  it('a peer silent in the middle of a message is dropped; an idle peer between messages is kept', async () => {
+    const slow = await open();
+    const idle = await open();
+    slow.s.write(header(1000).subarray(0, 30));
+    expect(await slow.closed).toBeLessThan(5000);
+    expect(idle.s.destroyed).toBe(false);
+    idle.s.destroy();
+  });
+
+  it('connections past the limit are refused; the limit is not exceeded', async () => {
+    const peers = await Promise.all(Array.from({ length: igtlServerLimits.maxConnections + 3 }, open));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(peers.filter((p) => p.s.destroyed || p.s.readyState !== 'open').length).toBeGreaterThanOrEqual(3);
+    for (const p of peers) p.s.destroy();
   });
 });

@@ -78,6 +78,16 @@ export class IgtlConnection extends EventEmitter<IgtlConnectionEvents> {
     return this.framer.counters;
   }
 
+  /** Bytes received that are not yet part of a complete message (a message arriving, or a peer that stopped mid-message). */
+  get pendingBytes(): number {
+    return this.framer.pendingBytes;
+  }
+
+  /** Ends the connection with a reason (closes the socket; `close` carries the reason). */
+  drop(reason: string): void {
+    this.finish(reason);
+  }
+
   /** Sends one message (header version 2 once the peer has used it, or when metadata is given). */
   send(content: IgtlContent, o: { deviceName: string; timestampS?: number; metadata?: Record<string, string>; messageId?: number }): void {
     const headerVersion = this.peerHeaderVersion >= 2 || o.metadata ? 2 : 1;
