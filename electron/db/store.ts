@@ -14,6 +14,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { AppError } from '../contract/errors.js';
 import type { Job, JobStatus } from '../contract/jobs.js';
+import { lockDataDir } from './dataDirLock.js';
 import { fsyncPath, newId, nowIso as now, writeFileDurable, type Row } from './files.js';
 import { AuditLog, auditKey } from './audit.js';
 import { isSealed, readStoreFile, sealBytes } from './sealed.js';
@@ -119,6 +120,7 @@ export class TwinStore {
    * @throws AppError UNAUTHORIZED naming the file when the store is encrypted and no key or a wrong key is given (the file is left untouched)
    */
   private readonly schema: StoreSchema;
+  private readonly unlock: () => void;
 
   constructor(dataDir: string, o: { key?: Buffer | null; schema: StoreSchema }) {
     this.schema = o.schema;
@@ -127,16 +129,29 @@ export class TwinStore {
     this.storeDir = path.join(this.dataDir, 'store');
     fs.mkdirSync(this.stagingDir, { recursive: true });
     fs.mkdirSync(this.storeDir, { recursive: true });
-    this.db = openDatabase(path.join(this.dataDir, 'orthotwin.sqlite'), o.key ?? null);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    this.migrate();
-    this.fileKey = o.key ? this.storeFileKey() : null;
-    this.auditLog = new AuditLog(this.db, auditKey(this.dataDir), path.join(this.dataDir, 'audit.head'));
-    this.auditLog.seal();
-    this.recover();
+    // one process per data directory: recovery below would otherwise remove another process's staging and fail its jobs
+    this.unlock = lockDataDir(this.dataDir);
+    try {
+      this.db = openDatabase(path.join(this.dataDir, 'orthotwin.sqlite'), o.key ?? null);
+    } catch (e) {
+      this.unlock();
+      throw e;
+    }
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma('foreign_keys = ON');
+      this.db.pragma('busy_timeout = 5000');
+      this.migrate();
+      this.fileKey = o.key ? this.storeFileKey() : null;
+      this.auditLog = new AuditLog(this.db, auditKey(this.dataDir), path.join(this.dataDir, 'audit.head'));
+      this.auditLog.seal();
+      this.recover();
+    } catch (e) {
+      this.db.close();
+      this.unlock();
+      throw e;
+    }
   }
 
   /** The file key of an encrypted store: created (random, 256 bits) on first use, kept in the encrypted database. */
@@ -171,6 +186,7 @@ export class TwinStore {
   close(): void {
     this.auditLog.writeAnchor();
     this.db.close();
+    this.unlock();
   }
 
   /**

@@ -7,14 +7,16 @@
  * password checks do not stall the host, unlock attempts count towards the
  * lockout, and a connection's sign-in attempts are throttled; a DICOM series
  * holding a slice twice or uneven steps is refused naming the files; the
- * OpenIGTLink server bounds its connections, bytes held and stalled peers.
+ * OpenIGTLink server bounds its connections, bytes held and stalled peers;
+ * a second process refuses a data directory in use.
  */
 import fs from 'node:fs';
 import net from 'node:net';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { callService, createServices, type ServiceHost } from '../../electron/services/index.js';
+import { callService, createServices, openTwinStore, type ServiceHost } from '../../electron/services/index.js';
 import { RPC_MAX_MESSAGE_BYTES, startHost, type RunningHost } from '../../electron/host/server.js';
 import { AUTH_ATTEMPTS_PER_MINUTE } from '../../electron/services/access.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -309,5 +311,35 @@ describe('OpenIGTLink server under fill and slowloris attacks', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(peers.filter((p) => p.s.destroyed || p.s.readyState !== 'open').length).toBeGreaterThanOrEqual(3);
     for (const p of peers) p.s.destroy();
+  });
+});
+
+describe('two processes on one data directory', () => {
+  it('a second process refuses to open a data directory in use, naming the owner; a dead owner’s lock is taken over', async () => {
+    const t = tmpDir('datadir-lock-');
+    const script = `import { openTwinStore } from ${JSON.stringify(path.resolve('electron/services/index.ts'))};
+      const s = openTwinStore(${JSON.stringify(t.dir)}); console.log('open'); setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let err = '';
+        child.stdout.on('data', (d: Buffer) => d.toString().includes('open') && resolve());
+        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        child.on('exit', (code) => reject(new Error(`child exited ${code}: ${err}`)));
+      });
+      const before = fs.readdirSync(t.dir).sort();
+      expect(() => openTwinStore(t.dir)).toThrow(new RegExp(`is in use by another OrthoTwin process \\(pid ${child.pid} `));
+      // the refused process touched nothing
+      expect(fs.readdirSync(t.dir).sort()).toEqual(before);
+      child.kill('SIGKILL');
+      await new Promise((r) => child.on('exit', r));
+      const s = openTwinStore(t.dir);
+      expect(s.integrityCheck()).toBe('ok');
+      s.close();
+      expect(fs.existsSync(path.join(t.dir, 'orthotwin.lock'))).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+      t.cleanup();
+    }
   });
 });
