@@ -3,7 +3,8 @@
  * (contract.ts; rows in repo.ts).
  */
 import { defineCapability } from '../../electron/platform/capability.js';
-import { PatientsService } from './contract.js';
+import { currentCaller } from '../../electron/services/actor.js';
+import { PatientsService, redactPatient } from './contract.js';
 import { createPatient, deletePatient, getPatient, listPatients } from './repo.js';
 
 export default defineCapability(
@@ -15,7 +16,11 @@ export default defineCapability(
   },
   ({ store, actor }) => ({
     patients: {
-      list: (q) => listPatients(store, q),
+      // a researcher searches the pseudonyms only: a real name or MRN must not find (re-identify) anyone
+      list: (q) =>
+        currentCaller()?.role === 'researcher'
+          ? listPatients(store, '').filter((p) => redactPatient(p).displayName.toLowerCase().includes(q.trim().toLowerCase()))
+          : listPatients(store, q),
       create: (p) => createPatient(store, p, actor()),
       delete: (id) => (deletePatient(store, id, actor()), true),
       get: (id) => getPatient(store, id),

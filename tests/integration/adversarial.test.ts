@@ -343,3 +343,28 @@ describe('two processes on one data directory', () => {
     }
   });
 });
+
+describe('researcher re-identification', () => {
+  it('a researcher searching by real name or MRN finds nobody; the pseudonym finds the patient', async () => {
+    const t = tmpDir('reid-');
+    const h = createServices({ dataDir: t.dir, transport: 'cli', keyStore: null });
+    try {
+      const p = await h.impl.patients.create({ displayName: 'Jane Doe', mrn: 'MRN-4711', birthDate: '1970-01-01', sex: 'F' });
+      const pw = 'a-long-password-1';
+      await h.impl.users.create({ username: 'admin', displayName: 'Admin', role: 'administrator', password: pw });
+      await h.impl.users.create({ username: 'res', displayName: 'Researcher', role: 'researcher', password: pw });
+      const res = { token: null };
+      await callService(h, res, 'auth', 'login', ['res', pw]);
+      expect(await callService(h, res, 'patients', 'list', ['Jane'])).toEqual([]);
+      expect(await callService(h, res, 'patients', 'list', ['MRN-4711'])).toEqual([]);
+      const found = (await callService(h, res, 'patients', 'list', [`Subject ${p.id.slice(0, 6)}`])) as { id: string; displayName: string; mrn: string }[];
+      expect(found.map((x) => [x.id, x.displayName, x.mrn])).toEqual([[p.id, `Subject ${p.id.slice(0, 8)}`, '']]);
+      const admin = { token: null };
+      await callService(h, admin, 'auth', 'login', ['admin', pw]);
+      expect(((await callService(h, admin, 'patients', 'list', ['Jane'])) as { id: string }[]).map((x) => x.id)).toEqual([p.id]);
+    } finally {
+      h.close();
+      t.cleanup();
+    }
+  });
+});
