@@ -19,6 +19,8 @@ import type { Mat3, Vec3, VolumeGeometry } from '../engine/volume.js';
 export interface DicomSkipped {
   file: string;
   reason: string;
+  /** Why, as an error code (IMPORT_NOT_DICOM when absent: not a DICOM image). */
+  code?: 'IMPORT_BAD_HEADER' | 'IMPORT_EMPTY_FILE' | 'IMPORT_NOT_DICOM';
 }
 
 export interface DicomSeriesInfo {
@@ -100,14 +102,51 @@ export function listFiles(root: string): string[] {
   return out;
 }
 
+/** Transfer syntaxes whose Pixel Data holds every pixel as is (implicit/explicit VR little endian, explicit big endian). */
+const UNCOMPRESSED = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2']);
+/** A compressed image may not declare more than this many times its file's bytes when it declares over 256 MiB of pixels. */
+const MAX_PLAUSIBLE_RATIO = 1000;
+
+/**
+ * Refuses, before any decoding, an image whose declared pixels (rows × columns × samples × bits × frames) its file
+ * cannot hold: fewer bytes than that in an uncompressed file, or a huge image from a tiny compressed one (a
+ * decompression bomb).
+ * @throws AppError IMPORT_BAD_HEADER naming the file, the declared size and the file's size
+ */
+function checkPixelBytes(file: string, ds: dicomParser.DataSet, fileBytes: number): void {
+  const rows = ds.uint16('x00280010') ?? 0;
+  const cols = ds.uint16('x00280011') ?? 0;
+  const spp = ds.uint16('x00280002') ?? 1;
+  const bits = ds.uint16('x00280100') ?? 16;
+  const frames = Math.max(1, Number(ds.string('x00280008') ?? '1') || 1);
+  const declared = (rows * cols * spp * bits * frames) / 8;
+  const ts = (ds.string('x00020010') ?? '').replace(/\0/g, '').trim();
+  const mb = (n: number): string => `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  if (UNCOMPRESSED.has(ts) && declared > fileBytes)
+    throw new AppError(
+      'IMPORT_BAD_HEADER',
+      `${path.basename(file)}: declares ${cols}×${rows}×${frames} pixels (${mb(declared)}) but the file holds ${mb(fileBytes)}; it is truncated or its header is wrong`,
+      { file },
+    );
+  if (!UNCOMPRESSED.has(ts) && declared > 256 * 1024 ** 2 && declared > MAX_PLAUSIBLE_RATIO * fileBytes)
+    throw new AppError(
+      'IMPORT_BAD_HEADER',
+      `${path.basename(file)}: declares ${cols}×${rows}×${frames} pixels (${mb(declared)}) compressed into ${mb(fileBytes)}, over ${MAX_PLAUSIBLE_RATIO}:1; refused before decoding`,
+      { file },
+    );
+}
+
 function parseHeader(file: string): dicomParser.DataSet {
   const buf = fs.readFileSync(file);
   if (buf.length === 0) throw new AppError('IMPORT_EMPTY_FILE', `${path.basename(file)}: the file is empty (0 bytes)`, { file });
   if (buf.length < 132 || buf.toString('latin1', 128, 132) !== 'DICM')
     throw new AppError('IMPORT_NOT_DICOM', `${path.basename(file)}: not a DICOM file (no "DICM" prefix at byte 128)`, { file });
   try {
-    return dicomParser.parseDicom(new Uint8Array(buf.buffer, buf.byteOffset, buf.length), { untilTag: 'x7fe00010' });
+    const ds = dicomParser.parseDicom(new Uint8Array(buf.buffer, buf.byteOffset, buf.length), { untilTag: 'x7fe00010' });
+    checkPixelBytes(file, ds, buf.length);
+    return ds;
   } catch (e) {
+    if (e instanceof AppError) throw e;
     const msg = e instanceof Error ? e.message : typeof e === 'string' ? e : 'unreadable header';
     throw new AppError('IMPORT_NOT_DICOM', `${path.basename(file)}: the DICOM header cannot be parsed (${msg})`, { file });
   }
@@ -263,7 +302,8 @@ export function scanDicom(root: string, onProgress?: (done: number, total: numbe
     try {
       ds = parseHeader(file);
     } catch (e) {
-      skipped.push({ file, reason: e instanceof AppError ? e.message : String(e) });
+      const code = e instanceof AppError && (e.code === 'IMPORT_BAD_HEADER' || e.code === 'IMPORT_EMPTY_FILE') ? e.code : undefined;
+      skipped.push({ file, reason: e instanceof AppError ? e.message : String(e), ...(code ? { code } : {}) });
       return;
     }
     if (!ds.elements['x00280010']) {

@@ -38,14 +38,24 @@ export function formatOfPath(file: string): VolumeFormat | null {
 
 const NIFTI_BYTES: Record<number, number> = { 2: 1, 4: 2, 8: 4, 16: 4, 64: 8, 256: 1, 512: 2, 768: 4, 1024: 8, 1280: 8, 128: 3, 2304: 4 };
 
-/** Reads and decompresses (if .gz) the whole byte stream, counting bytes; throws IMPORT_TRUNCATED on a broken gzip stream. */
-async function streamLength(file: string, gz: boolean): Promise<number> {
+/**
+ * Reads and decompresses (if .gz) the byte stream, counting bytes, up to `enough` (the header's declared size:
+ * decompression is bounded by it); throws IMPORT_TRUNCATED on a broken gzip stream.
+ */
+async function streamLength(file: string, gz: boolean, enough = Infinity): Promise<number> {
   return await new Promise<number>((resolve, reject) => {
     let n = 0;
     const src = fs.createReadStream(file);
     const s = gz ? src.pipe(zlib.createGunzip()) : src;
     src.on('error', (e) => reject(new AppError('IMPORT_BAD_HEADER', `${file}: cannot read (${e.message})`)));
-    s.on('data', (c: Buffer) => (n += c.length));
+    s.on('data', (c: Buffer) => {
+      n += c.length;
+      if (n >= enough) {
+        src.destroy();
+        s.destroy();
+        resolve(n);
+      }
+    });
     s.on('error', (e: Error) =>
       reject(
         new AppError(
@@ -59,11 +69,19 @@ async function streamLength(file: string, gz: boolean): Promise<number> {
   });
 }
 
+/** The first `bytes` bytes of a file, decompressing only the start of a gzip stream (never the whole of it). */
 function readHead(file: string, gz: boolean, bytes: number): Buffer {
-  const raw = fs.readFileSync(file);
-  if (!gz) return raw.subarray(0, bytes);
+  const fd = fs.openSync(file, 'r');
+  const raw = Buffer.alloc(gz ? 64 * 1024 : bytes);
+  let got: number;
   try {
-    return zlib.gunzipSync(raw, { finishFlush: zlib.constants.Z_SYNC_FLUSH }).subarray(0, bytes);
+    got = fs.readSync(fd, raw, 0, raw.length, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (!gz) return raw.subarray(0, Math.min(got, bytes));
+  try {
+    return zlib.gunzipSync(raw.subarray(0, got), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).subarray(0, bytes);
   } catch (e) {
     throw new AppError('IMPORT_TRUNCATED', `${path.basename(file)}: not a readable gzip stream (${(e as Error).message})`, { file });
   }
@@ -245,17 +263,42 @@ function probeMeta(file: string, max: number): { probe: HeaderProbe; dataFile: s
   };
 }
 
-async function inflatedLength(file: string, offset: number, kind: 'gzip' | 'zlib'): Promise<number> {
+/** Bytes a compressed stream inflates to, counted up to `enough` (decompression bounded by the declared size). */
+async function inflatedLength(file: string, offset: number, kind: 'gzip' | 'zlib', enough = Infinity): Promise<number> {
   return await new Promise<number>((resolve, reject) => {
     let n = 0;
     const src = fs.createReadStream(file, { start: offset });
     const s = src.pipe(kind === 'gzip' ? zlib.createGunzip() : zlib.createInflate());
-    s.on('data', (c: Buffer) => (n += c.length));
+    s.on('data', (c: Buffer) => {
+      n += c.length;
+      if (n >= enough) {
+        src.destroy();
+        s.destroy();
+        resolve(n);
+      }
+    });
     s.on('error', (e: Error) =>
       reject(new AppError('IMPORT_TRUNCATED', `${path.basename(file)}: the compressed voxel data is broken or ends early (${e.message})`, { file })),
     );
     s.on('end', () => resolve(n));
   });
+}
+
+/** Compressed voxels may not promise more than this many times their file's bytes when they promise over 256 MiB. */
+export const MAX_COMPRESSION_RATIO = 1000;
+
+/**
+ * Refuses, before anything is decompressed, a compressed file whose header promises a huge image from very few
+ * bytes (a decompression bomb: e.g. 1 MB of gzip declaring 1024³ voxels). Real CT and MR compress a few times.
+ * @throws AppError IMPORT_BAD_HEADER naming the file, the declared bytes and the file's bytes
+ */
+function refuseBomb(file: string, declaredBytes: number, fileBytes: number): void {
+  if (declaredBytes > 256 * 1024 ** 2 && declaredBytes > MAX_COMPRESSION_RATIO * fileBytes)
+    throw new AppError(
+      'IMPORT_BAD_HEADER',
+      `${path.basename(file)}: the header promises ${(declaredBytes / 1024 ** 2).toFixed(0)} MiB of voxels from ${(fileBytes / 1024 ** 2).toFixed(2)} MiB of compressed data (over ${MAX_COMPRESSION_RATIO}:1); refused before decompressing`,
+      { file },
+    );
 }
 
 /**
@@ -279,7 +322,8 @@ export async function probeVolumeFile(file: string, maxBytes = DEFAULT_MAX_VOLUM
   if (format === 'nifti') {
     const gz = file.toLowerCase().endsWith('.gz');
     const { probe, expectedStreamBytes } = probeNifti(file, gz, maxBytes);
-    const have = gz ? await streamLength(file, true) : st.size;
+    if (gz) refuseBomb(file, expectedStreamBytes, st.size);
+    const have = gz ? await streamLength(file, true, expectedStreamBytes) : st.size;
     if (have < expectedStreamBytes)
       throw new AppError('IMPORT_TRUNCATED', `${short}: the header promises ${expectedStreamBytes} bytes but the file holds ${have}; it is truncated`, {
         file,
@@ -288,7 +332,8 @@ export async function probeVolumeFile(file: string, maxBytes = DEFAULT_MAX_VOLUM
   }
   if (format === 'nrrd') {
     const r = probeNrrd(file, maxBytes);
-    const have = r.gz ? await inflatedLength(r.dataFile, r.offset, 'gzip') : fs.statSync(r.dataFile).size - r.offset;
+    if (r.gz) refuseBomb(file, r.probe.dataBytes, fs.statSync(r.dataFile).size - r.offset);
+    const have = r.gz ? await inflatedLength(r.dataFile, r.offset, 'gzip', r.expected) : fs.statSync(r.dataFile).size - r.offset;
     if (have < r.expected)
       throw new AppError('IMPORT_TRUNCATED', `${short}: ${r.expected} voxel bytes expected, ${have} present; the file is truncated`, { file });
     return r.probe;
@@ -296,7 +341,8 @@ export async function probeVolumeFile(file: string, maxBytes = DEFAULT_MAX_VOLUM
   if (format === 'metaimage') {
     const r = probeMeta(file, maxBytes);
     if (r.compressed) {
-      const have = await inflatedLength(r.dataFile, r.offset, 'zlib');
+      refuseBomb(file, r.probe.dataBytes, fs.statSync(r.dataFile).size - r.offset);
+      const have = await inflatedLength(r.dataFile, r.offset, 'zlib', r.probe.dataBytes);
       if (have < r.probe.dataBytes)
         throw new AppError(
           'IMPORT_TRUNCATED',

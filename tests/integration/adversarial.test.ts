@@ -8,10 +8,12 @@
  * lockout, and a connection's sign-in attempts are throttled; a DICOM series
  * holding a slice twice or uneven steps is refused naming the files; the
  * OpenIGTLink server bounds its connections, bytes held and stalled peers;
- * a second process refuses a data directory in use.
+ * a second process refuses a data directory in use; decompression bombs and
+ * DICOM headers their pixels cannot back are refused before decoding.
  */
 import fs from 'node:fs';
 import net from 'node:net';
+import zlib from 'node:zlib';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -366,5 +368,79 @@ describe('researcher re-identification', () => {
       h.close();
       t.cleanup();
     }
+  });
+});
+
+describe('import memory amplification', () => {
+  const t = tmpDir('bombs-');
+  const h = createServices({ dataDir: path.join(t.dir, 'data'), transport: 'cli', keyStore: null });
+  afterAll(() => (h.close(), t.cleanup()));
+  const failure = async (file: string) => {
+    const patient = await h.impl.patients.create({ displayName: path.basename(file), mrn: '', birthDate: '', sex: '' });
+    const { job } = await h.jobs.wait(await h.impl.studies.import({ patientId: patient.id, path: file, strict: true, buildTwin: false }));
+    return job;
+  };
+
+  it('a gzip bomb (1024³ voxels from about 1 MB) is refused before decompression', async () => {
+    const hdr = Buffer.alloc(352);
+    hdr.writeInt32LE(348, 0);
+    [3, 1024, 1024, 1024, 1, 1, 1, 1].forEach((d, i) => hdr.writeInt16LE(d, 40 + 2 * i));
+    hdr.writeInt16LE(2, 70); // uint8
+    hdr.writeInt16LE(8, 72);
+    [1, 1, 1, 1].forEach((v, i) => hdr.writeFloatLE(v, 76 + 4 * i));
+    hdr.writeFloatLE(352, 108);
+    hdr.write('n+1\0', 344, 'latin1');
+    // 1 GiB of zeros compressed in 64 MiB pieces (memory stays small here too)
+    const z = zlib.createGzip({ level: 9 });
+    const chunks: Buffer[] = [];
+    z.on('data', (c: Buffer) => chunks.push(c));
+    const done = new Promise((r) => z.on('end', r));
+    z.write(hdr);
+    const zero = Buffer.alloc(64 * 1024 * 1024);
+    for (let i = 0; i < 16; i++) await new Promise<void>((r) => (z.write(zero) ? r() : z.once('drain', () => r())));
+    z.end();
+    await done;
+    const file = path.join(t.dir, 'bomb.nii.gz');
+    fs.writeFileSync(file, Buffer.concat(chunks));
+    expect(fs.statSync(file).size).toBeLessThan(1.5 * 1024 * 1024);
+    const job = await failure(file);
+    expect(job.error).toMatchObject({ code: 'IMPORT_BAD_HEADER' });
+    expect(job.error?.message).toMatch(
+      /bomb\.nii\.gz: the header promises 1024 MiB of voxels from 1\.\d\d MiB of compressed data \(over 1000:1\); refused before decompressing/,
+    );
+  });
+
+  describeData('DICOM headers that their pixels cannot back', () => {
+    it('a compressed slice claiming 30000×30000 pixels is refused before decoding', async () => {
+      const series = dataPath('dicom/totalseg_ct_series_j2k');
+      const src = fs.readFileSync(path.join(series, fs.readdirSync(series).sort()[0]!));
+      const b = Buffer.from(src);
+      for (const tag of [0x0010, 0x0011]) {
+        // explicit VR little endian (0028,tag) US 2 → 30000
+        const at = b.indexOf(Buffer.from([0x28, 0x00, tag, 0x00, 0x55, 0x53, 0x02, 0x00]));
+        expect(at).toBeGreaterThan(0);
+        b.writeUInt16LE(30000, at + 8);
+      }
+      const dir = path.join(t.dir, 'huge-dicom');
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(dir, 'slice.dcm'), b);
+      const job = await failure(dir);
+      expect(job.error).toMatchObject({ code: 'IMPORT_BAD_HEADER' });
+      expect(job.error?.message).toMatch(
+        /slice\.dcm: declares 30000×30000×1 pixels \(1716\.6 MiB\) compressed into 0\.\d MiB, over 1000:1; refused before decoding/,
+      );
+    });
+
+    it('an uncompressed file cut short is refused, naming the declared and the present bytes', async () => {
+      const src = fs.readFileSync(dataPath('dicom/pydicom_data/MR2_UNCR.dcm'));
+      const dir = path.join(t.dir, 'cut-dicom');
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(dir, 'cut.dcm'), src.subarray(0, Math.floor(src.length / 2)));
+      const job = await failure(dir);
+      expect(job.error).toMatchObject({ code: 'IMPORT_BAD_HEADER' });
+      expect(job.error?.message).toMatch(
+        /cut\.dcm: declares \d+×\d+×1 pixels \([\d.]+ MiB\) but the file holds [\d.]+ MiB; it is truncated or its header is wrong/,
+      );
+    });
   });
 });
