@@ -3,12 +3,17 @@
  *
  * Every record is chained to the one before it: hash = HMAC-SHA-256(key,
  * JSON [prev_hash, id, at, actor, action, record_type, record_id, detail]),
- * with the key in `audit.key` beside the database (not in it: whoever edits
- * the database cannot re-seal what they changed without it). Altering a
+ * with the key kept inside the encrypted database of an encrypted store (so
+ * it is under the store key, in the OS keystore or the key file), or in
+ * `audit.key` beside a plaintext one (whoever edits the database cannot
+ * re-seal what they changed without it). Altering a
  * record changes its hash; deleting or reordering records breaks the chain
  * (each record names its predecessor's hash, and the id is hashed); deleting
  * the newest records is caught by the anchor `audit.head` (the newest record's
- * id and hash, written after each commit). UPDATE and DELETE are refused by
+ * id and hash with an HMAC under the same key, written after each commit): a
+ * rewritten anchor is not authentic, and a store opened with records missing
+ * after its anchor records that in the chain itself (`audit-truncated`), so
+ * the next anchor cannot hide it. UPDATE and DELETE are refused by
  * triggers (migration 0005) — a first barrier; the chain is what detects a
  * change made around them.
  *
@@ -60,7 +65,7 @@ interface Row {
   hash: string | null;
 }
 
-/** The HMAC key of a data directory's audit chain (created, 256 bits, owner-only, on first use). */
+/** The HMAC key of a plaintext store's audit chain: `audit.key` beside the database (created, 256 bits, owner-only, on first use). */
 export function auditKey(dataDir: string): Buffer {
   const file = path.join(dataDir, 'audit.key');
   try {
@@ -78,6 +83,32 @@ const chainHash = (key: Buffer, prev: string, r: Pick<Row, 'id' | 'at' | 'actor'
     .createHmac('sha256', key)
     .update(JSON.stringify([prev, r.id, r.at, r.actor, r.action, r.record_type, r.record_id, r.detail]))
     .digest('hex');
+
+/** The anchor's HMAC (over its id and hash) under the chain's key. */
+const anchorMac = (key: Buffer, id: number, hash: string): string => crypto.createHmac('sha256', key).update(`audit.head:${id}:${hash}`).digest('hex');
+
+/** Actions the log records about itself when it finds the anchor wrong at open (reported by verify as truncation). */
+const TAMPER_ACTIONS = new Set(['audit-truncated', 'audit-anchor-missing', 'audit-anchor-forged']);
+
+/** The problem a tamper record (written at open) stands for, worded as if the anchor had been checked then. */
+function tamperProblem(r: Row): AuditProblem {
+  const d = JSON.parse(r.detail) as { anchoredId?: number; anchored?: string };
+  if (r.action === 'audit-truncated' && d.anchored === 'altered')
+    return { id: d.anchoredId ?? r.id, kind: 'altered', message: `record ${d.anchoredId} no longer matches its anchored hash` };
+  if (r.action === 'audit-truncated')
+    return {
+      id: d.anchoredId ?? r.id,
+      kind: 'truncated',
+      message: `record ${d.anchoredId}, the newest one anchored, is missing: records were removed from the end`,
+    };
+  if (r.action === 'audit-anchor-missing')
+    return { id: r.id, kind: 'truncated', message: `the anchor (audit.head) was missing when the store was opened on ${r.at}` };
+  return {
+    id: r.id,
+    kind: 'truncated',
+    message: `the anchor (audit.head) was not written with the chain key when the store was opened on ${r.at}: it was rewritten`,
+  };
+}
 
 export class AuditLog {
   private anchorPending = false;
@@ -131,8 +162,54 @@ export class AuditLog {
       { id: number; hash: string } | undefined;
     if (!last) return;
     const tmp = `${this.anchorFile}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(last));
+    fs.writeFileSync(tmp, JSON.stringify({ ...last, mac: anchorMac(this.key, last.id, last.hash) }));
     fs.renameSync(tmp, this.anchorFile);
+  }
+
+  /** The anchor as written, with whether its HMAC is right (an anchor from before the HMAC has none). */
+  private readAnchor(): { id: number; hash: string; authentic: boolean; legacy: boolean } | null {
+    try {
+      const a = JSON.parse(fs.readFileSync(this.anchorFile, 'utf8')) as { id: number; hash: string; mac?: string };
+      if (typeof a.id !== 'number' || typeof a.hash !== 'string') return { id: -1, hash: '', authentic: false, legacy: false };
+      return { id: a.id, hash: a.hash, authentic: a.mac === anchorMac(this.key, a.id, a.hash), legacy: a.mac === undefined };
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'ENOENT' ? null : { id: -1, hash: '', authentic: false, legacy: false };
+    }
+  }
+
+  /**
+   * At open, before anything new is anchored: checks the anchor against the chain and, when records are missing
+   * after it, the anchor is gone or was not written with the key, records that in the chain (so a later anchor cannot
+   * launder it; verify reports those records). An anchor from before the HMAC is accepted once if it matches.
+   * @returns the tamper record's action, or null when the anchor is right
+   */
+  checkAtOpen(): string | null {
+    const last = this.db.prepare('SELECT id, hash FROM audit_log WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1').get() as
+      { id: number; hash: string } | undefined;
+    const a = this.readAnchor();
+    let action: string | null = null;
+    let detail: Record<string, unknown> = {};
+    if (!a) {
+      if (last) ((action = 'audit-anchor-missing'), (detail = { newestId: last.id }));
+    } else if (!a.authentic && (!a.legacy || this.macAnchorsWritten()))
+      // an anchor without its HMAC is accepted only from before anchors had one
+      ((action = 'audit-anchor-forged'), (detail = { anchoredId: a.id, newestId: last?.id ?? null }));
+    else {
+      const at = this.db.prepare('SELECT hash FROM audit_log WHERE id = ?').get(a.id) as { hash: string | null } | undefined;
+      if (!at || at.hash !== a.hash)
+        ((action = 'audit-truncated'), (detail = { anchoredId: a.id, newestId: last?.id ?? null, anchored: at ? 'altered' : 'missing' }));
+    }
+    if (action) {
+      this.append('orthotwin', action, 'audit', 'audit-log', detail);
+      this.writeAnchor();
+    } else if (a?.legacy) this.writeAnchor();
+    this.db.prepare("INSERT OR IGNORE INTO store_meta (key, value) VALUES ('audit_anchor_mac', '1')").run();
+    return action;
+  }
+
+  /** True once this store has written an anchor with its HMAC (kept in store_meta: inside the encrypted database). */
+  private macAnchorsWritten(): boolean {
+    return this.db.prepare("SELECT 1 FROM store_meta WHERE key = 'audit_anchor_mac'").get() !== undefined;
   }
 
   /** Seals records written before the chain existed (migration 0005), oldest first. @returns how many */
@@ -190,13 +267,11 @@ export class AuditLog {
         problems.push({ id: r.id, kind: 'altered', message: `record ${r.id} was altered after it was written` });
       prev = r.hash;
     }
-    let anchor: { id: number; hash: string } | null = null;
-    try {
-      anchor = JSON.parse(fs.readFileSync(this.anchorFile, 'utf8')) as { id: number; hash: string };
-    } catch {
-      anchor = null;
-    }
-    if (anchor) {
+    for (const r of rows) if (TAMPER_ACTIONS.has(r.action)) problems.push(tamperProblem(r));
+    const anchor = this.readAnchor();
+    if (anchor && !anchor.authentic && (!anchor.legacy || this.macAnchorsWritten()))
+      problems.push({ id: anchor.id, kind: 'truncated', message: 'the anchor (audit.head) was not written with the chain key: it was rewritten' });
+    else if (anchor) {
       const at = rows.find((r) => r.id === anchor.id);
       if (!at)
         problems.push({

@@ -144,7 +144,8 @@ export class TwinStore {
       this.db.pragma('busy_timeout = 5000');
       this.migrate();
       this.fileKey = o.key ? this.storeFileKey() : null;
-      this.auditLog = new AuditLog(this.db, auditKey(this.dataDir), path.join(this.dataDir, 'audit.head'));
+      this.auditLog = new AuditLog(this.db, this.chainKey(o.key ?? null), path.join(this.dataDir, 'audit.head'));
+      this.auditLog.checkAtOpen();
       this.auditLog.seal();
       this.recover();
     } catch (e) {
@@ -152,6 +153,22 @@ export class TwinStore {
       this.unlock();
       throw e;
     }
+  }
+
+  /**
+   * The audit chain's HMAC key: an encrypted store keeps it in the encrypted database (under the store key, in the OS
+   * keystore or the key file; an `audit.key` left from before is moved in and removed); a plaintext store in
+   * `audit.key` beside the database.
+   */
+  private chainKey(storeKey: Buffer | null): Buffer {
+    if (!storeKey) return auditKey(this.dataDir);
+    const row = this.db.prepare("SELECT value FROM store_meta WHERE key = 'audit_key'").get() as { value: string } | undefined;
+    if (row) return Buffer.from(row.value, 'hex');
+    const file = path.join(this.dataDir, 'audit.key');
+    const k = fs.existsSync(file) ? auditKey(this.dataDir) : crypto.randomBytes(32);
+    this.db.prepare("INSERT INTO store_meta (key, value) VALUES ('audit_key', ?)").run(k.toString('hex'));
+    fs.rmSync(file, { force: true });
+    return k;
   }
 
   /** The file key of an encrypted store: created (random, 256 bits) on first use, kept in the encrypted database. */

@@ -9,7 +9,8 @@
  * holding a slice twice or uneven steps is refused naming the files; the
  * OpenIGTLink server bounds its connections, bytes held and stalled peers;
  * a second process refuses a data directory in use; decompression bombs and
- * DICOM headers their pixels cannot back are refused before decoding.
+ * DICOM headers their pixels cannot back are refused before decoding; records
+ * removed from the audit log behind a rewritten anchor are reported.
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -18,6 +19,8 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { fileKeyStore } from '../../electron/services/storeKey.js';
 import { callService, createServices, openTwinStore, type ServiceHost } from '../../electron/services/index.js';
 import { RPC_MAX_MESSAGE_BYTES, startHost, type RunningHost } from '../../electron/host/server.js';
 import { AUTH_ATTEMPTS_PER_MINUTE } from '../../electron/services/access.js';
@@ -442,5 +445,71 @@ describe('import memory amplification', () => {
         /cut\.dcm: declares \d+×\d+×1 pixels \([\d.]+ MiB\) but the file holds [\d.]+ MiB; it is truncated or its header is wrong/,
       );
     });
+  });
+});
+
+describe('audit truncation with a rewritten anchor', () => {
+  /** A store with some audited work, closed. */
+  async function populated(dir: string, keyFile?: string): Promise<void> {
+    const h = createServices({ dataDir: dir, transport: 'cli', keyStore: keyFile ? fileKeyStore(keyFile) : null });
+    for (const n of ['A', 'B', 'C']) await h.impl.patients.create({ displayName: n, mrn: '', birthDate: '', sex: '' });
+    h.close();
+  }
+  /** Deletes the newest records around the append-only triggers, then writes an anchor for the new newest record (without the chain key). */
+  function truncate(dir: string, keep: number, anchor: (last: { id: number; hash: string }) => object): void {
+    const db = new Database(path.join(dir, 'orthotwin.sqlite'));
+    const triggers = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'").all() as {
+      name: string;
+      sql: string;
+    }[];
+    for (const t of triggers) db.exec(`DROP TRIGGER ${t.name}`);
+    db.prepare('DELETE FROM audit_log WHERE id > ?').run(keep);
+    for (const t of triggers) db.exec(t.sql);
+    const last = db.prepare('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1').get() as { id: number; hash: string };
+    db.close();
+    fs.writeFileSync(path.join(dir, 'audit.head'), JSON.stringify(anchor(last)));
+  }
+
+  it.each([
+    ['in the old format (no HMAC)', (last: { id: number; hash: string }) => last],
+    ['with an HMAC made without the key', (last: { id: number; hash: string }) => ({ ...last, mac: 'f'.repeat(64) })],
+  ])('records removed and the anchor rewritten %s are reported, and stay reported after new work', async (_how, anchor) => {
+    const t = tmpDir('audit-trunc-');
+    try {
+      await populated(t.dir);
+      truncate(t.dir, 2, anchor);
+      const h = createServices({ dataDir: t.dir, transport: 'cli', keyStore: null });
+      try {
+        await h.impl.patients.create({ displayName: 'after', mrn: '', birthDate: '', sex: '' });
+        const v = await h.impl.audit.verify();
+        expect(v.ok).toBe(false);
+        expect(v.problems.map((p) => p.kind)).toContain('truncated');
+        expect(v.problems.map((p) => p.message).join('\n')).toMatch(/audit\.head.*not written with the chain key/);
+      } finally {
+        h.close();
+      }
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('an encrypted store keeps the chain key inside the encrypted database, not beside it', async () => {
+    const t = tmpDir('audit-key-');
+    try {
+      const keyFile = path.join(t.dir, 'store.key');
+      const data = path.join(t.dir, 'data');
+      await populated(data, keyFile);
+      expect(fs.existsSync(path.join(data, 'audit.key'))).toBe(false);
+      fs.rmSync(path.join(data, 'audit.head'));
+      const h = createServices({ dataDir: data, transport: 'cli', keyStore: fileKeyStore(keyFile) });
+      try {
+        const v = await h.impl.audit.verify();
+        expect(v.problems).toEqual([expect.objectContaining({ kind: 'truncated', message: expect.stringMatching(/the anchor \(audit\.head\) was missing/) })]);
+      } finally {
+        h.close();
+      }
+    } finally {
+      t.cleanup();
+    }
   });
 });
