@@ -101,6 +101,8 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
 
   const server = http.createServer((req, res) => {
     void handle(req, res).catch((e: unknown) => {
+      // a path that is not valid percent-encoding is the request's fault, not the host's
+      if (e instanceof URIError) return sendError(res, 400, 'BAD_REQUEST', `malformed URI: ${e.message}`);
       const err = toErrorShape(e);
       sendError(res, err.code === 'NOT_FOUND' ? 404 : 500, err.code, err.message);
     });

@@ -184,6 +184,22 @@ function textHeader(file: string, maxBytes = 65536): { text: string; headerBytes
   }
 }
 
+/**
+ * The data file a detached header names, checked before it is touched: it must lie in the header's folder (or
+ * below it) and exist.
+ * @throws AppError IMPORT_BAD_HEADER naming the header and the data file
+ */
+function detachedDataFile(header: string, named: string): string {
+  const dir = path.dirname(path.resolve(header));
+  const abs = path.resolve(dir, named);
+  const rel = path.relative(dir, abs);
+  if (rel.startsWith('..') || path.isAbsolute(rel))
+    throw new AppError('IMPORT_BAD_HEADER', `${path.basename(header)}: its data file "${named}" lies outside the header's folder; refused`, { file: header });
+  if (!fs.existsSync(abs))
+    throw new AppError('IMPORT_BAD_HEADER', `${path.basename(header)}: its data file "${named}" is missing (expected next to the header)`, { file: header });
+  return abs;
+}
+
 function probeNrrd(file: string, max: number): { probe: HeaderProbe; dataFile: string; offset: number; gz: boolean; expected: number } {
   const { text } = textHeader(file);
   if (!text.startsWith('NRRD')) throw new AppError('IMPORT_BAD_HEADER', `${path.basename(file)}: missing the NRRD magic line`, { file });
@@ -209,7 +225,7 @@ function probeNrrd(file: string, max: number): { probe: HeaderProbe; dataFile: s
   const headerLen = end >= 0 ? Buffer.byteLength(text.slice(0, end), 'latin1') + (text.slice(end, end + 4).startsWith('\r\n\r\n') ? 4 : 2) : 0;
   return {
     probe: { format: 'nrrd', dims: sizes, bytesPerVoxel: bpv, dataBytes },
-    dataFile: df ? path.resolve(path.dirname(file), df) : file,
+    dataFile: df ? detachedDataFile(file, df) : file,
     offset: df ? 0 : headerLen,
     gz,
     expected: dataBytes,
@@ -256,7 +272,7 @@ function probeMeta(file: string, max: number): { probe: HeaderProbe; dataFile: s
   const compressedSize = Number(fields.get('compresseddatasize') ?? NaN);
   return {
     probe: { format: 'metaimage', dims, bytesPerVoxel: bpv, dataBytes },
-    dataFile: df.toUpperCase() === 'LOCAL' ? file : path.resolve(path.dirname(file), df),
+    dataFile: df.toUpperCase() === 'LOCAL' ? file : detachedDataFile(file, df),
     offset: df.toUpperCase() === 'LOCAL' ? headerLen : 0,
     compressed,
     expected: compressed && Number.isFinite(compressedSize) ? compressedSize : dataBytes,

@@ -27,6 +27,7 @@ import { AUTH_ATTEMPTS_PER_MINUTE } from '../../electron/services/access.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { dataPath, describeData } from '../helpers/data.js';
 import { stackGeometry } from '../../electron/io/dicom.js';
+import { probeVolumeFile } from '../../electron/io/headers.js';
 import { createRuntime } from '../../electron/devicehost/runtimes/registry.js';
 import { igtlServerLimits } from '../../electron/devicehost/runtimes/igtlServer.js';
 
@@ -508,6 +509,40 @@ describe('audit truncation with a rewritten anchor', () => {
       } finally {
         h.close();
       }
+    } finally {
+      t.cleanup();
+    }
+  });
+});
+
+describe('unclear outcomes made clear', () => {
+  it('a malformed percent-encoded path answers 400, not 500', async () => {
+    for (const p of ['/%E0%A4%A', `/data/volume/%E0%A4%A?token=${TOKEN}`]) {
+      const r = await fetch(`http://127.0.0.1:${host.port}${p}`);
+      expect([p, r.status, ((await r.json()) as { code: string }).code]).toEqual([p, 400, 'BAD_REQUEST']);
+    }
+  });
+
+  it('a detached header whose data file lies outside its folder, or is missing, is refused naming both, before the data file is touched', async () => {
+    const t = tmpDir('detached-');
+    try {
+      const secret = path.join(t.dir, 'secret.raw');
+      fs.writeFileSync(secret, Buffer.alloc(8));
+      fs.mkdirSync(path.join(t.dir, 'in'));
+      const mhd = (df: string) => `ObjectType = Image\nNDims = 3\nDimSize = 2 2 2\nElementType = MET_UCHAR\nElementDataFile = ${df}\n`;
+      fs.writeFileSync(path.join(t.dir, 'in', 'outside.mhd'), mhd('../secret.raw'));
+      fs.writeFileSync(path.join(t.dir, 'in', 'missing.mhd'), mhd('gone.raw'));
+      fs.writeFileSync(
+        path.join(t.dir, 'in', 'outside.nhdr'),
+        'NRRD0004\ntype: uchar\ndimension: 3\nsizes: 2 2 2\nencoding: raw\ndata file: /etc/hostname\n\n',
+      );
+      const atime = fs.statSync(secret).atimeMs;
+      await expect(probeVolumeFile(path.join(t.dir, 'in', 'outside.mhd'))).rejects.toThrow(
+        /outside\.mhd: its data file "\.\.\/secret\.raw" lies outside the header's folder; refused/,
+      );
+      await expect(probeVolumeFile(path.join(t.dir, 'in', 'missing.mhd'))).rejects.toThrow(/missing\.mhd: its data file "gone\.raw" is missing/);
+      await expect(probeVolumeFile(path.join(t.dir, 'in', 'outside.nhdr'))).rejects.toThrow(/outside\.nhdr: its data file "\/etc\/hostname" lies outside/);
+      expect(fs.statSync(secret).atimeMs).toBe(atime);
     } finally {
       t.cleanup();
     }
