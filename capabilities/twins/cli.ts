@@ -16,8 +16,8 @@ import { AppError, toErrorShape } from '../../electron/contract/errors.js';
 import { createServices } from '../../electron/services/index.js';
 import type { JobOutcome } from '../../electron/services/jobs.js';
 import { resolveDataDir } from '../../electron/services/dataDir.js';
-import { createPatient } from '../patients/repo.js';
-import { getVolume } from '../studies/repo.js';
+import { createPatient, deletePatient } from '../patients/repo.js';
+import { getVolume, listStudies } from '../studies/repo.js';
 import { getSpineAnalysis } from '../spine/repo.js';
 import type { TwinSummary } from './jobs.js';
 import { getArtefactPath, listTwins } from './repo.js';
@@ -69,10 +69,12 @@ export async function runBuild(argv: string[], withSpine: boolean): Promise<numb
   const dataDir = resolveDataDir(argv);
   const host = createServices({ dataDir, transport: 'cli', actor: 'cli' });
   const t0 = performance.now();
+  let madeFor: string | null = null;
   try {
     const target = path.resolve(args.target);
     const name = args.patient ?? path.basename(target).replace(/\.(nii\.gz|nii|nrrd|mha|mhd|dcm)$/i, '');
     const patient = createPatient(host.store, { displayName: name, mrn: '', birthDate: '', sex: '' }, 'cli');
+    madeFor = patient.id;
     const jobId = await host.impl.studies.import({
       patientId: patient.id,
       path: target,
@@ -140,6 +142,8 @@ export async function runBuild(argv: string[], withSpine: boolean): Promise<numb
     }
     return 0;
   } catch (e) {
+    // the patient this run made is removed again when nothing was imported for them (no empty patient left behind)
+    if (madeFor && listStudies(host.store, madeFor).length === 0) deletePatient(host.store, madeFor, 'cli');
     const err = toErrorShape(e);
     if (args.json) process.stdout.write(JSON.stringify({ error: err }, null, 2) + '\n');
     console.error(`error [${err.code}]: ${err.message}`);

@@ -548,3 +548,35 @@ describe('unclear outcomes made clear', () => {
     }
   });
 });
+
+describe('the CLI after a failed build', () => {
+  it('leaves no empty patient behind and prints its error as JSON', async () => {
+    const t = tmpDir('cli-fail-');
+    try {
+      const bad = path.join(t.dir, 'broken.nii.gz');
+      fs.writeFileSync(bad, Buffer.from('not a nifti'));
+      const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+        const c = spawn(
+          process.execPath,
+          ['--import', 'tsx', path.resolve('electron/cli/twin.ts'), 'build', bad, '--data-dir', path.join(t.dir, 'data'), '--json'],
+          {
+            stdio: ['ignore', 'pipe', 'ignore'],
+          },
+        );
+        let stdout = '';
+        c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        c.on('exit', (code) => resolve({ code, stdout }));
+      });
+      expect(out.code).toBe(1);
+      expect((JSON.parse(out.stdout) as { error: { code: string; message: string } }).error.message).toMatch(/broken\.nii\.gz/);
+      const s = openTwinStore(path.join(t.dir, 'data'));
+      try {
+        expect((s.db.prepare('SELECT COUNT(*) AS n FROM patients').get() as { n: number }).n).toBe(0);
+      } finally {
+        s.close();
+      }
+    } finally {
+      t.cleanup();
+    }
+  });
+});
