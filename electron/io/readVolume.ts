@@ -216,7 +216,7 @@ export async function readVolume(file: string, o: ReadOptions = {}): Promise<Imp
     throw new AppError('NOT_FOUND', `${file}: no such file or folder`, { file });
   }
   const fmt = formatOfPath(file);
-  if (st.isDirectory() || fmt === 'dicom' || (fmt === null && isDicomFile(file))) return await readDicom(file, o);
+  if (st.isDirectory() || fmt === 'dicom' || (fmt === null && isDicomFile(file))) return usable(await readDicom(file, o), file);
   const progress = o.onProgress ?? (() => undefined);
   progress(0.05, 'header');
   await probeVolumeFile(file, o.maxBytes ?? DEFAULT_MAX_VOLUME_BYTES);
@@ -231,7 +231,31 @@ export async function readVolume(file: string, o: ReadOptions = {}): Promise<Imp
   const volume = volumeFromItkImage(img, path.basename(file));
   const meta = emptyMeta(file, fmt as VolumeFormat);
   meta.modality = guessModality(volume);
-  return { volume, meta };
+  return usable({ volume, meta }, file);
+}
+
+/**
+ * Refuses what would import as an empty twin or fail half-way into the store: a spacing that is not a positive
+ * finite number, a single voxel, no finite voxel value at all, or one value everywhere (ITK's NIfTI reader reads
+ * NaN as 0, so an all-NaN file ends here).
+ * @throws AppError IMPORT_BAD_HEADER naming the file and the reason
+ */
+function usable(v: ImportedVolume, file: string): ImportedVolume {
+  const name = path.basename(file);
+  const { spacingMm, dims, data } = v.volume;
+  if (spacingMm.some((s) => !(Number.isFinite(s) && s > 0)))
+    throw new AppError('IMPORT_BAD_HEADER', `${name}: voxel spacing ${spacingMm.join(' × ')} mm is not positive: the grid has no size`, { file });
+  if (dims[0] * dims[1] * dims[2] < 2) throw new AppError('IMPORT_BAD_HEADER', `${name}: a single voxel is not an image`, { file });
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < data.length && !(hi > lo); i++) {
+    const x = data[i] as number;
+    if (Number.isFinite(x)) ((lo = Math.min(lo, x)), (hi = Math.max(hi, x)));
+  }
+  if (!(hi >= lo)) throw new AppError('IMPORT_BAD_HEADER', `${name}: no voxel holds a number (all NaN or infinite)`, { file });
+  if (hi === lo)
+    throw new AppError('IMPORT_BAD_HEADER', `${name}: every voxel holds the same value (${lo}): there is no image (a file of NaN reads as 0)`, { file });
+  return v;
 }
 
 function isDicomFile(file: string): boolean {

@@ -580,3 +580,49 @@ describe('the CLI after a failed build', () => {
     }
   });
 });
+
+describe('volumes that would import as an empty twin', () => {
+  const t = tmpDir('degenerate-');
+  const h = createServices({ dataDir: path.join(t.dir, 'data'), transport: 'cli', keyStore: null });
+  afterAll(() => (h.close(), t.cleanup()));
+  /** A NIfTI-1 file (.nii) of float32 voxels. */
+  const nifti = (name: string, dims: [number, number, number], pixdim: [number, number, number], value: number, ramp = false): string => {
+    const hdr = Buffer.alloc(352);
+    hdr.writeInt32LE(348, 0);
+    [3, ...dims, 1, 1, 1, 1].forEach((d, i) => hdr.writeInt16LE(d, 40 + 2 * i));
+    hdr.writeInt16LE(16, 70); // float32
+    hdr.writeInt16LE(32, 72);
+    [1, ...pixdim].forEach((v, i) => hdr.writeFloatLE(v, 76 + 4 * i));
+    hdr.writeFloatLE(352, 108);
+    hdr.write('n+1\0', 344, 'latin1');
+    const data = Buffer.alloc(4 * dims[0] * dims[1] * dims[2]);
+    for (let i = 0; i < data.length / 4; i++) data.writeFloatLE(ramp ? value + i : value, 4 * i);
+    const file = path.join(t.dir, name);
+    fs.writeFileSync(file, Buffer.concat([hdr, data]));
+    return file;
+  };
+  const importOf = async (file: string) => {
+    const patient = await h.impl.patients.create({ displayName: path.basename(file), mrn: '', birthDate: '', sex: '' });
+    const { job } = await h.jobs.wait(await h.impl.studies.import({ patientId: patient.id, path: file, strict: true, buildTwin: true }));
+    return { job, studies: await h.impl.studies.list(patient.id) };
+  };
+
+  it.each([
+    ['all NaN', () => nifti('nan.nii', [4, 4, 4], [1, 1, 1], NaN), /nan\.nii: (no voxel holds a number|every voxel holds the same value)/],
+    ['one value everywhere', () => nifti('flat-grey.nii', [4, 4, 4], [1, 1, 1], 40), /flat-grey\.nii: every voxel holds the same value \(40\)/],
+    ['a single voxel', () => nifti('one.nii', [1, 1, 1], [1, 1, 1], 100), /one\.nii: a single voxel is not an image/],
+  ])('%s is refused, naming the file; nothing is stored', async (_what, make, message) => {
+    const { job, studies } = await importOf(make());
+    expect(job.status).toBe('failed');
+    expect(job.error?.code).toBe('IMPORT_BAD_HEADER');
+    expect(job.error?.message).toMatch(message);
+    expect(studies).toEqual([]);
+  });
+
+  it('a zero spacing is refused (or, where the reader repairs it, the import completes without a store error)', async () => {
+    const { job } = await importOf(nifti('flat.nii', [4, 4, 4], [1, 0, 1], 100, true));
+    if (job.status === 'failed')
+      expect(job.error).toMatchObject({ code: 'IMPORT_BAD_HEADER', message: expect.stringMatching(/flat\.nii: voxel spacing .* is not positive/) });
+    else expect(job.status).toBe('done');
+  });
+});
