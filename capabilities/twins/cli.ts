@@ -13,7 +13,8 @@
 import path from 'node:path';
 import type { SpineReport } from '../../electron/contract/spine.js';
 import { AppError, toErrorShape } from '../../electron/contract/errors.js';
-import { createServices } from '../../electron/services/index.js';
+import { createServices, type ServiceHost } from '../../electron/services/index.js';
+import { fileKeyStore } from '../../electron/services/storeKey.js';
 import type { JobOutcome } from '../../electron/services/jobs.js';
 import { resolveDataDir } from '../../electron/services/dataDir.js';
 import { createPatient, deletePatient } from '../patients/repo.js';
@@ -22,7 +23,7 @@ import { getSpineAnalysis } from '../spine/repo.js';
 import type { TwinSummary } from './jobs.js';
 import { getArtefactPath, listTwins } from './repo.js';
 
-const USAGE = 'usage: twin build|spine <study path> [--data-dir D] [--json] [--patient NAME] [--series UID] [--lenient]';
+const USAGE = 'usage: twin build|spine <study path> [--data-dir D] [--store-key-file K] [--json] [--patient NAME] [--series UID] [--lenient]';
 
 interface Args {
   target: string;
@@ -30,6 +31,8 @@ interface Args {
   patient: string | null;
   series: string | null;
   lenient: boolean;
+  /** The twin store's key file (an encrypted store); else ORTHOTWIN_STORE_KEY_FILE. */
+  storeKeyFile: string | null;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -38,6 +41,7 @@ function parseArgs(argv: string[]): Args {
   let patient: string | null = null;
   let series: string | null = null;
   let lenient = false;
+  let storeKeyFile: string | null = null;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === '--json') json = true;
@@ -46,12 +50,13 @@ function parseArgs(argv: string[]): Args {
     else if (a.startsWith('--data-dir=')) continue;
     else if (a === '--patient') patient = argv[++i] ?? null;
     else if (a === '--series') series = argv[++i] ?? null;
+    else if (a === '--store-key-file') storeKeyFile = argv[++i] ?? null;
     else if (a.startsWith('--')) throw new AppError('BAD_REQUEST', `unknown option ${a}\n${USAGE}`);
     else rest.push(a);
   }
   const [target] = rest;
   if (!target) throw new AppError('BAD_REQUEST', USAGE);
-  return { target, json, patient, series, lenient };
+  return { target, json, patient, series, lenient, storeKeyFile };
 }
 
 /**
@@ -67,7 +72,21 @@ export async function runBuild(argv: string[], withSpine: boolean): Promise<numb
     return 2;
   }
   const dataDir = resolveDataDir(argv);
-  const host = createServices({ dataDir, transport: 'cli', actor: 'cli' });
+  let host: ServiceHost;
+  try {
+    host = createServices({
+      dataDir,
+      transport: 'cli',
+      actor: 'cli',
+      ...(args.storeKeyFile ? { keyStore: fileKeyStore(path.resolve(args.storeKeyFile)) } : {}),
+    });
+  } catch (e) {
+    // an encrypted store without its key, a wrong key, a data directory in use: one clear line, no stack
+    const err = toErrorShape(e);
+    if (args.json) process.stdout.write(JSON.stringify({ error: err }, null, 2) + '\n');
+    console.error(`error [${err.code}]: ${err.message}`);
+    return 1;
+  }
   const t0 = performance.now();
   let madeFor: string | null = null;
   try {

@@ -24,9 +24,15 @@ import { JobWorkerProtocol, type CommitSide, type JobDefinition, type WorkerEnve
  */
 export function spawnJobWorker(start: WorkerStart): Worker {
   const js = new URL('../workers/job.worker.js', import.meta.url);
-  if (fs.existsSync(fileURLToPath(js))) return new Worker(js, { workerData: start });
-  const ts = new URL('../workers/job.worker.ts', import.meta.url);
-  return new Worker(new URL('../workers/tsx-bootstrap.mjs', import.meta.url), { workerData: { ...start, __entryUrl: ts.href } });
+  // what a worker's libraries print (itk-wasm's emscripten runtime) goes to stderr: stdout stays the CLI's (--json)
+  const w = fs.existsSync(fileURLToPath(js))
+    ? new Worker(js, { workerData: start, stdout: true })
+    : new Worker(new URL('../workers/tsx-bootstrap.mjs', import.meta.url), {
+        workerData: { ...start, __entryUrl: new URL('../workers/job.worker.ts', import.meta.url).href },
+        stdout: true,
+      });
+  w.stdout.pipe(process.stderr, { end: false });
+  return w;
 }
 
 export interface JobOutcome {

@@ -626,3 +626,38 @@ describe('volumes that would import as an empty twin', () => {
     else expect(job.status).toBe('done');
   });
 });
+
+describe('the CLI on an encrypted store', () => {
+  it('without the key: one clear line naming the store, no stack trace; with --store-key-file the store opens', async () => {
+    const t = tmpDir('cli-key-');
+    try {
+      const keyFile = path.join(t.dir, 'store.key');
+      const data = path.join(t.dir, 'data');
+      createServices({ dataDir: data, transport: 'cli', keyStore: fileKeyStore(keyFile) }).close();
+      const run = (extra: string[]) =>
+        new Promise<{ code: number | null; stderr: string }>((resolve) => {
+          const c = spawn(
+            process.execPath,
+            ['--import', 'tsx', path.resolve('electron/cli/twin.ts'), 'build', '/nonexistent/x.nii.gz', '--data-dir', data, ...extra],
+            {
+              stdio: ['ignore', 'ignore', 'pipe'],
+            },
+          );
+          let stderr = '';
+          c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+          c.on('exit', (code) => resolve({ code, stderr }));
+        });
+      const noKey = await run([]);
+      expect(noKey.code).toBe(1);
+      expect(noKey.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(/^error \[UNAUTHORIZED\]: .*orthotwin\.sqlite: the twin store is encrypted and no key was given/),
+      ]);
+      const withKey = await run(['--store-key-file', keyFile]);
+      // the store opens: the failure is now the missing input file, named
+      expect(withKey.code).toBe(1);
+      expect(withKey.stderr).toMatch(/x\.nii\.gz: no such file/);
+    } finally {
+      t.cleanup();
+    }
+  });
+});
