@@ -87,6 +87,24 @@ describe('DICOM de-identification (PS3.15 E.1 Basic Profile)', () => {
     expect(r.privateRemoved).toBe(2);
   });
 
+  it('empties the dates and times the profile keeps (Study, Content, Acquisition: Z, Z/D, X/Z), removes the others (Series: X/D)', () => {
+    const src = ultrasoundFile();
+    const extra = Buffer.concat([
+      el(0x0008, 0x0021, 'DA', '20240305'),
+      el(0x0008, 0x0022, 'DA', '20240305'),
+      el(0x0008, 0x0023, 'DA', '20240305'),
+      el(0x0008, 0x0031, 'TM', '101010'),
+      el(0x0008, 0x0032, 'TM', '101010'),
+      el(0x0008, 0x0033, 'TM', '101010'),
+    ]);
+    // in tag order: after (0008,0020) Study Date
+    const at = src.indexOf(Buffer.from([0x08, 0x00, 0x60, 0x00, 0x43, 0x53]));
+    const r = deidentifyDicom(Buffer.concat([src.subarray(0, at), extra, src.subarray(at)]), 'us.dcm', opts);
+    const ds = dicomParser.parseDicom(r.bytes);
+    for (const tag of ['x00080020', 'x00080022', 'x00080023', 'x00080032', 'x00080033']) expect([tag, ds.elements[tag]?.length]).toEqual([tag, 0]);
+    for (const tag of ['x00080021', 'x00080031']) expect(ds.elements[tag], tag).toBeUndefined();
+  });
+
   it('refuses implicit VR and non-Part-10 files with the file name', () => {
     expect(() => deidentifyDicom(ultrasoundFile('1.2.840.10008.1.2'), 'old.dcm', opts)).toThrow(
       /old\.dcm: transfer syntax 1\.2\.840\.10008\.1\.2 .* not supported/,

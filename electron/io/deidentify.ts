@@ -30,8 +30,9 @@ export type DeidAction = 'X' | 'Z' | 'D' | 'U';
 
 /**
  * PS3.15 Table E.1-1, Basic Profile column, for the attributes not already
- * covered by the VR rules below (every PN, DA, DT, TM is handled by VR; every
- * UI by the UID rule) — tag (8 hex digits) and action. Compound actions are
+ * covered by the VR rules below (every PN, DA, DT, TM is handled by VR —
+ * removed — except the dates and times the table keeps empty: Study, Content
+ * and Acquisition Date/Time, Patient's Birth Date; every UI by the UID rule) — tag (8 hex digits) and action. Compound actions are
  * resolved to one: X/Z, Z/D, X/Z/D → Z (the attribute stays, empty); X/D → X;
  * the X/Z/U* reference sequences are left out of the table, so they are kept
  * and de-identified inside (their UIDs replaced); a D on a sequence → X (the
@@ -39,6 +40,7 @@ export type DeidAction = 'X' | 'Z' | 'D' | 'U';
  * de-identified item by item.
  */
 const TABLE = `
+00080023 Z 00080033 Z 00080022 Z 00080032 Z 0008002a Z
 00080050 Z 00184000 X 00400555 X 00181400 X 001811bb D 00189424 X 00404035 X 001021b0 X 0040a353 X 00380010 X
 00081084 X 00081080 X 00102110 X 0040b034 X 006a0006 X 006a0005 D 40000010 X 0040a078 X 22000005 Z 300a00c3 X
 300a00dd X 00101081 X 0016004d X 00181007 X 04000115 D 04000310 X 00120060 Z 00120082 X 00120081 D 00120020 D

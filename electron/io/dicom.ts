@@ -96,6 +96,8 @@ export function listFiles(root: string): string[] {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
       else if (e.isFile()) out.push(p);
+      // a link to a file counts as the file (a folder of links made by a PACS export or a script); links to folders are not followed (no cycles)
+      else if (e.isSymbolicLink() && fs.statSync(p, { throwIfNoEntry: false })?.isFile()) out.push(p);
     }
   };
   walk(root);

@@ -150,6 +150,8 @@ export function decodeStl(buf: Buffer, source = 'STL file'): TriangleMesh {
       const x = buf.readFloatLE(o),
         y = buf.readFloatLE(o + 4),
         z = buf.readFloatLE(o + 8);
+      if (!(Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(z)))
+        throw new Error(`${source}: triangle ${t + 1} has a vertex that is not a number (${x}, ${y}, ${z}); the mesh is corrupt`);
       const key = `${x},${y},${z}`;
       let v = index.get(key);
       if (v === undefined) {

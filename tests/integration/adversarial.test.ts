@@ -26,7 +26,8 @@ import { RPC_MAX_MESSAGE_BYTES, startHost, type RunningHost } from '../../electr
 import { AUTH_ATTEMPTS_PER_MINUTE } from '../../electron/services/access.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { dataPath, describeData } from '../helpers/data.js';
-import { stackGeometry } from '../../electron/io/dicom.js';
+import { scanDicom, stackGeometry } from '../../electron/io/dicom.js';
+import { decodeStl } from '../../electron/io/mesh.js';
 import { probeVolumeFile } from '../../electron/io/headers.js';
 import { createRuntime } from '../../electron/devicehost/runtimes/registry.js';
 import { igtlServerLimits } from '../../electron/devicehost/runtimes/igtlServer.js';
@@ -659,5 +660,31 @@ describe('the CLI on an encrypted store', () => {
     } finally {
       t.cleanup();
     }
+  });
+});
+
+describe('more unclear outcomes made clear', () => {
+  it('an STL with a NaN vertex is refused at once, naming the file and the triangle', () => {
+    const stl = Buffer.alloc(84 + 50);
+    stl.writeUInt32LE(1, 80);
+    [0, 0, 1, 0, 0, 0, NaN, 0, 0, 0, 1, 0].forEach((v, i) => stl.writeFloatLE(v, 84 + 4 * i));
+    expect(() => decodeStl(stl, 'skin.stl')).toThrow(/skin\.stl: triangle 1 has a vertex that is not a number \(NaN, 0, 0\)/);
+  });
+
+  describeData('a folder of symbolic links to DICOM files', () => {
+    it('is scanned as the files it links to', () => {
+      const t = tmpDir('dicom-links-');
+      try {
+        const series = dataPath('dicom/totalseg_ct_series_j2k');
+        const files = fs.readdirSync(series).sort();
+        for (const f of files) fs.symlinkSync(path.join(series, f), path.join(t.dir, f));
+        fs.symlinkSync(t.dir, path.join(t.dir, 'loop')); // a link to a folder (here: a cycle) is not followed
+        const scan = scanDicom(t.dir);
+        expect(scan.skipped).toEqual([]);
+        expect(scan.series.map((s) => s.files.length)).toEqual([files.length]);
+      } finally {
+        t.cleanup();
+      }
+    });
   });
 });
