@@ -6,6 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { AppError } from '../../electron/contract/errors.js';
+import { currentCaller } from '../../electron/services/actor.js';
 import { defineCapability } from '../../electron/platform/capability.js';
 import { DEFAULT_MAX_VOLUME_BYTES } from '../../electron/io/headers.js';
 import { TwinParams } from '../twins/contract.js';
@@ -80,7 +82,15 @@ export default defineCapability(
         return listStudies(store, patientId);
       },
       exportIdentified: (seriesId, outDir) => exportIdentifiedSeries(store, actor(), seriesId, outDir),
-      exportDeidentified: (seriesId, outDir, opts) => exportDeidentifiedSeries(store, actor(), seriesId, outDir, opts),
+      exportDeidentified: (seriesId, outDir, opts) => {
+        // a researcher writes de-identified exports into the data directory's exports/ folder only (no host path)
+        if (currentCaller()?.role !== 'researcher') return exportDeidentifiedSeries(store, actor(), seriesId, outDir, opts);
+        const exportsRoot = path.join(store.dataDir, 'exports');
+        const target = path.resolve(exportsRoot, outDir);
+        if (path.relative(exportsRoot, target).startsWith('..') || path.isAbsolute(path.relative(exportsRoot, target)))
+          throw new AppError('FORBIDDEN', `a researcher exports into ${exportsRoot} only`);
+        return exportDeidentifiedSeries(store, actor(), seriesId, target, opts);
+      },
     },
   }),
 );

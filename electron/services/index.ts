@@ -134,9 +134,21 @@ export async function callService(
   const svc = (host.impl as unknown as Record<string, Record<string, (...a: unknown[]) => unknown>>)[service];
   const fn = svc?.[method];
   if (!fn) throw new AppError('BAD_REQUEST', `unknown method ${service}.${method}`);
-  const value = await runAs(caller, async () => await fn(...args), ctx);
+  let value: unknown;
+  try {
+    value = await runAs(caller, async () => await fn(...args), ctx);
+  } catch (e) {
+    // a researcher's error texts lose their paths: source paths often hold the patient's name
+    if (caller.role === 'researcher' && e instanceof Error) e.message = withoutPaths(e.message);
+    throw e;
+  }
   access.auditRead(caller, service, method, args);
   return access.redactForRole(caller.role, service, method, value);
+}
+
+/** A message with every absolute path (POSIX or Windows) replaced by its last part. */
+export function withoutPaths(message: string): string {
+  return message.replace(/(?:[A-Za-z]:\\|\/)(?:[^\s'"`:;,()]+[\\/])+([^\s'"`:;,()]*)/g, (_m, last: string) => `…/${last}`);
 }
 
 /**

@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { fileKeyStore } from '../../electron/services/storeKey.js';
-import { callService, createServices, openTwinStore, type ServiceHost } from '../../electron/services/index.js';
+import { callService, createServices, openTwinStore, withoutPaths, type ServiceHost } from '../../electron/services/index.js';
 import { RPC_MAX_MESSAGE_BYTES, startHost, type RunningHost } from '../../electron/host/server.js';
 import { AUTH_ATTEMPTS_PER_MINUTE } from '../../electron/services/access.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -686,5 +686,31 @@ describe('more unclear outcomes made clear', () => {
         t.cleanup();
       }
     });
+  });
+});
+
+describe('researcher: error texts and export targets', () => {
+  it('error texts reach a researcher without paths; a de-identified export goes into the exports folder only', async () => {
+    const t = tmpDir('res-paths-');
+    const h = createServices({ dataDir: path.join(t.dir, 'data'), transport: 'cli', keyStore: null });
+    try {
+      const pw = 'a-long-password-1';
+      await h.impl.users.create({ username: 'admin', displayName: 'Admin', role: 'administrator', password: pw });
+      await h.impl.users.create({ username: 'res', displayName: 'Researcher', role: 'researcher', password: pw });
+      const res = { token: null };
+      await callService(h, res, 'auth', 'login', ['res', pw]);
+      const refused = await callService(h, res, 'studies', 'exportDeidentified', ['no-series', '/tmp/Doe_Jane/out', { retainDates: false }]).catch(
+        (e: Error) => e.message,
+      );
+      expect(refused).toBe(`a researcher exports into …/exports only`);
+      const notFound = await callService(h, res, 'studies', 'exportDeidentified', ['no-such-series', 'study-1', { retainDates: false }]).catch(
+        (e: Error) => e.message,
+      );
+      expect(notFound).toMatch(/no series no-such-series/);
+      expect(withoutPaths('/home/ward3/Doe_Jane/ct.nii.gz: not a DICOM file (C:\\scans\\Doe_Jane\\x.dcm)')).toBe('…/ct.nii.gz: not a DICOM file (…/x.dcm)');
+    } finally {
+      h.close();
+      t.cleanup();
+    }
   });
 });
