@@ -182,7 +182,8 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
   // a call is small JSON; the streams carry camera frames sent up from the page (UVC grabbers)
   const wss = new WebSocketServer({ noServer: true, maxPayload: RPC_MAX_MESSAGE_BYTES });
   const streamWss = new WebSocketServer({ noServer: true, maxPayload: STREAM_MAX_MESSAGE_BYTES });
-  const clients = new Set<WebSocket>();
+  /** Call connections and their sessions (events go only to signed-in, unlocked ones once accounts exist). */
+  const clients = new Map<WebSocket, CallContext>();
   const streamPages = new Set<WebSocket>();
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
@@ -210,13 +211,17 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
     wss.handleUpgrade(req, socket, head, (ws) => {
       // each page connection has its own session (signed in with auth.login; ended when the page goes)
       const ctx: CallContext = { token: null };
-      clients.add(ws);
+      clients.set(ws, ctx);
       // a malformed frame (bad opcode, RSV bits, unmasked, invalid UTF-8, bad close code) or an oversized message
       // ends this connection only: ws closes it with 1002/1007/1009 after this event
       ws.on('error', (e) => console.warn(`browser-mode host: connection closed: ${e.message}`));
       ws.on('close', () => {
         clients.delete(ws);
-        services.access.logout(ctx);
+        try {
+          services.access.logout(ctx);
+        } catch {
+          // the services were closed first (shutting down): nothing to sign out of
+        }
       });
       ws.on('message', (raw) => void onMessage(ws, ctx, raw.toString()));
     });
@@ -307,7 +312,11 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
 
   const onEvent = (service: string, event: string, payload: unknown): void => {
     const msg = JSON.stringify({ t: 'event', service, event, payload } satisfies WireMessage);
-    for (const c of clients) if (c.readyState === c.OPEN) c.send(msg);
+    for (const [c, ctx] of clients) {
+      if (c.readyState !== c.OPEN) continue;
+      const s = services.access.status(ctx);
+      if (!s.accountsEnabled || (s.user && !s.locked)) c.send(msg);
+    }
   };
   services.events.on('event', onEvent);
 
@@ -319,7 +328,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
     token,
     close: async () => {
       services.events.off('event', onEvent);
-      for (const c of [...clients, ...streamPages]) c.terminate();
+      for (const c of [...clients.keys(), ...streamPages]) c.terminate();
       wss.close();
       streamWss.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -714,3 +714,52 @@ describe('researcher: error texts and export targets', () => {
     }
   });
 });
+
+describe('events on the browser-mode host', () => {
+  it('once accounts exist, a socket holding only the launch token receives no job or device events; a signed-in one does', async () => {
+    const t = tmpDir('events-');
+    const h = createServices({ dataDir: path.join(t.dir, 'data'), transport: 'websocket', keyStore: null });
+    const renderer = path.join(t.dir, 'renderer');
+    fs.mkdirSync(renderer);
+    fs.writeFileSync(path.join(renderer, 'index.html'), '<!doctype html>');
+    const srv = await startHost({ services: h, rendererDir: renderer, token: TOKEN });
+    const open = (): Promise<{ ws: WebSocket; events: string[] }> =>
+      new Promise((resolve) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${srv.port}/ws?token=${TOKEN}`, { headers: { host: `127.0.0.1:${srv.port}` } });
+        const events: string[] = [];
+        ws.on('message', (d) => {
+          const m = JSON.parse(d.toString()) as { t: string; event?: string };
+          if (m.t === 'event') events.push(m.event!);
+        });
+        ws.on('open', () => resolve({ ws, events }));
+      });
+    const rpc = (ws: WebSocket, id: number, service: string, method: string, args: unknown[]): Promise<unknown> =>
+      new Promise((resolve) => {
+        const on = (d: Buffer): void => {
+          const m = JSON.parse(d.toString()) as { t: string; id: number; value?: unknown };
+          if (m.t === 'result' && m.id === id) (ws.off('message', on), resolve(m.value));
+        };
+        ws.on('message', on);
+        ws.send(JSON.stringify({ t: 'invoke', id, service, method, args }));
+      });
+    try {
+      const pw = 'a-long-password-1';
+      await h.impl.users.create({ username: 'admin', displayName: 'Admin', role: 'administrator', password: pw });
+      const anon = await open();
+      const signed = await open();
+      await rpc(signed.ws, 1, 'auth', 'login', ['admin', pw]);
+      const p = (await rpc(signed.ws, 2, 'patients', 'create', [{ displayName: 'X' }])) as { id: string };
+      const jobId = (await rpc(signed.ws, 3, 'studies', 'import', [{ patientId: p.id, path: '/nonexistent.nii.gz' }])) as string;
+      await h.jobs.wait(jobId);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(signed.events).toContain('onDidChangeJob');
+      expect(anon.events).toEqual([]);
+      await Promise.all([anon.ws, signed.ws].map((ws) => new Promise((r) => (ws.once('close', r), ws.close()))));
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await srv.close();
+      h.close();
+      t.cleanup();
+    }
+  });
+});
