@@ -14,6 +14,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
+import { DEFAULT_MAX_VOLUME_BYTES } from '../io/headers.js';
 import { decodeStreamMessage, encodeStreamMessage } from '../contract/devices.js';
 import { LatestWins } from '../devicehost/latestWins.js';
 import { parseImageMaxWidth } from '../../math/imageBinning.js';
@@ -25,6 +26,8 @@ import { getArtefactPath } from '../../capabilities/twins/repo.js';
 
 /** Largest RPC message a page may send (bytes): calls are small JSON; larger ones close the connection (1009). */
 export const RPC_MAX_MESSAGE_BYTES = 1024 * 1024;
+/** Largest file a page may upload (bytes): the largest volume an import accepts, plus headers. */
+export const UPLOAD_MAX_FILE_BYTES = DEFAULT_MAX_VOLUME_BYTES + 64 * 1024 * 1024;
 /** Largest stream message a page may send (bytes): a raw camera frame from a UVC grabber (1080p RGBA fits). */
 export const STREAM_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
@@ -165,14 +168,27 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
         throw new AppError('BAD_REQUEST', 'bad upload name');
       const root = path.join(services.store.dataDir, 'uploads', dirId);
       const dest = path.join(root, ...name.split(/[\\/]/));
+      const declared = Number(req.headers['content-length'] ?? NaN);
+      if (declared > UPLOAD_MAX_FILE_BYTES)
+        return sendError(res, 413, 'IMPORT_TOO_LARGE', `${name}: over the ${UPLOAD_MAX_FILE_BYTES} bytes an upload may hold`);
       await fs.promises.mkdir(path.dirname(dest), { recursive: true });
-      await new Promise<void>((resolve, reject) => {
+      const tooLarge = await new Promise<boolean>((resolve, reject) => {
         const out = fs.createWriteStream(dest);
+        let bytes = 0;
+        req.on('data', (c: Buffer) => {
+          bytes += c.length;
+          // a body longer than any file may be (or than it said): stop reading, remove what was written
+          if (bytes > UPLOAD_MAX_FILE_BYTES) (req.unpipe(out), out.destroy(), req.resume(), resolve(true));
+        });
         req.pipe(out);
-        out.on('finish', () => resolve());
+        out.on('finish', () => resolve(false));
         out.on('error', reject);
         req.on('error', reject);
       });
+      if (tooLarge) {
+        await fs.promises.rm(dest, { force: true });
+        return sendError(res, 413, 'IMPORT_TOO_LARGE', `${name}: over the ${UPLOAD_MAX_FILE_BYTES} bytes an upload may hold`);
+      }
       res.writeHead(200, { 'content-type': 'application/json' });
       return void res.end(JSON.stringify({ root, path: dest }));
     }

@@ -13,6 +13,7 @@
  * removed from the audit log behind a rewritten anchor are reported.
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import zlib from 'node:zlib';
 import { spawn } from 'node:child_process';
@@ -22,7 +23,7 @@ import { WebSocket } from 'ws';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { fileKeyStore } from '../../electron/services/storeKey.js';
 import { callService, createServices, openTwinStore, withoutPaths, type ServiceHost } from '../../electron/services/index.js';
-import { RPC_MAX_MESSAGE_BYTES, startHost, type RunningHost } from '../../electron/host/server.js';
+import { RPC_MAX_MESSAGE_BYTES, UPLOAD_MAX_FILE_BYTES, startHost, type RunningHost } from '../../electron/host/server.js';
 import { AUTH_ATTEMPTS_PER_MINUTE } from '../../electron/services/access.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { dataPath, describeData } from '../helpers/data.js';
@@ -761,5 +762,26 @@ describe('events on the browser-mode host', () => {
       h.close();
       t.cleanup();
     }
+  });
+});
+
+describe('uploads', () => {
+  it('an upload declaring more than the limit is refused with 413 before anything is written', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: host.port,
+          method: 'POST',
+          path: `/data/upload?token=${TOKEN}&dir=0123456789abcdef&name=big.nii`,
+          headers: { host: `127.0.0.1:${host.port}`, 'content-length': String(UPLOAD_MAX_FILE_BYTES + 1) },
+        },
+        (res) => (res.resume(), resolve(res.statusCode ?? 0)),
+      );
+      req.on('error', reject);
+      req.write(Buffer.alloc(1024));
+    });
+    expect(status).toBe(413);
+    expect(fs.existsSync(path.join(services.store.dataDir, 'uploads', '0123456789abcdef', 'big.nii'))).toBe(false);
   });
 });
