@@ -20,7 +20,7 @@ export interface DicomSkipped {
   file: string;
   reason: string;
   /** Why, as an error code (IMPORT_NOT_DICOM when absent: not a DICOM image). */
-  code?: 'IMPORT_BAD_HEADER' | 'IMPORT_EMPTY_FILE' | 'IMPORT_NOT_DICOM';
+  code?: 'IMPORT_BAD_HEADER' | 'IMPORT_EMPTY_FILE' | 'IMPORT_TOO_LARGE' | 'IMPORT_NOT_DICOM';
 }
 
 export interface DicomSeriesInfo {
@@ -139,6 +139,12 @@ function checkPixelBytes(file: string, ds: dicomParser.DataSet, fileBytes: numbe
 }
 
 function parseHeader(file: string): dicomParser.DataSet {
+  const size = fs.statSync(file).size;
+  // Node reads at most 2 GiB into one buffer; say so with the file's name rather than fail inside the read
+  if (size >= 2 ** 31)
+    throw new AppError('IMPORT_TOO_LARGE', `${path.basename(file)}: ${(size / 1024 ** 3).toFixed(2)} GiB, over the 2 GiB one DICOM file may have here`, {
+      file,
+    });
   const buf = fs.readFileSync(file);
   if (buf.length === 0) throw new AppError('IMPORT_EMPTY_FILE', `${path.basename(file)}: the file is empty (0 bytes)`, { file });
   if (buf.length < 132 || buf.toString('latin1', 128, 132) !== 'DICM')
@@ -304,7 +310,8 @@ export function scanDicom(root: string, onProgress?: (done: number, total: numbe
     try {
       ds = parseHeader(file);
     } catch (e) {
-      const code = e instanceof AppError && (e.code === 'IMPORT_BAD_HEADER' || e.code === 'IMPORT_EMPTY_FILE') ? e.code : undefined;
+      const code =
+        e instanceof AppError && (e.code === 'IMPORT_BAD_HEADER' || e.code === 'IMPORT_EMPTY_FILE' || e.code === 'IMPORT_TOO_LARGE') ? e.code : undefined;
       skipped.push({ file, reason: e instanceof AppError ? e.message : String(e), ...(code ? { code } : {}) });
       return;
     }

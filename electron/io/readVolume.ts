@@ -134,7 +134,7 @@ async function readDicom(root: string, o: ReadOptions): Promise<ImportedVolume> 
   const scan = scanDicom(root, (d, t) => progress(0.3 * (d / Math.max(1, t)), 'scan'));
   const strict = o.strict ?? true;
   if (strict && scan.skipped.length > 0) {
-    const s = scan.skipped[0] as { file: string; reason: string; code?: 'IMPORT_BAD_HEADER' | 'IMPORT_EMPTY_FILE' };
+    const s = scan.skipped[0] as { file: string; reason: string; code?: 'IMPORT_BAD_HEADER' | 'IMPORT_EMPTY_FILE' | 'IMPORT_TOO_LARGE' };
     throw new AppError(s.code ?? 'IMPORT_NOT_DICOM', `${s.reason} (in ${path.basename(root)}; ${scan.skipped.length} such file(s))`, {
       file: s.file,
       skipped: scan.skipped,

@@ -785,3 +785,20 @@ describe('uploads', () => {
     expect(fs.existsSync(path.join(services.store.dataDir, 'uploads', '0123456789abcdef', 'big.nii'))).toBe(false);
   });
 });
+
+describe('files over 2 GiB', () => {
+  it('a DICOM file over 2 GiB is refused naming it (a sparse file: no disk used)', () => {
+    const t = tmpDir('big-dicom-');
+    try {
+      const file = path.join(t.dir, 'huge.dcm');
+      const head = Buffer.alloc(132);
+      head.write('DICM', 128, 'latin1');
+      fs.writeFileSync(file, head);
+      fs.truncateSync(file, 2 ** 31 + 1024);
+      const scan = scanDicom(t.dir);
+      expect(scan.skipped).toEqual([{ file, reason: 'huge.dcm: 2.00 GiB, over the 2 GiB one DICOM file may have here', code: 'IMPORT_TOO_LARGE' }]);
+    } finally {
+      t.cleanup();
+    }
+  });
+});
