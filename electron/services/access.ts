@@ -85,6 +85,9 @@ export async function verifyPasswordAsync(password: string, stored: string): Pro
 let decoyHash: string | null = null;
 const decoy = (): string => (decoyHash ??= hashPassword(crypto.randomBytes(24).toString('base64')));
 
+/** The account itself locks after this many times the policy's maximum of failed passwords (over all connections). */
+export const ACCOUNT_LOCKOUT_FACTOR = 4;
+
 /** Sign-in and unlock attempts one connection may make per minute (then refused until the minute has passed). */
 export const AUTH_ATTEMPTS_PER_MINUTE = 20;
 
@@ -104,6 +107,8 @@ export class AccessControl {
   private readonly sessions = new Map<string, Session>();
   /** Sign-in and unlock attempts per connection, and of all connections, in the last minute (ms timestamps). */
   private readonly attempts = new WeakMap<CallContext, number[]>();
+  /** Failed passwords per connection and user name, and until when that connection is locked out of that account (ms). */
+  private readonly connFailures = new WeakMap<CallContext, Map<string, { failures: number; lockedUntil: number }>>();
   private allAttempts: number[] = [];
 
   constructor(
@@ -182,6 +187,7 @@ export class AccessControl {
    */
   async login(ctx: CallContext, username: string, password: string): Promise<UserRecord> {
     this.throttle(ctx);
+    this.refuseLockedConnection(ctx, username);
     const u0 = this.userRow(username);
     if (u0?.lockedUntil && Date.parse(u0.lockedUntil) > this.now()) {
       this.store.audit(username, 'login-failed', 'user', u0.id, { reason: 'locked-out' });
@@ -192,11 +198,12 @@ export class AccessControl {
     const u = this.userRow(username);
     const t = this.now();
     if (!u || u.disabled || !ok) {
-      if (u) this.countFailure(u, t);
+      if (u) this.countFailure(ctx, u, t);
       this.store.audit(username, 'login-failed', 'user', u?.id ?? '', { reason: u?.disabled ? 'disabled' : 'credentials' });
       throw new AppError('UNAUTHORIZED', 'wrong user name or password');
     }
     this.store.db.prepare('UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?').run(u.id);
+    this.connFailures.get(ctx)?.delete(username);
     if (ctx.token) this.sessions.delete(ctx.token);
     const token = crypto.randomBytes(32).toString('hex');
     this.sessions.set(token, { userId: u.id, username: u.username, role: u.role, lastActivityMs: t, locked: false });
@@ -205,12 +212,32 @@ export class AccessControl {
     return { id: u.id, username: u.username, displayName: u.displayName, role: u.role, disabled: u.disabled, createdAt: u.createdAt };
   }
 
-  /** Counts a failed password for an account; at the policy's maximum the account is locked for its lockout time. @returns whether it is now locked */
-  private countFailure(u: { id: string; failedLogins: number }, t: number): boolean {
+  /**
+   * Counts a failed password. At the policy's maximum from one connection, that connection is locked out of the
+   * account for the lockout time; the account itself locks only at ACCOUNT_LOCKOUT_FACTOR times that over all
+   * connections — so a token holder guessing from another connection cannot lock a user out of their own session
+   * with a few wrong passwords, while a flood from many connections still locks the account.
+   * @returns whether this connection is now locked out of the account
+   */
+  private countFailure(ctx: CallContext, u: { id: string; username: string; failedLogins: number }, t: number): boolean {
+    const lockedUntil = t + this.policy.lockoutMinutes * 60_000;
     const n = u.failedLogins + 1;
-    const lock = n >= this.policy.maxFailedLogins ? new Date(t + this.policy.lockoutMinutes * 60_000).toISOString() : null;
-    this.store.db.prepare('UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?').run(lock ? 0 : n, lock, u.id);
-    return lock !== null;
+    const accountLock = n >= ACCOUNT_LOCKOUT_FACTOR * this.policy.maxFailedLogins ? new Date(lockedUntil).toISOString() : null;
+    this.store.db.prepare('UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?').run(accountLock ? 0 : n, accountLock, u.id);
+    const mine = this.connFailures.get(ctx) ?? new Map<string, { failures: number; lockedUntil: number }>();
+    this.connFailures.set(ctx, mine);
+    const f = mine.get(u.username) ?? { failures: 0, lockedUntil: 0 };
+    f.failures++;
+    if (f.failures >= this.policy.maxFailedLogins) ((f.lockedUntil = lockedUntil), (f.failures = 0));
+    mine.set(u.username, f);
+    return f.lockedUntil > t || accountLock !== null;
+  }
+
+  /** @throws AppError UNAUTHORIZED when this connection is locked out of the account */
+  private refuseLockedConnection(ctx: CallContext, username: string): void {
+    const until = this.connFailures.get(ctx)?.get(username)?.lockedUntil ?? 0;
+    if (until > this.now())
+      throw new AppError('UNAUTHORIZED', `too many failed logins: the account is locked until ${new Date(until).toISOString().slice(11, 16)} UTC`);
   }
 
   /**
@@ -256,13 +283,14 @@ export class AccessControl {
     const u = this.userRow(s.username);
     if (!u || u.disabled || !ok) {
       this.store.audit(s.username, 'login-failed', 'user', s.userId, { reason: 'unlock' });
-      if (u && this.countFailure(u, this.now())) {
+      if (u && this.countFailure(ctx, u, this.now())) {
         this.logout(ctx);
         throw new AppError('UNAUTHORIZED', 'too many failed attempts: signed out; the account is locked');
       }
       throw new AppError('UNAUTHORIZED', 'wrong password');
     }
     this.store.db.prepare('UPDATE users SET failed_logins = 0 WHERE id = ?').run(u.id);
+    this.connFailures.get(ctx)?.delete(s.username);
     s.locked = false;
     s.lastActivityMs = this.now();
     this.store.audit(s.username, 'unlock', 'user', s.userId, {});

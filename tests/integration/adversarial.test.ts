@@ -24,7 +24,7 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import { fileKeyStore } from '../../electron/services/storeKey.js';
 import { callService, createServices, openTwinStore, withoutPaths, type ServiceHost } from '../../electron/services/index.js';
 import { RPC_MAX_MESSAGE_BYTES, UPLOAD_MAX_FILE_BYTES, startHost, type RunningHost } from '../../electron/host/server.js';
-import { AUTH_ATTEMPTS_PER_MINUTE } from '../../electron/services/access.js';
+import { ACCOUNT_LOCKOUT_FACTOR, AUTH_ATTEMPTS_PER_MINUTE } from '../../electron/services/access.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { dataPath, describeData } from '../helpers/data.js';
 import { scanDicom, stackGeometry } from '../../electron/io/dicom.js';
@@ -192,7 +192,7 @@ describe('sign-in and unlock under attack', () => {
     expect(order.slice(1)).toEqual(Array(6).fill('login: wrong user name or password'));
   });
 
-  it('wrong unlock passwords count towards the lockout: the session ends and the account locks', async () => {
+  it('wrong unlock passwords count towards the lockout: the session ends and that connection is locked out of the account', async () => {
     const ctx = { token: null };
     await callService(h, ctx, 'auth', 'login', ['admin', PASSWORD]);
     await callService(h, ctx, 'auth', 'lock', []);
@@ -200,7 +200,20 @@ describe('sign-in and unlock under attack', () => {
     for (let i = 1; i < max; i++) await expect(callService(h, ctx, 'auth', 'unlock', ['guess ' + i])).rejects.toThrow(/^wrong password$/);
     await expect(callService(h, ctx, 'auth', 'unlock', ['guess last'])).rejects.toThrow(/too many failed attempts: signed out/);
     expect(((await callService(h, ctx, 'auth', 'status', [])) as { user: unknown }).user).toBeNull();
-    await expect(callService(h, { token: null }, 'auth', 'login', ['admin', PASSWORD])).rejects.toThrow(/account is locked until/);
+    await expect(callService(h, ctx, 'auth', 'login', ['admin', PASSWORD])).rejects.toThrow(/account is locked until/);
+  });
+
+  it('wrong passwords from another connection lock that connection out, not the user; a flood from many connections locks the account', async () => {
+    await h.impl.users.create({ username: 'dr.who', displayName: 'Dr Who', role: 'surgeon', password: PASSWORD });
+    const max = h.access.policy.maxFailedLogins;
+    const attacker = { token: null };
+    for (let i = 0; i < max; i++) await expect(callService(h, attacker, 'auth', 'login', ['dr.who', 'guess ' + i])).rejects.toThrow();
+    await expect(callService(h, attacker, 'auth', 'login', ['dr.who', PASSWORD])).rejects.toThrow(/locked until/);
+    await expect(callService(h, { token: null }, 'auth', 'login', ['dr.who', PASSWORD])).resolves.toMatchObject({ username: 'dr.who' });
+    // a flood: a fresh connection per guess
+    for (let i = 0; i < ACCOUNT_LOCKOUT_FACTOR * max; i++)
+      await callService(h, { token: null }, 'auth', 'login', ['dr.who', 'flood ' + i]).catch(() => undefined);
+    await expect(callService(h, { token: null }, 'auth', 'login', ['dr.who', PASSWORD])).rejects.toThrow(/account is locked until/);
   });
 
   it('one connection gets at most AUTH_ATTEMPTS_PER_MINUTE attempts a minute', async () => {
