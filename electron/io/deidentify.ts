@@ -20,11 +20,13 @@
  * option) are added; the File Meta's Media Storage SOP Instance UID follows
  * the new SOP Instance UID and the source AE title is removed.
  *
- * Supported: Explicit VR Little Endian and every encapsulated transfer
- * syntax (all explicit VR little endian). Implicit VR and big endian files
- * are refused with a clear error (no VR to apply the rules by).
+ * Supported: Explicit VR Little Endian, every encapsulated transfer syntax
+ * (all explicit VR little endian) and Implicit VR Little Endian — its VRs
+ * from the DICOM data dictionary (dcmjs's copy of PS3.6), the file written
+ * back in implicit VR. Big endian files are refused with a clear error.
  */
 import crypto from 'node:crypto';
+import dcmjs from 'dcmjs';
 
 export type DeidAction = 'X' | 'Z' | 'D' | 'U';
 
@@ -133,6 +135,8 @@ const LONG_VR = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'UC', 'UR', '
 const UNDEFINED = 0xffffffff;
 
 interface Element {
+  /** Encoded in implicit VR (its VR from the dictionary; written back in implicit VR). */
+  implicit: boolean;
   group: number;
   element: number;
   vr: string;
@@ -148,23 +152,49 @@ interface Element {
 const hex = (g: number, e: number) => (g.toString(16).padStart(4, '0') + e.toString(16).padStart(4, '0')).toUpperCase();
 
 /** Parses explicit VR little endian elements in [pos, stop) (stop = undefined: until an item delimiter). */
-function parseElements(b: Uint8Array, dv: DataView, pos: number, stop: number | undefined, file: string): { elements: Element[]; end: number } {
+/** The VR of a data element from the DICOM data dictionary (PS3.6, as dcmjs carries it); UN when it has none. */
+function dictionaryVr(group: number, element: number): string {
+  if (element === 0x0000) return 'UL'; // group lengths
+  const e = dcmjs.data.DicomMetaDictionary.dictionary[`(${group.toString(16).padStart(4, '0')},${element.toString(16).padStart(4, '0')})`.toUpperCase()];
+  const vr = (e?.vr ?? '').toUpperCase();
+  // "OX" (OB or OW: native pixel data in implicit VR is OW), "XS" (US or SS), "US or SS"
+  if (vr === 'OX') return 'OW';
+  if (vr === 'XS') return 'US';
+  const first = vr.slice(0, 2);
+  return /^[A-Z]{2}$/.test(first) ? first : 'UN';
+}
+
+function parseElements(
+  b: Uint8Array,
+  dv: DataView,
+  pos: number,
+  stop: number | undefined,
+  file: string,
+  implicit = false,
+): { elements: Element[]; end: number } {
   const out: Element[] = [];
   while (stop === undefined ? pos + 8 <= b.length : pos < stop) {
     const group = dv.getUint16(pos, true),
       element = dv.getUint16(pos + 2, true);
     if (group === 0xfffe && element === 0xe00d) return { elements: out, end: pos + 8 }; // item delimitation
     if (pos + 8 > b.length) throw new DeidentifyError(`${file}: truncated element at byte ${pos}`);
-    const vr = String.fromCharCode(b[pos + 4]!, b[pos + 5]!);
+    const elImplicit = implicit && group !== 0x0002;
+    let vr = String.fromCharCode(b[pos + 4]!, b[pos + 5]!);
     let length: number, valueStart: number;
-    if (LONG_VR.has(vr)) {
+    if (elImplicit) {
+      length = dv.getUint32(pos + 4, true);
+      valueStart = pos + 8;
+      vr = dictionaryVr(group, element);
+      // an undefined length outside the dictionary's sequences is a sequence too (implicit VR has no encapsulated pixels)
+      if (length === UNDEFINED && vr !== 'SQ') vr = 'SQ';
+    } else if (LONG_VR.has(vr)) {
       length = dv.getUint32(pos + 8, true);
       valueStart = pos + 12;
     } else if (/^[A-Z]{2}$/.test(vr)) {
       length = dv.getUint16(pos + 6, true);
       valueStart = pos + 8;
     } else throw new DeidentifyError(`${file}: element (${hex(group, element)}) at byte ${pos} has no explicit VR (implicit VR files are not supported)`);
-    const el: Element = { group, element, vr, start: pos, valueStart, end: 0, length };
+    const el: Element = { group, element, vr, start: pos, valueStart, end: 0, length, implicit: elImplicit };
     if (vr === 'SQ' || (length === UNDEFINED && vr === 'UN')) {
       el.items = [];
       let p = valueStart;
@@ -179,7 +209,7 @@ function parseElements(b: Uint8Array, dv: DataView, pos: number, stop: number | 
           break;
         }
         if (ig !== 0xfffe || ie !== 0xe000) throw new DeidentifyError(`${file}: expected a sequence item at byte ${p} in (${hex(group, element)})`);
-        const r = parseElements(b, dv, p + 8, il === UNDEFINED ? undefined : p + 8 + il, file);
+        const r = parseElements(b, dv, p + 8, il === UNDEFINED ? undefined : p + 8 + il, file, implicit);
         el.items.push(r.elements);
         p = il === UNDEFINED ? r.end : p + 8 + il;
       }
@@ -236,18 +266,34 @@ class Out {
   }
 }
 
-/** Writes one explicit VR LE element with a string value (padded to even length: UI with NUL, others with a space). */
-function writeString(o: Out, group: number, element: number, vr: string, value: string): void {
+/** Writes one little-endian element with a string value (padded to even length: UI with NUL, others with a space), in explicit VR or, with `implicit`, implicit VR. */
+function writeString(o: Out, group: number, element: number, vr: string, value: string, implicit = false): void {
   let v = Buffer.from(value, 'latin1');
   if (v.length % 2) v = Buffer.concat([v, Buffer.from([vr === 'UI' ? 0 : 0x20])]);
   o.u16(group);
   o.u16(element);
+  if (implicit) {
+    o.u32(v.length);
+    o.bytes(v);
+    return;
+  }
   o.bytes(Buffer.from(vr, 'latin1'));
   if (LONG_VR.has(vr)) {
     o.u16(0);
     o.u32(v.length);
   } else o.u16(v.length);
   o.bytes(v);
+}
+
+/** Writes a sequence's header with an undefined length (explicit or implicit VR). */
+function writeSequenceStart(o: Out, group: number, element: number, implicit: boolean): void {
+  o.u16(group);
+  o.u16(element);
+  if (!implicit) {
+    o.bytes(Buffer.from('SQ', 'latin1'));
+    o.u16(0);
+  }
+  o.u32(UNDEFINED);
 }
 
 const DUMMY: Record<string, string> = { PN: 'ANONYMOUS', DA: '19000101', TM: '000000', DT: '19000101000000', AS: '000Y' };
@@ -266,16 +312,22 @@ export function deidentifyDicom(bytes: Uint8Array, file: string, o: DeidOptions)
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < 132 || String.fromCharCode(...bytes.subarray(128, 132)) !== 'DICM')
     throw new DeidentifyError(`${file}: not a DICOM Part 10 file (no DICM preamble)`);
-  const { elements } = parseElements(bytes, dv, 132, undefined, file);
   const str = (el: Element) =>
     Buffer.from(bytes.subarray(el.valueStart, el.valueStart + el.length))
       .toString('latin1')
       .replace(/[\0 ]+$/, '');
+  // the File Meta (always explicit VR) first: its transfer syntax says how the data set is encoded
+  const metaEnd = bytes.length >= 144 && dv.getUint16(132, true) === 0x0002 && dv.getUint16(134, true) === 0x0000 ? 144 + dv.getUint32(140, true) : undefined;
+  const metaParsed = metaEnd ? parseElements(bytes, dv, 132, metaEnd, file).elements : [];
+  const tsEl = metaParsed.find((e) => e.element === 0x0010);
+  const implicit = (tsEl ? str(tsEl) : '') === '1.2.840.10008.1.2';
+  const elements = metaEnd
+    ? [...metaParsed, ...parseElements(bytes, dv, metaEnd, undefined, file, implicit).elements]
+    : parseElements(bytes, dv, 132, undefined, file).elements;
   const meta = elements.filter((e) => e.group === 0x0002);
   const ts = meta.find((e) => e.element === 0x0010);
   const tsUid = ts ? str(ts) : '';
-  if (tsUid === '1.2.840.10008.1.2' || tsUid === '1.2.840.10008.1.2.2')
-    throw new DeidentifyError(`${file}: transfer syntax ${tsUid} (implicit VR or big endian) is not supported by the de-identifier`);
+  if (tsUid === '1.2.840.10008.1.2.2') throw new DeidentifyError(`${file}: transfer syntax ${tsUid} (big endian) is not supported by the de-identifier`);
   const stats = { removed: 0, emptied: 0, replaced: 0, uidsReplaced: 0, privateRemoved: 0 };
   const warnings: string[] = [];
   const uid = (old: string) => (stats.uidsReplaced++, newUid(o.secret, old));
@@ -310,12 +362,12 @@ export function deidentifyDicom(bytes: Uint8Array, file: string, o: DeidOptions)
         continue;
       }
       if (tag === '00080018') {
-        writeString(out, el.group, el.element, 'UI', newSop);
+        writeString(out, el.group, el.element, 'UI', newSop, el.implicit);
         stats.uidsReplaced++;
         continue;
       }
       if (tag === '00100020') {
-        writeString(out, el.group, el.element, el.vr, o.patientPseudonym);
+        writeString(out, el.group, el.element, el.vr, o.patientPseudonym, el.implicit);
         stats.replaced++;
         continue;
       }
@@ -324,7 +376,7 @@ export function deidentifyDicom(bytes: Uint8Array, file: string, o: DeidOptions)
         // registry UIDs (SOP classes, transfer syntaxes, coding schemes) identify nothing
         if (v.startsWith('1.2.840.10008.') || CLASS_UIDS.has(tag)) out.bytes(bytes.subarray(el.start, el.end));
         else if (v === '' && !['0020000D', '0020000E', '00200052'].includes(tag)) out.bytes(bytes.subarray(el.start, el.end));
-        else writeString(out, el.group, el.element, 'UI', uid(v === '' ? `empty:${tag}` : v));
+        else writeString(out, el.group, el.element, 'UI', uid(v === '' ? `empty:${tag}` : v), el.implicit);
         continue;
       }
       if (el.items) {
@@ -333,11 +385,7 @@ export function deidentifyDicom(bytes: Uint8Array, file: string, o: DeidOptions)
           continue;
         }
         // the sequence, de-identified item by item, with undefined lengths
-        out.u16(el.group);
-        out.u16(el.element);
-        out.bytes(Buffer.from('SQ', 'latin1'));
-        out.u16(0);
-        out.u32(UNDEFINED);
+        writeSequenceStart(out, el.group, el.element, el.implicit);
         if (action !== 'Z')
           for (const item of el.items) {
             out.u16(0xfffe);
@@ -358,13 +406,13 @@ export function deidentifyDicom(bytes: Uint8Array, file: string, o: DeidOptions)
       if (effective === 'K') out.bytes(bytes.subarray(el.start, el.end));
       else if (effective === 'X') stats.removed++;
       else if (effective === 'Z' || (effective === 'D' && !DUMMY[el.vr] && !['LO', 'SH', 'LT', 'ST', 'UT', 'CS'].includes(el.vr))) {
-        writeString(out, el.group, el.element, el.vr, '');
+        writeString(out, el.group, el.element, el.vr, '', el.implicit);
         stats.emptied++;
       } else if (effective === 'D') {
-        writeString(out, el.group, el.element, el.vr, DUMMY[el.vr] ?? 'ANONYMIZED');
+        writeString(out, el.group, el.element, el.vr, DUMMY[el.vr] ?? 'ANONYMIZED', el.implicit);
         stats.replaced++;
       } else {
-        writeString(out, el.group, el.element, 'UI', uid(str(el)));
+        writeString(out, el.group, el.element, 'UI', uid(str(el)), el.implicit);
       }
     }
   };
@@ -375,20 +423,17 @@ export function deidentifyDicom(bytes: Uint8Array, file: string, o: DeidOptions)
   const before = top.filter((e) => e.group < 0x0012 || (e.group === 0x0012 && e.element < 0x0062));
   const after = top.filter((e) => !before.includes(e));
   writeDataset(body, before, true);
-  writeString(body, 0x0012, 0x0062, 'CS', 'YES');
+  writeString(body, 0x0012, 0x0062, 'CS', 'YES', implicit);
   writeString(
     body,
     0x0012,
     0x0063,
     'LO',
     o.retainDates ? 'PS 3.15 E.1 Basic Profile; Retain Longitudinal Full Dates Option' : 'PS 3.15 E.1 Basic Application Confidentiality Profile',
+    implicit,
   );
   // De-identification Method Code Sequence: (113100, DCM) and (113106, DCM) with the dates option
-  body.u16(0x0012);
-  body.u16(0x0064);
-  body.bytes(Buffer.from('SQ', 'latin1'));
-  body.u16(0);
-  body.u32(UNDEFINED);
+  writeSequenceStart(body, 0x0012, 0x0064, implicit);
   for (const [code, meaning] of [
     ['113100', 'Basic Application Confidentiality Profile'],
     ...(o.retainDates ? [['113106', 'Retain Longitudinal Temporal Information Full Dates Option']] : []),
@@ -396,9 +441,9 @@ export function deidentifyDicom(bytes: Uint8Array, file: string, o: DeidOptions)
     body.u16(0xfffe);
     body.u16(0xe000);
     body.u32(UNDEFINED);
-    writeString(body, 0x0008, 0x0100, 'SH', code);
-    writeString(body, 0x0008, 0x0102, 'SH', 'DCM');
-    writeString(body, 0x0008, 0x0104, 'LO', meaning);
+    writeString(body, 0x0008, 0x0100, 'SH', code, implicit);
+    writeString(body, 0x0008, 0x0102, 'SH', 'DCM', implicit);
+    writeString(body, 0x0008, 0x0104, 'LO', meaning, implicit);
     body.u16(0xfffe);
     body.u16(0xe00d);
     body.u32(0);
