@@ -26,7 +26,8 @@
  * back in implicit VR. Big endian files are refused with a clear error.
  */
 import crypto from 'node:crypto';
-import dcmjs from 'dcmjs';
+import { createRequire } from 'node:module';
+import type dcmjsModule from 'dcmjs';
 
 export type DeidAction = 'X' | 'Z' | 'D' | 'U';
 
@@ -152,10 +153,15 @@ interface Element {
 const hex = (g: number, e: number) => (g.toString(16).padStart(4, '0') + e.toString(16).padStart(4, '0')).toUpperCase();
 
 /** Parses explicit VR little endian elements in [pos, stop) (stop = undefined: until an item delimiter). */
+const requireCjs = createRequire(import.meta.url);
+let dictionary: (typeof dcmjsModule)['data']['DicomMetaDictionary']['dictionary'] | null = null;
+/** dcmjs's DICOM dictionary, loaded on the first implicit VR file (not by every process that imports this module). */
+const dicomDictionary = (): NonNullable<typeof dictionary> => (dictionary ??= (requireCjs('dcmjs') as typeof dcmjsModule).data.DicomMetaDictionary.dictionary);
+
 /** The VR of a data element from the DICOM data dictionary (PS3.6, as dcmjs carries it); UN when it has none. */
 function dictionaryVr(group: number, element: number): string {
   if (element === 0x0000) return 'UL'; // group lengths
-  const e = dcmjs.data.DicomMetaDictionary.dictionary[`(${group.toString(16).padStart(4, '0')},${element.toString(16).padStart(4, '0')})`.toUpperCase()];
+  const e = dicomDictionary()[`(${group.toString(16).padStart(4, '0')},${element.toString(16).padStart(4, '0')})`.toUpperCase()];
   const vr = (e?.vr ?? '').toUpperCase();
   // "OX" (OB or OW: native pixel data in implicit VR is OW), "XS" (US or SS), "US or SS"
   if (vr === 'OX') return 'OW';
