@@ -12,6 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import type { Readable } from 'node:stream';
 import { AppError } from '../contract/errors.js';
 
 export type VolumeFormat = 'nifti' | 'nrrd' | 'metaimage' | 'dicom';
@@ -39,14 +40,17 @@ export function formatOfPath(file: string): VolumeFormat | null {
 const NIFTI_BYTES: Record<number, number> = { 2: 1, 4: 2, 8: 4, 16: 4, 64: 8, 256: 1, 512: 2, 768: 4, 1024: 8, 1280: 8, 128: 3, 2304: 4 };
 
 /**
- * Reads and decompresses (if .gz) the byte stream, counting bytes, up to `enough` (the header's declared size:
- * decompression is bounded by it); throws IMPORT_TRUNCATED on a broken gzip stream.
+ * Counts the bytes of a file's stream from `offset`, inflated (gzip or zlib) or as stored, up to `enough` (the
+ * header's declared size: decompression is bounded by it).
+ * @param broken the words for a stream that does not inflate ("the compressed data is broken or ends early")
+ * @throws AppError IMPORT_BAD_HEADER when the file cannot be read, IMPORT_TRUNCATED naming the file when the stream is broken
  */
-async function streamLength(file: string, gz: boolean, enough = Infinity): Promise<number> {
+async function countBytes(file: string, o: { offset?: number; inflate: 'gzip' | 'zlib' | null; enough?: number; broken: string }): Promise<number> {
+  const enough = o.enough ?? Infinity;
   return await new Promise<number>((resolve, reject) => {
     let n = 0;
-    const src = fs.createReadStream(file);
-    const s = gz ? src.pipe(zlib.createGunzip()) : src;
+    const src = fs.createReadStream(file, { start: o.offset ?? 0 });
+    const s: Readable = o.inflate ? src.pipe(o.inflate === 'gzip' ? zlib.createGunzip() : zlib.createInflate()) : src;
     src.on('error', (e) => reject(new AppError('IMPORT_BAD_HEADER', `${file}: cannot read (${e.message})`)));
     s.on('data', (c: Buffer) => {
       n += c.length;
@@ -56,20 +60,15 @@ async function streamLength(file: string, gz: boolean, enough = Infinity): Promi
         resolve(n);
       }
     });
-    s.on('error', (e: Error) =>
-      reject(
-        new AppError(
-          'IMPORT_TRUNCATED',
-          `${path.basename(file)}: the compressed data is broken or ends early (${e.message}); the file is truncated or corrupt`,
-          { file },
-        ),
-      ),
-    );
+    s.on('error', (e: Error) => reject(new AppError('IMPORT_TRUNCATED', `${path.basename(file)}: ${o.broken} (${e.message})`, { file })));
     s.on('end', () => resolve(n));
   });
 }
 
-/** The first `bytes` bytes of a file, decompressing only the start of a gzip stream (never the whole of it). */
+/** Bytes of a (gzip) NIfTI stream, up to `enough`; throws IMPORT_TRUNCATED on a broken gzip stream. */
+const streamLength = (file: string, gz: boolean, enough = Infinity): Promise<number> =>
+  countBytes(file, { inflate: gz ? 'gzip' : null, enough, broken: 'the compressed data is broken or ends early; the file is truncated or corrupt' });
+
 function readHead(file: string, gz: boolean, bytes: number): Buffer {
   const fd = fs.openSync(file, 'r');
   const raw = Buffer.alloc(gz ? 64 * 1024 : bytes);
@@ -280,25 +279,8 @@ function probeMeta(file: string, max: number): { probe: HeaderProbe; dataFile: s
 }
 
 /** Bytes a compressed stream inflates to, counted up to `enough` (decompression bounded by the declared size). */
-async function inflatedLength(file: string, offset: number, kind: 'gzip' | 'zlib', enough = Infinity): Promise<number> {
-  return await new Promise<number>((resolve, reject) => {
-    let n = 0;
-    const src = fs.createReadStream(file, { start: offset });
-    const s = src.pipe(kind === 'gzip' ? zlib.createGunzip() : zlib.createInflate());
-    s.on('data', (c: Buffer) => {
-      n += c.length;
-      if (n >= enough) {
-        src.destroy();
-        s.destroy();
-        resolve(n);
-      }
-    });
-    s.on('error', (e: Error) =>
-      reject(new AppError('IMPORT_TRUNCATED', `${path.basename(file)}: the compressed voxel data is broken or ends early (${e.message})`, { file })),
-    );
-    s.on('end', () => resolve(n));
-  });
-}
+const inflatedLength = (file: string, offset: number, kind: 'gzip' | 'zlib', enough = Infinity): Promise<number> =>
+  countBytes(file, { offset, inflate: kind, enough, broken: 'the compressed voxel data is broken or ends early' });
 
 /** Compressed voxels may not promise more than this many times their file's bytes when they promise over 256 MiB. */
 export const MAX_COMPRESSION_RATIO = 1000;
