@@ -185,25 +185,23 @@ export const FusionSession = z.object({
 });
 export type FusionSession = z.infer<typeof FusionSession>;
 
+/** What a fusion session starts with: the patient, the prior volume, the setup, the registration in use, the ultrasound source and the tools. */
+export const SessionStart = z.object({
+  patientId: Id,
+  priorVolumeId: Id,
+  setup: SetupName,
+  registrationId: Id.nullable(),
+  ultrasoundDevice: z.string(),
+  probeTool: z.string(),
+  referenceTool: z.string(),
+});
+export type SessionStart = z.infer<typeof SessionStart>;
+
 export const SessionsService = defineService(
   'sessions',
   {
     /** Starts recording every connected device with the fusion's context (calibrations, registration, volume, tools) into a new session folder. */
-    start: {
-      roles: CLINICAL_ROLES,
-      args: z.tuple([
-        z.object({
-          patientId: Id,
-          priorVolumeId: Id,
-          setup: SetupName,
-          registrationId: Id.nullable(),
-          ultrasoundDevice: z.string(),
-          probeTool: z.string(),
-          referenceTool: z.string(),
-        }),
-      ]),
-      result: FusionSession,
-    },
+    start: { roles: CLINICAL_ROLES, args: z.tuple([SessionStart]), result: FusionSession },
     /** Stops the session's recording; returns the session with its files. */
     stop: { roles: CLINICAL_ROLES, args: z.tuple([]), result: FusionSession },
     /** Reads a recorded session (its folder or its session.json) for replay. */

@@ -10,7 +10,7 @@ import { AppError } from '../../electron/contract/errors.js';
 import { Mat3, Vec3 } from '../../electron/contract/primitives.js';
 import type { VolumeGeometry } from '../../math/geometry.js';
 import { defineJob, type CommitSide } from '../../electron/platform/job.js';
-import { fileKeyOf } from '../twins/jobs.js';
+import { fileKeyOf } from '../../electron/db/sealed.js';
 import { CalibrationRecord, Registration } from './contract.js';
 import { insertCalibration, insertRegistration } from './repo.js';
 import { calibrateProbeFromFiles } from './sweep.js';

@@ -11,12 +11,12 @@ import { z } from 'zod';
 import { SpineCorrections, spineReportCsv, type SpineReport } from '../../electron/contract/spine.js';
 import { defineJob, type CommitSide } from '../../electron/platform/job.js';
 import { newId } from '../../electron/db/files.js';
-import { readStoreFileSync } from '../../electron/db/sealed.js';
+import { fileKeyOf, readStoreFileSync } from '../../electron/db/sealed.js';
 import { decodeNrrd, encodeNrrd } from '../../electron/io/nrrd.js';
 import { decodeVtp, encodeVtp } from '../../electron/io/mesh.js';
 import { characteriseSpine, SPINE_ALGORITHM, SPINE_ALGORITHM_VERSION, spineFeatureValues } from '../../electron/engine/spine/index.js';
 import { greyLevelsAlongNormals } from '../../electron/engine/spine/surfaces.js';
-import { fileKeyOf, StagedArtefact } from '../twins/jobs.js';
+import { StagedArtefact } from '../twins/jobs.js';
 import { insertArtefact, insertFeature } from '../twins/repo.js';
 import { insertSpineAnalysis } from './repo.js';
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../../electron/contract/errors.js';
 import { defineJob, type CommitSide, type WorkerSide } from '../../electron/platform/job.js';
-import { readStoreFileSync } from '../../electron/db/sealed.js';
+import { fileKeyOf, readStoreFileSync } from '../../electron/db/sealed.js';
 import { newId } from '../../electron/db/files.js';
 import { decodeNrrd, encodeNrrd } from '../../electron/io/nrrd.js';
 import { encodeStl, encodeVtp } from '../../electron/io/mesh.js';
@@ -138,9 +138,6 @@ export function commitTwin(c: CommitSide<unknown>, t: { patientId: string; volum
   c.keep('summary', m.summary);
   return twinId;
 }
-
-/** The store's file key a job was given (hex), for the sealed store files it reads. */
-export const fileKeyOf = (req: { fileKey: string | null }): Buffer | null => (req.fileKey ? Buffer.from(req.fileKey, 'hex') : null);
 
 /** Rebuilds the twin of a stored volume with new parameters: the job's result is the new twin. */
 export const twinBuildJob = defineJob({

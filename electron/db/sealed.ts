@@ -48,6 +48,9 @@ export async function readStoreFile(file: string, key: Buffer | null): Promise<B
 }
 
 /** Synchronous readStoreFile (workers). */
+/** The store's file key as a job request carries it (hex), or null for a plaintext store. */
+export const fileKeyOf = (req: { fileKey: string | null }): Buffer | null => (req.fileKey ? Buffer.from(req.fileKey, 'hex') : null);
+
 export function readStoreFileSync(file: string, key: Buffer | null): Buffer {
   return unsealBytes(fs.readFileSync(file), key, file);
 }

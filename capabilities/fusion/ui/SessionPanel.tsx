@@ -3,21 +3,13 @@
  * (calibrations, registration, volume, tools) as one unit, and a recorded
  * session replayed with its own calibrations, registration, volume and tools.
  */
-import type { FusionSession } from '../contract.js';
+import type { FusionSession, SessionStart } from '../contract.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 import type { Field } from './useField.js';
 import type { PriorVolume } from './priorVolumes.js';
 
-/** The fusion's context a recording starts with. */
-export interface SessionContext {
-  patientId: string;
-  priorVolumeId: string;
-  setup: string;
-  registrationId: string | null;
-  ultrasoundDevice: string;
-  probeTool: string;
-  referenceTool: string;
-}
+/** The fusion's context a recording starts with (the sessions.start request). */
+export type SessionContext = SessionStart;
 
 interface Props {
   client: Client;
