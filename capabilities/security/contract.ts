@@ -54,6 +54,12 @@ export const AuthService = defineService(
     lock: { roles: 'public', args: z.tuple([]), result: AuthStatus },
     /** Unlocks a session locked by inactivity with the signed-in user's password. */
     unlock: { roles: 'public', args: z.tuple([z.string().min(1).max(1024)]), result: AuthStatus },
+    /**
+     * This connection's data ticket, for the bulk-data routes and the live streams (sent as the
+     * `x-orthotwin-ticket` header or `ticket` query parameter): a request with it has this
+     * connection's session and rights at the time it is made (electron/contract/bulk.ts).
+     */
+    dataTicket: { roles: 'public', args: z.tuple([]), result: z.object({ ticket: z.string() }) },
   },
   {},
 );

@@ -35,6 +35,7 @@ export default defineCapability(
         logout: () => (access.logout(conn()), true),
         unlock: async (password) => (await access.unlock(conn(), password), access.status(conn())),
         lock: () => (access.lockNow(conn()), access.status(conn())),
+        dataTicket: () => ({ ticket: access.dataTicket(conn()) }),
       },
       users: {
         list: () => access.listUsers(),

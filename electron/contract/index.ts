@@ -13,6 +13,7 @@ export * from './devices.js';
 export * from './define.js';
 export * from './primitives.js';
 export * from './jobs.js';
+export * from './bulk.js';
 export type * from './registry.js';
 
 // ---------------------------------------------------------------- wire

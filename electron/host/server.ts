@@ -3,7 +3,11 @@
  * app, over HTTP + WebSocket bound to 127.0.0.1 only.
  *
  * Security: a per-launch random token is required on the WebSocket and every
- * /data request (query `token=` or `Authorization: Bearer`); the Host header
+ * /data request (query `token=` or `Authorization: Bearer`); a /data request
+ * and the /streams WebSocket also need a page connection's data ticket
+ * (`auth.dataTicket`; header `x-orthotwin-ticket` or query `ticket=`) and are
+ * answered with that connection's session — signed in, unlocked, its role's
+ * rights — and audited in its user's name (electron/contract/bulk.ts); the Host header
  * must name this loopback origin (no DNS rebinding) and a WebSocket Origin,
  * when sent, must be this origin (no cross-site pages); static files are
  * served from one folder without directory listings.
@@ -18,11 +22,12 @@ import { DEFAULT_MAX_VOLUME_BYTES } from '../io/headers.js';
 import { decodeStreamMessage, encodeStreamMessage } from '../contract/devices.js';
 import { LatestWins } from '../devicehost/latestWins.js';
 import { parseImageMaxWidth } from '../../math/imageBinning.js';
-import { AppError, toErrorShape, type WireMessage } from '../contract/index.js';
+import { AppError, DATA_TICKET_HEADER, toErrorShape, type WireMessage } from '../contract/index.js';
 import { parseCall } from '../platform/registry.js';
-import { callService, readVolumeVoxels, type ServiceHost } from '../services/index.js';
+import { callService, type ServiceHost } from '../services/index.js';
 import type { CallContext } from '../services/access.js';
-import { getArtefactPath } from '../../capabilities/twins/repo.js';
+import type { Caller } from '../services/actor.js';
+import { httpStatusOf, readBulk } from '../services/bulk.js';
 
 /** Largest RPC message a page may send (bytes): calls are small JSON; larger ones close the connection (1009). */
 export const RPC_MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -30,6 +35,8 @@ export const RPC_MAX_MESSAGE_BYTES = 1024 * 1024;
 export const UPLOAD_MAX_FILE_BYTES = DEFAULT_MAX_VOLUME_BYTES + 64 * 1024 * 1024;
 /** Largest stream message a page may send (bytes): a raw camera frame from a UVC grabber (1080p RGBA fits). */
 export const STREAM_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+/** How often an open stream connection's session is checked (ms): a sign-out or lock closes it within this time. */
+export const STREAM_SESSION_CHECK_MS = 1000;
 
 export interface HostOptions {
   services: ServiceHost;
@@ -89,6 +96,11 @@ function tokenOf(req: http.IncomingMessage, url: URL): string {
   return url.searchParams.get('token') ?? '';
 }
 
+function ticketOf(req: http.IncomingMessage, url: URL): string | null {
+  const h = req.headers[DATA_TICKET_HEADER];
+  return (typeof h === 'string' ? h : null) ?? url.searchParams.get('ticket');
+}
+
 function sendError(res: http.ServerResponse, status: number, code: string, message: string): void {
   res.writeHead(status, { 'content-type': 'application/json', 'x-content-type-options': 'nosniff' });
   res.end(JSON.stringify({ code, message }));
@@ -107,7 +119,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       // a path that is not valid percent-encoding is the request's fault, not the host's
       if (e instanceof URIError) return sendError(res, 400, 'BAD_REQUEST', `malformed URI: ${e.message}`);
       const err = toErrorShape(e);
-      sendError(res, err.code === 'NOT_FOUND' ? 404 : 500, err.code, err.message);
+      sendError(res, httpStatusOf(err.code), err.code, err.message);
     });
   });
 
@@ -142,21 +154,12 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
 
   async function handleData(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
     const parts = url.pathname.split('/').filter(Boolean); // ['data', kind, id]
-    const kind = parts[1];
+    const kind = parts[1] ?? '';
     const id = decodeURIComponent(parts[2] ?? '');
-    if (req.method === 'GET' && kind === 'volume') {
-      const { bytes, voxelType } = await readVolumeVoxels(services.store, id);
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-voxel-type': voxelType, 'cache-control': 'no-store' });
-      return void res.end(bytes);
-    }
-    if (req.method === 'GET' && kind === 'artefact') {
-      const a = getArtefactPath(services.store, id);
-      const bytes = await services.store.readFile(a.abs);
-      res.writeHead(200, {
-        'content-type': a.format === 'vtp' ? 'application/xml' : 'application/octet-stream',
-        'content-length': bytes.byteLength,
-        'cache-control': 'no-store',
-      });
+    const ticket = ticketOf(req, url);
+    if (req.method === 'GET' && (kind === 'volume' || kind === 'artefact')) {
+      const { bytes, headers } = await readBulk(services, ticket, kind, id);
+      res.writeHead(200, { ...headers, 'content-length': bytes.byteLength, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
       return void res.end(bytes);
     }
     if (req.method === 'POST' && kind === 'upload') {
@@ -164,6 +167,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       // gives no paths). ?dir=<upload id>&name=<relative path>
       const dirId = url.searchParams.get('dir') ?? '';
       const name = url.searchParams.get('name') ?? '';
+      services.access.authorizeTicket(ticket, 'upload', [dirId, name]);
       if (!/^[a-f0-9-]{8,64}$/.test(dirId) || !name || name.split(/[\\/]/).some((s) => s === '..' || s === ''))
         throw new AppError('BAD_REQUEST', 'bad upload name');
       const root = path.join(services.store.dataDir, 'uploads', dirId);
@@ -216,11 +220,22 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       return;
     }
     if (url.pathname === '/streams') {
+      // live device data: only for a signed-in, unlocked session whose role may watch them
+      let session: { caller: Caller; ctx: CallContext };
+      try {
+        session = services.access.authorizeTicket(url.searchParams.get('ticket'), 'streams', []);
+      } catch (e) {
+        const err = toErrorShape(e);
+        socket.write(`HTTP/1.1 ${httpStatusOf(err.code)} ${err.code}\r\nConnection: close\r\ncontent-type: text/plain\r\n\r\n${err.message}`);
+        socket.destroy();
+        return;
+      }
+      services.access.auditRead(session.caller, 'data', 'streams', []);
       streamWss.handleUpgrade(
         req,
         socket,
         head,
-        (ws) => void relayStreams(ws, url.searchParams.get('ack') === '1', parseImageMaxWidth(url.searchParams.get('imageMaxWidth'))),
+        (ws) => void relayStreams(ws, session.ctx, url.searchParams.get('ack') === '1', parseImageMaxWidth(url.searchParams.get('imageMaxWidth'))),
       );
       return;
     }
@@ -234,6 +249,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       ws.on('close', () => {
         clients.delete(ws);
         try {
+          services.access.forgetConnection(ctx);
           services.access.logout(ctx);
         } catch {
           // the services were closed first (shutting down): nothing to sign out of
@@ -253,9 +269,19 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
    * socket, whose buffers would otherwise hold a second of video for a page
    * that renders slower than the source. A display width (`imageMaxWidth`)
    * is passed on to the device host, which sends binned image copies.
+   * The connection is closed (4401) once the session it was opened for is
+   * signed out, locked or loses the right to watch.
    */
-  async function relayStreams(page: WebSocket, ack: boolean, imageMaxWidth: number | null): Promise<void> {
+  async function relayStreams(page: WebSocket, ctx: CallContext, ack: boolean, imageMaxWidth: number | null): Promise<void> {
     streamPages.add(page);
+    const sessionCheck = setInterval(() => {
+      const refusal = services.access.refusal(ctx, 'data', 'streams');
+      if (refusal) {
+        clearInterval(sessionCheck);
+        page.close(4401, refusal.slice(0, 120));
+      }
+    }, STREAM_SESSION_CHECK_MS);
+    page.on('close', () => clearInterval(sessionCheck));
     let upstreamUrl: string;
     try {
       upstreamUrl = await services.devices.streamEndpoint();

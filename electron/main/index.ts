@@ -38,7 +38,7 @@ void app.whenReady().then(() => {
   const services = createServices({ dataDir, transport: 'ipc', policy, keyStore, spawnDeviceHost: utilityProcessHost(utilityProcess) });
   protocol.handle('app', makeAppProtocolHandler(services, rendererDir));
   registerIpcRouter(ipcMain, services);
-  registerStreamPorts(ipcMain, MessageChannelMain, services.devices);
+  registerStreamPorts(ipcMain, MessageChannelMain, services.devices, services.access);
   services.events.on('event', (service: string, event: string, payload: unknown) => {
     for (const w of BrowserWindow.getAllWindows()) w.webContents.send(IPC_EVENT, service, event, payload);
   });

@@ -21,7 +21,8 @@ export function senderIsApp(e: Pick<IpcMainInvokeEvent, 'senderFrame'>): boolean
 
 /** A session per renderer (webContents id); one for a sender without an id. */
 const contexts = new Map<number, CallContext>();
-const contextOf = (e: Partial<Pick<IpcMainInvokeEvent, 'sender'>>): CallContext => {
+/** The connection (session) of the renderer that sent an IPC message. */
+export const connectionOf = (e: Partial<Pick<IpcMainInvokeEvent, 'sender'>>): CallContext => {
   const id = e.sender?.id ?? -1;
   let c = contexts.get(id);
   if (!c) contexts.set(id, (c = { token: null }));
@@ -38,7 +39,7 @@ export async function routeInvoke(
   if (!senderIsApp(e)) return { ok: false, error: { code: 'UNAUTHORIZED', message: 'IPC from a frame outside app://orthotwin refused' } };
   try {
     const call = parseCall(String(service), String(method), Array.isArray(args) ? args : []);
-    return { ok: true, value: await callService(host, contextOf(e), call.service, call.method, call.args) };
+    return { ok: true, value: await callService(host, connectionOf(e), call.service, call.method, call.args) };
   } catch (err) {
     return { ok: false, error: toErrorShape(err) };
   }

@@ -111,8 +111,27 @@ describe('IPC router and app:// protocol over real services', () => {
     expect(await index.text()).toBe('<html>ok</html>');
     expect(index.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect((await handler(new Request('app://orthotwin/assets/a.js'))).headers.get('content-type')).toBe('text/javascript');
-    expect((await handler(new Request('app://orthotwin/data/volume/none'))).status).toBe(404);
     expect((await handler(new Request('app://other/index.html'))).status).toBe(404);
+  });
+
+  it('answers app://orthotwin/data/ only with a renderer connection data ticket, with that session and rights', async () => {
+    const handler = makeAppProtocolHandler(host, path.join(tmp.dir, 'renderer'));
+    const noTicket = await handler(new Request('app://orthotwin/data/volume/none'));
+    expect(noTicket.status).toBe(401);
+    expect(((await noTicket.json()) as { message: string }).message).toMatch(/data ticket/);
+    expect((await handler(new Request('app://orthotwin/data/volume/none', { headers: { 'x-orthotwin-ticket': 'f'.repeat(64) } }))).status).toBe(401);
+    const r = await routeInvoke(host, { ...(appFrame as object), sender: { id: 41 } } as never, 'auth', 'dataTicket', []);
+    expect(r.ok).toBe(true);
+    const ticket = (r as { value: { ticket: string } }).value.ticket;
+    expect(ticket).toMatch(/^[0-9a-f]{64}$/);
+    const again = await routeInvoke(host, { ...(appFrame as object), sender: { id: 41 } } as never, 'auth', 'dataTicket', []);
+    expect((again as { value: { ticket: string } }).value.ticket).toBe(ticket); // one per connection
+    const other = await routeInvoke(host, { ...(appFrame as object), sender: { id: 42 } } as never, 'auth', 'dataTicket', []);
+    expect((other as { value: { ticket: string } }).value.ticket).not.toBe(ticket);
+    // single-user mode: the ticket's session is the local administrator; past the check, no such volume
+    const missing = await handler(new Request('app://orthotwin/data/volume/none', { headers: { 'x-orthotwin-ticket': ticket } }));
+    expect(missing.status).toBe(404);
+    expect((await handler(new Request('app://orthotwin/data/nothing/x', { headers: { 'x-orthotwin-ticket': ticket } }))).status).toBe(404);
   });
 });
 
@@ -310,7 +329,7 @@ describe('device host on the desktop', () => {
     expect(posted.at(-1)).toEqual({ t: 'stream-port' });
   });
 
-  it('gives an app:// window a stream port whose other end goes to the device host; other frames get nothing', async () => {
+  it('gives an app:// window whose session may watch streams a stream port whose other end goes to the device host; other frames and refused sessions get nothing', async () => {
     const { registerStreamPorts } = await import('./deviceHost.js');
     const handlers: Record<string, (e: unknown) => void> = {};
     const ipc = { on: (ch: string, h: (e: unknown) => void) => (handlers[ch] = h) };
@@ -323,13 +342,37 @@ describe('device host on the desktop', () => {
       }
     }
     const attached: unknown[] = [];
-    registerStreamPorts(ipc as never, Channel as never, { attachStreamPort: async (p) => void attached.push(p) });
-    const sent: unknown[][] = [];
-    handlers['orthotwin:stream-port']!({ senderFrame: { url: 'https://evil.example/' }, sender: { postMessage: (...a: unknown[]) => sent.push(a) } });
-    expect(made).toHaveLength(0);
-    handlers['orthotwin:stream-port']!({ senderFrame: { url: 'app://orthotwin/index.html' }, sender: { postMessage: (...a: unknown[]) => sent.push(a) } });
-    await new Promise((r) => setTimeout(r, 0));
-    expect(attached).toEqual([made[0]!.port1]);
-    expect(sent).toEqual([['orthotwin:stream-port', null, [made[0]!.port2]]]);
+    const audited: string[] = [];
+    let signedIn = false;
+    const access = {
+      authorize: () => {
+        if (!signedIn) throw Object.assign(new Error('sign in first'), { code: 'UNAUTHORIZED' });
+        return { actor: 'dr.a', role: 'surgeon' as const };
+      },
+      auditRead: (_c: unknown, s: string, m: string) => void audited.push(`${s}.${m}`),
+      refusal: () => (signedIn ? null : 'signed out'),
+    };
+    vi.useFakeTimers();
+    try {
+      registerStreamPorts(ipc as never, Channel as never, { attachStreamPort: async (p) => void attached.push(p) }, access);
+      const sent: unknown[][] = [];
+      const sender = { id: 7, postMessage: (...a: unknown[]) => sent.push(a) };
+      handlers['orthotwin:stream-port']!({ senderFrame: { url: 'https://evil.example/' }, sender });
+      expect(made).toHaveLength(0);
+      handlers['orthotwin:stream-port']!({ senderFrame: { url: 'app://orthotwin/index.html' }, sender });
+      expect(made).toHaveLength(0); // not signed in: refused
+      signedIn = true;
+      handlers['orthotwin:stream-port']!({ senderFrame: { url: 'app://orthotwin/index.html' }, sender });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(attached).toEqual([made[0]!.port1]);
+      expect(sent).toEqual([['orthotwin:stream-port', null, [made[0]!.port2]]]);
+      expect(audited).toEqual(['data.streams']);
+      expect(made[0]!.port1.close).not.toHaveBeenCalled();
+      signedIn = false; // signed out: the port is closed at the next check
+      await vi.advanceTimersByTimeAsync(1100);
+      expect(made[0]!.port1.close).toHaveBeenCalled();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

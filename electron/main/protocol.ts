@@ -1,13 +1,16 @@
 /**
  * The app:// protocol: app://orthotwin/<file> serves the built renderer,
  * app://orthotwin/data/... serves bulk data (volumes, artefacts) from the
- * twin store. A fetch-style handler (Request → Response) so it is tested
- * without Electron.
+ * twin store to a request that carries a renderer connection's data ticket
+ * (header `x-orthotwin-ticket`), with that connection's session and rights
+ * (electron/services/bulk.ts). A fetch-style handler (Request → Response) so
+ * it is tested without Electron.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { readVolumeVoxels, type ServiceHost } from '../services/index.js';
-import { getArtefactPath } from '../../capabilities/twins/repo.js';
+import type { ServiceHost } from '../services/index.js';
+import { httpStatusOf, readBulk } from '../services/bulk.js';
+import { DATA_TICKET_HEADER } from '../contract/bulk.js';
 
 const CSP =
   "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
@@ -29,17 +32,8 @@ export function makeAppProtocolHandler(services: ServiceHost, rendererDir: strin
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     try {
       if (parts[0] === 'data') {
-        if (parts[1] === 'volume' && parts[2]) {
-          const { bytes, voxelType } = await readVolumeVoxels(services.store, parts[2]);
-          return new Response(bytes, { headers: { 'content-type': 'application/octet-stream', 'x-voxel-type': voxelType } });
-        }
-        if (parts[1] === 'artefact' && parts[2]) {
-          const a = getArtefactPath(services.store, parts[2]);
-          return new Response(await services.store.readFile(a.abs), {
-            headers: { 'content-type': a.format === 'vtp' ? 'application/xml' : 'application/octet-stream' },
-          });
-        }
-        return new Response('not found', { status: 404 });
+        const { bytes, headers } = await readBulk(services, req.headers.get(DATA_TICKET_HEADER), parts[1] ?? '', parts[2] ?? '');
+        return new Response(bytes, { headers: { ...headers, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } });
       }
       const rel = parts.length ? parts.join('/') : 'index.html';
       const abs = path.resolve(root, rel);
@@ -55,7 +49,7 @@ export function makeAppProtocolHandler(services: ServiceHost, rendererDir: strin
     } catch (e) {
       const code = (e as { code?: string }).code;
       return new Response(JSON.stringify({ code: code ?? 'INTERNAL', message: (e as Error).message }), {
-        status: code === 'NOT_FOUND' ? 404 : 500,
+        status: httpStatusOf(code ?? 'INTERNAL'),
         headers: { 'content-type': 'application/json' },
       });
     }

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { parseSpecCall, type MethodSpec, type ServiceSpec } from '../contract/define.js';
 import type { MethodName, MethodResult, ServiceMethods, ServiceName } from '../contract/registry.js';
 import { AppError } from '../contract/errors.js';
+import { DataRoutes } from '../contract/bulk.js';
 import type { StoreSchema } from '../db/store.js';
 import { PLATFORM_MIGRATIONS, PLATFORM_STORE_FILES } from '../db/migrations/index.js';
 import type { Capability, CliCommand } from './capability.js';
@@ -34,9 +35,13 @@ function mergeServices(caps: readonly Capability[]): Record<string, ServiceSpec>
 /** Service name → the merged spec of its methods and events (over the capabilities contributing to it). */
 export const SERVICES: Readonly<Record<string, ServiceSpec>> = mergeServices(CAPABILITIES);
 
-/** The spec of one method, or undefined. */
+/**
+ * The spec of one method, or undefined: the capabilities' services, and the
+ * bulk-data routes (`data.*`, electron/contract/bulk.ts), which access control
+ * checks like calls but the RPC channel does not offer.
+ */
 export const methodSpec = (service: string, method: string): MethodSpec | undefined => {
-  const s = Object.hasOwn(SERVICES, service) ? SERVICES[service] : undefined;
+  const s: ServiceSpec | undefined = Object.hasOwn(SERVICES, service) ? SERVICES[service] : service === DataRoutes.name ? DataRoutes : undefined;
   return s && Object.hasOwn(s.methods, method) ? s.methods[method] : undefined;
 };
 

@@ -110,6 +110,9 @@ export class AccessControl {
   /** Failed passwords per connection and user name, and until when that connection is locked out of that account (ms). */
   private readonly connFailures = new WeakMap<CallContext, Map<string, { failures: number; lockedUntil: number }>>();
   private allAttempts: number[] = [];
+  /** Data tickets (bulk-data routes and streams) → the page connection each stands for. */
+  private readonly tickets = new Map<string, CallContext>();
+  private readonly ticketOf = new WeakMap<CallContext, string>();
 
   constructor(
     private readonly store: TwinStore,
@@ -300,6 +303,59 @@ export class AccessControl {
   lockNow(ctx: CallContext): void {
     const s = ctx.token ? this.sessions.get(ctx.token) : undefined;
     if (s && !s.locked) this.lock(s);
+  }
+
+  /**
+   * The connection's data ticket (one per connection, created on first ask):
+   * a random 256-bit string that the bulk-data routes and the stream endpoint
+   * accept in place of the connection itself. A request with it is checked
+   * against that connection's session as it is at the time of the request
+   * (signed in, unlocked, role), so a ticket outlives neither a sign-out nor
+   * a lock in effect; `forgetConnection` revokes it.
+   */
+  dataTicket(ctx: CallContext): string {
+    let t = this.ticketOf.get(ctx);
+    if (!t) {
+      t = crypto.randomBytes(32).toString('hex');
+      this.ticketOf.set(ctx, t);
+      this.tickets.set(t, ctx);
+    }
+    return t;
+  }
+
+  /**
+   * Checks a bulk-data route (electron/contract/bulk.ts) for the connection a ticket stands for.
+   * @param ticket the `x-orthotwin-ticket` header or `ticket` query parameter
+   * @param route a method of the `data` routes (volume, artefact, upload, streams)
+   * @returns the caller and its connection
+   * @throws AppError UNAUTHORIZED (no or unknown ticket, not signed in), LOCKED, FORBIDDEN (the role may not)
+   */
+  authorizeTicket(ticket: string | null | undefined, route: string, args: readonly unknown[]): { caller: Caller; ctx: CallContext } {
+    const ctx = ticket ? this.tickets.get(ticket) : undefined;
+    if (!ctx) throw new AppError('UNAUTHORIZED', 'no valid data ticket: the page must ask auth.dataTicket on its connection first');
+    return { caller: this.authorize(ctx, 'data', route, args), ctx };
+  }
+
+  /**
+   * Why the connection may not use a method now (not signed in, locked, its
+   * role may not), or null when it may: for connections held open (streams),
+   * checked again while they last. Touches neither the activity time nor the audit log.
+   */
+  refusal(ctx: CallContext, service: string, method: string): string | null {
+    const s = this.status(ctx);
+    if (!s.accountsEnabled) return null;
+    if (!s.user) return 'signed out';
+    if (s.locked) return 'session locked';
+    const spec = this.specOf(service, method);
+    const roles = typeof spec?.roles === 'function' ? spec.roles(this.policy) : spec?.roles;
+    return roles === 'public' || roles?.includes(s.user.role) ? null : `a ${s.user.role} may not ${spec?.verb ?? `call ${service}.${method}`}`;
+  }
+
+  /** The connection is gone (its page closed): its data ticket no longer opens anything. */
+  forgetConnection(ctx: CallContext): void {
+    const t = this.ticketOf.get(ctx);
+    if (t) this.tickets.delete(t);
+    this.ticketOf.delete(ctx);
   }
 
   /** The connection's state, without touching its activity time. */

@@ -5,6 +5,7 @@
  * in the renderer talks to the main process.
  */
 import type { EventName, EventPayload, MethodArgs, MethodName, MethodResult, ServiceName, WireMessage } from '../../electron/contract/index.js';
+import { DATA_TICKET_HEADER } from '../../electron/contract/bulk.js';
 
 /** An error returned by a service, with its code (e.g. FORBIDDEN). */
 export interface ClientError extends Error {
@@ -34,13 +35,18 @@ export interface Transport {
   kind: 'ipc' | 'websocket';
   invoke(service: string, method: string, args: unknown[]): Promise<unknown>;
   subscribe(service: string, event: string, cb: (payload: unknown) => void): () => void;
-  /** Absolute URL of a bulk-data path (/data/...), with the token in browser mode. */
-  dataUrl(path: string): string;
   /**
-   * WebSocket URL of the live device streams (browser mode: relayed by the
-   * loopback host), or null where streams arrive on a MessagePort (desktop).
+   * Fetches a bulk-data path (/data/...) with this connection's data ticket
+   * (and the launch token in browser mode): the request has the signed-in
+   * session's rights, and fails (401/423/403) without one.
    */
-  streamUrl(): string | null;
+  fetchData(path: string, init?: RequestInit): Promise<Response>;
+  /**
+   * WebSocket URL (asked at each opening) of the live device streams with this connection's
+   * data ticket (browser mode: relayed by the loopback host), or null where
+   * streams arrive on a MessagePort (desktop).
+   */
+  streamUrl(): (() => Promise<string>) | null;
   /** Desktop: opens a MessagePort to the live device streams; null in browser mode. */
   streamPort(): Promise<MessagePort> | null;
 }
@@ -49,16 +55,38 @@ function clientError(e: { code: string; message: string }): ClientError {
   return Object.assign(new Error(e.message), { code: e.code });
 }
 
+/** This connection's data ticket (auth.dataTicket), asked once per connection. */
+function ticketCache(invoke: Transport['invoke']): { get(): Promise<string>; reset(): void } {
+  let ticket: Promise<string> | null = null;
+  return {
+    get: () =>
+      (ticket ??= (invoke('auth', 'dataTicket', []) as Promise<{ ticket: string }>).then(
+        (r) => r.ticket,
+        (e: unknown) => {
+          ticket = null;
+          throw e;
+        },
+      )),
+    reset: () => void (ticket = null),
+  };
+}
+
 function ipcTransport(b: PreloadBridge): Transport {
+  const invoke: Transport['invoke'] = async (s, m, a) => {
+    const r = await b.invoke(s, m, a);
+    if (!r.ok) throw clientError(r.error);
+    return r.value;
+  };
+  const tickets = ticketCache(invoke);
   return {
     kind: 'ipc',
-    invoke: async (s, m, a) => {
-      const r = await b.invoke(s, m, a);
-      if (!r.ok) throw clientError(r.error);
-      return r.value;
-    },
+    invoke,
     subscribe: (s, e, cb) => b.subscribe(s, e, cb),
-    dataUrl: (p) => `${b.dataOrigin}${p}`,
+    fetchData: async (p, init) => {
+      const headers = new Headers(init?.headers);
+      headers.set(DATA_TICKET_HEADER, await tickets.get());
+      return await fetch(`${b.dataOrigin}${p}`, { ...init, headers });
+    },
     streamUrl: () => null,
     streamPort: () => {
       if (!b.requestStreamPort) return null;
@@ -82,6 +110,8 @@ function wsTransport(token: string): Transport {
   let socket: WebSocket | null = null;
   let ready: Promise<WebSocket> | null = null;
   let retry = 250;
+  // a ticket stands for one connection: a new connection asks again
+  let tickets: ReturnType<typeof ticketCache> | null = null;
 
   const connect = (): Promise<WebSocket> => {
     if (ready) return ready;
@@ -95,6 +125,7 @@ function wsTransport(token: string): Transport {
       ws.onerror = () => reject(new Error('cannot reach the OrthoTwin host (is `npm run serve` running?)'));
       ws.onclose = () => {
         socket = null;
+        tickets?.reset();
         ready = null;
         for (const p of pending.values()) p.reject(new Error('connection to the OrthoTwin host lost'));
         pending.clear();
@@ -116,16 +147,18 @@ function wsTransport(token: string): Transport {
     return ready;
   };
 
+  const invoke: Transport['invoke'] = async (service, method, args) => {
+    const ws = socket ?? (await connect());
+    const id = nextId++;
+    return await new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      ws.send(JSON.stringify({ t: 'invoke', id, service, method, args }));
+    });
+  };
+  tickets = ticketCache(invoke);
   return {
     kind: 'websocket',
-    invoke: async (service, method, args) => {
-      const ws = socket ?? (await connect());
-      const id = nextId++;
-      return await new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        ws.send(JSON.stringify({ t: 'invoke', id, service, method, args }));
-      });
-    },
+    invoke,
     subscribe: (service, event, cb) => {
       const key = `${service}.${event}`;
       if (!subs.has(key)) subs.set(key, new Set());
@@ -133,8 +166,13 @@ function wsTransport(token: string): Transport {
       void connect().catch(() => undefined);
       return () => subs.get(key)?.delete(cb);
     },
-    dataUrl: (p) => `${location.origin}${p}${p.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`,
-    streamUrl: () => `ws://${location.host}/streams?token=${encodeURIComponent(token)}&ack=1`,
+    fetchData: async (p, init) => {
+      const headers = new Headers(init?.headers);
+      headers.set('authorization', `Bearer ${token}`);
+      headers.set(DATA_TICKET_HEADER, await tickets!.get());
+      return await fetch(`${location.origin}${p}`, { ...init, headers });
+    },
+    streamUrl: () => async () => `ws://${location.host}/streams?token=${encodeURIComponent(token)}&ticket=${encodeURIComponent(await tickets!.get())}&ack=1`,
     streamPort: () => null,
   };
 }
@@ -169,7 +207,7 @@ export function createClient(transport: Transport): Client {
     call: async (service, method, ...args) => (await transport.invoke(service, method, args as unknown[])) as never,
     on: (service, event, cb) => transport.subscribe(service, event, cb as (payload: unknown) => void),
     fetchBinary: async (path) => {
-      const r = await fetch(transport.dataUrl(path));
+      const r = await transport.fetchData(path);
       if (!r.ok) {
         let msg = `${r.status} ${r.statusText}`;
         try {

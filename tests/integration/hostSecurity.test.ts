@@ -69,7 +69,9 @@ describe('browser-mode host security', () => {
   it('requires the token on data routes and WebSockets', async () => {
     expect((await get('/data/volume/nope')).status).toBe(401);
     expect((await get('/data/volume/nope?token=wrong')).status).toBe(401);
-    expect((await get('/data/volume/nope', { authorization: `Bearer ${TOKEN}` })).status).toBe(404); // past the check: no such volume
+    // the token alone is not enough either: a data route also needs a signed-in page connection's ticket (adversarialData.test.ts)
+    const tokenOnly = await get('/data/volume/nope', { authorization: `Bearer ${TOKEN}` });
+    expect([tokenOnly.status, (JSON.parse(tokenOnly.body) as { message: string }).message]).toEqual([401, expect.stringMatching(/data ticket/)]);
     expect(await ws('/ws')).toBe('refused 401');
     expect(await ws('/ws?token=wrong')).toBe('refused 401');
     expect(await ws(`/ws?token=${TOKEN}`)).toBe('open');

@@ -28,7 +28,7 @@ describe('device streams over a MessagePort (desktop path)', () => {
     server = await startStreamServer((b) => up.push(b.slice()));
     const { port1, port2 } = new MessageChannel();
     server.attachPort(port1 as unknown as StreamPort);
-    const client = new StreamClient(async () => port2 as unknown as StreamPortLike);
+    const client = new StreamClient({ port: async () => port2 as unknown as StreamPortLike });
     client.open();
     await sleep(20);
     expect(server.clients).toBe(1);
@@ -102,7 +102,7 @@ describe('device streams over a MessagePort (desktop path)', () => {
     server = await startStreamServer(() => {});
     const { port1, port2 } = new MessageChannel();
     server.attachPort(port1 as unknown as StreamPort);
-    const portClient = new StreamClient(async () => port2 as unknown as StreamPortLike, 400);
+    const portClient = new StreamClient({ port: async () => port2 as unknown as StreamPortLike }, 400);
     portClient.open();
     const got: Record<string, ReturnType<typeof decodeStreamMessage>[]> = { narrow: [], full: [] };
     const sockets = await Promise.all(

@@ -9,7 +9,7 @@ import { StreamClient } from './streamClient.js';
 export function openStreams(client: Client, opts: { imageMaxWidth?: number } = {}): StreamClient | null {
   const url = client.transport.streamUrl();
   const w = opts.imageMaxWidth ?? null;
-  const sc = url ? new StreamClient(url, w) : client.transport.kind === 'ipc' ? new StreamClient(() => client.transport.streamPort()!, w) : null;
+  const sc = url ? new StreamClient({ url }, w) : client.transport.kind === 'ipc' ? new StreamClient({ port: () => client.transport.streamPort()! }, w) : null;
   sc?.open();
   return sc;
 }

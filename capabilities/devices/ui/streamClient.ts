@@ -27,8 +27,8 @@ export interface StreamPortLike {
   close(): void;
 }
 
-/** Where the streams come from: a WebSocket URL, or a function that opens a MessagePort. */
-export type StreamSource = string | (() => Promise<StreamPortLike>);
+/** Where the streams come from: a WebSocket URL (asked at each opening: it carries the connection's data ticket), or a MessagePort opener. */
+export type StreamSource = { url: () => Promise<string> } | { port: () => Promise<StreamPortLike> };
 
 export class StreamClient {
   private ws: WebSocket | null = null;
@@ -73,8 +73,8 @@ export class StreamClient {
   open(): void {
     if (this.closed) return;
     const src = this.source;
-    if (typeof src !== 'string') {
-      void src().then((port) => {
+    if ('port' in src) {
+      void src.port().then((port) => {
         if (this.closed) return port.close();
         this.port = port;
         port.addEventListener('message', (ev) => {
@@ -92,6 +92,14 @@ export class StreamClient {
       });
       return;
     }
+    void src.url().then(
+      (url) => this.openSocket(url),
+      () => !this.closed && setTimeout(() => this.open(), 1000),
+    );
+  }
+
+  private openSocket(src: string): void {
+    if (this.closed) return;
     const ws = new WebSocket(this.imageMaxWidth ? `${src}${src.includes('?') ? '&' : '?'}imageMaxWidth=${this.imageMaxWidth}` : src);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;

@@ -16,7 +16,7 @@ async function uploadFiles(client: Client, files: File[]): Promise<string> {
   let root = '';
   for (const f of files) {
     const rel = (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name;
-    const r = await fetch(client.transport.dataUrl(`/data/upload?dir=${dir}&name=${encodeURIComponent(rel)}`), { method: 'POST', body: f });
+    const r = await client.transport.fetchData(`/data/upload?dir=${dir}&name=${encodeURIComponent(rel)}`, { method: 'POST', body: f });
     if (!r.ok) throw new Error(`upload of ${rel} failed (${r.status})`);
     const j = (await r.json()) as { root: string; path: string };
     root = files.length === 1 && !rel.includes('/') ? j.path : j.root;
