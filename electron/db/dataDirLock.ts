@@ -20,7 +20,7 @@ interface LockInfo {
 const held = new Map<string, number>();
 
 /** True when a process with this pid runs on this machine (EPERM: it runs under another user). */
-function alive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -64,7 +64,7 @@ export function lockDataDir(dataDir: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const owner = readLock(file);
-      if (owner && owner.pid !== process.pid && (owner.host !== os.hostname() || alive(owner.pid)))
+      if (owner && owner.pid !== process.pid && (owner.host !== os.hostname() || processAlive(owner.pid)))
         throw new AppError(
           'STORE_FAILED',
           `${dataDir} is in use by another OrthoTwin process (pid ${owner.pid} on ${owner.host}, since ${owner.startedAt}): close it first, or use another --data-dir`,

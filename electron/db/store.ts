@@ -14,7 +14,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { AppError } from '../contract/errors.js';
 import type { Job, JobStatus } from '../contract/jobs.js';
-import { lockDataDir } from './dataDirLock.js';
+import { lockDataDir, processAlive } from './dataDirLock.js';
 import { fsyncPath, newId, nowIso as now, writeFileDurable, type Row } from './files.js';
 import { AuditLog, auditKey } from './audit.js';
 import { isSealed, readStoreFile, sealBytes } from './sealed.js';
@@ -107,7 +107,10 @@ export function orderedMigrations(ms: readonly Migration[]): Migration[] {
 export class TwinStore {
   readonly db: Database.Database;
   readonly dataDir: string;
+  /** This store's staging folder: `staging/<pid>-<nonce>/`, one per process and opening, so recovery never takes another live process's files. */
   readonly stagingDir: string;
+  /** The folder holding every process's staging folder (`<dataDir>/staging`). */
+  readonly stagingRoot: string;
   readonly storeDir: string;
   /** The tamper-evident audit chain (audit.ts). */
   readonly auditLog: AuditLog;
@@ -125,12 +128,14 @@ export class TwinStore {
   constructor(dataDir: string, o: { key?: Buffer | null; schema: StoreSchema }) {
     this.schema = o.schema;
     this.dataDir = path.resolve(dataDir);
-    this.stagingDir = path.join(this.dataDir, 'staging');
+    this.stagingRoot = path.join(this.dataDir, 'staging');
+    this.stagingDir = path.join(this.stagingRoot, `${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
     this.storeDir = path.join(this.dataDir, 'store');
+    fs.mkdirSync(this.dataDir, { recursive: true });
+    // one process per data directory: recovery below would otherwise fail another process's jobs; a refused process writes nothing
+    this.unlock = lockDataDir(this.dataDir);
     fs.mkdirSync(this.stagingDir, { recursive: true });
     fs.mkdirSync(this.storeDir, { recursive: true });
-    // one process per data directory: recovery below would otherwise remove another process's staging and fail its jobs
-    this.unlock = lockDataDir(this.dataDir);
     try {
       this.db = openDatabase(path.join(this.dataDir, 'orthotwin.sqlite'), o.key ?? null);
     } catch (e) {
@@ -203,6 +208,7 @@ export class TwinStore {
   close(): void {
     this.auditLog.writeAnchor();
     this.db.close();
+    fs.rmSync(this.stagingDir, { recursive: true, force: true });
     this.unlock();
   }
 
@@ -246,14 +252,19 @@ export class TwinStore {
   }
 
   /**
-   * Crash recovery: empties staging/, deletes files under store/ that no row
+   * Crash recovery: removes the staging folders of processes no longer
+   * running (a closed store removes its own), deletes files under store/ that no row
    * references, and fails jobs left 'running' or 'queued' by a dead process.
    * @returns what was cleaned
    */
   recover(): { stagingRemoved: number; orphansRemoved: number; jobsFailed: number } {
     let stagingRemoved = 0;
-    for (const e of fs.readdirSync(this.stagingDir)) {
-      fs.rmSync(path.join(this.stagingDir, e), { recursive: true, force: true });
+    const own = path.basename(this.stagingDir);
+    for (const e of fs.readdirSync(this.stagingRoot)) {
+      if (e === own) continue;
+      const pid = /^(\d+)-[0-9a-f]+$/.exec(e)?.[1];
+      if (pid && processAlive(Number(pid))) continue; // a live process's staging (another store of this process, or a process the lock would refuse)
+      fs.rmSync(path.join(this.stagingRoot, e), { recursive: true, force: true });
       stagingRemoved++;
     }
     const referenced = new Set<string>();

@@ -94,6 +94,18 @@ function tooLarge(file: string, dims: number[], bytes: number, max: number): App
   );
 }
 
+/**
+ * Refuses a header whose voxel spacing along a spatial axis is zero or not a
+ * number (readers differ: ITK silently replaces a zero by 1 mm, which would
+ * give the patient's anatomy a made-up size).
+ * @param spacing the header's spacing per axis (mm), spatial axes only
+ * @throws AppError IMPORT_BAD_HEADER naming the file and the spacing
+ */
+function refuseNullSpacing(file: string, spacing: readonly number[]): void {
+  if (spacing.some((v) => !Number.isFinite(v) || v === 0))
+    throw new AppError('IMPORT_BAD_HEADER', `${path.basename(file)}: voxel spacing ${spacing.join(' × ')} mm is not positive: the grid has no size`, { file });
+}
+
 function probeNifti(file: string, gz: boolean, max: number): { probe: HeaderProbe; expectedStreamBytes: number } {
   const h = readHead(file, gz, 540);
   if (h.length < 348) throw new AppError('IMPORT_TRUNCATED', `${path.basename(file)}: only ${h.length} bytes, shorter than a NIfTI header (348)`, { file });
@@ -116,13 +128,20 @@ function probeNifti(file: string, gz: boolean, max: number): { probe: HeaderProb
     dims = Array.from({ length: nd }, (_, i) => i16(42 + 2 * i));
     datatype = i16(70);
     voxOffset = f32(108);
+    refuseNullSpacing(
+      file,
+      Array.from({ length: Math.min(3, nd) }, (_, i) => f32(80 + 4 * i)),
+    ); // pixdim[1..3]
   } else if (sizeof === 540) {
     if (h.length < 540) throw new AppError('IMPORT_TRUNCATED', `${path.basename(file)}: NIfTI-2 header cut short`, { file });
     const nd = i64(16);
     dims = Array.from({ length: Math.max(0, Math.min(7, nd)) }, (_, i) => i64(24 + 8 * i));
     datatype = i16(12);
     voxOffset = i64(168);
-    void f64;
+    refuseNullSpacing(
+      file,
+      Array.from({ length: Math.max(0, Math.min(3, nd)) }, (_, i) => f64(112 + 8 * i)),
+    ); // pixdim[1..3]
   } else {
     throw new AppError('IMPORT_BAD_HEADER', `${path.basename(file)}: not a NIfTI file (sizeof_hdr is ${h.readInt32LE(0)}, expected 348 or 540)`, { file });
   }
@@ -216,6 +235,21 @@ function probeNrrd(file: string, max: number): { probe: HeaderProbe; dataFile: s
   if (!sizes.length || sizes.some((s) => !(s >= 1)))
     throw new AppError('IMPORT_BAD_HEADER', `${path.basename(file)}: NRRD sizes "${fields.get('sizes') ?? ''}" are not valid`, { file });
   if (!bpv) throw new AppError('IMPORT_UNSUPPORTED', `${path.basename(file)}: NRRD type "${type}" is not supported`, { file });
+  const spacings = fields.get('spacings');
+  const directions = fields.get('space directions');
+  if (spacings)
+    refuseNullSpacing(
+      file,
+      spacings
+        .split(/\s+/)
+        .filter((v) => v && v.toLowerCase() !== 'nan' && v.toLowerCase() !== 'none')
+        .map(Number),
+    );
+  else if (directions)
+    refuseNullSpacing(
+      file,
+      [...directions.matchAll(/\(([^)]*)\)/g)].map((m) => Math.hypot(...(m[1] as string).split(',').map(Number))),
+    );
   const dataBytes = sizes.reduce((a, b) => a * b, 1) * bpv;
   if (dataBytes > max) throw tooLarge(file, sizes, dataBytes, max);
   const enc = (fields.get('encoding') ?? 'raw').toLowerCase();
@@ -264,6 +298,8 @@ function probeMeta(file: string, max: number): { probe: HeaderProbe; dataFile: s
   if (!dims.length || dims.some((d) => !(d >= 1)))
     throw new AppError('IMPORT_BAD_HEADER', `${path.basename(file)}: MetaImage DimSize "${fields.get('dimsize') ?? ''}" is not valid`, { file });
   if (!bpv) throw new AppError('IMPORT_UNSUPPORTED', `${path.basename(file)}: MetaImage ElementType "${et}" is not supported`, { file });
+  const spacing = fields.get('elementspacing') ?? fields.get('elementsize');
+  if (spacing) refuseNullSpacing(file, spacing.split(/\s+/).filter(Boolean).map(Number));
   const dataBytes = dims.reduce((a, b) => a * b, 1) * bpv;
   if (dataBytes > max) throw tooLarge(file, dims, dataBytes, max);
   const df = fields.get('elementdatafile') ?? 'LOCAL';

@@ -28,7 +28,7 @@ import { fileKeyStore } from '../../electron/services/storeKey.js';
 import { callService, createServices, openTwinStore, withoutPaths, type ServiceHost } from '../../electron/services/index.js';
 import { RPC_MAX_MESSAGE_BYTES, UPLOAD_MAX_FILE_BYTES, startHost, type RunningHost } from '../../electron/host/server.js';
 import { ACCOUNT_LOCKOUT_FACTOR, AUTH_ATTEMPTS_PER_MINUTE } from '../../electron/services/access.js';
-import { tmpDir } from '../helpers/tmp.js';
+import { filesBelow, tmpDir } from '../helpers/tmp.js';
 import { dataPath, describeData } from '../helpers/data.js';
 import { scanDicom, stackGeometry } from '../../electron/io/dicom.js';
 import { decodeStl } from '../../electron/io/mesh.js';
@@ -352,15 +352,29 @@ describe('two processes on one data directory', () => {
         child.stderr.on('data', (d: Buffer) => (err += d.toString()));
         child.on('exit', (code) => reject(new Error(`child exited ${code}: ${err}`)));
       });
-      const before = fs.readdirSync(t.dir).sort();
+      const before = filesBelow(t.dir).sort();
+      const stagingBefore = fs.readdirSync(path.join(t.dir, 'staging'));
+      expect(stagingBefore).toEqual([expect.stringMatching(new RegExp(`^${child.pid}-[0-9a-f]{12}$`))]); // per-process staging
       expect(() => openTwinStore(t.dir)).toThrow(new RegExp(`is in use by another OrthoTwin process \\(pid ${child.pid} `));
-      // the refused process touched nothing
-      expect(fs.readdirSync(t.dir).sort()).toEqual(before);
+      // the refused process touched nothing: no file, no staging folder of its own
+      expect(filesBelow(t.dir).sort()).toEqual(before);
+      expect(fs.readdirSync(path.join(t.dir, 'staging'))).toEqual(stagingBefore);
       child.kill('SIGKILL');
       await new Promise((r) => child.on('exit', r));
-      const s = openTwinStore(t.dir);
-      expect(s.integrityCheck()).toBe('ok');
-      s.close();
+      // a live process's staging folder survives a recovery; the dead owner's is removed
+      const live = spawn('sleep', ['30']);
+      const liveStaging = path.join(t.dir, 'staging', `${live.pid}-00aa11bb22cc`);
+      fs.mkdirSync(liveStaging);
+      fs.writeFileSync(path.join(liveStaging, 'part.nrrd'), 'x');
+      try {
+        const s = openTwinStore(t.dir);
+        expect(s.integrityCheck()).toBe('ok');
+        expect(fs.readdirSync(s.stagingRoot).sort()).toEqual([path.basename(liveStaging), path.basename(s.stagingDir)].sort());
+        s.close();
+        expect(fs.readdirSync(path.join(t.dir, 'staging'))).toEqual([path.basename(liveStaging)]); // a closed store removes its own
+      } finally {
+        live.kill('SIGKILL');
+      }
       expect(fs.existsSync(path.join(t.dir, 'orthotwin.lock'))).toBe(false);
     } finally {
       child.kill('SIGKILL');
@@ -638,11 +652,19 @@ describe('volumes that would import as an empty twin', () => {
     expect(studies).toEqual([]);
   });
 
-  it('a zero spacing is refused (or, where the reader repairs it, the import completes without a store error)', async () => {
-    const { job } = await importOf(nifti('flat.nii', [4, 4, 4], [1, 0, 1], 100, true));
-    if (job.status === 'failed')
-      expect(job.error).toMatchObject({ code: 'IMPORT_BAD_HEADER', message: expect.stringMatching(/flat\.nii: voxel spacing .* is not positive/) });
-    else expect(job.status).toBe('done');
+  it('a zero spacing is refused from the header, before a reader can repair it (NIfTI, MetaImage, NRRD)', async () => {
+    const { job, studies } = await importOf(nifti('flat.nii', [4, 4, 4], [1, 0, 1], 100, true));
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatchObject({ code: 'IMPORT_BAD_HEADER', message: 'flat.nii: voxel spacing 1 × 0 × 1 mm is not positive: the grid has no size' });
+    expect(studies).toEqual([]);
+    const mha = path.join(t.dir, 'flat.mha');
+    fs.writeFileSync(mha, 'ObjectType = Image\nNDims = 3\nDimSize = 2 2 2\nElementSpacing = 0.5 0.5 0\nElementType = MET_UCHAR\nElementDataFile = LOCAL\n');
+    fs.appendFileSync(mha, Buffer.alloc(8, 1));
+    await expect(probeVolumeFile(mha)).rejects.toThrow('flat.mha: voxel spacing 0.5 × 0.5 × 0 mm is not positive');
+    const nrrd = path.join(t.dir, 'flat.nrrd');
+    fs.writeFileSync(nrrd, 'NRRD0004\ntype: uchar\ndimension: 3\nsizes: 2 2 2\nspace directions: (1,0,0) (0,0,0) (0,0,1)\nencoding: raw\n\n');
+    fs.appendFileSync(nrrd, Buffer.alloc(8, 1));
+    await expect(probeVolumeFile(nrrd)).rejects.toThrow('flat.nrrd: voxel spacing 1 × 0 × 1 mm is not positive');
   });
 });
 

@@ -51,7 +51,9 @@ describeData('crash safety of the twin build', () => {
       expect((store.db.prepare('SELECT COUNT(*) AS n FROM artefacts').get() as { n: number }).n).toBe(0);
       expect((store.db.prepare('SELECT COUNT(*) AS n FROM features').get() as { n: number }).n).toBe(0);
       expect(filesBelow(path.join(dataDir, 'store', 'twins'))).toEqual([]);
-      expect(filesBelow(store.stagingDir)).toEqual([]);
+      // the dead process's staging folder is gone; only the reopened store's own (empty) one is there
+      expect(fs.readdirSync(store.stagingRoot)).toEqual([path.basename(store.stagingDir)]);
+      expect(filesBelow(store.stagingRoot)).toEqual([]);
       const jobs = store.listJobs();
       expect(jobs.every((j) => j.status !== 'running')).toBe(true);
       // every stored volume file is referenced by a row and vice versa
