@@ -13,7 +13,6 @@
  * removed from the audit log behind a rewritten anchor are reported.
  */
 import fs from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import zlib from 'node:zlib';
 import { spawn, spawnSync } from 'node:child_process';
@@ -26,7 +25,7 @@ import { WebSocket } from 'ws';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { fileKeyStore } from '../../electron/services/storeKey.js';
 import { callService, createServices, openTwinStore, withoutPaths, type ServiceHost } from '../../electron/services/index.js';
-import { RPC_MAX_MESSAGE_BYTES, UPLOAD_MAX_FILE_BYTES, startHost, type RunningHost } from '../../electron/host/server.js';
+import { RPC_MAX_MESSAGE_BYTES, startHost, type RunningHost } from '../../electron/host/server.js';
 import { ACCOUNT_LOCKOUT_FACTOR, AUTH_ATTEMPTS_PER_MINUTE } from '../../electron/services/access.js';
 import { filesBelow, tmpDir } from '../helpers/tmp.js';
 import { dataPath, describeData } from '../helpers/data.js';
