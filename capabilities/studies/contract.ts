@@ -58,9 +58,18 @@ export const ScanSeries = z.object({
   columns: z.number(),
   frames: z.number(),
   problems: z.array(z.string()),
+  /** What the series or file holds (only a volume can become a twin). */
+  content: z.enum(['volume', 'tracked-sequence', 'image-2d', 'cine']),
 });
 export const ScanStudy = z.object({ studyInstanceUid: z.string(), studyDate: z.string(), studyDescription: z.string(), series: z.array(ScanSeries) });
-export const ScanPatient = z.object({ patientName: z.string(), patientId: z.string(), studies: z.array(ScanStudy) });
+export const ScanPatient = z.object({
+  patientName: z.string(),
+  patientId: z.string(),
+  birthDate: z.string(),
+  studies: z.array(ScanStudy),
+  /** Where this identity differs from the patient the scan was made for (one sentence per field); absent without a patient. */
+  differences: z.array(z.string()).optional(),
+});
 export const ScanResult = z.object({
   path: z.string(),
   kind: z.enum(['dicom', 'file']),
@@ -78,6 +87,13 @@ export const ImportRequest = z.object({
   strict: z.boolean().default(true),
   /** Build the twin right after the import (default true). */
   buildTwin: z.boolean().default(true),
+  /** The modality as the user states it, for a file that does not state its own (an answer, never a default; refused when it contradicts the file). */
+  modality: z.enum(['CT', 'MR', 'US']).optional(),
+  /**
+   * The user confirmed that the study belongs to this patient although its patient identity (name, ID, birth date)
+   * differs from the record's; without it such an import fails with IDENTITY_MISMATCH and stores nothing. Audited.
+   */
+  confirmIdentity: z.boolean().optional(),
 });
 export type ImportRequest = z.input<typeof ImportRequest>;
 
@@ -118,13 +134,28 @@ export type DeidExportResult = z.infer<typeof DeidExportResult>;
 export const StudiesService = defineService(
   'studies',
   {
-    /** Scans a file or DICOM folder (recursively) and returns the patient/study/series tree. */
-    scan: { roles: CLINICAL_ROLES, args: z.tuple([z.string().min(1)]), result: ScanResult },
+    /**
+     * Scans a file or DICOM folder (recursively) and returns the patient/study/series tree, what each series
+     * holds (volume, tracked sequence, 2D image, cine) and, given the patient to import into, where each scanned
+     * patient identity differs from that record.
+     */
+    scan: { roles: CLINICAL_ROLES, args: z.tuple([z.string().min(1), Id.optional()]), result: ScanResult },
     /** Starts an import job (and, by default, the twin build after it); returns the job id. */
     import: { roles: CLINICAL_ROLES, verb: 'import studies', args: z.tuple([ImportRequest]), result: Id },
     /** Starts a freehand 3D ultrasound reconstruction job; its result is the new ultrasound series of the patient. */
     reconstruct: { roles: CLINICAL_ROLES, args: z.tuple([ReconstructRequest]), result: Id },
     list: { roles: ALL_ROLES, audit: { action: 'read', recordType: 'patient' }, redact: redactStudies, args: z.tuple([Id]), result: z.array(StudyRecord) },
+    /**
+     * States the modality of a series read from a volume file (its guess, 'OT' = unknown, or an earlier statement);
+     * refused (BAD_REQUEST) for a DICOM series, whose headers state it. Audited.
+     */
+    setModality: {
+      roles: CLINICAL_ROLES,
+      verb: 'state a series modality',
+      audit: { action: 'set-modality', recordType: 'series' },
+      args: z.tuple([Id, z.enum(['CT', 'MR', 'US'])]),
+      result: SeriesRecord.omit({ volume: true }),
+    },
     /** Copies a series' original files (identified) into an empty folder; roles per the site policy (surgeon, administrator by default). */
     exportIdentified: {
       roles: (policy) => policy.export.identifiedRoles,

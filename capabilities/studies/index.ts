@@ -12,8 +12,9 @@ import { defineCapability } from '../../electron/platform/capability.js';
 import { DEFAULT_MAX_VOLUME_BYTES } from '../../electron/io/headers.js';
 import { TwinParams } from '../twins/contract.js';
 import { getPatient } from '../patients/repo.js';
+import { identityDifferences } from '../../electron/io/identity.js';
 import { StudiesService } from './contract.js';
-import { listStudies } from './repo.js';
+import { listStudies, setSeriesModality } from './repo.js';
 import { importJob, reconstructJob, scanJob } from './jobs.js';
 import { exportDeidentifiedSeries, exportIdentifiedSeries } from './exports.js';
 
@@ -35,14 +36,20 @@ export default defineCapability(
   },
   ({ store, jobs, actor, maxVolumeBytes }) => ({
     studies: {
-      scan: (p) => jobs.runDetached(scanJob, { path: p }),
+      scan: async (p, patientId) => {
+        const patient = patientId ? getPatient(store, patientId) : null;
+        const r = await jobs.runDetached(scanJob, { path: p });
+        if (patient && r.kind === 'dicom')
+          for (const sp of r.patients) sp.differences = identityDifferences(patient, { ...sp, patientBirthDate: sp.birthDate });
+        return r;
+      },
       import: (req) => {
         getPatient(store, req.patientId);
         const params = TwinParams.parse({});
         const abs = path.resolve(req.path);
         const job = jobs.start(importJob, {
           payload: { path: req.path, seriesInstanceUid: req.seriesInstanceUid ?? null, buildTwin: req.buildTwin },
-          context: { patientId: req.patientId, params },
+          context: { patientId: req.patientId, params, confirmIdentity: req.confirmIdentity === true },
           request: (stagingDir) => ({
             path: abs,
             ...(req.seriesInstanceUid ? { seriesInstanceUid: req.seriesInstanceUid } : {}),
@@ -51,6 +58,7 @@ export default defineCapability(
             stagingDir,
             buildTwin: req.buildTwin,
             params,
+            ...(req.modality ? { modality: req.modality } : {}),
           }),
         });
         // a browser-mode upload is removed once its import has ended
@@ -81,6 +89,7 @@ export default defineCapability(
         getPatient(store, patientId);
         return listStudies(store, patientId);
       },
+      setModality: (seriesId, modality) => setSeriesModality(store, seriesId, modality),
       exportIdentified: (seriesId, outDir) => exportIdentifiedSeries(store, actor(), seriesId, outDir),
       exportDeidentified: (seriesId, outDir, opts) => {
         // a researcher writes de-identified exports into the data directory's exports/ folder only (no host path)

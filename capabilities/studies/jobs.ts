@@ -22,6 +22,8 @@ import { loadTrackedSweep, reconstructionOptions } from '../fusion/sweep.js';
 import { TwinParams } from '../twins/contract.js';
 import { buildTwinInWorker, commitTwin, TwinOutput } from '../twins/jobs.js';
 import { ScanResult, VolumeRecord } from './contract.js';
+import { getPatient } from '../patients/repo.js';
+import { identityDifferences } from '../../electron/io/identity.js';
 import { insertSeries, insertVolume, upsertStudy } from './repo.js';
 
 /** A volume staged by a worker: its source's identity, the staged NRRD, its grid and value range, timings (ms). */
@@ -97,6 +99,8 @@ export function commitVolume(
 export interface ImportContext {
   patientId: string;
   params: TwinParams;
+  /** The user confirmed that a study whose patient identity differs from the record belongs to this patient. */
+  confirmIdentity: boolean;
   seriesId?: string;
   volumeId?: string;
 }
@@ -113,6 +117,7 @@ export const importJob = defineJob({
     stagingDir: z.string(),
     buildTwin: z.boolean(),
     params: TwinParams,
+    modality: z.enum(['CT', 'MR', 'US']).optional(),
   }),
   output: z.discriminatedUnion('t', [VolumeOutput, TwinOutput]),
   run: async (req, w) => {
@@ -122,6 +127,7 @@ export const importJob = defineJob({
       ...(req.seriesInstanceUid ? { seriesInstanceUid: req.seriesInstanceUid } : {}),
       strict: req.strict,
       maxBytes: req.maxBytes,
+      ...(req.modality ? { modality: req.modality } : {}),
       onProgress: (f, s) => w.progress(span * f, `import: ${s}`),
     });
     const readMs = Math.round(performance.now() - t0);
@@ -138,8 +144,16 @@ export const importJob = defineJob({
     });
     const modality = imported.meta.modality;
     if (req.buildTwin) {
+      if (modality === 'OT')
+        throw new AppError(
+          'IMPORT_UNSUPPORTED',
+          `${path.basename(req.path)}: the file does not say its modality and its values are not CT's (HU): the volume is imported; state its modality (CT or MR) to build a twin`,
+        );
       if (modality !== 'CT' && modality !== 'MR')
-        throw new AppError('IMPORT_UNSUPPORTED', `${path.basename(req.path)}: no anatomical twin can be built from ${modality} images`);
+        throw new AppError(
+          'IMPORT_UNSUPPORTED',
+          `${path.basename(req.path)}: no anatomical twin can be built from ${modality} images (the volume is imported)`,
+        );
       const twinDir = path.join(req.stagingDir, 'twin');
       fs.mkdirSync(twinDir, { recursive: true });
       buildTwinInWorker(vol, modality, req.params, twinDir, span, w as WorkerSide<TwinOutput>);
@@ -148,6 +162,16 @@ export const importJob = defineJob({
   commit: (m, c: CommitSide<ImportContext>) => {
     const ctx = c.context;
     if (m.t === 'volume') {
+      // the study's patient identity against the record's: a difference is imported only when the user confirmed it (audited)
+      const patient = getPatient(c.store, ctx.patientId);
+      const differences = m.meta.format === 'dicom' ? identityDifferences(patient, m.meta) : [];
+      if (differences.length && !ctx.confirmIdentity)
+        throw new AppError(
+          'IDENTITY_MISMATCH',
+          `${path.basename(m.meta.sourcePath)} may belong to another patient (${differences.join('; ')}): nothing was imported; confirm that it belongs to ${patient.displayName} to import it`,
+          { differences },
+        );
+      if (differences.length) c.store.audit(c.actor, 'identity-override', 'patient', ctx.patientId, { fields: differences.map((d) => d.split(':')[0]) });
       const { seriesId, volumeId } = commitVolume(c, ctx.patientId, m, 'import');
       ctx.seriesId = seriesId;
       ctx.volumeId = volumeId;
@@ -202,6 +226,7 @@ export const reconstructJob = defineJob({
         modalityGuessed: false,
         patientName: '',
         patientId: '',
+        patientBirthDate: '',
         studyInstanceUid: '',
         studyDate: '',
         studyDescription: 'Tracked ultrasound',

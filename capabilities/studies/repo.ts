@@ -132,3 +132,26 @@ function volumeFromRow(r: Row): VolumeRecord {
     nominalGeometry: r['nominal_geometry'] === 1,
   };
 }
+
+/**
+ * States the modality of a series read from a file (NIfTI, NRRD, MetaImage: a guess or unknown, or a correction of
+ * the user's earlier statement); the series then counts as stated (modality_guessed = 0).
+ * @throws AppError NOT_FOUND (no such series), BAD_REQUEST (a DICOM series: its headers state the modality)
+ */
+export function setSeriesModality(store: TwinStore, seriesId: string, modality: 'CT' | 'MR' | 'US'): Omit<SeriesRecord, 'volume'> {
+  const r = store.db.prepare('SELECT * FROM series WHERE id = ?').get(seriesId) as Row | undefined;
+  if (!r) throw new AppError('NOT_FOUND', `no series ${seriesId}`);
+  if (r['format'] === 'dicom' && r['modality'] !== modality)
+    throw new AppError('BAD_REQUEST', `the series' DICOM headers state ${String(r['modality'])}; it is not changed`);
+  store.db.prepare('UPDATE series SET modality = ?, modality_guessed = 0 WHERE id = ?').run(modality, seriesId);
+  return {
+    id: seriesId,
+    studyId: r['study_id'] as string,
+    seriesInstanceUid: r['series_instance_uid'] as string,
+    modality,
+    modalityGuessed: false,
+    description: r['description'] as string,
+    format: r['format'] as string,
+    sourcePath: r['source_path'] as string,
+  };
+}

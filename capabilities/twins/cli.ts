@@ -23,7 +23,8 @@ import { getSpineAnalysis } from '../spine/repo.js';
 import type { TwinSummary } from './jobs.js';
 import { getArtefactPath, listTwins } from './repo.js';
 
-const USAGE = 'usage: twin build|spine <study path> [--data-dir D] [--store-key-file K] [--json] [--patient NAME] [--series UID] [--lenient]';
+const USAGE =
+  'usage: twin build|spine <study path> [--data-dir D] [--store-key-file K] [--json] [--patient NAME] [--series UID] [--lenient] [--modality CT|MR|US]';
 
 interface Args {
   target: string;
@@ -31,6 +32,8 @@ interface Args {
   patient: string | null;
   series: string | null;
   lenient: boolean;
+  /** The modality as the user states it, for a file that does not state its own. */
+  modality: 'CT' | 'MR' | 'US' | null;
   /** The twin store's key file (an encrypted store); else ORTHOTWIN_STORE_KEY_FILE. */
   storeKeyFile: string | null;
 }
@@ -42,6 +45,7 @@ function parseArgs(argv: string[]): Args {
   let series: string | null = null;
   let lenient = false;
   let storeKeyFile: string | null = null;
+  let modality: Args['modality'] = null;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === '--json') json = true;
@@ -51,12 +55,16 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--patient') patient = argv[++i] ?? null;
     else if (a === '--series') series = argv[++i] ?? null;
     else if (a === '--store-key-file') storeKeyFile = argv[++i] ?? null;
-    else if (a.startsWith('--')) throw new AppError('BAD_REQUEST', `unknown option ${a}\n${USAGE}`);
+    else if (a === '--modality') {
+      const m = (argv[++i] ?? '').toUpperCase();
+      if (m !== 'CT' && m !== 'MR' && m !== 'US') throw new AppError('BAD_REQUEST', `--modality takes CT, MR or US, not "${argv[i] ?? ''}"\n${USAGE}`);
+      modality = m;
+    } else if (a.startsWith('--')) throw new AppError('BAD_REQUEST', `unknown option ${a}\n${USAGE}`);
     else rest.push(a);
   }
   const [target] = rest;
   if (!target) throw new AppError('BAD_REQUEST', USAGE);
-  return { target, json, patient, series, lenient, storeKeyFile };
+  return { target, json, patient, series, lenient, modality, storeKeyFile };
 }
 
 /**
@@ -100,6 +108,9 @@ export async function runBuild(argv: string[], withSpine: boolean): Promise<numb
       ...(args.series ? { seriesInstanceUid: args.series } : {}),
       strict: !args.lenient,
       buildTwin: true,
+      ...(args.modality ? { modality: args.modality } : {}),
+      // the patient was created for this study alone: its identity is the study's, nothing to confirm
+      confirmIdentity: true,
     });
     const outcome = await finishedJob(host, jobId, args.json);
     const twin = listTwins(host.store, patient.id)[0];

@@ -20,12 +20,12 @@ export default defineCapability(
     cli: [
       {
         name: 'build',
-        usage: 'twin build <study path> [--data-dir D] [--store-key-file K] [--json] [--patient NAME] [--series UID] [--lenient]',
+        usage: 'twin build <study path> [--data-dir D] [--store-key-file K] [--json] [--patient NAME] [--series UID] [--lenient] [--modality CT|MR|US]',
         run: async (argv) => (await import('./cli.js')).runBuild(argv, false),
       },
       {
         name: 'spine',
-        usage: 'twin spine <study path> [--data-dir D] [--store-key-file K] [--json] [--patient NAME] [--series UID] [--lenient]',
+        usage: 'twin spine <study path> [--data-dir D] [--store-key-file K] [--json] [--patient NAME] [--series UID] [--lenient] [--modality CT|MR|US]',
         run: async (argv) => (await import('./cli.js')).runBuild(argv, true),
       },
     ],

@@ -162,5 +162,6 @@ export const twinBuildJob = defineJob({
 
 /** Refuses a twin build of a volume that is neither CT nor MR. */
 export function assertTwinModality(modality: string): asserts modality is 'CT' | 'MR' {
+  if (modality === 'OT') throw new AppError('BAD_REQUEST', 'the series does not say its modality: state it (CT or MR) before a twin is built from it');
   if (modality !== 'CT' && modality !== 'MR') throw new AppError('BAD_REQUEST', `no anatomical twin can be built from ${modality} images`);
 }

@@ -19,6 +19,8 @@ export const ErrorCode = z.enum([
   'IMPORT_NOT_DICOM',
   'DICOM_MISSING_SLICE',
   'DICOM_INCONSISTENT',
+  /** A study's patient identity differs from the patient it is imported into, and the user has not confirmed it. */
+  'IDENTITY_MISMATCH',
   'COMPUTE_FAILED',
   'JOB_CANCELLED',
   'STORE_FAILED',

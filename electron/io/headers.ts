@@ -9,6 +9,7 @@
  * NRRD (teem.sourceforge.net/nrrd/format.html), MetaImage (.mha/.mhd,
  * itk.org MetaIO).
  */
+import { contentOfHeader, contentOfNifti, type ContentInfo } from './identity.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -218,7 +219,8 @@ function detachedDataFile(header: string, named: string): string {
   return abs;
 }
 
-function probeNrrd(file: string, max: number): { probe: HeaderProbe; dataFile: string; offset: number; gz: boolean; expected: number } {
+/** An NRRD header's fields and key/value pairs (keys lower-case), and where its blank line ends it (-1: not within the first 64 KiB). */
+function nrrdFields(file: string): { fields: Map<string, string>; text: string; end: number } {
   const { text } = textHeader(file);
   if (!text.startsWith('NRRD')) throw new AppError('IMPORT_BAD_HEADER', `${path.basename(file)}: missing the NRRD magic line`, { file });
   const end = text.search(/\r?\n\r?\n/);
@@ -229,6 +231,47 @@ function probeNrrd(file: string, max: number): { probe: HeaderProbe; dataFile: s
     const m = /^([^:]+):=?\s*(.*)$/.exec(line);
     if (m) fields.set((m[1] as string).trim().toLowerCase(), (m[2] as string).trim());
   }
+  return { fields, text, end };
+}
+
+/** A MetaImage header's fields (keys lower-case) up to ElementDataFile, and the header's length in bytes. */
+function metaFields(file: string): { fields: Map<string, string>; headerLen: number } {
+  const { text } = textHeader(file);
+  const fields = new Map<string, string>();
+  let headerLen = 0;
+  for (const line of text.split('\n')) {
+    headerLen += Buffer.byteLength(line, 'latin1') + 1;
+    const m = /^\s*(\w+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!m) break;
+    fields.set((m[1] as string).toLowerCase(), m[2] as string);
+    if ((m[1] as string).toLowerCase() === 'elementdatafile') break;
+  }
+  return { fields, headerLen };
+}
+
+/**
+ * What a NIfTI, NRRD or MetaImage file holds — a 3D volume, a tracked 2D
+ * sequence (PLUS), a 2D image or a cine loop — and the modality it states,
+ * from its header alone (the first 64 KiB; no voxel is read).
+ * @throws AppError IMPORT_EMPTY_FILE, IMPORT_BAD_HEADER / IMPORT_TRUNCATED / IMPORT_UNSUPPORTED naming the file when the header cannot be read
+ */
+export function contentOfVolumeFile(file: string): ContentInfo {
+  if (fs.statSync(file).size === 0) throw new AppError('IMPORT_EMPTY_FILE', `${path.basename(file)}: the file is empty (0 bytes)`, { file });
+  const format = formatOfPath(file);
+  if (format === 'nifti') return contentOfNifti(probeNifti(file, file.toLowerCase().endsWith('.gz'), Infinity).probe.dims);
+  if (format === 'nrrd') {
+    const { fields } = nrrdFields(file);
+    return contentOfHeader(fields, (fields.get('sizes') ?? '').split(/\s+/).filter(Boolean).map(Number));
+  }
+  if (format === 'metaimage') {
+    const { fields } = metaFields(file);
+    return contentOfHeader(fields, (fields.get('dimsize') ?? '').split(/\s+/).filter(Boolean).map(Number));
+  }
+  throw new AppError('IMPORT_UNSUPPORTED', `${path.basename(file)}: not a supported volume file`, { file });
+}
+
+function probeNrrd(file: string, max: number): { probe: HeaderProbe; dataFile: string; offset: number; gz: boolean; expected: number } {
+  const { fields, text, end } = nrrdFields(file);
   const sizes = (fields.get('sizes') ?? '').split(/\s+/).filter(Boolean).map(Number);
   const type = (fields.get('type') ?? '').toLowerCase();
   const bpv = NRRD_BYTES[type];
@@ -281,16 +324,7 @@ const MET_BYTES: Record<string, number> = {
 };
 
 function probeMeta(file: string, max: number): { probe: HeaderProbe; dataFile: string; offset: number; compressed: boolean; expected: number } {
-  const { text } = textHeader(file);
-  const fields = new Map<string, string>();
-  let headerLen = 0;
-  for (const line of text.split('\n')) {
-    headerLen += Buffer.byteLength(line, 'latin1') + 1;
-    const m = /^\s*(\w+)\s*=\s*(.*?)\s*$/.exec(line);
-    if (!m) break;
-    fields.set((m[1] as string).toLowerCase(), m[2] as string);
-    if ((m[1] as string).toLowerCase() === 'elementdatafile') break;
-  }
+  const { fields, headerLen } = metaFields(file);
   const dims = (fields.get('dimsize') ?? '').split(/\s+/).filter(Boolean).map(Number);
   const et = (fields.get('elementtype') ?? '').toUpperCase();
   const channels = Number(fields.get('elementnumberofchannels') ?? '1');

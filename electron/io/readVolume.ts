@@ -16,19 +16,26 @@ import { readImageDicomFileSeriesNode } from '@itk-wasm/dicom';
 import type { Image } from 'itk-wasm';
 import { AppError } from '../contract/errors.js';
 import type { Mat3, Vec3, Volume, VoxelArray } from '../engine/volume.js';
-import { DEFAULT_MAX_VOLUME_BYTES, formatOfPath, probeVolumeFile, type VolumeFormat } from './headers.js';
+import { DEFAULT_MAX_VOLUME_BYTES, contentOfVolumeFile, formatOfPath, probeVolumeFile, type VolumeFormat } from './headers.js';
+import { contentOfDicomSeries, notAVolume, type Modality } from './identity.js';
 import { MISSING_SLICES, scanDicom, seriesBytes, type DicomSeriesInfo } from './dicom.js';
 
-export type Modality = 'CT' | 'MR' | 'US' | 'OT';
+export type { Modality };
 
 export interface VolumeSourceMeta {
   format: VolumeFormat;
   sourcePath: string;
   modality: Modality;
-  /** True when the modality was guessed from intensities (files without DICOM headers). */
+  /**
+   * True when the file does not state its modality: then it is 'CT' when its
+   * intensities are HU-calibrated (guessModality), else 'OT' (unknown, to be
+   * stated by the user; never a default MR).
+   */
   modalityGuessed: boolean;
   patientName: string;
   patientId: string;
+  /** DICOM PatientBirthDate (YYYYMMDD), '' when absent. */
+  patientBirthDate: string;
   studyInstanceUid: string;
   studyDate: string;
   studyDescription: string;
@@ -51,6 +58,8 @@ export interface ReadOptions {
   /** Refuse a DICOM folder that holds files that are not DICOM (default true). */
   strict?: boolean;
   onProgress?: (fraction: number, stage: string) => void;
+  /** The modality as the user states it, for a file that does not state its own (refused when it contradicts the file's). */
+  modality?: Modality;
 }
 
 /** Turns an itk-wasm Image into a Volume; 2D images become one-slice volumes. */
@@ -73,8 +82,11 @@ export function volumeFromItkImage(img: Image, label: string): Volume {
 }
 
 /**
- * Modality of a file without DICOM headers, from its intensities: CT volumes
- * hold air near −1000 HU. A guess, stored with `modalityGuessed`.
+ * Modality of a file that does not state one, from its intensities: a CT is
+ * HU-calibrated (air near −1000 HU, bone above 300 HU). Anything else is 'OT'
+ * — unknown, for the user to state — never a default MR: an MR, a 3D
+ * ultrasound and a label map all look alike by their values. A guess, stored
+ * with `modalityGuessed`.
  */
 export function guessModality(v: Volume): Modality {
   let min = Infinity;
@@ -85,7 +97,7 @@ export function guessModality(v: Volume): Modality {
     if (x < min) min = x;
     if (x > max) max = x;
   }
-  return min <= -700 && max >= 300 ? 'CT' : 'MR';
+  return min <= -700 && max >= 300 ? 'CT' : 'OT';
 }
 
 function emptyMeta(file: string, format: VolumeFormat): VolumeSourceMeta {
@@ -97,6 +109,7 @@ function emptyMeta(file: string, format: VolumeFormat): VolumeSourceMeta {
     modalityGuessed: true,
     patientName: '',
     patientId: '',
+    patientBirthDate: '',
     studyInstanceUid: '',
     studyDate: '',
     studyDescription: base,
@@ -141,6 +154,9 @@ async function readDicom(root: string, o: ReadOptions): Promise<ImportedVolume> 
     });
   }
   const s = chooseSeries(root, scan.series, o.seriesInstanceUid);
+  const what = contentOfDicomSeries({ modality: s.modality, frames: s.frames, multiFrame: s.multiFrame, hasGeometry: s.geometry !== null });
+  const why = notAVolume(what.kind, what.frames);
+  if (why) throw new AppError('IMPORT_UNSUPPORTED', `${path.basename(root)}: series ${s.seriesNumber || s.seriesInstanceUid} is ${why}`, { path: root });
   if (s.problems.length)
     throw new AppError(s.problems.some((p) => p.includes(MISSING_SLICES)) ? 'DICOM_MISSING_SLICE' : 'DICOM_INCONSISTENT', s.problems.join('; '), {
       path: root,
@@ -179,7 +195,8 @@ async function readDicom(root: string, o: ReadOptions): Promise<ImportedVolume> 
       v.data = dst;
     }
   }
-  const modality: Modality = s.modality === 'CT' || s.modality === 'MR' || s.modality === 'US' ? s.modality : 'OT';
+  const content = contentOfDicomSeries({ modality: s.modality, frames: s.frames, multiFrame: s.multiFrame, hasGeometry: s.geometry !== null });
+  const modality = content.statedModality ?? 'OT';
   return {
     volume: v,
     meta: {
@@ -189,6 +206,7 @@ async function readDicom(root: string, o: ReadOptions): Promise<ImportedVolume> 
       modalityGuessed: false,
       patientName: s.patientName,
       patientId: s.patientId,
+      patientBirthDate: s.patientBirthDate,
       studyInstanceUid: s.studyInstanceUid,
       studyDate: s.studyDate,
       studyDescription: s.studyDescription,
@@ -219,6 +237,12 @@ export async function readVolume(file: string, o: ReadOptions = {}): Promise<Imp
   if (st.isDirectory() || fmt === 'dicom' || (fmt === null && isDicomFile(file))) return usable(await readDicom(file, o), file);
   const progress = o.onProgress ?? (() => undefined);
   progress(0.05, 'header');
+  // what the file is, from its header, before any voxel is read: a tracked sequence or a 2D image never becomes a volume
+  const content = contentOfVolumeFile(file);
+  const why = notAVolume(content.kind, content.frames);
+  if (why) throw new AppError('IMPORT_UNSUPPORTED', `${path.basename(file)} is ${why}`, { file });
+  if (o.modality && content.statedModality && o.modality !== content.statedModality)
+    throw new AppError('BAD_REQUEST', `${path.basename(file)}: the file states ${content.statedModality}, not ${o.modality}`, { file });
   await probeVolumeFile(file, o.maxBytes ?? DEFAULT_MAX_VOLUME_BYTES);
   progress(0.3, 'decode');
   let img: Image;
@@ -230,7 +254,9 @@ export async function readVolume(file: string, o: ReadOptions = {}): Promise<Imp
   progress(0.95, 'geometry');
   const volume = volumeFromItkImage(img, path.basename(file));
   const meta = emptyMeta(file, fmt as VolumeFormat);
-  meta.modality = guessModality(volume);
+  const stated = content.statedModality ?? o.modality ?? null;
+  meta.modality = stated ?? guessModality(volume);
+  meta.modalityGuessed = stated === null;
   return usable({ volume, meta }, file);
 }
 

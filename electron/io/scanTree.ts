@@ -2,6 +2,8 @@
  * The patient picker's tree: what a path holds, grouped DICOM patient →
  * study → series, or one volume file.
  */
+import { contentOfVolumeFile } from './headers.js';
+import { contentOfDicomSeries, notAVolume, type ContentInfo } from './identity.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ScanResult } from '../../capabilities/studies/contract.js';
@@ -19,6 +21,16 @@ export function scanTree(p: string, onProgress: (fraction: number) => void = () 
   const fmt = formatOfPath(p);
   if (fs.statSync(p).isFile() && fmt !== null && fmt !== 'dicom') {
     const name = path.basename(p);
+    // what the file holds, from its header: a tracked sequence or a 2D image is named here, before an import is tried
+    let content: ContentInfo = { kind: 'volume', statedModality: null, frames: 1 };
+    const problems: string[] = [];
+    try {
+      content = contentOfVolumeFile(p);
+      const why = notAVolume(content.kind, content.frames);
+      if (why) problems.push(`${name} is ${why}`);
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
     return {
       path: p,
       kind: 'file',
@@ -26,12 +38,25 @@ export function scanTree(p: string, onProgress: (fraction: number) => void = () 
         {
           patientName: '',
           patientId: '',
+          birthDate: '',
           studies: [
             {
               studyInstanceUid: '',
               studyDate: '',
               studyDescription: name,
-              series: [{ seriesInstanceUid: '', seriesNumber: 0, seriesDescription: name, modality: '', rows: 0, columns: 0, frames: 0, problems: [] }],
+              series: [
+                {
+                  seriesInstanceUid: '',
+                  seriesNumber: 0,
+                  seriesDescription: name,
+                  modality: content.statedModality ?? '',
+                  rows: 0,
+                  columns: 0,
+                  frames: content.frames,
+                  problems,
+                  content: content.kind,
+                },
+              ],
             },
           ],
         },
@@ -45,9 +70,11 @@ export function scanTree(p: string, onProgress: (fraction: number) => void = () 
   for (const s of scan.series) {
     const pk = `${s.patientId}\u0000${s.patientName}`;
     let pat = patients.get(pk);
-    if (!pat) patients.set(pk, (pat = { patientName: s.patientName, patientId: s.patientId, studies: [] }));
+    if (!pat) patients.set(pk, (pat = { patientName: s.patientName, patientId: s.patientId, birthDate: s.patientBirthDate, studies: [] }));
     let st = pat.studies.find((x) => x.studyInstanceUid === s.studyInstanceUid);
     if (!st) pat.studies.push((st = { studyInstanceUid: s.studyInstanceUid, studyDate: s.studyDate, studyDescription: s.studyDescription, series: [] }));
+    const content = contentOfDicomSeries({ modality: s.modality, frames: s.frames, multiFrame: s.multiFrame, hasGeometry: s.geometry !== null });
+    const why = notAVolume(content.kind, content.frames);
     st.series.push({
       seriesInstanceUid: s.seriesInstanceUid,
       seriesNumber: s.seriesNumber,
@@ -56,7 +83,8 @@ export function scanTree(p: string, onProgress: (fraction: number) => void = () 
       rows: s.rows,
       columns: s.columns,
       frames: s.frames,
-      problems: s.problems,
+      problems: why ? [...s.problems, `series ${s.seriesNumber || s.seriesInstanceUid} is ${why}`] : s.problems,
+      content: content.kind,
     });
   }
   return { path: p, kind: 'dicom', patients: [...patients.values()], skipped: scan.skipped, filesScanned: scan.filesScanned };

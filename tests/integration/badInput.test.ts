@@ -87,7 +87,7 @@ describeData('bad input is refused cleanly', () => {
   });
 
   it('the services keep working: a good study imports after the failures', async () => {
-    const id = await host.impl.studies.import({ patientId, path: dataPath('mr/niivue_small.mha'), strict: true, buildTwin: true });
+    const id = await host.impl.studies.import({ patientId, path: dataPath('mr/niivue_small.mha'), strict: true, buildTwin: true, modality: 'MR' });
     const { job } = await host.jobs.wait(id);
     expect(job.error).toBeNull();
     expect(job.status).toBe('done');

@@ -36,7 +36,8 @@ describeData('de-identified export of the J2K CT series', () => {
   let seriesId: string;
   const src = dataPath('dicom/totalseg_ct_series_j2k');
   const importInto = async (p: string) => {
-    const id = await host.impl.studies.import({ patientId, path: p, strict: true, buildTwin: false });
+    // the series carries no patient name or ID: imported into this record on the user's confirmation
+    const id = await host.impl.studies.import({ patientId, path: p, strict: true, buildTwin: false, confirmIdentity: true });
     const { job } = await host.jobs.wait(id);
     expect(job.error).toBeNull();
     return job.resultId!;

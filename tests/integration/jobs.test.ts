@@ -75,6 +75,8 @@ describeData('jobs: cancel, rebuild, CLI', () => {
         path.join(projectRoot, 'electron/cli/twin.ts'),
         'build',
         dataPath('mr/totalseg_example_mr_sm.nii.gz'),
+        '--modality', // the file does not say its modality
+        'MR',
         '--data-dir',
         path.join(tmp.dir, 'cli'),
         '--json',

@@ -13,6 +13,7 @@ import { JobBar } from '../../../renderer/features/jobs/JobBar.js';
 import { useJob } from '../../../renderer/features/jobs/useJob.js';
 import { ImportPanel } from '../../studies/ui/ImportPanel.js';
 import { SeriesExportPanel } from '../../studies/ui/SeriesExportPanel.js';
+import { SeriesPanel, seriesLabel } from '../../studies/ui/SeriesPanel.js';
 import { PlanningView } from '../../twins/ui/PlanningView.js';
 
 /** The patients workspace (the home workspace: opening a patient shows it). */
@@ -49,6 +50,18 @@ export function PatientsWorkspace({ client, info, open, onError, clearError }: W
         }}
         onError={onError}
       />
+      <SeriesPanel
+        client={client}
+        studies={open.studies}
+        twins={twins}
+        busy={latest?.status === 'running' || latest?.status === 'queued'}
+        onChanged={() => void open.refresh()}
+        onJob={(j) => {
+          clearError();
+          setKept(j);
+        }}
+        onError={onError}
+      />
       <SeriesExportPanel client={client} studies={open.studies} onError={onError} />
       {latest && <JobBar client={client} job={latest} onError={onError} />}
       {twin && volume ? (
@@ -58,6 +71,10 @@ export function PatientsWorkspace({ client, info, open, onError, clearError }: W
           twin={twin}
           twins={twins}
           onSelectTwin={(index) => setChoice({ twins, index })}
+          sourceOf={(t) => {
+            for (const st of open.studies) for (const se of st.series) if (se.id === t.seriesId) return seriesLabel(se, st);
+            return 'source series removed';
+          }}
           onJob={setKept}
           volume={volume.volume}
           modality={volume.modality}

@@ -42,14 +42,20 @@ export function ImportPanel(props: {
   const [scanning, setScanning] = useState(false);
   const [over, setOver] = useState(false);
   const [buildTwin, setBuildTwin] = useState(true);
+  // the modality the user states for a file that does not state its own ('' = not stated)
+  const [modality, setModality] = useState<'' | 'CT' | 'MR' | 'US'>('');
+  // the user confirmed that a study whose identity differs from the open patient's belongs to this patient
+  const [identityConfirmed, setIdentityConfirmed] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
   const folderInput = useRef<HTMLInputElement>(null);
 
   const doScan = async (p: string) => {
     setScan(null);
+    setModality('');
+    setIdentityConfirmed(false);
     setScanning(true);
     try {
-      setScan(await client.call('studies', 'scan', p));
+      setScan(await client.call('studies', 'scan', p, patient.id));
     } catch (e) {
       onError(e);
     } finally {
@@ -65,6 +71,8 @@ export function ImportPanel(props: {
         strict,
         buildTwin,
         ...(seriesInstanceUid ? { seriesInstanceUid } : {}),
+        ...(modality ? { modality } : {}),
+        ...(identityConfirmed ? { confirmIdentity: true } : {}),
       });
       props.onJob(await client.call('jobs', 'get', id));
       setScan(null);
@@ -92,6 +100,9 @@ export function ImportPanel(props: {
   };
 
   const oneSeries = scan?.patients.flatMap((p) => p.studies.flatMap((s) => s.series)) ?? [];
+  const differences = scan?.patients.flatMap((p) => p.differences ?? []) ?? [];
+  const needsConfirmation = differences.length > 0 && !identityConfirmed;
+  const CONTENT: Record<string, string> = { volume: '3D volume', 'tracked-sequence': 'tracked 2D sequence', 'image-2d': '2D image', cine: 'cine loop' };
 
   return (
     <section className="import" aria-label="import">
@@ -149,7 +160,19 @@ export function ImportPanel(props: {
           <ul className="tree">
             {scan.patients.map((p) => (
               <li key={`${p.patientId}/${p.patientName}`}>
-                {scan.kind === 'dicom' ? `Patient ${p.patientName || '(no name)'} ${p.patientId ? `· ID ${p.patientId}` : ''}` : 'Volume file'}
+                {scan.kind === 'dicom'
+                  ? `Patient ${p.patientName || '(no name)'} ${p.patientId ? `· ID ${p.patientId}` : '· no ID'}${p.birthDate ? ` · born ${p.birthDate.replace(/^(\d{4})(\d{2})(\d{2})$/, '$1-$2-$3')}` : ''}`
+                  : 'Volume file'}
+                {(p.differences ?? []).length > 0 && (
+                  <div className="problem" role="alert" aria-label="identity differs" style={{ color: 'var(--danger)' }}>
+                    This study may belong to another patient than {patient.displayName}:
+                    <ul>
+                      {p.differences!.map((d) => (
+                        <li key={d}>{d}</li>
+                      ))}
+                    </ul>
+                  </div>
+                )}
                 <ul className="tree">
                   {p.studies.map((s) => (
                     <li key={s.studyInstanceUid || s.studyDescription}>
@@ -158,8 +181,19 @@ export function ImportPanel(props: {
                         {s.series.map((se) => (
                           <li key={se.seriesInstanceUid || se.seriesDescription}>
                             {scan.kind === 'dicom'
-                              ? `${se.modality} series ${se.seriesNumber} ${se.seriesDescription} · ${se.columns}×${se.rows}×${se.frames}`
-                              : se.seriesDescription}{' '}
+                              ? `${se.modality} series ${se.seriesNumber} ${se.seriesDescription} · ${se.columns}×${se.rows}×${se.frames} · ${CONTENT[se.content]}`
+                              : `${se.seriesDescription} · ${CONTENT[se.content]}${se.modality ? ` · ${se.modality} (stated by the file)` : ''}`}{' '}
+                            {scan.kind === 'file' && !se.modality && se.content === 'volume' && (
+                              <label style={{ fontSize: 12 }}>
+                                Modality{' '}
+                                <select aria-label="Modality" value={modality} onChange={(e) => setModality(e.target.value as typeof modality)}>
+                                  <option value="">not stated by the file: CT if its values are HU, else unknown (no twin)</option>
+                                  <option value="CT">CT</option>
+                                  <option value="MR">MR</option>
+                                  <option value="US">US (3D ultrasound)</option>
+                                </select>
+                              </label>
+                            )}
                             {se.problems.map((pr) => (
                               <div key={pr} className="problem">
                                 {pr}
@@ -167,7 +201,7 @@ export function ImportPanel(props: {
                             ))}
                             <button
                               className="primary"
-                              disabled={props.busy || se.problems.length > 0}
+                              disabled={props.busy || se.problems.length > 0 || needsConfirmation}
                               onClick={() => void doImport(oneSeries.length > 1 ? se.seriesInstanceUid : undefined, scan.skipped.length === 0)}
                             >
                               Import
@@ -181,6 +215,17 @@ export function ImportPanel(props: {
               </li>
             ))}
           </ul>
+          {differences.length > 0 && (
+            <label className="problem" style={{ display: 'block' }}>
+              <input
+                type="checkbox"
+                aria-label="Confirm patient identity"
+                checked={identityConfirmed}
+                onChange={(e) => setIdentityConfirmed(e.target.checked)}
+              />{' '}
+              I have checked: this study belongs to {patient.displayName} (recorded in the audit log)
+            </label>
+          )}
           {scan.skipped.length > 0 && (
             <div className="problem" style={{ color: 'var(--danger)' }}>
               {scan.skipped.length} file(s) are not DICOM images and will be skipped:{' '}

@@ -20,6 +20,8 @@ export function FeaturesPanel(props: {
   twin: Twin;
   twins: Twin[];
   onSelectTwin(i: number): void;
+  /** The name of a twin's source series. */
+  sourceOf(t: Twin): string;
   onJob(j: Job): void;
   onError(e: unknown): void;
 }) {
@@ -30,7 +32,7 @@ export function FeaturesPanel(props: {
       <select aria-label="Twin version" value={twin.id} onChange={(e) => props.onSelectTwin(props.twins.findIndex((t) => t.id === e.target.value))}>
         {props.twins.map((t) => (
           <option key={t.id} value={t.id}>
-            v{t.version} · {new Date(t.createdAt).toLocaleString()}
+            v{t.version} · from {props.sourceOf(t)} · built {new Date(t.createdAt).toLocaleString()}
           </option>
         ))}
       </select>

@@ -33,6 +33,8 @@ export function PlanningView(props: {
   twin: Twin;
   twins: Twin[];
   onSelectTwin(i: number): void;
+  /** The name of a twin's source series (modality, description, study date). */
+  sourceOf(t: Twin): string;
   onJob(j: Job): void;
   volume: VolumeRecord;
   modality: Modality;
@@ -329,7 +331,15 @@ export function PlanningView(props: {
       {spineMode ? (
         <SpinePanel client={client} twin={twin} voxels={voxels} geometry={geometry} onJob={props.onJob} onError={onError} onAnalysis={setSpine} />
       ) : (
-        <FeaturesPanel client={client} twin={twin} twins={props.twins} onSelectTwin={props.onSelectTwin} onJob={props.onJob} onError={onError} />
+        <FeaturesPanel
+          client={client}
+          twin={twin}
+          twins={props.twins}
+          sourceOf={props.sourceOf}
+          onSelectTwin={props.onSelectTwin}
+          onJob={props.onJob}
+          onError={onError}
+        />
       )}
     </div>
   );

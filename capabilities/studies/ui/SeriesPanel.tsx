@@ -1,0 +1,106 @@
+/**
+ * The open patient's series: what each is (modality and where that comes
+ * from — the DICOM headers, the file, HU values, or the user — never a
+ * default), its format and size, and for a volume without a twin the way to
+ * one: state the modality when the file does not, then build the twin (CT or
+ * MR only).
+ */
+import type { Job } from '../../../electron/contract/index.js';
+import type { SeriesRecord, StudyRecord } from '../contract.js';
+import type { Twin } from '../../twins/contract.js';
+import type { Client } from '../../../renderer/ipc/client.js';
+
+/** Where a series' modality comes from, in words. */
+export function modalitySource(se: Pick<SeriesRecord, 'modality' | 'modalityGuessed' | 'format'>): string {
+  if (se.format === 'dicom') return 'DICOM headers';
+  if (!se.modalityGuessed) return 'stated';
+  return se.modality === 'CT' ? 'guessed from HU values' : 'not stated';
+}
+
+/** A series' one-line name: modality, description, study date. */
+export function seriesLabel(se: Pick<SeriesRecord, 'modality' | 'description' | 'seriesInstanceUid' | 'id'>, study?: Pick<StudyRecord, 'studyDate'>): string {
+  const m = se.modality === 'OT' ? 'modality unknown' : se.modality;
+  const date = study?.studyDate ? ` · ${study.studyDate.replace(/^(\d{4})(\d{2})(\d{2})$/, '$1-$2-$3')}` : '';
+  return `${m} · ${se.description || se.seriesInstanceUid || se.id.slice(0, 8)}${date}`;
+}
+
+/** The open patient's series, their modality's source, and a twin build for a volume series without one. */
+export function SeriesPanel(props: {
+  client: Client;
+  studies: StudyRecord[];
+  twins: Twin[];
+  busy: boolean;
+  onChanged(): void;
+  onJob(j: Job): void;
+  onError(e: unknown): void;
+}) {
+  const { client, onError } = props;
+  const rows = props.studies.flatMap((st) => st.series.map((se) => ({ st, se })));
+  if (!rows.length) return null;
+  const withTwin = new Set(props.twins.map((t) => t.seriesId));
+  const state = async (se: SeriesRecord, modality: 'CT' | 'MR' | 'US') => {
+    try {
+      await client.call('studies', 'setModality', se.id, modality);
+      props.onChanged();
+    } catch (e) {
+      onError(e);
+    }
+  };
+  const build = async (volumeId: string) => {
+    try {
+      props.onJob(await client.call('jobs', 'get', await client.call('twins', 'build', volumeId, {})));
+    } catch (e) {
+      onError(e);
+    }
+  };
+  return (
+    <section className="panel" aria-label="series">
+      <h2>Series</h2>
+      <table className="features">
+        <thead>
+          <tr>
+            <th>Series</th>
+            <th>Modality from</th>
+            <th>Voxels</th>
+            <th>Twin</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(({ st, se }) => (
+            <tr key={se.id} data-testid={`series-${se.id}`}>
+              <td>{seriesLabel(se, st)}</td>
+              <td>
+                {modalitySource(se)}
+                {se.format !== 'dicom' && se.modalityGuessed && (
+                  <select
+                    aria-label={`State the modality of ${se.description || se.id}`}
+                    value=""
+                    onChange={(e) => void state(se, e.target.value as 'CT' | 'MR' | 'US')}
+                    style={{ marginLeft: 6 }}
+                  >
+                    <option value="">state…</option>
+                    <option value="CT">CT</option>
+                    <option value="MR">MR</option>
+                    <option value="US">US</option>
+                  </select>
+                )}
+              </td>
+              <td>{se.volume ? se.volume.dims.join(' × ') : '—'}</td>
+              <td>
+                {withTwin.has(se.id) ? (
+                  'yes'
+                ) : se.volume && (se.modality === 'CT' || se.modality === 'MR') ? (
+                  <button disabled={props.busy} onClick={() => void build(se.volume!.id)}>
+                    Build twin
+                  </button>
+                ) : (
+                  <span className="muted">{se.modality === 'OT' ? 'state CT or MR first' : `none from ${se.modality}`}</span>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
