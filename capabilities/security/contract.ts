@@ -40,6 +40,11 @@ export const AuthStatus = z.object({
   locked: z.boolean(),
   /** Inactivity before the session locks (ms; 0: never). */
   lockAfterMs: z.number(),
+  /**
+   * The methods (`service.method`) this session may call now, by the same rules the services enforce (role, site
+   * policy): the UI shows only the controls behind them. Empty while nobody is signed in or the session is locked.
+   */
+  allowed: z.array(z.string()),
 });
 export type AuthStatus = z.infer<typeof AuthStatus>;
 

@@ -8,7 +8,8 @@
 import { defineCapability } from '../../electron/platform/capability.js';
 import { toFhirAuditEvent } from '../../electron/db/audit.js';
 import { currentConnection } from '../../electron/services/actor.js';
-import { AuditService, AuthService, UsersService } from './contract.js';
+import { AuditService, AuthService, UsersService, type AuthStatus } from './contract.js';
+import type { CallContext } from '../../electron/services/actor.js';
 
 export default defineCapability(
   {
@@ -17,9 +18,20 @@ export default defineCapability(
     version: '1.0.0',
     services: [AuditService, AuthService, UsersService],
   },
-  ({ store, access, actor, localCtx }) => {
+  ({ store, access, actor, localCtx, capabilities }) => {
     // auth.* act on the calling connection's own session (direct calls: the local connection)
     const conn = () => currentConnection(localCtx);
+    /** The connection's status and the methods it may call now (access control's own rules, so the UI and the services agree). */
+    const statusOf = (ctx: CallContext): AuthStatus => ({
+      ...access.status(ctx),
+      allowed: capabilities.flatMap((c) =>
+        (c.services ?? []).flatMap((s) =>
+          Object.keys(s.methods)
+            .filter((m) => access.refusal(ctx, s.name, m) === null)
+            .map((m) => `${s.name}.${m}`),
+        ),
+      ),
+    });
     return {
       audit: {
         verify: () => store.auditLog.verify(),
@@ -30,11 +42,11 @@ export default defineCapability(
         },
       },
       auth: {
-        status: () => access.status(conn()),
+        status: () => statusOf(conn()),
         login: (username, password) => access.login(conn(), username, password),
         logout: () => (access.logout(conn()), true),
-        unlock: async (password) => (await access.unlock(conn(), password), access.status(conn())),
-        lock: () => (access.lockNow(conn()), access.status(conn())),
+        unlock: async (password) => (await access.unlock(conn(), password), statusOf(conn())),
+        lock: () => (access.lockNow(conn()), statusOf(conn())),
         dataTicket: () => ({ ticket: access.dataTicket(conn()) }),
       },
       users: {

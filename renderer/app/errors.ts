@@ -6,3 +6,18 @@ export function errorText(e: unknown): string {
   }
   return String(e);
 }
+
+/**
+ * An error line as a sentence for the banner and its technical part: `[CODE] message` → the message (a prefix
+ * repeated by nested layers, "A: A: reason", folded to "A: reason"; first letter upper case) and the code.
+ */
+export function splitErrorText(text: string): { sentence: string; code: string | null } {
+  const m = /^\[([A-Z_]+)\] ([\s\S]*)$/.exec(text);
+  let msg = m ? (m[2] as string) : text;
+  for (;;) {
+    const r = /^([^:]{1,120}): \1: /.exec(msg);
+    if (!r) break;
+    msg = msg.slice((r[1] as string).length + 2);
+  }
+  return { sentence: msg.charAt(0).toUpperCase() + msg.slice(1), code: m ? (m[1] as string) : null };
+}

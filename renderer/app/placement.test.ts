@@ -21,6 +21,7 @@ describe('UI contributions', () => {
       user: role ? { username: 'u', role } : null,
       locked: false,
       lockAfterMs: 0,
+      allowed: [],
     });
     expect(visibleTo(users, status(false, null))).toBe(true);
     expect(visibleTo(users, status(true, 'administrator'))).toBe(true);

@@ -30,3 +30,12 @@ export function visibleTo(c: Placed, status: AuthStatus): boolean {
   if (c.roles === 'all' || !status.accountsEnabled) return true;
   return status.user !== null && c.roles.includes(status.user.role);
 }
+
+/**
+ * Whether the session may call a method now (`service.method`), as the services decide it (`auth.status`'s
+ * `allowed`, from each method's roles and the site policy): a control behind a method the session may not call is
+ * not shown.
+ */
+export function may(status: Pick<AuthStatus, 'allowed'>, method: string): boolean {
+  return status.allowed.includes(method);
+}

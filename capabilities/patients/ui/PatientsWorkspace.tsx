@@ -9,6 +9,7 @@ import type { Job } from '../../../electron/contract/index.js';
 import type { Twin } from '../../twins/contract.js';
 import type { WorkspaceProps } from '../../../renderer/app/contributions.js';
 import { useKeptState } from '../../../renderer/app/keptState.js';
+import { may } from '../../../renderer/app/placement.js';
 import { JobBar } from '../../../renderer/features/jobs/JobBar.js';
 import { useJob } from '../../../renderer/features/jobs/useJob.js';
 import { ImportPanel } from '../../studies/ui/ImportPanel.js';
@@ -17,7 +18,8 @@ import { SeriesPanel, seriesLabel } from '../../studies/ui/SeriesPanel.js';
 import { PlanningView } from '../../twins/ui/PlanningView.js';
 
 /** The patients workspace (the home workspace: opening a patient shows it). */
-export function PatientsWorkspace({ client, info, open, onError, clearError }: WorkspaceProps) {
+export function PatientsWorkspace({ client, info, open, session, onError, clearError }: WorkspaceProps) {
+  const can = (method: string): boolean => may(session.status, method);
   // the job started here (import, rebuild, spine), its latest record kept for the return to this workspace
   const [kept, setKept] = useKeptState<Job | null>('patients.job', null);
   const job = useJob(client, kept?.id ?? null, undefined, kept);
@@ -39,18 +41,21 @@ export function PatientsWorkspace({ client, info, open, onError, clearError }: W
   if (!open) return <div className="notice">Create or open a patient to import a CT or MR study.</div>;
   return (
     <>
-      <ImportPanel
-        client={client}
-        patient={open.patient}
-        samples={info?.sampleStudies ?? []}
-        busy={latest?.status === 'running' || latest?.status === 'queued'}
-        onJob={(j) => {
-          clearError();
-          setKept(j);
-        }}
-        onError={onError}
-      />
+      {can('studies.import') && (
+        <ImportPanel
+          client={client}
+          patient={open.patient}
+          samples={info?.sampleStudies ?? []}
+          busy={latest?.status === 'running' || latest?.status === 'queued'}
+          onJob={(j) => {
+            clearError();
+            setKept(j);
+          }}
+          onError={onError}
+        />
+      )}
       <SeriesPanel
+        can={can}
         client={client}
         studies={open.studies}
         twins={twins}
@@ -62,7 +67,7 @@ export function PatientsWorkspace({ client, info, open, onError, clearError }: W
         }}
         onError={onError}
       />
-      <SeriesExportPanel client={client} studies={open.studies} onError={onError} />
+      <SeriesExportPanel client={client} studies={open.studies} onError={onError} can={can} />
       {latest && <JobBar client={client} job={latest} onError={onError} />}
       {twin && volume ? (
         <PlanningView
@@ -71,6 +76,7 @@ export function PatientsWorkspace({ client, info, open, onError, clearError }: W
           twin={twin}
           twins={twins}
           onSelectTwin={(index) => setChoice({ twins, index })}
+          can={can}
           sourceOf={(t) => {
             for (const st of open.studies) for (const se of st.series) if (se.id === t.seriesId) return seriesLabel(se, st);
             return 'source series removed';

@@ -14,7 +14,11 @@ import type { Client } from '../../../renderer/ipc/client.js';
 interface Props {
   client: Client;
   onError(e: unknown): void;
-  children(status: AuthStatus, actions: { refresh(): void; signOut(): void; lock(): void }): ReactNode;
+  /**
+   * The workspace for a session. `sessionKey` changes at every sign-in and sign-out: the shell keys everything it
+   * holds for a user (open patient, banners, kept workspace state) by it, so nothing of one user reaches the next.
+   */
+  children(status: AuthStatus, actions: { refresh(): void; signOut(): void; lock(): void }, sessionKey: string): ReactNode;
 }
 
 /** The access gate: the login form, or the workspace (its children) with the lock screen over it when the session is locked. */
@@ -24,15 +28,24 @@ export function AccessGate({ client, onError, children }: Props) {
   const [password, setPassword] = useState('');
   const [message, setMessage] = useState<string | null>(null);
   const lastInput = useRef(Date.now());
+  // a new sign-in or a sign-out starts a new session of the shell
+  const [generation, setGeneration] = useState(0);
+  // why the session locked, for the lock screen: the user's Lock button, this workstation's inactivity timer, or the server
+  const [lockedBy, setLockedBy] = useState<{ reason: 'manual' | 'idle'; at: Date } | null>(null);
 
   const refresh = useCallback(() => {
     client.call('auth', 'status').then(setStatus, onError);
   }, [client, onError]);
   useEffect(() => refresh(), [refresh]);
 
-  const lock = useCallback(() => {
-    client.call('auth', 'lock').then(setStatus, onError);
-  }, [client, onError]);
+  const lockFor = useCallback(
+    (reason: 'manual' | 'idle') => {
+      setLockedBy({ reason, at: new Date() });
+      client.call('auth', 'lock').then(setStatus, onError);
+    },
+    [client, onError],
+  );
+  const lock = useCallback(() => lockFor('manual'), [lockFor]);
 
   // the inactivity lock: no input for the policy's time; the server's own check backs it up
   useEffect(() => {
@@ -42,21 +55,24 @@ export function AccessGate({ client, onError, children }: Props) {
     const events = ['pointerdown', 'pointermove', 'keydown', 'wheel'] as const;
     for (const e of events) window.addEventListener(e, seen, { passive: true });
     const timer = setInterval(() => {
-      if (Date.now() - lastInput.current > status.lockAfterMs) lock();
+      if (Date.now() - lastInput.current > status.lockAfterMs) lockFor('idle');
     }, 500);
     return () => {
       clearInterval(timer);
       for (const e of events) window.removeEventListener(e, seen);
     };
-  }, [status, lock]);
+  }, [status, lockFor]);
 
   const submit = async (e: React.FormEvent): Promise<void> => {
     e.preventDefault();
     setMessage(null);
     try {
-      if (status?.locked) setStatus(await client.call('auth', 'unlock', password));
-      else {
+      if (status?.locked) {
+        setStatus(await client.call('auth', 'unlock', password));
+        setLockedBy(null);
+      } else {
         await client.call('auth', 'login', username, password);
+        setGeneration((g) => g + 1);
         setStatus(await client.call('auth', 'status'));
       }
       setPassword('');
@@ -68,7 +84,10 @@ export function AccessGate({ client, onError, children }: Props) {
   if (!status) return <div className="notice">Connecting…</div>;
   const signOut = (): void => {
     // the workspace goes at once (not after the server's answer): nothing typed meanwhile lands in it
-    setStatus((s) => s && { ...s, user: null, locked: false });
+    setStatus((s) => s && { ...s, user: null, locked: false, allowed: [] });
+    setGeneration((g) => g + 1);
+    setLockedBy(null);
+    setUsername('');
     client.call('auth', 'logout').then(refresh, (e: unknown) => {
       onError(e);
       refresh();
@@ -79,8 +98,13 @@ export function AccessGate({ client, onError, children }: Props) {
     <form className="login" onSubmit={(e) => void submit(e)} aria-label={status.locked ? 'unlock' : 'sign in'}>
       <h1>OrthoTwin</h1>
       {status.locked ? (
-        <p>
-          Locked after {Math.round(status.lockAfterMs / 1000)} s without activity. <strong>{status.user?.username}</strong>, enter your password to go on.
+        <p data-testid="lock-reason">
+          {lockedBy?.reason === 'manual'
+            ? `Locked by ${status.user?.username ?? 'the user'} at ${lockedBy.at.toLocaleTimeString()}.`
+            : lockedBy?.reason === 'idle'
+              ? `Locked at ${lockedBy.at.toLocaleTimeString()} after ${Math.round(status.lockAfterMs / 1000)} s without activity on this workstation.`
+              : `The session locked after ${Math.round(status.lockAfterMs / 1000)} s without activity.`}{' '}
+          <strong>{status.user?.username}</strong>, enter your password to go on, or sign out.
         </p>
       ) : (
         <input aria-label="User name" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} placeholder="User name" />
@@ -112,7 +136,7 @@ export function AccessGate({ client, onError, children }: Props) {
   return (
     <>
       <div style={status.locked ? { visibility: 'hidden' } : undefined} aria-hidden={status.locked} data-testid="workspace-content">
-        {children(status, { refresh, signOut, lock })}
+        {children(status, { refresh, signOut, lock }, `${status.user?.username ?? ''}#${generation}`)}
       </div>
       {status.locked && (
         <div className="login-screen lock-screen" data-testid="lock-screen">

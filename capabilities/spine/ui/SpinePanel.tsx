@@ -30,6 +30,8 @@ const f1 = (x: number | null | undefined, d = 1): string => (x === null || x ===
 
 /** The spine panel of a CT twin: runs and follows the characterisation job, shows the reformats, the table by level and the curvature. */
 export function SpinePanel(props: {
+  /** Whether the session may call a method (`service.method`): controls behind others are not shown. */
+  can(method: string): boolean;
   client: Client;
   twin: Twin;
   voxels: ArrayLike<number> | null;
@@ -107,9 +109,11 @@ export function SpinePanel(props: {
     <aside className="panel spine" aria-label="spine">
       <h2>Spine</h2>
       <div className="row">
-        <button className="primary" disabled={busy} onClick={() => run({ names: {}, centroids: {} })}>
-          {analyses.length ? 'Re-run automatic' : 'Characterise spine'}
-        </button>
+        {props.can('spine.analyse') && (
+          <button className="primary" disabled={busy} onClick={() => run({ names: {}, centroids: {} })}>
+            {analyses.length ? 'Re-run automatic' : 'Characterise spine'}
+          </button>
+        )}
         {analyses.length > 0 && (
           <select aria-label="Spine analysis version" value={current?.id ?? ''} onChange={(e) => show(analyses.find((a) => a.id === e.target.value) ?? null)}>
             {analyses.map((a) => (

@@ -9,7 +9,18 @@ import type { DeidExportResult, StudyRecord } from '../contract.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 
 /** Export of one of the open patient's series, de-identified or identified. */
-export function SeriesExportPanel({ client, studies, onError }: { client: Client; studies: StudyRecord[]; onError(e: unknown): void }) {
+export function SeriesExportPanel({
+  client,
+  studies,
+  onError,
+  can,
+}: {
+  client: Client;
+  studies: StudyRecord[];
+  onError(e: unknown): void;
+  /** Whether the session may call a method: an export it may not make is not offered. */
+  can(method: string): boolean;
+}) {
   const series = studies.flatMap((s) => s.series);
   const [seriesId, setSeriesId] = useState('');
   const [folder, setFolder] = useState('');
@@ -17,7 +28,7 @@ export function SeriesExportPanel({ client, studies, onError }: { client: Client
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ deid: DeidExportResult | null; identified: { outDir: string; files: number } | null } | null>(null);
   const chosen = series.find((s) => s.id === seriesId) ?? series[0] ?? null;
-  if (!chosen) return null;
+  if (!chosen || !(can('studies.exportDeidentified') || can('studies.exportIdentified'))) return null;
 
   const run = async (identified: boolean): Promise<void> => {
     setBusy(true);
@@ -49,12 +60,16 @@ export function SeriesExportPanel({ client, studies, onError }: { client: Client
         <label>
           <input type="checkbox" checked={keepDates} onChange={(e) => setKeepDates(e.target.checked)} /> keep study dates
         </label>
-        <button disabled={!folder || busy} onClick={() => void run(false)}>
-          Export de-identified
-        </button>
-        <button disabled={!folder || busy} onClick={() => void run(true)}>
-          Export identified
-        </button>
+        {can('studies.exportDeidentified') && (
+          <button disabled={!folder || busy} onClick={() => void run(false)}>
+            Export de-identified
+          </button>
+        )}
+        {can('studies.exportIdentified') && (
+          <button disabled={!folder || busy} onClick={() => void run(true)}>
+            Export identified
+          </button>
+        )}
       </div>
       {result?.deid && (
         <div className="row" data-testid="export-result">

@@ -30,6 +30,8 @@ export function SeriesPanel(props: {
   studies: StudyRecord[];
   twins: Twin[];
   busy: boolean;
+  /** Whether the session may call a method (`service.method`): controls behind others are not shown. */
+  can(method: string): boolean;
   onChanged(): void;
   onJob(j: Job): void;
   onError(e: unknown): void;
@@ -71,7 +73,7 @@ export function SeriesPanel(props: {
               <td>{seriesLabel(se, st)}</td>
               <td>
                 {modalitySource(se)}
-                {se.format !== 'dicom' && se.modalityGuessed && (
+                {se.format !== 'dicom' && se.modalityGuessed && props.can('studies.setModality') && (
                   <select
                     aria-label={`State the modality of ${se.description || se.id}`}
                     value=""
@@ -89,12 +91,14 @@ export function SeriesPanel(props: {
               <td>
                 {withTwin.has(se.id) ? (
                   'yes'
-                ) : se.volume && (se.modality === 'CT' || se.modality === 'MR') ? (
+                ) : se.volume && (se.modality === 'CT' || se.modality === 'MR') && props.can('twins.build') ? (
                   <button disabled={props.busy} onClick={() => void build(se.volume!.id)}>
                     Build twin
                   </button>
                 ) : (
-                  <span className="muted">{se.modality === 'OT' ? 'state CT or MR first' : `none from ${se.modality}`}</span>
+                  <span className="muted">
+                    {se.modality === 'CT' || se.modality === 'MR' ? 'none' : se.modality === 'OT' ? 'state CT or MR first' : `none from ${se.modality}`}
+                  </span>
                 )}
               </td>
             </tr>

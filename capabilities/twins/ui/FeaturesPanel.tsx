@@ -20,6 +20,8 @@ export function FeaturesPanel(props: {
   twin: Twin;
   twins: Twin[];
   onSelectTwin(i: number): void;
+  /** Whether the session may call a method (`service.method`): controls behind others are not shown. */
+  can(method: string): boolean;
   /** The name of a twin's source series. */
   sourceOf(t: Twin): string;
   onJob(j: Job): void;
@@ -62,18 +64,20 @@ export function FeaturesPanel(props: {
           .map(([k, v]) => `${k} ${Math.round(v)} ms`)
           .join(' · ')}
       </small>
-      <div style={{ marginTop: 8 }}>
-        <button
-          onClick={() =>
-            props.client
-              .call('twins', 'build', twin.volumeId, twin.params)
-              .then((id) => props.client.call('jobs', 'get', id))
-              .then(props.onJob, props.onError)
-          }
-        >
-          Rebuild (new version)
-        </button>
-      </div>
+      {props.can('twins.build') && (
+        <div style={{ marginTop: 8 }}>
+          <button
+            onClick={() =>
+              props.client
+                .call('twins', 'build', twin.volumeId, twin.params)
+                .then((id) => props.client.call('jobs', 'get', id))
+                .then(props.onJob, props.onError)
+            }
+          >
+            Rebuild (new version)
+          </button>
+        </div>
+      )}
     </aside>
   );
 }

@@ -33,6 +33,8 @@ export function PlanningView(props: {
   twin: Twin;
   twins: Twin[];
   onSelectTwin(i: number): void;
+  /** Whether the session may call a method (`service.method`): controls behind others are not shown. */
+  can(method: string): boolean;
   /** The name of a twin's source series (modality, description, study date). */
   sourceOf(t: Twin): string;
   onJob(j: Job): void;
@@ -329,13 +331,23 @@ export function PlanningView(props: {
         </div>
       </div>
       {spineMode ? (
-        <SpinePanel client={client} twin={twin} voxels={voxels} geometry={geometry} onJob={props.onJob} onError={onError} onAnalysis={setSpine} />
+        <SpinePanel
+          can={props.can}
+          client={client}
+          twin={twin}
+          voxels={voxels}
+          geometry={geometry}
+          onJob={props.onJob}
+          onError={onError}
+          onAnalysis={setSpine}
+        />
       ) : (
         <FeaturesPanel
           client={client}
           twin={twin}
           twins={props.twins}
           sourceOf={props.sourceOf}
+          can={props.can}
           onSelectTwin={props.onSelectTwin}
           onJob={props.onJob}
           onError={onError}
