@@ -18,10 +18,11 @@ import { estimateTimeOffset, lineDepthPx, motionSignal, TemporalCalibrationError
 import { applyDir, invert4, mul4 } from '../../math/rigid.js';
 import { insertCalibration, listCalibrations } from './repo.js';
 
-/** The newest record of each kind and frame pair (records newest first). */
+/** The newest accepted record of each kind and frame pair (records newest first); proposed and rejected ones are never current. */
 export function currentCalibrations(all: readonly CalibrationRecord[]): CalibrationRecord[] {
   const seen = new Set<string>();
   return all.filter((c) => {
+    if (c.status !== 'accepted') return false;
     const k = `${c.kind}|${c.fromFrame}|${c.toFrame}`;
     if (seen.has(k)) return false;
     seen.add(k);

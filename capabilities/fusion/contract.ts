@@ -52,6 +52,15 @@ export const CalibrationRecord = z.object({
   sourcePath: z.string(),
   /** When the calibration was made (ISO 8601, or the date as written in an imported file). */
   calibratedAt: z.string(),
+  /**
+   * accepted: in use (the newest accepted of a kind is current); proposed: made while the setup had a current one
+   * of that kind, waiting for a user to compare and accept it; rejected: kept for the record, never used.
+   */
+  status: z.enum(['accepted', 'proposed', 'rejected']),
+  /** The probe or tool it was made for (e.g. "Probe · 820×616 px"), '' when its source does not say. */
+  device: z.string(),
+  reviewedBy: z.string().nullable(),
+  reviewedAt: z.string().nullable(),
   createdAt: z.string(),
   createdBy: z.string(),
 });
@@ -64,8 +73,12 @@ export const CalibrationsService = defineService(
   {
     /** A setup's calibrations, newest first (the history is kept). */
     list: { roles: CLINICAL_ROLES, args: z.tuple([SetupName]), result: z.array(CalibrationRecord) },
-    /** The current (newest) calibration of each kind and frame pair of a setup. */
+    /** The current calibration (the newest accepted) of each kind and frame pair of a setup. */
     current: { roles: CLINICAL_ROLES, args: z.tuple([SetupName]), result: z.array(CalibrationRecord) },
+    /** Accepts a proposed calibration: it becomes current for its kind (audited). BAD_REQUEST unless it is proposed. */
+    accept: { roles: CLINICAL_ROLES, verb: 'accept calibrations', args: z.tuple([Id]), result: CalibrationRecord },
+    /** Rejects a proposed calibration: kept for the record, never used (audited). BAD_REQUEST unless it is proposed. */
+    reject: { roles: CLINICAL_ROLES, verb: 'reject calibrations', args: z.tuple([Id]), result: CalibrationRecord },
     /** Imports the coordinate definitions of a PLUS device-set configuration (ImageToProbe, StylusTipToStylus, PhantomToReference, …) with their errors and dates. */
     importPlus: { roles: CLINICAL_ROLES, args: z.tuple([SetupName, z.string().min(1)]), result: z.array(CalibrationRecord) },
     /** Pivot calibration from a tracked recording of the stylus pivoting in a divot (PLUS sequence); stores StylusTipToStylus. */

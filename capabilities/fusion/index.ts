@@ -13,12 +13,13 @@ import { getPatient } from '../patients/repo.js';
 import { getVolume } from '../studies/repo.js';
 import { getTwin } from '../twins/repo.js';
 import { CalibrationsService, RegistrationsService, SessionsService } from './contract.js';
-import { addRegistrationLandmarks, getRegistration, listCalibrations, listRegistrations } from './repo.js';
+import { addRegistrationLandmarks, getRegistration, listCalibrations, listRegistrations, reviewCalibration } from './repo.js';
 import { cameraToTrackerCalibration, currentCalibrations, importPlusCalibrations, pivotFromRecording, temporalFromRecording } from './calibrations.js';
 import { FusionSessions } from './sessions.js';
 import { probeCalibrationJob, registrationJob } from './jobs.js';
 import * as m0003 from './migrations/0003-calibrations.js';
 import * as m0004 from './migrations/0004-registrations.js';
+import * as m0009 from './migrations/0009-calibration-review.js';
 
 export default defineCapability(
   {
@@ -29,6 +30,7 @@ export default defineCapability(
     jobs: [probeCalibrationJob, registrationJob],
     migrations: [
       { version: 3, name: m0003.name, sql: m0003.sql },
+      { version: 9, name: m0009.name, sql: m0009.sql },
       { version: 4, name: m0004.name, sql: m0004.sql },
     ],
     cli: [
@@ -50,6 +52,8 @@ export default defineCapability(
       calibrations: {
         list: (setup) => listCalibrations(store, setup),
         current: (setup) => currentCalibrations(listCalibrations(store, setup)),
+        accept: (id) => reviewCalibration(store, actor(), id, 'accepted'),
+        reject: (id) => reviewCalibration(store, actor(), id, 'rejected'),
         importPlus: (setup, configPath) => importPlusCalibrations(store, actor(), setup, configPath),
         pivot: (setup, sequencePath, tool) => pivotFromRecording(store, actor(), setup, sequencePath, tool),
         probe: (setup, sequencePath, configPath) =>

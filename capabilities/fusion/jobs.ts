@@ -21,7 +21,7 @@ export const probeCalibrationJob = defineJob({
   kind: 'calibrate-probe',
   title: 'Probe calibration',
   request: z.object({ sequencePath: z.string(), configPath: z.string(), validationEvery: z.number().int().min(1) }),
-  output: CalibrationRecord.omit({ id: true, createdAt: true, createdBy: true, setup: true }),
+  output: CalibrationRecord.omit({ id: true, createdAt: true, createdBy: true, setup: true, status: true, reviewedBy: true, reviewedAt: true }),
   run: (req, w) => {
     w.progress(0.05, 'probe calibration: segmenting the N-wires');
     let res;
@@ -51,6 +51,8 @@ export const probeCalibrationJob = defineJob({
         outliersRemoved: res.outliersRemoved,
       },
       method: 'n-wire',
+      // the probe as its frames identify it: an ImageToProbe is valid only for images of this size
+      device: `Probe · ${res.imageSize[0]}×${res.imageSize[1]} px`,
       sourcePath: req.sequencePath,
       calibratedAt: new Date().toISOString(),
     });

@@ -7,13 +7,31 @@ import { newId, nowIso as now, type Row } from '../../electron/db/files.js';
 import type { TwinStore } from '../../electron/db/store.js';
 import type { CalibrationRecord, Registration, TreLandmark } from './contract.js';
 
-/** Appends a calibration to a setup's history. */
-export function insertCalibration(store: TwinStore, c: Omit<CalibrationRecord, 'id' | 'createdAt'>): CalibrationRecord {
+/**
+ * Appends a calibration to a setup's history: accepted (current) when the setup has no current calibration of its
+ * kind and frame pair, else proposed — shown beside the current one, used only once a user accepts it.
+ * @throws AppError BAD_REQUEST when it was made for another probe or tool than the setup's current one of its kind
+ */
+export function insertCalibration(
+  store: TwinStore,
+  c: Omit<CalibrationRecord, 'id' | 'createdAt' | 'status' | 'device' | 'reviewedBy' | 'reviewedAt'> & { device?: string },
+): CalibrationRecord {
   const id = newId();
   const createdAt = now();
+  const device = c.device ?? '';
+  const current = listCalibrations(store, c.setup).find(
+    (x) => x.status === 'accepted' && x.kind === c.kind && x.fromFrame === c.fromFrame && x.toFrame === c.toFrame,
+  );
+  if (current && current.device && device && current.device !== device)
+    throw new AppError(
+      'BAD_REQUEST',
+      `${c.kind} from ${c.sourcePath || c.method} was made for ${device}, but setup "${c.setup}" works with ${current.device}: refused (use a setup of its own for that probe)`,
+      { setup: c.setup },
+    );
+  const status = current ? 'proposed' : 'accepted';
   store.db
     .prepare(
-      'INSERT INTO calibrations (id, setup, kind, from_frame, to_frame, matrix, value_ms, error_mm, residuals, method, source_path, calibrated_at, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO calibrations (id, setup, kind, from_frame, to_frame, matrix, value_ms, error_mm, residuals, method, source_path, calibrated_at, created_at, created_by, status, device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     )
     .run(
       id,
@@ -30,9 +48,24 @@ export function insertCalibration(store: TwinStore, c: Omit<CalibrationRecord, '
       c.calibratedAt,
       createdAt,
       c.createdBy,
+      status,
+      device,
     );
-  store.audit(c.createdBy, 'calibrate', 'calibration', id, { setup: c.setup, kind: c.kind, method: c.method });
-  return { ...c, id, createdAt };
+  store.audit(c.createdBy, 'calibrate', 'calibration', id, { setup: c.setup, kind: c.kind, method: c.method, status });
+  return { ...c, id, createdAt, status, device, reviewedBy: null, reviewedAt: null };
+}
+
+/**
+ * Accepts (it becomes current for its kind) or rejects a proposed calibration; audited.
+ * @throws AppError NOT_FOUND (no such calibration), BAD_REQUEST (it is not proposed)
+ */
+export function reviewCalibration(store: TwinStore, actor: string, id: string, status: 'accepted' | 'rejected'): CalibrationRecord {
+  const r = store.db.prepare('SELECT setup, status FROM calibrations WHERE id = ?').get(id) as { setup: string; status: string } | undefined;
+  if (!r) throw new AppError('NOT_FOUND', `no calibration ${id}`);
+  if (r.status !== 'proposed') throw new AppError('BAD_REQUEST', `calibration ${id} is ${r.status}, not proposed: nothing to review`);
+  store.db.prepare('UPDATE calibrations SET status = ?, reviewed_at = ?, reviewed_by = ? WHERE id = ?').run(status, now(), actor, id);
+  store.audit(actor, status === 'accepted' ? 'calibration-accept' : 'calibration-reject', 'calibration', id, { setup: r.setup });
+  return listCalibrations(store, r.setup).find((c) => c.id === id)!;
 }
 
 /** A setup's calibrations, newest first. */
@@ -50,6 +83,10 @@ export function listCalibrations(store: TwinStore, setup: string): CalibrationRe
     method: r['method'] as string,
     sourcePath: r['source_path'] as string,
     calibratedAt: r['calibrated_at'] as string,
+    status: r['status'] as CalibrationRecord['status'],
+    device: r['device'] as string,
+    reviewedBy: (r['reviewed_by'] as string | null) ?? null,
+    reviewedAt: (r['reviewed_at'] as string | null) ?? null,
     createdAt: r['created_at'] as string,
     createdBy: r['created_by'] as string,
   }));

@@ -66,10 +66,14 @@ const pair = (s: string | undefined): [number, number] | undefined => {
  * N-wire probe calibration from files: a tracked sweep over the phantom and
  * the PLUS configuration holding the phantom definition, its registration
  * (Phantom→Reference) and the segmentation settings.
- * @returns the calibration result and the number of frames with invalid tracking
+ * @returns the calibration result, the number of frames with invalid tracking and the frames' size (px, width × height)
  * @throws Error naming the configuration when it lacks the N-wires, the registration or the pixel spacing; PlusSequenceError / PlusConfigError naming the file; ProbeCalibrationError when too few frames segment
  */
-export function calibrateProbeFromFiles(sequenceFile: string, configFile: string, validationEvery = 3): ProbeCalibrationResult & { trackedInvalid: number } {
+export function calibrateProbeFromFiles(
+  sequenceFile: string,
+  configFile: string,
+  validationEvery = 3,
+): ProbeCalibrationResult & { trackedInvalid: number; imageSize: [number, number] } {
   const cfg = readPlusConfig(configFile);
   if (cfg.nWirePatterns.length === 0) throw new Error(`${configFile}: no N-wire patterns in <PhantomDefinition>`);
   const phantomToReference = plusTransform(cfg, 'Phantom', 'Reference');
@@ -93,5 +97,5 @@ export function calibrateProbeFromFiles(sequenceFile: string, configFile: string
     return [{ pixels: framePixels(seq, i), width: seq.width, height: seq.height, probeToTracker: p.matrix, referenceToTracker: r.matrix }];
   });
   const res = calibrateProbe(frames, cfg.nWirePatterns as unknown as [NWire, NWire, NWire][], phantomToReference, opts);
-  return { ...res, trackedInvalid: seq.frames.length - frames.length };
+  return { ...res, trackedInvalid: seq.frames.length - frames.length, imageSize: [seq.width, seq.height] as [number, number] };
 }

@@ -13,6 +13,7 @@ import { rigidFromRotationVector, mul4, applyPoint } from '../../math/rigid.js';
 import { rng } from '../../native-bridges/devices/depth/simulator.js';
 import { plateSweep } from '../helpers/plateSweep.js';
 import { dataPath, describeData } from '../helpers/data.js';
+import { insertCalibration } from '../../capabilities/fusion/repo.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const tmp = tmpDir('calib-');
@@ -121,9 +122,22 @@ describeData('calibrations: PLUS import and the N-wire probe job', () => {
     expect(first[0]!.errorMm).toBeCloseTo(1.68149, 5);
     expect(first[0]!.calibratedAt).toBe('022312_110631');
     expect(first[0]!.matrix![3]).toBeCloseTo(15.3978, 4);
+    expect(first.map((c) => c.status)).toEqual(['accepted', 'accepted']); // the setup had none: current at once
+    // a second import is proposed beside the current ones, not applied silently (issue 20 §2)
     const again = await host.impl.calibrations.importPlus('Bay 2', cfg);
+    expect(again.map((c) => c.status)).toEqual(['proposed', 'proposed']);
     expect((await host.impl.calibrations.list('Bay 2')).length).toBe(4);
-    expect((await host.impl.calibrations.current('Bay 2')).map((c) => c.id).sort()).toEqual(again.map((c) => c.id).sort());
+    expect((await host.impl.calibrations.current('Bay 2')).map((c) => c.id).sort()).toEqual(first.map((c) => c.id).sort());
+    // accepted, it becomes current for its kind; rejected, it stays in the history and is never used
+    expect(host.impl.calibrations.accept(again[0]!.id)).toMatchObject({ status: 'accepted', reviewedBy: expect.any(String) });
+    expect(host.impl.calibrations.reject(again[1]!.id)).toMatchObject({ status: 'rejected' });
+    expect((await host.impl.calibrations.current('Bay 2')).map((c) => c.id).sort()).toEqual([again[0]!.id, first[1]!.id].sort());
+    expect(() => host.impl.calibrations.accept(again[1]!.id)).toThrow(/is rejected, not proposed/);
+    const audit = host.store.auditLog.records().filter((r) => r.action === 'calibration-accept' || r.action === 'calibration-reject');
+    expect(audit.map((r) => [r.action, r.recordId])).toEqual([
+      ['calibration-accept', again[0]!.id],
+      ['calibration-reject', again[1]!.id],
+    ]);
     await expect(Promise.resolve().then(() => host.impl.calibrations.importPlus('Bay 2', dataPath('us/SpinePhantomFreehand.igs.mha')))).rejects.toThrow(
       /SpinePhantomFreehand\.igs\.mha: /,
     );
@@ -141,6 +155,7 @@ describeData('calibrations: PLUS import and the N-wire probe job', () => {
     expect(rec!.id).toBe(job.resultId);
     expect(rec!.kind).toBe('ImageToProbe');
     expect(rec!.method).toBe('n-wire');
+    expect(rec!.device).toBe('Probe · 820×616 px'); // the probe as its frames identify it
     // PLUS's result for this recording, at the image centre
     const plus = [
       -0.000519165, 0.0744587, 0.000837223, 11.2137, -0.0803067, -6.68987e-5, 0.00174527, 48.4162, 0.00181709, -0.000804192, 0.0773718, -0.398993, 0, 0, 0, 1,
@@ -163,5 +178,31 @@ describeData('calibrations: PLUS import and the N-wire probe job', () => {
     expect(bad.job.status).toBe('failed');
     expect(bad.job.error?.message).toMatch(/PlusDeviceSet_SpinePhantomFreehandReconstructionOnly\.xml: no N-wire patterns/);
     expect((await host.impl.calibrations.list('Bay 3')).length).toBe(1);
+  });
+});
+
+describe('calibrations of another probe', () => {
+  it('a calibration made for another probe than the setup current one of its kind is refused; an unidentified one is proposed', () => {
+    const base = {
+      setup: 'Bay P',
+      kind: 'ImageToProbe',
+      fromFrame: 'Image',
+      toFrame: 'Probe',
+      matrix: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1],
+      valueMs: null,
+      errorMm: 0.5,
+      residuals: {},
+      method: 'n-wire',
+      sourcePath: 'sweep-a.igs.mha',
+      calibratedAt: '2026-12-01T10:00:00Z',
+      createdBy: 'test',
+    };
+    const a = insertCalibration(host.store, { ...base, device: 'Probe · 820×616 px' });
+    expect(a.status).toBe('accepted');
+    expect(() => insertCalibration(host.store, { ...base, sourcePath: 'sweep-b.igs.mha', device: 'Probe · 640×480 px' })).toThrow(
+      'ImageToProbe from sweep-b.igs.mha was made for Probe · 640×480 px, but setup "Bay P" works with Probe · 820×616 px: refused (use a setup of its own for that probe)',
+    );
+    expect(insertCalibration(host.store, { ...base, sourcePath: 'plus.xml', method: 'plus-config' }).status).toBe('proposed');
+    expect(insertCalibration(host.store, { ...base, device: 'Probe · 820×616 px' }).status).toBe('proposed');
   });
 });

@@ -6,8 +6,10 @@
  * phantom (a job), the temporal offset of the video from a plate sweep, the
  * depth camera ↔ tracker transform from fiducials seen by the camera and
  * touched with the stylus. The history is kept by the service (append-only).
+ * A new calibration of a kind the setup already has is proposed: shown beside
+ * the current one with both residuals, it is used only once accepted.
  */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { Job } from '../../../electron/contract/index.js';
 import type { CalibrationRecord } from '../contract.js';
 import type { Client } from '../../../renderer/ipc/client.js';
@@ -39,6 +41,26 @@ export function CalibrationsPanel({ client, setup, calibrations, onChanged, onEr
   const [trackerPts, setTrackerPts] = useState('');
   const [started, setStarted] = useState<Job | null>(null);
   const [busy, setBusy] = useState(false);
+  // calibrations waiting for review (made while the setup had a current one of their kind)
+  const [proposed, setProposed] = useState<CalibrationRecord[]>([]);
+  useEffect(() => {
+    let live = true;
+    client.call('calibrations', 'list', setup).then((all) => live && setProposed(all.filter((c) => c.status === 'proposed')), onError);
+    return () => void (live = false);
+  }, [client, setup, calibrations, onError]);
+  const review = async (id: string, accept: boolean): Promise<void> => {
+    try {
+      await client.call('calibrations', accept ? 'accept' : 'reject', id);
+      onChanged();
+    } catch (e) {
+      onError(e);
+    }
+  };
+  const residuals = (c: CalibrationRecord): string =>
+    Object.entries(c.residuals)
+      .filter(([k]) => /Mm$/.test(k))
+      .map(([k, v]) => `${k.replace(/Mm$/, '')} ${v.toFixed(2)} mm`)
+      .join(' · ');
 
   // follow the probe calibration job; when it is done, the setup's calibrations are reloaded
   const followed = useJob(
@@ -104,6 +126,28 @@ export function CalibrationsPanel({ client, setup, calibrations, onChanged, onEr
               <td>{headline(c)}</td>
             </tr>
           ))}
+          {proposed.map((c) => {
+            const cur = calibrations.find((x) => x.kind === c.kind && x.fromFrame === c.fromFrame && x.toFrame === c.toFrame);
+            return (
+              <tr key={c.id} data-kind={c.kind} data-status="proposed" className="proposed">
+                <td>
+                  {c.kind} <strong>(proposed, not in use)</strong>
+                </td>
+                <td>
+                  {c.method}
+                  {c.device ? ` · ${c.device}` : ''}
+                </td>
+                <td>{c.calibratedAt.slice(0, 16).replace('T', ' ')}</td>
+                <td>
+                  <div>
+                    new: {headline(c)} {residuals(c)}
+                  </div>
+                  <div className="muted">current: {cur ? `${headline(cur)} ${residuals(cur)} (${cur.method}, ${cur.calibratedAt.slice(0, 10)})` : 'none'}</div>
+                  <button onClick={() => void review(c.id, true)}>Accept {c.kind}</button> <button onClick={() => void review(c.id, false)}>Reject</button>
+                </td>
+              </tr>
+            );
+          })}
           {calibrations.length === 0 && (
             <tr>
               <td colSpan={4} className="muted">
