@@ -120,6 +120,12 @@ test('live fusion: replayed sweep over its reconstruction, reslice correlates wi
   // 10 CSS px = 10 × 820/400 source pixels × 0.0853 mm (the calibration's spacing along a row), whatever the binning
   const treMm = Number(/mean ([\d.]+) mm/.exec(await page.getByTestId('fusion-tre').innerText())![1]);
   expect(treMm).toBeCloseTo(((10 * 820) / 400) * (plane.spacingMm[0] / binning), 1);
+  // another setup's calibrations: the landmark was placed through the old ImageToProbe, so it goes, with a notice (issue 20 §2)
+  await page.getByLabel('Setup', { exact: true }).fill('another-bay');
+  await expect(page.getByTestId('fusion-stale')).toContainText('1 TRE landmark pair cleared: the volume, the registration or a calibration changed');
+  await expect(page.getByTestId('fusion-tre')).toHaveCount(0);
+  await page.getByLabel('Setup', { exact: true }).fill('spine-phantom');
+  await expect(page.getByTestId('image-to-probe')).toContainText('ImageToProbe: plus-config');
   await page.getByRole('button', { name: 'Stop marking' }).click();
   await page.getByLabel('Edges only').check();
   await page.screenshot({ path: 'test-results/fusion-frozen-edges.png', fullPage: true });

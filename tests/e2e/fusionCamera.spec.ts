@@ -61,6 +61,8 @@ test('fusion through the depth camera: calibrations, skin registration, frames p
   await expect(page.getByTestId('setup-calibrations')).toContainText('CameraToTracker: paired-points');
   await expect(page.getByLabel('setup calibrations').locator('tr[data-kind="CameraToTracker"]')).toHaveCount(1);
 
+  // a CT without a patient registration is not in the tracker's frame: the view says so (issue 20 §2)
+  await expect(page.getByTestId('fusion-unregistered')).toContainText('No patient registration: the CT is in the patient');
   // the depth capture registered to the twin's skin
   await page.getByLabel('Depth capture').fill(scene.capturePath);
   await page.getByRole('button', { name: 'Register to the skin' }).click();
@@ -68,6 +70,7 @@ test('fusion through the depth camera: calibrations, skin registration, frames p
   const result = await page.getByTestId('registration-result').innerText();
   console.log(`registration: ${result}`);
   expect(Number(/predicted TRE ([\d.]+) mm/.exec(result)![1])).toBeGreaterThan(0.3);
+  await expect(page.getByTestId('fusion-unregistered')).toHaveCount(0);
   await expect(page.getByLabel('Patient registration')).not.toHaveValue('');
   await expect(page.getByLabel('predicted TRE colour scale')).toBeVisible();
 

@@ -191,6 +191,23 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
   const priorSeriesId = prior?.series.id;
   const setRegistration = registration.set;
   useEffect(() => setRegistration((r) => (r && r.seriesId === priorSeriesId ? r : null)), [priorSeriesId]);
+  // landmarks were placed through one volume, registration and calibration chain: any change makes them wrong, so they go
+  const chain = [prior?.volume.id, reg?.id, imageToProbe?.id, cameraToTracker?.id, temporalOffset?.id].join('|');
+  const [chainSeen, setChainSeen] = useState(chain);
+  const [staleNotice, setStaleNotice] = useState<string | null>(null);
+  if (chain !== chainSeen) {
+    setChainSeen(chain);
+    if (pairs.length || pendingUs) {
+      setStaleNotice(
+        `${pairs.length} TRE landmark pair${pairs.length === 1 ? '' : 's'} cleared: the volume, the registration or a calibration changed since they were placed${savedPairs ? ' (those saved stay with their registration)' : ''}.`,
+      );
+      setPairs([]);
+      setSavedPairs(0);
+      setPendingUs(null);
+    }
+  }
+  // the prior volume is in the patient's image frame: without a registration it is not placed in the tracker's frame
+  const unplaced = !reg && prior !== null && !prior.volume.nominalGeometry;
 
   /** TRE tool, on a frozen frame: a click in the ultrasound, then the same point in the reslice. */
   const markUs = (px: [number, number] | null): void => {
@@ -313,6 +330,18 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
         onReplay={replayAsSource}
       />
       <section className="panel" aria-label="fused views">
+        {unplaced && (
+          <div className="error" role="alert" data-testid="fusion-unregistered">
+            No patient registration: the {prior.series.modality === 'OT' ? 'volume' : prior.series.modality} is in the patient's image coordinates, not the
+            tracker's, so the reslice below does not show the anatomy under the probe (it is black where the plane misses the volume). Register the patient
+            (depth camera to the skin) or choose a registration above.
+          </div>
+        )}
+        {staleNotice && (
+          <div className="notice" role="status" data-testid="fusion-stale">
+            {staleNotice} <button onClick={() => setStaleNotice(null)}>Dismiss</button>
+          </div>
+        )}
         <FusionStatusLine
           frozen={frozen}
           onFreeze={freeze}

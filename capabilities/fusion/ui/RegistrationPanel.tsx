@@ -172,11 +172,18 @@ export function RegistrationPanel({ client, patientId, twins, selected, onSelect
       {last && (
         <div className="row" data-testid="registration-result">
           {last.refused ? <span className="badge bad">Refused: {last.refused.join('; ')}</span> : <span className="badge ok">Accepted</span>}
-          <span className="muted">
-            residual {fmt(last.residualRmsMm, 2)} mm (a fit measure, not an accuracy) · overlap {Math.round(100 * last.overlap)} % · predicted TRE{' '}
-            {fmt(last.predictedTreMm, 2)} mm at the centre of the matched skin · {last.details['cameraSkinPoints'] ?? 0} camera skin points ·{' '}
-            {last.details['totalMs'] ?? 0} ms
-          </span>
+          {last.refused ? (
+            // a refused registration is not used: it gets no accuracy figure, only what was matched
+            <span className="muted">
+              not used for the fusion · {last.details['cameraSkinPoints'] ?? 0} camera skin points · {last.details['totalMs'] ?? 0} ms
+            </span>
+          ) : (
+            <span className="muted">
+              residual {fmt(last.residualRmsMm, 2)} mm (a fit measure, not an accuracy) · overlap {Math.round(100 * last.overlap)} % · predicted TRE{' '}
+              {fmt(last.predictedTreMm, 2)} mm at the centre of the matched skin · {last.details['cameraSkinPoints'] ?? 0} camera skin points ·{' '}
+              {last.details['totalMs'] ?? 0} ms
+            </span>
+          )}
         </div>
       )}
     </div>
