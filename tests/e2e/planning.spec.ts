@@ -4,7 +4,9 @@
  * the 3D scene, check the 3D view is not blank, and check that a click in the
  * axial view moves the sagittal and coronal views to the clicked point (mm).
  */
+import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { DATA } from './data.js';
 import { expect, test, type Page } from '@playwright/test';
 import { screenshotContent } from './pixels.js';
@@ -82,6 +84,72 @@ test('import a CT, see skin and bone in 3D, click-linked MPR views', async ({ pa
   expect(Math.abs(slices.sagittal - c1[0])).toBeLessThanOrEqual(1.5);
   expect(Math.abs(slices.coronal - c1[1])).toBeLessThanOrEqual(1.5);
   expect(Math.abs(slices.axial - c0[2])).toBeLessThanOrEqual(1.5);
+
+  // 5. viewer tools (issue 20 §3)
+  // orientation letters in radiological convention
+  for (const [edge, letter] of [
+    ['left', 'R'],
+    ['right', 'L'],
+    ['top', 'A'],
+    ['bottom', 'P'],
+  ] as const)
+    await expect(page.getByTestId(`orient-${edge}-axial`)).toHaveText(letter);
+  await expect(page.getByTestId('orient-left-sagittal')).toHaveText('A');
+  await expect(page.getByTestId('orient-top-coronal')).toHaveText('S');
+  await expect(page.getByTestId('slice-axial')).toContainText(`Im ${(await probe(page, 'sliceIndex', 'axial')) + 1}/112 · S `);
+  // the value under the pointer: HU of the voxel there, against the NIfTI file read here (int32, slope 1, offset 352)
+  const [hx, hy] = await probe(page, 'lpsToDisplay', 'axial', c1);
+  await page.mouse.move(box.x + hx, box.y + hy);
+  const readout = await page.getByTestId('readout-axial').innerText();
+  const m = /^HU (-?\d+) at voxel (\d+), (\d+), (\d+) · LPS /.exec(readout);
+  expect(m, readout).not.toBeNull();
+  const [hu, i, j, k] = m!.slice(1).map(Number) as [number, number, number, number];
+  const nifti = zlib.gunzipSync(fs.readFileSync(ct));
+  expect(hu).toBe(nifti.readInt32LE(352 + 4 * (i + 122 * (j + 101 * k))));
+  expect(k).toBe(await probe(page, 'sliceIndex', 'axial'));
+  // Ctrl + wheel zooms about the pointer: the point under it stays, the scale changes by 1.15
+  const under = await probe(page, 'displayToLps', 'axial', hx, hy);
+  await page.keyboard.down('Control');
+  await page.mouse.wheel(0, -100);
+  await page.keyboard.up('Control');
+  await expect.poll(() => probe(page, 'zoom', 'axial')).toBeCloseTo(1.15, 5);
+  expect(await probe(page, 'mmPerPixel', 'axial')).toBeCloseTo(mmPerPx / 1.15, 4);
+  const stillUnder = await probe(page, 'displayToLps', 'axial', hx, hy);
+  for (const a of [0, 1]) expect(stillUnder[a]!).toBeCloseTo(under[a]!, 2);
+  // middle-drag pans: the image follows the pointer
+  const zoomedMmPerPx = mmPerPx / 1.15;
+  await page.mouse.move(box.x + 100, box.y + 100);
+  await page.mouse.down({ button: 'middle' });
+  await page.mouse.move(box.x + 140, box.y + 100, { steps: 4 });
+  await page.mouse.up({ button: 'middle' });
+  const panned = await probe(page, 'displayToLps', 'axial', hx, hy);
+  expect(panned[0]! - stillUnder[0]!).toBeCloseTo(-40 * zoomedMmPerPx, 1); // what was 40 px left of the pointer is under it now
+  // the ruler: two clicks 100 px apart measure 100 px × mm per pixel; undo and redo
+  await page.keyboard.press('m');
+  await page.mouse.click(box.x + 80, box.y + 120);
+  await page.mouse.click(box.x + 180, box.y + 120);
+  await expect(page.getByTestId('measurements')).toContainText(`ruler 1: ${(100 * zoomedMmPerPx).toFixed(1)} mm (axial Im ${k + 1})`);
+  expect((await probe(page, 'crosshairLps'))!).toEqual(c1); // ruler clicks do not move the crosshair
+  await page.keyboard.press('Control+z');
+  await expect(page.getByTestId('measurements')).toHaveCount(0);
+  await page.keyboard.press('Control+y');
+  await expect(page.getByTestId('measurements')).toContainText('ruler 1:');
+  await page.keyboard.press('m');
+  // R resets zoom and pan
+  await page.keyboard.press('r');
+  await expect.poll(() => probe(page, 'zoom', 'axial')).toBe(1);
+  // layouts: 1 × 3 hides the 3D view; a double-click maximises a view and another restores the layout
+  await page.getByLabel('Layout').selectOption('1x3');
+  await expect(page.getByTestId('view-3d')).toBeHidden();
+  await expect(page.getByTestId('view-sagittal')).toBeVisible();
+  await page.getByTestId('view-coronal').dblclick();
+  await expect(page.getByTestId('view-axial')).toBeHidden();
+  await expect(page.getByTestId('view-coronal')).toBeVisible();
+  await page.getByTestId('view-coronal').dblclick();
+  await expect(page.getByTestId('view-axial')).toBeVisible();
+  await page.keyboard.press('?');
+  await expect(page.getByTestId('shortcuts')).toContainText('zoom about the pointer');
+  await page.screenshot({ path: 'test-results/planning-viewer-tools.png' });
   expect(errors).toEqual([]);
 });
 

@@ -2,6 +2,12 @@
  * The planning view: axial, coronal and sagittal slices and the 3D twin,
  * linked by one crosshair in LPS mm (a click in any view moves the others),
  * W/L presets and drag, skin opacity and visibility, and the twin's features.
+ * Radiology-viewer conventions (3D Slicer, OHIF): Ctrl/⌘ + wheel or
+ * right-drag zooms, middle-drag pans, R resets; the value (HU for CT) and
+ * LPS position under the pointer, orientation letters, slice number and
+ * position in every view; layouts 2×2, 1×3 and 1×1 (double-click a view to
+ * maximise it, again to restore); a ruler (M) whose measurements are listed
+ * with undo (Ctrl+Z) and redo (Ctrl+Y); `?` lists the shortcuts.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { bulkUrls, type Job } from '../../../electron/contract/index.js';
@@ -9,7 +15,8 @@ import { type Modality, type VolumeRecord } from '../../studies/contract.js';
 import { type Twin } from '../contract.js';
 import { indexToLps, type Vec3 } from '../../../math/geometry.js';
 import type { Client } from '../../../renderer/ipc/client.js';
-import { createSliceView, type SliceView } from '../../../renderer/views/vtk/sliceView.js';
+import { createSliceView, type RulerMeasurement, type SliceView } from '../../../renderer/views/vtk/sliceView.js';
+import { lpsToIndex } from '../../../math/geometry.js';
 import { createThreeDView, GREY_LEVEL_COLOURS, type ThreeDView, type SurfaceName, type SpineOverlay } from '../../../renderer/views/vtk/threeDView.js';
 import { endplateSegment3d } from '../../spine/ui/overlay.js';
 import { VIEW_AXES, WL_PRESETS, type Orientation } from '../../../renderer/views/vtk/orientation.js';
@@ -20,6 +27,27 @@ import { SpinePanel } from '../../spine/ui/SpinePanel.js';
 import type { SpineAnalysis } from '../../../electron/contract/index.js';
 
 const ORIENTATIONS: Orientation[] = ['axial', 'coronal', 'sagittal'];
+
+/** A ruler measurement of the planning view: the view it was made in and its end points (LPS mm). */
+interface Ruler extends RulerMeasurement {
+  view: Orientation;
+  mm: number;
+}
+
+type Layout = '2x2' | '1x3' | '1x1';
+
+const SHORTCUTS: [string, string][] = [
+  ['wheel', 'next / previous slice'],
+  ['Ctrl/⌘ + wheel, right-drag', 'zoom about the pointer'],
+  ['middle-drag', 'pan'],
+  ['left-drag', 'window (horizontal) / level (vertical)'],
+  ['click', 'move the crosshair (all views follow)'],
+  ['double-click', 'maximise the view / restore the layout'],
+  ['R', 'reset zoom and pan'],
+  ['M', 'ruler on / off (two clicks measure)'],
+  ['Ctrl+Z / Ctrl+Y', 'undo / redo a measurement'],
+  ['?', 'this list'],
+];
 
 function initialWindowLevel(modality: Modality, v: VolumeRecord): { window: number; level: number } {
   if (modality === 'CT') return WL_PRESETS['soft tissue']!;
@@ -61,6 +89,15 @@ export function PlanningView(props: {
   const [greyRange, setGreyRange] = useState<[number, number]>([0, 1000]);
   const [showSpheres, setShowSpheres] = useState(false);
   const greyLoaded = useRef<string | null>(null);
+  const voxelsRef = useRef<ArrayLike<number> | null>(null);
+  const [layout, setLayout] = useState<Layout>('2x2');
+  const [maximised, setMaximised] = useState<Orientation | null>(null);
+  const [tool, setTool] = useState<'crosshair' | 'ruler'>('crosshair');
+  // measurements with their undo history: the list shown and what redo brings back
+  const [rulers, setRulers] = useState<Ruler[]>([]);
+  const [redo, setRedo] = useState<Ruler[]>([]);
+  const [help, setHelp] = useState(false);
+  const unit = modality === 'CT' ? 'HU' : 'value';
   const geometry = useMemo(
     () => ({ dims: volume.dims, spacingMm: volume.spacingMm, originLps: volume.originLps, direction: volume.direction as never }),
     [volume],
@@ -79,7 +116,9 @@ export function PlanningView(props: {
       const { buffer } = await client.fetchBinary(bulkUrls.volume(volume.id));
       if (disposed) return;
       const image = makeImageData(volume, buffer);
-      setVoxels(voxelsFromBuffer(volume.voxelType, buffer));
+      const vox = voxelsFromBuffer(volume.voxelType, buffer);
+      voxelsRef.current = vox;
+      setVoxels(vox);
       const g = { dims: volume.dims, spacingMm: volume.spacingMm, originLps: volume.originLps, direction: volume.direction as never };
       for (const o of ORIENTATIONS) {
         const el = containers[o].current;
@@ -97,6 +136,24 @@ export function PlanningView(props: {
             next[axis] += step * stepMm;
             moveTo(next);
           },
+          onHover: (lps) => {
+            const v = voxelsRef.current;
+            if (!lps || !v) return '';
+            const ijk = lpsToIndex(g, lps).map(Math.round);
+            const [nx, ny, nz] = volume.dims;
+            const inside = ijk[0]! >= 0 && ijk[1]! >= 0 && ijk[2]! >= 0 && ijk[0]! < nx && ijk[1]! < ny && ijk[2]! < nz;
+            const at = `LPS ${lps.map((x) => x.toFixed(1)).join(', ')} mm`;
+            if (!inside) return `outside the volume · ${at}`;
+            const value = v[ijk[0]! + nx * (ijk[1]! + ny * ijk[2]!)]!;
+            return `${unit} ${Number.isInteger(value) ? value : value.toFixed(2)} at voxel ${ijk.join(', ')} · ${at}`;
+          },
+          onMeasure: (a, b) => {
+            const view = slices.current[o];
+            const r: Ruler = { view: o, a, b, sliceIndex: view?.sliceIndex() ?? 0, mm: Math.hypot(b[0] - a[0], b[1] - a[1], b[2] - a[2]) };
+            setRulers((rs) => [...rs, r]);
+            setRedo([]);
+          },
+          onMaximise: (view) => setMaximised((m) => (m ? null : view)),
         });
       }
       if (threeRef.current) three.current = createThreeDView(threeRef.current, (p) => moveTo(p));
@@ -137,6 +194,47 @@ export function PlanningView(props: {
   useEffect(() => {
     for (const o of ORIENTATIONS) slices.current[o]?.setWindowLevel(wl.window, wl.level);
   }, [wl, status]);
+  useEffect(() => {
+    for (const o of ORIENTATIONS) slices.current[o]?.setMeasurements(rulers.filter((r) => r.view === o));
+  }, [rulers, status]);
+  useEffect(() => {
+    for (const o of ORIENTATIONS) slices.current[o]?.setTool(tool);
+  }, [tool, status]);
+  // a layout change resizes the views
+  useEffect(() => {
+    for (const o of ORIENTATIONS) slices.current[o]?.resize();
+    three.current?.resize();
+  }, [layout, maximised]);
+  const undo = useCallback(() => {
+    setRulers((rs) => {
+      const last = rs.at(-1);
+      if (last) setRedo((r) => [...r, last]);
+      return rs.slice(0, -1);
+    });
+  }, []);
+  const redoOne = useCallback(() => {
+    setRedo((r) => {
+      const last = r.at(-1);
+      if (last) setRulers((rs) => [...rs, last]);
+      return r.slice(0, -1);
+    });
+  }, []);
+  // keyboard shortcuts (not while typing in a field)
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      const t = e.target as HTMLElement | null;
+      if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA')) return;
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z' && !e.shiftKey) (e.preventDefault(), undo());
+      else if ((e.ctrlKey || e.metaKey) && (e.key.toLowerCase() === 'y' || (e.shiftKey && e.key.toLowerCase() === 'z'))) (e.preventDefault(), redoOne());
+      else if (e.ctrlKey || e.metaKey || e.altKey) return;
+      else if (e.key === 'r' || e.key === 'R') for (const o of ORIENTATIONS) slices.current[o]?.resetView();
+      else if (e.key === 'm' || e.key === 'M') setTool((x) => (x === 'ruler' ? 'crosshair' : 'ruler'));
+      else if (e.key === '?') setHelp((h) => !h);
+      else if (e.key === 'Escape') (setHelp(false), setTool('crosshair'));
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [undo, redoOne]);
   useEffect(() => three.current?.setOpacity('skin', skinOpacity), [skinOpacity, status]);
   useEffect(() => {
     three.current?.setVisible('skin', visible.skin);
@@ -217,6 +315,9 @@ export function PlanningView(props: {
         sagittal: slices.current.sagittal?.slicePositionMm() ?? NaN,
       }),
       displayToLps: (view, x, y) => slices.current[view]!.displayToLps(x, y),
+      lpsToDisplay: (view, p) => slices.current[view]!.lpsToDisplay(p),
+      zoom: (view) => slices.current[view]?.zoom() ?? NaN,
+      sliceIndex: (view) => slices.current[view]?.sliceIndex() ?? -1,
       mmPerPixel: (view) => {
         const a = slices.current[view]!.displayToLps(0, 0);
         const b = slices.current[view]!.displayToLps(100, 0);
@@ -302,14 +403,67 @@ export function PlanningView(props: {
           )}
           {status && <span data-testid="status">{status}</span>}
         </div>
-        <div className="views" ref={gridRef} style={{ height: 'calc(100vh - 190px)' }}>
+        <div className="toolbar" aria-label="viewer tools">
+          <label className="inline">
+            layout{' '}
+            <select aria-label="Layout" value={layout} onChange={(e) => (setLayout(e.target.value as Layout), setMaximised(null))}>
+              <option value="2x2">2 × 2 (three slices + 3D)</option>
+              <option value="1x3">1 × 3 (three slices)</option>
+              <option value="1x1">1 × 1 (axial)</option>
+            </select>
+          </label>
+          <button
+            aria-pressed={tool === 'ruler'}
+            className={tool === 'ruler' ? 'primary' : ''}
+            onClick={() => setTool((x) => (x === 'ruler' ? 'crosshair' : 'ruler'))}
+          >
+            Ruler (M)
+          </button>
+          <button onClick={() => ORIENTATIONS.forEach((o) => slices.current[o]?.resetView())}>Reset view (R)</button>
+          <button disabled={!rulers.length} onClick={undo}>
+            Undo
+          </button>
+          <button disabled={!redo.length} onClick={redoOne}>
+            Redo
+          </button>
+          <button aria-pressed={help} onClick={() => setHelp((h) => !h)}>
+            Shortcuts (?)
+          </button>
+          {rulers.length > 0 && (
+            <span data-testid="measurements">
+              {rulers.map((r, i) => (
+                <span key={i} style={{ marginRight: 10 }}>
+                  ruler {i + 1}: {r.mm.toFixed(1)} mm ({r.view} Im {r.sliceIndex + 1})
+                </span>
+              ))}
+              <span className="muted">(measured on the voxel grid; not stored)</span>
+            </span>
+          )}
+        </div>
+        {help && (
+          <div className="panel" role="dialog" aria-label="keyboard shortcuts" data-testid="shortcuts">
+            <table className="features">
+              <tbody>
+                {SHORTCUTS.map(([k, what]) => (
+                  <tr key={k}>
+                    <td>
+                      <kbd>{k}</kbd>
+                    </td>
+                    <td>{what}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <div className={`views layout-${maximised ? '1x1' : layout}`} ref={gridRef} style={{ height: 'calc(100vh - 230px)' }}>
           {ORIENTATIONS.map((o) => (
-            <div key={o} className="view" data-testid={`view-${o}`}>
+            <div key={o} className="view" data-testid={`view-${o}`} hidden={maximised ? maximised !== o : layout === '1x1' && o !== 'axial'}>
               <div className="label">{o}</div>
               <div className="vtk" ref={containers[o]} />
             </div>
           ))}
-          <div className="view" data-testid="view-3d">
+          <div className="view" data-testid="view-3d" hidden={maximised !== null || layout !== '2x2'}>
             <div className="label">3D</div>
             <div className="vtk" ref={threeRef} />
             {spineMode && grey !== 'off' && (

@@ -12,7 +12,13 @@ export interface PlanningProbe {
   crosshairLps(): Vec3 | null;
   slicePositionsMm(): Record<Orientation, number>;
   displayToLps(view: Orientation, x: number, y: number): Vec3;
+  /** CSS-pixel position (in the view) of an LPS point on the view's plane. */
+  lpsToDisplay(view: Orientation, p: Vec3): [number, number];
   mmPerPixel(view: Orientation): number;
+  /** The view's zoom relative to the fitted view. */
+  zoom(view: Orientation): number;
+  /** Index of the slice the view shows (along the volume axis it slices). */
+  sliceIndex(view: Orientation): number;
 }
 
 declare global {

@@ -2,8 +2,14 @@
  * One MPR slice view (axial, coronal or sagittal) with vtk.js: a vtkImageSlice
  * of the volume's index axis closest to the view's world axis, an
  * orthographic camera in radiological convention, and the mouse handling of
- * radiology viewers — click sets the crosshair, left-drag changes window
- * (horizontal) and level (vertical), wheel steps through slices.
+ * radiology viewers (3D Slicer / OHIF conventions) — click sets the
+ * crosshair, left-drag changes window (horizontal) and level (vertical),
+ * wheel steps through slices, Ctrl/⌘ + wheel or right-drag zooms about the
+ * pointer, middle-drag pans, double-click asks to maximise the view. The
+ * overlay shows the orientation letters on the four edges (patient
+ * directions: R/L, A/P, S/I), the slice number and position, the value and
+ * LPS position under the pointer, and ruler measurements (two clicks in
+ * ruler mode; the distance in mm, drawn on the slice they were made on).
  * All positions are LPS mm.
  */
 import '@kitware/vtk.js/Rendering/Profiles/Volume';
@@ -22,6 +28,29 @@ export interface SliceViewCallbacks {
   onWindowLevelDrag(dWindow: number, dLevel: number): void;
   /** A wheel step (+1 / −1) through slices. */
   onStep(orientation: Orientation, step: number): void;
+  /** The pointer over the view: the LPS position under it on the current slice, or null when it left. Returns the readout line to show. */
+  onHover?(lps: Vec3 | null): string;
+  /** A ruler measurement finished (two clicks in ruler mode): its end points (LPS mm). */
+  onMeasure?(a: Vec3, b: Vec3): void;
+  /** A double-click: the view asks to be maximised (or restored). */
+  onMaximise?(orientation: Orientation): void;
+}
+
+/** A ruler measurement drawn in a view: its end points (LPS mm) and the slice it was made on. */
+export interface RulerMeasurement {
+  a: Vec3;
+  b: Vec3;
+  sliceIndex: number;
+}
+
+/** The patient direction letter for an LPS axis and sign (+x = L, +y = P, +z = S). */
+export function directionLetter(axis: 0 | 1 | 2, sign: 1 | -1): string {
+  const letters: [string, string][] = [
+    ['L', 'R'],
+    ['P', 'A'],
+    ['S', 'I'],
+  ];
+  return letters[axis]![sign > 0 ? 0 : 1]!;
 }
 
 export interface SliceView {
@@ -37,6 +66,18 @@ export interface SliceView {
   slicePositionMm(): number;
   /** Index of the slice shown along the volume axis used. */
   sliceIndex(): number;
+  /** Zoom relative to the fitted view (1 = the whole volume fits). */
+  zoom(): number;
+  /** Zooms by `factor` keeping the LPS point under CSS pixel (x, y) in place (the view centre by default). */
+  zoomBy(factor: number, x?: number, y?: number): void;
+  /** Pans by a CSS-pixel offset (the image follows the pointer). */
+  panBy(dx: number, dy: number): void;
+  /** Back to the fitted, centred view. */
+  resetView(): void;
+  /** Ruler mode: clicks place measurement end points instead of moving the crosshair. */
+  setTool(tool: 'crosshair' | 'ruler'): void;
+  /** The measurements drawn in this view. */
+  setMeasurements(m: readonly RulerMeasurement[]): void;
   resize(): void;
   destroy(): void;
 }
@@ -80,10 +121,17 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
   camera.setViewUp(...axes.viewUp);
   camera.setClippingRange(1, 5000);
 
-  const fit = (): void => {
+  let zoom = 1;
+  const fittedScale = (): number => {
     const { width, height } = container.getBoundingClientRect();
     const aspect = width / Math.max(1, height);
-    camera.setParallelScale(Math.max(halfH, halfW / aspect));
+    return Math.max(halfH, halfW / aspect);
+  };
+  const fit = (): void => void camera.setParallelScale(fittedScale() / zoom);
+  /** Moves the camera's focal point (the view centre) to `f`, keeping the direction of projection. */
+  const setFocal = (f: Vec3): void => {
+    camera.setFocalPoint(...f);
+    camera.setPosition(f[0] - 1000 * dop[0], f[1] - 1000 * dop[1], f[2] - 1000 * dop[2]);
   };
 
   // crosshair overlay (SVG above the canvas)
@@ -99,9 +147,39 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
     svg.appendChild(l);
   }
   container.appendChild(svg);
+  const rulerLayer = document.createElementNS('http://www.w3.org/2000/svg', 'g');
+  svg.appendChild(rulerLayer);
+
+  // overlay text: orientation letters, slice, pointer readout
+  const overlay = document.createElement('div');
+  overlay.className = 'view-overlay';
+  overlay.style.cssText = 'position:absolute;inset:0;pointer-events:none;font:12px system-ui,sans-serif;color:#e8e8e8;text-shadow:0 0 2px #000;';
+  const label = (css: string, testid: string): HTMLDivElement => {
+    const d = document.createElement('div');
+    d.style.cssText = `position:absolute;${css}`;
+    d.dataset['testid'] = testid;
+    overlay.appendChild(d);
+    return d;
+  };
+  label('left:50%;top:2px;transform:translateX(-50%)', `orient-top-${orientation}`).textContent = directionLetter(axes.upAxis, axes.upSign);
+  label('left:50%;bottom:2px;transform:translateX(-50%)', `orient-bottom-${orientation}`).textContent = directionLetter(
+    axes.upAxis,
+    axes.upSign === 1 ? -1 : 1,
+  );
+  label('left:4px;top:50%;transform:translateY(-50%)', `orient-left-${orientation}`).textContent = directionLetter(
+    axes.rightAxis,
+    axes.rightSign === 1 ? -1 : 1,
+  );
+  label('right:4px;top:50%;transform:translateY(-50%)', `orient-right-${orientation}`).textContent = directionLetter(axes.rightAxis, axes.rightSign);
+  const sliceLabel = label('right:4px;top:18px;text-align:right', `slice-${orientation}`);
+  const readout = label('left:4px;bottom:2px', `readout-${orientation}`);
+  container.appendChild(overlay);
 
   let crosshair: Vec3 = centre;
   let index = 0;
+  let tool: 'crosshair' | 'ruler' = 'crosshair';
+  let measurements: readonly RulerMeasurement[] = [];
+  let rulerStart: Vec3 | null = null;
 
   const size = (): { w: number; h: number } => {
     const r = container.getBoundingClientRect();
@@ -127,7 +205,52 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
     return [w / 2 + (axes.rightSign * (p[axes.rightAxis] - f[axes.rightAxis])) / s, h / 2 - (axes.upSign * (p[axes.upAxis] - f[axes.upAxis])) / s];
   };
 
+  const svgLine = (a: [number, number], b: [number, number], colour: string): SVGLineElement => {
+    const l = document.createElementNS('http://www.w3.org/2000/svg', 'line');
+    l.setAttribute('x1', String(a[0]));
+    l.setAttribute('y1', String(a[1]));
+    l.setAttribute('x2', String(b[0]));
+    l.setAttribute('y2', String(b[1]));
+    l.setAttribute('stroke', colour);
+    l.setAttribute('stroke-width', '2');
+    return l;
+  };
+  const drawRulers = (): void => {
+    rulerLayer.replaceChildren();
+    for (const m of measurements) {
+      if (m.sliceIndex !== index) continue;
+      const a = lpsToDisplay(m.a);
+      const b = lpsToDisplay(m.b);
+      rulerLayer.appendChild(svgLine(a, b, '#4fc3f7'));
+      const t = document.createElementNS('http://www.w3.org/2000/svg', 'text');
+      t.setAttribute('x', String((a[0] + b[0]) / 2 + 6));
+      t.setAttribute('y', String((a[1] + b[1]) / 2 - 6));
+      t.setAttribute('fill', '#4fc3f7');
+      t.setAttribute('font-size', '12');
+      t.textContent = `${Math.hypot(m.b[0] - m.a[0], m.b[1] - m.a[1], m.b[2] - m.a[2]).toFixed(1)} mm`;
+      rulerLayer.appendChild(t);
+    }
+    if (rulerStart) {
+      const a = lpsToDisplay(rulerStart);
+      const c = document.createElementNS('http://www.w3.org/2000/svg', 'circle');
+      c.setAttribute('cx', String(a[0]));
+      c.setAttribute('cy', String(a[1]));
+      c.setAttribute('r', '3');
+      c.setAttribute('fill', '#4fc3f7');
+      rulerLayer.appendChild(c);
+    }
+  };
+  const drawSliceLabel = (): void => {
+    const pos = indexToLps(
+      g,
+      [0, 1, 2].map((a) => (a === indexAxis ? index : 0)),
+    )[axes.normalAxis];
+    sliceLabel.textContent = `Im ${index + 1}/${g.dims[indexAxis]} · ${directionLetter(axes.normalAxis, 1)} ${pos.toFixed(1)} mm${zoom !== 1 ? ` · ×${zoom.toFixed(2)}` : ''}`;
+  };
+
   const drawCrosshair = (): void => {
+    drawRulers();
+    drawSliceLabel();
     const { w, h } = size();
     const [x, y] = lpsToDisplay(crosshair);
     hLine.setAttribute('x1', '0');
@@ -149,24 +272,67 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
     renderWindow.render();
   };
 
-  // mouse: click = pick, drag = W/L, wheel = slice
-  let down: { x: number; y: number; lastX: number; lastY: number; dragging: boolean } | null = null;
+  const redraw = (): void => {
+    drawCrosshair();
+    renderWindow.render();
+  };
+  const zoomBy = (factor: number, x?: number, y?: number): void => {
+    const { w, h } = size();
+    const px = x ?? w / 2;
+    const py = y ?? h / 2;
+    const before = displayToLps(px, py);
+    zoom = Math.max(0.25, Math.min(40, zoom * factor));
+    fit();
+    // keep the point under the pointer where it was
+    const after = displayToLps(px, py);
+    const f = focal();
+    const next: Vec3 = [...f];
+    next[axes.rightAxis] += before[axes.rightAxis] - after[axes.rightAxis];
+    next[axes.upAxis] += before[axes.upAxis] - after[axes.upAxis];
+    setFocal(next);
+    redraw();
+  };
+  const panBy = (dx: number, dy: number): void => {
+    const s = mmPerPx();
+    const f = focal();
+    const next: Vec3 = [...f];
+    next[axes.rightAxis] -= axes.rightSign * dx * s;
+    next[axes.upAxis] += axes.upSign * dy * s;
+    setFocal(next);
+    redraw();
+  };
+  const resetView = (): void => {
+    zoom = 1;
+    setFocal(centre);
+    fit();
+    redraw();
+  };
+
+  // mouse: click = pick (or ruler point), left-drag = W/L, right-drag = zoom, middle-drag = pan, wheel = slice (Ctrl/⌘: zoom)
+  let down: { x: number; y: number; lastX: number; lastY: number; dragging: boolean; button: number } | null = null;
   const local = (e: MouseEvent): [number, number] => {
     const r = container.getBoundingClientRect();
     return [e.clientX - r.left, e.clientY - r.top];
   };
   const onDown = (e: MouseEvent): void => {
-    if (e.button !== 0) return;
+    if (e.button > 2) return;
     const [x, y] = local(e);
-    down = { x, y, lastX: x, lastY: y, dragging: false };
+    down = { x, y, lastX: x, lastY: y, dragging: false, button: e.button };
     e.preventDefault();
   };
   const onMove = (e: MouseEvent): void => {
-    if (!down) return;
+    if (!down) {
+      const [x, y] = local(e);
+      const { w, h } = size();
+      if (cb.onHover && x >= 0 && y >= 0 && x < w && y < h) readout.textContent = cb.onHover(displayToLps(x, y));
+      return;
+    }
     const [x, y] = local(e);
     if (!down.dragging && Math.hypot(x - down.x, y - down.y) > 3) down.dragging = true;
     if (down.dragging) {
-      cb.onWindowLevelDrag(x - down.lastX, down.lastY - y);
+      if (down.button === 0) cb.onWindowLevelDrag(x - down.lastX, down.lastY - y);
+      else if (down.button === 1) panBy(x - down.lastX, y - down.lastY);
+      else zoomBy(Math.exp((down.lastY - y) / 150), down.x, down.y);
       down.lastX = x;
       down.lastY = y;
     }
@@ -174,20 +340,44 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
   const onUp = (e: MouseEvent): void => {
     if (!down) return;
     const wasDrag = down.dragging;
+    const button = down.button;
     down = null;
-    if (!wasDrag) {
-      const [x, y] = local(e);
-      cb.onPick(displayToLps(x, y));
+    if (wasDrag || button !== 0) return;
+    const [x, y] = local(e);
+    const p = displayToLps(x, y);
+    if (tool === 'ruler') {
+      if (!rulerStart) rulerStart = p;
+      else {
+        const a = rulerStart;
+        rulerStart = null;
+        cb.onMeasure?.(a, p);
+      }
+      drawRulers();
+      return;
     }
+    cb.onPick(p);
   };
   const onWheel = (e: WheelEvent): void => {
     e.preventDefault();
+    if (e.ctrlKey || e.metaKey) {
+      const [x, y] = local(e);
+      zoomBy(e.deltaY > 0 ? 1 / 1.15 : 1.15, x, y);
+      return;
+    }
     cb.onStep(orientation, e.deltaY > 0 ? -1 : 1);
   };
+  const onLeave = (): void => {
+    if (cb.onHover) readout.textContent = cb.onHover(null);
+  };
+  const onDouble = (): void => cb.onMaximise?.(orientation);
+  const noMenu = (e: Event): void => e.preventDefault();
   container.addEventListener('mousedown', onDown);
   window.addEventListener('mousemove', onMove);
   window.addEventListener('mouseup', onUp);
   container.addEventListener('wheel', onWheel, { passive: false });
+  container.addEventListener('mouseleave', onLeave);
+  container.addEventListener('dblclick', onDouble);
+  container.addEventListener('contextmenu', noMenu);
 
   const resize = (): void => {
     grw.resize();
@@ -214,12 +404,29 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
         [0, 1, 2].map((a) => (a === indexAxis ? index : 0)),
       )[axes.normalAxis],
     sliceIndex: () => index,
+    zoom: () => zoom,
+    zoomBy,
+    panBy,
+    resetView,
+    setTool: (t) => {
+      tool = t;
+      rulerStart = null;
+      container.style.cursor = t === 'ruler' ? 'crosshair' : '';
+      drawRulers();
+    },
+    setMeasurements: (m) => {
+      measurements = m;
+      drawRulers();
+    },
     resize,
     destroy: () => {
       container.removeEventListener('mousedown', onDown);
       window.removeEventListener('mousemove', onMove);
       window.removeEventListener('mouseup', onUp);
       container.removeEventListener('wheel', onWheel);
+      container.removeEventListener('mouseleave', onLeave);
+      container.removeEventListener('dblclick', onDouble);
+      container.removeEventListener('contextmenu', noMenu);
       grw.delete();
       container.replaceChildren();
     },
