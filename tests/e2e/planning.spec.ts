@@ -138,6 +138,35 @@ test('import a CT, see skin and bone in 3D, click-linked MPR views', async ({ pa
   // R resets zoom and pan
   await page.keyboard.press('r');
   await expect.poll(() => probe(page, 'zoom', 'axial')).toBe(1);
+  // an elliptical ROI (centre, then a corner): its statistics against the voxels of the NIfTI file, recomputed here
+  await page.keyboard.press('e');
+  const [ex, ey] = await probe(page, 'lpsToDisplay', 'axial', c1);
+  const box2 = (await axial.boundingBox())!; // the measurement list above the views moved them down
+  await page.mouse.click(box2.x + ex, box2.y + ey);
+  await page.mouse.click(box2.x + ex + 30, box2.y + ey + 20);
+  const centre = await probe(page, 'displayToLps', 'axial', ex, ey);
+  const corner = await probe(page, 'displayToLps', 'axial', ex + 30, ey + 20);
+  const [rx, ry] = [Math.abs(corner[0] - centre[0]), Math.abs(corner[1] - centre[1])];
+  const inside: number[] = [];
+  for (let vi = 0; vi < 122; vi++)
+    for (let vj = 0; vj < 101; vj++) {
+      // the file's sform: LPS x = 177.956 − 3 i, y = −11.319 − 3 j
+      const x = (177.95632934570312 - 3 * vi - centre[0]) / rx;
+      const y = (-11.319000244140625 - 3 * vj - centre[1]) / ry;
+      if (x * x + y * y <= 1) inside.push(nifti.readInt32LE(352 + 4 * (vi + 122 * (vj + 101 * k))));
+    }
+  const mean = inside.reduce((a, b) => a + b, 0) / inside.length;
+  const sd = Math.sqrt(inside.reduce((a, b) => a + (b - mean) ** 2, 0) / (inside.length - 1));
+  const roi = await page.getByTestId('roi-2').innerText();
+  console.log(`${roi} · recomputed: n ${inside.length}, mean ${mean.toFixed(2)}, SD ${sd.toFixed(2)}`);
+  const r = /mean (-?[\d.]+) HU, SD ([\d.]+), min (-?\d+), max (-?\d+), area ([\d.]+) mm² \(n = (\d+) voxels/.exec(roi)!;
+  expect(Number(r[6])).toBe(inside.length);
+  expect(Number(r[1])).toBeCloseTo(mean, 1);
+  expect(Number(r[2])).toBeCloseTo(sd, 1);
+  expect(Number(r[3])).toBe(Math.min(...inside));
+  expect(Number(r[4])).toBe(Math.max(...inside));
+  expect(Number(r[5])).toBeCloseTo(inside.length * 9, 1);
+  await page.keyboard.press('e');
   // layouts: 1 × 3 hides the 3D view; a double-click maximises a view and another restores the layout
   await page.getByLabel('Layout').selectOption('1x3');
   await expect(page.getByTestId('view-3d')).toBeHidden();

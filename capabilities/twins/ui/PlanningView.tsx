@@ -15,7 +15,8 @@ import { type Modality, type VolumeRecord } from '../../studies/contract.js';
 import { type Twin } from '../contract.js';
 import { indexToLps, type Vec3 } from '../../../math/geometry.js';
 import type { Client } from '../../../renderer/ipc/client.js';
-import { createSliceView, type RulerMeasurement, type SliceView } from '../../../renderer/views/vtk/sliceView.js';
+import { createSliceView, type RulerMeasurement, type SliceTool, type SliceView } from '../../../renderer/views/vtk/sliceView.js';
+import { ellipseRoiStats, type RoiStats } from '../../../math/roi.js';
 import { lpsToIndex } from '../../../math/geometry.js';
 import { createThreeDView, GREY_LEVEL_COLOURS, type ThreeDView, type SurfaceName, type SpineOverlay } from '../../../renderer/views/vtk/threeDView.js';
 import { endplateSegment3d } from '../../spine/ui/overlay.js';
@@ -28,11 +29,10 @@ import type { SpineAnalysis } from '../../../electron/contract/index.js';
 
 const ORIENTATIONS: Orientation[] = ['axial', 'coronal', 'sagittal'];
 
-/** A ruler measurement of the planning view: the view it was made in and its end points (LPS mm). */
-interface Ruler extends RulerMeasurement {
-  view: Orientation;
-  mm: number;
-}
+/** A measurement of the planning view, in the view it was made in: a ruler (end points, LPS mm) or an elliptical ROI with its statistics. */
+type Annotation =
+  | (RulerMeasurement & { kind: 'ruler'; view: Orientation; mm: number })
+  | { kind: 'ellipse'; view: Orientation; centre: Vec3; radiiMm: [number, number]; sliceIndex: number; stats: RoiStats };
 
 type Layout = '2x2' | '1x3' | '1x1';
 
@@ -45,6 +45,7 @@ const SHORTCUTS: [string, string][] = [
   ['double-click', 'maximise the view / restore the layout'],
   ['R', 'reset zoom and pan'],
   ['M', 'ruler on / off (two clicks measure)'],
+  ['E', 'elliptical ROI on / off (centre, then a corner): mean, SD, min, max, area'],
   ['Ctrl+Z / Ctrl+Y', 'undo / redo a measurement'],
   ['?', 'this list'],
 ];
@@ -92,10 +93,10 @@ export function PlanningView(props: {
   const voxelsRef = useRef<ArrayLike<number> | null>(null);
   const [layout, setLayout] = useState<Layout>('2x2');
   const [maximised, setMaximised] = useState<Orientation | null>(null);
-  const [tool, setTool] = useState<'crosshair' | 'ruler'>('crosshair');
+  const [tool, setTool] = useState<SliceTool>('crosshair');
   // measurements with their undo history: the list shown and what redo brings back
-  const [rulers, setRulers] = useState<Ruler[]>([]);
-  const [redo, setRedo] = useState<Ruler[]>([]);
+  const [rulers, setRulers] = useState<Annotation[]>([]);
+  const [redo, setRedo] = useState<Annotation[]>([]);
   const [help, setHelp] = useState(false);
   const unit = modality === 'CT' ? 'HU' : 'value';
   const geometry = useMemo(
@@ -149,8 +150,18 @@ export function PlanningView(props: {
           },
           onMeasure: (a, b) => {
             const view = slices.current[o];
-            const r: Ruler = { view: o, a, b, sliceIndex: view?.sliceIndex() ?? 0, mm: Math.hypot(b[0] - a[0], b[1] - a[1], b[2] - a[2]) };
+            const r: Annotation = { kind: 'ruler', view: o, a, b, sliceIndex: view?.sliceIndex() ?? 0, mm: Math.hypot(b[0] - a[0], b[1] - a[1], b[2] - a[2]) };
             setRulers((rs) => [...rs, r]);
+            setRedo([]);
+          },
+          onEllipse: (centre, radiiMm) => {
+            const view = slices.current[o];
+            const v = voxelsRef.current;
+            if (!view || !v) return;
+            const ax = view.inPlaneAxes();
+            const sliceIndex = view.sliceIndex();
+            const stats = ellipseRoiStats(v, g, { indexAxis: ax.indexAxis, sliceIndex, centre, axes: [ax.right, ax.up], radiiMm });
+            setRulers((rs) => [...rs, { kind: 'ellipse', view: o, centre, radiiMm, sliceIndex, stats }]);
             setRedo([]);
           },
           onMaximise: (view) => setMaximised((m) => (m ? null : view)),
@@ -195,7 +206,11 @@ export function PlanningView(props: {
     for (const o of ORIENTATIONS) slices.current[o]?.setWindowLevel(wl.window, wl.level);
   }, [wl, status]);
   useEffect(() => {
-    for (const o of ORIENTATIONS) slices.current[o]?.setMeasurements(rulers.filter((r) => r.view === o));
+    for (const o of ORIENTATIONS)
+      slices.current[o]?.setMeasurements(
+        rulers.flatMap((r) => (r.kind === 'ruler' && r.view === o ? [r] : [])),
+        rulers.flatMap((r, i) => (r.kind === 'ellipse' && r.view === o ? [{ ...r, label: `ROI ${i + 1}` }] : [])),
+      );
   }, [rulers, status]);
   useEffect(() => {
     for (const o of ORIENTATIONS) slices.current[o]?.setTool(tool);
@@ -229,6 +244,7 @@ export function PlanningView(props: {
       else if (e.ctrlKey || e.metaKey || e.altKey) return;
       else if (e.key === 'r' || e.key === 'R') for (const o of ORIENTATIONS) slices.current[o]?.resetView();
       else if (e.key === 'm' || e.key === 'M') setTool((x) => (x === 'ruler' ? 'crosshair' : 'ruler'));
+      else if (e.key === 'e' || e.key === 'E') setTool((x) => (x === 'ellipse' ? 'crosshair' : 'ellipse'));
       else if (e.key === '?') setHelp((h) => !h);
       else if (e.key === 'Escape') (setHelp(false), setTool('crosshair'));
     };
@@ -419,6 +435,13 @@ export function PlanningView(props: {
           >
             Ruler (M)
           </button>
+          <button
+            aria-pressed={tool === 'ellipse'}
+            className={tool === 'ellipse' ? 'primary' : ''}
+            onClick={() => setTool((x) => (x === 'ellipse' ? 'crosshair' : 'ellipse'))}
+          >
+            Ellipse ROI (E)
+          </button>
           <button onClick={() => ORIENTATIONS.forEach((o) => slices.current[o]?.resetView())}>Reset view (R)</button>
           <button disabled={!rulers.length} onClick={undo}>
             Undo
@@ -431,11 +454,18 @@ export function PlanningView(props: {
           </button>
           {rulers.length > 0 && (
             <span data-testid="measurements">
-              {rulers.map((r, i) => (
-                <span key={i} style={{ marginRight: 10 }}>
-                  ruler {i + 1}: {r.mm.toFixed(1)} mm ({r.view} Im {r.sliceIndex + 1})
-                </span>
-              ))}
+              {rulers.map((r, i) =>
+                r.kind === 'ruler' ? (
+                  <span key={i} style={{ marginRight: 10 }}>
+                    ruler {i + 1}: {r.mm.toFixed(1)} mm ({r.view} Im {r.sliceIndex + 1})
+                  </span>
+                ) : (
+                  <span key={i} style={{ marginRight: 10 }} data-testid={`roi-${i + 1}`}>
+                    ROI {i + 1}: mean {r.stats.mean.toFixed(1)} {unit}, SD {r.stats.sd.toFixed(1)}, min {r.stats.min}, max {r.stats.max}, area{' '}
+                    {r.stats.areaMm2.toFixed(1)} mm² (n = {r.stats.n} voxels, {r.view} Im {r.sliceIndex + 1})
+                  </span>
+                ),
+              )}
               <span className="muted">(measured on the voxel grid; not stored)</span>
             </span>
           )}

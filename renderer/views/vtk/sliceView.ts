@@ -8,8 +8,10 @@
  * pointer, middle-drag pans, double-click asks to maximise the view. The
  * overlay shows the orientation letters on the four edges (patient
  * directions: R/L, A/P, S/I), the slice number and position, the value and
- * LPS position under the pointer, and ruler measurements (two clicks in
- * ruler mode; the distance in mm, drawn on the slice they were made on).
+ * LPS position under the pointer, ruler measurements (two clicks in ruler
+ * mode; the distance in mm) and elliptical ROIs (two clicks: the centre, then
+ * a corner of the ellipse's bounding box), each drawn on the slice it was
+ * made on.
  * All positions are LPS mm.
  */
 import '@kitware/vtk.js/Rendering/Profiles/Volume';
@@ -32,6 +34,8 @@ export interface SliceViewCallbacks {
   onHover?(lps: Vec3 | null): string;
   /** A ruler measurement finished (two clicks in ruler mode): its end points (LPS mm). */
   onMeasure?(a: Vec3, b: Vec3): void;
+  /** An elliptical ROI finished (two clicks in ellipse mode): its centre (LPS mm) and radii along the view's right and up axes (mm). */
+  onEllipse?(centre: Vec3, radiiMm: [number, number]): void;
   /** A double-click: the view asks to be maximised (or restored). */
   onMaximise?(orientation: Orientation): void;
 }
@@ -42,6 +46,17 @@ export interface RulerMeasurement {
   b: Vec3;
   sliceIndex: number;
 }
+
+/** An elliptical ROI drawn in a view: its centre (LPS mm), its radii along the view's right and up axes (mm), its slice and label. */
+export interface EllipseRoi {
+  centre: Vec3;
+  radiiMm: [number, number];
+  sliceIndex: number;
+  label: string;
+}
+
+/** The tools of a slice view's left click. */
+export type SliceTool = 'crosshair' | 'ruler' | 'ellipse';
 
 /** The patient direction letter for an LPS axis and sign (+x = L, +y = P, +z = S). */
 export function directionLetter(axis: 0 | 1 | 2, sign: 1 | -1): string {
@@ -75,9 +90,11 @@ export interface SliceView {
   /** Back to the fitted, centred view. */
   resetView(): void;
   /** Ruler mode: clicks place measurement end points instead of moving the crosshair. */
-  setTool(tool: 'crosshair' | 'ruler'): void;
+  setTool(tool: SliceTool): void;
   /** The measurements drawn in this view. */
-  setMeasurements(m: readonly RulerMeasurement[]): void;
+  setMeasurements(m: readonly RulerMeasurement[], rois?: readonly EllipseRoi[]): void;
+  /** The view's right and up world axes (LPS 0/1/2), for ROI statistics. */
+  inPlaneAxes(): { right: 0 | 1 | 2; up: 0 | 1 | 2; normal: 0 | 1 | 2; indexAxis: 0 | 1 | 2 };
   resize(): void;
   destroy(): void;
 }
@@ -177,8 +194,9 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
 
   let crosshair: Vec3 = centre;
   let index = 0;
-  let tool: 'crosshair' | 'ruler' = 'crosshair';
+  let tool: SliceTool = 'crosshair';
   let measurements: readonly RulerMeasurement[] = [];
+  let rois: readonly EllipseRoi[] = [];
   let rulerStart: Vec3 | null = null;
 
   const size = (): { w: number; h: number } => {
@@ -228,6 +246,27 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
       t.setAttribute('fill', '#4fc3f7');
       t.setAttribute('font-size', '12');
       t.textContent = `${Math.hypot(m.b[0] - m.a[0], m.b[1] - m.a[1], m.b[2] - m.a[2]).toFixed(1)} mm`;
+      rulerLayer.appendChild(t);
+    }
+    for (const r of rois) {
+      if (r.sliceIndex !== index) continue;
+      const [cx, cy] = lpsToDisplay(r.centre);
+      const s = mmPerPx();
+      const e = document.createElementNS('http://www.w3.org/2000/svg', 'ellipse');
+      e.setAttribute('cx', String(cx));
+      e.setAttribute('cy', String(cy));
+      e.setAttribute('rx', String(r.radiiMm[0] / s));
+      e.setAttribute('ry', String(r.radiiMm[1] / s));
+      e.setAttribute('fill', 'none');
+      e.setAttribute('stroke', '#ffb74d');
+      e.setAttribute('stroke-width', '2');
+      rulerLayer.appendChild(e);
+      const t = document.createElementNS('http://www.w3.org/2000/svg', 'text');
+      t.setAttribute('x', String(cx + r.radiiMm[0] / s + 4));
+      t.setAttribute('y', String(cy));
+      t.setAttribute('fill', '#ffb74d');
+      t.setAttribute('font-size', '12');
+      t.textContent = r.label;
       rulerLayer.appendChild(t);
     }
     if (rulerStart) {
@@ -345,12 +384,13 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
     if (wasDrag || button !== 0) return;
     const [x, y] = local(e);
     const p = displayToLps(x, y);
-    if (tool === 'ruler') {
+    if (tool === 'ruler' || tool === 'ellipse') {
       if (!rulerStart) rulerStart = p;
       else {
         const a = rulerStart;
         rulerStart = null;
-        cb.onMeasure?.(a, p);
+        if (tool === 'ruler') cb.onMeasure?.(a, p);
+        else cb.onEllipse?.(a, [Math.abs(p[axes.rightAxis] - a[axes.rightAxis]), Math.abs(p[axes.upAxis] - a[axes.upAxis])]);
       }
       drawRulers();
       return;
@@ -411,13 +451,15 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
     setTool: (t) => {
       tool = t;
       rulerStart = null;
-      container.style.cursor = t === 'ruler' ? 'crosshair' : '';
+      container.style.cursor = t === 'crosshair' ? '' : 'crosshair';
       drawRulers();
     },
-    setMeasurements: (m) => {
+    setMeasurements: (m, r = []) => {
       measurements = m;
+      rois = r;
       drawRulers();
     },
+    inPlaneAxes: () => ({ right: axes.rightAxis, up: axes.upAxis, normal: axes.normalAxis, indexAxis: indexAxis as 0 | 1 | 2 }),
     resize,
     destroy: () => {
       container.removeEventListener('mousedown', onDown);
