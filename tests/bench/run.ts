@@ -14,6 +14,9 @@
  * the bone mesh) of the example CT at 3 mm and at 0.75 mm, given its twin.
  * `npm run bench -- fusion`: registration, reconstruction and probe
  * calibration (see fusion.ts).
+ * `npm run bench -- hardening`: adversarial input, kills during a build,
+ * concurrent builds and peak memory against the declared volume size, all
+ * through the CLI (see hardening.ts).
  * Each measured run is a fresh child process, so peak memory (max RSS) is
  * that of the work alone. Prints stage timings and peak memory and writes
  * them, with the machine, to docs/benchmarks.md.
@@ -38,6 +41,7 @@ import { IgtlConnection } from '../../native-bridges/devices/igtl-openigtlink/dr
 import { encodeMessage, igtlTimestamp, timestampSeconds } from '../../native-bridges/devices/igtl-openigtlink/protocol.js';
 import { framePixels, readPlusSequence } from '../../native-bridges/recording/plusSequence.js';
 import { fusionSection } from './fusion.js';
+import { hardeningSection } from './hardening.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -103,8 +107,12 @@ async function main(): Promise<void> {
     writeSection('fusion', await fusionSection(dataRoot, machineLine()));
     return;
   }
+  if (mode === 'hardening') {
+    writeSection('hardening', await hardeningSection(dataRoot ?? null, machineLine()));
+    return;
+  }
   if (mode !== 'twin') {
-    console.error('usage: npm run bench -- twin|spine|devices|fusion');
+    console.error('usage: npm run bench -- twin|spine|devices|fusion|hardening');
     process.exit(2);
   }
   if (!dataRoot) {
