@@ -52,6 +52,23 @@ test('spine panel: a row per level, drag a centroid, that level is re-measured',
   const moved = (await page.evaluate(() => window.__orthotwinSpine!.centroidClient('sagittal', 'L3')))!;
   expect(Math.hypot(moved.x - at.x - 10, moved.y - at.y + 6)).toBeLessThan(2);
 
+  // units in every header (issue 20 §4)
+  const headers = await page.getByTestId('spine-table').locator('thead th').allInnerTexts();
+  expect(headers).toEqual(['Level', 'Body height a/m/p (mm)', 'Genant grade', 'Trabecular (HU)', 'Disc a/m/p (mm)', 'SP–skin (mm)', 'Flags']);
+  // a level clicked in the table moves the main views to it: L1 lies above L4
+  await page.locator('tr[data-level="L4"] td.value').first().click();
+  const atL4 = (await page.evaluate(() => window.__orthotwin!.crosshairLps()))!;
+  await page.locator('tr[data-level="L1"] td.value').first().click();
+  const atL1 = (await page.evaluate(() => window.__orthotwin!.crosshairLps()))!;
+  expect(atL1[2] - atL4[2], 'L1 is superior to L4 (S mm)').toBeGreaterThan(60);
+  // relabelling asks first; cancelled, nothing is recomputed
+  await page.getByLabel('Level of T11').selectOption('T10');
+  await expect(page.getByTestId('confirm-relabel')).toContainText('Relabel T11 as T10? Every measurement is recomputed and stored as analysis version 3');
+  await page.getByTestId('confirm-relabel').getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByTestId('confirm-relabel')).toHaveCount(0);
+  expect(await page.evaluate(() => window.__orthotwinSpine!.version())).toBe(2);
+  await expect(page.getByLabel('Level of T11')).toHaveValue('T11');
+
   // the report as CSV, one line per level
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'CSV' }).click()]);
   const csv = fs.readFileSync((await download.path())!, 'utf8').split('\r\n');

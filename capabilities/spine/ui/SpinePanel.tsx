@@ -39,6 +39,8 @@ export function SpinePanel(props: {
   onJob(j: Job): void;
   onError(e: unknown): void;
   onAnalysis(a: SpineAnalysis | null): void;
+  /** A level chosen in the table: the main views move to its body centroid (LPS mm). */
+  onLocate?(lps: Vec3): void;
 }) {
   const { client, twin, onError, onAnalysis } = props;
   const [analyses, setAnalyses] = useState<SpineAnalysis[]>([]);
@@ -90,6 +92,8 @@ export function SpinePanel(props: {
   const base: SpineCorrections = current?.corrections ?? { names: {}, centroids: {} };
   const moveCentroid = (name: string, lps: Vec3) =>
     run({ names: base.names, centroids: { ...base.centroids, [name]: lps.map((x) => Math.round(x * 10) / 10) as Vec3 } });
+  // relabelling makes a new analysis version: it is asked first
+  const [pendingRename, setPendingRename] = useState<{ auto: string; from: string; name: string } | null>(null);
   const rename = (auto: string, name: string) => run({ names: { ...base.names, [auto]: name }, centroids: base.centroids });
 
   useEffect(() => {
@@ -147,6 +151,23 @@ export function SpinePanel(props: {
         {busy && <span data-testid="spine-busy">{stage ?? 'starting'}…</span>}
       </div>
       {!r && !busy && <p className="muted">No spine analysis of this twin yet.</p>}
+      {pendingRename && (
+        <div className="notice" role="alertdialog" aria-label="confirm relabelling" data-testid="confirm-relabel">
+          Relabel {pendingRename.from} as {pendingRename.name}? Every measurement is recomputed and stored as analysis version {(analyses[0]?.version ?? 0) + 1}
+          ; version {current?.version} stays in the history.{' '}
+          <button
+            className="primary"
+            onClick={() => {
+              const p = pendingRename;
+              setPendingRename(null);
+              rename(p.auto, p.name);
+            }}
+          >
+            Relabel
+          </button>{' '}
+          <button onClick={() => setPendingRename(null)}>Cancel</button>
+        </div>
+      )}
       {r && props.voxels && (
         <div className="reformats">
           {(['coronal', 'sagittal'] as const).map((plane) => (
@@ -175,11 +196,11 @@ export function SpinePanel(props: {
             <thead>
               <tr>
                 <th>Level</th>
-                <th title="Vertebral body heights anterior / middle / posterior (mm)">Body H a/m/p</th>
-                <th title="Genant semiquantitative grade">G</th>
-                <th title="Trabecular HU (mean) in the ellipsoid at the body centroid">HU</th>
-                <th title="Disc below: heights anterior / middle / posterior (mm)">Disc a/m/p</th>
-                <th title="Spinous process tip to skin (mm)">SP–skin</th>
+                <th title="Vertebral body heights anterior / middle / posterior">Body height a/m/p (mm)</th>
+                <th title="Genant semiquantitative grade (0–3)">Genant grade</th>
+                <th title="Trabecular attenuation: mean in the ellipsoid at the body centroid">Trabecular (HU)</th>
+                <th title="Disc below: heights anterior / middle / posterior">Disc a/m/p (mm)</th>
+                <th title="Spinous process tip to skin">SP–skin (mm)</th>
                 <th>Flags</th>
               </tr>
             </thead>
@@ -198,11 +219,19 @@ export function SpinePanel(props: {
                     key={`${auto}-${v.name}`}
                     data-level={v.name}
                     className={selected === v.name ? 'selected' : ''}
-                    onClick={() => setSelected(v.name)}
+                    onClick={() => {
+                      setSelected(v.name);
+                      props.onLocate?.(v.bodyCentroidLps ?? v.centroidLps);
+                    }}
                     title={v.notMeasured.length ? `Not measured: ${v.notMeasured.join('; ')}` : undefined}
                   >
                     <td>
-                      <select aria-label={`Level of ${auto}`} value={v.name} disabled={busy} onChange={(e) => rename(auto, e.target.value)}>
+                      <select
+                        aria-label={`Level of ${auto}`}
+                        value={v.name}
+                        disabled={busy}
+                        onChange={(e) => setPendingRename({ auto, from: v.name, name: e.target.value })}
+                      >
                         {(LEVELS.includes(v.name) ? LEVELS : [v.name, ...LEVELS]).map((n) => (
                           <option key={n}>{n}</option>
                         ))}

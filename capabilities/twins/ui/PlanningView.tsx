@@ -516,6 +516,7 @@ export function PlanningView(props: {
       </div>
       {spineMode ? (
         <SpinePanel
+          onLocate={moveTo}
           can={props.can}
           client={client}
           twin={twin}
