@@ -144,7 +144,8 @@ export function buildAnatomicalTwin(vol: Volume, modality: 'CT' | 'MR', p: TwinP
       features.push({ name: 'bone_hu_p05', value: s.p05, unit: 'HU' });
       features.push({ name: 'bone_hu_p95', value: s.p95, unit: 'HU' });
     }
-    return features;
+    // a statistic of no voxel (a volume too small or too soft for any bone voxel) is not a feature: it is left out, never NaN
+    return features.filter((f) => Number.isFinite(f.value));
   });
   progress(1, 'done');
   return {

@@ -87,6 +87,15 @@ function firstItem(ds: dicomParser.DataSet | undefined, tag: string): dicomParse
 }
 
 /** Lists files under `root` recursively (or `root` itself if it is a file). */
+/** True when a symbolic link leads to a regular file; a dangling link or a link cycle (ELOOP) leads nowhere. */
+function linkedFile(p: string): boolean {
+  try {
+    return fs.statSync(p, { throwIfNoEntry: false })?.isFile() ?? false;
+  } catch {
+    return false;
+  }
+}
+
 export function listFiles(root: string): string[] {
   const st = fs.statSync(root);
   if (st.isFile()) return [root];
@@ -97,7 +106,7 @@ export function listFiles(root: string): string[] {
       if (e.isDirectory()) walk(p);
       else if (e.isFile()) out.push(p);
       // a link to a file counts as the file (a folder of links made by a PACS export or a script); links to folders are not followed (no cycles)
-      else if (e.isSymbolicLink() && fs.statSync(p, { throwIfNoEntry: false })?.isFile()) out.push(p);
+      else if (e.isSymbolicLink() && linkedFile(p)) out.push(p);
     }
   };
   walk(root);

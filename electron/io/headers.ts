@@ -70,9 +70,13 @@ async function countBytes(file: string, o: { offset?: number; inflate: 'gzip' | 
 const streamLength = (file: string, gz: boolean, enough = Infinity): Promise<number> =>
   countBytes(file, { inflate: gz ? 'gzip' : null, enough, broken: 'the compressed data is broken or ends early; the file is truncated or corrupt' });
 
+/**
+ * The first `bytes` of a file, or of its gzip stream: only 4 KiB of compressed data are inflated (a NIfTI header of
+ * 540 bytes compresses into far less), so a decompression bomb costs at most a few MiB here, not its promise.
+ */
 function readHead(file: string, gz: boolean, bytes: number): Buffer {
   const fd = fs.openSync(file, 'r');
-  const raw = Buffer.alloc(gz ? 64 * 1024 : bytes);
+  const raw = Buffer.alloc(gz ? 4 * 1024 : bytes);
   let got: number;
   try {
     got = fs.readSync(fd, raw, 0, raw.length, 0);

@@ -49,14 +49,20 @@ export function contentOfHeader(fields: ReadonlyMap<string, string>, dims: reado
   const lastIsList = ['list', 'time', 'vector'].includes(kinds.at(-1) ?? '') || (spaceDims === 2 && dims.length === 3);
   const frames = dims.length >= 3 ? (dims[2] ?? 1) : 1;
   if (tracked) return { kind: 'tracked-sequence', statedModality: statedModality ?? 'US', frames };
+  // a header without a valid size, or a single pixel, is no image at all: the header check names what is wrong
+  if (!validSize(dims)) return { kind: 'volume', statedModality, frames: 1 };
   if (dims.length < 3 || frames === 1) return { kind: 'image-2d', statedModality, frames: 1 };
   // PLUS writes `Kinds = domain domain list` on reconstructed 3D volumes too: a list axis is a cine only for ultrasound frames or 2D space
   if (lastIsList && (ultrasound || spaceDims === 2)) return { kind: 'cine', statedModality, frames };
   return { kind: 'volume', statedModality, frames: 1 };
 }
 
+/** A size that makes an image: every axis ≥ 1 and at least two pixels in the plane. */
+const validSize = (dims: readonly number[]): boolean => dims.length >= 2 && dims.every((d) => Number.isInteger(d) && d >= 1) && dims[0]! * dims[1]! >= 2;
+
 /** Content of a NIfTI file from its dim[] (dim[0] = number of axes). */
 export function contentOfNifti(dims: readonly number[]): ContentInfo {
+  if (!validSize(dims)) return { kind: 'volume', statedModality: null, frames: 1 };
   if (dims.length < 3 || dims[2] === 1) return { kind: 'image-2d', statedModality: null, frames: 1 };
   return { kind: 'volume', statedModality: null, frames: 1 };
 }

@@ -33,6 +33,7 @@ import { scanDicom, stackGeometry } from '../../electron/io/dicom.js';
 import { decodeStl } from '../../electron/io/mesh.js';
 import { deidentifyDicom } from '../../electron/io/deidentify.js';
 import { probeVolumeFile } from '../../electron/io/headers.js';
+import { readVolume } from '../../electron/io/readVolume.js';
 import { createRuntime } from '../../electron/devicehost/runtimes/registry.js';
 import { igtlServerLimits } from '../../electron/devicehost/runtimes/igtlServer.js';
 
@@ -708,6 +709,68 @@ describe('more unclear outcomes made clear', () => {
     stl.writeUInt32LE(1, 80);
     [0, 0, 1, 0, 0, 0, NaN, 0, 0, 0, 1, 0].forEach((v, i) => stl.writeFloatLE(v, 84 + 4 * i));
     expect(() => decodeStl(stl, 'skin.stl')).toThrow(/skin\.stl: triangle 1 has a vertex that is not a number \(NaN, 0, 0\)/);
+  });
+
+  it('a folder whose links form a cycle is scanned as holding no DICOM (no ELOOP, no path leaked as INTERNAL)', () => {
+    const t = tmpDir('link-loop-');
+    try {
+      const d = path.join(t.dir, 'loop');
+      fs.mkdirSync(d);
+      fs.symlinkSync('.', path.join(d, 'self'));
+      fs.symlinkSync('b', path.join(d, 'a'));
+      fs.symlinkSync('a', path.join(d, 'b'));
+      const scan = scanDicom(d);
+      expect([scan.series.length, scan.filesScanned]).toEqual([0, 0]);
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('random bytes named .mha are refused for what they are, not as a 2D image', async () => {
+    const t = tmpDir('random-mha-');
+    try {
+      const f = path.join(t.dir, 'random.mha');
+      fs.writeFileSync(f, crypto.randomBytes(4096));
+      await expect(readVolume(f)).rejects.toMatchObject({
+        code: 'IMPORT_BAD_HEADER',
+        message: expect.stringMatching(/^random\.mha: MetaImage DimSize "" is not valid/),
+      });
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('a tiny volume whose bone erodes away builds a twin without bone statistics (no NaN feature, no INTERNAL)', async () => {
+    const t = tmpDir('tiny-');
+    const h = createServices({ dataDir: path.join(t.dir, 'data'), transport: 'cli', keyStore: null });
+    try {
+      const n = 8;
+      const hdr = Buffer.alloc(352);
+      hdr.writeInt32LE(348, 0);
+      [3, n, n, n, 1, 1, 1, 1].forEach((d, i) => hdr.writeInt16LE(d, 40 + 2 * i));
+      hdr.writeInt16LE(4, 70);
+      hdr.writeInt16LE(16, 72);
+      [1, 3, 3, 3].forEach((v, i) => hdr.writeFloatLE(v, 76 + 4 * i));
+      hdr.writeFloatLE(352, 108);
+      hdr.write('n+1\0', 344, 'latin1');
+      const data = Buffer.alloc(2 * n ** 3);
+      for (let k = 0; k < n; k++)
+        for (let j = 0; j < n; j++)
+          for (let i = 0; i < n; i++) {
+            const r = Math.hypot(i - 3.5, j - 3.5, k - 3.5);
+            data.writeInt16LE(r < 1.5 ? 700 : r < 3 ? 40 : -1000, 2 * (i + n * (j + n * k)));
+          }
+      const f = path.join(t.dir, 'tiny.nii');
+      fs.writeFileSync(f, Buffer.concat([hdr, data]));
+      const p = await h.impl.patients.create({ displayName: 'Tiny', mrn: '', birthDate: '', sex: '' });
+      const { job } = await h.jobs.wait(await h.impl.studies.import({ patientId: p.id, path: f, strict: true, buildTwin: true }));
+      expect(job.status).toBe('done');
+      const twin = (await h.impl.twins.list(p.id))[0]!;
+      expect(twin.features.map((x) => x.name)).toEqual(['body_volume', 'skin_surface_area', 'bone_volume']);
+    } finally {
+      h.close();
+      t.cleanup();
+    }
   });
 
   describeData('a folder of symbolic links to DICOM files', () => {
