@@ -329,6 +329,10 @@ const MET_BYTES: Record<string, number> = {
 
 function probeMeta(file: string, max: number): { probe: HeaderProbe; dataFile: string; offset: number; compressed: boolean; expected: number } {
   const { fields, headerLen } = metaFields(file);
+  if (!fields.has('dimsize') && !fields.has('ndims') && !fields.has('elementtype'))
+    throw new AppError('IMPORT_BAD_HEADER', `${path.basename(file)}: not a MetaImage file (no NDims, DimSize or ElementType field in its header)`, {
+      file,
+    });
   const dims = (fields.get('dimsize') ?? '').split(/\s+/).filter(Boolean).map(Number);
   const et = (fields.get('elementtype') ?? '').toUpperCase();
   const channels = Number(fields.get('elementnumberofchannels') ?? '1');

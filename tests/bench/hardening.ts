@@ -394,11 +394,6 @@ async function makeCorpus(dir: string, dataRoot: string | null): Promise<BadInpu
   );
   file('nan-voxels.nii', 'NIfTI 16³ float32, every voxel NaN', floatNifti([16, 16, 16], NaN));
   file('one-voxel.nii', 'NIfTI 1×1×1 float32', floatNifti([1, 1, 1], 100), /voxel/);
-  file(
-    'tiny-8.nii',
-    '8×8×8 int16 CT-like phantom (air, soft tissue, bone core): valid, but too small for a twin',
-    Buffer.concat([niftiHeader({ dims: [8, 8, 8], datatype: 4, bitpix: 16 }), phantom(8, 3)]),
-  );
   file('constant.nii', 'NIfTI 32³ float32, every voxel 40', floatNifti([32, 32, 32], 40));
   file(
     'vox-offset-past-end.nii',
