@@ -42,8 +42,11 @@ export function importPlusCalibrations(store: TwinStore, actor: string, setup: s
     throw new AppError('BAD_REQUEST', (e as Error).message, { file: configPath });
   }
   if (cfg.transforms.length === 0) throw new AppError('BAD_REQUEST', `${configPath}: no <CoordinateDefinitions> transforms to import`, { file: configPath });
+  // a configuration is one device set: into a setup that already has calibrations, all of it is proposed (none goes live by itself)
+  const propose = currentCalibrations(listCalibrations(store, setup)).length > 0;
   return cfg.transforms.map((t) =>
     insertCalibration(store, {
+      ...(propose ? { propose: true } : {}),
       setup,
       kind: `${t.from}To${t.to}`,
       fromFrame: t.from,

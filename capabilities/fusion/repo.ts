@@ -9,12 +9,12 @@ import type { CalibrationRecord, Registration, TreLandmark } from './contract.js
 
 /**
  * Appends a calibration to a setup's history: accepted (current) when the setup has no current calibration of its
- * kind and frame pair, else proposed — shown beside the current one, used only once a user accepts it.
+ * kind and frame pair (and `propose` is not set), else proposed — shown beside the current one, used only once a user accepts it.
  * @throws AppError BAD_REQUEST when it was made for another probe or tool than the setup's current one of its kind
  */
 export function insertCalibration(
   store: TwinStore,
-  c: Omit<CalibrationRecord, 'id' | 'createdAt' | 'status' | 'device' | 'reviewedBy' | 'reviewedAt'> & { device?: string },
+  c: Omit<CalibrationRecord, 'id' | 'createdAt' | 'status' | 'device' | 'reviewedBy' | 'reviewedAt'> & { device?: string; propose?: boolean },
 ): CalibrationRecord {
   const id = newId();
   const createdAt = now();
@@ -28,7 +28,7 @@ export function insertCalibration(
       `${c.kind} from ${c.sourcePath || c.method} was made for ${device}, but setup "${c.setup}" works with ${current.device}: refused (use a setup of its own for that probe)`,
       { setup: c.setup },
     );
-  const status = current ? 'proposed' : 'accepted';
+  const status = current || c.propose ? 'proposed' : 'accepted';
   store.db
     .prepare(
       'INSERT INTO calibrations (id, setup, kind, from_frame, to_frame, matrix, value_ms, error_mm, residuals, method, source_path, calibrated_at, created_at, created_by, status, device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -52,7 +52,8 @@ export function insertCalibration(
       device,
     );
   store.audit(c.createdBy, 'calibrate', 'calibration', id, { setup: c.setup, kind: c.kind, method: c.method, status });
-  return { ...c, id, createdAt, status, device, reviewedBy: null, reviewedAt: null };
+  const { propose: _propose, ...record } = c;
+  return { ...record, id, createdAt, status, device, reviewedBy: null, reviewedAt: null };
 }
 
 /**

@@ -66,6 +66,8 @@ export const ScanPatient = z.object({
   patientName: z.string(),
   patientId: z.string(),
   birthDate: z.string(),
+  /** DICOM PatientSex (M, F, O), '' when absent. */
+  sex: z.string(),
   studies: z.array(ScanStudy),
   /** Where this identity differs from the patient the scan was made for (one sentence per field); absent without a patient. */
   differences: z.array(z.string()).optional(),

@@ -40,7 +40,7 @@ export default defineCapability(
         const patient = patientId ? getPatient(store, patientId) : null;
         const r = await jobs.runDetached(scanJob, { path: p });
         if (patient && r.kind === 'dicom')
-          for (const sp of r.patients) sp.differences = identityDifferences(patient, { ...sp, patientBirthDate: sp.birthDate });
+          for (const sp of r.patients) sp.differences = identityDifferences(patient, { ...sp, patientBirthDate: sp.birthDate, patientSex: sp.sex });
         return r;
       },
       import: (req) => {

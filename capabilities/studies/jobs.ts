@@ -144,11 +144,9 @@ export const importJob = defineJob({
     });
     const modality = imported.meta.modality;
     if (req.buildTwin) {
-      if (modality === 'OT')
-        throw new AppError(
-          'IMPORT_UNSUPPORTED',
-          `${path.basename(req.path)}: the file does not say its modality and its values are not CT's (HU): the volume is imported; state its modality (CT or MR) to build a twin`,
-        );
+      // the file does not say its modality and its values are not CT's: the volume is imported, and waits (Series panel) for the
+      // user to state its modality before a twin is built — not a failed import
+      if (modality === 'OT') return;
       if (modality !== 'CT' && modality !== 'MR')
         throw new AppError(
           'IMPORT_UNSUPPORTED',
@@ -227,6 +225,7 @@ export const reconstructJob = defineJob({
         patientName: '',
         patientId: '',
         patientBirthDate: '',
+        patientSex: '',
         studyInstanceUid: '',
         studyDate: '',
         studyDescription: 'Tracked ultrasound',

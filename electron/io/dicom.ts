@@ -311,7 +311,7 @@ function seriesFromMultiFrame(
 export function scanDicom(root: string, onProgress?: (done: number, total: number) => void, isCancelled?: () => boolean): DicomScanResult {
   const files = listFiles(root);
   const skipped: DicomSkipped[] = [];
-  const groups = new Map<string, { ds: dicomParser.DataSet; slices: SliceHeader[]; multi: boolean }>();
+  const groups = new Map<string, { ds: dicomParser.DataSet; slices: SliceHeader[]; multi: boolean; patients: Set<string> }>();
   files.forEach((file, idx) => {
     if (isCancelled?.()) throw new AppError('JOB_CANCELLED', 'scan cancelled');
     onProgress?.(idx, files.length);
@@ -338,13 +338,15 @@ export function scanDicom(root: string, onProgress?: (done: number, total: numbe
       spacing: (floats(ds, 'x00280030', 2) ?? floats(ds, 'x00181164', 2)) as [number, number] | null,
       instanceNumber: Number(str(ds, 'x00200013') || '0'),
     };
+    // whose images these are: one series must hold one patient (a folder that mixes people must never become one volume)
+    const who = `${str(ds, 'x00100010').replace(/\^/g, ' ').trim() || '(no name)'} / ${str(ds, 'x00100020') || '(no ID)'}`;
     const g = groups.get(key);
-    if (g) g.slices.push(slice);
-    else groups.set(key, { ds, slices: [slice], multi: frames > 1 });
+    if (g) (g.slices.push(slice), g.patients.add(who));
+    else groups.set(key, { ds, slices: [slice], multi: frames > 1, patients: new Set([who]) });
   });
   onProgress?.(files.length, files.length);
   const series: DicomSeriesInfo[] = [];
-  for (const { ds, slices, multi } of groups.values()) {
+  for (const { ds, slices, multi, patients } of groups.values()) {
     const rows = ds.uint16('x00280010') ?? 0;
     const columns = ds.uint16('x00280011') ?? 0;
     const base = {
@@ -379,7 +381,8 @@ export function scanDicom(root: string, onProgress?: (done: number, total: numbe
       nominalGeometry: false,
       geometry: g.geometry,
       frameOrder: g.order,
-      problems: g.problems,
+      problems:
+        patients.size > 1 ? [`${label} mixes the images of ${patients.size} patients (${[...patients].join('; ')}): refused`, ...g.problems] : g.problems,
     });
   }
   series.sort((a, b) => a.patientId.localeCompare(b.patientId) || a.studyInstanceUid.localeCompare(b.studyInstanceUid) || a.seriesNumber - b.seriesNumber);

@@ -113,26 +113,31 @@ const isoDate = (d: string): string => {
 
 /**
  * Where a study's patient identity differs from the patient's record: the
- * name (compared as sets of name parts, so "DOE^JANE" matches "Jane Doe"; a
- * study without a name differs from a named patient), the ID (when the record
- * has an MRN) and the birth date (when the record has one).
- * @param patient the record imported into (displayName, MRN, birth date ISO 8601)
- * @param study the study's DICOM identity (PatientName, PatientID, PatientBirthDate)
+ * name (every part of the record's name must be in the study's, so
+ * "DOE^JANE^MARIE" matches "Jane Doe" but "SMITH" does not match "Anna
+ * Smith"; a study without a name differs from a named patient), the ID (when
+ * the record has an MRN), the birth date and the sex (when the record and the
+ * study both have one).
+ * @param patient the record imported into (displayName, MRN, birth date ISO 8601, sex F/M/O or '')
+ * @param study the study's DICOM identity (PatientName, PatientID, PatientBirthDate, PatientSex)
  * @returns one sentence per differing field, empty when they match
  */
 export function identityDifferences(
-  patient: { displayName: string; mrn: string; birthDate: string },
-  study: { patientName: string; patientId: string; patientBirthDate: string },
+  patient: { displayName: string; mrn: string; birthDate: string; sex?: string },
+  study: { patientName: string; patientId: string; patientBirthDate: string; patientSex?: string },
 ): string[] {
   const out: string[] = [];
   const a = nameTokens(patient.displayName);
   const b = nameTokens(study.patientName);
   const contains = (x: string[], y: string[]): boolean => y.every((t) => x.includes(t));
-  if (a.length && (b.length === 0 || !(contains(a, b) || contains(b, a))))
+  if (a.length && (b.length === 0 || !contains(b, a)))
     out.push(`name: the study says ${study.patientName.trim() ? `"${study.patientName.trim()}"` : 'no name'}, the patient is "${patient.displayName}"`);
   if (patient.mrn.trim() && patient.mrn.trim() !== study.patientId.trim())
     out.push(`patient ID: the study says ${study.patientId.trim() ? `"${study.patientId.trim()}"` : 'none'}, the patient's MRN is "${patient.mrn.trim()}"`);
   if (patient.birthDate.trim() && isoDate(patient.birthDate) !== isoDate(study.patientBirthDate))
     out.push(`birth date: the study says ${isoDate(study.patientBirthDate) || 'none'}, the patient's is ${isoDate(patient.birthDate)}`);
+  const sexA = (patient.sex ?? '').trim().toUpperCase();
+  const sexB = (study.patientSex ?? '').trim().toUpperCase();
+  if (sexA && sexB && sexA !== sexB) out.push(`sex: the study says ${sexB}, the patient's is ${sexA}`);
   return out;
 }

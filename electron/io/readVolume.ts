@@ -36,6 +36,8 @@ export interface VolumeSourceMeta {
   patientId: string;
   /** DICOM PatientBirthDate (YYYYMMDD), '' when absent. */
   patientBirthDate: string;
+  /** DICOM PatientSex (M, F, O), '' when absent. */
+  patientSex: string;
   studyInstanceUid: string;
   studyDate: string;
   studyDescription: string;
@@ -110,6 +112,7 @@ function emptyMeta(file: string, format: VolumeFormat): VolumeSourceMeta {
     patientName: '',
     patientId: '',
     patientBirthDate: '',
+    patientSex: '',
     studyInstanceUid: '',
     studyDate: '',
     studyDescription: base,
@@ -207,6 +210,7 @@ async function readDicom(root: string, o: ReadOptions): Promise<ImportedVolume> 
       patientName: s.patientName,
       patientId: s.patientId,
       patientBirthDate: s.patientBirthDate,
+      patientSex: s.patientSex,
       studyInstanceUid: s.studyInstanceUid,
       studyDate: s.studyDate,
       studyDescription: s.studyDescription,

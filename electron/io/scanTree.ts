@@ -39,6 +39,7 @@ export function scanTree(p: string, onProgress: (fraction: number) => void = () 
           patientName: '',
           patientId: '',
           birthDate: '',
+          sex: '',
           studies: [
             {
               studyInstanceUid: '',
@@ -70,7 +71,7 @@ export function scanTree(p: string, onProgress: (fraction: number) => void = () 
   for (const s of scan.series) {
     const pk = `${s.patientId}\u0000${s.patientName}`;
     let pat = patients.get(pk);
-    if (!pat) patients.set(pk, (pat = { patientName: s.patientName, patientId: s.patientId, birthDate: s.patientBirthDate, studies: [] }));
+    if (!pat) patients.set(pk, (pat = { patientName: s.patientName, patientId: s.patientId, birthDate: s.patientBirthDate, sex: s.patientSex, studies: [] }));
     let st = pat.studies.find((x) => x.studyInstanceUid === s.studyInstanceUid);
     if (!st) pat.studies.push((st = { studyInstanceUid: s.studyInstanceUid, studyDate: s.studyDate, studyDescription: s.studyDescription, series: [] }));
     const content = contentOfDicomSeries({ modality: s.modality, frames: s.frames, multiFrame: s.multiFrame, hasGeometry: s.geometry !== null });

@@ -44,6 +44,17 @@ test('a DICOM series of another identity asks for confirmation before it goes in
   await expect(picker.getByRole('alert')).toContainText('name: the study says no name, the patient is "Jane Roe"');
   const importButton = picker.getByRole('button', { name: 'Import' });
   await expect(importButton).toBeDisabled();
+  // a confirmation belongs to the patient it was given for: opening another patient drops the scan and the tick
+  await picker.getByLabel('Confirm patient identity').check();
+  await page.getByLabel('Patient name').fill('Bob Bystander');
+  await page.getByRole('button', { name: 'Create patient' }).click();
+  await expect(page.getByLabel('patient picker')).toHaveCount(0);
+  await page.getByRole('list', { name: 'patients' }).getByText('Jane Roe').click();
+  await expect(page.getByLabel('patient picker')).toHaveCount(0);
+  await page.getByLabel('Study path').fill(path.join(DATA!, 'dicom', 'totalseg_ct_series_j2k'));
+  await page.getByRole('button', { name: 'Scan' }).click();
+  await expect(picker.getByLabel('Confirm patient identity')).not.toBeChecked();
+  await expect(importButton).toBeDisabled();
   await picker.getByLabel('Confirm patient identity').check();
   await page.getByLabel(/Build the anatomical twin/).uncheck();
   await importButton.click();

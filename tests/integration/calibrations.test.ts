@@ -133,6 +133,10 @@ describeData('calibrations: PLUS import and the N-wire probe job', () => {
     expect(host.impl.calibrations.reject(again[1]!.id)).toMatchObject({ status: 'rejected' });
     expect((await host.impl.calibrations.current('Bay 2')).map((c) => c.id).sort()).toEqual([again[0]!.id, first[1]!.id].sort());
     expect(() => host.impl.calibrations.accept(again[1]!.id)).toThrow(/is rejected, not proposed/);
+    // another device set's configuration is one unit: even its kinds the setup lacks are proposed, none goes live by itself
+    const other = await host.impl.calibrations.importPlus('Bay 2', dataPath('us/PlusDeviceSet_fCal_Sim_SpatialCalibration_2.0.xml'));
+    expect(other.length).toBeGreaterThan(2);
+    expect(new Set(other.map((c) => c.status))).toEqual(new Set(['proposed']));
     const audit = host.store.auditLog.records().filter((r) => r.action === 'calibration-accept' || r.action === 'calibration-reject');
     expect(audit.map((r) => [r.action, r.recordId])).toEqual([
       ['calibration-accept', again[0]!.id],

@@ -5,6 +5,8 @@
  * never a default MR; a DICOM series whose patient identity differs from the
  * record is imported only on confirmation, audited.
  */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentOfVolumeFile } from '../../electron/io/headers.js';
@@ -22,6 +24,18 @@ describe('patient identity comparison', () => {
     expect(identityDifferences(rec, { patientName: 'DOE^JANE', patientId: 'MRN-7', patientBirthDate: '19610402' })).toEqual([]);
     expect(identityDifferences(rec, { patientName: 'Doe Jane Marie', patientId: 'MRN-7', patientBirthDate: '19610402' })).toEqual([]);
   });
+  it('a study name that holds only part of the record name differs; sex differs only when both say one', () => {
+    expect(identityDifferences(rec, { patientName: 'DOE', patientId: 'MRN-7', patientBirthDate: '19610402' })).toEqual([
+      'name: the study says "DOE", the patient is "Jane Doe"',
+    ]);
+    expect(identityDifferences({ ...rec, sex: 'F' }, { patientName: 'DOE^JANE', patientId: 'MRN-7', patientBirthDate: '19610402', patientSex: 'M' })).toEqual([
+      `sex: the study says M, the patient's is F`,
+    ]);
+    expect(identityDifferences({ ...rec, sex: 'F' }, { patientName: 'DOE^JANE', patientId: 'MRN-7', patientBirthDate: '19610402', patientSex: '' })).toEqual(
+      [],
+    );
+  });
+
   it('names each differing field; a study without a name differs from a named patient', () => {
     expect(identityDifferences(rec, { patientName: '', patientId: '', patientBirthDate: '' })).toEqual([
       'name: the study says no name, the patient is "Jane Doe"',
@@ -109,11 +123,34 @@ describeData('import into a patient of another identity', () => {
     expect(override.map((r) => [r.recordId, r.detail])).toEqual([[p.id, { fields: ['name', 'patient ID'] }]]);
   });
 
-  it('a volume whose file states no modality and is not CT-like gets no twin until its modality is stated', async () => {
+  it('a DICOM folder whose one series mixes two patients is refused, naming both (never one volume of two people)', async () => {
+    const dir = path.join(tmp.dir, 'mixed');
+    fs.mkdirSync(dir);
+    const src = dataPath('dicom/totalseg_ct_series_j2k');
+    const files = fs.readdirSync(src).sort();
+    files.forEach((f, n) => {
+      fs.copyFileSync(path.join(src, f), path.join(dir, f));
+      const [name, id] = n % 2 ? ['ROE^JANE', 'P-1'] : ['DOE^JOHN', 'P-2'];
+      execFileSync('dcmodify', ['-nb', '-i', `(0010,0010)=${name}`, '-i', `(0010,0020)=${id}`, path.join(dir, f)]);
+    });
+    const scan = await host.impl.studies.scan(dir);
+    const problems = scan.patients.flatMap((p) => p.studies.flatMap((st) => st.series.flatMap((se) => se.problems)));
+    expect(
+      problems.some((pr) => /mixes the images of 2 patients \((DOE JOHN \/ P-2; ROE JANE \/ P-1|ROE JANE \/ P-1; DOE JOHN \/ P-2)\): refused/.test(pr)),
+      problems.join(' | '),
+    ).toBe(true);
+    const p = createPatient(host.store, { displayName: 'Jane Roe', mrn: '', birthDate: '', sex: '' }, 'test');
+    const r = await host.jobs.wait(await host.impl.studies.import({ patientId: p.id, path: dir, strict: true, buildTwin: false, confirmIdentity: true }));
+    expect(r.job.status).toBe('failed');
+    expect(r.job.error).toMatchObject({ code: 'DICOM_INCONSISTENT', message: expect.stringMatching(/mixes the images of 2 patients/) });
+    expect(listStudies(host.store, p.id)).toEqual([]);
+  });
+
+  it('a volume whose file states no modality and is not CT-like is imported (not a failure) and gets no twin until its modality is stated', async () => {
     const p = createPatient(host.store, { displayName: 'Small MR', mrn: '', birthDate: '', sex: '' }, 'test');
     const r = await host.jobs.wait(await host.impl.studies.import({ patientId: p.id, path: dataPath('mr/niivue_small.mha'), strict: true, buildTwin: true }));
-    expect(r.job.status).toBe('failed');
-    expect(r.job.error?.message).toMatch(/niivue_small\.mha: the file does not say its modality .* state its modality \(CT or MR\) to build a twin/);
+    expect(r.job.status).toBe('done');
+    expect(await host.impl.twins.list(p.id)).toEqual([]);
     const se = listStudies(host.store, p.id)[0]!.series[0]!;
     expect([se.modality, se.modalityGuessed]).toEqual(['OT', true]); // the volume is kept, its modality unknown (not MR)
     expect(() => host.impl.twins.build(se.volume!.id, {})).toThrow(/does not say its modality: state it/);

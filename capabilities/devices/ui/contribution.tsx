@@ -1,6 +1,7 @@
 /**
  * The devices capability's UI contribution: the Devices workspace.
  */
+import { CLINICAL_ROLES } from '../../../electron/contract/define.js';
 import type { WorkspaceContribution, WorkspaceProps } from '../../../renderer/app/contributions.js';
 import { DevicesWorkspace } from './DevicesWorkspace.js';
 
@@ -9,4 +10,6 @@ function Devices({ client, info, onError }: WorkspaceProps) {
 }
 
 /** Devices: trackers, ultrasound and cameras, recording and replay. */
-export const contributions: WorkspaceContribution[] = [{ id: 'devices', title: 'Devices', roles: 'all', order: 20, menu: 'workspace', component: Devices }];
+export const contributions: WorkspaceContribution[] = [
+  { id: 'devices', title: 'Devices', roles: CLINICAL_ROLES, order: 20, menu: 'workspace', component: Devices },
+];

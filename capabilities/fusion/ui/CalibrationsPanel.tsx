@@ -215,7 +215,7 @@ export function CalibrationsPanel({ client, setup, calibrations, onChanged, onEr
             )}
           </>
         )}
-        <button disabled={!ready || busy} onClick={() => void run()}>
+        <button disabled={!ready || busy || job?.status === 'running' || job?.status === 'queued'} onClick={() => void run()}>
           Calibrate
         </button>
       </div>

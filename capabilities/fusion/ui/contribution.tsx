@@ -1,6 +1,7 @@
 /**
  * The fusion capability's UI contribution: the Fusion workspace.
  */
+import { CLINICAL_ROLES } from '../../../electron/contract/define.js';
 import type { WorkspaceContribution, WorkspaceProps } from '../../../renderer/app/contributions.js';
 import { FusionWorkspace } from './FusionWorkspace.js';
 
@@ -19,4 +20,6 @@ function Fusion({ client, info, open, onError }: WorkspaceProps) {
 }
 
 /** Fusion: live ultrasound over the prior volume, calibrations and registrations. */
-export const contributions: WorkspaceContribution[] = [{ id: 'fusion', title: 'Fusion', roles: 'all', order: 30, menu: 'workspace', component: Fusion }];
+export const contributions: WorkspaceContribution[] = [
+  { id: 'fusion', title: 'Fusion', roles: CLINICAL_ROLES, order: 30, menu: 'workspace', component: Fusion },
+];

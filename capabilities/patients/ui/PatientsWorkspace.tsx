@@ -43,6 +43,7 @@ export function PatientsWorkspace({ client, info, open, session, onError, clearE
     <>
       {can('studies.import') && (
         <ImportPanel
+          key={open.patient.id /* another patient: a new scan and a new confirmation */}
           client={client}
           patient={open.patient}
           samples={info?.sampleStudies ?? []}

@@ -173,7 +173,7 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
   overlay.style.cssText = 'position:absolute;inset:0;pointer-events:none;font:12px system-ui,sans-serif;color:#e8e8e8;text-shadow:0 0 2px #000;';
   const label = (css: string, testid: string): HTMLDivElement => {
     const d = document.createElement('div');
-    d.style.cssText = `position:absolute;${css}`;
+    d.style.cssText = `position:absolute;${css};background:rgba(0,0,0,0.55);padding:0 3px;border-radius:2px;`;
     d.dataset['testid'] = testid;
     overlay.appendChild(d);
     return d;
@@ -284,7 +284,8 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
       g,
       [0, 1, 2].map((a) => (a === indexAxis ? index : 0)),
     )[axes.normalAxis];
-    sliceLabel.textContent = `Im ${index + 1}/${g.dims[indexAxis]} · ${directionLetter(axes.normalAxis, 1)} ${pos.toFixed(1)} mm${zoom !== 1 ? ` · ×${zoom.toFixed(2)}` : ''}`;
+    // a position is said with the patient direction it lies in: "A 161.3 mm", never "P −161.3 mm"
+    sliceLabel.textContent = `Im ${index + 1}/${g.dims[indexAxis]} · ${directionLetter(axes.normalAxis, pos < 0 ? -1 : 1)} ${Math.abs(pos).toFixed(1)} mm${zoom !== 1 ? ` · ×${zoom.toFixed(2)}` : ''}`;
   };
 
   const drawCrosshair = (): void => {
