@@ -21,7 +21,18 @@ export type Patient = z.infer<typeof Patient>;
 export const NewPatient = z.object({
   displayName: z.string().trim().min(1, 'a name is required').max(200),
   mrn: z.string().trim().max(64).default(''),
-  birthDate: z.string().trim().max(10).default(''),
+  /** ISO 8601 date (YYYY-MM-DD) between 1880-01-01 and today, or '' when unknown. */
+  birthDate: z
+    .string()
+    .trim()
+    .max(10)
+    .default('')
+    .refine(
+      (d) => d === '' || (/^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(d)) && d >= '1880-01-01' && d <= new Date().toISOString().slice(0, 10)),
+      {
+        message: 'the birth date must be a date (YYYY-MM-DD) between 1880 and today',
+      },
+    ),
   sex: z.enum(['', 'F', 'M', 'O']).default(''),
 });
 export type NewPatient = z.input<typeof NewPatient>;

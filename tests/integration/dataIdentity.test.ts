@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentOfVolumeFile } from '../../electron/io/headers.js';
 import { identityDifferences } from '../../electron/io/identity.js';
 import { readVolume } from '../../electron/io/readVolume.js';
+import { parseCall } from '../../electron/platform/registry.js';
 import { createServices, type ServiceHost } from '../../electron/services/index.js';
 import { createPatient } from '../../capabilities/patients/repo.js';
 import { listStudies } from '../../capabilities/studies/repo.js';
@@ -50,6 +51,16 @@ describe('patient identity comparison', () => {
     expect(
       identityDifferences({ displayName: 'Jane Doe', mrn: '', birthDate: '' }, { patientName: 'DOE^JANE', patientId: 'X1', patientBirthDate: '19990101' }),
     ).toEqual([]);
+  });
+});
+
+describe('patient records', () => {
+  it('a birth date in the future, before 1880 or not a date is refused with a sentence; an empty one is allowed', () => {
+    const make = (birthDate: string) => () => parseCall('patients', 'create', [{ displayName: 'A B', birthDate }]);
+    for (const d of ['2999-01-01', '1800-01-01', '02/04/1961', '1961-13-45'])
+      expect(make(d), d).toThrow(/birth date must be a date \(YYYY-MM-DD\) between 1880 and today/);
+    expect(make('1961-04-02')()).toMatchObject({ args: [{ birthDate: '1961-04-02' }] });
+    expect(make('')()).toMatchObject({ args: [{ birthDate: '' }] });
   });
 });
 

@@ -69,7 +69,9 @@ export function PatientsPanel(props: {
         {patients.map((p) => (
           <li key={p.id} className={props.selected?.id === p.id ? 'active' : ''} onClick={() => props.onOpen(p)}>
             {p.displayName}
-            <small>{[p.mrn, `${p.studyCount} ${p.studyCount === 1 ? 'study' : 'studies'}`].filter(Boolean).join(' · ')}</small>
+            <small>
+              {[p.mrn, p.birthDate && `born ${p.birthDate}`, p.sex, `${p.studyCount} ${p.studyCount === 1 ? 'study' : 'studies'}`].filter(Boolean).join(' · ')}
+            </small>
           </li>
         ))}
         {patients.length === 0 && <li style={{ color: 'var(--muted)', cursor: 'default' }}>No patients{query ? ' match' : ' yet'}.</li>}

@@ -107,7 +107,13 @@ export function ImportPanel(props: {
   return (
     <section className="import" aria-label="import">
       <div style={{ display: 'flex', gap: 8, alignItems: 'center' }}>
-        <strong style={{ whiteSpace: 'nowrap' }}>{patient.displayName}</strong>
+        <strong style={{ whiteSpace: 'nowrap' }} data-testid="patient-banner">
+          {patient.displayName}
+          <small className="muted" style={{ fontWeight: 'normal' }}>
+            {' '}
+            {[patient.mrn && `ID ${patient.mrn}`, patient.birthDate && `born ${patient.birthDate}`, patient.sex].filter(Boolean).join(' · ')}
+          </small>
+        </strong>
         <input
           type="text"
           aria-label="Study path"

@@ -73,7 +73,8 @@ export function SeriesPanel(props: {
               <td>{seriesLabel(se, st)}</td>
               <td>
                 {modalitySource(se)}
-                {se.format !== 'dicom' && se.modalityGuessed && props.can('studies.setModality') && (
+                {/* a file's modality — guessed, unknown or stated by the user — can be stated (again); a DICOM series' is its headers' */}
+                {se.format !== 'dicom' && props.can('studies.setModality') && (
                   <select
                     aria-label={`State the modality of ${se.description || se.id}`}
                     value=""
