@@ -22,16 +22,10 @@ export default defineCapability(
     // auth.* act on the calling connection's own session (direct calls: the local connection)
     const conn = () => currentConnection(localCtx);
     /** The connection's status and the methods it may call now (access control's own rules, so the UI and the services agree). */
-    const statusOf = (ctx: CallContext): AuthStatus => ({
-      ...access.status(ctx),
-      allowed: capabilities.flatMap((c) =>
-        (c.services ?? []).flatMap((s) =>
-          Object.keys(s.methods)
-            .filter((m) => access.refusal(ctx, s.name, m) === null)
-            .map((m) => `${s.name}.${m}`),
-        ),
-      ),
-    });
+    let methods: (readonly [string, string])[] | null = null;
+    const allMethods = () =>
+      (methods ??= capabilities.flatMap((c) => (c.services ?? []).flatMap((s) => Object.keys(s.methods).map((m) => [s.name, m] as const))));
+    const statusOf = (ctx: CallContext): AuthStatus => ({ ...access.status(ctx), allowed: access.allowed(ctx, allMethods()) });
     return {
       audit: {
         verify: () => store.auditLog.verify(),

@@ -342,13 +342,30 @@ export class AccessControl {
    * checked again while they last. Touches neither the activity time nor the audit log.
    */
   refusal(ctx: CallContext, service: string, method: string): string | null {
+    return this.refusalGiven(this.status(ctx), service, method);
+  }
+
+  /**
+   * The methods (`service.method`) among `methods` the connection may call now, by `refusal`'s rules, its status read
+   * once (what `auth.status` lists for the UI).
+   */
+  allowed(ctx: CallContext, methods: readonly (readonly [service: string, method: string])[]): string[] {
     const s = this.status(ctx);
+    return methods.filter(([service, method]) => this.refusalGiven(s, service, method) === null).map(([service, method]) => `${service}.${method}`);
+  }
+
+  private refusalGiven(s: ReturnType<AccessControl['status']>, service: string, method: string): string | null {
     if (!s.accountsEnabled) return null;
     if (!s.user) return 'signed out';
     if (s.locked) return 'session locked';
     const spec = this.specOf(service, method);
-    const roles = typeof spec?.roles === 'function' ? spec.roles(this.policy) : spec?.roles;
+    const roles = this.rolesOf(spec);
     return roles === 'public' || roles?.includes(s.user.role) ? null : `a ${s.user.role} may not ${spec?.verb ?? `call ${service}.${method}`}`;
+  }
+
+  /** Who may call a method: its roles, a policy rule read against the site policy, or undefined for no such method. */
+  private rolesOf(spec: MethodSpec | undefined): readonly Role[] | 'public' | undefined {
+    return typeof spec?.roles === 'function' ? spec.roles(this.policy) : spec?.roles;
   }
 
   /** The connection is gone (its page closed): its data ticket no longer opens anything. */
@@ -388,7 +405,7 @@ export class AccessControl {
   authorize(ctx: CallContext, service: string, method: string, args: readonly unknown[]): Caller {
     const key = `${service}.${method}`;
     const spec = this.specOf(service, method);
-    const roles = typeof spec?.roles === 'function' ? spec.roles(this.policy) : spec?.roles;
+    const roles = this.rolesOf(spec);
     if (roles === 'public') return { actor: this.callerName(ctx), role: this.roleOf(ctx) };
     // the site policy binds the local user of single-user mode too
     const refusal = spec?.policyCheck?.(args, this.policy);
