@@ -6,6 +6,7 @@
 export { default as patients } from './patients/index.js';
 export { default as studies } from './studies/index.js';
 export { default as twins } from './twins/index.js';
+export { default as records } from './records/index.js';
 export { default as spine } from './spine/index.js';
 export { default as jobs } from './jobs/index.js';
 export { default as devices } from './devices/index.js';

@@ -29,6 +29,7 @@ describe('system.about', () => {
       'fusion',
       'jobs',
       'patients',
+      'records',
       'security',
       'spine',
       'studies',

@@ -18,22 +18,27 @@ export const Patient = z.object({
 });
 export type Patient = z.infer<typeof Patient>;
 
+/** A patient's fields as entered (create and edit validate them alike). */
+export const PatientName = z.string().trim().min(1, 'a name is required').max(200);
+export const PatientMrn = z.string().trim().max(64);
+/** ISO 8601 date (YYYY-MM-DD) between 1880-01-01 and today, or '' when unknown. */
+export const BirthDate = z
+  .string()
+  .trim()
+  .max(10)
+  .refine(
+    (d) => d === '' || (/^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(d)) && d >= '1880-01-01' && d <= new Date().toISOString().slice(0, 10)),
+    {
+      message: 'the birth date must be a date (YYYY-MM-DD) between 1880 and today',
+    },
+  );
+export const PatientSex = z.enum(['', 'F', 'M', 'O']);
+
 export const NewPatient = z.object({
-  displayName: z.string().trim().min(1, 'a name is required').max(200),
-  mrn: z.string().trim().max(64).default(''),
-  /** ISO 8601 date (YYYY-MM-DD) between 1880-01-01 and today, or '' when unknown. */
-  birthDate: z
-    .string()
-    .trim()
-    .max(10)
-    .default('')
-    .refine(
-      (d) => d === '' || (/^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(d)) && d >= '1880-01-01' && d <= new Date().toISOString().slice(0, 10)),
-      {
-        message: 'the birth date must be a date (YYYY-MM-DD) between 1880 and today',
-      },
-    ),
-  sex: z.enum(['', 'F', 'M', 'O']).default(''),
+  displayName: PatientName,
+  mrn: PatientMrn.default(''),
+  birthDate: BirthDate.default(''),
+  sex: PatientSex.default(''),
 });
 export type NewPatient = z.input<typeof NewPatient>;
 

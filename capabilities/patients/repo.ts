@@ -42,10 +42,14 @@ export function deletePatient(store: TwinStore, id: string, actor: string): void
   for (const f of files) fs.rmSync(f, { force: true });
 }
 
+/** The studies a patient's record counts: those not in the trash (migration 0010). */
+const STUDY_COUNT = '(SELECT COUNT(*) FROM studies s WHERE s.patient_id = p.id AND s.trashed_at IS NULL) AS study_count';
+
+/** A patient not in the trash. @throws AppError NOT_FOUND for an unknown patient or one in the trash (saying so) */
 export function getPatient(store: TwinStore, id: string): Patient {
-  const r = store.db.prepare('SELECT p.*, (SELECT COUNT(*) FROM studies s WHERE s.patient_id = p.id) AS study_count FROM patients p WHERE id = ?').get(id) as
-    Row | undefined;
+  const r = store.db.prepare(`SELECT p.*, ${STUDY_COUNT} FROM patients p WHERE id = ?`).get(id) as Row | undefined;
   if (!r) throw new AppError('NOT_FOUND', `no patient ${id}`);
+  if (r['trashed_at'] != null) throw new AppError('NOT_FOUND', 'the patient is in the trash: restore it from Trash to use it', { trashed: 'patient', id });
   return patientFromRow(r);
 }
 
@@ -54,7 +58,7 @@ export function listPatients(store: TwinStore, query = ''): Patient[] {
   return (
     store.db
       .prepare(
-        "SELECT p.*, (SELECT COUNT(*) FROM studies s WHERE s.patient_id = p.id) AS study_count FROM patients p WHERE display_name LIKE ? ESCAPE '\\' OR mrn LIKE ? ESCAPE '\\' ORDER BY display_name COLLATE NOCASE, created_at",
+        `SELECT p.*, ${STUDY_COUNT} FROM patients p WHERE p.trashed_at IS NULL AND (display_name LIKE ? ESCAPE '\\' OR mrn LIKE ? ESCAPE '\\') ORDER BY display_name COLLATE NOCASE, created_at`,
       )
       .all(q, q) as Row[]
   ).map(patientFromRow);

@@ -7,12 +7,14 @@ import { AppError } from '../../electron/contract/errors.js';
 import { newId, nowIso as now, type Row } from '../../electron/db/files.js';
 import type { TwinStore } from '../../electron/db/store.js';
 import type { SeriesRecord, StudyRecord, VolumeRecord } from './contract.js';
+import { assertUsable } from '../records/repo.js';
 
-/** Finds the patient's study with this StudyInstanceUID (non-empty) or creates one. Call inside a transaction. */
+/** Finds the patient's study with this StudyInstanceUID (non-empty, not in the trash) or creates one. Call inside a transaction. */
 export function upsertStudy(store: TwinStore, patientId: string, s: { studyInstanceUid: string; studyDate: string; description: string }): string {
   if (s.studyInstanceUid) {
-    const r = store.db.prepare('SELECT id FROM studies WHERE patient_id = ? AND study_instance_uid = ?').get(patientId, s.studyInstanceUid) as
-      { id: string } | undefined;
+    const r = store.db
+      .prepare('SELECT id FROM studies WHERE patient_id = ? AND study_instance_uid = ? AND trashed_at IS NULL')
+      .get(patientId, s.studyInstanceUid) as { id: string } | undefined;
     if (r) return r.id;
   }
   const id = newId();
@@ -65,18 +67,21 @@ export function insertVolume(
     );
 }
 
+/** A volume whose series, study and patient are not in the trash. @throws AppError NOT_FOUND (unknown, or in the trash: saying so) */
 export function getVolume(store: TwinStore, id: string): VolumeRecord & { relPath: string; modality: SeriesRecord['modality']; patientId: string } {
   const r = store.db
     .prepare('SELECT v.*, s.modality, st.patient_id FROM volumes v JOIN series s ON s.id = v.series_id JOIN studies st ON st.id = s.study_id WHERE v.id = ?')
     .get(id) as Row | undefined;
   if (!r) throw new AppError('NOT_FOUND', `no volume ${id}`);
+  assertUsable(store, 'series', r['series_id'] as string);
   return { ...volumeFromRow(r), relPath: r['rel_path'] as string, modality: r['modality'] as SeriesRecord['modality'], patientId: r['patient_id'] as string };
 }
 
+/** The patient's studies and series that are not in the trash. */
 export function listStudies(store: TwinStore, patientId: string): StudyRecord[] {
-  const studies = store.db.prepare('SELECT * FROM studies WHERE patient_id = ? ORDER BY created_at').all(patientId) as Row[];
+  const studies = store.db.prepare('SELECT * FROM studies WHERE patient_id = ? AND trashed_at IS NULL ORDER BY created_at').all(patientId) as Row[];
   return studies.map((s) => {
-    const series = store.db.prepare('SELECT * FROM series WHERE study_id = ? ORDER BY created_at').all(s['id']) as Row[];
+    const series = store.db.prepare('SELECT * FROM series WHERE study_id = ? AND trashed_at IS NULL ORDER BY created_at').all(s['id']) as Row[];
     return {
       id: s['id'] as string,
       patientId,
@@ -102,13 +107,14 @@ export function listStudies(store: TwinStore, patientId: string): StudyRecord[] 
   });
 }
 
-/** A series' source (format, path, UID) and its patient. @throws AppError NOT_FOUND for an unknown series */
+/** A series' source (format, path, UID) and its patient. @throws AppError NOT_FOUND for an unknown series or one in the trash */
 export function getSeriesSource(
   store: TwinStore,
   id: string,
 ): { seriesInstanceUid: string; format: string; sourcePath: string; modality: string; patientId: string } {
   const r = store.db.prepare('SELECT se.*, st.patient_id FROM series se JOIN studies st ON st.id = se.study_id WHERE se.id = ?').get(id) as Row | undefined;
   if (!r) throw new AppError('NOT_FOUND', `no series ${id}`);
+  assertUsable(store, 'series', id);
   return {
     seriesInstanceUid: r['series_instance_uid'] as string,
     format: r['format'] as string,
@@ -141,6 +147,7 @@ function volumeFromRow(r: Row): VolumeRecord {
 export function setSeriesModality(store: TwinStore, seriesId: string, modality: 'CT' | 'MR' | 'US'): Omit<SeriesRecord, 'volume'> {
   const r = store.db.prepare('SELECT * FROM series WHERE id = ?').get(seriesId) as Row | undefined;
   if (!r) throw new AppError('NOT_FOUND', `no series ${seriesId}`);
+  assertUsable(store, 'series', seriesId);
   if (r['format'] === 'dicom' && r['modality'] !== modality)
     throw new AppError('BAD_REQUEST', `the series' DICOM headers state ${String(r['modality'])}; it is not changed`);
   store.db.prepare('UPDATE series SET modality = ?, modality_guessed = 0 WHERE id = ?').run(modality, seriesId);

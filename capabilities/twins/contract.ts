@@ -4,7 +4,7 @@
  * patient.
  */
 import { z } from 'zod';
-import { defineService, ALL_ROLES, CLINICAL_ROLES } from '../../electron/contract/define.js';
+import { defineService, ALL_ROLES, CLINICAL_ROLES, SURGEON_ROLES } from '../../electron/contract/define.js';
 import { Id } from '../../electron/contract/primitives.js';
 
 export const ArtefactKind = z.enum([
@@ -82,6 +82,12 @@ export const Twin = z.object({
   timingsMs: z.record(z.string(), z.number()),
   artefacts: z.array(Artefact),
   features: z.array(Feature),
+  /** The user's label or note ('' when none). */
+  label: z.string(),
+  /** The patient's default twin: the one the user marked, else the newest built from a CT or MR series (never US or unknown). */
+  isDefault: z.boolean(),
+  /** The user marked it as the default (twins.markDefault). */
+  markedDefault: z.boolean(),
 });
 export type Twin = z.infer<typeof Twin>;
 
@@ -90,8 +96,10 @@ export const TwinsService = defineService(
   {
     build: { roles: CLINICAL_ROLES, args: z.tuple([Id, TwinParams.partial().default({})]), result: Id },
     get: { roles: ALL_ROLES, audit: { action: 'read', recordType: 'twin' }, args: z.tuple([Id]), result: Twin },
-    /** All builds of a patient's twin, newest first. */
+    /** All builds of a patient's twin not in the trash, newest first (the default one says so: `isDefault`). */
     list: { roles: ALL_ROLES, audit: { action: 'read', recordType: 'patient' }, args: z.tuple([Id]), result: z.array(Twin) },
+    /** Marks a twin (of a CT or MR series) as its patient's default; audited with the default before and after. */
+    markDefault: { roles: SURGEON_ROLES, verb: 'mark the default twin', args: z.tuple([Id]), result: Twin },
   },
   {},
 );

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { defineCapability } from '../../electron/platform/capability.js';
 import { TwinParams, TwinsService } from './contract.js';
-import { getTwin, listTwins } from './repo.js';
+import { getTwin, listTwins, markDefaultTwin } from './repo.js';
 import { assertTwinModality, twinBuildJob } from './jobs.js';
 import { getVolume } from '../studies/repo.js';
 
@@ -30,7 +30,7 @@ export default defineCapability(
       },
     ],
   },
-  ({ store, jobs }) => ({
+  ({ store, jobs, actor }) => ({
     twins: {
       build: (volumeId, partial) => {
         const vol = getVolume(store, volumeId);
@@ -51,6 +51,7 @@ export default defineCapability(
       },
       get: (id) => getTwin(store, id),
       list: (patientId) => listTwins(store, patientId),
+      markDefault: (id) => markDefaultTwin(store, id, actor()),
     },
   }),
 );

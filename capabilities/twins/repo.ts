@@ -8,6 +8,7 @@ import { AppError } from '../../electron/contract/errors.js';
 import { newId, nowIso as now, type Row } from '../../electron/db/files.js';
 import type { TwinStore } from '../../electron/db/store.js';
 import type { Artefact, Feature, Twin, TwinParams } from './contract.js';
+import { assertUsable } from '../records/repo.js';
 
 export function nextTwinVersion(store: TwinStore, patientId: string): number {
   return ((store.db.prepare('SELECT MAX(version) AS v FROM twins WHERE patient_id = ?').get(patientId) as { v: number | null }).v ?? 0) + 1;
@@ -56,9 +57,13 @@ export function featuresWhere(store: TwinStore, where: string, arg: string): Fea
   }));
 }
 
+/** A twin not in the trash (nor its series, study or patient). @throws AppError NOT_FOUND (unknown, or in the trash: saying so) */
 export function getTwin(store: TwinStore, id: string): Twin {
   const r = store.db.prepare('SELECT t.*, v.series_id FROM twins t JOIN volumes v ON v.id = t.volume_id WHERE t.id = ?').get(id) as Row | undefined;
   if (!r) throw new AppError('NOT_FOUND', `no twin ${id}`);
+  assertUsable(store, 'twin', id);
+  const patientId = r['patient_id'] as string;
+  const marked = markedTwinId(store, patientId);
   const artefacts = (store.db.prepare('SELECT * FROM artefacts WHERE twin_id = ? AND analysis_id IS NULL ORDER BY kind, format').all(id) as Row[]).map(
     (a): Artefact => ({
       id: a['id'] as string,
@@ -84,13 +89,56 @@ export function getTwin(store: TwinStore, id: string): Twin {
     timingsMs: JSON.parse(r['timings_ms'] as string) as Record<string, number>,
     artefacts,
     features,
+    label: (r['label'] as string | null) ?? '',
+    isDefault: defaultTwinId(store, patientId) === id,
+    markedDefault: marked === id,
   };
 }
 
+/** Twins in view: neither they nor their series, study or patient in the trash (migration 0010). */
+const VISIBLE_TWINS = `FROM twins t JOIN volumes v ON v.id = t.volume_id JOIN series se ON se.id = v.series_id JOIN studies st ON st.id = se.study_id
+  JOIN patients p ON p.id = t.patient_id
+  WHERE t.patient_id = ? AND t.trashed_at IS NULL AND se.trashed_at IS NULL AND st.trashed_at IS NULL AND p.trashed_at IS NULL`;
+
+/** The twin the user marked as the patient's default, if any (even one now in the trash or of a series now stated US). */
+function markedTwinId(store: TwinStore, patientId: string): string | null {
+  return (store.db.prepare('SELECT default_twin_id FROM patients WHERE id = ?').pluck().get(patientId) as string | null | undefined) ?? null;
+}
+
+/**
+ * The patient's default twin: the one the user marked while it is in view and of a CT or MR series, else the newest
+ * in view of a CT or MR series; null when there is none (a twin of an US or unknown series is never the default).
+ */
+export function defaultTwinId(store: TwinStore, patientId: string): string | null {
+  const eligible = store.db.prepare(`SELECT t.id ${VISIBLE_TWINS} AND se.modality IN ('CT', 'MR') ORDER BY t.version DESC`).pluck().all(patientId) as string[];
+  const marked = markedTwinId(store, patientId);
+  return marked && eligible.includes(marked) ? marked : (eligible[0] ?? null);
+}
+
+/**
+ * Marks a twin in view, of a CT or MR series, as its patient's default (audited `mark-default` with the default twin
+ * before and after).
+ * @throws AppError NOT_FOUND (unknown or in the trash), BAD_REQUEST (a twin of an US or unknown series)
+ */
+export function markDefaultTwin(store: TwinStore, id: string, actor: string): Twin {
+  const twin = getTwin(store, id);
+  const modality = store.db.prepare('SELECT se.modality FROM series se WHERE se.id = ?').pluck().get(twin.seriesId) as string;
+  if (modality !== 'CT' && modality !== 'MR')
+    throw new AppError(
+      'BAD_REQUEST',
+      `a twin of ${modality === 'OT' ? 'a series of unknown modality' : `an ${modality} series`} cannot be the default: only one of a CT or MR series`,
+    );
+  store.db.transaction(() => {
+    const before = defaultTwinId(store, twin.patientId);
+    store.db.prepare('UPDATE patients SET default_twin_id = ? WHERE id = ?').run(id, twin.patientId);
+    store.audit(actor, 'mark-default', 'twin', id, { patient: twin.patientId, before, after: id });
+  })();
+  return getTwin(store, id);
+}
+
+/** The patient's twins in view (none in the trash, nor their series, study or patient), newest first. */
 export function listTwins(store: TwinStore, patientId: string): Twin[] {
-  return (store.db.prepare('SELECT id FROM twins WHERE patient_id = ? ORDER BY version DESC').all(patientId) as { id: string }[]).map((r) =>
-    getTwin(store, r.id),
-  );
+  return (store.db.prepare(`SELECT t.id ${VISIBLE_TWINS} ORDER BY t.version DESC`).pluck().all(patientId) as string[]).map((id) => getTwin(store, id));
 }
 
 export function getArtefactPath(store: TwinStore, id: string): { abs: string; format: string } {
