@@ -1,10 +1,52 @@
 /**
  * Devices: trackers, OpenIGTLink peers, depth cameras and replays connected in
- * the device host, their status, session recording and the stream endpoint.
+ * the device host, their status, session recording (of a patient, at a visit)
+ * and the stream endpoint.
  */
 import { z } from 'zod';
 import { defineService, CLINICAL_ROLES } from '../../electron/contract/define.js';
-import { DeviceList, DeviceSpec, DeviceStatus, RecordedFile, RecordingStatus, StreamEndpoint } from '../../electron/contract/devices.js';
+import { Id } from '../../electron/contract/primitives.js';
+import { DeviceList, DeviceSpec, DeviceStatus, RecordedFile, RecordingDeviceState, RecordingStatus, StreamEndpoint } from '../../electron/contract/devices.js';
+
+/** An ISO 8601 calendar day (YYYY-MM-DD) that exists. */
+const IsoDay = z
+  .string()
+  .trim()
+  .refine((d) => /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), {
+    message: 'the visit date must be a date (YYYY-MM-DD)',
+  });
+
+/**
+ * What a recording is of: the patient (required) and the visit. The product has no visit entity: a visit is its
+ * day (ISO 8601) and an optional label ("pre-op", "6-week follow-up").
+ */
+export const RecordingStart = z.object({
+  patientId: Id,
+  visitDate: IsoDay,
+  visitLabel: z.string().trim().max(120).default(''),
+});
+export type RecordingStart = z.input<typeof RecordingStart>;
+
+/** A session recording as stored (migration 0011): whose, which visit, how it ended, its files and each device's outcome. */
+export const RecordingRecord = z.object({
+  id: Id,
+  patientId: Id,
+  visitDate: z.string(),
+  visitLabel: z.string(),
+  /** The session folder (absolute). */
+  dir: z.string(),
+  startedAt: z.string(),
+  stoppedAt: z.string().nullable(),
+  /** 'recording' (running now), 'stopped' (by the user, or cleanly at low disk: see stopReason), 'interrupted' (the app or device host went away). */
+  state: z.enum(['recording', 'stopped', 'interrupted']),
+  stopReason: z.string().nullable(),
+  elapsedMs: z.number(),
+  bytesWritten: z.number(),
+  files: z.array(RecordedFile),
+  devices: z.array(RecordingDeviceState),
+  createdBy: z.string(),
+});
+export type RecordingRecord = z.infer<typeof RecordingRecord>;
 
 export const DevicesService = defineService(
   'devices',
@@ -32,19 +74,28 @@ export const DevicesService = defineService(
       args: z.tuple([z.string().min(1), z.enum(['crc', 'drop', 'dropout', 'stall']), z.number().int().min(1).max(10000)]),
       result: DeviceStatus,
     },
-    /** Starts recording every connected device's streams into PLUS sequences in a new session folder under the data directory. */
+    /**
+     * Starts recording every connected device's streams into PLUS sequences in a new session folder under the data
+     * directory, for a patient at a visit (stored, audited as `recording-start` on the recording). It stops by itself,
+     * files finished, when free disk falls below the site policy's `recordingMinFreeMiB` (default 2 GiB).
+     */
     startRecording: {
       roles: CLINICAL_ROLES,
-      audit: { action: 'recording-start', recordType: 'device', detail: 'spec-kind' },
-      args: z.tuple([]),
+      args: z.tuple([RecordingStart]),
       result: RecordingStatus,
     },
-    /** Stops the recording and writes its files (.igs.mha, openable in 3D Slicer and PLUS; replayable here). */
+    /** Stops the recording and writes its files (.igs.mha, openable in 3D Slicer and PLUS; replayable here); audited as `recording-stop`. */
     stopRecording: {
       roles: CLINICAL_ROLES,
-      audit: { action: 'recording-stop', recordType: 'device', detail: 'spec-kind' },
       args: z.tuple([]),
       result: z.array(RecordedFile),
+    },
+    /** A patient's recordings, newest first. */
+    listRecordings: {
+      roles: CLINICAL_ROLES,
+      audit: { action: 'read', recordType: 'patient-recordings' },
+      args: z.tuple([Id]),
+      result: z.array(RecordingRecord),
     },
     /** Where the renderer opens the binary streams. */
     streams: { roles: CLINICAL_ROLES, args: z.tuple([]), result: StreamEndpoint },

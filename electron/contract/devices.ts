@@ -129,6 +129,38 @@ export const RecordedFile = z.object({
 });
 export type RecordedFile = z.infer<typeof RecordedFile>;
 
+/**
+ * How one device fares in the session recording: `recording` (its frames go to files), `waiting` (connected, nothing
+ * received yet), `left-out` (nothing of it can be recorded: `reason` says why, e.g. point clouds only) or
+ * `interrupted` (it stopped sending, was disconnected or failed while recording: `reason` says how, `since` from when).
+ */
+export const RecordingDeviceState = z.object({
+  device: z.string(),
+  name: z.string(),
+  kind: z.string(),
+  state: z.enum(['recording', 'waiting', 'left-out', 'interrupted']),
+  reason: z.string().nullable(),
+  /** ISO 8601 time: when the interruption began (null otherwise). */
+  since: z.string().nullable(),
+  /** Frames of this device written (all its files). */
+  frames: z.number().int(),
+  /** Pixel bytes of this device written. */
+  bytes: z.number(),
+});
+export type RecordingDeviceState = z.infer<typeof RecordingDeviceState>;
+
+/** Who and what a recording is of, as its starter declared it (the devices capability: the patient and the visit). */
+export const RecordingSubject = z.object({
+  /** The recordings row (devices capability) this session is. */
+  recordingId: z.string(),
+  patientId: z.string(),
+  patientName: z.string(),
+  /** ISO 8601 day of the visit. */
+  visitDate: z.string(),
+  visitLabel: z.string(),
+});
+export type RecordingSubject = z.infer<typeof RecordingSubject>;
+
 export const RecordingStatus = z.object({
   state: z.enum(['idle', 'recording']),
   /** The session folder being (or last) written. */
@@ -141,6 +173,20 @@ export const RecordingStatus = z.object({
   bytes: z.number(),
   /** Files of the last finished recording. */
   lastFiles: z.array(RecordedFile),
+  /** Time recorded (ms): so far while recording, the last recording's length when idle. */
+  elapsedMs: z.number(),
+  /** Bytes on disk: pixels streamed so far while recording; the finished files' size when idle. */
+  bytesWritten: z.number(),
+  /** Free bytes on the recording's disk (statfs of its folder, else of the data directory); null when unknown. */
+  freeDiskBytes: z.number().nullable(),
+  /** The low-disk threshold: the recording stops cleanly before free disk (less what finalising the files needs) falls below it. */
+  minFreeBytes: z.number(),
+  /** Why the last recording ended ("stopped by the user", "stopped: free disk below 2.0 GiB …"); null while one runs or before any. */
+  stopReason: z.string().nullable(),
+  /** Every device connected during the recording, and whether it is recorded (else why not). */
+  devices: z.array(RecordingDeviceState),
+  /** The patient and visit the recording (running or last) belongs to; null when its starter gave none. */
+  subject: RecordingSubject.nullable(),
 });
 export type RecordingStatus = z.infer<typeof RecordingStatus>;
 

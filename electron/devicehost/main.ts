@@ -8,19 +8,22 @@
  * It serves the binary streams itself (streams.ts), runs discovery every 2 s
  * (hot-plug), and sends the devices' status to the parent twice a second.
  */
+import fs from 'node:fs';
 import {
   decodeStreamMessage,
   type DeviceStatus,
   type DiscoveredDevice,
   type RecordedFile,
+  type RecordingDeviceState,
   type RecordingStatus,
+  type RecordingSubject,
   type StreamHeader,
 } from '../contract/devices.js';
 import { parseSpecCall, type SpecEventPayload, type SpecImpl } from '../contract/define.js';
 import { hostClockUs } from '../../native-bridges/core/clock.js';
 import { discover } from './discovery.js';
 import { DeviceHostProtocol, type DeviceFault, type HostEvent, type HostMessage, type HostRequest } from './protocol.js';
-import { SessionRecorder } from './recorder.js';
+import { DEFAULT_MIN_FREE_BYTES, formatBytes, freeDiskBytes, SessionRecorder } from './recorder.js';
 import { createRuntime, type DeviceRuntime, type FaultInjector } from './runtimes/registry.js';
 import { UpstreamCaptureRuntime } from './runtimes/uvcCapture.js';
 import { startStreamServer, type StreamPort } from './streams.js';
@@ -54,7 +57,68 @@ let nextId = 1;
 /** Frame grabbers captured in the renderer (UVC via Chromium) report their frames upstream. */
 const upstream = new Map<string, UpstreamCaptureRuntime>();
 let recorder: SessionRecorder | null = null;
-let lastRecording: { dir: string | null; files: RecordedFile[] } = { dir: null, files: [] };
+/** Whom the running recording is of (as its starter said). */
+let subject: RecordingSubject | null = null;
+interface FinishedRecording {
+  dir: string | null;
+  files: RecordedFile[];
+  stopReason: string | null;
+  elapsedMs: number;
+  bytesWritten: number;
+  devices: RecordingDeviceState[];
+  subject: RecordingSubject | null;
+  minFreeBytes: number;
+}
+let lastRecording: FinishedRecording = {
+  dir: null,
+  files: [],
+  stopReason: null,
+  elapsedMs: 0,
+  bytesWritten: 0,
+  devices: [],
+  subject: null,
+  minFreeBytes: DEFAULT_MIN_FREE_BYTES,
+};
+/** When the free disk was last read while recording (ms, Date.now()). */
+let lastDiskCheckMs = 0;
+
+/**
+ * Ends the running recording with `reason`: the files are finished (header, pixels, poses; valid PLUS sequences),
+ * or, when even that fails, the partial files are removed. The status is sent at once.
+ */
+function endRecording(reason: string): RecordedFile[] {
+  const r = recorder;
+  if (!r) return [];
+  recorder = null;
+  const elapsedMs = (hostClockUs() - r.startedUs) / 1000;
+  const devices = r.devices(true);
+  let files: RecordedFile[] = [];
+  let stopReason = reason;
+  try {
+    files = r.finish();
+  } catch (e) {
+    r.abort();
+    stopReason = `${reason}; the files could not be finished: ${(e as Error).message}`;
+  }
+  const bytesWritten = files.reduce((n, f) => n + (fs.statSync(f.path, { throwIfNoEntry: false })?.size ?? 0), 0);
+  lastRecording = { dir: r.dir, files, stopReason, elapsedMs, bytesWritten, devices, subject, minFreeBytes: r.minFreeBytes };
+  subject = null;
+  if (reason !== 'stopped by the user') console.error(`device host: recording ${reason}`);
+  try {
+    send('status', status());
+  } catch {
+    // the parent has gone (shutdown): nobody to tell
+  }
+  return files;
+}
+
+/** Stops the recording when free disk is low (read at most every 100 ms unless `now`). */
+function checkDisk(now = false): void {
+  if (!recorder || (!now && Date.now() - lastDiskCheckMs < 100)) return;
+  lastDiskCheckMs = Date.now();
+  const why = recorder.diskCheck();
+  if (why) endRecording(why);
+}
 
 /** Adds a message to the session recording, if one runs. A recording that cannot go on (disk full, frame size changed) stops with what it has. */
 function record(h: Omit<StreamHeader, 'dropped'>, p?: Uint8Array): void {
@@ -62,15 +126,10 @@ function record(h: Omit<StreamHeader, 'dropped'>, p?: Uint8Array): void {
   try {
     recorder.add(h, p);
   } catch (e) {
-    const r = recorder;
-    recorder = null;
-    console.error(`device host: recording stopped: ${(e as Error).message}`);
-    try {
-      lastRecording = { dir: r.dir, files: r.finish() };
-    } catch {
-      r.abort();
-    }
+    endRecording(`stopped: ${(e as Error).message}`);
+    return;
   }
+  checkDisk();
 }
 
 function onUpstream(bytes: Uint8Array): void {
@@ -85,6 +144,7 @@ function onUpstream(bytes: Uint8Array): void {
   // simulated as the capturing window declares it (Chromium's fake capture device)
   if (!u) upstream.set(h.device, (u = new UpstreamCaptureRuntime(h.device, h.simulated ?? false)));
   u.onFrame(h, hostClockUs());
+  recorder?.expect(u.snapshot());
   // frames from the capture window are recorded like any device's
   record(h, msg.payload);
 }
@@ -99,15 +159,41 @@ function publish(h: Omit<StreamHeader, 'dropped'>, p?: Uint8Array): void {
 }
 
 function recordingStatus(): RecordingStatus {
-  const st = recorder?.status();
+  if (recorder) {
+    const st = recorder.status();
+    return {
+      state: 'recording',
+      dir: recorder.dir,
+      startedUs: recorder.startedUs,
+      frames: st.frames,
+      files: st.files,
+      bytes: st.bytes,
+      lastFiles: lastRecording.files,
+      elapsedMs: (hostClockUs() - recorder.startedUs) / 1000,
+      bytesWritten: st.bytes,
+      freeDiskBytes: recorder.lastFreeBytes,
+      minFreeBytes: recorder.minFreeBytes,
+      stopReason: null,
+      devices: recorder.devices(),
+      subject,
+    };
+  }
+  const l = lastRecording;
   return {
-    state: recorder ? 'recording' : 'idle',
-    dir: recorder?.dir ?? lastRecording.dir,
-    startedUs: recorder?.startedUs ?? null,
-    frames: st?.frames ?? 0,
-    files: st?.files ?? 0,
-    bytes: st?.bytes ?? 0,
-    lastFiles: lastRecording.files,
+    state: 'idle',
+    dir: l.dir,
+    startedUs: null,
+    frames: l.files.reduce((n, f) => n + f.frames, 0),
+    files: l.files.length,
+    bytes: 0,
+    lastFiles: l.files,
+    elapsedMs: l.elapsedMs,
+    bytesWritten: l.bytesWritten,
+    freeDiskBytes: l.dir ? freeDiskBytes(l.dir) : null,
+    minFreeBytes: l.minFreeBytes,
+    stopReason: l.stopReason,
+    devices: l.devices,
+    subject: l.subject,
   };
 }
 
@@ -135,6 +221,8 @@ const handlers: SpecImpl<DeviceHostProtocol> = {
     const id = `${spec.kind}-${nextId++}`;
     const rt = createRuntime(id, spec, publish);
     runtimes.set(id, rt);
+    // connected while recording: it is recorded too (or listed as left out, with why)
+    recorder?.expect(rt.snapshot());
     try {
       await rt.start();
     } catch (e) {
@@ -145,6 +233,7 @@ const handlers: SpecImpl<DeviceHostProtocol> = {
   },
   async disconnect(deviceId) {
     const rt = runtimes.get(deviceId);
+    recorder?.gone(deviceId, 'disconnected');
     if (!rt) return upstream.delete(deviceId);
     runtimes.delete(deviceId);
     await rt.stop();
@@ -162,17 +251,25 @@ const handlers: SpecImpl<DeviceHostProtocol> = {
     FAULTS[fault](sim, count);
     return rt.snapshot();
   },
-  startRecording(dir) {
+  startRecording(dir, o) {
     if (recorder) throw new Error(`a recording is already running (${recorder.dir})`);
-    recorder = new SessionRecorder(dir, hostClockUs());
+    const minFreeBytes = o.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES;
+    fs.mkdirSync(dir, { recursive: true });
+    const free = freeDiskBytes(dir);
+    if (free !== null && free < minFreeBytes) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw new Error(`cannot record: free disk ${formatBytes(free)} is below the ${formatBytes(minFreeBytes)} threshold`);
+    }
+    recorder = new SessionRecorder(dir, hostClockUs(), { minFreeBytes });
+    recorder.lastFreeBytes = free;
+    subject = o.subject;
+    for (const d of snapshot()) recorder.expect(d);
+    recorder.observe(snapshot());
     return recordingStatus();
   },
   stopRecording() {
     if (!recorder) throw new Error('no recording is running');
-    const r = recorder;
-    recorder = null;
-    lastRecording = { dir: r.dir, files: r.finish() };
-    return lastRecording.files;
+    return endRecording('stopped by the user');
   },
   crash() {
     // for the supervisor's restart test: a driver bug that kills the process
@@ -216,14 +313,20 @@ async function rediscover(): Promise<void> {
 
 await rediscover();
 const discoverTimer = setInterval(() => void rediscover(), 2000);
-const statusTimer = setInterval(() => send('status', status()), 500);
+const statusTimer = setInterval(() => {
+  if (recorder) {
+    recorder.observe(snapshot());
+    checkDisk(true);
+  }
+  send('status', status());
+}, 500);
 send('ready', { streamUrl: streams.url, pid: process.pid });
 send('status', status());
 
 async function shutdown(): Promise<void> {
   clearInterval(discoverTimer);
   clearInterval(statusTimer);
-  if (recorder) lastRecording = { dir: recorder.dir, files: recorder.finish() };
+  if (recorder) endRecording('stopped: the device host was shut down');
   for (const rt of runtimes.values()) await rt.stop().catch(() => undefined);
   await streams.close();
   process.exit(0);

@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 import { defineService, type SpecArgs, type SpecEventPayload } from '../contract/define.js';
-import { DeviceList, DeviceSpec, DeviceStatus, RecordedFile, RecordingStatus } from '../contract/devices.js';
+import { DeviceList, DeviceSpec, DeviceStatus, RecordedFile, RecordingStatus, RecordingSubject } from '../contract/devices.js';
 
 /** Internal process messages: no user session is involved (the supervisor checked the caller's role). */
 const internal = 'public' as const;
@@ -23,6 +23,13 @@ const DeviceId = z.string().min(1);
 /** A fault a simulated tracker can be told to produce. */
 export const DeviceFault = z.enum(['crc', 'drop', 'dropout', 'stall']);
 export type DeviceFault = z.infer<typeof DeviceFault>;
+
+/** How a recording is started: its low-disk threshold (bytes; default 2 GiB) and whom it is of (shown with its status). */
+export const RecordingOptions = z.object({
+  minFreeBytes: z.number().int().positive().optional(),
+  subject: RecordingSubject.nullable().default(null),
+});
+export type RecordingOptions = z.input<typeof RecordingOptions>;
 
 export const DeviceHostProtocol = defineService(
   'deviceHost',
@@ -35,8 +42,11 @@ export const DeviceHostProtocol = defineService(
     setTimeOffset: { args: z.tuple([DeviceId, z.number()]), result: DeviceStatus, roles: internal },
     /** Makes a simulated tracker produce `count` faults (replies, frames, or ms for 'stall'). Errors for a device that is not simulated. */
     simulateFault: { args: z.tuple([DeviceId, DeviceFault, z.number().int()]), result: DeviceStatus, roles: internal },
-    /** Starts recording every device's streams into a folder (PLUS sequences, recorder.ts). Errors when one already runs. */
-    startRecording: { args: z.tuple([z.string().min(1)]), result: RecordingStatus, roles: internal },
+    /**
+     * Starts recording every device's streams into a folder (PLUS sequences, recorder.ts); it stops by itself when
+     * free disk falls below the threshold. Errors when one already runs, or free disk is already below the threshold.
+     */
+    startRecording: { args: z.tuple([z.string().min(1), RecordingOptions]), result: RecordingStatus, roles: internal },
     /** Stops the recording; the result is the files written. Errors when none runs. */
     stopRecording: { args: z.tuple([]), result: z.array(RecordedFile), roles: internal },
     /** Kills the host right after answering (the supervisor's restart test). */

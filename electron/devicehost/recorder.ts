@@ -17,11 +17,20 @@
  * files of one session line up; the receipt time is kept as
  * `ReceiveTimestamp`.
  * Pixels stream to disk while recording (PlusSequenceWriter); point clouds
- * are not recorded (no PLUS sequence form).
+ * are not recorded (no PLUS sequence form): a device that sends only point
+ * clouds (a depth file, an OpenIGTLink POLYDATA source) is listed as left out
+ * with that reason, never silently missing (issue 20 §6).
+ *
+ * Every device connected during the recording has a state (`devices()`):
+ * recording, waiting (nothing received yet), left out (why), interrupted
+ * (disconnected, failed, stopped sending — from when). The low-disk check
+ * (`diskCheck()`) says when the recording must stop: free disk, less the
+ * pixel bytes that finishing still copies into the final files, below the
+ * threshold (default 2 GiB).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { StreamHeader } from '../contract/devices.js';
+import type { DeviceStatus, RecordingDeviceState, StreamHeader } from '../contract/devices.js';
 import { poseAt, type PoseTrack } from '../../math/poseInterp.js';
 import { PlusSequenceWriter, type TrackedFrame } from '../../native-bridges/recording/plusSequence.js';
 
@@ -38,12 +47,64 @@ export interface RecordedFile {
 const transformName = (s: string): string => s.replace(/[^A-Za-z0-9]/g, '') || 'Tool';
 const fileSafe = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, '_');
 
+/** The default low-disk threshold: a recording stops before free disk falls below 2 GiB. */
+export const DEFAULT_MIN_FREE_BYTES = 2 * 1024 ** 3;
+
+/** Free bytes for an unprivileged writer on the disk holding `dir` (statfs), or null when it cannot be read. */
+export function freeDiskBytes(dir: string): number | null {
+  try {
+    const s = fs.statfsSync(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return null;
+  }
+}
+
+/** Bytes as a person reads them: "1.9 GiB", "138.2 MiB". */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (Math.abs(v) >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
+}
+
+export interface RecorderOptions {
+  /** Free bytes on the disk of a folder (default: statfs); tests inject a probe. */
+  freeDisk?: (dir: string) => number | null;
+  /** The low-disk threshold in bytes (default 2 GiB). */
+  minFreeBytes?: number;
+}
+
+/** A device as the recording knows it: what it sent, and when it went away. */
+interface DeviceEntry {
+  device: string;
+  name: string;
+  kind: string;
+  /** Point-cloud messages received (not recordable). */
+  points: number;
+  /** An interruption in progress: the device's state (or 'disconnected') and since when (ISO). */
+  interrupted: { why: string; since: string; sinceMs: number } | null;
+  /** Disconnected: no longer followed. */
+  gone: boolean;
+  /** The last interruption it came back from. */
+  resumed: string | null;
+}
+
 export class SessionRecorder {
-  private readonly writers = new Map<string, { w: PlusSequenceWriter; device: string; stream: RecordedFile['stream']; timesUs: number[] }>();
+  private readonly writers = new Map<string, { w: PlusSequenceWriter; device: string; stream: RecordedFile['stream']; timesUs: number[]; bytes: number }>();
   /** Pose tracks by device, then transform name (two devices may both report a `ProbeToTracker`). */
   private readonly tracks = new Map<string, Map<string, PoseTrack>>();
   readonly startedUs: number;
   private bytes = 0;
+  private readonly devs = new Map<string, DeviceEntry>();
+  private readonly freeDisk: (dir: string) => number | null;
+  readonly minFreeBytes: number;
+  /** Free disk at the last check (bytes), null when unknown. */
+  lastFreeBytes: number | null = null;
 
   /**
    * @param dir the session folder (created)
@@ -52,18 +113,111 @@ export class SessionRecorder {
   constructor(
     readonly dir: string,
     nowUs: number,
+    o: RecorderOptions = {},
   ) {
     fs.mkdirSync(dir, { recursive: true });
     this.startedUs = nowUs;
+    this.freeDisk = o.freeDisk ?? freeDiskBytes;
+    this.minFreeBytes = o.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES;
   }
 
-  private writer(device: string, stream: RecordedFile['stream']): { w: PlusSequenceWriter; timesUs: number[] } {
+  /** Declares a connected device (at the start, or connected during the recording), so that it is accounted for even if it sends nothing. */
+  expect(d: Pick<DeviceStatus, 'id' | 'name' | 'kind'>): void {
+    const e = this.devs.get(d.id);
+    if (e) Object.assign(e, { name: d.name, kind: d.kind, gone: false });
+    else this.devs.set(d.id, { device: d.id, name: d.name, kind: d.kind, points: 0, interrupted: null, gone: false, resumed: null });
+  }
+
+  private entry(device: string): DeviceEntry {
+    let e = this.devs.get(device);
+    if (!e) this.devs.set(device, (e = { device, name: device, kind: 'unknown', points: 0, interrupted: null, gone: false, resumed: null }));
+    return e;
+  }
+
+  /** A device was disconnected during the recording (at `at`): interrupted from then, with `why`. */
+  gone(device: string, why = 'disconnected', at = new Date()): void {
+    const e = this.devs.get(device);
+    if (!e || e.gone) return;
+    e.gone = true;
+    // already interrupted (failed, then removed): it has given nothing since then
+    if (e.interrupted) e.interrupted.why = `${e.interrupted.why}, then ${why}`;
+    else e.interrupted = { why, since: at.toISOString(), sinceMs: at.getTime() };
+  }
+
+  /**
+   * Follows the devices' status: a device not streaming (failed, reconnecting, stopped) is interrupted from the
+   * first time it is seen so, and recording again when it streams again; one no longer listed is disconnected.
+   */
+  observe(devices: DeviceStatus[], at = new Date()): void {
+    const byId = new Map(devices.map((d) => [d.id, d]));
+    for (const d of devices) if (!this.devs.has(d.id)) this.expect(d);
+    for (const e of this.devs.values()) {
+      if (e.gone) continue;
+      const d = byId.get(e.device);
+      if (!d) {
+        this.gone(e.device, 'disconnected', at);
+        continue;
+      }
+      if (d.state !== 'streaming') {
+        const why = `${d.state}${d.lastError ? `: ${d.lastError}` : ''}`;
+        if (!e.interrupted) e.interrupted = { why, since: at.toISOString(), sinceMs: at.getTime() };
+        else e.interrupted.why = why;
+      } else if (e.interrupted) {
+        e.resumed = `recording again after ${e.interrupted.why} for ${((at.getTime() - e.interrupted.sinceMs) / 1000).toFixed(1)} s`;
+        e.interrupted = null;
+      }
+    }
+  }
+
+  /**
+   * Every device of the recording and how it fares; `final` (the recording ended) turns a device still waiting
+   * into one left out (it sent nothing).
+   */
+  devices(final = false): RecordingDeviceState[] {
+    const per = new Map<string, { frames: number; bytes: number }>();
+    for (const w of this.writers.values()) {
+      const p = per.get(w.device) ?? { frames: 0, bytes: 0 };
+      p.frames += w.w.frameCount;
+      p.bytes += w.bytes;
+      per.set(w.device, p);
+    }
+    return [...this.devs.values()].map((e) => {
+      const { frames, bytes } = per.get(e.device) ?? { frames: 0, bytes: 0 };
+      const base = { device: e.device, name: e.name, kind: e.kind, frames, bytes };
+      const pointsNote = 'sends point clouds only, which have no PLUS sequence form: not recorded';
+      if (frames === 0 && e.points > 0) return { ...base, state: 'left-out' as const, reason: pointsNote, since: null };
+      if (e.interrupted) {
+        if (frames === 0) return { ...base, state: 'left-out' as const, reason: `nothing recorded: ${e.interrupted.why}`, since: e.interrupted.since };
+        return { ...base, state: 'interrupted' as const, reason: e.interrupted.why, since: e.interrupted.since };
+      }
+      if (frames === 0)
+        return final
+          ? { ...base, state: 'left-out' as const, reason: 'sent nothing during the recording', since: null }
+          : { ...base, state: 'waiting' as const, reason: 'no data received yet', since: null };
+      const notes = [e.resumed, e.points > 0 ? 'its point clouds are not recorded (no PLUS sequence form)' : null].filter(Boolean);
+      return { ...base, state: 'recording' as const, reason: notes.length ? notes.join('; ') : null, since: null };
+    });
+  }
+
+  /**
+   * The low-disk check: reads the free disk of the session folder; the recording must stop when free disk less the
+   * pixel bytes that finishing still copies into the final files falls below the threshold.
+   * @returns why it must stop ("stopped: free disk below 2.0 GiB …"), or null
+   */
+  diskCheck(): string | null {
+    const free = this.freeDisk(this.dir);
+    this.lastFreeBytes = free;
+    if (free === null || free - this.bytes >= this.minFreeBytes) return null;
+    return `stopped: free disk below ${formatBytes(this.minFreeBytes)} (${formatBytes(free)} free, ${formatBytes(this.bytes)} needed to finalise the files)`;
+  }
+
+  private writer(device: string, stream: RecordedFile['stream']): { w: PlusSequenceWriter; timesUs: number[]; bytes: number } {
     const key = `${device}/${stream}`;
     let e = this.writers.get(key);
     if (!e) {
       const suffix = stream === 'image' ? 'Image' : stream === 'depth' ? 'Depth' : 'Tracking';
       const w = new PlusSequenceWriter(path.join(this.dir, `${fileSafe(device)}_${suffix}.igs.mha`), { elementType: stream === 'depth' ? 'uint16' : 'uint8' });
-      this.writers.set(key, (e = { w, device, stream, timesUs: [] }));
+      this.writers.set(key, (e = { w, device, stream, timesUs: [], bytes: 0 }));
     }
     return e;
   }
@@ -72,6 +226,8 @@ export class SessionRecorder {
   add(h: Omit<StreamHeader, 'dropped'>, payload?: Uint8Array): void {
     const timestampS = h.deviceTimeUs / 1e6;
     const fields = { ReceiveTimestamp: String(h.hostTimeUs / 1e6), FrameNumber: String(h.seq) };
+    if (h.stream === 'points') this.entry(h.device).points++;
+    else this.entry(h.device);
     if (h.stream === 'pose' && h.poses) {
       const transforms: TrackedFrame['transforms'] = {};
       let tracks = this.tracks.get(h.device);
@@ -103,6 +259,7 @@ export class SessionRecorder {
       const e = this.writer(h.device, h.stream);
       e.w.add({ timestampS, transforms: {}, fields: { ...fields, ...extra } }, { width: h.width, height: h.height, pixels });
       e.timesUs.push(h.deviceTimeUs);
+      e.bytes += pixels.length;
       this.bytes += pixels.length;
     }
   }

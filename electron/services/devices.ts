@@ -16,7 +16,15 @@ import { fileURLToPath } from 'node:url';
 import { AppError } from '../contract/errors.js';
 import { parseSpecEvent, type SpecArgs, type SpecEventPayload, type SpecResult } from '../contract/define.js';
 import type { DeviceHostStatus, DeviceList, DeviceSpec, DeviceStatus, RecordedFile, RecordingStatus } from '../contract/devices.js';
-import { DeviceHostProtocol, type DeviceFault, type HostEvent, type HostMessage, type HostMethod, type HostRequest } from '../devicehost/protocol.js';
+import {
+  DeviceHostProtocol,
+  type DeviceFault,
+  type RecordingOptions,
+  type HostEvent,
+  type HostMessage,
+  type HostMethod,
+  type HostRequest,
+} from '../devicehost/protocol.js';
 
 /** The child process as the supervisor sees it (child_process.ChildProcess or an adapted UtilityProcess). */
 export interface HostChild {
@@ -64,7 +72,22 @@ export class DevicesSupervisor extends EventEmitter<{ changed: [DeviceList] }> {
   private current: Omit<DeviceList, 'host'> = {
     devices: [],
     discovered: [],
-    recording: { state: 'idle', dir: null, startedUs: null, frames: 0, files: 0, bytes: 0, lastFiles: [] },
+    recording: {
+      state: 'idle',
+      dir: null,
+      startedUs: null,
+      frames: 0,
+      files: 0,
+      bytes: 0,
+      lastFiles: [],
+      elapsedMs: 0,
+      bytesWritten: 0,
+      freeDiskBytes: null,
+      minFreeBytes: 2 * 1024 ** 3,
+      stopReason: null,
+      devices: [],
+      subject: null,
+    },
   };
   private streamUrl: string | null = null;
   private pending = new Map<number, { method: HostMethod; resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -212,9 +235,15 @@ export class DevicesSupervisor extends EventEmitter<{ changed: [DeviceList] }> {
     return await this.request('simulateFault', deviceId, fault, count);
   }
 
-  /** Starts recording every device's streams into `dir` (PLUS sequences, see devicehost/recorder.ts). */
-  async startRecording(dir: string): Promise<RecordingStatus> {
-    return await this.request('startRecording', dir);
+  /**
+   * Starts recording every device's streams into `dir` (PLUS sequences, see devicehost/recorder.ts); it stops by
+   * itself (files finished) when free disk falls below `o.minFreeBytes` (default 2 GiB).
+   */
+  async startRecording(dir: string, o: RecordingOptions = {}): Promise<RecordingStatus> {
+    const st = await this.request('startRecording', dir, o);
+    // listed as recording at once (the host's next status follows within 0.5 s)
+    this.current = { ...this.current, recording: st };
+    return st;
   }
 
   /** Stops the recording and returns the files written. */

@@ -4,7 +4,8 @@
  * Linux `/etc/orthotwin/policy.json`, Windows `%ProgramData%\OrthoTwin\policy.json`,
  * macOS `/Library/Application Support/OrthoTwin/policy.json` (or the file
  * named by ORTHOTWIN_POLICY). It sets the data directory, the inactivity
- * lock, the password length, and the export rules; every field is optional.
+ * lock, the password length, the export rules and the recordings' low-disk
+ * threshold; every field is optional.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -39,6 +40,17 @@ export const SitePolicy = z
       .min(1)
       .max(24 * 60)
       .default(5),
+    /**
+     * Session recording (Devices workspace): a recording stops cleanly, its files finished, before free disk of the
+     * data directory — less what finishing the files still needs — falls below this many MiB (default 2048 = 2 GiB);
+     * one is not started below it.
+     */
+    recordingMinFreeMiB: z
+      .number()
+      .int()
+      .min(1)
+      .max(1024 * 1024)
+      .default(2048),
     export: z
       .object({
         /** Roles that may export identified data (original DICOM, reports with names). */

@@ -163,7 +163,22 @@ describeData('registrations service on the example CT twin', () => {
       startRecording: async (d: string) => {
         dir = d;
         fs.mkdirSync(d, { recursive: true });
-        return { state: 'recording' as const, dir: d, startedUs: 0, frames: 0, files: 0, bytes: 0, lastFiles: [] };
+        return {
+          state: 'recording' as const,
+          dir: d,
+          startedUs: 0,
+          frames: 0,
+          files: 0,
+          bytes: 0,
+          lastFiles: [],
+          elapsedMs: 0,
+          bytesWritten: 0,
+          freeDiskBytes: null,
+          minFreeBytes: 0,
+          stopReason: null,
+          devices: [],
+          subject: null,
+        };
       },
       stopRecording: async () => {
         fs.writeFileSync(path.join(dir, 'replay-1_Image.igs.mha'), 'x');

@@ -3,7 +3,8 @@
  * rate, dropped frames, latency, last error; simulators and replays clearly
  * marked), discovered hardware (USB, serial; hot-plug), connect and
  * disconnect, live views of the streams (tool positions, ultrasound frames,
- * depth frames and point clouds) and the UVC frame grabber.
+ * depth frames and point clouds), the UVC frame grabber, and session
+ * recording of the open patient at a visit (RecordingPanel).
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DeviceList, DeviceSpec, DeviceStatus } from '../../../electron/contract/index.js';
@@ -14,6 +15,8 @@ import type { StreamClient } from './streamClient.js';
 import { openStreams } from './openStreams.js';
 import { UvcCapture, type CaptureStats } from './UvcCapture.js';
 import { RecordingInput } from './RecordingInput.js';
+import { RecordingPanel } from './RecordingPanel.js';
+import type { OpenPatient } from '../../../renderer/app/contributions.js';
 import { discoveredSpec } from './deviceKinds.js';
 import './probe.js';
 
@@ -21,12 +24,16 @@ interface Props {
   client: Client;
   /** Example recordings offered for replay (from the shared data, when present). */
   recordings: { label: string; path: string }[];
+  /** The patient open in the shell: recordings are of this patient. */
+  open: OpenPatient | null;
+  /** Whether the session may call a method (controls it may not use are not shown). */
+  can: (method: string) => boolean;
   onError: (e: unknown) => void;
 }
 
 const fmt = (x: number | null, d = 1): string => (x === null || !Number.isFinite(x) ? '—' : x.toFixed(d));
 
-export function DevicesWorkspace({ client, recordings, onError }: Props) {
+export function DevicesWorkspace({ client, recordings, open, can, onError }: Props) {
   const [list, setList] = useState<DeviceList | null>(null);
   const [streams, setStreams] = useState<StreamClient | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
@@ -163,19 +170,6 @@ export function DevicesWorkspace({ client, recordings, onError }: Props) {
   const pose = shown && streams?.latest(shown.id, 'pose');
   const rec = list?.recording;
 
-  const toggleRecording = async (): Promise<void> => {
-    setBusy(true);
-    try {
-      if (rec?.state === 'recording') await client.call('devices', 'stopRecording');
-      else await client.call('devices', 'startRecording');
-      setList(await client.call('devices', 'list'));
-    } catch (e) {
-      onError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
-
   return (
     <div className="devices" data-testid="devices-workspace">
       <section className="panel" aria-label="device host">
@@ -194,26 +188,17 @@ export function DevicesWorkspace({ client, recordings, onError }: Props) {
           )}
           {!streams && <span className="muted">Live streams are not available in this window.</span>}
         </div>
-        <h2>Session recording</h2>
-        <div className="row" data-testid="recording">
-          <button disabled={busy || (!devices.length && rec?.state !== 'recording')} onClick={() => void toggleRecording()}>
-            {rec?.state === 'recording' ? 'Stop recording' : 'Record session'}
-          </button>
-          {rec?.state === 'recording' ? (
-            <span>
-              <span className="badge bad">REC</span>{' '}
-              <span className="muted">
-                {rec.frames} frames · {rec.files} files · {(rec.bytes / 1e6).toFixed(1)} MB → {rec.dir}
-              </span>
-            </span>
-          ) : rec?.lastFiles.length ? (
-            <span className="muted" data-testid="recorded-files">
-              Saved to {rec.dir}: {rec.lastFiles.map((f) => `${f.path.split(/[\\/]/).pop()} (${f.frames} frames)`).join(' · ')}
-            </span>
-          ) : (
-            <span className="muted">Poses, ultrasound and depth frames of every connected device, as PLUS sequences (3D Slicer opens them).</span>
-          )}
-        </div>
+        <RecordingPanel
+          client={client}
+          rec={rec}
+          open={open}
+          hasDevices={devices.length > 0}
+          can={can}
+          busy={busy}
+          setBusy={setBusy}
+          refresh={async () => setList(await client.call('devices', 'list'))}
+          onError={onError}
+        />
         <h2>Connect</h2>
         <div className="row">
           <button disabled={busy} onClick={() => void connect({ kind: 'ndi-simulator', model: 'aurora', tools: 4 })}>
@@ -297,9 +282,7 @@ export function DevicesWorkspace({ client, recordings, onError }: Props) {
                 <td className="muted" style={{ maxWidth: 260 }}>
                   {d.lastError ?? ''}
                 </td>
-                <td>
-                  <button onClick={() => void disconnect(d)}>Disconnect</button>
-                </td>
+                <td>{can('devices.disconnect') && <button onClick={() => void disconnect(d)}>Disconnect</button>}</td>
               </tr>
             ))}
           </tbody>

@@ -3,10 +3,13 @@
  */
 import { CLINICAL_ROLES } from '../../../electron/contract/define.js';
 import type { WorkspaceContribution, WorkspaceProps } from '../../../renderer/app/contributions.js';
+import { may } from '../../../renderer/app/placement.js';
 import { DevicesWorkspace } from './DevicesWorkspace.js';
 
-function Devices({ client, info, onError }: WorkspaceProps) {
-  return <DevicesWorkspace client={client} recordings={info?.sampleRecordings ?? []} onError={onError} />;
+function Devices({ client, info, open, session, onError }: WorkspaceProps) {
+  return (
+    <DevicesWorkspace client={client} recordings={info?.sampleRecordings ?? []} open={open} can={(method) => may(session.status, method)} onError={onError} />
+  );
 }
 
 /** Devices: trackers, ultrasound and cameras, recording and replay. */
