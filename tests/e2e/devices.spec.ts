@@ -69,7 +69,11 @@ test('Devices workspace: simulated Aurora streaming with live rates, fake UVC gr
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`/?token=${process.env['ORTHOTWIN_TOKEN']}`);
+  // a recording belongs to a patient: open one first
+  await page.getByLabel('Patient name').fill('E2E Recording Patient');
+  await page.getByRole('button', { name: 'Create patient' }).click();
   await page.getByRole('button', { name: 'Devices', exact: true }).click();
+  await expect(page.getByTestId('recording-patient')).toContainText('E2E Recording Patient');
   await expect(page.getByTestId('device-host')).toContainText('running');
 
   // simulated Aurora: connect, streaming, marked simulated, rate near 40 Hz and updating
@@ -120,15 +124,50 @@ test('Devices workspace: simulated Aurora streaming with live rates, fake UVC gr
   expect(near).toBeLessThan(640);
   await page.screenshot({ path: 'test-results/devices-depth.png', fullPage: true });
 
-  // record the session for a moment: the files are listed when it stops
+  // a depth file streams point clouds only: connected, but it cannot be recorded (the recording says so)
+  await page.getByLabel('Recording path').fill(path.join(DATA!, 'depth', 'bun0.pcd'));
+  await page.getByRole('button', { name: 'Replay recording' }).click();
+  await expect(page.locator('[data-kind="depth-file"]').last()).toContainText('streaming');
+
+  // record the session of the open patient at a visit: elapsed time, size, free disk and each device's state, live
+  await page.getByLabel('Visit label').fill('pre-op');
   await page.getByRole('button', { name: 'Record session' }).click();
-  await expect(page.getByTestId('recording')).toContainText('REC');
-  await page.waitForTimeout(1500);
+  const recording = page.getByTestId('recording');
+  await expect(recording).toContainText('REC');
+  await expect(page.getByTestId('recording-subject')).toContainText('E2E Recording Patient');
+  await expect(page.getByTestId('recording-subject')).toContainText('(pre-op)');
+  await expect(page.getByTestId('recording-elapsed')).toHaveText(/^0:0[2-9]$/, { timeout: 15_000 });
+  await expect(page.getByTestId('recording-size')).toHaveText(/^\d+\.\d (KiB|MiB|GiB) written$/);
+  const size0 = await page.getByTestId('recording-size').innerText();
+  await expect(page.getByTestId('recording-disk')).toHaveText(/^free disk \d+\.\d (GiB|TiB) \(stops below 2\.0 GiB\)$/);
+  const states = page.getByTestId('recording-devices');
+  for (const kind of ['ndi-simulator', 'replay', 'depth-simulator']) {
+    const id = await page.locator(`[data-kind="${kind}"]`).last().getAttribute('data-device');
+    await expect(states.locator(`[data-recording-device="${id}"]`)).toHaveAttribute('data-state', 'recording');
+  }
+  const uvcId = await uvc.getAttribute('data-device');
+  await expect(states.locator(`[data-recording-device="${uvcId}"]`)).toHaveAttribute('data-state', 'recording');
+  const cloudId = await page.locator('[data-kind="depth-file"]').last().getAttribute('data-device');
+  const cloudRow = states.locator(`[data-recording-device="${cloudId}"]`);
+  await expect(cloudRow).toHaveAttribute('data-state', 'left-out');
+  await expect(cloudRow).toContainText('point clouds only');
+  await expect(page.getByTestId('recording-size')).not.toHaveText(size0); // the size grows live
+  await page.screenshot({ path: 'test-results/devices-recording.png', fullPage: true });
   await page.getByRole('button', { name: 'Stop recording' }).click();
   const saved = page.getByTestId('recorded-files');
   await expect(saved).toContainText('_Tracking.igs.mha');
   await expect(saved).toContainText('_Image.igs.mha');
   await expect(saved).toContainText('_Depth.igs.mha');
+  await expect(saved).toContainText(`${uvcId!.replace(/[^A-Za-z0-9_-]/g, '_')}_Image.igs.mha`);
+  await expect(page.getByTestId('recording-ended')).toContainText('stopped by the user');
+  // the patient's recordings: this one, with its visit
+  const history = page.getByTestId('patient-recordings');
+  await expect(history.locator('tbody tr')).toHaveCount(1);
+  await expect(history).toContainText('(pre-op)');
+  await expect(history).toContainText('stopped by the user');
+  await expect(history).toContainText('not recorded in full');
+  await page.getByLabel('Recording path').fill(US!);
+  await page.locator('[data-kind="depth-file"]').last().getByRole('button', { name: 'Disconnect' }).click();
 
   // disconnect the Aurora: its row goes
   await row.getByRole('button', { name: 'Disconnect' }).click();

@@ -229,7 +229,7 @@ export function RecordingPanel({ client, rec, open, hasDevices, can, busy, setBu
               None yet.
             </div>
           ) : (
-            <table className="device-table" data-testid="patient-recordings">
+            <table className="device-table" data-testid="patient-recordings" style={{ whiteSpace: 'nowrap' }}>
               <thead>
                 <tr>
                   <th>Started</th>
@@ -248,9 +248,9 @@ export function RecordingPanel({ client, rec, open, hasDevices, can, busy, setBu
                     <td>{r.state === 'recording' ? 'recording…' : formatElapsed(r.elapsedMs)}</td>
                     <td>{r.state === 'recording' ? '—' : formatBytes(r.bytesWritten)}</td>
                     <td title={r.files.map((f) => fileName(f.path)).join('\n')}>{r.files.length}</td>
-                    <td className="muted">
-                      {r.stopReason ?? ''}
-                      {r.devices.some((d) => d.state !== 'recording')
+                    <td className="muted" style={{ whiteSpace: 'normal' }}>
+                      {r.state === 'recording' ? 'running' : (r.stopReason ?? '')}
+                      {r.state !== 'recording' && r.devices.some((d) => d.state !== 'recording')
                         ? ` · not recorded in full: ${r.devices
                             .filter((d) => d.state !== 'recording')
                             .map((d) => d.name)
