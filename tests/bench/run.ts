@@ -14,6 +14,9 @@
  * the bone mesh) of the example CT at 3 mm and at 0.75 mm, given its twin.
  * `npm run bench -- fusion`: registration, reconstruction and probe
  * calibration (see fusion.ts).
+ * `npm run bench -- viewer [baseline checkout]`: wheel-to-pixels and
+ * W/L-drag-to-pixels of the 2D views on the 0.75 mm CT in Chromium (see
+ * viewerLatency.ts), and the same for a baseline checkout's build when given.
  * `npm run bench -- hardening`: adversarial input, kills during a build,
  * concurrent builds and peak memory against the declared volume size, all
  * through the CLI (see hardening.ts).
@@ -42,6 +45,7 @@ import { encodeMessage, igtlTimestamp, timestampSeconds } from '../../native-bri
 import { framePixels, readPlusSequence } from '../../native-bridges/recording/plusSequence.js';
 import { fusionSection } from './fusion.js';
 import { hardeningSection } from './hardening.js';
+import { viewerSection } from './viewer.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -107,12 +111,20 @@ async function main(): Promise<void> {
     writeSection('fusion', await fusionSection(dataRoot, machineLine()));
     return;
   }
+  if (mode === 'viewer') {
+    if (!dataRoot) {
+      console.error('bench: the shared data folder is absent (set ORTHOTWIN_DATA)');
+      process.exit(1);
+    }
+    writeSection('viewer', await viewerSection(dataRoot, machineLine(), arg));
+    return;
+  }
   if (mode === 'hardening') {
     writeSection('hardening', await hardeningSection(dataRoot ?? null, machineLine()));
     return;
   }
   if (mode !== 'twin') {
-    console.error('usage: npm run bench -- twin|spine|devices|fusion|hardening');
+    console.error('usage: npm run bench -- twin|spine|devices|fusion|hardening|viewer [baseline checkout]');
     process.exit(2);
   }
   if (!dataRoot) {

@@ -80,6 +80,8 @@ export function PlanningView(props: {
   const crosshair = useRef<Vec3 | null>(null);
   const [status, setStatus] = useState<string | null>('Loading volume…');
   const [wl, setWl] = useState(() => initialWindowLevel(modality, volume));
+  const wlRef = useRef(wl);
+  wlRef.current = wl;
   const [cross, setCross] = useState<Vec3 | null>(null);
   const [skinOpacity, setSkinOpacity] = useState(0.35);
   const [visible, setVisible] = useState<Record<SurfaceName, boolean>>({ skin: true, bone: true });
@@ -126,8 +128,14 @@ export function PlanningView(props: {
         if (!el) continue;
         slices.current[o] = createSliceView(el, image, g, o, {
           onPick: (p) => moveTo(p),
-          onWindowLevelDrag: (dw, dl) =>
-            setWl((cur) => ({ window: Math.max(1, cur.window + dw * (cur.window / 200)), level: cur.level + dl * (cur.window / 200) })),
+          onWindowLevelDrag: (dw, dl) => {
+            // applied to the views at once (drawn at the next display frame), then to the state the controls show
+            const cur = wlRef.current;
+            const next = { window: Math.max(1, cur.window + dw * (cur.window / 200)), level: cur.level + dl * (cur.window / 200) };
+            wlRef.current = next;
+            for (const v of ORIENTATIONS) slices.current[v]?.setWindowLevel(next.window, next.level);
+            setWl(next);
+          },
           onStep: (orientation, step) => {
             const c = crosshair.current;
             if (!c) return;

@@ -198,6 +198,18 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
   let measurements: readonly RulerMeasurement[] = [];
   let rois: readonly EllipseRoi[] = [];
   let rulerStart: Vec3 | null = null;
+  // one WebGL render per display frame at most, and only when the image changed: a wheel step redraws the view it
+  // scrolls (its slice changed) — the other views only move their SVG crosshair (issue 20 §3: next image within 50 ms)
+  let renderPending = false;
+  let destroyed = false;
+  const requestRender = (): void => {
+    if (renderPending || destroyed) return;
+    renderPending = true;
+    requestAnimationFrame(() => {
+      renderPending = false;
+      if (!destroyed) renderWindow.render();
+    });
+  };
 
   const size = (): { w: number; h: number } => {
     const r = container.getBoundingClientRect();
@@ -306,15 +318,18 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
   const setCrosshair = (p: Vec3): void => {
     crosshair = [...p];
     const ijk = lpsToIndex(g, p);
-    index = Math.max(0, Math.min(g.dims[indexAxis] - 1, Math.round(ijk[indexAxis])));
-    mapper.setSlice(index);
+    const next = Math.max(0, Math.min(g.dims[indexAxis] - 1, Math.round(ijk[indexAxis])));
+    if (next !== index) {
+      index = next;
+      mapper.setSlice(index);
+      requestRender();
+    }
     drawCrosshair();
-    renderWindow.render();
   };
 
   const redraw = (): void => {
     drawCrosshair();
-    renderWindow.render();
+    requestRender();
   };
   const zoomBy = (factor: number, x?: number, y?: number): void => {
     const { w, h } = size();
@@ -427,6 +442,16 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
     renderWindow.render();
   };
   resize();
+  // a panel that grows or shrinks beside the view (a measurement list, a side panel) resizes it: refit at the next frame
+  let lastSize = size();
+  const observer = new ResizeObserver(() => {
+    const now = size();
+    if (now.w === lastSize.w && now.h === lastSize.h) return;
+    lastSize = now;
+    resize();
+  });
+  observer.observe(container);
+  index = -1; // the first setCrosshair sets the slice
   setCrosshair(centre);
 
   return {
@@ -435,7 +460,7 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
     setWindowLevel: (w, l) => {
       actor.getProperty().setColorWindow(w);
       actor.getProperty().setColorLevel(l);
-      renderWindow.render();
+      requestRender();
     },
     displayToLps,
     lpsToDisplay,
@@ -463,6 +488,8 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
     inPlaneAxes: () => ({ right: axes.rightAxis, up: axes.upAxis, normal: axes.normalAxis, indexAxis: indexAxis as 0 | 1 | 2 }),
     resize,
     destroy: () => {
+      destroyed = true;
+      observer.disconnect();
       container.removeEventListener('mousedown', onDown);
       window.removeEventListener('mousemove', onMove);
       window.removeEventListener('mouseup', onUp);

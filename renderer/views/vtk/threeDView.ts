@@ -37,6 +37,7 @@ export interface ThreeDView {
   setSurface(name: SurfaceName, vtp: ArrayBuffer): void;
   setVisible(name: SurfaceName, visible: boolean): void;
   setOpacity(name: SurfaceName, opacity: number): void;
+  /** Moves the crosshair marker to `lps` (LPS mm); it is drawn once the 2D views rest (250 ms without another move). */
   setCrosshair(lps: Vec3): void;
   /**
    * Shows the bone mesh coloured by a per-vertex scalar (grey levels, HU) over
@@ -61,6 +62,9 @@ export function parseVtp(buf: ArrayBuffer): vtkPolyData {
 
 const COLOURS: Record<SurfaceName, [number, number, number]> = { skin: [0.93, 0.73, 0.6], bone: [0.95, 0.93, 0.85] };
 
+/** How long the 3D crosshair marker waits for the 2D views to rest before it redraws (ms). */
+const MARKER_SETTLE_MS = 250;
+
 export function createThreeDView(container: HTMLElement, onPick: (lps: Vec3) => void): ThreeDView {
   const grw = vtkGenericRenderWindow.newInstance({ background: [0.08, 0.09, 0.11], listenWindowResize: false });
   grw.setContainer(container);
@@ -70,6 +74,7 @@ export function createThreeDView(container: HTMLElement, onPick: (lps: Vec3) => 
   const actors = new Map<SurfaceName, { actor: vtkActor; triangles: number }>();
   let firstSurface = true;
 
+  let markerTimer: ReturnType<typeof setTimeout> | null = null;
   const marker = vtkActor.newInstance();
   const sphere = vtkSphereSource.newInstance({ radius: 3, thetaResolution: 16, phiResolution: 16 });
   const markerMapper = vtkMapper.newInstance();
@@ -188,7 +193,13 @@ export function createThreeDView(container: HTMLElement, onPick: (lps: Vec3) => 
     setCrosshair: (p) => {
       sphere.setCenter(...p);
       marker.setVisibility(true);
-      renderWindow.render();
+      // the marker follows once the 2D views rest: with software GL (SwiftShader) one frame of the translucent skin
+      // and the bone takes hundreds of ms in the one GPU thread, which would hold up every 2D slice step behind it
+      if (markerTimer) clearTimeout(markerTimer);
+      markerTimer = setTimeout(() => {
+        markerTimer = null;
+        renderWindow.render();
+      }, MARKER_SETTLE_MS);
     },
     setBoneScalars: (vtp, arrayName, range) => {
       if (greyActor) renderer.removeActor(greyActor);
@@ -253,6 +264,7 @@ export function createThreeDView(container: HTMLElement, onPick: (lps: Vec3) => 
       renderWindow.render();
     },
     destroy: () => {
+      if (markerTimer) clearTimeout(markerTimer);
       renderSub.unsubscribe();
       container.removeEventListener('mousedown', onDown);
       container.removeEventListener('mouseup', onUp);
