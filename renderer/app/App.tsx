@@ -123,7 +123,8 @@ function Shell(props: {
 
   const workspaces = WORKSPACES.filter((c) => visibleTo(c, auth));
   const current = workspaces.find((c) => c.id === active) ?? workspaces.find((c) => c.home) ?? workspaces[0];
-  const wprops: WorkspaceProps = { client, info, open: openView, session: { status: auth, ...actions }, onError: reportError, clearError };
+  const patientsChanged = useCallback(() => setPatientsVersion((v) => v + 1), []);
+  const wprops: WorkspaceProps = { client, info, open: openView, session: { status: auth, ...actions }, onError: reportError, clearError, patientsChanged };
   return (
     <KeptStateProvider>
       <div className="shell">
@@ -148,7 +149,10 @@ function Shell(props: {
           <PatientsPanel
             client={client}
             canCreate={may(auth, 'patients.create')}
+            can={(method) => may(auth, method)}
             selected={open?.patient ?? null}
+            onEdited={(p) => setOpen((cur) => (cur && cur.patient.id === p.id ? { ...cur, patient: p } : cur))}
+            onTrashed={(id) => setOpen((cur) => (cur && cur.patient.id === id ? null : cur))}
             onOpen={(p) => {
               setActive(HOME?.id);
               openPatient(p);

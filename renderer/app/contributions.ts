@@ -45,6 +45,8 @@ export interface WorkspaceProps {
   onError(e: unknown): void;
   /** Clears the shell's error bar (e.g. when the user starts something new). */
   clearError(): void;
+  /** Reloads the sidebar's patient list (e.g. after a patient came back from the trash). */
+  patientsChanged?(): void;
 }
 
 /** One workspace or Help entry contributed by a capability's UI. */

@@ -1,14 +1,71 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { Patient } from '../contract.js';
 import type { Client } from '../../../renderer/ipc/client.js';
+import { TrashButton } from '../../records/ui/TrashButton.js';
 
-/** Search, create (where the session may) and open patients; a new patient has a name, an ID, a birth date and a sex. */
+type Sex = '' | 'F' | 'M' | 'O';
+
+/** The fields of a patient as a form edits them (create and edit alike). */
+function PatientFields(props: {
+  prefix: string;
+  value: { displayName: string; mrn: string; birthDate: string; sex: Sex };
+  onChange(v: { displayName: string; mrn: string; birthDate: string; sex: Sex }): void;
+}) {
+  const { value: v, onChange, prefix } = props;
+  return (
+    <>
+      <input
+        type="text"
+        placeholder="Name"
+        aria-label={`${prefix}atient name`}
+        value={v.displayName}
+        onChange={(e) => onChange({ ...v, displayName: e.target.value })}
+        required
+      />
+      <input
+        type="text"
+        placeholder="Patient ID (optional)"
+        aria-label={`${prefix}atient ID`}
+        value={v.mrn}
+        onChange={(e) => onChange({ ...v, mrn: e.target.value })}
+      />
+      <div className="row" style={{ gap: 6 }}>
+        <input
+          type="date"
+          aria-label={prefix === 'P' ? 'Birth date' : 'Edit birth date'}
+          value={v.birthDate}
+          min="1880-01-01"
+          max={new Date().toISOString().slice(0, 10)}
+          onChange={(e) => onChange({ ...v, birthDate: e.target.value })}
+          style={{ flex: 1 }}
+        />
+        <select aria-label={prefix === 'P' ? 'Sex' : 'Edit sex'} value={v.sex} onChange={(e) => onChange({ ...v, sex: e.target.value as Sex })}>
+          <option value="">sex…</option>
+          <option value="F">F</option>
+          <option value="M">M</option>
+          <option value="O">O</option>
+        </select>
+      </div>
+    </>
+  );
+}
+
+/**
+ * Search, create (where the session may) and open patients; a new patient has a name, an ID, a birth date and a
+ * sex. The open patient can be edited or moved to the trash where the session may (records.edit, records.trash).
+ */
 export function PatientsPanel(props: {
   client: Client;
   /** The session may create patients (patients.create): else the form is not shown. */
   canCreate: boolean;
+  /** Whether the session may call a method (`service.method`): the edit and trash controls are behind records.edit and records.trash. */
+  can?(method: string): boolean;
   selected: Patient | null;
   onOpen(p: Patient): void;
+  /** The open patient was edited (its record as it now is). */
+  onEdited?(p: Patient): void;
+  /** A patient was moved to the trash. */
+  onTrashed?(id: string): void;
   onError(e: unknown): void;
   version: number;
 }) {
@@ -18,7 +75,9 @@ export function PatientsPanel(props: {
   const [name, setName] = useState('');
   const [mrn, setMrn] = useState('');
   const [birthDate, setBirthDate] = useState('');
-  const [sex, setSex] = useState<'' | 'F' | 'M' | 'O'>('');
+  const [sex, setSex] = useState<Sex>('');
+  const [editing, setEditing] = useState<{ id: string; displayName: string; mrn: string; birthDate: string; sex: Sex } | null>(null);
+  const can = props.can ?? (() => false);
 
   useEffect(() => {
     const t = setTimeout(() => client.call('patients', 'list', query).then(setPatients, onError), 150);
@@ -40,23 +99,37 @@ export function PatientsPanel(props: {
     }
   };
 
+  const saveEdit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!editing) return;
+    try {
+      await client.call('records', 'edit', { kind: 'patient', ...editing });
+      const p = await client.call('patients', 'get', editing.id);
+      setEditing(null);
+      setPatients(await client.call('patients', 'list', query));
+      props.onEdited?.(p);
+    } catch (err) {
+      onError(err);
+    }
+  };
+  const trashed = async (id: string) => {
+    setEditing(null);
+    props.onTrashed?.(id);
+    setPatients(await client.call('patients', 'list', query).catch(() => patients));
+  };
+  const selected = props.selected;
+
   return (
     <>
       {props.canCreate && (
         <>
           <h2>New patient</h2>
           <form onSubmit={create} style={{ display: 'grid', gap: 6 }} aria-label="new patient">
-            <input type="text" placeholder="Name" aria-label="Patient name" value={name} onChange={(e) => setName(e.target.value)} required />
-            <input type="text" placeholder="Patient ID (optional)" aria-label="Patient ID" value={mrn} onChange={(e) => setMrn(e.target.value)} />
-            <div className="row" style={{ gap: 6 }}>
-              <input type="date" aria-label="Birth date" value={birthDate} onChange={(e) => setBirthDate(e.target.value)} style={{ flex: 1 }} />
-              <select aria-label="Sex" value={sex} onChange={(e) => setSex(e.target.value as typeof sex)}>
-                <option value="">sex…</option>
-                <option value="F">F</option>
-                <option value="M">M</option>
-                <option value="O">O</option>
-              </select>
-            </div>
+            <PatientFields
+              prefix="P"
+              value={{ displayName: name, mrn, birthDate, sex }}
+              onChange={(v) => (setName(v.displayName), setMrn(v.mrn), setBirthDate(v.birthDate), setSex(v.sex))}
+            />
             <button className="primary" type="submit" disabled={!name.trim()}>
               Create patient
             </button>
@@ -76,6 +149,42 @@ export function PatientsPanel(props: {
         ))}
         {patients.length === 0 && <li style={{ color: 'var(--muted)', cursor: 'default' }}>No patients{query ? ' match' : ' yet'}.</li>}
       </ul>
+      {selected && (can('records.edit') || can('records.trash')) && patients.some((p) => p.id === selected.id) && (
+        <div className="row" aria-label="open patient record" role="group">
+          {can('records.edit') && !editing && (
+            <button
+              onClick={() =>
+                setEditing({ id: selected.id, displayName: selected.displayName, mrn: selected.mrn, birthDate: selected.birthDate, sex: selected.sex as Sex })
+              }
+            >
+              Edit patient
+            </button>
+          )}
+          {can('records.trash') && (
+            <TrashButton
+              client={client}
+              kind="patient"
+              id={selected.id}
+              label={`patient ${selected.displayName}`}
+              onTrashed={() => void trashed(selected.id)}
+              onError={onError}
+            />
+          )}
+        </div>
+      )}
+      {editing && selected?.id === editing.id && (
+        <form onSubmit={saveEdit} style={{ display: 'grid', gap: 6 }} aria-label="edit patient">
+          <PatientFields prefix="Edit p" value={editing} onChange={(v) => setEditing({ ...editing, ...v })} />
+          <div className="row">
+            <button className="primary" type="submit" disabled={!editing.displayName.trim()}>
+              Save patient
+            </button>
+            <button type="button" onClick={() => setEditing(null)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      )}
     </>
   );
 }

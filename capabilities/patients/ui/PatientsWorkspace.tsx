@@ -1,8 +1,9 @@
 /**
  * The patients workspace: for the open patient, the study import, the series
  * export, the running job and the planning view of the chosen twin (the
- * newest after every refresh). The job and the twin choice are kept while
- * another workspace is shown.
+ * default after every refresh: the one the user marked, else the newest of a
+ * CT or MR series). The job and the twin choice are kept while another
+ * workspace is shown.
  */
 import { useEffect, useMemo } from 'react';
 import type { Job } from '../../../electron/contract/index.js';
@@ -16,6 +17,7 @@ import { ImportPanel } from '../../studies/ui/ImportPanel.js';
 import { SeriesExportPanel } from '../../studies/ui/SeriesExportPanel.js';
 import { SeriesPanel, seriesLabel } from '../../studies/ui/SeriesPanel.js';
 import { PlanningView } from '../../twins/ui/PlanningView.js';
+import { RecordsChanged } from '../../records/ui/TrashButton.js';
 
 /** The patients workspace (the home workspace: opening a patient shows it). */
 export function PatientsWorkspace({ client, info, open, session, onError, clearError }: WorkspaceProps) {
@@ -27,10 +29,15 @@ export function PatientsWorkspace({ client, info, open, session, onError, clearE
   useEffect(() => {
     if (job) setKept((k) => (k && k.id === job.id ? job : k));
   }, [job, setKept]);
-  // the chosen twin version: an index into the twins it was chosen from (a refresh brings a new list: the newest again)
+  // the chosen twin version: an index into the twins it was chosen from (a refresh brings a new list: the default again —
+  // the marked one, else the newest of a CT or MR series; with none such, the newest is shown and said not to be a default)
   const [choice, setChoice] = useKeptState<{ twins: Twin[]; index: number } | null>('patients.twin', null);
   const twins = open?.twins ?? [];
-  const twin = twins[choice && choice.twins === twins ? choice.index : 0] ?? null;
+  const defaultIndex = Math.max(
+    0,
+    twins.findIndex((t) => t.isDefault),
+  );
+  const twin = twins[choice && choice.twins === twins ? choice.index : defaultIndex] ?? null;
   const studies = open?.studies;
   const volume = useMemo(() => {
     if (!twin || !studies) return null;
@@ -70,23 +77,30 @@ export function PatientsWorkspace({ client, info, open, session, onError, clearE
       />
       <SeriesExportPanel client={client} studies={open.studies} onError={onError} can={can} />
       {latest && <JobBar client={client} job={latest} onError={onError} />}
+      {twin && volume && !twins.some((t) => t.isDefault) && (
+        <div className="notice" role="status">
+          No default twin: no twin of a CT or MR series is in view. Shown: v{twin.version}.
+        </div>
+      )}
       {twin && volume ? (
-        <PlanningView
-          key={twin.id}
-          client={client}
-          twin={twin}
-          twins={twins}
-          onSelectTwin={(index) => setChoice({ twins, index })}
-          can={can}
-          sourceOf={(t) => {
-            for (const st of open.studies) for (const se of st.series) if (se.id === t.seriesId) return seriesLabel(se, st);
-            return 'source series removed';
-          }}
-          onJob={setKept}
-          volume={volume.volume}
-          modality={volume.modality}
-          onError={onError}
-        />
+        <RecordsChanged.Provider value={() => void open.refresh()}>
+          <PlanningView
+            key={twin.id}
+            client={client}
+            twin={twin}
+            twins={twins}
+            onSelectTwin={(index) => setChoice({ twins, index })}
+            can={can}
+            sourceOf={(t) => {
+              for (const st of open.studies) for (const se of st.series) if (se.id === t.seriesId) return seriesLabel(se, st);
+              return 'source series removed';
+            }}
+            onJob={setKept}
+            volume={volume.volume}
+            modality={volume.modality}
+            onError={onError}
+          />
+        </RecordsChanged.Provider>
       ) : (
         <div className="notice">{open.studies.length ? 'No twin yet for this patient.' : 'No study yet: import one above.'}</div>
       )}

@@ -3,12 +3,19 @@
  * from — the DICOM headers, the file, HU values, or the user — never a
  * default), its format and size, and for a volume without a twin the way to
  * one: state the modality when the file does not, then build the twin (CT or
- * MR only).
+ * MR only). Where the session may, a study's description and date and a
+ * series' description are edited here, and either is moved to the trash.
  */
+import { Fragment, useState, type ReactNode } from 'react';
 import type { Job } from '../../../electron/contract/index.js';
 import type { SeriesRecord, StudyRecord } from '../contract.js';
 import type { Twin } from '../../twins/contract.js';
 import type { Client } from '../../../renderer/ipc/client.js';
+import { formatDate } from '../../../renderer/app/format.js';
+import { TrashButton } from '../../records/ui/TrashButton.js';
+
+/** A DICOM DA date (YYYYMMDD) as an ISO date (YYYY-MM-DD); '' stays ''. */
+const isoDate = (da: string): string => da.replace(/^(\d{4})(\d{2})(\d{2})$/, '$1-$2-$3');
 
 /** Where a series' modality comes from, in words. */
 export function modalitySource(se: Pick<SeriesRecord, 'modality' | 'modalityGuessed' | 'format'>): string {
@@ -37,8 +44,41 @@ export function SeriesPanel(props: {
   onError(e: unknown): void;
 }) {
   const { client, onError } = props;
+  const [editing, setEditing] = useState<
+    { kind: 'study'; id: string; description: string; studyDate: string } | { kind: 'series'; id: string; description: string } | null
+  >(null);
   const rows = props.studies.flatMap((st) => st.series.map((se) => ({ st, se })));
   if (!rows.length) return null;
+  const canEdit = props.can('records.edit');
+  const canTrash = props.can('records.trash');
+  const save = async () => {
+    if (!editing) return;
+    try {
+      await client.call('records', 'edit', editing);
+      setEditing(null);
+      props.onChanged();
+    } catch (e) {
+      onError(e);
+    }
+  };
+  const editor = (children: ReactNode) => (
+    <form
+      className="row"
+      aria-label={`edit ${editing?.kind}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save();
+      }}
+    >
+      {children}
+      <button className="primary" type="submit">
+        Save
+      </button>
+      <button type="button" onClick={() => setEditing(null)}>
+        Cancel
+      </button>
+    </form>
+  );
   const withTwin = new Set(props.twins.map((t) => t.seriesId));
   const state = async (se: SeriesRecord, modality: 'CT' | 'MR' | 'US') => {
     try {
@@ -65,47 +105,137 @@ export function SeriesPanel(props: {
             <th>Modality from</th>
             <th>Voxels</th>
             <th>Twin</th>
+            {(canEdit || canTrash) && <th />}
           </tr>
         </thead>
         <tbody>
-          {rows.map(({ st, se }) => (
-            <tr key={se.id} data-testid={`series-${se.id}`}>
-              <td>{seriesLabel(se, st)}</td>
-              <td>
-                {modalitySource(se)}
-                {/* a file's modality — guessed, unknown or stated by the user — can be stated (again); a DICOM series' is its headers' */}
-                {se.format !== 'dicom' && props.can('studies.setModality') && (
-                  <select
-                    aria-label={`State the modality of ${se.description || se.id}`}
-                    value=""
-                    onChange={(e) => void state(se, e.target.value as 'CT' | 'MR' | 'US')}
-                    style={{ marginLeft: 6 }}
-                  >
-                    <option value="">state…</option>
-                    <option value="CT">CT</option>
-                    <option value="MR">MR</option>
-                    <option value="US">US</option>
-                  </select>
+          {props.studies.map((st) => (
+            <Fragment key={st.id}>
+              <tr data-testid={`study-${st.id}`}>
+                <td colSpan={4}>
+                  {editing?.kind === 'study' && editing.id === st.id ? (
+                    editor(
+                      <>
+                        <input
+                          type="text"
+                          aria-label="Study description"
+                          value={editing.description}
+                          onChange={(e) => setEditing({ ...editing, description: e.target.value })}
+                        />
+                        <input
+                          type="date"
+                          aria-label="Study date"
+                          min="1880-01-01"
+                          max={new Date().toISOString().slice(0, 10)}
+                          value={editing.studyDate}
+                          onChange={(e) => setEditing({ ...editing, studyDate: e.target.value })}
+                        />
+                      </>,
+                    )
+                  ) : (
+                    <strong>
+                      Study {st.description || st.studyInstanceUid || st.id.slice(0, 8)}
+                      {st.studyDate && ` · ${formatDate(isoDate(st.studyDate))}`}
+                    </strong>
+                  )}
+                </td>
+                {(canEdit || canTrash) && (
+                  <td>
+                    <div className="row">
+                      {canEdit && !editing && (
+                        <button
+                          aria-label={`Edit study ${st.description || st.id.slice(0, 8)}`}
+                          onClick={() => setEditing({ kind: 'study', id: st.id, description: st.description, studyDate: isoDate(st.studyDate) })}
+                        >
+                          Edit
+                        </button>
+                      )}
+                      {canTrash && (
+                        <TrashButton
+                          client={client}
+                          kind="study"
+                          id={st.id}
+                          label={`study ${st.description || st.id.slice(0, 8)}`}
+                          onTrashed={props.onChanged}
+                          onError={onError}
+                        />
+                      )}
+                    </div>
+                  </td>
                 )}
-              </td>
-              <td>{se.volume ? se.volume.dims.join(' × ') : '—'}</td>
-              <td>
-                {withTwin.has(se.id) ? (
-                  'yes'
-                ) : se.volume && (se.modality === 'CT' || se.modality === 'MR') && props.can('twins.build') ? (
-                  <button disabled={props.busy} onClick={() => void build(se.volume!.id)}>
-                    Build twin
-                  </button>
-                ) : (
-                  <span className="muted">
-                    {se.modality === 'CT' || se.modality === 'MR' ? 'none' : se.modality === 'OT' ? 'state CT or MR first' : `none from ${se.modality}`}
-                  </span>
-                )}
-              </td>
-            </tr>
+              </tr>
+              {st.series.map((se) => row(st, se))}
+            </Fragment>
           ))}
         </tbody>
       </table>
     </section>
   );
+
+  function row(st: StudyRecord, se: SeriesRecord) {
+    return (
+      <tr key={se.id} data-testid={`series-${se.id}`}>
+        <td>
+          {editing?.kind === 'series' && editing.id === se.id
+            ? editor(
+                <input
+                  type="text"
+                  aria-label="Series description"
+                  value={editing.description}
+                  onChange={(e) => setEditing({ ...editing, description: e.target.value })}
+                />,
+              )
+            : seriesLabel(se, st)}
+        </td>
+        <td>
+          {modalitySource(se)}
+          {/* a file's modality — guessed, unknown or stated by the user — can be stated (again); a DICOM series' is its headers' */}
+          {se.format !== 'dicom' && props.can('studies.setModality') && (
+            <select
+              aria-label={`State the modality of ${se.description || se.id}`}
+              value=""
+              onChange={(e) => void state(se, e.target.value as 'CT' | 'MR' | 'US')}
+              style={{ marginLeft: 6 }}
+            >
+              <option value="">state…</option>
+              <option value="CT">CT</option>
+              <option value="MR">MR</option>
+              <option value="US">US</option>
+            </select>
+          )}
+        </td>
+        <td>{se.volume ? se.volume.dims.join(' × ') : '—'}</td>
+        <td>
+          {withTwin.has(se.id) ? (
+            'yes'
+          ) : se.volume && (se.modality === 'CT' || se.modality === 'MR') && props.can('twins.build') ? (
+            <button disabled={props.busy} onClick={() => void build(se.volume!.id)}>
+              Build twin
+            </button>
+          ) : (
+            <span className="muted">
+              {se.modality === 'CT' || se.modality === 'MR' ? 'none' : se.modality === 'OT' ? 'state CT or MR first' : `none from ${se.modality}`}
+            </span>
+          )}
+        </td>
+        {(canEdit || canTrash) && (
+          <td>
+            <div className="row">
+              {canEdit && !editing && (
+                <button
+                  aria-label={`Edit series ${se.description || se.id.slice(0, 8)}`}
+                  onClick={() => setEditing({ kind: 'series', id: se.id, description: se.description })}
+                >
+                  Edit
+                </button>
+              )}
+              {canTrash && (
+                <TrashButton client={client} kind="series" id={se.id} label={`series ${seriesLabel(se, st)}`} onTrashed={props.onChanged} onError={onError} />
+              )}
+            </div>
+          </td>
+        )}
+      </tr>
+    );
+  }
 }

@@ -1,6 +1,9 @@
+import { useContext, useState } from 'react';
 import type { Job } from '../../../electron/contract/index.js';
 import type { Twin } from '../contract.js';
 import type { Client } from '../../../renderer/ipc/client.js';
+import { formatDateTime } from '../../../renderer/app/format.js';
+import { RecordsChanged, TrashButton } from '../../records/ui/TrashButton.js';
 
 const LABELS: Record<string, string> = {
   body_volume: 'Body volume',
@@ -14,7 +17,23 @@ const LABELS: Record<string, string> = {
 };
 const UNITS: Record<string, string> = { cm2: 'cm²', L: 'L', mL: 'mL', HU: 'HU' };
 
-/** The twin's features with units and provenance, its versions, and a rebuild. */
+/** A twin version's one-line name: version, label, source series, build time, and whether it is the default. */
+export function twinVersionLabel(t: Twin, source: string): string {
+  return [
+    `v${t.version}`,
+    t.label,
+    `from ${source}`,
+    `built ${formatDateTime(t.createdAt)}`,
+    t.isDefault ? (t.markedDefault ? 'default (marked)' : 'default') : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
+}
+
+/**
+ * The twin's features with units and provenance, its versions (the default one marked; "Mark as default", the label
+ * and the trash where the session may), and a rebuild.
+ */
 export function FeaturesPanel(props: {
   client: Client;
   twin: Twin;
@@ -27,17 +46,65 @@ export function FeaturesPanel(props: {
   onJob(j: Job): void;
   onError(e: unknown): void;
 }) {
-  const { twin } = props;
+  const { twin, client, onError } = props;
+  const changed = useContext(RecordsChanged);
+  const [label, setLabel] = useState<string | null>(null);
+  const markDefault = async () => {
+    try {
+      await client.call('twins', 'markDefault', twin.id);
+      changed();
+    } catch (e) {
+      onError(e);
+    }
+  };
+  const saveLabel = async () => {
+    try {
+      await client.call('records', 'edit', { kind: 'twin', id: twin.id, label: label ?? '' });
+      setLabel(null);
+      changed();
+    } catch (e) {
+      onError(e);
+    }
+  };
   return (
     <aside className="panel" aria-label="twin features">
       <h2>Twin</h2>
       <select aria-label="Twin version" value={twin.id} onChange={(e) => props.onSelectTwin(props.twins.findIndex((t) => t.id === e.target.value))}>
         {props.twins.map((t) => (
           <option key={t.id} value={t.id}>
-            v{t.version} · from {props.sourceOf(t)} · built {new Date(t.createdAt).toLocaleString()}
+            {twinVersionLabel(t, props.sourceOf(t))}
           </option>
         ))}
       </select>
+      <div className="row" aria-label="this twin’s record" role="group" style={{ marginTop: 6 }}>
+        {twin.isDefault ? (
+          <span data-testid="twin-default">{twin.markedDefault ? 'Default twin (marked)' : 'Default twin (newest CT/MR)'}</span>
+        ) : (
+          props.can('twins.markDefault') && <button onClick={() => void markDefault()}>Mark as default</button>
+        )}
+        {props.can('records.edit') && label === null && <button onClick={() => setLabel(twin.label)}>{twin.label ? 'Edit label' : 'Add label'}</button>}
+        {props.can('records.trash') && (
+          <TrashButton client={client} kind="twin" id={twin.id} label={`twin v${twin.version}`} onTrashed={changed} onError={onError} />
+        )}
+      </div>
+      {label !== null && (
+        <form
+          className="row"
+          aria-label="edit label"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void saveLabel();
+          }}
+        >
+          <input type="text" aria-label="Twin label" maxLength={200} value={label} onChange={(e) => setLabel(e.target.value)} />
+          <button className="primary" type="submit">
+            Save
+          </button>
+          <button type="button" onClick={() => setLabel(null)}>
+            Cancel
+          </button>
+        </form>
+      )}
       <h2>Features</h2>
       <table className="features" data-testid="features">
         <tbody>
