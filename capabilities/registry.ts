@@ -14,3 +14,4 @@ export { default as fusion } from './fusion/index.js';
 export { default as security } from './security/index.js';
 export { default as system } from './system/index.js';
 export { default as about } from './about/index.js';
+export { default as annotations } from './annotations/index.js';

@@ -25,6 +25,7 @@ describe('system.about', () => {
     expect(a.electron).toBeNull();
     expect(a.capabilities.map((c) => c.name).sort()).toEqual([
       'about',
+      'annotations',
       'devices',
       'fusion',
       'jobs',

@@ -21,6 +21,8 @@ export const ErrorCode = z.enum([
   'DICOM_INCONSISTENT',
   /** A study's patient identity differs from the patient it is imported into, and the user has not confirmed it. */
   'IDENTITY_MISMATCH',
+  /** A save made from a stale copy: the record was saved elsewhere after it was loaded (nothing was overwritten). */
+  'CONFLICT',
   'COMPUTE_FAILED',
   'JOB_CANCELLED',
   'STORE_FAILED',
