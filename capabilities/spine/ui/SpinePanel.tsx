@@ -16,6 +16,7 @@ import type { Client } from '../../../renderer/ipc/client.js';
 import { useJob } from '../../../renderer/features/jobs/useJob.js';
 import { SpineReformat, type ReformatHandle } from './SpineReformat.js';
 import { download } from '../../../renderer/app/download.js';
+import { formatDateTime } from '../../../renderer/app/format.js';
 import type {} from './probe.js';
 
 const LEVELS = [
@@ -123,7 +124,7 @@ export function SpinePanel(props: {
             {analyses.map((a) => (
               <option key={a.id} value={a.id}>
                 v{a.version} · {Object.keys(a.corrections.names).length + Object.keys(a.corrections.centroids).length ? 'corrected' : 'automatic'} ·{' '}
-                {new Date(a.createdAt).toLocaleTimeString()}
+                {formatDateTime(a.createdAt)}
               </option>
             ))}
           </select>
