@@ -90,6 +90,71 @@ export const Curvature = z.object({
 });
 export type Curvature = z.infer<typeof Curvature>;
 
+/**
+ * A femoral head (hip centre): least-squares sphere through the bone surface points of the head and
+ * its acetabulum (concentric; at 3 mm the joint line is not resolved, so the radius may be the acetabulum's), LPS mm.
+ */
+export const FemoralHead = z.object({
+  side: z.enum(['right', 'left']),
+  centreLps: Vec3,
+  radiusMm: z.number(),
+  /** RMS distance of the inlier edge points from the sphere (mm). */
+  rmsMm: z.number(),
+  /** Fraction of 64 evenly spread directions from the centre with surface points on the sphere (angular coverage). */
+  inlierFraction: z.number(),
+});
+export type FemoralHead = z.infer<typeof FemoralHead>;
+
+/** A parameter that could not be measured, and why (never a number). */
+export const NotMeasurable = z.object({ measurable: z.literal(false), reason: z.string() });
+
+/** The superior endplate of S1 in the mid-sagittal plane (LPS mm): centre, superior-pointing normal, corners. */
+export const S1Endplate = z.object({
+  centreLps: Vec3,
+  normal: Vec3,
+  anteriorCornerLps: Vec3.nullable(),
+  posteriorCornerLps: Vec3.nullable(),
+});
+export type S1Endplate = z.infer<typeof S1Endplate>;
+
+/** Pelvic incidence, pelvic tilt, sacral slope (degrees; Duval-Beaupère 1992, Legaye 1998): PI = PT + SS. */
+export const PelvicParameters = z.discriminatedUnion('measurable', [
+  z.object({
+    measurable: z.literal(true),
+    pelvicIncidenceDeg: z.number(),
+    /** Positive when the hip axis lies anterior of the S1 endplate centre. */
+    pelvicTiltDeg: z.number(),
+    /** Positive when the endplate's anterior corner is lower than its posterior one. */
+    sacralSlopeDeg: z.number(),
+    femoralHeads: z.object({ right: FemoralHead, left: FemoralHead }),
+    /** Bicoxofemoral axis: midpoint of the two head centres. */
+    hipAxisLps: Vec3,
+  }),
+  NotMeasurable,
+]);
+export type PelvicParameters = z.infer<typeof PelvicParameters>;
+
+/** Sagittal vertical axis (mm): A-P offset of the C7 plumb line from the posterosuperior corner of S1, positive anterior. */
+export const SagittalVerticalAxis = z.discriminatedUnion('measurable', [
+  z.object({ measurable: z.literal(true), svaMm: z.number(), c7CentroidLps: Vec3, s1PosteriorSuperiorLps: Vec3 }),
+  NotMeasurable,
+]);
+export type SagittalVerticalAxis = z.infer<typeof SagittalVerticalAxis>;
+
+/** The surgeon's sagittal spinopelvic parameters with where they come from. */
+export const Spinopelvic = z.object({
+  pelvic: PelvicParameters,
+  sva: SagittalVerticalAxis,
+  s1Endplate: S1Endplate.nullable(),
+  /** The sagittal frame the angles are measured in: unit LPS vectors (anterior, superior). */
+  frame: z.object({ anterior: Vec3, superior: Vec3 }),
+  /** What "vertical" means here (the scanner's axes; supine CT: positional). */
+  reference: z.string(),
+  method: z.string(),
+  validation: z.string(),
+});
+export type Spinopelvic = z.infer<typeof Spinopelvic>;
+
 export const SpineReport = z.object({
   algorithm: z.string(),
   version: z.string(),
@@ -103,6 +168,8 @@ export const SpineReport = z.object({
   /** Depth (mm) over which the bone surface's grey levels were sampled along the inward normals; null when not sampled. */
   surfaceGreyDepthMm: z.number().nullable(),
   timingsMs: z.record(z.string(), z.number()),
+  /** Sagittal spinopelvic parameters (from version 0.3.0; absent in earlier analyses). */
+  spinopelvic: Spinopelvic.optional(),
 });
 export type SpineReport = z.infer<typeof SpineReport>;
 
@@ -144,7 +211,7 @@ const csvCell = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '
  * The spine report as CSV (RFC 4180), one row per level: label, body centroid
  * (LPS mm), body heights (mm), Genant grade, trabecular HU, L1 screening, the
  * disc below (heights mm), landmark distances to the skin (mm), what was not
- * measured; then the curvature rows.
+ * measured; then the curvature rows and the spinopelvic parameters.
  */
 export function spineReportCsv(r: SpineReport): string {
   const head = [
@@ -216,5 +283,21 @@ export function spineReportCsv(r: SpineReport): string {
     if (a) rows.push([`cobb_${a.plane}`, f1(a.angleDeg), a.upperEnd, a.lowerEnd, a.apex ?? ''].map(csvCell).join(','));
   if (c.lumbarLordosisDeg !== null) rows.push(`lumbar_lordosis_L1_S1,${f1(c.lumbarLordosisDeg)},L1,S1,`);
   if (c.thoracicKyphosisDeg !== null) rows.push(`thoracic_kyphosis,${f1(c.thoracicKyphosisDeg)},${csvCell(c.thoracicKyphosisLevels ?? '')},,`);
+  const sp = r.spinopelvic;
+  if (sp) {
+    rows.push('');
+    rows.push('spinopelvic,value,unit,note');
+    const p = sp.pelvic;
+    if (p.measurable) {
+      rows.push(`pelvic_incidence,${f1(p.pelvicIncidenceDeg)},deg,`);
+      rows.push(`pelvic_tilt,${f1(p.pelvicTiltDeg)},deg,${csvCell('positional (supine CT)')}`);
+      rows.push(`sacral_slope,${f1(p.sacralSlopeDeg)},deg,${csvCell('positional (supine CT)')}`);
+    } else rows.push(`pelvic_parameters,,,${csvCell(`not measurable: ${p.reason}`)}`);
+    rows.push(
+      sp.sva.measurable
+        ? `sagittal_vertical_axis,${f1(sp.sva.svaMm)},mm,${csvCell('positional (supine CT)')}`
+        : `sagittal_vertical_axis,,mm,${csvCell(sp.sva.reason)}`,
+    );
+  }
   return rows.join('\r\n') + '\r\n';
 }

@@ -3,7 +3,8 @@
  * progress and cancel in the job bar), shows the curved coronal and sagittal
  * reformats with the centroids and Cobb lines, the table by level (label,
  * body heights, Genant, trabecular HU with the L1 screening flags, disc below,
- * spinous tip depth), the curvature, and exports the report as CSV and JSON.
+ * spinous tip depth), the curvature, the spinopelvic parameters
+ * (SpinopelvicBlock.tsx), and exports the report as CSV and JSON.
  * The surgeon corrects a level's name (select in the table) or its centroid
  * (drag in a reformat): a new analysis version is computed and the automatic
  * one is kept (version select).
@@ -15,6 +16,7 @@ import type { Vec3, VolumeGeometry } from '../../../math/geometry.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 import { useJob } from '../../../renderer/features/jobs/useJob.js';
 import { SpineReformat, type ReformatHandle } from './SpineReformat.js';
+import { SpinopelvicBlock } from './SpinopelvicBlock.js';
 import { download } from '../../../renderer/app/download.js';
 import { formatDateTime } from '../../../renderer/app/format.js';
 import type {} from './probe.js';
@@ -271,6 +273,7 @@ export function SpinePanel(props: {
               <b>{r.curvature.thoracicKyphosisDeg === null ? '—' : `${f1(r.curvature.thoracicKyphosisDeg)}° (${r.curvature.thoracicKyphosisLevels})`}</b>
             </li>
           </ul>
+          <SpinopelvicBlock report={r} />
           <p className="muted">
             L1 HU flags are opportunistic screening information (Pickhardt 2013), not a diagnosis. {r.warnings.join(' ')}
             {r.curvature.notMeasured.length > 0 && ` Not measured: ${r.curvature.notMeasured.join('; ')}.`}

@@ -12,10 +12,11 @@ import type { SpineReport } from '../../contract/spine.js';
 import type { TriangleMesh } from '../surface.js';
 import { curvature, measureVertebrae } from './measure.js';
 import { intervertebralSpaces, nearestSkin } from './surfaces.js';
+import { spinopelvicParameters } from './pelvis.js';
 import { DEFAULT_SPINE_SEG, labelOfName, segmentVertebrae, trimPartialVolume, VERTEBRA_NAMES, GENERIC_LABEL_BASE, type SpineSegParams } from './segment.js';
 
 export const SPINE_ALGORITHM = 'orthotwin.spine';
-export const SPINE_ALGORITHM_VERSION = '0.2.0';
+export const SPINE_ALGORITHM_VERSION = '0.3.0';
 
 export interface SpineCorrections {
   /** Automatic name → corrected name. */
@@ -126,6 +127,8 @@ export function characteriseSpine(ct: Volume, bone: Uint8Array | null, o: Partia
   const labelMap = blockLabelsToSource(seg.labels, ct, w.map, w.factors);
   trimPartialVolume(labelMap, ct, opt.segmentation.boneHu);
   lap('label map');
+  const spinopelvic = spinopelvicParameters(ct, w.work, labelMap, vertebrae, labelOfName);
+  lap('spinopelvic');
   const labelNames: Record<number, string> = {};
   for (const L of levels) labelNames[L.label] = L.name;
   return {
@@ -140,6 +143,7 @@ export function characteriseSpine(ct: Volume, bone: Uint8Array | null, o: Partia
       warnings: seg.warnings,
       surfaceGreyDepthMm: null,
       timingsMs: t,
+      spinopelvic,
     },
     labelMap,
     labelNames,
@@ -157,7 +161,8 @@ export interface SpineFeatureValue {
 
 /**
  * The report's measurements as twin features, level by level, so that
- * follow-up visits can be compared (names `spine.*`; units mm, mL, HU, deg, 1).
+ * follow-up visits can be compared (names `spine.*`; units mm, mL, HU, deg, 1;
+ * the spinopelvic parameters only where measurable).
  * Values that could not be measured are left out.
  */
 export function spineFeatureValues(r: SpineReport): SpineFeatureValue[] {
@@ -192,5 +197,12 @@ export function spineFeatureValues(r: SpineReport): SpineFeatureValue[] {
   add('cobb_max_plane', c.maxPlane ? `${c.maxPlane.upperEnd}-${c.maxPlane.lowerEnd}` : null, c.maxPlane?.angleDeg, 'deg');
   add('lumbar_lordosis', 'L1-S1', c.lumbarLordosisDeg, 'deg');
   add('thoracic_kyphosis', c.thoracicKyphosisLevels, c.thoracicKyphosisDeg, 'deg');
+  const sp = r.spinopelvic;
+  if (sp?.pelvic.measurable) {
+    add('pelvic_incidence', null, sp.pelvic.pelvicIncidenceDeg, 'deg');
+    add('pelvic_tilt', null, sp.pelvic.pelvicTiltDeg, 'deg');
+    add('sacral_slope', 'S1', sp.pelvic.sacralSlopeDeg, 'deg');
+  }
+  if (sp?.sva.measurable) add('sagittal_vertical_axis', 'C7-S1', sp.sva.svaMm, 'mm');
   return out;
 }
