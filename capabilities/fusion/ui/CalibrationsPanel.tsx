@@ -15,6 +15,7 @@ import type { CalibrationRecord } from '../contract.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 import { JobBar } from '../../../renderer/features/jobs/JobBar.js';
 import { useJob } from '../../../renderer/features/jobs/useJob.js';
+import { formatDate, formatDateTime } from '../../../renderer/app/format.js';
 import { parsePoints, PointsInput } from './RegistrationPanel.js';
 
 type Action = 'plus' | 'pivot' | 'probe' | 'temporal' | 'camera';
@@ -122,7 +123,7 @@ export function CalibrationsPanel({ client, setup, calibrations, onChanged, onEr
             <tr key={c.id} data-kind={c.kind}>
               <td>{c.kind}</td>
               <td>{c.method}</td>
-              <td>{c.calibratedAt.slice(0, 16).replace('T', ' ')}</td>
+              <td>{formatDateTime(c.calibratedAt)}</td>
               <td>{headline(c)}</td>
             </tr>
           ))}
@@ -137,12 +138,12 @@ export function CalibrationsPanel({ client, setup, calibrations, onChanged, onEr
                   {c.method}
                   {c.device ? ` · ${c.device}` : ''}
                 </td>
-                <td>{c.calibratedAt.slice(0, 16).replace('T', ' ')}</td>
+                <td>{formatDateTime(c.calibratedAt)}</td>
                 <td>
                   <div>
                     new: {headline(c)} {residuals(c)}
                   </div>
-                  <div className="muted">current: {cur ? `${headline(cur)} ${residuals(cur)} (${cur.method}, ${cur.calibratedAt.slice(0, 10)})` : 'none'}</div>
+                  <div className="muted">current: {cur ? `${headline(cur)} ${residuals(cur)} (${cur.method}, ${formatDate(cur.calibratedAt)})` : 'none'}</div>
                   <button onClick={() => void review(c.id, true)}>Accept {c.kind}</button> <button onClick={() => void review(c.id, false)}>Reject</button>
                 </td>
               </tr>

@@ -13,6 +13,7 @@ import type { Twin } from '../../twins/contract.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 import { JobBar } from '../../../renderer/features/jobs/JobBar.js';
 import { useJob } from '../../../renderer/features/jobs/useJob.js';
+import { formatDateTime } from '../../../renderer/app/format.js';
 import { RecordingInput } from '../../devices/ui/RecordingInput.js';
 
 interface Props {
@@ -28,7 +29,7 @@ interface Props {
 
 const fmt = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : '—');
 export const describeRegistration = (r: Registration): string =>
-  `${r.createdAt.slice(0, 16).replace('T', ' ')} · ${r.method === 'skin-icp' ? 'markerless' : '3-point + markerless'} · ` +
+  `${formatDateTime(r.createdAt)} · ${r.method === 'skin-icp' ? 'markerless' : '3-point + markerless'} · ` +
   (r.refused ? 'REFUSED' : `residual ${fmt(r.residualRmsMm, 2)} mm · overlap ${Math.round(100 * r.overlap)} % · predicted TRE ${fmt(r.predictedTreMm, 1)} mm`);
 
 /** "x, y, z; x, y, z; x, y, z" → points (mm), or null when it is not three or more triplets of numbers. */

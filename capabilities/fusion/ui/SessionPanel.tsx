@@ -5,6 +5,7 @@
  */
 import type { FusionSession, SessionStart } from '../contract.js';
 import type { Client } from '../../../renderer/ipc/client.js';
+import { formatDateTime } from '../../../renderer/app/format.js';
 import type { Field } from './useField.js';
 import type { PriorVolume } from './priorVolumes.js';
 
@@ -85,7 +86,7 @@ export function SessionPanel({ client, onError, session, recording, sessionPath,
         {s && (
           <>
             <span className="badge sim">
-              replaying the session of {s.startedAt.slice(0, 16).replace('T', ' ')} with its calibrations
+              replaying the session of {formatDateTime(s.startedAt)} with its calibrations
               {s.registration ? ' and registration' : ''}
             </span>
             <button onClick={() => session.set(null)}>Back to the live setup</button>
