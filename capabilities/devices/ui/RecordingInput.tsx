@@ -14,7 +14,7 @@ export function RecordingInput(props: {
         value={props.value}
         onChange={(e) => props.onChange(e.target.value)}
         placeholder={props.placeholder}
-        style={{ minWidth: 320 }}
+        style={{ flex: '1 1 320px', minWidth: 200 }}
         list={props.listId}
       />
       <datalist id={props.listId}>

@@ -10,6 +10,7 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { AuthStatus } from '../contract.js';
 import type { Client } from '../../../renderer/ipc/client.js';
+import { formatTime } from '../../../renderer/app/format.js';
 
 interface Props {
   client: Client;
@@ -100,9 +101,9 @@ export function AccessGate({ client, onError, children }: Props) {
       {status.locked ? (
         <p data-testid="lock-reason">
           {lockedBy?.reason === 'manual'
-            ? `Locked by ${status.user?.username ?? 'the user'} at ${lockedBy.at.toLocaleTimeString()}.`
+            ? `Locked by ${status.user?.username ?? 'the user'} at ${formatTime(lockedBy.at)}.`
             : lockedBy?.reason === 'idle'
-              ? `Locked at ${lockedBy.at.toLocaleTimeString()} after ${Math.round(status.lockAfterMs / 1000)} s without activity on this workstation.`
+              ? `Locked at ${formatTime(lockedBy.at)} after ${Math.round(status.lockAfterMs / 1000)} s without activity on this workstation.`
               : `The session locked after ${Math.round(status.lockAfterMs / 1000)} s without activity.`}{' '}
           <strong>{status.user?.username}</strong>, enter your password to go on, or sign out.
         </p>
@@ -135,7 +136,12 @@ export function AccessGate({ client, onError, children }: Props) {
   if (needLogin) return <div className="login-screen">{form}</div>;
   return (
     <>
-      <div style={status.locked ? { visibility: 'hidden' } : undefined} aria-hidden={status.locked} data-testid="workspace-content">
+      <div
+        className="workspace-content"
+        style={status.locked ? { visibility: 'hidden' } : undefined}
+        aria-hidden={status.locked}
+        data-testid="workspace-content"
+      >
         {children(status, { refresh, signOut, lock }, `${status.user?.username ?? ''}#${generation}`)}
       </div>
       {status.locked && (
