@@ -12,7 +12,7 @@ import type { SpineReport } from '../../contract/spine.js';
 import type { TriangleMesh } from '../surface.js';
 import { curvature, measureVertebrae } from './measure.js';
 import { intervertebralSpaces, nearestSkin } from './surfaces.js';
-import { spinopelvicParameters } from './pelvis.js';
+import { METHOD_TEXT, REFERENCE_TEXT, spinopelvicParameters, VALIDATION_TEXT } from './pelvis.js';
 import { DEFAULT_SPINE_SEG, labelOfName, segmentVertebrae, trimPartialVolume, VERTEBRA_NAMES, GENERIC_LABEL_BASE, type SpineSegParams } from './segment.js';
 
 export const SPINE_ALGORITHM = 'orthotwin.spine';
@@ -127,7 +127,22 @@ export function characteriseSpine(ct: Volume, bone: Uint8Array | null, o: Partia
   const labelMap = blockLabelsToSource(seg.labels, ct, w.map, w.factors);
   trimPartialVolume(labelMap, ct, opt.segmentation.boneHu);
   lap('label map');
-  const spinopelvic = spinopelvicParameters(ct, w.work, labelMap, vertebrae, labelOfName);
+  // a failure here leaves the rest of the characterisation standing: the parameters say why they are missing
+  let spinopelvic: SpineReport['spinopelvic'];
+  try {
+    spinopelvic = spinopelvicParameters(ct, w.work, labelMap, vertebrae, labelOfName);
+  } catch (e) {
+    const reason = `not measurable: ${e instanceof Error ? e.message : String(e)}`;
+    spinopelvic = {
+      pelvic: { measurable: false, reason },
+      sva: { measurable: false, reason },
+      s1Endplate: null,
+      frame: { anterior: [0, -1, 0], superior: [0, 0, 1] },
+      reference: REFERENCE_TEXT,
+      method: METHOD_TEXT,
+      validation: VALIDATION_TEXT,
+    };
+  }
   lap('spinopelvic');
   const labelNames: Record<number, string> = {};
   for (const L of levels) labelNames[L.label] = L.name;
