@@ -107,6 +107,8 @@ export interface DeidOptions {
   secret: Buffer;
   /** The Patient ID to write (a pseudonym; D action). */
   patientPseudonym: string;
+  /** The software that de-identified (e.g. "OrthoTwin 0.1.0"): a second value of De-identification Method (0012,0063). */
+  software?: string;
 }
 
 export interface DeidResult {
@@ -435,7 +437,8 @@ export function deidentifyDicom(bytes: Uint8Array, file: string, o: DeidOptions)
     0x0012,
     0x0063,
     'LO',
-    o.retainDates ? 'PS 3.15 E.1 Basic Profile; Retain Longitudinal Full Dates Option' : 'PS 3.15 E.1 Basic Application Confidentiality Profile',
+    (o.retainDates ? 'PS 3.15 E.1 Basic Profile; Retain Longitudinal Full Dates Option' : 'PS 3.15 E.1 Basic Application Confidentiality Profile') +
+      (o.software ? `\\${o.software.slice(0, 64)}` : ''),
     implicit,
   );
   // De-identification Method Code Sequence: (113100, DCM) and (113106, DCM) with the dates option

@@ -303,13 +303,17 @@ function seriesFromMultiFrame(
   return { geometry: g.geometry, frameOrder: g.order, problems: g.problems, frames, nominalGeometry: false };
 }
 
+/** The manifest OrthoTwin writes beside an export's files (capabilities/studies/exports.ts): not a DICOM file, not a problem of the folder. */
+export const EXPORT_MANIFEST = 'orthotwin-export.json';
+
 /**
  * Scans a folder (recursively) or a single file for DICOM series.
- * Non-DICOM and unreadable files are listed in `skipped` with the reason.
+ * Non-DICOM and unreadable files are listed in `skipped` with the reason
+ * (an export's manifest, EXPORT_MANIFEST, is passed over: an exported folder imports as it is).
  * @param onProgress called with (filesDone, filesTotal)
  */
 export function scanDicom(root: string, onProgress?: (done: number, total: number) => void, isCancelled?: () => boolean): DicomScanResult {
-  const files = listFiles(root);
+  const files = listFiles(root).filter((f) => path.basename(f) !== EXPORT_MANIFEST);
   const skipped: DicomSkipped[] = [];
   const groups = new Map<string, { ds: dicomParser.DataSet; slices: SliceHeader[]; multi: boolean; patients: Set<string> }>();
   files.forEach((file, idx) => {

@@ -19,6 +19,8 @@ import { listStudies } from '../../capabilities/studies/repo.js';
 import { dataPath, describeData } from '../helpers/data.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { createPatient } from '../../capabilities/patients/repo.js';
+import { EXPORT_MANIFEST, type ExportManifest } from '../../capabilities/studies/exports.js';
+import { appPackage } from '../../electron/platform/appInfo.js';
 
 const hasDcmtk = (() => {
   try {
@@ -71,8 +73,22 @@ describeData('de-identified export of the J2K CT series', () => {
     expect(res.files).toBe(20);
     expect(res.warnings).toEqual([]); // a CT: no burned-in annotation warning
     expect(res.privateRemoved).toBeGreaterThan(20 * 5);
-    const outFiles = fs.readdirSync(out).sort();
+    const outFiles = fs
+      .readdirSync(out)
+      .filter((f) => f !== EXPORT_MANIFEST)
+      .sort();
     expect(outFiles[0]).toBe('IMG00001.dcm');
+    // the manifest (issue 20 §7): the pseudonym (never the record's name or ID), the study's new UID, no study date, the moment, the software
+    const manifest = JSON.parse(fs.readFileSync(path.join(out, EXPORT_MANIFEST), 'utf8')) as ExportManifest;
+    expect(manifest.software).toBe(`OrthoTwin ${appPackage().version}`);
+    expect(manifest.exportedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    expect(Math.abs(Date.parse(manifest.exportedAt) - Date.now())).toBeLessThan(120_000);
+    expect(manifest.deidentified).toBe(true);
+    expect(manifest.patient).toEqual({ id: res.patientPseudonym });
+    expect(manifest.study.date).toBe('');
+    expect(manifest.series.files).toBe(20);
+    const manifestText = fs.readFileSync(path.join(out, EXPORT_MANIFEST), 'utf8');
+    for (const s of ['Deid Test', '"D1"', '20221208', '2022-12-08', patientId]) expect(manifestText.includes(s), `manifest contains ${s}`).toBe(false);
     const orig = originals();
     // identifying strings of the source, anywhere in the exported bytes
     const identifying = [
@@ -105,6 +121,7 @@ describeData('de-identified export of the J2K CT series', () => {
         if (vr === 'DA' || vr === 'TM' || vr === 'DT' || vr === 'PN') expect(ds.elements[tag]!.length, `${f}: ${tag} (${vr})`).toBe(0);
       }
       expect(ds.string('x00120062')).toBe('YES');
+      expect(ds.string('x00120063', 1)).toBe(`OrthoTwin ${appPackage().version}`);
       expect(ds.elements['x00120064']!.items![0]!.dataSet!.string('x00080100')).toBe('113100');
       expect(ds.string('x00100020')).toBe(res.patientPseudonym);
       studies.add(ds.string('x0020000d')!);
@@ -116,6 +133,8 @@ describeData('de-identified export of the J2K CT series', () => {
       byInstance.set(ds.string('x00200013')!, file);
     }
     expect([studies.size, seriesUids.size, frames.size, sops.size]).toEqual([1, 1, 1, 20]);
+    expect(manifest.study.instanceUid).toBe([...studies][0]);
+    expect(manifest.series.instanceUid).toBe([...seriesUids][0]);
     // DCMTK, a second DICOM parser, reads every exported file without an error
     if (hasDcmtk)
       for (const f of outFiles) {
@@ -153,10 +172,27 @@ describeData('de-identified export of the J2K CT series', () => {
     expect(ds.elements['x00100030']!.length).toBe(0);
     expect(ds.elements['x00120064']!.items!.map((i) => i.dataSet!.string('x00080100'))).toEqual(['113100', '113106']);
     expect(res.patientPseudonym).toMatch(/^ANON-[0-9A-F]{10}$/);
+    // with the dates kept, the manifest says the study date (ISO 8601)
+    const manifest = JSON.parse(fs.readFileSync(path.join(out, EXPORT_MANIFEST), 'utf8')) as ExportManifest;
+    expect([manifest.patient, manifest.study.date]).toEqual([{ id: res.patientPseudonym }, '2022-12-08']);
     await expect(Promise.resolve().then(() => host.impl.studies.exportDeidentified(seriesId, out, { retainDates: false }))).rejects.toThrow(
       /export-dates: the export folder is not empty/,
     );
     const nifti = await importInto(dataPath('ct/totalseg_example_ct.nii.gz'));
+    // an identified export: the original bytes, and a manifest naming the patient record, the study, the moment and the software
+    const idOut = path.join(tmp.dir, 'export-identified');
+    const idRes = await host.impl.studies.exportIdentified(nifti, idOut);
+    expect(idRes.files).toBe(1);
+    expect(sha256(fs.readFileSync(path.join(idOut, 'totalseg_example_ct.nii.gz')))).toBe(sha256(fs.readFileSync(dataPath('ct/totalseg_example_ct.nii.gz'))));
+    const idManifest = JSON.parse(fs.readFileSync(path.join(idOut, EXPORT_MANIFEST), 'utf8')) as ExportManifest;
+    expect(idManifest).toMatchObject({
+      software: `OrthoTwin ${appPackage().version}`,
+      deidentified: false,
+      patient: { id: 'D1', name: 'Deid Test' },
+      series: { format: 'nifti', files: 1 },
+    });
+    expect(idManifest.exportedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    expect(idManifest.study).toHaveProperty('description');
     await expect(Promise.resolve().then(() => host.impl.studies.exportDeidentified(nifti, path.join(tmp.dir, 'x'), { retainDates: false }))).rejects.toThrow(
       /imported from nifti, not DICOM/,
     );
