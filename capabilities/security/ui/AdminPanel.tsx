@@ -8,9 +8,21 @@ import { useState } from 'react';
 import type { AuditVerification } from '../contract.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 import { download } from '../../../renderer/app/download.js';
+import { auditExportFile } from './auditFile.js';
 
 /** Audit log verification and export, and the store key rotation (administrators). */
-export function AdminPanel({ client, storeEncrypted, onError }: { client: Client; storeEncrypted: boolean; onError(e: unknown): void }) {
+export function AdminPanel({
+  client,
+  storeEncrypted,
+  version,
+  onError,
+}: {
+  client: Client;
+  storeEncrypted: boolean;
+  /** The application's version, named in the export ("OrthoTwin <version>"). */
+  version: string;
+  onError(e: unknown): void;
+}) {
   const [verification, setVerification] = useState<AuditVerification | null>(null);
   const [rotated, setRotated] = useState<string | null>(null);
 
@@ -20,12 +32,8 @@ export function AdminPanel({ client, storeEncrypted, onError }: { client: Client
   const exportAudit = async (format: 'json' | 'fhir'): Promise<void> => {
     try {
       const records = await client.call('audit', 'export', format);
-      const body = format === 'fhir' ? { resourceType: 'Bundle', type: 'collection', entry: records.map((resource) => ({ resource })) } : records;
-      download(
-        `orthotwin-audit-${new Date().toISOString().slice(0, 10)}.${format === 'fhir' ? 'fhir.json' : 'json'}`,
-        'application/json',
-        JSON.stringify(body, null, 2),
-      );
+      const file = auditExportFile(format, records, `OrthoTwin ${version}`);
+      download(file.name, 'application/json', file.body);
     } catch (e) {
       onError(e);
     }

@@ -8,7 +8,7 @@ function Users({ client, info, session, onError }: WorkspaceProps) {
   return (
     <>
       <UsersPanel client={client} status={session.status} onChanged={session.refresh} onError={onError} />
-      <AdminPanel client={client} storeEncrypted={info?.storeEncrypted ?? false} onError={onError} />
+      <AdminPanel client={client} storeEncrypted={info?.storeEncrypted ?? false} version={info?.version ?? 'unknown'} onError={onError} />
     </>
   );
 }
