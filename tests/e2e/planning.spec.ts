@@ -131,7 +131,7 @@ test('import a CT, see skin and bone in 3D, click-linked MPR views', async ({ pa
   await expect(page.getByTestId('measurements')).toContainText(`ruler 1: ${(100 * zoomedMmPerPx).toFixed(1)} mm (axial Im ${k + 1})`);
   expect((await probe(page, 'crosshairLps'))!).toEqual(c1); // ruler clicks do not move the crosshair
   await page.keyboard.press('Control+z');
-  await expect(page.getByTestId('measurements')).toHaveCount(0);
+  await expect(page.getByTestId('measurements')).not.toContainText('ruler 1');
   await page.keyboard.press('Control+y');
   await expect(page.getByTestId('measurements')).toContainText('ruler 1:');
   await page.keyboard.press('m');
@@ -140,10 +140,13 @@ test('import a CT, see skin and bone in 3D, click-linked MPR views', async ({ pa
   await expect.poll(() => probe(page, 'zoom', 'axial')).toBe(1);
   // an elliptical ROI (centre, then a corner): its statistics against the voxels of the NIfTI file, recomputed here
   await page.keyboard.press('e');
-  const [ex, ey] = await probe(page, 'lpsToDisplay', 'axial', c1);
+  const [ex0, ey0] = await probe(page, 'lpsToDisplay', 'axial', c1);
   const box2 = (await axial.boundingBox())!; // the measurement list above the views moved them down
-  await page.mouse.click(box2.x + ex, box2.y + ey);
-  await page.mouse.click(box2.x + ex + 30, box2.y + ey + 20);
+  // the browser delivers whole-pixel pointer positions: click on whole pixels and recompute from the same points
+  const [px, py] = [Math.round(box2.x + ex0), Math.round(box2.y + ey0)];
+  await page.mouse.click(px, py);
+  await page.mouse.click(px + 30, py + 20);
+  const [ex, ey] = [px - box2.x, py - box2.y];
   const centre = await probe(page, 'displayToLps', 'axial', ex, ey);
   const corner = await probe(page, 'displayToLps', 'axial', ex + 30, ey + 20);
   const [rx, ry] = [Math.abs(corner[0] - centre[0]), Math.abs(corner[1] - centre[1])];
@@ -167,6 +170,55 @@ test('import a CT, see skin and bone in 3D, click-linked MPR views', async ({ pa
   expect(Number(r[4])).toBe(Math.max(...inside));
   expect(Number(r[5])).toBeCloseTo(inside.length * 9, 1);
   await page.keyboard.press('e');
+  // angle (a, vertex, b at a right angle), Cobb angle (a horizontal line and one rising 58 px over 100 px:
+  // atan(58/100) = 30.11°; the views are isotropic, so pixel angles are mm angles) and a text note
+  const box3 = (await axial.boundingBox())!;
+  await page.keyboard.press('a');
+  await page.mouse.click(box3.x + 100, box3.y + 60);
+  await page.mouse.click(box3.x + 100, box3.y + 160);
+  await page.mouse.move(box3.x + 150, box3.y + 160); // the rubber band follows the pointer before the last click
+  await expect(axial.locator('svg line[stroke-dasharray]')).toHaveCount(1);
+  await page.mouse.click(box3.x + 200, box3.y + 160);
+  await expect(page.getByTestId('mark-3')).toContainText(`angle 3: 90.0° (axial Im ${k + 1})`);
+  await page.keyboard.press('c');
+  const y0 = Math.round(box3.y + box3.height * 0.6);
+  await page.mouse.click(box3.x + 60, y0);
+  await page.mouse.click(box3.x + 160, y0);
+  await page.mouse.click(box3.x + 60, y0 + 40);
+  await page.mouse.click(box3.x + 160, y0 + 40 - 58);
+  await expect(page.getByTestId('mark-4')).toContainText(`Cobb 4: ${((Math.atan(58 / 100) * 180) / Math.PI).toFixed(1)}°`);
+  await page.keyboard.press('t');
+  await page.mouse.click(box3.x + 220, box3.y + 80);
+  await page.getByLabel('Annotation text (axial)').fill('L3 pedicle check');
+  await page.getByLabel('Annotation text (axial)').press('Enter');
+  await expect(page.getByTestId('mark-5')).toContainText('note 5: L3 pedicle check');
+  await page.keyboard.press('Escape');
+  // remove one, undo brings it back
+  const items = page.getByTestId('measurements').locator('.measurement');
+  await page.getByRole('button', { name: 'Remove angle 3' }).click();
+  await expect(items).toHaveCount(4);
+  await expect(page.getByTestId('mark-3')).toContainText('Cobb 3:');
+  await page.keyboard.press('Control+z');
+  await expect(page.getByTestId('mark-3')).toContainText('angle 3: 90.0°');
+  // kept with the twin: after a reload the same five measurements come back from the store
+  await expect(page.getByTestId('measurements-saved')).toContainText('measurements saved', { timeout: 10_000 });
+  const listed = await items.allInnerTexts();
+  expect(listed).toHaveLength(5);
+  // a screenshot of the axial view (S with the pointer over it): a PNG with the image and its measurements
+  await page.mouse.move(box3.x + 30, box3.y + 30);
+  const download = page.waitForEvent('download');
+  await page.keyboard.press('s');
+  const file = await download;
+  expect(file.suggestedFilename()).toMatch(/^orthotwin-axial-twin1-\d{4}-\d{2}-\d{2}T.*\.png$/);
+  const png = fs.readFileSync((await file.path())!);
+  const shotContent = screenshotContent(png);
+  expect(shotContent.fraction).toBeGreaterThan(0.2);
+  expect(shotContent.colours).toBeGreaterThan(20);
+  await page.reload();
+  await page.getByRole('list', { name: 'patients' }).getByText('E2E Surgeon Test').click();
+  await page.waitForFunction(() => window.__orthotwin?.ready === true, undefined, { timeout: 150_000 });
+  await expect(items).toHaveText(listed);
+  await expect(page.getByTestId('measurements-saved')).toContainText(/saved by \S+/);
   // layouts: 1 × 3 hides the 3D view; a double-click maximises a view and another restores the layout
   await page.getByLabel('Layout').selectOption('1x3');
   await expect(page.getByTestId('view-3d')).toBeHidden();

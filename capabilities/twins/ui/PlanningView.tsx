@@ -6,8 +6,14 @@
  * right-drag zooms, middle-drag pans, R resets; the value (HU for CT) and
  * LPS position under the pointer, orientation letters, slice number and
  * position in every view; layouts 2×2, 1×3 and 1×1 (double-click a view to
- * maximise it, again to restore); a ruler (M) whose measurements are listed
- * with undo (Ctrl+Z) and redo (Ctrl+Y); `?` lists the shortcuts.
+ * maximise it, again to restore); ↑/↓ and Page Up/Down step through the
+ * slices of the view under the pointer; CT presets and Auto W/L (MR: Auto,
+ * high contrast, full range, from the voxel histogram); measurement tools —
+ * ruler (M), ellipse ROI (E), angle (A), Cobb angle (C), text (T) — listed
+ * with remove, undo (Ctrl+Z) and redo (Ctrl+Y), kept with the twin
+ * (annotations service; a researcher's stay on the screen); a screenshot (S)
+ * of the view under the pointer with its measurements, stamped with
+ * patient, series, date and software version; `?` lists the shortcuts.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { bulkUrls, type Job } from '../../../electron/contract/index.js';
@@ -15,8 +21,12 @@ import { type Modality, type VolumeRecord } from '../../studies/contract.js';
 import { type Twin } from '../contract.js';
 import { indexToLps, type Vec3 } from '../../../math/geometry.js';
 import type { Client } from '../../../renderer/ipc/client.js';
-import { createSliceView, type RulerMeasurement, type SliceTool, type SliceView } from '../../../renderer/views/vtk/sliceView.js';
-import { ellipseRoiStats, type RoiStats } from '../../../math/roi.js';
+import { createSliceView, type SliceTool, type SliceView, type ViewMark } from '../../../renderer/views/vtk/sliceView.js';
+import { ellipseRoiStats } from '../../../math/roi.js';
+import { angleAtVertex, cobbAngle } from '../../../math/angles.js';
+import { autoWindowLevel } from '../../../math/windowLevel.js';
+import type { Annotation, AnnotationSet } from '../../annotations/contract.js';
+import { formatDateTime } from '../../../renderer/app/format.js';
 import { lpsToIndex } from '../../../math/geometry.js';
 import { createThreeDView, GREY_LEVEL_COLOURS, type ThreeDView, type SurfaceName, type SpineOverlay } from '../../../renderer/views/vtk/threeDView.js';
 import { endplateSegment3d } from '../../spine/ui/overlay.js';
@@ -29,12 +39,50 @@ import type { SpineAnalysis } from '../../../electron/contract/index.js';
 
 const ORIENTATIONS: Orientation[] = ['axial', 'coronal', 'sagittal'];
 
-/** A measurement of the planning view, in the view it was made in: a ruler (end points, LPS mm) or an elliptical ROI with its statistics. */
-type Annotation =
-  | (RulerMeasurement & { kind: 'ruler'; view: Orientation; mm: number })
-  | { kind: 'ellipse'; view: Orientation; centre: Vec3; radiiMm: [number, number]; sliceIndex: number; stats: RoiStats };
+/** The measurements shown, with their undo history (earlier lists) and what redo brings back. */
+interface Marks {
+  list: Annotation[];
+  past: Annotation[][];
+  future: Annotation[][];
+  /** Changed by the user since the last load or save. */
+  dirty: boolean;
+}
+
+/** What a measurement says in the list and beside its drawing. */
+function describeMark(a: Annotation, n: number, unit: string): string {
+  switch (a.kind) {
+    case 'ruler':
+      return `ruler ${n}: ${a.mm.toFixed(1)} mm`;
+    case 'angle':
+      return `angle ${n}: ${a.degrees.toFixed(1)}°`;
+    case 'cobb':
+      return `Cobb ${n}: ${a.degrees.toFixed(1)}°`;
+    case 'text':
+      return `note ${n}: ${a.text}`;
+    case 'ellipse':
+      return (
+        `ROI ${n}: mean ${a.stats.mean.toFixed(1)} ${unit}, SD ${a.stats.sd.toFixed(1)}, min ${a.stats.min}, max ${a.stats.max}, ` +
+        `area ${a.stats.areaMm2.toFixed(1)} mm² (n = ${a.stats.n} voxels`
+      );
+  }
+}
 
 type Layout = '2x2' | '1x3' | '1x1';
+
+/** W/L from the volume's histogram (MR has no absolute scale, so these are its presets; CT gets Auto beside its HU presets). */
+const AUTO_PRESETS: [string, number, number, string][] = [
+  ['Auto W/L', 1, 99, 'window over the 1st–99th percentile of the voxels'],
+  ['high contrast', 5, 95, 'window over the 5th–95th percentile'],
+  ['full range', 0, 100, 'window over every value of the volume'],
+];
+
+const TOOLS: [Exclude<SliceTool, 'crosshair'>, string][] = [
+  ['ruler', 'Ruler (M)'],
+  ['ellipse', 'Ellipse ROI (E)'],
+  ['angle', 'Angle (A)'],
+  ['cobb', 'Cobb (C)'],
+  ['text', 'Text (T)'],
+];
 
 const SHORTCUTS: [string, string][] = [
   ['wheel', 'next / previous slice'],
@@ -42,6 +90,10 @@ const SHORTCUTS: [string, string][] = [
   ['middle-drag', 'pan'],
   ['left-drag', 'window (horizontal) / level (vertical)'],
   ['click', 'move the crosshair (all views follow)'],
+  ['↑ / ↓, Page Up / Page Down', 'next / previous slice (10 slices) in the view under the pointer'],
+  ['M · E · A · C · T', 'ruler · ellipse ROI · angle · Cobb angle (two lines) · text note'],
+  ['S', 'screenshot of the view under the pointer, with its measurements'],
+  ['Delete', 'remove the last measurement (undo brings it back)'],
   ['double-click', 'maximise the view / restore the layout'],
   ['R', 'reset zoom and pan'],
   ['M', 'ruler on / off (two clicks measure)'],
@@ -96,9 +148,18 @@ export function PlanningView(props: {
   const [layout, setLayout] = useState<Layout>('2x2');
   const [maximised, setMaximised] = useState<Orientation | null>(null);
   const [tool, setTool] = useState<SliceTool>('crosshair');
-  // measurements with their undo history: the list shown and what redo brings back
-  const [rulers, setRulers] = useState<Annotation[]>([]);
-  const [redo, setRedo] = useState<Annotation[]>([]);
+  // measurements with their undo history, kept with the twin (annotations service) as a revisioned set
+  const [marks, setMarks] = useState<Marks>({ list: [], past: [], future: [], dirty: false });
+  const rulers = marks.list;
+  const [saved, setSaved] = useState<AnnotationSet | null>(null);
+  const [saveState, setSaveState] = useState<string>('');
+  const activeView = useRef<Orientation>('axial');
+  const stampRef = useRef('');
+  /** Applies a change to the measurement list as one undoable step. */
+  const change = useCallback((f: (list: Annotation[]) => Annotation[]) => {
+    setMarks((m) => ({ list: f(m.list), past: [...m.past, m.list].slice(-100), future: [], dirty: true }));
+  }, []);
+  const add = useCallback((a: Annotation) => change((l) => [...l, a]), [change]);
   const [help, setHelp] = useState(false);
   const unit = modality === 'CT' ? 'HU' : 'value';
   const geometry = useMemo(
@@ -122,6 +183,7 @@ export function PlanningView(props: {
       const vox = voxelsFromBuffer(volume.voxelType, buffer);
       voxelsRef.current = vox;
       setVoxels(vox);
+      if (modality !== 'CT') setWl(autoWindowLevel(vox)); // MR and others: Auto W/L (1st–99th percentile) to start
       const g = { dims: volume.dims, spacingMm: volume.spacingMm, originLps: volume.originLps, direction: volume.direction as never };
       for (const o of ORIENTATIONS) {
         const el = containers[o].current;
@@ -158,10 +220,18 @@ export function PlanningView(props: {
           },
           onMeasure: (a, b) => {
             const view = slices.current[o];
-            const r: Annotation = { kind: 'ruler', view: o, a, b, sliceIndex: view?.sliceIndex() ?? 0, mm: Math.hypot(b[0] - a[0], b[1] - a[1], b[2] - a[2]) };
-            setRulers((rs) => [...rs, r]);
-            setRedo([]);
+            add({ kind: 'ruler', view: o, a, b, sliceIndex: view?.sliceIndex() ?? 0, mm: Math.hypot(b[0] - a[0], b[1] - a[1], b[2] - a[2]) });
           },
+          onAngle: (kind, p) => {
+            const sliceIndex = slices.current[o]?.sliceIndex() ?? 0;
+            try {
+              if (kind === 'angle') add({ kind, view: o, sliceIndex, a: p[0]!, vertex: p[1]!, b: p[2]!, degrees: angleAtVertex(p[0]!, p[1]!, p[2]!) });
+              else add({ kind, view: o, sliceIndex, line1: [p[0]!, p[1]!], line2: [p[2]!, p[3]!], degrees: cobbAngle([p[0]!, p[1]!], [p[2]!, p[3]!]) });
+            } catch {
+              setSaveState(`not measured: two clicks of the ${kind === 'cobb' ? 'Cobb angle' : 'angle'} fell on the same point`);
+            }
+          },
+          onText: (at, text) => add({ kind: 'text', view: o, sliceIndex: slices.current[o]?.sliceIndex() ?? 0, at, text }),
           onEllipse: (centre, radiiMm) => {
             const view = slices.current[o];
             const v = voxelsRef.current;
@@ -169,8 +239,8 @@ export function PlanningView(props: {
             const ax = view.inPlaneAxes();
             const sliceIndex = view.sliceIndex();
             const stats = ellipseRoiStats(v, g, { indexAxis: ax.indexAxis, sliceIndex, centre, axes: [ax.right, ax.up], radiiMm });
-            setRulers((rs) => [...rs, { kind: 'ellipse', view: o, centre, radiiMm, sliceIndex, stats }]);
-            setRedo([]);
+            if (stats.n === 0) return setSaveState('not measured: the ellipse holds no voxel centre — draw it larger');
+            add({ kind: 'ellipse', view: o, centre, radiiMm, sliceIndex, stats });
           },
           onMaximise: (view) => setMaximised((m) => (m ? null : view)),
         });
@@ -218,8 +288,70 @@ export function PlanningView(props: {
       slices.current[o]?.setMeasurements(
         rulers.flatMap((r) => (r.kind === 'ruler' && r.view === o ? [r] : [])),
         rulers.flatMap((r, i) => (r.kind === 'ellipse' && r.view === o ? [{ ...r, label: `ROI ${i + 1}` }] : [])),
+        rulers.flatMap((r): ViewMark[] => {
+          if (r.view !== o) return [];
+          if (r.kind === 'angle') return [{ kind: r.kind, points: [r.a, r.vertex, r.b], sliceIndex: r.sliceIndex, label: `${r.degrees.toFixed(1)}°` }];
+          if (r.kind === 'cobb') return [{ kind: r.kind, points: [...r.line1, ...r.line2], sliceIndex: r.sliceIndex, label: `Cobb ${r.degrees.toFixed(1)}°` }];
+          if (r.kind === 'text') return [{ kind: r.kind, points: [r.at], sliceIndex: r.sliceIndex, label: r.text }];
+          return [];
+        }),
       );
   }, [rulers, status]);
+  // the twin's stored measurements; a change by the user is saved (a researcher's stay on this screen only)
+  const mayAnnotate = props.can('annotations.save');
+  const load = useCallback(() => {
+    client
+      .call('annotations', 'get', twin.id)
+      .then((set) => {
+        setSaved(set);
+        setMarks({ list: set.annotations, past: [], future: [], dirty: false });
+        setSaveState(set.revision ? `saved by ${set.savedBy ?? '?'}, ${formatDateTime(set.savedAt)}` : '');
+      })
+      .catch(onError);
+  }, [client, twin.id]);
+  useEffect(load, [load]);
+  useEffect(() => {
+    if (!marks.dirty || !saved) return;
+    if (!mayAnnotate) return setSaveState('not saved: your role may not save measurements');
+    setSaveState('saving…');
+    const t = setTimeout(() => {
+      client
+        .call('annotations', 'save', twin.id, saved.revision, marks.list)
+        .then((set) => {
+          setSaved(set);
+          setMarks((m) => (m.list === marks.list ? { ...m, dirty: false } : m));
+          setSaveState(`saved, ${formatDateTime(set.savedAt)}`);
+        })
+        .catch((e: unknown) => {
+          setSaveState('not saved');
+          onError(e);
+        });
+    }, 400);
+    return () => clearTimeout(t);
+  }, [marks, saved?.revision, mayAnnotate]);
+  // what a screenshot carries: patient, series, date and software version (issue 20 §7)
+  useEffect(() => {
+    Promise.all([client.call('patients', 'get', twin.patientId), client.call('system', 'about')])
+      .then(([p, a]) => {
+        stampRef.current = `${p.displayName}${p.mrn ? ` · ID ${p.mrn}` : ''} · ${props.sourceOf(twin)} · twin v${twin.version} · OrthoTwin ${a.version}`;
+      })
+      .catch(() => (stampRef.current = `twin v${twin.version}`));
+  }, [client, twin.id]);
+  const screenshot = useCallback(
+    async (view: Orientation) => {
+      const v = slices.current[view];
+      if (!v) return;
+      const now = new Date();
+      const url = await v.capture(`${stampRef.current} · ${view} · ${formatDateTime(now)} (${now.toISOString()})`);
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `orthotwin-${view}-twin${twin.version}-${now.toISOString().replace(/[:.]/g, '-')}.png`;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+    },
+    [twin.id],
+  );
   useEffect(() => {
     for (const o of ORIENTATIONS) slices.current[o]?.setTool(tool);
   }, [tool, status]);
@@ -229,19 +361,23 @@ export function PlanningView(props: {
     three.current?.resize();
   }, [layout, maximised]);
   const undo = useCallback(() => {
-    setRulers((rs) => {
-      const last = rs.at(-1);
-      if (last) setRedo((r) => [...r, last]);
-      return rs.slice(0, -1);
-    });
+    setMarks((m) => (m.past.length ? { list: m.past.at(-1)!, past: m.past.slice(0, -1), future: [...m.future, m.list], dirty: true } : m));
   }, []);
   const redoOne = useCallback(() => {
-    setRedo((r) => {
-      const last = r.at(-1);
-      if (last) setRulers((rs) => [...rs, last]);
-      return r.slice(0, -1);
-    });
+    setMarks((m) => (m.future.length ? { list: m.future.at(-1)!, past: [...m.past, m.list], future: m.future.slice(0, -1), dirty: true } : m));
   }, []);
+  const remove = useCallback((i: number) => change((l) => l.filter((_, k) => k !== i)), [change]);
+  const stepActive = useCallback(
+    (step: number) => {
+      const c = crosshair.current;
+      if (!c) return;
+      const axis = VIEW_AXES[activeView.current].normalAxis;
+      const next: Vec3 = [...c];
+      next[axis] += step * Math.min(...volume.spacingMm);
+      moveTo(next);
+    },
+    [volume.id],
+  );
   // keyboard shortcuts (not while typing in a field)
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
@@ -253,12 +389,20 @@ export function PlanningView(props: {
       else if (e.key === 'r' || e.key === 'R') for (const o of ORIENTATIONS) slices.current[o]?.resetView();
       else if (e.key === 'm' || e.key === 'M') setTool((x) => (x === 'ruler' ? 'crosshair' : 'ruler'));
       else if (e.key === 'e' || e.key === 'E') setTool((x) => (x === 'ellipse' ? 'crosshair' : 'ellipse'));
+      else if (e.key === 'a' || e.key === 'A') setTool((x) => (x === 'angle' ? 'crosshair' : 'angle'));
+      else if (e.key === 'c' || e.key === 'C') setTool((x) => (x === 'cobb' ? 'crosshair' : 'cobb'));
+      else if (e.key === 't' || e.key === 'T') setTool((x) => (x === 'text' ? 'crosshair' : 'text'));
+      else if (e.key === 's' || e.key === 'S') void screenshot(activeView.current).catch(onError);
+      else if (e.key === 'ArrowUp' || e.key === 'ArrowDown' || e.key === 'PageUp' || e.key === 'PageDown') {
+        e.preventDefault();
+        stepActive((e.key === 'ArrowUp' || e.key === 'PageUp' ? 1 : -1) * (e.key.startsWith('Page') ? 10 : 1));
+      } else if (e.key === 'Delete' || e.key === 'Backspace') change((l) => l.slice(0, -1));
       else if (e.key === '?') setHelp((h) => !h);
       else if (e.key === 'Escape') (setHelp(false), setTool('crosshair'));
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [undo, redoOne]);
+  }, [undo, redoOne, screenshot, stepActive, change]);
   useEffect(() => three.current?.setOpacity('skin', skinOpacity), [skinOpacity, status]);
   useEffect(() => {
     three.current?.setVisible('skin', visible.skin);
@@ -360,6 +504,12 @@ export function PlanningView(props: {
                 {name}
               </button>
             ))}
+          {voxels &&
+            (modality === 'CT' ? AUTO_PRESETS.slice(0, 1) : AUTO_PRESETS).map(([name, lo, hi, why]) => (
+              <button key={name} title={why} onClick={() => setWl(autoWindowLevel(voxels, lo, hi))}>
+                {name}
+              </button>
+            ))}
           <span style={{ color: 'var(--muted)' }}>
             W {Math.round(wl.window)} / L {Math.round(wl.level)}
           </span>
@@ -436,48 +586,58 @@ export function PlanningView(props: {
               <option value="1x1">1 × 1 (axial)</option>
             </select>
           </label>
-          <button
-            aria-pressed={tool === 'ruler'}
-            className={tool === 'ruler' ? 'primary' : ''}
-            onClick={() => setTool((x) => (x === 'ruler' ? 'crosshair' : 'ruler'))}
-          >
-            Ruler (M)
-          </button>
-          <button
-            aria-pressed={tool === 'ellipse'}
-            className={tool === 'ellipse' ? 'primary' : ''}
-            onClick={() => setTool((x) => (x === 'ellipse' ? 'crosshair' : 'ellipse'))}
-          >
-            Ellipse ROI (E)
-          </button>
+          {TOOLS.map(([t, name]) => (
+            <button key={t} aria-pressed={tool === t} className={tool === t ? 'primary' : ''} onClick={() => setTool((x) => (x === t ? 'crosshair' : t))}>
+              {name}
+            </button>
+          ))}
           <button onClick={() => ORIENTATIONS.forEach((o) => slices.current[o]?.resetView())}>Reset view (R)</button>
-          <button disabled={!rulers.length} onClick={undo}>
+          <button disabled={!marks.past.length} onClick={undo}>
             Undo
           </button>
-          <button disabled={!redo.length} onClick={redoOne}>
+          <button disabled={!marks.future.length} onClick={redoOne}>
             Redo
+          </button>
+          <button
+            onClick={() => void screenshot(activeView.current).catch(onError)}
+            title="PNG of the view under the pointer (axial by default), with its measurements, patient, series, date and software version"
+          >
+            Screenshot (S)
           </button>
           <button aria-pressed={help} onClick={() => setHelp((h) => !h)}>
             Shortcuts (?)
           </button>
-          {rulers.length > 0 && (
-            <span data-testid="measurements">
-              {rulers.map((r, i) =>
-                r.kind === 'ruler' ? (
-                  <span key={i} style={{ marginRight: 10 }}>
-                    ruler {i + 1}: {r.mm.toFixed(1)} mm ({r.view} Im {r.sliceIndex + 1})
-                  </span>
-                ) : (
-                  <span key={i} style={{ marginRight: 10 }} data-testid={`roi-${i + 1}`}>
-                    ROI {i + 1}: mean {r.stats.mean.toFixed(1)} {unit}, SD {r.stats.sd.toFixed(1)}, min {r.stats.min}, max {r.stats.max}, area{' '}
-                    {r.stats.areaMm2.toFixed(1)} mm² (n = {r.stats.n} voxels, {r.view} Im {r.sliceIndex + 1})
-                  </span>
-                ),
-              )}
-              <span className="muted">(measured on the voxel grid; not stored)</span>
-            </span>
-          )}
         </div>
+        {(rulers.length > 0 || saveState) && (
+          <div
+            className="toolbar measurements"
+            data-testid="measurements"
+            aria-label="measurements"
+            style={{ height: 44, overflowY: 'auto', alignContent: 'flex-start' }}
+          >
+            {rulers.map((r, i) => (
+              <span key={i} className="measurement" data-testid={r.kind === 'ellipse' ? `roi-${i + 1}` : `mark-${i + 1}`}>
+                {describeMark(r, i + 1, unit)}
+                {r.kind === 'ellipse' ? ', ' : ' ('}
+                {r.view} Im {r.sliceIndex + 1})
+                <button
+                  className="link"
+                  aria-label={`Remove ${r.kind === 'ellipse' ? 'ROI' : r.kind} ${i + 1}`}
+                  title="Remove (undo brings it back)"
+                  onClick={() => remove(i)}
+                >
+                  ×
+                </button>
+              </span>
+            ))}
+            {saveState && (
+              <span className="muted" data-testid="measurements-saved">
+                measurements {saveState}
+              </span>
+            )}
+            {rulers.length > 0 && <span className="muted">Measured on the voxel grid of the twin's source volume; angles in the view's plane.</span>}
+          </div>
+        )}
         {help && (
           <div className="panel" role="dialog" aria-label="keyboard shortcuts" data-testid="shortcuts">
             <table className="features">
@@ -494,9 +654,15 @@ export function PlanningView(props: {
             </table>
           </div>
         )}
-        <div className={`views layout-${maximised ? '1x1' : layout}`} ref={gridRef} style={{ height: 'calc(100vh - 230px)' }}>
+        <div className={`views layout-${maximised ? '1x1' : layout}`} ref={gridRef}>
           {ORIENTATIONS.map((o) => (
-            <div key={o} className="view" data-testid={`view-${o}`} hidden={maximised ? maximised !== o : layout === '1x1' && o !== 'axial'}>
+            <div
+              key={o}
+              className="view"
+              data-testid={`view-${o}`}
+              onMouseEnter={() => (activeView.current = o)}
+              hidden={maximised ? maximised !== o : layout === '1x1' && o !== 'axial'}
+            >
               <div className="label">{o}</div>
               <div className="vtk" ref={containers[o]} />
             </div>

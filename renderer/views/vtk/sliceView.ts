@@ -9,9 +9,13 @@
  * overlay shows the orientation letters on the four edges (patient
  * directions: R/L, A/P, S/I), the slice number and position, the value and
  * LPS position under the pointer, ruler measurements (two clicks in ruler
- * mode; the distance in mm) and elliptical ROIs (two clicks: the centre, then
- * a corner of the ellipse's bounding box), each drawn on the slice it was
- * made on.
+ * mode; the distance in mm), elliptical ROIs (two clicks: the centre, then
+ * a corner of the ellipse's bounding box), angles (three clicks, the second
+ * the vertex), Cobb angles (two lines, four clicks) and text notes (a click,
+ * then type and Enter), each drawn on the slice it was made on, with a
+ * dashed rubber band (and the running length) while one is being drawn; a
+ * capture of the view with all of it as a PNG. Rendering is coalesced to one
+ * WebGL frame per display frame and skipped when only the SVG overlay moved.
  * All positions are LPS mm.
  */
 import '@kitware/vtk.js/Rendering/Profiles/Volume';
@@ -36,6 +40,10 @@ export interface SliceViewCallbacks {
   onMeasure?(a: Vec3, b: Vec3): void;
   /** An elliptical ROI finished (two clicks in ellipse mode): its centre (LPS mm) and radii along the view's right and up axes (mm). */
   onEllipse?(centre: Vec3, radiiMm: [number, number]): void;
+  /** An angle (3 clicks: a, the vertex, b) or a Cobb angle (4 clicks: two lines) finished: its points (LPS mm). */
+  onAngle?(kind: 'angle' | 'cobb', points: Vec3[]): void;
+  /** A text note typed at a point (LPS mm) in text mode (click, type, Enter). */
+  onText?(at: Vec3, text: string): void;
   /** A double-click: the view asks to be maximised (or restored). */
   onMaximise?(orientation: Orientation): void;
 }
@@ -55,8 +63,19 @@ export interface EllipseRoi {
   label: string;
 }
 
+/** Another mark drawn in a view: an angle (a, vertex, b), a Cobb angle (two lines: 4 points) or a text note (1 point). */
+export interface ViewMark {
+  kind: 'angle' | 'cobb' | 'text';
+  points: readonly Vec3[];
+  sliceIndex: number;
+  label: string;
+}
+
 /** The tools of a slice view's left click. */
-export type SliceTool = 'crosshair' | 'ruler' | 'ellipse';
+export type SliceTool = 'crosshair' | 'ruler' | 'ellipse' | 'angle' | 'cobb' | 'text';
+
+/** How many clicks each tool takes. */
+const CLICKS: Record<Exclude<SliceTool, 'crosshair'>, number> = { ruler: 2, ellipse: 2, angle: 3, cobb: 4, text: 1 };
 
 /** The patient direction letter for an LPS axis and sign (+x = L, +y = P, +z = S). */
 export function directionLetter(axis: 0 | 1 | 2, sign: 1 | -1): string {
@@ -92,11 +111,26 @@ export interface SliceView {
   /** Ruler mode: clicks place measurement end points instead of moving the crosshair. */
   setTool(tool: SliceTool): void;
   /** The measurements drawn in this view. */
-  setMeasurements(m: readonly RulerMeasurement[], rois?: readonly EllipseRoi[]): void;
+  setMeasurements(m: readonly RulerMeasurement[], rois?: readonly EllipseRoi[], marks?: readonly ViewMark[]): void;
+  /**
+   * A PNG of the view as shown — image, crosshair, measurements, orientation letters, slice label — with `stamp`
+   * (patient, study, date, software version) written along its bottom edge; resolves to a data URL.
+   */
+  capture(stamp: string): Promise<string>;
   /** The view's right and up world axes (LPS 0/1/2), for ROI statistics. */
   inPlaneAxes(): { right: 0 | 1 | 2; up: 0 | 1 | 2; normal: 0 | 1 | 2; indexAxis: 0 | 1 | 2 };
   resize(): void;
   destroy(): void;
+}
+
+/** An image from a URL, decoded. */
+function loadImage(url: string): Promise<HTMLImageElement> {
+  return new Promise((resolve, reject) => {
+    const img = new Image();
+    img.onload = () => resolve(img);
+    img.onerror = () => reject(new Error('the view could not be captured'));
+    img.src = url;
+  });
 }
 
 export function createSliceView(container: HTMLElement, image: vtkImageData, g: VolumeGeometry, orientation: Orientation, cb: SliceViewCallbacks): SliceView {
@@ -197,7 +231,11 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
   let tool: SliceTool = 'crosshair';
   let measurements: readonly RulerMeasurement[] = [];
   let rois: readonly EllipseRoi[] = [];
-  let rulerStart: Vec3 | null = null;
+  let marks: readonly ViewMark[] = [];
+  // the points placed so far of the measurement being drawn, and the pointer (its rubber band)
+  let pending: Vec3[] = [];
+  let pointer: Vec3 | null = null;
+  let textInput: HTMLInputElement | null = null;
   // one WebGL render per display frame at most, and only when the image changed: a wheel step redraws the view it
   // scrolls (its slice changed) — the other views only move their SVG crosshair (issue 20 §3: next image within 50 ms)
   let renderPending = false;
@@ -281,14 +319,67 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
       t.textContent = r.label;
       rulerLayer.appendChild(t);
     }
-    if (rulerStart) {
-      const a = lpsToDisplay(rulerStart);
-      const c = document.createElementNS('http://www.w3.org/2000/svg', 'circle');
-      c.setAttribute('cx', String(a[0]));
-      c.setAttribute('cy', String(a[1]));
-      c.setAttribute('r', '3');
-      c.setAttribute('fill', '#4fc3f7');
-      rulerLayer.appendChild(c);
+    const text = (x: number, y: number, colour: string, content: string): void => {
+      const t = document.createElementNS('http://www.w3.org/2000/svg', 'text');
+      t.setAttribute('x', String(x));
+      t.setAttribute('y', String(y));
+      t.setAttribute('fill', colour);
+      t.setAttribute('font-size', '12');
+      t.setAttribute('paint-order', 'stroke');
+      t.setAttribute('stroke', '#000');
+      t.setAttribute('stroke-width', '3');
+      t.textContent = content;
+      rulerLayer.appendChild(t);
+    };
+    for (const k of marks) {
+      if (k.sliceIndex !== index) continue;
+      const p = k.points.map(lpsToDisplay);
+      if (k.kind === 'angle' && p.length === 3) {
+        rulerLayer.appendChild(svgLine(p[0]!, p[1]!, '#81c784'));
+        rulerLayer.appendChild(svgLine(p[1]!, p[2]!, '#81c784'));
+        text(p[1]![0] + 8, p[1]![1] - 8, '#81c784', k.label);
+      } else if (k.kind === 'cobb' && p.length === 4) {
+        rulerLayer.appendChild(svgLine(p[0]!, p[1]!, '#ce93d8'));
+        rulerLayer.appendChild(svgLine(p[2]!, p[3]!, '#ce93d8'));
+        text((p[0]![0] + p[1]![0] + p[2]![0] + p[3]![0]) / 4 + 8, (p[0]![1] + p[1]![1] + p[2]![1] + p[3]![1]) / 4, '#ce93d8', k.label);
+      } else if (k.kind === 'text' && p.length === 1) {
+        const c = document.createElementNS('http://www.w3.org/2000/svg', 'circle');
+        c.setAttribute('cx', String(p[0]![0]));
+        c.setAttribute('cy', String(p[0]![1]));
+        c.setAttribute('r', '2.5');
+        c.setAttribute('fill', '#fff176');
+        rulerLayer.appendChild(c);
+        text(p[0]![0] + 6, p[0]![1] - 6, '#fff176', k.label);
+      }
+    }
+    // the measurement being drawn: its points, the segments between them, and a dashed rubber band to the pointer
+    if (pending.length) {
+      const p = pending.map(lpsToDisplay);
+      for (const [x, y] of p) {
+        const c = document.createElementNS('http://www.w3.org/2000/svg', 'circle');
+        c.setAttribute('cx', String(x));
+        c.setAttribute('cy', String(y));
+        c.setAttribute('r', '3');
+        c.setAttribute('fill', '#4fc3f7');
+        rulerLayer.appendChild(c);
+      }
+      // a Cobb angle's second line does not join the first
+      for (let i = 1; i < p.length; i++) if (!(tool === 'cobb' && i === 2)) rulerLayer.appendChild(svgLine(p[i - 1]!, p[i]!, '#4fc3f7'));
+      if (pointer && !(tool === 'cobb' && pending.length === 2)) {
+        const band = svgLine(p.at(-1)!, lpsToDisplay(pointer), '#4fc3f7');
+        band.setAttribute('stroke-dasharray', '4 3');
+        band.setAttribute('stroke-width', '1');
+        rulerLayer.appendChild(band);
+        if (tool === 'ruler' || tool === 'ellipse') {
+          const a = pending[0]!;
+          const mm =
+            tool === 'ruler'
+              ? `${Math.hypot(pointer[0] - a[0], pointer[1] - a[1], pointer[2] - a[2]).toFixed(1)} mm`
+              : `${Math.abs(pointer[axes.rightAxis] - a[axes.rightAxis]).toFixed(1)} × ${Math.abs(pointer[axes.upAxis] - a[axes.upAxis]).toFixed(1)} mm`;
+          const [x, y] = lpsToDisplay(pointer);
+          text(x + 8, y + 14, '#4fc3f7', mm);
+        }
+      }
     }
   };
   const drawSliceLabel = (): void => {
@@ -379,7 +470,12 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
     if (!down) {
       const [x, y] = local(e);
       const { w, h } = size();
-      if (cb.onHover && x >= 0 && y >= 0 && x < w && y < h) readout.textContent = cb.onHover(displayToLps(x, y));
+      const inside = x >= 0 && y >= 0 && x < w && y < h;
+      if (cb.onHover && inside) readout.textContent = cb.onHover(displayToLps(x, y));
+      if (pending.length && inside) {
+        pointer = displayToLps(x, y);
+        drawRulers();
+      }
       return;
     }
     const [x, y] = local(e);
@@ -400,18 +496,54 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
     if (wasDrag || button !== 0) return;
     const [x, y] = local(e);
     const p = displayToLps(x, y);
-    if (tool === 'ruler' || tool === 'ellipse') {
-      if (!rulerStart) rulerStart = p;
-      else {
-        const a = rulerStart;
-        rulerStart = null;
-        if (tool === 'ruler') cb.onMeasure?.(a, p);
-        else cb.onEllipse?.(a, [Math.abs(p[axes.rightAxis] - a[axes.rightAxis]), Math.abs(p[axes.upAxis] - a[axes.upAxis])]);
+    if (tool === 'text') {
+      openTextInput(p, x, y);
+      return;
+    }
+    if (tool !== 'crosshair') {
+      pending.push(p);
+      if (pending.length === CLICKS[tool]) {
+        const pts = pending;
+        pending = [];
+        pointer = null;
+        if (tool === 'ruler') cb.onMeasure?.(pts[0]!, pts[1]!);
+        else if (tool === 'ellipse')
+          cb.onEllipse?.(pts[0]!, [Math.abs(pts[1]![axes.rightAxis] - pts[0]![axes.rightAxis]), Math.abs(pts[1]![axes.upAxis] - pts[0]![axes.upAxis])]);
+        else cb.onAngle?.(tool, pts);
       }
       drawRulers();
       return;
     }
     cb.onPick(p);
+  };
+  /** Text mode: an input at the click; Enter keeps the note, Escape or leaving the field drops it. */
+  const openTextInput = (at: Vec3, x: number, y: number): void => {
+    textInput?.remove();
+    const input = document.createElement('input');
+    input.type = 'text';
+    input.maxLength = 200;
+    input.placeholder = 'note, Enter to keep';
+    input.setAttribute('aria-label', `Annotation text (${orientation})`);
+    input.style.cssText = `position:absolute;left:${x}px;top:${y}px;z-index:3;font:12px system-ui,sans-serif;width:180px;`;
+    let closed = false;
+    const close = (): void => {
+      if (closed) return; // removing the field blurs it, which closes again
+      closed = true;
+      if (textInput === input) textInput = null;
+      input.remove();
+    };
+    input.addEventListener('keydown', (e) => {
+      e.stopPropagation();
+      if (e.key === 'Enter' && input.value.trim()) {
+        cb.onText?.(at, input.value.trim());
+        close();
+      } else if (e.key === 'Escape') close();
+    });
+    input.addEventListener('mousedown', (e) => e.stopPropagation());
+    input.addEventListener('blur', close);
+    container.appendChild(input);
+    textInput = input;
+    input.focus();
   };
   const onWheel = (e: WheelEvent): void => {
     e.preventDefault();
@@ -476,20 +608,63 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
     resetView,
     setTool: (t) => {
       tool = t;
-      rulerStart = null;
+      pending = [];
+      pointer = null;
       container.style.cursor = t === 'crosshair' ? '' : 'crosshair';
       drawRulers();
     },
-    setMeasurements: (m, r = []) => {
+    setMeasurements: (m, r = [], k = []) => {
       measurements = m;
       rois = r;
+      marks = k;
       drawRulers();
+    },
+    capture: async (stamp) => {
+      renderWindow.render();
+      const [shot] = await Promise.all(renderWindow.captureImages('image/png'));
+      const image = await loadImage(shot!);
+      const { w, h } = size();
+      const scale = image.width / w;
+      const out = document.createElement('canvas');
+      out.width = image.width;
+      out.height = image.height;
+      const ctx = out.getContext('2d')!;
+      ctx.drawImage(image, 0, 0);
+      // the SVG layer (crosshair, measurements) at the canvas' scale
+      const clone = svg.cloneNode(true) as SVGSVGElement;
+      clone.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
+      clone.setAttribute('width', String(w));
+      clone.setAttribute('height', String(h));
+      const svgImage = await loadImage(`data:image/svg+xml;charset=utf-8,${encodeURIComponent(new XMLSerializer().serializeToString(clone))}`);
+      ctx.drawImage(svgImage, 0, 0, out.width, out.height);
+      // the overlay's text (orientation letters, slice label, readout) where it is on screen
+      const box = container.getBoundingClientRect();
+      ctx.font = `${12 * scale}px system-ui, sans-serif`;
+      ctx.textBaseline = 'top';
+      for (const el of overlay.children) {
+        const t = el.textContent ?? '';
+        if (!t) continue;
+        const r = el.getBoundingClientRect();
+        const x = (r.left - box.left) * scale;
+        const y = (r.top - box.top) * scale;
+        ctx.fillStyle = 'rgba(0,0,0,0.55)';
+        ctx.fillRect(x, y, r.width * scale, r.height * scale);
+        ctx.fillStyle = '#e8e8e8';
+        ctx.fillText(t, x + 3 * scale, y + 1 * scale);
+      }
+      const band = 16 * scale;
+      ctx.fillStyle = 'rgba(0,0,0,0.75)';
+      ctx.fillRect(0, out.height - band, out.width, band);
+      ctx.fillStyle = '#ffffff';
+      ctx.fillText(stamp, 4 * scale, out.height - band + 2 * scale);
+      return out.toDataURL('image/png');
     },
     inPlaneAxes: () => ({ right: axes.rightAxis, up: axes.upAxis, normal: axes.normalAxis, indexAxis: indexAxis as 0 | 1 | 2 }),
     resize,
     destroy: () => {
       destroyed = true;
       observer.disconnect();
+      textInput?.remove();
       container.removeEventListener('mousedown', onDown);
       window.removeEventListener('mousemove', onMove);
       window.removeEventListener('mouseup', onUp);
