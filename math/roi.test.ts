@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ellipseRoiStats } from './roi.js';
+import { ellipseRoiStats, sphereRoiStats } from './roi.js';
 import type { VolumeGeometry } from './geometry.js';
 
 describe('elliptical ROI statistics', () => {
@@ -24,5 +24,41 @@ describe('elliptical ROI statistics', () => {
     expect(s.n).toBe(0);
     expect(s.mean).toBeNaN();
     expect(s.areaMm2).toBe(0);
+  });
+});
+
+describe('sphere ROI statistics', () => {
+  // 5 × 4 × 3 voxels, 2 × 3 × 4 mm, value = i + 10 j + 100 k
+  const g: VolumeGeometry = { dims: [5, 4, 3], spacingMm: [2, 3, 4], originLps: [10, 20, 30], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] };
+  const vox = Array.from({ length: 60 }, (_, n) => (n % 5) + 10 * (Math.floor(n / 5) % 4) + 100 * Math.floor(n / 20));
+
+  it('counts the voxel centres inside the ball, worked by hand', () => {
+    // centre at voxel (2, 1, 1) = LPS (14, 23, 34); radius 3.5 mm holds (2,1,1), i ± 1 (2 mm) and j ± 1 (3 mm), not k ± 1 (4 mm)
+    const s = sphereRoiStats(vox, g, [14, 23, 34], 3.5);
+    const inside = [112, 111, 113, 102, 122];
+    expect(s.n).toBe(5);
+    expect(s.mean).toBeCloseTo(inside.reduce((a, b) => a + b) / 5, 10);
+    const m = 112;
+    expect(s.sd).toBeCloseTo(Math.sqrt(inside.reduce((a, b) => a + (b - m) ** 2, 0) / 4), 10);
+    expect([s.min, s.max]).toEqual([102, 122]);
+    expect(s.volumeMm3).toBeCloseTo(5 * 24, 10);
+    // radius 4 mm adds k ± 1 and i ± 2 (4 mm: on the sphere counts as inside) and the four (i ± 1, j ± 1) at √13 = 3.61 mm
+    expect(sphereRoiStats(vox, g, [14, 23, 34], 4).n).toBe(13);
+  });
+
+  it('a rotated grid: the same physical ball holds the same voxels; outside the volume holds none', () => {
+    // the grid's axes permuted (i along P, j along L): same voxel centres in LPS as before when the data are permuted too
+    const rot: VolumeGeometry = { dims: [4, 5, 3], spacingMm: [3, 2, 4], originLps: [10, 20, 30], direction: [0, 1, 0, 1, 0, 0, 0, 0, 1] };
+    const permuted = Array.from({ length: 60 }, (_, n) => {
+      const j = n % 4;
+      const i = Math.floor(n / 4) % 5;
+      const k = Math.floor(n / 20);
+      return i + 10 * j + 100 * k;
+    });
+    const s = sphereRoiStats(permuted, rot, [14, 23, 34], 3.5);
+    expect(s.n).toBe(5);
+    expect(s.mean).toBeCloseTo(112, 10);
+    expect(s.volumeMm3).toBeCloseTo(120, 10);
+    expect(sphereRoiStats(vox, g, [500, 500, 500], 3).n).toBe(0);
   });
 });

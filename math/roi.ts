@@ -4,7 +4,7 @@
  * maximum, area): the voxels of the slice whose centres lie inside the
  * ellipse, in the slice's plane.
  */
-import { indexToLps, type Vec3, type VolumeGeometry } from './geometry.js';
+import { indexToLps, lpsToIndex, type Vec3, type VolumeGeometry } from './geometry.js';
 
 /** An ellipse on a slice: its centre (LPS mm), its radii (mm) along two LPS axes of the slice's plane. */
 export interface EllipseOnSlice {
@@ -69,4 +69,65 @@ export function ellipseRoiStats(voxels: ArrayLike<number>, g: VolumeGeometry, e:
   const mean = n ? sum / n : NaN;
   const sd = n > 1 ? Math.sqrt(Math.max(0, (sum2 - n * mean * mean) / (n - 1))) : NaN;
   return { n, mean, sd, min: n ? min : NaN, max: n ? max : NaN, areaMm2: n * pixelArea };
+}
+
+/** What a sphere ROI measures: voxel count, mean, sample SD, min and max (image units, HU for CT), volume (mm³). */
+export interface SphereRoiStats {
+  n: number;
+  mean: number;
+  sd: number;
+  min: number;
+  max: number;
+  /** n × the volume of one voxel (mm³). */
+  volumeMm3: number;
+}
+
+/**
+ * Statistics of the voxels whose centres lie inside a sphere (3D ROI), as radiology viewers report a spherical ROI.
+ * @param voxels the volume's values, i fastest then j then k (dims of `g`)
+ * @param g the volume's grid (LPS mm; any direction matrix)
+ * @param centre the sphere's centre (LPS mm)
+ * @param radiusMm its radius (mm)
+ * @returns n = 0 and NaN statistics when no voxel centre lies inside
+ */
+export function sphereRoiStats(voxels: ArrayLike<number>, g: VolumeGeometry, centre: Vec3, radiusMm: number): SphereRoiStats {
+  const [nx, ny] = g.dims;
+  // the index box around the sphere: the index range of its bounding cube's corners
+  const lo = [Infinity, Infinity, Infinity];
+  const hi = [-Infinity, -Infinity, -Infinity];
+  for (const sx of [-1, 1])
+    for (const sy of [-1, 1])
+      for (const sz of [-1, 1]) {
+        const ijk = lpsToIndex(g, [centre[0] + sx * radiusMm, centre[1] + sy * radiusMm, centre[2] + sz * radiusMm]);
+        for (let a = 0; a < 3; a++) {
+          lo[a] = Math.min(lo[a]!, ijk[a]!);
+          hi[a] = Math.max(hi[a]!, ijk[a]!);
+        }
+      }
+  const from = lo.map((x) => Math.max(0, Math.floor(x)));
+  const to = hi.map((x, a) => Math.min(g.dims[a]! - 1, Math.ceil(x)));
+  const r2 = radiusMm * radiusMm;
+  let n = 0;
+  let sum = 0;
+  let sum2 = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let k = from[2]!; k <= to[2]!; k++)
+    for (let j = from[1]!; j <= to[1]!; j++)
+      for (let i = from[0]!; i <= to[0]!; i++) {
+        const p = indexToLps(g, [i, j, k]);
+        if ((p[0] - centre[0]) ** 2 + (p[1] - centre[1]) ** 2 + (p[2] - centre[2]) ** 2 > r2) continue;
+        const value = voxels[i + nx * (j + ny * k)]!;
+        n++;
+        sum += value;
+        sum2 += value * value;
+        if (value < min) min = value;
+        if (value > max) max = value;
+      }
+  const d = g.direction;
+  const det = d[0]! * (d[4]! * d[8]! - d[5]! * d[7]!) - d[1]! * (d[3]! * d[8]! - d[5]! * d[6]!) + d[2]! * (d[3]! * d[7]! - d[4]! * d[6]!);
+  const voxelVolume = Math.abs(det) * g.spacingMm[0] * g.spacingMm[1] * g.spacingMm[2];
+  const mean = n ? sum / n : NaN;
+  const sd = n > 1 ? Math.sqrt(Math.max(0, (sum2 - n * mean * mean) / (n - 1))) : NaN;
+  return { n, mean, sd, min: n ? min : NaN, max: n ? max : NaN, volumeMm3: n * voxelVolume };
 }

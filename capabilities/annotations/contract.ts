@@ -1,7 +1,7 @@
 /**
  * Measurements and annotations drawn on a twin's 2D views (issue 20 §3):
- * ruler, angle, manual Cobb angle (two lines), elliptical ROI with its
- * statistics, text. Kept with the twin as one set with a revision number, so
+ * ruler, angle, manual Cobb angle (two lines), elliptical and sphere ROIs
+ * with their statistics, text. Kept with the twin as one set with a revision number, so
  * a save made from a stale copy (another workstation saved in between) is
  * refused instead of overwriting it. Positions are LPS mm; each item names
  * the view and the slice (index along the view's volume axis) it was made on.
@@ -24,6 +24,16 @@ export const RoiStats = z.object({
 });
 export type RoiStats = z.infer<typeof RoiStats>;
 
+/** Mean, SD (n − 1), min and max of the voxels inside a sphere ROI (image units), its volume (mm³) and voxel count. */
+export const SphereStats = z.object({
+  n: z.number().int().min(0),
+  mean: z.number(),
+  sd: z.number(),
+  min: z.number(),
+  max: z.number(),
+  volumeMm3: z.number().min(0),
+});
+
 export const Annotation = z.discriminatedUnion('kind', [
   /** A distance between two points (mm). */
   z.object({ kind: z.literal('ruler'), ...placed, a: Vec3, b: Vec3, mm: z.number().min(0) }),
@@ -33,6 +43,8 @@ export const Annotation = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('cobb'), ...placed, line1: z.tuple([Vec3, Vec3]), line2: z.tuple([Vec3, Vec3]), degrees: z.number().min(0).max(90) }),
   /** An elliptical ROI: centre, radii along the view's right and up axes (mm), statistics of the voxels inside on its slice. */
   z.object({ kind: z.literal('ellipse'), ...placed, centre: Vec3, radiiMm: z.tuple([z.number().min(0), z.number().min(0)]), stats: RoiStats }),
+  /** A sphere ROI: centre (LPS mm), radius (mm), statistics of the voxels inside in 3D. */
+  z.object({ kind: z.literal('sphere'), ...placed, centre: Vec3, radiusMm: z.number().positive(), stats: SphereStats }),
   /** A text note at a point. */
   z.object({ kind: z.literal('text'), ...placed, at: Vec3, text: z.string().trim().min(1).max(200) }),
 ]);

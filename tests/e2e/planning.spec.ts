@@ -192,18 +192,47 @@ test('import a CT, see skin and bone in 3D, click-linked MPR views', async ({ pa
   await page.getByLabel('Annotation text (axial)').fill('L3 pedicle check');
   await page.getByLabel('Annotation text (axial)').press('Enter');
   await expect(page.getByTestId('mark-5')).toContainText('note 5: L3 pedicle check');
+  // a sphere ROI (centre on the crosshair, then a point 12 px to its right): its statistics against the NIfTI's voxels in 3D
+  await page.keyboard.press('o');
+  const [sx0, sy0] = await probe(page, 'lpsToDisplay', 'axial', c1);
+  const box4 = (await axial.boundingBox())!;
+  const [qx, qy] = [Math.round(box4.x + sx0), Math.round(box4.y + sy0)];
+  await page.mouse.click(qx, qy);
+  await page.mouse.click(qx + 12, qy);
+  const sc = await probe(page, 'displayToLps', 'axial', qx - box4.x, qy - box4.y);
+  const se = await probe(page, 'displayToLps', 'axial', qx + 12 - box4.x, qy - box4.y);
+  const radius = Math.hypot(se[0] - sc[0], se[1] - sc[1], se[2] - sc[2]);
+  const ball: number[] = [];
+  for (let vk = 0; vk < 112; vk++)
+    for (let vj = 0; vj < 101; vj++)
+      for (let vi = 0; vi < 122; vi++) {
+        const d2 = (177.95632934570312 - 3 * vi - sc[0]) ** 2 + (-11.319000244140625 - 3 * vj - sc[1]) ** 2 + (94.3017578125 + 3 * vk - sc[2]) ** 2;
+        if (d2 <= radius * radius) ball.push(nifti.readInt32LE(352 + 4 * (vi + 122 * (vj + 101 * vk))));
+      }
+  const bMean = ball.reduce((a, b) => a + b, 0) / ball.length;
+  const sphereText = await page.getByTestId('roi-6').innerText();
+  const sm = /sphere ROI 6: mean (-?[\d.]+) HU, SD ([\d.]+), min (-?\d+), max (-?\d+), volume ([\d.]+) mL \(r ([\d.]+) mm, n = (\d+) voxels/.exec(sphereText)!;
+  expect(Number(sm[7])).toBe(ball.length);
+  expect(ball.length).toBeGreaterThan(20);
+  expect(Number(sm[1])).toBeCloseTo(bMean, 1);
+  expect(Number(sm[3])).toBe(Math.min(...ball));
+  expect(Number(sm[4])).toBe(Math.max(...ball));
+  expect(Number(sm[5])).toBeCloseTo((ball.length * 27) / 1000, 2);
+  expect(Number(sm[6])).toBeCloseTo(radius, 1);
+  // drawn as the circle of its cut in the coronal view too (dashed: not the slice it was made on)
+  await expect(page.getByTestId('view-coronal').locator('svg circle[stroke="#ffb74d"]')).toHaveCount(1);
   await page.keyboard.press('Escape');
   // remove one, undo brings it back
   const items = page.getByTestId('measurements').locator('.measurement');
   await page.getByRole('button', { name: 'Remove angle 3' }).click();
-  await expect(items).toHaveCount(4);
+  await expect(items).toHaveCount(5);
   await expect(page.getByTestId('mark-3')).toContainText('Cobb 3:');
   await page.keyboard.press('Control+z');
   await expect(page.getByTestId('mark-3')).toContainText('angle 3: 90.0°');
   // kept with the twin: after a reload the same five measurements come back from the store
   await expect(page.getByTestId('measurements-saved')).toContainText('measurements saved', { timeout: 10_000 });
   const listed = await items.allInnerTexts();
-  expect(listed).toHaveLength(5);
+  expect(listed).toHaveLength(6);
   // a screenshot of the axial view (S with the pointer over it): a PNG with the image and its measurements
   await page.mouse.move(box3.x + 30, box3.y + 30);
   const download = page.waitForEvent('download');

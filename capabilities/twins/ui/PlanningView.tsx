@@ -9,7 +9,8 @@
  * maximise it, again to restore); ↑/↓ and Page Up/Down step through the
  * slices of the view under the pointer; CT presets and Auto W/L (MR: Auto,
  * high contrast, full range, from the voxel histogram); measurement tools —
- * ruler (M), ellipse ROI (E), angle (A), Cobb angle (C), text (T) — listed
+ * ruler (M), ellipse ROI (E), sphere ROI (O), angle (A), Cobb angle (C),
+ * text (T) — listed
  * with remove, undo (Ctrl+Z) and redo (Ctrl+Y), kept with the twin
  * (annotations service; a researcher's stay on the screen); a screenshot (S)
  * of the view under the pointer with its measurements, stamped with
@@ -22,7 +23,7 @@ import { type Twin } from '../contract.js';
 import { indexToLps, type Vec3 } from '../../../math/geometry.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 import { createSliceView, type SliceTool, type SliceView, type ViewMark } from '../../../renderer/views/vtk/sliceView.js';
-import { ellipseRoiStats } from '../../../math/roi.js';
+import { ellipseRoiStats, sphereRoiStats } from '../../../math/roi.js';
 import { angleAtVertex, cobbAngle } from '../../../math/angles.js';
 import { autoWindowLevel } from '../../../math/windowLevel.js';
 import type { Annotation, AnnotationSet } from '../../annotations/contract.js';
@@ -59,6 +60,11 @@ function describeMark(a: Annotation, n: number, unit: string): string {
       return `Cobb ${n}: ${a.degrees.toFixed(1)}°`;
     case 'text':
       return `note ${n}: ${a.text}`;
+    case 'sphere':
+      return (
+        `sphere ROI ${n}: mean ${a.stats.mean.toFixed(1)} ${unit}, SD ${a.stats.sd.toFixed(1)}, min ${a.stats.min}, max ${a.stats.max}, ` +
+        `volume ${(a.stats.volumeMm3 / 1000).toFixed(2)} mL (r ${a.radiusMm.toFixed(1)} mm, n = ${a.stats.n} voxels`
+      );
     case 'ellipse':
       return (
         `ROI ${n}: mean ${a.stats.mean.toFixed(1)} ${unit}, SD ${a.stats.sd.toFixed(1)}, min ${a.stats.min}, max ${a.stats.max}, ` +
@@ -79,6 +85,7 @@ const AUTO_PRESETS: [string, number, number, string][] = [
 const TOOLS: [Exclude<SliceTool, 'crosshair'>, string][] = [
   ['ruler', 'Ruler (M)'],
   ['ellipse', 'Ellipse ROI (E)'],
+  ['sphere', 'Sphere ROI (O)'],
   ['angle', 'Angle (A)'],
   ['cobb', 'Cobb (C)'],
   ['text', 'Text (T)'],
@@ -91,7 +98,7 @@ const SHORTCUTS: [string, string][] = [
   ['left-drag', 'window (horizontal) / level (vertical)'],
   ['click', 'move the crosshair (all views follow)'],
   ['↑ / ↓, Page Up / Page Down', 'next / previous slice (10 slices) in the view under the pointer'],
-  ['M · E · A · C · T', 'ruler · ellipse ROI · angle · Cobb angle (two lines) · text note'],
+  ['M · E · O · A · C · T', 'ruler · ellipse ROI · sphere ROI (centre, then a point on it) · angle · Cobb angle (two lines) · text note'],
   ['S', 'screenshot of the view under the pointer, with its measurements'],
   ['Delete', 'remove the last measurement (undo brings it back)'],
   ['double-click', 'maximise the view / restore the layout'],
@@ -231,6 +238,13 @@ export function PlanningView(props: {
               setSaveState(`not measured: two clicks of the ${kind === 'cobb' ? 'Cobb angle' : 'angle'} fell on the same point`);
             }
           },
+          onSphere: (centre, radiusMm) => {
+            const v = voxelsRef.current;
+            if (!v) return;
+            const stats = sphereRoiStats(v, g, centre, radiusMm);
+            if (stats.n < 2) return setSaveState('not measured: the sphere holds fewer than two voxel centres — draw it larger');
+            add({ kind: 'sphere', view: o, sliceIndex: slices.current[o]?.sliceIndex() ?? 0, centre, radiusMm, stats });
+          },
           onText: (at, text) => add({ kind: 'text', view: o, sliceIndex: slices.current[o]?.sliceIndex() ?? 0, at, text }),
           onEllipse: (centre, radiiMm) => {
             const view = slices.current[o];
@@ -239,7 +253,7 @@ export function PlanningView(props: {
             const ax = view.inPlaneAxes();
             const sliceIndex = view.sliceIndex();
             const stats = ellipseRoiStats(v, g, { indexAxis: ax.indexAxis, sliceIndex, centre, axes: [ax.right, ax.up], radiiMm });
-            if (stats.n === 0) return setSaveState('not measured: the ellipse holds no voxel centre — draw it larger');
+            if (stats.n < 2) return setSaveState('not measured: the ellipse holds fewer than two voxel centres — draw it larger');
             add({ kind: 'ellipse', view: o, centre, radiiMm, sliceIndex, stats });
           },
           onMaximise: (view) => setMaximised((m) => (m ? null : view)),
@@ -288,7 +302,10 @@ export function PlanningView(props: {
       slices.current[o]?.setMeasurements(
         rulers.flatMap((r) => (r.kind === 'ruler' && r.view === o ? [r] : [])),
         rulers.flatMap((r, i) => (r.kind === 'ellipse' && r.view === o ? [{ ...r, label: `ROI ${i + 1}` }] : [])),
-        rulers.flatMap((r): ViewMark[] => {
+        rulers.flatMap((r, i): ViewMark[] => {
+          // a sphere is drawn in every view whose slice it cuts; labelled in the view it was made in
+          if (r.kind === 'sphere')
+            return [{ kind: r.kind, points: [r.centre], radiusMm: r.radiusMm, sliceIndex: r.view === o ? r.sliceIndex : -1, label: `ROI ${i + 1}` }];
           if (r.view !== o) return [];
           if (r.kind === 'angle') return [{ kind: r.kind, points: [r.a, r.vertex, r.b], sliceIndex: r.sliceIndex, label: `${r.degrees.toFixed(1)}°` }];
           if (r.kind === 'cobb') return [{ kind: r.kind, points: [...r.line1, ...r.line2], sliceIndex: r.sliceIndex, label: `Cobb ${r.degrees.toFixed(1)}°` }];
@@ -389,6 +406,7 @@ export function PlanningView(props: {
       else if (e.key === 'r' || e.key === 'R') for (const o of ORIENTATIONS) slices.current[o]?.resetView();
       else if (e.key === 'm' || e.key === 'M') setTool((x) => (x === 'ruler' ? 'crosshair' : 'ruler'));
       else if (e.key === 'e' || e.key === 'E') setTool((x) => (x === 'ellipse' ? 'crosshair' : 'ellipse'));
+      else if (e.key === 'o' || e.key === 'O') setTool((x) => (x === 'sphere' ? 'crosshair' : 'sphere'));
       else if (e.key === 'a' || e.key === 'A') setTool((x) => (x === 'angle' ? 'crosshair' : 'angle'));
       else if (e.key === 'c' || e.key === 'C') setTool((x) => (x === 'cobb' ? 'crosshair' : 'cobb'));
       else if (e.key === 't' || e.key === 'T') setTool((x) => (x === 'text' ? 'crosshair' : 'text'));
@@ -616,13 +634,13 @@ export function PlanningView(props: {
             style={{ height: 44, overflowY: 'auto', alignContent: 'flex-start' }}
           >
             {rulers.map((r, i) => (
-              <span key={i} className="measurement" data-testid={r.kind === 'ellipse' ? `roi-${i + 1}` : `mark-${i + 1}`}>
+              <span key={i} className="measurement" data-testid={r.kind === 'ellipse' || r.kind === 'sphere' ? `roi-${i + 1}` : `mark-${i + 1}`}>
                 {describeMark(r, i + 1, unit)}
-                {r.kind === 'ellipse' ? ', ' : ' ('}
+                {r.kind === 'ellipse' || r.kind === 'sphere' ? ', ' : ' ('}
                 {r.view} Im {r.sliceIndex + 1})
                 <button
                   className="link"
-                  aria-label={`Remove ${r.kind === 'ellipse' ? 'ROI' : r.kind} ${i + 1}`}
+                  aria-label={`Remove ${r.kind === 'ellipse' || r.kind === 'sphere' ? 'ROI' : r.kind} ${i + 1}`}
                   title="Remove (undo brings it back)"
                   onClick={() => remove(i)}
                 >

@@ -40,6 +40,8 @@ export interface SliceViewCallbacks {
   onMeasure?(a: Vec3, b: Vec3): void;
   /** An elliptical ROI finished (two clicks in ellipse mode): its centre (LPS mm) and radii along the view's right and up axes (mm). */
   onEllipse?(centre: Vec3, radiiMm: [number, number]): void;
+  /** A sphere ROI finished (two clicks in sphere mode: the centre, then a point on the sphere): centre (LPS mm), radius (mm). */
+  onSphere?(centre: Vec3, radiusMm: number): void;
   /** An angle (3 clicks: a, the vertex, b) or a Cobb angle (4 clicks: two lines) finished: its points (LPS mm). */
   onAngle?(kind: 'angle' | 'cobb', points: Vec3[]): void;
   /** A text note typed at a point (LPS mm) in text mode (click, type, Enter). */
@@ -63,19 +65,24 @@ export interface EllipseRoi {
   label: string;
 }
 
-/** Another mark drawn in a view: an angle (a, vertex, b), a Cobb angle (two lines: 4 points) or a text note (1 point). */
+/**
+ * Another mark drawn in a view: an angle (a, vertex, b), a Cobb angle (two lines: 4 points), a text note (1 point),
+ * or a sphere ROI (its centre and `radiusMm`: drawn in every view and slice it cuts, as the circle of the cut;
+ * `sliceIndex` −1 draws it without its label).
+ */
 export interface ViewMark {
-  kind: 'angle' | 'cobb' | 'text';
+  kind: 'angle' | 'cobb' | 'text' | 'sphere';
   points: readonly Vec3[];
   sliceIndex: number;
   label: string;
+  radiusMm?: number;
 }
 
 /** The tools of a slice view's left click. */
-export type SliceTool = 'crosshair' | 'ruler' | 'ellipse' | 'angle' | 'cobb' | 'text';
+export type SliceTool = 'crosshair' | 'ruler' | 'ellipse' | 'sphere' | 'angle' | 'cobb' | 'text';
 
 /** How many clicks each tool takes. */
-const CLICKS: Record<Exclude<SliceTool, 'crosshair'>, number> = { ruler: 2, ellipse: 2, angle: 3, cobb: 4, text: 1 };
+const CLICKS: Record<Exclude<SliceTool, 'crosshair'>, number> = { ruler: 2, ellipse: 2, sphere: 2, angle: 3, cobb: 4, text: 1 };
 
 /** The patient direction letter for an LPS axis and sign (+x = L, +y = P, +z = S). */
 export function directionLetter(axis: 0 | 1 | 2, sign: 1 | -1): string {
@@ -283,6 +290,12 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
     l.setAttribute('stroke-width', '2');
     return l;
   };
+  /** World coordinate (mm) along the view's normal axis of the slice shown. */
+  const slicePosition = (): number =>
+    indexToLps(
+      g,
+      [0, 1, 2].map((a) => (a === indexAxis ? index : 0)),
+    )[axes.normalAxis];
   const drawRulers = (): void => {
     rulerLayer.replaceChildren();
     for (const m of measurements) {
@@ -332,6 +345,24 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
       rulerLayer.appendChild(t);
     };
     for (const k of marks) {
+      if (k.kind === 'sphere' && k.radiusMm) {
+        // the circle where the sphere cuts this slice's plane
+        const dist = slicePosition() - k.points[0]![axes.normalAxis];
+        const r = Math.sqrt(Math.max(0, k.radiusMm * k.radiusMm - dist * dist));
+        if (r <= 0) continue;
+        const [cx, cy] = lpsToDisplay(k.points[0]!);
+        const c = document.createElementNS('http://www.w3.org/2000/svg', 'circle');
+        c.setAttribute('cx', String(cx));
+        c.setAttribute('cy', String(cy));
+        c.setAttribute('r', String(r / mmPerPx()));
+        c.setAttribute('fill', 'none');
+        c.setAttribute('stroke', '#ffb74d');
+        c.setAttribute('stroke-width', k.sliceIndex === index ? '2' : '1');
+        if (k.sliceIndex !== index) c.setAttribute('stroke-dasharray', '3 3');
+        rulerLayer.appendChild(c);
+        if (k.sliceIndex === index) text(cx + r / mmPerPx() + 4, cy, '#ffb74d', k.label);
+        continue;
+      }
       if (k.sliceIndex !== index) continue;
       const p = k.points.map(lpsToDisplay);
       if (k.kind === 'angle' && p.length === 3) {
@@ -370,10 +401,10 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
         band.setAttribute('stroke-dasharray', '4 3');
         band.setAttribute('stroke-width', '1');
         rulerLayer.appendChild(band);
-        if (tool === 'ruler' || tool === 'ellipse') {
+        if (tool === 'ruler' || tool === 'ellipse' || tool === 'sphere') {
           const a = pending[0]!;
           const mm =
-            tool === 'ruler'
+            tool === 'ruler' || tool === 'sphere'
               ? `${Math.hypot(pointer[0] - a[0], pointer[1] - a[1], pointer[2] - a[2]).toFixed(1)} mm`
               : `${Math.abs(pointer[axes.rightAxis] - a[axes.rightAxis]).toFixed(1)} × ${Math.abs(pointer[axes.upAxis] - a[axes.upAxis]).toFixed(1)} mm`;
           const [x, y] = lpsToDisplay(pointer);
@@ -507,6 +538,7 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
         pending = [];
         pointer = null;
         if (tool === 'ruler') cb.onMeasure?.(pts[0]!, pts[1]!);
+        else if (tool === 'sphere') cb.onSphere?.(pts[0]!, Math.hypot(pts[1]![0] - pts[0]![0], pts[1]![1] - pts[0]![1], pts[1]![2] - pts[0]![2]));
         else if (tool === 'ellipse')
           cb.onEllipse?.(pts[0]!, [Math.abs(pts[1]![axes.rightAxis] - pts[0]![axes.rightAxis]), Math.abs(pts[1]![axes.upAxis] - pts[0]![axes.upAxis])]);
         else cb.onAngle?.(tool, pts);
@@ -596,11 +628,7 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
     },
     displayToLps,
     lpsToDisplay,
-    slicePositionMm: () =>
-      indexToLps(
-        g,
-        [0, 1, 2].map((a) => (a === indexAxis ? index : 0)),
-      )[axes.normalAxis],
+    slicePositionMm: slicePosition,
     sliceIndex: () => index,
     zoom: () => zoom,
     zoomBy,
