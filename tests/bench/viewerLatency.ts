@@ -35,6 +35,8 @@ import { q, type Compositing } from './fusionLatency.js';
 export interface ViewerLatency {
   dims: number[];
   wheel: { n: number; p50: number; p95: number; max: number; changed: number };
+  /** Wheel steps after a 400 ms rest each (the 3D view redraws its marker in the rest). */
+  wheelAfterRest: { n: number; p50: number; p95: number; max: number; changed: number };
   windowLevel: { n: number; p50: number; p95: number; max: number; changed: number };
   /** Time from the page's first paint of the planning view to all views drawn (ms), for context. */
   loadMs: number;
@@ -84,9 +86,11 @@ const SAMPLE_IN_PAGE = String.raw`async ({ kind, n }) => {
   let before = read();
   if (kind === 'wl') canvas.dispatchEvent(new MouseEvent('mousedown', { button: 0, clientX: cx, clientY: cy, bubbles: true, cancelable: true }));
   for (let i = 0; i < n; i++) {
+    // 'wheel-rest': a pause before each step, long enough for the 3D view to redraw its crosshair marker meanwhile
+    if (kind === 'wheel-rest') await new Promise((r) => setTimeout(r, 400));
     await raf();
     const t0 = performance.now();
-    if (kind === 'wheel') {
+    if (kind === 'wheel' || kind === 'wheel-rest') {
       // 20 steps towards the head, 20 back, ...: every step shows another slice
       const deltaY = Math.floor(i / 20) % 2 === 0 ? -100 : 100;
       canvas.dispatchEvent(new WheelEvent('wheel', { deltaY, clientX: cx, clientY: cy, bubbles: true, cancelable: true }));
@@ -148,7 +152,7 @@ export async function measureViewerLatency(dataRoot: string, n = 120, compositin
     });
     const loadMs = Date.now() - t0;
     await page.waitForTimeout(1000);
-    const run = (arg: { kind: 'wheel' | 'wl'; n: number }): Promise<{ ms: number[]; changed: number }> =>
+    const run = (arg: { kind: 'wheel' | 'wheel-rest' | 'wl'; n: number }): Promise<{ ms: number[]; changed: number }> =>
       page.evaluate(`(${SAMPLE_IN_PAGE})(${JSON.stringify(arg)})`);
     const cdp = process.env['BENCH_PROFILE'] ? await page.context().newCDPSession(page) : null;
     if (cdp) (await cdp.send('Profiler.enable'), await cdp.send('Profiler.start'));
@@ -172,6 +176,7 @@ export async function measureViewerLatency(dataRoot: string, n = 120, compositin
       );
     }
     const wl = await run({ kind: 'wl', n });
+    const rest = await run({ kind: 'wheel-rest', n: Math.min(n, 30) });
     const stats = (r: { ms: number[]; changed: number }) => ({
       n: r.ms.length,
       p50: Math.round(q(r.ms, 0.5) * 10) / 10,
@@ -180,7 +185,7 @@ export async function measureViewerLatency(dataRoot: string, n = 120, compositin
       changed: r.changed,
     });
     const dims = readVolumeDims(file) ?? [];
-    return { dims, wheel: stats(wheel), windowLevel: stats(wl), loadMs };
+    return { dims, wheel: stats(wheel), wheelAfterRest: stats(rest), windowLevel: stats(wl), loadMs };
   } finally {
     await browser.close();
     server.kill('SIGTERM');
