@@ -31,7 +31,18 @@ export const AuditService = defineService(
   {},
 );
 
-export const User = z.object({ id: Id, username: z.string(), displayName: z.string(), role: Role, disabled: z.boolean(), createdAt: z.string() });
+export const User = z.object({
+  id: Id,
+  username: z.string(),
+  displayName: z.string(),
+  role: Role,
+  disabled: z.boolean(),
+  createdAt: z.string(),
+  /** Until when the account itself is locked out after failed sign-ins (ISO 8601), null when it is not now. */
+  lockedUntil: z.string().nullable(),
+  /** Until when at least one connection is locked out of the account after failed sign-ins (ISO 8601), null when none is now. */
+  connectionLockedUntil: z.string().nullable(),
+});
 export type User = z.infer<typeof User>;
 export const AuthStatus = z.object({
   /** False in single-user mode (no account yet: the local user is the administrator). */
@@ -52,7 +63,11 @@ export const AuthService = defineService(
   'auth',
   {
     status: { roles: 'public', args: z.tuple([]), result: AuthStatus },
-    /** Signs this connection in. Wrong name or password: UNAUTHORIZED (audited as a failed login). */
+    /**
+     * Signs this connection in. Every refusal — unknown name, wrong password, disabled or locked-out account — is the
+     * same UNAUTHORIZED 'wrong user name or password' (no user-name enumeration); the audit log's `login-failed`
+     * record says which it was, and the administrator sees lockouts in `users.list`.
+     */
     login: { roles: 'public', args: z.tuple([z.string().min(1).max(120), z.string().min(1).max(1024)]), result: User },
     logout: { roles: 'public', args: z.tuple([]), result: z.boolean() },
     /** Locks this connection's session now (the workstation's inactivity timer, or the user stepping away). */
@@ -94,9 +109,17 @@ export const UsersService = defineService(
     /** Changes a role, disables an account or resets its password (its sessions end). */
     update: {
       roles: ADMIN_ROLES,
+      verb: 'manage user accounts',
       args: z.tuple([Id, z.object({ role: Role.optional(), disabled: z.boolean().optional(), password: z.string().max(1024).optional() })]),
       result: User,
     },
+    /** Ends an account's lockout after failed sign-ins (the account's and every connection's): audited `account-unlock`. */
+    unlock: { roles: ADMIN_ROLES, verb: 'unlock user accounts', args: z.tuple([Id]), result: User },
+    /**
+     * Sets a user's password (the site policy's minimum length, as for a new account): the old one no longer signs
+     * in, the lockouts end, the user's sessions end. Audited `password-reset`, without the password.
+     */
+    resetPassword: { roles: ADMIN_ROLES, verb: 'reset passwords', args: z.tuple([Id, z.string().max(1024)]), result: User },
   },
   {},
 );

@@ -47,6 +47,8 @@ export default defineCapability(
         list: () => access.listUsers(),
         create: (u) => access.createUser(actor(), u),
         update: (id, change) => access.updateUser(actor(), id, change),
+        unlock: (id) => access.unlockAccount(actor(), id),
+        resetPassword: (id, password) => access.resetPassword(actor(), id, password),
       },
     };
   },

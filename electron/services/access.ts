@@ -36,6 +36,10 @@ export interface UserRecord {
   role: Role;
   disabled: boolean;
   createdAt: string;
+  /** Until when the account itself is locked out (ISO 8601), or null when it is not now. */
+  lockedUntil: string | null;
+  /** Until when at least one connection is locked out of the account (ISO 8601), or null when none is now. */
+  connectionLockedUntil: string | null;
 }
 
 interface Session {
@@ -88,13 +92,19 @@ const decoy = (): string => (decoyHash ??= hashPassword(crypto.randomBytes(24).t
 /** The account itself locks after this many times the policy's maximum of failed passwords (over all connections). */
 export const ACCOUNT_LOCKOUT_FACTOR = 4;
 
+/**
+ * The one answer to every refused sign-in — unknown name, wrong password, disabled account, account or connection
+ * locked out — so the caller cannot tell which user names exist (the audit log records the real reason).
+ */
+export const SIGN_IN_REFUSED = 'wrong user name or password';
+
 /** Sign-in and unlock attempts one connection may make per minute (then refused until the minute has passed). */
 export const AUTH_ATTEMPTS_PER_MINUTE = 20;
 
 /** Looks a method's spec up (its roles, audit rule, redaction, policy check): the merged contract of the capabilities. */
 export type MethodSpecLookup = (service: string, method: string) => MethodSpec | undefined;
 
-const userFromRow = (r: Record<string, unknown>): UserRecord => ({
+const userFromRow = (r: Record<string, unknown>): Omit<UserRecord, 'lockedUntil' | 'connectionLockedUntil'> => ({
   id: r['id'] as string,
   username: r['username'] as string,
   displayName: r['display_name'] as string,
@@ -103,12 +113,24 @@ const userFromRow = (r: Record<string, unknown>): UserRecord => ({
   createdAt: r['created_at'] as string,
 });
 
+/** The key of a user name in the in-memory lockout tables (user names are case-insensitive, as in the users table). */
+const nameKey = (username: string): string => username.toLowerCase();
+
+type ConnFailure = { failures: number; lockedUntil: number; generation: number };
+
 export class AccessControl {
   private readonly sessions = new Map<string, Session>();
   /** Sign-in and unlock attempts per connection, and of all connections, in the last minute (ms timestamps). */
   private readonly attempts = new WeakMap<CallContext, number[]>();
-  /** Failed passwords per connection and user name, and until when that connection is locked out of that account (ms). */
-  private readonly connFailures = new WeakMap<CallContext, Map<string, { failures: number; lockedUntil: number }>>();
+  /**
+   * Failed passwords per connection and user name, and until when that connection is locked out of that account (ms);
+   * an entry counts only while its generation is the user name's current one (an administrator's unlock or password
+   * reset starts a new generation, clearing every connection's count and lockout at once).
+   */
+  private readonly connFailures = new WeakMap<CallContext, Map<string, ConnFailure>>();
+  /** Per user name: the generation of its connection lockouts, and the latest time until which a connection is locked out (ms). */
+  private readonly lockoutGeneration = new Map<string, number>();
+  private readonly connLockedUntil = new Map<string, number>();
   private allAttempts: number[] = [];
   /** Data tickets (bulk-data routes and streams) → the page connection each stands for. */
   private readonly tickets = new Map<string, CallContext>();
@@ -127,19 +149,27 @@ export class AccessControl {
     return (this.store.db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n > 0;
   }
 
-  private userRow(username: string): (UserRecord & { passwordHash: string; failedLogins: number; lockedUntil: string | null }) | null {
+  private userRow(username: string): (UserRecord & { passwordHash: string; failedLogins: number }) | null {
     const r = this.store.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as Record<string, unknown> | undefined;
     if (!r) return null;
+    return { ...this.userRecord(r), passwordHash: r['password_hash'] as string, failedLogins: r['failed_logins'] as number };
+  }
+
+  /** A users row as the services show it, with the lockouts in force now. */
+  private userRecord(r: Record<string, unknown>): UserRecord {
+    const u = userFromRow(r);
+    const t = this.now();
+    const locked = (r['locked_until'] as string | null) ?? null;
+    const conn = this.connLockedUntil.get(nameKey(u.username)) ?? 0;
     return {
-      ...userFromRow(r),
-      passwordHash: r['password_hash'] as string,
-      failedLogins: r['failed_logins'] as number,
-      lockedUntil: (r['locked_until'] as string | null) ?? null,
+      ...u,
+      lockedUntil: locked && Date.parse(locked) > t ? locked : null,
+      connectionLockedUntil: conn > t ? new Date(conn).toISOString() : null,
     };
   }
 
   listUsers(): UserRecord[] {
-    return (this.store.db.prepare('SELECT * FROM users ORDER BY username').all() as Record<string, unknown>[]).map(userFromRow);
+    return (this.store.db.prepare('SELECT * FROM users ORDER BY username').all() as Record<string, unknown>[]).map((r) => this.userRecord(r));
   }
 
   /**
@@ -149,8 +179,7 @@ export class AccessControl {
   createUser(actor: string, u: { username: string; displayName: string; role: Role; password: string }): UserRecord {
     if (!this.accountsEnabled() && u.role !== 'administrator')
       throw new AppError('BAD_REQUEST', 'the first account must be an administrator (creating it turns login on)');
-    if (u.password.length < this.policy.minPasswordLength)
-      throw new AppError('BAD_REQUEST', `the password must have at least ${this.policy.minPasswordLength} characters`);
+    this.checkPassword(u.password);
     if (this.userRow(u.username)) throw new AppError('BAD_REQUEST', `the user name ${u.username} is taken`);
     const id = newId();
     const t = new Date(this.now()).toISOString();
@@ -161,58 +190,136 @@ export class AccessControl {
     return this.listUsers().find((x) => x.id === id)!;
   }
 
-  /** Changes a user's role or disables the account (its sessions end). @throws AppError NOT_FOUND, BAD_REQUEST when it would leave no active administrator */
+  /** @throws AppError BAD_REQUEST for a password the site policy refuses (shorter than its minimum) */
+  private checkPassword(password: string): void {
+    if (password.length < this.policy.minPasswordLength)
+      throw new AppError('BAD_REQUEST', `the password must have at least ${this.policy.minPasswordLength} characters`);
+  }
+
+  /**
+   * Changes a user's role, disables the account or resets its password (as `resetPassword`; its sessions end).
+   * @throws AppError NOT_FOUND, BAD_REQUEST when it would leave no active administrator or for a refused password
+   */
   updateUser(actor: string, id: string, change: { role?: Role | undefined; disabled?: boolean | undefined; password?: string | undefined }): UserRecord {
     const u = this.listUsers().find((x) => x.id === id);
     if (!u) throw new AppError('NOT_FOUND', `no user ${id}`);
     const admins = this.listUsers().filter((x) => x.role === 'administrator' && !x.disabled && x.id !== id);
     if (u.role === 'administrator' && admins.length === 0 && ((change.role && change.role !== 'administrator') || change.disabled))
       throw new AppError('BAD_REQUEST', 'at least one active administrator must remain');
-    if (change.password !== undefined && change.password.length < this.policy.minPasswordLength)
-      throw new AppError('BAD_REQUEST', `the password must have at least ${this.policy.minPasswordLength} characters`);
+    if (change.password !== undefined) this.checkPassword(change.password);
     const t = new Date(this.now()).toISOString();
     if (change.role) this.store.db.prepare('UPDATE users SET role = ?, updated_at = ? WHERE id = ?').run(change.role, t, id);
     if (change.disabled !== undefined) this.store.db.prepare('UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?').run(change.disabled ? 1 : 0, t, id);
-    if (change.password !== undefined)
-      this.store.db
-        .prepare('UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL, updated_at = ? WHERE id = ?')
-        .run(hashPassword(change.password), t, id);
-    for (const [token, s] of this.sessions) if (s.userId === id) this.sessions.delete(token);
-    this.store.audit(actor, 'update', 'user', id, { role: change.role ?? null, disabled: change.disabled ?? null, password: change.password !== undefined });
+    if (change.role !== undefined || change.disabled !== undefined)
+      this.store.audit(actor, 'update', 'user', id, { role: change.role ?? null, disabled: change.disabled ?? null });
+    if (change.password !== undefined) this.resetPassword(actor, id, change.password);
+    this.endSessionsOf(id);
     return this.listUsers().find((x) => x.id === id)!;
   }
 
   /**
-   * Signs in on a connection. The password is verified off the event loop, and an unknown or disabled name is
-   * verified against a decoy hash, so the answer takes as long either way (no user-name enumeration by timing).
-   * @throws AppError UNAUTHORIZED for a wrong name or password (one message for both), a disabled or locked-out
-   *   account, or too many attempts from this connection or in all (AUTH_ATTEMPTS_PER_MINUTE)
+   * An administrator's unlock: clears the account's lockout and failed-login count and every connection's lockout of
+   * it, so the user can sign in at once. Audited `account-unlock` with what was locked.
+   * @throws AppError NOT_FOUND
+   */
+  unlockAccount(actor: string, id: string): UserRecord {
+    const u = this.listUsers().find((x) => x.id === id);
+    if (!u) throw new AppError('NOT_FOUND', `no user ${id}`);
+    this.store.db.prepare('UPDATE users SET failed_logins = 0, locked_until = NULL, updated_at = ? WHERE id = ?').run(new Date(this.now()).toISOString(), id);
+    this.clearConnectionLockouts(u.username);
+    this.store.audit(actor, 'account-unlock', 'user', id, { lockedUntil: u.lockedUntil, connectionLockedUntil: u.connectionLockedUntil });
+    return this.listUsers().find((x) => x.id === id)!;
+  }
+
+  /**
+   * An administrator sets a user's password (checked against the site policy like a new account's): the old one no
+   * longer signs in, the lockouts are cleared and the user's sessions end. Audited `password-reset` (never the password).
+   * @throws AppError NOT_FOUND, BAD_REQUEST for a refused password
+   */
+  resetPassword(actor: string, id: string, password: string): UserRecord {
+    const u = this.listUsers().find((x) => x.id === id);
+    if (!u) throw new AppError('NOT_FOUND', `no user ${id}`);
+    this.checkPassword(password);
+    this.store.db
+      .prepare('UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL, updated_at = ? WHERE id = ?')
+      .run(hashPassword(password), new Date(this.now()).toISOString(), id);
+    this.clearConnectionLockouts(u.username);
+    this.endSessionsOf(id);
+    this.store.audit(actor, 'password-reset', 'user', id, {});
+    return this.listUsers().find((x) => x.id === id)!;
+  }
+
+  private endSessionsOf(userId: string): void {
+    for (const [token, s] of this.sessions) if (s.userId === userId) this.sessions.delete(token);
+  }
+
+  /** Every connection's failed-password count and lockout of this user name end (a new generation). */
+  private clearConnectionLockouts(username: string): void {
+    const k = nameKey(username);
+    this.lockoutGeneration.set(k, (this.lockoutGeneration.get(k) ?? 0) + 1);
+    this.connLockedUntil.delete(k);
+  }
+
+  /** This connection's failed-password count for a user name, when it is of the name's current generation. */
+  private connFailure(ctx: CallContext, username: string): ConnFailure | undefined {
+    const f = this.connFailures.get(ctx)?.get(nameKey(username));
+    return f && f.generation === (this.lockoutGeneration.get(nameKey(username)) ?? 0) ? f : undefined;
+  }
+
+  /**
+   * Signs in on a connection. Every refusal — unknown or disabled name, wrong password, the account or this
+   * connection locked out — answers the same UNAUTHORIZED SIGN_IN_REFUSED after the same work (one scrypt, off the
+   * event loop: against a decoy hash when the name's own may not be used), so neither the answer nor its time tells
+   * which user names exist. The audit log records the real reason (`login-failed` with `reason`: unknown-user,
+   * disabled, wrong-password, locked-out, connection-locked-out; `lockout` when this failure started one).
+   * @throws AppError UNAUTHORIZED SIGN_IN_REFUSED, or too many attempts from this connection or in all (AUTH_ATTEMPTS_PER_MINUTE)
    */
   async login(ctx: CallContext, username: string, password: string): Promise<UserRecord> {
     this.throttle(ctx);
-    this.refuseLockedConnection(ctx, username);
+    const t0 = this.now();
     const u0 = this.userRow(username);
-    if (u0?.lockedUntil && Date.parse(u0.lockedUntil) > this.now()) {
-      this.store.audit(username, 'login-failed', 'user', u0.id, { reason: 'locked-out' });
-      throw new AppError('UNAUTHORIZED', `too many failed logins: the account is locked until ${u0.lockedUntil.slice(11, 16)} UTC`);
-    }
-    const ok = await verifyPasswordAsync(password, u0 && !u0.disabled ? u0.passwordHash : decoy());
-    // read again after the wait: other attempts may have counted meanwhile
+    const usable = u0 && !u0.disabled && !u0.lockedUntil && (this.connFailure(ctx, username)?.lockedUntil ?? 0) <= t0;
+    const ok = await verifyPasswordAsync(password, usable ? u0.passwordHash : decoy());
+    // read again after the wait: other attempts (or an administrator's unlock) may have changed it meanwhile
     const u = this.userRow(username);
     const t = this.now();
-    if (!u || u.disabled || !ok) {
-      if (u) this.countFailure(ctx, u, t);
-      this.store.audit(username, 'login-failed', 'user', u?.id ?? '', { reason: u?.disabled ? 'disabled' : 'credentials' });
-      throw new AppError('UNAUTHORIZED', 'wrong user name or password');
+    const reason = !u
+      ? 'unknown-user'
+      : u.disabled
+        ? 'disabled'
+        : u.lockedUntil
+          ? 'locked-out'
+          : (this.connFailure(ctx, username)?.lockedUntil ?? 0) > t
+            ? 'connection-locked-out'
+            : !ok || !usable
+              ? 'wrong-password'
+              : null;
+    if (!u || reason) {
+      const lockout = u && (reason === 'wrong-password' || reason === 'disabled') ? this.countFailure(ctx, u, t) : null;
+      this.store.audit(username, 'login-failed', 'user', u?.id ?? '', {
+        reason: reason ?? 'unknown-user',
+        ...(reason === 'locked-out' ? { lockedUntil: u?.lockedUntil } : {}),
+        ...(lockout ? { lockout } : {}),
+      });
+      throw new AppError('UNAUTHORIZED', SIGN_IN_REFUSED);
     }
     this.store.db.prepare('UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?').run(u.id);
-    this.connFailures.get(ctx)?.delete(username);
+    this.connFailures.get(ctx)?.delete(nameKey(username));
     if (ctx.token) this.sessions.delete(ctx.token);
     const token = crypto.randomBytes(32).toString('hex');
     this.sessions.set(token, { userId: u.id, username: u.username, role: u.role, lastActivityMs: t, locked: false });
     ctx.token = token;
     this.store.audit(u.username, 'login', 'user', u.id, { role: u.role });
-    return { id: u.id, username: u.username, displayName: u.displayName, role: u.role, disabled: u.disabled, createdAt: u.createdAt };
+    return {
+      id: u.id,
+      username: u.username,
+      displayName: u.displayName,
+      role: u.role,
+      disabled: u.disabled,
+      createdAt: u.createdAt,
+      lockedUntil: null,
+      connectionLockedUntil: null,
+    };
   }
 
   /**
@@ -220,27 +327,26 @@ export class AccessControl {
    * account for the lockout time; the account itself locks only at ACCOUNT_LOCKOUT_FACTOR times that over all
    * connections — so a token holder guessing from another connection cannot lock a user out of their own session
    * with a few wrong passwords, while a flood from many connections still locks the account.
-   * @returns whether this connection is now locked out of the account
+   * @returns the lockout this failure started ('account', 'connection'), 'connection' while this connection is still
+   *   locked out, or null
    */
-  private countFailure(ctx: CallContext, u: { id: string; username: string; failedLogins: number }, t: number): boolean {
+  private countFailure(ctx: CallContext, u: { id: string; username: string; failedLogins: number }, t: number): 'account' | 'connection' | null {
     const lockedUntil = t + this.policy.lockoutMinutes * 60_000;
     const n = u.failedLogins + 1;
     const accountLock = n >= ACCOUNT_LOCKOUT_FACTOR * this.policy.maxFailedLogins ? new Date(lockedUntil).toISOString() : null;
     this.store.db.prepare('UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?').run(accountLock ? 0 : n, accountLock, u.id);
-    const mine = this.connFailures.get(ctx) ?? new Map<string, { failures: number; lockedUntil: number }>();
+    const k = nameKey(u.username);
+    const mine = this.connFailures.get(ctx) ?? new Map<string, ConnFailure>();
     this.connFailures.set(ctx, mine);
-    const f = mine.get(u.username) ?? { failures: 0, lockedUntil: 0 };
+    const f = this.connFailure(ctx, u.username) ?? { failures: 0, lockedUntil: 0, generation: this.lockoutGeneration.get(k) ?? 0 };
     f.failures++;
-    if (f.failures >= this.policy.maxFailedLogins) ((f.lockedUntil = lockedUntil), (f.failures = 0));
-    mine.set(u.username, f);
-    return f.lockedUntil > t || accountLock !== null;
-  }
-
-  /** @throws AppError UNAUTHORIZED when this connection is locked out of the account */
-  private refuseLockedConnection(ctx: CallContext, username: string): void {
-    const until = this.connFailures.get(ctx)?.get(username)?.lockedUntil ?? 0;
-    if (until > this.now())
-      throw new AppError('UNAUTHORIZED', `too many failed logins: the account is locked until ${new Date(until).toISOString().slice(11, 16)} UTC`);
+    if (f.failures >= this.policy.maxFailedLogins) {
+      f.lockedUntil = lockedUntil;
+      f.failures = 0;
+      this.connLockedUntil.set(k, Math.max(lockedUntil, this.connLockedUntil.get(k) ?? 0));
+    }
+    mine.set(k, f);
+    return accountLock ? 'account' : f.lockedUntil > t ? 'connection' : null;
   }
 
   /**
@@ -293,7 +399,7 @@ export class AccessControl {
       throw new AppError('UNAUTHORIZED', 'wrong password');
     }
     this.store.db.prepare('UPDATE users SET failed_logins = 0 WHERE id = ?').run(u.id);
-    this.connFailures.get(ctx)?.delete(s.username);
+    this.connFailures.get(ctx)?.delete(nameKey(s.username));
     s.locked = false;
     s.lastActivityMs = this.now();
     this.store.audit(s.username, 'unlock', 'user', s.userId, {});

@@ -204,7 +204,9 @@ describe('sign-in and unlock under attack', () => {
     for (let i = 1; i < max; i++) await expect(callService(h, ctx, 'auth', 'unlock', ['guess ' + i])).rejects.toThrow(/^wrong password$/);
     await expect(callService(h, ctx, 'auth', 'unlock', ['guess last'])).rejects.toThrow(/too many failed attempts: signed out/);
     expect(((await callService(h, ctx, 'auth', 'status', [])) as { user: unknown }).user).toBeNull();
-    await expect(callService(h, ctx, 'auth', 'login', ['admin', PASSWORD])).rejects.toThrow(/account is locked until/);
+    // the locked-out connection's sign-in gets the answer an unknown name gets (no user-name enumeration); the audit says why
+    await expect(callService(h, ctx, 'auth', 'login', ['admin', PASSWORD])).rejects.toThrow(/^wrong user name or password$/);
+    expect(h.store.auditLog.records().at(-1)).toMatchObject({ actor: 'admin', action: 'login-failed', detail: { reason: 'connection-locked-out' } });
   });
 
   it('wrong passwords from another connection lock that connection out, not the user; a flood from many connections locks the account', async () => {
@@ -212,12 +214,13 @@ describe('sign-in and unlock under attack', () => {
     const max = h.access.policy.maxFailedLogins;
     const attacker = { token: null };
     for (let i = 0; i < max; i++) await expect(callService(h, attacker, 'auth', 'login', ['dr.who', 'guess ' + i])).rejects.toThrow();
-    await expect(callService(h, attacker, 'auth', 'login', ['dr.who', PASSWORD])).rejects.toThrow(/locked until/);
+    await expect(callService(h, attacker, 'auth', 'login', ['dr.who', PASSWORD])).rejects.toThrow(/^wrong user name or password$/);
     await expect(callService(h, { token: null }, 'auth', 'login', ['dr.who', PASSWORD])).resolves.toMatchObject({ username: 'dr.who' });
     // a flood: a fresh connection per guess
     for (let i = 0; i < ACCOUNT_LOCKOUT_FACTOR * max; i++)
       await callService(h, { token: null }, 'auth', 'login', ['dr.who', 'flood ' + i]).catch(() => undefined);
-    await expect(callService(h, { token: null }, 'auth', 'login', ['dr.who', PASSWORD])).rejects.toThrow(/account is locked until/);
+    await expect(callService(h, { token: null }, 'auth', 'login', ['dr.who', PASSWORD])).rejects.toThrow(/^wrong user name or password$/);
+    expect(h.store.auditLog.records().at(-1)).toMatchObject({ actor: 'dr.who', action: 'login-failed', detail: { reason: 'locked-out' } });
   });
 
   it('one connection gets at most AUTH_ATTEMPTS_PER_MINUTE attempts a minute', async () => {
