@@ -85,6 +85,11 @@ export const DeviceStatus = z.object({
   dropped: z.number().int(),
   /** Host receive latency (ms): reply round trip (NDI) or sender timestamp to receipt (OpenIGTLink). */
   latencyMs: z.number().nullable(),
+  /**
+   * Why it failed: a sentence written for the user with the technical detail on
+   * the lines after it ("No connection to OpenIGTLink server at … \nconnect
+   * ECONNREFUSED …"), or a bare reason of one line (see `deviceFailureText`).
+   */
   lastError: z.string().nullable(),
   counters: z.record(z.string(), z.number()),
   /** Tools / streams this device provides (e.g. "Port 1 (3A001B71)", "Image_Reference"). */
@@ -93,6 +98,19 @@ export const DeviceStatus = z.object({
   timeOffsetMs: z.number(),
 });
 export type DeviceStatus = z.infer<typeof DeviceStatus>;
+
+/**
+ * A device's failure as the error banner takes it (first line the sentence,
+ * further lines the technical detail): a `lastError` of several lines already is
+ * a sentence naming what failed and is passed on; a bare one-line reason is
+ * named by the device ("OpenIGTLink 127.0.0.1:18944: …"), once — never again
+ * when the reason already starts with the name.
+ */
+export function deviceFailureText(st: Pick<DeviceStatus, 'name' | 'lastError'>): string {
+  const reason = st.lastError ?? 'could not connect';
+  if (reason.includes('\n') || reason.startsWith(`${st.name}: `)) return reason;
+  return `${st.name}: ${reason}`;
+}
 
 export const DiscoveredDevice = z.object({
   id: Id,

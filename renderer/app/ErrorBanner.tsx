@@ -1,19 +1,26 @@
 /**
  * The shell's error banner: a sentence first (the service's message, its
  * repeated prefixes folded, without the error code), the technical detail
- * (code, the raw text) behind a toggle.
+ * (code, the raw text with the lines under the sentence) behind a toggle.
  */
 import { splitErrorText } from './errors.js';
 
 export function ErrorBanner({ text, onDismiss }: { text: string; onDismiss(): void }) {
-  const { sentence, code } = splitErrorText(text);
+  const { sentence, code, detail } = splitErrorText(text);
   return (
     <div className="error" role="alert" data-testid="error">
       <span data-testid="error-sentence">{sentence}</span> <button onClick={onDismiss}>Dismiss</button>
-      {code && (
-        <details style={{ fontSize: 12 }}>
+      {(code || detail) && (
+        <details style={{ fontSize: 12 }} data-testid="error-details">
           <summary>Technical details</summary>
-          <code>{code}</code> · {text}
+          <span style={{ whiteSpace: 'pre-wrap' }}>
+            {code && (
+              <>
+                <code>{code}</code> ·{' '}
+              </>
+            )}
+            {text}
+          </span>
         </details>
       )}
     </div>

@@ -129,7 +129,9 @@ describe('twin igtl (field diagnostics)', () => {
       (e: { code: number; stderr: string }) => e,
     );
     expect(refused).toMatchObject({ code: 1 });
-    expect((refused as { stderr: string }).stderr).toMatch(/error: connect ECONNREFUSED 127\.0\.0\.1:1/);
+    expect((refused as { stderr: string }).stderr).toMatch(
+      /error: No connection to OpenIGTLink server at 127\.0\.0\.1:1 \(connection refused\): check that PLUS Server is running\./,
+    );
   }, 60_000);
 });
 

@@ -9,7 +9,7 @@
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { StreamHeader } from '../../electron/contract/devices.js';
+import { deviceFailureText, type StreamHeader } from '../../electron/contract/devices.js';
 import { createRuntime } from '../../electron/devicehost/runtimes/registry.js';
 import { IgtlConnection } from '../../native-bridges/devices/igtl-openigtlink/driver.js';
 import { IGTL_SCALAR, type IgtlMessage } from '../../native-bridges/devices/igtl-openigtlink/protocol.js';
@@ -174,6 +174,27 @@ describe('OpenIGTLink device with PLUS Server conventions', () => {
     expect(st.counters['reconnects']).toBe(1);
     expect(st.lastError).toMatch(/ECONNREFUSED/);
   }, 20_000);
+});
+
+describe('OpenIGTLink device whose server is not running', () => {
+  it('as a device: the status and the banner text name the server once, the errno only in the detail line', async () => {
+    // a port nothing listens on (bound, then closed)
+    const srv = net.createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => srv.close(() => r()));
+    const rt = createRuntime('igtl-client-1', { kind: 'igtl-client', host: '127.0.0.1', port }, () => {});
+    await expect(rt.start()).rejects.toThrow();
+    const st = rt.snapshot();
+    await rt.stop();
+    expect(st.state).toBe('failed');
+    const text = deviceFailureText(st);
+    expect(text).toBe(
+      `No connection to OpenIGTLink server at 127.0.0.1:${port} (connection refused): check that PLUS Server is running.\nconnect ECONNREFUSED 127.0.0.1:${port}`,
+    );
+    // the device's name ("OpenIGTLink 127.0.0.1:<port>") is not put in front of the sentence
+    expect(text.split('\n')[0]).not.toMatch(/^OpenIGTLink/);
+  });
 });
 
 describe('depth sources as devices', () => {

@@ -8,7 +8,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DeviceList, DeviceSpec, DeviceStatus } from '../../../electron/contract/index.js';
-import { capturedInWindow } from '../../../electron/contract/devices.js';
+import { capturedInWindow, deviceFailureText } from '../../../electron/contract/devices.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 import { drawDepth } from './depthView.js';
 import type { StreamClient } from './streamClient.js';
@@ -145,7 +145,7 @@ export function DevicesWorkspace({ client, recordings, open, can, onError }: Pro
       setBusy(true);
       try {
         const st = await client.call('devices', 'connect', spec);
-        if (st.state === 'failed') onError(new Error(`${st.name}: ${st.lastError ?? 'could not connect'}`));
+        if (st.state === 'failed') onError(new Error(deviceFailureText(st)));
         setSelected(st.id);
         setList(await client.call('devices', 'list'));
       } catch (e) {
@@ -279,8 +279,9 @@ export function DevicesWorkspace({ client, recordings, open, can, onError }: Pro
                 <td>{d.dropped}</td>
                 <td>{fmt(d.latencyMs, 2)}</td>
                 <td className="muted">{d.streams.map((s) => `${s.name}: ${s.state}`).join(' · ')}</td>
-                <td className="muted" style={{ maxWidth: 260 }}>
-                  {d.lastError ?? ''}
+                <td className="muted" style={{ maxWidth: 260 }} title={d.lastError ?? undefined}>
+                  {/* the sentence; its technical detail (further lines) in the tooltip */}
+                  {d.lastError?.split('\n')[0] ?? ''}
                 </td>
                 <td>{can('devices.disconnect') && <button onClick={() => void disconnect(d)}>Disconnect</button>}</td>
               </tr>

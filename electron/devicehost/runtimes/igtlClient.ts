@@ -3,7 +3,7 @@
  * scanner / 3D Slicer, reconnecting with backoff 0.5 → 5 s when the peer
  * goes away (as PLUS Server restarts).
  */
-import { IgtlConnection } from '../../../native-bridges/devices/igtl-openigtlink/driver.js';
+import { IgtlConnectError, IgtlConnection } from '../../../native-bridges/devices/igtl-openigtlink/driver.js';
 import { IgtlRuntime } from './igtl.js';
 import type { RuntimeContext, RuntimeFactory, SpecOf } from './runtime.js';
 
@@ -47,6 +47,8 @@ export class IgtlClientRuntime extends IgtlRuntime {
     try {
       this.adopt(await IgtlConnection.connect(host, port));
     } catch (e) {
+      // a refused or unreachable peer: the driver's sentence, its socket error as the technical detail (lastError's second line)
+      if (e instanceof IgtlConnectError) throw new Error(`${e.message}\n${e.detail}`, { cause: e });
       throw new Error(`OpenIGTLink ${host}:${port}: ${(e as Error).message}`, { cause: e });
     }
   }

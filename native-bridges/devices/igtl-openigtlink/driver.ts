@@ -18,6 +18,36 @@ export interface IgtlConnectionEvents {
   close: [{ reason: string | null }];
 }
 
+/** Why a TCP connection could not be made, in words, with what to check, by the socket error's code. */
+const CONNECT_PROBLEMS: Record<string, [string, string]> = {
+  ECONNREFUSED: ['connection refused', 'check that PLUS Server is running'],
+  ETIMEDOUT: ['no answer', 'check that PLUS Server is running and the network cable'],
+  EHOSTUNREACH: ['host unreachable', "check the network cable and the server's address"],
+  ENETUNREACH: ['network unreachable', "check the network cable and the server's address"],
+  ENOTFOUND: ['unknown host name', "check the server's address"],
+  EAI_AGAIN: ['unknown host name', "check the server's address"],
+  ECONNRESET: ['connection reset', 'check that PLUS Server is running'],
+};
+
+/**
+ * A client connection that could not be made: `message` is one sentence for the
+ * clinician ("No connection to OpenIGTLink server at 127.0.0.1:18944 (connection
+ * refused): check that PLUS Server is running."), `detail` the socket's own
+ * words ("connect ECONNREFUSED 127.0.0.1:18944") and `code` its errno code.
+ */
+export class IgtlConnectError extends Error {
+  readonly code: string;
+  readonly detail: string;
+  constructor(host: string, port: number, cause: NodeJS.ErrnoException) {
+    const code = cause.code ?? 'UNKNOWN';
+    const [why, check] = CONNECT_PROBLEMS[code] ?? [cause.message, 'check that PLUS Server is running'];
+    super(`No connection to OpenIGTLink server at ${host}:${port} (${why}): ${check}.`, { cause });
+    this.name = 'IgtlConnectError';
+    this.code = code;
+    this.detail = cause.message;
+  }
+}
+
 export class IgtlConnection extends EventEmitter<IgtlConnectionEvents> {
   private readonly framer: IgtlFramer;
   private peerHeaderVersion = 1;
@@ -48,7 +78,7 @@ export class IgtlConnection extends EventEmitter<IgtlConnectionEvents> {
     }
   }
 
-  /** Opens a client connection. @throws Error (ECONNREFUSED etc.) when the peer cannot be reached */
+  /** Opens a client connection. @throws IgtlConnectError (a sentence; the socket's error as `detail` and `cause`) when the peer cannot be reached */
   static connect(host: string, port: number, o: IgtlFramerOptions = {}): Promise<IgtlConnection> {
     return new Promise((resolve, reject) => {
       // reads land in one 4 MiB buffer (a whole 820×616 IMAGE in one read instead of eight 64 KiB
@@ -66,11 +96,12 @@ export class IgtlConnection extends EventEmitter<IgtlConnectionEvents> {
           },
         },
       });
+      const failed = (e: NodeJS.ErrnoException): void => reject(new IgtlConnectError(host, port, e));
       s.once('connect', () => {
-        s.off('error', reject);
+        s.off('error', failed);
         resolve((conn = new IgtlConnection(s, o)));
       });
-      s.once('error', reject);
+      s.once('error', failed);
     });
   }
 
