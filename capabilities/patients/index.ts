@@ -1,11 +1,12 @@
 /**
- * The patients capability: creating, finding, reading and deleting patients
+ * The patients capability: creating (with the duplicate checks of issue 20
+ * §1), finding (case- and accent-insensitive), reading and deleting patients
  * (contract.ts; rows in repo.ts).
  */
 import { defineCapability } from '../../electron/platform/capability.js';
 import { currentCaller } from '../../electron/services/actor.js';
-import { PatientsService, redactPatient } from './contract.js';
-import { createPatient, deletePatient, getPatient, listPatients } from './repo.js';
+import { foldForSearch, PatientsService, redactPatient } from './contract.js';
+import { createCheckedPatient, deletePatient, findDuplicates, getPatient, listPatients } from './repo.js';
 
 export default defineCapability(
   {
@@ -19,9 +20,11 @@ export default defineCapability(
       // a researcher searches the pseudonyms only: a real name or MRN must not find (re-identify) anyone
       list: (q) =>
         currentCaller()?.role === 'researcher'
-          ? listPatients(store, '').filter((p) => redactPatient(p).displayName.toLowerCase().includes(q.trim().toLowerCase()))
+          ? listPatients(store, '').filter((p) => foldForSearch(redactPatient(p).displayName).includes(foldForSearch(q)))
           : listPatients(store, q),
-      create: (p) => createPatient(store, p, actor()),
+      // an ID already in use is refused, a namesake born the same day asks for confirmDuplicate (audited)
+      create: (p) => createCheckedPatient(store, p, actor()),
+      duplicates: (p) => findDuplicates(store, p),
       delete: (id) => (deletePatient(store, id, actor()), true),
       get: (id) => getPatient(store, id),
     },

@@ -7,7 +7,59 @@ import path from 'node:path';
 import { AppError } from '../../electron/contract/errors.js';
 import { newId, nowIso as now, type Row } from '../../electron/db/files.js';
 import type { TwinStore } from '../../electron/db/store.js';
-import type { Patient } from './contract.js';
+import { foldForSearch, mrnKey, type Patient, type PatientDuplicates } from './contract.js';
+
+const DAY = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+
+/** A patient in a sentence: "Jane Roe's (born 3 Feb 1961)" style parts — the name and, when known, the birth date. */
+function whoIs(p: Patient): string {
+  const born = /^\d{4}-\d{2}-\d{2}$/.test(p.birthDate) ? ` (born ${DAY.format(new Date(`${p.birthDate}T00:00:00Z`))})` : '';
+  return `${p.displayName}'s${born}`;
+}
+
+/** The patients (not in the trash) a new or edited record may duplicate: the one holding the ID, those of the same name and birth date. */
+export function findDuplicates(store: TwinStore, p: { displayName: string; mrn: string; birthDate: string }, exceptId?: string): PatientDuplicates {
+  const all = listPatients(store).filter((x) => x.id !== exceptId);
+  const key = mrnKey(p.mrn);
+  const name = foldForSearch(p.displayName);
+  const birth = p.birthDate.trim();
+  return {
+    sameId: (key && all.find((x) => mrnKey(x.mrn) === key)) || null,
+    sameNameAndBirthDate: name && birth ? all.filter((x) => x.birthDate === birth && foldForSearch(x.displayName) === name) : [],
+  };
+}
+
+/**
+ * Refuses a patient ID that a patient not in the trash (other than `exceptId`) already has.
+ * @throws AppError CONFLICT naming the patient ("ID MRN-1 is already Jane Roe's (born 3 Feb 1961)")
+ */
+export function assertMrnFree(store: TwinStore, mrn: string, exceptId?: string): void {
+  const { sameId } = findDuplicates(store, { displayName: '', mrn, birthDate: '' }, exceptId);
+  if (sameId) throw new AppError('CONFLICT', `ID ${mrn.trim()} is already ${whoIs(sameId)}: open that patient instead`, { patientId: sameId.id });
+}
+
+/**
+ * Creates a patient after the duplicate checks (issue 20 §1): an ID already in use is refused; a patient of the same
+ * name and birth date refuses it unless `confirmDuplicate`, which is audited (`duplicate-override`, the other records' ids).
+ * @throws AppError CONFLICT
+ */
+export function createCheckedPatient(
+  store: TwinStore,
+  p: { displayName: string; mrn: string; birthDate: string; sex: string; confirmDuplicate?: boolean | undefined },
+  actor: string,
+): Patient {
+  assertMrnFree(store, p.mrn);
+  const same = findDuplicates(store, p).sameNameAndBirthDate;
+  if (same.length && !p.confirmDuplicate)
+    throw new AppError(
+      'CONFLICT',
+      `${p.displayName.trim()} born ${DAY.format(new Date(`${p.birthDate}T00:00:00Z`))} may already have a record (${same.map((x) => (x.mrn ? `ID ${x.mrn}` : 'no ID')).join(', ')}): open it, or confirm that this is another person`,
+      { patientIds: same.map((x) => x.id) },
+    );
+  const created = createPatient(store, p, actor);
+  if (same.length) store.audit(actor, 'duplicate-override', 'patient', created.id, { of: same.map((x) => x.id) });
+  return created;
+}
 
 export function createPatient(store: TwinStore, p: { displayName: string; mrn: string; birthDate: string; sex: string }, actor: string): Patient {
   const id = newId();
@@ -53,15 +105,17 @@ export function getPatient(store: TwinStore, id: string): Patient {
   return patientFromRow(r);
 }
 
+/**
+ * The patients not in the trash whose name or ID contains the query, ignoring case and accents ("muller" finds
+ * "Müller", "jose" finds "José": both sides folded by `foldForSearch`, NFD without combining marks). The folding is
+ * done here, not in SQL (SQLite's LIKE folds ASCII letters only).
+ */
 export function listPatients(store: TwinStore, query = ''): Patient[] {
-  const q = `%${query.replace(/[%_]/g, (c) => `\\${c}`)}%`;
-  return (
-    store.db
-      .prepare(
-        `SELECT p.*, ${STUDY_COUNT} FROM patients p WHERE p.trashed_at IS NULL AND (display_name LIKE ? ESCAPE '\\' OR mrn LIKE ? ESCAPE '\\') ORDER BY display_name COLLATE NOCASE, created_at`,
-      )
-      .all(q, q) as Row[]
+  const rows = (
+    store.db.prepare(`SELECT p.*, ${STUDY_COUNT} FROM patients p WHERE p.trashed_at IS NULL ORDER BY display_name COLLATE NOCASE, created_at`).all() as Row[]
   ).map(patientFromRow);
+  const q = foldForSearch(query);
+  return q ? rows.filter((p) => foldForSearch(p.displayName).includes(q) || foldForSearch(p.mrn).includes(q)) : rows;
 }
 
 function patientFromRow(r: Row): Patient {

@@ -10,6 +10,7 @@ import { AppError } from '../../electron/contract/errors.js';
 import { nowIso as now, type Row } from '../../electron/db/files.js';
 import type { TwinStore } from '../../electron/db/store.js';
 import type { EditResult, RecordEdit, RecordKind, TrashItem } from './contract.js';
+import { assertMrnFree } from '../patients/repo.js';
 
 const TABLE: Record<RecordKind, string> = { patient: 'patients', study: 'studies', series: 'series', twin: 'twins' };
 
@@ -78,6 +79,8 @@ export function editRecord(store: TwinStore, e: RecordEdit, actor: string): Edit
   }
   const changed = Object.keys(changes);
   if (!changed.length) return { kind: e.kind, id: e.id, changed };
+  // a patient ID another patient (not in the trash) holds is refused, as at creation (issue 20 §1)
+  if (e.kind === 'patient' && changes['mrn']) assertMrnFree(store, changes['mrn'].after, e.id);
   store.db.transaction(() => {
     const sets = changed.map((f) => `${EDITABLE[e.kind][f]} = ?`).join(', ');
     store.db.prepare(`UPDATE ${TABLE[e.kind]} SET ${sets} WHERE id = ?`).run(...changed.map((f) => changes[f]!.after), e.id);

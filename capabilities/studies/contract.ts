@@ -60,6 +60,12 @@ export const ScanSeries = z.object({
   problems: z.array(z.string()),
   /** What the series or file holds (only a volume can become a twin). */
   content: z.enum(['volume', 'tracked-sequence', 'image-2d', 'cine']),
+  /**
+   * The series is already in the patient the scan was made for (same SeriesInstanceUID for DICOM, same file content
+   * for a volume file; not counting the trash): the series there and when it was imported. Importing again stays
+   * possible, after the user says so.
+   */
+  alreadyImported: z.object({ seriesId: Id, modality: z.string(), description: z.string(), importedAt: z.string() }).optional(),
 });
 export const ScanStudy = z.object({ studyInstanceUid: z.string(), studyDate: z.string(), studyDescription: z.string(), series: z.array(ScanSeries) });
 export const ScanPatient = z.object({
@@ -78,6 +84,8 @@ export const ScanResult = z.object({
   patients: z.array(ScanPatient),
   skipped: z.array(z.object({ file: z.string(), reason: z.string() })),
   filesScanned: z.number(),
+  /** SHA-256 of the scanned file, for a single volume file (kind 'file'). */
+  sha256: z.string().optional(),
 });
 export type ScanResult = z.infer<typeof ScanResult>;
 

@@ -14,7 +14,8 @@ import { TwinParams } from '../twins/contract.js';
 import { getPatient } from '../patients/repo.js';
 import { identityDifferences } from '../../electron/io/identity.js';
 import { StudiesService } from './contract.js';
-import { listStudies, setSeriesModality } from './repo.js';
+import { findImportedSeries, listStudies, setSeriesModality } from './repo.js';
+import * as m0013 from './migrations/0013-series-source-hash.js';
 import { importJob, reconstructJob, scanJob } from './jobs.js';
 import { exportDeidentifiedSeries, exportIdentifiedSeries } from './exports.js';
 
@@ -25,6 +26,7 @@ export default defineCapability(
     version: '1.0.0',
     services: [StudiesService],
     jobs: [importJob, reconstructJob, scanJob],
+    migrations: [{ version: 13, name: m0013.name, sql: m0013.sql }],
     cli: [
       {
         name: 'reconstruct',
@@ -41,6 +43,22 @@ export default defineCapability(
         const r = await jobs.runDetached(scanJob, { path: p });
         if (patient && r.kind === 'dicom')
           for (const sp of r.patients) sp.differences = identityDifferences(patient, { ...sp, patientBirthDate: sp.birthDate, patientSex: sp.sex });
+        // a series already in this patient (same SeriesInstanceUID, or the same file content): the scan says so, the import asks
+        if (patient)
+          for (const sp of r.patients)
+            for (const st of sp.studies)
+              for (const se of st.series) {
+                const found = findImportedSeries(
+                  store,
+                  patient.id,
+                  r.kind === 'file'
+                    ? { sourceSha256: r.sha256 ?? '' }
+                    : se.seriesInstanceUid
+                      ? { seriesInstanceUid: se.seriesInstanceUid }
+                      : { dicomSourcePath: path.resolve(r.path) },
+                );
+                if (found) se.alreadyImported = found;
+              }
         return r;
       },
       import: (req) => {

@@ -25,12 +25,15 @@ import { ScanResult, VolumeRecord } from './contract.js';
 import { getPatient } from '../patients/repo.js';
 import { identityDifferences } from '../../electron/io/identity.js';
 import { insertSeries, insertVolume, upsertStudy } from './repo.js';
+import { fileSha256 } from './sourceHash.js';
 
 /** A volume staged by a worker: its source's identity, the staged NRRD, its grid and value range, timings (ms). */
 export const VolumeOutput = z.object({
   t: z.literal('volume'),
   meta: z.custom<VolumeSourceMeta>((v) => typeof v === 'object' && v !== null && 'sourcePath' in v && 'modality' in v, 'a volume source'),
   staged: z.object({ stagedPath: z.string(), bytes: z.number().int(), sha256: z.string() }),
+  /** SHA-256 of the source file for a volume file read from one file (not DICOM, not a reconstruction). */
+  sourceSha256: z.string().optional(),
   record: VolumeRecord.omit({ id: true, seriesId: true }),
   timingsMs: z.record(z.string(), z.number()),
 });
@@ -86,6 +89,7 @@ export function commitVolume(
       description: m.meta.seriesDescription,
       format: m.meta.format,
       sourcePath: m.meta.sourcePath,
+      sourceSha256: m.sourceSha256 ?? '',
     });
     insertVolume(store, volumeId, sid, { ...m.record, relPath, bytes: m.staged.bytes, sha256: m.staged.sha256 });
     store.audit(c.actor, action, 'series', sid, { patientId, format: m.meta.format });
@@ -135,10 +139,13 @@ export const importJob = defineJob({
     w.progress(span, 'import: saving volume');
     const tw = performance.now();
     const staged = w.stage(req.stagingDir, 'volume.nrrd', encodeNrrd(vol, { gzip: false }));
+    // a volume file's content hash: a later scan of the same file (any path) says it is already in the patient
+    const sourceSha256 = imported.meta.format !== 'dicom' && fs.statSync(req.path).isFile() ? fileSha256(req.path) : '';
     w.result({
       t: 'volume',
       meta: imported.meta,
       staged,
+      ...(sourceSha256 ? { sourceSha256 } : {}),
       record: volumeRecord(vol, imported.meta.nominalGeometry),
       timingsMs: { import: readMs, writeVolume: Math.round(performance.now() - tw) },
     });
@@ -257,5 +264,9 @@ export const scanJob = defineJob({
   title: 'Scan',
   request: z.object({ path: z.string() }),
   output: ScanResult,
-  run: (req, w) => w.result(scanTree(req.path, (f) => w.progress(f, 'scan'))),
+  run: (req, w) => {
+    const r = scanTree(req.path, (f) => w.progress(f, 'scan'));
+    // a single volume file: its content hash, to find it among the patient's series whatever its path
+    w.result(r.kind === 'file' ? { ...r, sha256: fileSha256(req.path) } : r);
+  },
 });

@@ -27,15 +27,52 @@ export function upsertStudy(store: TwinStore, patientId: string, s: { studyInsta
 export function insertSeries(
   store: TwinStore,
   studyId: string,
-  s: { seriesInstanceUid: string; modality: string; modalityGuessed: boolean; description: string; format: string; sourcePath: string },
+  s: {
+    seriesInstanceUid: string;
+    modality: string;
+    modalityGuessed: boolean;
+    description: string;
+    format: string;
+    sourcePath: string;
+    /** SHA-256 of the source file (a volume file; '' for DICOM), migration 0013. */
+    sourceSha256?: string;
+  },
 ): string {
   const id = newId();
   store.db
     .prepare(
-      'INSERT INTO series (id, study_id, series_instance_uid, modality, modality_guessed, description, format, source_path, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO series (id, study_id, series_instance_uid, modality, modality_guessed, description, format, source_path, source_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     )
-    .run(id, studyId, s.seriesInstanceUid, s.modality, s.modalityGuessed ? 1 : 0, s.description, s.format, s.sourcePath, now());
+    .run(id, studyId, s.seriesInstanceUid, s.modality, s.modalityGuessed ? 1 : 0, s.description, s.format, s.sourcePath, s.sourceSha256 ?? '', now());
   return id;
+}
+
+/**
+ * The patient's series (not in the trash, nor its study) that a scanned series already is: the same SeriesInstanceUID
+ * (DICOM), the same source folder or file (a DICOM series without a UID, as anonymisers leave some) or the same source
+ * file content (SHA-256 of a volume file); the newest, null when none.
+ */
+export function findImportedSeries(
+  store: TwinStore,
+  patientId: string,
+  by: { seriesInstanceUid: string } | { dicomSourcePath: string } | { sourceSha256: string },
+): { seriesId: string; modality: string; description: string; importedAt: string } | null {
+  const [column, value] =
+    'seriesInstanceUid' in by
+      ? ['se.series_instance_uid', by.seriesInstanceUid]
+      : 'dicomSourcePath' in by
+        ? ["se.format = 'dicom' AND se.series_instance_uid = '' AND se.source_path", by.dicomSourcePath]
+        : ['se.source_sha256', by.sourceSha256];
+  if (!value) return null;
+  const r = store.db
+    .prepare(
+      `SELECT se.id, se.modality, se.description, se.created_at FROM series se JOIN studies st ON st.id = se.study_id
+       WHERE st.patient_id = ? AND ${column} = ? AND se.trashed_at IS NULL AND st.trashed_at IS NULL ORDER BY se.created_at DESC LIMIT 1`,
+    )
+    .get(patientId, value) as Row | undefined;
+  return r
+    ? { seriesId: r['id'] as string, modality: r['modality'] as string, description: r['description'] as string, importedAt: r['created_at'] as string }
+    : null;
 }
 
 export function insertVolume(
