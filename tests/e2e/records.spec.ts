@@ -16,7 +16,9 @@ async function importSmallMr(page: Page, versions: number): Promise<void> {
   await page.getByLabel('Study path').fill(path.join(DATA!, 'mr', 'niivue_small.mha'));
   await page.getByRole('button', { name: 'Scan' }).click();
   await page.getByLabel('patient picker').getByLabel('Modality').selectOption('MR');
-  await page.getByLabel('patient picker').getByRole('button', { name: 'Import' }).click();
+  await page.getByLabel('patient picker').getByRole('button', { name: 'Import', exact: true }).click();
+  // the same file a second time: the picker says it is already in the patient and asks (issue 20 §1)
+  if (versions > 1) await page.getByLabel('already imported').getByRole('button', { name: 'Import again' }).click();
   await expect(page.getByLabel('Twin version').locator('option')).toHaveCount(versions, { timeout: 120_000 });
 }
 

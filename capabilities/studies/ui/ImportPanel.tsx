@@ -1,7 +1,8 @@
 /**
  * Study import: a path (typed, picked or dropped), the patient picker tree
  * from a scan (DICOM patient → study → series, with problems and skipped
- * files), then the import job. In browser mode picked/dropped files are
+ * files; a series already in the patient is asked about again before it is
+ * imported a second time), then the import job. In browser mode picked/dropped files are
  * uploaded to the loopback host first (a browser gives no file paths).
  */
 import { useRef, useState, type DragEvent } from 'react';
@@ -10,6 +11,7 @@ import type { Patient } from '../../patients/contract.js';
 import type { ScanResult } from '../contract.js';
 import type { SystemInfo } from '../../system/contract.js';
 import type { Client } from '../../../renderer/ipc/client.js';
+import { formatDate, formatDateTime } from '../../../renderer/app/format.js';
 
 async function uploadFiles(client: Client, files: File[]): Promise<string> {
   const dir = crypto.randomUUID();
@@ -46,6 +48,8 @@ export function ImportPanel(props: {
   const [modality, setModality] = useState<'' | 'CT' | 'MR' | 'US'>('');
   // the user confirmed that a study whose identity differs from the open patient's belongs to this patient
   const [identityConfirmed, setIdentityConfirmed] = useState(false);
+  // the series (its key in the scan) whose Import found it already in this patient: asked "Import again?" before importing
+  const [asking, setAsking] = useState<string | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const folderInput = useRef<HTMLInputElement>(null);
 
@@ -53,6 +57,7 @@ export function ImportPanel(props: {
     setScan(null);
     setModality('');
     setIdentityConfirmed(false);
+    setAsking(null);
     setScanning(true);
     try {
       setScan(await client.call('studies', 'scan', p, patient.id));
@@ -76,6 +81,7 @@ export function ImportPanel(props: {
       });
       props.onJob(await client.call('jobs', 'get', id));
       setScan(null);
+      setAsking(null);
     } catch (e) {
       onError(e);
     }
@@ -111,7 +117,7 @@ export function ImportPanel(props: {
           {patient.displayName}
           <small className="muted" style={{ fontWeight: 'normal' }}>
             {' '}
-            {[patient.mrn && `ID ${patient.mrn}`, patient.birthDate && `born ${patient.birthDate}`, patient.sex].filter(Boolean).join(' · ')}
+            {[patient.mrn && `ID ${patient.mrn}`, patient.birthDate && `born ${formatDate(patient.birthDate)}`, patient.sex].filter(Boolean).join(' · ')}
           </small>
         </strong>
         <input
@@ -208,10 +214,40 @@ export function ImportPanel(props: {
                             <button
                               className="primary"
                               disabled={props.busy || se.problems.length > 0 || needsConfirmation}
-                              onClick={() => void doImport(oneSeries.length > 1 ? se.seriesInstanceUid : undefined, scan.skipped.length === 0)}
+                              onClick={() =>
+                                se.alreadyImported
+                                  ? setAsking(se.seriesInstanceUid || se.seriesDescription)
+                                  : void doImport(oneSeries.length > 1 ? se.seriesInstanceUid : undefined, scan.skipped.length === 0)
+                              }
                             >
                               Import
                             </button>
+                            {se.alreadyImported && (
+                              <div className="muted" style={{ fontSize: 12 }}>
+                                Already in this patient (imported {formatDateTime(se.alreadyImported.importedAt)})
+                              </div>
+                            )}
+                            {se.alreadyImported && asking === (se.seriesInstanceUid || se.seriesDescription) && (
+                              <div className="problem" role="alert" aria-label="already imported" style={{ display: 'grid', gap: 4 }}>
+                                <span>
+                                  This series is already in this patient:{' '}
+                                  {[se.alreadyImported.modality === 'OT' ? 'modality unknown' : se.alreadyImported.modality, se.alreadyImported.description]
+                                    .filter(Boolean)
+                                    .join(' · ')}{' '}
+                                  imported {formatDateTime(se.alreadyImported.importedAt)}. Import again?
+                                </span>
+                                <div className="row" style={{ gap: 6 }}>
+                                  <button
+                                    className="primary"
+                                    disabled={props.busy || needsConfirmation}
+                                    onClick={() => void doImport(oneSeries.length > 1 ? se.seriesInstanceUid : undefined, scan.skipped.length === 0)}
+                                  >
+                                    Import again
+                                  </button>
+                                  <button onClick={() => setAsking(null)}>Cancel</button>
+                                </div>
+                              </div>
+                            )}
                           </li>
                         ))}
                       </ul>
