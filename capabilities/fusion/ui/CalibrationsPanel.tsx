@@ -9,14 +9,14 @@
  * A new calibration of a kind the setup already has is proposed: shown beside
  * the current one with both residuals, it is used only once accepted.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type CSSProperties, type ReactNode } from 'react';
 import type { Job } from '../../../electron/contract/index.js';
 import type { CalibrationRecord } from '../contract.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 import { JobBar } from '../../../renderer/features/jobs/JobBar.js';
 import { useJob } from '../../../renderer/features/jobs/useJob.js';
-import { formatDate, formatDateTime } from '../../../renderer/app/format.js';
 import { parsePoints, PointsInput } from './RegistrationPanel.js';
+import { errorMeaning, madeText, methodName, residualName, residualText, toolOf } from './calibrationText.js';
 
 type Action = 'plus' | 'pivot' | 'probe' | 'temporal' | 'camera';
 
@@ -29,8 +29,31 @@ interface Props {
   onError(e: unknown): void;
 }
 
-const headline = (c: CalibrationRecord): string =>
-  c.valueMs !== null ? `${c.valueMs.toFixed(1)} ms` : c.errorMm !== null ? `error ${c.errorMm.toFixed(2)} mm` : c.matrix ? 'transform' : '';
+/** A frame-pair name broken where it may wrap ("StylusTip·To·Stylus"), so a narrow column wraps it instead of cutting it. */
+const wrappable = (name: string): ReactNode[] => name.split(/(?=To[A-Z])|(?<=To)(?=[A-Z])/).flatMap((part, i) => (i ? [<wbr key={i} />, part] : [part]));
+
+/** Key columns wrap rather than being cut (1366 px); their full text is in the tooltip. */
+const KEY: CSSProperties = { overflowWrap: 'anywhere', minWidth: 90 };
+
+/** The calibration's numbers, the error in the "Error (mm)" column, the offset in "Offset (ms)". */
+const errorCell = (c: CalibrationRecord): string => (c.errorMm !== null ? c.errorMm.toFixed(2) : '—');
+const offsetCell = (c: CalibrationRecord): string => (c.valueMs !== null ? c.valueMs.toFixed(1) : '—');
+
+/** The residuals under their human names with units, one line each; the stored field name in each tooltip. */
+function Residuals({ c }: { c: CalibrationRecord }) {
+  const entries = Object.entries(c.residuals).filter(([k]) => k !== 'framesTotal');
+  if (entries.length === 0) return <span className="muted">{c.matrix ? 'none stated' : '—'}</span>;
+  const total = c.residuals['framesTotal'];
+  return (
+    <ul style={{ margin: 0, paddingLeft: 14 }}>
+      {entries.map(([k, v]) => (
+        <li key={k} title={`${residualName(k).label} (${k})`}>
+          {k === 'framesSegmented' && total !== undefined ? `${residualName(k).label}: ${v} of ${total}` : residualText(k, v)}
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 /** The setup's current calibrations and the form that makes a new one (the probe calibration as a followed job). */
 export function CalibrationsPanel({ client, setup, calibrations, onChanged, onError }: Props) {
@@ -57,11 +80,6 @@ export function CalibrationsPanel({ client, setup, calibrations, onChanged, onEr
       onError(e);
     }
   };
-  const residuals = (c: CalibrationRecord): string =>
-    Object.entries(c.residuals)
-      .filter(([k]) => /Mm$/.test(k))
-      .map(([k, v]) => `${k.replace(/Mm$/, '')} ${v.toFixed(2)} mm`)
-      .join(' · ');
 
   // follow the probe calibration job; when it is done, the setup's calibrations are reloaded
   const followed = useJob(
@@ -112,47 +130,80 @@ export function CalibrationsPanel({ client, setup, calibrations, onChanged, onEr
       <table className="device-table" aria-label="setup calibrations">
         <thead>
           <tr>
-            <th>Calibration</th>
+            <th title="The transform (from frame → to frame) or the offset the calibration determines">Calibration</th>
+            <th title="The probe or tracked tool the calibration belongs to">Probe / tool</th>
             <th>Method</th>
-            <th>Made</th>
-            <th>Value</th>
+            <th>Made (date, time)</th>
+            <th title="Error of the calibration in millimetres (what it measures depends on the method: see each value's tooltip)">Error (mm)</th>
+            <th title="Temporal offset added to the device's timestamps, in milliseconds">Offset (ms)</th>
+            <th>Residuals (with units)</th>
+            <th>Status</th>
           </tr>
         </thead>
         <tbody>
-          {calibrations.map((c) => (
-            <tr key={c.id} data-kind={c.kind}>
-              <td>{c.kind}</td>
-              <td>{c.method}</td>
-              <td>{formatDateTime(c.calibratedAt)}</td>
-              <td>{headline(c)}</td>
-            </tr>
-          ))}
-          {proposed.map((c) => {
-            const cur = calibrations.find((x) => x.kind === c.kind && x.fromFrame === c.fromFrame && x.toFrame === c.toFrame);
+          {[...calibrations, ...proposed].map((c) => {
+            const isProposed = c.status === 'proposed';
+            const cur = isProposed ? calibrations.find((x) => x.kind === c.kind && x.fromFrame === c.fromFrame && x.toFrame === c.toFrame) : undefined;
             return (
-              <tr key={c.id} data-kind={c.kind} data-status="proposed" className="proposed">
-                <td>
-                  {c.kind} <strong>(proposed, not in use)</strong>
+              <tr key={c.id} data-kind={c.kind} data-status={c.status} className={isProposed ? 'proposed' : undefined}>
+                <td style={KEY} title={`${c.kind}: ${c.fromFrame} → ${c.toFrame}`}>
+                  <strong>{wrappable(c.kind)}</strong>
+                </td>
+                <td
+                  style={KEY}
+                  title={c.device ? `${c.device} (${c.fromFrame} → ${c.toFrame})` : `${c.fromFrame} → ${c.toFrame}`}
+                  data-testid="calibration-tool"
+                >
+                  {toolOf(c)}
+                </td>
+                <td style={KEY} title={c.sourcePath ? `${c.method} · ${c.sourcePath}` : c.method}>
+                  {methodName(c.method)}
+                </td>
+                <td style={{ minWidth: 110 }} title={c.calibratedAt || 'no date stated'}>
+                  {madeText(c.calibratedAt)}
+                </td>
+                <td title={c.errorMm !== null ? errorMeaning(c) : 'no error stated'}>
+                  {errorCell(c)}
+                  {cur && (
+                    <div className="muted" title={`the calibration in use: ${errorMeaning(cur)}`}>
+                      in use: {errorCell(cur)}
+                    </div>
+                  )}
                 </td>
                 <td>
-                  {c.method}
-                  {c.device ? ` · ${c.device}` : ''}
+                  {offsetCell(c)}
+                  {cur && cur.valueMs !== null && <div className="muted">in use: {offsetCell(cur)}</div>}
                 </td>
-                <td>{formatDateTime(c.calibratedAt)}</td>
-                <td>
-                  <div>
-                    new: {headline(c)} {residuals(c)}
-                  </div>
-                  <div className="muted">current: {cur ? `${headline(cur)} ${residuals(cur)} (${cur.method}, ${formatDate(cur.calibratedAt)})` : 'none'}</div>
-                  <button onClick={() => void review(c.id, true)}>Accept {c.kind}</button> <button onClick={() => void review(c.id, false)}>Reject</button>
+                <td style={{ fontSize: 11, minWidth: 200 }}>
+                  <Residuals c={c} />
+                  {cur && (
+                    <div className="muted">
+                      in use: {methodName(cur.method)}
+                      {cur.calibratedAt ? `, ${madeText(cur.calibratedAt)}` : ''}
+                    </div>
+                  )}
+                </td>
+                <td style={{ minWidth: 120 }}>
+                  {isProposed ? (
+                    <>
+                      <strong>proposed, not in use</strong>
+                      {!cur && <div className="muted">none of its kind in use</div>}
+                      <div className="row">
+                        <button onClick={() => void review(c.id, true)}>Accept {c.kind}</button>
+                        <button onClick={() => void review(c.id, false)}>Reject</button>
+                      </div>
+                    </>
+                  ) : (
+                    <span className="badge ok">{c.status === 'accepted' ? 'in use' : c.status}</span>
+                  )}
                 </td>
               </tr>
             );
           })}
           {calibrations.length === 0 && (
             <tr>
-              <td colSpan={4} className="muted">
-                No calibration for this setup yet.
+              <td colSpan={8} className="muted">
+                No calibration in use for this setup yet.
               </td>
             </tr>
           )}

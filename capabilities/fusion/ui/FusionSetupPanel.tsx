@@ -8,9 +8,9 @@ import type { DeviceList } from '../../../electron/contract/index.js';
 import type { CalibrationRecord, Registration } from '../contract.js';
 import type { Twin } from '../../twins/contract.js';
 import type { Client } from '../../../renderer/ipc/client.js';
-import { formatDate, formatDateTime } from '../../../renderer/app/format.js';
 import { RecordingInput } from '../../devices/ui/RecordingInput.js';
 import { CalibrationsPanel } from './CalibrationsPanel.js';
+import { madeText } from './calibrationText.js';
 import { RegistrationPanel } from './RegistrationPanel.js';
 import type { PriorVolume } from './priorVolumes.js';
 import type { Field } from './useField.js';
@@ -76,7 +76,7 @@ export function FusionSetupPanel(p: Props) {
         </label>
         <span data-testid="image-to-probe" className={imageToProbe ? '' : 'muted'}>
           {imageToProbe
-            ? `ImageToProbe: ${imageToProbe.method}, ${formatDateTime(imageToProbe.calibratedAt)}${errorText(imageToProbe)}`
+            ? `ImageToProbe: ${imageToProbe.method}, ${madeText(imageToProbe.calibratedAt)}${errorText(imageToProbe)}`
             : 'No probe calibration (ImageToProbe) for this setup: import one or calibrate the probe.'}
         </span>
       </div>
@@ -115,7 +115,7 @@ export function FusionSetupPanel(p: Props) {
       <div className="row" data-testid="setup-calibrations">
         <span className={cameraToTracker ? '' : 'muted'}>
           {cameraToTracker
-            ? `CameraToTracker: ${cameraToTracker.method}, ${formatDate(cameraToTracker.calibratedAt)}${errorText(cameraToTracker)}`
+            ? `CameraToTracker: ${cameraToTracker.method}, ${madeText(cameraToTracker.calibratedAt)}${errorText(cameraToTracker)}`
             : 'No depth camera ↔ tracker calibration for this setup (needed to fuse through a skin registration).'}
         </span>
         {temporalOffset && (

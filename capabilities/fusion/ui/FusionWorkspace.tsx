@@ -9,12 +9,13 @@
  * tracker-sample-to-screen latency are exposed on `window.__orthotwinFusion`.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useKeptState } from '../../../renderer/app/keptState.js';
 import type { DeviceList } from '../../../electron/contract/index.js';
 import type { CalibrationRecord, FusionSession, Registration } from '../contract.js';
 import type { Patient } from '../../patients/contract.js';
 import type { StudyRecord } from '../../studies/contract.js';
 import type { Twin } from '../../twins/contract.js';
-import { capturedInWindow } from '../../../electron/contract/devices.js';
+import { capturedInWindow, deviceFailureText } from '../../../electron/contract/devices.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 import { landmarkPair, type ColourMap, type LandmarkPair, type PatientFrame } from './fusionMath.js';
 import { FusedViews } from './FusedViews.js';
@@ -28,7 +29,8 @@ import { priorVolumes } from './priorVolumes.js';
 import { SessionPanel } from './SessionPanel.js';
 import { TreLegend } from './TreLegend.js';
 import { TreTool } from './TreTool.js';
-import { useField } from './useField.js';
+import { FusionPatientBanner } from './FusionPatientBanner.js';
+import { useField, useKeptField } from './useField.js';
 import './probe.js';
 
 interface Props {
@@ -48,9 +50,11 @@ const NO_STATS: FusionStats = { shown: 0, ncc: NaN, p50: NaN, p95: NaN, dropped:
 /** The Fusion workspace: drives the live fusion loop and lays out its setup, session, status, views and controls. */
 export function FusionWorkspace({ client, patient, studies, twins, recordings, captures, onError }: Props) {
   const volumes = useMemo(() => priorVolumes(studies), [studies]);
-  const [seriesId, setSeriesId] = useState<string>('');
+  // kept while another workspace is shown (the shell unmounts this one): the chosen volume per patient, the setup
+  // name for the session — a fresh mount started again from the first volume and "default" (issue 20 §2)
+  const [seriesId, setSeriesId] = useKeptState<string>(`fusion.series.${patient?.id ?? ''}`, '');
   const prior = volumes.find((v) => v.series.id === seriesId) ?? volumes[0] ?? null;
-  const setup = useField('default');
+  const setup = useKeptField('fusion.setup', 'default');
   const [calibrations, setCalibrations] = useState<CalibrationRecord[]>([]);
   const [devices, setDevices] = useState<DeviceList | null>(null);
   const usDevice = useField('');
@@ -126,6 +130,8 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
 
   // calibrations of the setup
   const refreshCalibrations = useCallback(() => {
+    // a setup name being typed may be empty for a moment: no setup, no calibrations (not an error)
+    if (!setup.value.trim()) return setCalibrations([]);
     client.call('calibrations', 'current', setup.value).then(setCalibrations, onError);
   }, [client, setup.value, onError]);
   useEffect(() => refreshCalibrations(), [refreshCalibrations]);
@@ -250,7 +256,7 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
   const replayAsSource = async (path: string, speed: number): Promise<void> => {
     try {
       const st = await client.call('devices', 'connect', { kind: 'replay', path, loop: true, speed });
-      if (st.state === 'failed') onError(new Error(`${st.name}: ${st.lastError ?? 'could not connect'}`));
+      if (st.state === 'failed') onError(new Error(deviceFailureText(st)));
       usDevice.set(st.id);
       setDevices(await client.call('devices', 'list'));
     } catch (e) {
@@ -277,112 +283,129 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
   const sources = (devices?.devices ?? []).filter((d) => !capturedInWindow(d));
   const viewH = Math.round(VIEW_W * aspect);
 
-  if (!patient) return <div className="notice">Open a patient with an MR, CT or 3D ultrasound volume to fuse the live ultrasound with it.</div>;
-  if (!prior) return <div className="notice">This patient has no volume yet: import the MR, CT or 3D ultrasound to fuse with.</div>;
+  const banner = <FusionPatientBanner patient={patient} prior={prior} studies={studies} replaying={!!session.value} />;
+  // without a patient or a volume nothing is offered that could start (no source, recording or replay)
+  if (!patient)
+    return (
+      <>
+        {banner}
+        <div className="notice">Open a patient with an MR, CT or 3D ultrasound volume to fuse the live ultrasound with it.</div>
+      </>
+    );
+  if (!prior)
+    return (
+      <>
+        {banner}
+        <div className="notice">This patient has no volume yet: import the MR, CT or 3D ultrasound to fuse with.</div>
+      </>
+    );
 
   return (
-    <div className="fusion" data-testid="fusion-workspace">
-      <FusionSetupPanel
-        client={client}
-        patientId={patient.id}
-        onError={onError}
-        volumes={volumes}
-        prior={prior}
-        onSeries={setSeriesId}
-        setup={setup}
-        calibrations={calibrations}
-        onCalibrationsChanged={refreshCalibrations}
-        imageToProbe={imageToProbe}
-        cameraToTracker={cameraToTracker}
-        temporalOffset={temporalOffset}
-        sources={sources}
-        usDevice={usDevice}
-        probeTool={probeTool}
-        referenceTool={referenceTool}
-        tools={stats.tools}
-        twins={twins.filter((t) => t.seriesId === prior.series.id && t.artefacts.some((a) => a.kind === 'skin-mesh'))}
-        registration={registration}
-        captures={captures}
-        recordings={recordings}
-        replayPath={replayPath}
-        replaySpeed={replaySpeed}
-        onReplay={replayAsSource}
-        onApplyOffset={applyTemporalOffset}
-      />
-      <SessionPanel
-        client={client}
-        onError={onError}
-        session={session}
-        recording={recordingSession}
-        sessionPath={sessionPath}
-        recordedFrames={devices?.recording.frames ?? 0}
-        context={{
-          patientId: patient.id,
-          priorVolumeId: prior.volume.id,
-          setup: setup.value,
-          registrationId: reg?.id ?? null,
-          ultrasoundDevice: usDevice.value,
-          probeTool: probeTool.value,
-          referenceTool: referenceTool.value,
-        }}
-        volumes={volumes}
-        onOpened={sessionOpened}
-        onReplay={replayAsSource}
-      />
-      <section className="panel" aria-label="fused views">
-        {unplaced && (
-          <div className="error" role="alert" data-testid="fusion-unregistered">
-            No patient registration: the {prior.series.modality === 'OT' ? 'volume' : prior.series.modality} is in the patient's image coordinates, not the
-            tracker's, so the reslice below does not show the anatomy under the probe (it is black where the plane misses the volume). Register the patient
-            (depth camera to the skin) or choose a registration above.
+    <>
+      {banner}
+      <div className="fusion" data-testid="fusion-workspace">
+        <FusionSetupPanel
+          client={client}
+          patientId={patient.id}
+          onError={onError}
+          volumes={volumes}
+          prior={prior}
+          onSeries={setSeriesId}
+          setup={setup}
+          calibrations={calibrations}
+          onCalibrationsChanged={refreshCalibrations}
+          imageToProbe={imageToProbe}
+          cameraToTracker={cameraToTracker}
+          temporalOffset={temporalOffset}
+          sources={sources}
+          usDevice={usDevice}
+          probeTool={probeTool}
+          referenceTool={referenceTool}
+          tools={stats.tools}
+          twins={twins.filter((t) => t.seriesId === prior.series.id && t.artefacts.some((a) => a.kind === 'skin-mesh'))}
+          registration={registration}
+          captures={captures}
+          recordings={recordings}
+          replayPath={replayPath}
+          replaySpeed={replaySpeed}
+          onReplay={replayAsSource}
+          onApplyOffset={applyTemporalOffset}
+        />
+        <SessionPanel
+          client={client}
+          onError={onError}
+          session={session}
+          recording={recordingSession}
+          sessionPath={sessionPath}
+          recordedFrames={devices?.recording.frames ?? 0}
+          context={{
+            patientId: patient.id,
+            priorVolumeId: prior.volume.id,
+            setup: setup.value,
+            registrationId: reg?.id ?? null,
+            ultrasoundDevice: usDevice.value,
+            probeTool: probeTool.value,
+            referenceTool: referenceTool.value,
+          }}
+          volumes={volumes}
+          onOpened={sessionOpened}
+          onReplay={replayAsSource}
+        />
+        <section className="panel" aria-label="fused views">
+          {unplaced && (
+            <div className="error" role="alert" data-testid="fusion-unregistered">
+              No patient registration: the {prior.series.modality === 'OT' ? 'volume' : prior.series.modality} is in the patient's image coordinates, not the
+              tracker's, so the reslice below does not show the anatomy under the probe (it is black where the plane misses the volume). Register the patient
+              (depth camera to the skin) or choose a registration above.
+            </div>
+          )}
+          {staleNotice && (
+            <div className="notice" role="status" data-testid="fusion-stale">
+              {staleNotice} <button onClick={() => setStaleNotice(null)}>Dismiss</button>
+            </div>
+          )}
+          <FusionStatusLine
+            frozen={frozen}
+            onFreeze={freeze}
+            cineIndex={cineIndex}
+            cineLength={cineLength}
+            onCineIndex={setCineIndex}
+            treMode={treMode}
+            onTreMode={() => (setTreMode(!treMode), setPendingUs(null))}
+            stats={stats}
+            registered={!!reg}
+            cameraToTrackerErrorMm={cameraToTracker?.errorMm ?? null}
+            imageToProbeErrorMm={imageToProbe?.errorMm ?? null}
+          />
+          <FusedViews
+            usCanvas={usCanvas}
+            overlayCanvas={overlayCanvas}
+            resliceBox={resliceBox}
+            viewH={viewH}
+            modality={prior.series.modality}
+            treMode={treMode}
+            shown={() => loop.lastFrame}
+            pendingUs={pendingUs}
+            pairs={pairs}
+            onUsClick={markUs}
+            onVolumeClick={markVolume}
+          />
+          <OverlayControls opacity={opacity} colourMap={colourMap} edgesOnly={edgesOnly} backendChoice={backendChoice} backend={backend} />
+          <TreTool
+            pairs={pairs}
+            savedPairs={savedPairs}
+            registered={!!reg}
+            treMode={treMode}
+            pendingUs={pendingUs}
+            onClear={() => (setPairs([]), setSavedPairs(0))}
+            onSave={saveLandmarks}
+          />
+          <div style={{ position: 'relative', width: 600, height: 360 }}>
+            <div ref={threeDBox} style={{ position: 'absolute', inset: 0 }} data-testid="fusion-3d" />
+            {reg && <TreLegend rangeMm={treRangeMm} />}
           </div>
-        )}
-        {staleNotice && (
-          <div className="notice" role="status" data-testid="fusion-stale">
-            {staleNotice} <button onClick={() => setStaleNotice(null)}>Dismiss</button>
-          </div>
-        )}
-        <FusionStatusLine
-          frozen={frozen}
-          onFreeze={freeze}
-          cineIndex={cineIndex}
-          cineLength={cineLength}
-          onCineIndex={setCineIndex}
-          treMode={treMode}
-          onTreMode={() => (setTreMode(!treMode), setPendingUs(null))}
-          stats={stats}
-          registered={!!reg}
-          cameraToTrackerErrorMm={cameraToTracker?.errorMm ?? null}
-          imageToProbeErrorMm={imageToProbe?.errorMm ?? null}
-        />
-        <FusedViews
-          usCanvas={usCanvas}
-          overlayCanvas={overlayCanvas}
-          resliceBox={resliceBox}
-          viewH={viewH}
-          modality={prior.series.modality}
-          treMode={treMode}
-          shown={() => loop.lastFrame}
-          pendingUs={pendingUs}
-          pairs={pairs}
-          onUsClick={markUs}
-          onVolumeClick={markVolume}
-        />
-        <OverlayControls opacity={opacity} colourMap={colourMap} edgesOnly={edgesOnly} backendChoice={backendChoice} backend={backend} />
-        <TreTool
-          pairs={pairs}
-          savedPairs={savedPairs}
-          registered={!!reg}
-          treMode={treMode}
-          pendingUs={pendingUs}
-          onClear={() => (setPairs([]), setSavedPairs(0))}
-          onSave={saveLandmarks}
-        />
-        <div style={{ position: 'relative', width: 600, height: 360 }}>
-          <div ref={threeDBox} style={{ position: 'absolute', inset: 0 }} data-testid="fusion-3d" />
-          {reg && <TreLegend rangeMm={treRangeMm} />}
-        </div>
-      </section>
-    </div>
+        </section>
+      </div>
+    </>
   );
 }
