@@ -38,7 +38,7 @@ test('an ID in use is refused, a namesake is a possible duplicate, the search ig
   const problem = form.getByLabel('patient problem');
   const born = await FEB_3_1961(page);
   await expect(problem).toContainText(`ID dup-1 is already Jane Müller's (born ${born}): no second record is made with it.`);
-  await expect(patients.getByRole('listitem')).toHaveCount(2);
+  await expect(patients.getByRole('listitem').filter({ hasText: 'John Doe' })).toHaveCount(0); // the suite's server may hold other specs' patients
   await problem.getByRole('button', { name: 'Open Jane Müller' }).click();
   await expect(page.getByTestId('patient-banner')).toContainText('Jane Müller');
 
@@ -48,10 +48,10 @@ test('an ID in use is refused, a namesake is a possible duplicate, the search ig
   await expect(dup).toContainText('Possible duplicate: a patient of the same name and birth date already has a record.');
   await expect(dup).toContainText(`Jane Müller · ID DUP-1 · born ${born} · 0 studies`);
   await expect(dup.getByRole('button', { name: 'Open Jane Müller' })).toBeVisible();
-  await expect(patients.getByRole('listitem')).toHaveCount(2);
+  await expect(patients.getByRole('listitem').filter({ hasText: /jane m[uü]ller/i })).toHaveCount(1);
   await dup.getByRole('button', { name: /Create a new patient anyway/ }).click();
   await expect(page.getByTestId('patient-banner')).toContainText('jane muller');
-  await expect(patients.getByRole('listitem')).toHaveCount(3);
+  await expect(patients.getByRole('listitem').filter({ hasText: /jane m[uü]ller/i })).toHaveCount(2);
 
   // a too long name: a sentence, not a technical error (the field itself stops at 200 characters)
   await expect(form.getByLabel('Patient name')).toHaveAttribute('maxlength', '200');
@@ -64,14 +64,14 @@ test('an ID in use is refused, a namesake is a possible duplicate, the search ig
   // the search ignores accents and case, and finds IDs
   const search = page.getByLabel('Search patients');
   await search.fill('Muller');
-  await expect(patients.getByRole('listitem')).toHaveCount(2);
-  await expect(patients).toContainText('Jane Müller');
+  await expect(patients.getByRole('listitem').filter({ hasText: /jane m[uü]ller/i })).toHaveCount(2);
+  await expect(patients).not.toContainText('José Álvarez');
   await search.fill('JOSE');
-  await expect(patients.getByRole('listitem')).toHaveCount(1);
-  await expect(patients).toContainText('José Álvarez');
+  await expect(patients.getByRole('listitem').filter({ hasText: 'José Álvarez' })).toHaveCount(1);
+  await expect(patients).not.toContainText('Jane Müller');
   await search.fill('dup-2');
-  await expect(patients.getByRole('listitem')).toHaveCount(1);
-  await expect(patients).toContainText('José Álvarez');
+  await expect(patients.getByRole('listitem').filter({ hasText: 'José Álvarez' })).toHaveCount(1);
+  await expect(patients).not.toContainText('Jane Müller');
   expect(errors).toEqual([]);
 });
 
