@@ -10,7 +10,11 @@
  * the services refuse it the audit log. Then (issue 20 §5): a manual lock
  * says who locked and clears the banners; another user's sign-in finds
  * nothing of the previous one (open patient, banner); a researcher is not
- * shown the controls its role may not use.
+ * shown the controls its role may not use. And: a locked-out account's
+ * sign-in reads exactly like an unknown name's; the administrator sees the
+ * lockout with its end in the Users workspace, unlocks it (the user signs
+ * in) and resets the password (typed twice, the policy's minimum; the old
+ * password no longer signs in, the new one does).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -202,5 +206,106 @@ test('a lock says why and clears banners; the next user sees nothing of the prev
   await expect(page.getByRole('button', { name: 'Export de-identified' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Rebuild (new version)' })).toHaveCount(0);
   await expect(page.getByRole('button', { name: /Characterise spine|Re-run automatic/ })).toHaveCount(0);
+  expect(errors).toEqual([]);
+});
+
+test('a locked-out user is told what an unknown name is told; the administrator sees the lockout, unlocks it and resets the password', async ({
+  page,
+  browser,
+}) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const keepActive = () => setInterval(() => window.dispatchEvent(new PointerEvent('pointermove')), 700);
+  /**
+   * The administrator comes back to the workstation: while the other session worked, this one made no calls for
+   * longer than the policy's 3 s, so the server has locked it — Lock, then unlock with the password.
+   */
+  const adminBack = async (): Promise<void> => {
+    await page.getByRole('button', { name: 'Lock', exact: true }).click();
+    const lockScreen = page.getByTestId('lock-screen');
+    await lockScreen.getByLabel('Password').fill('a long admin password');
+    await lockScreen.getByRole('button', { name: 'Unlock' }).click();
+    await expect(lockScreen).toBeHidden();
+  };
+  // the administrator, with a surgeon account to lock out
+  await page.goto(`${base}/?token=${TOKEN}`);
+  await page.evaluate(keepActive);
+  await page.getByLabel('User name').fill('it');
+  await page.getByLabel('Password').fill('a long admin password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Users', exact: true }).click();
+  await page.getByLabel('New user name').fill('locky');
+  await page.getByLabel('New user role').selectOption('surgeon');
+  await page.getByLabel('New user password').fill('a long locky password');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  const row = page.locator('tr[data-user="locky"]');
+  await expect(row.getByTestId('sign-in-state')).toHaveText('can sign in');
+
+  // another workstation session: an unknown name, then five wrong passwords for locky, then the right one
+  const other = await browser.newContext();
+  const user = await other.newPage();
+  user.on('pageerror', (e) => errors.push(e.message));
+  // the answers to the page's calls as they arrive, so each attempt waits for its own answer (not the previous alert)
+  let answered = 0;
+  user.on('websocket', (ws) => ws.on('framereceived', (f) => void (typeof f.payload === 'string' && f.payload.includes('"ok":false') && answered++)));
+  await user.goto(`${base}/?token=${TOKEN}`);
+  await user.evaluate(keepActive);
+  const attempt = async (username: string, password: string): Promise<string> => {
+    const before = answered;
+    await user.getByLabel('User name').fill(username);
+    await user.getByLabel('Password').fill(password);
+    await user.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => answered).toBeGreaterThan(before);
+    await expect(user.getByRole('alert')).toBeVisible();
+    return (await user.getByRole('alert').textContent()) ?? '';
+  };
+  const unknown = await attempt('no-such-user', 'a long locky password');
+  expect(unknown).toBe('wrong user name or password');
+  for (let i = 0; i < 5; i++) expect(await attempt('locky', `wrong guess ${i}`)).toBe(unknown);
+  // locked out now: the right password gets the very answer of an unknown name
+  expect(await attempt('locky', 'a long locky password')).toBe(unknown);
+  await expect(user.getByTestId('signed-in')).toHaveCount(0);
+
+  // the administrator sees the lockout and until when, and unlocks it
+  await adminBack();
+  await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+  await expect(row.getByTestId('sign-in-state')).toContainText(/locked out on a workstation until .*\d{4}.*\d{2}:\d{2}/);
+  await page.getByRole('button', { name: 'Unlock locky' }).click();
+  await expect(page.getByTestId('users-notice')).toContainText('locky is unlocked');
+  await expect(row.getByTestId('sign-in-state')).toHaveText('can sign in');
+  await user.getByLabel('User name').fill('locky');
+  await user.getByLabel('Password').fill('a long locky password');
+  await user.getByRole('button', { name: 'Sign in' }).click();
+  await expect(user.getByTestId('signed-in')).toContainText('locky · surgeon');
+
+  // a password reset: typed twice, the site policy's minimum; the user's session ends, the old password no longer signs in
+  await adminBack();
+  await page.getByRole('button', { name: 'Reset the password of locky' }).click();
+  const form = page.getByRole('form', { name: 'new password for locky' });
+  await form.getByLabel('New password', { exact: true }).fill('the new locky password');
+  await form.getByLabel('Repeat the new password').fill('the new locky passwort');
+  await form.getByRole('button', { name: 'Set password' }).click();
+  await expect(form.getByRole('alert')).toHaveText('the two passwords differ: type the new password twice');
+  await form.getByLabel('New password', { exact: true }).fill('too short');
+  await form.getByLabel('Repeat the new password').fill('too short');
+  await form.getByRole('button', { name: 'Set password' }).click();
+  await expect(form.getByRole('alert')).toContainText('at least 12 characters');
+  await form.getByLabel('New password', { exact: true }).fill('the new locky password');
+  await form.getByLabel('Repeat the new password').fill('the new locky password');
+  await form.getByRole('button', { name: 'Set password' }).click();
+  await expect(page.getByTestId('users-notice')).toContainText('The password of locky is reset');
+  await expect(form).toHaveCount(0);
+  await user.reload();
+  await expect(user.getByRole('form', { name: 'sign in' })).toBeVisible();
+  expect(await attempt('locky', 'a long locky password')).toBe(unknown);
+  await user.getByLabel('Password').fill('the new locky password');
+  await user.getByRole('button', { name: 'Sign in' }).click();
+  await expect(user.getByTestId('signed-in')).toContainText('locky · surgeon');
+
+  // both are in the intact audit log
+  await adminBack();
+  await page.getByRole('button', { name: 'Verify the audit log' }).click();
+  await expect(page.getByTestId('audit-verification')).toContainText(/intact: \d+ records, chain and anchor verified/);
+  await other.close();
   expect(errors).toEqual([]);
 });
