@@ -3,7 +3,7 @@
  * roles, and the tamper-evident audit log.
  */
 import { z } from 'zod';
-import { defineService, ADMIN_ROLES } from '../../electron/contract/define.js';
+import { defineService, ADMIN_ROLES, ALL_ROLES } from '../../electron/contract/define.js';
 import { Id } from '../../electron/contract/primitives.js';
 import { Role } from '../../electron/contract/define.js';
 
@@ -80,6 +80,12 @@ export const AuthService = defineService(
      * connection's session and rights at the time it is made (electron/contract/bulk.ts).
      */
     dataTicket: { roles: 'public', args: z.tuple([]), result: z.object({ ticket: z.string() }) },
+    /**
+     * The user is at the workstation (pointer or key input in the page, reported at most every few seconds): keeps the
+     * server's inactivity time in step with the page's, so a user reading a page is not locked by the server alone.
+     * LOCKED when the session already locked.
+     */
+    activity: { roles: ALL_ROLES, args: z.tuple([]), result: z.boolean() },
   },
   {},
 );

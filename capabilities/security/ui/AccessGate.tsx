@@ -52,7 +52,16 @@ export function AccessGate({ client, onError, children }: Props) {
   useEffect(() => {
     if (!status?.user || status.locked || status.lockAfterMs <= 0) return;
     lastInput.current = Date.now();
-    const seen = (): void => void (lastInput.current = Date.now());
+    // input is reported to the server too (at most every quarter of the lock time, ≥ 5 s), whose own inactivity lock
+    // would otherwise take a user who reads a page without calling anything for a user who left
+    let reported = Date.now();
+    const every = Math.max(5000, status.lockAfterMs / 4);
+    const seen = (): void => {
+      lastInput.current = Date.now();
+      if (lastInput.current - reported < every) return;
+      reported = lastInput.current;
+      client.call('auth', 'activity').catch(() => void client.call('auth', 'status').then(setStatus, () => undefined));
+    };
     const events = ['pointerdown', 'pointermove', 'keydown', 'wheel'] as const;
     for (const e of events) window.addEventListener(e, seen, { passive: true });
     const timer = setInterval(() => {
