@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
-import { chromium } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_ARGS_NO_GPU, CHROMIUM_PATH } from '../e2e/chromium.js';
 import type { FusionProbe } from '../../capabilities/fusion/ui/probe.js';
 
@@ -75,25 +75,8 @@ export async function measureFusionLatency(
   compositing: Compositing = 'software',
 ): Promise<FusionLatency> {
   const us = path.join(dataRoot, 'us');
-  const port = await freePort();
-  const token = crypto.randomBytes(16).toString('hex');
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orthotwin-bench-fusion-'));
-  const server = spawn(process.execPath, ['dist/electron/host/serve.js', '--port', String(port), '--data-dir', dataDir], {
-    env: { ...process.env, ORTHOTWIN_TOKEN: token },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: compositing === 'software' ? CHROMIUM_ARGS_NO_GPU : CHROMIUM_ARGS });
-  try {
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(`http://127.0.0.1:${port}/`)).ok) break;
-      } catch {
-        if (i > 100) throw new Error('bench fusion: the browser-mode host did not start');
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`http://127.0.0.1:${port}/?token=${token}`);
+  return withBrowserHost('fusion', compositing, '.', async (page, url) => {
+    await page.goto(url);
     await page.getByLabel('Patient name').fill('Bench Fusion');
     await page.getByRole('button', { name: 'Create patient' }).click();
     await page.getByLabel('Study path').fill(path.join(us, 'SpinePhantomFreehandReconstructed.mha'));
@@ -149,6 +132,34 @@ export async function measureFusionLatency(
       dropped: r.dropped,
       nccMin: Math.min(...r.ncc),
     };
+  });
+}
+
+/**
+ * Runs `fn` with a fresh browser-mode host (`<appRoot>/dist/electron/host/serve.js`, a new data directory and token)
+ * and Debian's Chromium drawing as `compositing` says, on a 1400×900 page; `url` opens the app signed with the token.
+ * Host, browser and data directory are gone afterwards.
+ */
+export async function withBrowserHost<T>(name: string, compositing: Compositing, appRoot: string, fn: (page: Page, url: string) => Promise<T>): Promise<T> {
+  const port = await freePort();
+  const token = crypto.randomBytes(16).toString('hex');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `orthotwin-bench-${name}-`));
+  const server = spawn(process.execPath, [path.join(appRoot, 'dist/electron/host/serve.js'), '--port', String(port), '--data-dir', dataDir], {
+    env: { ...process.env, ORTHOTWIN_TOKEN: token },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: compositing === 'software' ? CHROMIUM_ARGS_NO_GPU : CHROMIUM_ARGS });
+  try {
+    for (let i = 0; ; i++) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}/`)).ok) break;
+      } catch {
+        if (i > 100) throw new Error(`bench ${name}: the browser-mode host did not start`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    return await fn(page, `http://127.0.0.1:${port}/?token=${token}`);
   } finally {
     await browser.close();
     server.kill('SIGTERM');

@@ -18,19 +18,14 @@
  * unchanged). Each sample starts at a frame boundary, so the floor is one
  * display frame (about 16.7 ms at 60 Hz).
  */
-import { spawn } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_ARGS_NO_GPU, CHROMIUM_PATH } from '../e2e/chromium.js';
 import { readVolume } from '../../electron/io/readVolume.js';
 import { encodeNrrd } from '../../electron/io/nrrd.js';
 import { resampleTrilinear } from '../../electron/engine/resample.js';
 import type { Volume } from '../../electron/engine/volume.js';
-import { q, type Compositing } from './fusionLatency.js';
+import { q, withBrowserHost, type Compositing } from './fusionLatency.js';
 
 export interface ViewerLatency {
   dims: number[];
@@ -41,14 +36,6 @@ export interface ViewerLatency {
   /** Time from the page's first paint of the planning view to all views drawn (ms), for context. */
   loadMs: number;
 }
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
 
 /** The 0.75 mm CT as raw NRRD (made once, kept in the temp folder). */
 export async function ct075(dataRoot: string): Promise<string> {
@@ -120,25 +107,8 @@ const SAMPLE_IN_PAGE = String.raw`async ({ kind, n }) => {
  */
 export async function measureViewerLatency(dataRoot: string, n = 120, compositing: Compositing = 'software', appRoot = '.'): Promise<ViewerLatency> {
   const file = await ct075(dataRoot);
-  const port = await freePort();
-  const token = crypto.randomBytes(16).toString('hex');
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orthotwin-bench-viewer-'));
-  const server = spawn(process.execPath, [path.join(appRoot, 'dist/electron/host/serve.js'), '--port', String(port), '--data-dir', dataDir], {
-    env: { ...process.env, ORTHOTWIN_TOKEN: token },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: compositing === 'software' ? CHROMIUM_ARGS_NO_GPU : CHROMIUM_ARGS });
-  try {
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(`http://127.0.0.1:${port}/`)).ok) break;
-      } catch {
-        if (i > 100) throw new Error('bench viewer: the browser-mode host did not start');
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`http://127.0.0.1:${port}/?token=${token}`);
+  return withBrowserHost('viewer', compositing, appRoot, async (page, url) => {
+    await page.goto(url);
     await page.getByLabel('Patient name').fill('Bench Viewer');
     await page.getByRole('button', { name: 'Create patient' }).click();
     await page.getByLabel('Study path').fill(file);
@@ -186,12 +156,7 @@ export async function measureViewerLatency(dataRoot: string, n = 120, compositin
     });
     const dims = readVolumeDims(file) ?? [];
     return { dims, wheel: stats(wheel), wheelAfterRest: stats(rest), windowLevel: stats(wl), loadMs };
-  } finally {
-    await browser.close();
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 function readVolumeDims(file: string): number[] | null {
