@@ -52,10 +52,10 @@ export function AccessGate({ client, onError, children }: Props) {
   useEffect(() => {
     if (!status?.user || status.locked || status.lockAfterMs <= 0) return;
     lastInput.current = Date.now();
-    // input is reported to the server too (at most every quarter of the lock time, ≥ 5 s), whose own inactivity lock
-    // would otherwise take a user who reads a page without calling anything for a user who left
+    // input is reported to the server too (at most every quarter of the lock time, and at most twice a second), whose
+    // own inactivity lock would otherwise take a user who reads a page without calling anything for a user who left
     let reported = Date.now();
-    const every = Math.max(5000, status.lockAfterMs / 4);
+    const every = Math.max(500, status.lockAfterMs / 4);
     const seen = (): void => {
       lastInput.current = Date.now();
       if (lastInput.current - reported < every) return;
