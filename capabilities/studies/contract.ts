@@ -34,6 +34,11 @@ export const SeriesRecord = z.object({
   description: z.string(),
   format: z.string(),
   sourcePath: z.string(),
+  /**
+   * The identity fields that differed from the patient's when the user confirmed that this study belongs to the
+   * patient (e.g. "name, birth date"; migration 0014); '' when they matched. Its twins are never the default unmarked.
+   */
+  identityOverride: z.string(),
   volume: VolumeRecord.nullable(),
 });
 export type SeriesRecord = z.infer<typeof SeriesRecord>;
@@ -124,7 +129,12 @@ export const ReconstructRequest = z.object({
 export type ReconstructRequest = z.input<typeof ReconstructRequest>;
 
 /** What a researcher sees of a patient's studies: series without their source paths (which often hold the patient's name). */
-const redactStudies = (studies: StudyRecord[]): StudyRecord[] => studies.map((st) => ({ ...st, series: st.series.map((se) => ({ ...se, sourcePath: '' })) }));
+/**
+ * What a researcher sees of the studies: no source paths (they name patients) and no study dates (a date of the
+ * individual's care, removed as DICOM PS3.15's basic de-identification profile removes StudyDate).
+ */
+const redactStudies = (studies: StudyRecord[]): StudyRecord[] =>
+  studies.map((st) => ({ ...st, studyDate: '', series: st.series.map((se) => ({ ...se, sourcePath: '' })) }));
 
 export const DeidExportResult = z.object({
   outDir: z.string(),

@@ -16,6 +16,7 @@ import { identityDifferences } from '../../electron/io/identity.js';
 import { StudiesService } from './contract.js';
 import { findImportedSeries, listStudies, setSeriesModality } from './repo.js';
 import * as m0013 from './migrations/0013-series-source-hash.js';
+import * as m0014 from './migrations/0014-series-identity-override.js';
 import { importJob, reconstructJob, scanJob } from './jobs.js';
 import { exportDeidentifiedSeries, exportIdentifiedSeries } from './exports.js';
 
@@ -26,7 +27,10 @@ export default defineCapability(
     version: '1.0.0',
     services: [StudiesService],
     jobs: [importJob, reconstructJob, scanJob],
-    migrations: [{ version: 13, name: m0013.name, sql: m0013.sql }],
+    migrations: [
+      { version: 13, name: m0013.name, sql: m0013.sql },
+      { version: 14, name: m0014.name, sql: m0014.sql },
+    ],
     cli: [
       {
         name: 'reconstruct',

@@ -72,6 +72,7 @@ export function commitVolume(
   patientId: string,
   m: VolumeOutput,
   action: 'import' | 'reconstruct',
+  identityOverride = '',
 ): { seriesId: string; volumeId: string } {
   const { store } = c;
   const volumeId = newId();
@@ -90,6 +91,7 @@ export function commitVolume(
       format: m.meta.format,
       sourcePath: m.meta.sourcePath,
       sourceSha256: m.sourceSha256 ?? '',
+      identityOverride,
     });
     insertVolume(store, volumeId, sid, { ...m.record, relPath, bytes: m.staged.bytes, sha256: m.staged.sha256 });
     store.audit(c.actor, action, 'series', sid, { patientId, format: m.meta.format });
@@ -176,8 +178,9 @@ export const importJob = defineJob({
           `${path.basename(m.meta.sourcePath)} may belong to another patient (${differences.join('; ')}): nothing was imported; confirm that it belongs to ${patient.displayName} to import it`,
           { differences },
         );
-      if (differences.length) c.store.audit(c.actor, 'identity-override', 'patient', ctx.patientId, { fields: differences.map((d) => d.split(':')[0]) });
-      const { seriesId, volumeId } = commitVolume(c, ctx.patientId, m, 'import');
+      const fields = differences.map((d) => d.split(':')[0]);
+      if (differences.length) c.store.audit(c.actor, 'identity-override', 'patient', ctx.patientId, { fields });
+      const { seriesId, volumeId } = commitVolume(c, ctx.patientId, m, 'import', fields.join(', '));
       ctx.seriesId = seriesId;
       ctx.volumeId = volumeId;
       return seriesId;

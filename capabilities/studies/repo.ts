@@ -36,14 +36,28 @@ export function insertSeries(
     sourcePath: string;
     /** SHA-256 of the source file (a volume file; '' for DICOM), migration 0013. */
     sourceSha256?: string;
+    /** The identity fields that differed and the user confirmed (migration 0014); '' or absent when they matched. */
+    identityOverride?: string;
   },
 ): string {
   const id = newId();
   store.db
     .prepare(
-      'INSERT INTO series (id, study_id, series_instance_uid, modality, modality_guessed, description, format, source_path, source_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO series (id, study_id, series_instance_uid, modality, modality_guessed, description, format, source_path, source_sha256, identity_override, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     )
-    .run(id, studyId, s.seriesInstanceUid, s.modality, s.modalityGuessed ? 1 : 0, s.description, s.format, s.sourcePath, s.sourceSha256 ?? '', now());
+    .run(
+      id,
+      studyId,
+      s.seriesInstanceUid,
+      s.modality,
+      s.modalityGuessed ? 1 : 0,
+      s.description,
+      s.format,
+      s.sourcePath,
+      s.sourceSha256 ?? '',
+      s.identityOverride ?? '',
+      now(),
+    );
   return id;
 }
 
@@ -137,6 +151,7 @@ export function listStudies(store: TwinStore, patientId: string): StudyRecord[] 
           description: se['description'] as string,
           format: se['format'] as string,
           sourcePath: se['source_path'] as string,
+          identityOverride: se['identity_override'] as string,
           volume: v ? volumeFromRow(v) : null,
         };
       }),
@@ -197,5 +212,6 @@ export function setSeriesModality(store: TwinStore, seriesId: string, modality: 
     description: r['description'] as string,
     format: r['format'] as string,
     sourcePath: r['source_path'] as string,
+    identityOverride: r['identity_override'] as string,
   };
 }

@@ -107,12 +107,17 @@ function markedTwinId(store: TwinStore, patientId: string): string | null {
 
 /**
  * The patient's default twin: the one the user marked while it is in view and of a CT or MR series, else the newest
- * in view of a CT or MR series; null when there is none (a twin of an US or unknown series is never the default).
+ * in view of a CT or MR series whose study's identity matched the patient's at import (one imported after an identity
+ * override becomes the default only when marked); null when there is none (a twin of an US or unknown series is never
+ * the default).
  */
 export function defaultTwinId(store: TwinStore, patientId: string): string | null {
-  const eligible = store.db.prepare(`SELECT t.id ${VISIBLE_TWINS} AND se.modality IN ('CT', 'MR') ORDER BY t.version DESC`).pluck().all(patientId) as string[];
+  const eligible = store.db
+    .prepare(`SELECT t.id, se.identity_override AS o ${VISIBLE_TWINS} AND se.modality IN ('CT', 'MR') ORDER BY t.version DESC`)
+    .all(patientId) as { id: string; o: string }[];
   const marked = markedTwinId(store, patientId);
-  return marked && eligible.includes(marked) ? marked : (eligible[0] ?? null);
+  if (marked && eligible.some((e) => e.id === marked)) return marked;
+  return eligible.find((e) => e.o === '')?.id ?? null;
 }
 
 /**

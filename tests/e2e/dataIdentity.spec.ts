@@ -40,12 +40,25 @@ test('a DICOM series of another identity asks for confirmation before it goes in
   await page.getByLabel('Study path').fill(path.join(DATA!, 'dicom', 'totalseg_ct_series_j2k'));
   await page.getByRole('button', { name: 'Scan' }).click();
   const picker = page.getByLabel('patient picker');
+  // the check is a modal over the workspace, the two identities side by side; until it is answered the import is refused
+  const dialog = page.getByRole('alertdialog', { name: 'identity check' });
+  await expect(dialog).toBeVisible();
+  await expect(dialog.locator('tr.differs')).toHaveCount(1);
+  await expect(dialog.locator('tr.differs')).toContainText('Jane Roe');
+  await expect(dialog.locator('tr.differs')).toContainText('(no name)');
+  await expect(dialog.getByRole('button', { name: 'Confirm identity' })).toBeDisabled();
+  await dialog.getByRole('button', { name: 'Look at the study first' }).click();
+  await expect(dialog).toHaveCount(0);
   await expect(picker.getByRole('alert')).toContainText('This study may belong to another patient than Jane Roe');
   await expect(picker.getByRole('alert')).toContainText('name: the study says no name, the patient is "Jane Roe"');
-  const importButton = picker.getByRole('button', { name: 'Import' });
+  const importButton = picker.getByRole('button', { name: 'Import', exact: true });
   await expect(importButton).toBeDisabled();
-  // a confirmation belongs to the patient it was given for: opening another patient drops the scan and the tick
-  await picker.getByLabel('Confirm patient identity').check();
+  // a confirmation belongs to the patient it was given for: opening another patient drops the scan and the confirmation
+  await picker.getByRole('button', { name: 'Check the patient identity…' }).click();
+  await dialog.getByLabel('Confirm patient identity').check();
+  await dialog.getByRole('button', { name: 'Confirm identity' }).click();
+  await expect(page.getByTestId('identity-confirmed')).toContainText('You confirmed that this study belongs to Jane Roe');
+  await expect(importButton).toBeEnabled();
   await page.getByLabel('Patient name').fill('Bob Bystander');
   await page.getByRole('button', { name: 'Create patient' }).click();
   await expect(page.getByLabel('patient picker')).toHaveCount(0);
@@ -53,11 +66,14 @@ test('a DICOM series of another identity asks for confirmation before it goes in
   await expect(page.getByLabel('patient picker')).toHaveCount(0);
   await page.getByLabel('Study path').fill(path.join(DATA!, 'dicom', 'totalseg_ct_series_j2k'));
   await page.getByRole('button', { name: 'Scan' }).click();
-  await expect(picker.getByLabel('Confirm patient identity')).not.toBeChecked();
+  await expect(dialog.getByLabel('Confirm patient identity')).not.toBeChecked();
   await expect(importButton).toBeDisabled();
-  await picker.getByLabel('Confirm patient identity').check();
+  await dialog.getByLabel('Confirm patient identity').check();
+  await dialog.getByRole('button', { name: 'Confirm identity' }).click();
   await page.getByLabel(/Build the anatomical twin/).uncheck();
   await importButton.click();
   await expect(page.getByText('No twin yet for this patient.')).toBeVisible({ timeout: 120_000 });
   await expect(page.getByLabel('Series to export')).toContainText('CT ·');
+  // the series says it came in after an identity override, and which field differed
+  await expect(page.getByTestId('identity-override')).toContainText('Imported after the user confirmed the identity (name differed)');
 });

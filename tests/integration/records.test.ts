@@ -160,6 +160,10 @@ describeData('trash, purge and the default twin with imported volumes', () => {
     await call(surgeon, 'records', 'edit', { kind: 'twin', id: twins[1]!.id, label: 'pre-op' });
     const st = ((await call(surgeon, 'studies', 'list', patient.id)) as StudyRecord[])[0]!;
     expect([st.description, st.studyDate, st.series[0]!.description]).toEqual(['Head MR', '20240305', 'T1 small']);
+    // a researcher sees neither the study date nor the source path (both identify the patient's care)
+    const seen = ((await call(research, 'studies', 'list', patient.id)) as StudyRecord[])[0]!;
+    expect([seen.description, seen.studyDate, seen.series[0]!.sourcePath]).toEqual(['Head MR', '', '']);
+    expect(st.series[0]!.sourcePath).not.toBe('');
     expect(((await call(surgeon, 'twins', 'get', twins[1]!.id)) as Twin).label).toBe('pre-op');
     expect(recordEdits(host.store, 'study', st.id)[0]!.changes).toEqual({
       description: { before: 'niivue_small', after: 'Head MR' },
@@ -260,6 +264,17 @@ describeData('trash, purge and the default twin with imported volumes', () => {
       [2, true, false],
       [1, false, true],
     ]);
+    // a series imported after an identity override (the import job stores the differing fields, migration 0014): its
+    // twin is not the default by being the newest — only once the user marks it
+    host.store.db.prepare("UPDATE series SET identity_override = 'name, birth date' WHERE id = ?").run(twins[0]!.seriesId);
+    const series = ((await call(surgeon, 'studies', 'list', patient.id)) as StudyRecord[]).flatMap((s) => s.series);
+    expect(series.find((s) => s.id === twins[0]!.seriesId)?.identityOverride).toBe('name, birth date');
+    expect(await list()).toEqual([
+      [2, false, false],
+      [1, false, true],
+    ]);
+    expect(await call(surgeon, 'twins', 'markDefault', twins[0]!.id)).toMatchObject({ version: 2, isDefault: true, markedDefault: true });
+    host.store.db.prepare("UPDATE series SET identity_override = '' WHERE id = ?").run(twins[0]!.seriesId);
   });
 
   it('purge: administrators only, only from the trash; it removes the rows, the files and the edit history, audited', async () => {

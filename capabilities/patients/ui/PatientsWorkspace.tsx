@@ -45,6 +45,12 @@ export function PatientsWorkspace({ client, info, open, session, onError, clearE
     return null;
   }, [twin, studies]);
 
+  // the identity fields that differed at the import of a twin's series ('' when they matched)
+  const overrideOf = (t: Twin | undefined): string => {
+    for (const s of studies ?? []) for (const se of s.series) if (se.id === t?.seriesId) return se.identityOverride;
+    return '';
+  };
+
   if (!open) return <div className="notice">Create or open a patient to import a CT or MR study.</div>;
   return (
     <>
@@ -79,7 +85,17 @@ export function PatientsWorkspace({ client, info, open, session, onError, clearE
       {latest && <JobBar client={client} job={latest} onError={onError} />}
       {twin && volume && !twins.some((t) => t.isDefault) && (
         <div className="notice" role="status">
-          No default twin: no twin of a CT or MR series is in view. Shown: v{twin.version}.
+          No default twin:{' '}
+          {overrideOf(twins[0])
+            ? `the newest twin's study was imported after an identity override (${overrideOf(twins[0])} differed); mark it as the default once checked`
+            : 'no twin of a CT or MR series is in view'}
+          . Shown: v{twin.version}.
+        </div>
+      )}
+      {twins[0] && !twins[0].isDefault && twins.some((t) => t.isDefault) && overrideOf(twins[0]) && (
+        <div className="notice" role="status" data-testid="newest-not-default">
+          The newest twin, v{twins[0].version}, is not the default: its study was imported after an identity override ({overrideOf(twins[0])} differed). Mark it
+          as the default once checked.
         </div>
       )}
       {twin && volume ? (

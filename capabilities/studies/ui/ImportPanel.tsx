@@ -48,6 +48,8 @@ export function ImportPanel(props: {
   const [modality, setModality] = useState<'' | 'CT' | 'MR' | 'US'>('');
   // the user confirmed that a study whose identity differs from the open patient's belongs to this patient
   const [identityConfirmed, setIdentityConfirmed] = useState(false);
+  // the identity dialog was put aside ("Look at the study first") without a decision: the import stays refused
+  const [identityDismissed, setIdentityDismissed] = useState(false);
   // the series (its key in the scan) whose Import found it already in this patient: asked "Import again?" before importing
   const [asking, setAsking] = useState<string | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
@@ -57,6 +59,7 @@ export function ImportPanel(props: {
     setScan(null);
     setModality('');
     setIdentityConfirmed(false);
+    setIdentityDismissed(false);
     setAsking(null);
     setScanning(true);
     try {
@@ -214,6 +217,7 @@ export function ImportPanel(props: {
                             <button
                               className="primary"
                               disabled={props.busy || se.problems.length > 0 || needsConfirmation}
+                              title={needsConfirmation ? 'Confirm the patient identity first' : undefined}
                               onClick={() =>
                                 se.alreadyImported
                                   ? setAsking(se.seriesInstanceUid || se.seriesDescription)
@@ -257,16 +261,28 @@ export function ImportPanel(props: {
               </li>
             ))}
           </ul>
-          {differences.length > 0 && (
-            <label className="problem" style={{ display: 'block' }}>
-              <input
-                type="checkbox"
-                aria-label="Confirm patient identity"
-                checked={identityConfirmed}
-                onChange={(e) => setIdentityConfirmed(e.target.checked)}
-              />{' '}
-              I have checked: this study belongs to {patient.displayName} (recorded in the audit log)
-            </label>
+          {differences.length > 0 && identityConfirmed && (
+            <div className="problem" data-testid="identity-confirmed" style={{ display: 'flex', gap: 8, alignItems: 'center' }}>
+              <span>
+                You confirmed that this study belongs to <strong>{patient.displayName}</strong> despite the differences above; the import records it in the
+                audit log.
+              </span>
+              <button onClick={() => setIdentityConfirmed(false)}>Withdraw</button>
+            </div>
+          )}
+          {needsConfirmation && !identityDismissed && (
+            <IdentityDialog
+              patient={patient}
+              study={scan.patients.find((p) => (p.differences ?? []).length > 0)!}
+              onConfirm={() => setIdentityConfirmed(true)}
+              onCancel={() => (setScan(null), setIdentityDismissed(false))}
+              onLater={() => setIdentityDismissed(true)}
+            />
+          )}
+          {needsConfirmation && identityDismissed && (
+            <button className="problem" onClick={() => setIdentityDismissed(false)}>
+              Check the patient identity…
+            </button>
           )}
           {scan.skipped.length > 0 && (
             <div className="problem" style={{ color: 'var(--danger)' }}>
@@ -281,5 +297,79 @@ export function ImportPanel(props: {
         </div>
       )}
     </section>
+  );
+}
+
+type ScannedPatient = ScanResult['patients'][number];
+
+/**
+ * The wrong-patient check, as a modal over the workspace (it cannot be missed
+ * in the small import panel): the open patient and the study's own identity
+ * side by side, the differences as sentences, and an explicit tick before the
+ * import is allowed; Cancel drops the scan, "Look at the study first" keeps
+ * it with the import still refused.
+ */
+function IdentityDialog(props: { patient: Patient; study: ScannedPatient; onConfirm(): void; onCancel(): void; onLater(): void }) {
+  const { patient, study } = props;
+  const [ticked, setTicked] = useState(false);
+  const dicomDate = (d: string | undefined): string => (d ? formatDate(d.replace(/^(\d{4})(\d{2})(\d{2})$/, '$1-$2-$3')) : '—');
+  const rows: [string, string, string][] = [
+    ['Name', patient.displayName, study.patientName || '(no name)'],
+    ['Patient ID', patient.mrn || '—', study.patientId || '—'],
+    ['Birth date', patient.birthDate ? formatDate(patient.birthDate) : '—', dicomDate(study.birthDate)],
+    ['Sex', patient.sex || '—', study.sex || '—'],
+  ];
+  return (
+    <div className="dialog-backdrop">
+      <div
+        className="dialog identity-dialog"
+        role="alertdialog"
+        aria-modal="true"
+        aria-label="identity check"
+        onKeyDown={(e) => e.key === 'Escape' && props.onLater()}
+      >
+        <div className="dialog-head">
+          <h2>This study may belong to another patient</h2>
+        </div>
+        <p>
+          The study&apos;s own patient identity differs from <strong>{patient.displayName}</strong>, the open patient. Check the request and the images before
+          importing it into this record.
+        </p>
+        <table className="identity-compare">
+          <thead>
+            <tr>
+              <th></th>
+              <th>Open patient</th>
+              <th>This study says</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map(([k, a, b]) => (
+              <tr key={k} className={a.trim().toLowerCase() !== b.trim().toLowerCase() ? 'differs' : undefined}>
+                <th>{k}</th>
+                <td>{a}</td>
+                <td>{b}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <ul>
+          {(study.differences ?? []).map((d) => (
+            <li key={d}>{d}</li>
+          ))}
+        </ul>
+        <label style={{ display: 'block', margin: '10px 0' }}>
+          <input type="checkbox" autoFocus aria-label="Confirm patient identity" checked={ticked} onChange={(e) => setTicked(e.target.checked)} /> I have
+          checked: this study belongs to {patient.displayName} (recorded in the audit log)
+        </label>
+        <div className="row" style={{ gap: 8, justifyContent: 'flex-end' }}>
+          <button onClick={props.onLater}>Look at the study first</button>
+          <button onClick={props.onCancel}>Cancel the import</button>
+          <button className="primary" disabled={!ticked} onClick={props.onConfirm}>
+            Confirm identity
+          </button>
+        </div>
+      </div>
+    </div>
   );
 }

@@ -186,6 +186,11 @@ export function SeriesPanel(props: {
                 />,
               )
             : seriesLabel(se, st)}
+          {se.identityOverride && (
+            <div className="problem" data-testid="identity-override" style={{ fontSize: 12 }}>
+              Imported after the user confirmed the identity ({se.identityOverride} differed): its twins are the default only when marked
+            </div>
+          )}
         </td>
         <td>
           {modalitySource(se)}
