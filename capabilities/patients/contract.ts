@@ -76,6 +76,19 @@ export function foldForSearch(s: string): string {
   return s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
+/**
+ * Whether a search query finds a record: every word of the query (split at spaces, commas and DICOM's `^`; folded
+ * as foldForSearch) occurs in one of the fields, in any order — "jane doe" finds "Doe, Jane" and "DOE^JANE". An
+ * empty query finds everything.
+ */
+export function matchesSearch(query: string, ...fields: string[]): boolean {
+  const words = foldForSearch(query)
+    .split(/[\s,^]+/)
+    .filter(Boolean);
+  const folded = fields.map(foldForSearch);
+  return words.every((w) => folded.some((f) => f.includes(w)));
+}
+
 /** A patient ID as compared for uniqueness: trimmed, case ignored ("mrn-1" is "MRN-1"). */
 export const mrnKey = (mrn: string): string => mrn.trim().toUpperCase();
 
@@ -106,7 +119,10 @@ export const PatientsService = defineService(
       result: PatientDuplicates,
     },
     get: { roles: ALL_ROLES, audit: { action: 'read', recordType: 'patient' }, redact: redactPatient, args: z.tuple([Id]), result: Patient },
-    /** Deletes a patient with all their studies, twins, analyses and registrations (files included). Surgeons and administrators only. */
+    /**
+     * Moves a patient, with their studies and twins, to the trash (records.trash: recoverable with records.restore;
+     * deleted for good only by an administrator's records.purge). Surgeons and administrators only; audited `trash`.
+     */
     delete: { roles: SURGEON_ROLES, verb: 'delete a patient', args: z.tuple([Id]), result: z.boolean() },
   },
   {},

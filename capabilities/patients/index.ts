@@ -5,8 +5,9 @@
  */
 import { defineCapability } from '../../electron/platform/capability.js';
 import { currentCaller } from '../../electron/services/actor.js';
-import { foldForSearch, PatientsService, redactPatient } from './contract.js';
-import { createCheckedPatient, deletePatient, findDuplicates, getPatient, listPatients } from './repo.js';
+import { matchesSearch, PatientsService, redactPatient } from './contract.js';
+import { createCheckedPatient, findDuplicates, getPatient, listPatients } from './repo.js';
+import { trashRecord } from '../records/repo.js';
 
 export default defineCapability(
   {
@@ -19,13 +20,12 @@ export default defineCapability(
     patients: {
       // a researcher searches the pseudonyms only: a real name or MRN must not find (re-identify) anyone
       list: (q) =>
-        currentCaller()?.role === 'researcher'
-          ? listPatients(store, '').filter((p) => foldForSearch(redactPatient(p).displayName).includes(foldForSearch(q)))
-          : listPatients(store, q),
+        currentCaller()?.role === 'researcher' ? listPatients(store, '').filter((p) => matchesSearch(q, redactPatient(p).displayName)) : listPatients(store, q),
       // an ID already in use is refused, a namesake born the same day asks for confirmDuplicate (audited)
       create: (p) => createCheckedPatient(store, p, actor()),
       duplicates: (p) => findDuplicates(store, p),
-      delete: (id) => (deletePatient(store, id, actor()), true),
+      // to the trash, recoverable: only an administrator deletes for good (records.purge)
+      delete: (id) => (trashRecord(store, 'patient', id, actor()), true),
       get: (id) => getPatient(store, id),
     },
   }),

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { AppError } from '../../electron/contract/errors.js';
 import { newId, nowIso as now, type Row } from '../../electron/db/files.js';
 import type { TwinStore } from '../../electron/db/store.js';
-import { foldForSearch, mrnKey, type Patient, type PatientDuplicates } from './contract.js';
+import { foldForSearch, matchesSearch, mrnKey, type Patient, type PatientDuplicates } from './contract.js';
 
 const DAY = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 
@@ -114,8 +114,7 @@ export function listPatients(store: TwinStore, query = ''): Patient[] {
   const rows = (
     store.db.prepare(`SELECT p.*, ${STUDY_COUNT} FROM patients p WHERE p.trashed_at IS NULL ORDER BY display_name COLLATE NOCASE, created_at`).all() as Row[]
   ).map(patientFromRow);
-  const q = foldForSearch(query);
-  return q ? rows.filter((p) => foldForSearch(p.displayName).includes(q) || foldForSearch(p.mrn).includes(q)) : rows;
+  return rows.filter((p) => matchesSearch(query, p.displayName, p.mrn));
 }
 
 function patientFromRow(r: Row): Patient {

@@ -139,6 +139,18 @@ describe('patient search', () => {
     expect(names(await call(surgeon, 'patients', 'list', '%'))).toEqual([]);
   });
 
+  it('finds the words of the query in any order, as names are written "Quinn, Ava" or DICOM\'s "QUINN^ADA"', async () => {
+    await call(surgeon, 'patients', 'create', { displayName: 'Quinn, Ava', mrn: 'US-400' });
+    await call(surgeon, 'patients', 'create', { displayName: 'QUINN^ADA', mrn: 'US-401' });
+    expect(names(await call(surgeon, 'patients', 'list', 'ava quinn'))).toEqual(['Quinn, Ava']);
+    expect(names(await call(surgeon, 'patients', 'list', 'Quinn Ava'))).toEqual(['Quinn, Ava']);
+    expect(names(await call(surgeon, 'patients', 'list', 'ada quinn'))).toEqual(['QUINN^ADA']);
+    expect(names(await call(surgeon, 'patients', 'list', 'quinn'))).toEqual(['Quinn, Ava', 'QUINN^ADA']);
+    // a word and an ID together; a word that is in no field finds nobody
+    expect(names(await call(surgeon, 'patients', 'list', 'ava us-400'))).toEqual(['Quinn, Ava']);
+    expect(names(await call(surgeon, 'patients', 'list', 'ava smith'))).toEqual([]);
+  });
+
   it('a researcher still finds pseudonyms only, never by a real name or ID', async () => {
     expect(await call(research, 'patients', 'list', 'muller')).toEqual([]);
     expect(await call(research, 'patients', 'list', 'ES-200')).toEqual([]);

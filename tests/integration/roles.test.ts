@@ -78,6 +78,13 @@ describe('roles checked in the services', () => {
     const other = (await call(sono, 'patients', 'create', { displayName: 'To Delete', mrn: 'X-1', birthDate: '', sex: '' })) as { id: string };
     expect(await call(surgeon, 'patients', 'delete', other.id)).toBe(true);
     expect(await code(call(surgeon, 'patients', 'get', other.id))).toBe('NOT_FOUND');
+    // a surgeon's delete moves to the trash (recoverable); only an administrator's purge deletes for good
+    expect(await code(call(surgeon, 'records', 'purge', 'patient', other.id))).toBe('FORBIDDEN');
+    expect(await call(surgeon, 'records', 'restore', 'patient', other.id)).toBe(true);
+    expect(((await call(surgeon, 'patients', 'get', other.id)) as { displayName: string }).displayName).toBe('To Delete');
+    await call(surgeon, 'patients', 'delete', other.id);
+    await call(admin, 'records', 'purge', 'patient', other.id);
+    expect(await code(call(admin, 'records', 'restore', 'patient', other.id))).toBe('NOT_FOUND');
   });
 
   it('a researcher sees only de-identified patients and may not import or use devices', async () => {
@@ -99,7 +106,8 @@ describe('roles checked in the services', () => {
     expect(records.some((r) => r.action === 'read' && r.actor === 'res' && r.recordId === patientId)).toBe(true);
     expect(records.some((r) => r.action === 'forbidden' && r.actor === 'sono' && r.recordId === 'patients.delete')).toBe(true);
     expect(records.some((r) => r.action === 'create' && r.recordType === 'patient' && r.actor === 'sono')).toBe(true);
-    expect(records.some((r) => r.action === 'delete' && r.actor === 'dr.house')).toBe(true);
+    expect(records.some((r) => r.action === 'trash' && r.actor === 'dr.house' && r.recordType === 'patient')).toBe(true);
+    expect(records.some((r) => r.action === 'purge' && r.actor === 'it' && r.recordType === 'patient')).toBe(true);
     expect(JSON.stringify(records)).not.toMatch(/Jane|Roe|MRN-5150/);
     // device sessions are audited with who started them (the audit step itself, without a device)
     host.access.auditRead({ actor: 'sono', role: 'sonographer' }, 'devices', 'connect', [{ kind: 'ndi-sim' }]);
