@@ -152,6 +152,11 @@ export const Spinopelvic = z.object({
   reference: z.string(),
   method: z.string(),
   validation: z.string(),
+  /**
+   * |pipeline − hand| (degrees) of each angle on the one CT the method was checked on (tests/integration/
+   * spinopelvic.test.ts), shown next to the values; absent in analyses made before it was recorded.
+   */
+  handAgreementDeg: z.object({ pelvicIncidence: z.number(), pelvicTilt: z.number(), sacralSlope: z.number() }).optional(),
 });
 export type Spinopelvic = z.infer<typeof Spinopelvic>;
 

@@ -52,6 +52,26 @@ test('spine panel: a row per level, drag a centroid, that level is re-measured',
   const moved = (await page.evaluate(() => window.__orthotwinSpine!.centroidClient('sagittal', 'L3')))!;
   expect(Math.hypot(moved.x - at.x - 10, moved.y - at.y + 6)).toBeLessThan(2);
 
+  // the spinopelvic parameters come first, each with how far it was from a hand measurement; no number wraps
+  await expect(page.getByTestId('pelvic-incidence')).toHaveText(/^\d+\.\d°$/);
+  await expect(page.getByTestId('agreement-pelvicIncidence')).toContainText('|Δ| 1.4° vs a hand measurement on 1 CT; not clinically validated');
+  const order = await page.evaluate(() => {
+    const block = document.querySelector('[data-testid="spinopelvic"]')!;
+    const table = document.querySelector('[data-testid="spine-table"]')!;
+    return block.compareDocumentPosition(table) & Node.DOCUMENT_POSITION_FOLLOWING;
+  });
+  expect(order, 'the spinopelvic block is above the table').toBeTruthy();
+  const wrapped = await page.locator('.spine-table td.value').evaluateAll((tds) =>
+    tds
+      .filter((td) => {
+        const r = document.createRange();
+        r.selectNodeContents(td);
+        return new Set([...r.getClientRects()].map((c) => Math.round(c.top))).size > 1;
+      })
+      .map((td) => td.textContent),
+  );
+  expect(wrapped, 'table values on one line').toEqual([]);
+
   // units in every header (issue 20 §4)
   const headers = await page.getByTestId('spine-table').locator('thead th').allInnerTexts();
   expect(headers).toEqual(['Level', 'Body height a/m/p (mm)', 'Genant grade', 'Trabecular (HU)', 'Disc a/m/p (mm)', 'SP–skin (mm)', 'Flags']);

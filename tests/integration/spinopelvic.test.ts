@@ -102,6 +102,10 @@ describeData('spinopelvic parameters of totalseg_example_ct.nii.gz against a han
     expect(Math.abs(p.pelvicTiltDeg - angles.pelvicTiltDeg)).toBeLessThanOrEqual(TOLERANCE_DEG);
     expect(Math.abs(p.sacralSlopeDeg - angles.sacralSlopeDeg)).toBeLessThanOrEqual(TOLERANCE_DEG);
     expect(p.pelvicIncidenceDeg).toBeCloseTo(p.pelvicTiltDeg + p.sacralSlopeDeg, 9);
+    // the agreement the UI shows next to each value is this very comparison (to its 0.1° rounding)
+    expect(sp.handAgreementDeg!.pelvicIncidence).toBeCloseTo(Math.abs(p.pelvicIncidenceDeg - angles.pelvicIncidenceDeg), 1);
+    expect(sp.handAgreementDeg!.pelvicTilt).toBeCloseTo(Math.abs(p.pelvicTiltDeg - angles.pelvicTiltDeg), 1);
+    expect(sp.handAgreementDeg!.sacralSlope).toBeCloseTo(Math.abs(p.sacralSlopeDeg - angles.sacralSlopeDeg), 1);
     // each head centre within 10 mm of the hand's (3 mm voxels; the pipeline's sphere takes in the acetabulum)
     for (const [h, t] of [
       [p.femoralHeads.right, HAND.rightHead],

@@ -13,41 +13,61 @@ function PatientFields(props: {
   onChange(v: { displayName: string; mrn: string; birthDate: string; sex: Sex }): void;
 }) {
   const { value: v, onChange, prefix } = props;
+  // each field has a visible label (the placeholder goes once typed); the birth date is also said in the UI's own
+  // date format, as the browser's date field follows the system locale (03/02/1961 could be read either way)
   return (
     <>
-      <input
-        type="text"
-        placeholder="Name"
-        aria-label={`${prefix}atient name`}
-        value={v.displayName}
-        onChange={(e) => onChange({ ...v, displayName: e.target.value })}
-        maxLength={NAME_MAX}
-        required
-      />
-      <input
-        type="text"
-        placeholder="Patient ID (optional)"
-        aria-label={`${prefix}atient ID`}
-        value={v.mrn}
-        onChange={(e) => onChange({ ...v, mrn: e.target.value })}
-        maxLength={MRN_MAX}
-      />
-      <div className="row" style={{ gap: 6 }}>
+      <label className="field">
+        <span>Name</span>
         <input
-          type="date"
-          aria-label={prefix === 'P' ? 'Birth date' : 'Edit birth date'}
-          value={v.birthDate}
-          min="1880-01-01"
-          max={new Date().toISOString().slice(0, 10)}
-          onChange={(e) => onChange({ ...v, birthDate: e.target.value })}
-          style={{ flex: 1 }}
+          type="text"
+          placeholder="Family name, given name"
+          aria-label={`${prefix}atient name`}
+          value={v.displayName}
+          onChange={(e) => onChange({ ...v, displayName: e.target.value })}
+          maxLength={NAME_MAX}
+          required
         />
-        <select aria-label={prefix === 'P' ? 'Sex' : 'Edit sex'} value={v.sex} onChange={(e) => onChange({ ...v, sex: e.target.value as Sex })}>
-          <option value="">sex…</option>
-          <option value="F">F</option>
-          <option value="M">M</option>
-          <option value="O">O</option>
-        </select>
+      </label>
+      <label className="field">
+        <span>Patient ID</span>
+        <input
+          type="text"
+          placeholder="MRN (optional)"
+          aria-label={`${prefix}atient ID`}
+          value={v.mrn}
+          onChange={(e) => onChange({ ...v, mrn: e.target.value })}
+          maxLength={MRN_MAX}
+        />
+      </label>
+      <div className="row" style={{ gap: 6, alignItems: 'flex-end' }}>
+        <label className="field" style={{ flex: 1 }}>
+          <span>
+            Birth date{' '}
+            {v.birthDate && (
+              <small className="muted" data-testid={`${prefix === 'P' ? 'new' : 'edit'}-birth-date-text`}>
+                {formatDate(v.birthDate)}
+              </small>
+            )}
+          </span>
+          <input
+            type="date"
+            aria-label={prefix === 'P' ? 'Birth date' : 'Edit birth date'}
+            value={v.birthDate}
+            min="1880-01-01"
+            max={new Date().toISOString().slice(0, 10)}
+            onChange={(e) => onChange({ ...v, birthDate: e.target.value })}
+          />
+        </label>
+        <label className="field">
+          <span>Sex</span>
+          <select aria-label={prefix === 'P' ? 'Sex' : 'Edit sex'} value={v.sex} onChange={(e) => onChange({ ...v, sex: e.target.value as Sex })}>
+            <option value="">not stated</option>
+            <option value="F">F (female)</option>
+            <option value="M">M (male)</option>
+            <option value="O">O (other)</option>
+          </select>
+        </label>
       </div>
     </>
   );

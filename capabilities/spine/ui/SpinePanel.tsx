@@ -195,66 +195,6 @@ export function SpinePanel(props: {
       )}
       {r && (
         <>
-          <table className="features spine-table" data-testid="spine-table">
-            <thead>
-              <tr>
-                <th>Level</th>
-                <th title="Vertebral body heights anterior / middle / posterior">Body height a/m/p (mm)</th>
-                <th title="Genant semiquantitative grade (0–3)">Genant grade</th>
-                <th title="Trabecular attenuation: mean in the ellipsoid at the body centroid">Trabecular (HU)</th>
-                <th title="Disc below: heights anterior / middle / posterior">Disc a/m/p (mm)</th>
-                <th title="Spinous process tip to skin">SP–skin (mm)</th>
-                <th>Flags</th>
-              </tr>
-            </thead>
-            <tbody>
-              {r.vertebrae.map((v, i) => {
-                const disc = r.discs.find((d) => d.upper === v.name);
-                const auto = r.automaticNames[i] ?? v.name;
-                const flags = [
-                  v.partial ? 'partial' : '',
-                  v.screening?.le110 ? 'L1 ≤110 HU' : v.screening?.le160 ? 'L1 ≤160 HU' : '',
-                  auto !== v.name ? `auto ${auto}` : '',
-                  base.centroids[v.name] ? 'moved' : '',
-                ].filter(Boolean);
-                return (
-                  <tr
-                    key={`${auto}-${v.name}`}
-                    data-level={v.name}
-                    className={selected === v.name ? 'selected' : ''}
-                    onClick={() => {
-                      setSelected(v.name);
-                      props.onLocate?.(v.bodyCentroidLps ?? v.centroidLps);
-                    }}
-                    title={v.notMeasured.length ? `Not measured: ${v.notMeasured.join('; ')}` : undefined}
-                  >
-                    <td>
-                      <select
-                        aria-label={`Level of ${auto}`}
-                        value={v.name}
-                        disabled={busy}
-                        onChange={(e) => setPendingRename({ auto, from: v.name, name: e.target.value })}
-                      >
-                        {(LEVELS.includes(v.name) ? LEVELS : [v.name, ...LEVELS]).map((n) => (
-                          <option key={n}>{n}</option>
-                        ))}
-                      </select>
-                    </td>
-                    <td className="value">
-                      {f1(v.heightsMm.anterior)}/{f1(v.heightsMm.middle)}/{f1(v.heightsMm.posterior)}
-                    </td>
-                    <td className="value">{v.genant.grade ?? '—'}</td>
-                    <td className="value" data-testid={`hu-${v.name}`}>
-                      {f1(v.sphereHu?.mean, 0)}
-                    </td>
-                    <td className="value">{disc ? `${f1(disc.heightsMm.anterior)}/${f1(disc.heightsMm.middle)}/${f1(disc.heightsMm.posterior)}` : '—'}</td>
-                    <td className="value">{f1(v.landmarks.spinousTip?.skinDistanceMm, 0)}</td>
-                    <td>{flags.join(', ')}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
           <h2>Curvature</h2>
           <ul className="curvature" data-testid="spine-curvature">
             {[r.curvature.coronal, r.curvature.sagittal, r.curvature.maxPlane].map(
@@ -274,6 +214,68 @@ export function SpinePanel(props: {
             </li>
           </ul>
           <SpinopelvicBlock report={r} />
+          <div className="table-scroll">
+            <table className="features spine-table" data-testid="spine-table">
+              <thead>
+                <tr>
+                  <th>Level</th>
+                  <th title="Vertebral body heights anterior / middle / posterior">Body height a/m/p (mm)</th>
+                  <th title="Genant semiquantitative grade (0–3)">Genant grade</th>
+                  <th title="Trabecular attenuation: mean in the ellipsoid at the body centroid">Trabecular (HU)</th>
+                  <th title="Disc below: heights anterior / middle / posterior">Disc a/m/p (mm)</th>
+                  <th title="Spinous process tip to skin">SP–skin (mm)</th>
+                  <th>Flags</th>
+                </tr>
+              </thead>
+              <tbody>
+                {r.vertebrae.map((v, i) => {
+                  const disc = r.discs.find((d) => d.upper === v.name);
+                  const auto = r.automaticNames[i] ?? v.name;
+                  const flags = [
+                    v.partial ? 'partial' : '',
+                    v.screening?.le110 ? 'L1 ≤110 HU' : v.screening?.le160 ? 'L1 ≤160 HU' : '',
+                    auto !== v.name ? `auto ${auto}` : '',
+                    base.centroids[v.name] ? 'moved' : '',
+                  ].filter(Boolean);
+                  return (
+                    <tr
+                      key={`${auto}-${v.name}`}
+                      data-level={v.name}
+                      className={selected === v.name ? 'selected' : ''}
+                      onClick={() => {
+                        setSelected(v.name);
+                        props.onLocate?.(v.bodyCentroidLps ?? v.centroidLps);
+                      }}
+                      title={v.notMeasured.length ? `Not measured: ${v.notMeasured.join('; ')}` : undefined}
+                    >
+                      <td>
+                        <select
+                          aria-label={`Level of ${auto}`}
+                          value={v.name}
+                          disabled={busy}
+                          onChange={(e) => setPendingRename({ auto, from: v.name, name: e.target.value })}
+                        >
+                          {(LEVELS.includes(v.name) ? LEVELS : [v.name, ...LEVELS]).map((n) => (
+                            <option key={n}>{n}</option>
+                          ))}
+                        </select>
+                      </td>
+                      <td className="value">
+                        {f1(v.heightsMm.anterior)}/{f1(v.heightsMm.middle)}/{f1(v.heightsMm.posterior)}
+                      </td>
+                      <td className="value">{v.genant.grade ?? '—'}</td>
+                      <td className="value" data-testid={`hu-${v.name}`}>
+                        {f1(v.sphereHu?.mean, 0)}
+                      </td>
+                      <td className="value">{disc ? `${f1(disc.heightsMm.anterior)}/${f1(disc.heightsMm.middle)}/${f1(disc.heightsMm.posterior)}` : '—'}</td>
+                      <td className="value">{f1(v.landmarks.spinousTip?.skinDistanceMm, 0)}</td>
+                      <td>{flags.join(', ')}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
           <p className="muted">
             L1 HU flags are opportunistic screening information (Pickhardt 2013), not a diagnosis. {r.warnings.join(' ')}
             {r.curvature.notMeasured.length > 0 && ` Not measured: ${r.curvature.notMeasured.join('; ')}.`}

@@ -21,6 +21,14 @@ export function SpinopelvicBlock(props: { report: SpineReport }) {
     );
   const p = sp.pelvic;
   const ep = sp.s1Endplate;
+  // how far each angle was from a hand measurement on the one CT it was checked on, next to the value
+  const agreement = (k: 'pelvicIncidence' | 'pelvicTilt' | 'sacralSlope') =>
+    sp.handAgreementDeg && (
+      <small className="muted" data-testid={`agreement-${k}`}>
+        {' '}
+        (|Δ| {f1(sp.handAgreementDeg[k])}° vs a hand measurement on 1 CT; not clinically validated)
+      </small>
+    );
   return (
     <section data-testid="spinopelvic">
       <h2>Spinopelvic parameters</h2>
@@ -28,12 +36,13 @@ export function SpinopelvicBlock(props: { report: SpineReport }) {
         <ul className="curvature" data-testid="spinopelvic-pelvic">
           <li title="Angle between the perpendicular to the S1 endplate at its centre and the line to the hip axis; PI = PT + SS">
             Pelvic incidence (PI): <b data-testid="pelvic-incidence">{f1(p.pelvicIncidenceDeg)}°</b>
+            {agreement('pelvicIncidence')}
           </li>
           <li title="Angle between the vertical and the line from the S1 endplate centre to the hip axis; positive when the hip axis is anterior">
-            Pelvic tilt (PT): <b data-testid="pelvic-tilt">{f1(p.pelvicTiltDeg)}°</b> (positional)
+            Pelvic tilt (PT): <b data-testid="pelvic-tilt">{f1(p.pelvicTiltDeg)}°</b> (positional){agreement('pelvicTilt')}
           </li>
           <li title="Angle between the S1 endplate and the horizontal">
-            Sacral slope (SS): <b data-testid="sacral-slope">{f1(p.sacralSlopeDeg)}°</b> (positional)
+            Sacral slope (SS): <b data-testid="sacral-slope">{f1(p.sacralSlopeDeg)}°</b> (positional){agreement('sacralSlope')}
           </li>
           <li>
             Hip centres (sphere fits of the femoral heads with their acetabula): right {lps(p.femoralHeads.right.centreLps)} r{' '}

@@ -55,6 +55,12 @@ export const REFERENCE_TEXT =
 export const METHOD_TEXT =
   'Hip centres: sphere fit (Hough transform, then RANSAC + least squares) to the bone surfaces of each femoral head and its acetabulum (concentric; at 3 mm the joint line is not resolved, so the radius may be the acetabulum’s). S1 endplate: plane fit to the superior surface of the S1 segmentation, corners where S1 ends along it in the mid-sagittal plane. Angles in the sagittal plane perpendicular to the line between the head centres (Legaye 1998).';
 
+/**
+ * |pipeline − hand| of each angle, degrees, on the validation CT (PI 60.9 vs 62.3, PT 12.5 vs 17.3, SS 48.4 vs 45.0;
+ * tests/integration/spinopelvic.test.ts checks the pipeline's values against the hand ones within 6°).
+ */
+export const HAND_AGREEMENT_DEG = { pelvicIncidence: 1.4, pelvicTilt: 4.8, sacralSlope: 3.4 } as const;
+
 /** How the pelvic parameters were checked (the test tests/integration/spinopelvic.test.ts). */
 export const VALIDATION_TEXT =
   'Checked against a hand measurement on one CT (TotalSegmentator example CT, 3 mm voxels): PI 60.9° vs 62.3°, PT 12.5° vs 17.3°, SS 48.4° vs 45.0° by hand (|Δ| ≤ 4.8°; test tolerance 6°). Synthetic phantoms: angles exact, head centres within 1.5 mm. One CT is not a clinical validation.';
@@ -588,5 +594,6 @@ export function spinopelvicParameters(
     reference: REFERENCE_TEXT,
     method: METHOD_TEXT,
     validation: VALIDATION_TEXT,
+    handAgreementDeg: { ...HAND_AGREEMENT_DEG },
   };
 }
