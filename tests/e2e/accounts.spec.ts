@@ -202,6 +202,7 @@ test('a lock says why and clears banners; the next user sees nothing of the prev
   await page.getByRole('list', { name: 'patients' }).locator('li', { hasText: '1 study' }).first().click(); // a pseudonym: Subject …
   await expect(page.getByLabel('Twin version')).toBeVisible({ timeout: 30_000 });
   await expect(page.getByLabel('Study path')).toHaveCount(0);
+  await page.getByRole('button', { name: /Series and export/ }).click();
   await expect(page.getByRole('button', { name: 'Export identified' })).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Export de-identified' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Rebuild (new version)' })).toHaveCount(0);

@@ -56,6 +56,9 @@ test('edit a patient, trash and restore a series, mark a twin as the default', a
   await expect(versions.locator('option', { hasText: /^v2 ·/ })).toContainText('default');
   await expect(page.getByTestId('twin-default')).toHaveText('Default twin (newest CT/MR)');
 
+  // with a twin on screen the series panel is folded to one line; unfolded, it lists both series
+  await expect(page.getByRole('region', { name: 'series' })).toHaveCount(0);
+  await page.getByRole('button', { name: '▸ Series and export (2 series)' }).click();
   // trash the first series (v1's source): asked first; its row and its twin version leave the lists
   const seriesRows = page.getByRole('region', { name: 'series' }).locator('tr[data-testid^="series-"]');
   await expect(seriesRows).toHaveCount(2);

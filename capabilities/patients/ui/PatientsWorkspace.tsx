@@ -51,6 +51,12 @@ export function PatientsWorkspace({ client, info, open, session, onError, clearE
     return '';
   };
 
+  // with a twin on screen the study panels fold to one line (the views get the window's height); the user unfolds them
+  const [studiesOpen, setStudiesOpen] = useKeptState<boolean>('patients.studiesOpen', false);
+  const viewing = !!(twin && volume);
+  const folded = viewing && !studiesOpen;
+  const busy = latest?.status === 'running' || latest?.status === 'queued';
+
   if (!open) return <div className="notice">Create or open a patient to import a CT or MR study.</div>;
   return (
     <>
@@ -60,7 +66,8 @@ export function PatientsWorkspace({ client, info, open, session, onError, clearE
           client={client}
           patient={open.patient}
           samples={info?.sampleStudies ?? []}
-          busy={latest?.status === 'running' || latest?.status === 'queued'}
+          compact={folded}
+          busy={busy}
           onJob={(j) => {
             clearError();
             setKept(j);
@@ -68,21 +75,32 @@ export function PatientsWorkspace({ client, info, open, session, onError, clearE
           onError={onError}
         />
       )}
-      <SeriesPanel
-        can={can}
-        client={client}
-        studies={open.studies}
-        twins={twins}
-        busy={latest?.status === 'running' || latest?.status === 'queued'}
-        onChanged={() => void open.refresh()}
-        onJob={(j) => {
-          clearError();
-          setKept(j);
-        }}
-        onError={onError}
-      />
-      <SeriesExportPanel client={client} studies={open.studies} onError={onError} can={can} />
-      {latest && <JobBar client={client} job={latest} onError={onError} />}
+      {viewing && (
+        <div className="studies-toggle">
+          <button aria-expanded={studiesOpen} onClick={() => setStudiesOpen(!studiesOpen)}>
+            {studiesOpen ? '▾ Hide series and export' : `▸ Series and export (${open.studies.reduce((n, s) => n + s.series.length, 0)} series)`}
+          </button>
+        </div>
+      )}
+      {!folded && (
+        <>
+          <SeriesPanel
+            can={can}
+            client={client}
+            studies={open.studies}
+            twins={twins}
+            busy={busy}
+            onChanged={() => void open.refresh()}
+            onJob={(j) => {
+              clearError();
+              setKept(j);
+            }}
+            onError={onError}
+          />
+          <SeriesExportPanel client={client} studies={open.studies} onError={onError} can={can} />
+        </>
+      )}
+      {latest && !(folded && latest.status === 'done') && <JobBar client={client} job={latest} onError={onError} />}
       {twin && volume && !twins.some((t) => t.isDefault) && (
         <div className="notice" role="status">
           No default twin:{' '}

@@ -35,6 +35,8 @@ export function ImportPanel(props: {
   patient: Patient;
   samples: SystemInfo['sampleStudies'];
   busy: boolean;
+  /** A twin is on screen and the study panels are folded: only the path row, unless a scan is under way. */
+  compact?: boolean;
   onJob(j: Job): void;
   onError(e: unknown): void;
 }) {
@@ -148,7 +150,7 @@ export function ImportPanel(props: {
           onChange={(e) => void takeFiles([...(e.target.files ?? [])])}
         />
       </div>
-      {props.samples.length > 0 && (
+      {!(props.compact && !scan) && props.samples.length > 0 && (
         <div style={{ display: 'flex', gap: 6, flexWrap: 'wrap', alignItems: 'center' }}>
           <small style={{ color: 'var(--muted)' }}>Example data:</small>
           {props.samples.map((s) => (
@@ -158,18 +160,22 @@ export function ImportPanel(props: {
           ))}
         </div>
       )}
-      <label className="muted" style={{ fontSize: 12 }}>
-        <input type="checkbox" checked={buildTwin} onChange={(e) => setBuildTwin(e.target.checked)} /> Build the anatomical twin after the import (CT and MR;
-        clear it for a 3D ultrasound or another volume kept as is)
-      </label>
-      <div
-        className={`dropzone${over ? ' over' : ''}`}
-        onDragOver={(e) => (e.preventDefault(), setOver(true))}
-        onDragLeave={() => setOver(false)}
-        onDrop={onDrop}
-      >
-        Drop a study file or DICOM folder here
-      </div>
+      {!(props.compact && !scan) && (
+        <label className="muted" style={{ fontSize: 12 }}>
+          <input type="checkbox" checked={buildTwin} onChange={(e) => setBuildTwin(e.target.checked)} /> Build the anatomical twin after the import (CT and MR;
+          clear it for a 3D ultrasound or another volume kept as is)
+        </label>
+      )}
+      {!(props.compact && !scan) && (
+        <div
+          className={`dropzone${over ? ' over' : ''}`}
+          onDragOver={(e) => (e.preventDefault(), setOver(true))}
+          onDragLeave={() => setOver(false)}
+          onDrop={onDrop}
+        >
+          Drop a study file or DICOM folder here
+        </div>
+      )}
       {scan && (
         <div aria-label="patient picker">
           <ul className="tree">
