@@ -53,7 +53,7 @@ export const DevicesService = defineService(
   {
     /** Connected devices with live status, discovered hardware (USB, serial) and the device host's state. */
     list: { roles: CLINICAL_ROLES, args: z.tuple([]), result: DeviceList },
-    /** Connects a device (or a simulator / replay) in the device host; a failure is returned as a failed device, listed with its reason. */
+    /** Connects a device (or a simulator / replay) in the device host; a failure is returned as a failed device with its reason (`lastError`) and is not kept in the list. */
     connect: {
       roles: CLINICAL_ROLES,
       audit: { action: 'device-connect', recordType: 'device', detail: 'spec-kind' },

@@ -221,14 +221,20 @@ const handlers: SpecImpl<DeviceHostProtocol> = {
     const id = `${spec.kind}-${nextId++}`;
     const rt = createRuntime(id, spec, publish);
     runtimes.set(id, rt);
-    // connected while recording: it is recorded too (or listed as left out, with why)
-    recorder?.expect(rt.snapshot());
     try {
       await rt.start();
     } catch (e) {
-      // keep it listed as failed so the user sees why; disconnect removes it
-      return Object.assign(rt.snapshot(), { lastError: (e as Error).message, state: 'failed' as const });
+      // a device that did not start is not kept: nothing may list it or take it as a source (a replay of a missing
+      // file is not a live probe). Its status, failed with the reason, is the answer; what it opened is released.
+      runtimes.delete(id);
+      const failed = { ...rt.snapshot(), lastError: (e as Error).message, state: 'failed' as const, rateHz: 0 };
+      await rt.stop().catch(() => undefined);
+      // the list without it reaches the parent before the answer does
+      send('status', status());
+      return failed;
     }
+    // connected while recording: it is recorded too (or listed as left out, with why)
+    recorder?.expect(rt.snapshot());
     return rt.snapshot();
   },
   async disconnect(deviceId) {

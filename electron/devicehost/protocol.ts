@@ -34,7 +34,7 @@ export type RecordingOptions = z.input<typeof RecordingOptions>;
 export const DeviceHostProtocol = defineService(
   'deviceHost',
   {
-    /** Connects a device; the result is its status (state 'failed' with lastError when it could not start; it stays listed until disconnected). */
+    /** Connects a device; the result is its status (state 'failed' with lastError when it could not start: then the host does not keep it). */
     connect: { args: z.tuple([DeviceSpec]), result: DeviceStatus, roles: internal },
     /** Disconnects a device (or forgets a window's capture); false when no such device. */
     disconnect: { args: z.tuple([DeviceId]), result: z.boolean(), roles: internal },

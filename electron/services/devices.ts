@@ -216,9 +216,15 @@ export class DevicesSupervisor extends EventEmitter<{ changed: [DeviceList] }> {
     return { host: { ...this.host }, ...this.current };
   }
 
+  /**
+   * Connects a device in the host.
+   * @returns its status; state `failed` (with `lastError`) when it did not start, in which case the host has not kept
+   *   it (it is not listed, not reconnected after a restart, never offered as a source)
+   * @throws AppError DEVICE_ERROR when the host refused the request or is not running
+   */
   async connect(spec: DeviceSpec): Promise<DeviceStatus> {
     const st = await this.request('connect', spec);
-    this.connected.set(st.id, spec);
+    if (st.state !== 'failed') this.connected.set(st.id, spec);
     return st;
   }
 

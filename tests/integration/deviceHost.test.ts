@@ -5,9 +5,12 @@
  * with backoff, device connected again), and a replayed PLUS recording
  * streams images. Needs socat; the replay part needs the shared data.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { decodeStreamMessage, type StreamHeader } from '../../electron/contract/devices.js';
+import { decodeStreamMessage, deviceFailureText, type StreamHeader } from '../../electron/contract/devices.js';
 import { DevicesSupervisor } from '../../electron/services/devices.js';
 import { hasSocat } from '../../native-bridges/transports/ptyPair.js';
 import { DATA, dataPath } from '../helpers/data.js';
@@ -84,6 +87,34 @@ describe.skipIf(!socat)('device host process', () => {
     expect(l.host.pid).not.toBe(before);
     expect(l.devices.filter((d) => d.kind === 'ndi-simulator')).toHaveLength(1);
     expect(l.devices[0]!.state).toBe('streaming');
+  });
+
+  it('a replay that cannot start is answered as failed with a sentence naming the file, and is not kept in the list', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orthotwin-badreplay-'));
+    try {
+      const before = (await sup.list()).devices.map((d) => d.id);
+      const missing = path.join(dir, 'gone.igs.mha');
+      const st = await sup.connect({ kind: 'replay', path: missing, loop: true });
+      expect(st).toMatchObject({ kind: 'replay', state: 'failed', rateHz: 0 });
+      expect(deviceFailureText(st)).toBe(
+        `Replay of gone.igs.mha could not start: the file does not exist.\nENOENT: no such file or directory, open '${missing}'`,
+      );
+      const notSeq = path.join(dir, 'notes.igs.mha');
+      fs.writeFileSync(notSeq, 'hello');
+      const bad = await sup.connect({ kind: 'replay', path: notSeq, loop: true });
+      expect(bad.state).toBe('failed');
+      expect(bad.lastError!.split('\n')).toEqual([
+        'Replay of notes.igs.mha could not start: it is not a readable PLUS sequence (.igs.mha / .igs.nrrd with 8-bit or 16-bit frames).',
+        `${notSeq}: no end of header found (not a PLUS sequence file, or truncated)`,
+      ]);
+      // neither is listed (at once, and still after the host's next status reports), nor can it be disconnected
+      expect((await sup.list()).devices.map((d) => d.id)).toEqual(before);
+      await sleep(700);
+      expect((await sup.list()).devices.map((d) => d.id)).toEqual(before);
+      expect(await sup.disconnect(st.id)).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   const us = DATA ? dataPath('us/SpinePhantomFreehand.igs.mha') : null;

@@ -145,8 +145,9 @@ export function DevicesWorkspace({ client, recordings, open, can, onError }: Pro
       setBusy(true);
       try {
         const st = await client.call('devices', 'connect', spec);
+        // a device that did not start is not kept by the host: the banner says why
         if (st.state === 'failed') onError(new Error(deviceFailureText(st)));
-        setSelected(st.id);
+        else setSelected(st.id);
         setList(await client.call('devices', 'list'));
       } catch (e) {
         onError(e);

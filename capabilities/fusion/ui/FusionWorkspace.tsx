@@ -256,8 +256,9 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
   const replayAsSource = async (path: string, speed: number): Promise<void> => {
     try {
       const st = await client.call('devices', 'connect', { kind: 'replay', path, loop: true, speed });
+      // a replay that did not start is not kept by the host and never becomes the source: the banner says why
       if (st.state === 'failed') onError(new Error(deviceFailureText(st)));
-      usDevice.set(st.id);
+      else usDevice.set(st.id);
       setDevices(await client.call('devices', 'list'));
     } catch (e) {
       onError(e);

@@ -5,7 +5,7 @@
  */
 import { basename } from 'node:path';
 import { hostClockUs } from '../../../native-bridges/core/clock.js';
-import { readPlusSequence } from '../../../native-bridges/recording/plusSequence.js';
+import { PlusSequenceError, readPlusSequence, type PlusSequence } from '../../../native-bridges/recording/plusSequence.js';
 import { SequenceReplay } from '../../../native-bridges/recording/replay.js';
 import { DeviceRuntime, type RuntimeContext, type RuntimeFactory, type SpecOf } from './runtime.js';
 
@@ -20,10 +20,23 @@ export class ReplayRuntime extends DeviceRuntime {
     super(ctx, spec.kind, `Replay ${basename(spec.path)}`);
   }
 
-  /** Reads the sequence and starts replaying it on the host clock. @throws Error when the file cannot be read */
+  /**
+   * Reads the sequence and starts replaying it on the host clock.
+   * @throws Error when the file cannot be read or is not a replayable PLUS sequence: a sentence naming the file and
+   *   the reason, the reader's own words on the line after it (`replayFailure`); the status says failed with it
+   */
   async start(): Promise<void> {
-    const seq = readPlusSequence(this.spec.path);
-    const r = new SequenceReplay(seq, { loop: this.spec.loop, speed: this.spec.speed, clockUs: hostClockUs });
+    let seq: PlusSequence;
+    let r: SequenceReplay;
+    try {
+      seq = readPlusSequence(this.spec.path);
+      r = new SequenceReplay(seq, { loop: this.spec.loop, speed: this.spec.speed, clockUs: hostClockUs });
+    } catch (e) {
+      const message = replayFailure(this.spec.path, e);
+      this.status.state = 'failed';
+      this.status.lastError = message;
+      throw new Error(message, { cause: e });
+    }
     this.replay = r;
     const names = Object.keys(seq.frames[0]?.transforms ?? {});
     const kind = seq.elementType === 'uint16' ? 'Depth' : 'Image';
@@ -73,6 +86,36 @@ export class ReplayRuntime extends DeviceRuntime {
     this.replay?.stop();
     this.status.state = 'stopped';
   }
+}
+
+/** What an errno of reading a file means, in words. */
+const FILE_PROBLEMS: Record<string, string> = {
+  ENOENT: 'the file does not exist',
+  EACCES: 'OrthoTwin may not read it (permission denied)',
+  EPERM: 'OrthoTwin may not read it (permission denied)',
+  EISDIR: 'it is a folder, not a file',
+  EMFILE: 'too many files are open',
+  EIO: 'the disk could not be read',
+};
+
+/**
+ * Why a replay could not start, as the error banner takes it: a sentence naming the file and the reason
+ * ("Replay of scan.igs.mha could not start: the file does not exist."), then the technical detail on the line after
+ * it (the reader's own error: errno message, or the PLUS sequence reader's reason).
+ * @param file the sequence's path
+ * @param e what reading or starting it threw
+ */
+export function replayFailure(file: string, e: unknown): string {
+  const name = basename(file);
+  const err = e as NodeJS.ErrnoException;
+  const why =
+    (err?.code && FILE_PROBLEMS[err.code]) ??
+    (e instanceof PlusSequenceError
+      ? 'it is not a readable PLUS sequence (.igs.mha / .igs.nrrd with 8-bit or 16-bit frames)'
+      : /no frames/.test(err?.message ?? '')
+        ? 'the sequence has no frames'
+        : 'it could not be read as a PLUS sequence');
+  return `Replay of ${name} could not start: ${why}.\n${err?.message ?? String(e)}`;
 }
 
 /** Registry entry of `replay`: a recording, simulated (never the patient's live data). */
