@@ -69,6 +69,10 @@ export function capturedInWindow(d: { kind: string }): boolean {
 
 export const DeviceState = z.enum(['connecting', 'streaming', 'reconnecting', 'stopped', 'failed']);
 
+/** What a stream message carries: 'pose' (tracking), 'image' (ultrasound / video), 'depth' (depth frame), 'points' (point cloud). */
+export const StreamKind = z.enum(['pose', 'image', 'depth', 'points']);
+export type StreamKind = z.infer<typeof StreamKind>;
+
 export const DeviceStatus = z.object({
   id: Id,
   name: z.string(),
@@ -92,6 +96,11 @@ export const DeviceStatus = z.object({
    */
   lastError: z.string().nullable(),
   counters: z.record(z.string(), z.number()),
+  /**
+   * The kinds of stream messages this device provides: what its kind declares (a tracker 'pose', a replay what its
+   * file holds) and every kind it has sent (an OpenIGTLink peer: what it pushed). Sorted; empty until known.
+   */
+  provides: z.array(StreamKind),
   /** Tools / streams this device provides (e.g. "Port 1 (3A001B71)", "Image_Reference"). */
   streams: z.array(z.object({ name: z.string(), state: z.string() })),
   /** Per-device temporal calibration offset (ms) applied to its timestamps. */
@@ -110,6 +119,20 @@ export function deviceFailureText(st: Pick<DeviceStatus, 'name' | 'lastError'>):
   const reason = st.lastError ?? 'could not connect';
   if (reason.includes('\n') || reason.startsWith(`${st.name}: `)) return reason;
   return `${st.name}: ${reason}`;
+}
+
+/**
+ * The devices that can be the ultrasound (image) source of the fusion: those of the device host (a window's UVC
+ * capture is recorded, not streamed back) that provide ultrasound / video frames and have not failed. Trackers, depth
+ * cameras and point-cloud files are not image sources.
+ */
+export function ultrasoundSources<D extends Pick<DeviceStatus, 'kind' | 'state' | 'provides'>>(devices: readonly D[]): D[] {
+  return devices.filter((d) => !capturedInWindow(d) && d.state !== 'failed' && d.provides.includes('image'));
+}
+
+/** The devices that provide tracking (poses) and have not failed: the tracker sources (their tools are the probe and reference). */
+export function trackerSources<D extends Pick<DeviceStatus, 'state' | 'provides'>>(devices: readonly D[]): D[] {
+  return devices.filter((d) => d.state !== 'failed' && d.provides.includes('pose'));
 }
 
 export const DiscoveredDevice = z.object({
@@ -222,7 +245,7 @@ export const StreamEndpoint = z.object({ url: z.string() });
 export const StreamHeader = z.object({
   device: Id,
   /** 'pose' (tracking), 'image' (ultrasound / video), 'depth' (depth frame), 'points' (point cloud). */
-  stream: z.enum(['pose', 'image', 'depth', 'points']),
+  stream: StreamKind,
   seq: z.number().int(),
   /** Acquisition time on the host clock (µs): the device's own timestamp mapped (offset, drift, temporal calibration); the receipt time when the device sends none. */
   deviceTimeUs: z.number(),

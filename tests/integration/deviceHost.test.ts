@@ -43,7 +43,7 @@ describe.skipIf(!socat)('device host process', () => {
 
   it('streams a simulated Aurora to a WebSocket client and reports its status', async () => {
     const dev = await sup.connect({ kind: 'ndi-simulator', model: 'aurora', tools: 4 });
-    expect(dev).toMatchObject({ kind: 'ndi-simulator', simulated: true, state: 'streaming' });
+    expect(dev).toMatchObject({ kind: 'ndi-simulator', simulated: true, state: 'streaming', provides: ['pose'] });
     const { ws, messages } = await openStream(await sup.streamEndpoint());
     await sleep(1500);
     const poses = messages.filter((m) => m.header.device === dev.id && m.header.stream === 'pose');
@@ -122,6 +122,8 @@ describe.skipIf(!socat)('device host process', () => {
   it.skipIf(!us)('replays a PLUS recording as a tracked-ultrasound device (images and ProbeToTracker)', async () => {
     const dev = await sup.connect({ kind: 'replay', path: us!, loop: true });
     expect(dev.simulated).toBe(true);
+    // a tracked-ultrasound recording: frames and the tools' poses (an ultrasound source, and a tracker)
+    expect(dev.provides).toEqual(['image', 'pose']);
     const { ws, messages } = await openStream(await sup.streamEndpoint());
     await sleep(1500);
     const imgs = messages.filter((m) => m.header.device === dev.id && m.header.stream === 'image');

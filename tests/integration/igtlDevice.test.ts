@@ -112,6 +112,8 @@ describe('OpenIGTLink device with PLUS Server conventions', () => {
 
     const streams = out.map((o) => o.header.stream);
     expect(streams).toEqual(['pose', 'pose', 'image', 'depth', 'points']);
+    // what a peer provides is what it has pushed (sorted): this one is an ultrasound, depth and tracker source
+    expect(rt.snapshot().provides).toEqual(['depth', 'image', 'points', 'pose']);
     expect(out.map((o) => o.header.seq)).toEqual([0, 1, 2, 3, 4]);
     expect(out[0]!.header.poses).toEqual([{ name: 'ProbeToTracker', matrix: T, state: 'ok' }]);
     expect(out[1]!.header.poses).toEqual([{ name: 'StylusTipToReferenceLong', matrix: T, state: 'missing' }]);
@@ -207,7 +209,7 @@ describe('depth sources as devices', () => {
     // stalled the start by ~100 ms, which the lower envelope absorbs only when a prompt frame follows)
     await sleep(2100);
     const st = rt.snapshot();
-    expect(st).toMatchObject({ simulated: true, state: 'streaming', kind: 'depth-simulator' });
+    expect(st).toMatchObject({ simulated: true, state: 'streaming', kind: 'depth-simulator', provides: ['depth'] });
     expect(st.rateHz).toBeGreaterThan(20);
     // mean frame rate on the host clock, and device time = frame index / 30 fps
     const hz = ((out.length - 1) * 1e6) / (out.at(-1)!.header.hostTimeUs - out[0]!.header.hostTimeUs);
@@ -242,6 +244,7 @@ describe('depth sources as devices', () => {
     await sleep(250);
     expect(out.length).toBeGreaterThanOrEqual(2);
     expect(out[0]!.header).toMatchObject({ stream: 'points', width: 640, height: 480, count: 640 * 480 });
+    expect(rt.snapshot().provides).toEqual(['points']);
     expect(out[0]!.payload!.length).toBe(640 * 480 * 12);
   });
 });

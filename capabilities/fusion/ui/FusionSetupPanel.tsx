@@ -29,7 +29,7 @@ interface Props {
   imageToProbe: CalibrationRecord | null;
   cameraToTracker: CalibrationRecord | null;
   temporalOffset: CalibrationRecord | null;
-  /** Devices that can be the ultrasound source. */
+  /** Devices that can be the ultrasound source (`ultrasoundSources`: they provide image frames). */
   sources: DeviceList['devices'];
   usDevice: Field<string>;
   probeTool: Field<string>;
@@ -84,7 +84,7 @@ export function FusionSetupPanel(p: Props) {
         <label>
           Ultrasound source{' '}
           <select aria-label="Ultrasound source" value={usDevice.value} onChange={(e) => usDevice.set(e.target.value)}>
-            <option value="">any connected device</option>
+            <option value="">{p.sources.length ? 'any ultrasound source' : 'no ultrasound source connected'}</option>
             {p.sources.map((d) => (
               <option key={d.id} value={d.id}>
                 {d.name}

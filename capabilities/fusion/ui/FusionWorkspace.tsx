@@ -15,7 +15,7 @@ import type { CalibrationRecord, FusionSession, Registration } from '../contract
 import type { Patient } from '../../patients/contract.js';
 import type { StudyRecord } from '../../studies/contract.js';
 import type { Twin } from '../../twins/contract.js';
-import { capturedInWindow, deviceFailureText } from '../../../electron/contract/devices.js';
+import { deviceFailureText, ultrasoundSources } from '../../../electron/contract/devices.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 import { landmarkPair, type ColourMap, type LandmarkPair, type PatientFrame } from './fusionMath.js';
 import { FusedViews } from './FusedViews.js';
@@ -257,9 +257,11 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
     try {
       const st = await client.call('devices', 'connect', { kind: 'replay', path, loop: true, speed });
       // a replay that did not start is not kept by the host and never becomes the source: the banner says why
-      if (st.state === 'failed') onError(new Error(deviceFailureText(st)));
-      else usDevice.set(st.id);
-      setDevices(await client.call('devices', 'list'));
+      if (st.state === 'failed') return onError(new Error(deviceFailureText(st)));
+      // the list that has it, and it as the source, in one render
+      const list = await client.call('devices', 'list');
+      setDevices(list);
+      usDevice.set(st.id);
     } catch (e) {
       onError(e);
     }
@@ -280,9 +282,16 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
     setFrozen(!frozen);
   };
 
-  // the ultrasound sources: the device host's devices (a window's UVC capture is not offered)
-  const sources = (devices?.devices ?? []).filter((d) => !capturedInWindow(d));
+  // the ultrasound sources: devices providing ultrasound / video frames (never a tracker, depth camera or point-cloud
+  // file; not a window's UVC capture; not one that failed)
+  const sources = ultrasoundSources(devices?.devices ?? []);
   const viewH = Math.round(VIEW_W * aspect);
+  // a source that went away (disconnected, failed) is no longer the source: back to any ultrasound source
+  const sourceGone = devices !== null && usDevice.value !== '' && !sources.some((d) => d.id === usDevice.value);
+  const setUsDevice = usDevice.set;
+  useEffect(() => {
+    if (sourceGone) setUsDevice('');
+  }, [sourceGone, setUsDevice]);
 
   const banner = <FusionPatientBanner patient={patient} prior={prior} studies={studies} replaying={!!session.value} />;
   // without a patient or a volume nothing is offered that could start (no source, recording or replay)

@@ -16,6 +16,7 @@ export class DepthFileRuntime extends DepthRuntime {
   protected openSource(): DepthSource {
     const src = new DepthFileSource(this.spec.path, this.spec.fps);
     this.status.streams = [{ name: `Points ${src.cloud.width}×${src.cloud.height}`, state: 'ok' }];
+    this.provide('points');
     return src;
   }
 }

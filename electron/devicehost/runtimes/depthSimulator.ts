@@ -23,6 +23,7 @@ export class DepthSimulatorRuntime extends DepthRuntime {
     const mesh = this.spec.meshPath ? decodeVtp(readFileSync(this.spec.meshPath)) : backPhantomMesh();
     const source = new SimulatedDepthSource(mesh, overheadPose(mesh), { fps: this.spec.fps });
     this.status.streams = [{ name: 'Depth 640×480 (D435-like)', state: 'ok' }];
+    this.provide('depth');
     return source;
   }
 }

@@ -37,6 +37,7 @@ export abstract class NdiRuntime extends DeviceRuntime {
     name: string,
   ) {
     super(ctx, spec.kind, name);
+    this.provide('pose');
   }
 
   /** Opens the serial link the driver will talk over. @throws Error when it cannot be opened */

@@ -40,6 +40,9 @@ export class ReplayRuntime extends DeviceRuntime {
     this.replay = r;
     const names = Object.keys(seq.frames[0]?.transforms ?? {});
     const kind = seq.elementType === 'uint16' ? 'Depth' : 'Image';
+    // what the file holds: tracking always (its frames' transforms, maybe none), frames when it has pixels
+    if (names.length) this.provide('pose');
+    if (seq.width) this.provide(seq.elementType === 'uint16' ? 'depth' : 'image');
     this.status.streams = [
       ...(seq.width ? [{ name: `${kind} ${seq.width}×${seq.height}`, state: 'ok' }] : []),
       ...names.map((n) => ({ name: n, state: 'ok' })),

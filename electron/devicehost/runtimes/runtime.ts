@@ -6,7 +6,7 @@
  * device kind beside this one; registry.ts maps each DeviceSpec kind to its
  * factory.
  */
-import type { DeviceSpecParsed, DeviceStatus, StreamHeader } from '../../contract/devices.js';
+import type { DeviceSpecParsed, DeviceStatus, StreamHeader, StreamKind } from '../../contract/devices.js';
 import { hostClockUs, DeviceClockMap } from '../../../native-bridges/core/clock.js';
 
 /** Publishes one stream message (header without `dropped`, which delivery fills in; payload bytes as in contract/devices.ts). */
@@ -79,7 +79,11 @@ export abstract class DeviceRuntime {
    */
   constructor(ctx: RuntimeContext, kind: string, name: string) {
     this.id = ctx.id;
-    this.emit = ctx.emit;
+    // every kind of message it sends is one it provides (an OpenIGTLink peer says what it is by what it pushes)
+    this.emit = (header, payload) => {
+      this.provide(header.stream);
+      ctx.emit(header, payload);
+    };
     this.status = {
       id: ctx.id,
       name,
@@ -93,9 +97,16 @@ export abstract class DeviceRuntime {
       latencyMs: null,
       lastError: null,
       counters: {},
+      provides: [],
       streams: [],
       timeOffsetMs: 0,
     };
+  }
+
+  /** Declares kinds of stream messages this device provides (DeviceStatus.provides: kept sorted, each once). */
+  protected provide(...kinds: StreamKind[]): void {
+    const missing = kinds.filter((k) => !this.status.provides.includes(k));
+    if (missing.length) this.status.provides = [...this.status.provides, ...missing].sort();
   }
 
   /** Opens the device and starts streaming. @throws Error when it cannot be opened (the status says failed, with the reason) */
@@ -110,7 +121,12 @@ export abstract class DeviceRuntime {
 
   /** The status now (rate over the last second, time offset in ms). */
   snapshot(): DeviceStatus {
-    return { ...this.status, rateHz: this.meter.rate(hostClockUs()), timeOffsetMs: this.clock.current.calibrationUs / 1000 };
+    return {
+      ...this.status,
+      provides: [...this.status.provides],
+      rateHz: this.meter.rate(hostClockUs()),
+      timeOffsetMs: this.clock.current.calibrationUs / 1000,
+    };
   }
 
   /** Sets the temporal calibration offset (ms) applied to this device's timestamps. */

@@ -20,6 +20,7 @@ export class UpstreamCaptureRuntime extends DeviceRuntime {
     super({ id, emit: () => undefined, simulated }, 'uvc', id.replace(/^uvc:/, 'UVC grabber: '));
     this.status.state = 'streaming';
     this.status.driverState = 'capturing';
+    this.provide('image');
   }
 
   async start(): Promise<void> {}
