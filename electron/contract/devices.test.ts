@@ -1,9 +1,15 @@
 /** The device layer's pure helpers as the Devices and Fusion workspaces use them: which devices are ultrasound or tracker sources. */
 import { describe, expect, it } from 'vitest';
-import { trackerSources, ultrasoundSources, type DeviceStatus } from './devices.js';
+import { deviceHealth, trackerSources, ultrasoundSources, type DeviceStatus } from './devices.js';
 
 /** A device status as the host reports it (only what the helpers read differs between the cases). */
-function device(id: string, kind: string, provides: DeviceStatus['provides'], state: DeviceStatus['state'] = 'streaming'): DeviceStatus {
+function device(
+  id: string,
+  kind: string,
+  provides: DeviceStatus['provides'],
+  state: DeviceStatus['state'] = 'streaming',
+  more: Partial<DeviceStatus> = {},
+): DeviceStatus {
   return {
     id,
     name: id,
@@ -12,14 +18,17 @@ function device(id: string, kind: string, provides: DeviceStatus['provides'], st
     state,
     driverState: 'x',
     rateHz: 30,
+    nominalRateHz: null,
     samples: 100,
     dropped: 0,
+    droppedRecent: 0,
     latencyMs: null,
     lastError: null,
     counters: {},
     provides,
     streams: [],
     timeOffsetMs: 0,
+    ...more,
   };
 }
 
@@ -42,5 +51,52 @@ describe('ultrasound and tracker sources', () => {
 
   it('offers as tracker sources the devices sending poses that have not failed', () => {
     expect(trackerSources(devices).map((d) => d.id)).toEqual(['ndi-simulator-1', 'replay-4', 'replay-6']);
+  });
+});
+
+describe('device health', () => {
+  const aurora = (more: Partial<DeviceStatus>): DeviceStatus =>
+    device('ndi-simulator-1', 'ndi-simulator', ['pose'], 'streaming', { name: 'NDI Aurora simulator', nominalRateHz: 40, rateHz: 40, samples: 400, ...more });
+
+  it('a tracker streaming at its nominal rate without recent drops is ok (earlier drops do not count)', () => {
+    expect(deviceHealth(aurora({ rateHz: 39, dropped: 12, droppedRecent: 0 }))).toEqual({ level: 'ok', label: 'ok', text: null });
+  });
+
+  it('a tracker well below its nominal rate is degraded, with the measured and nominal rates in the sentence', () => {
+    expect(deviceHealth(aurora({ rateHz: 12 }))).toEqual({
+      level: 'warn',
+      label: 'degraded',
+      text: 'NDI Aurora simulator is degraded: 12 of 40 samples per second arrive; tool positions may lag or jump.',
+    });
+    // 80 % of nominal is the line: 32 of 40 is still ok, 31 is not
+    expect(deviceHealth(aurora({ rateHz: 32 })).level).toBe('ok');
+    expect(deviceHealth(aurora({ rateHz: 31 })).level).toBe('warn');
+  });
+
+  it('a tracker dropping frames is degraded even at its nominal rate, the drops of the last 5 s in the sentence', () => {
+    expect(deviceHealth(aurora({ rateHz: 38, dropped: 45, droppedRecent: 20 })).text).toBe(
+      'NDI Aurora simulator is degraded: 38 of 40 samples per second arrive, 20 dropped in the last 5 s; tool positions may lag or jump.',
+    );
+  });
+
+  it('the rate is not judged before a second of samples (just connected), nor without a nominal rate', () => {
+    expect(deviceHealth(aurora({ rateHz: 5, samples: 5 })).level).toBe('ok');
+    expect(deviceHealth(device('igtl-client-1', 'igtl-client', ['image'], 'streaming', { rateHz: 3, nominalRateHz: null })).level).toBe('ok');
+  });
+
+  it('an ultrasound source says what its degradation means for the picture; other states are named', () => {
+    const us = device('replay-2', 'replay', ['image'], 'streaming', { name: 'Replay sweep.igs.mha', nominalRateHz: 30, rateHz: 10 });
+    expect(deviceHealth(us).text).toBe('Replay sweep.igs.mha is degraded: 10 of 30 samples per second arrive; the ultrasound picture may stutter.');
+    expect(deviceHealth(aurora({ state: 'reconnecting' }))).toEqual({
+      level: 'warn',
+      label: 'reconnecting',
+      text: 'NDI Aurora simulator is reconnecting: no data from it now.',
+    });
+    expect(deviceHealth(aurora({ state: 'failed', lastError: 'No reply from the tracker on /dev/ttyUSB0.\ntimeout' }))).toEqual({
+      level: 'bad',
+      label: 'failed',
+      text: 'No reply from the tracker on /dev/ttyUSB0.',
+    });
+    expect(deviceHealth(aurora({ state: 'stopped' })).level).toBe('off');
   });
 });

@@ -84,9 +84,13 @@ export const DeviceStatus = z.object({
   driverState: z.string(),
   /** Samples per second over the last second. */
   rateHz: z.number(),
+  /** The rate it is set to deliver (Hz: a tracker's measurement rate, a camera's or replay's frame rate); null when the device sets it (OpenIGTLink peers, UVC). */
+  nominalRateHz: z.number().nullable(),
   samples: z.number().int(),
-  /** Frames lost at the device or dropped by latest-wins delivery. */
+  /** Frames lost at the device or dropped by latest-wins delivery (since it was connected). */
   dropped: z.number().int(),
+  /** Of `dropped`, those lost in the last 5 seconds. */
+  droppedRecent: z.number().int(),
   /** Host receive latency (ms): reply round trip (NDI) or sender timestamp to receipt (OpenIGTLink). */
   latencyMs: z.number().nullable(),
   /**
@@ -119,6 +123,46 @@ export function deviceFailureText(st: Pick<DeviceStatus, 'name' | 'lastError'>):
   const reason = st.lastError ?? 'could not connect';
   if (reason.includes('\n') || reason.startsWith(`${st.name}: `)) return reason;
   return `${st.name}: ${reason}`;
+}
+
+/** The window (s) over which DeviceStatus.droppedRecent counts. */
+export const RECENT_DROPS_S = 5;
+/** A streaming device is degraded below this fraction of its nominal rate. */
+export const DEGRADED_RATE_FRACTION = 0.8;
+
+/** How a device is doing, as the Devices and Fusion workspaces show it: the badge's level and a sentence for the clinician. */
+export interface DeviceHealth {
+  /** 'ok' streaming as set; 'warn' degraded, connecting or reconnecting; 'bad' failed; 'off' stopped. */
+  level: 'ok' | 'warn' | 'bad' | 'off';
+  /** The badge's word: 'ok', 'degraded', the state otherwise. */
+  label: string;
+  /** A sentence naming the device and what is wrong, with the measured rate and drops; null when it is ok. */
+  text: string | null;
+}
+
+/**
+ * How a device is doing. Streaming, it is degraded when its measured rate is below 80 % of its nominal rate (judged
+ * once it has delivered a second's worth of samples) or when it dropped frames in the last 5 s; the sentence says the
+ * measured and nominal rates and the drops, and what that means for its data (a tracker's positions lag or jump).
+ */
+export function deviceHealth(
+  d: Pick<DeviceStatus, 'name' | 'state' | 'lastError' | 'rateHz' | 'nominalRateHz' | 'samples' | 'droppedRecent' | 'provides'>,
+): DeviceHealth {
+  if (d.state === 'failed') return { level: 'bad', label: 'failed', text: deviceFailureText(d).split('\n')[0]! };
+  if (d.state === 'stopped') return { level: 'off', label: 'stopped', text: null };
+  if (d.state !== 'streaming') return { level: 'warn', label: d.state, text: `${d.name} is ${d.state}: no data from it now.` };
+  const nominal = d.nominalRateHz;
+  const slow = nominal !== null && nominal > 0 && d.samples >= nominal && d.rateHz < DEGRADED_RATE_FRACTION * nominal;
+  const dropping = d.droppedRecent > 0;
+  if (!slow && !dropping) return { level: 'ok', label: 'ok', text: null };
+  const rate = nominal ? `${Math.round(d.rateHz)} of ${Math.round(nominal)} samples per second arrive` : `${Math.round(d.rateHz)} samples per second arrive`;
+  const drops = dropping ? `, ${d.droppedRecent} dropped in the last ${RECENT_DROPS_S} s` : '';
+  const effect = d.provides.includes('pose')
+    ? 'tool positions may lag or jump'
+    : d.provides.includes('image')
+      ? 'the ultrasound picture may stutter'
+      : 'its data may lag';
+  return { level: 'warn', label: 'degraded', text: `${d.name} is degraded: ${rate}${drops}; ${effect}.` };
 }
 
 /**

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { decodeStreamMessage, deviceFailureText, type StreamHeader } from '../../electron/contract/devices.js';
+import { decodeStreamMessage, deviceFailureText, deviceHealth, type StreamHeader } from '../../electron/contract/devices.js';
 import { DevicesSupervisor } from '../../electron/services/devices.js';
 import { hasSocat } from '../../native-bridges/transports/ptyPair.js';
 import { DATA, dataPath } from '../helpers/data.js';
@@ -63,10 +63,30 @@ describe.skipIf(!socat)('device host process', () => {
     expect(list.host).toMatchObject({ state: 'running', restarts: 0 });
     // USB discovery is either available or says why not (containers expose no /sys/bus/usb)
     expect(list.host.usbUnavailable === null || /USB discovery unavailable/.test(list.host.usbUnavailable)).toBe(true);
+    expect(st).toMatchObject({ nominalRateHz: 40, droppedRecent: 0 });
+    expect(deviceHealth(st)).toMatchObject({ level: 'ok', text: null });
     // fault injection reaches the simulator; the driver counts the CRC errors
     await sup.simulateFault(dev.id, 'crc', 3);
     await sleep(700);
     expect((await sup.list()).devices.find((d) => d.id === dev.id)!.counters['crcErrors']).toBe(3);
+    // frames lost at the tracker: counted as dropped, in the last 5 s, and the tracker is degraded (not ok) with them in the sentence
+    await sup.simulateFault(dev.id, 'drop', 20);
+    await sleep(1200);
+    const dropping = (await sup.list()).devices.find((d) => d.id === dev.id)!;
+    expect(dropping.droppedRecent).toBeGreaterThanOrEqual(20);
+    expect(dropping.droppedRecent).toBeLessThanOrEqual(dropping.dropped);
+    expect(deviceHealth(dropping)).toMatchObject({ level: 'warn', label: 'degraded' });
+    expect(deviceHealth(dropping).text).toMatch(
+      new RegExp(
+        `^NDI Aurora simulator is degraded: \\d+ of 40 samples per second arrive, ${dropping.droppedRecent} dropped in the last 5 s; tool positions may lag or jump\\.$`,
+      ),
+    );
+    // a stalled tracker: its measured rate falls well below 40 Hz
+    await sup.simulateFault(dev.id, 'stall', 800);
+    await sleep(500);
+    const slow = (await sup.list()).devices.find((d) => d.id === dev.id)!;
+    expect(slow.rateHz).toBeLessThan(32);
+    expect(deviceHealth(slow).level).toBe('warn');
     ws.close();
   });
 

@@ -6,9 +6,9 @@
  * depth frames and point clouds), the UVC frame grabber, and session
  * recording of the open patient at a visit (RecordingPanel).
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { Fragment, useCallback, useEffect, useRef, useState } from 'react';
 import type { DeviceList, DeviceSpec, DeviceStatus } from '../../../electron/contract/index.js';
-import { capturedInWindow, deviceFailureText } from '../../../electron/contract/devices.js';
+import { capturedInWindow, deviceFailureText, deviceHealth } from '../../../electron/contract/devices.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 import { drawDepth } from './depthView.js';
 import type { StreamClient } from './streamClient.js';
@@ -267,26 +267,48 @@ export function DevicesWorkspace({ client, recordings, open, can, onError }: Pro
             </tr>
           </thead>
           <tbody>
-            {devices.map((d) => (
-              <tr key={d.id} data-device={d.id} data-kind={d.kind} className={shown?.id === d.id ? 'selected' : ''} onClick={() => setSelected(d.id)}>
-                <td>
-                  {d.name} {d.simulated && <span className="badge sim">SIMULATED</span>}
-                </td>
-                <td>
-                  <span className={`badge ${d.state === 'streaming' ? 'ok' : d.state === 'failed' ? 'bad' : 'warn'}`}>{d.state}</span>{' '}
-                  <span className="muted">{d.driverState}</span>
-                </td>
-                <td data-testid={`rate-${d.id}`}>{fmt(d.rateHz, 0)}</td>
-                <td>{d.dropped}</td>
-                <td>{fmt(d.latencyMs, 2)}</td>
-                <td className="muted">{d.streams.map((s) => `${s.name}: ${s.state}`).join(' · ')}</td>
-                <td className="muted" style={{ maxWidth: 260 }} title={d.lastError ?? undefined}>
-                  {/* the sentence; its technical detail (further lines) in the tooltip */}
-                  {d.lastError?.split('\n')[0] ?? ''}
-                </td>
-                <td>{can('devices.disconnect') && <button onClick={() => void disconnect(d)}>Disconnect</button>}</td>
-              </tr>
-            ))}
+            {devices.map((d) => {
+              // streaming below its nominal rate or dropping frames: a warning with the measured rate and drops, never a green badge
+              const health = deviceHealth(d);
+              const degraded = d.state === 'streaming' && health.level === 'warn';
+              return (
+                <Fragment key={d.id}>
+                  <tr
+                    data-device={d.id}
+                    data-kind={d.kind}
+                    data-health={health.level}
+                    className={shown?.id === d.id ? 'selected' : ''}
+                    onClick={() => setSelected(d.id)}
+                  >
+                    <td>
+                      {d.name} {d.simulated && <span className="badge sim">SIMULATED</span>}
+                    </td>
+                    <td>
+                      <span className={`badge ${health.level === 'off' ? 'warn' : health.level}`}>{d.state}</span>{' '}
+                      {degraded && <span className="badge warn">degraded</span>} <span className="muted">{d.driverState}</span>
+                    </td>
+                    <td data-testid={`rate-${d.id}`} title={d.nominalRateHz ? `nominal ${fmt(d.nominalRateHz, 0)} Hz` : undefined}>
+                      {fmt(d.rateHz, 0)}
+                    </td>
+                    <td>{d.droppedRecent > 0 ? `${d.dropped} (${d.droppedRecent} in the last 5 s)` : d.dropped}</td>
+                    <td>{fmt(d.latencyMs, 2)}</td>
+                    <td className="muted">{d.streams.map((s) => `${s.name}: ${s.state}`).join(' · ')}</td>
+                    <td className="muted" style={{ maxWidth: 260 }} title={d.lastError ?? undefined}>
+                      {/* the sentence; its technical detail (further lines) in the tooltip */}
+                      {d.lastError?.split('\n')[0] ?? ''}
+                    </td>
+                    <td>{can('devices.disconnect') && <button onClick={() => void disconnect(d)}>Disconnect</button>}</td>
+                  </tr>
+                  {degraded && (
+                    <tr data-health-of={d.id}>
+                      <td colSpan={8} role="status" data-testid={`health-${d.id}`}>
+                        <span className="badge warn">warning</span> {health.text}
+                      </td>
+                    </tr>
+                  )}
+                </Fragment>
+              );
+            })}
           </tbody>
         </table>
       </section>

@@ -15,7 +15,7 @@ import type { CalibrationRecord, FusionSession, Registration } from '../contract
 import type { Patient } from '../../patients/contract.js';
 import type { StudyRecord } from '../../studies/contract.js';
 import type { Twin } from '../../twins/contract.js';
-import { deviceFailureText, ultrasoundSources } from '../../../electron/contract/devices.js';
+import { deviceFailureText, deviceHealth, trackerSources, ultrasoundSources } from '../../../electron/contract/devices.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 import { landmarkPair, type ColourMap, type LandmarkPair, type PatientFrame } from './fusionMath.js';
 import { FusedViews } from './FusedViews.js';
@@ -286,6 +286,12 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
   // file; not a window's UVC capture; not one that failed)
   const sources = ultrasoundSources(devices?.devices ?? []);
   const viewH = Math.round(VIEW_W * aspect);
+  // the devices the fusion takes its data from that are not streaming as set (degraded, reconnecting): the trackers
+  // (tool poses) and the ultrasound source in use (any, when none is chosen)
+  const feeding = [...trackerSources(devices?.devices ?? []), ...sources.filter((d) => !usDevice.value || d.id === usDevice.value)];
+  const unwell = [...new Map(feeding.map((d) => [d.id, d])).values()]
+    .map((d) => ({ d, health: deviceHealth(d) }))
+    .filter(({ health }) => health.level === 'warn' || health.level === 'bad');
   // a source that went away (disconnected, failed) is no longer the source: back to any ultrasound source
   const sourceGone = devices !== null && usDevice.value !== '' && !sources.some((d) => d.id === usDevice.value);
   const setUsDevice = usDevice.set;
@@ -372,6 +378,15 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
           {staleNotice && (
             <div className="notice" role="status" data-testid="fusion-stale">
               {staleNotice} <button onClick={() => setStaleNotice(null)}>Dismiss</button>
+            </div>
+          )}
+          {unwell.length > 0 && (
+            <div className="notice" role="status" data-testid="fusion-device-health">
+              {unwell.map(({ d, health }) => (
+                <div key={d.id} data-device={d.id} data-health={health.level}>
+                  <span className={`badge ${health.level}`}>{health.label}</span> {health.text}
+                </div>
+              ))}
             </div>
           )}
           <FusionStatusLine

@@ -21,6 +21,7 @@ export abstract class DepthRuntime extends DeviceRuntime {
     private readonly driverState: string,
   ) {
     super(ctx, spec.kind, name);
+    this.status.nominalRateHz = spec.fps;
   }
 
   /** Opens the source (not started) and sets the streams shown. @throws Error when it cannot (missing or unreadable file) */

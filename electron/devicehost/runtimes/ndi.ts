@@ -38,6 +38,7 @@ export abstract class NdiRuntime extends DeviceRuntime {
   ) {
     super(ctx, spec.kind, name);
     this.provide('pose');
+    this.status.nominalRateHz = NDI_MODEL_HZ[spec.model];
   }
 
   /** Opens the serial link the driver will talk over. @throws Error when it cannot be opened */

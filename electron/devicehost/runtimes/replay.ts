@@ -40,6 +40,9 @@ export class ReplayRuntime extends DeviceRuntime {
     this.replay = r;
     const names = Object.keys(seq.frames[0]?.transforms ?? {});
     const kind = seq.elementType === 'uint16' ? 'Depth' : 'Image';
+    // the recorded frame rate times the speed
+    const spanS = (seq.frames.at(-1)?.timestampS ?? 0) - (seq.frames[0]?.timestampS ?? 0);
+    this.status.nominalRateHz = seq.frames.length > 1 && spanS > 0 ? ((seq.frames.length - 1) / spanS) * this.spec.speed : null;
     // what the file holds: tracking always (its frames' transforms, maybe none), frames when it has pixels
     if (names.length) this.provide('pose');
     if (seq.width) this.provide(seq.elementType === 'uint16' ? 'depth' : 'image');

@@ -6,7 +6,7 @@
  * device kind beside this one; registry.ts maps each DeviceSpec kind to its
  * factory.
  */
-import type { DeviceSpecParsed, DeviceStatus, StreamHeader, StreamKind } from '../../contract/devices.js';
+import { RECENT_DROPS_S, type DeviceSpecParsed, type DeviceStatus, type StreamHeader, type StreamKind } from '../../contract/devices.js';
 import { hostClockUs, DeviceClockMap } from '../../../native-bridges/core/clock.js';
 
 /** Publishes one stream message (header without `dropped`, which delivery fills in; payload bytes as in contract/devices.ts). */
@@ -92,8 +92,10 @@ export abstract class DeviceRuntime {
       state: 'connecting',
       driverState: 'closed',
       rateHz: 0,
+      nominalRateHz: null,
       samples: 0,
       dropped: 0,
+      droppedRecent: 0,
       latencyMs: null,
       lastError: null,
       counters: {},
@@ -119,12 +121,14 @@ export abstract class DeviceRuntime {
     return null;
   }
 
-  /** The status now (rate over the last second, time offset in ms). */
+  /** The status now (rate over the last second, drops over the last 5 s, time offset in ms). */
   snapshot(): DeviceStatus {
+    const now = hostClockUs();
     return {
       ...this.status,
+      droppedRecent: this.recentDrops(now),
       provides: [...this.status.provides],
-      rateHz: this.meter.rate(hostClockUs()),
+      rateHz: this.meter.rate(now),
       timeOffsetMs: this.clock.current.calibrationUs / 1000,
     };
   }
@@ -132,6 +136,18 @@ export abstract class DeviceRuntime {
   /** Sets the temporal calibration offset (ms) applied to this device's timestamps. */
   setTimeOffset(ms: number): void {
     this.clock.setCalibration(ms * 1000);
+  }
+
+  /** (host clock µs, dropped total) as the snapshots saw them over the last RECENT_DROPS_S seconds, oldest first. */
+  private readonly dropSeen: { us: number; total: number }[] = [{ us: hostClockUs(), total: 0 }];
+
+  /** Frames dropped in the last RECENT_DROPS_S seconds: the total now less the total seen at the window's start (read at every snapshot, twice a second). */
+  private recentDrops(nowUs: number): number {
+    const seen = this.dropSeen;
+    seen.push({ us: nowUs, total: this.status.dropped });
+    // keep the newest sample at or before the window's start as the baseline
+    while (seen.length > 1 && seen[1]!.us <= nowUs - RECENT_DROPS_S * 1e6) seen.shift();
+    return Math.max(0, this.status.dropped - seen[0]!.total);
   }
 
   /** Counts a sample received at `hostUs` (host clock, µs). */
