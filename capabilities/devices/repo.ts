@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { AppError } from '../../electron/contract/errors.js';
-import type { RecordedFile, RecordingDeviceState } from '../../electron/contract/devices.js';
+import { recordedInFull, type RecordedFile, type RecordingDeviceState } from '../../electron/contract/devices.js';
 import { nowIso, type Row } from '../../electron/db/files.js';
 import type { TwinStore } from '../../electron/db/store.js';
 import type { RecordingRecord } from './contract.js';
@@ -85,7 +85,7 @@ export function completeRecording(store: TwinStore, id: string, o: RecordingOutc
       reason: o.stopReason,
       files: o.files.length,
       bytes: o.bytesWritten,
-      leftOut: o.devices.filter((d) => d.state !== 'recording').map((d) => `${d.device}: ${d.state}${d.reason ? ` (${d.reason})` : ''}`),
+      leftOut: o.devices.filter((d) => !recordedInFull(d)).map((d) => `${d.device}: ${d.state}${d.reason ? ` (${d.reason})` : ''}`),
     });
   })();
   return getRecording(store, id);

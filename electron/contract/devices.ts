@@ -217,22 +217,28 @@ export type RecordedFile = z.infer<typeof RecordedFile>;
 /**
  * How one device fares in the session recording: `recording` (its frames go to files), `waiting` (connected, nothing
  * received yet), `left-out` (nothing of it can be recorded: `reason` says why, e.g. point clouds only) or
- * `interrupted` (it stopped sending, was disconnected or failed while recording: `reason` says how, `since` from when).
+ * `interrupted` (it stopped sending, was disconnected or failed while recording: `reason` says how, `since` from when);
+ * once the recording has ended and its files are finished, a device that was recording is `recorded`.
  */
 export const RecordingDeviceState = z.object({
   device: z.string(),
   name: z.string(),
   kind: z.string(),
-  state: z.enum(['recording', 'waiting', 'left-out', 'interrupted']),
+  state: z.enum(['recording', 'recorded', 'waiting', 'left-out', 'interrupted']),
   reason: z.string().nullable(),
   /** ISO 8601 time: when the interruption began (null otherwise). */
   since: z.string().nullable(),
   /** Frames of this device written (all its files). */
   frames: z.number().int(),
-  /** Pixel bytes of this device written. */
+  /** Bytes of this device: the pixels streamed so far while recording; its finished files' size on disk once the recording has ended. */
   bytes: z.number(),
 });
 export type RecordingDeviceState = z.infer<typeof RecordingDeviceState>;
+
+/** Whether a device's data are all in the recording: it was recording to the end (or still is). */
+export function recordedInFull(d: Pick<RecordingDeviceState, 'state'>): boolean {
+  return d.state === 'recording' || d.state === 'recorded';
+}
 
 /** Who and what a recording is of, as its starter declared it (the devices capability: the patient and the visit). */
 export const RecordingSubject = z.object({
@@ -254,7 +260,7 @@ export const RecordingStatus = z.object({
   startedUs: z.number().nullable(),
   frames: z.number().int(),
   files: z.number().int(),
-  /** Pixel bytes written so far. */
+  /** Pixel bytes written so far (while recording; 0 when idle: see bytesWritten). */
   bytes: z.number(),
   /** Files of the last finished recording. */
   lastFiles: z.array(RecordedFile),

@@ -91,16 +91,21 @@ function endRecording(reason: string): RecordedFile[] {
   if (!r) return [];
   recorder = null;
   const elapsedMs = (hostClockUs() - r.startedUs) / 1000;
-  const devices = r.devices(true);
   let files: RecordedFile[] = [];
   let stopReason = reason;
+  let finished = false;
   try {
     files = r.finish();
+    finished = true;
   } catch (e) {
     r.abort();
     stopReason = `${reason}; the files could not be finished: ${(e as Error).message}`;
   }
-  const bytesWritten = files.reduce((n, f) => n + (fs.statSync(f.path, { throwIfNoEntry: false })?.size ?? 0), 0);
+  // the final size is what is on disk: per device (its files), and in all
+  const onDisk = new Map<string, number>();
+  for (const f of files) onDisk.set(f.device, (onDisk.get(f.device) ?? 0) + (fs.statSync(f.path, { throwIfNoEntry: false })?.size ?? 0));
+  const bytesWritten = [...onDisk.values()].reduce((n, b) => n + b, 0);
+  const devices = r.devices(true, finished ? onDisk : undefined);
   lastRecording = { dir: r.dir, files, stopReason, elapsedMs, bytesWritten, devices, subject, minFreeBytes: r.minFreeBytes };
   subject = null;
   if (reason !== 'stopped by the user') console.error(`device host: recording ${reason}`);

@@ -172,8 +172,10 @@ export class SessionRecorder {
   /**
    * Every device of the recording and how it fares; `final` (the recording ended) turns a device still waiting
    * into one left out (it sent nothing).
+   * @param onDisk once the files are finished: bytes on disk per device (its files' sizes). With it, a device that was
+   *   recording to the end is `recorded` and every device's `bytes` is its files' size, not the pixels streamed.
    */
-  devices(final = false): RecordingDeviceState[] {
+  devices(final = false, onDisk?: ReadonlyMap<string, number>): RecordingDeviceState[] {
     const per = new Map<string, { frames: number; bytes: number }>();
     for (const w of this.writers.values()) {
       const p = per.get(w.device) ?? { frames: 0, bytes: 0 };
@@ -182,7 +184,9 @@ export class SessionRecorder {
       per.set(w.device, p);
     }
     return [...this.devs.values()].map((e) => {
-      const { frames, bytes } = per.get(e.device) ?? { frames: 0, bytes: 0 };
+      const streamed = per.get(e.device) ?? { frames: 0, bytes: 0 };
+      const frames = streamed.frames;
+      const bytes = onDisk ? (onDisk.get(e.device) ?? 0) : streamed.bytes;
       const base = { device: e.device, name: e.name, kind: e.kind, frames, bytes };
       const pointsNote = 'sends point clouds only, which have no PLUS sequence form: not recorded';
       if (frames === 0 && e.points > 0) return { ...base, state: 'left-out' as const, reason: pointsNote, since: null };
@@ -195,7 +199,7 @@ export class SessionRecorder {
           ? { ...base, state: 'left-out' as const, reason: 'sent nothing during the recording', since: null }
           : { ...base, state: 'waiting' as const, reason: 'no data received yet', since: null };
       const notes = [e.resumed, e.points > 0 ? 'its point clouds are not recorded (no PLUS sequence form)' : null].filter(Boolean);
-      return { ...base, state: 'recording' as const, reason: notes.length ? notes.join('; ') : null, since: null };
+      return { ...base, state: onDisk ? ('recorded' as const) : ('recording' as const), reason: notes.length ? notes.join('; ') : null, since: null };
     });
   }
 

@@ -208,14 +208,21 @@ describe('recording through the device host', () => {
     const done = (await sup.list()).recording;
     expect(done).toMatchObject({ state: 'idle', stopReason: 'stopped by the user', dir });
     expect(done.bytesWritten).toBe(files.reduce((n, f) => n + fs.statSync(f.path).size, 0));
+    // after the stop no device says 'recording': those that recorded to the end are 'recorded'
     expect(done.devices.map((d) => [d.device, d.state]).sort()).toEqual(
       [
         [ndi.id, 'interrupted'],
-        [replay.id, 'recording'],
-        [depth.id, 'recording'],
+        [replay.id, 'recorded'],
+        [depth.id, 'recorded'],
         [cloud.id, 'left-out'],
       ].sort(),
     );
+    // each device's size is its files' bytes on disk (the tracker's poses too, not 0 B), and they add up to the total
+    const onDisk = (id: string): number => files.filter((f) => f.device === id).reduce((n, f) => n + fs.statSync(f.path).size, 0);
+    for (const id of [ndi.id, replay.id, depth.id, cloud.id]) expect(byId(done, id).bytes).toBe(onDisk(id));
+    expect(byId(done, ndi.id).bytes).toBeGreaterThan(0);
+    expect(byId(done, cloud.id).bytes).toBe(0);
+    expect(done.devices.reduce((n, d) => n + d.bytes, 0)).toBe(done.bytesWritten);
     // a file per recordable stream of every device but the point-cloud one, each with frames, each readable
     expect(files.map((f) => `${f.device}/${f.stream}`).sort()).toEqual(
       [`${depth.id}/depth`, `${ndi.id}/pose`, `${replay.id}/image`, `${replay.id}/pose`].sort(),
@@ -305,7 +312,8 @@ describe('recordings of a patient at a visit, through the services', () => {
     expect(rec!.elapsedMs).toBeGreaterThan(1000);
     expect(rec!.bytesWritten).toBe(fs.statSync(files[0]!.path).size);
     expect(rec!.stoppedAt! >= rec!.startedAt).toBe(true);
-    expect(rec!.devices).toEqual([expect.objectContaining({ device: depth.id, state: 'recording', frames: files[0]!.frames })]);
+    // the stored outcome: the device recorded to the end, its size the file's on disk
+    expect(rec!.devices).toEqual([expect.objectContaining({ device: depth.id, state: 'recorded', frames: files[0]!.frames, bytes: rec!.bytesWritten })]);
     expect(await d.listRecordings(john.id)).toEqual([]);
     // the visit is a day that exists (checked where calls enter the services)
     expect(RecordingStart.safeParse({ patientId: jane.id, visitDate: '2026-02-30' }).success).toBe(false);

@@ -8,7 +8,7 @@
  * low), the files, and the patient's recordings.
  */
 import { useEffect, useState } from 'react';
-import type { RecordingDeviceState, RecordingStatus } from '../../../electron/contract/devices.js';
+import { recordedInFull, type RecordingDeviceState, type RecordingStatus } from '../../../electron/contract/devices.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 import type { OpenPatient } from '../../../renderer/app/contributions.js';
 import { formatDate, formatDateTime, formatTime } from '../../../renderer/app/format.js';
@@ -58,11 +58,12 @@ const today = (): string => {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 };
 
-const STATE_BADGE: Record<RecordingDeviceState['state'], string> = { recording: 'ok', waiting: 'warn', 'left-out': 'bad', interrupted: 'bad' };
+const STATE_BADGE: Record<RecordingDeviceState['state'], string> = { recording: 'ok', recorded: 'ok', waiting: 'warn', 'left-out': 'bad', interrupted: 'bad' };
 const fileName = (p: string): string => p.split(/[\\/]/).pop() ?? p;
 const visitText = (v: { visitDate: string; visitLabel: string }): string => `${formatDate(v.visitDate)}${v.visitLabel ? ` (${v.visitLabel})` : ''}`;
 
-function DeviceStates({ devices }: { devices: RecordingDeviceState[] }) {
+/** Each device of the recording (running: live; ended: `recorded` or why not, with its files' size on disk). */
+function DeviceStates({ devices, ended }: { devices: RecordingDeviceState[]; ended: boolean }) {
   if (!devices.length) return null;
   return (
     <table className="device-table" data-testid="recording-devices">
@@ -71,7 +72,7 @@ function DeviceStates({ devices }: { devices: RecordingDeviceState[] }) {
           <th>Device</th>
           <th>Recording</th>
           <th>Frames</th>
-          <th>Size</th>
+          <th>{ended ? 'Size on disk' : 'Size'}</th>
           <th>Why / since</th>
         </tr>
       </thead>
@@ -83,7 +84,7 @@ function DeviceStates({ devices }: { devices: RecordingDeviceState[] }) {
               <span className={`badge ${STATE_BADGE[d.state]}`}>{d.state === 'left-out' ? 'left out' : d.state}</span>
             </td>
             <td>{d.frames}</td>
-            <td>{formatBytes(d.bytes)}</td>
+            <td data-testid="recording-device-size">{formatBytes(d.bytes)}</td>
             <td className="muted" style={{ maxWidth: 420 }}>
               {d.reason ?? ''}
               {d.since ? ` — since ${formatTime(d.since)}` : ''}
@@ -209,10 +210,10 @@ export function RecordingPanel({ client, rec, open, hasDevices, can, busy, setBu
       {!recording && rec?.stopReason && (
         <div className="row" data-testid="recording-ended">
           <span className={/free disk|could not|interrupted|shut down/.test(rec.stopReason) ? 'badge bad' : 'badge ok'}>{rec.stopReason}</span>
-          <span className="muted">
-            {formatElapsed(rec.elapsedMs)} · {formatBytes(rec.bytesWritten)}
-            {rec.subject ? ` · ${rec.subject.patientName}, visit ${visitText(rec.subject)}` : ''}
+          <span data-testid="recording-summary">
+            {`Stopped · ${formatElapsed(rec.elapsedMs)} recorded · ${formatBytes(rec.bytesWritten)} on disk in ${rec.lastFiles.length} file${rec.lastFiles.length === 1 ? '' : 's'}`}
           </span>
+          <span className="muted">{rec.subject ? ` · ${rec.subject.patientName}, visit ${visitText(rec.subject)}` : ''}</span>
         </div>
       )}
       {!recording && rec?.lastFiles.length ? (
@@ -220,7 +221,7 @@ export function RecordingPanel({ client, rec, open, hasDevices, can, busy, setBu
           Saved to {rec.dir}: {rec.lastFiles.map((f) => `${fileName(f.path)} (${f.frames} frames)`).join(' · ')}
         </div>
       ) : null}
-      <DeviceStates devices={rec?.devices ?? []} />
+      <DeviceStates devices={rec?.devices ?? []} ended={!recording} />
       {open && mayList && (
         <>
           <h3 style={{ margin: '10px 0 4px' }}>Recordings of {open.patient.displayName}</h3>
@@ -250,9 +251,9 @@ export function RecordingPanel({ client, rec, open, hasDevices, can, busy, setBu
                     <td title={r.files.map((f) => fileName(f.path)).join('\n')}>{r.files.length}</td>
                     <td className="muted" style={{ whiteSpace: 'normal' }}>
                       {r.state === 'recording' ? 'running' : (r.stopReason ?? '')}
-                      {r.state !== 'recording' && r.devices.some((d) => d.state !== 'recording')
+                      {r.state !== 'recording' && r.devices.some((d) => !recordedInFull(d))
                         ? ` · not recorded in full: ${r.devices
-                            .filter((d) => d.state !== 'recording')
+                            .filter((d) => !recordedInFull(d))
                             .map((d) => d.name)
                             .join(', ')}`
                         : ''}
