@@ -18,7 +18,7 @@ export async function runDevices(argv: string[]): Promise<number> {
     console.log(JSON.stringify(r, null, 2));
     return 0;
   }
-  if (r.usbUnavailable) console.log(`# ${r.usbUnavailable}`);
+  if (r.usbUnavailable) for (const line of r.usbUnavailable.split('\n')) console.log(`# ${line}`);
   if (r.devices.length === 0) console.log('no USB or serial devices found');
   for (const d of r.devices) {
     const ids = d.vendorId !== null ? `${d.vendorId.toString(16).padStart(4, '0')}:${(d.productId ?? 0).toString(16).padStart(4, '0')}` : '---------';

@@ -199,7 +199,7 @@ export const DeviceHostStatus = z.object({
   pid: z.number().int().nullable(),
   restarts: z.number().int(),
   lastExit: z.string().nullable(),
-  /** Why USB discovery is unavailable (no USB bus exposed), or null. */
+  /** Why USB discovery is unavailable (no USB bus exposed): a sentence, the technical detail on the lines after it; or null. */
   usbUnavailable: z.string().nullable(),
 });
 export type DeviceHostStatus = z.infer<typeof DeviceHostStatus>;

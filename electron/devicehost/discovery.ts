@@ -35,8 +35,29 @@ export function identify(vendorId: number | null, productId: number | null): { k
 
 export interface DiscoveryResult {
   devices: DiscoveredDevice[];
-  /** Why USB enumeration is unavailable, or null. */
+  /** Why USB enumeration is unavailable (`usbUnavailableText`: a sentence, the technical detail on the next line), or null. */
   usbUnavailable: string | null;
+}
+
+/**
+ * Why USB devices cannot be listed, as the Devices workspace shows it: a sentence for the user first (what cannot be
+ * done and why, in words: no USB bus exposed, permission denied, USB support missing), then the technical detail on the
+ * next line (the `usb` package's own message, errno included), shown behind Technical details.
+ * @param e what enumerating (or loading the `usb` package) threw
+ */
+export function usbUnavailableText(e: unknown): string {
+  const err = e as { message?: unknown; code?: unknown };
+  const detail = typeof err?.message === 'string' ? err.message : String(e);
+  const code = typeof err?.code === 'string' ? err.code : '';
+  const why =
+    /ERR_MODULE_NOT_FOUND|MODULE_NOT_FOUND|ERR_DLOPEN_FAILED/.test(code) || /Cannot find (module|package)|dlopen/i.test(detail)
+      ? 'USB support is not installed with this copy of OrthoTwin'
+      : /EACCES|EPERM|LIBUSB_ERROR_ACCESS|permission denied/i.test(`${code} ${detail}`)
+        ? 'OrthoTwin may not read the USB bus (permission denied)'
+        : /not found|ENOENT|errno 2\b|LIBUSB_ERROR_NOT_FOUND|LIBUSB_ERROR_NO_DEVICE/i.test(`${code} ${detail}`)
+          ? 'this computer exposes no USB bus to OrthoTwin (e.g. a container or a virtual machine without USB access)'
+          : 'the USB bus could not be read';
+  return `USB devices cannot be listed: ${why}. Serial ports are still listed.\n${detail}`;
 }
 
 interface WebUsbDevice {
@@ -68,7 +89,7 @@ export async function discover(): Promise<DiscoveryResult> {
       });
     }
   } catch (e) {
-    usbUnavailable = `USB discovery unavailable: ${(e as Error).message}`;
+    usbUnavailable = usbUnavailableText(e);
   }
   try {
     const { SerialPort } = await import('serialport');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePlusConfig, plusTransform, PlusConfigError } from './plusConfig.js';
+import { parsePlusConfig, plusTransform, PlusConfigError, readPlusConfig } from './plusConfig.js';
 import { mul4 } from '../../math/rigid.js';
 
 const XML = `<PlusConfiguration version="2.1">
@@ -74,5 +74,29 @@ describe('PLUS configuration', () => {
         'z.xml',
       ),
     ).toThrow(/z\.xml: N-wire pattern 0 has 1 wires/);
+  });
+
+  it('a file that is not XML (a binary sequence) is named with the reason in one sentence, the words of the parser only as the detail line', () => {
+    const binary = 'ObjectType = Image\nElementDataFile = LOCAL\n' + String.fromCharCode(...Array.from({ length: 4000 }, (_, i) => (i * 37) % 256));
+    let err: unknown;
+    try {
+      parsePlusConfig(binary, '/data/us/SpinePhantomFreehand.igs.mha');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(PlusConfigError);
+    const [sentence, ...rest] = (err as Error).message.split('\n');
+    expect(sentence).toBe(
+      '/data/us/SpinePhantomFreehand.igs.mha: not a PLUS device-set configuration: it is not XML (a PLUS configuration is an XML file such as PlusDeviceSet_*.xml).',
+    );
+    expect(rest).toHaveLength(1);
+    expect(rest[0]).toMatch(/^XML parser: ./);
+    expect((err as PlusConfigError).detail).toBe(rest[0]);
+  });
+
+  it('a file that cannot be read says why in words, the errno only as the detail line', () => {
+    expect(() => readPlusConfig('/nonexistent/PlusDeviceSet_x.xml')).toThrow(
+      "/nonexistent/PlusDeviceSet_x.xml: cannot be read: the file does not exist.\nENOENT: no such file or directory, open '/nonexistent/PlusDeviceSet_x.xml'",
+    );
   });
 });

@@ -47,12 +47,35 @@ export interface PlusConfig {
   segmentation: Record<string, string>;
 }
 
+/**
+ * A PLUS configuration that cannot be used: `message` is the file and the reason, a sentence for the user
+ * ("…/scan.igs.mha: not a PLUS device-set configuration: it is not XML (…)."), followed, when there is one, by the
+ * technical detail on the next line (the XML parser's or the file system's own words), which the error banner shows
+ * behind Technical details; `detail` holds it alone.
+ */
 export class PlusConfigError extends Error {
-  constructor(file: string, reason: string) {
-    super(`${file}: ${reason}`);
+  /** The reader's own words (XML parser, errno), or null. */
+  readonly detail: string | null;
+  /**
+   * @param file the configuration's path (named first)
+   * @param reason why it cannot be used, for the user
+   * @param detail the technical detail behind it, if any
+   */
+  constructor(file: string, reason: string, detail: string | null = null) {
+    super(`${file}: ${reason}${detail ? `\n${detail}` : ''}`);
     this.name = 'PlusConfigError';
+    this.detail = detail;
   }
 }
+
+/** What an errno of reading a configuration means, in words. */
+const READ_PROBLEMS: Record<string, string> = {
+  ENOENT: 'the file does not exist',
+  EACCES: 'OrthoTwin may not read it (permission denied)',
+  EPERM: 'OrthoTwin may not read it (permission denied)',
+  EISDIR: 'it is a folder, not a file',
+  EIO: 'the disk could not be read',
+};
 
 type Node = Record<string, unknown>;
 const asArray = (x: unknown): Node[] => (x === undefined ? [] : Array.isArray(x) ? (x as Node[]) : [x as Node]);
@@ -76,7 +99,11 @@ export function parsePlusConfig(xml: string, file = 'PLUS configuration'): PlusC
   try {
     doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml) as Node;
   } catch (e) {
-    throw new PlusConfigError(file, `not XML (${(e as Error).message})`);
+    throw new PlusConfigError(
+      file,
+      'not a PLUS device-set configuration: it is not XML (a PLUS configuration is an XML file such as PlusDeviceSet_*.xml).',
+      `XML parser: ${(e as Error).message}`,
+    );
   }
   const root = doc['PlusConfiguration'] as Node | undefined;
   if (!root || typeof root !== 'object') throw new PlusConfigError(file, 'no <PlusConfiguration> element (not a PLUS device-set configuration)');
@@ -124,7 +151,8 @@ export function readPlusConfig(file: string): PlusConfig {
   try {
     xml = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new PlusConfigError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    const err = e as NodeJS.ErrnoException;
+    throw new PlusConfigError(file, `cannot be read: ${(err.code && READ_PROBLEMS[err.code]) ?? 'the file system refused it'}.`, err.message);
   }
   return parsePlusConfig(xml, file);
 }

@@ -10,6 +10,7 @@ import { Fragment, useCallback, useEffect, useRef, useState } from 'react';
 import type { DeviceList, DeviceSpec, DeviceStatus } from '../../../electron/contract/index.js';
 import { capturedInWindow, deviceFailureText, deviceHealth } from '../../../electron/contract/devices.js';
 import type { Client } from '../../../renderer/ipc/client.js';
+import { splitErrorText } from '../../../renderer/app/errors.js';
 import { drawDepth } from './depthView.js';
 import type { StreamClient } from './streamClient.js';
 import { openStreams } from './openStreams.js';
@@ -29,6 +30,25 @@ interface Props {
   /** Whether the session may call a method (controls it may not use are not shown). */
   can: (method: string) => boolean;
   onError: (e: unknown) => void;
+}
+
+/**
+ * A message of the device layer shown as the error banner shows one: its sentence (first line), the technical detail
+ * (the lines after it) behind a Technical details toggle.
+ */
+function TextWithDetails({ text, testId }: { text: string; testId: string }) {
+  const { sentence, detail } = splitErrorText(text);
+  return (
+    <div className="muted" data-testid={testId}>
+      <span data-testid={`${testId}-sentence`}>{sentence}</span>
+      {detail && (
+        <details style={{ fontSize: 12 }}>
+          <summary>Technical details</summary>
+          <span style={{ whiteSpace: 'pre-wrap' }}>{detail}</span>
+        </details>
+      )}
+    </div>
+  );
 }
 
 const fmt = (x: number | null, d = 1): string => (x === null || !Number.isFinite(x) ? '—' : x.toFixed(d));
@@ -356,7 +376,7 @@ export function DevicesWorkspace({ client, recordings, open, can, onError }: Pro
 
       <section className="panel" aria-label="discovered devices">
         <h2>Discovered hardware</h2>
-        {host?.usbUnavailable && <div className="muted">{host.usbUnavailable}</div>}
+        {host?.usbUnavailable && <TextWithDetails text={host.usbUnavailable} testId="usb-unavailable" />}
         <table className="device-table" data-testid="discovered-table">
           <tbody>
             {(list?.discovered ?? []).map((d) => {
