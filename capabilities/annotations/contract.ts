@@ -11,7 +11,11 @@ import { defineService, ALL_ROLES, CLINICAL_ROLES } from '../../electron/contrac
 import { Id, Vec3 } from '../../electron/contract/primitives.js';
 
 export const ViewName = z.enum(['axial', 'coronal', 'sagittal']);
-const placed = { view: ViewName, sliceIndex: z.number().int().min(0) };
+/**
+ * Where an item was made (its view and slice) and its number: stable for its life (shown as "ruler 3", "ROI 5"…;
+ * a new one takes the set's largest + 1, see numbering.ts). Absent only in sets saved before numbers were stored.
+ */
+const placed = { view: ViewName, sliceIndex: z.number().int().min(0), n: z.number().int().min(1).optional() };
 
 /** Mean, SD (n − 1), min and max of the voxels inside an ROI (image units: HU for CT), its area (mm²) and voxel count. */
 export const RoiStats = z.object({
@@ -50,10 +54,19 @@ export const Annotation = z.discriminatedUnion('kind', [
 ]);
 export type Annotation = z.infer<typeof Annotation>;
 
+/** A set's items: at most 500, no two with the same number. */
+const AnnotationList = z
+  .array(Annotation)
+  .max(500)
+  .refine((l) => new Set(l.flatMap((a) => (a.n === undefined ? [] : [a.n]))).size === l.filter((a) => a.n !== undefined).length, {
+    message: 'two measurements have the same number',
+  });
+
 export const AnnotationSet = z.object({
   twinId: Id,
   /** 0 = nothing saved yet; each save adds 1. */
   revision: z.number().int().min(0),
+  /** Every item numbered (`n`) when read through the service. */
   annotations: z.array(Annotation).max(500),
   savedAt: z.string().nullable(),
   savedBy: z.string().nullable(),
@@ -63,18 +76,20 @@ export type AnnotationSet = z.infer<typeof AnnotationSet>;
 export const AnnotationsService = defineService(
   'annotations',
   {
-    /** The twin's measurements and annotations (revision 0 and none when nothing was saved). @throws NOT_FOUND for an unknown twin */
+    /** The twin's measurements and annotations, each with its number `n` (revision 0 and none when nothing was saved). @throws NOT_FOUND for an unknown twin */
     get: { roles: ALL_ROLES, args: z.tuple([Id]), result: AnnotationSet },
     /**
-     * Replaces the twin's set with `annotations`, made from revision `baseRevision`; returns the new set (revision + 1).
+     * Replaces the twin's set with `annotations`, made from revision `baseRevision`; returns the new set (revision + 1),
+     * items without a number numbered (numbering.ts).
      * @throws CONFLICT when the stored revision is not `baseRevision` (saved elsewhere meanwhile: reload, nothing is overwritten)
      * @throws NOT_FOUND for an unknown twin
+     * @throws BAD_REQUEST (contract) when two items carry the same number
      */
     save: {
       roles: CLINICAL_ROLES,
       verb: 'save measurements',
       audit: { action: 'annotations-save', recordType: 'twin' },
-      args: z.tuple([Id, z.number().int().min(0), z.array(Annotation).max(500)]),
+      args: z.tuple([Id, z.number().int().min(0), AnnotationList]),
       result: AnnotationSet,
     },
   },

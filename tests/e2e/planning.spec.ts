@@ -222,11 +222,14 @@ test('import a CT, see skin and bone in 3D, click-linked MPR views', async ({ pa
   // drawn as the circle of its cut in the coronal view too (dashed: not the slice it was made on)
   await expect(page.getByTestId('view-coronal').locator('svg circle[stroke="#ffb74d"]')).toHaveCount(1);
   await page.keyboard.press('Escape');
-  // remove one, undo brings it back
+  // remove one: the others keep their numbers (a report's "Cobb 4" stays Cobb 4); undo brings it back with its number
   const items = page.getByTestId('measurements').locator('.measurement');
   await page.getByRole('button', { name: 'Remove angle 3' }).click();
   await expect(items).toHaveCount(5);
-  await expect(page.getByTestId('mark-3')).toContainText('Cobb 3:');
+  await expect(page.getByTestId('mark-3')).toHaveCount(0);
+  await expect(page.getByTestId('mark-4')).toContainText('Cobb 4:');
+  await expect(page.getByTestId('mark-5')).toContainText('note 5: L3 pedicle check');
+  await expect(page.getByTestId('roi-6')).toContainText('sphere ROI 6:');
   await page.keyboard.press('Control+z');
   await expect(page.getByTestId('mark-3')).toContainText('angle 3: 90.0°');
   // kept with the twin: after a reload the same five measurements come back from the store

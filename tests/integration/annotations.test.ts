@@ -77,7 +77,10 @@ describeData('a twin’s measurements and annotations', () => {
     const saved = (await call(surgeon, 'annotations', 'save', twin.id, 0, [ruler, cobb])) as AnnotationSet;
     expect(saved).toMatchObject({ twinId: twin.id, revision: 1, savedBy: 'dr.house' });
     const back = (await call(research, 'annotations', 'get', twin.id)) as AnnotationSet;
-    expect(back.annotations).toEqual([ruler, cobb]);
+    expect(back.annotations).toEqual([
+      { ...ruler, n: 1 },
+      { ...cobb, n: 2 },
+    ]); // items sent without numbers get them (their position), kept from then on
     expect(back.revision).toBe(1);
     const audit = host.store.auditLog.records().filter((a) => a.action === 'annotations-save');
     expect(audit.map((a) => [a.actor, a.recordType, a.recordId])).toEqual([['dr.house', 'twin', twin.id]]);
@@ -99,5 +102,34 @@ describeData('a twin’s measurements and annotations', () => {
     expect((await fail(call(surgeon, 'annotations', 'save', twin.id, 2, [{ ...note, text: '  ' }]))).code).toBe('BAD_REQUEST');
     expect((await fail(call(surgeon, 'annotations', 'get', 'no-such-twin'))).code).toBe('NOT_FOUND');
     expect(((await call(surgeon, 'annotations', 'get', twin.id)) as AnnotationSet).revision).toBe(2);
+  });
+
+  it('numbers are stable: a removal keeps the others’ numbers; a set stored without numbers reads numbered by position; duplicates are refused', async () => {
+    const saved = (await call(surgeon, 'annotations', 'save', twin.id, 2, [
+      { ...ruler, n: 1 },
+      { ...note, n: 3 },
+    ])) as AnnotationSet;
+    expect(saved.annotations.map((a) => [a.kind, a.n])).toEqual([
+      ['ruler', 1],
+      ['text', 3],
+    ]);
+    expect(((await call(surgeon, 'annotations', 'get', twin.id)) as AnnotationSet).annotations.map((a) => a.n)).toEqual([1, 3]);
+    expect(
+      (
+        await fail(
+          call(surgeon, 'annotations', 'save', twin.id, 3, [
+            { ...ruler, n: 2 },
+            { ...note, n: 2 },
+          ]),
+        )
+      ).code,
+    ).toBe('BAD_REQUEST');
+    // a set as an earlier version stored it (no numbers): numbered as that version showed it, 1, 2, 3
+    host.store.db.prepare('UPDATE twin_annotations SET annotations = ? WHERE twin_id = ?').run(JSON.stringify([ruler, cobb, note]), twin.id);
+    expect(((await call(research, 'annotations', 'get', twin.id)) as AnnotationSet).annotations.map((a) => [a.kind, a.n])).toEqual([
+      ['ruler', 1],
+      ['cobb', 2],
+      ['text', 3],
+    ]);
   });
 });

@@ -27,6 +27,7 @@ import { ellipseRoiStats, sphereRoiStats } from '../../../math/roi.js';
 import { angleAtVertex, cobbAngle } from '../../../math/angles.js';
 import { autoWindowLevel } from '../../../math/windowLevel.js';
 import type { Annotation, AnnotationSet } from '../../annotations/contract.js';
+import { nextAnnotationNumber, numberAnnotations } from '../../annotations/numbering.js';
 import { formatDateTime } from '../../../renderer/app/format.js';
 import { lpsToIndex } from '../../../math/geometry.js';
 import { createThreeDView, GREY_LEVEL_COLOURS, type ThreeDView, type SurfaceName, type SpineOverlay } from '../../../renderer/views/vtk/threeDView.js';
@@ -49,8 +50,9 @@ interface Marks {
   dirty: boolean;
 }
 
-/** What a measurement says in the list and beside its drawing. */
-function describeMark(a: Annotation, n: number, unit: string): string {
+/** What a measurement says in the list: its kind, its stable number (`n`) and its value. */
+function describeMark(a: Annotation, unit: string): string {
+  const n = a.n ?? '?';
   switch (a.kind) {
     case 'ruler':
       return `ruler ${n}: ${a.mm.toFixed(1)} mm`;
@@ -166,7 +168,8 @@ export function PlanningView(props: {
   const change = useCallback((f: (list: Annotation[]) => Annotation[]) => {
     setMarks((m) => ({ list: f(m.list), past: [...m.past, m.list].slice(-100), future: [], dirty: true }));
   }, []);
-  const add = useCallback((a: Annotation) => change((l) => [...l, a]), [change]);
+  /** Adds a measurement with the next number (the set's largest + 1: numbers are never reused while a larger one exists). */
+  const add = useCallback((a: Annotation) => change((l) => [...l, { ...a, n: nextAnnotationNumber(l) }]), [change]);
   const [help, setHelp] = useState(false);
   const unit = modality === 'CT' ? 'HU' : 'value';
   const geometry = useMemo(
@@ -301,11 +304,11 @@ export function PlanningView(props: {
     for (const o of ORIENTATIONS)
       slices.current[o]?.setMeasurements(
         rulers.flatMap((r) => (r.kind === 'ruler' && r.view === o ? [r] : [])),
-        rulers.flatMap((r, i) => (r.kind === 'ellipse' && r.view === o ? [{ ...r, label: `ROI ${i + 1}` }] : [])),
-        rulers.flatMap((r, i): ViewMark[] => {
+        rulers.flatMap((r) => (r.kind === 'ellipse' && r.view === o ? [{ ...r, label: `ROI ${r.n ?? '?'}` }] : [])),
+        rulers.flatMap((r): ViewMark[] => {
           // a sphere is drawn in every view whose slice it cuts; labelled in the view it was made in
           if (r.kind === 'sphere')
-            return [{ kind: r.kind, points: [r.centre], radiusMm: r.radiusMm, sliceIndex: r.view === o ? r.sliceIndex : -1, label: `ROI ${i + 1}` }];
+            return [{ kind: r.kind, points: [r.centre], radiusMm: r.radiusMm, sliceIndex: r.view === o ? r.sliceIndex : -1, label: `ROI ${r.n ?? '?'}` }];
           if (r.view !== o) return [];
           if (r.kind === 'angle') return [{ kind: r.kind, points: [r.a, r.vertex, r.b], sliceIndex: r.sliceIndex, label: `${r.degrees.toFixed(1)}°` }];
           if (r.kind === 'cobb') return [{ kind: r.kind, points: [...r.line1, ...r.line2], sliceIndex: r.sliceIndex, label: `Cobb ${r.degrees.toFixed(1)}°` }];
@@ -321,7 +324,7 @@ export function PlanningView(props: {
       .call('annotations', 'get', twin.id)
       .then((set) => {
         setSaved(set);
-        setMarks({ list: set.annotations, past: [], future: [], dirty: false });
+        setMarks({ list: numberAnnotations(set.annotations), past: [], future: [], dirty: false });
         setSaveState(set.revision ? `saved by ${set.savedBy ?? '?'}, ${formatDateTime(set.savedAt)}` : '');
       })
       .catch(onError);
@@ -634,13 +637,13 @@ export function PlanningView(props: {
             style={{ height: 44, overflowY: 'auto', alignContent: 'flex-start' }}
           >
             {rulers.map((r, i) => (
-              <span key={i} className="measurement" data-testid={r.kind === 'ellipse' || r.kind === 'sphere' ? `roi-${i + 1}` : `mark-${i + 1}`}>
-                {describeMark(r, i + 1, unit)}
+              <span key={r.n ?? `i${i}`} className="measurement" data-testid={r.kind === 'ellipse' || r.kind === 'sphere' ? `roi-${r.n}` : `mark-${r.n}`}>
+                {describeMark(r, unit)}
                 {r.kind === 'ellipse' || r.kind === 'sphere' ? ', ' : ' ('}
                 {r.view} Im {r.sliceIndex + 1})
                 <button
                   className="link"
-                  aria-label={`Remove ${r.kind === 'ellipse' || r.kind === 'sphere' ? 'ROI' : r.kind} ${i + 1}`}
+                  aria-label={`Remove ${r.kind === 'ellipse' || r.kind === 'sphere' ? 'ROI' : r.kind} ${r.n}`}
                   title="Remove (undo brings it back)"
                   onClick={() => remove(i)}
                 >
