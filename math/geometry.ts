@@ -77,3 +77,36 @@ export function indexAxisClosestTo(g: VolumeGeometry, worldAxis: 0 | 1 | 2): 0 |
   }
   return best;
 }
+
+/**
+ * The centre of the voxel nearest to `p` (LPS mm), its index clamped into the grid: where the viewer's crosshair
+ * sits. Each slice view shows the slice through this voxel, its label gives this position, and its crosshair lines
+ * are drawn through it, so slice number, position and crosshair agree exactly (3D Slicer snaps slice offsets to voxel
+ * centres the same way). Index components are rounded half up (60.5 → 61).
+ * @param g grid geometry
+ * @param p a point, LPS mm (any: outside the volume it snaps to the nearest border voxel)
+ * @returns the voxel centre, LPS mm
+ */
+export function snapToVoxelCentre(g: VolumeGeometry, p: readonly number[]): Vec3 {
+  const ijk = lpsToIndex(g, p);
+  return indexToLps(
+    g,
+    ijk.map((v, a) => Math.max(0, Math.min(g.dims[a]! - 1, Math.round(v)))),
+  );
+}
+
+/**
+ * The voxel centre `step` slices from `p` along index axis `indexAxis` (the slice axis of a view), clamped to the
+ * first and last slice; `p` is snapped first (snapToVoxelCentre). One step is one voxel of that axis, whatever the
+ * spacing of the others.
+ * @param g grid geometry
+ * @param p the current position, LPS mm
+ * @param indexAxis the index axis stepped (0 = i, 1 = j, 2 = k)
+ * @param step slices to move (negative: back)
+ * @returns the new voxel centre, LPS mm
+ */
+export function stepVoxelCentre(g: VolumeGeometry, p: readonly number[], indexAxis: 0 | 1 | 2, step: number): Vec3 {
+  const ijk = lpsToIndex(g, snapToVoxelCentre(g, p)).map(Math.round) as Vec3;
+  ijk[indexAxis] = Math.max(0, Math.min(g.dims[indexAxis] - 1, ijk[indexAxis] + Math.round(step)));
+  return indexToLps(g, ijk);
+}

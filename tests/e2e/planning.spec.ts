@@ -58,12 +58,17 @@ test('import a CT, see skin and bone in 3D, click-linked MPR views', async ({ pa
 
   await page.screenshot({ path: 'test-results/planning-view.png' });
 
-  // 3. the initial crosshair is the volume centre, worked by hand from the NIfTI sform:
-  //    voxel (60.5, 50, 55.5) → RAS (−177.956 + 181.5, 11.319 + 150, 94.302 + 166.5) → LPS (−3.544, −161.319, 260.802)
+  // 3. the initial crosshair is the voxel centre nearest the volume centre, worked by hand from the NIfTI sform:
+  //    centre voxel (60.5, 50, 55.5) → voxel (61, 50, 56) (rounded half up) → LPS (177.956 − 183, −11.319 − 150, 94.302 + 168)
   const c0 = (await probe(page, 'crosshairLps'))!;
-  expect(c0[0]).toBeCloseTo(177.95632934570312 - 3 * 60.5, 2);
-  expect(c0[1]).toBeCloseTo(-11.319000244140625 - 3 * 50, 2);
-  expect(c0[2]).toBeCloseTo(94.3017578125 + 3 * 55.5, 2);
+  expect(c0[0]).toBeCloseTo(177.95632934570312 - 3 * 61, 4);
+  expect(c0[1]).toBeCloseTo(-11.319000244140625 - 3 * 50, 4);
+  expect(c0[2]).toBeCloseTo(94.3017578125 + 3 * 56, 4);
+  // the slice labels say the crosshair's voxel and position, not half a voxel away (review §5): axial Im 57/112 at S 262.3 mm
+  await expect(page.getByTestId('slice-axial')).toHaveText('Im 57/112 · S 262.3 mm');
+  await expect(page.getByTestId('slice-sagittal')).toHaveText(`Im 62/122 · R ${(183 - 177.95632934570312).toFixed(1)} mm`);
+  await expect(page.getByTestId('slice-coronal')).toHaveText('Im 51/101 · A 161.3 mm');
+  expect(await probe(page, 'slicePositionsMm')).toEqual({ axial: c0[2], coronal: c0[1], sagittal: c0[0] });
 
   // 4. click in the axial view, right of and below the centre
   const axial = page.getByTestId('view-axial');
@@ -73,17 +78,27 @@ test('import a CT, see skin and bone in 3D, click-linked MPR views', async ({ pa
   expect(mmPerPx).toBeLessThan(3);
   const dx = 60;
   const dy = 40;
-  await page.mouse.click(box.x + box.width / 2 + dx, box.y + box.height / 2 + dy);
+  const [cx, cy] = [Math.round(box.x + box.width / 2 + dx), Math.round(box.y + box.height / 2 + dy)]; // whole pixels, as the browser delivers them
+  const clicked = await probe(page, 'displayToLps', 'axial', cx - box.x, cy - box.y);
+  await page.mouse.click(cx, cy);
   const c1 = (await probe(page, 'crosshairLps'))!;
   // radiological axial view: screen right = patient left (+x), screen down = posterior (+y)
-  expect(Math.abs(c1[0] - (c0[0] + dx * mmPerPx))).toBeLessThan(1.5 * mmPerPx);
-  expect(Math.abs(c1[1] - (c0[1] + dy * mmPerPx))).toBeLessThan(1.5 * mmPerPx);
+  expect(Math.abs(clicked[0] - (c0[0] + dx * mmPerPx))).toBeLessThan(1.5 * mmPerPx);
+  expect(Math.abs(clicked[1] - (c0[1] + dy * mmPerPx))).toBeLessThan(1.5 * mmPerPx);
+  // the crosshair goes to the centre of the voxel clicked (LPS x = 177.956 − 3i, y = −11.319 − 3j)
+  const [ci, cj] = [Math.round((177.95632934570312 - clicked[0]) / 3), Math.round((-11.319000244140625 - clicked[1]) / 3)];
+  expect(c1[0]).toBeCloseTo(177.95632934570312 - 3 * ci, 4);
+  expect(c1[1]).toBeCloseTo(-11.319000244140625 - 3 * cj, 4);
   expect(c1[2]).toBeCloseTo(c0[2], 5); // the axial slice does not move
-  const slices = await probe(page, 'slicePositionsMm');
-  // the sagittal view now shows the slice at the clicked x, the coronal at the clicked y (3 mm voxels: within half a voxel)
-  expect(Math.abs(slices.sagittal - c1[0])).toBeLessThanOrEqual(1.5);
-  expect(Math.abs(slices.coronal - c1[1])).toBeLessThanOrEqual(1.5);
-  expect(Math.abs(slices.axial - c0[2])).toBeLessThanOrEqual(1.5);
+  // the sagittal view shows voxel column i, the coronal row j, at exactly the crosshair's position
+  expect(await probe(page, 'slicePositionsMm')).toEqual({ axial: c1[2], coronal: c1[1], sagittal: c1[0] });
+  expect(await probe(page, 'sliceIndex', 'sagittal')).toBe(ci);
+  expect(await probe(page, 'sliceIndex', 'coronal')).toBe(cj);
+  await expect(page.getByTestId('slice-sagittal')).toContainText(`Im ${ci + 1}/122 · ${c1[0] < 0 ? 'R' : 'L'} ${Math.abs(c1[0]).toFixed(1)} mm`);
+  // the sagittal view draws its horizontal crosshair line (the axial slice) at the axial slice's position
+  const [, sagY] = await probe(page, 'lpsToDisplay', 'sagittal', c1);
+  const line = await page.evaluate(() => Number(document.querySelector('[data-testid=view-sagittal] svg.crosshair line')!.getAttribute('y1')));
+  expect(line).toBeCloseTo(sagY, 6);
 
   // 5. viewer tools (issue 20 §3)
   // orientation letters in radiological convention
@@ -255,11 +270,21 @@ test('import a CT, see skin and bone in 3D, click-linked MPR views', async ({ pa
   await page.getByLabel('Layout').selectOption('1x3');
   await expect(page.getByTestId('view-3d')).toBeHidden();
   await expect(page.getByTestId('view-sagittal')).toBeVisible();
-  await page.getByTestId('view-coronal').dblclick();
+  // maximise and restore do not move the crosshair (review §4): double-click 40 px away from it
+  const before = (await probe(page, 'crosshairLps'))!;
+  const coronalBox = (await page.getByTestId('view-coronal').boundingBox())!;
+  const [kx, ky] = await probe(page, 'lpsToDisplay', 'coronal', before);
+  await page.mouse.dblclick(coronalBox.x + kx + 40, coronalBox.y + ky + 40);
   await expect(page.getByTestId('view-axial')).toBeHidden();
   await expect(page.getByTestId('view-coronal')).toBeVisible();
-  await page.getByTestId('view-coronal').dblclick();
+  expect(await probe(page, 'crosshairLps')).toEqual(before);
+  const bigBox = (await page.getByTestId('view-coronal').boundingBox())!;
+  await page.mouse.dblclick(bigBox.x + bigBox.width / 3, bigBox.y + bigBox.height / 3);
   await expect(page.getByTestId('view-axial')).toBeVisible();
+  expect(await probe(page, 'crosshairLps')).toEqual(before);
+  // a single click still moves it
+  await page.mouse.click(coronalBox.x + kx + 40, coronalBox.y + ky + 40);
+  await expect.poll(() => probe(page, 'crosshairLps')).not.toEqual(before);
   await page.keyboard.press('?');
   await expect(page.getByTestId('shortcuts')).toContainText('zoom about the pointer');
   await page.screenshot({ path: 'test-results/planning-viewer-tools.png' });

@@ -20,7 +20,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { bulkUrls, type Job } from '../../../electron/contract/index.js';
 import { type Modality, type VolumeRecord } from '../../studies/contract.js';
 import { type Twin } from '../contract.js';
-import { indexToLps, type Vec3 } from '../../../math/geometry.js';
+import { indexToLps, snapToVoxelCentre, stepVoxelCentre, type Vec3 } from '../../../math/geometry.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 import { createSliceView, type SliceTool, type SliceView, type ViewMark } from '../../../renderer/views/vtk/sliceView.js';
 import { ellipseRoiStats, sphereRoiStats } from '../../../math/roi.js';
@@ -32,7 +32,7 @@ import { formatDateTime } from '../../../renderer/app/format.js';
 import { lpsToIndex } from '../../../math/geometry.js';
 import { createThreeDView, GREY_LEVEL_COLOURS, type ThreeDView, type SurfaceName, type SpineOverlay } from '../../../renderer/views/vtk/threeDView.js';
 import { endplateSegment3d } from '../../spine/ui/overlay.js';
-import { VIEW_AXES, WL_PRESETS, type Orientation } from '../../../renderer/views/vtk/orientation.js';
+import { WL_PRESETS, type Orientation } from '../../../renderer/views/vtk/orientation.js';
 import type {} from './probe.js'; // declares window.__orthotwin
 import { FeaturesPanel } from './FeaturesPanel.js';
 import { makeImageData, voxelsFromBuffer } from '../../../renderer/views/vtk/volumeImage.js';
@@ -177,12 +177,17 @@ export function PlanningView(props: {
     [volume],
   );
 
-  const moveTo = useCallback((p: Vec3) => {
-    crosshair.current = p;
-    for (const o of ORIENTATIONS) slices.current[o]?.setCrosshair(p);
-    three.current?.setCrosshair(p);
-    setCross(p);
-  }, []);
+  /** Moves the crosshair to the voxel centre nearest `p` (LPS mm): every view shows that voxel's slice and says its number and position. */
+  const moveTo = useCallback(
+    (at: Vec3) => {
+      const p = snapToVoxelCentre(geometry, at);
+      crosshair.current = p;
+      for (const o of ORIENTATIONS) slices.current[o]?.setCrosshair(p);
+      three.current?.setCrosshair(p);
+      setCross(p);
+    },
+    [geometry],
+  );
 
   useEffect(() => {
     let disposed = false;
@@ -210,12 +215,8 @@ export function PlanningView(props: {
           },
           onStep: (orientation, step) => {
             const c = crosshair.current;
-            if (!c) return;
-            const axis = VIEW_AXES[orientation].normalAxis;
-            const stepMm = Math.min(...volume.spacingMm);
-            const next: Vec3 = [...c];
-            next[axis] += step * stepMm;
-            moveTo(next);
+            const view = slices.current[orientation];
+            if (c && view) moveTo(stepVoxelCentre(g, c, view.inPlaneAxes().indexAxis, step)); // one voxel of the view's slice axis
           },
           onHover: (lps) => {
             const v = voxelsRef.current;
@@ -390,13 +391,10 @@ export function PlanningView(props: {
   const stepActive = useCallback(
     (step: number) => {
       const c = crosshair.current;
-      if (!c) return;
-      const axis = VIEW_AXES[activeView.current].normalAxis;
-      const next: Vec3 = [...c];
-      next[axis] += step * Math.min(...volume.spacingMm);
-      moveTo(next);
+      const view = slices.current[activeView.current];
+      if (c && view) moveTo(stepVoxelCentre(geometry, c, view.inPlaneAxes().indexAxis, step));
     },
-    [volume.id],
+    [geometry, moveTo],
   );
   // keyboard shortcuts (not while typing in a field)
   useEffect(() => {

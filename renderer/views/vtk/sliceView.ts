@@ -5,7 +5,8 @@
  * radiology viewers (3D Slicer / OHIF conventions) — click sets the
  * crosshair, left-drag changes window (horizontal) and level (vertical),
  * wheel steps through slices, Ctrl/⌘ + wheel or right-drag zooms about the
- * pointer, middle-drag pans, double-click asks to maximise the view. The
+ * pointer, middle-drag pans, double-click asks to maximise the view (and
+ * undoes what its first click did: the crosshair stays where it was). The
  * overlay shows the orientation letters on the four edges (patient
  * directions: R/L, A/P, S/I), the slice number and position, the value and
  * LPS position under the pointer, ruler measurements (two clicks in ruler
@@ -16,7 +17,10 @@
  * dashed rubber band (and the running length) while one is being drawn; a
  * capture of the view with all of it as a PNG. Rendering is coalesced to one
  * WebGL frame per display frame and skipped when only the SVG overlay moved.
- * All positions are LPS mm.
+ * All positions are LPS mm. The crosshair is expected on a voxel centre
+ * (snapToVoxelCentre, math/geometry.ts): the slice shown is the one through
+ * it, and the slice label's number and position are that voxel's, so they
+ * agree with the crosshair lines of the other views.
  */
 import '@kitware/vtk.js/Rendering/Profiles/Volume';
 import vtkGenericRenderWindow from '@kitware/vtk.js/Rendering/Misc/GenericRenderWindow';
@@ -96,16 +100,16 @@ export function directionLetter(axis: 0 | 1 | 2, sign: 1 | -1): string {
 
 export interface SliceView {
   orientation: Orientation;
-  /** Moves the slice to the one containing `lps` and redraws the crosshair. */
+  /** Moves the slice to the one through `lps` (nearest voxel centre along the view's index axis) and redraws the crosshair; give a voxel centre (snapToVoxelCentre) for the label to read exactly the crosshair's position. */
   setCrosshair(lps: Vec3): void;
   setWindowLevel(window: number, level: number): void;
   /** LPS position (mm) under a CSS-pixel point of the view (on the current slice). */
   displayToLps(x: number, y: number): Vec3;
   /** CSS-pixel position of an LPS point projected into the view. */
   lpsToDisplay(p: Vec3): [number, number];
-  /** World coordinate (mm) along the view's normal axis of the slice shown. */
+  /** World coordinate (LPS mm, along the view's normal axis) of the centre of the voxel of the slice shown under the crosshair: what the slice label says. */
   slicePositionMm(): number;
-  /** Index of the slice shown along the volume axis used. */
+  /** Index (0-based) of the slice shown along the volume axis used; the label says index + 1. */
   sliceIndex(): number;
   /** Zoom relative to the fitted view (1 = the whole volume fits). */
   zoom(): number;
@@ -290,12 +294,15 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
     l.setAttribute('stroke-width', '2');
     return l;
   };
-  /** World coordinate (mm) along the view's normal axis of the slice shown. */
-  const slicePosition = (): number =>
-    indexToLps(
-      g,
-      [0, 1, 2].map((a) => (a === indexAxis ? index : 0)),
-    )[axes.normalAxis];
+  /**
+   * World coordinate (mm) along the view's normal axis of the slice shown, at the voxel under the crosshair (an
+   * oblique volume's slice is not at one position everywhere; at the crosshair it is where the other views draw it).
+   */
+  const slicePosition = (): number => {
+    const ijk = lpsToIndex(g, crosshair);
+    ijk[indexAxis] = index;
+    return indexToLps(g, ijk)[axes.normalAxis];
+  };
   const drawRulers = (): void => {
     rulerLayer.replaceChildren();
     for (const m of measurements) {
@@ -414,10 +421,7 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
     }
   };
   const drawSliceLabel = (): void => {
-    const pos = indexToLps(
-      g,
-      [0, 1, 2].map((a) => (a === indexAxis ? index : 0)),
-    )[axes.normalAxis];
+    const pos = slicePosition();
     // a position is said with the patient direction it lies in: "A 161.3 mm", never "P −161.3 mm"
     sliceLabel.textContent = `Im ${index + 1}/${g.dims[indexAxis]} · ${directionLetter(axes.normalAxis, pos < 0 ? -1 : 1)} ${Math.abs(pos).toFixed(1)} mm${zoom !== 1 ? ` · ×${zoom.toFixed(2)}` : ''}`;
   };
@@ -519,20 +523,27 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
       down.lastY = y;
     }
   };
+  // the first click of a double-click has acted before the browser knows a second follows: how to take it back
+  let firstClick: { at: number; undo: (() => void) | null } | null = null;
   const onUp = (e: MouseEvent): void => {
     if (!down) return;
     const wasDrag = down.dragging;
     const button = down.button;
     down = null;
     if (wasDrag || button !== 0) return;
+    // the second click of a double-click (detail 2, 3…) places nothing: the double-click maximises (onDouble)
+    if (e.detail > 1) return;
     const [x, y] = local(e);
     const p = displayToLps(x, y);
     if (tool === 'text') {
-      openTextInput(p, x, y);
+      const close = openTextInput(p, x, y);
+      firstClick = { at: performance.now(), undo: close };
       return;
     }
     if (tool !== 'crosshair') {
       pending.push(p);
+      // a point that does not finish the measurement can be taken back; a finished one stays (undo removes it)
+      firstClick = { at: performance.now(), undo: pending.length < CLICKS[tool] ? () => void (pending.pop(), drawRulers()) : null };
       if (pending.length === CLICKS[tool]) {
         const pts = pending;
         pending = [];
@@ -546,10 +557,12 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
       drawRulers();
       return;
     }
+    const before: Vec3 = [...crosshair];
+    firstClick = { at: performance.now(), undo: () => cb.onPick(before) };
     cb.onPick(p);
   };
-  /** Text mode: an input at the click; Enter keeps the note, Escape or leaving the field drops it. */
-  const openTextInput = (at: Vec3, x: number, y: number): void => {
+  /** Text mode: an input at the click; Enter keeps the note, Escape or leaving the field drops it. Returns what closes it. */
+  const openTextInput = (at: Vec3, x: number, y: number): (() => void) => {
     textInput?.remove();
     const input = document.createElement('input');
     input.type = 'text';
@@ -576,6 +589,7 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
     container.appendChild(input);
     textInput = input;
     input.focus();
+    return close;
   };
   const onWheel = (e: WheelEvent): void => {
     e.preventDefault();
@@ -589,7 +603,13 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
   const onLeave = (): void => {
     if (cb.onHover) readout.textContent = cb.onHover(null);
   };
-  const onDouble = (): void => cb.onMaximise?.(orientation);
+  /** Maximise / restore, after taking back the first click (the crosshair goes back where it was, a placed point is removed). */
+  const onDouble = (): void => {
+    const first = firstClick;
+    firstClick = null;
+    if (first && performance.now() - first.at < 1000) first.undo?.();
+    cb.onMaximise?.(orientation);
+  };
   const noMenu = (e: Event): void => e.preventDefault();
   container.addEventListener('mousedown', onDown);
   window.addEventListener('mousemove', onMove);
