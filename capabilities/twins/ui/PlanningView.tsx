@@ -35,6 +35,7 @@ import { endplateSegment3d } from '../../spine/ui/overlay.js';
 import { WL_PRESETS, type Orientation } from '../../../renderer/views/vtk/orientation.js';
 import type {} from './probe.js'; // declares window.__orthotwin
 import { FeaturesPanel } from './FeaturesPanel.js';
+import { SHORTCUTS, shortcutFor, toolKey } from './shortcuts.js';
 import { makeImageData, voxelsFromBuffer } from '../../../renderer/views/vtk/volumeImage.js';
 import { SpinePanel } from '../../spine/ui/SpinePanel.js';
 import type { SpineAnalysis } from '../../../electron/contract/index.js';
@@ -85,30 +86,12 @@ const AUTO_PRESETS: [string, number, number, string][] = [
 ];
 
 const TOOLS: [Exclude<SliceTool, 'crosshair'>, string][] = [
-  ['ruler', 'Ruler (M)'],
-  ['ellipse', 'Ellipse ROI (E)'],
-  ['sphere', 'Sphere ROI (O)'],
-  ['angle', 'Angle (A)'],
-  ['cobb', 'Cobb (C)'],
-  ['text', 'Text (T)'],
-];
-
-const SHORTCUTS: [string, string][] = [
-  ['wheel', 'next / previous slice'],
-  ['Ctrl/⌘ + wheel, right-drag', 'zoom about the pointer'],
-  ['middle-drag', 'pan'],
-  ['left-drag', 'window (horizontal) / level (vertical)'],
-  ['click', 'move the crosshair (all views follow)'],
-  ['↑ / ↓, Page Up / Page Down', 'next / previous slice (10 slices) in the view under the pointer'],
-  ['M · E · O · A · C · T', 'ruler · ellipse ROI · sphere ROI (centre, then a point on it) · angle · Cobb angle (two lines) · text note'],
-  ['S', 'screenshot of the view under the pointer, with its measurements'],
-  ['Delete', 'remove the last measurement (undo brings it back)'],
-  ['double-click', 'maximise the view / restore the layout'],
-  ['R', 'reset zoom and pan'],
-  ['M', 'ruler on / off (two clicks measure)'],
-  ['E', 'elliptical ROI on / off (centre, then a corner): mean, SD, min, max, area'],
-  ['Ctrl+Z / Ctrl+Y', 'undo / redo a measurement'],
-  ['?', 'this list'],
+  ['ruler', 'Ruler'],
+  ['ellipse', 'Ellipse ROI'],
+  ['sphere', 'Sphere ROI'],
+  ['angle', 'Angle'],
+  ['cobb', 'Cobb'],
+  ['text', 'Text'],
 ];
 
 function initialWindowLevel(modality: Modality, v: VolumeRecord): { window: number; level: number } {
@@ -396,28 +379,37 @@ export function PlanningView(props: {
     },
     [geometry, moveTo],
   );
-  // keyboard shortcuts (not while typing in a field)
+  // keyboard shortcuts (not while typing in a field), from the table the help overlay lists (shortcuts.ts)
+  const helpRef = useRef(help);
+  helpRef.current = help;
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
       const t = e.target as HTMLElement | null;
       if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA')) return;
-      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z' && !e.shiftKey) (e.preventDefault(), undo());
-      else if ((e.ctrlKey || e.metaKey) && (e.key.toLowerCase() === 'y' || (e.shiftKey && e.key.toLowerCase() === 'z'))) (e.preventDefault(), redoOne());
-      else if (e.ctrlKey || e.metaKey || e.altKey) return;
-      else if (e.key === 'r' || e.key === 'R') for (const o of ORIENTATIONS) slices.current[o]?.resetView();
-      else if (e.key === 'm' || e.key === 'M') setTool((x) => (x === 'ruler' ? 'crosshair' : 'ruler'));
-      else if (e.key === 'e' || e.key === 'E') setTool((x) => (x === 'ellipse' ? 'crosshair' : 'ellipse'));
-      else if (e.key === 'o' || e.key === 'O') setTool((x) => (x === 'sphere' ? 'crosshair' : 'sphere'));
-      else if (e.key === 'a' || e.key === 'A') setTool((x) => (x === 'angle' ? 'crosshair' : 'angle'));
-      else if (e.key === 'c' || e.key === 'C') setTool((x) => (x === 'cobb' ? 'crosshair' : 'cobb'));
-      else if (e.key === 't' || e.key === 'T') setTool((x) => (x === 'text' ? 'crosshair' : 'text'));
-      else if (e.key === 's' || e.key === 'S') void screenshot(activeView.current).catch(onError);
-      else if (e.key === 'ArrowUp' || e.key === 'ArrowDown' || e.key === 'PageUp' || e.key === 'PageDown') {
-        e.preventDefault();
-        stepActive((e.key === 'ArrowUp' || e.key === 'PageUp' ? 1 : -1) * (e.key.startsWith('Page') ? 10 : 1));
-      } else if (e.key === 'Delete' || e.key === 'Backspace') change((l) => l.slice(0, -1));
-      else if (e.key === '?') setHelp((h) => !h);
-      else if (e.key === 'Escape') (setHelp(false), setTool('crosshair'));
+      const a = shortcutFor(e)?.action;
+      if (!a) return;
+      if (a.kind !== 'help' && a.kind !== 'escape' && helpRef.current) return; // the overlay is modal: ? or Esc closes it
+      e.preventDefault();
+      switch (a.kind) {
+        case 'undo':
+          return undo();
+        case 'redo':
+          return redoOne();
+        case 'resetView':
+          return ORIENTATIONS.forEach((o) => slices.current[o]?.resetView());
+        case 'tool':
+          return setTool((x) => (x === a.tool ? 'crosshair' : a.tool));
+        case 'screenshot':
+          return void screenshot(activeView.current).catch(onError);
+        case 'step':
+          return stepActive(e.key === a.upKey ? a.slices : -a.slices);
+        case 'removeLast':
+          return change((l) => l.slice(0, -1));
+        case 'help':
+          return setHelp((h) => !h);
+        case 'escape':
+          return helpRef.current ? setHelp(false) : setTool('crosshair');
+      }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
@@ -607,7 +599,7 @@ export function PlanningView(props: {
           </label>
           {TOOLS.map(([t, name]) => (
             <button key={t} aria-pressed={tool === t} className={tool === t ? 'primary' : ''} onClick={() => setTool((x) => (x === t ? 'crosshair' : t))}>
-              {name}
+              {name} ({toolKey(t)})
             </button>
           ))}
           <button onClick={() => ORIENTATIONS.forEach((o) => slices.current[o]?.resetView())}>Reset view (R)</button>
@@ -623,8 +615,13 @@ export function PlanningView(props: {
           >
             Screenshot (S)
           </button>
-          <button aria-pressed={help} onClick={() => setHelp((h) => !h)}>
-            Shortcuts (?)
+          <button
+            aria-pressed={help}
+            aria-label="Viewer shortcuts (?)"
+            title="Help: the viewer's mouse and keyboard shortcuts"
+            onClick={() => setHelp((h) => !h)}
+          >
+            ? Shortcuts
           </button>
         </div>
         {(rulers.length > 0 || saveState) && (
@@ -658,19 +655,26 @@ export function PlanningView(props: {
           </div>
         )}
         {help && (
-          <div className="panel" role="dialog" aria-label="keyboard shortcuts" data-testid="shortcuts">
-            <table className="features">
-              <tbody>
-                {SHORTCUTS.map(([k, what]) => (
-                  <tr key={k}>
-                    <td>
-                      <kbd>{k}</kbd>
-                    </td>
-                    <td>{what}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+          // an overlay over the viewer: ?, Esc, Close or a click outside closes it
+          <div className="dialog-backdrop" data-testid="shortcuts-backdrop" onClick={() => setHelp(false)}>
+            <div className="dialog" role="dialog" aria-modal="true" aria-label="viewer shortcuts" data-testid="shortcuts" onClick={(e) => e.stopPropagation()}>
+              <div className="dialog-head">
+                <h2>Viewer shortcuts</h2>
+                <button onClick={() => setHelp(false)}>Close</button>
+              </div>
+              <table className="features">
+                <tbody>
+                  {SHORTCUTS.map((s) => (
+                    <tr key={s.keys}>
+                      <td>
+                        <kbd>{s.keys}</kbd>
+                      </td>
+                      <td>{s.what}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           </div>
         )}
         <div className={`views layout-${maximised ? '1x1' : layout}`} ref={gridRef}>
