@@ -9,6 +9,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { DATA } from './data.js';
 import { expect, test, type Page } from '@playwright/test';
+import { PNG } from 'pngjs';
 import { screenshotContent } from './pixels.js';
 import type { PlanningProbe } from '../../capabilities/twins/ui/probe.js';
 
@@ -262,6 +263,36 @@ test('import a CT, see skin and bone in 3D, click-linked MPR views', async ({ pa
   const shotContent = screenshotContent(png);
   expect(shotContent.fraction).toBeGreaterThan(0.2);
   expect(shotContent.colours).toBeGreaterThan(20);
+  // the stamp is whole (review §2): the view is narrower than it, so it takes several lines, and nothing is cut
+  const cap = (await probe(page, 'lastCapture'))!;
+  expect(cap.view).toBe('axial');
+  expect(cap.stamp).toMatch(/^E2E Surgeon Test · .* · twin v1 · OrthoTwin \S+ · axial · .* \(\d{4}-\d{2}-\d{2}T[\d:.]+Z\)$/);
+  expect(cap.lines.length).toBeGreaterThan(1);
+  expect(cap.lines.join('').replace(/[ ·]/g, '')).toBe(cap.stamp.replace(/[ ·]/g, ''));
+  const pix = PNG.sync.read(png);
+  const axialBox = (await axial.boundingBox())!;
+  const scale = pix.width / axialBox.width;
+  /** Pixels in a rectangle (CSS px of the view) of the PNG that pass `test`. */
+  const count = (x0: number, y0: number, x1: number, y1: number, test: (r: number, g: number, b: number) => boolean): number => {
+    let c = 0;
+    for (let y = Math.max(0, Math.round(y0 * scale)); y < Math.min(pix.height, Math.round(y1 * scale)); y++)
+      for (let x = Math.max(0, Math.round(x0 * scale)); x < Math.min(pix.width, Math.round(x1 * scale)); x++) {
+        const q = 4 * (y * pix.width + x);
+        if (test(pix.data[q]!, pix.data[q + 1]!, pix.data[q + 2]!)) c++;
+      }
+    return c;
+  };
+  // the stamp's first line is written in white at the top of its band (the band darkens the image below 64)
+  const lineH = cap.fontPx + 4;
+  const bandTop = axialBox.height - cap.lines.length * lineH - 2;
+  expect(count(0, bandTop + 2, axialBox.width, bandTop + 2 + lineH, (r, g, b) => r > 200 && g > 200 && b > 200)).toBeGreaterThan(30);
+  // the ellipse ROI's statistics are beside it on screen and in the PNG (orange lines below its name, right of its edge)
+  await expect(axial.locator('svg text').filter({ hasText: /^ROI 2/ })).toHaveText(`ROI 2mean ${r[1]} HU, SD ${r[2]}min ${r[3]}, max ${r[4]}area ${r[5]} mm²`);
+  await expect(axial.locator('svg text').filter({ hasText: /^ruler 1: / })).toHaveText(`ruler 1: ${(100 * zoomedMmPerPx).toFixed(1)} mm`);
+  const [rcx, rcy] = await probe(page, 'lpsToDisplay', 'axial', centre);
+  const rxPx = rx / (await probe(page, 'mmPerPixel', 'axial'));
+  const orange = (red: number, g: number, b: number): boolean => red > 200 && g > 140 && g < 215 && b < 140;
+  expect(count(rcx + rxPx + 4, rcy + 4, rcx + rxPx + 160, rcy + 46, orange)).toBeGreaterThan(40);
   await page.reload();
   await page.getByRole('list', { name: 'patients' }).getByText('E2E Surgeon Test').click();
   await page.waitForFunction(() => window.__orthotwin?.ready === true, undefined, { timeout: 150_000 });

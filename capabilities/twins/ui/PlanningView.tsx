@@ -76,6 +76,32 @@ function describeMark(a: Annotation, unit: string): string {
   }
 }
 
+/**
+ * What a measurement's drawing says beside it in its view (and so in a screenshot): its name and value; an ROI's
+ * statistics on lines of their own ("\n"), as the list gives them.
+ */
+function viewLabel(a: Annotation, unit: string): string {
+  const n = a.n ?? '?';
+  switch (a.kind) {
+    case 'ruler':
+      return `ruler ${n}`; // the view adds the length
+    case 'angle':
+      return `angle ${n}: ${a.degrees.toFixed(1)}°`;
+    case 'cobb':
+      return `Cobb ${n}: ${a.degrees.toFixed(1)}°`;
+    case 'text':
+      return a.text;
+    case 'ellipse':
+    case 'sphere':
+      return [
+        `ROI ${n}`,
+        `mean ${a.stats.mean.toFixed(1)} ${unit}, SD ${a.stats.sd.toFixed(1)}`,
+        `min ${a.stats.min}, max ${a.stats.max}`,
+        a.kind === 'ellipse' ? `area ${a.stats.areaMm2.toFixed(1)} mm²` : `volume ${(a.stats.volumeMm3 / 1000).toFixed(2)} mL`,
+      ].join('\n');
+  }
+}
+
 type Layout = '2x2' | '1x3' | '1x1';
 
 /** W/L from the volume's histogram (MR has no absolute scale, so these are its presets; CT gets Auto beside its HU presets). */
@@ -147,6 +173,7 @@ export function PlanningView(props: {
   const [saveState, setSaveState] = useState<string>('');
   const activeView = useRef<Orientation>('axial');
   const stampRef = useRef('');
+  const lastCapture = useRef<{ view: Orientation; stamp: string; fontPx: number; lines: string[] } | null>(null);
   /** Applies a change to the measurement list as one undoable step. */
   const change = useCallback((f: (list: Annotation[]) => Annotation[]) => {
     setMarks((m) => ({ list: f(m.list), past: [...m.past, m.list].slice(-100), future: [], dirty: true }));
@@ -287,16 +314,16 @@ export function PlanningView(props: {
   useEffect(() => {
     for (const o of ORIENTATIONS)
       slices.current[o]?.setMeasurements(
-        rulers.flatMap((r) => (r.kind === 'ruler' && r.view === o ? [r] : [])),
-        rulers.flatMap((r) => (r.kind === 'ellipse' && r.view === o ? [{ ...r, label: `ROI ${r.n ?? '?'}` }] : [])),
+        rulers.flatMap((r) => (r.kind === 'ruler' && r.view === o ? [{ ...r, label: viewLabel(r, unit) }] : [])),
+        rulers.flatMap((r) => (r.kind === 'ellipse' && r.view === o ? [{ ...r, label: viewLabel(r, unit) }] : [])),
         rulers.flatMap((r): ViewMark[] => {
           // a sphere is drawn in every view whose slice it cuts; labelled in the view it was made in
           if (r.kind === 'sphere')
-            return [{ kind: r.kind, points: [r.centre], radiusMm: r.radiusMm, sliceIndex: r.view === o ? r.sliceIndex : -1, label: `ROI ${r.n ?? '?'}` }];
+            return [{ kind: r.kind, points: [r.centre], radiusMm: r.radiusMm, sliceIndex: r.view === o ? r.sliceIndex : -1, label: viewLabel(r, unit) }];
           if (r.view !== o) return [];
-          if (r.kind === 'angle') return [{ kind: r.kind, points: [r.a, r.vertex, r.b], sliceIndex: r.sliceIndex, label: `${r.degrees.toFixed(1)}°` }];
-          if (r.kind === 'cobb') return [{ kind: r.kind, points: [...r.line1, ...r.line2], sliceIndex: r.sliceIndex, label: `Cobb ${r.degrees.toFixed(1)}°` }];
-          if (r.kind === 'text') return [{ kind: r.kind, points: [r.at], sliceIndex: r.sliceIndex, label: r.text }];
+          if (r.kind === 'angle') return [{ kind: r.kind, points: [r.a, r.vertex, r.b], sliceIndex: r.sliceIndex, label: viewLabel(r, unit) }];
+          if (r.kind === 'cobb') return [{ kind: r.kind, points: [...r.line1, ...r.line2], sliceIndex: r.sliceIndex, label: viewLabel(r, unit) }];
+          if (r.kind === 'text') return [{ kind: r.kind, points: [r.at], sliceIndex: r.sliceIndex, label: viewLabel(r, unit) }];
           return [];
         }),
       );
@@ -346,7 +373,9 @@ export function PlanningView(props: {
       const v = slices.current[view];
       if (!v) return;
       const now = new Date();
-      const url = await v.capture(`${stampRef.current} · ${view} · ${formatDateTime(now)} (${now.toISOString()})`);
+      const stamp = `${stampRef.current} · ${view} · ${formatDateTime(now)} (${now.toISOString()})`;
+      lastCapture.current = { view, stamp, ...v.stampLayout(stamp) };
+      const url = await v.capture(stamp);
       const a = document.createElement('a');
       a.href = url;
       a.download = `orthotwin-${view}-twin${twin.version}-${now.toISOString().replace(/[:.]/g, '-')}.png`;
@@ -497,6 +526,7 @@ export function PlanningView(props: {
       lpsToDisplay: (view, p) => slices.current[view]!.lpsToDisplay(p),
       zoom: (view) => slices.current[view]?.zoom() ?? NaN,
       sliceIndex: (view) => slices.current[view]?.sliceIndex() ?? -1,
+      lastCapture: () => lastCapture.current,
       mmPerPixel: (view) => {
         const a = slices.current[view]!.displayToLps(0, 0);
         const b = slices.current[view]!.displayToLps(100, 0);

@@ -19,6 +19,8 @@ export interface PlanningProbe {
   zoom(view: Orientation): number;
   /** Index of the slice the view shows (along the volume axis it slices). */
   sliceIndex(view: Orientation): number;
+  /** The last screenshot's view, stamp, and the stamp's layout in the PNG (font size in CSS px, lines: all of it, wrapped); null before one. */
+  lastCapture(): { view: Orientation; stamp: string; fontPx: number; lines: string[] } | null;
 }
 
 declare global {

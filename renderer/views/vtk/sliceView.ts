@@ -30,6 +30,7 @@ import vtkInteractorStyleManipulator from '@kitware/vtk.js/Interaction/Style/Int
 import type vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData';
 import { indexAxisClosestTo, indexToLps, lpsToIndex, type Vec3, type VolumeGeometry } from '../../../math/geometry.js';
 import { VIEW_AXES, type Orientation } from './orientation.js';
+import { fitStamp } from './stamp.js';
 
 export interface SliceViewCallbacks {
   /** A click (no drag) at an LPS position on the current slice. */
@@ -54,14 +55,15 @@ export interface SliceViewCallbacks {
   onMaximise?(orientation: Orientation): void;
 }
 
-/** A ruler measurement drawn in a view: its end points (LPS mm) and the slice it was made on. */
+/** A ruler measurement drawn in a view: its end points (LPS mm), the slice it was made on, and its name ("ruler 3") shown before its length. */
 export interface RulerMeasurement {
   a: Vec3;
   b: Vec3;
   sliceIndex: number;
+  label?: string;
 }
 
-/** An elliptical ROI drawn in a view: its centre (LPS mm), its radii along the view's right and up axes (mm), its slice and label. */
+/** An elliptical ROI drawn in a view: its centre (LPS mm), its radii along the view's right and up axes (mm), its slice and label (lines split by "\n": name and statistics). */
 export interface EllipseRoi {
   centre: Vec3;
   radiiMm: [number, number];
@@ -72,7 +74,7 @@ export interface EllipseRoi {
 /**
  * Another mark drawn in a view: an angle (a, vertex, b), a Cobb angle (two lines: 4 points), a text note (1 point),
  * or a sphere ROI (its centre and `radiusMm`: drawn in every view and slice it cuts, as the circle of the cut;
- * `sliceIndex` −1 draws it without its label).
+ * `sliceIndex` −1 draws it without its label). A label may hold several lines ("\n").
  */
 export interface ViewMark {
   kind: 'angle' | 'cobb' | 'text' | 'sphere';
@@ -84,6 +86,9 @@ export interface ViewMark {
 
 /** The tools of a slice view's left click. */
 export type SliceTool = 'crosshair' | 'ruler' | 'ellipse' | 'sphere' | 'angle' | 'cobb' | 'text';
+
+/** The font of the screenshot's stamp (its size comes from fitStamp). */
+const STAMP_FONT = 'system-ui, sans-serif';
 
 /** How many clicks each tool takes. */
 const CLICKS: Record<Exclude<SliceTool, 'crosshair'>, number> = { ruler: 2, ellipse: 2, sphere: 2, angle: 3, cobb: 4, text: 1 };
@@ -124,10 +129,13 @@ export interface SliceView {
   /** The measurements drawn in this view. */
   setMeasurements(m: readonly RulerMeasurement[], rois?: readonly EllipseRoi[], marks?: readonly ViewMark[]): void;
   /**
-   * A PNG of the view as shown — image, crosshair, measurements, orientation letters, slice label — with `stamp`
-   * (patient, study, date, software version) written along its bottom edge; resolves to a data URL.
+   * A PNG of the view as shown — image, crosshair, measurements with their values and ROI statistics, orientation
+   * letters, slice label — with `stamp` (patient, study, date, software version) along its bottom edge, wrapped onto
+   * several lines and in a smaller font as the view's width needs (stampLayout), never cut; resolves to a data URL.
    */
   capture(stamp: string): Promise<string>;
+  /** How capture lays `stamp` out at this view's width: font size and lines (CSS px; the PNG scales them by its pixel ratio). */
+  stampLayout(stamp: string): { fontPx: number; lines: string[] };
   /** The view's right and up world axes (LPS 0/1/2), for ROI statistics. */
   inPlaneAxes(): { right: 0 | 1 | 2; up: 0 | 1 | 2; normal: 0 | 1 | 2; indexAxis: 0 | 1 | 2 };
   resize(): void;
@@ -303,6 +311,29 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
     ijk[indexAxis] = index;
     return indexToLps(g, ijk)[axes.normalAxis];
   };
+  /**
+   * A label at (x, y) (CSS px; the first line's baseline), outlined in black to read on any image; "\n" starts a new
+   * line 14 px lower. Plain SVG text, so the screenshot (the SVG layer drawn as an image) carries it as shown.
+   */
+  const text = (x: number, y: number, colour: string, content: string): void => {
+    const t = document.createElementNS('http://www.w3.org/2000/svg', 'text');
+    t.setAttribute('x', String(x));
+    t.setAttribute('y', String(y));
+    t.setAttribute('fill', colour);
+    t.setAttribute('font-size', '12');
+    t.setAttribute('font-family', 'system-ui, sans-serif');
+    t.setAttribute('paint-order', 'stroke');
+    t.setAttribute('stroke', '#000');
+    t.setAttribute('stroke-width', '3');
+    content.split('\n').forEach((line, i) => {
+      const span = document.createElementNS('http://www.w3.org/2000/svg', 'tspan');
+      span.setAttribute('x', String(x));
+      span.setAttribute('dy', i ? '14' : '0');
+      span.textContent = line;
+      t.appendChild(span);
+    });
+    rulerLayer.appendChild(t);
+  };
   const drawRulers = (): void => {
     rulerLayer.replaceChildren();
     for (const m of measurements) {
@@ -310,13 +341,8 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
       const a = lpsToDisplay(m.a);
       const b = lpsToDisplay(m.b);
       rulerLayer.appendChild(svgLine(a, b, '#4fc3f7'));
-      const t = document.createElementNS('http://www.w3.org/2000/svg', 'text');
-      t.setAttribute('x', String((a[0] + b[0]) / 2 + 6));
-      t.setAttribute('y', String((a[1] + b[1]) / 2 - 6));
-      t.setAttribute('fill', '#4fc3f7');
-      t.setAttribute('font-size', '12');
-      t.textContent = `${Math.hypot(m.b[0] - m.a[0], m.b[1] - m.a[1], m.b[2] - m.a[2]).toFixed(1)} mm`;
-      rulerLayer.appendChild(t);
+      const mm = `${Math.hypot(m.b[0] - m.a[0], m.b[1] - m.a[1], m.b[2] - m.a[2]).toFixed(1)} mm`;
+      text((a[0] + b[0]) / 2 + 6, (a[1] + b[1]) / 2 - 6, '#4fc3f7', m.label ? `${m.label}: ${mm}` : mm);
     }
     for (const r of rois) {
       if (r.sliceIndex !== index) continue;
@@ -331,26 +357,8 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
       e.setAttribute('stroke', '#ffb74d');
       e.setAttribute('stroke-width', '2');
       rulerLayer.appendChild(e);
-      const t = document.createElementNS('http://www.w3.org/2000/svg', 'text');
-      t.setAttribute('x', String(cx + r.radiiMm[0] / s + 4));
-      t.setAttribute('y', String(cy));
-      t.setAttribute('fill', '#ffb74d');
-      t.setAttribute('font-size', '12');
-      t.textContent = r.label;
-      rulerLayer.appendChild(t);
+      text(cx + r.radiiMm[0] / s + 4, cy, '#ffb74d', r.label); // name and statistics beside the shape
     }
-    const text = (x: number, y: number, colour: string, content: string): void => {
-      const t = document.createElementNS('http://www.w3.org/2000/svg', 'text');
-      t.setAttribute('x', String(x));
-      t.setAttribute('y', String(y));
-      t.setAttribute('fill', colour);
-      t.setAttribute('font-size', '12');
-      t.setAttribute('paint-order', 'stroke');
-      t.setAttribute('stroke', '#000');
-      t.setAttribute('stroke-width', '3');
-      t.textContent = content;
-      rulerLayer.appendChild(t);
-    };
     for (const k of marks) {
       if (k.kind === 'sphere' && k.radiusMm) {
         // the circle where the sphere cuts this slice's plane
@@ -619,6 +627,14 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
   container.addEventListener('dblclick', onDouble);
   container.addEventListener('contextmenu', noMenu);
 
+  const measureCtx = document.createElement('canvas').getContext('2d')!;
+  /** The stamp's font size and lines at this view's width less 4 px margins (fitStamp). */
+  const stampLayout = (stamp: string): { fontPx: number; lines: string[] } =>
+    fitStamp(stamp, size().w - 8, (t, px) => {
+      measureCtx.font = `${px}px ${STAMP_FONT}`;
+      return measureCtx.measureText(t).width;
+    });
+
   const resize = (): void => {
     grw.resize();
     fit();
@@ -700,13 +716,18 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
         ctx.fillStyle = '#e8e8e8';
         ctx.fillText(t, x + 3 * scale, y + 1 * scale);
       }
-      const band = 16 * scale;
+      // the stamp: as many lines (and as small a font) as the width needs, never cut
+      const { fontPx, lines } = stampLayout(stamp);
+      const lineH = (fontPx + 4) * scale;
+      const band = lines.length * lineH + 2 * scale;
       ctx.fillStyle = 'rgba(0,0,0,0.75)';
       ctx.fillRect(0, out.height - band, out.width, band);
       ctx.fillStyle = '#ffffff';
-      ctx.fillText(stamp, 4 * scale, out.height - band + 2 * scale);
+      ctx.font = `${fontPx * scale}px ${STAMP_FONT}`;
+      lines.forEach((l, i) => ctx.fillText(l, 4 * scale, out.height - band + 2 * scale + i * lineH));
       return out.toDataURL('image/png');
     },
+    stampLayout,
     inPlaneAxes: () => ({ right: axes.rightAxis, up: axes.upAxis, normal: axes.normalAxis, indexAxis: indexAxis as 0 | 1 | 2 }),
     resize,
     destroy: () => {
