@@ -115,7 +115,11 @@ test('import a CT, see skin and bone in 3D, click-linked MPR views', async ({ pa
   await expect(page.getByTestId('orient-top-coronal')).toHaveText('S');
   await expect(page.getByTestId('slice-axial')).toContainText(`Im ${(await probe(page, 'sliceIndex', 'axial')) + 1}/112 · S `);
   // the value under the pointer: HU of the voxel there, against the NIfTI file read here (int32, slope 1, offset 352)
-  const [hx, hy] = await probe(page, 'lpsToDisplay', 'axial', c1);
+  // (on a whole pixel, as the browser delivers pointer positions: the crosshair's voxel centre falls between pixels)
+  const [hx, hy] = (await probe(page, 'lpsToDisplay', 'axial', c1)).map((v, a) => Math.round((a ? box.y : box.x) + v) - (a ? box.y : box.x)) as [
+    number,
+    number,
+  ];
   await page.mouse.move(box.x + hx, box.y + hy);
   const readout = await page.getByTestId('readout-axial').innerText();
   const m = /^HU (-?\d+) at voxel (\d+), (\d+), (\d+) · LPS /.exec(readout);
