@@ -3,7 +3,12 @@
  * both the key handler (`shortcutFor`) and the help overlay (`?`) read, so
  * what the help lists is what the keys do. Each entry is listed once.
  */
-import type { SliceTool } from '../../../renderer/views/vtk/sliceView.js';
+
+/**
+ * The measurement tools (sliceView's SliceTool less the crosshair; written out, not imported, so this table and its
+ * test stay free of the DOM code of the views — the planning view's `setTool(a.tool)` checks they agree).
+ */
+type MeasureTool = 'ruler' | 'ellipse' | 'sphere' | 'angle' | 'cobb' | 'text';
 
 /** What a keyboard shortcut does (the planning view carries it out). */
 export type ViewerAction =
@@ -11,7 +16,7 @@ export type ViewerAction =
   | { kind: 'redo' }
   | { kind: 'resetView' }
   /** Toggles a measurement tool (again: back to the crosshair). */
-  | { kind: 'tool'; tool: Exclude<SliceTool, 'crosshair'> }
+  | { kind: 'tool'; tool: MeasureTool }
   | { kind: 'screenshot' }
   /** Steps the view under the pointer `slices` slices: +slices for `upKey`, −slices for the other key of the entry. */
   | { kind: 'step'; slices: number; upKey: string }
@@ -39,7 +44,7 @@ export interface Shortcut {
   action?: ViewerAction;
 }
 
-const tool = (key: string, t: Exclude<SliceTool, 'crosshair'>, what: string): Shortcut => ({
+const tool = (key: string, t: MeasureTool, what: string): Shortcut => ({
   keys: key,
   what,
   on: { keys: [key.toLowerCase(), key] },
@@ -94,6 +99,6 @@ export function shortcutFor(e: KeyLike): Shortcut | undefined {
 }
 
 /** The key of a tool's shortcut as the help writes it ("M" for the ruler), for its button. */
-export function toolKey(t: Exclude<SliceTool, 'crosshair'>): string {
+export function toolKey(t: MeasureTool): string {
   return SHORTCUTS.find((s) => s.action?.kind === 'tool' && s.action.tool === t)?.keys ?? '';
 }
