@@ -184,7 +184,13 @@ describe('recording through the device host', () => {
     const started = await sup.startRecording(dir);
     expect(started.devices.map((d) => d.device).sort()).toEqual([...ids].sort());
     await sleep(1500);
-    const live = (await sup.list()).recording;
+    // the supervisor's list is the host's latest status (sent every 0.5 s; later on a loaded machine): wait for one
+    // taken after a second of recording
+    let live = (await sup.list()).recording;
+    for (let i = 0; i < 50 && live.elapsedMs <= 1000; i++) {
+      await sleep(100);
+      live = (await sup.list()).recording;
+    }
     expect(live.state).toBe('recording');
     expect(live.elapsedMs).toBeGreaterThan(1000);
     expect(live.bytesWritten).toBeGreaterThan(0);
