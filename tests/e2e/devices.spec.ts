@@ -72,6 +72,8 @@ test('Devices workspace: simulated Aurora streaming with live rates, fake UVC gr
   // a recording belongs to a patient: open one first
   await page.getByLabel('Patient name').fill('E2E Recording Patient');
   await page.getByRole('button', { name: 'Create patient' }).click();
+  // the new patient is open (creating it opens it in Patients) before going to Devices
+  await expect(page.getByTestId('patient-banner')).toContainText('E2E Recording Patient');
   await page.getByRole('button', { name: 'Devices', exact: true }).click();
   await expect(page.getByTestId('recording-patient')).toContainText('E2E Recording Patient');
   await expect(page.getByTestId('device-host')).toContainText('running');
