@@ -207,6 +207,8 @@ test('a lock says why and clears banners; the next user sees nothing of the prev
   await expect(page.getByRole('button', { name: 'Export de-identified' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Rebuild (new version)' })).toHaveCount(0);
   await expect(page.getByRole('button', { name: /Characterise spine|Re-run automatic/ })).toHaveCount(0);
+  // the measurement tools say up front that a researcher's measurements are not stored
+  await expect(page.getByTestId('measurements-not-stored')).toContainText('not stored: your role may not save them');
   expect(errors).toEqual([]);
 });
 

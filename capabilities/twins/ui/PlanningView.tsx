@@ -653,6 +653,11 @@ export function PlanningView(props: {
           >
             ? Shortcuts
           </button>
+          {!mayAnnotate && (
+            <small className="muted" data-testid="measurements-not-stored" title="Your role may read the twin's stored measurements but not change them">
+              measurements made here stay on this screen (not stored: your role may not save them)
+            </small>
+          )}
         </div>
         {(rulers.length > 0 || saveState) && (
           <div
