@@ -163,8 +163,8 @@ function Shell(props: {
           <div className="sidebar-foot">
             <HelpMenu entries={HELP.filter((c) => visibleTo(c, auth))} onOpen={setHelp} />
             {info && (
-              <small style={{ color: 'var(--muted)' }}>
-                v{info.version} · {info.transport} · data: {info.dataDir}
+              <small style={{ color: 'var(--muted)' }} title={`${info.transport} · data folder ${info.dataDir} (Help → About)`}>
+                OrthoTwin v{info.version}
               </small>
             )}
           </div>

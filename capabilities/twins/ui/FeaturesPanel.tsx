@@ -117,20 +117,24 @@ export function FeaturesPanel(props: {
           ))}
         </tbody>
       </table>
-      <h2>Artefacts</h2>
-      <ul style={{ paddingLeft: 16, margin: 0 }}>
-        {twin.artefacts.map((a) => (
-          <li key={a.id}>
-            {a.kind} · {a.format} · {a.kind.endsWith('mesh') ? `${a.count.toLocaleString()} triangles` : `${a.count.toLocaleString()} voxels`}
-          </li>
-        ))}
-      </ul>
-      <h2>Build</h2>
-      <small style={{ color: 'var(--muted)' }}>
-        {Object.entries(twin.timingsMs)
-          .map(([k, v]) => `${k} ${Math.round(v)} ms`)
-          .join(' · ')}
-      </small>
+      {/* what the twin is made of and how long it took: for the technically curious, folded */}
+      <details data-testid="twin-build-details">
+        <summary>Files and build times</summary>
+        <h3>Files of this version</h3>
+        <ul style={{ paddingLeft: 16, margin: 0 }}>
+          {twin.artefacts.map((a) => (
+            <li key={a.id}>
+              {a.kind} · {a.format} · {a.kind.endsWith('mesh') ? `${a.count.toLocaleString()} triangles` : `${a.count.toLocaleString()} voxels`}
+            </li>
+          ))}
+        </ul>
+        <h3>Build times</h3>
+        <small style={{ color: 'var(--muted)' }}>
+          {Object.entries(twin.timingsMs)
+            .map(([k, v]) => `${k} ${Math.round(v)} ms`)
+            .join(' · ')}
+        </small>
+      </details>
       {props.can('twins.build') && (
         <div style={{ marginTop: 8 }}>
           <button
