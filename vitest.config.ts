@@ -11,6 +11,7 @@ const TIMING = [
   'tests/integration/deviceHost.test.ts',
   'tests/integration/igtlDevice.test.ts',
   'tests/integration/recording.test.ts',
+  'native-bridges/devices/emg-imu-picox/protocol.test.ts',
 ];
 
 export default defineConfig({
