@@ -12,11 +12,12 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { dataPath, describeData, projectRoot } from '../helpers/data.js';
 import { parseAnalogCsv, type AnalogChannel } from '../../capabilities/motion/analogCsv.js';
 import { emgFeatures, type EmgFeatures } from '../../electron/engine/signals/emg.js';
 import { butterSos } from '../../electron/engine/signals/filters.js';
+import { runEmg } from '../../capabilities/motion/cliEmg.js';
 
 const PY = '/usr/bin/python3';
 const PEER = path.join(projectRoot, 'tests', 'helpers', 'emgScipyPeer.py');
@@ -161,5 +162,45 @@ describePeer('sEMG features against SciPy on the real 2000 Hz trial (issue 21 mu
     console.log(`[emg] notch 50 Hz: filtered max rel ${worst.toExponential(2)}, MDF max |Δ| ${worstMdf.toExponential(2)} Hz`);
     expect(worst).toBeLessThan(1e-6);
     expect(worstMdf).toBeLessThan(0.01);
+  });
+});
+
+describeData('twin emg CLI runner on the analog CSV export', () => {
+  async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+    let out = '',
+      err = '';
+    const w = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+    const e = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (err += a.join(' ') + '\n'));
+    try {
+      return { code: await runEmg(argv), out, err };
+    } finally {
+      w.mockRestore();
+      e.mockRestore();
+    }
+  }
+
+  it('prints {"channels": [...]} with the fields of the issue; flat channels have null spectra; no channel of the trial is saturated', async () => {
+    const r = await run([dataPath('emg/analogs.csv'), '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { channels: Record<string, unknown>[]; params: Record<string, unknown> };
+    expect(j.channels.length).toBe(38);
+    for (const c of j.channels) {
+      for (const k of ['label', 'unit', 'rateHz', 'flat', 'iemgVs', 'rmsV', 'mnfHz', 'mdfHz', 'mdfSlopeHzPerS']) expect(c, k).toHaveProperty(k);
+      expect(c['saturated']).toBe(false);
+      if (c['flat']) expect([c['iemgVs'], c['mnfHz'], c['mdfHz'], c['mdfSlopeHzPerS']]).toEqual([0, null, null, null]);
+      else expect(c['mdfHz']).toBeGreaterThan(20);
+    }
+    expect(j.channels.filter((c) => c['flat']).length).toBe(19);
+    expect(j.params).toMatchObject({ bandpassLowHz: 20, bandpassHighHz: 450, welchNperseg: 1024 });
+    expect(r.out).not.toMatch(/NaN/);
+  });
+
+  it('refuses .c3d until the C3D reader lands, and bad usage, with exit code 2; an unreadable file with 1', async () => {
+    expect((await run(['trial.c3d'])).code).toBe(2);
+    expect((await run(['--bogus'])).code).toBe(2);
+    expect((await run([])).code).toBe(2);
+    const r = await run([path.join(os.tmpdir(), 'no-such-emg.csv')]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/no-such-emg\.csv: cannot read/);
   });
 });

@@ -27,8 +27,8 @@
  * 8. quality: a channel whose samples are all equal (e.g. all zero) is `flat`
  *    (amplitudes 0, spectral features null, never NaN); a channel is
  *    `saturated` when ≥ 1 % of its samples sit at the amplifier's range
- *    (|x| ≥ saturationRangeV when given) or, without a stated range, on its
- *    own extreme values (clipping plateaus).
+ *    (|x| ≥ saturationRangeV when given) or, without a stated range, in
+ *    clipping plateaus (runs of ≥ 3 equal samples at its own extremes).
  *
  * Shapes and units: input samples are one channel as a `Float64Array` in
  * volts at `rateHz` samples per second; outputs say their unit in the name.
@@ -142,7 +142,7 @@ export interface EmgFeatures {
   flat: boolean;
   /** clipping at the amplifier's range (see saturationRangeV) */
   saturated: boolean;
-  /** fraction of samples at the range or the channel's extremes */
+  /** fraction of samples at the range, or in plateaus at the channel's extremes */
   saturatedFraction: number;
   /** integrated EMG of the filtered signal, V·s */
   iemgVs: number;
@@ -305,8 +305,9 @@ export function symmetryIndex(left: number | null, right: number | null): number
 
 /**
  * Quality of a raw channel: flat (all samples equal) and the fraction of
- * samples at the range (|x| ≥ rangeV) or, without a range, at the channel's
- * own minimum or maximum.
+ * samples at the range (|x| ≥ rangeV) or, without a range, in clipping
+ * plateaus (runs of ≥ 3 equal samples at the channel's own minimum or
+ * maximum; a sine touching its peak once a period is not clipped).
  */
 export function channelQuality(x: Float64Array, rangeV: number | null): { flat: boolean; saturatedFraction: number } {
   let lo = Infinity,
@@ -318,12 +319,18 @@ export function channelQuality(x: Float64Array, rangeV: number | null): { flat: 
   const flat = x.length === 0 || lo === hi;
   if (flat) return { flat, saturatedFraction: 0 };
   let n = 0;
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]!;
-    if (rangeV !== null ? Math.abs(v) >= rangeV : v === lo || v === hi) n++;
+  if (rangeV !== null) {
+    for (let i = 0; i < x.length; i++) if (Math.abs(x[i]!) >= rangeV) n++;
+  } else {
+    // clipping plateaus: runs of ≥ 3 consecutive samples at the minimum or the maximum
+    for (let i = 0; i < x.length;) {
+      const v = x[i]!;
+      let j = i + 1;
+      while (j < x.length && x[j] === v) j++;
+      if ((v === lo || v === hi) && j - i >= 3) n += j - i;
+      i = j;
+    }
   }
-  // without a range, one sample at each extreme is the ordinary case
-  if (rangeV === null) n = Math.max(0, n - 2);
   return { flat, saturatedFraction: n / x.length };
 }
 
