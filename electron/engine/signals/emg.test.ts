@@ -7,7 +7,18 @@ import { describe, expect, it } from 'vitest';
 import { fft } from './fft.js';
 import { butterSos, iirnotchSos, sosfilt, sosfiltfilt, sosfiltfiltPadlen, sosfiltZi } from './filters.js';
 import { hannPeriodic, meanFrequency, medianFrequency, welchPsd } from './spectral.js';
-import { EMG_DEFAULTS, channelQuality, emgFeatures, hodgesBuiOnsets, iemg, leastSquaresLine, linearEnvelope, rms, symmetryIndex } from './emg.js';
+import {
+  EMG_DEFAULTS,
+  channelQuality,
+  emgFeatures,
+  hodgesBuiOnsets,
+  iemg,
+  leastSquaresLine,
+  linearEnvelope,
+  rms,
+  symmetryByLevel,
+  symmetryIndex,
+} from './emg.js';
 
 const FS = 2000;
 
@@ -219,6 +230,18 @@ describe('sEMG features', () => {
     expect(symmetryIndex(3, 1)).toBe(-100);
     expect(symmetryIndex(0, 0)).toBeNull();
     expect(symmetryIndex(null, 1)).toBeNull();
+    const a = emgFeatures(sine(4000, 100, 1e-3), FS),
+      b = emgFeatures(sine(4000, 100, 3e-3), FS),
+      z = emgFeatures(new Float64Array(4000), FS);
+    const si = symmetryByLevel(
+      [
+        { level: 'L4', left: a, right: b },
+        { level: 'L2', left: a, right: z },
+      ],
+      'rmsV',
+    );
+    expect(si[0]!.siPct).toBeCloseTo(100, 6);
+    expect(si[1]).toMatchObject({ level: 'L2', right: null, siPct: null });
   });
 
   it('returns every parameter used, the defaults of issue 21 unless overridden', () => {

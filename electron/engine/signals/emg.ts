@@ -303,6 +303,24 @@ export function symmetryIndex(left: number | null, right: number | null): number
   return s === 0 ? null : (100 * (right - left)) / (0.5 * s);
 }
 
+export type SymmetryFeature = 'iemgVs' | 'rmsV' | 'mnfHz' | 'mdfHz' | 'mdfSlopeHzPerS';
+
+/**
+ * Bilateral symmetry index per level (e.g. the erector spinae at L4 and L2:
+ * EMG1/EMG2 and EMG3/EMG4) of one feature, `symmetryIndex(left, right)` in %;
+ * null for a level where a side is flat or lacks the feature.
+ */
+export function symmetryByLevel(
+  pairs: readonly { level: string; left: EmgFeatures; right: EmgFeatures }[],
+  feature: SymmetryFeature,
+): { level: string; feature: SymmetryFeature; left: number | null; right: number | null; siPct: number | null }[] {
+  return pairs.map(({ level, left, right }) => {
+    const l = left.flat ? null : left[feature],
+      r = right.flat ? null : right[feature];
+    return { level, feature, left: l, right: r, siPct: symmetryIndex(l, r) };
+  });
+}
+
 /**
  * Quality of a raw channel: flat (all samples equal) and the fraction of
  * samples at the range (|x| ≥ rangeV) or, without a range, in clipping
