@@ -15,3 +15,4 @@ export { default as security } from './security/index.js';
 export { default as system } from './system/index.js';
 export { default as about } from './about/index.js';
 export { default as annotations } from './annotations/index.js';
+export { default as motion } from './motion/index.js';
