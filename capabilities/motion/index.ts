@@ -17,5 +17,10 @@ export default defineCapability({
       usage: 'twin emg <analogs.csv> [--notch 50|60] [--json]',
       run: async (argv) => (await import('./cliEmg.js')).runEmg(argv),
     },
+    {
+      name: 'imu',
+      usage: 'twin imu <x-io CSV> [--rate HZ] [--no-magnetometer] [--settings settings.json] [--fixed-period] --out q.csv [--json]',
+      run: async (argv) => (await import('./cliImu.js')).runImu(argv),
+    },
   ],
 });
