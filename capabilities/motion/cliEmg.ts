@@ -1,5 +1,5 @@
 /**
- * `npm run twin -- emg <file.csv> [--notch 50|60] [--json]`
+ * `npm run twin -- emg <file.c3d|file.csv> [--notch 50|60] [--json]`
  *
  * sEMG features of every analog channel of a capture's analog CSV export
  * (see analogCsv.ts): band-pass 20–450 Hz zero-phase, IEMG (V·s), RMS (V),
@@ -7,16 +7,29 @@
  * (Hz/s), flat (all-zero) and saturated flags — the defaults of
  * electron/engine/signals/emg.ts, printed with `--json` as
  * `{"channels": [{"label","unit","rateHz","flat","saturated","iemgVs","rmsV","mnfHz","mdfHz","mdfSlopeHzPerS"}], "params": {…}}`
- * (spectral values null for a flat channel). C3D input is not read yet: a
- * `.c3d` file is refused with exit code 2 until the C3D reader lands.
+ * (spectral values null for a flat channel). A `.c3d` file gives its analog
+ * channels (electron/io/c3d.ts: scaled to physical units, ANALOG:LABELS and
+ * UNITS, the analog rate).
  * Exit code 0 on success, 1 on an error (naming the file), 2 on bad usage.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseAnalogCsv } from './analogCsv.js';
+import { parseAnalogCsv, type AnalogChannel } from './analogCsv.js';
+import { readC3dFile, type C3dFile } from '../../electron/io/c3d.js';
 import { EMG_DEFAULTS, EMG_METHOD, emgFeatures, type EmgParams } from '../../electron/engine/signals/emg.js';
 
-const USAGE = 'usage: twin emg <file.csv> [--notch 50|60] [--json]';
+const USAGE = 'usage: twin emg <file.c3d|file.csv> [--notch 50|60] [--json]';
+
+/** The analog channels of a C3D file as the CSV reader gives them (label, unit, rate, samples in physical units). */
+export function c3dAnalogChannels(c: C3dFile): AnalogChannel[] {
+  return c.labels.analogs.map((label, k) => ({
+    label,
+    unit: c.units.analogs[k] ?? '',
+    device: label.includes('.') ? label.slice(0, label.lastIndexOf('.')) : '',
+    rateHz: c.rates.analogHz,
+    samples: c.analogs.slice(k * c.analogSamples, (k + 1) * c.analogSamples),
+  }));
+}
 
 export async function runEmg(argv: string[]): Promise<number> {
   let file = '',
@@ -34,20 +47,21 @@ export async function runEmg(argv: string[]): Promise<number> {
     else return (console.error(`unexpected argument ${a}\n${USAGE}`), 2);
   }
   if (!file) return (console.error(USAGE), 2);
-  if (/\.c3d$/i.test(file))
-    return (console.error(`${file}: C3D input is not supported yet (the C3D reader has not landed); give the analog CSV export\n${USAGE}`), 2);
   try {
-    let text: string;
-    try {
-      text = await fs.promises.readFile(file, 'utf8');
-    } catch (e) {
-      throw new Error(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
-    }
-    let analogs;
-    try {
-      analogs = parseAnalogCsv(text);
-    } catch (e) {
-      throw new Error(`${file}: ${(e as Error).message}`, { cause: e });
+    let analogs: AnalogChannel[];
+    if (/\.c3d$/i.test(file)) analogs = c3dAnalogChannels(readC3dFile(file));
+    else {
+      let text: string;
+      try {
+        text = await fs.promises.readFile(file, 'utf8');
+      } catch (e) {
+        throw new Error(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
+      }
+      try {
+        analogs = parseAnalogCsv(text);
+      } catch (e) {
+        throw new Error(`${file}: ${(e as Error).message}`, { cause: e });
+      }
     }
     const params: Partial<EmgParams> = { notchHz };
     const channels = analogs.map((c) => {

@@ -13,8 +13,13 @@ export default defineCapability({
   services: [],
   cli: [
     {
+      name: 'c3d',
+      usage: 'twin c3d <file.c3d> [--json]',
+      run: async (argv) => (await import('./cliC3d.js')).runC3d(argv),
+    },
+    {
       name: 'emg',
-      usage: 'twin emg <analogs.csv> [--notch 50|60] [--json]',
+      usage: 'twin emg <file.c3d|analogs.csv> [--notch 50|60] [--json]',
       run: async (argv) => (await import('./cliEmg.js')).runEmg(argv),
     },
     {

@@ -20,6 +20,8 @@
  * `npm run bench -- hardening`: adversarial input, kills during a build,
  * concurrent builds and peak memory against the declared volume size, all
  * through the CLI (see hardening.ts).
+ * `npm run bench -- motion`: sEMG features of 10 min × 8 channels beside
+ * SciPy, AHRS samples per second, the PicoX live path's CPU (see motion.ts).
  * Each measured run is a fresh child process, so peak memory (max RSS) is
  * that of the work alone. Prints stage timings and peak memory and writes
  * them, with the machine, to docs/benchmarks.md.
@@ -46,6 +48,7 @@ import { framePixels, readPlusSequence } from '../../native-bridges/recording/pl
 import { fusionSection } from './fusion.js';
 import { hardeningSection } from './hardening.js';
 import { viewerSection } from './viewer.js';
+import { motionSection } from './motion.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -119,12 +122,20 @@ async function main(): Promise<void> {
     writeSection('viewer', await viewerSection(dataRoot, machineLine(), arg));
     return;
   }
+  if (mode === 'motion') {
+    if (!dataRoot) {
+      console.error('bench: the shared data folder is absent (set ORTHOTWIN_DATA)');
+      process.exit(1);
+    }
+    writeSection('motion', await motionSection(dataRoot, machineLine()));
+    return;
+  }
   if (mode === 'hardening') {
     writeSection('hardening', await hardeningSection(dataRoot ?? null, machineLine()));
     return;
   }
   if (mode !== 'twin') {
-    console.error('usage: npm run bench -- twin|spine|devices|fusion|hardening|viewer [baseline checkout]');
+    console.error('usage: npm run bench -- twin|spine|devices|fusion|hardening|viewer [baseline checkout]|motion');
     process.exit(2);
   }
   if (!dataRoot) {

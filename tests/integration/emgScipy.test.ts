@@ -195,8 +195,32 @@ describeData('twin emg CLI runner on the analog CSV export', () => {
     expect(r.out).not.toMatch(/NaN/);
   });
 
-  it('refuses .c3d until the C3D reader lands, and bad usage, with exit code 2; an unreadable file with 1', async () => {
-    expect((await run(['trial.c3d'])).code).toBe(2);
+  it('reads the same trial from its C3D: channels matched by label (C3D "Delt_ant.EMG1" ↔ CSV "EMG1") agree with the CSV export to its 3-digit rounding', async () => {
+    const fromCsv = JSON.parse((await run([dataPath('emg/analogs.csv'), '--json'])).out) as {
+      channels: { label: string; flat: boolean; rmsV: number; mdfHz: number | null }[];
+    };
+    const r = await run([dataPath('emg/markers_analogs.c3d'), '--json']);
+    expect(r.code).toBe(0);
+    const fromC3d = JSON.parse(r.out) as { channels: { label: string; unit: string; rateHz: number; flat: boolean; rmsV: number; mdfHz: number | null }[] };
+    expect(fromC3d.channels).toHaveLength(38);
+    expect(fromC3d.channels[0]).toMatchObject({ rateHz: 2000 });
+    let matched = 0;
+    for (const c of fromCsv.channels) {
+      const d = fromC3d.channels.find((x) => x.label === c.label || x.label.endsWith(`.${c.label}`));
+      expect(d, c.label).toBeDefined();
+      expect(d!.flat).toBe(c.flat);
+      if (c.flat) continue;
+      matched++;
+      expect(Math.abs(d!.rmsV - c.rmsV) / c.rmsV, `${c.label} RMS`).toBeLessThan(0.01);
+      expect(Math.abs(d!.mdfHz! - c.mdfHz!), `${c.label} MDF`).toBeLessThan(1);
+    }
+    expect(matched).toBe(19);
+    const missing = await run([path.join(os.tmpdir(), 'no-such-trial.c3d')]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/no-such-trial\.c3d/);
+  });
+
+  it('refuses bad usage with exit code 2; an unreadable file with 1', async () => {
     expect((await run(['--bogus'])).code).toBe(2);
     expect((await run([])).code).toBe(2);
     const r = await run([path.join(os.tmpdir(), 'no-such-emg.csv')]);
