@@ -12,6 +12,7 @@ const TIMING = [
   'tests/integration/igtlDevice.test.ts',
   'tests/integration/recording.test.ts',
   'native-bridges/devices/emg-imu-picox/protocol.test.ts',
+  'tests/integration/picoxDevice.test.ts',
 ];
 
 export default defineConfig({

@@ -13,6 +13,8 @@ export const SystemInfo = z.object({
   sampleStudies: z.array(z.object({ label: z.string(), path: z.string() })),
   /** Example tracked-ultrasound recordings (PLUS sequences) offered for replay in the Devices workspace. */
   sampleRecordings: z.array(z.object({ label: z.string(), path: z.string() })),
+  /** The example IMU recording (x-io sensor CSV) the PicoX simulator replays as its sensors' IMU; null when absent. */
+  sampleImu: z.string().nullable(),
   /** Whether the twin store is encrypted at rest. */
   storeEncrypted: z.boolean(),
 });

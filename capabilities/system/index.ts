@@ -6,7 +6,7 @@
 import { AppError } from '../../electron/contract/errors.js';
 import { defineCapability } from '../../electron/platform/capability.js';
 import { newStoreKey } from '../../electron/services/storeKey.js';
-import { sampleRecordings, sampleStudies } from '../../electron/services/samples.js';
+import { sampleImu, sampleRecordings, sampleStudies } from '../../electron/services/samples.js';
 import { appPackage } from '../../electron/platform/appInfo.js';
 import { SystemService } from './contract.js';
 
@@ -28,6 +28,7 @@ export default defineCapability(
           dataAvailable: samples.length > 0,
           sampleStudies: samples,
           sampleRecordings: sampleRecordings(),
+          sampleImu: sampleImu(),
           storeEncrypted: keyStore !== null,
         };
       },

@@ -15,6 +15,28 @@ import { z } from 'zod';
 const Id = z.string().min(1).max(120);
 const Port = z.number().int().min(1).max(65535);
 
+/** Where a PicoX sensor sits (the sensor-to-muscle assignment stored with every recording). */
+export const SensorAssignment = z.object({
+  sensor: z.number().int().min(1).max(16),
+  muscle: z.string().min(1).max(80),
+  side: z.enum(['left', 'right', 'midline']),
+  level: z.string().max(16),
+  label: z.string().min(1).max(32),
+});
+export type SensorAssignment = z.infer<typeof SensorAssignment>;
+
+/**
+ * The lumbar protocol of the MS-DT seed: electrodes on the erector spinae bilaterally at L4 (EMG1 left, EMG2 right)
+ * and L2 (EMG3 left, EMG4 right); further sensors are named EMG5… without a site.
+ */
+export function lumbarAssignment(n: number): SensorAssignment[] {
+  return Array.from({ length: n }, (_, i) =>
+    i < 4
+      ? { sensor: i + 1, muscle: 'erector spinae', side: i % 2 ? 'right' : 'left', level: i < 2 ? 'L4' : 'L2', label: `EMG${i + 1}` }
+      : { sensor: i + 1, muscle: 'unassigned', side: 'midline', level: '', label: `EMG${i + 1}` },
+  );
+}
+
 export const DeviceSpec = z.discriminatedUnion('kind', [
   /** NDI Aurora / Polaris over a serial port. */
   z.object({
@@ -41,6 +63,21 @@ export const DeviceSpec = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('depth-file'), path: z.string().min(1), fps: z.number().min(0.1).max(60).default(5) }),
   /** The depth-camera simulator: a skin mesh (.vtp from the twin, LPS mm; a generic back when absent) seen from above. */
   z.object({ kind: z.literal('depth-simulator'), meshPath: z.string().min(1).optional(), fps: z.number().min(1).max(60).default(30) }),
+  /** Cometa PicoX sEMG + IMU sensors through the PicoX bridge (native-bridges/devices/emg-imu-picox) on `host:port`. */
+  z.object({
+    kind: z.literal('picox'),
+    host: z.string().default('127.0.0.1'),
+    port: Port.default(27015),
+    sensors: z.array(SensorAssignment).min(1).max(16).optional(),
+    imu: z.boolean().default(true),
+  }),
+  /** The PicoX simulator (a simulated bridge on loopback, IMU replayed from a recording), through the real client. */
+  z.object({
+    kind: z.literal('picox-simulator'),
+    sensors: z.number().int().min(1).max(16).default(4),
+    /** An x-io sensor CSV to replay as every sensor's IMU (each from its own offset); none = no IMU. */
+    imuPath: z.string().min(1).optional(),
+  }),
 ]);
 export type DeviceSpec = z.input<typeof DeviceSpec>;
 export type DeviceSpecParsed = z.infer<typeof DeviceSpec>;
@@ -59,6 +96,8 @@ export const DEVICE_SOURCES: Readonly<Record<DeviceSpecParsed['kind'] | 'uvc', '
   replay: 'host',
   'depth-file': 'host',
   'depth-simulator': 'host',
+  picox: 'host',
+  'picox-simulator': 'host',
   uvc: 'window',
 };
 
@@ -69,8 +108,11 @@ export function capturedInWindow(d: { kind: string }): boolean {
 
 export const DeviceState = z.enum(['connecting', 'streaming', 'reconnecting', 'stopped', 'failed']);
 
-/** What a stream message carries: 'pose' (tracking), 'image' (ultrasound / video), 'depth' (depth frame), 'points' (point cloud). */
-export const StreamKind = z.enum(['pose', 'image', 'depth', 'points']);
+/**
+ * What a stream message carries: 'pose' (tracking), 'image' (ultrasound / video), 'depth' (depth frame), 'points'
+ * (point cloud), 'emg' (a block of sEMG samples of every sensor, V), 'imu' (a block of IMU samples of every sensor).
+ */
+export const StreamKind = z.enum(['pose', 'image', 'depth', 'points', 'emg', 'imu']);
 export type StreamKind = z.infer<typeof StreamKind>;
 
 export const DeviceStatus = z.object({
@@ -208,8 +250,8 @@ export type DeviceHostStatus = z.infer<typeof DeviceHostStatus>;
 export const RecordedFile = z.object({
   path: z.string(),
   device: z.string(),
-  /** 'image' (ultrasound / video with the tools' poses), 'depth' (uint16 depth frames), 'pose' (every tracker sample). */
-  stream: z.enum(['image', 'depth', 'pose']),
+  /** 'image' (ultrasound / video with the tools' poses), 'depth' (uint16 depth frames), 'pose' (every tracker sample): PLUS sequences; 'emg': a PicoX recording's C3D (sEMG + IMU). */
+  stream: z.enum(['image', 'depth', 'pose', 'emg']),
   frames: z.number().int(),
 });
 export type RecordedFile = z.infer<typeof RecordedFile>;
@@ -320,8 +362,16 @@ export const StreamHeader = z.object({
   frame: z.string().optional(),
   /** Depth frames: pinhole intrinsics (px; fx = 0 when unknown) and mm per depth unit. */
   intrinsics: z.object({ fx: z.number(), fy: z.number(), cx: z.number(), cy: z.number(), depthScaleMm: z.number() }).optional(),
-  /** Point clouds: number of points in the payload. */
+  /** Point clouds: number of points in the payload. Signals ('emg', 'imu'): samples per channel in the payload. */
   count: z.number().int().optional(),
+  /**
+   * Signals ('emg', 'imu'): the channels of the payload, in order (float32 [channel][sample], row-major), with their
+   * units ('V'; 'g', 'deg/s', 'uT'); NaN samples are a sensor's block that did not arrive.
+   */
+  channels: z.array(z.object({ label: z.string(), unit: z.string(), description: z.string().optional() })).optional(),
+  /** Signals: sampling rate (Hz) and the capture's index of the first sample of the block (0 at the capture's start). */
+  rateHz: z.number().optional(),
+  firstIndex: z.number().int().optional(),
   /**
    * Frames a window captures and sends up (UVC): whether the capture source is simulated (Chromium's fake capture
    * device), as the window declares it; the host's devices take it from their kind (DeviceStatus.simulated).

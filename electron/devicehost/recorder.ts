@@ -11,7 +11,13 @@
  * - `<device>_Depth.igs.mha`: depth frames (uint16, little endian) with the
  *   intrinsics as per-frame fields (`Fx Fy Cx Cy DepthScaleMm`);
  * - `<device>_Tracking.igs.mha`: every tracker sample (0 × 0 frames) with
- *   all tools' transforms and statuses.
+ *   all tools' transforms and statuses;
+ * - `<device>_Motion.c3d`: the sEMG of a PicoX system (analog channels at
+ *   2000 Hz, V, ANALOG:DESCRIPTIONS naming muscle, level and side) and its
+ *   IMU channels (g, °/s, µT) linearly interpolated onto the same 2000 Hz
+ *   timeline (C3D has one analog rate); 20 analog samples per 100 Hz frame,
+ *   no points; samples of a block that never came are 0 and counted in the
+ *   ORTHOTWIN:MISSING_SAMPLES parameter.
  * Timestamps are the acquisition times on the shared host clock (each
  * device's clock mapped, with its temporal calibration), in seconds, so the
  * files of one session line up; the receipt time is kept as
@@ -33,14 +39,23 @@ import path from 'node:path';
 import type { DeviceStatus, RecordingDeviceState, StreamHeader } from '../contract/devices.js';
 import { poseAt, type PoseTrack } from '../../math/poseInterp.js';
 import { PlusSequenceWriter, type TrackedFrame } from '../../native-bridges/recording/plusSequence.js';
+import { writeC3dFile, type C3dGroup, type C3dParam, type C3dWritable } from '../io/c3d.js';
 
 const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
 
 export interface RecordedFile {
   path: string;
   device: string;
-  stream: 'image' | 'depth' | 'pose';
+  stream: 'image' | 'depth' | 'pose' | 'emg';
   frames: number;
+}
+
+/** The signal blocks of one device and kind ('emg' or 'imu'), as they came. */
+export interface SignalTrack {
+  channels: { label: string; unit: string; description?: string | undefined }[];
+  rateHz: number;
+  blocks: { firstIndex: number; count: number; data: Float32Array }[];
+  samples: number;
 }
 
 /** PLUS transform names are identifiers: `Port 1` → `Port1`. */
@@ -98,6 +113,8 @@ export class SessionRecorder {
   private readonly writers = new Map<string, { w: PlusSequenceWriter; device: string; stream: RecordedFile['stream']; timesUs: number[]; bytes: number }>();
   /** Pose tracks by device, then transform name (two devices may both report a `ProbeToTracker`). */
   private readonly tracks = new Map<string, Map<string, PoseTrack>>();
+  /** sEMG and IMU blocks per device (written as one C3D per device at finish). */
+  private readonly signals = new Map<string, { emg?: SignalTrack; imu?: SignalTrack }>();
   readonly startedUs: number;
   private bytes = 0;
   private readonly devs = new Map<string, DeviceEntry>();
@@ -183,6 +200,13 @@ export class SessionRecorder {
       p.bytes += w.bytes;
       per.set(w.device, p);
     }
+    for (const [device, s] of this.signals) {
+      const p = per.get(device) ?? { frames: 0, bytes: 0 };
+      // a signal device's frames are its sEMG blocks; its bytes the samples held (4 bytes each)
+      p.frames += s.emg?.blocks.length ?? 0;
+      p.bytes += 4 * ((s.emg?.samples ?? 0) * (s.emg?.channels.length ?? 0) + (s.imu?.samples ?? 0) * (s.imu?.channels.length ?? 0));
+      per.set(device, p);
+    }
     return [...this.devs.values()].map((e) => {
       const streamed = per.get(e.device) ?? { frames: 0, bytes: 0 };
       const frames = streamed.frames;
@@ -232,6 +256,16 @@ export class SessionRecorder {
     const fields = { ReceiveTimestamp: String(h.hostTimeUs / 1e6), FrameNumber: String(h.seq) };
     if (h.stream === 'points') this.entry(h.device).points++;
     else this.entry(h.device);
+    if ((h.stream === 'emg' || h.stream === 'imu') && payload && h.channels && h.count && h.rateHz) {
+      let s = this.signals.get(h.device);
+      if (!s) this.signals.set(h.device, (s = {}));
+      const t = (s[h.stream] ??= { channels: h.channels, rateHz: h.rateHz, blocks: [], samples: 0 });
+      const data = new Float32Array(payload.slice().buffer);
+      t.blocks.push({ firstIndex: h.firstIndex ?? t.samples, count: h.count, data });
+      t.samples += h.count;
+      this.bytes += payload.length;
+      return;
+    }
     if (h.stream === 'pose' && h.poses) {
       const transforms: TrackedFrame['transforms'] = {};
       let tracks = this.tracks.get(h.device);
@@ -272,7 +306,8 @@ export class SessionRecorder {
   status(): { files: number; frames: number; bytes: number } {
     let frames = 0;
     for (const e of this.writers.values()) frames += e.w.frameCount;
-    return { files: this.writers.size, frames, bytes: this.bytes };
+    for (const s of this.signals.values()) frames += s.emg?.blocks.length ?? 0;
+    return { files: this.writers.size + [...this.signals.values()].filter((s) => s.emg).length, frames, bytes: this.bytes };
   }
 
   /**
@@ -308,6 +343,12 @@ export class SessionRecorder {
       );
       out.push({ path: e.w.file, device: e.device, stream: e.stream, frames: e.w.frameCount });
     }
+    for (const [device, s] of this.signals) {
+      if (!s.emg || s.emg.samples === 0) continue;
+      const file = path.join(this.dir, `${fileSafe(device)}_Motion.c3d`);
+      writeC3dFile(file, motionC3d(s.emg, s.imu));
+      out.push({ path: file, device, stream: 'emg', frames: s.emg.blocks.length });
+    }
     return out;
   }
 
@@ -315,4 +356,138 @@ export class SessionRecorder {
   abort(): void {
     for (const e of this.writers.values()) e.w.abort();
   }
+}
+
+const charParam = (name: string, values: string[], description = ''): C3dParam => ({
+  name,
+  type: 'char',
+  dims: [Math.max(1, ...values.map((v) => v.length)), values.length],
+  values,
+  description,
+  locked: false,
+});
+const numParam = (name: string, type: 'int16' | 'float', values: number[], description = ''): C3dParam => ({
+  name,
+  type,
+  dims: values.length === 1 ? [] : [values.length],
+  values,
+  description,
+  locked: false,
+});
+
+/** A signal track as [channel][sample] Float64Array on its own index grid (0 at the capture's start), missing samples 0. */
+function trackArray(t: SignalTrack): { data: Float64Array; n: number; missing: number } {
+  const n = Math.max(0, ...t.blocks.map((b) => b.firstIndex + b.count));
+  const nc = t.channels.length;
+  const data = new Float64Array(nc * n);
+  const seen = new Uint8Array(n);
+  let missing = 0;
+  for (const b of t.blocks)
+    for (let c = 0; c < nc; c++)
+      for (let i = 0; i < b.count; i++) {
+        const v = b.data[c * b.count + i]!;
+        if (Number.isNaN(v)) continue;
+        data[c * n + b.firstIndex + i] = v;
+        if (c === 0) seen[b.firstIndex + i] = 1;
+      }
+  for (let i = 0; i < n; i++) if (!seen[i]) missing++;
+  return { data, n, missing };
+}
+
+/**
+ * The C3D of a PicoX recording: sEMG channels at their rate, IMU channels linearly interpolated onto the sEMG sample
+ * times (held at the ends), 20 analog samples per frame (frames at rate/20 Hz), no points.
+ */
+export function motionC3d(emg: SignalTrack, imu?: SignalTrack): C3dWritable {
+  const SPF = 20;
+  const e = trackArray(emg);
+  const frames = Math.ceil(e.n / SPF);
+  const ns = frames * SPF;
+  const chans = [...emg.channels];
+  const cols: Float64Array[] = emg.channels.map((_, c) => {
+    const a = new Float64Array(ns);
+    a.set(e.data.subarray(c * e.n, (c + 1) * e.n));
+    return a;
+  });
+  if (imu && imu.samples > 0) {
+    const m = trackArray(imu);
+    const ratio = imu.rateHz / emg.rateHz;
+    imu.channels.forEach((ch, c) => {
+      const a = new Float64Array(ns);
+      for (let i = 0; i < ns; i++) {
+        const x = Math.min(m.n - 1, i * ratio);
+        const i0 = Math.floor(x);
+        const f = x - i0;
+        const v0 = m.data[c * m.n + i0]!;
+        const v1 = m.data[c * m.n + Math.min(m.n - 1, i0 + 1)]!;
+        a[i] = v0 + f * (v1 - v0);
+      }
+      chans.push(ch);
+      cols.push(a);
+    });
+  }
+  const analogs = new Float64Array(chans.length * ns);
+  cols.forEach((a, c) => analogs.set(a, c * ns));
+  const groups: Record<string, C3dGroup> = {
+    POINT: { id: 1, name: 'POINT', description: 'no markers', locked: false, params: { LABELS: charParam('LABELS', []), UNITS: charParam('UNITS', ['mm']) } },
+    ANALOG: {
+      id: 2,
+      name: 'ANALOG',
+      description: 'sEMG (V) and IMU (g, deg/s, uT; interpolated onto the sEMG samples)',
+      locked: false,
+      params: {
+        LABELS: charParam(
+          'LABELS',
+          chans.map((c) => c.label),
+        ),
+        DESCRIPTIONS: charParam(
+          'DESCRIPTIONS',
+          chans.map((c) => c.description ?? ''),
+        ),
+        UNITS: charParam(
+          'UNITS',
+          chans.map((c) => c.unit),
+        ),
+        SCALE: numParam(
+          'SCALE',
+          'float',
+          chans.map(() => 1),
+        ),
+        OFFSET: numParam(
+          'OFFSET',
+          'int16',
+          chans.map(() => 0),
+        ),
+        GEN_SCALE: numParam('GEN_SCALE', 'float', [1]),
+        FORMAT: charParam('FORMAT', ['SIGNED']),
+      },
+    },
+    ORTHOTWIN: {
+      id: 3,
+      name: 'ORTHOTWIN',
+      description: 'how OrthoTwin recorded this file',
+      locked: false,
+      params: {
+        MISSING_SAMPLES: numParam('MISSING_SAMPLES', 'float', [e.missing], 'sEMG samples of blocks that never came (stored as 0)'),
+        IMU_RATE: numParam('IMU_RATE', 'float', [imu?.rateHz ?? 0], 'rate of the IMU before interpolation (Hz)'),
+      },
+    },
+  };
+  return {
+    header: {
+      firstFrame: 1,
+      maxInterpolationGap: 0,
+      scaleFactor: -1,
+      analogSamplesPerFrame: SPF,
+      frameRateHz: emg.rateHz / SPF,
+      events: [],
+      fourCharEventLabels: false,
+    },
+    groups,
+    frameCount: frames,
+    pointCount: 0,
+    analogCount: chans.length,
+    points: new Float32Array(0),
+    analogs,
+  };
 }

@@ -31,6 +31,13 @@ export function sampleRecordings(): SystemInfo['sampleRecordings'] {
   return items.filter(([, p]) => fs.existsSync(path.join(root, p))).map(([label, p]) => ({ label, path: path.join(root, p) }));
 }
 
+/** The shared IMU recording (x-io's sensor CSV) the PicoX simulator replays, when present. */
+export function sampleImu(): string | null {
+  const root = sharedDataRoot();
+  const p = root ? path.join(root, 'imu', 'fusion_sensor_data.csv') : '';
+  return p && fs.existsSync(p) ? p : null;
+}
+
 export function sampleStudies(): SystemInfo['sampleStudies'] {
   const root = sharedDataRoot();
   if (!root) return [];

@@ -25,6 +25,8 @@ interface Props {
   client: Client;
   /** Example recordings offered for replay (from the shared data, when present). */
   recordings: { label: string; path: string }[];
+  /** The example IMU recording the PicoX simulator replays (null: the simulator sends sEMG only). */
+  sampleImu?: string | null;
   /** The patient open in the shell: recordings are of this patient. */
   open: OpenPatient | null;
   /** Whether the session may call a method (controls it may not use are not shown). */
@@ -53,7 +55,7 @@ function TextWithDetails({ text, testId }: { text: string; testId: string }) {
 
 const fmt = (x: number | null, d = 1): string => (x === null || !Number.isFinite(x) ? '—' : x.toFixed(d));
 
-export function DevicesWorkspace({ client, recordings, open, can, onError }: Props) {
+export function DevicesWorkspace({ client, recordings, sampleImu = null, open, can, onError }: Props) {
   const [list, setList] = useState<DeviceList | null>(null);
   const [streams, setStreams] = useState<StreamClient | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
@@ -227,6 +229,13 @@ export function DevicesWorkspace({ client, recordings, open, can, onError }: Pro
           </button>
           <button disabled={busy} onClick={() => void connect({ kind: 'ndi-simulator', model: 'polaris', tools: 2 })}>
             Simulated Polaris
+          </button>
+          <button
+            disabled={busy}
+            title="Four sEMG + IMU sensors on the lumbar erector spinae (L4 and L2, left and right), through the PicoX bridge protocol"
+            onClick={() => void connect({ kind: 'picox-simulator', sensors: 4, ...(sampleImu ? { imuPath: sampleImu } : {}) })}
+          >
+            Simulated PicoX (4 sEMG + IMU)
           </button>
         </div>
         <div className="row">

@@ -8,7 +8,14 @@ import { DevicesWorkspace } from './DevicesWorkspace.js';
 
 function Devices({ client, info, open, session, onError }: WorkspaceProps) {
   return (
-    <DevicesWorkspace client={client} recordings={info?.sampleRecordings ?? []} open={open} can={(method) => may(session.status, method)} onError={onError} />
+    <DevicesWorkspace
+      client={client}
+      recordings={info?.sampleRecordings ?? []}
+      sampleImu={info?.sampleImu ?? null}
+      open={open}
+      can={(method) => may(session.status, method)}
+      onError={onError}
+    />
   );
 }
 

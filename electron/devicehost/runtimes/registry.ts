@@ -12,6 +12,7 @@ import { igtlClient } from './igtlClient.js';
 import { igtlServer } from './igtlServer.js';
 import { ndiSerial } from './ndiSerial.js';
 import { ndiSimulator } from './ndiSimulator.js';
+import { picox, picoxSimulator } from './picox.js';
 import { replay } from './replay.js';
 import type { DeviceKind, DeviceRuntime, Emit, RuntimeFactory } from './runtime.js';
 
@@ -26,6 +27,8 @@ export const RUNTIMES: RuntimeRegistry = {
   replay,
   'depth-file': depthFile,
   'depth-simulator': depthSimulator,
+  picox,
+  'picox-simulator': picoxSimulator,
 };
 
 function create<K extends DeviceKind>(kind: K, spec: Parameters<RuntimeRegistry[K]['create']>[0], id: string, emit: Emit): DeviceRuntime {
