@@ -63,7 +63,10 @@ export type NewPatient = z.input<typeof NewPatient>;
 export const PatientDuplicates = z.object({
   /** The patient (not in the trash) whose ID (MRN) is the one given: a create with it is refused. */
   sameId: Patient.nullable(),
-  /** Patients (not in the trash) of the same name (ignoring case, accents and spacing) and birth date (both given). */
+  /**
+   * Patients (not in the trash) of the same name (the same words in any order, ignoring case, accents, spacing and
+   * punctuation) whose birth date is the same or missing on either side.
+   */
   sameNameAndBirthDate: z.array(Patient),
 });
 export type PatientDuplicates = z.infer<typeof PatientDuplicates>;

@@ -17,16 +17,29 @@ function whoIs(p: Patient): string {
   return `${p.displayName}'s${born}`;
 }
 
-/** The patients (not in the trash) a new or edited record may duplicate: the one holding the ID, those of the same name and birth date. */
+/**
+ * The patients (not in the trash) a new or edited record may duplicate: the one holding the ID, and those of the same
+ * name (`nameKey`: the same words in any order, "Doe, Jane" = "jane doe" = "DOE^JANE") whose birth date is the same or
+ * missing on either side (a record without a birth date cannot tell two namesakes apart).
+ */
 export function findDuplicates(store: TwinStore, p: { displayName: string; mrn: string; birthDate: string }, exceptId?: string): PatientDuplicates {
   const all = listPatients(store).filter((x) => x.id !== exceptId);
   const key = mrnKey(p.mrn);
-  const name = foldForSearch(p.displayName);
+  const name = nameKey(p.displayName);
   const birth = p.birthDate.trim();
   return {
     sameId: (key && all.find((x) => mrnKey(x.mrn) === key)) || null,
-    sameNameAndBirthDate: name && birth ? all.filter((x) => x.birthDate === birth && foldForSearch(x.displayName) === name) : [],
+    sameNameAndBirthDate: name ? all.filter((x) => nameKey(x.displayName) === name && (!birth || !x.birthDate || x.birthDate === birth)) : [],
   };
+}
+
+/** A name as the duplicate check compares it: its words folded (foldForSearch), split at spaces, commas and `^`, sorted. */
+export function nameKey(name: string): string {
+  return foldForSearch(name)
+    .split(/[\s,^]+/)
+    .filter(Boolean)
+    .sort()
+    .join(' ');
 }
 
 /**
@@ -53,7 +66,7 @@ export function createCheckedPatient(
   if (same.length && !p.confirmDuplicate)
     throw new AppError(
       'CONFLICT',
-      `${p.displayName.trim()} born ${DAY.format(new Date(`${p.birthDate}T00:00:00Z`))} may already have a record (${same.map((x) => (x.mrn ? `ID ${x.mrn}` : 'no ID')).join(', ')}): open it, or confirm that this is another person`,
+      `${p.displayName.trim()}${p.birthDate ? ` born ${DAY.format(new Date(`${p.birthDate}T00:00:00Z`))}` : ''} may already have a record (${same.map((x) => [x.displayName, x.mrn ? `ID ${x.mrn}` : 'no ID', x.birthDate ? `born ${DAY.format(new Date(`${x.birthDate}T00:00:00Z`))}` : 'no birth date'].join(', ')).join('; ')}): open it, or confirm that this is another person`,
       { patientIds: same.map((x) => x.id) },
     );
   const created = createPatient(store, p, actor);

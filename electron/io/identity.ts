@@ -89,7 +89,7 @@ export function notAVolume(kind: ContentKind, frames: number): string | null {
     case 'volume':
       return null;
     case 'tracked-sequence':
-      return `a tracked 2D ultrasound sequence (${frames} frames with probe poses), not a 3D volume: reconstruct a volume from it (Fusion → Reconstruct) or replay it as a device; it cannot become a twin`;
+      return `a tracked 2D ultrasound sequence (${frames} frames with probe poses), not a 3D volume: replay it as a device (Devices → Replay recording) or reconstruct a 3D volume from it on the command line (twin reconstruct); it cannot become a twin`;
     case 'cine':
       return `a multi-frame 2D cine loop (${frames} frames), not a 3D volume: it cannot become a twin`;
     case 'image-2d':

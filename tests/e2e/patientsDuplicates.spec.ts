@@ -45,7 +45,9 @@ test('an ID in use is refused, a namesake is a possible duplicate, the search ig
   // same name (other case, no accent) and birth date, another ID: a possible duplicate, created only when asked to
   await createPatient(page, 'jane muller', 'DUP-3', '1961-02-03');
   const dup = form.getByLabel('possible duplicate');
-  await expect(dup).toContainText('Possible duplicate: a patient of the same name and birth date already has a record.');
+  await expect(dup).toContainText(
+    'Possible duplicate: a patient of the same name (words in any order) born the same day, or with no birth date, already has a record.',
+  );
   await expect(dup).toContainText(`Jane Müller · ID DUP-1 · born ${born} · 0 studies`);
   await expect(dup.getByRole('button', { name: 'Open Jane Müller' })).toBeVisible();
   await expect(patients.getByRole('listitem').filter({ hasText: /jane m[uü]ller/i })).toHaveCount(1);

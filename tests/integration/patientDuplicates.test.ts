@@ -79,15 +79,21 @@ describe('duplicate patients', () => {
     ]) {
       const r = await fail(call(surgeon, 'patients', 'create', p));
       expect(r.code).toBe('CONFLICT');
-      expect(r.message).toMatch(/born 3 Feb 1961 may already have a record \(ID MRN-1\)/);
+      expect(r.message).toMatch(/born 3 Feb 1961 may already have a record \(Jane Roe, ID MRN-1, born 3 Feb 1961\)/);
       const d = (await call(surgeon, 'patients', 'duplicates', p)) as PatientDuplicates;
       expect(d.sameId).toBeNull();
       expect(d.sameNameAndBirthDate.map((x) => x.id)).toEqual([jane.id]);
     }
-    // another birth date, or none: no question
+    // another birth date: no question; none (nothing to tell them apart), or the words in another order: asked
     const other = (await call(surgeon, 'patients', 'duplicates', { displayName: 'Jane Roe', birthDate: '1961-02-04' })) as PatientDuplicates;
     expect(other).toEqual({ sameId: null, sameNameAndBirthDate: [] });
-    expect(((await call(surgeon, 'patients', 'duplicates', { displayName: 'Jane Roe' })) as PatientDuplicates).sameNameAndBirthDate).toEqual([]);
+    for (const displayName of ['Jane Roe', 'Roe, Jane', 'ROE^JANE', ' roe ,  jane '])
+      expect(((await call(surgeon, 'patients', 'duplicates', { displayName })) as PatientDuplicates).sameNameAndBirthDate.map((x) => x.id)).toEqual([jane.id]);
+    const noDate = await fail(call(surgeon, 'patients', 'create', { displayName: 'Roe, Jane' }));
+    expect(noDate).toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringMatching(/^Roe, Jane may already have a record \(Jane Roe, ID MRN-1, born 3 Feb 1961\)/),
+    });
     expect(audits('duplicate-override')).toEqual([]);
     const twin = (await call(surgeon, 'patients', 'create', {
       displayName: 'Jane Roe',

@@ -217,7 +217,10 @@ export function PatientsPanel(props: {
             )}
             {problem?.kind === 'namesake' && (
               <div className="problem" role="alert" aria-label="possible duplicate" style={{ display: 'grid', gap: 4 }}>
-                <span>Possible duplicate: a patient of the same name and birth date already has a record.</span>
+                <span>
+                  Possible duplicate: a patient of the same name (words in any order){' '}
+                  {birthDate ? 'born the same day, or with no birth date,' : 'with any birth date (none was given to tell them apart)'} already has a record.
+                </span>
                 {problem.patients.map((p) => (
                   <div key={p.id} className="row" style={{ gap: 6, flexWrap: 'wrap' }}>
                     <span>{patientLine(p)}</span>

@@ -5,7 +5,7 @@
  * CT or MR series). The job and the twin choice are kept while another
  * workspace is shown.
  */
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import type { Job } from '../../../electron/contract/index.js';
 import type { Twin } from '../../twins/contract.js';
 import type { WorkspaceProps } from '../../../renderer/app/contributions.js';
@@ -29,6 +29,14 @@ export function PatientsWorkspace({ client, info, open, session, onError, clearE
   useEffect(() => {
     if (job) setKept((k) => (k && k.id === job.id ? job : k));
   }, [job, setKept]);
+  // another patient opened: a finished job of the previous one is not shown over this one (a running one stays visible)
+  const openId = open?.patient.id ?? null;
+  const jobPatient = useRef(openId);
+  useEffect(() => {
+    if (jobPatient.current === openId) return;
+    jobPatient.current = openId;
+    setKept((k) => (k && (k.status === 'running' || k.status === 'queued') ? k : null));
+  }, [openId, setKept]);
   // the chosen twin version: an index into the twins it was chosen from (a refresh brings a new list: the default again —
   // the marked one, else the newest of a CT or MR series; with none such, the newest is shown and said not to be a default)
   const [choice, setChoice] = useKeptState<{ twins: Twin[]; index: number } | null>('patients.twin', null);

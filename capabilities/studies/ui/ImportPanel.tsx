@@ -197,7 +197,9 @@ export function ImportPanel(props: {
                 <ul className="tree">
                   {p.studies.map((s) => (
                     <li key={s.studyInstanceUid || s.studyDescription}>
-                      {scan.kind === 'dicom' ? `Study ${s.studyDate || ''} ${s.studyDescription || s.studyInstanceUid || ''}` : s.studyDescription}
+                      {scan.kind === 'dicom'
+                        ? `Study ${s.studyDate ? formatDate(s.studyDate.replace(/^(\d{4})(\d{2})(\d{2})$/, '$1-$2-$3')) : '(no date)'} ${s.studyDescription || '(no description)'}`
+                        : s.studyDescription}
                       <ul className="tree">
                         {s.series.map((se) => (
                           <li key={se.seriesInstanceUid || se.seriesDescription}>

@@ -27,7 +27,7 @@ export function modalitySource(se: Pick<SeriesRecord, 'modality' | 'modalityGues
 /** A series' one-line name: modality, description, study date. */
 export function seriesLabel(se: Pick<SeriesRecord, 'modality' | 'description' | 'seriesInstanceUid' | 'id'>, study?: Pick<StudyRecord, 'studyDate'>): string {
   const m = se.modality === 'OT' ? 'modality unknown' : se.modality;
-  const date = study?.studyDate ? ` · ${study.studyDate.replace(/^(\d{4})(\d{2})(\d{2})$/, '$1-$2-$3')}` : '';
+  const date = study?.studyDate ? ` · ${formatDate(isoDate(study.studyDate))}` : '';
   return `${m} · ${se.description || se.seriesInstanceUid || se.id.slice(0, 8)}${date}`;
 }
 

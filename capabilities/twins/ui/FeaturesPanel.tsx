@@ -78,7 +78,13 @@ export function FeaturesPanel(props: {
       </select>
       <div className="row" aria-label="this twin’s record" role="group" style={{ marginTop: 6 }}>
         {twin.isDefault ? (
-          <span data-testid="twin-default">{twin.markedDefault ? 'Default twin (marked)' : 'Default twin (newest CT/MR)'}</span>
+          <span data-testid="twin-default">
+            {twin.markedDefault
+              ? 'Default twin (marked)'
+              : props.twins[0]?.id === twin.id
+                ? 'Default twin (newest CT/MR)'
+                : 'Default twin (automatic: a newer twin is of an US series or of a study imported after an identity override)'}
+          </span>
         ) : (
           props.can('twins.markDefault') && <button onClick={() => void markDefault()}>Mark as default</button>
         )}
