@@ -1,0 +1,16 @@
+/**
+ * The motion capability's UI contribution: the Motion workspace (live sEMG and IMU).
+ */
+import { CLINICAL_ROLES } from '../../../electron/contract/define.js';
+import type { WorkspaceContribution, WorkspaceProps } from '../../../renderer/app/contributions.js';
+import { may } from '../../../renderer/app/placement.js';
+import { MotionWorkspace } from './MotionWorkspace.js';
+
+function Motion({ client, info, session, onError }: WorkspaceProps) {
+  return <MotionWorkspace client={client} sampleImu={info?.sampleImu ?? null} can={(m) => may(session.status, m)} onError={onError} />;
+}
+
+/** Motion lab: live sEMG and IMU of PicoX sensors. */
+export const contributions: WorkspaceContribution[] = [
+  { id: 'motion', title: 'Motion', roles: CLINICAL_ROLES, order: 25, menu: 'workspace', component: Motion },
+];
