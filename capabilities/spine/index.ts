@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { AppError } from '../../electron/contract/errors.js';
+import { relabelRefusal } from '../../electron/contract/spineLabels.js';
 import { defineCapability } from '../../electron/platform/capability.js';
 import { getPatient } from '../patients/repo.js';
 import { getVolume } from '../studies/repo.js';
@@ -30,6 +31,11 @@ export default defineCapability(
         const vol = getVolume(store, twin.volumeId);
         if (vol.modality !== 'CT')
           throw new AppError('BAD_REQUEST', `the spine characterisation needs a CT twin; twin ${twin.version} is from ${vol.modality}`);
+        // a relabel must never give two vertebrae the same name: checked against the automatic names of the twin's
+        // analyses (the segmentation is deterministic); the engine checks again on the first analysis
+        const previous = listSpineAnalyses(store, twinId)[0];
+        const refusal = relabelRefusal(previous?.report.automaticNames ?? [], corrections.names);
+        if (refusal) throw new AppError('BAD_REQUEST', refusal);
         const art = (kind: string, format: string): string | null => {
           const a = twin.artefacts.find((x) => x.kind === kind && x.format === format);
           return a ? path.join(store.dataDir, a.relPath) : null;

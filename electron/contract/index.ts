@@ -9,6 +9,7 @@ import { z } from 'zod';
 
 export * from './errors.js';
 export * from './spine.js';
+export * from './spineLabels.js';
 export * from './devices.js';
 export * from './define.js';
 export * from './primitives.js';

@@ -89,11 +89,35 @@ test('spine panel: a row per level, drag a centroid, that level is re-measured',
   expect(await page.evaluate(() => window.__orthotwinSpine!.version())).toBe(2);
   await expect(page.getByLabel('Level of T11')).toHaveValue('T11');
 
+  // relabelling L2 as L3 while L3 exists never gives two L3 rows: the labels below shift with it, confirmed as a whole,
+  // one new analysis version, and the same levels are measured (the coronal Cobb angle does not change)
+  const cobb = async () => Number(/Cobb coronal: ([\d.]+)°/.exec(await page.getByTestId('spine-curvature').innerText())![1]);
+  const cobbBefore = await cobb();
+  await page.getByLabel('Level of L2').selectOption('L3');
+  await expect(page.getByTestId('confirm-relabel')).toHaveText(
+    "Relabel L2 as L3? L3 is already another level's label: the neighbouring labels shift with it (L3→L4, L4→L5, L5→L6). Every measurement is recomputed and stored as analysis version 3; version 2 stays in the history. Relabel and shift Cancel",
+  );
+  await page.getByRole('button', { name: 'Relabel and shift' }).click();
+  await page.waitForFunction(() => window.__orthotwinSpine?.version() === 3 && !window.__orthotwinSpine.busy(), undefined, { timeout: 120_000 });
+  await expect(rows).toHaveCount(8);
+  expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-level')))).toEqual(['T11', 'T12', 'L1', 'L3', 'L4', 'L5', 'L6', 'S1']);
+  expect(await cobb()).toBeCloseTo(cobbBefore, 1);
+  await expect(page.locator('tr[data-level="L3"]')).toContainText('auto L2');
+  // a relabel with no consistent shift is refused in a sentence; nothing is recomputed
+  await page.getByLabel('Level of L5').selectOption('S1');
+  await expect(page.getByTestId('relabel-refused')).toContainText(
+    'Relabelling L6 as S1 would give two vertebrae named S1: another level already has that label, and the neighbouring labels cannot be shifted with it (the shift would run past S1). Choose a label no other level has.',
+  );
+  await expect(page.getByTestId('confirm-relabel')).toHaveCount(0);
+  await page.getByTestId('relabel-refused').getByRole('button', { name: 'Close' }).click();
+  expect(await page.evaluate(() => window.__orthotwinSpine!.version())).toBe(3);
+  await expect(page.getByLabel('Level of L5')).toHaveValue('L6');
+
   // the report as CSV, one line per level
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'CSV' }).click()]);
   const csv = fs.readFileSync((await download.path())!, 'utf8').split('\r\n');
   expect(csv[0]).toMatch(/^level,automatic_level,partial,centroid_L_mm/);
-  expect(csv.find((l) => l.startsWith('L3,'))).toContain('L3,L3,no,');
+  expect(csv.find((l) => l.startsWith('L4,'))).toContain('L4,L3,no,');
 
   // grey levels on the bone surface, with their legend
   await page.getByLabel('Bone grey levels').selectOption('HU_mean');

@@ -135,6 +135,21 @@ describeData('spine service on the example CT twin', () => {
     expect(v3.report.curvature.lumbarLordosisDeg).toBeNull();
   }, 60_000);
 
+  it('refuses a relabel that would give two vertebrae the same name, naming the level that has it; the consistent shift is accepted', async () => {
+    const before = (await host.impl.spine.list(twin.id)).length;
+    await expect(async () => host.impl.spine.analyse(twin.id, { names: { L2: 'L3' }, centroids: {} }, { greyDepthMm: 4 })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message:
+        'Relabelling L2 as L3 would give two vertebrae named L3: L3 already has that label. Shift the neighbouring labels with it (L3→L4, L4→L5, L5→L6) or choose a label no other level has.',
+    });
+    expect((await host.impl.spine.list(twin.id)).length, 'no analysis stored').toBe(before);
+    const shifted = await runSpine({ names: { L2: 'L3', L3: 'L4', L4: 'L5', L5: 'L6' } });
+    expect(shifted.report.vertebrae.map((v) => v.name)).toEqual(['T11', 'T12', 'L1', 'L3', 'L4', 'L5', 'L6', 'S1']);
+    expect(shifted.version).toBe(before + 1);
+    // the same levels are measured: the coronal Cobb angle is that of the automatic analysis
+    expect(shifted.report.curvature.coronal!.angleDeg).toBeCloseTo(auto.report.curvature.coronal!.angleDeg, 6);
+  }, 60_000);
+
   it('refuses bad requests with clear errors', async () => {
     await expect(async () => host.impl.spine.analyse('no-such-twin', { names: {}, centroids: {} }, { greyDepthMm: 3 })).rejects.toMatchObject({
       code: 'NOT_FOUND',

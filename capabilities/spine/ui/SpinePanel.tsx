@@ -10,7 +10,15 @@
  * one is kept (version select).
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { spineReportCsv, type Job, type SpineAnalysis, type SpineCorrections } from '../../../electron/contract/index.js';
+import {
+  LEVEL_SEQUENCE,
+  planRelabel,
+  spineReportCsv,
+  type Job,
+  type LabelChange,
+  type SpineAnalysis,
+  type SpineCorrections,
+} from '../../../electron/contract/index.js';
 import { type Twin } from '../../twins/contract.js';
 import type { Vec3, VolumeGeometry } from '../../../math/geometry.js';
 import type { Client } from '../../../renderer/ipc/client.js';
@@ -21,13 +29,7 @@ import { download } from '../../../renderer/app/download.js';
 import { formatDateTime } from '../../../renderer/app/format.js';
 import type {} from './probe.js';
 
-const LEVELS = [
-  ...Array.from({ length: 7 }, (_, i) => `C${i + 1}`),
-  ...Array.from({ length: 12 }, (_, i) => `T${i + 1}`),
-  'T13',
-  ...Array.from({ length: 6 }, (_, i) => `L${i + 1}`),
-  'S1',
-];
+const LEVELS: readonly string[] = LEVEL_SEQUENCE;
 
 const f1 = (x: number | null | undefined, d = 1): string => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
 
@@ -95,9 +97,24 @@ export function SpinePanel(props: {
   const base: SpineCorrections = current?.corrections ?? { names: {}, centroids: {} };
   const moveCentroid = (name: string, lps: Vec3) =>
     run({ names: base.names, centroids: { ...base.centroids, [name]: lps.map((x) => Math.round(x * 10) / 10) as Vec3 } });
-  // relabelling makes a new analysis version: it is asked first
-  const [pendingRename, setPendingRename] = useState<{ auto: string; from: string; name: string } | null>(null);
-  const rename = (auto: string, name: string) => run({ names: { ...base.names, [auto]: name }, centroids: base.centroids });
+  // relabelling makes a new analysis version: it is asked first. A label another level already has is never given twice:
+  // the neighbouring labels shift with it (shown, confirmed as a whole) or the relabel is refused
+  const [pendingRename, setPendingRename] = useState<{ changes: LabelChange[] } | { refusal: string } | null>(null);
+  const askRename = (index: number, name: string) => {
+    const names = current?.report.vertebrae.map((v) => v.name) ?? [];
+    const plan = planRelabel(names, index, name);
+    setPendingRename(plan.ok ? (plan.changes.length ? { changes: plan.changes } : null) : { refusal: plan.refusal });
+  };
+  const rename = (changes: LabelChange[]) => {
+    const auto = current?.report.automaticNames ?? [];
+    const names = { ...base.names };
+    for (const c of changes) {
+      const a = auto[c.index] ?? c.from;
+      if (c.to === a) delete names[a];
+      else names[a] = c.to;
+    }
+    run({ names, centroids: base.centroids });
+  };
 
   useEffect(() => {
     window.__orthotwinSpine = {
@@ -154,19 +171,29 @@ export function SpinePanel(props: {
         {busy && <span data-testid="spine-busy">{stage ?? 'starting'}…</span>}
       </div>
       {!r && !busy && <p className="muted">No spine analysis of this twin yet.</p>}
-      {pendingRename && (
+      {pendingRename && 'refusal' in pendingRename && (
+        <div className="notice error" role="alert" aria-label="relabelling refused" data-testid="relabel-refused">
+          {pendingRename.refusal} <button onClick={() => setPendingRename(null)}>Close</button>
+        </div>
+      )}
+      {pendingRename && 'changes' in pendingRename && (
         <div className="notice" role="alertdialog" aria-label="confirm relabelling" data-testid="confirm-relabel">
-          Relabel {pendingRename.from} as {pendingRename.name}? Every measurement is recomputed and stored as analysis version {(analyses[0]?.version ?? 0) + 1}
-          ; version {current?.version} stays in the history.{' '}
+          Relabel {pendingRename.changes[0]!.from} as {pendingRename.changes[0]!.to}?
+          {pendingRename.changes.length > 1 &&
+            ` ${pendingRename.changes[0]!.to} is already another level's label: the neighbouring labels shift with it (${pendingRename.changes
+              .slice(1)
+              .map((c) => `${c.from}→${c.to}`)
+              .join(', ')}).`}{' '}
+          Every measurement is recomputed and stored as analysis version {(analyses[0]?.version ?? 0) + 1}; version {current?.version} stays in the history.{' '}
           <button
             className="primary"
             onClick={() => {
               const p = pendingRename;
               setPendingRename(null);
-              rename(p.auto, p.name);
+              rename(p.changes);
             }}
           >
-            Relabel
+            {pendingRename.changes.length > 1 ? 'Relabel and shift' : 'Relabel'}
           </button>{' '}
           <button onClick={() => setPendingRename(null)}>Cancel</button>
         </div>
@@ -249,12 +276,7 @@ export function SpinePanel(props: {
                       title={v.notMeasured.length ? `Not measured: ${v.notMeasured.join('; ')}` : undefined}
                     >
                       <td>
-                        <select
-                          aria-label={`Level of ${auto}`}
-                          value={v.name}
-                          disabled={busy}
-                          onChange={(e) => setPendingRename({ auto, from: v.name, name: e.target.value })}
-                        >
+                        <select aria-label={`Level of ${auto}`} value={v.name} disabled={busy} onChange={(e) => askRename(i, e.target.value)}>
                           {(LEVELS.includes(v.name) ? LEVELS : [v.name, ...LEVELS]).map((n) => (
                             <option key={n}>{n}</option>
                           ))}

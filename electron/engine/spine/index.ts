@@ -9,6 +9,7 @@ import { type Vec3, type Volume, type VolumeGeometry } from '../volume.js';
 import { onVolumeFace } from '../registration/skin.js';
 import { blockLabelsToSource, canonicalBlockMajority, workingCt } from './grid.js';
 import type { SpineReport } from '../../contract/spine.js';
+import { relabelRefusal } from '../../contract/spineLabels.js';
 import type { TriangleMesh } from '../surface.js';
 import { curvature, measureVertebrae } from './measure.js';
 import { intervertebralSpaces, nearestSkin } from './surfaces.js';
@@ -102,6 +103,12 @@ export function characteriseSpine(ct: Volume, bone: Uint8Array | null, o: Partia
     const name = rename[L.name] ?? L.name;
     return { name, label: labelOfName(name), partial: L.partial, below: L.below, above: L.above, auto: L.name, autoLabel: L.label };
   });
+  // a relabel never gives two vertebrae the same name (the service refuses it first; this guards the first analysis)
+  const refusal = relabelRefusal(
+    levels.map((L) => L.auto),
+    rename,
+  );
+  if (refusal) throw new Error(refusal);
   // apply renames to the label map
   const relabel = new Map(levels.map((L) => [L.autoLabel, L.label]));
   for (let v = 0; v < seg.labels.length; v++) if (seg.labels[v]) seg.labels[v] = relabel.get(seg.labels[v]!) ?? seg.labels[v]!;

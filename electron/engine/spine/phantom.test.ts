@@ -69,4 +69,11 @@ describe('phantom with an anterior wedge fracture', () => {
     expect(w.sphereHu!.mean).not.toBe(v.sphereHu!.mean);
     expect(again.automaticNames[2]).toBe('V3');
   });
+  it('refuses corrections that would give two vertebrae the same name (no report with two rows of one name)', () => {
+    const { volume } = spinePhantom({ cobbDeg: 0, anteriorHeightMm: 16, posteriorHeightMm: 27, vertebrae: 5 });
+    const auto = characteriseSpine(volume, null).report.automaticNames;
+    expect(() => characteriseSpine(volume, null, { corrections: { centroids: {}, names: { [auto[2]!]: auto[3]! } } })).toThrow(
+      `Relabelling ${auto[2]} as ${auto[3]} would give two vertebrae named ${auto[3]}: ${auto[3]} already has that label.`,
+    );
+  });
 });
