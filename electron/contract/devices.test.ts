@@ -73,9 +73,31 @@ describe('device health', () => {
     expect(deviceHealth(aurora({ rateHz: 31 })).level).toBe('warn');
   });
 
-  it('a tracker dropping frames is degraded even at its nominal rate, the drops of the last 5 s in the sentence', () => {
+  it('a tracker dropping frames is degraded even at its nominal rate: the sentence says only the drops and their share', () => {
     expect(deviceHealth(aurora({ rateHz: 38, dropped: 45, droppedRecent: 20 })).text).toBe(
-      'NDI Aurora simulator is degraded: 38 of 40 samples per second arrive, 20 dropped in the last 5 s; tool positions may lag or jump.',
+      'NDI Aurora simulator is degraded: 20 of the 200 samples expected in the last 5 s were dropped (10 %); tool positions may lag or jump.',
+    );
+  });
+
+  it('a drop or two at the full rate is no degradation: more than 1 % of the expected samples, and at least 3', () => {
+    // "degraded … 40 of 40 samples per second arrive, 1 dropped" was a contradiction
+    expect(deviceHealth(aurora({ rateHz: 40, dropped: 1, droppedRecent: 1 }))).toEqual({ level: 'ok', label: 'ok', text: null });
+    expect(deviceHealth(aurora({ rateHz: 40, droppedRecent: 2 })).level).toBe('ok');
+    // 40 Hz × 5 s = 200 expected: 2 is 1 %, 3 is more
+    expect(deviceHealth(aurora({ rateHz: 40, droppedRecent: 3 })).text).toBe(
+      'NDI Aurora simulator is degraded: 3 of the 200 samples expected in the last 5 s were dropped (1.5 %); tool positions may lag or jump.',
+    );
+    // a 1 kHz stream: 40 drops in 5000 expected (0.8 %) are fine, 60 (1.2 %) are not
+    const fast = (droppedRecent: number) => aurora({ nominalRateHz: 1000, rateHz: 1000, samples: 10_000, droppedRecent });
+    expect(deviceHealth(fast(40)).level).toBe('ok');
+    expect(deviceHealth(fast(60)).text).toBe(
+      'NDI Aurora simulator is degraded: 60 of the 5000 samples expected in the last 5 s were dropped (1.2 %); tool positions may lag or jump.',
+    );
+  });
+
+  it('slow and dropping: the sentence gives both reasons', () => {
+    expect(deviceHealth(aurora({ rateHz: 20, droppedRecent: 50 })).text).toBe(
+      'NDI Aurora simulator is degraded: 20 of 40 samples per second arrive, and 50 of the 200 samples expected in the last 5 s were dropped (25 %); tool positions may lag or jump.',
     );
   });
 

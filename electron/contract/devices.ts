@@ -171,6 +171,10 @@ export function deviceFailureText(st: Pick<DeviceStatus, 'name' | 'lastError'>):
 export const RECENT_DROPS_S = 5;
 /** A streaming device is degraded below this fraction of its nominal rate. */
 export const DEGRADED_RATE_FRACTION = 0.8;
+/** Drops make a device degraded above this share of the samples expected in the last RECENT_DROPS_S seconds … */
+export const DEGRADED_DROP_FRACTION = 0.01;
+/** … and only from this many drops (one or two lost samples are no degradation). */
+export const DEGRADED_MIN_DROPS = 3;
 
 /** How a device is doing, as the Devices and Fusion workspaces show it: the badge's level and a sentence for the clinician. */
 export interface DeviceHealth {
@@ -184,8 +188,10 @@ export interface DeviceHealth {
 
 /**
  * How a device is doing. Streaming, it is degraded when its measured rate is below 80 % of its nominal rate (judged
- * once it has delivered a second's worth of samples) or when it dropped frames in the last 5 s; the sentence says the
- * measured and nominal rates and the drops, and what that means for its data (a tracker's positions lag or jump).
+ * once it has delivered a second's worth of samples) or when it dropped more than 1 % of the samples expected in the
+ * last 5 s (at its nominal rate, else its measured one), and at least 3; the sentence gives the reason only — the
+ * measured and nominal rates when slow, the drops and their share when dropping — and what that means for its data
+ * (a tracker's positions lag or jump).
  */
 export function deviceHealth(
   d: Pick<DeviceStatus, 'name' | 'state' | 'lastError' | 'rateHz' | 'nominalRateHz' | 'samples' | 'droppedRecent' | 'provides'>,
@@ -195,16 +201,20 @@ export function deviceHealth(
   if (d.state !== 'streaming') return { level: 'warn', label: d.state, text: `${d.name} is ${d.state}: no data from it now.` };
   const nominal = d.nominalRateHz;
   const slow = nominal !== null && nominal > 0 && d.samples >= nominal && d.rateHz < DEGRADED_RATE_FRACTION * nominal;
-  const dropping = d.droppedRecent > 0;
+  // the samples expected in the window: at the nominal rate, else the measured one (plus those dropped)
+  const expected = Math.round(Math.max(nominal ?? 0, d.rateHz) * RECENT_DROPS_S) || d.droppedRecent;
+  const dropping = d.droppedRecent >= DEGRADED_MIN_DROPS && d.droppedRecent > DEGRADED_DROP_FRACTION * expected;
   if (!slow && !dropping) return { level: 'ok', label: 'ok', text: null };
+  const pct = (100 * d.droppedRecent) / Math.max(expected, d.droppedRecent);
+  const share = `${d.droppedRecent} of the ${Math.max(expected, d.droppedRecent)} samples expected in the last ${RECENT_DROPS_S} s were dropped (${pct < 10 ? pct.toFixed(1) : Math.round(pct)} %)`;
   const rate = nominal ? `${Math.round(d.rateHz)} of ${Math.round(nominal)} samples per second arrive` : `${Math.round(d.rateHz)} samples per second arrive`;
-  const drops = dropping ? `, ${d.droppedRecent} dropped in the last ${RECENT_DROPS_S} s` : '';
+  const reason = slow && dropping ? `${rate}, and ${share}` : slow ? rate : share;
   const effect = d.provides.includes('pose')
     ? 'tool positions may lag or jump'
     : d.provides.includes('image')
       ? 'the ultrasound picture may stutter'
       : 'its data may lag';
-  return { level: 'warn', label: 'degraded', text: `${d.name} is degraded: ${rate}${drops}; ${effect}.` };
+  return { level: 'warn', label: 'degraded', text: `${d.name} is degraded: ${reason}; ${effect}.` };
 }
 
 /**
