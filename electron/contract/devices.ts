@@ -280,12 +280,30 @@ export const RecordingDeviceState = z.object({
   reason: z.string().nullable(),
   /** ISO 8601 time: when the interruption began (null otherwise). */
   since: z.string().nullable(),
-  /** Frames of this device written (all its files). */
+  /**
+   * Acquisitions of this device written: the largest of its files' frame counts (a replay's 68 images and their 68
+   * poses are 68 acquisitions, not 136).
+   */
   frames: z.number().int(),
+  /** Frames per stream (file) of this device, e.g. 68 images and 68 poses; absent in recordings made before. */
+  streams: z.array(z.object({ stream: z.enum(['image', 'depth', 'pose', 'emg']), frames: z.number().int() })).optional(),
   /** Bytes of this device: the pixels streamed so far while recording; its finished files' size on disk once the recording has ended. */
   bytes: z.number(),
 });
 export type RecordingDeviceState = z.infer<typeof RecordingDeviceState>;
+
+const STREAM_WORDS: Record<string, [string, string]> = {
+  image: ['image', 'images'],
+  depth: ['depth frame', 'depth frames'],
+  pose: ['pose', 'poses'],
+  emg: ['sEMG block', 'sEMG blocks'],
+};
+
+/** A recording device's frames as the UI says them: "68 images, 68 poses" per stream, else the count. */
+export function recordedFramesText(d: Pick<RecordingDeviceState, 'frames' | 'streams'>): string {
+  if (!d.streams?.length) return String(d.frames);
+  return d.streams.map((s) => `${s.frames} ${STREAM_WORDS[s.stream]![s.frames === 1 ? 0 : 1]}`).join(', ');
+}
 
 /** Whether a device's data are all in the recording: it was recording to the end (or still is). */
 export function recordedInFull(d: Pick<RecordingDeviceState, 'state'>): boolean {

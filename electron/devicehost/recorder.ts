@@ -193,25 +193,31 @@ export class SessionRecorder {
    *   recording to the end is `recorded` and every device's `bytes` is its files' size, not the pixels streamed.
    */
   devices(final = false, onDisk?: ReadonlyMap<string, number>): RecordingDeviceState[] {
-    const per = new Map<string, { frames: number; bytes: number }>();
+    // per device: its streams' frame counts (one file each) and bytes; its acquisitions are the largest count, not the sum
+    const per = new Map<string, { streams: { stream: RecordedFile['stream']; frames: number }[]; bytes: number }>();
+    const of = (device: string) => {
+      let p = per.get(device);
+      if (!p) per.set(device, (p = { streams: [], bytes: 0 }));
+      return p;
+    };
+    const order: RecordedFile['stream'][] = ['image', 'depth', 'pose', 'emg'];
     for (const w of this.writers.values()) {
-      const p = per.get(w.device) ?? { frames: 0, bytes: 0 };
-      p.frames += w.w.frameCount;
+      const p = of(w.device);
+      p.streams.push({ stream: w.stream, frames: w.w.frameCount });
       p.bytes += w.bytes;
-      per.set(w.device, p);
     }
     for (const [device, s] of this.signals) {
-      const p = per.get(device) ?? { frames: 0, bytes: 0 };
+      const p = of(device);
       // a signal device's frames are its sEMG blocks; its bytes the samples held (4 bytes each)
-      p.frames += s.emg?.blocks.length ?? 0;
+      if (s.emg) p.streams.push({ stream: 'emg', frames: s.emg.blocks.length });
       p.bytes += 4 * ((s.emg?.samples ?? 0) * (s.emg?.channels.length ?? 0) + (s.imu?.samples ?? 0) * (s.imu?.channels.length ?? 0));
-      per.set(device, p);
     }
     return [...this.devs.values()].map((e) => {
-      const streamed = per.get(e.device) ?? { frames: 0, bytes: 0 };
-      const frames = streamed.frames;
+      const streamed = per.get(e.device) ?? { streams: [], bytes: 0 };
+      const streams = streamed.streams.sort((a, b) => order.indexOf(a.stream) - order.indexOf(b.stream));
+      const frames = Math.max(0, ...streams.map((s) => s.frames));
       const bytes = onDisk ? (onDisk.get(e.device) ?? 0) : streamed.bytes;
-      const base = { device: e.device, name: e.name, kind: e.kind, frames, bytes };
+      const base = { device: e.device, name: e.name, kind: e.kind, frames, streams, bytes };
       const pointsNote = 'sends point clouds only, which have no PLUS sequence form: not recorded';
       if (frames === 0 && e.points > 0) return { ...base, state: 'left-out' as const, reason: pointsNote, since: null };
       if (e.interrupted) {

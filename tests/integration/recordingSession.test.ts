@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RecordingStatus } from '../../electron/contract/devices.js';
+import { recordedFramesText, type RecordingStatus } from '../../electron/contract/devices.js';
 import { SessionRecorder } from '../../electron/devicehost/recorder.js';
 import { DevicesSupervisor } from '../../electron/services/devices.js';
 import { createServices, type ServiceHost } from '../../electron/services/index.js';
@@ -136,6 +136,55 @@ describe('session recorder: devices and the low-disk stop (free-disk probe injec
     expect([depth.width, depth.height, depth.elementType]).toEqual([320, 240, 'uint16']);
     for (let i = 0; i < 4; i++) expect(Buffer.from(framePixels(depth, i)).equals(Buffer.from(frame(i)))).toBe(true);
     expectComplete(files[0]!.path, 4);
+  });
+
+  it("a replay's frames are its acquisitions (68 images with their 68 poses are 68, not 136), per stream as the files", () => {
+    const rec = new SessionRecorder(path.join(tmp.dir, 'replay'), 0, { freeDisk: () => 100 * GiB });
+    rec.expect({ id: 'replay-1', name: 'Replay sweep', kind: 'replay' });
+    rec.expect({ id: 'ndi-2', name: 'Aurora', kind: 'ndi-simulator' });
+    const pose = [{ name: 'ProbeToTracker', matrix: null, state: 'missing' as const }];
+    for (let k = 0; k < 68; k++) {
+      const t = 1_000_000 + k * 50_000;
+      rec.add({ device: 'replay-1', stream: 'pose', seq: k, deviceTimeUs: t, hostTimeUs: t, poses: pose });
+      rec.add(
+        { device: 'replay-1', stream: 'image', seq: k, deviceTimeUs: t, hostTimeUs: t, width: 4, height: 4, components: 1, scalar: 'uint8' },
+        new Uint8Array(16),
+      );
+      if (k < 30)
+        rec.add({
+          device: 'ndi-2',
+          stream: 'pose',
+          seq: k,
+          deviceTimeUs: t,
+          hostTimeUs: t,
+          poses: [{ name: 'Port1ToTracker', matrix: null, state: 'missing' }],
+        });
+    }
+    const states = rec.devices(true);
+    expect(states.map((d) => [d.device, d.frames, d.streams, recordedFramesText(d)])).toEqual([
+      [
+        'replay-1',
+        68,
+        [
+          { stream: 'image', frames: 68 },
+          { stream: 'pose', frames: 68 },
+        ],
+        '68 images, 68 poses',
+      ],
+      ['ndi-2', 30, [{ stream: 'pose', frames: 30 }], '30 poses'],
+    ]);
+    // consistent with the file list
+    const files = rec.finish();
+    expect(
+      files
+        .filter((f) => f.device === 'replay-1')
+        .map((f) => [f.stream, f.frames])
+        .sort(),
+    ).toEqual([
+      ['image', 68],
+      ['pose', 68],
+    ]);
+    expect(recordedFramesText({ frames: 12 })).toBe('12');
   });
 
   it('a device sending point clouds only is left out with why; one disconnected is interrupted from then; one silent is left out at the end', () => {

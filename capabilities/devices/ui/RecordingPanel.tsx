@@ -8,7 +8,7 @@
  * low), the files, and the patient's recordings.
  */
 import { useEffect, useState } from 'react';
-import { recordedInFull, type RecordingDeviceState, type RecordingStatus } from '../../../electron/contract/devices.js';
+import { recordedFramesText, recordedInFull, type RecordingDeviceState, type RecordingStatus } from '../../../electron/contract/devices.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 import type { OpenPatient } from '../../../renderer/app/contributions.js';
 import { formatDate, formatDateTime, formatTime } from '../../../renderer/app/format.js';
@@ -83,7 +83,7 @@ function DeviceStates({ devices, ended }: { devices: RecordingDeviceState[]; end
             <td>
               <span className={`badge ${STATE_BADGE[d.state]}`}>{d.state === 'left-out' ? 'left out' : d.state}</span>
             </td>
-            <td>{d.frames}</td>
+            <td data-testid="recording-device-frames">{recordedFramesText(d)}</td>
             <td data-testid="recording-device-size">{formatBytes(d.bytes)}</td>
             <td className="muted" style={{ maxWidth: 420 }}>
               {d.reason ?? ''}
