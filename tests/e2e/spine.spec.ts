@@ -93,6 +93,7 @@ test('spine panel: a row per level, drag a centroid, that level is re-measured',
   // one new analysis version, and the same levels are measured (the coronal Cobb angle does not change)
   const cobb = async () => Number(/Cobb coronal: ([\d.]+)°/.exec(await page.getByTestId('spine-curvature').innerText())![1]);
   const cobbBefore = await cobb();
+  const huMoved = await page.getByTestId('hu-L3').innerText();
   await page.getByLabel('Level of L2').selectOption('L3');
   await expect(page.getByTestId('confirm-relabel')).toHaveText(
     "Relabel L2 as L3? L3 is already another level's label: the neighbouring labels shift with it (L3→L4, L4→L5, L5→L6). Every measurement is recomputed and stored as analysis version 3; version 2 stays in the history. Relabel and shift Cancel",
@@ -103,6 +104,10 @@ test('spine panel: a row per level, drag a centroid, that level is re-measured',
   expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-level')))).toEqual(['T11', 'T12', 'L1', 'L3', 'L4', 'L5', 'L6', 'S1']);
   expect(await cobb()).toBeCloseTo(cobbBefore, 1);
   await expect(page.locator('tr[data-level="L3"]')).toContainText('auto L2');
+  // the centroid moved on (automatic) L3 stays with that vertebra, now L4
+  await expect(page.locator('tr[data-level="L4"]')).toContainText('auto L3, moved');
+  await expect(page.locator('tr[data-level="L3"]')).not.toContainText('moved');
+  await expect(page.getByTestId('hu-L4')).toHaveText(huMoved);
   // a relabel with no consistent shift is refused in a sentence; nothing is recomputed
   await page.getByLabel('Level of L5').selectOption('S1');
   await expect(page.getByTestId('relabel-refused')).toContainText(

@@ -113,7 +113,10 @@ export function SpinePanel(props: {
       if (c.to === a) delete names[a];
       else names[a] = c.to;
     }
-    run({ names, centroids: base.centroids });
+    // the surgeon's centroids are keyed by the corrected name: they follow their vertebra to its new label
+    const renamed = new Map(changes.map((c) => [c.from, c.to]));
+    const centroids = Object.fromEntries(Object.entries(base.centroids).map(([n, lps]) => [renamed.get(n) ?? n, lps]));
+    run({ names, centroids });
   };
 
   useEffect(() => {
