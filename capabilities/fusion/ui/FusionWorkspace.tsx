@@ -26,6 +26,7 @@ import { installFusionProbe } from './live/fusionPageProbe.js';
 import { createLiveFusion, VIEW_W, type ResliceChoice } from './live/fusionViews.js';
 import { OverlayControls } from './OverlayControls.js';
 import { priorVolumes } from './priorVolumes.js';
+import { toolChoices } from './trackerTools.js';
 import { SessionPanel } from './SessionPanel.js';
 import { TreLegend } from './TreLegend.js';
 import { TreTool } from './TreTool.js';
@@ -45,7 +46,18 @@ interface Props {
 }
 
 const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
-const NO_STATS: FusionStats = { shown: 0, ncc: NaN, p50: NaN, p95: NaN, dropped: 0, untracked: 0, tools: [], cineLength: 0, predictedAtPlaneMm: NaN };
+const NO_STATS: FusionStats = {
+  shown: 0,
+  ncc: NaN,
+  p50: NaN,
+  p95: NaN,
+  dropped: 0,
+  untracked: 0,
+  tools: [],
+  toolsByDevice: [],
+  cineLength: 0,
+  predictedAtPlaneMm: NaN,
+};
 
 /** The Fusion workspace: drives the live fusion loop and lays out its setup, session, status, views and controls. */
 export function FusionWorkspace({ client, patient, studies, twins, recordings, captures, onError }: Props) {
@@ -106,14 +118,19 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
   const cameraToTracker = inUse.find((c) => c.kind === 'CameraToTracker' && c.matrix) ?? null;
   const temporalOffset = inUse.find((c) => c.kind === 'TemporalOffset' && c.valueMs !== null) ?? null;
   const reg = registration.value;
+  // the tools by tracker device; a refused probe / reference pair (the same tool, or two trackers' frames) places no frame
+  const deviceTools = stats.toolsByDevice.map((t) => ({ ...t, deviceName: devices?.devices.find((d) => d.id === t.device)?.name ?? t.device }));
+  const toolRefusal = toolChoices(deviceTools, probeTool.value, referenceTool.value, usDevice.value).refusal;
   // the patient frame: through the depth camera when a registration is chosen (it needs the camera ↔ tracker calibration), else the reference tool or the tracker
-  const patientFrame: PatientFrame | null = reg
-    ? cameraToTracker
-      ? { kind: 'camera', cameraToTracker: cameraToTracker.matrix!, cameraToVolume: reg.matrix }
-      : null
-    : referenceTool.value
-      ? { kind: 'reference', referenceToVolume: IDENTITY }
-      : { kind: 'tracker' };
+  const patientFrame: PatientFrame | null = toolRefusal
+    ? null
+    : reg
+      ? cameraToTracker
+        ? { kind: 'camera', cameraToTracker: cameraToTracker.matrix!, cameraToVolume: reg.matrix }
+        : null
+      : referenceTool.value
+        ? { kind: 'reference', referenceToVolume: IDENTITY }
+        : { kind: 'tracker' };
   // the loop reads the settings when it fuses or draws a frame: always those of the last render
   loop.configure({
     opacity: opacity.value,
@@ -337,7 +354,7 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
           usDevice={usDevice}
           probeTool={probeTool}
           referenceTool={referenceTool}
-          tools={stats.tools}
+          tools={deviceTools}
           twins={twins.filter((t) => t.seriesId === prior.series.id && t.artefacts.some((a) => a.kind === 'skin-mesh'))}
           registration={registration}
           captures={captures}
