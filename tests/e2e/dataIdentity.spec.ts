@@ -76,4 +76,12 @@ test('a DICOM series of another identity asks for confirmation before it goes in
   await expect(page.getByLabel('Series to export')).toContainText('CT ·');
   // the series says it came in after an identity override, and which field differed
   await expect(page.getByTestId('identity-override')).toContainText('Imported after the user confirmed the identity (name differed)');
+  // fusion offers it as a prior volume with the same caution, in the option and in the patient banner
+  await page.getByRole('button', { name: 'Fusion', exact: true }).click();
+  const prior = page.getByLabel('Prior volume');
+  await expect(prior.locator('option')).toHaveCount(1);
+  await expect(prior.locator('option')).toHaveText(/^CT · .* — identity confirmed at import: name differed$/);
+  await expect(page.getByTestId('fusion-identity-caution')).toHaveText(
+    "Caution: identity confirmed at import: name differed — check that this volume is this patient's",
+  );
 });

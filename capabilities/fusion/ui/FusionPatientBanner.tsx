@@ -70,9 +70,17 @@ export function FusionPatientBanner({ patient, prior, studies, replaying }: Prop
         <span className="muted">Fused with </span>
         {prior ? (
           <>
-            <strong>{prior.label}</strong>
+            <strong>
+              {prior.series.modality} · {prior.series.description}
+            </strong>
             {` (${[day && `study of ${day}`, dims && `${dims} voxels`].filter(Boolean).join(', ')})`}
             {replaying && <span className="badge sim"> recorded session</span>}
+            {prior.identityCaution && (
+              <span className="badge warn" data-testid="fusion-identity-caution">
+                {' '}
+                Caution: {prior.identityCaution} — check that this volume is this patient's
+              </span>
+            )}
           </>
         ) : (
           <strong>no volume: import the MR, CT or 3D ultrasound first</strong>
