@@ -168,6 +168,10 @@ test('Devices workspace: simulated Aurora streaming with live rates, fake UVC gr
   const ndiId = await row.getAttribute('data-device');
   await expect(states.locator(`[data-recording-device="${ndiId}"]`)).toHaveAttribute('data-state', 'recorded');
   await expect(states.locator(`[data-recording-device="${ndiId}"] [data-testid="recording-device-size"]`)).toHaveText(/^\d+\.\d (KiB|MiB)$/);
+  // a replay's frames are its acquisitions per stream (its images and their poses), not the two files added up
+  const replayId = await page.locator('[data-kind="replay"]').last().getAttribute('data-device');
+  await expect(states.locator(`[data-recording-device="${replayId}"] [data-testid="recording-device-frames"]`)).toHaveText(/^(\d+) images, \1 poses$/);
+  await expect(states.locator(`[data-recording-device="${ndiId}"] [data-testid="recording-device-frames"]`)).toHaveText(/^\d+ poses$/);
   // the patient's recordings: this one, with its visit
   const history = page.getByTestId('patient-recordings');
   await expect(history.locator('tbody tr')).toHaveCount(1);
