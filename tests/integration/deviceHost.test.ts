@@ -65,7 +65,9 @@ describe.skipIf(!socat)('device host process', () => {
     expect(list.host.usbUnavailable === null || /^USB devices cannot be listed: .+\. Serial ports are still listed\.\n./.test(list.host.usbUnavailable)).toBe(
       true,
     );
-    expect(st).toMatchObject({ nominalRateHz: 40, droppedRecent: 0 });
+    expect(st.nominalRateHz).toBe(40);
+    // a loaded machine may lose a sample or two: no degradation (more than 1 % of the 200 expected in 5 s, and at least 3)
+    expect(st.droppedRecent).toBeLessThan(3);
     expect(deviceHealth(st)).toMatchObject({ level: 'ok', text: null });
     // fault injection reaches the simulator; the driver counts the CRC errors
     await sup.simulateFault(dev.id, 'crc', 3);
