@@ -25,7 +25,7 @@ import type { Client } from '../../../renderer/ipc/client.js';
 import { createSliceView, type SliceTool, type SliceView, type ViewMark } from '../../../renderer/views/vtk/sliceView.js';
 import { ellipseRoiStats, sphereRoiStats } from '../../../math/roi.js';
 import { angleAtVertex, cobbAngle } from '../../../math/angles.js';
-import { autoWindowLevel } from '../../../math/windowLevel.js';
+import { autoWindowLevelFor } from '../../../math/windowLevel.js';
 import type { Annotation, AnnotationSet } from '../../annotations/contract.js';
 import { nextAnnotationNumber, numberAnnotations } from '../../annotations/numbering.js';
 import { formatDateTime } from '../../../renderer/app/format.js';
@@ -104,7 +104,10 @@ function viewLabel(a: Annotation, unit: string): string {
 
 type Layout = '2x2' | '1x3' | '1x1';
 
-/** W/L from the volume's histogram (MR has no absolute scale, so these are its presets; CT gets Auto beside its HU presets). */
+/**
+ * W/L from the volume's histogram (MR has no absolute scale, so these are its presets; CT gets Auto beside its HU
+ * presets, over the voxels inside the body only: HU > −500, math/windowLevel.ts).
+ */
 const AUTO_PRESETS: [string, number, number, string][] = [
   ['Auto W/L', 1, 99, 'window over the 1st–99th percentile of the voxels'],
   ['high contrast', 5, 95, 'window over the 5th–95th percentile'],
@@ -208,7 +211,7 @@ export function PlanningView(props: {
       const vox = voxelsFromBuffer(volume.voxelType, buffer);
       voxelsRef.current = vox;
       setVoxels(vox);
-      if (modality !== 'CT') setWl(autoWindowLevel(vox)); // MR and others: Auto W/L (1st–99th percentile) to start
+      if (modality !== 'CT') setWl(autoWindowLevelFor(modality, vox)); // MR and others: Auto W/L (1st–99th percentile) to start
       const g = { dims: volume.dims, spacingMm: volume.spacingMm, originLps: volume.originLps, direction: volume.direction as never };
       for (const o of ORIENTATIONS) {
         const el = containers[o].current;
@@ -547,7 +550,11 @@ export function PlanningView(props: {
             ))}
           {voxels &&
             (modality === 'CT' ? AUTO_PRESETS.slice(0, 1) : AUTO_PRESETS).map(([name, lo, hi, why]) => (
-              <button key={name} title={why} onClick={() => setWl(autoWindowLevel(voxels, lo, hi))}>
+              <button
+                key={name}
+                title={modality === 'CT' ? `${why} inside the body (HU > −500)` : why}
+                onClick={() => setWl(autoWindowLevelFor(modality, voxels, lo, hi))}
+              >
                 {name}
               </button>
             ))}
