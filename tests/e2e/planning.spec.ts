@@ -128,6 +128,28 @@ test('import a CT, see skin and bone in 3D, click-linked MPR views', async ({ pa
   const nifti = zlib.gunzipSync(fs.readFileSync(ct));
   expect(hu).toBe(nifti.readInt32LE(352 + 4 * (i + 122 * (j + 101 * k))));
   expect(k).toBe(await probe(page, 'sliceIndex', 'axial'));
+  // the readout follows every slice change with the pointer still (review §1): ↑, ↓, PgDn and the wheel re-sample the
+  // voxel under it on the new slice — same column and row, the new slice, the file's HU there
+  const readoutNow = async (): Promise<number[]> => {
+    const t = await page.getByTestId('readout-axial').innerText();
+    return /^HU (-?\d+) at voxel (\d+), (\d+), (\d+) · LPS /.exec(t)!.slice(1).map(Number);
+  };
+  for (const [step, key] of [
+    [1, 'ArrowUp'],
+    [-1, 'ArrowDown'],
+    [-10, 'PageDown'],
+    [10, 'wheel-10'],
+  ] as const) {
+    const before = await probe(page, 'sliceIndex', 'axial');
+    if (key === 'wheel-10')
+      for (let w = 0; w < 10; w++) await page.mouse.wheel(0, -100); // wheel up: +1 slice each
+    else await page.keyboard.press(key);
+    await expect.poll(() => probe(page, 'sliceIndex', 'axial')).toBe(before + step);
+    const [h2, i2, j2, k2] = (await readoutNow()) as [number, number, number, number];
+    expect([i2, j2, k2], key).toEqual([i, j, before + step]);
+    expect(h2, key).toBe(nifti.readInt32LE(352 + 4 * (i2 + 122 * (j2 + 101 * k2))));
+  }
+  expect(await probe(page, 'sliceIndex', 'axial')).toBe(k); // back on the slice of the crosshair
   // Ctrl + wheel zooms about the pointer: the point under it stays, the scale changes by 1.15
   const under = await probe(page, 'displayToLps', 'axial', hx, hy);
   await page.keyboard.down('Control');
@@ -150,6 +172,7 @@ test('import a CT, see skin and bone in 3D, click-linked MPR views', async ({ pa
   await page.mouse.click(box.x + 80, box.y + 120);
   await page.mouse.click(box.x + 180, box.y + 120);
   await expect(page.getByTestId('measurements')).toContainText(`ruler 1: ${(100 * zoomedMmPerPx).toFixed(1)} mm (axial Im ${k + 1})`);
+  expect(await axial.boundingBox(), 'the views stay where they were when the first measurement is listed (review §5)').toEqual(box);
   expect((await probe(page, 'crosshairLps'))!).toEqual(c1); // ruler clicks do not move the crosshair
   await page.keyboard.press('Control+z');
   await expect(page.getByTestId('measurements')).not.toContainText('ruler 1');
@@ -183,7 +206,7 @@ test('import a CT, see skin and bone in 3D, click-linked MPR views', async ({ pa
   const sd = Math.sqrt(inside.reduce((a, b) => a + (b - mean) ** 2, 0) / (inside.length - 1));
   const roi = await page.getByTestId('roi-2').innerText();
   console.log(`${roi} · recomputed: n ${inside.length}, mean ${mean.toFixed(2)}, SD ${sd.toFixed(2)}`);
-  const r = /mean (-?[\d.]+) HU, SD ([\d.]+), min (-?\d+), max (-?\d+), area ([\d.]+) mm² \(n = (\d+) voxels/.exec(roi)!;
+  const r = /^ROI 2: mean (-?[\d.]+) HU, SD ([\d.]+) HU, min (-?\d+) HU, max (-?\d+) HU, area ([\d.]+) mm² \(n = (\d+) voxels/.exec(roi)!;
   expect(Number(r[6])).toBe(inside.length);
   expect(Number(r[1])).toBeCloseTo(mean, 1);
   expect(Number(r[2])).toBeCloseTo(sd, 1);
@@ -232,7 +255,9 @@ test('import a CT, see skin and bone in 3D, click-linked MPR views', async ({ pa
       }
   const bMean = ball.reduce((a, b) => a + b, 0) / ball.length;
   const sphereText = await page.getByTestId('roi-6').innerText();
-  const sm = /sphere ROI 6: mean (-?[\d.]+) HU, SD ([\d.]+), min (-?\d+), max (-?\d+), volume ([\d.]+) mL \(r ([\d.]+) mm, n = (\d+) voxels/.exec(sphereText)!;
+  const sm = /sphere ROI 6: mean (-?[\d.]+) HU, SD ([\d.]+) HU, min (-?\d+) HU, max (-?\d+) HU, volume ([\d.]+) mL \(r ([\d.]+) mm, n = (\d+) voxels/.exec(
+    sphereText,
+  )!;
   expect(Number(sm[7])).toBe(ball.length);
   expect(ball.length).toBeGreaterThan(20);
   expect(Number(sm[1])).toBeCloseTo(bMean, 1);
@@ -242,11 +267,51 @@ test('import a CT, see skin and bone in 3D, click-linked MPR views', async ({ pa
   expect(Number(sm[6])).toBeCloseTo(radius, 1);
   // drawn as the circle of its cut in the coronal view too (dashed: not the slice it was made on)
   await expect(page.getByTestId('view-coronal').locator('svg circle[stroke="#ffb74d"]')).toHaveCount(1);
+  // the sphere's label in its view has the list's name (review §3)
+  await expect(axial.locator('svg text').filter({ hasText: /^sphere ROI 6/ })).toHaveCount(1);
+  // an ellipse ROI at the volume's right edge (screen right = patient left: voxel column 4): its statistics would pass
+  // the view's right edge beside it, so they go to its left, whole (review §3)
+  await page.keyboard.press('e');
+  const [edgeX, edgeY] = await probe(page, 'lpsToDisplay', 'axial', [177.95632934570312 - 3 * 4, c1[1], c1[2]]);
+  const [gx, gy] = [Math.round(box4.x + edgeX), Math.round(box4.y + edgeY - 100)];
+  await page.mouse.click(gx, gy);
+  await page.mouse.click(gx + 20, gy + 15);
+  await expect(page.getByTestId('roi-7')).toContainText(/^ROI 7: mean -?[\d.]+ HU, SD [\d.]+ HU, min -?\d+ HU, max -?\d+ HU, area/);
+  const edgeLabel = axial.locator('svg text').filter({ hasText: /^ROI 7/ });
+  await expect(edgeLabel).toHaveCount(1);
+  const edgeBox = (await edgeLabel.boundingBox())!;
+  // asked for right of the ellipse (x ≥ gx + 24), which is past the view's edge: it goes to a free side, inside the
+  // view, leaving the ellipse (gx ± 20, gy ± 15) uncovered
+  expect(edgeBox.x + edgeBox.width).toBeLessThanOrEqual(box4.x + box4.width);
+  expect(edgeBox.x).toBeLessThan(gx + 24);
+  const coversEllipse = edgeBox.x < gx + 20 && gx - 20 < edgeBox.x + edgeBox.width && edgeBox.y < gy + 15 && gy - 15 < edgeBox.y + edgeBox.height;
+  expect(coversEllipse, JSON.stringify(edgeBox)).toBe(false);
+  /** Every label's box in the axial view (CSS px of the page): all inside the view, none over another. */
+  const labelBoxes = async () => {
+    const v = (await axial.boundingBox())!;
+    const boxes = await axial
+      .locator('svg text')
+      .evaluateAll((ts) => ts.map((t) => t.getBoundingClientRect()).map((b) => ({ x: b.x, y: b.y, w: b.width, h: b.height })));
+    return { v, boxes };
+  };
+  const lb = await labelBoxes();
+  expect(lb.boxes.length).toBeGreaterThanOrEqual(6);
+  for (const b of lb.boxes) {
+    expect(b.x, JSON.stringify(b)).toBeGreaterThanOrEqual(lb.v.x);
+    expect(b.y, JSON.stringify(b)).toBeGreaterThanOrEqual(lb.v.y);
+    expect(b.x + b.w, JSON.stringify(b)).toBeLessThanOrEqual(lb.v.x + lb.v.width);
+    expect(b.y + b.h, JSON.stringify(b)).toBeLessThanOrEqual(lb.v.y + lb.v.height);
+  }
+  for (let p = 0; p < lb.boxes.length; p++)
+    for (let q = 0; q < p; q++) {
+      const [a, b] = [lb.boxes[p]!, lb.boxes[q]!];
+      expect(a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h, `labels ${p} and ${q} overlap`).toBe(false);
+    }
   await page.keyboard.press('Escape');
   // remove one: the others keep their numbers (a report's "Cobb 4" stays Cobb 4); undo brings it back with its number
   const items = page.getByTestId('measurements').locator('.measurement');
   await page.getByRole('button', { name: 'Remove angle 3' }).click();
-  await expect(items).toHaveCount(5);
+  await expect(items).toHaveCount(6);
   await expect(page.getByTestId('mark-3')).toHaveCount(0);
   await expect(page.getByTestId('mark-4')).toContainText('Cobb 4:');
   await expect(page.getByTestId('mark-5')).toContainText('note 5: L3 pedicle check');
@@ -256,7 +321,14 @@ test('import a CT, see skin and bone in 3D, click-linked MPR views', async ({ pa
   // kept with the twin: after a reload the same five measurements come back from the store
   await expect(page.getByTestId('measurements-saved')).toContainText('measurements saved', { timeout: 10_000 });
   const listed = await items.allInnerTexts();
-  expect(listed).toHaveLength(6);
+  expect(listed).toHaveLength(7);
+  // three rows of the list in view at once, in the strip reserved for it (review §5)
+  const strip = (await page.getByTestId('measurements').boundingBox())!;
+  for (let n = 0; n < 3; n++) {
+    const row = (await items.nth(n).boundingBox())!;
+    expect(row.y, `row ${n + 1}`).toBeGreaterThanOrEqual(strip.y);
+    expect(row.y + row.height, `row ${n + 1}`).toBeLessThanOrEqual(strip.y + strip.height + 0.5);
+  }
   // a screenshot of the axial view (S with the pointer over it): a PNG with the image and its measurements
   await page.mouse.move(box3.x + 30, box3.y + 30);
   const download = page.waitForEvent('download');
@@ -291,12 +363,47 @@ test('import a CT, see skin and bone in 3D, click-linked MPR views', async ({ pa
   const bandTop = axialBox.height - cap.lines.length * lineH - 2;
   expect(count(0, bandTop + 2, axialBox.width, bandTop + 2 + lineH, (r, g, b) => r > 200 && g > 200 && b > 200)).toBeGreaterThan(30);
   // the ellipse ROI's statistics are beside it on screen and in the PNG (orange lines below its name, right of its edge)
-  await expect(axial.locator('svg text').filter({ hasText: /^ROI 2/ })).toHaveText(`ROI 2mean ${r[1]} HU, SD ${r[2]}min ${r[3]}, max ${r[4]}area ${r[5]} mm²`);
+  await expect(axial.locator('svg text').filter({ hasText: /^ROI 2/ })).toHaveText(
+    `ROI 2mean ${r[1]} HU, SD ${r[2]} HUmin ${r[3]} HU, max ${r[4]} HUarea ${r[5]} mm²`,
+  );
   await expect(axial.locator('svg text').filter({ hasText: /^ruler 1: / })).toHaveText(`ruler 1: ${(100 * zoomedMmPerPx).toFixed(1)} mm`);
   const [rcx, rcy] = await probe(page, 'lpsToDisplay', 'axial', centre);
   const rxPx = rx / (await probe(page, 'mmPerPixel', 'axial'));
   const orange = (red: number, g: number, b: number): boolean => red > 200 && g > 140 && g < 215 && b < 140;
   expect(count(rcx + rxPx + 4, rcy + 4, rcx + rxPx + 160, rcy + 46, orange)).toBeGreaterThan(40);
+  // S over the 3D view captures the 3D view (review §2): its render window, stamped, not another view
+  const view3d = page.getByTestId('view-3d');
+  const box3d = (await view3d.boundingBox())!;
+  await page.mouse.move(box3d.x + box3d.width / 2, box3d.y + box3d.height / 2);
+  const download3d = page.waitForEvent('download');
+  await page.keyboard.press('s');
+  const file3d = await download3d;
+  expect(file3d.suggestedFilename()).toMatch(/^orthotwin-3d-twin1-\d{4}-\d{2}-\d{2}T.*\.png$/);
+  const cap3d = (await probe(page, 'lastCapture'))!;
+  expect(cap3d.view).toBe('3d');
+  expect(cap3d.stamp).toMatch(/^E2E Surgeon Test · .* · twin v1 · OrthoTwin \S+ · 3D · /);
+  const png3d = PNG.sync.read(fs.readFileSync((await file3d.path())!));
+  expect(png3d.width / png3d.height).toBeCloseTo(box3d.width / box3d.height, 1); // the 3D view's shape, not the axial's
+  const s3 = png3d.width / box3d.width;
+  // the 3D scene's background (0.08, 0.09, 0.11 → RGB 20, 23, 28) fills much of it, and the surfaces are drawn
+  let bg = 0;
+  let lit = 0;
+  for (let q = 0; q < png3d.data.length; q += 4) {
+    const [R, G, B] = [png3d.data[q]!, png3d.data[q + 1]!, png3d.data[q + 2]!];
+    if (Math.abs(R - 20) <= 2 && Math.abs(G - 23) <= 2 && Math.abs(B - 28) <= 2) bg++;
+    else if (R + G + B > 300) lit++;
+  }
+  expect(bg / (png3d.width * png3d.height)).toBeGreaterThan(0.1);
+  expect(lit / (png3d.width * png3d.height)).toBeGreaterThan(0.02);
+  // its stamp: white text in the band at the bottom
+  const band3d = (cap3d.lines.length * (cap3d.fontPx + 4) + 2) * s3;
+  let white = 0;
+  for (let y = Math.round(png3d.height - band3d + 2 * s3); y < png3d.height; y++)
+    for (let x = 0; x < png3d.width; x++) {
+      const q = 4 * (y * png3d.width + x);
+      if (png3d.data[q]! > 200 && png3d.data[q + 1]! > 200 && png3d.data[q + 2]! > 200) white++;
+    }
+  expect(white).toBeGreaterThan(30);
   await page.reload();
   await page.getByRole('list', { name: 'patients' }).getByText('E2E Surgeon Test').click();
   await page.waitForFunction(() => window.__orthotwin?.ready === true, undefined, { timeout: 150_000 });

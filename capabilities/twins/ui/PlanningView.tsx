@@ -51,54 +51,68 @@ interface Marks {
   dirty: boolean;
 }
 
-/** What a measurement says in the list: its kind, its stable number (`n`) and its value. */
-function describeMark(a: Annotation, unit: string): string {
+/** A measurement's name, the same in the list and beside its drawing: "ruler 1", "ROI 2" (ellipse), "sphere ROI 6". */
+function markName(a: Annotation): string {
   const n = a.n ?? '?';
+  const kind = { ruler: 'ruler', angle: 'angle', cobb: 'Cobb', text: 'note', sphere: 'sphere ROI', ellipse: 'ROI' }[a.kind];
+  return `${kind} ${n}`;
+}
+
+/** An ROI statistic with its unit ("47 HU"); MR values have no unit, so they stand alone. */
+function withUnit(x: number | string, unit: string): string {
+  return unit === 'HU' ? `${x} HU` : `${x}`;
+}
+
+/** An ROI's statistics, every value with its unit: "mean -12.7 HU", "SD 71.9 HU", "min 47 HU", "max 408 HU". */
+function roiStats(s: { mean: number; sd: number; min: number; max: number }, unit: string): [string, string, string, string] {
+  return [`mean ${withUnit(s.mean.toFixed(1), unit)}`, `SD ${withUnit(s.sd.toFixed(1), unit)}`, `min ${withUnit(s.min, unit)}`, `max ${withUnit(s.max, unit)}`];
+}
+
+/** What a measurement says in the list: its name (kind and stable number `n`) and its value. */
+function describeMark(a: Annotation, unit: string): string {
+  const name = markName(a);
   switch (a.kind) {
     case 'ruler':
-      return `ruler ${n}: ${a.mm.toFixed(1)} mm`;
+      return `${name}: ${a.mm.toFixed(1)} mm`;
     case 'angle':
-      return `angle ${n}: ${a.degrees.toFixed(1)}°`;
     case 'cobb':
-      return `Cobb ${n}: ${a.degrees.toFixed(1)}°`;
+      return `${name}: ${a.degrees.toFixed(1)}°`;
     case 'text':
-      return `note ${n}: ${a.text}`;
+      return `${name}: ${a.text}`;
     case 'sphere':
       return (
-        `sphere ROI ${n}: mean ${a.stats.mean.toFixed(1)} ${unit}, SD ${a.stats.sd.toFixed(1)}, min ${a.stats.min}, max ${a.stats.max}, ` +
+        `${name}: ${roiStats(a.stats, unit).join(', ')}, ` +
         `volume ${(a.stats.volumeMm3 / 1000).toFixed(2)} mL (r ${a.radiusMm.toFixed(1)} mm, n = ${a.stats.n} voxels`
       );
     case 'ellipse':
-      return (
-        `ROI ${n}: mean ${a.stats.mean.toFixed(1)} ${unit}, SD ${a.stats.sd.toFixed(1)}, min ${a.stats.min}, max ${a.stats.max}, ` +
-        `area ${a.stats.areaMm2.toFixed(1)} mm² (n = ${a.stats.n} voxels`
-      );
+      return `${name}: ${roiStats(a.stats, unit).join(', ')}, area ${a.stats.areaMm2.toFixed(1)} mm² (n = ${a.stats.n} voxels`;
   }
 }
 
 /**
- * What a measurement's drawing says beside it in its view (and so in a screenshot): its name and value; an ROI's
- * statistics on lines of their own ("\n"), as the list gives them.
+ * What a measurement's drawing says beside it in its view (and so in a screenshot): its name — the list's — and
+ * value; an ROI's statistics on lines of their own ("\n"), as the list gives them, each value with its unit.
  */
 function viewLabel(a: Annotation, unit: string): string {
-  const n = a.n ?? '?';
+  const name = markName(a);
   switch (a.kind) {
     case 'ruler':
-      return `ruler ${n}`; // the view adds the length
+      return name; // the view adds the length
     case 'angle':
-      return `angle ${n}: ${a.degrees.toFixed(1)}°`;
     case 'cobb':
-      return `Cobb ${n}: ${a.degrees.toFixed(1)}°`;
+      return `${name}: ${a.degrees.toFixed(1)}°`;
     case 'text':
       return a.text;
     case 'ellipse':
-    case 'sphere':
+    case 'sphere': {
+      const [mean, sd, min, max] = roiStats(a.stats, unit);
       return [
-        `ROI ${n}`,
-        `mean ${a.stats.mean.toFixed(1)} ${unit}, SD ${a.stats.sd.toFixed(1)}`,
-        `min ${a.stats.min}, max ${a.stats.max}`,
+        name,
+        `${mean}, ${sd}`,
+        `${min}, ${max}`,
         a.kind === 'ellipse' ? `area ${a.stats.areaMm2.toFixed(1)} mm²` : `volume ${(a.stats.volumeMm3 / 1000).toFixed(2)} mL`,
       ].join('\n');
+    }
   }
 }
 
@@ -174,9 +188,10 @@ export function PlanningView(props: {
   const rulers = marks.list;
   const [saved, setSaved] = useState<AnnotationSet | null>(null);
   const [saveState, setSaveState] = useState<string>('');
-  const activeView = useRef<Orientation>('axial');
+  /** The view under the pointer (axial to start): what S captures and ↑/↓ step (the 3D view has no slices). */
+  const activeView = useRef<Orientation | '3d'>('axial');
   const stampRef = useRef('');
-  const lastCapture = useRef<{ view: Orientation; stamp: string; fontPx: number; lines: string[] } | null>(null);
+  const lastCapture = useRef<{ view: Orientation | '3d'; stamp: string; fontPx: number; lines: string[] } | null>(null);
   /** Applies a change to the measurement list as one undoable step. */
   const change = useCallback((f: (list: Annotation[]) => Annotation[]) => {
     setMarks((m) => ({ list: f(m.list), past: [...m.past, m.list].slice(-100), future: [], dirty: true }));
@@ -372,11 +387,12 @@ export function PlanningView(props: {
       .catch(() => (stampRef.current = `twin v${twin.version}`));
   }, [client, twin.id]);
   const screenshot = useCallback(
-    async (view: Orientation) => {
-      const v = slices.current[view];
-      if (!v) return;
+    async (view: Orientation | '3d') => {
+      // the view under the pointer, the 3D view included (its render window's canvas); never another one instead
+      const v = view === '3d' ? three.current : slices.current[view];
+      if (!v) throw new Error(`Screenshot not taken: the ${view === '3d' ? '3D' : view} view is not ready yet`);
       const now = new Date();
-      const stamp = `${stampRef.current} · ${view} · ${formatDateTime(now)} (${now.toISOString()})`;
+      const stamp = `${stampRef.current} · ${view === '3d' ? '3D' : view} · ${formatDateTime(now)} (${now.toISOString()})`;
       lastCapture.current = { view, stamp, ...v.stampLayout(stamp) };
       const url = await v.capture(stamp);
       const a = document.createElement('a');
@@ -406,7 +422,7 @@ export function PlanningView(props: {
   const stepActive = useCallback(
     (step: number) => {
       const c = crosshair.current;
-      const view = slices.current[activeView.current];
+      const view = activeView.current === '3d' ? undefined : slices.current[activeView.current];
       if (c && view) moveTo(stepVoxelCentre(geometry, c, view.inPlaneAxes().indexAxis, step));
     },
     [geometry, moveTo],
@@ -648,7 +664,7 @@ export function PlanningView(props: {
           </button>
           <button
             onClick={() => void screenshot(activeView.current).catch(onError)}
-            title="PNG of the view under the pointer (axial by default), with its measurements, patient, series, date and software version"
+            title="PNG of the view under the pointer (axial by default; the 3D view too), with its measurements, patient, series, date and software version"
           >
             Screenshot (S)
           </button>
@@ -666,36 +682,33 @@ export function PlanningView(props: {
             </small>
           )}
         </div>
-        {(rulers.length > 0 || saveState) && (
-          <div
-            className="toolbar measurements"
-            data-testid="measurements"
-            aria-label="measurements"
-            style={{ height: 44, overflowY: 'auto', alignContent: 'flex-start' }}
-          >
-            {rulers.map((r, i) => (
-              <span key={r.n ?? `i${i}`} className="measurement" data-testid={r.kind === 'ellipse' || r.kind === 'sphere' ? `roi-${r.n}` : `mark-${r.n}`}>
-                {describeMark(r, unit)}
-                {r.kind === 'ellipse' || r.kind === 'sphere' ? ', ' : ' ('}
-                {r.view} Im {r.sliceIndex + 1})
-                <button
-                  className="link"
-                  aria-label={`Remove ${r.kind === 'ellipse' || r.kind === 'sphere' ? 'ROI' : r.kind} ${r.n}`}
-                  title="Remove (undo brings it back)"
-                  onClick={() => remove(i)}
-                >
-                  ×
-                </button>
-              </span>
-            ))}
-            {saveState && (
-              <span className="muted" data-testid="measurements-saved">
-                measurements {saveState}
-              </span>
-            )}
-            {rulers.length > 0 && <span className="muted">Measured on the voxel grid of the twin's source volume; angles in the view's plane.</span>}
-          </div>
-        )}
+        {/* the measurement list: a strip of three rows reserved from the start (scrolls within), so the views never move when one is added */}
+        <div className="measurements" data-testid="measurements" aria-label="measurements">
+          {rulers.map((r, i) => (
+            <div key={r.n ?? `i${i}`} className="measurement" data-testid={r.kind === 'ellipse' || r.kind === 'sphere' ? `roi-${r.n}` : `mark-${r.n}`}>
+              {describeMark(r, unit)}
+              {r.kind === 'ellipse' || r.kind === 'sphere' ? ', ' : ' ('}
+              {r.view} Im {r.sliceIndex + 1})
+              <button
+                className="link"
+                aria-label={`Remove ${r.kind === 'ellipse' || r.kind === 'sphere' ? 'ROI' : r.kind} ${r.n}`}
+                title="Remove (undo brings it back)"
+                onClick={() => remove(i)}
+              >
+                ×
+              </button>
+            </div>
+          ))}
+          {rulers.length === 0 && (
+            <div className="muted">No measurements: Ruler (M), Ellipse ROI (E), Sphere ROI (O), Angle (A), Cobb (C), Text (T) — listed here.</div>
+          )}
+          {(saveState || rulers.length > 0) && (
+            <div className="muted">
+              {saveState && <span data-testid="measurements-saved">measurements {saveState}. </span>}
+              {rulers.length > 0 && "Measured on the voxel grid of the twin's source volume; angles in the view's plane."}
+            </div>
+          )}
+        </div>
         {help && (
           // an overlay over the viewer: ?, Esc, Close or a click outside closes it
           <div className="dialog-backdrop" data-testid="shortcuts-backdrop" onClick={() => setHelp(false)}>
@@ -732,7 +745,7 @@ export function PlanningView(props: {
               <div className="vtk" ref={containers[o]} />
             </div>
           ))}
-          <div className="view" data-testid="view-3d" hidden={maximised !== null || layout !== '2x2'}>
+          <div className="view" data-testid="view-3d" onMouseEnter={() => (activeView.current = '3d')} hidden={maximised !== null || layout !== '2x2'}>
             <div className="label">3D</div>
             <div className="vtk" ref={threeRef} />
             {spineMode && grey !== 'off' && (

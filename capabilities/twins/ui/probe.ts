@@ -19,8 +19,8 @@ export interface PlanningProbe {
   zoom(view: Orientation): number;
   /** Index of the slice the view shows (along the volume axis it slices). */
   sliceIndex(view: Orientation): number;
-  /** The last screenshot's view, stamp, and the stamp's layout in the PNG (font size in CSS px, lines: all of it, wrapped); null before one. */
-  lastCapture(): { view: Orientation; stamp: string; fontPx: number; lines: string[] } | null;
+  /** The last screenshot's view (a slice view or '3d'), stamp, and the stamp's layout in the PNG (font size in CSS px, lines: all of it, wrapped); null before one. */
+  lastCapture(): { view: Orientation | '3d'; stamp: string; fontPx: number; lines: string[] } | null;
 }
 
 declare global {

@@ -9,12 +9,15 @@
  * undoes what its first click did: the crosshair stays where it was). The
  * overlay shows the orientation letters on the four edges (patient
  * directions: R/L, A/P, S/I), the slice number and position, the value and
- * LPS position under the pointer, ruler measurements (two clicks in ruler
+ * LPS position under the pointer (re-sampled at the pointer on every slice
+ * change, pan and zoom: a wheel or key step with the mouse still updates it),
+ * ruler measurements (two clicks in ruler
  * mode; the distance in mm), elliptical ROIs (two clicks: the centre, then
  * a corner of the ellipse's bounding box), angles (three clicks, the second
  * the vertex), Cobb angles (two lines, four clicks) and text notes (a click,
  * then type and Enter), each drawn on the slice it was made on, with a
- * dashed rubber band (and the running length) while one is being drawn; a
+ * dashed rubber band (and the running length) while one is being drawn —
+ * their labels kept inside the view and off each other (labelLayout.ts); a
  * capture of the view with all of it as a PNG. Rendering is coalesced to one
  * WebGL frame per display frame and skipped when only the SVG overlay moved.
  * All positions are LPS mm. The crosshair is expected on a voxel centre
@@ -30,7 +33,8 @@ import vtkInteractorStyleManipulator from '@kitware/vtk.js/Interaction/Style/Int
 import type vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData';
 import { indexAxisClosestTo, indexToLps, lpsToIndex, type Vec3, type VolumeGeometry } from '../../../math/geometry.js';
 import { VIEW_AXES, type Orientation } from './orientation.js';
-import { fitStamp } from './stamp.js';
+import { drawStamp, fitStamp } from './stamp.js';
+import { layoutLabels, type LabelBox } from './labelLayout.js';
 
 export interface SliceViewCallbacks {
   /** A click (no drag) at an LPS position on the current slice. */
@@ -334,15 +338,46 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
     });
     rulerLayer.appendChild(t);
   };
+  const labelCtx = document.createElement('canvas').getContext('2d');
+  /** The box of a label (its first baseline at y = 0 → top −12): widest line + the outline, 14 px a line. */
+  const labelSize = (content: string): { w: number; h: number } => {
+    const lines = content.split('\n');
+    if (labelCtx) labelCtx.font = '12px system-ui, sans-serif';
+    const w = Math.max(...lines.map((l) => (labelCtx ? labelCtx.measureText(l).width : l.length * 7)));
+    return { w: Math.ceil(w) + 4, h: 14 * (lines.length - 1) + 16 };
+  };
+  /** Labels of one drawing pass: laid out together (inside the view, off each other: labelLayout.ts), then drawn. */
+  let queued: { preferred: LabelBox; shape: LabelBox; colour: string; content: string }[] = [];
+  /** A label asking for (x, y) (its first baseline) beside a shape whose points (CSS px) are given. */
+  const queueLabel = (x: number, y: number, colour: string, content: string, shape: [number, number][], pad = 0): void => {
+    const xs = shape.map((p) => p[0]);
+    const ys = shape.map((p) => p[1]);
+    const sx = Math.min(...xs) - pad;
+    const sy = Math.min(...ys) - pad;
+    const { w, h } = labelSize(content);
+    queued.push({
+      preferred: { x, y: y - 12, w, h },
+      shape: { x: sx, y: sy, w: Math.max(...xs) + pad - sx, h: Math.max(...ys) + pad - sy },
+      colour,
+      content,
+    });
+  };
+  const flushLabels = (): void => {
+    const { w, h } = size();
+    const boxes = layoutLabels(queued, w, h);
+    queued.forEach((q, i) => text(boxes[i]!.x, boxes[i]!.y + 12, q.colour, q.content));
+    queued = [];
+  };
   const drawRulers = (): void => {
     rulerLayer.replaceChildren();
+    queued = [];
     for (const m of measurements) {
       if (m.sliceIndex !== index) continue;
       const a = lpsToDisplay(m.a);
       const b = lpsToDisplay(m.b);
       rulerLayer.appendChild(svgLine(a, b, '#4fc3f7'));
       const mm = `${Math.hypot(m.b[0] - m.a[0], m.b[1] - m.a[1], m.b[2] - m.a[2]).toFixed(1)} mm`;
-      text((a[0] + b[0]) / 2 + 6, (a[1] + b[1]) / 2 - 6, '#4fc3f7', m.label ? `${m.label}: ${mm}` : mm);
+      queueLabel((a[0] + b[0]) / 2 + 6, (a[1] + b[1]) / 2 - 6, '#4fc3f7', m.label ? `${m.label}: ${mm}` : mm, [a, b]);
     }
     for (const r of rois) {
       if (r.sliceIndex !== index) continue;
@@ -357,7 +392,10 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
       e.setAttribute('stroke', '#ffb74d');
       e.setAttribute('stroke-width', '2');
       rulerLayer.appendChild(e);
-      text(cx + r.radiiMm[0] / s + 4, cy, '#ffb74d', r.label); // name and statistics beside the shape
+      queueLabel(cx + r.radiiMm[0] / s + 4, cy, '#ffb74d', r.label, [
+        [cx - r.radiiMm[0] / s, cy - r.radiiMm[1] / s],
+        [cx + r.radiiMm[0] / s, cy + r.radiiMm[1] / s],
+      ]); // name and statistics beside the shape
     }
     for (const k of marks) {
       if (k.kind === 'sphere' && k.radiusMm) {
@@ -375,7 +413,11 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
         c.setAttribute('stroke-width', k.sliceIndex === index ? '2' : '1');
         if (k.sliceIndex !== index) c.setAttribute('stroke-dasharray', '3 3');
         rulerLayer.appendChild(c);
-        if (k.sliceIndex === index) text(cx + r / mmPerPx() + 4, cy, '#ffb74d', k.label);
+        if (k.sliceIndex === index)
+          queueLabel(cx + r / mmPerPx() + 4, cy, '#ffb74d', k.label, [
+            [cx - r / mmPerPx(), cy - r / mmPerPx()],
+            [cx + r / mmPerPx(), cy + r / mmPerPx()],
+          ]);
         continue;
       }
       if (k.sliceIndex !== index) continue;
@@ -383,11 +425,11 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
       if (k.kind === 'angle' && p.length === 3) {
         rulerLayer.appendChild(svgLine(p[0]!, p[1]!, '#81c784'));
         rulerLayer.appendChild(svgLine(p[1]!, p[2]!, '#81c784'));
-        text(p[1]![0] + 8, p[1]![1] - 8, '#81c784', k.label);
+        queueLabel(p[1]![0] + 8, p[1]![1] - 8, '#81c784', k.label, p);
       } else if (k.kind === 'cobb' && p.length === 4) {
         rulerLayer.appendChild(svgLine(p[0]!, p[1]!, '#ce93d8'));
         rulerLayer.appendChild(svgLine(p[2]!, p[3]!, '#ce93d8'));
-        text((p[0]![0] + p[1]![0] + p[2]![0] + p[3]![0]) / 4 + 8, (p[0]![1] + p[1]![1] + p[2]![1] + p[3]![1]) / 4, '#ce93d8', k.label);
+        queueLabel((p[0]![0] + p[1]![0] + p[2]![0] + p[3]![0]) / 4 + 8, (p[0]![1] + p[1]![1] + p[2]![1] + p[3]![1]) / 4, '#ce93d8', k.label, p);
       } else if (k.kind === 'text' && p.length === 1) {
         const c = document.createElementNS('http://www.w3.org/2000/svg', 'circle');
         c.setAttribute('cx', String(p[0]![0]));
@@ -395,7 +437,7 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
         c.setAttribute('r', '2.5');
         c.setAttribute('fill', '#fff176');
         rulerLayer.appendChild(c);
-        text(p[0]![0] + 6, p[0]![1] - 6, '#fff176', k.label);
+        queueLabel(p[0]![0] + 6, p[0]![1] - 6, '#fff176', k.label, p, 3);
       }
     }
     // the measurement being drawn: its points, the segments between them, and a dashed rubber band to the pointer
@@ -423,10 +465,11 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
               ? `${Math.hypot(pointer[0] - a[0], pointer[1] - a[1], pointer[2] - a[2]).toFixed(1)} mm`
               : `${Math.abs(pointer[axes.rightAxis] - a[axes.rightAxis]).toFixed(1)} × ${Math.abs(pointer[axes.upAxis] - a[axes.upAxis]).toFixed(1)} mm`;
           const [x, y] = lpsToDisplay(pointer);
-          text(x + 8, y + 14, '#4fc3f7', mm);
+          queueLabel(x + 8, y + 14, '#4fc3f7', mm, [[x, y]], 3);
         }
       }
     }
+    flushLabels();
   };
   const drawSliceLabel = (): void => {
     const pos = slicePosition();
@@ -434,9 +477,16 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
     sliceLabel.textContent = `Im ${index + 1}/${g.dims[indexAxis]} · ${directionLetter(axes.normalAxis, pos < 0 ? -1 : 1)} ${Math.abs(pos).toFixed(1)} mm${zoom !== 1 ? ` · ×${zoom.toFixed(2)}` : ''}`;
   };
 
+  /** The last pointer position over the view (CSS px), null when it is elsewhere: the readout is re-sampled there. */
+  let hoverAt: [number, number] | null = null;
+  /** The readout for the voxel under the pointer on the slice shown now (a wheel or key step, pan or zoom changes it). */
+  const refreshReadout = (): void => {
+    if (hoverAt && cb.onHover) readout.textContent = cb.onHover(displayToLps(hoverAt[0], hoverAt[1]));
+  };
   const drawCrosshair = (): void => {
     drawRulers();
     drawSliceLabel();
+    refreshReadout();
     const { w, h } = size();
     const [x, y] = lpsToDisplay(crosshair);
     hLine.setAttribute('x1', '0');
@@ -514,7 +564,8 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
       const [x, y] = local(e);
       const { w, h } = size();
       const inside = x >= 0 && y >= 0 && x < w && y < h;
-      if (cb.onHover && inside) readout.textContent = cb.onHover(displayToLps(x, y));
+      hoverAt = inside ? [x, y] : null;
+      refreshReadout();
       if (pending.length && inside) {
         pointer = displayToLps(x, y);
         drawRulers();
@@ -609,6 +660,7 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
     cb.onStep(orientation, e.deltaY > 0 ? -1 : 1);
   };
   const onLeave = (): void => {
+    hoverAt = null;
     if (cb.onHover) readout.textContent = cb.onHover(null);
   };
   /** Maximise / restore, after taking back the first click (the crosshair goes back where it was, a placed point is removed). */
@@ -717,14 +769,7 @@ export function createSliceView(container: HTMLElement, image: vtkImageData, g: 
         ctx.fillText(t, x + 3 * scale, y + 1 * scale);
       }
       // the stamp: as many lines (and as small a font) as the width needs, never cut
-      const { fontPx, lines } = stampLayout(stamp);
-      const lineH = (fontPx + 4) * scale;
-      const band = lines.length * lineH + 2 * scale;
-      ctx.fillStyle = 'rgba(0,0,0,0.75)';
-      ctx.fillRect(0, out.height - band, out.width, band);
-      ctx.fillStyle = '#ffffff';
-      ctx.font = `${fontPx * scale}px ${STAMP_FONT}`;
-      lines.forEach((l, i) => ctx.fillText(l, 4 * scale, out.height - band + 2 * scale + i * lineH));
+      drawStamp(ctx, out.width, out.height, scale, stampLayout(stamp), STAMP_FONT);
       return out.toDataURL('image/png');
     },
     stampLayout,

@@ -58,3 +58,28 @@ export function fitStamp(text: string, maxWidth: number, measure: MeasureText, b
   }
   return { fontPx: minPx, lines: wrapText(text, maxWidth, (s) => measure(s, minPx)) };
 }
+
+/** The part of a canvas' 2D context drawStamp uses (declared here: the stamp's layout is also built without a DOM). */
+export interface StampContext {
+  fillStyle: unknown;
+  font: string;
+  textBaseline: unknown;
+  fillRect(x: number, y: number, w: number, h: number): void;
+  fillText(text: string, x: number, y: number): void;
+}
+
+/**
+ * Draws a stamp laid out by fitStamp along the bottom edge of a capture (a dark band, white text), as the slice and
+ * 3D views' screenshots carry it.
+ * @param scale the capture's pixels per CSS px
+ */
+export function drawStamp(ctx: StampContext, width: number, height: number, scale: number, layout: { fontPx: number; lines: string[] }, font: string): void {
+  const lineH = (layout.fontPx + 4) * scale;
+  const band = layout.lines.length * lineH + 2 * scale;
+  ctx.fillStyle = 'rgba(0,0,0,0.75)';
+  ctx.fillRect(0, height - band, width, band);
+  ctx.fillStyle = '#ffffff';
+  ctx.font = `${layout.fontPx * scale}px ${font}`;
+  ctx.textBaseline = 'top';
+  layout.lines.forEach((l, i) => ctx.fillText(l, 4 * scale, height - band + 2 * scale + i * lineH));
+}

@@ -13,6 +13,7 @@ import vtkXMLPolyDataReader from '@kitware/vtk.js/IO/XML/XMLPolyDataReader';
 import vtkPolyData from '@kitware/vtk.js/Common/DataModel/PolyData';
 import vtkColorTransferFunction from '@kitware/vtk.js/Rendering/Core/ColorTransferFunction';
 import type { Vec3 } from '../../../math/geometry.js';
+import { drawStamp, fitStamp } from './stamp.js';
 
 export type SurfaceName = 'skin' | 'bone';
 
@@ -49,6 +50,13 @@ export interface ThreeDView {
   /** Triangles of each loaded surface (0 when absent). */
   triangleCounts(): Record<SurfaceName, number>;
   actorCount(): number;
+  /**
+   * A PNG of the 3D view as shown (the render window's canvas, with the spine labels) with `stamp` along its bottom
+   * edge, laid out as the slice views' (stampLayout); resolves to a data URL.
+   */
+  capture(stamp: string): Promise<string>;
+  /** How capture lays `stamp` out at this view's width (CSS px). */
+  stampLayout(stamp: string): { fontPx: number; lines: string[] };
   resize(): void;
   destroy(): void;
 }
@@ -61,6 +69,9 @@ export function parseVtp(buf: ArrayBuffer): vtkPolyData {
 }
 
 const COLOURS: Record<SurfaceName, [number, number, number]> = { skin: [0.93, 0.73, 0.6], bone: [0.95, 0.93, 0.85] };
+
+/** The font of the screenshot's stamp (as the slice views'). */
+const STAMP_FONT = 'system-ui, sans-serif';
 
 /** How long the 3D crosshair marker waits for the 2D views to rest before it redraws (ms). */
 const MARKER_SETTLE_MS = 250;
@@ -158,6 +169,13 @@ export function createThreeDView(container: HTMLElement, onPick: (lps: Vec3) => 
   container.addEventListener('mousedown', onDown);
   container.addEventListener('mouseup', onUp);
 
+  const measureCtx = document.createElement('canvas').getContext('2d')!;
+  /** The stamp's font size and lines at this view's width less 4 px margins (fitStamp). */
+  const stampLayout = (stamp: string): { fontPx: number; lines: string[] } =>
+    fitStamp(stamp, Math.max(1, container.getBoundingClientRect().width) - 8, (t, px) => {
+      measureCtx.font = `${px}px ${STAMP_FONT}`;
+      return measureCtx.measureText(t).width;
+    });
   return {
     setSurface: (name, vtp) => {
       const pd = parseVtp(vtp);
@@ -259,6 +277,34 @@ export function createThreeDView(container: HTMLElement, onPick: (lps: Vec3) => 
     },
     triangleCounts: () => ({ skin: actors.get('skin')?.triangles ?? 0, bone: actors.get('bone')?.triangles ?? 0 }),
     actorCount: () => actors.size,
+    capture: async (stamp) => {
+      renderWindow.render();
+      const [shot] = await Promise.all(renderWindow.captureImages('image/png'));
+      const image = await new Promise<HTMLImageElement>((resolve, reject) => {
+        const img = new Image();
+        img.onload = () => resolve(img);
+        img.onerror = () => reject(new Error('the 3D view could not be captured'));
+        img.src = shot!;
+      });
+      const box = container.getBoundingClientRect();
+      const scale = image.width / Math.max(1, box.width);
+      const out = document.createElement('canvas');
+      out.width = image.width;
+      out.height = image.height;
+      const ctx = out.getContext('2d')!;
+      ctx.drawImage(image, 0, 0);
+      // the spine labels (HTML over the canvas) where they are on screen
+      ctx.font = `${11 * scale}px ${STAMP_FONT}`;
+      ctx.textBaseline = 'top';
+      ctx.fillStyle = '#ffffff';
+      for (const L of labels) {
+        const r = L.el.getBoundingClientRect();
+        ctx.fillText(L.el.textContent ?? '', (r.left - box.left) * scale, (r.top - box.top) * scale);
+      }
+      drawStamp(ctx, out.width, out.height, scale, stampLayout(stamp), STAMP_FONT);
+      return out.toDataURL('image/png');
+    },
+    stampLayout,
     resize: () => {
       grw.resize();
       renderWindow.render();
