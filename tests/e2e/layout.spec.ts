@@ -203,5 +203,14 @@ for (const vp of VIEWPORTS)
           expect.soft(inView, `${v}: pixels in view (of ${Math.round(box.height)})`).toBeGreaterThanOrEqual(Math.min(160, box.height));
           expect.soft(box.x + box.width, `${v} right edge`).toBeLessThanOrEqual(vp.width + 1);
         }
+        // the measurement list has its strip from the start, three rows high (review of the 2D viewer §5), above the views
+        const strip = await page.getByTestId('measurements').evaluate((e) => ({
+          height: e.clientHeight,
+          rowPx: parseFloat(getComputedStyle(e).lineHeight),
+          padding: parseFloat(getComputedStyle(e).paddingTop) + parseFloat(getComputedStyle(e).paddingBottom),
+          bottom: e.getBoundingClientRect().bottom,
+        }));
+        expect.soft(strip.height - strip.padding, 'the measurement list shows three rows').toBeGreaterThanOrEqual(3 * strip.rowPx);
+        expect.soft(strip.bottom, 'the measurement list is above the views').toBeLessThanOrEqual((await page.getByTestId('view-axial').boundingBox())!.y);
       }
     });
