@@ -11,10 +11,11 @@
  * out. For CT the percentiles are taken over the voxels inside the body only:
  * HU > −500 (CT_BODY_MIN_HU). Rationale and source: on the Hounsfield scale
  * air is −1000 HU and water 0 HU; −500 HU lies midway, below every soft tissue
- * (fat ≈ −100 HU) and above air and aerated lung (≈ −700 … −900 HU), and is
- * the usual air/body threshold of body-contour extraction (e.g. 3D Slicer's
- * CT presets and segment-editor thresholding of the body outline use the
- * same −500 HU cut between air and tissue). On the example abdominal CT this
+ * (fat ≈ −100 HU) and above air and aerated lung (≈ −700 … −900 HU) — the
+ * Hounsfield scale's definition (water 0, air −1000) and tissue values from
+ * CT textbooks; a threshold between air and fat is the common way to mask
+ * the body outline, and the midpoint keeps a margin of some 400 HU on either
+ * side for noise and partial volume. On the example abdominal CT this
  * gives W 778 / L −4 (1st–99th percentile of the body voxels: −393 … 385 HU).
  */
 
