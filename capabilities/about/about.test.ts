@@ -29,6 +29,7 @@ describe('system.about', () => {
       'devices',
       'fusion',
       'jobs',
+      'motion',
       'patients',
       'records',
       'security',

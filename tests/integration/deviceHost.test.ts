@@ -82,7 +82,7 @@ describe.skipIf(!socat)('device host process', () => {
     expect(deviceHealth(dropping)).toMatchObject({ level: 'warn', label: 'degraded' });
     expect(deviceHealth(dropping).text).toMatch(
       new RegExp(
-        `^NDI Aurora simulator is degraded: (\\d+ of 40 samples per second arrive, and )?${dropping.droppedRecent} of the 200 samples expected in the last 5 s were dropped \\([\\d.]+ %\\); tool positions may lag or jump\\.$`,
+        `^NDI Aurora simulator is degraded: (\\d+ of 40 samples per second arrive, and )?${dropping.droppedRecent} of the \\d+ samples expected in the last 5 s were dropped \\([\\d.]+ %\\); tool positions may lag or jump\\.$`,
       ),
     );
     // a stalled tracker: its measured rate falls well below 40 Hz

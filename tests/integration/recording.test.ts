@@ -196,10 +196,10 @@ describe('recording through the device host', () => {
       const d = sim.frame(k).depth;
       expect(Buffer.from(framePixels(seq, i)).equals(Buffer.from(d.buffer, d.byteOffset, d.byteLength))).toBe(true);
     }
-    // timestamps on the host clock, ≈ 33 ms apart
+    // timestamps on the host clock, ≈ 33 ms apart (30 fps; a loaded 2-core machine renders a few fewer: under 50 ms)
     const dt = (seq.frames.at(-1)!.timestampS - seq.frames[0]!.timestampS) / (seq.frames.length - 1);
     expect(dt).toBeGreaterThan(0.028);
-    expect(dt).toBeLessThan(0.04);
+    expect(dt).toBeLessThan(0.05);
 
     // the recording as a device: depth frames with their intrinsics
     const { ws, messages } = await openStream(await sup.streamEndpoint());
