@@ -210,13 +210,6 @@ export const SessionStart = z.object({
 });
 export type SessionStart = z.infer<typeof SessionStart>;
 
-/** Why a probe tool / patient reference pair is refused (the same tool for both: the probe would be placed relative to itself), or null. */
-export function sameToolRefusal(probeTool: string, referenceTool: string): string | null {
-  return referenceTool && referenceTool === probeTool
-    ? `The probe tool and the patient reference cannot be the same tool (${probeTool}): choose the reference fixed to the patient, or none.`
-    : null;
-}
-
 export const SessionsService = defineService(
   'sessions',
   {

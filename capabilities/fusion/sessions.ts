@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../electron/contract/errors.js';
-import { FusionSession, sameToolRefusal, type SessionStart } from './contract.js';
+import { FusionSession, type SessionStart } from './contract.js';
 import type { TwinStore } from '../../electron/db/store.js';
 import type { DevicesSupervisor } from '../../electron/services/devices.js';
 import { currentCalibrations } from './calibrations.js';
@@ -38,12 +38,9 @@ export class FusionSessions {
   ) {}
 
   /**
-   * @throws AppError BAD_REQUEST when the probe tool is also the patient reference; NOT_FOUND for an unknown patient, volume or
-   * registration; the device host's error when a recording is already running
+   * @throws AppError NOT_FOUND for an unknown patient, volume or registration; the device host's error when a recording is already running
    */
   async start(o: SessionStart): Promise<FusionSession> {
-    const same = sameToolRefusal(o.probeTool, o.referenceTool);
-    if (same) throw new AppError('BAD_REQUEST', same);
     getPatient(this.store, o.patientId);
     const vol = getVolume(this.store, o.priorVolumeId);
     if (vol.patientId !== o.patientId) throw new AppError('BAD_REQUEST', `volume ${o.priorVolumeId} is not of patient ${o.patientId}`);

@@ -14,7 +14,6 @@ import { madeText } from './calibrationText.js';
 import { RegistrationPanel } from './RegistrationPanel.js';
 import type { PriorVolume } from './priorVolumes.js';
 import type { Field } from './useField.js';
-import { toolChoices, type DeviceTools } from './trackerTools.js';
 
 interface Props {
   client: Client;
@@ -35,8 +34,8 @@ interface Props {
   usDevice: Field<string>;
   probeTool: Field<string>;
   referenceTool: Field<string>;
-  /** Tool names seen on the streams, per device (with the device's name). */
-  tools: DeviceTools[];
+  /** Tool names seen on the streams. */
+  tools: string[];
   /** The prior series' twins with a skin mesh. */
   twins: Twin[];
   registration: Field<Registration | null>;
@@ -55,9 +54,6 @@ const errorText = (c: CalibrationRecord): string => (c.errorMm !== null ? `, err
 /** The "fusion setup" panel; every value it edits is the workspace's state (`Field`s). */
 export function FusionSetupPanel(p: Props) {
   const { imageToProbe, cameraToTracker, temporalOffset, usDevice } = p;
-  // tools by tracker device: the reference must be another tool of the probe's tracker (same frame), never the probe itself
-  const tools = toolChoices(p.tools, p.probeTool.value, p.referenceTool.value, usDevice.value);
-  const listed = (opts: { value: string }[], v: string) => !v || opts.some((o) => o.value === v);
   return (
     <section className="panel" aria-label="fusion setup">
       <h2>Fusion setup</h2>
@@ -100,44 +96,21 @@ export function FusionSetupPanel(p: Props) {
         <label>
           Probe tool{' '}
           <select aria-label="Probe tool" value={p.probeTool.value} onChange={(e) => p.probeTool.set(e.target.value)}>
-            {!listed(
-              tools.probeGroups.flatMap((g) => g.options),
-              p.probeTool.value,
-            ) && <option value={p.probeTool.value}>{p.probeTool.value} — not seen on any tracker</option>}
-            {tools.probeGroups.map((g) => (
-              <optgroup key={g.deviceName} label={g.deviceName}>
-                {g.options.map((o) => (
-                  <option key={o.value} value={o.value}>
-                    {o.text}
-                  </option>
-                ))}
-              </optgroup>
+            {[...new Set([p.probeTool.value, ...p.tools])].map((t) => (
+              <option key={t}>{t}</option>
             ))}
           </select>
         </label>
         <label>
           Patient reference{' '}
           <select aria-label="Patient reference" value={p.referenceTool.value} onChange={(e) => p.referenceTool.set(e.target.value)}>
-            {!listed(tools.referenceOptions, p.referenceTool.value) && (
-              <option value={p.referenceTool.value}>
-                {p.referenceTool.value} —{' '}
-                {p.referenceTool.value === p.probeTool.value ? 'the probe tool' : `not on ${tools.probeDevice?.deviceName ?? 'a tracker seen'}`}
-              </option>
-            )}
-            {tools.referenceOptions.map((o) => (
-              <option key={o.value} value={o.value}>
-                {o.text}
-              </option>
+            {[...new Set([p.referenceTool.value, ...p.tools])].filter(Boolean).map((t) => (
+              <option key={t}>{t}</option>
             ))}
             <option value="">none (volume in the tracker frame)</option>
           </select>
         </label>
       </div>
-      {tools.refusal && (
-        <div className="badge bad" role="alert" data-testid="tool-refusal">
-          {tools.refusal}
-        </div>
-      )}
       <CalibrationsPanel client={p.client} setup={p.setup.value} calibrations={p.calibrations} onChanged={p.onCalibrationsChanged} onError={p.onError} />
       <div className="row" data-testid="setup-calibrations">
         <span className={cameraToTracker ? '' : 'muted'}>

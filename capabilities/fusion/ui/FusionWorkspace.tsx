@@ -26,7 +26,6 @@ import { installFusionProbe } from './live/fusionPageProbe.js';
 import { createLiveFusion, VIEW_W, type ResliceChoice } from './live/fusionViews.js';
 import { OverlayControls } from './OverlayControls.js';
 import { priorVolumes } from './priorVolumes.js';
-import { toolChoices } from './trackerTools.js';
 import { SessionPanel } from './SessionPanel.js';
 import { TreLegend } from './TreLegend.js';
 import { TreTool } from './TreTool.js';
@@ -46,18 +45,7 @@ interface Props {
 }
 
 const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
-const NO_STATS: FusionStats = {
-  shown: 0,
-  ncc: NaN,
-  p50: NaN,
-  p95: NaN,
-  dropped: 0,
-  untracked: 0,
-  tools: [],
-  toolsByDevice: [],
-  cineLength: 0,
-  predictedAtPlaneMm: NaN,
-};
+const NO_STATS: FusionStats = { shown: 0, ncc: NaN, p50: NaN, p95: NaN, dropped: 0, untracked: 0, tools: [], cineLength: 0, predictedAtPlaneMm: NaN };
 
 /** The Fusion workspace: drives the live fusion loop and lays out its setup, session, status, views and controls. */
 export function FusionWorkspace({ client, patient, studies, twins, recordings, captures, onError }: Props) {
@@ -118,19 +106,14 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
   const cameraToTracker = inUse.find((c) => c.kind === 'CameraToTracker' && c.matrix) ?? null;
   const temporalOffset = inUse.find((c) => c.kind === 'TemporalOffset' && c.valueMs !== null) ?? null;
   const reg = registration.value;
-  // the tools by tracker device; a refused probe / reference pair (the same tool, or two trackers' frames) places no frame
-  const deviceTools = stats.toolsByDevice.map((t) => ({ ...t, deviceName: devices?.devices.find((d) => d.id === t.device)?.name ?? t.device }));
-  const toolRefusal = toolChoices(deviceTools, probeTool.value, referenceTool.value, usDevice.value).refusal;
   // the patient frame: through the depth camera when a registration is chosen (it needs the camera ↔ tracker calibration), else the reference tool or the tracker
-  const patientFrame: PatientFrame | null = toolRefusal
-    ? null
-    : reg
-      ? cameraToTracker
-        ? { kind: 'camera', cameraToTracker: cameraToTracker.matrix!, cameraToVolume: reg.matrix }
-        : null
-      : referenceTool.value
-        ? { kind: 'reference', referenceToVolume: IDENTITY }
-        : { kind: 'tracker' };
+  const patientFrame: PatientFrame | null = reg
+    ? cameraToTracker
+      ? { kind: 'camera', cameraToTracker: cameraToTracker.matrix!, cameraToVolume: reg.matrix }
+      : null
+    : referenceTool.value
+      ? { kind: 'reference', referenceToVolume: IDENTITY }
+      : { kind: 'tracker' };
   // the loop reads the settings when it fuses or draws a frame: always those of the last render
   loop.configure({
     opacity: opacity.value,
@@ -312,8 +295,11 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
   // a source that went away (disconnected, failed) is no longer the source: back to any ultrasound source
   const sourceGone = devices !== null && usDevice.value !== '' && !sources.some((d) => d.id === usDevice.value);
   const setUsDevice = usDevice.set;
+  // (after 2 s: a device-list event sent before the source was connected can arrive after it and must not drop it)
   useEffect(() => {
-    if (sourceGone) setUsDevice('');
+    if (!sourceGone) return;
+    const t = setTimeout(() => setUsDevice(''), 2000);
+    return () => clearTimeout(t);
   }, [sourceGone, setUsDevice]);
 
   const banner = <FusionPatientBanner patient={patient} prior={prior} studies={studies} replaying={!!session.value} />;
@@ -354,7 +340,7 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
           usDevice={usDevice}
           probeTool={probeTool}
           referenceTool={referenceTool}
-          tools={deviceTools}
+          tools={stats.tools}
           twins={twins.filter((t) => t.seriesId === prior.series.id && t.artefacts.some((a) => a.kind === 'skin-mesh'))}
           registration={registration}
           captures={captures}

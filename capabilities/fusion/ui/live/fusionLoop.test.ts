@@ -110,7 +110,6 @@ describe('FusionLoop', () => {
     const s = loop.stats();
     expect(s.shown).toBe(1);
     expect(s.tools).toEqual(['Probe']);
-    expect(s.toolsByDevice).toEqual([{ device: 'trk', tools: ['Probe'] }]);
     expect(s.dropped).toBe(2);
     expect(s.cineLength).toBe(1);
     loop.stop();

@@ -75,8 +75,6 @@ export interface FusionStats {
   untracked: number;
   /** Tool names seen on any device. */
   tools: string[];
-  /** The tool names seen on each device (device id): tools of different trackers are in different frames. */
-  toolsByDevice: { device: string; tools: string[] }[];
   cineLength: number;
   /** Predicted TRE of the registration at the centre of the shown plane (mm), NaN without one. */
   predictedAtPlaneMm: number;
@@ -359,7 +357,6 @@ export class FusionLoop {
       dropped: M.superseded + M.upstreamDropped,
       untracked: M.untracked,
       tools: [...new Set([...this.poses.values()].flatMap((h) => h.tools()))],
-      toolsByDevice: [...this.poses].map(([device, h]) => ({ device, tools: h.tools() })),
       cineLength: this.cine.length,
       predictedAtPlaneMm: this.predictedAtPlane,
     };
