@@ -163,7 +163,7 @@ test('Devices workspace: simulated Aurora streaming with live rates, fake UVC gr
   await expect(saved).toContainText(`${uvcId!.replace(/[^A-Za-z0-9_-]/g, '_')}_Image.igs.mha`);
   await expect(page.getByTestId('recording-ended')).toContainText('stopped by the user');
   // after the stop: the stopped state, the length and the real size on disk; no device still says recording, the tracker's size is its file's
-  await expect(page.getByTestId('recording-summary')).toHaveText(/^Stopped · 0:\d\d recorded · \d+\.\d (KiB|MiB|GiB) on disk in [4-9] files$/);
+  await expect(page.getByTestId('recording-summary')).toHaveText(/^Stopped · 0:\d\d recorded · \d+\.\d (KiB|MiB|GiB) on disk in \d+ files$/);
   await expect(states.locator('[data-state="recording"]')).toHaveCount(0);
   const ndiId = await row.getAttribute('data-device');
   await expect(states.locator(`[data-recording-device="${ndiId}"]`)).toHaveAttribute('data-state', 'recorded');
