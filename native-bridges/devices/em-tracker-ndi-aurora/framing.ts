@@ -15,6 +15,7 @@
  * Host → device (NdiCommandFramer, used by the simulator): commands up to CR.
  */
 import { crc16Ndi } from '../../core/crc16.js';
+import { appendBytes } from '../../core/bytes.js';
 import { asciiText } from './protocol.js';
 
 export type NdiReplyEvent =
@@ -49,13 +50,7 @@ export class NdiReplyFramer {
   /** Feeds received bytes; returns the replies and errors completed by them, in order. */
   push(chunk: Uint8Array): NdiReplyEvent[] {
     this.counters.bytes += chunk.length;
-    if (this.buf.length === 0) this.buf = chunk.slice();
-    else {
-      const b = new Uint8Array(this.buf.length + chunk.length);
-      b.set(this.buf);
-      b.set(chunk, this.buf.length);
-      this.buf = b;
-    }
+    this.buf = appendBytes(this.buf, chunk);
     const out: NdiReplyEvent[] = [];
     let p = 0;
     const b = this.buf;

@@ -7,6 +7,7 @@
  * checked: a jump says how many frames were lost (the bridge never resends).
  */
 import { crc16Ndi } from '../../core/crc16.js';
+import { appendBytes } from '../../core/bytes.js';
 import { decodePayload, HEADER_BYTES, MAX_PAYLOAD, PicoxProtocolError, PROTOCOL_VERSION, TRAILER_BYTES, type Message } from './protocol.js';
 
 export type PicoxFrameEvent =
@@ -32,13 +33,7 @@ export class PicoxFramer {
   /** Feeds received bytes; returns the messages, errors and sequence gaps they complete, in order. */
   push(chunk: Uint8Array): PicoxFrameEvent[] {
     this.counters.bytes += chunk.length;
-    if (this.buf.length === 0) this.buf = chunk.slice();
-    else {
-      const b = new Uint8Array(this.buf.length + chunk.length);
-      b.set(this.buf);
-      b.set(chunk, this.buf.length);
-      this.buf = b;
-    }
+    this.buf = appendBytes(this.buf, chunk);
     const out: PicoxFrameEvent[] = [];
     let p = 0;
     const skip = (reason: 'crc' | 'garbage' | 'version', detail: string): void => {
