@@ -9,7 +9,7 @@ import { Id } from '../../electron/contract/primitives.js';
 import { DeviceList, DeviceSpec, DeviceStatus, RecordedFile, RecordingDeviceState, RecordingStatus, StreamEndpoint } from '../../electron/contract/devices.js';
 
 /** An ISO 8601 calendar day (YYYY-MM-DD) that exists. */
-const IsoDay = z
+export const IsoDay = z
   .string()
   .trim()
   .refine((d) => /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), {

@@ -15,21 +15,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseAnalogCsv, type AnalogChannel } from './analogCsv.js';
-import { readC3dFile, type C3dFile } from '../../electron/io/c3d.js';
+import { readC3dFile } from '../../electron/io/c3d.js';
+import { c3dAnalogChannels } from './trial.js';
 import { EMG_DEFAULTS, EMG_METHOD, emgFeatures, type EmgParams } from '../../electron/engine/signals/emg.js';
 
 const USAGE = 'usage: twin emg <file.c3d|file.csv> [--notch 50|60] [--json]';
-
-/** The analog channels of a C3D file as the CSV reader gives them (label, unit, rate, samples in physical units). */
-export function c3dAnalogChannels(c: C3dFile): AnalogChannel[] {
-  return c.labels.analogs.map((label, k) => ({
-    label,
-    unit: c.units.analogs[k] ?? '',
-    device: label.includes('.') ? label.slice(0, label.lastIndexOf('.')) : '',
-    rateHz: c.rates.analogHz,
-    samples: c.analogs.slice(k * c.analogSamples, (k + 1) * c.analogSamples),
-  }));
-}
 
 export async function runEmg(argv: string[]): Promise<number> {
   let file = '',

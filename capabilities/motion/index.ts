@@ -1,31 +1,100 @@
 /**
  * The motion lab capability (issue 21): sEMG (electron/engine/signals),
  * C3D, IMU orientation and the PicoX bridge (native-bridges/devices/
- * emg-imu-picox). Its CLI commands so far; the services, the Motion
- * workspace and the twin features follow.
+ * emg-imu-picox); motion sessions of a patient's visits with their features
+ * stored as the patient's twin features (contract.ts, repo.ts, migration
+ * 0015); the CLI commands.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { AppError } from '../../electron/contract/errors.js';
 import { defineCapability } from '../../electron/platform/capability.js';
+import { assertUsable } from '../records/repo.js';
+import { channelView } from './channelView.js';
+import { MotionService } from './contract.js';
+import { sessionOpenSim } from './openSimExport.js';
+import { getSession, importTrial, listSessions, loadTrial } from './repo.js';
+import * as m0015 from './migrations/0015-motion-sessions.js';
 
-export default defineCapability({
-  name: 'motion',
-  title: 'Motion lab',
-  version: '0.1.0',
-  services: [],
-  cli: [
-    {
-      name: 'c3d',
-      usage: 'twin c3d <file.c3d> [--json]',
-      run: async (argv) => (await import('./cliC3d.js')).runC3d(argv),
+export default defineCapability(
+  {
+    name: 'motion',
+    title: 'Motion lab',
+    version: '0.2.0',
+    services: [MotionService],
+    migrations: [{ version: 15, name: m0015.name, sql: m0015.sql }],
+    cli: [
+      {
+        name: 'c3d',
+        usage: 'twin c3d <file.c3d> [--json]',
+        run: async (argv) => (await import('./cliC3d.js')).runC3d(argv),
+      },
+      {
+        name: 'emg',
+        usage: 'twin emg <file.c3d|analogs.csv> [--notch 50|60] [--json]',
+        run: async (argv) => (await import('./cliEmg.js')).runEmg(argv),
+      },
+      {
+        name: 'imu',
+        usage: 'twin imu <x-io CSV> [--rate HZ] [--no-magnetometer] [--settings settings.json] [--fixed-period] --out q.csv [--json]',
+        run: async (argv) => (await import('./cliImu.js')).runImu(argv),
+      },
+    ],
+  },
+  ({ store, actor }) => ({
+    motion: {
+      importTrial: (req) => {
+        assertUsable(store, 'patient', req.patientId);
+        const abs = path.resolve(req.path);
+        let bytes: Buffer;
+        try {
+          bytes = fs.readFileSync(abs);
+        } catch (e) {
+          throw new AppError('NOT_FOUND', `${path.basename(abs)}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        }
+        try {
+          return importTrial(
+            store,
+            {
+              patientId: req.patientId,
+              bytes,
+              fileName: path.basename(abs),
+              visitDate: req.visitDate,
+              visitLabel: req.visitLabel,
+              params: { notchHz: req.notchHz },
+            },
+            actor(),
+          );
+        } finally {
+          // a browser-mode upload is removed once its import has ended (stored or refused)
+          const uploads = path.join(store.dataDir, 'uploads') + path.sep;
+          if (abs.startsWith(uploads)) fs.rmSync(path.join(uploads, path.relative(uploads, abs).split(path.sep)[0] ?? ''), { recursive: true, force: true });
+        }
+      },
+      sessions: (patientId) => {
+        assertUsable(store, 'patient', patientId);
+        return listSessions(store, patientId);
+      },
+      session: (id) => {
+        const s = getSession(store, id);
+        assertUsable(store, 'patient', s.patientId);
+        return s;
+      },
+      channel: async (id, label, maxPoints) => {
+        const { session, trial } = await loadTrial(store, id);
+        assertUsable(store, 'patient', session.patientId);
+        return channelView(trial, label, maxPoints, storedParams(getSession(store, id)));
+      },
+      exportOpenSim: async (id, format) => {
+        const { session, trial } = await loadTrial(store, id);
+        assertUsable(store, 'patient', session.patientId);
+        return sessionOpenSim(session, trial, format, storedParams(getSession(store, id)));
+      },
     },
-    {
-      name: 'emg',
-      usage: 'twin emg <file.c3d|analogs.csv> [--notch 50|60] [--json]',
-      run: async (argv) => (await import('./cliEmg.js')).runEmg(argv),
-    },
-    {
-      name: 'imu',
-      usage: 'twin imu <x-io CSV> [--rate HZ] [--no-magnetometer] [--settings settings.json] [--fixed-period] --out q.csv [--json]',
-      run: async (argv) => (await import('./cliImu.js')).runImu(argv),
-    },
-  ],
-});
+  }),
+);
+
+/** The sEMG parameters a session's features were computed with (its first sEMG feature's), so plots and exports match them. */
+function storedParams(s: { features: { algorithm: string; parameters: Record<string, unknown> }[] }): Record<string, unknown> {
+  return s.features.find((f) => f.algorithm === 'orthotwin.emg')?.parameters ?? {};
+}

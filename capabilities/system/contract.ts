@@ -15,6 +15,8 @@ export const SystemInfo = z.object({
   sampleRecordings: z.array(z.object({ label: z.string(), path: z.string() })),
   /** The example IMU recording (x-io sensor CSV) the PicoX simulator replays as its sensors' IMU; null when absent. */
   sampleImu: z.string().nullable(),
+  /** Example motion trials (C3D and the capture software's analog CSV export) offered for import in the Motion workspace. */
+  sampleTrials: z.array(z.object({ label: z.string(), path: z.string() })),
   /** Whether the twin store is encrypted at rest. */
   storeEncrypted: z.boolean(),
 });

@@ -6,7 +6,7 @@
 import { AppError } from '../../electron/contract/errors.js';
 import { defineCapability } from '../../electron/platform/capability.js';
 import { newStoreKey } from '../../electron/services/storeKey.js';
-import { sampleImu, sampleRecordings, sampleStudies } from '../../electron/services/samples.js';
+import { sampleImu, sampleRecordings, sampleStudies, sampleTrials } from '../../electron/services/samples.js';
 import { appPackage } from '../../electron/platform/appInfo.js';
 import { SystemService } from './contract.js';
 
@@ -29,6 +29,7 @@ export default defineCapability(
           sampleStudies: samples,
           sampleRecordings: sampleRecordings(),
           sampleImu: sampleImu(),
+          sampleTrials: sampleTrials(),
           storeEncrypted: keyStore !== null,
         };
       },

@@ -38,6 +38,17 @@ export function sampleImu(): string | null {
   return p && fs.existsSync(p) ? p : null;
 }
 
+/** The shared motion trials (sEMG at 2000 Hz with markers: C3D, and the capture software's CSV export of it), when present. */
+export function sampleTrials(): SystemInfo['sampleTrials'] {
+  const root = sharedDataRoot();
+  if (!root) return [];
+  const items: [string, string][] = [
+    ['Shoulder trial: 32 sEMG at 2000 Hz + 51 markers (C3D)', 'emg/markers_analogs.c3d'],
+    ['The same trial, analog CSV export', 'emg/analogs.csv'],
+  ];
+  return items.map(([label, rel]) => ({ label, path: path.join(root, rel) })).filter((s) => fs.existsSync(s.path));
+}
+
 export function sampleStudies(): SystemInfo['sampleStudies'] {
   const root = sharedDataRoot();
   if (!root) return [];

@@ -16,6 +16,7 @@ test('Motion: the PicoX simulator streams four sEMG sensors and their IMU, plott
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`/?token=${process.env['ORTHOTWIN_TOKEN']}`);
   await page.getByRole('button', { name: 'Motion', exact: true }).click();
+  await page.getByRole('tab', { name: 'Live' }).click();
   await page.getByRole('button', { name: 'Connect the PicoX simulator (4 sensors)' }).click();
   await expect(page.getByTestId('motion-source')).toContainText('Cometa PicoX simulator (4 sensors) — SIMULATED data', { timeout: 30_000 });
   await page.waitForFunction(() => (window.__orthotwinMotion?.received() ?? 0) > 8000, undefined, { timeout: 30_000 });

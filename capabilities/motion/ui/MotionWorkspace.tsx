@@ -17,6 +17,9 @@ import type { Client } from '../../../renderer/ipc/client.js';
 import { openStreams } from '../../devices/ui/openStreams.js';
 import type { StreamClient } from '../../devices/ui/streamClient.js';
 import { SignalBuffer } from './signalBuffer.js';
+import { SessionsPanel } from './SessionsPanel.js';
+import type { Patient } from '../../patients/contract.js';
+import { useKeptState } from '../../../renderer/app/keptState.js';
 import './probe.js';
 
 const COLOURS = ['#4fc3f7', '#ffb74d', '#81c784', '#e57373', '#ba68c8', '#fff176', '#90a4ae', '#f06292'];
@@ -81,7 +84,50 @@ function BodyMap(props: { channels: { label: string; description?: string | unde
   );
 }
 
-export function MotionWorkspace(props: { client: Client; sampleImu: string | null; can(method: string): boolean; onError(e: unknown): void }) {
+/** The Motion workspace: the open patient's sessions (SessionsPanel) or the live signals (LiveMotion). */
+export function MotionWorkspace(props: {
+  client: Client;
+  patient: Patient | null;
+  sampleImu: string | null;
+  sampleTrials: { label: string; path: string }[];
+  can(method: string): boolean;
+  onError(e: unknown): void;
+}) {
+  const [tab, setTab] = useKeptState<'sessions' | 'live'>('motion.tab', 'sessions');
+  return (
+    <div className="motion-workspace">
+      <div className="row" role="tablist" aria-label="Motion views" style={{ gap: 4, padding: '6px 10px 0' }}>
+        <button role="tab" aria-selected={tab === 'sessions'} onClick={() => setTab('sessions')}>
+          Sessions
+        </button>
+        <button role="tab" aria-selected={tab === 'live'} onClick={() => setTab('live')}>
+          Live
+        </button>
+      </div>
+      {tab === 'sessions' ? (
+        props.patient ? (
+          <div style={{ padding: 10 }}>
+            <SessionsPanel
+              key={props.patient.id}
+              client={props.client}
+              patient={props.patient}
+              samples={props.sampleTrials}
+              can={props.can}
+              onError={props.onError}
+            />
+          </div>
+        ) : (
+          <div className="notice">Open a patient to see and import their motion sessions.</div>
+        )
+      ) : (
+        <LiveMotion client={props.client} sampleImu={props.sampleImu} can={props.can} onError={props.onError} />
+      )}
+    </div>
+  );
+}
+
+/** Live sEMG and IMU of the streaming PicoX device (nothing stored here). */
+function LiveMotion(props: { client: Client; sampleImu: string | null; can(method: string): boolean; onError(e: unknown): void }) {
   const { client, onError } = props;
   const [list, setList] = useState<DeviceList | null>(null);
   const [streams, setStreams] = useState<StreamClient | null>(null);

@@ -1,16 +1,25 @@
 /**
- * The motion capability's UI contribution: the Motion workspace (live sEMG and IMU).
+ * The motion capability's UI contribution: the Motion workspace (sessions by visit; live sEMG and IMU).
  */
 import { CLINICAL_ROLES } from '../../../electron/contract/define.js';
 import type { WorkspaceContribution, WorkspaceProps } from '../../../renderer/app/contributions.js';
 import { may } from '../../../renderer/app/placement.js';
 import { MotionWorkspace } from './MotionWorkspace.js';
 
-function Motion({ client, info, session, onError }: WorkspaceProps) {
-  return <MotionWorkspace client={client} sampleImu={info?.sampleImu ?? null} can={(m) => may(session.status, m)} onError={onError} />;
+function Motion({ client, info, open, session, onError }: WorkspaceProps) {
+  return (
+    <MotionWorkspace
+      client={client}
+      patient={open?.patient ?? null}
+      sampleImu={info?.sampleImu ?? null}
+      sampleTrials={info?.sampleTrials ?? []}
+      can={(m) => may(session.status, m)}
+      onError={onError}
+    />
+  );
 }
 
-/** Motion lab: live sEMG and IMU of PicoX sensors. */
+/** Motion lab: the open patient's motion sessions by visit, and the live sEMG and IMU of PicoX sensors. */
 export const contributions: WorkspaceContribution[] = [
   { id: 'motion', title: 'Motion', roles: CLINICAL_ROLES, order: 25, menu: 'workspace', component: Motion },
 ];

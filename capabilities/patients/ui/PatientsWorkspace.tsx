@@ -14,6 +14,7 @@ import { may } from '../../../renderer/app/placement.js';
 import { JobBar } from '../../../renderer/features/jobs/JobBar.js';
 import { useJob } from '../../../renderer/features/jobs/useJob.js';
 import { ImportPanel } from '../../studies/ui/ImportPanel.js';
+import { MotionFeaturesStrip } from '../../motion/ui/MotionFeaturesStrip.js';
 import { SeriesExportPanel } from '../../studies/ui/SeriesExportPanel.js';
 import { SeriesPanel, seriesLabel } from '../../studies/ui/SeriesPanel.js';
 import { PlanningView } from '../../twins/ui/PlanningView.js';
@@ -108,6 +109,7 @@ export function PatientsWorkspace({ client, info, open, session, onError, clearE
           <SeriesExportPanel client={client} studies={open.studies} onError={onError} can={can} />
         </>
       )}
+      <MotionFeaturesStrip key={open.patient.id} client={client} patientId={open.patient.id} onError={onError} />
       {latest && !(folded && latest.status === 'done') && <JobBar client={client} job={latest} onError={onError} />}
       {twin && volume && !twins.some((t) => t.isDefault) && (
         <div className="notice" role="status">

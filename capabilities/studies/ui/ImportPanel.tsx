@@ -12,22 +12,7 @@ import type { ScanResult } from '../contract.js';
 import type { SystemInfo } from '../../system/contract.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 import { formatDate, formatDateTime } from '../../../renderer/app/format.js';
-
-async function uploadFiles(client: Client, files: File[]): Promise<string> {
-  const dir = crypto.randomUUID();
-  let root = '';
-  for (const f of files) {
-    const rel = (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name;
-    const r = await client.transport.fetchData(`/data/upload?dir=${dir}&name=${encodeURIComponent(rel)}`, { method: 'POST', body: f });
-    if (!r.ok) throw new Error(`upload of ${rel} failed (${r.status})`);
-    const j = (await r.json()) as { root: string; path: string };
-    root = files.length === 1 && !rel.includes('/') ? j.path : j.root;
-  }
-  // a picked folder uploads as <root>/<folder>/...: import the folder itself
-  const first = (files[0] as (File & { webkitRelativePath?: string }) | undefined)?.webkitRelativePath;
-  if (first && first.includes('/')) root = `${root}/${first.split('/')[0]}`;
-  return root;
-}
+import { uploadFiles } from '../../../renderer/app/upload.js';
 
 /** The study import of the open patient: path, scan, patient picker, import job (reported through onJob). */
 export function ImportPanel(props: {

@@ -1,0 +1,410 @@
+/**
+ * Motion sessions of the open patient (issue 21 §7): import a trial (C3D or
+ * analog CSV; an example, a picked file) for a visit, the sessions by visit,
+ * and for the chosen one the plots of a channel (raw sEMG as min/max with
+ * its linear envelope and the trial's events; Welch PSD with MNF and MDF;
+ * MDF of 1 s windows with its least-squares line), the stored features of
+ * every sEMG channel with their parameters, and the OpenSim export. Zoom:
+ * drag across a plot; double-click resets.
+ */
+import { useEffect, useRef, useState } from 'react';
+import uPlot from 'uplot';
+import type { Patient } from '../../patients/contract.js';
+import type { ChannelView, MotionFeature, MotionSession, MotionSessionDetail } from '../contract.js';
+import type { Client } from '../../../renderer/ipc/client.js';
+import { download } from '../../../renderer/app/download.js';
+import { uploadFiles } from '../../../renderer/app/upload.js';
+
+const today = (): string => new Date().toISOString().slice(0, 10);
+
+/** A number in the unit a clinician reads (µV, mV·s), with its unit. */
+export function featureDisplay(f: Pick<MotionFeature, 'name' | 'value' | 'unit'>): { text: string; unit: string } {
+  if (f.value === null) return { text: '—', unit: f.unit };
+  if (f.unit === 'V') return { text: (f.value * 1e6).toFixed(1), unit: 'µV' };
+  if (f.unit === 'V·s') return { text: (f.value * 1e3).toFixed(3), unit: 'mV·s' };
+  if (f.unit === 'Hz/s') return { text: f.value.toFixed(2), unit: 'Hz/s' };
+  return { text: f.value.toFixed(1), unit: f.unit };
+}
+
+const COLUMNS = [
+  ['emg.iemg', 'IEMG (mV·s)', 'Integrated EMG of the band-passed signal'],
+  ['emg.rms', 'RMS (µV)', 'Root mean square of the band-passed signal'],
+  ['emg.mnf', 'MNF (Hz)', 'Mean frequency of the Welch PSD, 20–450 Hz'],
+  ['emg.mdf', 'MDF (Hz)', 'Median frequency of the Welch PSD, 20–450 Hz'],
+  ['emg.mdf_slope', 'MDF slope (Hz/s)', 'Least-squares slope of the MDF of 1 s windows, 0.5 s step (fatigue: negative)'],
+] as const;
+
+function plot(el: HTMLElement, opts: Omit<uPlot.Options, 'width' | 'height'>, data: uPlot.AlignedData): uPlot {
+  return new uPlot({ width: Math.max(300, el.clientWidth - 10), height: 170, cursor: { drag: { x: true, y: false } }, ...opts }, data, el);
+}
+const axes = (x: string, y: string): uPlot.Axis[] => [
+  { label: x, stroke: '#aaa', grid: { stroke: '#333' } },
+  { label: y, stroke: '#aaa', grid: { stroke: '#333' }, size: 60 },
+];
+
+/** Vertical lines at the trial's events (s), labelled. */
+function eventsPlugin(events: { label: string; timeS: number }[]): uPlot.Plugin {
+  return {
+    hooks: {
+      draw: (u) => {
+        const ctx = u.ctx;
+        ctx.save();
+        ctx.strokeStyle = '#ffd54f';
+        ctx.fillStyle = '#ffd54f';
+        ctx.font = `${11 * devicePixelRatio}px sans-serif`;
+        for (const e of events) {
+          const x = u.valToPos(e.timeS, 'x', true);
+          if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
+          ctx.beginPath();
+          ctx.moveTo(x, u.bbox.top);
+          ctx.lineTo(x, u.bbox.top + u.bbox.height);
+          ctx.stroke();
+          ctx.fillText(e.label, x + 3, u.bbox.top + 12 * devicePixelRatio);
+        }
+        ctx.restore();
+      },
+    },
+  };
+}
+
+function ChannelPlots(props: { client: Client; session: MotionSessionDetail; label: string; onError(e: unknown): void }) {
+  const { client, session, label, onError } = props;
+  const rawEl = useRef<HTMLDivElement>(null);
+  const psdEl = useRef<HTMLDivElement>(null);
+  const mdfEl = useRef<HTMLDivElement>(null);
+  const [view, setView] = useState<ChannelView | null>(null);
+  useEffect(() => {
+    let live = true;
+    setView(null);
+    client.call('motion', 'channel', session.id, label, 2000).then((v) => live && setView(v), onError);
+    return () => {
+      live = false;
+    };
+  }, [client, session.id, label, onError]);
+  useEffect(() => {
+    if (!view || !rawEl.current || !psdEl.current || !mdfEl.current) return;
+    const plots: uPlot[] = [];
+    const emg = view.unit === 'V' && view.envelope;
+    const k = emg ? 1e6 : 1;
+    const unit = emg ? 'µV' : view.unit;
+    plots.push(
+      plot(
+        rawEl.current,
+        {
+          title: `${view.label}: raw${emg ? ' (min/max per bin) and linear envelope' : ''}, ${view.rateHz} Hz`,
+          scales: { x: { time: false } },
+          axes: axes('s', unit),
+          series: [
+            { label: 't (s)' },
+            { label: 'min', stroke: '#4fc3f7', width: 1 },
+            { label: 'max', stroke: '#4fc3f7', width: 1 },
+            ...(emg ? [{ label: 'envelope', stroke: '#ffb74d', width: 2 }] : []),
+          ],
+          plugins: [eventsPlugin(session.events)],
+        },
+        [view.raw.t, view.raw.min.map((v) => v * k), view.raw.max.map((v) => v * k), ...(emg ? [view.envelope!.map((v) => v * k)] : [])],
+      ),
+    );
+    if (view.psd) {
+      const mnf = session.features.find((f) => f.channel === label && f.name === 'emg.mnf')?.value;
+      const mdf = session.features.find((f) => f.channel === label && f.name === 'emg.mdf')?.value;
+      plots.push(
+        plot(
+          psdEl.current,
+          {
+            title: `Welch PSD of the band-passed signal · MNF ${mnf?.toFixed(1) ?? '—'} Hz · MDF ${mdf?.toFixed(1) ?? '—'} Hz`,
+            scales: { x: { time: false } },
+            axes: axes('Hz', 'µV²/Hz'),
+            series: [{ label: 'f (Hz)' }, { label: 'PSD', stroke: '#81c784', width: 1 }],
+            plugins: [eventsPlugin([...(mnf ? [{ label: 'MNF', timeS: mnf }] : []), ...(mdf ? [{ label: 'MDF', timeS: mdf }] : [])])],
+          },
+          [view.psd.f, view.psd.p.map((p) => p * 1e12)],
+        ),
+      );
+    }
+    if (view.mdf && view.mdf.t.length) {
+      const { interceptHz: a, slopeHzPerS: b } = view.mdf;
+      plots.push(
+        plot(
+          mdfEl.current,
+          {
+            title: `MDF of 1 s windows (0.5 s step)${b === null ? '' : ` · slope ${b.toFixed(2)} Hz/s (least squares)`}`,
+            scales: { x: { time: false } },
+            axes: axes('s', 'Hz'),
+            series: [
+              { label: 't (s)' },
+              { label: 'MDF', stroke: '#e57373', width: 0, points: { show: true, size: 6 } },
+              { label: 'fit', stroke: '#ba68c8', width: 1 },
+            ],
+          },
+          [view.mdf.t, view.mdf.hz, view.mdf.t.map((t) => (a === null || b === null ? null : a + b * t))],
+        ),
+      );
+    }
+    return () => plots.forEach((p) => p.destroy());
+  }, [view, session, label]);
+  return (
+    <div aria-label="channel plots" data-testid="session-plots" data-channel={view?.label ?? ''}>
+      <div ref={rawEl} data-testid="plot-session-raw" />
+      <div ref={psdEl} data-testid="plot-session-psd" />
+      <div ref={mdfEl} data-testid="plot-session-mdf" />
+      {!view && <p className="muted">Reading {label}…</p>}
+    </div>
+  );
+}
+
+/** The stored features of a session: one row per sEMG channel, then the symmetry indices; flags and the parameters. */
+export function FeatureTable(props: { session: MotionSessionDetail; selected?: string; onSelect?(label: string): void }) {
+  const { session } = props;
+  const byChannel = new Map<string, MotionFeature[]>();
+  for (const f of session.features)
+    if (f.name.startsWith('emg.') && !f.name.startsWith('emg.symmetry')) byChannel.set(f.channel, [...(byChannel.get(f.channel) ?? []), f]);
+  const symmetry = session.features.filter((f) => f.name.startsWith('emg.symmetry'));
+  const params = session.features[0]?.parameters ?? {};
+  const first = session.features[0];
+  return (
+    <>
+      <table className="features" data-testid="session-features">
+        <thead>
+          <tr>
+            <th>Channel</th>
+            <th>Site</th>
+            {COLUMNS.map(([, h, title]) => (
+              <th key={h} title={title}>
+                {h}
+              </th>
+            ))}
+            <th>Flags</th>
+          </tr>
+        </thead>
+        <tbody>
+          {[...byChannel].map(([ch, fs]) => (
+            <tr key={ch} aria-selected={props.selected === ch} className={props.selected === ch ? 'selected' : ''} onClick={() => props.onSelect?.(ch)}>
+              <td>{ch}</td>
+              <td>{[fs[0]!.muscle, fs[0]!.level, fs[0]!.side].filter(Boolean).join(' ') || '—'}</td>
+              {COLUMNS.map(([name]) => {
+                const f = fs.find((x) => x.name === name);
+                return (
+                  <td key={name} className="value">
+                    {f ? featureDisplay(f).text : '—'}
+                  </td>
+                );
+              })}
+              <td>{fs[0]!.flags.join(', ')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {symmetry.length > 0 && (
+        <table className="features" data-testid="session-symmetry">
+          <thead>
+            <tr>
+              <th>Level</th>
+              <th>Channels (left/right)</th>
+              <th title="SI = 100 (R − L) / (0.5 (R + L)); 0 = symmetric, positive = right larger">Symmetry index (%)</th>
+              <th>Of</th>
+            </tr>
+          </thead>
+          <tbody>
+            {symmetry.map((f) => (
+              <tr key={f.name + f.level + f.channel}>
+                <td>{f.level}</td>
+                <td>{f.channel}</td>
+                <td className="value">{f.value === null ? '—' : f.value.toFixed(1)}</td>
+                <td>{f.name === 'emg.symmetry_rms' ? 'RMS' : 'MDF'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {first && (
+        <details data-testid="session-parameters">
+          <summary>
+            How these were computed: {first.algorithm} v{first.algorithmVersion}, parameters
+          </summary>
+          <ul className="muted">
+            {Object.entries(params).map(([k, v]) => (
+              <li key={k}>
+                {k} = {v === null ? 'none' : String(v)}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </>
+  );
+}
+
+export function SessionsPanel(props: {
+  client: Client;
+  patient: Patient;
+  samples: { label: string; path: string }[];
+  can(method: string): boolean;
+  onError(e: unknown): void;
+}) {
+  const { client, patient, onError } = props;
+  const [sessions, setSessions] = useState<MotionSession[] | null>(null);
+  const [detail, setDetail] = useState<MotionSessionDetail | null>(null);
+  const [channel, setChannel] = useState<string>('');
+  const [visitDate, setVisitDate] = useState(today());
+  const [visitLabel, setVisitLabel] = useState('');
+  const [notch, setNotch] = useState<'' | '50' | '60'>('');
+  const [sample, setSample] = useState('');
+  const [busy, setBusy] = useState<string | null>(null);
+  const fileRef = useRef<HTMLInputElement>(null);
+
+  const open = async (id: string): Promise<void> => {
+    try {
+      const d = await client.call('motion', 'session', id);
+      setDetail(d);
+      const firstEmg = d.channels.find((c) => c.kind === 'emg' && !d.features.some((f) => f.channel === c.label && f.flags.includes('flat')));
+      setChannel(firstEmg?.label ?? d.channels[0]?.label ?? '');
+    } catch (e) {
+      onError(e);
+    }
+  };
+  const reload = async (): Promise<MotionSession[]> => {
+    const l = await client.call('motion', 'sessions', patient.id);
+    setSessions(l);
+    return l;
+  };
+  useEffect(() => {
+    setDetail(null);
+    reload().then((l) => l[0] && open(l[0].id), onError);
+  }, [client, patient.id]);
+
+  const importFrom = async (path: string | null, file: File | null): Promise<void> => {
+    setBusy('Importing and computing the sEMG features…');
+    try {
+      const bridge = window.orthotwin as (typeof window.orthotwin & { pathForFile?(f: File): string }) | undefined;
+      const p = path ?? (bridge?.pathForFile ? bridge.pathForFile(file!) : await uploadFiles(client, [file!]));
+      const d = await client.call('motion', 'importTrial', {
+        patientId: patient.id,
+        path: p,
+        visitDate,
+        visitLabel,
+        notchHz: notch ? (Number(notch) as 50 | 60) : null,
+      });
+      await reload();
+      await open(d.id);
+    } catch (e) {
+      onError(e);
+    } finally {
+      setBusy(null);
+      if (fileRef.current) fileRef.current.value = '';
+    }
+  };
+  const exportOpenSim = async (format: 'mot' | 'sto'): Promise<void> => {
+    if (!detail) return;
+    try {
+      const f = await client.call('motion', 'exportOpenSim', detail.id, format);
+      download(f.fileName, 'text/plain', f.text);
+    } catch (e) {
+      onError(e);
+    }
+  };
+
+  const visits = new Map<string, MotionSession[]>();
+  for (const s of sessions ?? []) visits.set(`${s.visitDate}|${s.visitLabel}`, [...(visits.get(`${s.visitDate}|${s.visitLabel}`) ?? []), s]);
+  const emgChannels = detail?.channels.filter((c) => c.kind === 'emg') ?? [];
+  return (
+    <section aria-label="motion sessions" data-testid="motion-sessions">
+      {props.can('motion.importTrial') && (
+        <fieldset className="row" style={{ flexWrap: 'wrap', gap: 6 }}>
+          <legend>Import a trial for {patient.displayName}</legend>
+          <label>
+            Visit date <input type="date" aria-label="Visit date" value={visitDate} onChange={(e) => setVisitDate(e.target.value)} />
+          </label>
+          <label>
+            Visit <input aria-label="Visit label" placeholder="e.g. baseline" value={visitLabel} onChange={(e) => setVisitLabel(e.target.value)} />
+          </label>
+          <label title="Power-line notch applied before the sEMG features (none by default)">
+            Notch{' '}
+            <select aria-label="Notch" value={notch} onChange={(e) => setNotch(e.target.value as '' | '50' | '60')}>
+              <option value="">none</option>
+              <option value="50">50 Hz</option>
+              <option value="60">60 Hz</option>
+            </select>
+          </label>
+          {props.samples.length > 0 && (
+            <>
+              <select aria-label="Example trial" value={sample} onChange={(e) => setSample(e.target.value)}>
+                <option value="">Example trial…</option>
+                {props.samples.map((s) => (
+                  <option key={s.path} value={s.path}>
+                    {s.label}
+                  </option>
+                ))}
+              </select>
+              <button disabled={!sample || !!busy} onClick={() => void importFrom(sample, null)}>
+                Import example
+              </button>
+            </>
+          )}
+          <label className="button">
+            Choose a C3D or CSV file…
+            <input
+              ref={fileRef}
+              type="file"
+              accept=".c3d,.csv"
+              aria-label="Trial file"
+              hidden
+              disabled={!!busy}
+              onChange={(e) => e.target.files?.[0] && void importFrom(null, e.target.files[0])}
+            />
+          </label>
+          {busy && <span role="status">{busy}</span>}
+        </fieldset>
+      )}
+      {sessions && sessions.length === 0 && <p className="notice">No motion session yet for this patient.</p>}
+      {[...visits].map(([key, ss]) => (
+        <div key={key} className="visit">
+          <h3>
+            Visit {ss[0]!.visitDate || '(date hidden)'}
+            {ss[0]!.visitLabel ? ` · ${ss[0]!.visitLabel}` : ''}
+          </h3>
+          <ul className="sessions">
+            {ss.map((s) => (
+              <li key={s.id}>
+                <button aria-pressed={detail?.id === s.id} onClick={() => void open(s.id)}>
+                  {s.fileName || 'trial'} · {s.durationS.toFixed(1)} s · {s.channels.filter((c) => c.kind === 'emg').length} sEMG at {s.analogHz} Hz
+                  {s.points ? ` · ${s.points} markers` : ''} · {s.featureCount} features
+                </button>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ))}
+      {detail && (
+        <div data-testid="session-detail">
+          <div className="row" style={{ gap: 6, flexWrap: 'wrap' }}>
+            <label>
+              Channel{' '}
+              <select aria-label="Channel" value={channel} onChange={(e) => setChannel(e.target.value)}>
+                {detail.channels.map((c) => (
+                  <option key={c.label} value={c.label}>
+                    {c.label} ({c.kind === 'emg' ? 'sEMG' : c.kind === 'imu' ? 'IMU' : 'other'}, {c.unit})
+                  </option>
+                ))}
+              </select>
+            </label>
+            <button onClick={() => void exportOpenSim('mot')} disabled={!emgChannels.length}>
+              Export OpenSim .mot
+            </button>
+            <button onClick={() => void exportOpenSim('sto')} disabled={!emgChannels.length}>
+              Export OpenSim .sto
+            </button>
+          </div>
+          {channel && <ChannelPlots client={client} session={detail} label={channel} onError={onError} />}
+          <h3>sEMG features of this session (stored with the patient’s twin)</h3>
+          <FeatureTable session={detail} selected={channel} onSelect={setChannel} />
+          <p className="muted">
+            Band-pass 20–450 Hz (Butterworth, zero phase), Welch PSD, MNF/MDF over 20–450 Hz, fatigue = slope of the MDF of 1 s windows: checked against SciPy
+            on this trial (amplitudes within 1e-6 relative, frequencies within 0.01 Hz). Muscle sites as the file names them. Research measures, not validated
+            for clinical decisions.
+          </p>
+        </div>
+      )}
+    </section>
+  );
+}

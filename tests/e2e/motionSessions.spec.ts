@@ -1,0 +1,84 @@
+/**
+ * Issue 21 must-show 7, in Chromium against `npm run serve`: a clinician
+ * imports the example C3D trial (32 sEMG at 2000 Hz, 51 markers) into a
+ * patient's visit from the Motion workspace, sees the channel plots (raw
+ * with envelope, PSD, MDF trend) and the feature table (32 sEMG channels,
+ * the unconnected ones flagged flat, the parameters), exports the envelopes
+ * as an OpenSim .mot (read back here: OpenSim's header and columns), and
+ * finds the features with the patient's twin in the Patients workspace.
+ */
+import fs from 'node:fs';
+import { expect, test } from '@playwright/test';
+import { DATA } from './data.js';
+
+test.skip(!DATA, 'the shared data folder is absent (set ORTHOTWIN_DATA): the trial is emg/markers_analogs.c3d');
+
+test('Motion: import the C3D trial for a visit, see plots and features, export .mot; the features are in the patient’s twin', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`/?token=${process.env['ORTHOTWIN_TOKEN']}`);
+  await page.getByLabel('Patient name').fill('E2E Motion Patient');
+  await page.getByLabel('Birth date').fill('1981-03-04');
+  await page.getByRole('button', { name: 'Create patient' }).click();
+  await expect(page.getByRole('list', { name: 'patients' })).toContainText('E2E Motion Patient');
+
+  await page.getByRole('button', { name: 'Motion', exact: true }).click();
+  await expect(page.getByRole('tab', { name: 'Sessions' })).toHaveAttribute('aria-selected', 'true');
+  const sessions = page.getByTestId('motion-sessions');
+  await expect(sessions).toContainText('No motion session yet for this patient.');
+  await page.getByLabel('Visit date').fill('2026-11-02');
+  await page.getByLabel('Visit label').fill('baseline');
+  await page.getByLabel('Example trial').selectOption({ label: 'Shoulder trial: 32 sEMG at 2000 Hz + 51 markers (C3D)' });
+  await page.getByRole('button', { name: 'Import example' }).click();
+
+  // the session under its visit, opened: plots of the first connected sEMG channel and the feature table
+  await expect(sessions.getByRole('heading', { name: 'Visit 2026-11-02 · baseline' })).toBeVisible({ timeout: 30_000 });
+  await expect(sessions.getByRole('button', { name: /markers_analogs\.c3d · 5\.8 s · 32 sEMG at 2000 Hz · 51 markers · 160 features/ })).toBeVisible();
+  await expect(page.getByTestId('plot-session-raw')).toContainText('Delt_ant.EMG1: raw (min/max per bin) and linear envelope, 2000 Hz');
+  await expect(page.getByTestId('plot-session-psd')).toContainText(/Welch PSD of the band-passed signal · MNF \d+\.\d Hz · MDF \d+\.\d Hz/);
+  await expect(page.getByTestId('plot-session-mdf')).toContainText(/MDF of 1 s windows \(0\.5 s step\) · slope -?\d+\.\d\d Hz\/s/);
+  await expect(page.getByTestId('plot-session-raw').locator('canvas')).toHaveCount(1);
+  const rows = page.getByTestId('session-features').locator('tbody tr');
+  await expect(rows).toHaveCount(32);
+  const first = rows.filter({ hasText: 'Delt_ant.EMG1' });
+  await expect(first.locator('td').nth(1)).toHaveText('Delt_ant');
+  const rmsUv = Number(await first.locator('td.value').nth(1).innerText());
+  expect(rmsUv, 'RMS of Delt_ant.EMG1 (µV)').toBeGreaterThan(1);
+  expect(rmsUv).toBeLessThan(5000);
+  const flat = rows.filter({ hasText: 'flat' });
+  expect(await flat.count(), 'the trial’s unconnected channels are flagged').toBeGreaterThan(0);
+  await expect(flat.first().locator('td.value').nth(3)).toHaveText('—');
+  await page.getByTestId('session-parameters').locator('summary').click();
+  await expect(page.getByTestId('session-parameters')).toContainText('bandpassLowHz = 20');
+  await expect(page.getByTestId('session-parameters')).toContainText('welchNperseg = 1024');
+
+  // another channel from the table
+  await rows.filter({ hasText: 'Biceps.EMG4' }).click();
+  await expect(page.getByTestId('session-plots')).toHaveAttribute('data-channel', 'Biceps.EMG4');
+  await expect(page.getByTestId('plot-session-raw')).toContainText('Biceps.EMG4: raw');
+
+  // OpenSim .mot of the envelopes
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export OpenSim .mot' }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toBe('markers_analogs_emg_envelope.mot');
+  const text = fs.readFileSync((await file.path())!, 'utf8');
+  const lines = text.split('\n');
+  const end = lines.indexOf('endheader');
+  expect(lines.slice(0, end)).toEqual(expect.arrayContaining(['version=1', 'nRows=580', 'nColumns=33', 'inDegrees=no']));
+  const labels = lines[end + 1]!.split('\t');
+  expect(labels[0]).toBe('time');
+  expect(labels).toContain('Delt_ant.EMG1');
+  expect(labels).toHaveLength(33);
+  expect(lines.slice(end + 2).filter((l) => l.trim()).length).toBe(580);
+  await page.screenshot({ path: 'test-results/motion-sessions.png', fullPage: true });
+
+  // the features with the patient's twin (Patients workspace)
+  await page.getByRole('button', { name: 'Patients', exact: true }).click();
+  const strip = page.getByTestId('twin-motion-features');
+  await expect(strip).toContainText('Motion lab: 160 features of 1 session (1 visit, latest 2026-11-02)');
+  await strip.getByRole('button').click();
+  await expect(strip.getByTestId('session-features').locator('tbody tr')).toHaveCount(32);
+  await expect(strip).toContainText('2026-11-02 · baseline · markers_analogs.c3d');
+  expect(errors).toEqual([]);
+});
