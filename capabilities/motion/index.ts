@@ -39,6 +39,11 @@ export default defineCapability(
         usage: 'twin imu <x-io CSV> [--rate HZ] [--no-magnetometer] [--settings settings.json] [--fixed-period] --out q.csv [--json]',
         run: async (argv) => (await import('./cliImu.js')).runImu(argv),
       },
+      {
+        name: 'opensim',
+        usage: 'twin opensim <file.c3d> --out <dir> [--rotate z-up-to-y-up] [--notch 50|60] [--json]',
+        run: async (argv) => (await import('./cliOpensim.js')).runOpensim(argv),
+      },
     ],
   },
   ({ store, actor }) => ({

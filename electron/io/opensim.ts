@@ -267,11 +267,12 @@ export function c3dToTrc(c: C3dFile, fileName: string): TrcWritable {
   };
 }
 
-/** Labels listed in a C3D's POINT:ANGLES, FORCES, MOMENTS, POWERS, SCALARS and REACTIONS (modelled outputs). */
+/** Labels listed (case-insensitive parameter names) in a C3D's POINT:ANGLES, FORCES, MOMENTS, POWERS, SCALARS and REACTIONS (modelled outputs). */
 export function c3dModelledPointLabels(c: C3dFile, groups: readonly string[] = ['ANGLES', 'FORCES', 'MOMENTS', 'POWERS', 'SCALARS', 'REACTIONS']): string[] {
   const out: string[] = [];
   for (const g of groups) {
-    const p = c.groups['POINT']?.params[g];
+    const point = Object.values(c.groups).find((x) => x.name.toUpperCase() === 'POINT');
+    const p = point && Object.values(point.params).find((x) => x.name.toUpperCase() === g);
     if (p && p.type === 'char') for (const v of p.values as string[]) if (v.trim()) out.push(v.trim());
   }
   return out;
