@@ -86,7 +86,19 @@ describe('capability registry', () => {
     expect(kinds.sort()).toEqual(['calibrate-probe', 'import', 'reconstruct', 'register', 'scan', 'spine', 'twin-build']);
     expect(jobDefinition('register').title).toBe('Skin registration');
     expect(() => jobDefinition('nope')).toThrow(/no capability declares the job kind nope/);
-    expect([...CLI_COMMANDS.keys()].sort()).toEqual(['build', 'c3d', 'calibrate-probe', 'devices', 'emg', 'igtl', 'imu', 'reconstruct', 'register', 'spine']);
+    expect([...CLI_COMMANDS.keys()].sort()).toEqual([
+      'build',
+      'c3d',
+      'calibrate-probe',
+      'devices',
+      'emg',
+      'igtl',
+      'imu',
+      'opensim',
+      'reconstruct',
+      'register',
+      'spine',
+    ]);
   });
 
   it('the job worker never loads the store module or SQLite', () => {
