@@ -93,18 +93,18 @@ export function MotionWorkspace(props: {
   can(method: string): boolean;
   onError(e: unknown): void;
 }) {
-  const [tab, setTab] = useKeptState<'sessions' | 'live'>('motion.tab', 'sessions');
+  const [tab, setTab] = useKeptState<'recorded' | 'live'>('motion.tab', 'recorded');
   return (
     <div className="motion-workspace">
       <div className="row" role="tablist" aria-label="Motion views" style={{ gap: 4, padding: '6px 10px 0' }}>
-        <button role="tab" aria-selected={tab === 'sessions'} onClick={() => setTab('sessions')}>
+        <button role="tab" aria-selected={tab === 'recorded'} onClick={() => setTab('recorded')}>
           Sessions
         </button>
         <button role="tab" aria-selected={tab === 'live'} onClick={() => setTab('live')}>
           Live
         </button>
       </div>
-      {tab === 'sessions' ? (
+      {tab === 'recorded' ? (
         props.patient ? (
           <div style={{ padding: 10 }}>
             <SessionsPanel
