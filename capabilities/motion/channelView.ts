@@ -8,7 +8,7 @@
  */
 import { AppError } from '../../electron/contract/errors.js';
 import { emgFeatures, type EmgParams } from '../../electron/engine/signals/emg.js';
-import { welchPsd } from '../../electron/engine/signals/spectral.js';
+import { welchPsd } from '../../math/signals/spectral.js';
 import type { ChannelView } from './contract.js';
 import type { Trial } from './trial.js';
 

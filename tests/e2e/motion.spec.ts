@@ -5,7 +5,8 @@
  * raw, RMS and accelerometer plots are drawn on the frame clock (frames per
  * second measured in the page), the samples arrive with their indices (lost
  * ones counted), the body map shows the four electrode sites and the table
- * a live RMS per channel, the data marked as simulated. The device is
+ * a live RMS per channel, the data marked as simulated; the live MDF trend
+ * falls over the simulated fatiguing contraction. The device is
  * disconnected at the end (the suite's server is shared).
  */
 import { expect, test } from '@playwright/test';
@@ -51,9 +52,21 @@ test('Motion: the PicoX simulator streams four sEMG sensors and their IMU, plott
   const rows = page.getByTestId('motion-table').locator('tbody tr');
   await expect(rows).toHaveCount(4);
   await expect(rows.first()).toContainText('erector spinae L4 left');
-  const rms = Number(await rows.first().locator('td.value').innerText());
+  const rms = Number(await rows.first().locator('td.value').first().innerText());
   expect(rms, 'RMS of the simulated sEMG (µV): rest 3 µV up to 400 µV at full effort').toBeGreaterThan(1);
   expect(rms).toBeLessThan(500);
+
+  // the live fatigue trend: each channel's MDF of 1 s windows every 0.5 s falls over the simulated sustained contraction
+  // (the simulator's plan: 2 s rest, 20 s at 60 % MVC with a centre frequency falling 0.72 Hz/s, 5 s rest)
+  await page.waitForFunction(() => window.__orthotwinMotion!.mdfTrend().every((c) => c.contractionWindows >= 30), undefined, { timeout: 45_000 });
+  const trend = await page.evaluate(() => window.__orthotwinMotion!.mdfTrend());
+  console.log(`motion: live MDF slopes ${trend.map((c) => `${c.label} ${c.slopeHzPerS?.toFixed(2)} Hz/s over ${c.contractionWindows} windows`).join(', ')}`);
+  // one window's MDF scatters by a few Hz: over 15 s of contraction a channel's slope is known to about ±0.2 Hz/s, the mean of four to ±0.1
+  const mean = trend.reduce((a, c) => a + c.slopeHzPerS!, 0) / trend.length;
+  expect(mean, 'mean MDF slope over the contraction (Hz/s)').toBeLessThan(-0.25);
+  for (const c of trend) expect(c.slopeHzPerS, `${c.label}: MDF slope over the contraction (Hz/s)`).toBeLessThan(0.3);
+  await expect(page.getByTestId('plot-mdf')).toContainText('sEMG median frequency: 1 s windows every 0.5 s');
+  await expect(rows.first().locator('td.value').nth(1)).toHaveText(/^-\d+\.\d\d$/);
 
   await page.screenshot({ path: 'test-results/motion-workspace.png' });
   // disconnect (the server is shared with the other specs)

@@ -16,7 +16,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { dataPath, describeData, projectRoot } from '../helpers/data.js';
 import { parseAnalogCsv, type AnalogChannel } from '../../capabilities/motion/analogCsv.js';
 import { emgFeatures, type EmgFeatures } from '../../electron/engine/signals/emg.js';
-import { butterSos } from '../../electron/engine/signals/filters.js';
+import { butterSos } from '../../math/signals/filters.js';
 import { runEmg } from '../../capabilities/motion/cliEmg.js';
 
 const PY = '/usr/bin/python3';

@@ -17,6 +17,7 @@ import type { Client } from '../../../renderer/ipc/client.js';
 import { openStreams } from '../../devices/ui/openStreams.js';
 import type { StreamClient } from '../../devices/ui/streamClient.js';
 import { SignalBuffer } from './signalBuffer.js';
+import { LIVE_MDF, contractionSlope, windowMdf, type MdfTrend } from './liveMdf.js';
 import { SessionsPanel } from './SessionsPanel.js';
 import type { Patient } from '../../patients/contract.js';
 import { useKeptState } from '../../../renderer/app/keptState.js';
@@ -132,7 +133,11 @@ function LiveMotion(props: { client: Client; sampleImu: string | null; can(metho
   const [list, setList] = useState<DeviceList | null>(null);
   const [streams, setStreams] = useState<StreamClient | null>(null);
   const [busy, setBusy] = useState(false);
-  const [table, setTable] = useState<{ label: string; description: string; rmsUv: number | null; received: number; lost: number }[]>([]);
+  const [table, setTable] = useState<
+    { label: string; description: string; rmsUv: number | null; received: number; lost: number; slope: ReturnType<typeof contractionSlope> }[]
+  >([]);
+  const mdfEl = useRef<HTMLDivElement>(null);
+  const trends = useRef<MdfTrend[]>([]);
   const rawEl = useRef<HTMLDivElement>(null);
   const rmsEl = useRef<HTMLDivElement>(null);
   const imuEl = useRef<HTMLDivElement>(null);
@@ -157,6 +162,12 @@ function LiveMotion(props: { client: Client; sampleImu: string | null; can(metho
       received: () => stats.current.received,
       lost: () => stats.current.lost,
       channels: () => stats.current.channels,
+      mdfTrend: () =>
+        stats.current.channels.map((label, c) => {
+          const tr = trends.current[c];
+          const s = tr ? contractionSlope(tr) : null;
+          return { label, windows: tr?.mdfHz.filter((v) => v !== null).length ?? 0, slopeHzPerS: s?.slopeHzPerS ?? null, contractionWindows: s?.windows ?? 0 };
+        }),
     };
     return () => {
       live = false;
@@ -169,7 +180,10 @@ function LiveMotion(props: { client: Client; sampleImu: string | null; can(metho
 
   // buffers filled from every message of the device (not only the latest), plots redrawn on the frame clock
   useEffect(() => {
-    if (!streams || !device || !rawEl.current || !rmsEl.current || !imuEl.current) return;
+    if (!streams || !device || !rawEl.current || !rmsEl.current || !imuEl.current || !mdfEl.current) return;
+    let mdfPlot: uPlot | null = null;
+    let nextWindowEnd = -1;
+    trends.current = [];
     let emg: SignalBuffer | null = null;
     let imu: SignalBuffer | null = null;
     let raw: uPlot | null = null;
@@ -222,6 +236,29 @@ function LiveMotion(props: { client: Client; sampleImu: string | null; can(metho
         }
         rmsPlot.setData([rmsHistory.t.map((t) => t - tNow), ...rmsHistory.ys] as uPlot.AlignedData);
       }
+      // the live fatigue trend: each channel's MDF of the last 1 s, every 0.5 s of signal (liveMdf.ts)
+      const win = Math.round(LIVE_MDF.windowS * e.rateHz),
+        stepN = Math.round(LIVE_MDF.stepS * e.rateHz);
+      if (nextWindowEnd < 0) nextWindowEnd = Math.max(win, Math.ceil(e.next / stepN) * stepN);
+      let newWindows = false;
+      while (e.next >= nextWindowEnd) {
+        const xs = e.samples(nextWindowEnd, win);
+        labels.forEach((_, c) => {
+          const tr = (trends.current[c] ??= { t: [], mdfHz: [], rmsV: [] });
+          const w = xs ? windowMdf(xs[c]!, e.rateHz) : null;
+          tr.t.push(nextWindowEnd / e.rateHz);
+          tr.mdfHz.push(w?.mdfHz ?? null);
+          tr.rmsV.push(w?.rmsV ?? null);
+          while (tr.t.length > 120) (tr.t.shift(), tr.mdfHz.shift(), tr.rmsV.shift());
+        });
+        nextWindowEnd += stepN;
+        newWindows = true;
+      }
+      if (newWindows && trends.current[0]) {
+        if (!mdfPlot) mdfPlot = makePlot(mdfEl.current!, 'sEMG median frequency: 1 s windows every 0.5 s (last 60 s)', 'Hz', labels, width());
+        const tNow = e.next / e.rateHz;
+        mdfPlot.setData([trends.current[0].t.map((t) => t - tNow), ...trends.current.map((tr) => tr.mdfHz)] as uPlot.AlignedData);
+      }
       const i = imu as SignalBuffer | null;
       if (i && i.next !== drawnImu) {
         drawnImu = i.next;
@@ -245,6 +282,7 @@ function LiveMotion(props: { client: Client; sampleImu: string | null; can(metho
             rmsUv: r1[k] === null ? null : r1[k]! * 1e6,
             received: e.received,
             lost: e.lost,
+            slope: trends.current[k] ? contractionSlope(trends.current[k]) : null,
           })),
         );
       }
@@ -256,6 +294,7 @@ function LiveMotion(props: { client: Client; sampleImu: string | null; can(metho
       raw?.destroy();
       rmsPlot?.destroy();
       imuPlot?.destroy();
+      mdfPlot?.destroy();
     };
   }, [streams, device?.id]);
 
@@ -293,6 +332,7 @@ function LiveMotion(props: { client: Client; sampleImu: string | null; can(metho
         )}
         <div ref={rawEl} data-testid="plot-raw" />
         <div ref={rmsEl} data-testid="plot-rms" />
+        <div ref={mdfEl} data-testid="plot-mdf" />
         <div ref={imuEl} data-testid="plot-imu" />
       </section>
       <aside className="panel" aria-label="motion features">
@@ -305,6 +345,9 @@ function LiveMotion(props: { client: Client; sampleImu: string | null; can(metho
               <th>Channel</th>
               <th>Site</th>
               <th title="Root mean square of the raw sEMG over the last second">RMS 1 s (µV)</th>
+              <th title="Least-squares slope of the MDF of 1 s windows over the last contraction (windows with RMS ≥ 30 % of the largest); negative = fatigue">
+                MDF slope (Hz/s)
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -313,6 +356,12 @@ function LiveMotion(props: { client: Client; sampleImu: string | null; can(metho
                 <td>{t.label}</td>
                 <td>{t.description}</td>
                 <td className="value">{t.rmsUv === null ? '—' : t.rmsUv.toFixed(1)}</td>
+                <td
+                  className="value"
+                  title={t.slope ? `${t.slope.windows} windows, ${t.slope.fromS.toFixed(1)}–${t.slope.toS.toFixed(1)} s` : 'fewer than 4 active windows'}
+                >
+                  {t.slope ? t.slope.slopeHzPerS.toFixed(2) : '—'}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -331,8 +380,9 @@ function LiveMotion(props: { client: Client; sampleImu: string | null; can(metho
           </ul>
         )}
         <p className="muted">
-          Raw sEMG as the sensors send it (no filtering on this screen); RMS is computed here from the raw samples. Features with their parameters (band-pass
-          20–450 Hz, IEMG, MNF/MDF, fatigue slope) come from a recording: `twin emg`. Not validated for clinical decisions.
+          Raw sEMG as the sensors send it; RMS is computed here from the raw samples. The median frequency uses the stored features' method on each 1 s window
+          (band-pass 20–450 Hz zero phase, Welch 1024/512, MDF 20–450 Hz); its slope over a contraction falls with fatigue. Stored features come from a recorded
+          or imported session (Sessions). Not validated for clinical decisions.
         </p>
       </aside>
     </div>

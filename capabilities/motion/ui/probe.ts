@@ -14,6 +14,8 @@ export interface MotionProbe {
   lost(): number;
   /** The sEMG channels plotted. */
   channels(): string[];
+  /** Per channel: MDF windows computed live, and the least-squares MDF slope of the last contraction (Hz/s; null before 4 active windows). */
+  mdfTrend(): { label: string; windows: number; slopeHzPerS: number | null; contractionWindows: number }[];
 }
 
 declare global {

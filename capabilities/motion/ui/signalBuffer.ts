@@ -83,6 +83,12 @@ export class SignalBuffer {
     return { t, ys };
   }
 
+  /** The `count` samples of every channel ending at capture index `end` (exclusive), oldest first; NaN where missing; null when not all held. */
+  samples(end: number, count: number): Float64Array[] | null {
+    if (end > this.next || end - count < Math.max(0, this.next - this.capacity)) return null;
+    return this.data.map((d) => Float64Array.from({ length: count }, (_, i) => d[(end - count + i) % this.capacity]!));
+  }
+
   /** Moving RMS of each channel over the last `windowS` seconds (V); NaN samples are skipped; null when none. */
   rms(windowS: number): (number | null)[] {
     const n = Math.min(Math.round(windowS * this.rateHz), this.capacity, Math.max(0, this.next));

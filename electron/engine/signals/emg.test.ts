@@ -4,9 +4,9 @@
  * tests/integration/emgScipy.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { fft } from './fft.js';
-import { butterSos, iirnotchSos, sosfilt, sosfiltfilt, sosfiltfiltPadlen, sosfiltZi } from './filters.js';
-import { hannPeriodic, meanFrequency, medianFrequency, welchPsd } from './spectral.js';
+import { fft } from '../../../math/signals/fft.js';
+import { butterSos, iirnotchSos, sosfilt, sosfiltfilt, sosfiltfiltPadlen, sosfiltZi } from '../../../math/signals/filters.js';
+import { hannPeriodic, meanFrequency, medianFrequency, welchPsd } from '../../../math/signals/spectral.js';
 import {
   EMG_DEFAULTS,
   channelQuality,

@@ -36,8 +36,8 @@
  * at or above fs/2, or a signal not longer than the filter's pad length
  * (27 samples for the default band-pass) throw an Error naming the cause.
  */
-import { butterSos, iirnotchSos, sosfiltfilt, sosfiltfiltPadlen } from './filters.js';
-import { meanFrequency, medianFrequency, welchPsd } from './spectral.js';
+import { butterSos, iirnotchSos, sosfiltfilt, sosfiltfiltPadlen } from '../../../math/signals/filters.js';
+import { meanFrequency, medianFrequency, welchPsd } from '../../../math/signals/spectral.js';
 
 /** Every tunable parameter of `emgFeatures`, with the defaults of OrthoTwin issue 21. */
 export interface EmgParams {
