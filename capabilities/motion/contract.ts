@@ -56,7 +56,7 @@ export const MotionSession = z.object({
   /** The visit's day (ISO 8601) and label. */
   visitDate: z.string(),
   visitLabel: z.string(),
-  format: z.enum(['c3d', 'analog-csv']),
+  format: z.enum(['c3d', 'analog-csv', 'time-series-csv']),
   /** The imported file's name (the copy in the store is the source of every later read). */
   fileName: z.string(),
   bytes: z.number().int(),

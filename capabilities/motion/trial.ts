@@ -1,8 +1,8 @@
 /**
  * A motion trial as the motion lab reads it from a file: a C3D (a capture
  * system's export, Cometa EMG and Motion Tools' C3D, or a session OrthoTwin
- * recorded) or an analog CSV export (Vicon Nexus / Cometa layout,
- * analogCsv.ts). Gives the analog channels in physical units with what each
+ * recorded), an analog CSV export (the "Frame,Sub Frame" layout of capture
+ * software) or a plain time-series CSV (a time column, then channels; analogCsv.ts). Gives the analog channels in physical units with what each
  * is (sEMG, IMU, other) and where it sits (muscle, side, level), the events,
  * and the sEMG features of every sEMG channel (electron/engine/signals/emg.ts)
  * as the rows the twin store keeps (value, unit, channel, muscle, side,
@@ -22,7 +22,7 @@ import path from 'node:path';
 import { AppError } from '../../electron/contract/errors.js';
 import { readC3d, type C3dFile } from '../../electron/io/c3d.js';
 import { EMG_METHOD, emgFeatures, symmetryByLevel, type EmgFeatures, type EmgParams } from '../../electron/engine/signals/emg.js';
-import { parseAnalogCsv, type AnalogChannel } from './analogCsv.js';
+import { parseAnalogCsv, parseTimeSeriesCsv, type AnalogChannel } from './analogCsv.js';
 import type { MotionChannel, MotionEvent, MotionFeature } from './contract.js';
 
 export interface TrialChannel extends MotionChannel {
@@ -32,7 +32,7 @@ export interface TrialChannel extends MotionChannel {
 
 export interface Trial {
   file: string;
-  format: 'c3d' | 'analog-csv';
+  format: 'c3d' | 'analog-csv' | 'time-series-csv';
   analogHz: number;
   /** Marker frame rate (Hz); 0 without markers. */
   pointHz: number;
@@ -112,12 +112,20 @@ export function readTrialBytes(bytes: Uint8Array, name: string): Trial {
     points = c.pointCount;
     format = 'c3d';
   } else {
+    const text = new TextDecoder().decode(bytes);
+    // a capture system's analog export ("Frame,Sub Frame" layout), else a plain time-series export
+    const vicon = /^Frame,\s*Sub Frame/im.test(text);
     try {
-      channels = parseAnalogCsv(new TextDecoder().decode(bytes));
+      channels = vicon ? parseAnalogCsv(text) : parseTimeSeriesCsv(text);
     } catch (e) {
-      throw new AppError('IMPORT_BAD_HEADER', `${name}: ${(e as Error).message}`);
+      throw new AppError(
+        'IMPORT_BAD_HEADER',
+        `${name}: ${(e as Error).message}${vicon ? '' : ' (a motion trial is a C3D file, an analog CSV export with a "Frame,Sub Frame" row, or a time-series CSV)'}`,
+      );
     }
-    format = 'analog-csv';
+    format = vicon ? 'analog-csv' : 'time-series-csv';
+    // a time-series export names its columns as it likes ("Erector spinae L4 left [µV]"): its labels are the descriptions
+    if (!vicon) descriptions = channels.map((c) => c.label);
   }
   if (!channels.length || !channels[0]!.samples.length)
     throw new AppError('IMPORT_UNSUPPORTED', `${name}: the file holds no analog samples (a motion trial needs sEMG or IMU channels)`);
@@ -132,7 +140,8 @@ export function readTrialBytes(bytes: Uint8Array, name: string): Trial {
     channels: channels.map((c, k) => ({
       label: c.label,
       unit: c.unit,
-      kind: channelKind(c.label, c.unit),
+      // a time-series export's amplitude columns are its sEMG
+      kind: format === 'time-series-csv' && c.unit === 'V' ? 'emg' : channelKind(c.label, c.unit),
       ...channelSite(c.label, descriptions[k] ?? ''),
       samples: c.samples,
     })),

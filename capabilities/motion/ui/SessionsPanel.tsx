@@ -342,11 +342,11 @@ export function SessionsPanel(props: {
             </>
           )}
           <label className="button">
-            Choose a C3D or CSV file…
+            Choose a C3D or CSV/TSV file…
             <input
               ref={fileRef}
               type="file"
-              accept=".c3d,.csv"
+              accept=".c3d,.csv,.tsv,.txt"
               aria-label="Trial file"
               hidden
               disabled={!!busy}
