@@ -9,7 +9,8 @@
 import { AppError } from '../../electron/contract/errors.js';
 import { emgFeatures, type EmgParams } from '../../electron/engine/signals/emg.js';
 import { welchPsd } from '../../math/signals/spectral.js';
-import type { ChannelView } from './contract.js';
+import type { ChannelView, TrunkAnglesView } from './contract.js';
+import { trunkFromImu, type ImuSensor } from './imuTrial.js';
 import type { Trial } from './trial.js';
 
 /**
@@ -70,5 +71,25 @@ export function channelView(trial: Trial, label: string, maxPoints: number, para
       interceptHz: f.mdfInterceptHz,
       slopeHzPerS: f.mdfSlopeHzPerS,
     },
+  };
+}
+
+const sensorName = (s: ImuSensor): string => `${s.label} (${[s.level, s.side].filter(Boolean).join(' ')})`;
+
+/** The trunk angles of a trial's IMU (imuTrial.ts), every k-th sample so that at most `maxPoints` remain. */
+export function trunkAnglesView(trial: Trial, maxPoints: number): TrunkAnglesView {
+  const r = trunkFromImu(trial);
+  if ('reason' in r) return { upper: '', lower: '', t: [], flexion: [], lateralBending: [], axialRotation: [], reason: r.reason };
+  const k = Math.max(1, Math.ceil(r.t.length / maxPoints));
+  const pick = <T>(a: T[]): T[] => a.filter((_, i) => i % k === 0);
+  const a = pick(r.angles);
+  return {
+    upper: sensorName(r.upper),
+    lower: sensorName(r.lower),
+    t: pick(r.t),
+    flexion: a.map((x) => x.flexion),
+    lateralBending: a.map((x) => x.lateralBending),
+    axialRotation: a.map((x) => x.axialRotation),
+    reason: null,
   };
 }

@@ -115,6 +115,20 @@ export const ChannelView = z.object({
 });
 export type ChannelView = z.infer<typeof ChannelView>;
 
+/** A session's trunk angles from its IMU (degrees; times in s from the trial's first sample), or why there are none. */
+export const TrunkAnglesView = z.object({
+  /** The cranial and caudal sensors, e.g. "EMG1 (T12 left)". */
+  upper: z.string(),
+  lower: z.string(),
+  t: z.array(z.number()),
+  flexion: z.array(z.number()),
+  lateralBending: z.array(z.number()),
+  axialRotation: z.array(z.number()),
+  /** Why the session has no trunk angles (no two IMU sensors at different levels, too short); null when it has. */
+  reason: z.string().nullable(),
+});
+export type TrunkAnglesView = z.infer<typeof TrunkAnglesView>;
+
 /** An OpenSim file of a session, as text for a download. */
 export const OpenSimFile = z.object({ fileName: z.string(), text: z.string(), rows: z.number().int(), columns: z.number().int() });
 export type OpenSimFile = z.infer<typeof OpenSimFile>;
@@ -153,6 +167,13 @@ export const MotionService = defineService(
       audit: { action: 'read', recordType: 'motion-session' },
       args: z.tuple([Id, z.string(), z.number().int().min(200).max(8000).default(2000)]),
       result: ChannelView,
+    },
+    /** The session's trunk angles from its IMU sensors (at most `maxPoints` samples, 200–8000). */
+    trunkAngles: {
+      roles: ALL_ROLES,
+      audit: { action: 'read', recordType: 'motion-session' },
+      args: z.tuple([Id, z.number().int().min(200).max(8000).default(2000)]),
+      result: TrunkAnglesView,
     },
     /**
      * The session's sEMG linear envelopes (V, every sEMG channel, at 100 Hz) as an OpenSim storage file

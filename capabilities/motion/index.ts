@@ -10,7 +10,7 @@ import path from 'node:path';
 import { AppError } from '../../electron/contract/errors.js';
 import { defineCapability } from '../../electron/platform/capability.js';
 import { assertUsable } from '../records/repo.js';
-import { channelView } from './channelView.js';
+import { channelView, trunkAnglesView } from './channelView.js';
 import { MotionService } from './contract.js';
 import { sessionOpenSim } from './openSimExport.js';
 import { getSession, importTrial, listSessions, loadTrial } from './repo.js';
@@ -89,6 +89,11 @@ export default defineCapability(
         const { session, trial } = await loadTrial(store, id);
         assertUsable(store, 'patient', session.patientId);
         return channelView(trial, label, maxPoints, storedParams(getSession(store, id)));
+      },
+      trunkAngles: async (id, maxPoints) => {
+        const { session, trial } = await loadTrial(store, id);
+        assertUsable(store, 'patient', session.patientId);
+        return trunkAnglesView(trial, maxPoints);
       },
       exportOpenSim: async (id, format) => {
         const { session, trial } = await loadTrial(store, id);

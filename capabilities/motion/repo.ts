@@ -13,6 +13,7 @@ import type { TwinStore } from '../../electron/db/store.js';
 import type { EmgParams } from '../../electron/engine/signals/emg.js';
 import type { MotionFeature, MotionSession, MotionSessionDetail } from './contract.js';
 import { readTrialBytes, trialFeatures, type Trial } from './trial.js';
+import { trunkFromImu, trunkImuFeatures } from './imuTrial.js';
 
 function fromRow(r: Row): MotionSession {
   return {
@@ -39,7 +40,8 @@ function fromRow(r: Row): MotionSession {
 const SELECT = `SELECT s.*, (SELECT COUNT(*) FROM motion_features f WHERE f.session_id = s.id) AS feature_count FROM motion_sessions s`;
 
 /**
- * Imports a trial: reads it (by `fileName`'s extension), computes its sEMG features, copies the bytes into the store
+ * Imports a trial: reads it (by `fileName`'s extension), computes its sEMG features (and its trunk angles' ranges
+ * of motion where it has IMU sensors at two levels: imuTrial.ts), copies the bytes into the store
  * and writes the session and feature rows in one transaction; audited (`motion-import`, the session id, the file's
  * hash and the feature count).
  * @throws AppError from readTrialBytes (naming the file; nothing stored), STORE_FAILED
@@ -51,6 +53,9 @@ export function importTrial(
 ): MotionSessionDetail {
   const trial = readTrialBytes(req.bytes, req.fileName);
   const { features } = trialFeatures(trial, req.params);
+  // trunk angles where the trial has a cranial and a caudal IMU sensor
+  const trunk = trunkFromImu(trial);
+  if (!('reason' in trunk)) features.push(...trunkImuFeatures(trunk));
   const id = newId();
   const safeName = req.fileName.replace(/[^\w.\- ]+/g, '_').slice(-120) || 'trial';
   const staged = path.join(store.stagingDir, `motion-${id}`, safeName);

@@ -20,7 +20,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../electron/contract/errors.js';
-import { readC3d, type C3dFile } from '../../electron/io/c3d.js';
+import { c3dParam, readC3d, type C3dFile } from '../../electron/io/c3d.js';
 import { EMG_METHOD, emgFeatures, symmetryByLevel, type EmgFeatures, type EmgParams } from '../../electron/engine/signals/emg.js';
 import { parseAnalogCsv, parseTimeSeriesCsv, type AnalogChannel } from './analogCsv.js';
 import type { MotionChannel, MotionEvent, MotionFeature } from './contract.js';
@@ -34,6 +34,8 @@ export interface Trial {
   file: string;
   format: 'c3d' | 'analog-csv' | 'time-series-csv';
   analogHz: number;
+  /** The IMU's own rate before it was interpolated onto the analog samples (ORTHOTWIN:IMU_RATE), else the analog rate (Hz). */
+  imuRateHz: number;
   /** Marker frame rate (Hz); 0 without markers. */
   pointHz: number;
   points: number;
@@ -102,6 +104,7 @@ export function readTrialBytes(bytes: Uint8Array, name: string): Trial {
   let events: MotionEvent[] = [];
   let pointHz = 0,
     points = 0,
+    imuRateHz = 0,
     format: Trial['format'];
   if (/\.c3d$/i.test(name)) {
     const c = readC3d(bytes, name);
@@ -110,6 +113,7 @@ export function readTrialBytes(bytes: Uint8Array, name: string): Trial {
     events = c.events.map((e) => ({ label: e.label, context: e.context, timeS: e.timeS }));
     pointHz = c.pointCount ? c.rates.pointHz : 0;
     points = c.pointCount;
+    imuRateHz = Number(c3dParam(c.groups, 'ORTHOTWIN', 'IMU_RATE')?.values[0] ?? 0);
     format = 'c3d';
   } else {
     const text = new TextDecoder().decode(bytes);
@@ -134,6 +138,7 @@ export function readTrialBytes(bytes: Uint8Array, name: string): Trial {
     file,
     format,
     analogHz,
+    imuRateHz: imuRateHz > 0 && imuRateHz <= analogHz ? imuRateHz : analogHz,
     pointHz,
     points,
     durationS: channels[0]!.samples.length / analogHz,

@@ -7,7 +7,7 @@
 import { useEffect, useState } from 'react';
 import type { MotionSession, MotionSessionDetail } from '../contract.js';
 import type { Client } from '../../../renderer/ipc/client.js';
-import { FeatureTable } from './SessionsPanel.js';
+import { FeatureTable, TrunkTable } from './SessionsPanel.js';
 
 export function MotionFeaturesStrip(props: { client: Client; patientId: string; onError(e: unknown): void }) {
   const { client, patientId, onError } = props;
@@ -48,6 +48,7 @@ export function MotionFeaturesStrip(props: { client: Client; patientId: string; 
               {d.visitLabel ? ` · ${d.visitLabel}` : ''} · {d.fileName || 'trial'}
             </h3>
             <FeatureTable session={d} />
+            <TrunkTable session={d} />
           </div>
         ))}
     </div>

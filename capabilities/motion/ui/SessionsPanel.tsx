@@ -10,7 +10,8 @@
 import { useEffect, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import type { Patient } from '../../patients/contract.js';
-import type { ChannelView, MotionFeature, MotionSession, MotionSessionDetail } from '../contract.js';
+import type { RecordingRecord } from '../../devices/contract.js';
+import type { ChannelView, MotionFeature, MotionSession, MotionSessionDetail, TrunkAnglesView } from '../contract.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 import { download } from '../../../renderer/app/download.js';
 import { uploadFiles } from '../../../renderer/app/upload.js';
@@ -153,6 +154,92 @@ function ChannelPlots(props: { client: Client; session: MotionSessionDetail; lab
   );
 }
 
+/** The trunk angles of a session's IMU over time (flexion, lateral bending, axial rotation). */
+function TrunkAnglesPlot(props: { client: Client; session: MotionSessionDetail; onError(e: unknown): void }) {
+  const { client, session, onError } = props;
+  const el = useRef<HTMLDivElement>(null);
+  const [view, setView] = useState<TrunkAnglesView | null>(null);
+  useEffect(() => {
+    let live = true;
+    client.call('motion', 'trunkAngles', session.id, 2000).then((v) => live && setView(v), onError);
+    return () => {
+      live = false;
+    };
+  }, [client, session.id, onError]);
+  useEffect(() => {
+    if (!view || view.reason || !el.current) return;
+    const p = plot(
+      el.current,
+      {
+        title: `Trunk angles from the IMU: ${view.upper} relative to ${view.lower}`,
+        scales: { x: { time: false } },
+        axes: axes('s', '°'),
+        series: [
+          { label: 't (s)' },
+          { label: 'flexion (+) / extension', stroke: '#4fc3f7', width: 1.5 },
+          { label: 'lateral bending (right +)', stroke: '#ffb74d', width: 1.5 },
+          { label: 'axial rotation (left +)', stroke: '#81c784', width: 1.5 },
+        ],
+        plugins: [eventsPlugin(session.events)],
+      },
+      [view.t, view.flexion, view.lateralBending, view.axialRotation],
+    );
+    return () => p.destroy();
+  }, [view, session.events]);
+  if (!view) return null;
+  if (view.reason) return <p className="muted">No trunk angles: {view.reason}.</p>;
+  return <div ref={el} data-testid="plot-session-trunk" />;
+}
+
+const TRUNK = [
+  ['flexion', 'Flexion/extension'],
+  ['lateral_bending', 'Lateral bending'],
+  ['axial_rotation', 'Axial rotation'],
+] as const;
+
+/** The stored trunk ranges of motion from the IMU (degrees), with the sensors and the assumptions. */
+export function TrunkTable(props: { session: MotionSessionDetail }) {
+  const fs = props.session.features.filter((f) => f.name.startsWith('imu.trunk_'));
+  if (!fs.length) return null;
+  const v = (n: string): string => {
+    const f = fs.find((x) => x.name === n);
+    return f?.value == null ? '—' : f.value.toFixed(1);
+  };
+  const p = fs[0]!.parameters;
+  return (
+    <>
+      <table className="features" data-testid="session-trunk">
+        <thead>
+          <tr>
+            <th>
+              Trunk angle (IMU {fs[0]!.channel}, {fs[0]!.level})
+            </th>
+            <th>ROM (°)</th>
+            <th>Min (°)</th>
+            <th>Max (°)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {TRUNK.map(([k, label]) => (
+            <tr key={k}>
+              <td>{label}</td>
+              <td className="value">{v(`imu.trunk_${k}_rom`)}</td>
+              <td className="value">{v(`imu.trunk_${k}_min`)}</td>
+              <td className="value">{v(`imu.trunk_${k}_max`)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="muted">
+        {fs[0]!.algorithm} v{fs[0]!.algorithmVersion}: x-io Fusion AHRS at {String(p['imuRateHz'])} Hz{p['magnetometer'] ? ' (9-axis)' : ' (6-axis)'}, alignment
+        from standing still {String(p['staticFromS'])}–{Number(p['staticFromS']) + Number(p['staticS'])} s, sensors with z out of the skin. Checked on synthetic
+        IMU of known movements (within 0.3° RMS); not validated on patients.
+        {fs[0]!.flags.length ? ` ${fs[0]!.flags.join('; ')}.` : ''}
+      </p>
+    </>
+  );
+}
+
 /** The stored features of a session: one row per sEMG channel, then the symmetry indices; flags and the parameters. */
 export function FeatureTable(props: { session: MotionSessionDetail; selected?: string; onSelect?(label: string): void }) {
   const { session } = props;
@@ -251,6 +338,7 @@ export function SessionsPanel(props: {
   const [notch, setNotch] = useState<'' | '50' | '60'>('');
   const [sample, setSample] = useState('');
   const [busy, setBusy] = useState<string | null>(null);
+  const [recordings, setRecordings] = useState<RecordingRecord[]>([]);
   const fileRef = useRef<HTMLInputElement>(null);
 
   const open = async (id: string): Promise<void> => {
@@ -271,9 +359,12 @@ export function SessionsPanel(props: {
   useEffect(() => {
     setDetail(null);
     reload().then((l) => l[0] && open(l[0].id), onError);
+    // the patient's recordings made in Devices whose PicoX data (a C3D) can become a session of their visit
+    if (props.can('devices.listRecordings')) client.call('devices', 'listRecordings', patient.id).then(setRecordings, onError);
   }, [client, patient.id]);
+  const motionFiles = recordings.flatMap((r) => (r.state === 'recording' ? [] : r.files.filter((f) => f.stream === 'emg').map((f) => ({ r, f }))));
 
-  const importFrom = async (path: string | null, file: File | null): Promise<void> => {
+  const importFrom = async (path: string | null, file: File | null, visit?: { date: string; label: string }): Promise<void> => {
     setBusy('Importing and computing the sEMG features…');
     try {
       const bridge = window.orthotwin as (typeof window.orthotwin & { pathForFile?(f: File): string }) | undefined;
@@ -281,8 +372,8 @@ export function SessionsPanel(props: {
       const d = await client.call('motion', 'importTrial', {
         patientId: patient.id,
         path: p,
-        visitDate,
-        visitLabel,
+        visitDate: visit?.date ?? visitDate,
+        visitLabel: visit?.label ?? visitLabel,
         notchHz: notch ? (Number(notch) as 50 | 60) : null,
       });
       await reload();
@@ -354,6 +445,27 @@ export function SessionsPanel(props: {
             />
           </label>
           {busy && <span role="status">{busy}</span>}
+          {motionFiles.length > 0 && (
+            <div style={{ flexBasis: '100%' }} data-testid="motion-recordings">
+              Recordings of this patient with sEMG/IMU:{' '}
+              {motionFiles.map(({ r, f }) => {
+                const name = f.path.split(/[\\/]/).pop() ?? f.path;
+                const done = (sessions ?? []).some((s) => s.fileName === name && s.visitDate === r.visitDate);
+                return (
+                  <button
+                    key={f.path}
+                    disabled={!!busy || done}
+                    title={f.path}
+                    onClick={() => void importFrom(f.path, null, { date: r.visitDate, label: r.visitLabel })}
+                  >
+                    {done ? 'Imported: ' : 'Import '}
+                    {name} · visit {r.visitDate}
+                    {r.visitLabel ? ` ${r.visitLabel}` : ''}
+                  </button>
+                );
+              })}
+            </div>
+          )}
         </fieldset>
       )}
       {sessions && sessions.length === 0 && <p className="notice">No motion session yet for this patient.</p>}
@@ -396,6 +508,8 @@ export function SessionsPanel(props: {
             </button>
           </div>
           {channel && <ChannelPlots client={client} session={detail} label={channel} onError={onError} />}
+          {detail.channels.some((c) => c.kind === 'imu') && <TrunkAnglesPlot client={client} session={detail} onError={onError} />}
+          <TrunkTable session={detail} />
           <h3>sEMG features of this session (stored with the patient’s twin)</h3>
           <FeatureTable session={detail} selected={channel} onSelect={setChannel} />
           <p className="muted">
