@@ -59,6 +59,12 @@ export const DeviceSpec = z.discriminatedUnion('kind', [
     /** Playback speed (1 = as recorded; e.g. 2.6 replays an 11.5 Hz sweep at 30 frames/s). */
     speed: z.number().min(0.1).max(10).default(1),
   }),
+  /**
+   * A motion C3D replayed as a live sEMG (+ IMU) device, in the stream messages a PicoX system sends: a PicoX session
+   * recording (`<device>_Motion.c3d`: its sEMG, and its IMU channels at their recorded rate), or a third-party trial
+   * whose analog channels are all taken as sEMG.
+   */
+  z.object({ kind: z.literal('c3d-replay'), path: z.string().min(1), loop: z.boolean().default(true) }),
   /** A depth file (.pcd, .ply, .png + intrinsics .json) emitted at `fps` as a point-cloud source. */
   z.object({ kind: z.literal('depth-file'), path: z.string().min(1), fps: z.number().min(0.1).max(60).default(5) }),
   /** The depth-camera simulator: a skin mesh (.vtp from the twin, LPS mm; a generic back when absent) seen from above. */
@@ -94,6 +100,7 @@ export const DEVICE_SOURCES: Readonly<Record<DeviceSpecParsed['kind'] | 'uvc', '
   'igtl-client': 'host',
   'igtl-server': 'host',
   replay: 'host',
+  'c3d-replay': 'host',
   'depth-file': 'host',
   'depth-simulator': 'host',
   picox: 'host',

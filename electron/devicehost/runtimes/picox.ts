@@ -16,9 +16,13 @@ import type { EmgBlock, ImuBlock } from '../../../native-bridges/devices/emg-imu
 import { readXioSensorCsv } from '../../../native-bridges/devices/emg-imu-picox/signalModel.js';
 import { PicoxSimulator } from '../../../native-bridges/devices/emg-imu-picox/simulator.js';
 import { lumbarAssignment, type SensorAssignment } from '../../contract/devices.js';
-import { DeviceRuntime, type FaultInjector, type RuntimeContext, type RuntimeFactory, type SpecOf } from './runtime.js';
+import { DeviceRuntime, SignalRate, type FaultInjector, type RuntimeContext, type RuntimeFactory, type SpecOf } from './runtime.js';
 
-const IMU_AXES = ['ACC_X', 'ACC_Y', 'ACC_Z', 'GYR_X', 'GYR_Y', 'GYR_Z', 'MAG_X', 'MAG_Y', 'MAG_Z'] as const;
+/** The IMU channels of a sensor, in the order of an 'imu' message: its label + `_ACC_X` … `_MAG_Z`. */
+export const IMU_AXES = ['ACC_X', 'ACC_Y', 'ACC_Z', 'GYR_X', 'GYR_Y', 'GYR_Z', 'MAG_X', 'MAG_Y', 'MAG_Z'] as const;
+/** Block period the runtime configures (ms): 100 sEMG samples per 'emg' message at 2000 Hz. */
+export const PICOX_BLOCK_MS = 50;
+
 const IMU_UNITS = ['g', 'g', 'g', 'deg/s', 'deg/s', 'deg/s', 'uT', 'uT', 'uT'] as const;
 
 /** Blocks of one kind waiting for the other sensors' blocks of the same first index. */
@@ -54,9 +58,8 @@ export class PicoxRuntime extends DeviceRuntime {
   private seq = 0;
   private readonly assignment: SensorAssignment[];
   private readonly battery = new Map<number, { battery: number; link: number; lost: boolean }>();
-  /** (host µs, sEMG samples per channel so far) at each block: the rate over 2 s, which blocks arriving in bursts do not sway. */
-  private readonly progress: { us: number; samples: number }[] = [];
-  private samplesPerChannel = 0;
+  /** The sEMG rate over 2 s, which blocks arriving in bursts do not sway. */
+  private readonly signalRate = new SignalRate();
 
   constructor(
     private readonly spec: SpecOf<'picox'> | SpecOf<'picox-simulator'>,
@@ -126,7 +129,7 @@ export class PicoxRuntime extends DeviceRuntime {
       });
       if (this.spec.kind === 'picox' && this.spec.imu && this.client.hello?.imuModes[0]) imuMode = this.client.hello.imuModes[0];
       if (imuMode !== 'off') this.provide('imu');
-      await this.client.configure({ sensors: this.assignment, imuMode, blockMs: 50 });
+      await this.client.configure({ sensors: this.assignment, imuMode, blockMs: PICOX_BLOCK_MS });
       await this.client.start();
       this.status.state = 'streaming';
       this.status.driverState = 'capturing';
@@ -149,9 +152,7 @@ export class PicoxRuntime extends DeviceRuntime {
     const now = hostClockUs();
     this.clock.add(deviceUs, now);
     this.status.samples += n;
-    this.samplesPerChannel += n;
-    this.progress.push({ us: now, samples: this.samplesPerChannel });
-    while (this.progress.length > 2 && this.progress[1]!.us < now - 2e6) this.progress.shift();
+    this.signalRate.add(now, n);
     const c = this.client!.counters;
     // frames lost on the way (sequence gaps, a CRC-damaged frame included); the samples they held are counted per sensor
     this.status.dropped = c.lostFrames;
@@ -200,12 +201,7 @@ export class PicoxRuntime extends DeviceRuntime {
 
   /** The status with the sEMG rate (samples per channel per second) over the last 2 s of blocks. */
   override snapshot(): ReturnType<DeviceRuntime['snapshot']> {
-    const s = super.snapshot();
-    const now = hostClockUs();
-    const last = this.progress.at(-1);
-    const first = this.progress[0];
-    const rate = last && first && last.us > first.us && now - last.us < 1e6 ? ((last.samples - first.samples) / (last.us - first.us)) * 1e6 : 0;
-    return { ...s, rateHz: Math.round(rate) };
+    return { ...super.snapshot(), rateHz: this.signalRate.rate(hostClockUs()) };
   }
 
   private async release(): Promise<void> {

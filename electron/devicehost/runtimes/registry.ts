@@ -6,6 +6,7 @@
  * its devices are simulated (DeviceStatus.simulated).
  */
 import type { DeviceSpecParsed } from '../../contract/devices.js';
+import { c3dReplay } from './c3dReplay.js';
 import { depthFile } from './depthFile.js';
 import { depthSimulator } from './depthSimulator.js';
 import { igtlClient } from './igtlClient.js';
@@ -25,6 +26,7 @@ export const RUNTIMES: RuntimeRegistry = {
   'igtl-client': igtlClient,
   'igtl-server': igtlServer,
   replay,
+  'c3d-replay': c3dReplay,
   'depth-file': depthFile,
   'depth-simulator': depthSimulator,
   picox,

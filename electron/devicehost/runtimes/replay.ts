@@ -95,7 +95,7 @@ export class ReplayRuntime extends DeviceRuntime {
 }
 
 /** What an errno of reading a file means, in words. */
-const FILE_PROBLEMS: Record<string, string> = {
+export const FILE_PROBLEMS: Record<string, string> = {
   ENOENT: 'the file does not exist',
   EACCES: 'OrthoTwin may not read it (permission denied)',
   EPERM: 'OrthoTwin may not read it (permission denied)',

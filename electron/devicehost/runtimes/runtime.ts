@@ -64,6 +64,29 @@ class RateMeter {
   }
 }
 
+/**
+ * The rate of a signal device (sEMG, IMU): samples per channel per second over the last 2 s of blocks, which blocks
+ * arriving in bursts do not sway (times in µs on the host clock); 0 when no block came in the last second.
+ */
+export class SignalRate {
+  /** (host µs, samples per channel so far) at each block. */
+  private readonly progress: { us: number; samples: number }[] = [];
+  private total = 0;
+  /** A block of `n` samples per channel arrived at `nowUs`. */
+  add(nowUs: number, n: number): void {
+    this.total += n;
+    this.progress.push({ us: nowUs, samples: this.total });
+    while (this.progress.length > 2 && this.progress[1]!.us < nowUs - 2e6) this.progress.shift();
+  }
+  /** Samples per channel per second, rounded. */
+  rate(nowUs: number): number {
+    const last = this.progress.at(-1);
+    const first = this.progress[0];
+    const r = last && first && last.us > first.us && nowUs - last.us < 1e6 ? ((last.samples - first.samples) / (last.us - first.us)) * 1e6 : 0;
+    return Math.round(r);
+  }
+}
+
 /** A device as the host runs it: started once, stopped once, its status read twice a second. */
 export abstract class DeviceRuntime {
   readonly id: string;
