@@ -17,7 +17,9 @@
  *   IMU channels (g, °/s, µT) linearly interpolated onto the same 2000 Hz
  *   timeline (C3D has one analog rate); 20 analog samples per 100 Hz frame,
  *   no points; samples of a block that never came are 0 and counted in the
- *   ORTHOTWIN:MISSING_SAMPLES parameter.
+ *   ORTHOTWIN:MISSING_SAMPLES parameter. The file starts at the first block
+ *   recorded (ORTHOTWIN:FIRST_SAMPLE: its index in the capture, which a
+ *   recording started during the capture does not begin at 0).
  * Timestamps are the acquisition times on the shared host clock (each
  * device's clock mapped, with its temporal calibration), in seconds, so the
  * files of one session line up; the receipt time is kept as
@@ -381,9 +383,13 @@ const numParam = (name: string, type: 'int16' | 'float', values: number[], descr
   locked: false,
 });
 
-/** A signal track as [channel][sample] Float64Array on its own index grid (0 at the capture's start), missing samples 0. */
-function trackArray(t: SignalTrack): { data: Float64Array; n: number; missing: number } {
-  const n = Math.max(0, ...t.blocks.map((b) => b.firstIndex + b.count));
+/**
+ * A signal track as [channel][sample] Float64Array on its own index grid from its first block's index (`first`: a
+ * recording started during the capture begins there, not at the capture's sample 0), missing samples 0.
+ */
+function trackArray(t: SignalTrack): { data: Float64Array; n: number; missing: number; first: number } {
+  const first = t.blocks.length ? Math.min(...t.blocks.map((b) => b.firstIndex)) : 0;
+  const n = Math.max(0, ...t.blocks.map((b) => b.firstIndex - first + b.count));
   const nc = t.channels.length;
   const data = new Float64Array(nc * n);
   const seen = new Uint8Array(n);
@@ -393,11 +399,11 @@ function trackArray(t: SignalTrack): { data: Float64Array; n: number; missing: n
       for (let i = 0; i < b.count; i++) {
         const v = b.data[c * b.count + i]!;
         if (Number.isNaN(v)) continue;
-        data[c * n + b.firstIndex + i] = v;
-        if (c === 0) seen[b.firstIndex + i] = 1;
+        data[c * n + b.firstIndex - first + i] = v;
+        if (c === 0) seen[b.firstIndex - first + i] = 1;
       }
   for (let i = 0; i < n; i++) if (!seen[i]) missing++;
-  return { data, n, missing };
+  return { data, n, missing, first };
 }
 
 /**
@@ -421,7 +427,8 @@ export function motionC3d(emg: SignalTrack, imu?: SignalTrack): C3dWritable {
     imu.channels.forEach((ch, c) => {
       const a = new Float64Array(ns);
       for (let i = 0; i < ns; i++) {
-        const x = Math.min(m.n - 1, i * ratio);
+        // the IMU sample at the time of sEMG sample i (both from the capture's start), held at the ends
+        const x = Math.min(m.n - 1, Math.max(0, (e.first + i) * ratio - m.first));
         const i0 = Math.floor(x);
         const f = x - i0;
         const v0 = m.data[c * m.n + i0]!;
@@ -476,6 +483,7 @@ export function motionC3d(emg: SignalTrack, imu?: SignalTrack): C3dWritable {
       params: {
         MISSING_SAMPLES: numParam('MISSING_SAMPLES', 'float', [e.missing], 'sEMG samples of blocks that never came (stored as 0)'),
         IMU_RATE: numParam('IMU_RATE', 'float', [imu?.rateHz ?? 0], 'rate of the IMU before interpolation (Hz)'),
+        FIRST_SAMPLE: numParam('FIRST_SAMPLE', 'float', [e.first], "the capture's index of the first sEMG sample (0 at the capture's start)"),
       },
     },
   };
