@@ -13,6 +13,7 @@ const TIMING = [
   'tests/integration/recording.test.ts',
   'native-bridges/devices/emg-imu-picox/protocol.test.ts',
   'tests/integration/picoxDevice.test.ts',
+  'tests/integration/c3dReplayDevice.test.ts',
 ];
 
 export default defineConfig({
