@@ -18,7 +18,7 @@ import { UvcCapture, type CaptureStats } from './UvcCapture.js';
 import { RecordingInput } from './RecordingInput.js';
 import { RecordingPanel } from './RecordingPanel.js';
 import type { OpenPatient } from '../../../renderer/app/contributions.js';
-import { discoveredSpec } from './deviceKinds.js';
+import { discoveredSpec, replaySpec } from './deviceKinds.js';
 import './probe.js';
 
 interface Props {
@@ -244,17 +244,10 @@ export function DevicesWorkspace({ client, recordings, sampleImu = null, open, c
             listId="device-recordings"
             value={replayPath}
             onChange={setReplayPath}
-            placeholder="PLUS sequence (.igs.mha / .igs.nrrd) or depth file (.pcd / .ply / .png)"
+            placeholder="PLUS sequence (.igs.mha / .igs.nrrd), depth file (.pcd / .ply / .png) or motion C3D (.c3d)"
             recordings={recordings}
           />
-          <button
-            disabled={busy || !replayPath}
-            onClick={() =>
-              void connect(
-                /\.(pcd|ply|png)$/i.test(replayPath) ? { kind: 'depth-file', path: replayPath, fps: 5 } : { kind: 'replay', path: replayPath, loop: true },
-              )
-            }
-          >
+          <button disabled={busy || !replayPath} onClick={() => void connect(replaySpec(replayPath))}>
             Replay recording
           </button>
           <button disabled={busy} onClick={() => void connect({ kind: 'depth-simulator', fps: 30 })}>

@@ -22,3 +22,14 @@ export function discoveredSpec(d: DiscoveredDevice): DeviceSpec | null {
   const make = DISCOVERED_CONNECT[d.driver as Kind] as ((d: DiscoveredDevice) => DeviceSpec | null) | undefined;
   return make?.(d) ?? null;
 }
+
+/**
+ * The device kind that replays a recording, by its file name (the Devices workspace's "Replay recording"): a depth
+ * file (.pcd / .ply / .png) as a point-cloud source, a motion C3D (.c3d) as a live sEMG (+ IMU) device, anything else
+ * as a PLUS sequence; looping.
+ */
+export function replaySpec(file: string): DeviceSpec {
+  if (/\.(pcd|ply|png)$/i.test(file)) return { kind: 'depth-file', path: file, fps: 5 };
+  if (/\.c3d$/i.test(file)) return { kind: 'c3d-replay', path: file, loop: true };
+  return { kind: 'replay', path: file, loop: true };
+}
