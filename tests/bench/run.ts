@@ -20,8 +20,10 @@
  * `npm run bench -- hardening`: adversarial input, kills during a build,
  * concurrent builds and peak memory against the declared volume size, all
  * through the CLI (see hardening.ts).
- * `npm run bench -- motion`: sEMG features of 10 min × 8 channels beside
- * SciPy, AHRS samples per second, the PicoX live path's CPU (see motion.ts).
+ * `npm run bench -- motion [--minutes N]`: sEMG features of 10 min × 8
+ * channels beside SciPy, AHRS samples per second, the PicoX live path's CPU;
+ * with `--minutes N` also 4 PicoX sensors through the device host for N
+ * minutes in real time: samples lost, latency, CPU, memory (see motion.ts).
  * Each measured run is a fresh child process, so peak memory (max RSS) is
  * that of the work alone. Prints stage timings and peak memory and writes
  * them, with the machine, to docs/benchmarks.md.
@@ -48,7 +50,7 @@ import { framePixels, readPlusSequence } from '../../native-bridges/recording/pl
 import { fusionSection } from './fusion.js';
 import { hardeningSection } from './hardening.js';
 import { viewerSection } from './viewer.js';
-import { motionSection } from './motion.js';
+import { LIVE_RUN_HEADING, motionLiveRun, motionSection } from './motion.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -127,7 +129,21 @@ async function main(): Promise<void> {
       console.error('bench: the shared data folder is absent (set ORTHOTWIN_DATA)');
       process.exit(1);
     }
-    writeSection('motion', await motionSection(dataRoot, machineLine()));
+    // `--minutes N`: also the long run through the device host; without it, the last long run's figures are kept
+    const at = process.argv.indexOf('--minutes');
+    const minutes = at > 0 ? Number(process.argv[at + 1]) : 0;
+    if (at > 0 && !(minutes > 0)) {
+      console.error('usage: npm run bench -- motion [--minutes N]');
+      process.exit(2);
+    }
+    const short = await motionSection(dataRoot, machineLine());
+    const doc = path.join(root, 'docs', 'benchmarks.md');
+    const old = fs.existsSync(doc) ? fs.readFileSync(doc, 'utf8') : '';
+    const from = old.indexOf(LIVE_RUN_HEADING);
+    const to = from < 0 ? -1 : old.indexOf('\n## ', from);
+    const kept = from < 0 ? undefined : old.slice(from, to < 0 ? undefined : to);
+    const live = minutes > 0 ? await motionLiveRun(dataRoot, minutes, machineLine()) : kept;
+    writeSection('motion', live ? `${short.trimEnd()}\n\n${live.trimEnd()}\n` : short);
     return;
   }
   if (mode === 'hardening') {
@@ -135,7 +151,7 @@ async function main(): Promise<void> {
     return;
   }
   if (mode !== 'twin') {
-    console.error('usage: npm run bench -- twin|spine|devices|fusion|hardening|viewer [baseline checkout]|motion');
+    console.error('usage: npm run bench -- twin|spine|devices|fusion|hardening|viewer [baseline checkout]|motion [--minutes N]');
     process.exit(2);
   }
   if (!dataRoot) {
