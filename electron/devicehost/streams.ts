@@ -5,7 +5,8 @@
  * one message is in flight in the socket; a newer message replaces one that
  * is still waiting, and the replaced one is counted in that stream's
  * `dropped` (sent in each header). Poses at 40 Hz and ultrasound frames at
- * 30 fps thus never queue up behind a slow renderer.
+ * 30 fps thus never queue up behind a slow renderer. Signal blocks (sEMG,
+ * IMU) keep up to 2 s waiting (`backlogFor`): a burst is delivered whole.
  *
  * Clients may also send frames up (a UVC frame grabber captured in the
  * renderer): binary messages in the same format, handed to `onUpstream`.
@@ -30,7 +31,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { encodeStreamMessage, type StreamHeader } from '../contract/devices.js';
 import { binImageMessage, binningFor, parseImageMaxWidth } from '../../math/imageBinning.js';
-import { LatestWins } from './latestWins.js';
+import { backlogFor, LatestWins } from './latestWins.js';
 
 interface Client {
   /** False once the peer has gone. */
@@ -134,10 +135,14 @@ export async function startStreamServer(onUpstream: (bytes: Uint8Array) => void,
       for (const c of clients) {
         if (!c.open()) continue;
         const before = c.out.dropped;
-        c.out.offer(key, (d) => {
-          const m = forClient(c);
-          return encodeStreamMessage({ ...m.header, dropped: d }, m.payload);
-        });
+        c.out.offer(
+          key,
+          (d) => {
+            const m = forClient(c);
+            return encodeStreamMessage({ ...m.header, dropped: d }, m.payload);
+          },
+          backlogFor(header.stream),
+        );
         dropped += c.out.dropped - before;
       }
     },

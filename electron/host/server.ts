@@ -20,7 +20,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { DEFAULT_MAX_VOLUME_BYTES } from '../io/headers.js';
 import { decodeStreamMessage, encodeStreamMessage } from '../contract/devices.js';
-import { LatestWins } from '../devicehost/latestWins.js';
+import { backlogFor, LatestWins } from '../devicehost/latestWins.js';
 import { parseImageMaxWidth } from '../../math/imageBinning.js';
 import { AppError, DATA_TICKET_HEADER, toErrorShape, type WireMessage } from '../contract/index.js';
 import { parseCall } from '../platform/registry.js';
@@ -305,10 +305,14 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
           page.send(data, { binary: true });
           return;
         }
-        out.offer(`${m.header.device}\u0000${m.header.stream}`, (d) =>
-          d === 0
-            ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-            : encodeStreamMessage({ ...m.header, dropped: m.header.dropped + d }, m.payload),
+        out.offer(
+          `${m.header.device}\u0000${m.header.stream}`,
+          (d) =>
+            d === 0
+              ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+              : encodeStreamMessage({ ...m.header, dropped: m.header.dropped + d }, m.payload),
+          // signal blocks (sEMG, IMU) queue up to 2 s: a burst reaches the page whole
+          backlogFor(m.header.stream),
         );
       } catch {
         // not a stream message: ignore
