@@ -126,8 +126,9 @@ describe('c3d-replay', () => {
     // device times advance with the indices (50 ms a block, mapped to the host clock), across the loop
     for (let j = 1; j < e.length; j++) expect(e[j]!.header.deviceTimeUs).toBeGreaterThan(e[j - 1]!.header.deviceTimeUs);
     const spanUs = e.at(-1)!.header.deviceTimeUs - e[0]!.header.deviceTimeUs;
-    expect(spanUs / (e.length - 1)).toBeGreaterThan(40_000);
-    expect(spanUs / (e.length - 1)).toBeLessThan(60_000);
+    // (the mapping's drift is fitted from the arrivals: wide bounds, a loaded machine delays some)
+    expect(spanUs / (e.length - 1)).toBeGreaterThan(25_000);
+    expect(spanUs / (e.length - 1)).toBeLessThan(75_000);
     const m = got.filter((x) => x.header.stream === 'imu');
     expect(m.length).toBeGreaterThan(2);
     m.forEach((x, j) => expect(x.header).toMatchObject({ count: 5, firstIndex: 5 * j, rateHz: IMU_RATE }));
