@@ -3,7 +3,7 @@
  * C3D, IMU orientation and the PicoX bridge (native-bridges/devices/
  * emg-imu-picox); motion sessions of a patient's visits with their features
  * stored as the patient's twin features (contract.ts, repo.ts, migration
- * 0015); the CLI commands.
+ * 0015); depth-video trunk movement trials (depthTrial.ts); the CLI commands.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -43,6 +43,11 @@ export default defineCapability(
         name: 'opensim',
         usage: 'twin opensim <file.c3d> --out <dir> [--rotate z-up-to-y-up] [--notch 50|60] [--json]',
         run: async (argv) => (await import('./cliOpensim.js')).runOpensim(argv),
+      },
+      {
+        name: 'depth-movement',
+        usage: 'twin depth-movement <recording.igs.mha | folder> [--rate HZ] [--reference N] [--person N] [--unit m|mm] [--json]',
+        run: async (argv) => (await import('./cliDepthMovement.js')).runDepthMovement(argv),
       },
     ],
   },

@@ -90,6 +90,7 @@ describe('capability registry', () => {
       'build',
       'c3d',
       'calibrate-probe',
+      'depth-movement',
       'devices',
       'emg',
       'igtl',
