@@ -12,7 +12,8 @@
  * Z-X'-Y'' convention of `trunkAngles.ts` in the patient frame X anterior,
  * Y superior, Z right); below it nothing moves; in between the angle is
  * blended smoothly (smoothstep over ±blendMm) so that the skin does not
- * tear.
+ * tear. A floor and other meshes (a bystander) can be joined into the scene
+ * for the person detection of a depth trial.
  */
 import { deproject } from '../../native-bridges/devices/depth/formats.js';
 import { renderDepth, D435_INTRINSICS, DEFAULT_DEPTH_NOISE, type SurfaceMesh } from '../../native-bridges/devices/depth/simulator.js';
@@ -72,4 +73,53 @@ export function renderTrunk(skin: SurfaceMesh, pivot: readonly number[], angles:
   const u16 = new Uint16Array(depth.length);
   for (let i = 0; i < depth.length; i++) u16[i] = Math.round(depth[i]!);
   return deproject({ depth: u16, intrinsics: D435_INTRINSICS, deviceTimeUs: 0, hostTimeUs: 0, seq: seed }).points;
+}
+
+/** Meshes joined into one (vertex indices offset). */
+export function mergeMeshes(parts: readonly SurfaceMesh[]): SurfaceMesh {
+  const nv = parts.reduce((s, m) => s + m.points.length, 0),
+    nt = parts.reduce((s, m) => s + m.triangles.length, 0);
+  const points = new Float32Array(nv),
+    triangles = new Uint32Array(nt);
+  let pv = 0,
+    pt = 0;
+  for (const m of parts) {
+    points.set(m.points, pv);
+    for (let i = 0; i < m.triangles.length; i++) triangles[pt + i] = m.triangles[i]! + pv / 3;
+    pv += m.points.length;
+    pt += m.triangles.length;
+  }
+  return { points, triangles };
+}
+
+/** The mesh moved by `offset` (LPS mm). */
+export function translated(mesh: SurfaceMesh, offset: readonly number[]): SurfaceMesh {
+  return { points: mesh.points.map((v, i) => v + offset[i % 3]!), triangles: mesh.triangles };
+}
+
+/**
+ * A level floor (LPS S = `floorS`) in front of the camera of `cameraBehind` (T_lps_from_camera), from 0.5 m to 7 m
+ * along the view and 3 m to either side, as a 30 × 30 grid of quads. A level camera sees it only from the distance
+ * where it enters the image's lower edge onwards (camera height / tan(half vertical field of view)).
+ */
+export function floorInView(camera: readonly number[], floorS: number): SurfaceMesh {
+  const n = 30,
+    pts: number[] = [],
+    tris: number[] = [];
+  const [camL, camP] = [camera[3]!, camera[7]!];
+  for (let j = 0; j <= n; j++) for (let i = 0; i <= n; i++) pts.push(camL - 3000 + (6000 * i) / n, camP - 500 - (6500 * j) / n, floorS);
+  for (let j = 0; j < n; j++)
+    for (let i = 0; i < n; i++) {
+      const a = j * (n + 1) + i;
+      tris.push(a, a + 1, a + n + 2, a, a + n + 2, a + n + 1);
+    }
+  return { points: Float32Array.from(pts), triangles: Uint32Array.from(tris) };
+}
+
+/** One depth frame of a scene (LPS mesh) as uint16 depth (mm, 0 = no return), D435 intrinsics and noise. */
+export function renderDepthU16(scene: SurfaceMesh, camera: readonly number[], seed: number): Uint16Array {
+  const depth = renderDepth(scene, camera, D435_INTRINSICS, DEFAULT_DEPTH_NOISE, seed);
+  const u16 = new Uint16Array(depth.length);
+  for (let i = 0; i < depth.length; i++) u16[i] = Math.round(depth[i]!);
+  return u16;
 }
