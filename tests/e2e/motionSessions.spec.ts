@@ -102,16 +102,26 @@ test('Motion: a PicoX session recorded in Devices becomes a session of its visit
   await expect(page.getByTestId('recording-elapsed')).toHaveText(/^0:0[7-9]$/, { timeout: 30_000 });
   await page.getByRole('button', { name: 'Stop recording' }).click();
   await expect(page.getByTestId('recorded-files')).toContainText('_Motion.c3d');
-  await picox.getByRole('button', { name: 'Disconnect' }).click();
+  // disconnect (the suite's server is shared: a PicoX another spec left connected goes too)
+  for (let n = await picox.count(); n > 0; n--) {
+    await picox.first().getByRole('button', { name: 'Disconnect' }).click();
+    await expect(picox).toHaveCount(n - 1);
+  }
   await expect(picox).toHaveCount(0);
 
   // the recording's C3D imported from the Motion workspace as a session of the recording's visit
   await page.getByRole('button', { name: 'Motion', exact: true }).click();
   const fromRecording = page.getByTestId('motion-recordings').getByRole('button', { name: /^Import .*_Motion\.c3d · visit 2026-12-01 follow-up$/ });
-  await fromRecording.click();
+  // (every PicoX connected during the recording wrote a C3D: the first one)
+  await fromRecording.first().click();
   const sessions = page.getByTestId('motion-sessions');
   await expect(sessions.getByRole('heading', { name: 'Visit 2026-12-01 · follow-up' })).toBeVisible({ timeout: 30_000 });
-  await expect(page.getByTestId('motion-recordings').getByRole('button', { name: /^Imported: / })).toBeDisabled();
+  await expect(
+    page
+      .getByTestId('motion-recordings')
+      .getByRole('button', { name: /^Imported: / })
+      .first(),
+  ).toBeDisabled();
   // the lumbar protocol's sites and the symmetry per level
   const rows = page.getByTestId('session-features').locator('tbody tr');
   await expect(rows).toHaveCount(4);
