@@ -23,6 +23,8 @@ export default defineCapability(
     version: '0.2.0',
     services: [MotionService],
     migrations: [{ version: 15, name: m0015.name, sql: m0015.sql }],
+    // the trial files under store/motion/ are kept by their sessions (else the store's recovery removes them as orphans)
+    storeFiles: ['SELECT rel_path FROM motion_sessions'],
     cli: [
       {
         name: 'c3d',

@@ -207,6 +207,15 @@ describeData('motion sessions of a patient’s visits', () => {
     for (const k of [0, 100, 333, 579]) expect(Math.abs(col.values[k]! - env[k * 20]!)).toBeLessThan(2e-5 * Math.max(...env)); // the CSV's rounding and the file's float32 digits;
   });
 
+  it('keeps the trial file across a restart of the store (not an orphan) and reads its channels from it', async () => {
+    host.close();
+    host = createServices({ dataDir: path.join(tmp.dir, 'data'), transport: 'cli', policy: SitePolicy.parse({ lockSeconds: 3600 }) });
+    await call(surgeon, 'auth', 'login', 'dr.house', PASSWORD);
+    await call(research, 'auth', 'login', 'res', PASSWORD);
+    const v = (await call(surgeon, 'motion', 'channel', trial.id, 'Delt_ant.EMG1', 500)) as ChannelView;
+    expect(v.samples).toBe(11600);
+  });
+
   it('stores nothing for a bad file and names it', async () => {
     const bad = path.join(tmp.dir, 'cut.c3d');
     fs.writeFileSync(bad, fs.readFileSync(dataPath('emg/markers_analogs.c3d')).subarray(0, 300));
