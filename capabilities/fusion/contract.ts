@@ -210,6 +210,50 @@ export const SessionStart = z.object({
 });
 export type SessionStart = z.infer<typeof SessionStart>;
 
+/** A tracker (device) the tool poses come from: its id, and the name it is shown with. */
+export interface TrackerRef {
+  id: string;
+  name: string;
+}
+
+/** The tools of a fusion chain, as set, and the trackers their poses come from (when seen on the streams). */
+export interface ToolPair {
+  probeTool: string;
+  /** '' for none (the volume in the tracker's frame). */
+  referenceTool: string;
+  /**
+   * Whether the chain places the probe relative to the reference tool: false through the depth camera (a patient
+   * registration is in use: the patient is taken as still since the capture and the reference tool is not used) and
+   * without a reference tool (the volume in the tracker's frame).
+   */
+  throughReference: boolean;
+  /** The trackers of the probe tool and of the reference tool, null or absent while not seen. */
+  probeTracker?: TrackerRef | null;
+  referenceTracker?: TrackerRef | null;
+}
+
+/** Whether a chain places the probe relative to the reference tool: no patient registration (camera chain) and a reference chosen. */
+export const usesReferenceTool = (registrationId: string | null, referenceTool: string): boolean => !registrationId && referenceTool !== '';
+
+/**
+ * Why the probe tool / patient reference pair of a chain cannot be fused, or null when it can. Where the chain goes
+ * through the reference tool (ImageToVolume = VolumeFromReference · TrackerToReference · ProbeToTracker · ImageToProbe),
+ * the reference must be another tool than the probe (else the probe is placed relative to itself: it looks still in the
+ * volume whatever it images) and be tracked by the same tracker (two trackers' coordinate frames are unrelated). Through
+ * the depth camera, or without a reference, the reference tool is not used and nothing is refused here.
+ */
+export function toolPairRefusal(p: ToolPair): string | null {
+  if (!p.throughReference || !p.referenceTool) return null;
+  if (p.referenceTool === p.probeTool)
+    return `The probe tool and the patient reference cannot be the same tool (${p.probeTool}): the probe would be placed relative to itself. Choose the reference fixed to the patient, or none.`;
+  const probe = p.probeTracker;
+  const ref = p.referenceTracker;
+  if (!probe || !ref || probe.id === ref.id) return null;
+  // two trackers of one name are told apart by their ids
+  const [probeName, refName] = probe.name === ref.name ? [`${probe.name} (${probe.id})`, `${ref.name} (${ref.id})`] : [probe.name, ref.name];
+  return `The patient reference ${p.referenceTool} is tracked by ${refName} and the probe ${p.probeTool} by ${probeName}: two trackers' coordinates are unrelated. Choose a reference tracked by ${probeName}, or none.`;
+}
+
 export const SessionsService = defineService(
   'sessions',
   {

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../electron/contract/errors.js';
-import { FusionSession, type SessionStart } from './contract.js';
+import { FusionSession, toolPairRefusal, usesReferenceTool, type SessionStart } from './contract.js';
 import type { TwinStore } from '../../electron/db/store.js';
 import type { DevicesSupervisor } from '../../electron/services/devices.js';
 import { currentCalibrations } from './calibrations.js';
@@ -38,9 +38,18 @@ export class FusionSessions {
   ) {}
 
   /**
-   * @throws AppError NOT_FOUND for an unknown patient, volume or registration; the device host's error when a recording is already running
+   * @throws AppError BAD_REQUEST when the chain goes through the reference tool and it is the probe tool
+   * (`toolPairRefusal`; nothing is recorded); NOT_FOUND for an unknown patient, volume or registration; the device
+   * host's error when a recording is already running
    */
   async start(o: SessionStart): Promise<FusionSession> {
+    // the tools' trackers are the page's knowledge (the streams): the service refuses what the request itself shows
+    const refusal = toolPairRefusal({
+      probeTool: o.probeTool,
+      referenceTool: o.referenceTool,
+      throughReference: usesReferenceTool(o.registrationId, o.referenceTool),
+    });
+    if (refusal) throw new AppError('BAD_REQUEST', refusal);
     getPatient(this.store, o.patientId);
     const vol = getVolume(this.store, o.priorVolumeId);
     if (vol.patientId !== o.patientId) throw new AppError('BAD_REQUEST', `volume ${o.priorVolumeId} is not of patient ${o.patientId}`);
