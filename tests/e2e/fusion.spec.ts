@@ -142,5 +142,32 @@ test('live fusion: replayed sweep over its reconstruction, reslice correlates wi
   const cpu = await page.evaluate(() => window.__orthotwinFusion!.ncc());
   console.log(`CPU reslice NCC over ${cpu.length} frames: min ${Math.min(...cpu.map((n) => n.ncc)).toFixed(3)}`);
   for (const n of cpu) expect(n.ncc, `frame ${n.seq}: NCC of the CPU reslice with the frame`).toBeGreaterThanOrEqual(0.8);
+
+  // the probe tool chosen as the patient reference too: refused with a sentence, frames shown but none placed, the
+  // other settings kept; recording the session is refused by the sessions service with the same sentence
+  const source = await page.getByLabel('Ultrasound source').inputValue();
+  const same =
+    'The probe tool and the patient reference cannot be the same tool (ProbeToTracker): the probe would be placed relative to itself. Choose the reference fixed to the patient, or none.';
+  await expect(page.getByTestId('tool-refusal')).toHaveCount(0);
+  await page.getByLabel('Patient reference').selectOption('ProbeToTracker');
+  await expect(page.getByTestId('tool-refusal')).toHaveText(same);
+  await page.evaluate(() => window.__orthotwinFusion!.resetStats());
+  await page.waitForFunction(() => (window.__orthotwinFusion?.dropped().refused ?? 0) >= 10, undefined, { timeout: 60_000 });
+  expect(await page.evaluate(() => window.__orthotwinFusion!.ncc().length), 'frames placed with the refused pair').toBe(0);
+  await page.getByRole('button', { name: 'Record session' }).click();
+  await expect(page.getByTestId('error-sentence')).toHaveText(same);
+  await expect(page.getByRole('button', { name: 'Record session' })).toBeVisible();
+  await page.getByTestId('error').getByRole('button', { name: 'Dismiss' }).click();
+  await expect(page.getByLabel('Probe tool')).toHaveValue('ProbeToTracker');
+  await expect(page.getByLabel('Ultrasound source')).toHaveValue(source);
+  await expect(page.getByLabel('Setup', { exact: true })).toHaveValue('spine-phantom');
+  await expect(page.getByTestId('image-to-probe')).toContainText('ImageToProbe: plus-config');
+  await expect(page.getByLabel('Reslicing')).toHaveValue('cpu');
+  // the reference fixed to the phantom again: the refusal goes and the frames are placed again
+  await page.getByLabel('Patient reference').selectOption('ReferenceToTracker');
+  await expect(page.getByTestId('tool-refusal')).toHaveCount(0);
+  await page.evaluate(() => window.__orthotwinFusion!.resetStats());
+  await page.waitForFunction(() => (window.__orthotwinFusion?.ncc().length ?? 0) >= 10, undefined, { timeout: 60_000 });
+  for (const n of await page.evaluate(() => window.__orthotwinFusion!.ncc())) expect(n.ncc, `frame ${n.seq} placed again`).toBeGreaterThanOrEqual(0.8);
   expect(errors).toEqual([]);
 });

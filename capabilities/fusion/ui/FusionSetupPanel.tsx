@@ -36,6 +36,10 @@ interface Props {
   referenceTool: Field<string>;
   /** Tool names seen on the streams. */
   tools: string[];
+  /** Why the probe / reference pair is refused (`toolPairRefusal`), null when it is not. */
+  toolRefusal: string | null;
+  /** Whether the chain uses the reference tool (not through the depth camera). */
+  referenceUsed: boolean;
   /** The prior series' twins with a skin mesh. */
   twins: Twin[];
   registration: Field<Registration | null>;
@@ -110,7 +114,17 @@ export function FusionSetupPanel(p: Props) {
             <option value="">none (volume in the tracker frame)</option>
           </select>
         </label>
+        {!p.referenceUsed && (
+          <span className="muted" data-testid="reference-unused">
+            not used: the patient is placed through the depth camera registration
+          </span>
+        )}
       </div>
+      {p.toolRefusal && (
+        <div className="error" role="alert" data-testid="tool-refusal">
+          {p.toolRefusal}
+        </div>
+      )}
       <CalibrationsPanel client={p.client} setup={p.setup.value} calibrations={p.calibrations} onChanged={p.onCalibrationsChanged} onError={p.onError} />
       <div className="row" data-testid="setup-calibrations">
         <span className={cameraToTracker ? '' : 'muted'}>

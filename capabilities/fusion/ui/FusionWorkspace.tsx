@@ -11,7 +11,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useKeptState } from '../../../renderer/app/keptState.js';
 import type { DeviceList } from '../../../electron/contract/index.js';
-import type { CalibrationRecord, FusionSession, Registration } from '../contract.js';
+import { toolPairRefusal, type CalibrationRecord, type FusionSession, type Registration } from '../contract.js';
 import type { Patient } from '../../patients/contract.js';
 import type { StudyRecord } from '../../studies/contract.js';
 import type { Twin } from '../../twins/contract.js';
@@ -21,7 +21,7 @@ import { landmarkPair, type ColourMap, type LandmarkPair, type PatientFrame } fr
 import { FusedViews } from './FusedViews.js';
 import { FusionSetupPanel } from './FusionSetupPanel.js';
 import { FusionStatusLine } from './FusionStatusLine.js';
-import type { FusionStats } from './live/fusionLoop.js';
+import { toolTracker, type FusionStats } from './live/fusionLoop.js';
 import { installFusionProbe } from './live/fusionPageProbe.js';
 import { createLiveFusion, VIEW_W, type ResliceChoice } from './live/fusionViews.js';
 import { OverlayControls } from './OverlayControls.js';
@@ -45,7 +45,20 @@ interface Props {
 }
 
 const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
-const NO_STATS: FusionStats = { shown: 0, ncc: NaN, p50: NaN, p95: NaN, dropped: 0, untracked: 0, tools: [], cineLength: 0, predictedAtPlaneMm: NaN };
+const NO_STATS: FusionStats = {
+  shown: 0,
+  ncc: NaN,
+  p50: NaN,
+  p95: NaN,
+  dropped: 0,
+  untracked: 0,
+  tools: [],
+  toolsByDevice: [],
+  frameDevice: null,
+  refused: 0,
+  cineLength: 0,
+  predictedAtPlaneMm: NaN,
+};
 
 /** The Fusion workspace: drives the live fusion loop and lays out its setup, session, status, views and controls. */
 export function FusionWorkspace({ client, patient, studies, twins, recordings, captures, onError }: Props) {
@@ -114,6 +127,21 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
     : referenceTool.value
       ? { kind: 'reference', referenceToVolume: IDENTITY }
       : { kind: 'tracker' };
+  // the probe / reference pair: refused (said here, and the loop places no frame) when the chain goes through the
+  // reference tool and it is the probe tool, or tracked by another tracker than the probe (the trackers as the loop
+  // takes them for the source's frames: the source's own tools first); through the depth camera the reference is not used
+  const frameDevice = usDevice.value || stats.frameDevice;
+  const trackerOf = (tool: string) => {
+    const id = toolTracker(stats.toolsByDevice, tool, frameDevice);
+    return id ? { id, name: devices?.devices.find((d) => d.id === id)?.name ?? id } : null;
+  };
+  const toolRefusal = toolPairRefusal({
+    probeTool: probeTool.value,
+    referenceTool: referenceTool.value,
+    throughReference: patientFrame?.kind === 'reference',
+    probeTracker: trackerOf(probeTool.value),
+    referenceTracker: trackerOf(referenceTool.value),
+  });
   // the loop reads the settings when it fuses or draws a frame: always those of the last render
   loop.configure({
     opacity: opacity.value,
@@ -341,6 +369,8 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
           probeTool={probeTool}
           referenceTool={referenceTool}
           tools={stats.tools}
+          toolRefusal={toolRefusal}
+          referenceUsed={!reg}
           twins={twins.filter((t) => t.seriesId === prior.series.id && t.artefacts.some((a) => a.kind === 'skin-mesh'))}
           registration={registration}
           captures={captures}

@@ -9,7 +9,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { StreamHeader } from '../../../../electron/contract/devices.js';
 import { hostClockUs } from '../../../../native-bridges/core/clock.js';
 import { boxResample, type ImagePlane } from '../fusionMath.js';
-import { FusionLoop, type FusionSettings, type FusionSurfaces } from './fusionLoop.js';
+import { FusionLoop, toolTracker, type FusionSettings, type FusionSurfaces } from './fusionLoop.js';
 
 /** A 16 × 12 frame: a gradient along the rows and down the columns. */
 const frame = (w: number, h: number): Uint8Array => Uint8Array.from({ length: w * h }, (_, k) => 10 * (k % w) + 3 * Math.floor(k / w));
@@ -110,6 +110,9 @@ describe('FusionLoop', () => {
     const s = loop.stats();
     expect(s.shown).toBe(1);
     expect(s.tools).toEqual(['Probe']);
+    expect(s.toolsByDevice).toEqual([{ device: 'trk', tools: ['Probe'] }]);
+    expect(s.frameDevice).toBe('us');
+    expect(s.refused).toBe(0);
     expect(s.dropped).toBe(2);
     expect(s.cineLength).toBe(1);
     loop.stop();
@@ -145,5 +148,90 @@ describe('FusionLoop', () => {
     expect(loop.metrics.received).toBe(0);
     expect(loop.metrics.lastSeq).toBe(1);
     loop.stop();
+  });
+
+  describe('the probe / reference pair', () => {
+    /** A pose message of `device` with the named tools (x = t ms for every tool). */
+    const poses = (device: string, tUs: number, names: string[]): { header: StreamHeader; payload: Uint8Array } => ({
+      header: {
+        device,
+        stream: 'pose',
+        seq: tUs,
+        deviceTimeUs: tUs,
+        hostTimeUs: hostClockUs(),
+        dropped: 0,
+        poses: names.map((name) => ({ name, matrix: at(tUs / 1000), state: 'ok' as const })),
+      },
+      payload: new Uint8Array(0),
+    });
+    /** The tracked-ultrasound replay ("us": image, Probe, Reference) and a second tracker ("ndi": Reference, Port1). */
+    const feed = (loop: FusionLoop, seq: number, tUs: number): void => {
+      loop.ingest(poses('us', tUs - 5_000, ['Probe', 'Reference']));
+      loop.ingest(poses('ndi', tUs - 5_000, ['Reference', 'Port1']));
+      loop.ingest(poses('us', tUs + 5_000, ['Probe', 'Reference']));
+      loop.ingest(poses('ndi', tUs + 5_000, ['Reference', 'Port1']));
+      loop.ingest(image(seq, tUs));
+    };
+    const THROUGH_REFERENCE: FusionSettings = { ...SETTINGS, referenceTool: 'Reference', patientFrame: { kind: 'reference', referenceToVolume: at(0) } };
+
+    it('takes a tool from the frame own device first, else from a tracker that has it', () => {
+      const seen = [
+        { device: 'ndi', tools: ['Reference', 'Port1'] },
+        { device: 'us', tools: ['Probe', 'Reference'] },
+      ];
+      expect(toolTracker(seen, 'Reference', 'us')).toBe('us');
+      expect(toolTracker(seen, 'Port1', 'us')).toBe('ndi');
+      expect(toolTracker(seen, 'Stylus', 'us')).toBeNull();
+      expect(toolTracker(seen, '', 'us')).toBeNull();
+    });
+
+    it('places a frame with two tools of one tracker (the reference of the frame own device, not the other tracker)', () => {
+      const { loop } = startLoop();
+      loop.configure(THROUGH_REFERENCE);
+      feed(loop, 1, 100_000);
+      expect(loop.metrics.shown).toBe(1);
+      expect(loop.metrics.refused).toBe(0);
+      expect(loop.imageToVolume).not.toBeNull();
+      loop.stop();
+    });
+
+    it('places no frame with the same tool as the probe and the reference, keeping the other settings', () => {
+      const { loop } = startLoop();
+      loop.configure({ ...THROUGH_REFERENCE, referenceTool: 'Probe' });
+      feed(loop, 1, 100_000);
+      expect(loop.metrics.shown).toBe(1);
+      expect(loop.metrics.refused).toBe(1);
+      expect(loop.metrics.untracked).toBe(0);
+      expect(loop.imageToVolume).toBeNull();
+      expect(loop.metrics.ncc).toHaveLength(0);
+      // another reference chosen: placed again
+      loop.configure(THROUGH_REFERENCE);
+      feed(loop, 2, 200_000);
+      expect(loop.imageToVolume).not.toBeNull();
+      expect(loop.metrics.ncc).toHaveLength(1);
+      loop.stop();
+    });
+
+    it('places no frame with a reference of another tracker than the probe', () => {
+      const { loop } = startLoop();
+      loop.configure({ ...THROUGH_REFERENCE, referenceTool: 'Port1' });
+      feed(loop, 1, 100_000);
+      expect(loop.metrics.refused).toBe(1);
+      expect(loop.imageToVolume).toBeNull();
+      expect(loop.stats().refused).toBe(1);
+      loop.stop();
+    });
+
+    it('through the depth camera the reference is not used: placed whatever the reference choice', () => {
+      const camera: FusionSettings = { ...SETTINGS, patientFrame: { kind: 'camera', cameraToTracker: at(0), cameraToVolume: at(0) } };
+      for (const referenceTool of ['Port1', 'Probe', 'Reference', 'Absent', '']) {
+        const { loop } = startLoop();
+        loop.configure({ ...camera, referenceTool });
+        feed(loop, 1, 100_000);
+        expect(loop.metrics.refused, referenceTool).toBe(0);
+        expect(loop.imageToVolume, referenceTool).not.toBeNull();
+        loop.stop();
+      }
+    });
   });
 });

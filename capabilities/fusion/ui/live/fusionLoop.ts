@@ -21,7 +21,7 @@
  * fusionViews.ts), passes the settings on every render (`configure`), and
  * shows what `onStats` reports.
  */
-import type { Registration } from '../../contract.js';
+import { toolPairRefusal, type Registration } from '../../contract.js';
 import type { StreamHeader } from '../../../../electron/contract/devices.js';
 import { binningMatrix } from '../../../../math/imageBinning.js';
 import { maskedNcc } from '../../../../math/imageStats.js';
@@ -38,6 +38,24 @@ import { CineBuffer, PoseHistory, type CineFrame } from '../liveBuffers.js';
  * @param cal row-major 4×4, full-frame pixels → probe mm
  */
 export const calibrationOf = (cal: number[], f: { binning: number }): number[] => (f.binning > 1 ? mul4(cal, binningMatrix(f.binning)) : cal);
+
+/** The tools seen on one device's pose stream (device id). */
+export interface DeviceTools {
+  device: string;
+  tools: string[];
+}
+
+/**
+ * The device a tool's poses are taken from for a frame of `frameDevice`: the frame's own device when it tracks the
+ * tool (a tracked-ultrasound source), else the first other device that does; null when none does. The fusion loop
+ * places frames with it and the workspace names the trackers of a refused tool pair with it.
+ */
+export function toolTracker(devices: readonly DeviceTools[], tool: string, frameDevice: string | null): string | null {
+  if (!tool) return null;
+  const own = devices.find((d) => d.device === frameDevice);
+  if (own?.tools.includes(tool)) return own.device;
+  return devices.find((d) => d.tools.includes(tool))?.device ?? null;
+}
 
 /** What the workspace's controls set (read by the loop when it fuses or draws a frame). */
 export interface FusionSettings {
@@ -75,6 +93,12 @@ export interface FusionStats {
   untracked: number;
   /** Tool names seen on any device. */
   tools: string[];
+  /** The tools seen on each device: each tracker has its own frame. */
+  toolsByDevice: DeviceTools[];
+  /** The device of the last ultrasound frame received, null before one. */
+  frameDevice: string | null;
+  /** Frames shown unplaced because the probe / reference pair was refused (`toolPairRefusal`). */
+  refused: number;
   cineLength: number;
   /** Predicted TRE of the registration at the centre of the shown plane (mm), NaN without one. */
   predictedAtPlaneMm: number;
@@ -156,6 +180,7 @@ export class FusionLoop {
   /** The frame drawn last (live or from the cine loop). */
   lastFrame: CineFrame | null = null;
   private predictedAtPlane = NaN;
+  private frameDevice: string | null = null;
   private settings: FusionSettings = DEFAULT_SETTINGS;
   private aspect = 0.75;
   private last3dMs = 0;
@@ -207,6 +232,7 @@ export class FusionLoop {
       if (this.pending) this.schedule();
     } else if (h.stream === 'image' && h.width && h.height && h.scalar === 'uint8' && (!o.usDevice || h.device === o.usDevice)) {
       M.received++;
+      this.frameDevice = h.device;
       M.upstreamDropped = h.dropped;
       if (this.pending) M.superseded++;
       const c = h.components ?? 1;
@@ -239,16 +265,16 @@ export class FusionLoop {
     const M = this.metrics;
     const cal = o.imageToProbe;
     // the poses of the frame's own device (a tracked-ultrasound source), else of a tracker that has the tool
-    const historyFor = (tool: string): PoseHistory => {
-      const own = this.poses.get(p.device);
-      if (own?.newestUs(tool) != null) return own;
-      return [...this.poses.values()].find((h) => h.newestUs(tool) !== null) ?? own ?? new PoseHistory();
-    };
-    const probeHistory = historyFor(o.probeTool);
-    const refHistory = o.referenceTool ? historyFor(o.referenceTool) : null;
+    const seen = this.toolsByDevice();
+    const probeDevice = toolTracker(seen, o.probeTool, p.device);
+    const refDevice = o.referenceTool ? toolTracker(seen, o.referenceTool, p.device) : null;
+    const historyFor = (device: string | null): PoseHistory => (device && this.poses.get(device)) || this.poses.get(p.device) || new PoseHistory();
+    const probeHistory = historyFor(probeDevice);
+    const refHistory = o.referenceTool ? historyFor(refDevice) : null;
     const probe = probeHistory.at(o.probeTool, p.frame.timeUs);
     // through the depth camera the reference tool is not used (the patient is taken as still since the capture)
-    const ref = refHistory && o.patientFrame?.kind === 'reference' ? refHistory.at(o.referenceTool, p.frame.timeUs) : null;
+    const throughReference = o.patientFrame?.kind === 'reference';
+    const ref = refHistory && throughReference ? refHistory.at(o.referenceTool, p.frame.timeUs) : null;
     // the tracker's sample for this frame may still be on its way (another stream): wait for it (the next pose schedules us again), up to 100 ms
     const newest = Math.min(probeHistory.newestUs(o.probeTool) ?? -Infinity, refHistory ? (refHistory.newestUs(o.referenceTool) ?? -Infinity) : Infinity);
     if ((!probe || (o.patientFrame?.kind === 'reference' && !ref)) && newest < p.frame.timeUs && hostClockUs() - p.receivedUs < 100_000) {
@@ -256,9 +282,19 @@ export class FusionLoop {
       return;
     }
     this.pending = null;
+    // the same tool as probe and reference, or the two from different trackers: the frame is shown, never placed
+    const refused =
+      toolPairRefusal({
+        probeTool: o.probeTool,
+        referenceTool: o.referenceTool,
+        throughReference,
+        probeTracker: probeDevice ? { id: probeDevice, name: probeDevice } : null,
+        referenceTracker: refDevice ? { id: refDevice, name: refDevice } : null,
+      }) !== null;
     p.frame.imageToVolume =
-      cal && o.patientFrame ? imageToVolume(calibrationOf(cal, p.frame), probe?.matrix ?? null, ref?.matrix ?? null, o.patientFrame) : null;
-    if (cal && !p.frame.imageToVolume) M.untracked++; // without a calibration nothing is placed, and the setup says so
+      cal && o.patientFrame && !refused ? imageToVolume(calibrationOf(cal, p.frame), probe?.matrix ?? null, ref?.matrix ?? null, o.patientFrame) : null;
+    if (refused) M.refused++;
+    else if (cal && !p.frame.imageToVolume) M.untracked++; // without a calibration nothing is placed, and the setup says so
     this.cine.push(p.frame);
     const t0 = performance.now();
     const placed = this.draw(p.frame);
@@ -344,6 +380,11 @@ export class FusionLoop {
     this.plane = null;
   }
 
+  /** The tools with poses on each device's stream now. */
+  private toolsByDevice(): DeviceTools[] {
+    return [...this.poses].map(([device, h]) => ({ device, tools: h.tools().filter((t) => h.newestUs(t) !== null) }));
+  }
+
   /** The status line's values now. */
   stats(): FusionStats {
     const M = this.metrics;
@@ -357,6 +398,9 @@ export class FusionLoop {
       dropped: M.superseded + M.upstreamDropped,
       untracked: M.untracked,
       tools: [...new Set([...this.poses.values()].flatMap((h) => h.tools()))],
+      toolsByDevice: this.toolsByDevice(),
+      frameDevice: this.frameDevice,
+      refused: M.refused,
       cineLength: this.cine.length,
       predictedAtPlaneMm: this.predictedAtPlane,
     };

@@ -15,6 +15,8 @@ export class FusionMetrics {
   shown = 0;
   superseded = 0;
   untracked = 0;
+  /** Frames shown unplaced because the probe / reference pair was refused (the same tool, or two trackers). */
+  refused = 0;
   /** The device host's count of frames dropped upstream (latest-wins), from the last frame's header. */
   upstreamDropped = 0;
   /** Sequence number of the last frame shown; −1 before one. */
@@ -40,6 +42,6 @@ export class FusionMetrics {
     this.view3dMs.length = 0;
     this.transport.length = 0;
     this.ncc.length = 0;
-    this.shown = this.received = this.superseded = this.untracked = 0;
+    this.shown = this.received = this.superseded = this.untracked = this.refused = 0;
   }
 }
