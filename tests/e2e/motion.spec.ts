@@ -72,6 +72,7 @@ test('Motion: the PicoX simulator streams four sEMG sensors and their IMU, plott
   // disconnect (the server is shared with the other specs)
   await page.getByRole('button', { name: 'Devices', exact: true }).click();
   const picox = page.locator('[data-kind="picox-simulator"]');
+  await expect(picox.first()).toBeVisible(); // the device list has loaded (ours is connected)
   for (let n = await picox.count(); n > 0; n--) {
     await picox.first().getByRole('button', { name: 'Disconnect' }).click();
     await expect(picox).toHaveCount(n - 1);

@@ -103,6 +103,7 @@ test('Motion: a PicoX session recorded in Devices becomes a session of its visit
   await page.getByRole('button', { name: 'Stop recording' }).click();
   await expect(page.getByTestId('recorded-files')).toContainText('_Motion.c3d');
   // disconnect (the suite's server is shared: a PicoX another spec left connected goes too)
+  await expect(picox.first()).toBeVisible(); // the device list has loaded (ours is connected)
   for (let n = await picox.count(); n > 0; n--) {
     await picox.first().getByRole('button', { name: 'Disconnect' }).click();
     await expect(picox).toHaveCount(n - 1);
