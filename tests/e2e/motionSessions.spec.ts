@@ -52,6 +52,25 @@ test('Motion: import the C3D trial for a visit, see plots and features, export .
   await expect(page.getByTestId('session-parameters')).toContainText('bandpassLowHz = 20');
   await expect(page.getByTestId('session-parameters')).toContainText('welchNperseg = 1024');
 
+  // zoom about the pointer with the wheel, pan with a middle-drag, the whole record again on double-click
+  const root = page.getByTestId('plot-session-raw').locator('.uplot');
+  const over = page.getByTestId('plot-session-raw').locator('.u-over');
+  const range = async (): Promise<[number, number]> => (await root.getAttribute('data-xrange'))!.split(',').map(Number) as [number, number];
+  await over.scrollIntoViewIfNeeded(); // (the parameters opened above scrolled the workspace)
+  const box = (await over.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.wheel(0, -100);
+  await expect.poll(async () => (await range())[1] - (await range())[0]).toBeLessThan(5);
+  const zoomed = await range();
+  await page.mouse.down({ button: 'middle' });
+  await page.mouse.move(box.x + box.width / 2 - 100, box.y + box.height / 2);
+  await page.mouse.up({ button: 'middle' });
+  const panned = await range();
+  expect(panned[0], 'panned later in time').toBeGreaterThan(zoomed[0]);
+  expect(panned[1] - panned[0]).toBeCloseTo(zoomed[1] - zoomed[0], 2);
+  await over.dblclick();
+  await expect.poll(async () => (await range())[1] - (await range())[0]).toBeGreaterThan(5.5);
+
   // another channel from the table
   await rows.filter({ hasText: 'Biceps.EMG4' }).click();
   await expect(page.getByTestId('session-plots')).toHaveAttribute('data-channel', 'Biceps.EMG4');

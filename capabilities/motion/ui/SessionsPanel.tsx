@@ -5,7 +5,7 @@
  * its linear envelope and the trial's events; Welch PSD with MNF and MDF;
  * MDF of 1 s windows with its least-squares line), the stored features of
  * every sEMG channel with their parameters, and the OpenSim export. Zoom:
- * drag across a plot; double-click resets.
+ * drag across a plot or the wheel; pan: middle-drag; double-click resets.
  */
 import { useEffect, useRef, useState } from 'react';
 import uPlot from 'uplot';
@@ -15,6 +15,7 @@ import type { ChannelView, MotionFeature, MotionSession, MotionSessionDetail, Tr
 import type { Client } from '../../../renderer/ipc/client.js';
 import { download } from '../../../renderer/app/download.js';
 import { uploadFiles } from '../../../renderer/app/upload.js';
+import { wheelZoomPlugin } from './plotZoom.js';
 
 const today = (): string => new Date().toISOString().slice(0, 10);
 
@@ -36,7 +37,17 @@ const COLUMNS = [
 ] as const;
 
 function plot(el: HTMLElement, opts: Omit<uPlot.Options, 'width' | 'height'>, data: uPlot.AlignedData): uPlot {
-  return new uPlot({ width: Math.max(300, el.clientWidth - 10), height: 170, cursor: { drag: { x: true, y: false } }, ...opts }, data, el);
+  return new uPlot(
+    {
+      width: Math.max(300, el.clientWidth - 10),
+      height: 170,
+      cursor: { drag: { x: true, y: false } },
+      ...opts,
+      plugins: [...(opts.plugins ?? []), wheelZoomPlugin()],
+    },
+    data,
+    el,
+  );
 }
 const axes = (x: string, y: string): uPlot.Axis[] => [
   { label: x, stroke: '#aaa', grid: { stroke: '#333' } },

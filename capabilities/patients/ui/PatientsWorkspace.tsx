@@ -109,7 +109,7 @@ export function PatientsWorkspace({ client, info, open, session, onError, clearE
           <SeriesExportPanel client={client} studies={open.studies} onError={onError} can={can} />
         </>
       )}
-      <MotionFeaturesStrip key={open.patient.id} client={client} patientId={open.patient.id} onError={onError} />
+      <MotionFeaturesStrip key={`motion-${open.patient.id}`} client={client} patientId={open.patient.id} onError={onError} />
       {latest && !(folded && latest.status === 'done') && <JobBar client={client} job={latest} onError={onError} />}
       {twin && volume && !twins.some((t) => t.isDefault) && (
         <div className="notice" role="status">
