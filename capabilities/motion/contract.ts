@@ -56,7 +56,8 @@ export const MotionSession = z.object({
   /** The visit's day (ISO 8601) and label. */
   visitDate: z.string(),
   visitLabel: z.string(),
-  format: z.enum(['c3d', 'analog-csv', 'time-series-csv']),
+  /** 'depth': a depth-camera recording of the patient's back (a PLUS depth sequence; no channels, trunk angles from the frames). */
+  format: z.enum(['c3d', 'analog-csv', 'time-series-csv', 'depth']),
   /** The imported file's name (the copy in the store is the source of every later read). */
   fileName: z.string(),
   bytes: z.number().int(),
@@ -129,6 +130,43 @@ export const TrunkAnglesView = z.object({
 });
 export type TrunkAnglesView = z.infer<typeof TrunkAnglesView>;
 
+/** The import of a depth recording, started as a job (its result id is the new session's id). */
+export const DepthImportStarted = z.object({ jobId: Id, fileName: z.string() });
+export type DepthImportStarted = z.infer<typeof DepthImportStarted>;
+
+const AngleKey = z.enum(['flexion', 'lateralBending', 'axialRotation']);
+
+/**
+ * The trunk angles of two sessions of one patient compared after time alignment (the depth camera's against the IMU's):
+ * the lag that aligns them (normalised cross-correlation of the three angles), and per angle the correlation and the
+ * RMS difference at that lag; both series on the first session's times for the plot.
+ */
+export const AngleComparison = z.object({
+  /** The first session's (e.g. the depth camera's) and the second's (e.g. the IMU's) descriptions. */
+  reference: z.string(),
+  other: z.string(),
+  /** Add to the second session's times (s from its first sample) to bring them onto the first's: other(t − lag) ≈ reference(t). */
+  lagS: z.number(),
+  /** Normalised cross-correlation of the three angles (zero-mean each, concatenated) at the lag. */
+  correlation: z.number(),
+  perAngle: z.array(z.object({ angle: AngleKey, correlation: z.number().nullable(), rmsDeg: z.number().nullable() })),
+  /** Reference samples compared (those the other series covers at the lag). */
+  samples: z.number().int(),
+  /** The first session's times (s) with its angles and the second's at t − lag (null outside it). */
+  aligned: z.object({
+    t: z.array(z.number()),
+    reference: z.object({ flexion: z.array(z.number()), lateralBending: z.array(z.number()), axialRotation: z.array(z.number()) }),
+    other: z.object({
+      flexion: z.array(z.number().nullable()),
+      lateralBending: z.array(z.number().nullable()),
+      axialRotation: z.array(z.number().nullable()),
+    }),
+  }),
+  algorithm: z.string(),
+  parameters: z.record(z.string(), z.unknown()),
+});
+export type AngleComparison = z.infer<typeof AngleComparison>;
+
 /** An OpenSim file of a session, as text for a download. */
 export const OpenSimFile = z.object({ fileName: z.string(), text: z.string(), rows: z.number().int(), columns: z.number().int() });
 export type OpenSimFile = z.infer<typeof OpenSimFile>;
@@ -142,9 +180,16 @@ export const MotionService = defineService(
     /**
      * Imports a trial file into the patient's record for a visit: the file copied into the store (sealed when the
      * store is encrypted), its sEMG features computed and stored; audited. A file that cannot be read as a trial
-     * stores nothing (its error names the file and the reason).
+     * stores nothing (its error names the file and the reason). A depth recording (a PLUS depth sequence, known by
+     * its content) is read as a job (deprojection, people detection and ICP per frame): the result is then the job,
+     * whose result id is the session with the trunk angles' features (depthSession.ts).
      */
-    importTrial: { roles: CLINICAL_ROLES, verb: 'import motion trials', args: z.tuple([ImportTrialRequest]), result: MotionSessionDetail },
+    importTrial: {
+      roles: CLINICAL_ROLES,
+      verb: 'import motion trials',
+      args: z.tuple([ImportTrialRequest]),
+      result: z.union([MotionSessionDetail, DepthImportStarted]),
+    },
     /** The patient's motion sessions, newest visit first. */
     sessions: {
       roles: ALL_ROLES,
@@ -168,12 +213,22 @@ export const MotionService = defineService(
       args: z.tuple([Id, z.string(), z.number().int().min(200).max(8000).default(2000)]),
       result: ChannelView,
     },
-    /** The session's trunk angles from its IMU sensors (at most `maxPoints` samples, 200–8000). */
+    /** The session's trunk angles from its IMU sensors, or a depth session's from its frames (at most `maxPoints` samples, 200–8000). */
     trunkAngles: {
       roles: ALL_ROLES,
       audit: { action: 'read', recordType: 'motion-session' },
       args: z.tuple([Id, z.number().int().min(200).max(8000).default(2000)]),
       result: TrunkAnglesView,
+    },
+    /**
+     * The trunk angles of a depth session compared with those of another session of the same patient (its IMU)
+     * after time alignment; refused with the reason when either has no trunk angles or they are of different patients.
+     */
+    compareAngles: {
+      roles: ALL_ROLES,
+      audit: { action: 'read', recordType: 'motion-session' },
+      args: z.tuple([Id, Id]),
+      result: AngleComparison,
     },
     /**
      * The session's sEMG linear envelopes (V, every sEMG channel, at 100 Hz) as an OpenSim storage file

@@ -229,6 +229,8 @@ export interface DepthMovementOptions {
   people?: Partial<PeopleParams>;
   /** The trunk tracker (`depthMovement.ts`); `up` defaults to the detected ground normal. */
   movement?: Partial<DepthMovementParams>;
+  /** Called after each frame of the people pass (fraction 0–0.5) and of the tracking pass (0.5–1). */
+  onProgress?(fraction: number, stage: string): void;
 }
 
 /** The people detection's settings for a camera framing the back (see the file comment). */
@@ -321,6 +323,7 @@ export function depthMovement(frames: readonly DepthMovementFrame[], o: DepthMov
     const sub = new Float32Array(3 * p.indices.length);
     p.indices.forEach((i, j) => ((sub[3 * j] = pts[3 * i]!), (sub[3 * j + 1] = pts[3 * i + 1]!), (sub[3 * j + 2] = pts[3 * i + 2]!)));
     used.push({ frame: k, timeS: f.timeS, points: sub });
+    o.onProgress?.((0.5 * (k + 1)) / frames.length, `finding the patient: frame ${k + 1} of ${frames.length}`);
   });
   if (!person || used.length === 0) {
     const why = detectErrors.size ? ` (${[...detectErrors].map(([r, n]) => `${n} × ${r}`).join('; ')})` : '';
@@ -341,7 +344,8 @@ export function depthMovement(frames: readonly DepthMovementFrame[], o: DepthMov
   const timesS: number[] = [],
     angles: TrunkAnglesDeg[] = [],
     frameIndices: number[] = [];
-  for (const u of used) {
+  for (const [j, u] of used.entries()) {
+    o.onProgress?.(0.5 + (0.5 * j) / used.length, `tracking the back: frame ${j + 1} of ${used.length}`);
     try {
       angles.push(tracker.update(backSurface(u.points, capture), u.timeS).angles);
       timesS.push(u.timeS);

@@ -57,64 +57,105 @@ export function importTrial(
   const trunk = trunkFromImu(trial);
   if (!('reason' in trunk)) features.push(...trunkImuFeatures(trunk));
   const id = newId();
-  const safeName = req.fileName.replace(/[^\w.\- ]+/g, '_').slice(-120) || 'trial';
+  const safeName = storedFileName(req.fileName);
   const staged = path.join(store.stagingDir, `motion-${id}`, safeName);
   fs.mkdirSync(path.dirname(staged), { recursive: true });
   writeFileDurable(staged, req.bytes);
-  const relPath = path.join('store', 'motion', id, safeName);
-  const hash = sha256(req.bytes);
-  const createdAt = nowIso();
   try {
-    store.commitFiles([{ stagedPath: staged, relPath }], () => {
-      store.db
-        .prepare(
-          `INSERT INTO motion_sessions (id, patient_id, visit_date, visit_label, format, file_name, rel_path, bytes, sha256, duration_s, analog_hz,
-             point_hz, points, channels, events, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          id,
-          req.patientId,
-          req.visitDate,
-          req.visitLabel,
-          trial.format,
-          req.fileName,
-          relPath,
-          req.bytes.byteLength,
-          hash,
-          trial.durationS,
-          trial.analogHz,
-          trial.pointHz,
-          trial.points,
-          JSON.stringify(trial.channels.map(({ samples: _s, ...c }) => c)),
-          JSON.stringify(trial.events),
-          createdAt,
-          actor,
-        );
-      const ins = store.db.prepare(
-        `INSERT INTO motion_features (session_id, name, value, unit, channel, muscle, side, level, flags, algorithm, algorithm_version, parameters)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
-      for (const f of features)
-        ins.run(
-          id,
-          f.name,
-          f.value,
-          f.unit,
-          f.channel,
-          f.muscle,
-          f.side,
-          f.level,
-          f.flags.join(','),
-          f.algorithm,
-          f.algorithmVersion,
-          JSON.stringify(f.parameters),
-        );
-      store.audit(actor, 'motion-import', 'motion-session', id, { patientId: req.patientId, sha256: hash, features: features.length, format: trial.format });
-    });
+    insertSession(
+      store,
+      {
+        id,
+        patientId: req.patientId,
+        visitDate: req.visitDate,
+        visitLabel: req.visitLabel,
+        format: trial.format,
+        fileName: req.fileName,
+        bytes: req.bytes.byteLength,
+        sha256: sha256(req.bytes),
+        durationS: trial.durationS,
+        analogHz: trial.analogHz,
+        pointHz: trial.pointHz,
+        points: trial.points,
+        channels: trial.channels.map(({ samples: _s, ...c }) => c),
+        events: trial.events,
+      },
+      [{ stagedPath: staged, relPath: path.join('store', 'motion', id, safeName) }],
+      features,
+      actor,
+    );
   } finally {
     fs.rmSync(path.dirname(staged), { recursive: true, force: true });
   }
   return getSession(store, id);
+}
+
+/** The name a session's file is kept under in `store/motion/<session>/`. */
+export const storedFileName = (fileName: string): string => fileName.replace(/[^\w.\- ]+/g, '_').slice(-120) || 'trial';
+
+/**
+ * Moves a session's staged files into the store (the first is the session's file) and writes its row and feature rows in
+ * one transaction; audited (`motion-import`, the session id, the file's hash, the feature count and the format).
+ * @throws AppError STORE_FAILED
+ */
+export function insertSession(
+  store: TwinStore,
+  s: Omit<MotionSession, 'featureCount' | 'createdAt' | 'createdBy'>,
+  files: { stagedPath: string; relPath: string }[],
+  features: MotionFeature[],
+  actor: string,
+): void {
+  store.commitFiles(files, () => {
+    store.db
+      .prepare(
+        `INSERT INTO motion_sessions (id, patient_id, visit_date, visit_label, format, file_name, rel_path, bytes, sha256, duration_s, analog_hz,
+           point_hz, points, channels, events, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        s.id,
+        s.patientId,
+        s.visitDate,
+        s.visitLabel,
+        s.format,
+        s.fileName,
+        files[0]!.relPath,
+        s.bytes,
+        s.sha256,
+        s.durationS,
+        s.analogHz,
+        s.pointHz,
+        s.points,
+        JSON.stringify(s.channels),
+        JSON.stringify(s.events),
+        nowIso(),
+        actor,
+      );
+    const ins = store.db.prepare(
+      `INSERT INTO motion_features (session_id, name, value, unit, channel, muscle, side, level, flags, algorithm, algorithm_version, parameters)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const f of features)
+      ins.run(
+        s.id,
+        f.name,
+        f.value,
+        f.unit,
+        f.channel,
+        f.muscle,
+        f.side,
+        f.level,
+        f.flags.join(','),
+        f.algorithm,
+        f.algorithmVersion,
+        JSON.stringify(f.parameters),
+      );
+    store.audit(actor, 'motion-import', 'motion-session', s.id, { patientId: s.patientId, sha256: s.sha256, features: features.length, format: s.format });
+  });
+}
+
+/** The stored file of a session (relative to the data directory). @throws AppError NOT_FOUND */
+export function sessionFilePath(store: TwinStore, id: string): string {
+  return sessionRow(store, id)['rel_path'] as string;
 }
 
 /** The patient's sessions, newest visit first (then newest import). */
@@ -155,6 +196,8 @@ export function getSession(store: TwinStore, id: string): MotionSessionDetail {
 export async function loadTrial(store: TwinStore, id: string): Promise<{ session: MotionSession; trial: Trial }> {
   const r = sessionRow(store, id);
   const session = fromRow(r);
+  if (session.format === 'depth')
+    throw new AppError('BAD_REQUEST', `${session.fileName || 'the session'} is a depth-camera recording: it has trunk angles but no analog channels`);
   let bytes: Buffer;
   try {
     bytes = await store.readFile(r['rel_path'] as string);

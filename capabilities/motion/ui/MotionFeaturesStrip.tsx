@@ -7,7 +7,7 @@
 import { useEffect, useState } from 'react';
 import type { MotionSession, MotionSessionDetail } from '../contract.js';
 import type { Client } from '../../../renderer/ipc/client.js';
-import { FeatureTable, TrunkTable } from './SessionsPanel.js';
+import { DepthTrunkTable, FeatureTable, TrunkTable } from './SessionsPanel.js';
 
 export function MotionFeaturesStrip(props: { client: Client; patientId: string; onError(e: unknown): void }) {
   const { client, patientId, onError } = props;
@@ -49,6 +49,7 @@ export function MotionFeaturesStrip(props: { client: Client; patientId: string; 
             </h3>
             <FeatureTable session={d} />
             <TrunkTable session={d} />
+            <DepthTrunkTable session={d} />
           </div>
         ))}
     </div>

@@ -4,15 +4,23 @@
  * and for the chosen one the plots of a channel (raw sEMG as min/max with
  * its linear envelope and the trial's events; Welch PSD with MNF and MDF;
  * MDF of 1 s windows with its least-squares line), the stored features of
- * every sEMG channel with their parameters, and the OpenSim export. Zoom:
- * drag across a plot or the wheel; pan: middle-drag; double-click resets.
+ * every sEMG channel with their parameters, and the OpenSim export. A
+ * depth-camera recording (a PLUS depth sequence, imported as a followed job)
+ * is a session too: its trunk angles over time and stored features, and their
+ * comparison with the IMU's trunk angles of a session of the same visit after
+ * time alignment (lag, correlation and RMS difference per angle, both series
+ * plotted). Zoom: drag across a plot or the wheel; pan: middle-drag;
+ * double-click resets.
  */
 import { useEffect, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import type { Patient } from '../../patients/contract.js';
 import type { RecordingRecord } from '../../devices/contract.js';
-import type { ChannelView, MotionFeature, MotionSession, MotionSessionDetail, TrunkAnglesView } from '../contract.js';
+import type { AngleComparison, ChannelView, MotionFeature, MotionSession, MotionSessionDetail, TrunkAnglesView } from '../contract.js';
+import type { Job } from '../../../electron/contract/index.js';
 import type { Client } from '../../../renderer/ipc/client.js';
+import { JobBar } from '../../../renderer/features/jobs/JobBar.js';
+import { useJob } from '../../../renderer/features/jobs/useJob.js';
 import { download } from '../../../renderer/app/download.js';
 import { uploadFiles } from '../../../renderer/app/upload.js';
 import { wheelZoomPlugin } from './plotZoom.js';
@@ -182,7 +190,10 @@ function TrunkAnglesPlot(props: { client: Client; session: MotionSessionDetail; 
     const p = plot(
       el.current,
       {
-        title: `Trunk angles from the IMU: ${view.upper} relative to ${view.lower}`,
+        title:
+          session.format === 'depth'
+            ? 'Trunk angles from the depth camera: upper back relative to lower back'
+            : `Trunk angles from the IMU: ${view.upper} relative to ${view.lower}`,
         scales: { x: { time: false } },
         axes: axes('s', '°'),
         series: [
@@ -196,7 +207,7 @@ function TrunkAnglesPlot(props: { client: Client; session: MotionSessionDetail; 
       [view.t, view.flexion, view.lateralBending, view.axialRotation],
     );
     return () => p.destroy();
-  }, [view, session.events]);
+  }, [view, session.events, session.format]);
   if (!view) return null;
   if (view.reason) return <p className="muted">No trunk angles: {view.reason}.</p>;
   return <div ref={el} data-testid="plot-session-trunk" />;
@@ -251,6 +262,170 @@ export function TrunkTable(props: { session: MotionSessionDetail }) {
   );
 }
 
+/** The stored trunk movement of a depth-camera session: ROM, extremes and peak velocity per angle, the left/right asymmetry. */
+export function DepthTrunkTable(props: { session: MotionSessionDetail }) {
+  const fs = props.session.features.filter((f) => f.name.startsWith('depth.trunk_'));
+  if (!fs.length) return null;
+  const v = (n: string): string => {
+    const f = fs.find((x) => x.name === n);
+    return f?.value == null ? '—' : f.value.toFixed(1);
+  };
+  const p = fs[0]!.parameters;
+  return (
+    <>
+      <table className="features" data-testid="session-depth-trunk">
+        <thead>
+          <tr>
+            <th>Trunk angle (depth camera)</th>
+            <th>ROM (°)</th>
+            <th>Min (°)</th>
+            <th>Max (°)</th>
+            <th>Peak velocity (°/s)</th>
+            <th title="SI = 100 (R − L) / (0.5 (R + L)) of the peaks to each side; positive = more to the right">Asymmetry (%)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {TRUNK.map(([k, label]) => (
+            <tr key={k}>
+              <td>{label}</td>
+              <td className="value">{v(`depth.trunk_${k}_rom`)}</td>
+              <td className="value">{v(`depth.trunk_${k}_min`)}</td>
+              <td className="value">{v(`depth.trunk_${k}_max`)}</td>
+              <td className="value">{v(`depth.trunk_${k}_peak_velocity`)}</td>
+              <td className="value">{k === 'flexion' ? '' : v(`depth.trunk_${k}_asymmetry`)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="muted">
+        {fs[0]!.algorithm} v{fs[0]!.algorithmVersion}: the patient (person {String(p['personIndex'])} from the left) picked out of each frame, the lower and
+        upper back tracked by ICP from the neutral frame {String(p['referenceFrame'])}; {String(p['framesUsed'])} of {String(p['framesTotal'])} frames used.
+        Checked on simulated depth recordings of known movements (within 2°); not validated on patients.
+        {fs[0]!.flags.length ? ` ${fs[0]!.flags.join('; ')}.` : ''}
+      </p>
+    </>
+  );
+}
+
+const ANGLES = [
+  ['flexion', 'Flexion/extension', '#4fc3f7'],
+  ['lateralBending', 'Lateral bending', '#ffb74d'],
+  ['axialRotation', 'Axial rotation', '#81c784'],
+] as const;
+
+/** A depth session's trunk angles compared with a chosen IMU session of the same visit after time alignment. */
+function CompareAngles(props: { client: Client; session: MotionSessionDetail; sessions: MotionSession[]; onError(e: unknown): void }) {
+  const { client, session, onError } = props;
+  const el = useRef<HTMLDivElement>(null);
+  const [candidates, setCandidates] = useState<MotionSession[] | null>(null);
+  const [other, setOther] = useState('');
+  const [result, setResult] = useState<AngleComparison | null>(null);
+  const [refusal, setRefusal] = useState<string | null>(null);
+  // the sessions of the same visit whose IMU gave trunk angles (their stored imu.trunk_ features)
+  const sameVisit = props.sessions.filter(
+    (s) => s.id !== session.id && s.visitDate === session.visitDate && s.visitLabel === session.visitLabel && s.channels.some((c) => c.kind === 'imu'),
+  );
+  const key = sameVisit.map((s) => s.id).join(',');
+  useEffect(() => {
+    let live = true;
+    setOther('');
+    setResult(null);
+    setRefusal(null);
+    Promise.all(sameVisit.map((s) => client.call('motion', 'session', s.id))).then(
+      (ds) => live && setCandidates(sameVisit.filter((_, i) => ds[i]!.features.some((f) => f.name.startsWith('imu.trunk_')))),
+      onError,
+    );
+    return () => {
+      live = false;
+    };
+    // the same-visit sessions by their ids (a new list of the same sessions does not reload)
+  }, [client, session.id, key]);
+  useEffect(() => {
+    if (!other) return;
+    let live = true;
+    setResult(null);
+    setRefusal(null);
+    client.call('motion', 'compareAngles', session.id, other).then(
+      (r) => live && setResult(r),
+      (e: unknown) => live && setRefusal((e as Error).message),
+    );
+    return () => {
+      live = false;
+    };
+  }, [client, session.id, other]);
+  useEffect(() => {
+    if (!result || !el.current) return;
+    const a = result.aligned;
+    const p = plot(
+      el.current,
+      {
+        title: `Depth camera (solid) and IMU (dashed) after alignment: IMU time ${result.lagS >= 0 ? '+' : '−'} ${Math.abs(result.lagS).toFixed(2)} s`,
+        scales: { x: { time: false } },
+        axes: axes('s (depth recording)', '°'),
+        series: [
+          { label: 't (s)' },
+          ...ANGLES.flatMap(([, label, colour]) => [
+            { label: `${label} (depth)`, stroke: colour, width: 1.5, points: { show: true, size: 4 } },
+            { label: `${label} (IMU)`, stroke: colour, width: 1, dash: [6, 4] },
+          ]),
+        ],
+      },
+      [a.t, ...ANGLES.flatMap(([k]) => [a.reference[k], a.other[k]])],
+    );
+    return () => p.destroy();
+  }, [result]);
+  if (!candidates) return null;
+  return (
+    <div data-testid="session-compare">
+      <label>
+        Compare with the IMU session…{' '}
+        <select aria-label="Compare with the IMU session" value={other} onChange={(e) => setOther(e.target.value)} disabled={!candidates.length}>
+          <option value="">{candidates.length ? 'choose a session of this visit' : 'no session of this visit has IMU trunk angles'}</option>
+          {candidates.map((s) => (
+            <option key={s.id} value={s.id}>
+              {s.fileName || 'trial'} · {s.durationS.toFixed(1)} s
+            </option>
+          ))}
+        </select>
+      </label>
+      {refusal && (
+        <p className="notice" role="alert">
+          {refusal}
+        </p>
+      )}
+      {other && !result && !refusal && <p className="muted">Aligning the angles…</p>}
+      {result && (
+        <>
+          <table className="features" data-testid="session-compare-table">
+            <thead>
+              <tr>
+                <th>Angle</th>
+                <th title="Pearson correlation of the depth angle and the IMU angle at the lag">Correlation</th>
+                <th title="Root mean square of depth − IMU at the lag">RMS difference (°)</th>
+              </tr>
+            </thead>
+            <tbody>
+              {result.perAngle.map((r) => (
+                <tr key={r.angle}>
+                  <td>{ANGLES.find(([k]) => k === r.angle)![1]}</td>
+                  <td className="value">{r.correlation === null ? '—' : r.correlation.toFixed(3)}</td>
+                  <td className="value">{r.rmsDeg === null ? '—' : r.rmsDeg.toFixed(2)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <p className="muted" data-testid="session-compare-lag">
+            Lag {result.lagS.toFixed(3)} s (the IMU&apos;s time plus the lag is the depth recording&apos;s), correlation {result.correlation.toFixed(3)} over{' '}
+            {result.samples} depth frames: normalised cross-correlation of the three angles, searched over every offset at which the recordings overlap, refined
+            to 0.01 s.
+          </p>
+          <div ref={el} data-testid="plot-session-compare" />
+        </>
+      )}
+    </div>
+  );
+}
+
 /** The stored features of a session: one row per sEMG channel, then the symmetry indices; flags and the parameters. */
 export function FeatureTable(props: { session: MotionSessionDetail; selected?: string; onSelect?(label: string): void }) {
   const { session } = props;
@@ -258,8 +433,9 @@ export function FeatureTable(props: { session: MotionSessionDetail; selected?: s
   for (const f of session.features)
     if (f.name.startsWith('emg.') && !f.name.startsWith('emg.symmetry')) byChannel.set(f.channel, [...(byChannel.get(f.channel) ?? []), f]);
   const symmetry = session.features.filter((f) => f.name.startsWith('emg.symmetry'));
-  const params = session.features[0]?.parameters ?? {};
-  const first = session.features[0];
+  const first = session.features.find((f) => f.name.startsWith('emg.'));
+  const params = first?.parameters ?? {};
+  if (session.format === 'depth') return null;
   return (
     <>
       <table className="features" data-testid="session-features">
@@ -350,6 +526,7 @@ export function SessionsPanel(props: {
   const [sample, setSample] = useState('');
   const [busy, setBusy] = useState<string | null>(null);
   const [recordings, setRecordings] = useState<RecordingRecord[]>([]);
+  const [started, setStarted] = useState<Job | null>(null);
   const fileRef = useRef<HTMLInputElement>(null);
 
   const open = async (id: string): Promise<void> => {
@@ -373,10 +550,18 @@ export function SessionsPanel(props: {
     // the patient's recordings made in Devices whose PicoX data (a C3D) can become a session of their visit
     if (props.can('devices.listRecordings')) client.call('devices', 'listRecordings', patient.id).then(setRecordings, onError);
   }, [client, patient.id]);
-  const motionFiles = recordings.flatMap((r) => (r.state === 'recording' ? [] : r.files.filter((f) => f.stream === 'emg').map((f) => ({ r, f }))));
+  const motionFiles = recordings.flatMap((r) =>
+    r.state === 'recording' ? [] : r.files.filter((f) => f.stream === 'emg' || f.stream === 'depth').map((f) => ({ r, f })),
+  );
+  // a depth recording's import is a job: followed, and its session opened when it is done
+  const followed = useJob(client, started?.id ?? null, (j) => {
+    if (j.status === 'done' && j.resultId) void reload().then(() => open(j.resultId!), onError);
+  });
+  const job = followed && followed.id === started?.id ? followed : started;
+  const importing = job !== null && (job.status === 'queued' || job.status === 'running');
 
   const importFrom = async (path: string | null, file: File | null, visit?: { date: string; label: string }): Promise<void> => {
-    setBusy('Importing and computing the sEMG features…');
+    setBusy('Importing and computing the features…');
     try {
       const bridge = window.orthotwin as (typeof window.orthotwin & { pathForFile?(f: File): string }) | undefined;
       const p = path ?? (bridge?.pathForFile ? bridge.pathForFile(file!) : await uploadFiles(client, [file!]));
@@ -387,8 +572,11 @@ export function SessionsPanel(props: {
         visitLabel: visit?.label ?? visitLabel,
         notchHz: notch ? (Number(notch) as 50 | 60) : null,
       });
-      await reload();
-      await open(d.id);
+      if ('jobId' in d) setStarted(await client.call('jobs', 'get', d.jobId));
+      else {
+        await reload();
+        await open(d.id);
+      }
     } catch (e) {
       onError(e);
     } finally {
@@ -438,34 +626,39 @@ export function SessionsPanel(props: {
                   </option>
                 ))}
               </select>
-              <button disabled={!sample || !!busy} onClick={() => void importFrom(sample, null)}>
+              <button disabled={!sample || !!busy || importing} onClick={() => void importFrom(sample, null)}>
                 Import example
               </button>
             </>
           )}
           <label className="button">
-            Choose a C3D or CSV/TSV file…
+            Choose a C3D, CSV/TSV or depth recording…
             <input
               ref={fileRef}
               type="file"
-              accept=".c3d,.csv,.tsv,.txt"
+              accept=".c3d,.csv,.tsv,.txt,.mha,.nrrd"
               aria-label="Trial file"
               hidden
-              disabled={!!busy}
+              disabled={!!busy || importing}
               onChange={(e) => e.target.files?.[0] && void importFrom(null, e.target.files[0])}
             />
           </label>
           {busy && <span role="status">{busy}</span>}
+          {job && (
+            <div style={{ flexBasis: '100%' }}>
+              <JobBar client={client} job={job} onError={onError} />
+            </div>
+          )}
           {motionFiles.length > 0 && (
             <div style={{ flexBasis: '100%' }} data-testid="motion-recordings">
-              Recordings of this patient with sEMG/IMU:{' '}
+              Recordings of this patient with sEMG/IMU or depth:{' '}
               {motionFiles.map(({ r, f }) => {
                 const name = f.path.split(/[\\/]/).pop() ?? f.path;
                 const done = (sessions ?? []).some((s) => s.fileName === name && s.visitDate === r.visitDate);
                 return (
                   <button
                     key={f.path}
-                    disabled={!!busy || done}
+                    disabled={!!busy || importing || done}
                     title={f.path}
                     onClick={() => void importFrom(f.path, null, { date: r.visitDate, label: r.visitLabel })}
                   >
@@ -490,7 +683,10 @@ export function SessionsPanel(props: {
             {ss.map((s) => (
               <li key={s.id}>
                 <button aria-pressed={detail?.id === s.id} onClick={() => void open(s.id)}>
-                  {s.fileName || 'trial'} · {s.durationS.toFixed(1)} s · {s.channels.filter((c) => c.kind === 'emg').length} sEMG at {s.analogHz} Hz
+                  {s.fileName || 'trial'} · {s.durationS.toFixed(1)} s ·{' '}
+                  {s.format === 'depth'
+                    ? `depth camera at ${s.analogHz.toFixed(1)} Hz`
+                    : `${s.channels.filter((c) => c.kind === 'emg').length} sEMG at ${s.analogHz} Hz`}
                   {s.points ? ` · ${s.points} markers` : ''} · {s.featureCount} features
                 </button>
               </li>
@@ -500,34 +696,44 @@ export function SessionsPanel(props: {
       ))}
       {detail && (
         <div data-testid="session-detail">
-          <div className="row" style={{ gap: 6, flexWrap: 'wrap' }}>
-            <label>
-              Channel{' '}
-              <select aria-label="Channel" value={channel} onChange={(e) => setChannel(e.target.value)}>
-                {detail.channels.map((c) => (
-                  <option key={c.label} value={c.label}>
-                    {c.label} ({c.kind === 'emg' ? 'sEMG' : c.kind === 'imu' ? 'IMU' : 'other'}, {c.unit})
-                  </option>
-                ))}
-              </select>
-            </label>
-            <button onClick={() => void exportOpenSim('mot')} disabled={!emgChannels.length}>
-              Export OpenSim .mot
-            </button>
-            <button onClick={() => void exportOpenSim('sto')} disabled={!emgChannels.length}>
-              Export OpenSim .sto
-            </button>
-          </div>
-          {channel && <ChannelPlots client={client} session={detail} label={channel} onError={onError} />}
-          {detail.channels.some((c) => c.kind === 'imu') && <TrunkAnglesPlot client={client} session={detail} onError={onError} />}
+          {detail.format !== 'depth' && (
+            <div className="row" style={{ gap: 6, flexWrap: 'wrap' }}>
+              <label>
+                Channel{' '}
+                <select aria-label="Channel" value={channel} onChange={(e) => setChannel(e.target.value)}>
+                  {detail.channels.map((c) => (
+                    <option key={c.label} value={c.label}>
+                      {c.label} ({c.kind === 'emg' ? 'sEMG' : c.kind === 'imu' ? 'IMU' : 'other'}, {c.unit})
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <button onClick={() => void exportOpenSim('mot')} disabled={!emgChannels.length}>
+                Export OpenSim .mot
+              </button>
+              <button onClick={() => void exportOpenSim('sto')} disabled={!emgChannels.length}>
+                Export OpenSim .sto
+              </button>
+            </div>
+          )}
+          {channel && detail.format !== 'depth' && <ChannelPlots client={client} session={detail} label={channel} onError={onError} />}
+          {(detail.format === 'depth' || detail.channels.some((c) => c.kind === 'imu')) && (
+            <TrunkAnglesPlot key={detail.id} client={client} session={detail} onError={onError} />
+          )}
           <TrunkTable session={detail} />
-          <h3>sEMG features of this session (stored with the patient’s twin)</h3>
-          <FeatureTable session={detail} selected={channel} onSelect={setChannel} />
-          <p className="muted">
-            Band-pass 20–450 Hz (Butterworth, zero phase), Welch PSD, MNF/MDF over 20–450 Hz, fatigue = slope of the MDF of 1 s windows: checked against SciPy
-            on this trial (amplitudes within 1e-6 relative, frequencies within 0.01 Hz). Muscle sites as the file names them. Research measures, not validated
-            for clinical decisions.
-          </p>
+          <DepthTrunkTable session={detail} />
+          {detail.format === 'depth' && <CompareAngles client={client} session={detail} sessions={sessions ?? []} onError={onError} />}
+          {detail.format !== 'depth' && (
+            <>
+              <h3>sEMG features of this session (stored with the patient’s twin)</h3>
+              <FeatureTable session={detail} selected={channel} onSelect={setChannel} />
+              <p className="muted">
+                Band-pass 20–450 Hz (Butterworth, zero phase), Welch PSD, MNF/MDF over 20–450 Hz, fatigue = slope of the MDF of 1 s windows: checked against
+                SciPy on this trial (amplitudes within 1e-6 relative, frequencies within 0.01 Hz). Muscle sites as the file names them. Research measures, not
+                validated for clinical decisions.
+              </p>
+            </>
+          )}
         </div>
       )}
     </section>
