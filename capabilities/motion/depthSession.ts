@@ -34,6 +34,8 @@ import { getSession, insertSession, sessionFilePath, storedFileName } from './re
 export const DEPTH_ALGORITHM = 'orthotwin.trunk_depth';
 export const DEPTH_ALGORITHM_VERSION = '1';
 const KEYS = ['flexion', 'lateralBending', 'axialRotation'] as const;
+/** A left/right asymmetry whose larger peak is under this (°) is flagged. */
+export const ASYMMETRY_MIN_DEG = 2;
 const UPPER = 'depth camera: upper back',
   LOWER = 'depth camera: lower back';
 
@@ -117,6 +119,8 @@ export function depthFeatures(r: DepthMovementResult, framesTotal: number, rateH
       value: a.indexPct,
       unit: '%',
       side: 'bilateral',
+      // an index of two peaks within the noise says nothing about the patient
+      flags: Math.max(a.rightDeg, a.leftDeg) < ASYMMETRY_MIN_DEG ? [...flags, `under ${ASYMMETRY_MIN_DEG}° to either side`] : flags,
       parameters: { ...parameters, rightDeg: a.rightDeg, leftDeg: a.leftDeg, formula: 'SI = 100 (R − L) / (0.5 (R + L))' },
     });
   }

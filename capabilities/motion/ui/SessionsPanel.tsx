@@ -270,6 +270,8 @@ export function DepthTrunkTable(props: { session: MotionSessionDetail }) {
     const f = fs.find((x) => x.name === n);
     return f?.value == null ? '—' : f.value.toFixed(1);
   };
+  // an index of peaks within the noise (flagged under 2° to either side) is not shown
+  const asymmetry = (n: string): string => (fs.find((x) => x.name === n)?.flags.some((f) => f.startsWith('under ')) ? '—' : v(n));
   const p = fs[0]!.parameters;
   return (
     <>
@@ -292,7 +294,9 @@ export function DepthTrunkTable(props: { session: MotionSessionDetail }) {
               <td className="value">{v(`depth.trunk_${k}_min`)}</td>
               <td className="value">{v(`depth.trunk_${k}_max`)}</td>
               <td className="value">{v(`depth.trunk_${k}_peak_velocity`)}</td>
-              <td className="value">{k === 'flexion' ? '' : v(`depth.trunk_${k}_asymmetry`)}</td>
+              <td className="value" title={fs.find((f) => f.name === `depth.trunk_${k}_asymmetry`)?.flags.join('; ')}>
+                {k === 'flexion' ? '' : asymmetry(`depth.trunk_${k}_asymmetry`)}
+              </td>
             </tr>
           ))}
         </tbody>
