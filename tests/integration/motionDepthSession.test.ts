@@ -2,17 +2,11 @@
  * A depth-camera recording as a motion session of a patient's visit (issue
  * 21 §5/§7), through the service API as the transports call it.
  *
- * Generated ground truth: the example CT's skin articulated about L5/S1 by a
- * KNOWN flexion — still for 0.5 s, then 0→30→0° (15·(1 − cos π(t − 0.5)),
- * t = 0.5…2.5 s), still again to 3 s — seen by the simulated D435 1.2 m
- * behind with a floor in view (tests/helpers/trunkMotionScene.ts, as
- * depthTrial.test.ts), thirteen frames 0.25 s apart written as the device
- * host's recorder writes a depth session (PLUS, uint16, intrinsics per
- * frame, session clock at 1000 s). The same movement from the IMU: a PicoX
- * recording (C3D, IMU at T12 and S1 interpolated onto 2000 Hz sEMG, as
- * imuTrunk.test.ts synthesises it) in which the flexion starts at 6.8 s —
- * the depth recording started 6.3 s after the IMU trial, so the lag that
- * brings the IMU's times onto the depth recording's is −6.3 s.
+ * Generated ground truth (tests/helpers/depthSessionScene.ts): a depth
+ * recording of a known flexion 0→30→0° (thirteen frames, 0.25 s apart, as
+ * the device host's recorder writes them) and a PicoX recording of the same
+ * movement from its IMU at T12 and S1, the depth recording started 6.3 s
+ * after it (the lag that brings the IMU's times onto the depth's: −6.3 s).
  *
  * Checked: the import runs as a job and stores the file, the angle series
  * and the features (flexion ROM within 2° of 30°); trunkAngles gives the
@@ -28,28 +22,9 @@ import { SitePolicy } from '../../electron/services/policy.js';
 import { parseCall } from '../../electron/platform/registry.js';
 import type { Patient } from '../../capabilities/patients/contract.js';
 import type { AngleComparison, DepthImportStarted, MotionSession, MotionSessionDetail, TrunkAnglesView } from '../../capabilities/motion/contract.js';
-import { readVolume } from '../../electron/io/readVolume.js';
-import { buildAnatomicalTwin } from '../../electron/engine/twinBuild.js';
-import { TwinParams } from '../../capabilities/twins/contract.js';
-import { indexToLps } from '../../electron/engine/volume.js';
-import { skinWithoutCaps } from '../../electron/engine/registration/skin.js';
-import { D435_INTRINSICS, type SurfaceMesh } from '../../native-bridges/devices/depth/simulator.js';
-import { PlusSequenceWriter, writePlusSequence } from '../../native-bridges/recording/plusSequence.js';
-import { motionC3d } from '../../electron/devicehost/recorder.js';
-import { writeC3d } from '../../electron/io/c3d.js';
-import {
-  quaternionConjugate,
-  quaternionFromAxisAngle,
-  quaternionNormalise,
-  quaternionProduct,
-  rotateVector,
-  type Quaternion,
-  type Vec3,
-} from '../../electron/engine/motion/ahrs.js';
-import { quaternionFromMatrix } from '../../electron/engine/motion/trunkAngles.js';
-import { rng } from '../../math/random.js';
+import { writePlusSequence } from '../../native-bridges/recording/plusSequence.js';
 import { analyseDepthRecording } from '../../capabilities/motion/depthSession.js';
-import { articulate, cameraBehind, floorInView, mergeMeshes, renderDepthU16 } from '../helpers/trunkMotionScene.js';
+import { DEPTH_START, DT, FRAMES, flexionAt, LAG, writeDepthSessionFiles } from '../helpers/depthSessionScene.js';
 import { dataPath, describeData } from '../helpers/data.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -68,74 +43,10 @@ const fail = async (p: Promise<unknown>): Promise<{ code: string; message: strin
 const admin: CallContext = { token: null },
   surgeon: CallContext = { token: null };
 
-const FRAMES = 13,
-  DT = 0.25,
-  T0 = 1000;
-/** Flexion (°) of a movement starting at `start` (s): 0→30→0 over 2 s. */
-const flexionAt = (t: number, start: number): number => (t < start || t > start + 2 ? 0 : 15 * (1 - Math.cos(Math.PI * (t - start))));
-const DEPTH_START = 0.5,
-  IMU_START = 6.8,
-  LAG = DEPTH_START - IMU_START; // IMU time + lag = depth time
-
-// ---- the IMU recording (imuTrunk.test.ts's synthesis, flexion only)
-const IMU_HZ = 100,
-  EMG_HZ = 2000,
-  T_IMU = 12;
-const onBack = quaternionFromMatrix([0, 0, -1, 0, 1, 0, 1, 0, 0]);
-const thoraxQ = (t: number): Quaternion => quaternionNormalise(quaternionProduct(quaternionFromAxisAngle([0, 1, 0], flexionAt(t, IMU_START)), onBack));
-const field: Vec3 = [20, 0, -40];
-function imuAt(q: (t: number) => Quaternion, t: number): number[] {
-  const h = 1e-4;
-  const dq = quaternionProduct(quaternionConjugate(q(t - h)), q(t + h));
-  const s = Math.sign(dq.w) || 1;
-  const ang = 2 * Math.atan2(Math.hypot(dq.x, dq.y, dq.z), Math.abs(dq.w));
-  const n = Math.hypot(dq.x, dq.y, dq.z) || 1;
-  const w = [(s * dq.x * ang) / n / (2 * h), (s * dq.y * ang) / n / (2 * h), (s * dq.z * ang) / n / (2 * h)].map((v) => (v * 180) / Math.PI);
-  const c = quaternionConjugate(q(t));
-  return [...rotateVector(c, [0, 0, 1]), ...w, ...rotateVector(c, field)];
-}
-function imuRecording(withImu: boolean): Uint8Array {
-  const sensors = [
-    { label: 'EMG1', description: 'erector spinae T12 left', q: thoraxQ },
-    { label: 'EMG2', description: 'erector spinae S1 left', q: (): Quaternion => onBack },
-  ];
-  const ns = T_IMU * EMG_HZ,
-    ni = T_IMU * IMU_HZ;
-  const axes = ['ACC_X', 'ACC_Y', 'ACC_Z', 'GYR_X', 'GYR_Y', 'GYR_Z', 'MAG_X', 'MAG_Y', 'MAG_Z'];
-  const units = ['g', 'g', 'g', 'deg/s', 'deg/s', 'deg/s', 'uT', 'uT', 'uT'];
-  const imu = new Float32Array(18 * ni);
-  const rand = rng(11);
-  const noise = (sd: number): number => sd * Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand());
-  const sd = [0.005, 0.005, 0.005, 0.2, 0.2, 0.2, 0.3, 0.3, 0.3];
-  sensors.forEach((s, k) => {
-    for (let i = 0; i < ni; i++) imuAt(s.q, i / IMU_HZ).forEach((v, a) => (imu[(k * 9 + a) * ni + i] = v + noise(sd[a]!)));
-  });
-  const emg = new Float32Array(2 * ns);
-  for (let i = 0; i < emg.length; i++) emg[i] = 1e-5 * (rand() - 0.5);
-  return writeC3d(
-    motionC3d(
-      {
-        channels: sensors.map((s) => ({ label: s.label, unit: 'V', description: s.description })),
-        rateHz: EMG_HZ,
-        blocks: [{ firstIndex: 0, count: ns, data: emg }],
-        samples: ns,
-      },
-      withImu
-        ? {
-            channels: sensors.flatMap((s) => axes.map((a, j) => ({ label: `${s.label}_${a}`, unit: units[j]! }))),
-            rateHz: IMU_HZ,
-            blocks: [{ firstIndex: 0, count: ni, data: imu }],
-            samples: ni,
-          }
-        : undefined,
-    ),
-  );
-}
-
 describeData('a depth recording as a motion session, compared with the IMU of the same visit', () => {
-  const recording = path.join(tmp.dir, 'depth-1_Depth.igs.mha');
-  const imuFile = path.join(tmp.dir, 'picox-1_Motion.c3d');
-  const emgOnly = path.join(tmp.dir, 'picox-2_Motion.c3d');
+  let recording = '',
+    imuFile = '',
+    emgOnly = '';
   let patient: Patient;
   let depth: MotionSessionDetail;
   let imu: MotionSessionDetail;
@@ -150,42 +61,11 @@ describeData('a depth recording as a motion session, compared with the IMU of th
     patient = (await call(surgeon, 'patients', 'create', { displayName: 'Dee Pth', mrn: 'D-1' })) as Patient;
 
     const t0 = performance.now();
-    const ct = (await readVolume(dataPath('ct/totalseg_example_ct.nii.gz'))).volume;
-    const labels = (await readVolume(dataPath('ct/totalseg_example_ct_vertebra_labels.nii.gz'))).volume;
-    const skin: SurfaceMesh = skinWithoutCaps(buildAnatomicalTwin(ct, 'CT', TwinParams.parse({})).skinMesh, ct);
-    const acc = [0, 0, 0, 0];
-    const [nx, ny] = ct.dims;
-    for (let v = 0; v < labels.data.length; v++) {
-      const l = labels.data[v] as number;
-      if (l !== 26 && l !== 27) continue;
-      const p = indexToLps(ct, [v % nx, Math.floor(v / nx) % ny, Math.floor(v / (nx * ny))]);
-      for (const k of [0, 1, 2] as const) acc[k]! += p[k];
-      acc[3]!++;
-    }
-    const pivot = [acc[0]! / acc[3]!, acc[1]! / acc[3]!, acc[2]! / acc[3]!];
-    let lo = Infinity,
-      hi = -Infinity;
-    for (let i = 2; i < skin.points.length; i += 3) ((lo = Math.min(lo, skin.points[i]!)), (hi = Math.max(hi, skin.points[i]!)));
-    const camera = cameraBehind(skin, pivot[0]!, (lo + hi) / 2, 1200);
-    const floor = floorInView(camera, hi - 1500);
-    const K = D435_INTRINSICS;
-    const fields = { Fx: String(K.fx), Fy: String(K.fy), Cx: String(K.cx), Cy: String(K.cy), DepthScaleMm: String(K.depthScaleMm) };
-    const writer = new PlusSequenceWriter(recording, { elementType: 'uint16' });
-    for (let k = 0; k < FRAMES; k++) {
-      const t = DT * k;
-      const u16 = renderDepthU16(
-        mergeMeshes([articulate(skin, pivot, { flexion: flexionAt(t, DEPTH_START), lateralBending: 0, axialRotation: 0 }), floor]),
-        camera,
-        20 + k,
-      );
-      writer.add(
-        { timestampS: T0 + t, transforms: {}, fields: { ReceiveTimestamp: String(T0 + t + 0.01), FrameNumber: String(k), ...fields } },
-        { width: K.width, height: K.height, pixels: new Uint8Array(u16.buffer) },
-      );
-    }
-    writer.finish();
-    fs.writeFileSync(imuFile, imuRecording(true));
-    fs.writeFileSync(emgOnly, imuRecording(false));
+    ({ recording, imuFile, emgOnly } = await writeDepthSessionFiles(
+      tmp.dir,
+      dataPath('ct/totalseg_example_ct.nii.gz'),
+      dataPath('ct/totalseg_example_ct_vertebra_labels.nii.gz'),
+    ));
     console.log(`scene: ${FRAMES} depth frames rendered and written, IMU synthesised in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }, 120_000);
   afterAll(() => {
