@@ -6,10 +6,16 @@
  * the unconnected ones flagged flat, the parameters), exports the envelopes
  * as an OpenSim .mot (read back here: OpenSim's header and columns), and
  * finds the features with the patient's twin in the Patients workspace.
+ * A depth recording of a known flexion (tests/helpers/depthSessionScene.ts)
+ * imported as a followed job becomes a session of its visit, compared with
+ * the IMU session of the same movement after time alignment.
  */
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { DATA } from './data.js';
+import { writeDepthSessionFiles } from '../helpers/depthSessionScene.js';
 
 test.skip(!DATA, 'the shared data folder is absent (set ORTHOTWIN_DATA): the trial is emg/markers_analogs.c3d');
 
@@ -153,4 +159,52 @@ test('Motion: a PicoX session recorded in Devices becomes a session of its visit
   await expect(page.getByTestId('session-trunk')).toHaveCount(0);
   await page.screenshot({ path: 'test-results/motion-recorded-session.png', fullPage: true });
   expect(errors).toEqual([]);
+});
+
+test('Motion: a depth recording imported as a job becomes a session of its visit, compared with the IMU session after time alignment', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orthotwin-e2e-depth-'));
+  try {
+    const files = await writeDepthSessionFiles(
+      dir,
+      path.join(DATA!, 'ct/totalseg_example_ct.nii.gz'),
+      path.join(DATA!, 'ct/totalseg_example_ct_vertebra_labels.nii.gz'),
+    );
+    await page.goto(`/?token=${process.env['ORTHOTWIN_TOKEN']}`);
+    await page.getByLabel('Patient name').fill('E2E Depth Session');
+    await page.getByRole('button', { name: 'Create patient' }).click();
+    await expect(page.getByRole('list', { name: 'patients' })).toContainText('E2E Depth Session');
+    await page.getByRole('button', { name: 'Motion', exact: true }).click();
+    const sessions = page.getByTestId('motion-sessions');
+    await expect(sessions).toContainText('No motion session yet for this patient.');
+    await page.getByLabel('Visit date').fill('2026-12-01');
+    await page.getByLabel('Visit label').fill('follow-up');
+    await page.getByLabel('Trial file').setInputFiles(files.imuFile);
+    await expect(sessions.getByRole('button', { name: /^picox-1_Motion\.c3d · 12\.0 s · 2 sEMG at 2000 Hz/ })).toBeVisible({ timeout: 30_000 });
+    // the depth recording: a job followed in the panel, its session opened when it is done
+    await page.getByLabel('Trial file').setInputFiles(files.recording);
+    await expect(page.getByTestId('job')).toContainText('Depth recording import');
+    await expect(sessions.getByRole('button', { name: 'depth-1_Depth.igs.mha · 3.3 s · depth camera at 4.0 Hz · 14 features' })).toBeVisible({
+      timeout: 60_000,
+    });
+    await expect(page.getByTestId('job')).toHaveAttribute('data-status', 'done');
+    await expect(page.getByTestId('plot-session-trunk')).toContainText('Trunk angles from the depth camera: upper back relative to lower back');
+    const rom = page.getByTestId('session-depth-trunk').locator('tbody tr').first();
+    await expect(rom.locator('td').first()).toHaveText('Flexion/extension');
+    expect(Math.abs(Number(await rom.locator('td.value').first().innerText()) - 30), 'flexion ROM within 2° of 30°').toBeLessThan(2);
+    await expect(page.getByTestId('session-features')).toHaveCount(0);
+    // compared with the IMU session of the same visit: lag, correlation and RMS difference, both series plotted
+    await page.getByLabel('Compare with the IMU session').selectOption({ label: 'picox-1_Motion.c3d · 12.0 s' });
+    const table = page.getByTestId('session-compare-table').locator('tbody tr');
+    await expect(table).toHaveCount(3);
+    expect(Number(await table.first().locator('td.value').nth(1).innerText()), 'flexion RMS difference (°)').toBeLessThan(2);
+    const lag = Number(/Lag (-?\d+\.\d+) s/.exec(await page.getByTestId('session-compare-lag').innerText())?.[1]);
+    expect(Math.abs(lag + 6.3), 'lag (s): the depth recording started 6.3 s after the IMU trial').toBeLessThan(0.05);
+    await expect(page.getByTestId('plot-session-compare').locator('canvas')).toHaveCount(1);
+    await page.screenshot({ path: 'test-results/motion-depth-session.png', fullPage: true });
+    expect(errors).toEqual([]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
