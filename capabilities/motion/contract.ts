@@ -69,6 +69,8 @@ export const MotionSession = z.object({
   points: z.number().int(),
   channels: z.array(MotionChannel),
   events: z.array(MotionEvent),
+  /** Made by a simulator or a replay (the recording says so): not the patient's data. */
+  simulated: z.boolean(),
   featureCount: z.number().int(),
   createdAt: z.string(),
   createdBy: z.string(),

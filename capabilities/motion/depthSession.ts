@@ -202,6 +202,7 @@ export const depthImportJob = defineJob({
         points: 0,
         channels: [],
         events: [],
+        simulated: false,
       },
       [
         { stagedPath: m.file.stagedPath, relPath: path.join(dir, name) },

@@ -138,8 +138,13 @@ export function trunkFromImu(trial: Trial, o: Partial<TrunkImuParams> = {}): Tru
     // e.g. a sensor not mounted as assumed: its anterior axis points up during the static pose
     return { reason: `the static pose at ${p.staticFromS}–${p.staticFromS + p.staticS} s cannot align the sensors (${(e as Error).message})` };
   }
-  // the angles after the start-up ramp (before it the orientation is still converging)
-  const angles = trunkAngleSeries(u.q.slice(i0), l.q.slice(i0), cal);
+  const accelerationIgnored = Math.max(u.accelerationIgnored, l.accelerationIgnored);
+  if (accelerationIgnored > 0.2)
+    return {
+      reason: `the AHRS rejected the accelerometer in ${Math.round(accelerationIgnored * 100)} % of the samples (fast movement, or sensors not on a trunk moving as one): the orientation is not reliable`,
+    };
+  // the angles after the start-up ramp (before it the orientation is still converging), unwrapped (no ±180° jumps)
+  const angles = unwrapAngles(trunkAngleSeries(u.q.slice(i0), l.q.slice(i0), cal));
   return {
     upper,
     lower,
@@ -150,9 +155,21 @@ export function trunkFromImu(trial: Trial, o: Partial<TrunkImuParams> = {}): Tru
       ...p,
       imuRateHz: trial.imuRateHz,
       magnetometer: u.magnetometer && l.magnetometer,
-      accelerationIgnored: Math.max(u.accelerationIgnored, l.accelerationIgnored),
+      accelerationIgnored,
     },
   };
+}
+
+/** Angle series made continuous: a jump over 180° between samples is taken as a wrap and undone. */
+export function unwrapAngles(a: TrunkAnglesDeg[]): TrunkAnglesDeg[] {
+  const out = a.map((x) => ({ ...x }));
+  for (const k of ['flexion', 'lateralBending', 'axialRotation'] as const)
+    for (let i = 1; i < out.length; i++) {
+      const d = out[i]![k] - out[i - 1]![k];
+      if (d > 180) out[i]![k] -= 360 * Math.round(d / 360);
+      else if (d < -180) out[i]![k] += 360 * Math.round(-d / 360);
+    }
+  return out;
 }
 
 /** The stored features of the trunk angles: range of motion, minimum and maximum of each angle (degrees). */

@@ -2,7 +2,9 @@
  * A motion session as OpenSim storage (issue 21 §6): the linear envelope (V)
  * of every sEMG channel of the trial, resampled at 100 Hz (every
  * `rate / 100`-th sample of the 6 Hz envelope), one column per channel label
- * (white space as `_`: OpenSim's reader splits labels on it),
+ * (white space as `_`: OpenSim's reader splits labels on it), in V, clamped at
+ * 0 (the zero-phase low-pass rings slightly below 0 at the record's edges; an
+ * excitation is not negative),
  * time in s from the trial's first sample — the layout OpenSim reads as
  * excitations or as a .mot of any quantity (`inDegrees=no`).
  */
@@ -26,7 +28,7 @@ export function sessionOpenSim(session: MotionSession, trial: Trial, format: 'mo
   const timeS = Float64Array.from({ length: n }, (_, k) => (k * step) / trial.analogHz);
   const columns = emg.map((c) => {
     const env = emgFeatures(c.samples, trial.analogHz, params).signals.envelope;
-    return { label: c.label.trim().replace(/\s+/g, '_'), values: Float64Array.from({ length: n }, (_, k) => env[k * step]!) };
+    return { label: c.label.trim().replace(/\s+/g, '_'), values: Float64Array.from({ length: n }, (_, k) => Math.max(0, env[k * step]!)) };
   });
   const base = session.fileName.replace(/\.[^.]+$/, '') || 'trial';
   const name = `${base}_emg_envelope`;

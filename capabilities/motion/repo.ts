@@ -31,6 +31,7 @@ function fromRow(r: Row): MotionSession {
     points: r['points'] as number,
     channels: JSON.parse(r['channels'] as string) as MotionSession['channels'],
     events: JSON.parse(r['events'] as string) as MotionSession['events'],
+    simulated: r['simulated'] === 1,
     featureCount: (r['feature_count'] as number | undefined) ?? 0,
     createdAt: r['created_at'] as string,
     createdBy: r['created_by'] as string,
@@ -56,6 +57,8 @@ export function importTrial(
   // trunk angles where the trial has a cranial and a caudal IMU sensor
   const trunk = trunkFromImu(trial);
   if (!('reason' in trunk)) features.push(...trunkImuFeatures(trunk));
+  // every feature of a simulator's or a replay's recording says so
+  if (trial.simulated) for (const f of features) f.flags.push('simulated');
   const id = newId();
   const safeName = storedFileName(req.fileName);
   const staged = path.join(store.stagingDir, `motion-${id}`, safeName);
@@ -79,6 +82,7 @@ export function importTrial(
         points: trial.points,
         channels: trial.channels.map(({ samples: _s, ...c }) => c),
         events: trial.events,
+        simulated: trial.simulated,
       },
       [{ stagedPath: staged, relPath: path.join('store', 'motion', id, safeName) }],
       features,
@@ -105,11 +109,20 @@ export function insertSession(
   features: MotionFeature[],
   actor: string,
 ): void {
+  // the same file (by content) imported twice for one patient would count its features twice
+  const dup = store.db
+    .prepare('SELECT visit_date, visit_label, file_name FROM motion_sessions WHERE patient_id = ? AND sha256 = ?')
+    .get(s.patientId, s.sha256) as Row | undefined;
+  if (dup)
+    throw new AppError(
+      'CONFLICT',
+      `${s.fileName}: this file is already a session of the patient (${dup['file_name'] as string}, visit ${dup['visit_date'] as string}${dup['visit_label'] ? ` ${dup['visit_label'] as string}` : ''}): nothing was imported`,
+    );
   store.commitFiles(files, () => {
     store.db
       .prepare(
         `INSERT INTO motion_sessions (id, patient_id, visit_date, visit_label, format, file_name, rel_path, bytes, sha256, duration_s, analog_hz,
-           point_hz, points, channels, events, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           point_hz, points, channels, events, simulated, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         s.id,
@@ -127,6 +140,7 @@ export function insertSession(
         s.points,
         JSON.stringify(s.channels),
         JSON.stringify(s.events),
+        s.simulated ? 1 : 0,
         nowIso(),
         actor,
       );

@@ -36,6 +36,8 @@ export interface Trial {
   analogHz: number;
   /** The IMU's own rate before it was interpolated onto the analog samples (ORTHOTWIN:IMU_RATE), else the analog rate (Hz). */
   imuRateHz: number;
+  /** Made by a simulator or a replay (ORTHOTWIN:SIMULATED = 1 in OrthoTwin's recordings). */
+  simulated: boolean;
   /** Marker frame rate (Hz); 0 without markers. */
   pointHz: number;
   points: number;
@@ -105,6 +107,7 @@ export function readTrialBytes(bytes: Uint8Array, name: string): Trial {
   let pointHz = 0,
     points = 0,
     imuRateHz = 0,
+    simulated = false,
     format: Trial['format'];
   if (/\.c3d$/i.test(name)) {
     const c = readC3d(bytes, name);
@@ -114,6 +117,7 @@ export function readTrialBytes(bytes: Uint8Array, name: string): Trial {
     pointHz = c.pointCount ? c.rates.pointHz : 0;
     points = c.pointCount;
     imuRateHz = Number(c3dParam(c.groups, 'ORTHOTWIN', 'IMU_RATE')?.values[0] ?? 0);
+    simulated = Number(c3dParam(c.groups, 'ORTHOTWIN', 'SIMULATED')?.values[0] ?? 0) === 1;
     format = 'c3d';
   } else {
     const text = new TextDecoder().decode(bytes);
@@ -139,6 +143,7 @@ export function readTrialBytes(bytes: Uint8Array, name: string): Trial {
     format,
     analogHz,
     imuRateHz: imuRateHz > 0 && imuRateHz <= analogHz ? imuRateHz : analogHz,
+    simulated,
     pointHz,
     points,
     durationS: channels[0]!.samples.length / analogHz,
@@ -152,6 +157,30 @@ export function readTrialBytes(bytes: Uint8Array, name: string): Trial {
     })),
     events,
   };
+}
+
+/** Below this RMS (V) a channel is at the noise of the electrodes and amplifier: its features are flagged. */
+export const LOW_SIGNAL_V = 5e-6;
+
+/**
+ * A flag for the MDF slope when the fatigue windows are not one sustained contraction: windows whose RMS (of the
+ * band-passed signal) is under 30 % of the largest window's are rest, and a slope over rest and contraction is not a
+ * fatigue index. Null when at least 80 % of the windows are active (or there are fewer than two).
+ */
+export function restWindows(f: EmgFeatures): string | null {
+  const y = f.signals.filtered;
+  const W = Math.round(f.params.fatigueWindowS * f.rateHz),
+    S = Math.round(f.params.fatigueStepS * f.rateHz);
+  const rms: number[] = [];
+  for (let s = 0; s + W <= y.length; s += S) {
+    let e = 0;
+    for (let i = s; i < s + W; i++) e += y[i]! * y[i]!;
+    rms.push(Math.sqrt(e / W));
+  }
+  if (rms.length < 2 || f.flat) return null;
+  const peak = Math.max(...rms);
+  const active = rms.filter((r) => r >= 0.3 * peak).length;
+  return active >= 0.8 * rms.length ? null : `not one sustained contraction (active in ${active} of ${rms.length} windows)`;
 }
 
 /** The features of one sEMG channel that the twin keeps, with their units (EmgFeatures field → stored name). */
@@ -179,7 +208,8 @@ export function trialFeatures(trial: Trial, params: Partial<EmgParams> = {}): { 
     if (c.kind !== 'emg') continue;
     const f = emgFeatures(c.samples, trial.analogHz, params);
     perChannel.set(c.label, f);
-    const flags = [f.flat ? 'flat' : '', f.saturated ? 'saturated' : ''].filter(Boolean);
+    const flags = [f.flat ? 'flat' : '', f.saturated ? 'saturated' : '', !f.flat && f.rmsV < LOW_SIGNAL_V ? 'low signal (RMS under 5 µV)' : ''].filter(Boolean);
+    const rest = restWindows(f);
     for (const s of STORED_EMG_FEATURES)
       features.push({
         name: s.name,
@@ -189,7 +219,7 @@ export function trialFeatures(trial: Trial, params: Partial<EmgParams> = {}): { 
         muscle: c.muscle,
         side: c.side,
         level: c.level,
-        flags,
+        flags: s.key === 'mdfSlopeHzPerS' && rest ? [...flags, rest] : [...flags],
         algorithm,
         algorithmVersion,
         parameters: { ...f.params },

@@ -101,6 +101,8 @@ interface DeviceEntry {
   device: string;
   name: string;
   kind: string;
+  /** A simulator or a replay, not a patient (DeviceStatus.simulated). */
+  simulated: boolean;
   /** Point-cloud messages received (not recordable). */
   points: number;
   /** An interruption in progress: the device's state (or 'disconnected') and since when (ISO). */
@@ -141,15 +143,16 @@ export class SessionRecorder {
   }
 
   /** Declares a connected device (at the start, or connected during the recording), so that it is accounted for even if it sends nothing. */
-  expect(d: Pick<DeviceStatus, 'id' | 'name' | 'kind'>): void {
+  expect(d: Pick<DeviceStatus, 'id' | 'name' | 'kind'> & { simulated?: boolean }): void {
     const e = this.devs.get(d.id);
-    if (e) Object.assign(e, { name: d.name, kind: d.kind, gone: false });
-    else this.devs.set(d.id, { device: d.id, name: d.name, kind: d.kind, points: 0, interrupted: null, gone: false, resumed: null });
+    const simulated = d.simulated ?? false;
+    if (e) Object.assign(e, { name: d.name, kind: d.kind, simulated, gone: false });
+    else this.devs.set(d.id, { device: d.id, name: d.name, kind: d.kind, simulated, points: 0, interrupted: null, gone: false, resumed: null });
   }
 
   private entry(device: string): DeviceEntry {
     let e = this.devs.get(device);
-    if (!e) this.devs.set(device, (e = { device, name: device, kind: 'unknown', points: 0, interrupted: null, gone: false, resumed: null }));
+    if (!e) this.devs.set(device, (e = { device, name: device, kind: 'unknown', simulated: false, points: 0, interrupted: null, gone: false, resumed: null }));
     return e;
   }
 
@@ -354,7 +357,7 @@ export class SessionRecorder {
     for (const [device, s] of this.signals) {
       if (!s.emg || s.emg.samples === 0) continue;
       const file = path.join(this.dir, `${fileSafe(device)}_Motion.c3d`);
-      writeC3dFile(file, motionC3d(s.emg, s.imu));
+      writeC3dFile(file, motionC3d(s.emg, s.imu, { simulated: this.devs.get(device)?.simulated ?? false }));
       out.push({ path: file, device, stream: 'emg', frames: s.emg.blocks.length });
     }
     return out;
@@ -410,7 +413,7 @@ function trackArray(t: SignalTrack): { data: Float64Array; n: number; missing: n
  * The C3D of a PicoX recording: sEMG channels at their rate, IMU channels linearly interpolated onto the sEMG sample
  * times (held at the ends), 20 analog samples per frame (frames at rate/20 Hz), no points.
  */
-export function motionC3d(emg: SignalTrack, imu?: SignalTrack): C3dWritable {
+export function motionC3d(emg: SignalTrack, imu?: SignalTrack, o: { simulated?: boolean } = {}): C3dWritable {
   const SPF = 20;
   const e = trackArray(emg);
   const frames = Math.ceil(e.n / SPF);
@@ -483,6 +486,7 @@ export function motionC3d(emg: SignalTrack, imu?: SignalTrack): C3dWritable {
       params: {
         MISSING_SAMPLES: numParam('MISSING_SAMPLES', 'float', [e.missing], 'sEMG samples of blocks that never came (stored as 0)'),
         IMU_RATE: numParam('IMU_RATE', 'float', [imu?.rateHz ?? 0], 'rate of the IMU before interpolation (Hz)'),
+        SIMULATED: numParam('SIMULATED', 'int16', [o.simulated ? 1 : 0], '1: a simulator or a replay recorded, not a patient'),
         FIRST_SAMPLE: numParam('FIRST_SAMPLE', 'float', [e.first], "the capture's index of the first sEMG sample (0 at the capture's start)"),
       },
     },

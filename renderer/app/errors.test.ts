@@ -21,6 +21,13 @@ describe('error text for the banner', () => {
     });
   });
 
+  it('keeps a file name at the start as it is spelled, and capitalises a plain sentence', () => {
+    expect(splitErrorText('[IMPORT_TRUNCATED] trunc.c3d: the file is truncated').sentence).toBe('trunc.c3d: the file is truncated');
+    expect(splitErrorText('random.csv: not a time-series export').sentence).toBe('random.csv: not a time-series export');
+    expect(splitErrorText('picox-simulator-1: peer closed').sentence).toBe('picox-simulator-1: peer closed');
+    expect(splitErrorText('the visit date must be between 1900 and today').sentence).toBe('The visit date must be between 1900 and today');
+  });
+
   it('names a failed device once', () => {
     const name = 'OpenIGTLink 127.0.0.1:18944';
     expect(deviceFailureText({ name, lastError: 'peer closed' })).toBe('OpenIGTLink 127.0.0.1:18944: peer closed');

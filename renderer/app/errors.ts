@@ -24,5 +24,8 @@ export function splitErrorText(text: string): { sentence: string; code: string |
     if (!r) break;
     msg = msg.slice((r[1] as string).length + 2);
   }
-  return { sentence: msg.charAt(0).toUpperCase() + msg.slice(1), code: m ? (m[1] as string) : null, detail };
+  // a sentence starts with a capital, unless it starts with a file or device name (kept as it is spelled: "trunc.c3d: …")
+  const first = /^[^\s:]+/.exec(msg)?.[0] ?? '';
+  const named = /[./\\_\d-]/.test(first);
+  return { sentence: named ? msg : msg.charAt(0).toUpperCase() + msg.slice(1), code: m ? (m[1] as string) : null, detail };
 }

@@ -66,7 +66,7 @@ test('Motion: the PicoX simulator streams four sEMG sensors and their IMU, plott
   expect(mean, 'mean MDF slope over the contraction (Hz/s)').toBeLessThan(-0.25);
   for (const c of trend) expect(c.slopeHzPerS, `${c.label}: MDF slope over the contraction (Hz/s)`).toBeLessThan(0.3);
   await expect(page.getByTestId('plot-mdf')).toContainText('sEMG median frequency: 1 s windows every 0.5 s');
-  await expect(rows.first().locator('td.value').nth(1)).toHaveText(/^-\d+\.\d\d$/);
+  await expect(rows.first().locator('td.value').nth(1)).toHaveText(/^-\d+\.\d\d · \d+$/);
 
   await page.screenshot({ path: 'test-results/motion-workspace.png' });
   // disconnect (the server is shared with the other specs)

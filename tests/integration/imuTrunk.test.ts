@@ -27,7 +27,7 @@ import {
 import { quaternionFromMatrix } from '../../electron/engine/motion/trunkAngles.js';
 import { readTrialBytes } from '../../capabilities/motion/trial.js';
 import { rng } from '../../math/random.js';
-import { imuSensors, levelOrder, trunkFromImu, trunkImuFeatures, type TrunkImu } from '../../capabilities/motion/imuTrial.js';
+import { imuSensors, levelOrder, trunkFromImu, trunkImuFeatures, unwrapAngles, type TrunkImu } from '../../capabilities/motion/imuTrial.js';
 import { trunkAnglesView } from '../../capabilities/motion/channelView.js';
 
 const IMU_HZ = 100,
@@ -139,6 +139,11 @@ describe('trunk angles from the IMU of a recorded session', () => {
     expect(get('imu.trunk_axial_rotation_rom').value!).toBeLessThan(32);
     expect(get('imu.trunk_flexion_rom')).toMatchObject({ unit: '°', channel: 'EMG1/EMG2', level: 'T12–S1', side: 'left', algorithm: 'orthotwin.trunk_imu' });
     expect(get('imu.trunk_flexion_rom').parameters).toMatchObject({ staticFromS: 3, staticS: 1, imuRateHz: 100, anteriorInSensor: [0, 0, -1] });
+  });
+
+  it('unwraps an angle that crosses ±180°', () => {
+    const a = unwrapAngles([170, 179, -178, -170, 175].map((r) => ({ flexion: 0, lateralBending: 0, axialRotation: r })));
+    expect(a.map((x) => x.axialRotation)).toEqual([170, 179, 182, 190, 175]);
   });
 
   it('says why when a trial has no cranial/caudal pair', () => {

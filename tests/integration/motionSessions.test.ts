@@ -92,6 +92,16 @@ describeData('motion sessions of a patient’s visits', () => {
     expect(new Set(trial.features.map((f) => f.unit))).toEqual(new Set(['V·s', 'V', 'Hz', 'Hz/s']));
   });
 
+  it('flags a fatigue slope over rest and contraction, and a channel at noise level', () => {
+    const flagsOf = (ch: string, name: string) => trial.features.find((f) => f.channel === ch && f.name === name)!.flags;
+    // Biceps.EMG4 fires around 0.6–0.75 s of the 5.8 s trial: its MDF slope is not a fatigue index
+    expect(flagsOf('Biceps.EMG4', 'emg.mdf_slope').join()).toMatch(/^not one sustained contraction \(active in \d+ of 10 windows\)$/);
+    expect(flagsOf('Biceps.EMG4', 'emg.rms')).toEqual([]);
+    const low = trial.features.filter((f) => f.name === 'emg.rms' && !f.flags.includes('flat') && f.value! < 5e-6);
+    expect(low.length, 'channels under 5 µV RMS').toBeGreaterThan(0);
+    for (const f of low) expect(f.flags).toContain('low signal (RMS under 5 µV)');
+  });
+
   it('agrees with the features of the capture software’s CSV export of the same trial', () => {
     const csv = parseAnalogCsv(fs.readFileSync(dataPath('emg/analogs.csv'), 'utf8'));
     let compared = 0,
@@ -166,7 +176,11 @@ describeData('motion sessions of a patient’s visits', () => {
     const data = new Float32Array(4 * n);
     for (let c = 0; c < 4; c++) for (let i = 0; i < n; i++) data[c * n + i] = gains[c]! * (rand() - 0.5);
     const file = path.join(tmp.dir, 'picox_Motion.c3d');
-    fs.writeFileSync(file, writeC3d(motionC3d({ channels, rateHz: 2000, blocks: [{ firstIndex: 0, count: n, data }], samples: n })));
+    // recorded from the PicoX simulator: the file says so (ORTHOTWIN:SIMULATED)
+    fs.writeFileSync(
+      file,
+      writeC3d(motionC3d({ channels, rateHz: 2000, blocks: [{ firstIndex: 0, count: n, data }], samples: n }, undefined, { simulated: true })),
+    );
     const s = (await call(surgeon, 'motion', 'importTrial', { patientId: patient.id, path: file, visitDate: '2026-12-01' })) as MotionSessionDetail;
     expect(s.channels.map((c) => [c.label, c.muscle, c.level, c.side])).toEqual([
       ['EMG1', 'erector spinae', 'L4', 'left'],
@@ -184,6 +198,14 @@ describeData('motion sessions of a patient’s visits', () => {
     expect(si[0]!.value).toBeCloseTo((100 * (rmsOf('EMG2') - rmsOf('EMG1'))) / (0.5 * (rmsOf('EMG2') + rmsOf('EMG1'))), 9);
     expect(si[0]!.value!).toBeGreaterThan(55);
     expect(Math.abs(si[1]!.value!)).toBeLessThan(15);
+    // a simulator's recording is marked on the session and on every feature
+    expect(s.simulated).toBe(true);
+    expect(trial.simulated).toBe(false);
+    expect(s.features.every((f) => f.flags.includes('simulated'))).toBe(true);
+    // the same file again for this patient: refused, nothing stored
+    const again = await fail(call(surgeon, 'motion', 'importTrial', { patientId: patient.id, path: file, visitDate: '2026-12-02' }));
+    expect(again.code).toBe('CONFLICT');
+    expect(again.message).toBe('picox_Motion.c3d: this file is already a session of the patient (picox_Motion.c3d, visit 2026-12-01): nothing was imported');
     // newest visit first
     const list = (await call(surgeon, 'motion', 'sessions', patient.id)) as MotionSession[];
     expect(list.map((x) => x.visitDate)).toEqual(['2026-12-01', '2026-11-02']);
@@ -204,7 +226,8 @@ describeData('motion sessions of a patient’s visits', () => {
     const csv = parseAnalogCsv(fs.readFileSync(dataPath('emg/analogs.csv'), 'utf8')).find((c) => c.label === 'EMG1')!;
     const env = emgFeatures(csv.samples, 2000).signals.envelope;
     const col = st.columns.find((c) => c.label === 'Delt_ant.EMG1')!;
-    for (const k of [0, 100, 333, 579]) expect(Math.abs(col.values[k]! - env[k * 20]!)).toBeLessThan(2e-5 * Math.max(...env)); // the CSV's rounding and the file's float32 digits;
+    expect(Math.min(...st.columns.flatMap((c) => [...c.values])), 'envelopes are not negative').toBeGreaterThanOrEqual(0);
+    for (const k of [0, 100, 333, 579]) expect(Math.abs(col.values[k]! - Math.max(0, env[k * 20]!))).toBeLessThan(2e-5 * Math.max(...env)); // the CSV's rounding and the file's float32 digits;
   });
 
   it('keeps the trial file across a restart of the store (not an orphan) and reads its channels from it', async () => {
@@ -235,5 +258,7 @@ describeData('motion sessions of a patient’s visits', () => {
     expect(((await call(surgeon, 'motion', 'sessions', patient.id)) as MotionSession[]).length).toBe(before);
     expect(fs.readdirSync(path.join(tmp.dir, 'data', 'store', 'motion'))).toHaveLength(before);
     expect((await fail(call(surgeon, 'motion', 'importTrial', { patientId: patient.id, path: bad, visitDate: '2026-13-02' }))).code).toBe('BAD_REQUEST');
+    const future = await fail(call(surgeon, 'motion', 'importTrial', { patientId: patient.id, path: bad, visitDate: '2099-01-01' }));
+    expect(future.message).toContain('the visit date must be between 1900 and today');
   });
 });

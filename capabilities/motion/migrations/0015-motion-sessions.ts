@@ -4,7 +4,8 @@
  * no visit entity: the visit's day and label, as recordings carry them); the
  * file is kept under `store/motion/<session>/` (`rel_path`, relative to the
  * data directory; sealed in an encrypted store), its channels (label, unit,
- * kind, muscle, side, level) and events as JSON. Its features are the
+ * kind, muscle, side, level) and events as JSON; `simulated` = 1 when the
+ * file says a simulator or a replay made it (ORTHOTWIN:SIMULATED). Its features are the
  * patient's twin features of the motion lab: one row per feature and channel
  * with its unit, site, flags, algorithm and version and every parameter
  * (JSON); a value is NULL where the feature does not exist (a flat channel's
@@ -28,6 +29,7 @@ CREATE TABLE motion_sessions (
   points INTEGER NOT NULL,
   channels TEXT NOT NULL,
   events TEXT NOT NULL,
+  simulated INTEGER NOT NULL DEFAULT 0,
   created_at TEXT NOT NULL,
   created_by TEXT NOT NULL
 );

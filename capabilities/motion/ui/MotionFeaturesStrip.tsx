@@ -39,6 +39,7 @@ export function MotionFeaturesStrip(props: { client: Client; patientId: string; 
       <button aria-expanded={open} onClick={() => setOpen(!open)}>
         {open ? '▾' : '▸'} Motion lab: {features} features of {sessions.length} session{sessions.length === 1 ? '' : 's'} ({visits} visit
         {visits === 1 ? '' : 's'}, latest {sessions[0]!.visitDate || 'date hidden'})
+        {sessions.some((s) => s.simulated) ? ` — ${sessions.filter((s) => s.simulated).length} from a simulator or replay, not the patient’s` : ''}
       </button>
       {open &&
         details.map((d) => (

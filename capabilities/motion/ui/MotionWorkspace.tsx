@@ -147,7 +147,8 @@ function LiveMotion(props: { client: Client; sampleImu: string | null; can(metho
     let live = true;
     client.call('devices', 'list').then((l) => live && setList(l), onError);
     const off = client.on('devices', 'onDidChangeDevices', (p) => setList(p as DeviceList));
-    const sc = openStreams(client);
+    // no image is shown here: image streams of other devices (an ultrasound replay) come as small binned copies
+    const sc = openStreams(client, { imageMaxWidth: 64 });
     setStreams(sc);
     window.__orthotwinMotion = {
       fps: () => {
@@ -346,7 +347,7 @@ function LiveMotion(props: { client: Client; sampleImu: string | null; can(metho
               <th>Site</th>
               <th title="Root mean square of the raw sEMG over the last second">RMS 1 s (µV)</th>
               <th title="Least-squares slope of the MDF of 1 s windows over the last contraction (windows with RMS ≥ 30 % of the largest); negative = fatigue">
-                MDF slope (Hz/s)
+                MDF slope, last contraction (Hz/s · windows)
               </th>
             </tr>
           </thead>
@@ -360,7 +361,7 @@ function LiveMotion(props: { client: Client; sampleImu: string | null; can(metho
                   className="value"
                   title={t.slope ? `${t.slope.windows} windows, ${t.slope.fromS.toFixed(1)}–${t.slope.toS.toFixed(1)} s` : 'fewer than 4 active windows'}
                 >
-                  {t.slope ? t.slope.slopeHzPerS.toFixed(2) : '—'}
+                  {t.slope ? `${t.slope.slopeHzPerS.toFixed(2)} · ${t.slope.windows}` : '—'}
                 </td>
               </tr>
             ))}

@@ -169,6 +169,11 @@ function ChannelPlots(props: { client: Client; session: MotionSessionDetail; lab
       <div ref={psdEl} data-testid="plot-session-psd" />
       <div ref={mdfEl} data-testid="plot-session-mdf" />
       {!view && <p className="muted">Reading {label}…</p>}
+      {view && view.envelope && !view.psd && (
+        <p className="muted" data-testid="flat-channel">
+          {view.label} is flat (every sample equal: an unconnected sensor): no spectrum and no fatigue trend.
+        </p>
+      )}
     </div>
   );
 }
@@ -253,9 +258,9 @@ export function TrunkTable(props: { session: MotionSessionDetail }) {
         </tbody>
       </table>
       <p className="muted">
-        {fs[0]!.algorithm} v{fs[0]!.algorithmVersion}: x-io Fusion AHRS at {String(p['imuRateHz'])} Hz{p['magnetometer'] ? ' (9-axis)' : ' (6-axis)'}, alignment
-        from standing still {String(p['staticFromS'])}–{Number(p['staticFromS']) + Number(p['staticS'])} s, sensors with z out of the skin. Checked on synthetic
-        IMU of known movements (within 0.3° RMS); not validated on patients.
+        {fs[0]!.algorithm} v{fs[0]!.algorithmVersion}: x-io Fusion AHRS at {Number(p['imuRateHz']).toFixed(1)} Hz{p['magnetometer'] ? ' (9-axis)' : ' (6-axis)'}
+        , alignment from standing still {String(p['staticFromS'])}–{Number(p['staticFromS']) + Number(p['staticS'])} s, sensors with z out of the skin. Checked
+        on synthetic IMU of known movements (within 0.3° RMS); not validated on patients.
         {fs[0]!.flags.length ? ` ${fs[0]!.flags.join('; ')}.` : ''}
       </p>
     </>
@@ -468,7 +473,7 @@ export function FeatureTable(props: { session: MotionSessionDetail; selected?: s
                   </td>
                 );
               })}
-              <td>{fs[0]!.flags.join(', ')}</td>
+              <td>{[...new Set(fs.flatMap((f) => f.flags))].join(', ')}</td>
             </tr>
           ))}
         </tbody>
@@ -480,7 +485,7 @@ export function FeatureTable(props: { session: MotionSessionDetail; selected?: s
               <th>Level</th>
               <th>Channels (left/right)</th>
               <th title="SI = 100 (R − L) / (0.5 (R + L)); 0 = symmetric, positive = right larger">Symmetry index (%)</th>
-              <th>Of</th>
+              <th>Feature</th>
             </tr>
           </thead>
           <tbody>
@@ -610,7 +615,8 @@ export function SessionsPanel(props: {
             Visit date <input type="date" aria-label="Visit date" value={visitDate} onChange={(e) => setVisitDate(e.target.value)} />
           </label>
           <label>
-            Visit <input aria-label="Visit label" placeholder="e.g. baseline" value={visitLabel} onChange={(e) => setVisitLabel(e.target.value)} />
+            Visit{' '}
+            <input aria-label="Visit label" placeholder="e.g. baseline" maxLength={120} value={visitLabel} onChange={(e) => setVisitLabel(e.target.value)} />
           </label>
           <label title="Power-line notch applied before the sEMG features (none by default)">
             Notch{' '}
@@ -692,6 +698,7 @@ export function SessionsPanel(props: {
                     ? `depth camera at ${s.analogHz.toFixed(1)} Hz`
                     : `${s.channels.filter((c) => c.kind === 'emg').length} sEMG at ${s.analogHz} Hz`}
                   {s.points ? ` · ${s.points} markers` : ''} · {s.featureCount} features
+                  {s.simulated ? ' · SIMULATED data, not the patient’s' : ''}
                 </button>
               </li>
             ))}
@@ -732,9 +739,10 @@ export function SessionsPanel(props: {
               <h3>sEMG features of this session (stored with the patient’s twin)</h3>
               <FeatureTable session={detail} selected={channel} onSelect={setChannel} />
               <p className="muted">
-                Band-pass 20–450 Hz (Butterworth, zero phase), Welch PSD, MNF/MDF over 20–450 Hz, fatigue = slope of the MDF of 1 s windows: checked against
-                SciPy on this trial (amplitudes within 1e-6 relative, frequencies within 0.01 Hz). Muscle sites as the file names them. Research measures, not
-                validated for clinical decisions.
+                Band-pass 20–450 Hz (Butterworth, zero phase), Welch PSD, MNF/MDF over 20–450 Hz, fatigue = slope of the MDF of 1 s windows (flagged when the
+                windows are not one sustained contraction): this computation agrees with SciPy on the real shoulder trial of the example data (amplitudes within
+                1e-6 relative, frequencies within 0.01 Hz). Sites: OrthoTwin's recordings carry the sensor assignment; other files, their channel names.
+                Research measures, not validated for clinical decisions.
               </p>
             </>
           )}
