@@ -26,7 +26,7 @@ import { AppError } from '../../electron/contract/errors.js';
 import { newId } from '../../electron/db/files.js';
 import type { TwinStore } from '../../electron/db/store.js';
 import { defineJob, type CommitSide } from '../../electron/platform/job.js';
-import { alignAngleSeries, DEFAULT_DEPTH_MOVEMENT, type AngleSeries } from '../../electron/engine/motion/depthMovement.js';
+import { alignAngleSeries, DEFAULT_DEPTH_MOVEMENT, interpAngle, lagCorrelation, type AngleSeries } from '../../electron/engine/motion/depthMovement.js';
 import type { AngleComparison, MotionFeature, MotionSession, TrunkAnglesView } from './contract.js';
 import { DEPTH_TRIAL_PEOPLE, depthMovement, readDepthSequence, type DepthMovementResult } from './depthTrial.js';
 import { getSession, insertSession, sessionFilePath, storedFileName } from './repo.js';
@@ -249,22 +249,6 @@ export const seriesOf = (v: Pick<TrunkAnglesView, 't' | 'flexion' | 'lateralBend
   angles: v.t.map((_, i) => ({ flexion: v.flexion[i]!, lateralBending: v.lateralBending[i]!, axialRotation: v.axialRotation[i]! })),
 });
 
-/** Linear interpolation of one angle at t (NaN outside the series). */
-function at(s: AngleSeries, k: (typeof KEYS)[number], t: number): number {
-  const T = s.timesS;
-  if (!T.length || t < T[0]! || t > T[T.length - 1]!) return NaN;
-  let lo = 0,
-    hi = T.length - 1;
-  while (hi - lo > 1) {
-    const m = (lo + hi) >> 1;
-    if (T[m]! <= t) lo = m;
-    else hi = m;
-  }
-  const dt = T[hi]! - T[lo]!;
-  const f = dt > 0 ? (t - T[lo]!) / dt : 0;
-  return s.angles[lo]![k] * (1 - f) + s.angles[hi]![k] * f;
-}
-
 /** Pearson correlation of paired values (null when either is flat or fewer than 3). */
 function pearson(a: number[], b: number[]): number | null {
   if (a.length < 3) return null;
@@ -294,25 +278,9 @@ export function compareSeries(reference: AngleSeries, other: AngleSeries, names:
   // coarse: every lag at which the other's span [o0 + lag, o1 + lag] overlaps the reference's by `need`
   let best = { lag: NaN, c: -Infinity };
   for (let lag = r0 - o1 + need; lag <= r1 - o0 - need + 1e-9; lag += P.coarseStepS) {
-    const a: number[] = [],
-      b: number[] = [];
-    for (const k of KEYS) {
-      const ra: number[] = [],
-        rb: number[] = [];
-      reference.timesS.forEach((t, i) => {
-        const v = at(other, k, t - lag);
-        if (Number.isFinite(v)) (ra.push(reference.angles[i]![k]), rb.push(v));
-      });
-      const ma = ra.reduce((s, v) => s + v, 0) / (ra.length || 1),
-        mb = rb.reduce((s, v) => s + v, 0) / (rb.length || 1);
-      ra.forEach((v, i) => (a.push(v - ma), b.push(rb[i]! - mb)));
-    }
-    if (a.length < 9) continue;
-    let ab = 0,
-      aa = 0,
-      bb = 0;
-    for (let i = 0; i < a.length; i++) ((ab += a[i]! * b[i]!), (aa += a[i]! * a[i]!), (bb += b[i]! * b[i]!));
-    const c = aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : NaN;
+    // pairs per angle: fewer than 3 where the spans barely overlap
+    const { c, n } = lagCorrelation(reference, other, lag);
+    if (n < 3) continue;
     if (c > best.c) best = { lag, c };
   }
   if (!Number.isFinite(best.lag))
@@ -330,7 +298,7 @@ export function compareSeries(reference: AngleSeries, other: AngleSeries, names:
   }
   const lagS = best.lag + fine.lagS;
   const t = [...reference.timesS];
-  const oth = Object.fromEntries(KEYS.map((k) => [k, t.map((x) => at(other, k, x - lagS))])) as Record<(typeof KEYS)[number], number[]>;
+  const oth = Object.fromEntries(KEYS.map((k) => [k, t.map((x) => interpAngle(other, k, x - lagS))])) as Record<(typeof KEYS)[number], number[]>;
   const perAngle = KEYS.map((k) => {
     const a: number[] = [],
       b: number[] = [];

@@ -361,7 +361,7 @@ export interface SeriesAlignment {
 }
 
 /** Linear interpolation of one angle of a series at time t (NaN outside). */
-function interp(s: AngleSeries, key: (typeof KEYS)[number], t: number): number {
+export function interpAngle(s: AngleSeries, key: (typeof KEYS)[number], t: number): number {
   const T = s.timesS;
   if (T.length === 0 || t < T[0]! || t > T[T.length - 1]!) return NaN;
   let lo = 0,
@@ -377,6 +377,32 @@ function interp(s: AngleSeries, key: (typeof KEYS)[number], t: number): number {
 }
 
 /**
+ * Normalised cross-correlation of the three angles of `reference` with `other` shifted by `lag` (s): each angle's
+ * pairs (the reference's samples the shifted other covers, the other linearly interpolated) centred on their own
+ * means, then pooled. `n` = pairs per angle; `c` NaN when either side is flat.
+ */
+export function lagCorrelation(reference: AngleSeries, other: AngleSeries, lag: number): { c: number; n: number } {
+  const a: number[] = [],
+    b: number[] = [];
+  for (const k of KEYS) {
+    const ra: number[] = [],
+      rb: number[] = [];
+    reference.timesS.forEach((t, i) => {
+      const v = interpAngle(other, k, t - lag);
+      if (Number.isFinite(v)) (ra.push(reference.angles[i]![k]), rb.push(v));
+    });
+    const ma = ra.reduce((s, v) => s + v, 0) / (ra.length || 1),
+      mb = rb.reduce((s, v) => s + v, 0) / (rb.length || 1);
+    ra.forEach((v, i) => (a.push(v - ma), b.push(rb[i]! - mb)));
+  }
+  let ab = 0,
+    aa = 0,
+    bb = 0;
+  for (let i = 0; i < a.length; i++) ((ab += a[i]! * b[i]!), (aa += a[i]! * a[i]!), (bb += b[i]! * b[i]!));
+  return { c: aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : NaN, n: a.length / 3 };
+}
+
+/**
  * Time-aligns `other` (e.g. IMU trunk angles) to `reference` (e.g. the depth
  * camera's) by normalised cross-correlation of the angle signals over lags in
  * [−maxLagS, maxLagS] on a `stepS` grid, refined by a parabola, and reports
@@ -386,26 +412,7 @@ function interp(s: AngleSeries, key: (typeof KEYS)[number], t: number): number {
 export function alignAngleSeries(reference: AngleSeries, other: AngleSeries, maxLagS = 1, stepS = 0.01): SeriesAlignment {
   if (reference.timesS.length !== reference.angles.length || other.timesS.length !== other.angles.length)
     throw new Error('series alignment: times and angles differ in length');
-  const score = (lag: number): { c: number; n: number } => {
-    const a: number[] = [],
-      b: number[] = [];
-    for (const k of KEYS) {
-      const ra: number[] = [],
-        rb: number[] = [];
-      reference.timesS.forEach((t, i) => {
-        const v = interp(other, k, t - lag);
-        if (Number.isFinite(v)) (ra.push(reference.angles[i]![k]), rb.push(v));
-      });
-      const ma = ra.reduce((s, v) => s + v, 0) / (ra.length || 1),
-        mb = rb.reduce((s, v) => s + v, 0) / (rb.length || 1);
-      ra.forEach((v, i) => (a.push(v - ma), b.push(rb[i]! - mb)));
-    }
-    let ab = 0,
-      aa = 0,
-      bb = 0;
-    for (let i = 0; i < a.length; i++) ((ab += a[i]! * b[i]!), (aa += a[i]! * a[i]!), (bb += b[i]! * b[i]!));
-    return { c: aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : NaN, n: a.length / 3 };
-  };
+  const score = (lag: number): { c: number; n: number } => lagCorrelation(reference, other, lag);
   const steps = Math.round(maxLagS / stepS);
   const cs: number[] = [];
   let bestK = -1;
@@ -430,7 +437,7 @@ export function alignAngleSeries(reference: AngleSeries, other: AngleSeries, max
     let s = 0,
       m = 0;
     reference.timesS.forEach((t, i) => {
-      const v = interp(other, k, t - lagS);
+      const v = interpAngle(other, k, t - lagS);
       if (Number.isFinite(v)) ((s += (v - reference.angles[i]![k]) ** 2), m++);
     });
     rmsDeg[k] = m ? Math.sqrt(s / m) : NaN;
