@@ -8,7 +8,7 @@
  * device host's recorder writes a depth session (PLUS, uint16, intrinsics
  * per frame, session clock at 1000 s); and the same movement from the IMU: a
  * PicoX recording (C3D, IMU at T12 and S1 interpolated onto 2000 Hz sEMG,
- * imuTrunk.test.ts's synthesis) in which the flexion starts at 6.8 s — the
+ * imuScene.ts) in which the flexion starts at 6.8 s — the
  * depth recording started 6.3 s after the IMU trial, so the lag that brings
  * the IMU's times onto the depth recording's is −6.3 s. A second PicoX
  * recording has sEMG only (no trunk angles).
@@ -22,19 +22,8 @@ import { indexToLps } from '../../electron/engine/volume.js';
 import { skinWithoutCaps } from '../../electron/engine/registration/skin.js';
 import { D435_INTRINSICS, type SurfaceMesh } from '../../native-bridges/devices/depth/simulator.js';
 import { PlusSequenceWriter } from '../../native-bridges/recording/plusSequence.js';
-import { motionC3d } from '../../electron/devicehost/recorder.js';
-import { writeC3d } from '../../electron/io/c3d.js';
-import {
-  quaternionConjugate,
-  quaternionFromAxisAngle,
-  quaternionNormalise,
-  quaternionProduct,
-  rotateVector,
-  type Quaternion,
-  type Vec3,
-} from '../../electron/engine/motion/ahrs.js';
-import { quaternionFromMatrix } from '../../electron/engine/motion/trunkAngles.js';
-import { rng } from '../../math/random.js';
+import { quaternionFromAxisAngle, quaternionNormalise, quaternionProduct, type Quaternion } from '../../electron/engine/motion/ahrs.js';
+import { ON_BACK, picoxImuRecording } from './imuScene.js';
 import { articulate, cameraBehind, floorInView, mergeMeshes, renderDepthU16 } from './trunkMotionScene.js';
 
 export const FRAMES = 13,
@@ -46,60 +35,20 @@ export const DEPTH_START = 0.5,
   IMU_START = 6.8,
   LAG = DEPTH_START - IMU_START; // IMU time + lag = depth time
 
-// ---- the IMU recording (imuTrunk.test.ts's synthesis, flexion only)
-const IMU_HZ = 100,
-  EMG_HZ = 2000,
-  T_IMU = 12;
-const onBack = quaternionFromMatrix([0, 0, -1, 0, 1, 0, 1, 0, 0]);
-const thoraxQ = (t: number): Quaternion => quaternionNormalise(quaternionProduct(quaternionFromAxisAngle([0, 1, 0], flexionAt(t, IMU_START)), onBack));
-const field: Vec3 = [20, 0, -40];
-function imuAt(q: (t: number) => Quaternion, t: number): number[] {
-  const h = 1e-4;
-  const dq = quaternionProduct(quaternionConjugate(q(t - h)), q(t + h));
-  const s = Math.sign(dq.w) || 1;
-  const ang = 2 * Math.atan2(Math.hypot(dq.x, dq.y, dq.z), Math.abs(dq.w));
-  const n = Math.hypot(dq.x, dq.y, dq.z) || 1;
-  const w = [(s * dq.x * ang) / n / (2 * h), (s * dq.y * ang) / n / (2 * h), (s * dq.z * ang) / n / (2 * h)].map((v) => (v * 180) / Math.PI);
-  const c = quaternionConjugate(q(t));
-  return [...rotateVector(c, [0, 0, 1]), ...w, ...rotateVector(c, field)];
-}
-function imuRecording(withImu: boolean): Uint8Array {
-  const sensors = [
-    { label: 'EMG1', description: 'erector spinae T12 left', q: thoraxQ },
-    { label: 'EMG2', description: 'erector spinae S1 left', q: (): Quaternion => onBack },
-  ];
-  const ns = T_IMU * EMG_HZ,
-    ni = T_IMU * IMU_HZ;
-  const axes = ['ACC_X', 'ACC_Y', 'ACC_Z', 'GYR_X', 'GYR_Y', 'GYR_Z', 'MAG_X', 'MAG_Y', 'MAG_Z'];
-  const units = ['g', 'g', 'g', 'deg/s', 'deg/s', 'deg/s', 'uT', 'uT', 'uT'];
-  const imu = new Float32Array(18 * ni);
-  const rand = rng(11);
-  const noise = (sd: number): number => sd * Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand());
-  const sd = [0.005, 0.005, 0.005, 0.2, 0.2, 0.2, 0.3, 0.3, 0.3];
-  sensors.forEach((s, k) => {
-    for (let i = 0; i < ni; i++) imuAt(s.q, i / IMU_HZ).forEach((v, a) => (imu[(k * 9 + a) * ni + i] = v + noise(sd[a]!)));
+// ---- the IMU recording (imuScene.ts, flexion only)
+const T_IMU = 12;
+const thoraxQ = (t: number): Quaternion => quaternionNormalise(quaternionProduct(quaternionFromAxisAngle([0, 1, 0], flexionAt(t, IMU_START)), ON_BACK));
+const imuRecording = (withImu: boolean): Uint8Array =>
+  picoxImuRecording({
+    sensors: [
+      { label: 'EMG1', description: 'erector spinae T12 left', q: thoraxQ },
+      { label: 'EMG2', description: 'erector spinae S1 left', q: (): Quaternion => ON_BACK },
+    ],
+    seconds: T_IMU,
+    seed: 11,
+    emgNoiseV: 1e-5,
+    withImu,
   });
-  const emg = new Float32Array(2 * ns);
-  for (let i = 0; i < emg.length; i++) emg[i] = 1e-5 * (rand() - 0.5);
-  return writeC3d(
-    motionC3d(
-      {
-        channels: sensors.map((s) => ({ label: s.label, unit: 'V', description: s.description })),
-        rateHz: EMG_HZ,
-        blocks: [{ firstIndex: 0, count: ns, data: emg }],
-        samples: ns,
-      },
-      withImu
-        ? {
-            channels: sensors.flatMap((s) => axes.map((a, j) => ({ label: `${s.label}_${a}`, unit: units[j]! }))),
-            rateHz: IMU_HZ,
-            blocks: [{ firstIndex: 0, count: ni, data: imu }],
-            samples: ni,
-          }
-        : undefined,
-    ),
-  );
-}
 
 /** The files written by `writeDepthSessionFiles`. */
 export interface DepthSessionFiles {

@@ -13,32 +13,18 @@
  * ranges of motion within 2°.
  */
 import { describe, expect, it } from 'vitest';
-import { motionC3d } from '../../electron/devicehost/recorder.js';
-import { writeC3d } from '../../electron/io/c3d.js';
-import {
-  quaternionConjugate,
-  quaternionFromAxisAngle,
-  quaternionNormalise,
-  quaternionProduct,
-  rotateVector,
-  type Quaternion,
-  type Vec3,
-} from '../../electron/engine/motion/ahrs.js';
-import { quaternionFromMatrix } from '../../electron/engine/motion/trunkAngles.js';
+import { quaternionFromAxisAngle, quaternionNormalise, quaternionProduct, type Quaternion } from '../../electron/engine/motion/ahrs.js';
 import { readTrialBytes } from '../../capabilities/motion/trial.js';
-import { rng } from '../../math/random.js';
+import { IMU_HZ, ON_BACK, picoxImuRecording } from '../helpers/imuScene.js';
 import { imuSensors, levelOrder, trunkFromImu, trunkImuFeatures, unwrapAngles, type TrunkImu } from '../../capabilities/motion/imuTrial.js';
 import { trunkAnglesView } from '../../capabilities/motion/channelView.js';
 
-const IMU_HZ = 100,
-  EMG_HZ = 2000,
-  T = 26;
+const T = 26;
 const bump = (t: number, t0: number, d: number): number => (t < t0 || t > t0 + d ? 0 : 0.5 - 0.5 * Math.cos((2 * Math.PI * (t - t0)) / d));
 /** The true trunk angles (degrees) at t: flexion, lateral bending (right +), axial rotation (left +). */
 const truth = (t: number): [number, number, number] => [40 * bump(t, 6, 6), 20 * (bump(t, 12, 3) - bump(t, 15, 3)), 15 * (bump(t, 19, 3) - bump(t, 22, 3))];
 // Earth NWU; the patient faces north. A sensor on the back: x up, z out of the skin (south), y = z × x (west)
-const onBack = quaternionFromMatrix([0, 0, -1, 0, 1, 0, 1, 0, 0]);
-const pelvisQ = (): Quaternion => onBack;
+const pelvisQ = (): Quaternion => ON_BACK;
 const thoraxMount = quaternionFromAxisAngle([0, 1, 0], 12);
 const thoraxQ = (t: number): Quaternion => {
   const [f, b, r] = truth(t);
@@ -47,56 +33,19 @@ const thoraxQ = (t: number): Quaternion => {
     quaternionProduct(quaternionFromAxisAngle([0, 1, 0], f), quaternionFromAxisAngle([1, 0, 0], b)),
     quaternionFromAxisAngle([0, 0, 1], r),
   );
-  return quaternionNormalise(quaternionProduct(quaternionProduct(q, onBack), thoraxMount));
+  return quaternionNormalise(quaternionProduct(quaternionProduct(q, ON_BACK), thoraxMount));
 };
-const field: Vec3 = [20, 0, -40];
-/** Accelerometer (g), gyroscope (°/s, from the orientation's derivative), magnetometer (µT) in the sensor frame. */
-function imuAt(q: (t: number) => Quaternion, t: number): number[] {
-  const h = 1e-4;
-  const dq = quaternionProduct(quaternionConjugate(q(t - h)), q(t + h));
-  const s = Math.sign(dq.w) || 1;
-  const ang = 2 * Math.atan2(Math.hypot(dq.x, dq.y, dq.z), Math.abs(dq.w));
-  const n = Math.hypot(dq.x, dq.y, dq.z) || 1;
-  const w = [(s * dq.x * ang) / n / (2 * h), (s * dq.y * ang) / n / (2 * h), (s * dq.z * ang) / n / (2 * h)].map((v) => (v * 180) / Math.PI);
-  const c = quaternionConjugate(q(t));
-  return [...rotateVector(c, [0, 0, 1]), ...w, ...rotateVector(c, field)];
-}
-
-function session(): Uint8Array {
-  const sensors = [
-    { label: 'EMG1', description: 'erector spinae T12 left', q: thoraxQ },
-    { label: 'EMG2', description: 'erector spinae S1 left', q: pelvisQ },
-  ];
-  const ns = T * EMG_HZ,
-    ni = T * IMU_HZ;
-  const emg = new Float32Array(2 * ns);
-  const axes = ['ACC_X', 'ACC_Y', 'ACC_Z', 'GYR_X', 'GYR_Y', 'GYR_Z', 'MAG_X', 'MAG_Y', 'MAG_Z'];
-  const units = ['g', 'g', 'g', 'deg/s', 'deg/s', 'deg/s', 'uT', 'uT', 'uT'];
-  const imu = new Float32Array(18 * ni);
-  // sensor errors: white noise (0.005 g, 0.2 °/s, 0.3 µT) and a gyroscope bias of 0.3 °/s on one axis
-  const rand = rng(5);
-  const noise = (sd: number): number => sd * Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand());
-  const sd = [0.005, 0.005, 0.005, 0.2, 0.2, 0.2, 0.3, 0.3, 0.3];
-  sensors.forEach((s, k) => {
-    for (let i = 0; i < ni; i++) imuAt(s.q, i / IMU_HZ).forEach((v, a) => (imu[(k * 9 + a) * ni + i] = v + noise(sd[a]!) + (a === 4 ? 0.3 : 0)));
+/** The recording: sensors over T12 (mounted askew) and S1, 26 s, noise and a 0.3 °/s gyroscope bias. */
+const session = (): Uint8Array =>
+  picoxImuRecording({
+    sensors: [
+      { label: 'EMG1', description: 'erector spinae T12 left', q: thoraxQ },
+      { label: 'EMG2', description: 'erector spinae S1 left', q: pelvisQ },
+    ],
+    seconds: T,
+    seed: 5,
+    gyroBiasYDps: 0.3,
   });
-  return writeC3d(
-    motionC3d(
-      {
-        channels: sensors.map((s) => ({ label: s.label, unit: 'V', description: s.description })),
-        rateHz: EMG_HZ,
-        blocks: [{ firstIndex: 0, count: ns, data: emg }],
-        samples: ns,
-      },
-      {
-        channels: sensors.flatMap((s) => axes.map((a, j) => ({ label: `${s.label}_${a}`, unit: units[j]! }))),
-        rateHz: IMU_HZ,
-        blocks: [{ firstIndex: 0, count: ni, data: imu }],
-        samples: ni,
-      },
-    ),
-  );
-}
 
 describe('trunk angles from the IMU of a recorded session', () => {
   const trial = readTrialBytes(session(), 'picox_Motion.c3d');
