@@ -15,16 +15,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { readVolume } from '../../electron/io/readVolume.js';
-import { buildAnatomicalTwin } from '../../electron/engine/twinBuild.js';
-import { TwinParams } from '../../capabilities/twins/contract.js';
-import { indexToLps } from '../../electron/engine/volume.js';
-import { skinWithoutCaps } from '../../electron/engine/registration/skin.js';
-import { D435_INTRINSICS, type SurfaceMesh } from '../../native-bridges/devices/depth/simulator.js';
+import { D435_INTRINSICS } from '../../native-bridges/devices/depth/simulator.js';
 import { PlusSequenceWriter } from '../../native-bridges/recording/plusSequence.js';
 import { quaternionFromAxisAngle, quaternionNormalise, quaternionProduct, type Quaternion } from '../../electron/engine/motion/ahrs.js';
 import { ON_BACK, picoxImuRecording } from './imuScene.js';
-import { articulate, cameraBehind, floorInView, mergeMeshes, renderDepthU16 } from './trunkMotionScene.js';
+import { articulate, exampleBackScene, floorInView, mergeMeshes, renderDepthU16 } from './trunkMotionScene.js';
 
 export const FRAMES = 13,
   DT = 0.25,
@@ -66,23 +61,7 @@ export async function writeDepthSessionFiles(dir: string, ctPath: string, labels
   const recording = path.join(dir, 'depth-1_Depth.igs.mha');
   const imuFile = path.join(dir, 'picox-1_Motion.c3d');
   const emgOnly = path.join(dir, 'picox-2_Motion.c3d');
-  const ct = (await readVolume(ctPath)).volume;
-  const labels = (await readVolume(labelsPath)).volume;
-  const skin: SurfaceMesh = skinWithoutCaps(buildAnatomicalTwin(ct, 'CT', TwinParams.parse({})).skinMesh, ct);
-  const acc = [0, 0, 0, 0];
-  const [nx, ny] = ct.dims;
-  for (let v = 0; v < labels.data.length; v++) {
-    const l = labels.data[v] as number;
-    if (l !== 26 && l !== 27) continue;
-    const p = indexToLps(ct, [v % nx, Math.floor(v / nx) % ny, Math.floor(v / (nx * ny))]);
-    for (const k of [0, 1, 2] as const) acc[k]! += p[k];
-    acc[3]!++;
-  }
-  const pivot = [acc[0]! / acc[3]!, acc[1]! / acc[3]!, acc[2]! / acc[3]!];
-  let lo = Infinity,
-    hi = -Infinity;
-  for (let i = 2; i < skin.points.length; i += 3) ((lo = Math.min(lo, skin.points[i]!)), (hi = Math.max(hi, skin.points[i]!)));
-  const camera = cameraBehind(skin, pivot[0]!, (lo + hi) / 2, 1200);
+  const { skin, pivot, hi, camera } = await exampleBackScene(ctPath, labelsPath);
   const floor = floorInView(camera, hi - 1500);
   const K = D435_INTRINSICS;
   const fields = { Fx: String(K.fx), Fy: String(K.fy), Cx: String(K.cx), Cy: String(K.cy), DepthScaleMm: String(K.depthScaleMm) };

@@ -16,6 +16,11 @@
  * for the person detection of a depth trial.
  */
 import { deproject } from '../../native-bridges/devices/depth/formats.js';
+import { readVolume } from '../../electron/io/readVolume.js';
+import { buildAnatomicalTwin } from '../../electron/engine/twinBuild.js';
+import { TwinParams } from '../../capabilities/twins/contract.js';
+import { indexToLps } from '../../electron/engine/volume.js';
+import { skinWithoutCaps } from '../../electron/engine/registration/skin.js';
 import { renderDepth, D435_INTRINSICS, DEFAULT_DEPTH_NOISE, type SurfaceMesh } from '../../native-bridges/devices/depth/simulator.js';
 import { quaternionToMatrix } from '../../electron/engine/motion/ahrs.js';
 import { relativeFromTrunkAngles, type TrunkAnglesDeg } from '../../electron/engine/motion/trunkAngles.js';
@@ -122,4 +127,37 @@ export function renderDepthU16(scene: SurfaceMesh, camera: readonly number[], se
   const u16 = new Uint16Array(depth.length);
   for (let i = 0; i < depth.length; i++) u16[i] = Math.round(depth[i]!);
   return u16;
+}
+
+/** The example CT's back for the depth tests: its skin, the pivot, its inferior–superior extent and a camera behind it. */
+export interface ExampleBackScene {
+  skin: SurfaceMesh;
+  /** Midway between the L5 (label 27) and S1 (label 26) centroids, LPS mm. */
+  pivot: number[];
+  /** The skin's lowest and highest S coordinate (mm). */
+  lo: number;
+  hi: number;
+  /** `cameraBehind` at the pivot's L and the skin's mid-height, 1.2 m back. */
+  camera: number[];
+}
+
+/** Builds the scene from the example CT and its vertebra labels (paths of the shared data). */
+export async function exampleBackScene(ctPath: string, labelsPath: string): Promise<ExampleBackScene> {
+  const ct = (await readVolume(ctPath)).volume;
+  const labels = (await readVolume(labelsPath)).volume;
+  const skin: SurfaceMesh = skinWithoutCaps(buildAnatomicalTwin(ct, 'CT', TwinParams.parse({})).skinMesh, ct);
+  const acc = [0, 0, 0, 0];
+  const [nx, ny] = ct.dims;
+  for (let v = 0; v < labels.data.length; v++) {
+    const l = labels.data[v] as number;
+    if (l !== 26 && l !== 27) continue;
+    const p = indexToLps(ct, [v % nx, Math.floor(v / nx) % ny, Math.floor(v / (nx * ny))]);
+    for (const k of [0, 1, 2] as const) acc[k]! += p[k];
+    acc[3]!++;
+  }
+  const pivot = [acc[0]! / acc[3]!, acc[1]! / acc[3]!, acc[2]! / acc[3]!];
+  let lo = Infinity,
+    hi = -Infinity;
+  for (let i = 2; i < skin.points.length; i += 3) ((lo = Math.min(lo, skin.points[i]!)), (hi = Math.max(hi, skin.points[i]!)));
+  return { skin, pivot, lo, hi, camera: cameraBehind(skin, pivot[0]!, (lo + hi) / 2, 1200) };
 }

@@ -17,18 +17,13 @@
  *     coefficients PCL's own people-detection test uses for this file.
  */
 import { beforeAll, expect, it } from 'vitest';
-import { readVolume } from '../../electron/io/readVolume.js';
-import { buildAnatomicalTwin } from '../../electron/engine/twinBuild.js';
-import { TwinParams } from '../../capabilities/twins/contract.js';
-import { indexToLps } from '../../electron/engine/volume.js';
-import { skinWithoutCaps } from '../../electron/engine/registration/skin.js';
 import { alignAngleSeries, movementSummary, trunkAnglesFromDepth, type DepthTrunkSample } from '../../electron/engine/motion/depthMovement.js';
 import { detectPeople } from '../../electron/engine/motion/depthPeople.js';
 import { quaternionConjugate, quaternionFromAxisAngle, quaternionProduct, rotateVector, type Quaternion } from '../../electron/engine/motion/ahrs.js';
 import { calibrateTrunk, relativeFromTrunkAngles, trunkAngleSeries, type TrunkAnglesDeg } from '../../electron/engine/motion/trunkAngles.js';
 import { loadDepthFile } from '../../native-bridges/devices/depth/files.js';
 import type { SurfaceMesh } from '../../native-bridges/devices/depth/simulator.js';
-import { cameraBehind, renderTrunk } from '../helpers/trunkMotionScene.js';
+import { exampleBackScene, renderTrunk } from '../helpers/trunkMotionScene.js';
 import { dataPath, describeData } from '../helpers/data.js';
 
 const KEYS = ['flexion', 'lateralBending', 'axialRotation'] as const;
@@ -53,27 +48,12 @@ describeData('depth-video trunk movement on the example CT (generated ground tru
   const results = new Map<Movement, DepthTrunkSample[]>();
 
   beforeAll(async () => {
-    const ct = (await readVolume(dataPath('ct/totalseg_example_ct.nii.gz'))).volume;
-    const labels = (await readVolume(dataPath('ct/totalseg_example_ct_vertebra_labels.nii.gz'))).volume;
-    skin = skinWithoutCaps(buildAnatomicalTwin(ct, 'CT', TwinParams.parse({})).skinMesh, ct);
-    // pivot: midway between the L5 (27) and S1 (26) centroids
-    const acc = [0, 0, 0, 0];
-    const [nx, ny] = ct.dims;
-    for (let v = 0; v < labels.data.length; v++) {
-      const l = labels.data[v] as number;
-      if (l !== 26 && l !== 27) continue;
-      const p = indexToLps(ct, [v % nx, Math.floor(v / nx) % ny, Math.floor(v / (nx * ny))]);
-      for (const k of [0, 1, 2] as const) acc[k]! += p[k];
-      acc[3]!++;
-    }
-    pivot = [acc[0]! / acc[3]!, acc[1]! / acc[3]!, acc[2]! / acc[3]!];
-    let lo = Infinity,
-      hi = -Infinity;
-    for (let i = 2; i < skin.points.length; i += 3) ((lo = Math.min(lo, skin.points[i]!)), (hi = Math.max(hi, skin.points[i]!)));
+    const scene = await exampleBackScene(dataPath('ct/totalseg_example_ct.nii.gz'), dataPath('ct/totalseg_example_ct_vertebra_labels.nii.gz'));
+    ({ skin, pivot, camera } = scene);
+    const { lo, hi } = scene;
     console.log(
       `skin S ${lo.toFixed(0)}…${hi.toFixed(0)} mm, pivot (L5/S1) at S ${pivot[2]!.toFixed(0)} mm: ${(pivot[2]! - lo).toFixed(0)} mm below, ${(hi - pivot[2]!).toFixed(0)} mm above`,
     );
-    camera = cameraBehind(skin, pivot[0]!, (lo + hi) / 2, 1200);
   }, 60_000);
 
   const run = (m: Movement, seed0: number): DepthTrunkSample[] => {

@@ -20,20 +20,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { readVolume } from '../../electron/io/readVolume.js';
-import { buildAnatomicalTwin } from '../../electron/engine/twinBuild.js';
-import { TwinParams } from '../../capabilities/twins/contract.js';
-import { indexToLps } from '../../electron/engine/volume.js';
-import { skinWithoutCaps } from '../../electron/engine/registration/skin.js';
 import { AppError } from '../../electron/contract/errors.js';
 import { movementSummary } from '../../electron/engine/motion/depthMovement.js';
 import type { TrunkAnglesDeg } from '../../electron/engine/motion/trunkAngles.js';
 import { deproject } from '../../native-bridges/devices/depth/formats.js';
-import { D435_INTRINSICS, type SurfaceMesh } from '../../native-bridges/devices/depth/simulator.js';
+import { D435_INTRINSICS } from '../../native-bridges/devices/depth/simulator.js';
 import { PlusSequenceWriter, writePlusSequence } from '../../native-bridges/recording/plusSequence.js';
 import { depthMovement, readDepthSequence, type DepthMovementResult } from '../../capabilities/motion/depthTrial.js';
 import { runDepthMovement } from '../../capabilities/motion/cliDepthMovement.js';
-import { articulate, cameraBehind, floorInView, mergeMeshes, renderDepthU16, translated } from '../helpers/trunkMotionScene.js';
+import { articulate, exampleBackScene, floorInView, mergeMeshes, renderDepthU16, translated } from '../helpers/trunkMotionScene.js';
 import { writeAsciiPcd } from '../helpers/skinScene.js';
 import { dataPath, describeData } from '../helpers/data.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -110,24 +105,11 @@ describeData('depth-video movement trial on a simulated recording (generated gro
 
   beforeAll(async () => {
     const t0 = performance.now();
-    const ct = (await readVolume(dataPath('ct/totalseg_example_ct.nii.gz'))).volume;
-    const labels = (await readVolume(dataPath('ct/totalseg_example_ct_vertebra_labels.nii.gz'))).volume;
-    const skin: SurfaceMesh = skinWithoutCaps(buildAnatomicalTwin(ct, 'CT', TwinParams.parse({})).skinMesh, ct);
-    // pivot: midway between the L5 (27) and S1 (26) centroids
-    const acc = [0, 0, 0, 0];
-    const [nx, ny] = ct.dims;
-    for (let v = 0; v < labels.data.length; v++) {
-      const l = labels.data[v] as number;
-      if (l !== 26 && l !== 27) continue;
-      const p = indexToLps(ct, [v % nx, Math.floor(v / nx) % ny, Math.floor(v / (nx * ny))]);
-      for (const k of [0, 1, 2] as const) acc[k]! += p[k];
-      acc[3]!++;
-    }
-    const pivot = [acc[0]! / acc[3]!, acc[1]! / acc[3]!, acc[2]! / acc[3]!];
-    let lo = Infinity,
-      hi = -Infinity;
-    for (let i = 2; i < skin.points.length; i += 3) ((lo = Math.min(lo, skin.points[i]!)), (hi = Math.max(hi, skin.points[i]!)));
-    const camera = cameraBehind(skin, pivot[0]!, (lo + hi) / 2, 1200);
+    // pivot: midway between the L5 and S1 centroids; the camera 1.2 m behind
+    const { skin, pivot, lo, hi, camera } = await exampleBackScene(
+      dataPath('ct/totalseg_example_ct.nii.gz'),
+      dataPath('ct/totalseg_example_ct_vertebra_labels.nii.gz'),
+    );
     const floor = floorInView(camera, hi - 1500);
     const bystander = translated(skin, [750, -700, 0]); // to the patient's left (image left), further away
     const writer = new PlusSequenceWriter(recording, { elementType: 'uint16' });
