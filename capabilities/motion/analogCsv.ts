@@ -9,6 +9,8 @@
  * Errors: a missing rate, label or unit row, or a non-numeric cell, named
  * with its line (1-based) and column label.
  */
+import { VOLTS_PER_UNIT } from '../../electron/contract/devices.js';
+
 export interface AnalogChannel {
   label: string;
   unit: string;
@@ -48,9 +50,6 @@ export function parseAnalogCsv(text: string): AnalogChannel[] {
     return { label, unit: units[c + 2] || 'V', device: dev, rateHz, samples: Float64Array.from(cols[c]!) };
   });
 }
-
-/** Units an amplitude column may be given in, with their factor to V (sEMG features are computed in V). */
-const TO_VOLT: Record<string, number> = { V: 1, mV: 1e-3, uV: 1e-6, µV: 1e-6, μV: 1e-6 };
 
 /**
  * Reader of a plain time-series export (a header row of column labels, then one row per sample, the first column
@@ -108,7 +107,7 @@ export function parseTimeSeriesCsv(text: string): AnalogChannel[] {
   if (bad >= 0) throw new Error(`line ${h + 3 + bad}: the time step ${steps[bad]} s differs from the median ${step} s: the samples are not uniform`);
   const rateHz = Math.round((1 / step) * 1e6) / 1e6;
   return parsed.slice(1).map(({ label, unit }, c) => {
-    const k = TO_VOLT[unit];
+    const k = VOLTS_PER_UNIT[unit];
     const samples = Float64Array.from(cols[c]!);
     if (k !== undefined && k !== 1) for (let i = 0; i < samples.length; i++) samples[i]! *= k;
     return { label, unit: k !== undefined ? 'V' : unit, device: '', rateHz, samples };

@@ -25,10 +25,9 @@ import {
   type TrunkAnglesDeg,
   type TrunkRangeOfMotion,
 } from '../../electron/engine/motion/trunkAngles.js';
+import { IMU_AXES } from '../../electron/contract/devices.js';
 import type { MotionFeature } from './contract.js';
 import type { Trial, TrialChannel } from './trial.js';
-
-const AXES = ['ACC_X', 'ACC_Y', 'ACC_Z', 'GYR_X', 'GYR_Y', 'GYR_Z', 'MAG_X', 'MAG_Y', 'MAG_Z'] as const;
 
 export interface TrunkImuParams {
   /** Start of the static, upright pose (s from the trial's first sample; after the AHRS start-up ramp). */
@@ -63,7 +62,7 @@ export function imuSensors(trial: Trial): ImuSensor[] {
   for (const c of trial.channels) {
     if (!c.label.endsWith('_ACC_X')) continue;
     const label = c.label.slice(0, -'_ACC_X'.length);
-    const channels = AXES.map((a) => trial.channels.find((x) => x.label === `${label}_${a}`));
+    const channels = IMU_AXES.map((a) => trial.channels.find((x) => x.label === `${label}_${a}`));
     if (channels.some((x) => !x)) continue;
     const site = trial.channels.find((x) => x.label === label) ?? c;
     out.push({ label, muscle: site.muscle, side: site.side, level: site.level, channels: channels as TrialChannel[] });

@@ -369,6 +369,13 @@ export type DeviceList = z.infer<typeof DeviceList>;
 /** Where the renderer opens the binary stream (browser mode: a loopback WebSocket with its own token). */
 export const StreamEndpoint = z.object({ url: z.string() });
 
+/** The nine IMU channels of a PicoX sensor, in the order of the 'imu' stream and of a recording's C3D (`<sensor>_<axis>`), with their units. */
+export const IMU_AXES = ['ACC_X', 'ACC_Y', 'ACC_Z', 'GYR_X', 'GYR_Y', 'GYR_Z', 'MAG_X', 'MAG_Y', 'MAG_Z'] as const;
+export const IMU_UNITS = ['g', 'g', 'g', 'deg/s', 'deg/s', 'deg/s', 'uT', 'uT', 'uT'] as const;
+
+/** Volts per unit of an sEMG amplitude as files and devices state it (V, mV, µV/uV): signals are carried and computed in V. */
+export const VOLTS_PER_UNIT: Readonly<Record<string, number>> = Object.freeze({ V: 1, v: 1, mV: 1e-3, uV: 1e-6, µV: 1e-6, μV: 1e-6 });
+
 export const StreamHeader = z.object({
   device: Id,
   /** 'pose' (tracking), 'image' (ultrasound / video), 'depth' (depth frame), 'points' (point cloud). */

@@ -9,6 +9,7 @@
  * IMU at 100 Hz interpolated onto it, ORTHOTWIN:IMU_RATE).
  */
 import { motionC3d } from '../../electron/devicehost/recorder.js';
+import { IMU_AXES, IMU_UNITS } from '../../electron/contract/devices.js';
 import { writeC3d } from '../../electron/io/c3d.js';
 import { quaternionConjugate, quaternionProduct, rotateVector, type Quaternion, type Vec3 } from '../../electron/engine/motion/ahrs.js';
 import { quaternionFromMatrix } from '../../electron/engine/motion/trunkAngles.js';
@@ -47,8 +48,6 @@ export function picoxImuRecording(o: {
   const { sensors } = o;
   const ns = o.seconds * EMG_HZ,
     ni = o.seconds * IMU_HZ;
-  const axes = ['ACC_X', 'ACC_Y', 'ACC_Z', 'GYR_X', 'GYR_Y', 'GYR_Z', 'MAG_X', 'MAG_Y', 'MAG_Z'];
-  const units = ['g', 'g', 'g', 'deg/s', 'deg/s', 'deg/s', 'uT', 'uT', 'uT'];
   const imu = new Float32Array(sensors.length * 9 * ni);
   const rand = rng(o.seed);
   const noise = (sd: number): number => sd * Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand());
@@ -70,7 +69,7 @@ export function picoxImuRecording(o: {
       o.withImu === false
         ? undefined
         : {
-            channels: sensors.flatMap((s) => axes.map((a, j) => ({ label: `${s.label}_${a}`, unit: units[j]! }))),
+            channels: sensors.flatMap((s) => IMU_AXES.map((a, j) => ({ label: `${s.label}_${a}`, unit: IMU_UNITS[j]! }))),
             rateHz: IMU_HZ,
             blocks: [{ firstIndex: 0, count: ni, data: imu }],
             samples: ni,

@@ -14,7 +14,7 @@ import { readC3dFile, writeC3d, writeC3dFile, type C3dWritable } from '../../io/
 import { motionC3d, type SignalTrack } from '../recorder.js';
 import { tmpDir } from '../../../tests/helpers/tmp.js';
 import { C3dReplayRuntime, imuBlock, motionReplaySource, c3dReplayFailure } from './c3dReplay.js';
-import { IMU_AXES } from './picox.js';
+import { IMU_AXES } from '../../contract/devices.js';
 
 const tmp = tmpDir('c3dreplay-');
 afterAll(() => tmp.cleanup());

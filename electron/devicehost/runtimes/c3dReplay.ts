@@ -32,10 +32,10 @@
 import fs from 'node:fs';
 import { basename } from 'node:path';
 import { hostClockUs } from '../../../native-bridges/core/clock.js';
-import type { StreamHeader } from '../../contract/devices.js';
+import { IMU_AXES, VOLTS_PER_UNIT, type StreamHeader } from '../../contract/devices.js';
 import { AppError } from '../../contract/errors.js';
 import { c3dParam, readC3d, type C3dFile } from '../../io/c3d.js';
-import { IMU_AXES, PICOX_BLOCK_MS } from './picox.js';
+import { PICOX_BLOCK_MS } from './picox.js';
 import { FILE_PROBLEMS } from './replay.js';
 import { DeviceRuntime, SignalRate, type RuntimeContext, type RuntimeFactory, type SpecOf } from './runtime.js';
 
@@ -72,8 +72,6 @@ export class C3dReplayError extends Error {
 }
 
 const IMU_LABEL = new RegExp(`_(${IMU_AXES.join('|')})$`);
-/** sEMG units converted to V (the 'emg' stream is in volts). */
-const TO_VOLTS: Record<string, number> = { V: 1, v: 1, mV: 1e-3, uV: 1e-6, µV: 1e-6, μV: 1e-6 };
 
 /**
  * The streams a C3D replays as: its IMU channels (a PicoX recording's: ORTHOTWIN:IMU_RATE > 0 and labels ending
@@ -113,9 +111,9 @@ export function motionReplaySource(c3d: C3dFile, name: string): MotionReplaySour
   };
   const units = c3d.units.analogs;
   const emg: ReplaySignal = {
-    channels: emgIdx.map((i) => (TO_VOLTS[units[i] ?? ''] !== undefined ? channel(i, 'V') : channel(i, units[i] || 'V'))),
+    channels: emgIdx.map((i) => (VOLTS_PER_UNIT[units[i] ?? ''] !== undefined ? channel(i, 'V') : channel(i, units[i] || 'V'))),
     rateHz: rate,
-    data: columns(emgIdx, (i) => TO_VOLTS[units[i] ?? ''] ?? 1),
+    data: columns(emgIdx, (i) => VOLTS_PER_UNIT[units[i] ?? ''] ?? 1),
     fileSamples: n,
     samples: n,
   };

@@ -15,15 +15,11 @@ import { PicoxBridgeClient, PicoxBridgeError } from '../../../native-bridges/dev
 import type { EmgBlock, ImuBlock } from '../../../native-bridges/devices/emg-imu-picox/protocol.js';
 import { readXioSensorCsv } from '../../../native-bridges/devices/emg-imu-picox/signalModel.js';
 import { PicoxSimulator } from '../../../native-bridges/devices/emg-imu-picox/simulator.js';
-import { lumbarAssignment, type SensorAssignment } from '../../contract/devices.js';
+import { IMU_AXES, IMU_UNITS, lumbarAssignment, type SensorAssignment } from '../../contract/devices.js';
 import { DeviceRuntime, SignalRate, type FaultInjector, type RuntimeContext, type RuntimeFactory, type SpecOf } from './runtime.js';
 
-/** The IMU channels of a sensor, in the order of an 'imu' message: its label + `_ACC_X` … `_MAG_Z`. */
-export const IMU_AXES = ['ACC_X', 'ACC_Y', 'ACC_Z', 'GYR_X', 'GYR_Y', 'GYR_Z', 'MAG_X', 'MAG_Y', 'MAG_Z'] as const;
 /** Block period the runtime configures (ms): 100 sEMG samples per 'emg' message at 2000 Hz. */
 export const PICOX_BLOCK_MS = 50;
-
-const IMU_UNITS = ['g', 'g', 'g', 'deg/s', 'deg/s', 'deg/s', 'uT', 'uT', 'uT'] as const;
 
 /** Blocks of one kind waiting for the other sensors' blocks of the same first index. */
 class BlockJoiner<B extends { sensor: number; firstIndex: number; deviceTimeUs: number }> {
