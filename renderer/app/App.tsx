@@ -24,7 +24,7 @@ import { ErrorBanner } from './ErrorBanner.js';
 import { KeptStateProvider } from './keptState.js';
 import type { OpenPatient, WorkspaceProps } from './contributions.js';
 import { may, visibleTo } from './placement.js';
-import { CONTRIBUTIONS } from './registry.js';
+import { CONTRIBUTIONS, PATIENT_PANELS } from './registry.js';
 import { HelpDialog, HelpMenu } from './HelpMenu.js';
 
 const WORKSPACES = CONTRIBUTIONS.filter((c) => c.menu === 'workspace');
@@ -124,7 +124,16 @@ function Shell(props: {
   const workspaces = WORKSPACES.filter((c) => visibleTo(c, auth));
   const current = workspaces.find((c) => c.id === active) ?? workspaces.find((c) => c.home) ?? workspaces[0];
   const patientsChanged = useCallback(() => setPatientsVersion((v) => v + 1), []);
-  const wprops: WorkspaceProps = { client, info, open: openView, session: { status: auth, ...actions }, onError: reportError, clearError, patientsChanged };
+  const wprops: WorkspaceProps = {
+    client,
+    info,
+    open: openView,
+    session: { status: auth, ...actions },
+    onError: reportError,
+    clearError,
+    patientsChanged,
+    patientPanels: PATIENT_PANELS.filter((p) => visibleTo(p, auth)),
+  };
   return (
     <KeptStateProvider>
       <div className="shell">

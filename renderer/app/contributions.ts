@@ -47,6 +47,8 @@ export interface WorkspaceProps {
   clearError(): void;
   /** Reloads the sidebar's patient list (e.g. after a patient came back from the trash). */
   patientsChanged?(): void;
+  /** The capabilities' panels of the open patient's page that this session may see, in order (for the patient workspace). */
+  patientPanels?: readonly PatientPanelContribution[];
 }
 
 /** One workspace or Help entry contributed by a capability's UI. */
@@ -62,7 +64,17 @@ export interface WorkspaceContribution extends Placed {
   component: ComponentType<WorkspaceProps>;
 }
 
+/**
+ * A panel a capability adds to the open patient's page (Patients workspace), below the study panels: what the
+ * patient's twin holds from that capability (e.g. the motion lab's features). Rendered per patient (a new patient
+ * mounts it afresh).
+ */
+export interface PatientPanelContribution extends Placed {
+  component: ComponentType<{ client: Client; patientId: string; onError(e: unknown): void }>;
+}
+
 /** The shape of a `capabilities/<name>/ui/contribution.tsx` module. */
 export interface ContributionModule {
   contributions: WorkspaceContribution[];
+  patientPanels?: PatientPanelContribution[];
 }

@@ -5,10 +5,15 @@
  * workspaces exist.
  */
 /// <reference types="vite/client" />
-import type { ContributionModule, WorkspaceContribution } from './contributions.js';
+import type { ContributionModule, PatientPanelContribution, WorkspaceContribution } from './contributions.js';
 import { orderContributions } from './placement.js';
 
+const MODULES = import.meta.glob<ContributionModule>('../../capabilities/*/ui/contribution.tsx', { eager: true });
+
 /** Every contribution of every capability's UI, in order. */
-export const CONTRIBUTIONS: readonly WorkspaceContribution[] = orderContributions(
-  import.meta.glob<ContributionModule>('../../capabilities/*/ui/contribution.tsx', { eager: true }),
+export const CONTRIBUTIONS: readonly WorkspaceContribution[] = orderContributions(MODULES);
+
+/** Every capability's panels of the open patient's page, in order. */
+export const PATIENT_PANELS: readonly PatientPanelContribution[] = orderContributions(
+  Object.fromEntries(Object.entries(MODULES).map(([k, m]) => [k, { contributions: m.patientPanels ?? [] }])),
 );

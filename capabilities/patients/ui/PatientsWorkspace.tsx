@@ -14,14 +14,13 @@ import { may } from '../../../renderer/app/placement.js';
 import { JobBar } from '../../../renderer/features/jobs/JobBar.js';
 import { useJob } from '../../../renderer/features/jobs/useJob.js';
 import { ImportPanel } from '../../studies/ui/ImportPanel.js';
-import { MotionFeaturesStrip } from '../../motion/ui/MotionFeaturesStrip.js';
 import { SeriesExportPanel } from '../../studies/ui/SeriesExportPanel.js';
 import { SeriesPanel, seriesLabel } from '../../studies/ui/SeriesPanel.js';
 import { PlanningView } from '../../twins/ui/PlanningView.js';
 import { RecordsChanged } from '../../records/ui/TrashButton.js';
 
 /** The patients workspace (the home workspace: opening a patient shows it). */
-export function PatientsWorkspace({ client, info, open, session, onError, clearError }: WorkspaceProps) {
+export function PatientsWorkspace({ client, info, open, session, onError, clearError, patientPanels = [] }: WorkspaceProps) {
   const can = (method: string): boolean => may(session.status, method);
   // the job started here (import, rebuild, spine), its latest record kept for the return to this workspace
   const [kept, setKept] = useKeptState<Job | null>('patients.job', null);
@@ -109,7 +108,9 @@ export function PatientsWorkspace({ client, info, open, session, onError, clearE
           <SeriesExportPanel client={client} studies={open.studies} onError={onError} can={can} />
         </>
       )}
-      <MotionFeaturesStrip key={`motion-${open.patient.id}`} client={client} patientId={open.patient.id} onError={onError} />
+      {patientPanels.map(({ id, component: Panel }) => (
+        <Panel key={`${id}-${open.patient.id}`} client={client} patientId={open.patient.id} onError={onError} />
+      ))}
       {latest && !(folded && latest.status === 'done') && <JobBar client={client} job={latest} onError={onError} />}
       {twin && volume && !twins.some((t) => t.isDefault) && (
         <div className="notice" role="status">
