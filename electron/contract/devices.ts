@@ -396,9 +396,11 @@ export const StreamHeader = z.object({
   /**
    * Images: source pixels per delivered pixel along each in-plane axis when this is a binned display copy
    * (`imageBinning.ts`; a calibration of the full frame applies as ImageToProbe · binningMatrix(binning));
-   * absent for full frames.
+   * absent for full frames. Fractional below 1 for a model's upsampled output: 0.5 for SR ×2 (each source pixel
+   * became 2 × 2), so ImageToProbe · binningMatrix(0.5) places the upsampled pixels; binned after upsampling by f
+   * it is 0.5·f.
    */
-  binning: z.number().int().positive().optional(),
+  binning: z.number().positive().optional(),
   /** Images: row-major 4×4 from pixel index (i, j, k) to mm in `frame` (OpenIGTLink IMAGE matrix; PLUS: ImageToReference). */
   ijkToFrame: z.array(z.number()).length(16).optional(),
   frame: z.string().optional(),
@@ -419,8 +421,55 @@ export const StreamHeader = z.object({
    * device), as the window declares it; the host's devices take it from their kind (DeviceStatus.simulated).
    */
   simulated: z.boolean().optional(),
+  /**
+   * Images on a client's enhancement channel (it asked `enhance=<model>`): present on every image message of that
+   * channel, whether the model ran or not. `applied` true: the pixels are the model's output (`model`, `version`,
+   * `validation` from the models' manifest; `ms` the inference time of this frame in the device host's worker;
+   * `skipped` frames the worker had no time for so far, latest-wins). `applied` false: the raw frame went in its
+   * place and `reason` says why in a sentence (the model did not load, the frame is not 8-bit grey, …).
+   * Keyed apart from the raw frames of the same device (`streamKey`), so both coexist for a split view.
+   */
+  enhancement: z
+    .object({
+      model: z.string(),
+      applied: z.boolean(),
+      version: z.string().optional(),
+      validation: z.string().optional(),
+      ms: z.number().optional(),
+      skipped: z.number().int().optional(),
+      reason: z.string().optional(),
+    })
+    .optional(),
 });
 export type StreamHeader = z.infer<typeof StreamHeader>;
+
+/** The enhancement models a stream client may ask for (`enhance=` in the stream URL, `{ enhance }` on a port). */
+export const EnhanceModel = z.enum(['denoise', 'sr2']);
+export type EnhanceModel = z.infer<typeof EnhanceModel>;
+
+/** What the views call the models: "denoise", "SR ×2". */
+export const ENHANCE_MODEL_LABELS: Readonly<Record<EnhanceModel, string>> = Object.freeze({ denoise: 'denoise', sr2: 'SR ×2' });
+
+/** A model name from a stream client (URL parameter or port message): 'denoise' | 'sr2', else null (no enhancement). */
+export function parseEnhanceModel(v: unknown): EnhanceModel | null {
+  const r = EnhanceModel.safeParse(v);
+  return r.success ? r.data : null;
+}
+
+/**
+ * The latest-wins and latest-message key of a stream message: device and stream kind, plus `enhanced` for a
+ * message of the enhancement channel — so a device's raw and enhanced image frames are kept (and dropped) apart.
+ * Separator NUL: device ids never contain it.
+ */
+export function streamKey(h: Pick<StreamHeader, 'device' | 'stream' | 'enhancement'>): string {
+  return h.enhancement ? `${h.device}\u0000${h.stream}\u0000enhanced` : `${h.device}\u0000${h.stream}`;
+}
+
+/** The label an enhanced image carries in every view: model output, which model, how far it was validated; or why the frame is raw. */
+export function enhancementText(e: NonNullable<StreamHeader['enhancement']>): string {
+  if (!e.applied) return `Raw frame, not enhanced: ${e.reason ?? 'no reason given.'}`;
+  return `Model output (${e.model} ${e.version ?? ''}`.trimEnd() + `) — validation: ${e.validation ?? 'not stated'}`;
+}
 
 /** Encodes a stream message: u32 LE header length, header JSON, payload. */
 export function encodeStreamMessage(header: StreamHeader, payload?: Uint8Array): Uint8Array {

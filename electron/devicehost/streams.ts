@@ -18,6 +18,17 @@
  * header `binning`), a quarter of the bytes to move and decode at 2 × 2.
  * Recordings always keep the full frames.
  *
+ * Enhancement (issue 22): a client may ask for a model's output on its image
+ * streams (`enhance=denoise|sr2` in the URL, `{ enhance }` on a port; with
+ * `raw=1` / `{ raw: true }` it gets the raw frames as well, for a split
+ * view). The server keeps one worker per model in use (`liveEnhance.ts`,
+ * started when the first client asks, closed when none does); its frames
+ * carry the header's `enhancement` and are keyed apart (`streamKey`: device,
+ * stream, "enhanced") so raw and enhanced frames of one device coexist in
+ * latest-wins and in the client's latest map. Binning for display applies
+ * after enhancement. A client that asked for a model and not `raw` gets no
+ * raw image frames (its other streams are unchanged).
+ *
  * On the desktop the same messages travel on a MessagePort that the main
  * process hands over (Electron MessageChannelMain; the window is offline
  * locked, no sockets): `attachPort`. A port has no send completion, so the
@@ -29,9 +40,10 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { encodeStreamMessage, type StreamHeader } from '../contract/devices.js';
+import { encodeStreamMessage, parseEnhanceModel, streamKey, type EnhanceModel, type StreamHeader } from '../contract/devices.js';
 import { binImageMessage, binningFor, parseImageMaxWidth } from '../../math/imageBinning.js';
 import { backlogFor, LatestWins } from './latestWins.js';
+import { defaultModelStarter, LiveEnhancer, type ModelStats, type StartModelWorker } from './liveEnhance.js';
 
 interface Client {
   /** False once the peer has gone. */
@@ -40,6 +52,10 @@ interface Client {
   close(): void;
   /** Display width of the client's image views (px); images wider by 2× or more are sent binned. */
   imageMaxWidth: number | null;
+  /** The model whose output this client's image views show, or null (raw frames only). */
+  enhance: EnhanceModel | null;
+  /** With a model: whether the raw frames are sent as well (split view). */
+  raw: boolean;
 }
 
 /**
@@ -69,17 +85,68 @@ export interface StreamServer {
   attachPort(port: StreamPort): void;
   /** Messages replaced before they could be sent, all clients and streams. */
   readonly dropped: number;
+  /** The enhancement models in use, with their counters (inference ms, frames skipped, frames sent raw and why). */
+  enhanceStats(): ModelStats[];
   readonly clients: number;
   close(): Promise<void>;
 }
 
-export async function startStreamServer(onUpstream: (bytes: Uint8Array) => void, token = crypto.randomBytes(24).toString('hex')): Promise<StreamServer> {
+export interface StreamServerOptions {
+  /** Starts an enhancement model's worker (tests: a models folder of their own); default `defaultModelStarter()`. */
+  startModel?: StartModelWorker;
+}
+
+/**
+ * @param onUpstream frames sent up by clients (UVC capture)
+ * @param token the per-launch token clients must name (`token=` in the URL)
+ */
+export async function startStreamServer(
+  onUpstream: (bytes: Uint8Array) => void,
+  token = crypto.randomBytes(24).toString('hex'),
+  opts: StreamServerOptions = {},
+): Promise<StreamServer> {
   const server = http.createServer((_req, res) => {
     res.writeHead(404);
     res.end();
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
   const clients = new Set<Client>();
+  let dropped = 0;
+  /** Sends a message to one client, binned for its display width (images); `binned` shares the copies among clients. */
+  type Msg = { header: Omit<StreamHeader, 'dropped'>; payload: Uint8Array | undefined };
+  const offerTo = (c: Client, header: Omit<StreamHeader, 'dropped'>, payload: Uint8Array | undefined, binned: Map<number, Msg>): void => {
+    const f = header.stream === 'image' && payload && header.width && c.imageMaxWidth ? binningFor(header.width, c.imageMaxWidth) : 1;
+    const forClient = (): Msg => {
+      if (f === 1 || !payload) return { header, payload };
+      let m = binned.get(f);
+      if (!m) {
+        try {
+          m = binImageMessage(header, payload, f);
+        } catch {
+          m = { header, payload }; // a frame the binning cannot read goes as it came; the view reports it
+        }
+        binned.set(f, m);
+      }
+      return m;
+    };
+    const before = c.out.dropped;
+    c.out.offer(
+      streamKey(header),
+      (d) => {
+        const m = forClient();
+        return encodeStreamMessage({ ...m.header, dropped: d }, m.payload);
+      },
+      backlogFor(header.stream),
+    );
+    dropped += c.out.dropped - before;
+  };
+  const enhancer = new LiveEnhancer(opts.startModel ?? defaultModelStarter(), (model, header, payload) => {
+    // a model's frame (enhanced, or raw with the reason) to the clients that asked for that model, binned after
+    const binned = new Map<number, Msg>();
+    for (const c of clients) if (c.open() && c.enhance === model) offerTo(c, header, payload, binned);
+  });
+  /** Tells the enhancer which models the clients ask for now. */
+  const updateDemand = (): void => enhancer.demand(new Set([...clients].flatMap((c) => (c.open() && c.enhance ? [c.enhance] : []))));
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const given = Buffer.from(url.searchParams.get('token') ?? '');
@@ -95,9 +162,15 @@ export async function startStreamServer(onUpstream: (bytes: Uint8Array) => void,
         out: new LatestWins((msg, done) => ws.send(msg, { binary: true }, () => done())),
         close: () => ws.terminate(),
         imageMaxWidth: parseImageMaxWidth(url.searchParams.get('imageMaxWidth')),
+        enhance: parseEnhanceModel(url.searchParams.get('enhance')),
+        raw: url.searchParams.get('raw') === '1',
       };
       clients.add(c);
-      ws.on('close', () => clients.delete(c));
+      updateDemand();
+      ws.on('close', () => {
+        clients.delete(c);
+        updateDemand();
+      });
       ws.on('message', (data, isBinary) => {
         if (isBinary) {
           const b = data as Buffer;
@@ -109,42 +182,19 @@ export async function startStreamServer(onUpstream: (bytes: Uint8Array) => void,
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
 
-  let dropped = 0;
   return {
     url: `ws://127.0.0.1:${port}/streams?token=${token}`,
     publish(header, payload) {
-      const key = `${header.device}\u0000${header.stream}`;
       // binned copies of an image, one per factor asked for, made once for all the clients that share it
-      type Msg = { header: Omit<StreamHeader, 'dropped'>; payload: Uint8Array | undefined };
-      let binned: Map<number, Msg> | null = null; // made for the first client that needs a copy (poses never do)
-      const forClient = (c: Client): Msg => {
-        const f = header.stream === 'image' && payload && header.width && c.imageMaxWidth ? binningFor(header.width, c.imageMaxWidth) : 1;
-        if (f === 1 || !payload) return { header, payload };
-        binned ??= new Map();
-        let m = binned.get(f);
-        if (!m) {
-          try {
-            m = binImageMessage(header, payload, f);
-          } catch {
-            m = { header, payload }; // a frame the binning cannot read goes as it came; the view reports it
-          }
-          binned.set(f, m);
-        }
-        return m;
-      };
+      const binned = new Map<number, Msg>();
+      const isImage = header.stream === 'image' && payload !== undefined;
       for (const c of clients) {
         if (!c.open()) continue;
-        const before = c.out.dropped;
-        c.out.offer(
-          key,
-          (d) => {
-            const m = forClient(c);
-            return encodeStreamMessage({ ...m.header, dropped: d }, m.payload);
-          },
-          backlogFor(header.stream),
-        );
-        dropped += c.out.dropped - before;
+        // a client that asked for a model gets its image frames from the enhancer (and the raw ones only with raw=1)
+        if (isImage && c.enhance && !c.raw) continue;
+        offerTo(c, header, payload, binned);
       }
+      if (isImage) enhancer.offer(header, payload);
     },
     attachPort(port) {
       let live = true;
@@ -161,11 +211,20 @@ export async function startStreamServer(onUpstream: (bytes: Uint8Array) => void,
         }),
         close: () => port.close(),
         imageMaxWidth: null,
+        enhance: null,
+        raw: false,
       };
       port.on('message', (ev) => {
-        const d = portData(ev) as { ack?: number; up?: ArrayBuffer; imageMaxWidth?: unknown } | null;
-        if (d && 'imageMaxWidth' in d) c.imageMaxWidth = parseImageMaxWidth(d.imageMaxWidth);
-        else if (typeof d?.ack === 'number') {
+        const d = portData(ev) as { ack?: number; up?: ArrayBuffer; imageMaxWidth?: unknown; enhance?: unknown; raw?: unknown } | null;
+        if (d && ('imageMaxWidth' in d || 'enhance' in d)) {
+          // the client's view settings: display width, and the model with or without the raw frames
+          if ('imageMaxWidth' in d) c.imageMaxWidth = parseImageMaxWidth(d.imageMaxWidth);
+          if ('enhance' in d) {
+            c.enhance = parseEnhanceModel(d.enhance);
+            c.raw = d.raw === true;
+            updateDemand();
+          }
+        } else if (typeof d?.ack === 'number') {
           const done = acks.get(d.ack);
           acks.delete(d.ack);
           done?.();
@@ -174,6 +233,7 @@ export async function startStreamServer(onUpstream: (bytes: Uint8Array) => void,
       port.on('close', () => {
         live = false;
         clients.delete(c);
+        updateDemand();
       });
       port.start?.();
       clients.add(c);
@@ -184,8 +244,10 @@ export async function startStreamServer(onUpstream: (bytes: Uint8Array) => void,
     get clients() {
       return clients.size;
     },
+    enhanceStats: () => enhancer.stats(),
     close: async () => {
       for (const c of clients) c.close();
+      await enhancer.close();
       wss.close();
       await new Promise<void>((r) => server.close(() => r()));
     },

@@ -19,7 +19,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { DEFAULT_MAX_VOLUME_BYTES } from '../io/headers.js';
-import { decodeStreamMessage, encodeStreamMessage } from '../contract/devices.js';
+import { decodeStreamMessage, encodeStreamMessage, parseEnhanceModel, streamKey, type EnhanceModel } from '../contract/devices.js';
 import { backlogFor, LatestWins } from '../devicehost/latestWins.js';
 import { parseImageMaxWidth } from '../../math/imageBinning.js';
 import { AppError, DATA_TICKET_HEADER, toErrorShape, type WireMessage } from '../contract/index.js';
@@ -235,7 +235,12 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
         req,
         socket,
         head,
-        (ws) => void relayStreams(ws, session.ctx, url.searchParams.get('ack') === '1', parseImageMaxWidth(url.searchParams.get('imageMaxWidth'))),
+        (ws) =>
+          void relayStreams(ws, session.ctx, url.searchParams.get('ack') === '1', {
+            imageMaxWidth: parseImageMaxWidth(url.searchParams.get('imageMaxWidth')),
+            enhance: parseEnhanceModel(url.searchParams.get('enhance')),
+            raw: url.searchParams.get('raw') === '1',
+          }),
       );
       return;
     }
@@ -268,11 +273,18 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
    * message counts as delivered only then — not when it is written to the
    * socket, whose buffers would otherwise hold a second of video for a page
    * that renders slower than the source. A display width (`imageMaxWidth`)
-   * is passed on to the device host, which sends binned image copies.
+   * is passed on to the device host, which sends binned image copies; so are
+   * an enhancement model (`enhance`) and `raw` (issue 22: the device host's
+   * workers run the model; its frames are keyed apart with `streamKey`).
    * The connection is closed (4401) once the session it was opened for is
    * signed out, locked or loses the right to watch.
    */
-  async function relayStreams(page: WebSocket, ctx: CallContext, ack: boolean, imageMaxWidth: number | null): Promise<void> {
+  async function relayStreams(
+    page: WebSocket,
+    ctx: CallContext,
+    ack: boolean,
+    view: { imageMaxWidth: number | null; enhance: EnhanceModel | null; raw: boolean },
+  ): Promise<void> {
     streamPages.add(page);
     const sessionCheck = setInterval(() => {
       const refusal = services.access.refusal(ctx, 'data', 'streams');
@@ -289,7 +301,12 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       page.close(1011, `device host unavailable: ${(e as Error).message}`.slice(0, 120));
       return;
     }
-    const dev = new WebSocket(imageMaxWidth ? `${upstreamUrl}&imageMaxWidth=${imageMaxWidth}` : upstreamUrl);
+    const params = [
+      ...(view.imageMaxWidth ? [`imageMaxWidth=${view.imageMaxWidth}`] : []),
+      ...(view.enhance ? [`enhance=${view.enhance}`] : []),
+      ...(view.enhance && view.raw ? ['raw=1'] : []),
+    ];
+    const dev = new WebSocket(params.length ? `${upstreamUrl}&${params.join('&')}` : upstreamUrl);
     const unacked: (() => void)[] = [];
     const out = new LatestWins((msg, done) => {
       if (ack) unacked.push(done);
@@ -306,7 +323,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
           return;
         }
         out.offer(
-          `${m.header.device}\u0000${m.header.stream}`,
+          streamKey(m.header),
           (d) =>
             d === 0
               ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)

@@ -9,9 +9,21 @@
  * own frame clock — plus receive counters, and sends frames up (a UVC
  * grabber captured here) in the same format. With `imageMaxWidth` (the
  * views' width in device pixels) the device host sends binned copies of
- * wider image frames (header `binning`).
+ * wider image frames (header `binning`). With a model (`enhance`, issue 22)
+ * the image frames come from the device host's model worker (header
+ * `enhancement`), and with `raw` the raw frames as well: both are kept, the
+ * enhanced ones under their own key (`latest(device, 'image', true)`).
  */
-import { decodeStreamMessage, encodeStreamMessage, type StreamHeader } from '../../../electron/contract/devices.js';
+import { decodeStreamMessage, encodeStreamMessage, type EnhanceModel, type StreamHeader } from '../../../electron/contract/devices.js';
+
+/** What a client's views ask the device host for on their image streams: a model's output, and the raw frames too (split view). */
+export interface StreamEnhance {
+  enhance: EnhanceModel | null;
+  raw: boolean;
+}
+
+/** The client's latest-message key: device/stream, plus /enhanced for the enhancement channel. */
+const latestKey = (device: string, stream: string, enhanced: boolean): string => `${device}/${stream}${enhanced ? '/enhanced' : ''}`;
 
 export interface LatestMessage {
   header: StreamHeader;
@@ -43,11 +55,37 @@ export class StreamClient {
   /**
    * @param source the relay's WebSocket URL or a port opener
    * @param imageMaxWidth display width of the image views (px), or null for full frames
+   * @param view the enhancement model the image views show (null: raw only) and whether raw frames come too
    */
   constructor(
     private readonly source: StreamSource,
     private readonly imageMaxWidth: number | null = null,
+    private view: StreamEnhance = { enhance: null, raw: false },
   ) {}
+
+  /** The model the image views show now. */
+  get enhance(): StreamEnhance {
+    return { ...this.view };
+  }
+
+  /**
+   * Switches the model (null: none) and whether the raw frames come as well: on a port by a message, on the
+   * WebSocket by opening it again with the new URL. The enhanced frames kept so far are forgotten.
+   */
+  setEnhance(view: StreamEnhance): void {
+    if (view.enhance === this.view.enhance && view.raw === this.view.raw) return;
+    this.view = { enhance: view.enhance, raw: view.enhance ? view.raw : false };
+    for (const k of [...this.latestByKey.keys()]) if (k.endsWith('/enhanced')) this.latestByKey.delete(k);
+    if (this.port) this.port.postMessage({ enhance: this.view.enhance, raw: this.view.raw }, []);
+    else if (this.ws) {
+      const old = this.ws;
+      this.ws = null;
+      old.onclose = null;
+      old.onmessage = null;
+      old.close();
+      this.open();
+    }
+  }
 
   private deliver(bytes: Uint8Array): void {
     let m;
@@ -58,7 +96,7 @@ export class StreamClient {
     }
     this.received++;
     const msg = { header: m.header, payload: m.payload, receivedMs: performance.now() };
-    this.latestByKey.set(`${m.header.device}/${m.header.stream}`, msg);
+    this.latestByKey.set(latestKey(m.header.device, m.header.stream, !!m.header.enhancement), msg);
     // a view that fails on one message must not stop the stream (its acknowledgement still goes) nor the other views
     for (const l of this.listeners)
       try {
@@ -88,7 +126,8 @@ export class StreamClient {
           if (!this.closed) setTimeout(() => this.open(), 1000);
         });
         port.start();
-        if (this.imageMaxWidth) port.postMessage({ imageMaxWidth: this.imageMaxWidth }, []);
+        if (this.imageMaxWidth || this.view.enhance)
+          port.postMessage({ imageMaxWidth: this.imageMaxWidth, ...(this.view.enhance ? { enhance: this.view.enhance, raw: this.view.raw } : {}) }, []);
       });
       return;
     }
@@ -100,7 +139,12 @@ export class StreamClient {
 
   private openSocket(src: string): void {
     if (this.closed) return;
-    const ws = new WebSocket(this.imageMaxWidth ? `${src}${src.includes('?') ? '&' : '?'}imageMaxWidth=${this.imageMaxWidth}` : src);
+    const params = [
+      ...(this.imageMaxWidth ? [`imageMaxWidth=${this.imageMaxWidth}`] : []),
+      ...(this.view.enhance ? [`enhance=${this.view.enhance}`] : []),
+      ...(this.view.enhance && this.view.raw ? ['raw=1'] : []),
+    ];
+    const ws = new WebSocket(params.length ? `${src}${src.includes('?') ? '&' : '?'}${params.join('&')}` : src);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     const ack = /[?&]ack=1\b/.test(src);
@@ -115,8 +159,9 @@ export class StreamClient {
     };
   }
 
-  latest(device: string, stream: StreamHeader['stream']): LatestMessage | undefined {
-    return this.latestByKey.get(`${device}/${stream}`);
+  /** The latest message of a device's stream; `enhanced`: of its enhancement channel (a model's output, or raw with why). */
+  latest(device: string, stream: StreamHeader['stream'], enhanced = false): LatestMessage | undefined {
+    return this.latestByKey.get(latestKey(device, stream, enhanced));
   }
 
   onMessage(cb: (m: LatestMessage) => void): () => void {

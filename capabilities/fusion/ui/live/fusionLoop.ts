@@ -34,10 +34,10 @@ import { CineBuffer, PoseHistory, type CineFrame } from '../liveBuffers.js';
 
 /**
  * ImageToProbe for a frame's pixels: the full frame's calibration composed
- * with the frame's binning (a display copy).
+ * with the frame's binning (a display copy; 0.5 for a model's SR ×2 output: upsampled pixels).
  * @param cal row-major 4×4, full-frame pixels → probe mm
  */
-export const calibrationOf = (cal: number[], f: { binning: number }): number[] => (f.binning > 1 ? mul4(cal, binningMatrix(f.binning)) : cal);
+export const calibrationOf = (cal: number[], f: { binning: number }): number[] => (f.binning !== 1 ? mul4(cal, binningMatrix(f.binning)) : cal);
 
 /** The tools seen on one device's pose stream (device id). */
 export interface DeviceTools {

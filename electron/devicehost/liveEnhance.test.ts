@@ -1,0 +1,151 @@
+/**
+ * The live enhancement path's logic with a stand-in model worker (the real
+ * ONNX worker is exercised in tests/integration/enhanceStreams.test.ts):
+ * latest-wins per model (a frame arriving while the worker runs replaces the
+ * waiting one, counted as skipped), SR ×2 geometry (size, binning 0.5,
+ * ijkToFrame · binningMatrix(0.5) and the placement it gives), colour frames
+ * and a model that does not load go raw with a sentence, workers are closed
+ * when no client asks.
+ */
+import { describe, expect, it } from 'vitest';
+import type { StreamHeader } from '../contract/devices.js';
+import { binningMatrix } from '../../math/imageBinning.js';
+import { applyPoint, mul4 } from '../../math/transform.js';
+import { enhancedHeader, LiveEnhancer, type LiveModelWorker } from './liveEnhance.js';
+
+type Header = Omit<StreamHeader, 'dropped'>;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A stand-in worker: inverts the pixels (denoise) or repeats each pixel 2 × 2 (sr2), after `delayMs`. */
+function fakeWorker(model: string, delayMs: number, log: { closed: string[]; frames: number[] }): LiveModelWorker {
+  const scale = model === 'sr2' ? 2 : 1;
+  return {
+    info: { name: model, version: '9.9.9', task: model, scale, validation: 'tested on nothing', sha256: 'x' },
+    async enhance(f) {
+      await sleep(delayMs);
+      log.frames.push(f.pixels[0]!);
+      const w = f.width * scale,
+        h = f.height * scale;
+      const out = new Uint8Array(w * h);
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[y * w + x] = 255 - f.pixels[Math.floor(y / scale) * f.width + Math.floor(x / scale)]!;
+      return { width: w, height: h, pixels: out, ms: delayMs };
+    },
+    async close() {
+      log.closed.push(model);
+    },
+  };
+}
+
+const frame = (seq: number, extra: Partial<Header> = {}): Header => ({
+  device: 'replay-1',
+  stream: 'image',
+  seq,
+  deviceTimeUs: seq * 1000,
+  hostTimeUs: seq * 1000 + 5,
+  width: 4,
+  height: 2,
+  components: 1,
+  scalar: 'uint8',
+  ...extra,
+});
+
+describe('LiveEnhancer', () => {
+  it('runs the latest frame: frames arriving while the worker is busy replace the waiting one and are counted', async () => {
+    const log = { closed: [] as string[], frames: [] as number[] };
+    const out: { model: string; h: Header; p: Uint8Array }[] = [];
+    const e = new LiveEnhancer(
+      async (m) => fakeWorker(m, 30, log),
+      (model, h, p) => out.push({ model, h, p }),
+    );
+    e.demand(['denoise']);
+    await sleep(5);
+    // frame 0 starts at once; 1..9 arrive while it runs: only 9 is left waiting
+    for (let s = 0; s < 10; s++) e.offer(frame(s), new Uint8Array(8).fill(s * 10));
+    await sleep(120);
+    expect(out.map((o) => o.h.seq)).toEqual([0, 9]);
+    expect(log.frames).toEqual([0, 90]);
+    expect(Array.from(out[1]!.p)).toEqual(new Array(8).fill(255 - 90));
+    expect(out[1]!.h).toMatchObject({
+      device: 'replay-1',
+      seq: 9,
+      deviceTimeUs: 9000,
+      width: 4,
+      height: 2,
+      enhancement: { model: 'denoise', applied: true, version: '9.9.9', validation: 'tested on nothing', ms: 30, skipped: 8 },
+    });
+    expect(out[1]!.h.binning).toBeUndefined();
+    expect(e.stats()[0]).toMatchObject({ model: 'denoise', state: 'ready', enhanced: 2, skipped: 8, raw: 0, ms: [30, 30] });
+    // no client asks any more: the worker is closed, frames go nowhere
+    e.demand([]);
+    e.offer(frame(10), new Uint8Array(8));
+    await sleep(50);
+    expect(log.closed).toEqual(['denoise']);
+    expect(out).toHaveLength(2);
+  });
+
+  it('SR ×2: twice the size, binning 0.5 and ijkToFrame · binningMatrix(0.5): an upsampled pixel lands on its quarter of the source pixel', async () => {
+    const log = { closed: [] as string[], frames: [] as number[] };
+    const out: Header[] = [];
+    const e = new LiveEnhancer(
+      async (m) => fakeWorker(m, 1, log),
+      (_m, h) => out.push(h),
+    );
+    e.demand(['sr2']);
+    await sleep(5);
+    // 0.2 mm pixels, origin (10, 20) mm
+    const ijk = [0.2, 0, 0, 10, 0, 0.2, 0, 20, 0, 0, 1, 0, 0, 0, 0, 1];
+    e.offer(frame(1, { ijkToFrame: ijk }), new Uint8Array(8));
+    await sleep(30);
+    expect(out[0]).toMatchObject({ width: 8, height: 4, binning: 0.5 });
+    expect(out[0]!.ijkToFrame!.slice(0, 4)).toEqual([0.1, 0, 0, 10 - 0.05]);
+    // upsampled pixel (0, 0) is the centre of source pixel (0, 0)'s top-left quarter: (−0.25, −0.25) source px
+    expect(applyPoint(out[0]!.ijkToFrame!, 0, 0, 0).map((v) => +v.toFixed(9))).toEqual([9.95, 19.95, 0]);
+    // upsampled (1, 1) and (0, 0) average to the source pixel's centre
+    const p11 = applyPoint(out[0]!.ijkToFrame!, 1, 1, 0);
+    expect(p11.map((v) => +v.toFixed(9))).toEqual([10.05, 20.05, 0]);
+    // a calibration of the full frame (ImageToProbe) places it the same way through the header's binning (as the fusion view does)
+    const cal = [0, 0.08, 0, 5, 0.08, 0, 0, -3, 0, 0, 1, 0, 0, 0, 0, 1];
+    const placed = applyPoint(mul4(cal, binningMatrix(out[0]!.binning!)), 3, 1, 0);
+    expect(placed.map((v) => +v.toFixed(9))).toEqual(applyPoint(cal, 1.25, 0.25, 0).map((v) => +v.toFixed(9)));
+    // binned for display by 2 after upsampling: back to the source grid (binning 1, identity)
+    expect(mul4(binningMatrix(0.5), binningMatrix(2))).toEqual(binningMatrix(1));
+    await e.close();
+  });
+
+  it('a colour frame (RGB grabber) and a model that does not load: the raw frame with a sentence saying why', async () => {
+    const out: Header[] = [];
+    const e = new LiveEnhancer(
+      async (m) => {
+        if (m === 'sr2') throw new Error('model sr2: us-sr2.onnx does not match its SHA-256 in the manifest (altered or corrupt file).');
+        return fakeWorker(m, 1, { closed: [], frames: [] });
+      },
+      (_m, h) => out.push(h),
+    );
+    e.demand(['denoise', 'sr2']);
+    await sleep(5);
+    e.offer(frame(1, { device: 'uvc:cam', components: 3 }), new Uint8Array(24));
+    await sleep(10);
+    const rgb = out.find((h) => h.enhancement!.model === 'denoise')!;
+    expect(rgb).toMatchObject({ device: 'uvc:cam', width: 4, components: 3, enhancement: { model: 'denoise', applied: false } });
+    expect(rgb.enhancement!.reason).toBe(
+      'The denoise model takes 8-bit grey frames; uvc:cam sends 3-component uint8 frames (a colour frame grabber?). Frames are shown raw.',
+    );
+    const sr = out.find((h) => h.enhancement!.model === 'sr2')!;
+    expect(sr).toMatchObject({ width: 4, height: 2, enhancement: { model: 'sr2', applied: false } });
+    expect(sr.enhancement!.reason).toBe(
+      'The sr2 model could not be loaded: model sr2: us-sr2.onnx does not match its SHA-256 in the manifest (altered or corrupt file). Frames are shown raw.',
+    );
+    expect(e.stats().find((s) => s.model === 'sr2')).toMatchObject({ state: 'failed', raw: 1 });
+    await e.close();
+  });
+
+  it('enhancedHeader keeps the source header and times', () => {
+    const h = enhancedHeader(
+      frame(3),
+      { name: 'denoise', version: '1.0.0', task: 'denoise', scale: 1, validation: 'v', sha256: 's' },
+      { width: 4, height: 2, ms: 4.5 },
+      2,
+    );
+    expect(h).toEqual({ ...frame(3), enhancement: { model: 'denoise', applied: true, version: '1.0.0', validation: 'v', ms: 4.5, skipped: 2 } });
+  });
+});
