@@ -4,15 +4,19 @@
  * marked), discovered hardware (USB, serial; hot-plug), connect and
  * disconnect, live views of the streams (tool positions, ultrasound frames,
  * depth frames and point clouds), the UVC frame grabber, and session
- * recording of the open patient at a visit (RecordingPanel).
+ * recording of the open patient at a visit (RecordingPanel). The ultrasound
+ * view may show a model's output (issue 22: "Enhancement", run in the device
+ * host) with a before/after split and the model's label; recordings keep the
+ * raw frames whatever is shown.
  */
 import { Fragment, useCallback, useEffect, useRef, useState } from 'react';
 import type { DeviceList, DeviceSpec, DeviceStatus } from '../../../electron/contract/index.js';
-import { capturedInWindow, deviceFailureText, deviceHealth } from '../../../electron/contract/devices.js';
+import { capturedInWindow, deviceFailureText, deviceHealth, type StreamHeader } from '../../../electron/contract/devices.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 import { splitErrorText } from '../../../renderer/app/errors.js';
 import { drawDepth } from './depthView.js';
-import type { StreamClient } from './streamClient.js';
+import type { StreamClient, StreamEnhance } from './streamClient.js';
+import { drawGreyFrame, EnhanceLabel, EnhanceSwitch } from './EnhanceView.js';
 import { openStreams } from './openStreams.js';
 import { UvcCapture, type CaptureStats } from './UvcCapture.js';
 import { RecordingInput } from './RecordingInput.js';
@@ -70,6 +74,11 @@ export function DevicesWorkspace({ client, recordings, sampleImu = null, open, c
   const depthCanvas = useRef<HTMLCanvasElement>(null);
   const depthsDrawn = useRef(0);
   const [depthRange, setDepthRange] = useState<[number, number] | null>(null);
+  const rawCanvas = useRef<HTMLCanvasElement>(null);
+  const [enhance, setEnhance] = useState<StreamEnhance>({ enhance: null, raw: false });
+  /** The enhancement header of the frame shown (for its label; updated at most twice a second). */
+  const [shownEnhancement, setShownEnhancement] = useState<StreamHeader['enhancement'] | null>(null);
+  const enhancedDrawn = useRef(0);
 
   useEffect(() => {
     let live = true;
@@ -82,6 +91,7 @@ export function DevicesWorkspace({ client, recordings, sampleImu = null, open, c
       capture: () => capture.current,
       imagesDrawn: () => imagesDrawn.current,
       depthsDrawn: () => depthsDrawn.current,
+      enhancedDrawn: () => enhancedDrawn.current,
     };
     return () => {
       live = false;
@@ -100,6 +110,10 @@ export function DevicesWorkspace({ client, recordings, sampleImu = null, open, c
     let lastSeq = -1;
     let lastDepthSeq = -1;
     let lastRangeMs = 0;
+    let lastRawSeq = -1;
+    let lastLabelMs = 0;
+    let lastLabel = '';
+    const view = streams.enhance;
     const draw = (): void => {
       const dm = streams.latest(shown.id, 'depth') ?? streams.latest(shown.id, 'points');
       const dc = depthCanvas.current;
@@ -135,32 +149,34 @@ export function DevicesWorkspace({ client, recordings, sampleImu = null, open, c
           g.fillText(p.name.replace('ToTracker', ''), x + 7, y + 4);
         });
       }
-      const img = streams.latest(shown.id, 'image');
+      // with a model: its output (or the raw frame sent in its place, with why) in the main view, the raw frames beside it
+      const img = streams.latest(shown.id, 'image', !!view.enhance);
       const ic = imageCanvas.current;
-      if (img && ic && img.header.seq !== lastSeq && img.header.width && img.header.height && img.header.scalar === 'uint8') {
+      if (img && ic && img.header.seq !== lastSeq && drawGreyFrame(ic, img)) {
         lastSeq = img.header.seq;
-        const w = img.header.width;
-        const h = img.header.height;
-        if (ic.width !== w) ic.width = w;
-        if (ic.height !== h) ic.height = h;
-        const g = ic.getContext('2d')!;
-        const data = g.createImageData(w, h);
-        const c = img.header.components ?? 1;
-        for (let i = 0; i < w * h; i++) {
-          const v = img.payload[i * c]!;
-          data.data[4 * i] = v;
-          data.data[4 * i + 1] = v;
-          data.data[4 * i + 2] = v;
-          data.data[4 * i + 3] = 255;
-        }
-        g.putImageData(data, 0, 0);
         imagesDrawn.current++;
+        if (img.header.enhancement?.applied) enhancedDrawn.current++;
+        const label = JSON.stringify(img.header.enhancement ?? null);
+        if (label !== lastLabel && performance.now() - lastLabelMs > 500) {
+          lastLabelMs = performance.now();
+          lastLabel = label;
+          setShownEnhancement(img.header.enhancement ?? null);
+        }
       }
+      const raw = view.enhance && view.raw ? streams.latest(shown.id, 'image') : undefined;
+      const rc = rawCanvas.current;
+      if (raw && rc && raw.header.seq !== lastRawSeq && drawGreyFrame(rc, raw)) lastRawSeq = raw.header.seq;
       raf = requestAnimationFrame(draw);
     };
     raf = requestAnimationFrame(draw);
     return () => cancelAnimationFrame(raf);
-  }, [streams, shown]);
+  }, [streams, shown, enhance]);
+
+  const chooseEnhance = (v: StreamEnhance): void => {
+    setEnhance(v);
+    setShownEnhancement(null);
+    streams?.setEnhance(v);
+  };
 
   const connect = useCallback(
     async (spec: DeviceSpec) => {
@@ -348,9 +364,19 @@ export function DevicesWorkspace({ client, recordings, sampleImu = null, open, c
               Depth, near (blue) {depthRange ? depthRange[0].toFixed(0) : '—'} mm → far (red) {depthRange ? depthRange[1].toFixed(0) : '—'} mm
             </figcaption>
           </figure>
+          {enhance.enhance && enhance.raw && (
+            <figure>
+              <canvas ref={rawCanvas} width={410} height={308} style={{ width: 410, background: '#000' }} data-testid="image-canvas-raw" />
+              <figcaption className="muted">Before: raw frames from the device</figcaption>
+            </figure>
+          )}
           <figure>
             <canvas ref={imageCanvas} width={410} height={308} style={{ width: 410, background: '#000' }} data-testid="image-canvas" />
-            <figcaption className="muted">Ultrasound frames from the device</figcaption>
+            <figcaption className="muted">
+              {enhance.enhance ? (enhance.raw ? 'After: ' : '') + 'ultrasound frames through the model' : 'Ultrasound frames from the device'}
+              {streams && <EnhanceSwitch value={enhance} onChange={chooseEnhance} testId="devices-enhance" />}
+              {enhance.enhance && <EnhanceLabel enhancement={shownEnhancement} testId="devices-enhance-label" />}
+            </figcaption>
           </figure>
           {pose?.header.poses && (
             <table className="device-table">

@@ -11,6 +11,8 @@ export interface DevicesProbe {
   imagesDrawn(): number;
   /** Depth frames / point clouds drawn from device streams. */
   depthsDrawn(): number;
+  /** Ultrasound frames drawn that were a model's output (enhancement applied). */
+  enhancedDrawn(): number;
 }
 
 declare global {
