@@ -4,7 +4,7 @@
  * boxes given here) and the overlay, with the TRE tool's landmark marks and
  * clicks (image pixels of the shown frame).
  */
-import type { CSSProperties, MouseEvent, RefObject } from 'react';
+import type { CSSProperties, MouseEvent, ReactNode, RefObject } from 'react';
 import type { LandmarkPair } from './fusionMath.js';
 import { VIEW_W } from './live/fusionViews.js';
 
@@ -32,6 +32,12 @@ interface Props {
   onUsClick(px: [number, number] | null): void;
   /** A click on the reslice view: the frame's pixel under it. */
   onVolumeClick(px: [number, number] | null): void;
+  /** The split view's raw-frame canvas (shown when `split`), the enhancement switch and the model's label (issue 22). */
+  rawCanvas?: RefObject<HTMLCanvasElement | null>;
+  split?: boolean;
+  /** Whether the ultrasound view shows a model's output (its caption says so). */
+  enhanced?: boolean;
+  enhanceControls?: ReactNode;
 }
 
 /** Image pixel (i, j) under a click on a view that shows the whole frame rectangle. */
@@ -62,6 +68,18 @@ export function FusedViews(p: Props) {
   };
   return (
     <div className="row" style={{ alignItems: 'flex-start' }}>
+      {p.split && p.rawCanvas && (
+        <figure>
+          <canvas
+            ref={p.rawCanvas}
+            width={820}
+            height={616}
+            style={{ width: VIEW_W, height: viewH, background: '#000', display: 'block' }}
+            data-testid="fusion-us-raw"
+          />
+          <figcaption className="muted">Before: raw ultrasound</figcaption>
+        </figure>
+      )}
       <figure>
         <div style={{ position: 'relative', width: VIEW_W, height: viewH }} onClick={(e) => p.onUsClick(clickPx(e, p.shown()))}>
           <canvas
@@ -76,7 +94,10 @@ export function FusedViews(p: Props) {
             <div key={i} style={markAt(q.usPx)} />
           ))}
         </div>
-        <figcaption className="muted">Ultrasound</figcaption>
+        <figcaption className="muted">
+          {p.enhanced ? (p.split ? 'After: ultrasound through the model' : 'Ultrasound through the model') : 'Ultrasound'}
+          {p.enhanceControls}
+        </figcaption>
       </figure>
       <figure>
         <div style={{ position: 'relative', width: VIEW_W, height: viewH }} onClick={(e) => p.onVolumeClick(clickPx(e, p.shown()))}>

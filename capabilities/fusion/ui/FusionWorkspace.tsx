@@ -19,6 +19,8 @@ import { deviceFailureText, deviceHealth, trackerSources, ultrasoundSources } fr
 import type { Client } from '../../../renderer/ipc/client.js';
 import { landmarkPair, type ColourMap, type LandmarkPair, type PatientFrame } from './fusionMath.js';
 import { FusedViews } from './FusedViews.js';
+import { EnhanceLabel, EnhanceSwitch } from '../../devices/ui/EnhanceView.js';
+import type { StreamEnhance } from '../../devices/ui/streamClient.js';
 import { FusionSetupPanel } from './FusionSetupPanel.js';
 import { FusionStatusLine } from './FusionStatusLine.js';
 import { toolTracker, type FusionStats } from './live/fusionLoop.js';
@@ -58,6 +60,7 @@ const NO_STATS: FusionStats = {
   refused: 0,
   cineLength: 0,
   predictedAtPlaneMm: NaN,
+  enhancement: null,
 };
 
 /** The Fusion workspace: drives the live fusion loop and lays out its setup, session, status, views and controls. */
@@ -100,9 +103,18 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
   const overlayCanvas = useRef<HTMLCanvasElement>(null);
   const resliceBox = useRef<HTMLDivElement>(null);
   const threeDBox = useRef<HTMLDivElement>(null);
+  const rawCanvas = useRef<HTMLCanvasElement>(null);
+  /** The ultrasound view's enhancement (issue 22): the model fused, and the raw frames beside it. */
+  const [enhance, setEnhance] = useState<StreamEnhance>({ enhance: null, raw: false });
   const [live] = useState(() =>
     createLiveFusion(
-      { ultrasound: () => usCanvas.current, overlay: () => overlayCanvas.current, reslice: () => resliceBox.current, threeD: () => threeDBox.current },
+      {
+        ultrasound: () => usCanvas.current,
+        overlay: () => overlayCanvas.current,
+        reslice: () => resliceBox.current,
+        threeD: () => threeDBox.current,
+        raw: () => rawCanvas.current,
+      },
       {
         onAspect: setAspect,
         onStats: (s) => {
@@ -154,7 +166,12 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
     patientFrame,
     registration: reg,
     imageToProbe: imageToProbe?.matrix ?? null,
+    enhance: enhance.enhance,
   });
+  const chooseEnhance = (v: StreamEnhance): void => {
+    setEnhance(v);
+    live.setEnhance(v);
+  };
 
   // calibrations of the setup
   const refreshCalibrations = useCallback(() => {
@@ -447,6 +464,15 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
             pairs={pairs}
             onUsClick={markUs}
             onVolumeClick={markVolume}
+            rawCanvas={rawCanvas}
+            split={!!enhance.enhance && enhance.raw}
+            enhanced={!!enhance.enhance}
+            enhanceControls={
+              <>
+                <EnhanceSwitch value={enhance} onChange={chooseEnhance} testId="fusion-enhance" />
+                {enhance.enhance && <EnhanceLabel enhancement={stats.enhancement} testId="fusion-enhance-label" />}
+              </>
+            }
           />
           <OverlayControls opacity={opacity} colourMap={colourMap} edgesOnly={edgesOnly} backendChoice={backendChoice} backend={backend} />
           <TreTool

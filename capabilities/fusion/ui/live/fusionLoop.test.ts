@@ -77,6 +77,39 @@ function startLoop(): { loop: FusionLoop; aspects: number[]; surfaces: ReturnTyp
 }
 
 describe('FusionLoop', () => {
+  it('with a model chosen fuses only its frames (raw ones go to the split view); an SR ×2 frame is placed through binning 0.5', () => {
+    const { loop } = startLoop();
+    loop.configure({ ...SETTINGS, enhance: 'sr2' });
+    loop.ingest(pose(0));
+    loop.ingest(pose(10_000));
+    // the raw frame is not fused
+    loop.ingest(image(1, 5_000));
+    expect(loop.metrics.received).toBe(0);
+    // the model's output: 32 × 24 upsampled pixels at binning 0.5, same acquisition time
+    const up = image(1, 5_000);
+    const enhancement = { model: 'sr2', applied: true, version: '1.0.0', validation: 'phantom only', ms: 12 };
+    loop.ingest({
+      header: { ...up.header, width: 32, height: 24, binning: 0.5, enhancement },
+      payload: Uint8Array.from({ length: 32 * 24 }, (_, k) => frame(16, 12)[Math.floor(Math.floor(k / 32) / 2) * 16 + Math.floor((k % 32) / 2)]!),
+    });
+    expect(loop.metrics.received).toBe(1);
+    expect(loop.metrics.shown).toBe(1);
+    // ImageToProbe · binningMatrix(0.5): half the calibration's pixel spacing, the same 8 × 12 mm rectangle
+    expect(loop.plane!.spacingMm).toEqual([0.25, 0.5]);
+    // upsampled pixel (0, 0) sits at source pixel (−0.25, −0.25): x = 5 mm (probe) + 0.5 × −0.25
+    expect(loop.imageToVolume![3]).toBeCloseTo(5 - 0.125, 9);
+    expect(loop.stats().enhancement).toEqual(enhancement);
+    // another model's frames (a switch still in flight) are not fused either
+    loop.ingest({ header: { ...up.header, seq: 2, enhancement: { model: 'denoise', applied: true } }, payload: up.payload });
+    expect(loop.metrics.received).toBe(1);
+    // enhancement off: the raw frames again, no label
+    loop.configure(SETTINGS);
+    loop.ingest(image(3, 6_000));
+    expect(loop.metrics.received).toBe(2);
+    expect(loop.stats().enhancement).toBeNull();
+    loop.stop();
+  });
+
   it('fuses a frame in the message that brought it: placed, resliced, NCC and latency kept', async () => {
     // the 3D view is updated when 500 ms passed since its last update (performance.now(), from 0 in a fresh worker)
     while (performance.now() < 600) await new Promise((r) => setTimeout(r, 50));

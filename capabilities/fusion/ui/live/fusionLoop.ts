@@ -22,7 +22,7 @@
  * shows what `onStats` reports.
  */
 import { toolPairRefusal, type Registration } from '../../contract.js';
-import type { StreamHeader } from '../../../../electron/contract/devices.js';
+import type { EnhanceModel, StreamHeader } from '../../../../electron/contract/devices.js';
 import { binningMatrix } from '../../../../math/imageBinning.js';
 import { maskedNcc } from '../../../../math/imageStats.js';
 import { mul4 } from '../../../../math/transform.js';
@@ -76,6 +76,13 @@ export interface FusionSettings {
   registration: Registration | null;
   /** The full frame's ImageToProbe (row-major 4×4, pixels → probe mm), null without a probe calibration. */
   imageToProbe: number[] | null;
+  /**
+   * The enhancement model whose output is fused (issue 22; the stream client asks the device host for it), null or
+   * absent: the raw frames. While a model is chosen only its frames (header `enhancement`) are fused — the overlay,
+   * NCC, cine and TRE use them; an SR ×2 frame is placed through its `binning` 0.5 — and raw frames (the split view's)
+   * are left to the view.
+   */
+  enhance?: EnhanceModel | null;
 }
 
 /** What the status line shows, reported every 500 ms while the loop runs. */
@@ -102,6 +109,8 @@ export interface FusionStats {
   cineLength: number;
   /** Predicted TRE of the registration at the centre of the shown plane (mm), NaN without one. */
   predictedAtPlaneMm: number;
+  /** The enhancement header of the last frame fused (model, version, validation, ms; or raw with why), null for raw frames. */
+  enhancement: StreamHeader['enhancement'] | null;
 }
 
 /** Calls from the loop to the workspace. */
@@ -181,6 +190,7 @@ export class FusionLoop {
   lastFrame: CineFrame | null = null;
   private predictedAtPlane = NaN;
   private frameDevice: string | null = null;
+  private enhancement: StreamHeader['enhancement'] | null = null;
   private settings: FusionSettings = DEFAULT_SETTINGS;
   private aspect = 0.75;
   private last3dMs = 0;
@@ -231,6 +241,9 @@ export class FusionLoop {
       ph.add(h);
       if (this.pending) this.schedule();
     } else if (h.stream === 'image' && h.width && h.height && h.scalar === 'uint8' && (!o.usDevice || h.device === o.usDevice)) {
+      // with a model chosen only its channel is fused (a raw frame is the split view's); without one only raw frames
+      if (o.enhance ? h.enhancement?.model !== o.enhance : h.enhancement) return;
+      this.enhancement = h.enhancement ?? null;
       M.received++;
       this.frameDevice = h.device;
       M.upstreamDropped = h.dropped;
@@ -403,6 +416,7 @@ export class FusionLoop {
       refused: M.refused,
       cineLength: this.cine.length,
       predictedAtPlaneMm: this.predictedAtPlane,
+      enhancement: this.settings.enhance ? this.enhancement : null,
     };
   }
 }

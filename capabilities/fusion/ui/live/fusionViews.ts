@@ -18,6 +18,8 @@ import { createCpuResliceView, createResliceView, softwareWebGl, type ResliceVie
 import { createFusion3DView, type Fusion3DView } from '../../../../renderer/views/vtk/fusion3DView.js';
 import type { Client } from '../../../../renderer/ipc/client.js';
 import { openStreams } from '../../../devices/ui/openStreams.js';
+import { drawGreyFrame } from '../../../devices/ui/EnhanceView.js';
+import type { StreamClient, StreamEnhance } from '../../../devices/ui/streamClient.js';
 import { makeImageData, voxelsFromBuffer } from '../../../../renderer/views/vtk/volumeImage.js';
 import { maskedNcc } from '../../../../math/imageStats.js';
 import { predictedTre } from '../../../../math/uncertainty.js';
@@ -45,6 +47,8 @@ export interface FusionElements {
   reslice(): HTMLElement | null;
   /** The box the 3D view is created in. */
   threeD(): HTMLElement | null;
+  /** The split view's canvas for the raw frames while a model's output is fused (issue 22), null when not shown. */
+  raw?(): HTMLCanvasElement | null;
 }
 
 /** The frame's width in device pixels of the 2D views (the display copies the device host is asked for). */
@@ -324,6 +328,11 @@ export interface LiveFusion {
    * @returns closes the streams
    */
   connect(client: Client): () => void;
+  /**
+   * Asks the device host for a model's output (null: raw frames only) and, with `raw`, the raw frames as well for
+   * the split view; the loop fuses what `FusionSettings.enhance` says.
+   */
+  setEnhance(view: StreamEnhance): void;
   /** Destroys the volume's views; the loop shows no plane. */
   closeVolume(): void;
 }
@@ -332,16 +341,29 @@ export interface LiveFusion {
 export function createLiveFusion(el: FusionElements, callbacks: FusionCallbacks): LiveFusion {
   const views: FusionViews = new FusionViews(el, () => loop.redraw());
   const loop = new FusionLoop(views, callbacks);
+  let streams: StreamClient | null = null;
+  let enhanceView: StreamEnhance = { enhance: null, raw: false };
   return {
     loop,
     views,
     connect: (client) => {
-      const sc = openStreams(client, { imageMaxWidth: viewDevicePixels() });
-      const unsub = sc?.onMessage((m) => loop.ingest(m));
+      const sc = openStreams(client, { imageMaxWidth: viewDevicePixels(), view: enhanceView });
+      streams = sc;
+      const unsub = sc?.onMessage((m) => {
+        // the split view's raw half: raw frames while a model's output is fused
+        const rc = enhanceView.enhance && enhanceView.raw && m.header.stream === 'image' && !m.header.enhancement ? el.raw?.() : null;
+        if (rc) drawGreyFrame(rc, m);
+        loop.ingest(m);
+      });
       return () => {
         unsub?.();
         sc?.close();
+        if (streams === sc) streams = null;
       };
+    },
+    setEnhance: (view) => {
+      enhanceView = { ...view };
+      streams?.setEnhance(view);
     },
     closeVolume: () => {
       views.closeVolume();
