@@ -179,7 +179,8 @@ describe('live enhancement on the stream server (real ONNX workers)', () => {
     fs.cpSync(MODELS, dir, { recursive: true });
     const onnx = path.join(dir, 'us-denoise.onnx');
     const bytes = fs.readFileSync(onnx);
-    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+    const at = Math.floor(bytes.length / 2);
+    bytes[at] = bytes[at]! ^ 0xff;
     fs.writeFileSync(onnx, bytes);
     server = await startStreamServer(() => undefined, undefined, { startModel: defaultModelStarter(dir) });
     const c = await openStream(`${server.url}&enhance=denoise`);
