@@ -39,6 +39,8 @@ export interface FusionLatency {
   drawnMs: { p50: number; p95: number };
   dropped: { superseded: number; upstream: number; untracked: number };
   nccMin: number;
+  /** With an enhancement model: its per-frame time in the device host's worker (ms; the fused frames' headers). */
+  enhanceMs: { p50: number; p95: number; frames: number } | null;
 }
 
 const freePort = (): Promise<number> =>
@@ -67,12 +69,14 @@ export type Compositing = 'software' | 'swiftshader-gl';
 /**
  * @param seconds measured after 5 s of warm-up
  * @param reslice the reslicing backend chosen in the view (the page's 'automatic' picks the CPU on software GL)
+ * @param enhance an enhancement model switched on in the ultrasound view (issue 22; its output is fused), or none
  */
 export async function measureFusionLatency(
   dataRoot: string,
   seconds = 20,
   reslice: 'cpu' | 'gpu' = 'cpu',
   compositing: Compositing = 'software',
+  enhance: 'denoise' | 'sr2' | null = null,
 ): Promise<FusionLatency> {
   const us = path.join(dataRoot, 'us');
   return withBrowserHost('fusion', compositing, '.', async (page, url) => {
@@ -97,6 +101,10 @@ export async function measureFusionLatency(
     await page.getByLabel('Replay speed').fill(String(((30 * 1.845) / 20).toFixed(3)));
     await page.getByRole('button', { name: 'Replay as live probe' }).click();
     await page.waitForFunction(() => ((globalThis as unknown as PageGlobal).__orthotwinFusion?.framesShown() ?? 0) > 10, undefined, { timeout: 60_000 });
+    if (enhance) {
+      await page.getByTestId('fusion-enhance-model').selectOption(enhance);
+      await page.waitForFunction(() => ((globalThis as unknown as PageGlobal).__orthotwinFusion?.enhanceMs().length ?? 0) > 5, undefined, { timeout: 60_000 });
+    }
     await page.waitForTimeout(5000);
     await page.evaluate(() => (globalThis as unknown as PageGlobal).__orthotwinFusion!.resetStats());
     await page.waitForTimeout(seconds * 1000);
@@ -112,6 +120,7 @@ export async function measureFusionLatency(
         transport: f.transportMs(),
         dropped: f.dropped(),
         ncc: f.ncc().map((n) => n.ncc),
+        enhanceMs: f.enhanceMs(),
       };
     });
     const med = (k: 'us' | 'reslice' | 'overlayNcc'): number =>
@@ -131,6 +140,7 @@ export async function measureFusionLatency(
       drawnMs: p50p95(r.transport.map((t) => t.drawnMs)),
       dropped: r.dropped,
       nccMin: Math.min(...r.ncc),
+      enhanceMs: enhance ? { ...p50p95(r.enhanceMs), frames: r.enhanceMs.length } : null,
     };
   });
 }

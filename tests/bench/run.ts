@@ -14,6 +14,9 @@
  * the bone mesh) of the example CT at 3 mm and at 0.75 mm, given its twin.
  * `npm run bench -- fusion`: registration, reconstruction and probe
  * calibration (see fusion.ts).
+ * `npm run bench -- enhance`: live ultrasound enhancement — each model's
+ * per-frame time in its worker, and the live fusion's tracker → screen
+ * latency with enhancement off and on in the same run (see enhance.ts).
  * `npm run bench -- viewer [baseline checkout]`: wheel-to-pixels and
  * W/L-drag-to-pixels of the 2D views on the 0.75 mm CT in Chromium (see
  * viewerLatency.ts), and the same for a baseline checkout's build when given.
@@ -48,6 +51,7 @@ import { IgtlConnection } from '../../native-bridges/devices/igtl-openigtlink/dr
 import { encodeMessage, igtlTimestamp, timestampSeconds } from '../../native-bridges/devices/igtl-openigtlink/protocol.js';
 import { framePixels, readPlusSequence } from '../../native-bridges/recording/plusSequence.js';
 import { fusionSection } from './fusion.js';
+import { enhanceSection } from './enhance.js';
 import { hardeningSection } from './hardening.js';
 import { viewerSection } from './viewer.js';
 import { LIVE_RUN_HEADING, motionLiveRun, motionSection } from './motion.js';
@@ -116,6 +120,14 @@ async function main(): Promise<void> {
     writeSection('fusion', await fusionSection(dataRoot, machineLine()));
     return;
   }
+  if (mode === 'enhance') {
+    if (!dataRoot) {
+      console.error('bench: the shared data folder is absent (set ORTHOTWIN_DATA)');
+      process.exit(1);
+    }
+    writeSection('enhance', await enhanceSection(dataRoot, machineLine()));
+    return;
+  }
   if (mode === 'viewer') {
     if (!dataRoot) {
       console.error('bench: the shared data folder is absent (set ORTHOTWIN_DATA)');
@@ -151,7 +163,7 @@ async function main(): Promise<void> {
     return;
   }
   if (mode !== 'twin') {
-    console.error('usage: npm run bench -- twin|spine|devices|fusion|hardening|viewer [baseline checkout]|motion [--minutes N]');
+    console.error('usage: npm run bench -- twin|spine|devices|fusion|enhance|hardening|viewer [baseline checkout]|motion [--minutes N]');
     process.exit(2);
   }
   if (!dataRoot) {

@@ -22,6 +22,8 @@ export interface FusionProbe {
   view3dMs(): number[];
   /** Per shown frame, the path to the screen: when the frame reached the page and when it was drawn, after the tracker sample's host receipt (ms). */
   transportMs(): { arrivedMs: number; drawnMs: number }[];
+  /** Per received frame of an enhancement model's output: the model's time in the device host's worker (ms). */
+  enhanceMs(): number[];
   /** Frames not shown: superseded by a newer one before the display's next frame, dropped upstream (latest-wins), shown without a pose (with a probe calibration), shown unplaced because the probe / reference pair was refused. */
   dropped(): { superseded: number; upstream: number; untracked: number; refused: number };
   /** The shown frame's plane in the volume frame (mm). */

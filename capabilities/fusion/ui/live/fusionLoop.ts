@@ -244,6 +244,7 @@ export class FusionLoop {
       // with a model chosen only its channel is fused (a raw frame is the split view's); without one only raw frames
       if (o.enhance ? h.enhancement?.model !== o.enhance : h.enhancement) return;
       this.enhancement = h.enhancement ?? null;
+      if (h.enhancement?.applied && h.enhancement.ms !== undefined) pushBounded(M.enhanceMs, h.enhancement.ms, 3000);
       M.received++;
       this.frameDevice = h.device;
       M.upstreamDropped = h.dropped;

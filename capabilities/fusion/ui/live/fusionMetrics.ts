@@ -33,6 +33,8 @@ export class FusionMetrics {
   readonly transport: { arrivedMs: number; drawnMs: number }[] = [];
   /** Per drawn placed frame: NCC of the frame with the reslice over the pixels where the volume has data (last 600). */
   readonly ncc: { seq: number; ncc: number; pixels: number }[] = [];
+  /** Per received frame of a model's output: its inference time in the device host's worker (ms, header `enhancement.ms`; last 3000). */
+  readonly enhanceMs: number[] = [];
 
   /** Clears the series and the counters (not the upstream count or the last sequence number). */
   reset(): void {
@@ -42,6 +44,7 @@ export class FusionMetrics {
     this.view3dMs.length = 0;
     this.transport.length = 0;
     this.ncc.length = 0;
+    this.enhanceMs.length = 0;
     this.shown = this.received = this.superseded = this.untracked = this.refused = 0;
   }
 }

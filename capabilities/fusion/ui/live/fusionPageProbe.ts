@@ -23,6 +23,7 @@ export function fusionProbe({ loop, views }: LiveFusion, ready: boolean): Fusion
     stagesMs: () => M.stages.slice(),
     view3dMs: () => M.view3dMs.slice(),
     transportMs: () => M.transport.slice(),
+    enhanceMs: () => M.enhanceMs.slice(),
     dropped: () => ({ superseded: M.superseded, upstream: M.upstreamDropped, untracked: M.untracked, refused: M.refused }),
     plane: () => loop.plane,
     imageToVolume: () => loop.imageToVolume,
