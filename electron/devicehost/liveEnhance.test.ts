@@ -139,6 +139,27 @@ describe('LiveEnhancer', () => {
     await e.close();
   });
 
+  it('a worker busy with a frame is closed only once the frame is done (terminating onnxruntime mid-frame aborts the process)', async () => {
+    const log = { closed: [] as string[], frames: [] as number[] };
+    const events: string[] = [];
+    const e = new LiveEnhancer(
+      async (m) => {
+        const w = fakeWorker(m, 60, log);
+        return { ...w, enhance: (f) => w.enhance(f).finally(() => events.push('frame done')), close: () => (events.push('closed'), w.close()) };
+      },
+      () => events.push('emitted'),
+    );
+    e.demand(['denoise']);
+    await sleep(5);
+    e.offer(frame(0), new Uint8Array(8));
+    await sleep(10);
+    e.demand([]); // while the frame runs
+    expect(events).toEqual([]);
+    await sleep(100);
+    // the frame finished (its output goes nowhere: nobody asks), then the worker was closed
+    expect(events).toEqual(['frame done', 'closed']);
+  });
+
   it('enhancedHeader keeps the source header and times', () => {
     const h = enhancedHeader(
       frame(3),

@@ -78,6 +78,8 @@ interface ModelSlot {
   stats: ModelStats;
   /** False once no client asks for the model (the worker is being closed). */
   live: boolean;
+  /** Called when the frame in flight settles (a retired slot closes its worker then). */
+  onIdle?: () => void;
 }
 
 export class LiveEnhancer {
@@ -97,10 +99,8 @@ export class LiveEnhancer {
     const want = new Set(models);
     for (const [m, slot] of this.slots)
       if (!want.has(m)) {
-        slot.live = false;
-        slot.waiting.clear();
         this.slots.delete(m);
-        void slot.worker?.close().catch(() => undefined);
+        void this.retire(slot);
       }
     for (const m of want) if (!this.slots.has(m)) this.open(m);
   }
@@ -156,6 +156,19 @@ export class LiveEnhancer {
     }
   }
 
+  /**
+   * Closes a slot's worker once its frame in flight is done: terminating the worker thread while onnxruntime runs a
+   * frame aborts the whole process (a native exception), so a busy worker is closed only when the frame settles.
+   */
+  private retire(slot: ModelSlot): Promise<void> {
+    slot.live = false;
+    slot.waiting.clear();
+    if (!slot.busy) return slot.worker?.close().catch(() => undefined) ?? Promise.resolve();
+    return new Promise((resolve) => {
+      slot.onIdle = () => void (slot.worker?.close().catch(() => undefined) ?? Promise.resolve()).then(resolve);
+    });
+  }
+
   /** Runs the next waiting frame when the worker is free. */
   private next(slot: ModelSlot): void {
     const w = slot.worker;
@@ -170,7 +183,7 @@ export class LiveEnhancer {
     w.enhance({ width, height, pixels: p.payload.slice(0, width * height) }).then(
       (out) => {
         slot.busy = false;
-        if (!slot.live) return;
+        if (!slot.live) return slot.onIdle?.();
         slot.stats.enhanced++;
         slot.stats.ms.push(out.ms);
         if (slot.stats.ms.length > 1000) slot.stats.ms.shift();
@@ -179,7 +192,7 @@ export class LiveEnhancer {
       },
       (e: unknown) => {
         slot.busy = false;
-        if (!slot.live) return;
+        if (!slot.live) return slot.onIdle?.();
         const why = e instanceof Error ? e.message : String(e);
         this.sendRaw(slot, p, `The ${slot.model} model failed on a frame of ${p.header.device}: ${why.replace(/\.$/, '')}. The frame is shown raw.`);
         this.next(slot);
@@ -201,8 +214,7 @@ export class LiveEnhancer {
   async close(): Promise<void> {
     const slots = [...this.slots.values()];
     this.slots.clear();
-    for (const s of slots) s.live = false;
-    await Promise.all(slots.map((s) => s.worker?.close().catch(() => undefined)));
+    await Promise.all(slots.map((s) => this.retire(s)));
   }
 }
 
