@@ -364,20 +364,23 @@ export function DevicesWorkspace({ client, recordings, sampleImu = null, open, c
               Depth, near (blue) {depthRange ? depthRange[0].toFixed(0) : '—'} mm → far (red) {depthRange ? depthRange[1].toFixed(0) : '—'} mm
             </figcaption>
           </figure>
-          {enhance.enhance && enhance.raw && (
+          {/* raw | model output side by side (one block, so the split never wraps apart) */}
+          <div className="row" style={{ alignItems: 'flex-start', flexWrap: 'nowrap' }} data-testid="image-views">
+            {enhance.enhance && enhance.raw && (
+              <figure>
+                <canvas ref={rawCanvas} width={410} height={308} style={{ width: 410, background: '#000' }} data-testid="image-canvas-raw" />
+                <figcaption className="muted">Before: raw frames from the device</figcaption>
+              </figure>
+            )}
             <figure>
-              <canvas ref={rawCanvas} width={410} height={308} style={{ width: 410, background: '#000' }} data-testid="image-canvas-raw" />
-              <figcaption className="muted">Before: raw frames from the device</figcaption>
+              <canvas ref={imageCanvas} width={410} height={308} style={{ width: 410, background: '#000' }} data-testid="image-canvas" />
+              <figcaption className="muted">
+                {enhance.enhance ? (enhance.raw ? 'After: ' : '') + 'ultrasound frames through the model' : 'Ultrasound frames from the device'}
+                {streams && <EnhanceSwitch value={enhance} onChange={chooseEnhance} testId="devices-enhance" />}
+                {enhance.enhance && <EnhanceLabel enhancement={shownEnhancement} testId="devices-enhance-label" />}
+              </figcaption>
             </figure>
-          )}
-          <figure>
-            <canvas ref={imageCanvas} width={410} height={308} style={{ width: 410, background: '#000' }} data-testid="image-canvas" />
-            <figcaption className="muted">
-              {enhance.enhance ? (enhance.raw ? 'After: ' : '') + 'ultrasound frames through the model' : 'Ultrasound frames from the device'}
-              {streams && <EnhanceSwitch value={enhance} onChange={chooseEnhance} testId="devices-enhance" />}
-              {enhance.enhance && <EnhanceLabel enhancement={shownEnhancement} testId="devices-enhance-label" />}
-            </figcaption>
-          </figure>
+          </div>
           {pose?.header.poses && (
             <table className="device-table">
               <tbody>
