@@ -8,16 +8,19 @@
  * SR ×2 doubles the size and, binned for display after, comes back to the
  * source's geometry; a colour frame and a model whose file was altered
  * (SHA-256 refusal) go raw with a sentence. Through the device host
- * process: a replayed SpinePhantomFreehand watched with enhancement is
+ * process: the desktop's MessagePort client switches the model on and off
+ * (`setEnhance`) and keeps raw and enhanced frames apart; a replayed SpinePhantomFreehand watched with enhancement is
  * recorded with its RAW frames, byte for byte (needs the shared data).
  */
 import fs from 'node:fs';
+import { MessageChannel } from 'node:worker_threads';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { decodeStreamMessage, type StreamHeader } from '../../electron/contract/devices.js';
 import { defaultModelStarter } from '../../electron/devicehost/liveEnhance.js';
-import { startStreamServer, type StreamServer } from '../../electron/devicehost/streams.js';
+import { startStreamServer, type StreamPort, type StreamServer } from '../../electron/devicehost/streams.js';
+import { StreamClient, type StreamPortLike } from '../../capabilities/devices/ui/streamClient.js';
 import { createEnhancer } from '../../electron/enhance/enhancer.js';
 import { DevicesSupervisor } from '../../electron/services/devices.js';
 import { binningMatrix } from '../../math/imageBinning.js';
@@ -214,6 +217,46 @@ describe('live enhancement on the stream server (real ONNX workers)', () => {
       'The denoise model takes 8-bit grey frames; uvc:cam sends 3-component uint8 frames (a colour frame grabber?). Frames are shown raw.',
     );
     expect(rgb.messages[0]!.payload.length).toBe(64 * 48 * 3);
+  }, 30_000);
+});
+
+describe('live enhancement on a MessagePort client (desktop path)', () => {
+  it('setEnhance switches the model on the port; raw and enhanced frames of one device are kept apart, then off again', async () => {
+    const server = await startStreamServer(() => undefined);
+    try {
+      const { port1, port2 } = new MessageChannel();
+      server.attachPort(port1 as unknown as StreamPort);
+      const client = new StreamClient({ port: async () => port2 as unknown as StreamPortLike }, null, { enhance: 'denoise', raw: true });
+      client.open();
+      await sleep(1500);
+      await publishFrames(server, 3);
+      const raw = client.latest('us-1', 'image')!;
+      const enh = client.latest('us-1', 'image', true)!;
+      expect(raw.header.enhancement).toBeUndefined();
+      expect(raw.header.seq).toBe(2);
+      expect(Buffer.from(raw.payload).equals(Buffer.from(frame(2)))).toBe(true);
+      expect(enh.header.enhancement).toMatchObject({ model: 'denoise', applied: true, version: entry('denoise').version });
+      expect(server.enhanceStats().map((s) => s.model)).toEqual(['denoise']);
+      // SR ×2 without the raw frames: only the model's, twice the size; the denoise worker is closed
+      client.setEnhance({ enhance: 'sr2', raw: false });
+      expect(client.latest('us-1', 'image', true)).toBeUndefined();
+      await sleep(1500);
+      const before = client.received;
+      await publishFrames(server, 2);
+      expect(client.latest('us-1', 'image', true)!.header).toMatchObject({ width: 128, height: 96, enhancement: { model: 'sr2', applied: true } });
+      expect(client.latest('us-1', 'image')!.header.seq).toBe(2); // no raw frame came since
+      expect(client.received - before).toBe(2);
+      expect(server.enhanceStats().map((s) => s.model)).toEqual(['sr2']);
+      // off: raw frames again, no worker left
+      client.setEnhance({ enhance: null, raw: false });
+      await sleep(100);
+      await publishFrames(server, 1);
+      expect(client.latest('us-1', 'image')!.header.seq).toBe(0);
+      expect(server.enhanceStats()).toEqual([]);
+      client.close();
+    } finally {
+      await server.close();
+    }
   }, 30_000);
 });
 
