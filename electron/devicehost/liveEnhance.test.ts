@@ -158,6 +158,14 @@ describe('LiveEnhancer', () => {
     await sleep(100);
     // the frame finished (its output goes nowhere: nobody asks), then the worker was closed
     expect(events).toEqual(['frame done', 'closed']);
+    // close() waits for a worker still finishing its frame (the device host exits after it)
+    e.demand(['denoise']);
+    await sleep(5);
+    e.offer(frame(1), new Uint8Array(8));
+    await sleep(10);
+    e.demand([]);
+    await e.close();
+    expect(events).toEqual(['frame done', 'closed', 'frame done', 'closed']);
   });
 
   it('enhancedHeader keeps the source header and times', () => {

@@ -84,6 +84,8 @@ interface ModelSlot {
 
 export class LiveEnhancer {
   private slots = new Map<string, ModelSlot>();
+  /** Workers being closed (waiting for their frame in flight): `close` waits for them too. */
+  private retiring = new Set<Promise<void>>();
 
   /**
    * @param start starts a model's worker (rejects with the reason when the model cannot be loaded)
@@ -100,7 +102,9 @@ export class LiveEnhancer {
     for (const [m, slot] of this.slots)
       if (!want.has(m)) {
         this.slots.delete(m);
-        void this.retire(slot);
+        const r = this.retire(slot);
+        this.retiring.add(r);
+        void r.then(() => this.retiring.delete(r));
       }
     for (const m of want) if (!this.slots.has(m)) this.open(m);
   }
@@ -210,11 +214,11 @@ export class LiveEnhancer {
     return [...this.slots.values()].map((s) => ({ ...s.stats, ms: [...s.stats.ms] }));
   }
 
-  /** Closes every worker. */
+  /** Closes every worker, each once its frame in flight is done (the process may exit after: no worker is cut mid-frame). */
   async close(): Promise<void> {
     const slots = [...this.slots.values()];
     this.slots.clear();
-    await Promise.all(slots.map((s) => this.retire(s)));
+    await Promise.all([...slots.map((s) => this.retire(s)), ...this.retiring]);
   }
 }
 
