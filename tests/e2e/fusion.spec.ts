@@ -101,6 +101,26 @@ test('live fusion: replayed sweep over its reconstruction, reslice correlates wi
   expect(view3d.fraction, 'non-background fraction of the 3D view').toBeGreaterThan(0.02);
   await page.screenshot({ path: 'test-results/fusion-live.png', fullPage: true });
 
+  // enhancement (issue 22): the denoise model's output is fused, the raw frames beside it, the model's label under it
+  await page.getByTestId('fusion-enhance-model').selectOption('denoise');
+  await page.getByTestId('fusion-enhance-split').check();
+  await expect(page.getByTestId('fusion-us-raw')).toBeVisible();
+  await expect(page.getByTestId('fusion-enhance-label')).toHaveAttribute('data-applied', 'yes', { timeout: 30_000 });
+  await expect(page.getByTestId('fusion-enhance-label')).toContainText(
+    'Model output (denoise 0.0.0-untrained) — validation: untrained placeholder: not validated',
+  );
+  await page.evaluate(() => window.__orthotwinFusion!.resetStats());
+  await expect.poll(async () => page.evaluate(() => window.__orthotwinFusion!.enhanceMs().length), { timeout: 30_000 }).toBeGreaterThan(5);
+  // the model's frames are placed like the raw ones (binned 2 × 2 after the model) and still match the volume
+  expect(await page.evaluate(() => window.__orthotwinFusion!.frameBinning())).toBe(2);
+  const enhancedNcc = await page.evaluate(() => window.__orthotwinFusion!.ncc());
+  expect(enhancedNcc.length).toBeGreaterThan(3);
+  for (const n of enhancedNcc) expect(n.ncc, `enhanced frame ${n.seq}: NCC with the reslice`).toBeGreaterThanOrEqual(0.8);
+  await page.getByTestId('fusion-us-raw').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: 'test-results/fusion-enhanced.png' });
+  await page.getByTestId('fusion-enhance-model').selectOption('');
+  await expect(page.getByTestId('fusion-us-raw')).toHaveCount(0);
+
   // freeze, step back through the cine loop, edges only
   await page.getByRole('button', { name: 'Freeze' }).click();
   const frozenShown = await page.evaluate(() => window.__orthotwinFusion!.framesShown());
