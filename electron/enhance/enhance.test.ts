@@ -16,7 +16,7 @@ import { projectRoot } from '../../tests/helpers/data.js';
 import { tmpDir } from '../../tests/helpers/tmp.js';
 import { createEnhancer, padToInput, type GreyFrame } from './enhancer.js';
 import { EnhanceWorker } from './enhanceWorker.js';
-import { checkModels, EnhanceError, loadManifest, readVerifiedModel, resolveModelsDir } from './manifest.js';
+import { checkModels, EnhanceError, loadManifest, modelsDirForAppRoot, readVerifiedModel, resolveModelsDir } from './manifest.js';
 
 const MODELS = path.join(projectRoot, 'models');
 const manifest = loadManifest(MODELS);
@@ -45,6 +45,9 @@ const readF32 = (file: string): Float32Array => {
 describe('enhancement models manifest', () => {
   it('lists models whose files match their SHA-256; the models folder resolves to the repository’s in development', () => {
     expect(path.resolve(resolveModelsDir())).toBe(path.resolve(MODELS));
+    // packaged: the extra resource beside app.asar (process.resourcesPath/models)
+    expect(modelsDirForAppRoot(path.join('/opt/OrthoTwin/resources', 'app.asar'))).toBe(path.join('/opt/OrthoTwin/resources', 'models'));
+    expect(modelsDirForAppRoot('/work/orthotwin')).toBe(path.join('/work/orthotwin', 'models'));
     expect(manifest.models.map((m) => m.name)).toEqual(expect.arrayContaining(['denoise', 'sr2']));
     for (const c of checkModels(MODELS)) expect(c, c.info.name).toEqual({ info: c.info, ok: true });
   });
