@@ -113,6 +113,7 @@ export default tseslint.config(
       'electron/host/**/*.ts',
       'electron/cli/**/*.ts',
       'electron/contract/**/*.ts',
+      'electron/enhance/**/*.ts',
     ],
     rules: {
       'no-restricted-imports': [

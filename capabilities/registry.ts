@@ -16,3 +16,4 @@ export { default as system } from './system/index.js';
 export { default as about } from './about/index.js';
 export { default as annotations } from './annotations/index.js';
 export { default as motion } from './motion/index.js';
+export { default as enhance } from './enhance/index.js';

@@ -27,6 +27,7 @@ describe('system.about', () => {
       'about',
       'annotations',
       'devices',
+      'enhance',
       'fusion',
       'jobs',
       'motion',
@@ -44,6 +45,8 @@ describe('system.about', () => {
     expect(fusion.jobs.sort()).toEqual(['calibrate-probe', 'register']);
     expect(fusion.cli.sort()).toEqual(['calibrate-probe', 'register']);
     expect(fusion.services).toContain('registrations.addLandmarks');
+    const enhance = a.capabilities.find((c) => c.name === 'enhance')!;
+    expect([enhance.services.sort(), enhance.jobs, enhance.cli]).toEqual([['enhance.enhanceVolume', 'enhance.models'], ['enhance-volume'], ['enhance']]);
   });
 
   it('lists each direct runtime dependency with its installed version and licence, and the renderer’s bundled libraries after a build', async () => {

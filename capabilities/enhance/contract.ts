@@ -5,6 +5,8 @@
  * (electron/enhance), the capability and the renderer. Pure: no Node.
  */
 import { z } from 'zod';
+import { ALL_ROLES, CLINICAL_ROLES, defineService } from '../../electron/contract/define.js';
+import { Id } from '../../electron/contract/primitives.js';
 
 /** One tensor of a model: NCHW float32, one channel, values in `range` (grey / 255 for [0, 1]). */
 export const EnhanceTensorInfo = z.object({
@@ -49,3 +51,42 @@ export const EnhanceManifest = z.object({
   models: z.array(EnhanceModelInfo).min(1),
 });
 export type EnhanceManifest = z.infer<typeof EnhanceManifest>;
+
+/** A model of the manifest as the workstation finds it: its entry, whether its file is present and matches the SHA-256, and its card. */
+export const EnhanceModelStatus = z.object({
+  info: EnhanceModelInfo,
+  /** The file is there and its SHA-256 is the manifest's (checked now, without loading it). */
+  ok: z.boolean(),
+  /** Why it cannot be used (a sentence naming the file), null when ok. */
+  problem: z.string().nullable(),
+  /** The model card's Markdown text; null when the card file is missing. */
+  card: z.string().nullable(),
+  /** The card's path in the models folder. */
+  cardPath: z.string(),
+});
+export type EnhanceModelStatus = z.infer<typeof EnhanceModelStatus>;
+
+/** Enhancement of a stored ultrasound volume, slice by slice along its third index axis, into a new series of the same patient. */
+export const EnhanceVolumeRequest = z.object({
+  volumeId: Id,
+  /** The manifest's model name (`denoise`, `sr2`). */
+  model: z.string().min(1).max(64),
+});
+export type EnhanceVolumeRequest = z.input<typeof EnhanceVolumeRequest>;
+
+export const EnhanceService = defineService(
+  'enhance',
+  {
+    /** The enhancement models of the manifest, each checked against its SHA-256, with its card (every signed-in role). */
+    models: { roles: ALL_ROLES, args: z.tuple([]), result: z.array(EnhanceModelStatus) },
+    /** Starts a job enhancing a stored 8-bit ultrasound volume with a model; its result is the new series. */
+    enhanceVolume: { roles: CLINICAL_ROLES, verb: 'enhance ultrasound images', args: z.tuple([EnhanceVolumeRequest]), result: Id },
+  },
+  {},
+);
+
+declare module '../../electron/contract/registry.js' {
+  interface ServiceRegistry {
+    enhance: typeof EnhanceService;
+  }
+}

@@ -71,7 +71,7 @@ export function commitVolume(
   c: CommitSide<unknown>,
   patientId: string,
   m: VolumeOutput,
-  action: 'import' | 'reconstruct',
+  action: 'import' | 'reconstruct' | 'enhance',
   identityOverride = '',
 ): { seriesId: string; volumeId: string } {
   const { store } = c;

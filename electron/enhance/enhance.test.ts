@@ -14,9 +14,9 @@ import type { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../tests/helpers/data.js';
 import { tmpDir } from '../../tests/helpers/tmp.js';
-import { createEnhancer, padToInput, type GreyFrame } from './enhancer.js';
+import { createEnhancer, padToInput, type EnhancedFrame, type GreyFrame } from './enhancer.js';
 import { EnhanceWorker } from './enhanceWorker.js';
-import { checkModels, EnhanceError, loadManifest, readVerifiedModel, resolveModelsDir } from './manifest.js';
+import { checkModels, EnhanceError, loadManifest, modelsDirForAppRoot, readVerifiedModel, resolveModelsDir } from './manifest.js';
 
 const MODELS = path.join(projectRoot, 'models');
 const manifest = loadManifest(MODELS);
@@ -45,6 +45,9 @@ const readF32 = (file: string): Float32Array => {
 describe('enhancement models manifest', () => {
   it('lists models whose files match their SHA-256; the models folder resolves to the repository’s in development', () => {
     expect(path.resolve(resolveModelsDir())).toBe(path.resolve(MODELS));
+    // packaged: the extra resource beside app.asar (process.resourcesPath/models)
+    expect(modelsDirForAppRoot(path.join('/opt/OrthoTwin/resources', 'app.asar'))).toBe(path.join('/opt/OrthoTwin/resources', 'models'));
+    expect(modelsDirForAppRoot('/work/orthotwin')).toBe(path.join('/work/orthotwin', 'models'));
     expect(manifest.models.map((m) => m.name)).toEqual(expect.arrayContaining(['denoise', 'sr2']));
     for (const c of checkModels(MODELS)) expect(c, c.info.name).toEqual({ info: c.info, ok: true });
   });
@@ -193,6 +196,22 @@ describe('enhancement worker', () => {
         await w.close();
       }
       await expect(w.enhance(f)).rejects.toThrow(`the enhancement worker of model ${model} was closed`);
+    }
+  });
+
+  it('answers calls made while busy one at a time, in order, each with its own frame', async () => {
+    const frames = [3, 5, 9].map((seed) => frame(40, 30, seed));
+    const local = await createEnhancer({ modelsDir: MODELS, model: 'denoise' });
+    const expected: EnhancedFrame[] = [];
+    for (const f of frames) expected.push(await local.enhance(f));
+    await local.close();
+    const w = await EnhanceWorker.start({ modelsDir: MODELS, model: 'denoise' });
+    try {
+      const got = await Promise.all(frames.map((f) => w.enhance({ ...f, pixels: f.pixels.slice() })));
+      expect(w.busy).toBe(false);
+      got.forEach((g, i) => expect(Buffer.from(g.pixels).equals(Buffer.from(expected[i]!.pixels)), `frame ${i}`).toBe(true));
+    } finally {
+      await w.close();
     }
   });
 

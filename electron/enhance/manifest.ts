@@ -29,13 +29,19 @@ export class EnhanceError extends AppError {
  */
 export function resolveModelsDir(): string {
   const env = process.env['ORTHOTWIN_MODELS_DIR'];
-  if (env) return path.resolve(env);
-  const root = appRoot();
-  // packaged: <resources>/app.asar/… ; the extra resources sit in <resources>
-  const asar = root.split(path.sep).lastIndexOf('app.asar');
-  if (asar >= 0) return path.join(root.split(path.sep).slice(0, asar).join(path.sep), 'models');
-  const rp = (process as { resourcesPath?: string }).resourcesPath;
-  if (rp && root.startsWith(rp) && fs.existsSync(path.join(rp, 'models', 'manifest.json'))) return path.join(rp, 'models');
+  return env ? path.resolve(env) : modelsDirForAppRoot(appRoot());
+}
+
+/**
+ * The models folder for an application root (the folder holding package.json):
+ * `<resources>/models` when the root is `<resources>/app.asar` (a packaged
+ * app: electron-builder's extra resources sit beside the asar), else
+ * `<root>/models`.
+ */
+export function modelsDirForAppRoot(root: string): string {
+  const parts = root.split(/[\\/]/);
+  const asar = parts.lastIndexOf('app.asar');
+  if (asar >= 0) return path.join(parts.slice(0, asar).join(path.sep) || path.sep, 'models');
   return path.join(root, 'models');
 }
 

@@ -17,15 +17,22 @@ const start = workerData as WorkerStartData;
 createEnhancer({ model: start.model, ...(start.modelsDir ? { modelsDir: start.modelsDir } : {}), ...(start.threads ? { threads: start.threads } : {}) }).then(
   (enhancer) => {
     post({ type: 'ready', info: enhancer.info });
+    // one frame at a time, in the order they came (a session run never overlaps another)
+    let queue: Promise<void> = Promise.resolve();
     port.on('message', (m: WorkerRequest) => {
-      if (m.type === 'close') {
-        void enhancer.close().then(() => port.close());
-        return;
-      }
-      enhancer.enhance({ width: m.width, height: m.height, pixels: m.pixels }).then(
-        (f) => post({ type: 'frame', id: m.id, width: f.width, height: f.height, pixels: f.pixels, ms: f.ms }, [f.pixels.buffer as ArrayBuffer]),
-        (e: unknown) => post({ type: 'error', id: m.id, message: (e as Error).message }),
-      );
+      queue = queue.then(async () => {
+        if (m.type === 'close') {
+          await enhancer.close();
+          port.close();
+          return;
+        }
+        try {
+          const f = await enhancer.enhance({ width: m.width, height: m.height, pixels: m.pixels });
+          post({ type: 'frame', id: m.id, width: f.width, height: f.height, pixels: f.pixels, ms: f.ms }, [f.pixels.buffer as ArrayBuffer]);
+        } catch (e) {
+          post({ type: 'error', id: m.id, message: (e as Error).message });
+        }
+      });
     });
   },
   (e: unknown) => {

@@ -83,7 +83,17 @@ describe('capability registry', () => {
   it('looks job kinds up by name, each with its title', () => {
     const kinds = CAPABILITIES.flatMap((c) => (c.jobs ?? []).map((j) => j.kind));
     expect(new Set(kinds).size).toBe(kinds.length);
-    expect(kinds.sort()).toEqual(['calibrate-probe', 'import', 'motion-depth-import', 'reconstruct', 'register', 'scan', 'spine', 'twin-build']);
+    expect(kinds.sort()).toEqual([
+      'calibrate-probe',
+      'enhance-volume',
+      'import',
+      'motion-depth-import',
+      'reconstruct',
+      'register',
+      'scan',
+      'spine',
+      'twin-build',
+    ]);
     expect(jobDefinition('register').title).toBe('Skin registration');
     expect(() => jobDefinition('nope')).toThrow(/no capability declares the job kind nope/);
     expect([...CLI_COMMANDS.keys()].sort()).toEqual([
@@ -93,6 +103,7 @@ describe('capability registry', () => {
       'depth-movement',
       'devices',
       'emg',
+      'enhance',
       'igtl',
       'imu',
       'opensim',

@@ -30,6 +30,13 @@ export interface PlusSequence {
   /** e.g. MFA, MF, UN (PLUS US_IMAGE_ORIENTATION), XX when there is no image. */
   imageOrientation: string;
   imageType: string;
+  /**
+   * Pixel size (mm) along x and y and the frame spacing, as the header's
+   * ElementSpacing (MetaImage) or space directions (NRRD) say; absent when
+   * they say 1 1 1 (PLUS writes that: its pixel size is in the ImageToProbe
+   * calibration of the device-set configuration, not in the sequence file).
+   */
+  spacing?: [number, number, number];
   frames: TrackedFrame[];
   /** width·height·frames pixels as bytes (2 per uint16 pixel, little endian), frame after frame (empty without image). */
   pixels: Uint8Array;
@@ -106,7 +113,14 @@ export function readPlusSequence(file: string): PlusSequence {
   if ((h['ElementNumberOfChannels'] ?? '1') !== '1') throw new PlusSequenceError(file, `only single-channel frames are supported`);
   const n = width * height * count;
   const raw = n > 0 ? (/true/i.test(h['CompressedData'] ?? 'False') ? inflate(file, data) : data) : null;
-  return sequenceOf(file, [width, height, count], elementType, raw, h['UltrasoundImageOrientation'], h['UltrasoundImageType'], entries);
+  const seq = sequenceOf(file, [width, height, count], elementType, raw, h['UltrasoundImageOrientation'], h['UltrasoundImageType'], entries);
+  return withSpacing(seq, (h['ElementSpacing'] ?? '').split(/\s+/).map(Number));
+}
+
+/** Adds `spacing` when the header gives three positive numbers other than 1 1 1. */
+function withSpacing(s: PlusSequence, sp: number[]): PlusSequence {
+  if (sp.length !== 3 || sp.some((x) => !(x > 0) || !Number.isFinite(x)) || sp.every((x) => x === 1)) return s;
+  return { ...s, spacing: sp as [number, number, number] };
 }
 
 /** Checks the pixel data's length and assembles the sequence (frames from the Seq_Frame fields). */
@@ -169,7 +183,10 @@ function readNrrdSequence(file: string, buf: Buffer): PlusSequence {
       throw new PlusSequenceError(file, `gzip pixel data cannot be read (${(e as Error).message})`);
     }
   const meta = Object.fromEntries(fields.filter(([k]) => !FRAME_KEY.test(k)));
-  return sequenceOf(file, [width, height, count], elementType, raw, meta['ultrasound image orientation'], meta['ultrasound image type'], fields);
+  const seq = sequenceOf(file, [width, height, count], elementType, raw, meta['ultrasound image orientation'], meta['ultrasound image type'], fields);
+  // space directions: (sx,0) (0,sy) none — the vectors' lengths
+  const dirs = [...(h['space directions'] ?? '').matchAll(/\(([^)]*)\)/g)].map((m) => Math.hypot(...m[1]!.split(',').map(Number)));
+  return dirs.length === 2 ? withSpacing(seq, [dirs[0]!, dirs[1]!, 1]) : seq;
 }
 
 /** One frame's pixels (a view: width·height bytes, or 2·width·height for uint16). */
@@ -180,7 +197,7 @@ export function framePixels(s: PlusSequence, i: number): Uint8Array {
 
 const num = (x: number): string => String(Number(x.toPrecision(12)));
 
-type SequenceMeta = Pick<PlusSequence, 'width' | 'height' | 'elementType' | 'imageOrientation' | 'imageType' | 'frames'>;
+type SequenceMeta = Pick<PlusSequence, 'width' | 'height' | 'elementType' | 'imageOrientation' | 'imageType' | 'frames' | 'spacing'>;
 
 /**
  * The header of a PLUS sequence file (MetaImage or NRRD by `format`) for
@@ -202,6 +219,7 @@ function sequenceHeader(format: 'mha' | 'nrrd', s: SequenceMeta, hasPixels: bool
     });
   const count = s.frames.length;
   const compressed = compressedBytes !== null;
+  const [sx, sy, sz] = s.spacing ?? [1, 1, 1];
   if (format === 'nrrd')
     return [
       'NRRD0004',
@@ -211,7 +229,7 @@ function sequenceHeader(format: 'mha' | 'nrrd', s: SequenceMeta, hasPixels: bool
       'dimension: 3',
       'space dimension: 2',
       `sizes: ${s.width} ${s.height} ${count}`,
-      'space directions: (1,0) (0,1) none',
+      `space directions: (${num(sx)},0) (0,${num(sy)}) none`,
       'kinds: domain domain list',
       'endian: little',
       `encoding: ${compressed ? 'gz' : 'raw'}`,
@@ -234,7 +252,7 @@ function sequenceHeader(format: 'mha' | 'nrrd', s: SequenceMeta, hasPixels: bool
     `DimSize = ${s.width} ${s.height} ${count}`,
     'Kinds = domain domain list',
     'ElementNumberOfChannels = 1',
-    'ElementSpacing = 1 1 1',
+    `ElementSpacing = ${num(sx)} ${num(sy)} ${num(sz)}`,
     `ElementType = ${!hasPixels ? 'MET_OTHER' : s.elementType === 'uint16' ? 'MET_USHORT' : 'MET_UCHAR'}`,
     'Offset = 0 0 0',
     'TransformMatrix = 1 0 0 0 1 0 0 0 1',

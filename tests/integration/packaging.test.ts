@@ -5,8 +5,9 @@
  * Electron distribution (no Electron binary can be downloaded here: a file
  * carrying Electron's fuse sentinel and wire stands in for it). The packed
  * layout has the built app in the asar (no source maps, no tests), the native
- * modules and itk-wasm pipelines unpacked beside it, the third-party notice
- * and SBOM and the udev rules as resources, and the fuses flipped in the
+ * modules and itk-wasm pipelines unpacked beside it (onnxruntime's binaries
+ * of this platform only), the third-party notice and SBOM, the udev rules
+ * and the enhancement models as resources, and the fuses flipped in the
  * binary as configured. Needs a build (`npm run build`, as `npm test` does).
  */
 import fs from 'node:fs';
@@ -55,7 +56,46 @@ describe('electron-builder configuration', () => {
     expect((config['nsis'] as { perMachine: boolean }).perMachine).toBe(true);
     expect((config['msi'] as { perMachine: boolean }).perMachine).toBe(true);
     expect(config['mac']).toMatchObject({ hardenedRuntime: true, notarize: true });
-    expect(config['asarUnpack']).toEqual(expect.arrayContaining(['**/*.node', 'node_modules/@itk-wasm/**/pipelines/**', 'models/**']));
+    expect(config['asarUnpack']).toEqual(
+      expect.arrayContaining(['**/*.node', 'node_modules/@itk-wasm/**/pipelines/**', 'node_modules/onnxruntime-node/bin/**']),
+    );
+  });
+
+  it('ships the enhancement models as extra resources and each platform only its own onnxruntime binaries', () => {
+    expect(config['extraResources']).toEqual(expect.arrayContaining([{ from: 'models/', to: 'models/', filter: ['manifest.json', '*.onnx', '*.md'] }]));
+    expect((config['files'] as string[]).some((f) => f.startsWith('models'))).toBe(false);
+    // the onnxruntime filter of `files`, expanded as electron-builder does for each target (${os}: mac, linux, win) and
+    // matched with its minimatch: every file of onnxruntime-node/bin is kept for its own platform and arch only
+    const { Minimatch } = require(require.resolve('minimatch', { paths: [require.resolve('app-builder-lib')] })) as {
+      Minimatch: new (pattern: string, options: { dot: boolean }) => { match(file: string): boolean };
+    };
+    const ortPatterns = (config['files'] as string[]).filter((f) => f.includes('onnxruntime-node'));
+    expect(ortPatterns.length).toBe(2);
+    const bin = 'node_modules/onnxruntime-node/bin';
+    const binFiles = (fs.readdirSync(path.join(projectRoot, bin), { recursive: true }) as string[])
+      .map((f) => `${bin}/${f.replace(/\\/g, '/')}`)
+      .filter((f) => fs.statSync(path.join(projectRoot, f)).isFile());
+    const targets: [string, string, string][] = [
+      ['linux', 'x64', 'linux/x64'],
+      ['linux', 'arm64', 'linux/arm64'],
+      ['win', 'x64', 'win32/x64'],
+      ['win', 'arm64', 'win32/arm64'],
+      ['mac', 'arm64', 'darwin/arm64'],
+    ];
+    for (const [os, arch, kept] of targets) {
+      const matchers = ortPatterns.map((p) => new Minimatch(p.replace(/\$\{os\}/g, os).replace(/\$\{arch\}/g, arch), { dot: true }));
+      // a negated pattern's match() is false for the files it excludes
+      const packed = binFiles.filter((f) => matchers.every((m) => m.match(f)));
+      expect(packed.length, `${os} ${arch}`).toBeGreaterThanOrEqual(2);
+      expect(
+        packed.filter((f) => !f.includes(`/${kept}/`)),
+        `${os} ${arch}`,
+      ).toEqual([]);
+      expect(
+        packed.some((f) => f.endsWith('onnxruntime_binding.node')),
+        `${os} ${arch}`,
+      ).toBe(true);
+    }
   });
 
   it('the udev rules cover every USB tracker, depth camera and frame grabber OrthoTwin knows', () => {
@@ -102,10 +142,8 @@ describe('packing the app (Linux, unpacked layout)', () => {
         electronVersion: require('electron/package.json').version,
         npmRebuild: false, // no Electron headers offline: the modules are as built for Node here
         directories: { output: outDir, buildResources: 'resources' },
-        extraResources: [
-          { from: meta, to: 'legal/', filter: ['*.json', '*.txt'] },
-          { from: 'resources/linux/', to: 'udev/', filter: ['*.rules'] },
-        ],
+        // the configured extra resources, the SBOM and notice from where this test wrote them
+        extraResources: (config['extraResources'] as { from: string }[]).map((r) => (r.from === 'release-meta/' ? { ...r, from: meta } : r)),
       }),
     );
     await build({ projectDir: projectRoot, targets: Platform.LINUX.createTarget('dir'), config: packConfig });
@@ -127,13 +165,29 @@ describe('packing the app (Linux, unpacked layout)', () => {
     expect(files.filter((f) => (f.startsWith('/dist/') || f.startsWith('/dist-renderer/')) && f.endsWith('.test.js'))).toEqual([]);
     // dependencies only: no test or build tools in the app
     expect(files.some((f) => f.startsWith('/node_modules/vitest/') || f.startsWith('/node_modules/electron-builder/'))).toBe(false);
+    // no other platform's onnxruntime binaries in the asar either
+    expect(files.filter((f) => /^\/node_modules\/onnxruntime-node\/bin\/napi-v\d+\/(darwin|win32)\//.test(f))).toEqual([]);
+    expect(files.filter((f) => new RegExp(`^/node_modules/onnxruntime-node/bin/napi-v\\d+/linux/(?!${process.arch}\\b)[^/]+/`).test(f))).toEqual([]);
   });
 
   it('unpacks native modules and itk-wasm pipelines beside the asar; ships notices and udev rules', () => {
     const u = path.join(unpacked, 'resources', 'app.asar.unpacked');
     expect(fs.existsSync(path.join(u, 'node_modules/better-sqlite3-multiple-ciphers/build/Release/better_sqlite3.node'))).toBe(true);
-    // models/ (the ONNX models' folder; only its README for now) is read from disk too
-    expect(fs.readdirSync(path.join(u, 'models'))).toEqual(fs.readdirSync(path.join(projectRoot, 'models')));
+    // the enhancement models beside the asar (process.resourcesPath/models): manifest, ONNX files and cards, byte for byte; no parity vectors
+    const models = path.join(unpacked, 'resources', 'models');
+    expect(fs.readdirSync(models).sort()).toEqual(
+      fs
+        .readdirSync(path.join(projectRoot, 'models'))
+        .filter((f) => f === 'manifest.json' || f.endsWith('.onnx') || f.endsWith('.md'))
+        .sort(),
+    );
+    for (const f of fs.readdirSync(models))
+      expect(fs.readFileSync(path.join(models, f)).equals(fs.readFileSync(path.join(projectRoot, 'models', f))), f).toBe(true);
+    // onnxruntime: this platform's binding and shared library unpacked, no other platform's binaries anywhere
+    const ortBin = 'node_modules/onnxruntime-node/bin/napi-v6';
+    expect(fs.readdirSync(path.join(u, ortBin))).toEqual(['linux']);
+    expect(fs.readdirSync(path.join(u, ortBin, 'linux'))).toEqual([process.arch]);
+    expect(fs.readdirSync(path.join(u, ortBin, 'linux', process.arch)).sort()).toEqual(['libonnxruntime.so.1', 'onnxruntime_binding.node']);
     // every itk-wasm pipeline (the .wasm.zst modules and their loaders) is on disk beside the asar, as in node_modules
     for (const p of ['@itk-wasm/image-io/dist/pipelines', '@itk-wasm/dicom/dist/pipelines']) {
       const packed = fs.readdirSync(path.join(u, 'node_modules', p)).sort();
