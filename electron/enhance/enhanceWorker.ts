@@ -138,11 +138,22 @@ export class EnhanceWorker {
     });
   }
 
-  /** Stops the worker (pending calls are rejected); idempotent. */
-  async close(): Promise<void> {
+  /**
+   * Stops the worker; idempotent. Pending calls are rejected at once; the
+   * worker is asked to finish the frame it is running and release its
+   * session (terminating a thread inside an onnxruntime run takes the whole
+   * process down), and is terminated only if it has not exited within
+   * `graceMs`.
+   */
+  async close(graceMs = 5000): Promise<void> {
     if (this.dead) return;
     this.fail(`the enhancement worker of model ${this.info.name} was closed`);
-    await this.worker.terminate();
+    const exited = new Promise<boolean>((resolve) => {
+      const t = setTimeout(() => resolve(false), graceMs);
+      this.worker.once('exit', () => (clearTimeout(t), resolve(true)));
+    });
+    this.worker.postMessage({ type: 'close' } satisfies WorkerRequest);
+    if (!(await exited)) await this.worker.terminate();
   }
 
   private fail(reason: string): void {
