@@ -25,9 +25,13 @@
  * started when the first client asks, closed when none does); its frames
  * carry the header's `enhancement` and are keyed apart (`streamKey`: device,
  * stream, "enhanced") so raw and enhanced frames of one device coexist in
- * latest-wins and in the client's latest map. Binning for display applies
- * after enhancement. A client that asked for a model and not `raw` gets no
- * raw image frames (its other streams are unchanged).
+ * latest-wins and in the client's latest map. The model runs on the
+ * client's display copy (binned by its factor f before the model; SR ×2 on
+ * the copy binned by 2f, so its output is as wide as the display copy), one
+ * pipeline per (model, f) in use; a client without a display width (or f = 1)
+ * gets the model's full-resolution output, binned for display after it where
+ * an upsampled frame is wider than the view. A client that asked for a model
+ * and not `raw` gets no raw image frames (its other streams are unchanged).
  *
  * On the desktop the same messages travel on a MessagePort that the main
  * process hands over (Electron MessageChannelMain; the window is offline
@@ -112,10 +116,13 @@ export async function startStreamServer(
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
   const clients = new Set<Client>();
   let dropped = 0;
+  /** A client's display factor for an image (binningFor its display width), 1 for full frames or other streams. */
+  const displayFactor = (c: Client, header: Omit<StreamHeader, 'dropped'>): number =>
+    header.stream === 'image' && header.width && c.imageMaxWidth ? binningFor(header.width, c.imageMaxWidth) : 1;
   /** Sends a message to one client, binned for its display width (images); `binned` shares the copies among clients. */
   type Msg = { header: Omit<StreamHeader, 'dropped'>; payload: Uint8Array | undefined };
   const offerTo = (c: Client, header: Omit<StreamHeader, 'dropped'>, payload: Uint8Array | undefined, binned: Map<number, Msg>): void => {
-    const f = header.stream === 'image' && payload && header.width && c.imageMaxWidth ? binningFor(header.width, c.imageMaxWidth) : 1;
+    const f = payload ? displayFactor(c, header) : 1;
     const forClient = (): Msg => {
       if (f === 1 || !payload) return { header, payload };
       let m = binned.get(f);
@@ -140,10 +147,12 @@ export async function startStreamServer(
     );
     dropped += c.out.dropped - before;
   };
-  const enhancer = new LiveEnhancer(opts.startModel ?? defaultModelStarter(), (model, header, payload) => {
-    // a model's frame (enhanced, or raw with the reason) to the clients that asked for that model, binned after
+  const enhancer = new LiveEnhancer(opts.startModel ?? defaultModelStarter(), (route, header, payload, source) => {
+    // a model's frame (enhanced at the display factor's scale, or raw with the reason) to the clients that asked for
+    // that model at that factor; binned for display after where it is still wider than their view (an SR output at
+    // f = 1, a raw fallback)
     const binned = new Map<number, Msg>();
-    for (const c of clients) if (c.open() && c.enhance === model) offerTo(c, header, payload, binned);
+    for (const c of clients) if (c.open() && c.enhance === route.model && displayFactor(c, source) === route.factor) offerTo(c, header, payload, binned);
   });
   /** Tells the enhancer which models the clients ask for now. */
   const updateDemand = (): void => enhancer.demand(new Set([...clients].flatMap((c) => (c.open() && c.enhance ? [c.enhance] : []))));
@@ -188,13 +197,19 @@ export async function startStreamServer(
       // binned copies of an image, one per factor asked for, made once for all the clients that share it
       const binned = new Map<number, Msg>();
       const isImage = header.stream === 'image' && payload !== undefined;
+      /** Per model, the display factors its clients ask for on this frame (the enhancer's pipelines). */
+      const factors = new Map<string, Set<number>>();
       for (const c of clients) {
         if (!c.open()) continue;
+        if (isImage && c.enhance) {
+          const fs = factors.get(c.enhance) ?? new Set<number>();
+          factors.set(c.enhance, fs.add(displayFactor(c, header)));
+        }
         // a client that asked for a model gets its image frames from the enhancer (and the raw ones only with raw=1)
         if (isImage && c.enhance && !c.raw) continue;
         offerTo(c, header, payload, binned);
       }
-      if (isImage) enhancer.offer(header, payload);
+      if (isImage) enhancer.offer(header, payload, factors);
     },
     attachPort(port) {
       let live = true;
