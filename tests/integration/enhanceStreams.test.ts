@@ -6,11 +6,16 @@
  * in-process enhancer makes of the same frame) with the header's
  * `enhancement`, a client without gets the raw frames, `raw=1` gets both;
  * SR ×2 doubles the size and, binned for display after, comes back to the
- * source's geometry; a colour frame and a model whose file was altered
+ * source's geometry; a client with a display width half the frame's gets the
+ * model run on its 2 × 2 display copy (denoise: byte for byte the model's
+ * output of the binned frame; SR ×2: of the 4 × 4-binned frame, upsampled to
+ * the display width, with the display copy's binning and geometry), next to a
+ * full-resolution client of the same model (one worker); a colour frame and a model whose file was altered
  * (SHA-256 refusal) go raw with a sentence. Through the device host
  * process: the desktop's MessagePort client switches the model on and off
  * (`setEnhance`) and keeps raw and enhanced frames apart; a replayed SpinePhantomFreehand watched with enhancement is
- * recorded with its RAW frames, byte for byte (needs the shared data).
+ * recorded with its RAW frames, byte for byte, while a 400-px view gets the model's 410 × 308 output (needs the shared
+ * data).
  */
 import fs from 'node:fs';
 import { MessageChannel } from 'node:worker_threads';
@@ -23,7 +28,7 @@ import { startStreamServer, type StreamPort, type StreamServer } from '../../ele
 import { StreamClient, type StreamPortLike } from '../../capabilities/devices/ui/streamClient.js';
 import { createEnhancer } from '../../electron/enhance/enhancer.js';
 import { DevicesSupervisor } from '../../electron/services/devices.js';
-import { binningMatrix } from '../../math/imageBinning.js';
+import { binImageMessage, binningMatrix } from '../../math/imageBinning.js';
 import { mul4 } from '../../math/transform.js';
 import { framePixels, readPlusSequence } from '../../native-bridges/recording/plusSequence.js';
 import { DATA, dataPath } from '../helpers/data.js';
@@ -177,6 +182,52 @@ describe('live enhancement on the stream server (real ONNX workers)', () => {
     d.header.ijkToFrame!.forEach((v, i) => expect(v).toBeCloseTo(IJK[i]!, 12));
   }, 30_000);
 
+  it('display scale: a half-width client gets the model run on its 2 × 2 copy (SR ×2 on the 4 × 4 copy), beside a full-resolution client', async () => {
+    server = await startStreamServer(() => undefined);
+    const full = await openStream(`${server.url}&enhance=denoise`);
+    const half = await openStream(`${server.url}&enhance=denoise&imageMaxWidth=32`);
+    const srHalf = await openStream(`${server.url}&enhance=sr2&imageMaxWidth=32`);
+    await sleep(1500);
+    const sent = await publishFrames(server, 4);
+    const stats = server.enhanceStats();
+    for (const c of [full, half, srHalf]) c.ws.close();
+    // one worker per model, whatever the display widths
+    expect(stats.map((s) => s.model).sort()).toEqual(['denoise', 'sr2']);
+    expect(stats.every((s) => s.state === 'ready' && s.raw === 0)).toBe(true);
+
+    // the full-resolution client: the full frame, as before
+    expect(full.messages.length).toBeGreaterThanOrEqual(3);
+    expect(full.messages[0]!.header).toMatchObject({ width: 64, height: 48, ijkToFrame: IJK, enhancement: { applied: true } });
+    // the half-width client: the model's output of the 2 × 2-binned frame, binning 2, the binned geometry
+    expect(half.messages.length).toBeGreaterThanOrEqual(3);
+    const d = entry('denoise');
+    const ref = await createEnhancer({ model: 'denoise', modelsDir: MODELS });
+    for (const m of half.messages.slice(0, 3)) {
+      expect(m.header).toMatchObject({ width: 32, height: 24, binning: 2, enhancement: { model: 'denoise', applied: true, version: d.version } });
+      expect(m.header.ijkToFrame).toEqual(mul4(IJK, binningMatrix(2)));
+      const copy = binImageMessage(header(m.header.seq), sent.get(m.header.seq)!, 2);
+      const want = await ref.enhance({ width: 32, height: 24, pixels: copy.payload });
+      expect(Buffer.from(m.payload).equals(Buffer.from(want.pixels))).toBe(true);
+    }
+    await ref.close();
+    // binned pixel (0, 0) is the centre of source pixels (0..1, 0..1): 0.1 mm from the origin along both axes
+    expect(half.messages[0]!.header.ijkToFrame![3]).toBeCloseTo(10.1, 12);
+    expect(half.messages[0]!.header.ijkToFrame![7]).toBeCloseTo(20.1, 12);
+
+    // SR ×2 for the half-width client: the 4 × 4 copy (16 × 12) upsampled to the display width, binning 2
+    expect(srHalf.messages.length).toBeGreaterThanOrEqual(3);
+    const sr = await createEnhancer({ model: 'sr2', modelsDir: MODELS });
+    for (const m of srHalf.messages.slice(0, 2)) {
+      expect(m.header).toMatchObject({ width: 32, height: 24, binning: 2, enhancement: { model: 'sr2', applied: true } });
+      m.header.ijkToFrame!.forEach((v, i) => expect(v).toBeCloseTo(mul4(IJK, binningMatrix(2))[i]!, 12));
+      const copy = binImageMessage(header(m.header.seq), sent.get(m.header.seq)!, 4);
+      expect(copy.header).toMatchObject({ width: 16, height: 12 });
+      const want = await sr.enhance({ width: 16, height: 12, pixels: copy.payload });
+      expect(Buffer.from(m.payload).equals(Buffer.from(want.pixels))).toBe(true);
+    }
+    await sr.close();
+  }, 30_000);
+
   it('a model file altered on disk (SHA-256 refusal) and a colour frame: the raw frame with the reason', async () => {
     const dir = path.join(tmp.dir, 'models-broken');
     fs.cpSync(MODELS, dir, { recursive: true });
@@ -272,6 +323,8 @@ describe.skipIf(!DATA)('live enhancement through the device host process', () =>
   it('a replayed SpinePhantomFreehand watched with denoise: the client gets enhanced frames, the recording the raw ones byte for byte', async () => {
     const src = readPlusSequence(dataPath('us/SpinePhantomFreehand.igs.mha'));
     const { ws, messages } = await openStream(`${await sup.streamEndpoint()}&enhance=denoise&raw=1`);
+    // a fusion view 400 px wide: the model runs on its 2 × 2 display copy
+    const view = await openStream(`${await sup.streamEndpoint()}&enhance=denoise&imageMaxWidth=400`);
     await sleep(1500);
     const dev = await sup.connect({ kind: 'replay', path: dataPath('us/SpinePhantomFreehand.igs.mha'), loop: false });
     const dir = path.join(tmp.dir, 'enhanced-session');
@@ -280,10 +333,16 @@ describe.skipIf(!DATA)('live enhancement through the device host process', () =>
     const files = await sup.stopRecording();
     await sup.disconnect(dev.id);
     ws.close();
+    view.ws.close();
 
     const enh = messages.filter((m) => m.header.device === dev.id && m.header.stream === 'image' && m.header.enhancement);
     expect(enh.length).toBeGreaterThan(2);
     expect(enh[0]!.header).toMatchObject({ width: 820, height: 616, enhancement: { model: 'denoise', applied: true, version: entry('denoise').version } });
+    const small = view.messages.filter((m) => m.header.device === dev.id && m.header.stream === 'image');
+    expect(small.length).toBeGreaterThan(2);
+    expect(small.every((m) => m.header.enhancement?.applied === true)).toBe(true);
+    expect(small[0]!.header).toMatchObject({ width: 410, height: 308, binning: 2 });
+    expect(small[0]!.payload.length).toBe(410 * 308);
     const raws = messages.filter((m) => m.header.device === dev.id && m.header.stream === 'image' && !m.header.enhancement);
     expect(raws.length).toBeGreaterThan(5);
 
