@@ -1,44 +1,62 @@
 /**
  * `npm run bench -- enhance` (issue 22): live ultrasound enhancement.
  * 1. Per-frame time of each model in its EnhanceWorker (a worker thread with
- *    one onnxruntime thread, as the device host runs it) on the 820 × 616
- *    frames of SpinePhantomFreehand.igs.mha: two passes over its 21 frames
- *    after 3 warm-up frames, the worker's own `ms` (inference with padding
- *    and conversion) and the round trip seen by the caller.
- * 2. The live fusion's tracker → screen latency (fusionLatency.ts: built app,
- *    Chromium with software compositing, CPU reslice, 30 frames/s replay)
- *    with enhancement off and with denoise (alternated in the same run, so
- *    both see the same machine load), and one SR ×2 run; with a model on,
- *    the per-frame model time read from the fused frames' headers.
+ *    one onnxruntime thread, as the device host runs it) on the frames of
+ *    SpinePhantomFreehand.igs.mha (820 × 616): at full resolution (a client
+ *    without a display width) and on the display copy the device host runs it
+ *    on for the fusion view (display factor 2: the frame binned 2 × 2 for
+ *    denoise, 4 × 4 for SR ×2 — `inputBinning`); two passes over its 21
+ *    frames after 3 warm-up frames, the worker's own `ms` (inference with
+ *    padding and conversion) and the round trip seen by the caller.
+ * 2. The live fusion's tracker → screen latency and frames/s
+ *    (fusionLatency.ts: built app, Chromium with software compositing, CPU
+ *    reslice, 30 frames/s replay, the view's 2 × 2 display copies) with
+ *    enhancement off, denoise and SR ×2, alternated twice in the same run so
+ *    all see the same machine load; with a model on, the per-frame model time
+ *    (at display scale) read from the fused frames' headers.
  * Returns the docs/benchmarks.md section.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { inputBinning } from '../../electron/devicehost/liveEnhance.js';
 import { EnhanceWorker } from '../../electron/enhance/enhanceWorker.js';
+import { binImageMessage } from '../../math/imageBinning.js';
 import { framePixels, readPlusSequence } from '../../native-bridges/recording/plusSequence.js';
 import { measureFusionLatency, q, type FusionLatency } from './fusionLatency.js';
 
-/** The models' per-frame times in their worker thread (ms). */
+/** The fusion view's display factor in the latency runs (fusionLatency.ts: 2 × 2 display copies of the 820-px frames). */
+const FUSION_FACTOR = 2;
+
+/** The models' per-frame times in their worker thread (ms), on the full frames (factor 1) or the display copies the device host runs them on. */
 async function workerTimes(
   dataRoot: string,
   model: 'denoise' | 'sr2',
-): Promise<{ version: string; ms: number[]; roundTripMs: number[]; w: number; h: number }> {
+  factor: number,
+): Promise<{ version: string; ms: number[]; roundTripMs: number[]; input: string; output: string; binning: number }> {
   const seq = readPlusSequence(path.join(dataRoot, 'us', 'SpinePhantomFreehand.igs.mha'));
   const w = await EnhanceWorker.start({ model, threads: 1 });
   try {
+    const b = inputBinning(w.info.scale, factor, seq.width, seq.height);
     const ms: number[] = [];
     const rt: number[] = [];
     const n = seq.frames.length;
+    let input = '',
+      output = '';
     for (let k = 0; k < 3 + 2 * n; k++) {
-      const px = framePixels(seq, k % n).slice();
+      const src = framePixels(seq, k % n);
+      // binned as the device host bins it (counted in neither time: the device host bins on its own thread)
+      const m = binImageMessage({ device: 'bench', width: seq.width, height: seq.height, components: 1, scalar: 'uint8' }, src, b);
+      const px = b === 1 ? src.slice() : m.payload;
       const t0 = performance.now();
-      const out = await w.enhance({ width: seq.width, height: seq.height, pixels: px });
+      const out = await w.enhance({ width: m.header.width!, height: m.header.height!, pixels: px });
       if (k >= 3) {
         rt.push(performance.now() - t0);
         ms.push(out.ms);
       }
+      input = `${m.header.width}×${m.header.height}`;
+      output = `${out.width}×${out.height}`;
     }
-    return { version: w.info.version, ms, roundTripMs: rt, w: seq.width, h: seq.height };
+    return { version: w.info.version, ms, roundTripMs: rt, input, output, binning: b };
   } finally {
     await w.close();
   }
@@ -49,12 +67,14 @@ const row = (label: string, l: FusionLatency): string =>
 
 export async function enhanceSection(dataRoot: string, machine: string): Promise<string> {
   const workerRows: string[] = [];
-  for (const model of ['denoise', 'sr2'] as const) {
-    const t = await workerTimes(dataRoot, model);
-    const line = `| ${model} ${t.version} | ${t.w}×${t.h} → ${model === 'sr2' ? `${2 * t.w}×${2 * t.h}` : `${t.w}×${t.h}`} | ${t.ms.length} | ${q(t.ms, 0.5).toFixed(1)} / ${q(t.ms, 0.95).toFixed(1)} | ${q(t.roundTripMs, 0.5).toFixed(1)} / ${q(t.roundTripMs, 0.95).toFixed(1)} | ${(1000 / q(t.roundTripMs, 0.5)).toFixed(1)} |`;
-    console.log(line);
-    workerRows.push(line);
-  }
+  for (const model of ['denoise', 'sr2'] as const)
+    for (const factor of [1, FUSION_FACTOR]) {
+      const t = await workerTimes(dataRoot, model, factor);
+      const where = factor === 1 ? 'full resolution' : `display copy (factor ${factor}: binned ${t.binning}×${t.binning})`;
+      const line = `| ${model} ${t.version} | ${where} | ${t.input} → ${t.output} | ${t.ms.length} | ${q(t.ms, 0.5).toFixed(1)} / ${q(t.ms, 0.95).toFixed(1)} | ${q(t.roundTripMs, 0.5).toFixed(1)} / ${q(t.roundTripMs, 0.95).toFixed(1)} | ${(1000 / q(t.roundTripMs, 0.5)).toFixed(1)} |`;
+      console.log(line);
+      workerRows.push(line);
+    }
   const latencyRows: string[] = [];
   if (!fs.existsSync('dist/electron/host/serve.js'))
     latencyRows.push('| not measured: run `npm run build` first (the bench drives the built app) | | | | | | |');
@@ -62,9 +82,10 @@ export async function enhanceSection(dataRoot: string, machine: string): Promise
     const runs: { label: string; enhance: 'denoise' | 'sr2' | null }[] = [
       { label: 'enhancement off, run 1', enhance: null },
       { label: 'denoise, run 1', enhance: 'denoise' },
+      { label: 'SR ×2, run 1', enhance: 'sr2' },
       { label: 'enhancement off, run 2', enhance: null },
       { label: 'denoise, run 2', enhance: 'denoise' },
-      { label: 'SR ×2', enhance: 'sr2' },
+      { label: 'SR ×2, run 2', enhance: 'sr2' },
     ];
     for (const r of runs) {
       const l = await measureFusionLatency(dataRoot, 15, 'cpu', 'software', r.enhance);
@@ -78,13 +99,13 @@ export async function enhanceSection(dataRoot: string, machine: string): Promise
     '',
     `Measured ${new Date().toISOString().slice(0, 10)} on: ${machine}. Models: the manifest's (\`models/\`; untrained placeholders with the trained models' network and I/O, so the times hold for the trained ones).`,
     '',
-    "Per-frame time of each model in its EnhanceWorker (one worker thread, one onnxruntime thread, as the device host runs it) on the 820×616 frames of SpinePhantomFreehand.igs.mha, two passes over its 21 frames after 3 warm-up frames: the worker's own time (padding, conversion, inference) and the round trip the device host sees.",
+    `Per-frame time of each model in its EnhanceWorker (one worker thread, one onnxruntime thread, as the device host runs it) on the 820×616 frames of SpinePhantomFreehand.igs.mha, two passes over its 21 frames after 3 warm-up frames: the worker's own time (padding, conversion, inference) and the round trip the device host sees. At full resolution (a client without a display width) and on the display copy the device host runs the model on for the fusion view (display factor ${FUSION_FACTOR}: denoise on the frame binned ${FUSION_FACTOR}×${FUSION_FACTOR}, SR ×2 on the frame binned ${2 * FUSION_FACTOR}×${2 * FUSION_FACTOR}, its output as wide as the display copy; the binning itself not counted).`,
     '',
-    '| model | frame | frames | worker p50 / p95 (ms) | round trip p50 / p95 (ms) | frames/s (round trip p50) |',
-    '|---|---|---|---|---|---|',
+    '| model | run on | input → output | frames | worker p50 / p95 (ms) | round trip p50 / p95 (ms) | frames/s (round trip p50) |',
+    '|---|---|---|---|---|---|---|',
     ...workerRows,
     '',
-    "Live fusion tracker → screen latency (`tests/bench/fusionLatency.ts`; built app in browser mode, Chromium with software compositing, CPU reslice, SpinePhantomFreehand.igs.mha replayed at 30 frames/s, 15 s after 5 s of warm-up, each run in a fresh host and browser) with the Fusion ultrasound view's enhancement off and on, alternated in this one run. With a model on, the fused frames are its output (latest-wins in the device host: frames arriving while the model runs replace the waiting one) and the latency is still measured from the tracker sample that places the frame, so it includes the model's time.",
+    "Live fusion tracker → screen latency (`tests/bench/fusionLatency.ts`; built app in browser mode, Chromium with software compositing, CPU reslice, SpinePhantomFreehand.igs.mha replayed at 30 frames/s, 15 s after 5 s of warm-up, each run in a fresh host and browser) with the Fusion ultrasound view's enhancement off, denoise and SR ×2, alternated twice in this one run. With a model on, the fused frames are its output on the view's display copy (latest-wins in the device host: frames arriving while the model runs replace the waiting one) and the latency is still measured from the tracker sample that places the frame, so it includes the model's time; frames fused per second against the replay's 30.",
     '',
     '| enhancement | frames fused | dropped (latest-wins) | sample → page p50 / p95 (ms) | → on screen p50 / p95 (ms) | model in the device host p50 / p95 (ms) | min NCC |',
     '|---|---|---|---|---|---|---|',
