@@ -111,7 +111,7 @@ test('live fusion: replayed sweep over its reconstruction, reslice correlates wi
   );
   await page.evaluate(() => window.__orthotwinFusion!.resetStats());
   await expect.poll(async () => page.evaluate(() => window.__orthotwinFusion!.enhanceMs().length), { timeout: 30_000 }).toBeGreaterThan(5);
-  // the model's frames are placed like the raw ones (binned 2 × 2 after the model) and still match the volume
+  // the model ran on the view's 2 × 2 display copy (binning 2, placed like the raw copies) and still matches the volume
   expect(await page.evaluate(() => window.__orthotwinFusion!.frameBinning())).toBe(2);
   const enhancedNcc = await page.evaluate(() => window.__orthotwinFusion!.ncc());
   expect(enhancedNcc.length).toBeGreaterThan(3);
