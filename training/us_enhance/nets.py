@@ -91,3 +91,41 @@ class SRNet2x(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.clamp(self.up(x) + F.pixel_shuffle(self.body(x), 2), 0.0, 1.0)
+
+
+class DespeckleNet4(nn.Module):
+    """Variant: space-to-depth by 4, `depth` 3x3 convolutions of `width` channels at quarter resolution."""
+
+    def __init__(self, width: int = 32, depth: int = 5):
+        super().__init__()
+        layers = [conv(16, width), nn.ReLU(inplace=True)]
+        for _ in range(depth - 2):
+            layers += [conv(width, width), nn.ReLU(inplace=True)]
+        layers += [conv(width, 16)]
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        r = F.pixel_shuffle(self.body(F.pixel_unshuffle(x, 4)), 4)
+        return torch.clamp(x + r, 0.0, 1.0)
+
+
+class DespeckleNetV(nn.Module):
+    """The denoiser with one border replication at the input and unpadded ('valid') convolutions after it: space-to-depth
+    by `s`, `depth` 3x3 convolutions of `width` channels at 1/s resolution, depth-to-space, residual, clip. The input
+    is replicated by depth * s pixels on each side, which the unpadded convolutions consume exactly, so the output has
+    the input's size; H and W must be multiples of s."""
+
+    def __init__(self, width: int = 16, depth: int = 6, s: int = 2):
+        super().__init__()
+        self.s, self.pad = s, depth * s
+        layers = [nn.Conv2d(s * s, width, 3), nn.ReLU(inplace=True)]
+        for _ in range(depth - 2):
+            layers += [nn.Conv2d(width, width, 3), nn.ReLU(inplace=True)]
+        layers += [nn.Conv2d(width, s * s, 3)]
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        p = self.pad
+        xp = F.pad(x, (p, p, p, p), mode="replicate")
+        r = F.pixel_shuffle(self.body(F.pixel_unshuffle(xp, self.s)), self.s)
+        return torch.clamp(x + r, 0.0, 1.0)
