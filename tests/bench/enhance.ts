@@ -17,6 +17,7 @@
  * Returns the docs/benchmarks.md section.
  */
 import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { inputBinning } from '../../electron/devicehost/liveEnhance.js';
 import { EnhanceWorker } from '../../electron/enhance/enhanceWorker.js';
@@ -62,6 +63,57 @@ async function workerTimes(
   }
 }
 
+/** A w × h crop (top left at the frame's centre minus half) of frame k of a sequence, edge-replicated where the frame is smaller. */
+function crop(seq: ReturnType<typeof readPlusSequence>, k: number, w: number, h: number): Uint8Array {
+  const src = framePixels(seq, k);
+  const out = new Uint8Array(w * h);
+  const x0 = Math.max(0, Math.floor((seq.width - w) / 2));
+  const y0 = Math.max(0, Math.floor((seq.height - h) / 2));
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[y * w + x] = src[Math.min(seq.height - 1, y0 + y) * seq.width + Math.min(seq.width - 1, x0 + x)]!;
+  return out;
+}
+
+/** The issue's speed targets: per-frame worker time at a given input size, 3 warm-up frames then 40 timed (crops of the 21 frames). */
+async function sizeTimes(dataRoot: string, model: 'denoise' | 'sr2', w: number, h: number): Promise<{ version: string; ms: number[] }> {
+  const seq = readPlusSequence(path.join(dataRoot, 'us', 'SpinePhantomFreehand.igs.mha'));
+  const wk = await EnhanceWorker.start({ model, threads: 1 });
+  try {
+    const ms: number[] = [];
+    for (let k = 0; k < 43; k++) {
+      const out = await wk.enhance({ width: w, height: h, pixels: crop(seq, k % seq.frames.length, w, h) });
+      if (k >= 3) ms.push(out.ms);
+    }
+    return { version: wk.info.version, ms };
+  } finally {
+    await wk.close();
+  }
+}
+
+/**
+ * The reference filter's time per 512 × 512 frame (training/us_enhance/obnlm.py: OBNLM, numpy, one thread), on the same
+ * crop, in this run; null with the reason where Debian's python3-scipy / python3-opencv are absent.
+ */
+function referenceSeconds(dataRoot: string): { s: number | null; why: string } {
+  const code = [
+    'import sys, time, numpy as np',
+    "sys.path.insert(0, 'training/us_enhance')",
+    'from data import read_sequence',
+    'from obnlm import obnlm',
+    'import json',
+    `f = read_sequence(${JSON.stringify(path.join(dataRoot, 'us', 'SpinePhantomFreehand.igs.mha'))})[0].astype(np.float32)`,
+    'y0, x0 = (f.shape[0] - 512) // 2, (f.shape[1] - 512) // 2',
+    'c = np.pad(f[max(0, y0):max(0, y0) + 512, x0:x0 + 512], ((0, max(0, 512 - f.shape[0])), (0, 0)), mode="edge")',
+    "h = json.load(open('models/us-denoise.eval.json'))['reference']['h']",
+    'obnlm(c, h=h)',
+    't = time.perf_counter()',
+    'for _ in range(3): obnlm(c, h=h)',
+    'print((time.perf_counter() - t) / 3)',
+  ].join('\n');
+  const r = spawnSync('/usr/bin/python3', ['-c', code], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' } });
+  const s = Number(r.stdout.trim());
+  return r.status === 0 && Number.isFinite(s) ? { s, why: '' } : { s: null, why: (r.stderr || r.error?.message || 'no output').trim().split('\n').pop()! };
+}
+
 const row = (label: string, l: FusionLatency): string =>
   `| ${label} | ${l.frames} (${(l.frames / l.seconds).toFixed(1)}/s) | ${l.dropped.upstream + l.dropped.superseded} | ${l.arrivedMs.p50.toFixed(0)} / ${l.arrivedMs.p95.toFixed(0)} | **${l.latencyMs.p50.toFixed(0)} / ${l.latencyMs.p95.toFixed(0)}** (max ${l.latencyMs.max.toFixed(0)}) | ${l.enhanceMs ? `${l.enhanceMs.p50.toFixed(0)} / ${l.enhanceMs.p95.toFixed(0)} (${l.enhanceMs.frames} frames)` : '—'} | ${l.nccMin.toFixed(3)} |`;
 
@@ -75,6 +127,22 @@ export async function enhanceSection(dataRoot: string, machine: string): Promise
       console.log(line);
       workerRows.push(line);
     }
+  const targetRows: string[] = [];
+  const ref = referenceSeconds(dataRoot);
+  const targets: { model: 'denoise' | 'sr2'; w: number; h: number; target: number }[] = [
+    { model: 'denoise', w: 512, h: 512, target: 25 },
+    { model: 'denoise', w: 820, h: 616, target: 50 },
+    { model: 'sr2', w: 256, h: 256, target: 40 },
+  ];
+  for (const t of targets) {
+    const r = await sizeTimes(dataRoot, t.model, t.w, t.h);
+    const p50 = q(r.ms, 0.5);
+    const s = t.model === 'sr2' ? 2 : 1;
+    const vsRef = t.model === 'denoise' && t.w === 512 && ref.s ? `${((ref.s * 1000) / p50).toFixed(0)}× (OBNLM ${(ref.s * 1000).toFixed(0)} ms)` : '—';
+    const line = `| ${t.model} ${r.version} | ${t.w}×${t.h} → ${s * t.w}×${s * t.h} | ${p50.toFixed(1)} / ${q(r.ms, 0.95).toFixed(1)} | ≤ ${t.target} | ${q(r.ms, 0.95) <= t.target ? 'met' : '**not met**'} | ${vsRef} |`;
+    console.log(line);
+    targetRows.push(line);
+  }
   const latencyRows: string[] = [];
   if (!fs.existsSync('dist/electron/host/serve.js'))
     latencyRows.push('| not measured: run `npm run build` first (the bench drives the built app) | | | | | | |');
@@ -97,9 +165,15 @@ export async function enhanceSection(dataRoot: string, machine: string): Promise
   return [
     '## enhance — live ultrasound enhancement (denoise, SR ×2) in the device host',
     '',
-    `Measured ${new Date().toISOString().slice(0, 10)} on: ${machine}. Models: the manifest's (\`models/\`; untrained placeholders with the trained models' network and I/O, so the times hold for the trained ones).`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on: ${machine}. Models: the manifest's (\`models/\`, trained; cards beside them).`,
     '',
     `Per-frame time of each model in its EnhanceWorker (one worker thread, one onnxruntime thread, as the device host runs it) on the 820×616 frames of SpinePhantomFreehand.igs.mha, two passes over its 21 frames after 3 warm-up frames: the worker's own time (padding, conversion, inference) and the round trip the device host sees. At full resolution (a client without a display width) and on the display copy the device host runs the model on for the fusion view (display factor ${FUSION_FACTOR}: denoise on the frame binned ${FUSION_FACTOR}×${FUSION_FACTOR}, SR ×2 on the frame binned ${2 * FUSION_FACTOR}×${2 * FUSION_FACTOR}, its output as wide as the display copy; the binning itself not counted).`,
+    '',
+    `Speed targets of issue 22 (one worker thread, one onnxruntime thread; 40 timed crops of the spine phantom's frames after 3 warm-up frames; the worker's own time per frame) and the reference filter's time on the same 512 × 512 crop in this run (\`training/us_enhance/obnlm.py\`, numpy, one thread${ref.s ? '' : `: not measured here — ${ref.why}`}):`,
+    '',
+    '| model | input → output | worker p50 / p95 (ms) | target p95 (ms) | | faster than the reference |',
+    '|---|---|---|---|---|---|',
+    ...targetRows,
     '',
     '| model | run on | input → output | frames | worker p50 / p95 (ms) | round trip p50 / p95 (ms) | frames/s (round trip p50) |',
     '|---|---|---|---|---|---|---|',
