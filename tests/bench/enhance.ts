@@ -114,6 +114,50 @@ function referenceSeconds(dataRoot: string): { s: number | null; why: string } {
   return r.status === 0 && Number.isFinite(s) ? { s, why: '' } : { s: null, why: (r.stderr || r.error?.message || 'no output').trim().split('\n').pop()! };
 }
 
+/**
+ * The models' held-out quality as their cards state it (models/*.eval.json, written by
+ * training/us_enhance/evaluate.py at training time with PyTorch; the SR figure is re-measured through
+ * onnxruntime-node by tests/integration/enhanceHeldOut.test.ts): markdown lines.
+ */
+export function qualityLines(modelsDir = 'models'): string[] {
+  type Methods = Record<string, { psnr: number; ssim: number }>;
+  const read = (f: string): Record<string, unknown> | null =>
+    fs.existsSync(path.join(modelsDir, f)) ? (JSON.parse(fs.readFileSync(path.join(modelsDir, f), 'utf8')) as Record<string, unknown>) : null;
+  const d = read('us-denoise.eval.json') as {
+    version: string;
+    heldOutFrames: number;
+    synthetic: { protocol: string; methods: Methods; bestClassicalPeer: string };
+    fidelityToReference: { psnr: number; ssim: number };
+    noReference: Record<string, { enl: number; cnr: number }>;
+    summary: Record<string, number>;
+  } | null;
+  const sr = read('us-sr2.eval.json') as { version: string; protocol: string; methods: Methods; summary: Record<string, number> } | null;
+  if (!d || !sr) return ['Held-out quality: the models have no evaluation file (models/*.eval.json).'];
+  const table = (m: Methods): string[] => [
+    '| method | PSNR (dB) | SSIM |',
+    '|---|---|---|',
+    ...Object.entries(m).map(([k, v]) => `| ${k} | ${v.psnr.toFixed(2)} | ${v.ssim.toFixed(4)} |`),
+  ];
+  return [
+    `Held-out quality (${d.heldOutFrames} frames never used in training or tuning: BoneUltrasound_L14, last 6 MSK images), as the model cards state it (\`models/us-*.card.md\`, from \`training/us_enhance/evaluate.py\`). Denoise ${d.version}, synthetic speckle (${d.synthetic.protocol}; peers tuned on training frames):`,
+    '',
+    ...table(d.synthetic.methods),
+    '',
+    `Denoiser against the best classical peer (${d.synthetic.bestClassicalPeer}): **${d.summary['gainOverBestPeerDb']!.toFixed(2)} dB** (issue target +3 dB: ${d.summary['gainOverBestPeerDb']! >= 3 ? 'met' : '**not met**'}); against its reference OBNLM: ${d.summary['gapToReferenceDb']! >= 0 ? '+' : ''}${d.summary['gapToReferenceDb']!.toFixed(2)} dB (target: within 1 dB); fidelity to OBNLM on the real held-out frames: PSNR ${d.fidelityToReference.psnr.toFixed(2)} dB, SSIM ${d.fidelityToReference.ssim.toFixed(4)}. No-reference (ENL / CNR, real frames): ${Object.entries(
+      d.noReference,
+    )
+      .map(([k, v]) => `${k} ${v.enl.toFixed(0)} / ${v.cnr.toFixed(2)}`)
+      .join('; ')}.`,
+    '',
+    `SR ×2 ${sr.version} (${sr.protocol}):`,
+    '',
+    ...table(sr.methods),
+    '',
+    `SR ×2 against Lanczos-4: **${sr.summary['gainOverLanczosDb']! >= 0 ? '+' : ''}${sr.summary['gainOverLanczosDb']!.toFixed(2)} dB** (target +0.7 dB: ${sr.summary['gainOverLanczosDb']! >= 0.7 ? 'met' : '**not met**'}).`,
+    '',
+  ];
+}
+
 const row = (label: string, l: FusionLatency): string =>
   `| ${label} | ${l.frames} (${(l.frames / l.seconds).toFixed(1)}/s) | ${l.dropped.upstream + l.dropped.superseded} | ${l.arrivedMs.p50.toFixed(0)} / ${l.arrivedMs.p95.toFixed(0)} | **${l.latencyMs.p50.toFixed(0)} / ${l.latencyMs.p95.toFixed(0)}** (max ${l.latencyMs.max.toFixed(0)}) | ${l.enhanceMs ? `${l.enhanceMs.p50.toFixed(0)} / ${l.enhanceMs.p95.toFixed(0)} (${l.enhanceMs.frames} frames)` : '—'} | ${l.nccMin.toFixed(3)} |`;
 
@@ -171,6 +215,7 @@ export async function enhanceSection(dataRoot: string, machine: string): Promise
     '',
     `Speed targets of issue 22 (one worker thread, one onnxruntime thread; 40 timed crops of the spine phantom's frames after 3 warm-up frames; the worker's own time per frame) and the reference filter's time on the same 512 × 512 crop in this run (\`training/us_enhance/obnlm.py\`, numpy, one thread${ref.s ? '' : `: not measured here — ${ref.why}`}):`,
     '',
+    ...qualityLines(),
     '| model | input → output | worker p50 / p95 (ms) | target p95 (ms) | | faster than the reference |',
     '|---|---|---|---|---|---|',
     ...targetRows,
