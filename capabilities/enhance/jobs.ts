@@ -14,7 +14,7 @@ import { createEnhancer } from '../../electron/enhance/enhancer.js';
 import { decodeNrrd, encodeNrrd } from '../../electron/io/nrrd.js';
 import type { Volume } from '../../electron/engine/volume.js';
 import { defineJob, type CommitSide } from '../../electron/platform/job.js';
-import { commitVolume, VolumeOutput } from '../studies/jobs.js';
+import { commitVolume, derivedUltrasoundMeta, VolumeOutput } from '../studies/jobs.js';
 
 /**
  * The grid of a volume whose first two index axes are scaled by `s`: dims
@@ -94,23 +94,11 @@ export const enhanceVolumeJob = defineJob({
     ms.sort((a, b) => a - b);
     w.result({
       t: 'volume',
-      meta: {
-        format: 'metaimage',
-        sourcePath: req.volumePath,
-        modality: 'US',
-        modalityGuessed: false,
-        patientName: '',
-        patientId: '',
-        patientBirthDate: '',
-        patientSex: '',
-        studyInstanceUid: '',
-        studyDate: '',
-        studyDescription: 'Tracked ultrasound',
-        seriesInstanceUid: '',
-        seriesDescription: `${req.sourceDescription || 'ultrasound'} — ${info.task} (${info.name} ${info.version}${s !== 1 ? `, ×${s}` : ''})`,
-        seriesNumber: 0,
-        nominalGeometry: req.nominalGeometry,
-      },
+      meta: derivedUltrasoundMeta(
+        req.volumePath,
+        `${req.sourceDescription || 'ultrasound'} — ${info.task} (${info.name} ${info.version}${s !== 1 ? `, ×${s}` : ''})`,
+        req.nominalGeometry,
+      ),
       staged,
       record: {
         dims: out.dims,

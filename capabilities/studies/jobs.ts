@@ -227,23 +227,11 @@ export const reconstructJob = defineJob({
     const inImage = req.referenceToImage !== null;
     w.result({
       t: 'volume',
-      meta: {
-        format: 'metaimage',
-        sourcePath: req.sequencePath,
-        modality: 'US',
-        modalityGuessed: false,
-        patientName: '',
-        patientId: '',
-        patientBirthDate: '',
-        patientSex: '',
-        studyInstanceUid: '',
-        studyDate: '',
-        studyDescription: 'Tracked ultrasound',
-        seriesInstanceUid: '',
-        seriesDescription: `3D US reconstruction of ${base} (${sweep.frames.length} frames, ${vol.spacingMm[0]} mm, ${req.interpolation}${inImage ? '' : ', tracker Reference frame'})`,
-        seriesNumber: 0,
-        nominalGeometry: !inImage,
-      },
+      meta: derivedUltrasoundMeta(
+        req.sequencePath,
+        `3D US reconstruction of ${base} (${sweep.frames.length} frames, ${vol.spacingMm[0]} mm, ${req.interpolation}${inImage ? '' : ', tracker Reference frame'})`,
+        !inImage,
+      ),
       staged,
       record: volumeRecord(vol, !inImage),
       timingsMs: {
@@ -273,3 +261,31 @@ export const scanJob = defineJob({
     w.result(r.kind === 'file' ? { ...r, sha256: fileSha256(req.path) } : r);
   },
 });
+
+/**
+ * The series metadata of an ultrasound volume made on this workstation (a freehand reconstruction, an enhanced
+ * volume): modality US, no patient or study identity of its own (the commit attaches it to the patient's study),
+ * study description "Tracked ultrasound".
+ * @param sourcePath the file it was made from
+ * @param seriesDescription what was done, shown in the series list
+ * @param nominalGeometry true when its placement is nominal (not in the patient frame)
+ */
+export function derivedUltrasoundMeta(sourcePath: string, seriesDescription: string, nominalGeometry: boolean): VolumeSourceMeta {
+  return {
+    format: 'metaimage',
+    sourcePath,
+    modality: 'US',
+    modalityGuessed: false,
+    patientName: '',
+    patientId: '',
+    patientBirthDate: '',
+    patientSex: '',
+    studyInstanceUid: '',
+    studyDate: '',
+    studyDescription: 'Tracked ultrasound',
+    seriesInstanceUid: '',
+    seriesDescription,
+    seriesNumber: 0,
+    nominalGeometry,
+  };
+}

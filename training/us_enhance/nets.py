@@ -3,9 +3,10 @@
 Both take and return single-channel B-mode frames as float32 tensors of shape (N, 1, H, W) scaled to [0, 1]
 (8-bit grey / 255). No zero padding anywhere: borders are replicated, so a frame's edge is not darkened.
 
-- ``DespeckleNet``: the denoiser. Space-to-depth by 2 (pixel unshuffle, as in FFDNet, Zhang et al. 2018), five
-  3x3 convolutions at half resolution (16 channels), depth-to-space, and a residual added to the input; the output
-  is clipped to [0, 1]. H and W must be even (the runtime pads by replication and crops back).
+- ``DespeckleNetV``: the denoiser. The border replicated once, space-to-depth by 2 (pixel unshuffle, as in FFDNet,
+  Zhang et al. 2018), six unpadded 3x3 convolutions at half resolution (16 channels), depth-to-space, and a residual
+  added to the input; the output is clipped to [0, 1]. H and W must be even (the runtime pads by replication and
+  crops back).
 - ``SRNet2x``: x2 super-resolution after Shi et al. 2016 (ESPCN, sub-pixel convolution), as a residual on top of
   bicubic interpolation (Keys cubic convolution, a = -0.75, as OpenCV's INTER_CUBIC and PyTorch's bicubic), which is
   itself written as a fixed 4x4 convolution + depth-to-space so that the exported ONNX graph needs no Resize
@@ -18,20 +19,6 @@ import torch.nn.functional as F
 
 def conv(cin: int, cout: int, k: int = 3) -> nn.Conv2d:
     return nn.Conv2d(cin, cout, k, padding=k // 2, padding_mode="replicate")
-
-
-class DespeckleNet(nn.Module):
-    def __init__(self, width: int = 16, depth: int = 5):
-        super().__init__()
-        layers = [conv(4, width), nn.ReLU(inplace=True)]
-        for _ in range(depth - 2):
-            layers += [conv(width, width), nn.ReLU(inplace=True)]
-        layers += [conv(width, 4)]
-        self.body = nn.Sequential(*layers)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        r = F.pixel_shuffle(self.body(F.pixel_unshuffle(x, 2)), 2)
-        return torch.clamp(x + r, 0.0, 1.0)
 
 
 def keys_weights(t: float, a: float = -0.75) -> list:
@@ -91,22 +78,6 @@ class SRNet2x(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.clamp(self.up(x) + F.pixel_shuffle(self.body(x), 2), 0.0, 1.0)
-
-
-class DespeckleNet4(nn.Module):
-    """Variant: space-to-depth by 4, `depth` 3x3 convolutions of `width` channels at quarter resolution."""
-
-    def __init__(self, width: int = 32, depth: int = 5):
-        super().__init__()
-        layers = [conv(16, width), nn.ReLU(inplace=True)]
-        for _ in range(depth - 2):
-            layers += [conv(width, width), nn.ReLU(inplace=True)]
-        layers += [conv(width, 16)]
-        self.body = nn.Sequential(*layers)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        r = F.pixel_shuffle(self.body(F.pixel_unshuffle(x, 4)), 4)
-        return torch.clamp(x + r, 0.0, 1.0)
 
 
 class DespeckleNetV(nn.Module):

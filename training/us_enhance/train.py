@@ -95,10 +95,9 @@ def train_denoiser(frames: list, h: float, steps: int, log, net: torch.nn.Module
     clean = ref if clean_is_reference else [clean_of(f) for f in raw]
     log(f"denoiser: OBNLM targets of {len(raw)} training frames in {time.time() - t0:.0f} s")
     net = net if net is not None else DespeckleNetV(16, 6, 2)
-    opt = torch.optim.Adam(net.parameters(), lr=lr)
     batch = 16
-    for step in range(steps):
-        cosine_lr(opt, step, steps, lr)
+
+    def make_batch() -> tuple:
         xs, ys = [], []
         for b in range(batch):
             k = int(rng.integers(0, len(raw)))
@@ -110,6 +109,19 @@ def train_denoiser(frames: list, h: float, steps: int, log, net: torch.nn.Module
                 c = clean[k][y : y + PATCH, x : x + PATCH]
                 xs.append(add_speckle(c, float(rng.uniform(1.0, 3.0)), rng))
                 ys.append(c)
+        return xs, ys
+
+    return fit(net, steps, lr, make_batch, lambda step, loss: log(f"denoiser step {step} loss {loss:.6f} ({time.time() - t0:.0f} s)"))
+
+
+def fit(net: torch.nn.Module, steps: int, lr: float, make_batch, report) -> torch.nn.Module:
+    """Adam with cosine-decayed learning rate on the mean squared error; make_batch() -> (inputs, targets), lists of
+    (h, w) arrays of grey levels 0..255; report(step, loss) every 250 steps and at the last. Returns the network in
+    evaluation mode."""
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    for step in range(steps):
+        cosine_lr(opt, step, steps, lr)
+        xs, ys = make_batch()
         xt = torch.from_numpy(np.stack(xs)[:, None] / 255.0).float()
         yt = torch.from_numpy(np.stack(ys)[:, None] / 255.0).float()
         loss = torch.mean((net(xt) - yt) ** 2)
@@ -117,7 +129,7 @@ def train_denoiser(frames: list, h: float, steps: int, log, net: torch.nn.Module
         loss.backward()
         opt.step()
         if step % 250 == 0 or step == steps - 1:
-            log(f"denoiser step {step} loss {loss.item():.6f} ({time.time() - t0:.0f} s)")
+            report(step, loss.item())
     return net.eval()
 
 
@@ -134,25 +146,18 @@ def train_sr(frames: list, steps: int, log, net: torch.nn.Module = None) -> torc
     hr = [f[: f.shape[0] // 2 * 2, : f.shape[1] // 2 * 2].astype(np.float32) for _, _, f in frames]
     lr = [degrade(f) for f in hr]
     net = net if net is not None else SRNet2x()
-    opt = torch.optim.Adam(net.parameters(), lr=2e-3)
     batch = 16
-    for step in range(steps):
-        cosine_lr(opt, step, steps, 2e-3)
+
+    def make_batch() -> tuple:
         xs, ys = [], []
         for _ in range(batch):
             k = int(rng.integers(0, len(hr)))
             y, x = sample_patch_origin(hr[k], 2 * SR_LR_PATCH, rng)
             xs.append(lr[k][y // 2 : y // 2 + SR_LR_PATCH, x // 2 : x // 2 + SR_LR_PATCH])
             ys.append(hr[k][y : y + 2 * SR_LR_PATCH, x : x + 2 * SR_LR_PATCH])
-        xt = torch.from_numpy(np.stack(xs)[:, None] / 255.0).float()
-        yt = torch.from_numpy(np.stack(ys)[:, None] / 255.0).float()
-        loss = torch.mean((net(xt) - yt) ** 2)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        if step % 250 == 0 or step == steps - 1:
-            log(f"sr2 step {step} loss {loss.item():.6f} ({time.time() - t0:.0f} s)")
-    return net.eval()
+        return xs, ys
+
+    return fit(net, steps, 2e-3, make_batch, lambda step, loss: log(f"sr2 step {step} loss {loss:.6f} ({time.time() - t0:.0f} s)"))
 
 
 def main() -> None:
