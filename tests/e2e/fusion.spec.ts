@@ -9,6 +9,7 @@
  * where the volume has data); the overlay, edges and freeze/cine work; the
  * screenshot of the fused views is not blank.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { DATA } from './data.js';
@@ -106,9 +107,11 @@ test('live fusion: replayed sweep over its reconstruction, reslice correlates wi
   await page.getByTestId('fusion-enhance-split').check();
   await expect(page.getByTestId('fusion-us-raw')).toBeVisible();
   await expect(page.getByTestId('fusion-enhance-label')).toHaveAttribute('data-applied', 'yes', { timeout: 30_000 });
-  await expect(page.getByTestId('fusion-enhance-label')).toContainText(
-    'Model output (denoise 0.0.0-untrained) — validation: untrained placeholder: not validated',
-  );
+  // the label names the model the manifest ships, its version and its validation line (read from the manifest, not assumed)
+  const denoise = (
+    JSON.parse(fs.readFileSync(path.resolve('models/manifest.json'), 'utf8')) as { models: { name: string; version: string; validation: string }[] }
+  ).models.find((m) => m.name === 'denoise')!;
+  await expect(page.getByTestId('fusion-enhance-label')).toContainText(`Model output (denoise ${denoise.version}) — validation: ${denoise.validation}`);
   await page.evaluate(() => window.__orthotwinFusion!.resetStats());
   await expect.poll(async () => page.evaluate(() => window.__orthotwinFusion!.enhanceMs().length), { timeout: 30_000 }).toBeGreaterThan(5);
   // the model ran on the view's 2 × 2 display copy (binning 2, placed like the raw copies) and still matches the volume

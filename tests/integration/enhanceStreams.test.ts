@@ -1,6 +1,6 @@
 /**
  * Live enhancement on the device streams (issue 22) with the real ONNX
- * models (models/, untrained placeholders with the trained ones' I/O) in
+ * models (models/, as the manifest lists them) in
  * their worker threads. In-process stream server: a client that asks
  * `enhance=denoise` gets the model's output (byte for byte what the
  * in-process enhancer makes of the same frame) with the header's
