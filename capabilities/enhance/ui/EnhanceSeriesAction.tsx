@@ -12,14 +12,8 @@ import { useEffect, useState } from 'react';
 import type { SeriesActionProps } from '../../../renderer/app/contributions.js';
 import { errorText } from '../../../renderer/app/errors.js';
 import type { EnhanceModelStatus } from '../contract.js';
+import { notEnhanceable } from './enhanceable.js';
 import { RESEARCH_NOTICE } from './ModelsPanel.js';
-
-/** Why a series cannot be enhanced (a sentence), or null when it can; undefined when the action does not apply (not an ultrasound volume). */
-export function notEnhanceable(series: Pick<SeriesActionProps['series'], 'modality' | 'volume'>): string | null | undefined {
-  if (series.modality !== 'US' || !series.volume) return undefined;
-  if (series.volume.voxelType !== 'uint8') return `This volume holds ${series.volume.voxelType} voxels; the enhancement models take 8-bit ultrasound only.`;
-  return null;
-}
 
 /** The series row's Enhance… button and, while open, the model choice. */
 export function EnhanceSeriesAction({ client, series, busy, can, onJob }: SeriesActionProps) {
