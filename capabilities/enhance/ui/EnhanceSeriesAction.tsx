@@ -13,7 +13,6 @@ import type { SeriesActionProps } from '../../../renderer/app/contributions.js';
 import { errorText } from '../../../renderer/app/errors.js';
 import type { EnhanceModelStatus } from '../contract.js';
 import { notEnhanceable } from './enhanceable.js';
-import { RESEARCH_NOTICE } from './ModelsPanel.js';
 
 /** The series row's Enhance… button and, while open, the model choice. */
 export function EnhanceSeriesAction({ client, series, busy, can, onJob }: SeriesActionProps) {
@@ -83,7 +82,7 @@ export function EnhanceSeriesAction({ client, series, busy, can, onJob }: Series
       }}
     >
       <strong>Enhance this ultrasound volume into a new series</strong>
-      <span className="muted">{RESEARCH_NOTICE}</span>
+      <span className="muted">Research models, not clinically validated: the new series is model output; this series is kept as it is.</span>
       {!models && !problem && <span className="muted">Loading the models…</span>}
       {models?.map((m) => (
         <label key={m.info.name} data-model={m.info.name}>
