@@ -10,7 +10,7 @@
  */
 import { useEffect, useState } from 'react';
 import type { SeriesActionProps } from '../../../renderer/app/contributions.js';
-import { errorText } from '../../../renderer/app/errors.js';
+import { errorText, splitErrorText } from '../../../renderer/app/errors.js';
 import type { EnhanceModelStatus } from '../contract.js';
 import { notEnhanceable } from './enhanceable.js';
 
@@ -21,6 +21,8 @@ export function EnhanceSeriesAction({ client, series, busy, can, onJob }: Series
   const [model, setModel] = useState<string>('');
   const [problem, setProblem] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
+  /** A refusal as the sentence the service says (without its code). */
+  const refused = (e: unknown): void => setProblem(splitErrorText(errorText(e)).sentence);
 
   useEffect(() => {
     if (!open || models) return;
@@ -31,7 +33,7 @@ export function EnhanceSeriesAction({ client, series, busy, can, onJob }: Series
         setModels(m);
         setModel((cur) => cur || (m.find((x) => x.ok)?.info.name ?? ''));
       },
-      (e: unknown) => gone || setProblem(errorText(e)),
+      (e: unknown) => gone || refused(e),
     );
     return () => {
       gone = true;
@@ -59,7 +61,7 @@ export function EnhanceSeriesAction({ client, series, busy, can, onJob }: Series
       setOpen(false);
     } catch (e) {
       // the refusal (a model file changed, a volume not 8-bit…) as the service says it, beside the form
-      setProblem(errorText(e));
+      refused(e);
     } finally {
       setStarting(false);
     }
