@@ -45,7 +45,7 @@ export function ModelsPanel({ client }: WorkspaceProps) {
       {!models && !failed && <p className="muted">Loading…</p>}
       {models && (
         <>
-          <table className="device-table" data-testid="enhance-models-table">
+          <table className="device-table enhance-models-table" data-testid="enhance-models-table">
             <thead>
               <tr>
                 <th>Model</th>
