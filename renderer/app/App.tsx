@@ -24,7 +24,7 @@ import { ErrorBanner } from './ErrorBanner.js';
 import { KeptStateProvider } from './keptState.js';
 import type { OpenPatient, WorkspaceProps } from './contributions.js';
 import { may, visibleTo } from './placement.js';
-import { CONTRIBUTIONS, PATIENT_PANELS } from './registry.js';
+import { CONTRIBUTIONS, PATIENT_PANELS, SERIES_ACTIONS } from './registry.js';
 import { HelpDialog, HelpMenu } from './HelpMenu.js';
 
 const WORKSPACES = CONTRIBUTIONS.filter((c) => c.menu === 'workspace');
@@ -133,6 +133,7 @@ function Shell(props: {
     clearError,
     patientsChanged,
     patientPanels: PATIENT_PANELS.filter((p) => visibleTo(p, auth)),
+    seriesActions: SERIES_ACTIONS.filter((a) => visibleTo(a, auth)),
   };
   return (
     <KeptStateProvider>

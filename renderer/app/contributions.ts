@@ -9,9 +9,10 @@
 import type { ComponentType } from 'react';
 import type { AuthStatus } from '../../capabilities/security/contract.js';
 import type { Patient } from '../../capabilities/patients/contract.js';
-import type { StudyRecord } from '../../capabilities/studies/contract.js';
+import type { SeriesRecord, StudyRecord } from '../../capabilities/studies/contract.js';
 import type { SystemInfo } from '../../capabilities/system/contract.js';
 import type { Twin } from '../../capabilities/twins/contract.js';
+import type { Job } from '../../electron/contract/index.js';
 import type { Client } from '../ipc/client.js';
 import type { Placed } from './placement.js';
 
@@ -49,6 +50,8 @@ export interface WorkspaceProps {
   patientsChanged?(): void;
   /** The capabilities' panels of the open patient's page that this session may see, in order (for the patient workspace). */
   patientPanels?: readonly PatientPanelContribution[];
+  /** The capabilities' actions on a series of the open patient that this session may see, in order (for the Series panel). */
+  seriesActions?: readonly SeriesActionContribution[];
 }
 
 /** One workspace or Help entry contributed by a capability's UI. */
@@ -73,8 +76,32 @@ export interface PatientPanelContribution extends Placed {
   component: ComponentType<{ client: Client; patientId: string; onError(e: unknown): void }>;
 }
 
+/** What the Series panel hands a series action: the series, its study, and the panel's job and error handling. */
+export interface SeriesActionProps {
+  client: Client;
+  study: StudyRecord;
+  series: SeriesRecord;
+  /** A job of the patient page is running (start nothing else). */
+  busy: boolean;
+  /** Whether the session may call a method (`service.method`): an action behind another is not shown. */
+  can(method: string): boolean;
+  /** A job the action started: the patient page follows it (JobBar); the series list is reloaded when it ends. */
+  onJob(job: Job): void;
+  onError(e: unknown): void;
+}
+
+/**
+ * An action a capability adds to each series row of the open patient's Series panel (e.g. "Enhance…" on an
+ * ultrasound volume). The component decides itself whether it applies to the row's series (null when not), so the
+ * studies capability knows no capability that contributes one.
+ */
+export interface SeriesActionContribution extends Placed {
+  component: ComponentType<SeriesActionProps>;
+}
+
 /** The shape of a `capabilities/<name>/ui/contribution.tsx` module. */
 export interface ContributionModule {
   contributions: WorkspaceContribution[];
   patientPanels?: PatientPanelContribution[];
+  seriesActions?: SeriesActionContribution[];
 }

@@ -5,7 +5,7 @@
  * workspaces exist.
  */
 /// <reference types="vite/client" />
-import type { ContributionModule, PatientPanelContribution, WorkspaceContribution } from './contributions.js';
+import type { ContributionModule, PatientPanelContribution, SeriesActionContribution, WorkspaceContribution } from './contributions.js';
 import { orderContributions } from './placement.js';
 
 const MODULES = import.meta.glob<ContributionModule>('../../capabilities/*/ui/contribution.tsx', { eager: true });
@@ -16,4 +16,9 @@ export const CONTRIBUTIONS: readonly WorkspaceContribution[] = orderContribution
 /** Every capability's panels of the open patient's page, in order. */
 export const PATIENT_PANELS: readonly PatientPanelContribution[] = orderContributions(
   Object.fromEntries(Object.entries(MODULES).map(([k, m]) => [k, { contributions: m.patientPanels ?? [] }])),
+);
+
+/** Every capability's actions on a series row of the open patient's Series panel, in order. */
+export const SERIES_ACTIONS: readonly SeriesActionContribution[] = orderContributions(
+  Object.fromEntries(Object.entries(MODULES).map(([k, m]) => [k, { contributions: m.seriesActions ?? [] }])),
 );

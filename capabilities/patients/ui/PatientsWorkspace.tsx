@@ -20,7 +20,7 @@ import { PlanningView } from '../../twins/ui/PlanningView.js';
 import { RecordsChanged } from '../../records/ui/TrashButton.js';
 
 /** The patients workspace (the home workspace: opening a patient shows it). */
-export function PatientsWorkspace({ client, info, open, session, onError, clearError, patientPanels = [] }: WorkspaceProps) {
+export function PatientsWorkspace({ client, info, open, session, onError, clearError, patientPanels = [], seriesActions = [] }: WorkspaceProps) {
   const can = (method: string): boolean => may(session.status, method);
   // the job started here (import, rebuild, spine), its latest record kept for the return to this workspace
   const [kept, setKept] = useKeptState<Job | null>('patients.job', null);
@@ -98,6 +98,7 @@ export function PatientsWorkspace({ client, info, open, session, onError, clearE
             studies={open.studies}
             twins={twins}
             busy={busy}
+            actions={seriesActions}
             onChanged={() => void open.refresh()}
             onJob={(j) => {
               clearError();

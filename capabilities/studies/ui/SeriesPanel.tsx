@@ -5,12 +5,16 @@
  * one: state the modality when the file does not, then build the twin (CT or
  * MR only). Where the session may, a study's description and date and a
  * series' description are edited here, and either is moved to the trash.
+ * Other capabilities add actions to a series row (`seriesActions` of their
+ * UI contribution, e.g. an enhancement of an ultrasound volume): each decides
+ * for itself whether it applies to the row's series.
  */
 import { Fragment, useState, type ReactNode } from 'react';
 import type { Job } from '../../../electron/contract/index.js';
 import type { SeriesRecord, StudyRecord } from '../contract.js';
 import type { Twin } from '../../twins/contract.js';
 import type { Client } from '../../../renderer/ipc/client.js';
+import type { SeriesActionContribution } from '../../../renderer/app/contributions.js';
 import { formatDate } from '../../../renderer/app/format.js';
 import { TrashButton } from '../../records/ui/TrashButton.js';
 
@@ -37,6 +41,8 @@ export function SeriesPanel(props: {
   studies: StudyRecord[];
   twins: Twin[];
   busy: boolean;
+  /** The capabilities' actions on a series row that this session may see (each renders nothing for a series it does not apply to). */
+  actions?: readonly SeriesActionContribution[];
   /** Whether the session may call a method (`service.method`): controls behind others are not shown. */
   can(method: string): boolean;
   onChanged(): void;
@@ -51,6 +57,8 @@ export function SeriesPanel(props: {
   if (!rows.length) return null;
   const canEdit = props.can('records.edit');
   const canTrash = props.can('records.trash');
+  const actions = props.actions ?? [];
+  const lastColumn = canEdit || canTrash || actions.length > 0;
   const save = async () => {
     if (!editing) return;
     try {
@@ -105,7 +113,7 @@ export function SeriesPanel(props: {
             <th>Modality from</th>
             <th>Voxels</th>
             <th>Twin</th>
-            {(canEdit || canTrash) && <th />}
+            {lastColumn && <th />}
           </tr>
         </thead>
         <tbody>
@@ -139,7 +147,7 @@ export function SeriesPanel(props: {
                     </strong>
                   )}
                 </td>
-                {(canEdit || canTrash) && (
+                {lastColumn && (
                   <td>
                     <div className="row">
                       {canEdit && !editing && (
@@ -223,7 +231,7 @@ export function SeriesPanel(props: {
             </span>
           )}
         </td>
-        {(canEdit || canTrash) && (
+        {lastColumn && (
           <td>
             <div className="row">
               {canEdit && !editing && (
@@ -237,6 +245,9 @@ export function SeriesPanel(props: {
               {canTrash && (
                 <TrashButton client={client} kind="series" id={se.id} label={`series ${seriesLabel(se, st)}`} onTrashed={props.onChanged} onError={onError} />
               )}
+              {actions.map(({ id, component: Action }) => (
+                <Action key={id} client={client} study={st} series={se} busy={props.busy} can={props.can} onJob={props.onJob} onError={onError} />
+              ))}
             </div>
           </td>
         )}
