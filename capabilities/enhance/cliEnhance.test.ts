@@ -16,7 +16,7 @@ import { loadManifest } from '../../electron/enhance/manifest.js';
 import { framePixels, readPlusSequence, writePlusSequence, type PlusSequence } from '../../native-bridges/recording/plusSequence.js';
 import { dataPath, describeData, projectRoot } from '../../tests/helpers/data.js';
 import { tmpDir } from '../../tests/helpers/tmp.js';
-import { enhancedSequence, pixelMapForScale, readGreyPng, runEnhance } from './cliEnhance.js';
+import { enhancedSequence, enhancementMark, pixelMapForScale, readGreyPng, runEnhance } from './cliEnhance.js';
 
 const tmp = tmpDir('orthotwin-enhance-cli-');
 afterAll(() => tmp.cleanup());
@@ -98,7 +98,8 @@ describeData('twin enhance on real ultrasound', () => {
       for (let i = 0; i < 21; i++) {
         expect(s.frames[i]!.timestampS, `frame ${i}`).toBe(input.frames[i]!.timestampS);
         expect(s.frames[i]!.transforms, `frame ${i}`).toEqual(input.frames[i]!.transforms);
-        expect(s.frames[i]!.fields, `frame ${i}`).toEqual(input.frames[i]!.fields);
+        // plus the field saying these frames are the model's output
+        expect(s.frames[i]!.fields, `frame ${i}`).toEqual({ ...input.frames[i]!.fields, OrthoTwinEnhancement: enhancementMark(info) });
       }
       expect([s.imageOrientation, s.imageType]).toEqual([input.imageOrientation, input.imageType]);
       expect(s.spacing).toEqual(info.scale === 1 ? undefined : [1 / info.scale, 1 / info.scale, 1]);
@@ -191,7 +192,9 @@ describe('twin enhance: bad input and sequence headers', () => {
     const s = readPlusSequence(out('tiny-sr2.igs.nrrd'));
     expect([s.width, s.height, s.spacing]).toEqual([12, 8, [0.1, 0.1, 1]]);
     expect(s.frames.map((f) => f.transforms['ProbeToTracker'])).toEqual(frames.map((f) => f.transforms.ProbeToTracker));
-    expect(s.frames.map((f) => f.fields)).toEqual(frames.map((f) => f.fields));
+    expect(s.frames.map((f) => f.fields)).toEqual(
+      frames.map((f) => ({ ...f.fields, OrthoTwinEnhancement: expect.stringMatching(/^model output of sr2 .* not acquired frames$/) })),
+    );
     // output pixel (1, 1) is input pixel (0.25, 0.25): the same millimetres through the new ImageToProbe
     const m = s.frames[0]!.transforms['ImageToProbe']!.matrix;
     expect(m[0]! * 1 + m[3]!).toBeCloseTo(0.2 * 0.25 + 5, 9);

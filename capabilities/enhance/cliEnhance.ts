@@ -124,8 +124,15 @@ function readUsSequence(file: string): PlusSequence {
   return s;
 }
 
-/** The sequence's frames enhanced: same per-frame fields, pixels s× in each direction, spacing / s, image transforms composed with the pixel map. */
-export function enhancedSequence(s: PlusSequence, scale: number, frames: EnhancedFrame[]): PlusSequence {
+/** The per-frame field that marks a written sequence's frames as model output (so it is never taken for an acquisition). */
+export const ENHANCEMENT_FIELD = 'OrthoTwinEnhancement';
+
+/**
+ * The sequence's frames enhanced: same per-frame fields, pixels s× in each direction, spacing / s, image transforms
+ * composed with the pixel map; with `mark`, each frame also gets the field `OrthoTwinEnhancement` = mark (model,
+ * version, hash: "model output, not acquired").
+ */
+export function enhancedSequence(s: PlusSequence, scale: number, frames: EnhancedFrame[], mark?: string): PlusSequence {
   const w = frames[0]!.width;
   const h = frames[0]!.height;
   const pixels = new Uint8Array(w * h * frames.length);
@@ -140,12 +147,18 @@ export function enhancedSequence(s: PlusSequence, scale: number, frames: Enhance
     ...(scale !== 1 || s.spacing ? { spacing } : {}),
     frames: s.frames.map((f) => ({
       ...f,
+      ...(mark ? { fields: { ...f.fields, [ENHANCEMENT_FIELD]: mark } } : {}),
       transforms: Object.fromEntries(
         Object.entries(f.transforms).map(([name, t]) => [name, scale !== 1 && /^Image.*To/.test(name) ? { ...t, matrix: matMul(t.matrix, map) } : t]),
       ),
     })),
     pixels,
   };
+}
+
+/** What a written sequence's frames say of themselves: the model that made them, its version and hash. */
+export function enhancementMark(info: { name: string; version: string; sha256: string }): string {
+  return `model output of ${info.name} ${info.version} (sha256 ${info.sha256.slice(0, 16)}), not acquired frames`;
 }
 
 export async function runEnhance(argv: string[]): Promise<number> {
@@ -187,7 +200,7 @@ export async function runEnhance(argv: string[]): Promise<number> {
     const info = enhancer.info;
     fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
     if (png) writeGreyPng(out, frames[0]!);
-    else writePlusSequence(out, enhancedSequence(seq!, info.scale, frames));
+    else writePlusSequence(out, enhancedSequence(seq!, info.scale, frames, enhancementMark(info)));
     const ms = frames.map((f) => f.ms);
     const inputSize = png ? [png.width, png.height] : [seq!.width, seq!.height];
     const result = {
@@ -201,6 +214,8 @@ export async function runEnhance(argv: string[]): Promise<number> {
       outputSize: [frames[0]!.width, frames[0]!.height],
       msPerFrame: { p50: Number(percentile(ms, 50).toFixed(2)), p95: Number(percentile(ms, 95).toFixed(2)) },
       out: path.resolve(out),
+      validation: info.validation,
+      ...(png ? {} : { frameField: { [ENHANCEMENT_FIELD]: enhancementMark(info) } }),
     };
     if (json) console.log(JSON.stringify(result, null, 2));
     else
