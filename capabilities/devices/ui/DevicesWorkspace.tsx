@@ -58,6 +58,12 @@ function TextWithDetails({ text, testId }: { text: string; testId: string }) {
   );
 }
 
+/** The ultrasound views' width (CSS px). */
+const US_VIEW_W = 410;
+
+/** An ultrasound view's canvas: its width, or the panel's where narrower (the frame keeps its aspect). */
+const US_CANVAS_STYLE = { width: US_VIEW_W, maxWidth: '100%', height: 'auto', background: '#000' } as const;
+
 /** Clears a view's canvas (a device switch: nothing of the previous device stays on view). */
 function clearCanvas(c: HTMLCanvasElement | null): void {
   c?.getContext('2d')?.clearRect(0, 0, c.width, c.height);
@@ -380,16 +386,16 @@ export function DevicesWorkspace({ client, recordings, sampleImu = null, open, c
               Depth, near (blue) {depthRange ? depthRange[0].toFixed(0) : '—'} mm → far (red) {depthRange ? depthRange[1].toFixed(0) : '—'} mm
             </figcaption>
           </figure>
-          {/* raw | model output side by side (one block, so the split never wraps apart) */}
-          <div className="row" style={{ alignItems: 'flex-start', flexWrap: 'nowrap' }} data-testid="image-views">
+          {/* raw | model output side by side, one above the other where the window is too narrow for both (never cut off) */}
+          <div className="row" style={{ alignItems: 'flex-start', minWidth: 0, maxWidth: '100%' }} data-testid="image-views">
             {enhance.enhance && enhance.raw && (
               <figure>
-                <canvas ref={rawCanvas} width={410} height={308} style={{ width: 410, background: '#000' }} data-testid="image-canvas-raw" />
+                <canvas ref={rawCanvas} width={US_VIEW_W} height={308} style={US_CANVAS_STYLE} data-testid="image-canvas-raw" />
                 <figcaption className="muted">Before: raw frames from the device</figcaption>
               </figure>
             )}
             <figure>
-              <canvas ref={imageCanvas} width={410} height={308} style={{ width: 410, background: '#000' }} data-testid="image-canvas" />
+              <canvas ref={imageCanvas} width={US_VIEW_W} height={308} style={US_CANVAS_STYLE} data-testid="image-canvas" />
               <figcaption className="muted">
                 {enhance.enhance ? (enhance.raw ? 'After: ' : '') + 'ultrasound frames through the model' : 'Ultrasound frames from the device'}
                 {streams && <EnhanceSwitch value={enhance} onChange={chooseEnhance} testId="devices-enhance" />}
