@@ -58,7 +58,7 @@ function TextWithDetails({ text, testId }: { text: string; testId: string }) {
   );
 }
 
-/** The ultrasound views' width (CSS px). */
+/** The ultrasound views' width (CSS px); the device host sends display copies binned to it in device pixels. */
 const US_VIEW_W = 410;
 
 /** An ultrasound view's canvas: its width, or the panel's where narrower (the frame keeps its aspect). */
@@ -98,7 +98,9 @@ export function DevicesWorkspace({ client, recordings, sampleImu = null, open, c
     let live = true;
     client.call('devices', 'list').then((l) => live && setList(l), onError);
     const off = client.on('devices', 'onDidChangeDevices', (p) => setList(p as DeviceList));
-    const sc = openStreams(client);
+    // display copies (frames binned to the views' width in device pixels): models run on them too, not on full frames;
+    // recordings are written by the device host from the raw frames
+    const sc = openStreams(client, { imageMaxWidth: Math.round(US_VIEW_W * (window.devicePixelRatio || 1)) });
     setStreams(sc);
     window.__orthotwinDevices = {
       received: () => sc?.received ?? 0,
