@@ -38,6 +38,8 @@ interface Props {
   /** Whether the ultrasound view shows a model's output (its caption says so). */
   enhanced?: boolean;
   enhanceControls?: ReactNode;
+  /** The model whose output the overlay is computed on ("model output: denoise 1.0.0"), null or absent: raw frames. */
+  modelOutput?: string | null;
 }
 
 /** Image pixel (i, j) under a click on a view that shows the whole frame rectangle. */
@@ -114,7 +116,9 @@ export function FusedViews(p: Props) {
       </figure>
       <figure>
         <canvas ref={p.overlayCanvas} width={820} height={616} style={{ width: VIEW_W, height: viewH, background: '#000' }} data-testid="fusion-overlay" />
-        <figcaption className="muted">Overlay</figcaption>
+        <figcaption className="muted" data-testid="fusion-overlay-caption">
+          Overlay{p.modelOutput ? ` (${p.modelOutput})` : ''}
+        </figcaption>
       </figure>
     </div>
   );
