@@ -75,6 +75,7 @@ test('Devices workspace: denoise on the live replay with split view and label; t
   await expect(page.getByTestId('recording')).toContainText('REC');
   await expect(page.getByTestId('recording-elapsed')).toHaveText(/^0:0[3-9]$/, { timeout: 20_000 });
   await page.getByRole('button', { name: 'Stop recording' }).click();
+  await expect(page.getByTestId('recording-raw-note')).toContainText('raw frames (enhancement is not recorded)');
   const saved = page.getByTestId('recorded-files');
   await expect(saved).toContainText(`${replayId}_Image.igs.mha`);
   const dir = /^Saved to (.+?): /.exec(await saved.innerText())![1]!;
