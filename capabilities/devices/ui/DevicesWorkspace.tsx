@@ -18,7 +18,7 @@ import { drawDepth } from './depthView.js';
 import type { StreamClient, StreamEnhance } from './streamClient.js';
 import { drawGreyFrame, EnhanceLabel, EnhanceSwitch } from './EnhanceView.js';
 import { openStreams } from './openStreams.js';
-import { enhancementForLabel, type ShownEnhancement } from './enhanceShown.js';
+import { enhancedCaption, enhancementForLabel, type ShownEnhancement } from './enhanceShown.js';
 import { UvcCapture, type CaptureStats } from './UvcCapture.js';
 import { RecordingInput } from './RecordingInput.js';
 import { RecordingPanel } from './RecordingPanel.js';
@@ -399,7 +399,9 @@ export function DevicesWorkspace({ client, recordings, sampleImu = null, open, c
             <figure>
               <canvas ref={imageCanvas} width={US_VIEW_W} height={308} style={US_CANVAS_STYLE} data-testid="image-canvas" />
               <figcaption className="muted">
-                {enhance.enhance ? (enhance.raw ? 'After: ' : '') + 'ultrasound frames through the model' : 'Ultrasound frames from the device'}
+                {enhance.enhance
+                  ? enhancedCaption(enhance.raw, enhancementForLabel(shownId, shownEnhancement), 'ultrasound frames')
+                  : 'Ultrasound frames from the device'}
                 {streams && <EnhanceSwitch value={enhance} onChange={chooseEnhance} testId="devices-enhance" />}
                 {enhance.enhance && <EnhanceLabel enhancement={enhancementForLabel(shownId, shownEnhancement)} testId="devices-enhance-label" />}
               </figcaption>

@@ -467,6 +467,7 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
             rawCanvas={rawCanvas}
             split={!!enhance.enhance && enhance.raw}
             enhanced={!!enhance.enhance}
+            enhancement={stats.enhancement}
             modelOutput={enhance.enhance ? modelOutputName(stats.enhancement) : null}
             enhanceControls={
               <>
