@@ -1,6 +1,6 @@
 /** The device layer's pure helpers as the Devices and Fusion workspaces use them: which devices are ultrasound or tracker sources. */
 import { describe, expect, it } from 'vitest';
-import { deviceHealth, trackerSources, ultrasoundSources, type DeviceStatus } from './devices.js';
+import { deviceHealth, modelOutputName, trackerSources, ultrasoundSources, type DeviceStatus } from './devices.js';
 
 /** A device status as the host reports it (only what the helpers read differs between the cases). */
 function device(
@@ -120,5 +120,15 @@ describe('device health', () => {
       text: 'No reply from the tracker on /dev/ttyUSB0.',
     });
     expect(deviceHealth(aurora({ state: 'stopped' })).level).toBe('off');
+  });
+});
+
+describe('modelOutputName', () => {
+  it("names the model whose output a view computed on; null for raw frames (none, or sent in the model's place)", () => {
+    expect(modelOutputName({ model: 'denoise', applied: true, version: '1.0.0', validation: 'v' })).toBe('model output: denoise 1.0.0');
+    expect(modelOutputName({ model: 'sr2', applied: true })).toBe('model output: sr2');
+    expect(modelOutputName({ model: 'denoise', applied: false, reason: 'SHA-256 mismatch' })).toBeNull();
+    expect(modelOutputName(null)).toBeNull();
+    expect(modelOutputName(undefined)).toBeNull();
   });
 });

@@ -471,6 +471,15 @@ export function enhancementText(e: NonNullable<StreamHeader['enhancement']>): st
   return `Model output (${e.model} ${e.version ?? ''}`.trimEnd() + `) — validation: ${e.validation ?? 'not stated'}`;
 }
 
+/**
+ * What a view computed on a model's output says of it ("model output: denoise 1.0.0"); null when the frame is not a
+ * model's output (no enhancement, or the raw frame sent in its place).
+ */
+export function modelOutputName(e: StreamHeader['enhancement'] | null | undefined): string | null {
+  if (!e?.applied) return null;
+  return `model output: ${e.model} ${e.version ?? ''}`.trimEnd();
+}
+
 /** Encodes a stream message: u32 LE header length, header JSON, payload. */
 export function encodeStreamMessage(header: StreamHeader, payload?: Uint8Array): Uint8Array {
   const h = new TextEncoder().encode(JSON.stringify(header));

@@ -55,12 +55,27 @@ test('Devices workspace: denoise on the live replay with split view and label; t
   fs.copyFileSync(shot, 'test-results/enhance-devices-split.png');
   await testInfo.attach('enhance-devices-split', { path: shot, contentType: 'image/png' });
 
+  // a narrow window (1100 × 800): the split wraps, both images and the whole label stay on screen (never cut off)
+  await page.setViewportSize({ width: 1100, height: 800 });
+  await label.scrollIntoViewIfNeeded();
+  const narrow = testInfo.outputPath('enhance-devices-split-1100.png');
+  await page.screenshot({ path: narrow });
+  fs.copyFileSync(narrow, 'test-results/enhance-devices-split-1100.png');
+  await testInfo.attach('enhance-devices-split-1100', { path: narrow, contentType: 'image/png' });
+  for (const id of ['devices-enhance-label', 'image-canvas', 'image-canvas-raw']) {
+    const box = (await page.getByTestId(id).boundingBox())!;
+    expect(box.x, id).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width, `${id} within the 1100-px window`).toBeLessThanOrEqual(1100);
+  }
+  await page.setViewportSize({ width: 1400, height: 900 });
+
   // a session recorded while the view shows the model's output
   await page.getByLabel('Visit label').fill('enhanced view');
   await page.getByRole('button', { name: 'Record session' }).click();
   await expect(page.getByTestId('recording')).toContainText('REC');
   await expect(page.getByTestId('recording-elapsed')).toHaveText(/^0:0[3-9]$/, { timeout: 20_000 });
   await page.getByRole('button', { name: 'Stop recording' }).click();
+  await expect(page.getByTestId('recording-raw-note')).toContainText('raw frames (enhancement is not recorded)');
   const saved = page.getByTestId('recorded-files');
   await expect(saved).toContainText(`${replayId}_Image.igs.mha`);
   const dir = /^Saved to (.+?): /.exec(await saved.innerText())![1]!;
@@ -75,6 +90,18 @@ test('Devices workspace: denoise on the live replay with split view and label; t
     const k = Number(rec.frames[i]!.fields['FrameNumber']) % src.frames.length;
     expect(Buffer.from(framePixels(rec, i)).equals(Buffer.from(framePixels(src, k))), `recorded frame ${i} (source frame ${k})`).toBe(true);
   }
+
+  // another device on view while the model is on: the label waits for that device's frames (a tracker: none), it never
+  // describes the replay's last model frame; back on the replay, its model frames again
+  await page.getByRole('button', { name: 'Simulated Polaris' }).click();
+  const polaris = page.locator('[data-kind="ndi-simulator"]').last();
+  await expect(polaris).toContainText('streaming');
+  await polaris.click();
+  await expect(label).toHaveText(/Waiting for the model.s first frame/);
+  await expect(label).not.toHaveAttribute('data-applied');
+  await replay.click();
+  await expect(label).toHaveAttribute('data-applied', 'yes', { timeout: 30_000 });
+  await polaris.getByRole('button', { name: 'Disconnect' }).click();
 
   // enhancement off: the raw view again, no label
   await page.getByTestId('devices-enhance-model').selectOption('');

@@ -112,6 +112,9 @@ test('live fusion: replayed sweep over its reconstruction, reslice correlates wi
     JSON.parse(fs.readFileSync(path.resolve('models/manifest.json'), 'utf8')) as { models: { name: string; version: string; validation: string }[] }
   ).models.find((m) => m.name === 'denoise')!;
   await expect(page.getByTestId('fusion-enhance-label')).toContainText(`Model output (denoise ${denoise.version}) — validation: ${denoise.validation}`);
+  // the overlay and the NCC say they are computed on the model's output
+  await expect(page.getByTestId('fusion-overlay-caption')).toHaveText(`Overlay (model output: denoise ${denoise.version})`);
+  await expect(page.getByTestId('fusion-status')).toContainText('NCC on model output');
   await page.evaluate(() => window.__orthotwinFusion!.resetStats());
   await expect.poll(async () => page.evaluate(() => window.__orthotwinFusion!.enhanceMs().length), { timeout: 30_000 }).toBeGreaterThan(5);
   // the model ran on the view's 2 × 2 display copy (binning 2, placed like the raw copies) and still matches the volume
@@ -123,6 +126,8 @@ test('live fusion: replayed sweep over its reconstruction, reslice correlates wi
   await page.screenshot({ path: 'test-results/fusion-enhanced.png' });
   await page.getByTestId('fusion-enhance-model').selectOption('');
   await expect(page.getByTestId('fusion-us-raw')).toHaveCount(0);
+  await expect(page.getByTestId('fusion-overlay-caption')).toHaveText('Overlay');
+  await expect(page.getByTestId('fusion-status')).not.toContainText('model output');
 
   // freeze, step back through the cine loop, edges only
   await page.getByRole('button', { name: 'Freeze' }).click();

@@ -11,13 +11,14 @@
  */
 import { Fragment, useCallback, useEffect, useRef, useState } from 'react';
 import type { DeviceList, DeviceSpec, DeviceStatus } from '../../../electron/contract/index.js';
-import { capturedInWindow, deviceFailureText, deviceHealth, type StreamHeader } from '../../../electron/contract/devices.js';
+import { capturedInWindow, deviceFailureText, deviceHealth } from '../../../electron/contract/devices.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 import { splitErrorText } from '../../../renderer/app/errors.js';
 import { drawDepth } from './depthView.js';
 import type { StreamClient, StreamEnhance } from './streamClient.js';
 import { drawGreyFrame, EnhanceLabel, EnhanceSwitch } from './EnhanceView.js';
 import { openStreams } from './openStreams.js';
+import { enhancedCaption, enhancementForLabel, type ShownEnhancement } from './enhanceShown.js';
 import { UvcCapture, type CaptureStats } from './UvcCapture.js';
 import { RecordingInput } from './RecordingInput.js';
 import { RecordingPanel } from './RecordingPanel.js';
@@ -57,6 +58,17 @@ function TextWithDetails({ text, testId }: { text: string; testId: string }) {
   );
 }
 
+/** The ultrasound views' width (CSS px); the device host sends display copies binned to it in device pixels. */
+const US_VIEW_W = 410;
+
+/** An ultrasound view's canvas: its width, or the panel's where narrower (the frame keeps its aspect). */
+const US_CANVAS_STYLE = { width: US_VIEW_W, maxWidth: '100%', height: 'auto', background: '#000' } as const;
+
+/** Clears a view's canvas (a device switch: nothing of the previous device stays on view). */
+function clearCanvas(c: HTMLCanvasElement | null): void {
+  c?.getContext('2d')?.clearRect(0, 0, c.width, c.height);
+}
+
 const fmt = (x: number | null, d = 1): string => (x === null || !Number.isFinite(x) ? '—' : x.toFixed(d));
 
 export function DevicesWorkspace({ client, recordings, sampleImu = null, open, can, onError }: Props) {
@@ -76,15 +88,19 @@ export function DevicesWorkspace({ client, recordings, sampleImu = null, open, c
   const [depthRange, setDepthRange] = useState<[number, number] | null>(null);
   const rawCanvas = useRef<HTMLCanvasElement>(null);
   const [enhance, setEnhance] = useState<StreamEnhance>({ enhance: null, raw: false });
-  /** The enhancement header of the frame shown (for its label; updated at most twice a second). */
-  const [shownEnhancement, setShownEnhancement] = useState<StreamHeader['enhancement'] | null>(null);
+  /** The enhancement header of the frame shown and its device (for its label; updated at most twice a second). */
+  const [shownEnhancement, setShownEnhancement] = useState<ShownEnhancement | null>(null);
+  /** The device whose frames the views hold (their canvases are cleared when another is shown). */
+  const viewedDevice = useRef<string | null>(null);
   const enhancedDrawn = useRef(0);
 
   useEffect(() => {
     let live = true;
     client.call('devices', 'list').then((l) => live && setList(l), onError);
     const off = client.on('devices', 'onDidChangeDevices', (p) => setList(p as DeviceList));
-    const sc = openStreams(client);
+    // display copies (frames binned to the views' width in device pixels): models run on them too, not on full frames;
+    // recordings are written by the device host from the raw frames
+    const sc = openStreams(client, { imageMaxWidth: Math.round(US_VIEW_W * (window.devicePixelRatio || 1)) });
     setStreams(sc);
     window.__orthotwinDevices = {
       received: () => sc?.received ?? 0,
@@ -102,10 +118,18 @@ export function DevicesWorkspace({ client, recordings, sampleImu = null, open, c
 
   const devices = list?.devices ?? [];
   const shown = devices.find((d) => d.id === selected) ?? devices.find((d) => !capturedInWindow(d)) ?? null;
+  const shownId = shown?.id ?? null;
 
   // live views, drawn on the display's frame clock from the latest message
   useEffect(() => {
-    if (!streams || !shown) return;
+    // another device on view (or none: disconnected): nothing of the previous one stays, its model frame and label included
+    if (viewedDevice.current !== shownId) {
+      viewedDevice.current = shownId;
+      clearCanvas(imageCanvas.current);
+      clearCanvas(rawCanvas.current);
+      setShownEnhancement(null);
+    }
+    if (!streams || !shownId) return;
     let raf = 0;
     let lastSeq = -1;
     let lastDepthSeq = -1;
@@ -115,7 +139,7 @@ export function DevicesWorkspace({ client, recordings, sampleImu = null, open, c
     let lastLabel = '';
     const view = streams.enhance;
     const draw = (): void => {
-      const dm = streams.latest(shown.id, 'depth') ?? streams.latest(shown.id, 'points');
+      const dm = streams.latest(shownId, 'depth') ?? streams.latest(shownId, 'points');
       const dc = depthCanvas.current;
       if (dm && dc && dm.header.seq !== lastDepthSeq) {
         lastDepthSeq = dm.header.seq;
@@ -128,7 +152,7 @@ export function DevicesWorkspace({ client, recordings, sampleImu = null, open, c
           }
         }
       }
-      const pose = streams.latest(shown.id, 'pose');
+      const pose = streams.latest(shownId, 'pose');
       const pc = poseCanvas.current;
       if (pose && pc) {
         const g = pc.getContext('2d')!;
@@ -150,7 +174,7 @@ export function DevicesWorkspace({ client, recordings, sampleImu = null, open, c
         });
       }
       // with a model: its output (or the raw frame sent in its place, with why) in the main view, the raw frames beside it
-      const img = streams.latest(shown.id, 'image', !!view.enhance);
+      const img = streams.latest(shownId, 'image', !!view.enhance);
       const ic = imageCanvas.current;
       if (img && ic && img.header.seq !== lastSeq && drawGreyFrame(ic, img)) {
         lastSeq = img.header.seq;
@@ -160,17 +184,17 @@ export function DevicesWorkspace({ client, recordings, sampleImu = null, open, c
         if (label !== lastLabel && performance.now() - lastLabelMs > 500) {
           lastLabelMs = performance.now();
           lastLabel = label;
-          setShownEnhancement(img.header.enhancement ?? null);
+          setShownEnhancement({ device: shownId, enhancement: img.header.enhancement ?? null });
         }
       }
-      const raw = view.enhance && view.raw ? streams.latest(shown.id, 'image') : undefined;
+      const raw = view.enhance && view.raw ? streams.latest(shownId, 'image') : undefined;
       const rc = rawCanvas.current;
       if (raw && rc && raw.header.seq !== lastRawSeq && drawGreyFrame(rc, raw)) lastRawSeq = raw.header.seq;
       raf = requestAnimationFrame(draw);
     };
     raf = requestAnimationFrame(draw);
     return () => cancelAnimationFrame(raf);
-  }, [streams, shown, enhance]);
+  }, [streams, shownId, enhance]);
 
   const chooseEnhance = (v: StreamEnhance): void => {
     setEnhance(v);
@@ -364,20 +388,22 @@ export function DevicesWorkspace({ client, recordings, sampleImu = null, open, c
               Depth, near (blue) {depthRange ? depthRange[0].toFixed(0) : '—'} mm → far (red) {depthRange ? depthRange[1].toFixed(0) : '—'} mm
             </figcaption>
           </figure>
-          {/* raw | model output side by side (one block, so the split never wraps apart) */}
-          <div className="row" style={{ alignItems: 'flex-start', flexWrap: 'nowrap' }} data-testid="image-views">
+          {/* raw | model output side by side, one above the other where the window is too narrow for both (never cut off) */}
+          <div className="row" style={{ alignItems: 'flex-start', minWidth: 0, maxWidth: '100%' }} data-testid="image-views">
             {enhance.enhance && enhance.raw && (
               <figure>
-                <canvas ref={rawCanvas} width={410} height={308} style={{ width: 410, background: '#000' }} data-testid="image-canvas-raw" />
+                <canvas ref={rawCanvas} width={US_VIEW_W} height={308} style={US_CANVAS_STYLE} data-testid="image-canvas-raw" />
                 <figcaption className="muted">Before: raw frames from the device</figcaption>
               </figure>
             )}
             <figure>
-              <canvas ref={imageCanvas} width={410} height={308} style={{ width: 410, background: '#000' }} data-testid="image-canvas" />
+              <canvas ref={imageCanvas} width={US_VIEW_W} height={308} style={US_CANVAS_STYLE} data-testid="image-canvas" />
               <figcaption className="muted">
-                {enhance.enhance ? (enhance.raw ? 'After: ' : '') + 'ultrasound frames through the model' : 'Ultrasound frames from the device'}
+                {enhance.enhance
+                  ? enhancedCaption(enhance.raw, enhancementForLabel(shownId, shownEnhancement), 'ultrasound frames')
+                  : 'Ultrasound frames from the device'}
                 {streams && <EnhanceSwitch value={enhance} onChange={chooseEnhance} testId="devices-enhance" />}
-                {enhance.enhance && <EnhanceLabel enhancement={shownEnhancement} testId="devices-enhance-label" />}
+                {enhance.enhance && <EnhanceLabel enhancement={enhancementForLabel(shownId, shownEnhancement)} testId="devices-enhance-label" />}
               </figcaption>
             </figure>
           </div>

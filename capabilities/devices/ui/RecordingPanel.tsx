@@ -5,7 +5,8 @@
  * low-disk threshold, and every connected device's state — recording,
  * waiting, left out (why) or interrupted (how, from when) — live from the
  * devices' status events. When it has ended: why (by the user, free disk
- * low), the files, and the patient's recordings.
+ * low), the files (image sequences: the raw frames, whatever a view showed —
+ * enhancement is display only), and the patient's recordings.
  */
 import { useEffect, useState } from 'react';
 import { recordedFramesText, recordedInFull, type RecordingDeviceState, type RecordingStatus } from '../../../electron/contract/devices.js';
@@ -214,6 +215,12 @@ export function RecordingPanel({ client, rec, open, hasDevices, can, busy, setBu
             {`Stopped · ${formatElapsed(rec.elapsedMs)} recorded · ${formatBytes(rec.bytesWritten)} on disk in ${rec.lastFiles.length} file${rec.lastFiles.length === 1 ? '' : 's'}`}
           </span>
           <span className="muted">{rec.subject ? ` · ${rec.subject.patientName}, visit ${visitText(rec.subject)}` : ''}</span>
+          {/* a view's enhancement (issue 22) is display only: the device host writes the frames as they came */}
+          {rec.lastFiles.some((f) => f.stream === 'image') && (
+            <span className="muted" data-testid="recording-raw-note">
+              · image sequences hold the raw frames (enhancement is not recorded)
+            </span>
+          )}
         </div>
       )}
       {!recording && rec?.lastFiles.length ? (

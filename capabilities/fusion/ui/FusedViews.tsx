@@ -7,6 +7,8 @@
 import type { CSSProperties, MouseEvent, ReactNode, RefObject } from 'react';
 import type { LandmarkPair } from './fusionMath.js';
 import { VIEW_W } from './live/fusionViews.js';
+import type { StreamHeader } from '../../../electron/contract/devices.js';
+import { enhancedCaption } from '../../devices/ui/enhanceShown.js';
 
 /** What the views need of the frame shown: its size (pixels) and ImageToVolume (null when not placed). */
 export interface ShownFrame {
@@ -38,6 +40,10 @@ interface Props {
   /** Whether the ultrasound view shows a model's output (its caption says so). */
   enhanced?: boolean;
   enhanceControls?: ReactNode;
+  /** The enhancement header of the frame fused (the caption says when the model did not run on it). */
+  enhancement?: StreamHeader['enhancement'] | null;
+  /** The model whose output the overlay is computed on ("model output: denoise 1.0.0"), null or absent: raw frames. */
+  modelOutput?: string | null;
 }
 
 /** Image pixel (i, j) under a click on a view that shows the whole frame rectangle. */
@@ -95,7 +101,7 @@ export function FusedViews(p: Props) {
           ))}
         </div>
         <figcaption className="muted">
-          {p.enhanced ? (p.split ? 'After: ultrasound through the model' : 'Ultrasound through the model') : 'Ultrasound'}
+          {p.enhanced ? enhancedCaption(!!p.split, p.enhancement ?? null, 'ultrasound') : 'Ultrasound'}
           {p.enhanceControls}
         </figcaption>
       </figure>
@@ -114,7 +120,9 @@ export function FusedViews(p: Props) {
       </figure>
       <figure>
         <canvas ref={p.overlayCanvas} width={820} height={616} style={{ width: VIEW_W, height: viewH, background: '#000' }} data-testid="fusion-overlay" />
-        <figcaption className="muted">Overlay</figcaption>
+        <figcaption className="muted" data-testid="fusion-overlay-caption">
+          Overlay{p.modelOutput ? ` (${p.modelOutput})` : ''}
+        </figcaption>
       </figure>
     </div>
   );

@@ -2,9 +2,11 @@
  * The fused views' status line: Freeze / Live, the cine slider and the TRE
  * tool's toggle on a frozen frame, and what the fusion loop reports (frames,
  * NCC, tracker → screen latency, dropped and untracked frames, the predicted
- * TRE at the plane with the registration's error budget).
+ * TRE at the plane with the registration's error budget); "NCC on model
+ * output" while the fused frames are a model's (issue 22).
  */
 import type { FusionStats } from './live/fusionLoop.js';
+import { modelOutputName } from '../../../electron/contract/devices.js';
 
 /** A number with `d` decimals, '—' when not finite. */
 export const fmt = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : '—');
@@ -52,8 +54,8 @@ export function FusionStatusLine(p: Props) {
         </button>
       )}
       <span className="muted">
-        frames {stats.shown} · NCC <span data-testid="fusion-ncc">{fmt(stats.ncc, 3)}</span> · tracker → screen p50 {fmt(stats.p50)} ms, p95 {fmt(stats.p95)} ms
-        · dropped {stats.dropped} · untracked {stats.untracked}
+        frames {stats.shown} · NCC{modelOutputName(stats.enhancement) ? ' on model output' : ''} <span data-testid="fusion-ncc">{fmt(stats.ncc, 3)}</span> ·
+        tracker → screen p50 {fmt(stats.p50)} ms, p95 {fmt(stats.p95)} ms · dropped {stats.dropped} · untracked {stats.untracked}
         {p.registered && (
           <>
             {' '}

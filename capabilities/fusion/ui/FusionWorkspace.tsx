@@ -15,7 +15,7 @@ import { toolPairRefusal, type CalibrationRecord, type FusionSession, type Regis
 import type { Patient } from '../../patients/contract.js';
 import type { StudyRecord } from '../../studies/contract.js';
 import type { Twin } from '../../twins/contract.js';
-import { deviceFailureText, deviceHealth, trackerSources, ultrasoundSources } from '../../../electron/contract/devices.js';
+import { deviceFailureText, deviceHealth, modelOutputName, trackerSources, ultrasoundSources } from '../../../electron/contract/devices.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 import { landmarkPair, type ColourMap, type LandmarkPair, type PatientFrame } from './fusionMath.js';
 import { FusedViews } from './FusedViews.js';
@@ -467,6 +467,8 @@ export function FusionWorkspace({ client, patient, studies, twins, recordings, c
             rawCanvas={rawCanvas}
             split={!!enhance.enhance && enhance.raw}
             enhanced={!!enhance.enhance}
+            enhancement={stats.enhancement}
+            modelOutput={enhance.enhance ? modelOutputName(stats.enhancement) : null}
             enhanceControls={
               <>
                 <EnhanceSwitch value={enhance} onChange={chooseEnhance} testId="fusion-enhance" />
