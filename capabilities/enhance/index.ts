@@ -10,7 +10,7 @@ import path from 'node:path';
 import { AppError } from '../../electron/contract/errors.js';
 import { checkModels, resolveModelsDir } from '../../electron/enhance/manifest.js';
 import { defineCapability } from '../../electron/platform/capability.js';
-import { getVolume } from '../studies/repo.js';
+import { getSeriesSource, getVolume } from '../studies/repo.js';
 import { EnhanceService, EnhanceVolumeRequest, type EnhanceModelStatus } from './contract.js';
 import { enhanceVolumeJob } from './jobs.js';
 
@@ -49,10 +49,11 @@ export default defineCapability(
         if (vol.voxelType !== 'uint8')
           throw new AppError('BAD_REQUEST', `volume ${req.volumeId} holds ${vol.voxelType} voxels; the enhancement models take 8-bit ultrasound`);
         const modelsDir = resolveModelsDir();
-        const status = modelStatuses(modelsDir).find((m) => m.info.name === req.model);
+        // the manifest's files checked by their hashes (again at load, in the job worker); no card is read here
+        const status = checkModels(modelsDir).find((m) => m.info.name === req.model);
         if (!status) throw new AppError('NOT_FOUND', `no enhancement model named ${req.model} in ${path.join(modelsDir, 'manifest.json')}`);
         if (!status.ok) throw new AppError('COMPUTE_FAILED', status.problem ?? `model ${req.model} cannot be used`);
-        const series = store.db.prepare('SELECT description FROM series WHERE id = ?').get(vol.seriesId) as { description: string } | undefined;
+        const series = getSeriesSource(store, vol.seriesId);
         return jobs.start(enhanceVolumeJob, {
           payload: { volumeId: req.volumeId, model: req.model },
           context: { patientId: vol.patientId },
@@ -61,7 +62,7 @@ export default defineCapability(
             fileKey: store.fileKey?.toString('hex') ?? null,
             modelsDir,
             model: req.model,
-            sourceDescription: series?.description ?? '',
+            sourceDescription: series.description,
             nominalGeometry: vol.nominalGeometry,
             stagingDir,
           }),

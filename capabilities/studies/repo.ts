@@ -159,11 +159,11 @@ export function listStudies(store: TwinStore, patientId: string): StudyRecord[] 
   });
 }
 
-/** A series' source (format, path, UID) and its patient. @throws AppError NOT_FOUND for an unknown series or one in the trash */
+/** A series' source (format, path, UID), description and patient. @throws AppError NOT_FOUND for an unknown series or one in the trash */
 export function getSeriesSource(
   store: TwinStore,
   id: string,
-): { seriesInstanceUid: string; format: string; sourcePath: string; modality: string; patientId: string } {
+): { seriesInstanceUid: string; format: string; sourcePath: string; modality: string; description: string; patientId: string } {
   const r = store.db.prepare('SELECT se.*, st.patient_id FROM series se JOIN studies st ON st.id = se.study_id WHERE se.id = ?').get(id) as Row | undefined;
   if (!r) throw new AppError('NOT_FOUND', `no series ${id}`);
   assertUsable(store, 'series', id);
@@ -172,6 +172,7 @@ export function getSeriesSource(
     format: r['format'] as string,
     sourcePath: r['source_path'] as string,
     modality: r['modality'] as string,
+    description: (r['description'] as string | null) ?? '',
     patientId: r['patient_id'] as string,
   };
 }
