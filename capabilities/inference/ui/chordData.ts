@@ -39,9 +39,7 @@ export interface ChordData {
  * expert prior, else the first; null when there is none.
  */
 export function primaryRisk(risks: readonly RiskResult[]): RiskResult | null {
-  return (
-    risks.find((r) => r.model.status === 'site-fit' && r.model.approved) ?? risks.find((r) => r.model.status === 'expert-prior') ?? risks[0] ?? null
-  );
+  return risks.find((r) => r.model.status === 'site-fit' && r.model.approved) ?? risks.find((r) => r.model.status === 'expert-prior') ?? risks[0] ?? null;
 }
 
 /** The modality group of a contribution: its modality, "Missing (reference value)" when imputed without one, else "Derived". */
