@@ -56,9 +56,7 @@ export function ChordDiagram({ risk }: { risk: RiskResult }) {
             const d = ribbon(c) as unknown as string | null;
             return (
               <path key={`${c.source.index}-${c.target.index}`} d={d ?? ''} fill={groupColour(g)} stroke="#0008" strokeWidth={0.5}>
-                <title>
-                  {g.name} → {data.groups[c.target.index]!.name}: |log-odds| {c.source.value.toFixed(3)}
-                </title>
+                <title>{`${g.name} → ${data.groups[c.target.index]!.name}: |log-odds| ${c.source.value.toFixed(3)}`}</title>
               </path>
             );
           })}

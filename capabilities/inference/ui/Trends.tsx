@@ -80,9 +80,7 @@ export function TrendChart({ trend }: { trend: Trend }) {
             fill="#4c9be8"
             fillOpacity={0.15}
           >
-            <title>
-              ± {thresholdText(th)} around the first value ({th.source})
-            </title>
+            <title>{`± ${thresholdText(th)} around the first value (${th.source})`}</title>
           </rect>
         )}
         <line x1={L} x2={W - R} y1={H - B} y2={H - B} stroke="#2c323b" />
@@ -91,9 +89,7 @@ export function TrendChart({ trend }: { trend: Trend }) {
           const bad = exceedsAt.has(p.visitDate);
           return (
             <circle key={p.visitId} cx={x(p.visitDate)} cy={y(p.value)} r={bad ? 5 : 3.5} fill={bad ? '#e0524b' : '#cfd6df'} data-exceeds={bad ? 'yes' : 'no'}>
-              <title>
-                {p.visitDate}: {short(p.value)} {trend.unit}
-              </title>
+              <title>{`${p.visitDate}: ${short(p.value)} ${trend.unit}`}</title>
             </circle>
           );
         })}
@@ -157,9 +153,7 @@ export function RiskOverTime({ points, model }: { points: Overview['riskOverTime
           <g key={p.visitDate}>
             <line x1={x(p.visitDate)} x2={x(p.visitDate)} y1={y(p.interval[0])} y2={y(p.interval[1])} stroke="#e8a34c" strokeWidth={1} />
             <circle cx={x(p.visitDate)} cy={y(p.probability)} r={3.5} fill="#e8a34c">
-              <title>
-                {p.visitDate}: {pct(p.probability)} (95 % interval {pct(p.interval[0])} – {pct(p.interval[1])})
-              </title>
+              <title>{`${p.visitDate}: ${pct(p.probability)} (95 % interval ${pct(p.interval[0])} – ${pct(p.interval[1])})`}</title>
             </circle>
             <text x={x(p.visitDate)} y={H - 6} fontSize={9} fill="#98a2b3" textAnchor={i === 0 ? 'start' : i === points.length - 1 ? 'end' : 'middle'}>
               {p.visitDate}
