@@ -143,7 +143,7 @@ test('Twin overview: features of every modality, typed edges, risk card, chord a
     fs.rmSync(dir, { recursive: true, force: true });
   }
   await fillOdi(page, day2, [3, 2, 3, 3, 2, 3, 1, 2, 3, 2]);
-  await page.getByRole('button', { name: 'Refresh' }).click();
+  await page.getByTestId('twin-overview').getByRole('button', { name: 'Refresh', exact: true }).click();
   await expect(page.getByTestId('twin-overview')).toHaveAttribute('data-loaded', 'yes');
 
   // the feature graph: nodes of every modality, typed edges; a node's edges

@@ -78,6 +78,8 @@ export function TwinOverview(props: { client: Client; patient: Patient; can(meth
   const [overview, setOverview] = useState<Overview | null>(null);
   const [failed, setFailed] = useState<string | null>(null);
   const [stamp, setStamp] = useState(0);
+  /** The refresh whose overview is shown (the page says it is loaded only when it is the latest). */
+  const [loaded, setLoaded] = useState(-1);
   const [report, setReport] = useState<string | null>(null);
   const [reporting, setReporting] = useState(false);
 
@@ -85,7 +87,11 @@ export function TwinOverview(props: { client: Client; patient: Patient; can(meth
     let live = true;
     setFailed(null);
     client.call('inference', 'overview', patient.id).then(
-      (o) => live && setOverview(o),
+      (o) => {
+        if (!live) return;
+        setOverview(o);
+        setLoaded(stamp);
+      },
       (e: unknown) => live && setFailed(errorText(e)),
     );
     return () => {
@@ -113,7 +119,7 @@ export function TwinOverview(props: { client: Client; patient: Patient; can(meth
   const risks = overview && primary ? [primary, ...overview.risks.filter((r) => r !== primary)] : (overview?.risks ?? []);
 
   return (
-    <div className="twin-overview" data-testid="twin-overview" data-loaded={overview ? 'yes' : 'no'}>
+    <div className="twin-overview" data-testid="twin-overview" data-loaded={overview && loaded === stamp ? 'yes' : 'no'}>
       <div className="toolbar">
         <strong>Twin overview · {patient.displayName}</strong>
         {overview && (
