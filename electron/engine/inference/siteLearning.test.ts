@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RiskModelFile, SiteFitReport } from '../../../capabilities/inference/contract.js';
+import lcJson from '../../../models/risk/lonstein-carlson-1984.json' with { type: 'json' };
 import { rng } from '../../../math/random.js';
 import { evaluateRisk, logistic } from './riskModel.js';
 import {
@@ -260,5 +261,23 @@ describe('minimum cohort (Peduzzi et al. 1996) and the site fit', () => {
     expect(() => fitSiteModel(base, rows, OPTS)).toThrow(
       `The cohort has 30 patients with ${ev} events; a site fit of 4 coefficients needs at least 40 events (10 per coefficient, Peduzzi et al., J Clin Epidemiol 1996;49:1373) and at least 100 patients.`,
     );
+  });
+  it('refits Lonstein & Carlson’s indicator and product terms on a cohort drawn from its own table: every interval holds the published coefficient', () => {
+    const LC = RiskModelFile.parse(lcJson);
+    const r = rng(77);
+    const rows = Array.from({ length: 3000 }, () => {
+      const cobb = 5 + r() * 24.99,
+        risser = Math.floor(r() * 5);
+      const p = cobb >= 20 ? (risser < 2 ? 0.68 : 0.23) : risser < 2 ? 0.22 : 0.016;
+      return { inputs: { cobb, risser }, surgery: r() < p };
+    });
+    const { report, model } = fitSiteModel(LC, rows, { ...OPTS, grid: [0.001, 0.01, 0.1], bootstrapOptimism: 50 });
+    SiteFitReport.parse(report);
+    RiskModelFile.parse(model);
+    for (const c of report.coefficients) {
+      expect(c.interval[0]).toBeLessThanOrEqual(c.base);
+      expect(c.interval[1]).toBeGreaterThanOrEqual(c.base);
+    }
+    expect(Math.abs(report.auc - report.baseAuc)).toBeLessThan(0.01); // four cells: the same ordering, but for 23 % vs 22 %
   });
 });

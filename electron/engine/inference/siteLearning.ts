@@ -45,8 +45,9 @@ export interface LogisticFit {
  * @param lambda penalty ≥ 0 (0: ordinary maximum likelihood)
  * @param offset optional n fixed log-odds added to the linear predictor (e.g. calibration-in-the-large)
  * @throws Error for mismatched sizes, an outcome other than 0/1, a single outcome class, a constant column, a
- *   singular Hessian, (with λ = 0) separation — a standardised coefficient beyond ±30, the likelihood maximised at
- *   infinity — and non-convergence within 100 iterations
+ *   singular Hessian or non-convergence within 100 iterations, and (with λ = 0) separation of the outcomes by the
+ *   predictors (the likelihood maximised at infinity): a linear predictor beyond ±50 (fitted probabilities
+ *   numerically 0 or 1, as R's glm warns), or a singular Hessian / non-convergence with one beyond ±15
  */
 export function fitPenalisedLogistic(X: readonly (readonly number[])[], y: readonly number[], lambda: number, offset?: readonly number[]): LogisticFit {
   const n = y.length;
@@ -117,12 +118,20 @@ export function fitPenalisedLogistic(X: readonly (readonly number[])[], y: reado
   th[0] = offset ? 0 : Math.log(ybar / (1 - ybar));
   let f = objective(th);
   let it = 0;
+  const SEPARATED =
+    'the outcomes are (quasi-)completely separated by the predictors: the likelihood is maximised at infinite coefficients (use a penalty λ > 0)';
+  const maxEta = (th: readonly number[]): number => {
+    let m = 0;
+    for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(eta(th, i)));
+    return m;
+  };
+  const failure = (why: string): Error => new Error(`logistic fit: ${lambda === 0 && maxEta(th) > 15 ? SEPARATED : why}`);
   for (;;) {
-    if (it >= 100) throw new Error(`logistic fit: no convergence within 100 Newton iterations (λ = ${lambda})`);
+    if (it >= 100) throw failure(`no convergence within 100 Newton iterations (λ = ${lambda})`);
     it++;
     const { g, H } = gradHess(th);
     const step = solveSpd(H, g, q);
-    if (!step) throw new Error('logistic fit: the Hessian is singular (collinear predictors, or separation of the outcomes)');
+    if (!step) throw failure('the Hessian is singular (collinear predictors)');
     let t = 1,
       next = th.map((v, j) => v - step[j]!),
       fn = objective(next);
@@ -134,12 +143,11 @@ export function fitPenalisedLogistic(X: readonly (readonly number[])[], y: reado
     const moved = Math.max(...step.map((s) => Math.abs(t * s)));
     th = next;
     f = fn;
-    if (lambda === 0 && th.slice(1).some((v) => Math.abs(v) > 30))
-      throw new Error('logistic fit: the outcomes are (quasi-)completely separated by the predictors: a coefficient grows without bound (use a penalty λ > 0)');
+    if (lambda === 0 && maxEta(th) > 50) throw new Error(`logistic fit: ${SEPARATED}`);
     if (moved < 1e-10) break;
   }
   const cov = invertSpd(gradHess(th).H, q);
-  if (!cov) throw new Error('logistic fit: the Hessian at the optimum is singular');
+  if (!cov) throw failure('the Hessian at the optimum is singular (collinear predictors)');
   // raw = A θ: row 0 = [1, −m₁/s₁, …], row j = e_j / s_j
   const A: number[][] = Array.from({ length: q }, (_, r) =>
     Array.from({ length: q }, (_, c) => (r === 0 ? (c === 0 ? 1 : -mean[c - 1]! / sd[c - 1]!) : c === r ? 1 / sd[r - 1]! : 0)),
