@@ -30,7 +30,7 @@ const fmt = (v: number, d = 1): string => (Math.round(v * 10 ** d) / 10 ** d).to
 
 /**
  * Rule-based advice from the latest values and the trends:
- * - L1 trabecular attenuation (feature 'trabecular_hu_mean', level 'L1') ≤ 110 HU → recommend DXA (specificity
+ * - L1 trabecular attenuation (feature 'spine.trabecular_hu_mean', level 'L1') ≤ 110 HU → recommend DXA (specificity
  *   above 90 % for osteoporosis); ≤ 160 HU → consider DXA (sensitivity 90 %) — Pickhardt et al. 2013;
  * - a Cobb angle (cobb_coronal, cobb_sagittal, cobb_max_plane) whose magnitude increased between two successive
  *   visits by at least the trend's threshold (5°, Morrissy et al. 1990) → recommend follow-up imaging;
@@ -44,7 +44,7 @@ const fmt = (v: number, d = 1): string => (Math.round(v * 10 ** d) / 10 ** d).to
  */
 export function ruleAdvice(nodes: readonly FeatureNode[], trends: readonly Trend[]): Advice[] {
   const out: Advice[] = [];
-  const hu = latest(nodes, 'trabecular_hu_mean', 'L1');
+  const hu = latest(nodes, 'spine.trabecular_hu_mean', 'L1');
   if (hu && hu.value! <= L1_HU_SENSITIVE) {
     const specific = hu.value! <= L1_HU_SPECIFIC;
     out.push({
@@ -62,7 +62,7 @@ export function ruleAdvice(nodes: readonly FeatureNode[], trends: readonly Trend
   }
 
   for (const t of trends) {
-    if (!t.feature.startsWith('cobb_') || !t.threshold) continue;
+    if (!t.feature.startsWith('spine.cobb_') || !t.threshold) continue;
     let best: { from: (typeof t.points)[number]; to: (typeof t.points)[number]; inc: number } | null = null;
     for (let i = 1; i < t.points.length; i++) {
       const a = t.points[i - 1]!,
@@ -99,7 +99,7 @@ export function ruleAdvice(nodes: readonly FeatureNode[], trends: readonly Trend
       expectedReduction: null,
     });
 
-  const cobb = latest(nodes, 'cobb_coronal');
+  const cobb = latest(nodes, 'spine.cobb_coronal');
   const age = latest(nodes, 'age_years');
   if (cobb && age && age.value! >= 18 && Math.abs(cobb.value!) > 30)
     out.push({

@@ -20,15 +20,15 @@ const OSTELO =
  * changes are shown but never flagged.
  */
 export const CHANGE_THRESHOLDS: Record<string, ChangeThreshold | null> = {
-  cobb_coronal: { value: 5, unit: '°', kind: 'MDC', source: MORRISSY },
-  cobb_sagittal: { value: 5, unit: '°', kind: 'MDC', source: MORRISSY },
-  cobb_max_plane: { value: 5, unit: '°', kind: 'MDC', source: MORRISSY },
+  'spine.cobb_coronal': { value: 5, unit: '°', kind: 'MDC', source: MORRISSY },
+  'spine.cobb_sagittal': { value: 5, unit: '°', kind: 'MDC', source: MORRISSY },
+  'spine.cobb_max_plane': { value: 5, unit: '°', kind: 'MDC', source: MORRISSY },
   odi: { value: 10, unit: '%', kind: 'MCID', source: `${OSTELO}: ODI 10 points.` },
   rmdq: { value: 5, unit: 'points', kind: 'MCID', source: `${OSTELO}: RMDQ 5 points.` },
   nrs_back: { value: 2, unit: 'points', kind: 'MCID', source: `${OSTELO}: NRS 2 points.` },
   nrs_leg: { value: 2, unit: 'points', kind: 'MCID', source: `${OSTELO}: NRS 2 points.` },
-  disc_height_mean_ap: null,
-  trabecular_hu_mean: null,
+  'spine.disc_height_mean_ap': null,
+  'spine.trabecular_hu_mean': null,
   'emg.mdf': null,
   'emg.mdf_slope': null,
 };

@@ -17,6 +17,7 @@ const pt = (feature: string, visitDate: string, value: number, level = ''): Tren
 });
 const node = (name: string, value: number, visitDate = '2025-01-10', level = ''): FeatureNode => ({
   id: `study:s:${name}:${level}:${visitDate}`,
+  flags: [],
   name,
   label: name,
   value,
@@ -35,21 +36,21 @@ const node = (name: string, value: number, visitDate = '2025-01-10', level = '')
 
 describe('trends (thresholds: Morrissy 1990 Cobb MDC about 5°, Ostelo 2008 MCIDs)', () => {
   it('the threshold table', () => {
-    expect(CHANGE_THRESHOLDS.cobb_coronal).toMatchObject({ value: 5, kind: 'MDC' });
-    expect(CHANGE_THRESHOLDS.cobb_max_plane!.source).toMatch(/Morrissy.*1990;72\(3\):320.*about 5°/);
+    expect(CHANGE_THRESHOLDS['spine.cobb_coronal']).toMatchObject({ value: 5, kind: 'MDC' });
+    expect(CHANGE_THRESHOLDS['spine.cobb_max_plane']!.source).toMatch(/Morrissy.*1990;72\(3\):320.*about 5°/);
     expect(CHANGE_THRESHOLDS.odi).toMatchObject({ value: 10, kind: 'MCID' });
     expect(CHANGE_THRESHOLDS.rmdq).toMatchObject({ value: 5, kind: 'MCID' });
     expect(CHANGE_THRESHOLDS.nrs_leg).toMatchObject({ value: 2, kind: 'MCID' });
     expect(CHANGE_THRESHOLDS.odi!.source).toMatch(/Ostelo.*Spine 2008;33\(1\):90/);
-    expect(CHANGE_THRESHOLDS.disc_height_mean_ap).toBeNull();
-    expect(CHANGE_THRESHOLDS.trabecular_hu_mean).toBeNull();
+    expect(CHANGE_THRESHOLDS['spine.disc_height_mean_ap']).toBeNull();
+    expect(CHANGE_THRESHOLDS['spine.trabecular_hu_mean']).toBeNull();
   });
   it('a Cobb change of 6° is flagged and 3° is not; points sorted by visit day', () => {
     const [t6, t3] = buildTrends([
-      pt('cobb_coronal', '2025-06-01', 26, 'T10-L2'),
-      pt('cobb_coronal', '2025-01-01', 20, 'T10-L2'),
-      pt('cobb_coronal', '2025-01-01', 20, 'T11-L3'),
-      pt('cobb_coronal', '2025-06-01', 23, 'T11-L3'),
+      pt('spine.cobb_coronal', '2025-06-01', 26, 'T10-L2'),
+      pt('spine.cobb_coronal', '2025-01-01', 20, 'T10-L2'),
+      pt('spine.cobb_coronal', '2025-01-01', 20, 'T11-L3'),
+      pt('spine.cobb_coronal', '2025-06-01', 23, 'T11-L3'),
     ]);
     Trend.parse(t6);
     expect(t6!.level).toBe('T10-L2');
@@ -60,7 +61,7 @@ describe('trends (thresholds: Morrissy 1990 Cobb MDC about 5°, Ostelo 2008 MCID
     expect(t3!.flagged).toBe(false);
   });
   it('a feature without a threshold is never flagged, however large the change', () => {
-    const [t] = buildTrends([pt('disc_height_mean_ap', '2024-01-01', 10, 'L4-L5'), pt('disc_height_mean_ap', '2025-01-01', 2, 'L4-L5')]);
+    const [t] = buildTrends([pt('spine.disc_height_mean_ap', '2024-01-01', 10, 'L4-L5'), pt('spine.disc_height_mean_ap', '2025-01-01', 2, 'L4-L5')]);
     expect(t!.threshold).toBeNull();
     expect(t!.changes[0]).toMatchObject({ delta: -8, exceeds: null });
     expect(t!.flagged).toBe(false);
@@ -74,12 +75,12 @@ describe('trends (thresholds: Morrissy 1990 Cobb MDC about 5°, Ostelo 2008 MCID
 });
 
 describe('rule advice', () => {
-  const hu = (v: number): Advice[] => ruleAdvice([node('trabecular_hu_mean', v, '2025-01-10', 'L1')], []);
+  const hu = (v: number): Advice[] => ruleAdvice([node('spine.trabecular_hu_mean', v, '2025-01-10', 'L1')], []);
   it('L1 HU 100 → recommend DXA (Pickhardt 2013); 140 → consider; 200 → none', () => {
     const a = hu(100);
     expect(a).toHaveLength(1);
     Advice.parse(a[0]);
-    expect(a[0]).toMatchObject({ kind: 'rule', severity: 'recommend', nodes: ['study:s:trabecular_hu_mean:L1:2025-01-10'] });
+    expect(a[0]).toMatchObject({ kind: 'rule', severity: 'recommend', nodes: ['study:s:spine.trabecular_hu_mean:L1:2025-01-10'] });
     expect(a[0]!.text).toMatch(/recommend DXA/);
     expect(a[0]!.citation).toMatch(/Pickhardt.*Ann Intern Med 2013;158\(8\):588/);
     expect(a[0]!.rationale).toMatch(/110 HU or less was over 90 % specific/);
@@ -87,24 +88,24 @@ describe('rule advice', () => {
     expect(hu(140)[0]!.rationale).toMatch(/160 HU or less was 90 % sensitive/);
     expect(hu(200)).toEqual([]);
     // another level does not trigger the L1 rule
-    expect(ruleAdvice([node('trabecular_hu_mean', 90, '2025-01-10', 'L2')], [])).toEqual([]);
+    expect(ruleAdvice([node('spine.trabecular_hu_mean', 90, '2025-01-10', 'L2')], [])).toEqual([]);
   });
   it('only the latest L1 value counts', () => {
-    const a = ruleAdvice([node('trabecular_hu_mean', 90, '2024-01-10', 'L1'), node('trabecular_hu_mean', 180, '2025-01-10', 'L1')], []);
+    const a = ruleAdvice([node('spine.trabecular_hu_mean', 90, '2024-01-10', 'L1'), node('spine.trabecular_hu_mean', 180, '2025-01-10', 'L1')], []);
     expect(a).toEqual([]);
   });
   it('Cobb progression ≥ 5° → recommend follow-up imaging, citing the threshold; 3° → nothing', () => {
-    const nodes = [node('cobb_coronal', 20, '2025-01-01', 'T10-L2'), node('cobb_coronal', 26, '2025-06-01', 'T10-L2')];
+    const nodes = [node('spine.cobb_coronal', 20, '2025-01-01', 'T10-L2'), node('spine.cobb_coronal', 26, '2025-06-01', 'T10-L2')];
     const trends = buildTrends(nodes.map((n) => pt(n.name, n.visitDate, n.value!, n.level)));
     const a = ruleAdvice(nodes, trends);
     expect(a).toHaveLength(1);
-    expect(a[0]).toMatchObject({ severity: 'recommend', id: 'cobb-progression:cobb_coronal:T10-L2', nodes: nodes.map((n) => n.id) });
+    expect(a[0]).toMatchObject({ severity: 'recommend', id: 'cobb-progression:spine.cobb_coronal:T10-L2', nodes: nodes.map((n) => n.id) });
     expect(a[0]!.text).toMatch(/increased by 6° between 2025-01-01 and 2025-06-01: recommend follow-up imaging/);
     expect(a[0]!.citation).toMatch(/Morrissy/);
-    const small = buildTrends([pt('cobb_coronal', '2025-01-01', 20, 'T10-L2'), pt('cobb_coronal', '2025-06-01', 23, 'T10-L2')]);
+    const small = buildTrends([pt('spine.cobb_coronal', '2025-01-01', 20, 'T10-L2'), pt('spine.cobb_coronal', '2025-06-01', 23, 'T10-L2')]);
     expect(ruleAdvice([], small)).toEqual([]);
     // a decrease of 6° is a change but not a progression
-    const dec = buildTrends([pt('cobb_coronal', '2025-01-01', 26, 'T10-L2'), pt('cobb_coronal', '2025-06-01', 20, 'T10-L2')]);
+    const dec = buildTrends([pt('spine.cobb_coronal', '2025-01-01', 26, 'T10-L2'), pt('spine.cobb_coronal', '2025-06-01', 20, 'T10-L2')]);
     expect(dec[0]!.flagged).toBe(true);
     expect(ruleAdvice([], dec)).toEqual([]);
   });
@@ -115,12 +116,12 @@ describe('rule advice', () => {
     expect(ruleAdvice([node('odi', 40)], [])).toEqual([]);
   });
   it('coronal Cobb 35° in an adult → consider follow-up, marked as not confirmed from a primary source; not for a 15-year-old', () => {
-    const a = ruleAdvice([node('cobb_coronal', 35, '2025-01-01', 'T12-L4'), node('age_years', 62)], []);
+    const a = ruleAdvice([node('spine.cobb_coronal', 35, '2025-01-01', 'T12-L4'), node('age_years', 62)], []);
     expect(a).toHaveLength(1);
     expect(a[0]!.citation).toMatch(/Faraj.*Eur Spine J 2016/);
     expect(a[0]!.rationale).toMatch(/not confirmed from a primary source/);
-    expect(ruleAdvice([node('cobb_coronal', 35, '2025-01-01', 'T12-L4'), node('age_years', 15)], [])).toEqual([]);
-    expect(ruleAdvice([node('cobb_coronal', 35, '2025-01-01', 'T12-L4')], [])).toEqual([]);
+    expect(ruleAdvice([node('spine.cobb_coronal', 35, '2025-01-01', 'T12-L4'), node('age_years', 15)], [])).toEqual([]);
+    expect(ruleAdvice([node('spine.cobb_coronal', 35, '2025-01-01', 'T12-L4')], [])).toEqual([]);
   });
 });
 
