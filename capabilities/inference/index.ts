@@ -293,6 +293,14 @@ export default defineCapability(
           throw new AppError('BAD_REQUEST', `${(e as Error).message}${why ? ` [${why}]` : ''}`);
         }
         const report: SiteFitReport = { ...fit.report, excluded: [...excluded].map(([reason, count]) => ({ reason, count })) };
+        // what the site records is surgery (yes/no, and its day), whatever the base model predicted
+        fit.model = {
+          ...fit.model,
+          outcome: `surgery, as recorded in this site's outcomes (refit of the terms of ${base.model.title}, whose outcome is ${base.model.outcome})`,
+          horizonMonths: null,
+          horizonNote: "as recorded in the site's outcomes: surgery yes/no, no fixed horizon",
+          population: `this site's patients with a recorded outcome (${report.n}, ${report.events} with surgery)`,
+        };
         const json = JSON.stringify(fit.model);
         insertSiteModel(store, { key, baseKey, model: fit.model, report, sha256: sha256(Buffer.from(json)) }, actor());
         return report;
