@@ -17,3 +17,4 @@ export { default as about } from './about/index.js';
 export { default as annotations } from './annotations/index.js';
 export { default as motion } from './motion/index.js';
 export { default as enhance } from './enhance/index.js';
+export { default as inference } from './inference/index.js';

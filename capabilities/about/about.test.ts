@@ -29,6 +29,7 @@ describe('system.about', () => {
       'devices',
       'enhance',
       'fusion',
+      'inference',
       'jobs',
       'motion',
       'patients',

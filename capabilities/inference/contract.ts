@@ -97,7 +97,8 @@ export const SubmitPromRequest = z.object({
 export type SubmitPromRequest = z.input<typeof SubmitPromRequest>;
 
 /** Values a clinician enters at a visit (e.g. the Risser grade read on a radiograph); each is a feature of the visit. */
-export const ClinicalValueName = z.enum(['risser', 'age_years']);
+/** Risser grade (0–5, pelvis radiograph); age (years; else from the birth date); a manual Cobb angle (°, standing radiograph). */
+export const ClinicalValueName = z.enum(['risser', 'age_years', 'cobb_manual']);
 export const SubmitClinicalRequest = z.object({
   patientId: Id,
   visitDate: IsoDay,
@@ -133,6 +134,8 @@ export const FeatureNode = z.object({
   visitDate: IsoDay,
   algorithm: z.string(),
   algorithmVersion: z.string(),
+  /** The acquisition's quality flags ('flat', 'saturated', …): a flagged value is shown but never fills a risk model's input. */
+  flags: z.array(z.string()),
   source: z.object({ kind: AcquisitionRef.shape.kind, id: z.string() }),
 });
 export type FeatureNode = z.infer<typeof FeatureNode>;
@@ -199,7 +202,13 @@ export const ModelInput = z.object({
   label: z.string(),
   unit: z.string(),
   /** Which graph feature fills it: its name, and how several (levels, sides) reduce to one value. */
-  from: z.object({ feature: z.string(), reduce: z.enum(['max', 'min', 'max-abs', 'mean', 'first']).default('first'), level: z.string().optional() }),
+  from: z.object({
+    feature: z.string(),
+    /** Other features that fill the input too (e.g. a manual Cobb angle beside the CT's). */
+    also: z.array(z.string()).default([]),
+    reduce: z.enum(['max', 'min', 'max-abs', 'mean', 'first']).default('first'),
+    level: z.string().optional(),
+  }),
   /** Values the model was developed on; outside it the result says so. */
   validRange: z.tuple([z.number(), z.number()]),
   /** The range a missing value may plausibly take here (for the interval and the next-examination advice). */
@@ -334,9 +343,7 @@ export const SiteFitReport = z.object({
   /** Patients left out (no outcome horizon reached, missing inputs) and why. */
   excluded: z.array(z.object({ reason: z.string(), count: z.number().int() })),
   penalty: z.object({ kind: z.literal('ridge'), lambda: z.number(), folds: z.number().int(), grid: z.array(z.number()) }),
-  coefficients: z.array(
-    z.object({ term: z.string(), estimate: z.number(), se: z.number(), interval: z.tuple([z.number(), z.number()]), base: z.number() }),
-  ),
+  coefficients: z.array(z.object({ term: z.string(), estimate: z.number(), se: z.number(), interval: z.tuple([z.number(), z.number()]), base: z.number() })),
   auc: z.number(),
   aucInterval: z.tuple([z.number(), z.number()]),
   bootstrap: z.number().int(),

@@ -109,6 +109,7 @@ describe('capability registry', () => {
       'opensim',
       'reconstruct',
       'register',
+      'risk',
       'spine',
     ]);
   });
