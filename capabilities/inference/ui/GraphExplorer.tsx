@@ -153,6 +153,7 @@ export function GraphExplorer(props: { client: Client; patientId: string; graph:
               <th>Level</th>
               <th>Visit</th>
               <th>Algorithm</th>
+              <th title="The acquisition's quality flags: a flagged value is shown but never fills a risk model's input">Flags</th>
             </tr>
           </thead>
           <tbody>
@@ -176,6 +177,7 @@ export function GraphExplorer(props: { client: Client; patientId: string; graph:
                 <td className="muted">
                   {n.algorithm} v{n.algorithmVersion}
                 </td>
+                <td className={n.flags.length ? 'problem' : ''}>{n.flags.join(', ')}</td>
               </tr>
             ))}
           </tbody>
