@@ -4,7 +4,8 @@
  * spine.spec.ts), an ODI form and a Risser grade entered in the Twin overview;
  * visit 2 the C3D trial `emg/markers_analogs.c3d` and a PicoX recording with
  * IMU of a known trunk flexion (tests/helpers/imuScene.ts) imported as motion
- * sessions (service calls), and a second ODI. The Twin overview then shows
+ * sessions (service calls), and a second ODI; visit 1 has an IMU recording
+ * too (same-level edges join modalities within a visit). The Twin overview then shows
  * features of every modality (CT, sEMG, IMU, PROM, clinical) in the graph
  * explorer with typed edges (same-level, same-modality, longitudinal), the
  * risk cards with model, version, source and validation, and the chord
@@ -73,9 +74,9 @@ async function fillOdi(page: Page, visitDate: string, answers: number[]): Promis
   await expect(page.getByTestId('prom-saved')).toContainText(visitDate);
 }
 
-/** A PicoX recording of sensors over T12 (a 0→30→0° flexion starting at 4 s) and S1 (still), 12 s (imuScene.ts). */
-function imuRecordingFile(dir: string): string {
-  const flexion = (t: number): number => (t < 4 || t > 6 ? 0 : 15 * (1 - Math.cos(Math.PI * (t - 4))));
+/** A PicoX recording of sensors over T12 (a 0→`peak`→0° flexion starting at 4 s) and S1 (still), 12 s (imuScene.ts), written into `dir`. */
+function imuRecordingFile(dir: string, name: string, peak: number, seed: number): string {
+  const flexion = (t: number): number => (t < 4 || t > 6 ? 0 : (peak / 2) * (1 - Math.cos(Math.PI * (t - 4))));
   const thoraxQ = (t: number): Quaternion => quaternionNormalise(quaternionProduct(quaternionFromAxisAngle([0, 1, 0], flexion(t)), ON_BACK));
   const bytes = picoxImuRecording({
     sensors: [
@@ -83,10 +84,10 @@ function imuRecordingFile(dir: string): string {
       { label: 'EMG2', description: 'erector spinae S1 left', q: (): Quaternion => ON_BACK },
     ],
     seconds: 12,
-    seed: 23,
+    seed,
     emgNoiseV: 1e-5,
   });
-  const file = path.join(dir, 'picox-imu_Motion.c3d');
+  const file = path.join(dir, name);
   fs.writeFileSync(file, bytes);
   return file;
 }
@@ -129,16 +130,16 @@ test('Twin overview: features of every modality, typed edges, risk card, chord a
   await page.getByRole('button', { name: 'Store Risser grade' }).click();
   await expect(page.getByTestId('clinical-saved')).toContainText(`Risser grade 4 stored for ${day1}`);
 
-  // visit 2: the C3D trial and the PicoX IMU recording as motion sessions (service calls), a second ODI
+  // visit 2: the C3D trial and a PicoX IMU recording as motion sessions (service calls), a second ODI. The graph's
+  // same-level edges join modalities within one visit, so visit 1 has an IMU recording too (sensors at T12 and S1,
+  // levels the CT's spine analysis measures): the trunk flexion is then also followed from visit 1 to visit 2.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orthotwin-e2e-twin-'));
   try {
-    await call(page, 'motion', 'importTrial', {
-      patientId: patient.id,
-      path: path.join(DATA!, 'emg', 'markers_analogs.c3d'),
-      visitDate: day2,
-      visitLabel: 'follow-up',
-    });
-    await call(page, 'motion', 'importTrial', { patientId: patient.id, path: imuRecordingFile(dir), visitDate: day2, visitLabel: 'follow-up' });
+    const trial = (file: string, visitDate: string, visitLabel: string): Promise<unknown> =>
+      call(page, 'motion', 'importTrial', { patientId: patient.id, path: file, visitDate, visitLabel });
+    await trial(imuRecordingFile(dir, 'picox-baseline_Motion.c3d', 50, 7), day1, 'baseline');
+    await trial(path.join(DATA!, 'emg', 'markers_analogs.c3d'), day2, 'follow-up');
+    await trial(imuRecordingFile(dir, 'picox-follow-up_Motion.c3d', 30, 23), day2, 'follow-up');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -219,7 +220,11 @@ test('Twin overview: features of every modality, typed edges, risk card, chord a
 
   fs.mkdirSync('test-results', { recursive: true });
   await page.getByTestId('chord-diagram').screenshot({ path: 'test-results/twin-overview-chord.png' });
+  // the workspace scrolls in its own column: a window as tall as the overview shows all of it
+  const tall = await page.getByTestId('twin-overview').evaluate((e) => Math.ceil(e.scrollHeight + e.getBoundingClientRect().top + 20));
+  await page.setViewportSize({ width: 1400, height: Math.min(tall, 6000) });
   await page.screenshot({ path: 'test-results/twin-overview.png', fullPage: true });
+  await page.setViewportSize({ width: 1400, height: 900 });
 
   // trends and advice
   await expect(page.getByTestId('trend').first()).toBeVisible();

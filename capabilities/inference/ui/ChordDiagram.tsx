@@ -9,9 +9,9 @@ import { useMemo } from 'react';
 import { chordDirected, ribbonArrow, type Chord, type ChordSubgroup } from 'd3-chord';
 import { arc } from 'd3-shape';
 import type { RiskResult } from '../contract.js';
-import { chordMatrix, type ChordGroup } from './chordData.js';
+import { chordMatrix, shortLabel, type ChordGroup } from './chordData.js';
 
-const SIZE = 460;
+const SIZE = 540;
 const OUTER = 150;
 const INNER = 138;
 const PAD = 0.02;
@@ -67,7 +67,7 @@ export function ChordDiagram({ risk }: { risk: RiskResult }) {
             const mid = (gr.startAngle + gr.endAngle) / 2;
             const flip = mid > Math.PI;
             const deg = (mid * 180) / Math.PI - 90;
-            const label = g.name.length > 28 ? `${g.name.slice(0, 27)}…` : g.name;
+            const label = g.kind === 'feature' ? shortLabel(g.name, 22) : g.name;
             return (
               <g key={gr.index}>
                 <path

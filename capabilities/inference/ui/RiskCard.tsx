@@ -7,6 +7,7 @@
  * contributions from the intercept to the logit.
  */
 import type { Contribution, RiskResult } from '../contract.js';
+import { shortLabel } from './chordData.js';
 
 export const pct = (p: number, digits = 1): string => `${(p * 100).toFixed(digits)} %`;
 const signed = (v: number, digits = 3): string => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(digits)}`;
@@ -91,7 +92,7 @@ export function Waterfall({ risk }: { risk: RiskResult }) {
               fill={r.kind === 'logit' ? '#e6e9ee' : '#cfd6df'}
               fontWeight={r.kind === 'logit' ? 'bold' : 'normal'}
             >
-              {(r.label.length > 30 ? `${r.label.slice(0, 29)}…` : r.label) + (imputed ? ' (missing → ref.)' : '')}
+              {r.kind === 'logit' ? r.label : shortLabel(r.label, imputed ? 20 : 34) + (imputed ? ' (missing → ref.)' : '')}
             </text>
             <rect
               x={x0}

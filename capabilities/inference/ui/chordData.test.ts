@@ -2,7 +2,7 @@
 import { chordDirected } from 'd3-chord';
 import { describe, expect, it } from 'vitest';
 import type { Contribution, RiskResult } from '../contract.js';
-import { chordMatrix, DERIVED_GROUP, MISSING_GROUP, modalityTotals, primaryRisk, RISK_GROUP } from './chordData.js';
+import { chordMatrix, DERIVED_GROUP, MISSING_GROUP, modalityTotals, primaryRisk, RISK_GROUP, shortLabel } from './chordData.js';
 
 const c = (feature: string, logOdds: number, modality: Contribution['modality'], imputed = false): Contribution => ({
   feature,
@@ -92,5 +92,14 @@ describe('primaryRisk', () => {
     expect(primaryRisk([r('a', 'published'), r('b', 'expert-prior'), r('c', 'site-fit', false), r('d', 'expert-prior')])!.model.id).toBe('b');
     expect(primaryRisk([r('a', 'published'), r('c', 'site-fit')])!.model.id).toBe('a');
     expect(primaryRisk([])).toBeNull();
+  });
+});
+
+describe('shortLabel', () => {
+  it('drops the trailing parenthetical and shortens', () => {
+    expect(shortLabel('Disability (ODI, per 10 points above 40)')).toBe('Disability');
+    expect(shortLabel('Leg pain (NRS) (per point above 5)')).toBe('Leg pain (NRS)');
+    expect(shortLabel('(only a parenthesis)')).toBe('(only a parenthesis)');
+    expect(shortLabel('A very long label without any parenthesis at all', 12)).toBe('A very long…');
   });
 });

@@ -8,6 +8,13 @@
  */
 import type { Contribution, RiskResult } from '../contract.js';
 
+/** A term's label in at most `max` characters: whole when it fits, else without its trailing parenthetical (the unit step, e.g. "Disability (ODI, per 10 points above 40)" → "Disability"), cut if need be. */
+export function shortLabel(label: string, max = 26): string {
+  if (label.length <= max) return label;
+  const s = label.replace(/\s*\([^()]*\)\s*$/, '').trim() || label;
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
 /** The group of a contribution whose input was missing (its reference value was used). */
 export const MISSING_GROUP = 'Missing (reference value)';
 /** The group of a term that came from no acquisition and was not imputed (e.g. a product of other terms). */
