@@ -45,7 +45,7 @@ export function inferenceSection(root: string, machine: string): string {
   const lambda = 1;
   let fit = fitPenalisedLogistic(X, y, lambda);
   const oursMs = best(5, () => (fit = fitPenalisedLogistic(X, y, lambda)));
-  let peer = 'SciPy peer not run';
+  let peer: string;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'orthotwin-bench-logit-'));
   try {
     fs.writeFileSync(path.join(tmp, 'cohort.json'), JSON.stringify({ X, y, lambdas: [lambda], scores: y.map((_, i) => i) }));
