@@ -27,6 +27,8 @@
  * channels beside SciPy, AHRS samples per second, the PicoX live path's CPU;
  * with `--minutes N` also 4 PicoX sensors through the device host for N
  * minutes in real time: samples lost, latency, CPU, memory (see motion.ts).
+ * `npm run bench -- inference`: a ridge logistic fit beside SciPy's, a site
+ * refit on 2000 patients, a risk evaluation (see inference.ts).
  * Each measured run is a fresh child process, so peak memory (max RSS) is
  * that of the work alone. Prints stage timings and peak memory and writes
  * them, with the machine, to docs/benchmarks.md.
@@ -55,6 +57,7 @@ import { enhanceSection } from './enhance.js';
 import { hardeningSection } from './hardening.js';
 import { viewerSection } from './viewer.js';
 import { LIVE_RUN_HEADING, motionLiveRun, motionSection } from './motion.js';
+import { inferenceSection } from './inference.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -158,12 +161,16 @@ async function main(): Promise<void> {
     writeSection('motion', live ? `${short.trimEnd()}\n\n${live.trimEnd()}\n` : short);
     return;
   }
+  if (mode === 'inference') {
+    writeSection('inference', inferenceSection(root, machineLine()));
+    return;
+  }
   if (mode === 'hardening') {
     writeSection('hardening', await hardeningSection(dataRoot ?? null, machineLine()));
     return;
   }
   if (mode !== 'twin') {
-    console.error('usage: npm run bench -- twin|spine|devices|fusion|enhance|hardening|viewer [baseline checkout]|motion [--minutes N]');
+    console.error('usage: npm run bench -- twin|spine|devices|fusion|enhance|hardening|viewer [baseline checkout]|motion [--minutes N]|inference');
     process.exit(2);
   }
   if (!dataRoot) {
