@@ -143,7 +143,7 @@ export function FormsPanel(props: { client: Client; patientId: string; can(metho
               Stored: {saved.instrument.toUpperCase()} {Number(saved.score.total.toFixed(1))} {saved.score.unit}
               {saved.score.band ? ` (${saved.score.band})` : ''}, {saved.score.answered} of {saved.score.items} items answered, {saved.visitDate} ·{' '}
               <span className="muted">
-                {saved.score.source}; {saved.score.algorithmVersion}
+                {saved.score.source.replace(/\.\s*$/, '')}; scoring v{saved.score.algorithmVersion}
               </span>
             </p>
           )}

@@ -6,6 +6,7 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { Client } from '../../../renderer/ipc/client.js';
+import { formatValue } from './display.js';
 import { FeatureEdgeType, FeatureModality, type FeatureGraph, type FeatureNode } from '../contract.js';
 
 const SHOWN = 200;
@@ -167,9 +168,7 @@ export function GraphExplorer(props: { client: Client; patientId: string; graph:
                 onClick={() => setSelected(n.id)}
               >
                 <td>{n.label}</td>
-                <td className="value">
-                  {num(n.value)} {n.unit}
-                </td>
+                <td className="value">{formatValue(n.value, n.unit)}</td>
                 <td>{n.modality}</td>
                 <td>{n.scale}</td>
                 <td>{[n.level, n.side].filter(Boolean).join(' ') || '—'}</td>

@@ -8,6 +8,7 @@
  */
 import type { Contribution, RiskResult } from '../contract.js';
 import { shortLabel } from './chordData.js';
+import { formatValue } from './display.js';
 
 export const pct = (p: number, digits = 1): string => `${(p * 100).toFixed(digits)} %`;
 const signed = (v: number, digits = 3): string => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(digits)}`;
@@ -19,7 +20,7 @@ export function statusText(m: RiskResult['model']): { text: string; tone: 'ok' |
   return m.approved ? { text: 'site fit — approved', tone: 'ok' } : { text: 'site fit — not approved', tone: 'bad' };
 }
 
-const valueText = (c: Contribution): string => (c.value === null ? '' : `${Number(c.value.toPrecision(4))}${c.unit ? ` ${c.unit}` : ''}`);
+const valueText = (c: Contribution): string => (c.value === null ? '' : formatValue(c.value, c.unit));
 
 /** The waterfall of the contributions (log-odds): the intercept, then each term from the running sum, ending at the logit. */
 export function Waterfall({ risk }: { risk: RiskResult }) {

@@ -7,6 +7,9 @@
  */
 import type { Overview, RiskResult, Trend } from '../contract.js';
 import { pct } from './RiskCard.js';
+import { displayUnit, formatValue } from './display.js';
+
+const CHANGES_SHOWN = 4;
 
 const W = 300,
   H = 130,
@@ -41,9 +44,15 @@ function scaleY(values: number[]): { y: (v: number) => number; lo: number; hi: n
 const thresholdText = (t: NonNullable<Trend['threshold']>): string => `${t.kind} ${short(t.value)}${t.unit === '°' ? '°' : ` ${t.unit}`}`;
 
 export function TrendChart({ trend }: { trend: Trend }) {
-  const pts = trend.points;
+  // values in the unit a clinician reads (sEMG in µV, mV·s)
+  const du = displayUnit(trend.unit);
+  const pts = trend.points.map((p) => ({ ...p, value: p.value * du.factor }));
   const first = pts[0]!.value;
-  const th = trend.threshold;
+  const th = trend.threshold && {
+    ...trend.threshold,
+    value: trend.threshold.value * displayUnit(trend.threshold.unit).factor,
+    unit: displayUnit(trend.threshold.unit).unit,
+  };
   const x = scaleX(pts.map((p) => p.visitDate));
   const { y, lo, hi } = scaleY([...pts.map((p) => p.value), ...(th ? [first - th.value, first + th.value] : [])]);
   const exceedsAt = new Set(trend.changes.filter((c) => c.exceeds).map((c) => c.to));
@@ -68,7 +77,7 @@ export function TrendChart({ trend }: { trend: Trend }) {
           {short(lo)}
         </text>
         <text x={4} y={(H - B) / 2 + T} fontSize={9} fill="#98a2b3">
-          {trend.unit}
+          {du.unit}
         </text>
         {th && (
           <rect
@@ -89,7 +98,7 @@ export function TrendChart({ trend }: { trend: Trend }) {
           const bad = exceedsAt.has(p.visitDate);
           return (
             <circle key={p.visitId} cx={x(p.visitDate)} cy={y(p.value)} r={bad ? 5 : 3.5} fill={bad ? '#e0524b' : '#cfd6df'} data-exceeds={bad ? 'yes' : 'no'}>
-              <title>{`${p.visitDate}: ${short(p.value)} ${trend.unit}`}</title>
+              <title>{`${p.visitDate}: ${formatValue(p.value / du.factor, trend.unit)}`}</title>
             </circle>
           );
         })}
@@ -107,14 +116,15 @@ export function TrendChart({ trend }: { trend: Trend }) {
         ))}
       </svg>
       <ul className="trend-changes">
-        {trend.changes.map((c) => (
-          <li key={`${c.from}-${c.to}`} className={c.exceeds ? 'exceeds' : ''} data-exceeds={c.exceeds === null ? 'unknown' : c.exceeds ? 'yes' : 'no'}>
+        {trend.changes.slice(0, CHANGES_SHOWN).map((c, i) => (
+          <li key={i} className={c.exceeds ? 'exceeds' : ''} data-exceeds={c.exceeds === null ? 'unknown' : c.exceeds ? 'yes' : 'no'}>
             {c.from} → {c.to}: {c.delta >= 0 ? '+' : '−'}
-            {short(Math.abs(c.delta))} {trend.unit}
+            {formatValue(Math.abs(c.delta), trend.unit)}
             {th && c.exceeds === true && <strong> exceeds {thresholdText(th)}</strong>}
             {th && c.exceeds === false && <span className="muted"> within {thresholdText(th)}</span>}
           </li>
         ))}
+        {trend.changes.length > CHANGES_SHOWN && <li className="muted">… {trend.changes.length - CHANGES_SHOWN} more changes</li>}
       </ul>
       <p className="muted" data-testid="trend-threshold">
         {th ? `Band: ± ${thresholdText(th)} around the first value; source: ${th.source}.` : 'No published threshold: changes not flagged.'}

@@ -14,10 +14,13 @@ import { errorText } from '../../../renderer/app/errors.js';
 import type { Advice, Overview } from '../contract.js';
 import { ChordDiagram } from './ChordDiagram.js';
 import { primaryRisk } from './chordData.js';
+import { chartedTrends } from './display.js';
 import { FormsPanel } from './FormsPanel.js';
 import { GraphExplorer } from './GraphExplorer.js';
 import { RiskCard } from './RiskCard.js';
 import { RiskOverTime, TrendChart } from './Trends.js';
+
+const TRENDS_SHOWN = 11;
 
 /** Saves bytes (base64) as a file through the browser's download (Electron: the save dialog). */
 function downloadBase64(name: string, mime: string, base64: string): void {
@@ -82,6 +85,7 @@ export function TwinOverview(props: { client: Client; patient: Patient; can(meth
   const [loaded, setLoaded] = useState(-1);
   const [report, setReport] = useState<string | null>(null);
   const [reporting, setReporting] = useState(false);
+  const [allTrends, setAllTrends] = useState(false);
 
   useEffect(() => {
     let live = true;
@@ -115,7 +119,7 @@ export function TwinOverview(props: { client: Client; patient: Patient; can(meth
   };
 
   const primary = overview ? primaryRisk(overview.risks) : null;
-  const trends = overview?.trends.filter((t) => t.points.length >= 2) ?? [];
+  const trends = overview ? chartedTrends(overview.trends) : [];
   const risks = overview && primary ? [primary, ...overview.risks.filter((r) => r !== primary)] : (overview?.risks ?? []);
 
   return (
@@ -164,10 +168,15 @@ export function TwinOverview(props: { client: Client; patient: Patient; can(meth
             <h2>Trends over visits</h2>
             <div className="trend-grid">
               <RiskOverTime points={overview.riskOverTime} model={primary?.model ?? null} />
-              {trends.map((t) => (
-                <TrendChart key={`${t.feature}:${t.level}`} trend={t} />
+              {(allTrends ? trends : trends.slice(0, TRENDS_SHOWN)).map((t) => (
+                <TrendChart key={`${t.feature}:${t.level}:${t.label}`} trend={t} />
               ))}
             </div>
+            {!allTrends && trends.length > TRENDS_SHOWN && (
+              <button onClick={() => setAllTrends(true)}>
+                Show all {trends.length} trends (flagged first; {TRENDS_SHOWN} shown)
+              </button>
+            )}
             {trends.length === 0 && <p className="muted">No feature was measured at two visits yet.</p>}
           </section>
           <GraphExplorer client={client} patientId={patient.id} graph={overview.graph} onError={onError} />
