@@ -106,8 +106,8 @@ export function ChordDiagram({ risk }: { risk: RiskResult }) {
       </svg>
       <figcaption className="muted">
         {risk.model.title} ({risk.model.id} v{risk.model.version}): each modality&apos;s arc is proportional to the summed absolute log-odds contributions of
-        its terms, each term&apos;s ribbon to its |log-odds| (red raises, blue lowers the risk); the intercept is not drawn. Coefficients: {risk.model.citation}
-        .
+        its terms, each term&apos;s ribbon to its |log-odds| (red raises, blue lowers the risk); the intercept is not drawn. Coefficients:{' '}
+        {risk.model.citation.replace(/\.\s*$/, '')}.
       </figcaption>
     </figure>
   );
