@@ -67,7 +67,8 @@ export function TrendChart({ trend }: { trend: Trend }) {
     >
       <figcaption>
         <strong>{trend.label}</strong>
-        {trend.level ? ` ${trend.level}` : ''} <span className="muted">({trend.modality})</span>
+        {trend.level && !trend.label.includes(trend.level) && !trend.label.includes(trend.level.replace('-', '–')) ? ` ${trend.level}` : ''}{' '}
+        <span className="muted">({trend.modality})</span>
       </figcaption>
       <svg viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="img" aria-label={`${trend.label} over visits`}>
         <text x={L - 4} y={T + 8} fontSize={9} fill="#98a2b3" textAnchor="end">
@@ -127,7 +128,9 @@ export function TrendChart({ trend }: { trend: Trend }) {
         {trend.changes.length > CHANGES_SHOWN && <li className="muted">… {trend.changes.length - CHANGES_SHOWN} more changes</li>}
       </ul>
       <p className="muted" data-testid="trend-threshold">
-        {th ? `Band: ± ${thresholdText(th)} around the first value; source: ${th.source}.` : 'No published threshold: changes not flagged.'}
+        {th
+          ? `Band: ± ${thresholdText(th)} around the first value; source: ${th.source.replace(/\.\s*$/, '')}.`
+          : 'No published threshold: changes not flagged.'}
       </p>
     </figure>
   );
