@@ -208,6 +208,8 @@ export const ModelInput = z.object({
     also: z.array(z.string()).default([]),
     reduce: z.enum(['max', 'min', 'max-abs', 'mean', 'first']).default('first'),
     level: z.string().optional(),
+    /** Only nodes of these anatomical sites (e.g. the paraspinal muscles for a back-muscle sEMG input); all when absent. */
+    sites: z.array(z.string()).optional(),
   }),
   /** Values the model was developed on; outside it the result says so. */
   validRange: z.tuple([z.number(), z.number()]),

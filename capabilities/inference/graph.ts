@@ -213,7 +213,8 @@ export function buildPatientGraph(inputs: GraphInputs): { visits: Visit[]; nodes
           unit: f.unit,
           modality: motionModality(f.name),
           scale: motionScale(f.name),
-          site: f.muscle || 'trunk',
+          // the muscle, else the channel itself (so that two channels are never taken for one site)
+          site: f.muscle || f.channel,
           level: f.level,
           side: f.side,
           visitDate: m.visitDate,

@@ -87,6 +87,7 @@ export function inputsFromNodes(model: RiskModelFile, nodes: FeatureNode[], day:
       if ((n.name !== input.from.feature && !input.from.also.includes(n.name)) || n.value === null || !Number.isFinite(n.value)) continue;
       if (n.flags.length > 0) continue;
       if (input.from.level !== undefined && n.level !== input.from.level) continue;
+      if (input.from.sites && !input.from.sites.includes(n.site)) continue;
       if (day !== null && n.visitDate > day) continue;
       const k = `${n.level}|${n.site}|${n.side}`;
       const cur = latest.get(k);

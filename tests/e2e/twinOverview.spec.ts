@@ -257,5 +257,17 @@ test('Twin overview: features of every modality, typed edges, risk card, chord a
     await expect(entry).toContainText(r.model.validation);
   }
   await dialog.getByRole('button', { name: 'Close' }).click();
+
+  // the patient's outcome, then the Site cohort workspace: statistics only, and a refit refused with its reason
+  await page.getByRole('button', { name: 'Twin overview', exact: true }).click();
+  await page.getByLabel('Had surgery').check();
+  await page.getByLabel('Surgery date').fill(day2);
+  await page.getByRole('button', { name: 'Store outcome' }).click();
+  await expect(page.getByTestId('outcome-saved')).toContainText(`Outcome stored: surgery on ${day2}`);
+  await page.getByRole('navigation', { name: 'workspaces' }).getByRole('button', { name: 'Site cohort' }).click();
+  await expect(page.getByTestId('cohort-counts')).toContainText(/with a recorded outcome, 1 of them with surgery/);
+  await page.getByTestId('fit-lonstein-carlson-1984').click();
+  await expect(page.getByTestId('site-message')).toContainText(/at least 100 patients/);
+  await page.screenshot({ path: 'test-results/site-cohort.png' });
   expect(errors).toEqual([]);
 });

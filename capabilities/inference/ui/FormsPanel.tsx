@@ -3,7 +3,8 @@
  * `promDefinitions`), the visit's day and label, one answer per item with its
  * anchors (unanswered items stay null: the scoring rule says how they
  * count); the score comes back with its rule's source. And a clinician's
- * value (Risser grade 0–5) at a visit (`inference.submitClinical`). Refusals
+ * value (Risser grade 0–5, a manual Cobb angle from a standing radiograph) at a
+ * visit (`inference.submitClinical`). Refusals
  * show the service's sentence.
  */
 import { useEffect, useState } from 'react';
@@ -27,6 +28,8 @@ export function FormsPanel(props: { client: Client; patientId: string; can(metho
   const [risser, setRisser] = useState('');
   const [clinical, setClinical] = useState<string | null>(null);
   const [clinicalProblem, setClinicalProblem] = useState<string | null>(null);
+  const [cobbDate, setCobbDate] = useState(today());
+  const [cobb, setCobb] = useState('');
 
   useEffect(() => {
     let live = true;
@@ -69,6 +72,18 @@ export function FormsPanel(props: { client: Client; patientId: string; can(metho
     try {
       const r = await client.call('inference', 'submitClinical', { patientId, visitDate: risserDate, name: 'risser', value: Number(risser) });
       setClinical(`Risser grade ${r.value} stored for ${r.visitDate}.`);
+      onSaved();
+    } catch (e) {
+      setClinicalProblem(errorText(e));
+    }
+  };
+
+  const submitCobb = async (): Promise<void> => {
+    setClinical(null);
+    setClinicalProblem(null);
+    try {
+      const r = await client.call('inference', 'submitClinical', { patientId, visitDate: cobbDate, name: 'cobb_manual', value: Number(cobb) });
+      setClinical(`Manual Cobb angle ${r.value}° stored for ${r.visitDate}.`);
       onSaved();
     } catch (e) {
       setClinicalProblem(errorText(e));
@@ -170,6 +185,26 @@ export function FormsPanel(props: { client: Client; patientId: string; can(metho
           </label>
           <button disabled={risser === ''} onClick={() => void submitRisser()}>
             Store Risser grade
+          </button>
+          <label className="field">
+            Manual Cobb angle (°, standing radiograph)
+            <input
+              type="number"
+              min={0}
+              max={180}
+              step={1}
+              aria-label="Manual Cobb angle"
+              value={cobb}
+              onChange={(e) => setCobb(e.target.value)}
+              style={{ width: '5em' }}
+            />
+          </label>
+          <label className="field">
+            Cobb visit date
+            <input type="date" aria-label="Cobb visit date" value={cobbDate} onChange={(e) => setCobbDate(e.target.value)} />
+          </label>
+          <button disabled={cobb === '' || !Number.isFinite(Number(cobb))} onClick={() => void submitCobb()}>
+            Store Cobb angle
           </button>
           {clinical && <span data-testid="clinical-saved">{clinical}</span>}
           {clinicalProblem && (

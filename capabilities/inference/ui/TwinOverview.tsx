@@ -16,6 +16,7 @@ import { ChordDiagram } from './ChordDiagram.js';
 import { primaryRisk } from './chordData.js';
 import { chartedTrends } from './display.js';
 import { FormsPanel } from './FormsPanel.js';
+import { OutcomePanel } from './OutcomePanel.js';
 import { GraphExplorer } from './GraphExplorer.js';
 import { RiskCard } from './RiskCard.js';
 import { RiskOverTime, TrendChart } from './Trends.js';
@@ -181,6 +182,7 @@ export function TwinOverview(props: { client: Client; patient: Patient; can(meth
           </section>
           <GraphExplorer client={client} patientId={patient.id} graph={overview.graph} onError={onError} />
           <FormsPanel client={client} patientId={patient.id} can={can} onSaved={refresh} />
+          {can('inference.recordOutcome') && <OutcomePanel client={client} patientId={patient.id} />}
           {overview.proms.length > 0 && (
             <section className="panel twin-section" aria-label="forms filled" data-testid="proms">
               <h2>Forms filled</h2>
