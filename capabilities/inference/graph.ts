@@ -233,27 +233,12 @@ export function buildPatientGraph(inputs: GraphInputs): { visits: Visit[]; nodes
   }
   for (const p of inputs.proms) {
     visitOf(p.visitDate).acquisitions.push({ kind: 'prom', id: p.id, description: `${p.instrument.toUpperCase()} form` });
-    const total = add({
-      id: `prom:${p.id}:${promFeatureName(p.instrument)}:`,
-      name: promFeatureName(p.instrument),
-      value: p.score.total,
-      unit: p.score.unit,
-      modality: 'PROM',
-      scale: 'macro',
-      site: 'patient',
-      level: '',
-      side: '',
-      visitDate: p.visitDate,
-      algorithm: `${p.instrument} scoring`,
-      algorithmVersion: p.score.algorithmVersion,
-      source: { kind: 'prom', id: p.id },
-    });
-    for (const [domain, value] of Object.entries(p.score.domains)) {
-      if (value === null) continue;
-      const d = add({
-        id: `prom:${p.id}:${promFeatureName(p.instrument)}.${domain}:`,
-        label: `${featureLabel(promFeatureName(p.instrument)).split(' (')[0]} ${domain}`,
-        name: `${promFeatureName(p.instrument)}.${domain}`,
+    const base = promFeatureName(p.instrument);
+    const promNode = (name: string, value: number, label?: string): FeatureNode =>
+      add({
+        id: `prom:${p.id}:${name}:`,
+        ...(label ? { label } : {}),
+        name,
         value,
         unit: p.score.unit,
         modality: 'PROM',
@@ -266,6 +251,10 @@ export function buildPatientGraph(inputs: GraphInputs): { visits: Visit[]; nodes
         algorithmVersion: p.score.algorithmVersion,
         source: { kind: 'prom', id: p.id },
       });
+    const total = promNode(base, p.score.total);
+    for (const [domain, value] of Object.entries(p.score.domains)) {
+      if (value === null) continue;
+      const d = promNode(`${base}.${domain}`, value, `${featureLabel(base).split(' (')[0]} ${domain}`);
       edges.push({ source: d.id, target: total.id, type: 'same-site', weight: null, detail: 'domain and total of one form' });
     }
   }

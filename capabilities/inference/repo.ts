@@ -8,6 +8,7 @@ import { AppError } from '../../electron/contract/errors.js';
 import { newId, nowIso, type Row } from '../../electron/db/files.js';
 import type { TwinStore } from '../../electron/db/store.js';
 import { spineHistory } from '../spine/repo.js';
+import { featuresWhere } from '../twins/repo.js';
 import { getSession, listSessions } from '../motion/repo.js';
 import type { MotionSessionDetail } from '../motion/contract.js';
 import type { Feature } from '../twins/contract.js';
@@ -114,19 +115,7 @@ export function twinSources(store: TwinStore, patientId: string): TwinSource[] {
     .all(patientId) as Row[];
   return rows.map((r) => {
     const createdAt = r['created_at'] as string;
-    const features = (store.db.prepare('SELECT * FROM features WHERE twin_id = ? AND analysis_id IS NULL ORDER BY id').all(r['id'] as string) as Row[]).map(
-      (f): Feature => ({
-        name: f['name'] as string,
-        level: (f['level'] as string | null) ?? null,
-        value: f['value'] as number,
-        unit: f['unit'] as string,
-        sourceSeriesId: f['source_series_id'] as string,
-        algorithm: f['algorithm'] as string,
-        algorithmVersion: f['algorithm_version'] as string,
-        parameters: JSON.parse(f['parameters'] as string) as Record<string, unknown>,
-        createdAt: f['created_at'] as string,
-      }),
-    );
+    const features = featuresWhere(store, 'analysis_id IS NULL AND twin_id = ?', r['id'] as string);
     return {
       twinId: r['id'] as string,
       version: r['version'] as number,

@@ -21,10 +21,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { callService, createServices, type ServiceHost } from '../../electron/services/index.js';
+import { createServices, type ServiceHost } from '../../electron/services/index.js';
+import { failure, serviceCaller } from '../helpers/serviceCalls.js';
 import type { CallContext } from '../../electron/services/access.js';
 import { SitePolicy } from '../../electron/services/policy.js';
-import { parseCall } from '../../electron/platform/registry.js';
 import type { Patient } from '../../capabilities/patients/contract.js';
 import type { MotionSessionDetail } from '../../capabilities/motion/contract.js';
 import type { CohortSummary, FeatureGraph, Overview, PromResponse, ReportFile, RiskModelEntry, RiskResult } from '../../capabilities/inference/contract.js';
@@ -36,15 +36,8 @@ import { tmpDir } from '../helpers/tmp.js';
 const tmp = tmpDir('inference-');
 let host: ServiceHost;
 const PASSWORD = 'correct horse battery';
-const call = async (ctx: CallContext, service: string, method: string, ...args: unknown[]) => {
-  const parsed = parseCall(service, method, args);
-  return callService(host, ctx, service, method, parsed.args);
-};
-const fail = async (p: Promise<unknown>): Promise<{ code: string; message: string }> =>
-  p.then(
-    () => ({ code: 'OK', message: '' }),
-    (e: { code?: string; message: string }) => ({ code: e.code ?? 'NO CODE', message: e.message }),
-  );
+const call = serviceCaller(() => host);
+const fail = failure;
 const admin: CallContext = { token: null },
   surgeon: CallContext = { token: null },
   research: CallContext = { token: null };

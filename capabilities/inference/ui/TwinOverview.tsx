@@ -7,6 +7,7 @@
  * feature graph explorer, the forms, and the visit report as a PDF. Every
  * number names its source.
  */
+import { downloadBase64 } from '../../../renderer/app/download.js';
 import { useCallback, useEffect, useState } from 'react';
 import type { Client } from '../../../renderer/ipc/client.js';
 import type { Patient } from '../../patients/contract.js';
@@ -22,21 +23,6 @@ import { RiskCard } from './RiskCard.js';
 import { RiskOverTime, TrendChart } from './Trends.js';
 
 const TRENDS_SHOWN = 11;
-
-/** Saves bytes (base64) as a file through the browser's download (Electron: the save dialog). */
-function downloadBase64(name: string, mime: string, base64: string): void {
-  const bin = atob(base64);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  const url = URL.createObjectURL(new Blob([bytes], { type: mime }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
 
 function AdviceList({ advice }: { advice: Advice[] }) {
   const next = advice.filter((a) => a.kind === 'next-exam');
