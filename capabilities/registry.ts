@@ -18,3 +18,4 @@ export { default as annotations } from './annotations/index.js';
 export { default as motion } from './motion/index.js';
 export { default as enhance } from './enhance/index.js';
 export { default as inference } from './inference/index.js';
+export { default as exchange } from './exchange/index.js';

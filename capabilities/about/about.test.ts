@@ -28,6 +28,7 @@ describe('system.about', () => {
       'annotations',
       'devices',
       'enhance',
+      'exchange',
       'fusion',
       'inference',
       'jobs',

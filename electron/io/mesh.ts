@@ -1,8 +1,10 @@
 /**
  * Mesh files: VTK XML PolyData (.vtp, VTK file formats, "binary" inline
  * base64 with UInt32 headers, as read by VTK, ParaView, 3D Slicer and vtk.js)
- * and binary STL (for 3D printing and other planning tools). Coordinates are
- * LPS mm as in the twin; the VTP carries a FieldData note saying so.
+ * and STL, binary and ASCII (the de-facto format of 3D Systems' StereoLithography
+ * Interface Specification, 1989/1992: for 3D printing and other planning tools).
+ * Coordinates are LPS mm as in the twin; the VTP carries a FieldData note
+ * saying so; STL has no unit or frame field, so an STL is read as LPS mm.
  */
 import { triangleCross, type TriangleMesh } from '../engine/surface.js';
 
@@ -89,7 +91,20 @@ export function vtpPointArray(buf: Buffer, name: string): Float32Array | null {
   return b ? f32(b) : null;
 }
 
-/** Encodes a triangle mesh as binary STL (facet normals from the winding, LPS mm). */
+/** Unit facet normal of triangle f from its winding (0 for a degenerate triangle). */
+function facetNormal(mesh: TriangleMesh, f: number, n: Float64Array): [number, number, number] {
+  const t = mesh.triangles;
+  triangleCross(mesh.points, 3 * (t[3 * f] as number), 3 * (t[3 * f + 1] as number), 3 * (t[3 * f + 2] as number), n);
+  const l = Math.hypot(n[0] as number, n[1] as number, n[2] as number) || 1;
+  return [(n[0] as number) / l, (n[1] as number) / l, (n[2] as number) / l];
+}
+
+/**
+ * Encodes a triangle mesh as binary STL: an 80-byte header (`name`, latin1),
+ * the UInt32 facet count, then per facet the unit normal (from the winding,
+ * counter-clockwise seen from outside), three vertices (Float32 little endian,
+ * LPS mm) and a zero attribute word.
+ */
 export function encodeStl(mesh: TriangleMesh, name = 'OrthoTwin LPS mm'): Buffer {
   const nT = mesh.triangles.length / 3;
   const buf = Buffer.alloc(84 + 50 * nT);
@@ -100,22 +115,12 @@ export function encodeStl(mesh: TriangleMesh, name = 'OrthoTwin LPS mm'): Buffer
   let o = 84;
   const n = new Float64Array(3);
   for (let f = 0; f < nT; f++) {
-    const a = 3 * (t[3 * f] as number),
-      b = 3 * (t[3 * f + 1] as number),
-      c = 3 * (t[3 * f + 2] as number);
-    triangleCross(p, a, b, c, n);
-    let nx = n[0] as number,
-      ny = n[1] as number,
-      nz = n[2] as number;
-    const l = Math.hypot(nx, ny, nz) || 1;
-    nx /= l;
-    ny /= l;
-    nz /= l;
-    buf.writeFloatLE(nx, o);
-    buf.writeFloatLE(ny, o + 4);
-    buf.writeFloatLE(nz, o + 8);
-    o += 12;
-    for (const q of [a, b, c]) {
+    for (const x of facetNormal(mesh, f, n)) {
+      buf.writeFloatLE(x, o);
+      o += 4;
+    }
+    for (let k = 0; k < 3; k++) {
+      const q = 3 * (t[3 * f + k] as number);
       buf.writeFloatLE(p[q] as number, o);
       buf.writeFloatLE(p[q + 1] as number, o + 4);
       buf.writeFloatLE(p[q + 2] as number, o + 8);
@@ -127,39 +132,153 @@ export function encodeStl(mesh: TriangleMesh, name = 'OrthoTwin LPS mm'): Buffer
   return buf;
 }
 
+/** A Float32 value in STL's e-notation with 9 significant digits (enough to read back the same Float32). */
+const e9 = (x: number): string => x.toExponential(8);
+
 /**
- * Decodes a binary STL (LPS mm assumed) into an indexed mesh: vertices with
- * identical coordinates are merged, so that vertex normals can be computed.
- * @throws Error naming `source` for an ASCII or truncated STL
+ * Encodes a triangle mesh as ASCII STL (`solid name` … `facet normal` /
+ * `outer loop` / 3 × `vertex x y z` / `endloop` / `endfacet` … `endsolid
+ * name`), coordinates LPS mm in e-notation with 9 significant digits, so that
+ * reading it back gives the same Float32 coordinates as the binary file.
+ * @param name the solid's name: one line, no spaces kept (spaces become `_`)
+ */
+export function encodeStlAscii(mesh: TriangleMesh, name = 'OrthoTwin_LPS_mm'): Buffer {
+  const solid = name.replace(/\s+/g, '_') || 'mesh';
+  const p = mesh.points;
+  const t = mesh.triangles;
+  const nT = t.length / 3;
+  const n = new Float64Array(3);
+  const out: string[] = [`solid ${solid}`];
+  for (let f = 0; f < nT; f++) {
+    out.push(`  facet normal ${facetNormal(mesh, f, n).map(e9).join(' ')}`, '    outer loop');
+    for (let k = 0; k < 3; k++) {
+      const q = 3 * (t[3 * f + k] as number);
+      out.push(`      vertex ${e9(p[q] as number)} ${e9(p[q + 1] as number)} ${e9(p[q + 2] as number)}`);
+    }
+    out.push('    endloop', '  endfacet');
+  }
+  out.push(`endsolid ${solid}`, '');
+  return Buffer.from(out.join('\n'), 'latin1');
+}
+
+/** Merges vertices with identical (Float32) coordinates: the indexed mesh of a triangle soup. */
+class Welder {
+  private readonly index = new Map<string, number>();
+  readonly pts: number[] = [];
+  constructor(private readonly source: string) {}
+  /** The vertex index of (x, y, z) rounded to Float32. @throws Error naming the file and facet for a coordinate that is not a number */
+  vertex(x: number, y: number, z: number, facet: number): number {
+    if (!(Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(z)))
+      throw new Error(`${this.source}: triangle ${facet} has a vertex that is not a number (${x}, ${y}, ${z}); the mesh is corrupt`);
+    const fx = Math.fround(x),
+      fy = Math.fround(y),
+      fz = Math.fround(z);
+    // -0 and 0 are the same point
+    const key = `${fx + 0},${fy + 0},${fz + 0}`;
+    let v = this.index.get(key);
+    if (v === undefined) {
+      v = this.pts.length / 3;
+      this.index.set(key, v);
+      this.pts.push(fx, fy, fz);
+    }
+    return v;
+  }
+}
+
+/**
+ * Decodes an STL, binary or ASCII, into an indexed mesh (LPS mm assumed):
+ * vertices with identical Float32 coordinates are welded (exact, no
+ * tolerance), so the mesh's topology (shared edges, closedness) can be
+ * checked and vertex normals computed. Stored facet normals are ignored (the
+ * winding decides). A file whose size is exactly 84 + 50 × its declared facet
+ * count is binary (even when its header starts with "solid", as some CAD
+ * programs write); otherwise a file starting with `solid` is read as ASCII.
+ * @param source the file's name, for the errors
+ * @throws Error naming `source` and the reason: too short, a binary facet count
+ * that does not match the size (truncated or padded), a coordinate that is not a
+ * number, or for ASCII the line and the keyword expected there
  */
 export function decodeStl(buf: Buffer, source = 'STL file'): TriangleMesh {
-  if (buf.length < 84) throw new Error(`${source}: too short for a binary STL (${buf.length} bytes)`);
+  const ascii = /^\s*solid\b/.test(buf.subarray(0, 512).toString('latin1'));
+  const binaryFits = buf.length >= 84 && 84 + 50 * buf.readUInt32LE(80) === buf.length;
+  if (binaryFits) return decodeBinaryStl(buf, source);
+  if (ascii) return decodeAsciiStl(buf, source);
+  if (buf.length < 84) throw new Error(`${source}: too short for a binary STL (${buf.length} bytes) and not an ASCII STL (no "solid" at the start)`);
   const nT = buf.readUInt32LE(80);
-  if (84 + 50 * nT !== buf.length) {
-    const ascii = buf.subarray(0, 5).toString('latin1') === 'solid';
-    throw new Error(
-      `${source}: ${ascii ? 'ASCII STL is not supported (save it as binary STL)' : `${nT} triangles declared but ${buf.length} bytes (expected ${84 + 50 * nT})`}`,
-    );
-  }
-  const index = new Map<string, number>();
-  const pts: number[] = [];
+  throw new Error(
+    `${source}: not an ASCII STL (no "solid" at the start) and not a binary STL: ${nT} triangles declared but ${buf.length} bytes (expected ${84 + 50 * nT}${
+      buf.length < 84 + 50 * nT ? '; the file is truncated' : ''
+    })`,
+  );
+}
+
+function decodeBinaryStl(buf: Buffer, source: string): TriangleMesh {
+  const nT = buf.readUInt32LE(80);
+  const w = new Welder(source);
   const triangles = new Uint32Array(3 * nT);
   for (let t = 0; t < nT; t++)
     for (let k = 0; k < 3; k++) {
       const o = 84 + 50 * t + 12 + 12 * k;
-      const x = buf.readFloatLE(o),
-        y = buf.readFloatLE(o + 4),
-        z = buf.readFloatLE(o + 8);
-      if (!(Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(z)))
-        throw new Error(`${source}: triangle ${t + 1} has a vertex that is not a number (${x}, ${y}, ${z}); the mesh is corrupt`);
-      const key = `${x},${y},${z}`;
-      let v = index.get(key);
-      if (v === undefined) {
-        v = pts.length / 3;
-        index.set(key, v);
-        pts.push(x, y, z);
-      }
-      triangles[3 * t + k] = v;
+      triangles[3 * t + k] = w.vertex(buf.readFloatLE(o), buf.readFloatLE(o + 4), buf.readFloatLE(o + 8), t + 1);
     }
-  return { points: Float32Array.from(pts), triangles };
+  return { points: Float32Array.from(w.pts), triangles };
+}
+
+const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+function decodeAsciiStl(buf: Buffer, source: string): TriangleMesh {
+  const lines = buf.toString('latin1').split(/\r?\n|\r/);
+  const w = new Welder(source);
+  const tris: number[] = [];
+  let ln = 0;
+  /** The next non-empty line's words, and its 1-based line number; null at the end. */
+  const next = (): string[] | null => {
+    while (ln < lines.length) {
+      const words = (lines[ln++] as string).trim().split(/\s+/);
+      if (words[0]) return words;
+    }
+    return null;
+  };
+  const fail = (what: string, got: string[] | null): never => {
+    throw new Error(
+      `${source}: not a binary STL (size does not match) and not a valid ASCII STL: ${
+        got ? `line ${ln}: expected ${what}, found "${got.join(' ').slice(0, 60)}"` : `the file ends (line ${lines.length}) where ${what} was expected`
+      }`,
+    );
+  };
+  const num = (s: string | undefined, words: string[]): number => {
+    if (s === undefined || !NUMBER.test(s)) fail('three numbers', words);
+    return Number(s);
+  };
+  let words = next();
+  if (!words || words[0]!.toLowerCase() !== 'solid') fail('"solid"', words);
+  let solids = 0;
+  for (;;) {
+    // inside a solid: facets until endsolid
+    words = next();
+    const kw = words?.[0]?.toLowerCase();
+    if (kw === 'endsolid') {
+      solids++;
+      words = next();
+      if (!words) break;
+      if (words[0]!.toLowerCase() !== 'solid') fail('"solid" or the end of the file', words);
+      continue;
+    }
+    if (kw !== 'facet' || words![1]?.toLowerCase() !== 'normal') fail('"facet normal" or "endsolid"', words);
+    for (let k = 2; k < 5; k++) num(words![k], words!);
+    words = next();
+    if (words?.[0]?.toLowerCase() !== 'outer' || words[1]?.toLowerCase() !== 'loop') fail('"outer loop"', words);
+    const facet = tris.length / 3 + 1;
+    for (let k = 0; k < 3; k++) {
+      words = next();
+      if (words?.[0]?.toLowerCase() !== 'vertex') fail('"vertex x y z"', words);
+      tris.push(w.vertex(num(words![1], words!), num(words![2], words!), num(words![3], words!), facet));
+    }
+    words = next();
+    if (words?.[0]?.toLowerCase() !== 'endloop') fail('"endloop" (a facet has three vertices)', words);
+    words = next();
+    if (words?.[0]?.toLowerCase() !== 'endfacet') fail('"endfacet"', words);
+  }
+  if (solids === 0 || tris.length === 0) throw new Error(`${source}: an ASCII STL without any facet`);
+  return { points: Float32Array.from(w.pts), triangles: Uint32Array.from(tris) };
 }

@@ -104,6 +104,7 @@ describe('capability registry', () => {
       'devices',
       'emg',
       'enhance',
+      'export',
       'igtl',
       'imu',
       'opensim',

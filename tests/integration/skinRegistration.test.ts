@@ -20,7 +20,7 @@ import { applyPoint, invertRigid, mul4 } from '../../math/rigid.js';
 import type { TriangleMesh } from '../../electron/engine/surface.js';
 import { simulateView, writeAsciiPcd } from '../helpers/skinScene.js';
 import { dataPath, describeData, projectRoot } from '../helpers/data.js';
-import { encodeStl } from '../../electron/io/mesh.js';
+import { encodeStl, encodeStlAscii } from '../../electron/io/mesh.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import fs from 'node:fs';
@@ -121,6 +121,7 @@ describeData('markerless skin registration on generated ground truth (example CT
       const nominal = cameraPrior(fixed.points, 'back');
       const view = simulateView(skin, nominal, 7);
       fs.writeFileSync(path.join(dir, 'skin.stl'), encodeStl(skin));
+      fs.writeFileSync(path.join(dir, 'skin-ascii.stl'), encodeStlAscii(skin));
       writeAsciiPcd(path.join(dir, 'camera.pcd'), view.cloud);
       const register = (fixedMesh: string, ...extra: string[]) =>
         promisify(execFile)(
@@ -157,6 +158,11 @@ describeData('markerless skin registration on generated ground truth (example CT
       expect(out.overlap).toBeGreaterThan(0.5);
       expect(out.predictedTreMm).toBeGreaterThan(0.5);
       expect(out.registrationMs).toBeGreaterThan(0);
+      // the same skin as an ASCII STL (issue 24: once refused) registers to the same transform
+      const ascii = JSON.parse((await register('skin-ascii.stl', '--json')).stdout) as typeof out;
+      expect(ascii.refused).toBeNull();
+      for (const [i, row] of ascii.transformMovingToFixed.entries())
+        for (const [j, x] of row.entries()) expect(x).toBeCloseTo(out.transformMovingToFixed[i]![j]!, 9);
       // bad input: a file that is not a mesh
       fs.writeFileSync(path.join(dir, 'bad.stl'), 'solid nothing\n');
       const bad = await register('bad.stl').catch((e: { code: number; stderr: string }) => e);

@@ -1,0 +1,120 @@
+/**
+ * Exchange: the twin's meshes out of OrthoTwin for 3D printing (issue 24 §2):
+ * 3MF (3MF Core Specification 1.3: named objects with base materials and
+ * colours, millimetres) or STL (binary or ASCII), each part repaired to be
+ * closed and manifold first, with its printability report. Parts are in the
+ * twin's LPS frame (mm).
+ */
+import { z } from 'zod';
+import { CLINICAL_ROLES, defineService } from '../../electron/contract/define.js';
+import { Id } from '../../electron/contract/primitives.js';
+
+/** What can be printed: the skin shell, the bone, the intervertebral disc spaces of the newest spine analysis (one object per disc). */
+export const MeshPart = z.enum(['skin', 'bone', 'discs']);
+export type MeshPart = z.infer<typeof MeshPart>;
+
+export const ExportMeshRequest = z.object({
+  format: z.enum(['3mf', 'stl']),
+  /** Default: 3MF every part the twin has; STL the bone (an STL holds one part). */
+  parts: z.array(MeshPart).min(1).optional(),
+  /** STL only. */
+  stlEncoding: z.enum(['binary', 'ascii']).default('binary'),
+  /** The file to write (absent, else refused); default `<data dir>/exports/twin-<id>-<parts>-<time>.<ext>`. */
+  out: z.string().min(1).optional(),
+  /** Walls thinner than this (mm) are counted in the report. */
+  wallThresholdMm: z.number().positive().max(20).default(0.8),
+});
+export type ExportMeshRequest = z.input<typeof ExportMeshRequest>;
+
+const Vec3 = z.tuple([z.number(), z.number(), z.number()]);
+
+/** The printability of one object (electron/engine/printability.ts: counts, mm, mm², mm³). */
+export const Printability = z.object({
+  vertices: z.number().int(),
+  triangles: z.number().int(),
+  boundaryEdges: z.number().int(),
+  nonManifoldEdges: z.number().int(),
+  inconsistentEdges: z.number().int(),
+  nonManifoldVertices: z.number().int(),
+  degenerateTriangles: z.number().int(),
+  zeroAreaTriangles: z.number().int(),
+  duplicateTriangles: z.number().int(),
+  shells: z.number().int(),
+  closed: z.boolean(),
+  manifold: z.boolean(),
+  consistentlyOriented: z.boolean(),
+  signedVolumeMm3: z.number(),
+  areaMm2: z.number(),
+  boundsMm: z.object({ min: Vec3, max: Vec3 }),
+  wall: z
+    .object({
+      samples: z.number().int(),
+      missed: z.number().int(),
+      minMm: z.number().nullable(),
+      p1Mm: z.number().nullable(),
+      medianMm: z.number().nullable(),
+      thresholdMm: z.number(),
+      belowThreshold: z.number().int(),
+      thinnestAtMm: Vec3,
+    })
+    .nullable(),
+});
+export type Printability = z.infer<typeof Printability>;
+
+export const RepairActions = z.object({
+  weldedVertices: z.number().int(),
+  degenerateRemoved: z.number().int(),
+  duplicatesRemoved: z.number().int(),
+  oppositePairsRemoved: z.number().int(),
+  nonManifoldEdgesSplit: z.number().int(),
+  verticesSplit: z.number().int(),
+  trianglesFlipped: z.number().int(),
+  shellsInverted: z.number().int(),
+});
+
+export const ExportedObject = z.object({
+  /** The object's name in the file (e.g. "Bone", "Disc L4-L5"). */
+  name: z.string(),
+  part: MeshPart,
+  /** The twin artefact it was made from (e.g. bone-mesh, disc-spaces). */
+  source: z.string(),
+  material: z.string(),
+  /** sRGB #RRGGBBAA. */
+  displayColor: z.string(),
+  /** Before repair (no wall estimate). */
+  before: Printability,
+  repair: RepairActions,
+  /** As written. */
+  after: Printability,
+});
+export type ExportedObject = z.infer<typeof ExportedObject>;
+
+export const ExportMeshResult = z.object({
+  path: z.string(),
+  format: z.enum(['3mf', 'stl']),
+  bytes: z.number().int(),
+  sha256: z.string(),
+  unit: z.literal('millimeter'),
+  /** The frame of the coordinates written: the twin's LPS (patient left, posterior, superior). */
+  frame: z.literal('LPS'),
+  objects: z.array(ExportedObject),
+  /** Parts asked for (or defaulted) that the twin does not have, with why. */
+  omitted: z.array(z.object({ part: MeshPart, reason: z.string() })),
+  timingsMs: z.record(z.string(), z.number()),
+});
+export type ExportMeshResult = z.infer<typeof ExportMeshResult>;
+
+export const ExchangeService = defineService(
+  'exchange',
+  {
+    /** Writes the twin's meshes as 3MF or STL for printing (repaired, checked); audited as an export of the twin. */
+    exportMesh: { roles: CLINICAL_ROLES, verb: 'export meshes for printing', args: z.tuple([Id, ExportMeshRequest]), result: ExportMeshResult },
+  },
+  {},
+);
+
+declare module '../../electron/contract/registry.js' {
+  interface ServiceRegistry {
+    exchange: typeof ExchangeService;
+  }
+}

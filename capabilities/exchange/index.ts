@@ -1,0 +1,29 @@
+/**
+ * The exchange capability (issue 24): the twin's meshes out for 3D printing
+ * (3MF, STL) with printability checks and repair (meshExport.ts), and `twin
+ * export`. DICOM objects and PACS exchange are to come here as well.
+ */
+import { defineCapability } from '../../electron/platform/capability.js';
+import { ExchangeService } from './contract.js';
+import { exportTwinMesh } from './meshExport.js';
+
+export default defineCapability(
+  {
+    name: 'exchange',
+    title: 'Exchange: 3D printing exports',
+    version: '0.1.0',
+    services: [ExchangeService],
+    cli: [
+      {
+        name: 'export',
+        usage: 'twin export <twin id> --data-dir D --format 3mf|stl --out F [--parts skin,bone,discs] [--ascii] [--store-key-file K] [--json]',
+        run: async (argv) => (await import('./cliExport.js')).runExport(argv),
+      },
+    ],
+  },
+  ({ store, actor }) => ({
+    exchange: {
+      exportMesh: (twinId, req) => exportTwinMesh(store, actor(), twinId, req),
+    },
+  }),
+);
