@@ -46,7 +46,7 @@ export type Visit = z.infer<typeof Visit>;
 export const PromInstrument = z.enum(['odi', 'rmdq', 'nrs-back', 'nrs-leg', 'srs22r']);
 export type PromInstrument = z.infer<typeof PromInstrument>;
 
-/** A form's items as the UI shows them: each item's label and allowed answers (integers min..max). */
+/** A form's items as the UI shows them: each item's label, allowed answers (integers min..max) and anchors (the labels of the lowest and the highest answer). */
 export const PromDefinition = z.object({
   instrument: PromInstrument,
   title: z.string(),
@@ -228,6 +228,13 @@ export const RiskModelFile = z.object({
   title: z.string(),
   /** What is predicted, e.g. "curve progression ≥ 5° before skeletal maturity". */
   outcome: z.string(),
+  /**
+   * What the outcome is: surgery (a site may refit the model on its recorded surgeries) or something the site does
+   * not record (curve progression: never refitted on surgeries).
+   */
+  outcomeKind: z.enum(['surgery', 'curve-progression']),
+  /** Who the model applies to, by graph features (e.g. age under 18): a patient outside gets no probability, with the reason. */
+  eligibility: z.array(z.object({ feature: z.string(), min: z.number().nullable(), max: z.number().nullable(), reason: z.string() })).default([]),
   /** The model's own horizon in months (null when it is "until skeletal maturity" or similar: `horizonNote`). */
   horizonMonths: z.number().positive().nullable(),
   horizonNote: z.string(),
@@ -289,9 +296,10 @@ export const Contribution = z.object({
   sourceKind: CoefficientSource.shape.kind,
   /** The input was missing and its reference value was used. */
   imputed: z.boolean(),
-  /** The graph node the value came from, and its modality (null: intercept, clinical entry absent). */
+  /** The graph node the value came from, its modality and the day it was measured (null: intercept, missing). */
   nodeId: z.string().nullable(),
   modality: FeatureModality.nullable(),
+  visitDate: IsoDay.nullable(),
 });
 export type Contribution = z.infer<typeof Contribution>;
 
@@ -323,6 +331,11 @@ export const RiskResult = z.object({
   horizons: z.array(z.object({ months: z.number(), probability: z.number(), assumption: z.string() })),
   /** "Not validated on this site's population …" (or the site fit's validation). */
   statement: z.string(),
+  /**
+   * Why no probability is to be shown (an input outside the range the model was developed on, a patient outside its
+   * population); null when it may be shown. The numbers stay in the result for the record, never as the headline.
+   */
+  withheld: z.string().nullable(),
 });
 export type RiskResult = z.infer<typeof RiskResult>;
 

@@ -34,7 +34,7 @@ import type {
 } from './contract.js';
 import { associations, buildPatientGraph, featureLabel, filterGraph, GRAPH_ALGORITHM_VERSION, trendLevel, type GraphInputs } from './graph.js';
 import * as m0016 from './migrations/0016-inference.js';
-import { inputsFromNodes, modelEntries } from './models.js';
+import { eligibilityOf, inputsFromNodes, modelEntries } from './models.js';
 import {
   approveSiteModel,
   cohortGraphs,
@@ -59,6 +59,12 @@ import { visitReportPdf } from './report.js';
 
 /** The sentence every shipped model's result carries besides its own validation line. */
 export const NOT_VALIDATED_HERE = "Not validated on this site's population: no outcomes of this site were used.";
+
+/** Refuses a day before the patient's birth (a typing error that would flow into trends and risks). */
+function assertAfterBirth(store: TwinStore, patientId: string, day: string | null, what: string): void {
+  const birth = patientBirthDate(store, patientId);
+  if (day !== null && birth !== null && day < birth) throw new AppError('BAD_REQUEST', `the ${what} ${day} is before the patient's birth date ${birth}`);
+}
 
 function gatherInputs(store: TwinStore, patientId: string): GraphInputs {
   return {
@@ -113,10 +119,19 @@ function statementOf(e: RiskModelEntry): string {
     : `${e.model.validation} ${NOT_VALIDATED_HERE}`;
 }
 
+/** A model's risk from graph nodes at a day, withheld (with the reason) for a patient outside the model's population. */
+export function riskAt(e: RiskModelEntry, nodes: FeatureNode[], day: string | null): RiskResult {
+  const r = evaluateRisk(e.model, inputsFromNodes(e.model, nodes, day), { key: e.key, approved: e.state === 'approved', statement: statementOf(e) });
+  const elig = eligibilityOf(e.model, nodes, day);
+  return {
+    ...r,
+    withheld: elig.outside ?? r.withheld,
+    statement: elig.unchecked.length ? `${r.statement} Not checked: ${elig.unchecked.join('; ')}.` : r.statement,
+  };
+}
+
 export function risksOf(store: TwinStore, nodes: FeatureNode[], day: string | null): RiskResult[] {
-  return modelsInUse(store).map((e) =>
-    evaluateRisk(e.model, inputsFromNodes(e.model, nodes, day), { key: e.key, approved: e.state === 'approved', statement: statementOf(e) }),
-  );
+  return modelsInUse(store).map((e) => riskAt(e, nodes, day));
 }
 
 /** The model the overview follows over time and asks the next examination for: an approved site fit, else the first expert prior, else the first. */
@@ -154,7 +169,7 @@ function nextExam(e: RiskModelEntry, nodes: FeatureNode[]): Advice[] {
       kind: 'next-exam',
       severity: 'info',
       text: `${best.exam} (${best.label})`,
-      rationale: `Of the inputs missing for ${e.model.title}, measuring ${best.label} would narrow the risk interval the most: by ${(100 * best.expectedReduction).toFixed(1)} percentage points on average over its plausible values.${
+      rationale: `Of the inputs missing for ${e.model.title}${e.model.status === 'expert-prior' ? ' (an expert prior: its interval reflects judgement, not data)' : ''}, measuring ${best.label} would narrow that model's interval the most: by ${(100 * best.expectedReduction).toFixed(1)} percentage points on average over its plausible values.${
         ranked.length > 1
           ? ` Next: ${ranked
               .slice(1, 3)
@@ -173,14 +188,11 @@ export function overviewOf(store: TwinStore, patientId: string): Overview {
   const graph = currentGraph(store, patientId);
   const risks = risksOf(store, graph.nodes, null);
   const primary = primaryModel(store);
+  // the primary model's risk at each visit where it may be shown
   const riskOverTime = primary
-    ? graph.visits.map((v) => {
-        const r = evaluateRisk(primary.model, inputsFromNodes(primary.model, graph.nodes, v.visitDate), {
-          key: primary.key,
-          approved: primary.state === 'approved',
-          statement: statementOf(primary),
-        });
-        return { visitDate: v.visitDate, probability: r.probability, interval: r.interval };
+    ? graph.visits.flatMap((v) => {
+        const r = riskAt(primary, graph.nodes, v.visitDate);
+        return r.withheld ? [] : [{ visitDate: v.visitDate, probability: r.probability, interval: r.interval }];
       })
     : [];
   const trends = trendsOf(graph.nodes);
@@ -188,26 +200,61 @@ export function overviewOf(store: TwinStore, patientId: string): Overview {
   return { patientId, graph, risks, riskOverTime, trends, advice, proms: listProms(store, patientId) };
 }
 
-/** The site's cohort rows for a model: each patient with an outcome, the model's inputs at the surgery day (else the latest visit). */
+/** The day `months` calendar months after an ISO day. */
+function addMonths(day: string, months: number): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCMonth(d.getUTCMonth() + months);
+  return d.toISOString().slice(0, 10);
+}
+
+/**
+ * The site's cohort rows for a model, at a landmark: each patient with an outcome, at the first visit where every
+ * input of the model is known (the baseline), the inputs as of that day; the outcome is surgery within the model's
+ * horizon after the baseline (no horizon: any surgery after it). Left out, counted with the reason: no feature graph,
+ * inputs never all known, surgery before the baseline, and (with a horizon) follow-up — up to the day the outcome was
+ * recorded — shorter than the horizon without surgery.
+ */
 function cohortRows(store: TwinStore, model: RiskModelFile): { rows: { inputs: Record<string, number>; surgery: boolean }[]; excluded: Map<string, number> } {
-  const outcomes = new Map(listOutcomes(store).map((o) => [o.patientId, o]));
+  const outcomes = listOutcomes(store);
   const rows: { inputs: Record<string, number>; surgery: boolean }[] = [];
   const excluded = new Map<string, number>();
+  const leaveOut = (why: string): void => void excluded.set(why, (excluded.get(why) ?? 0) + 1);
   const graphs = new Map(cohortGraphs(store).map((g) => [g.patientId, g]));
-  for (const [patientId, o] of outcomes) {
-    const g = graphs.get(patientId);
+  const H = model.horizonMonths;
+  for (const o of outcomes) {
+    const g = graphs.get(o.patientId);
     if (!g) {
-      excluded.set('no feature graph', (excluded.get('no feature graph') ?? 0) + 1);
+      leaveOut('no feature graph');
       continue;
     }
-    const found = inputsFromNodes(model, g.nodes, o.surgery && o.surgeryDate ? o.surgeryDate : null);
-    const missing = model.inputs.filter((i) => found[i.name] === undefined).map((i) => i.name);
-    if (missing.length > 0) {
-      const why = `missing ${missing.join(', ')}`;
-      excluded.set(why, (excluded.get(why) ?? 0) + 1);
+    let baseline: string | null = null;
+    let found: ReturnType<typeof inputsFromNodes> = {};
+    for (const v of g.visits) {
+      found = inputsFromNodes(model, g.nodes, v.visitDate);
+      if (model.inputs.every((i) => found[i.name] !== undefined)) {
+        baseline = v.visitDate;
+        break;
+      }
+    }
+    if (baseline === null) {
+      const missing = model.inputs.filter((i) => found[i.name] === undefined).map((i) => i.name);
+      leaveOut(`never all inputs at one visit (missing at the last: ${missing.join(', ')})`);
       continue;
     }
-    rows.push({ inputs: Object.fromEntries(model.inputs.map((i) => [i.name, found[i.name]!.value])), surgery: o.surgery });
+    if (o.surgery && o.surgeryDate !== null && o.surgeryDate < baseline) {
+      leaveOut('surgery before the baseline visit');
+      continue;
+    }
+    let event = o.surgery;
+    if (H !== null) {
+      const end = addMonths(baseline, H);
+      if (o.surgery && o.surgeryDate !== null && o.surgeryDate > end) event = false;
+      if (!event && o.recordedAt.slice(0, 10) < end) {
+        leaveOut(`followed up less than ${H} months after the baseline without surgery`);
+        continue;
+      }
+    }
+    rows.push({ inputs: Object.fromEntries(model.inputs.map((i) => [i.name, found[i.name]!.value])), surgery: event });
   }
   return { rows, excluded };
 }
@@ -232,12 +279,14 @@ export default defineCapability(
       visits: (patientId) => currentGraph(store, patientId).visits,
       addVisit: ({ patientId, visitDate, label }) => {
         assertUsable(store, 'patient', patientId);
+        assertAfterBirth(store, patientId, visitDate, 'visit day');
         upsertVisit(store, patientId, visitDate, label, actor());
         return currentGraph(store, patientId).visits.find((v) => v.visitDate === visitDate)!;
       },
       promDefinitions: () => PROM_DEFINITIONS,
       submitProm: (req) => {
         assertUsable(store, 'patient', req.patientId);
+        assertAfterBirth(store, req.patientId, req.visitDate, 'visit day');
         let score;
         try {
           score = scoreProm(req.instrument, req.answers);
@@ -256,6 +305,7 @@ export default defineCapability(
       },
       submitClinical: (req) => {
         assertUsable(store, 'patient', req.patientId);
+        assertAfterBirth(store, req.patientId, req.visitDate, 'visit day');
         if (req.name === 'risser' && (!Number.isInteger(req.value) || req.value < 0 || req.value > 5))
           throw new AppError('BAD_REQUEST', `Risser grade ${req.value}: the grade is a whole number from 0 to 5`);
         if (req.name === 'age_years' && (req.value < 0 || req.value > 130)) throw new AppError('BAD_REQUEST', `age ${req.value} years is not a plausible age`);
@@ -278,11 +328,17 @@ export default defineCapability(
         assertUsable(store, 'patient', patientId);
         if (surgery && !surgeryDate) throw new AppError('BAD_REQUEST', 'a surgery outcome needs the day of the surgery');
         if (!surgery && surgeryDate) throw new AppError('BAD_REQUEST', 'an outcome without surgery has no surgery day');
+        assertAfterBirth(store, patientId, surgeryDate, 'surgery day');
         return upsertOutcome(store, patientId, surgery, surgeryDate, actor());
       },
       fitSiteModel: (baseKey) => {
         const base = modelEntries(store).find((e) => e.key === baseKey && e.origin === 'shipped');
         if (!base) throw new AppError('NOT_FOUND', `no shipped risk model ${baseKey}`);
+        if (base.model.outcomeKind !== 'surgery')
+          throw new AppError(
+            'BAD_REQUEST',
+            `${base.model.title} predicts ${base.model.outcome}; the site records surgeries: a refit on them would change what the model predicts, so it is not refitted`,
+          );
         const { rows, excluded } = cohortRows(store, base.model);
         const key = `${base.model.id}-site-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}`;
         let fit: { report: SiteFitReport; model: RiskModelFile };
@@ -296,9 +352,12 @@ export default defineCapability(
         // what the site records is surgery (yes/no, and its day), whatever the base model predicted
         fit.model = {
           ...fit.model,
-          outcome: `surgery, as recorded in this site's outcomes (refit of the terms of ${base.model.title}, whose outcome is ${base.model.outcome})`,
-          horizonMonths: null,
-          horizonNote: "as recorded in the site's outcomes: surgery yes/no, no fixed horizon",
+          outcome: `surgery, as recorded in this site's outcomes (refit of ${base.model.title})`,
+          horizonMonths: base.model.horizonMonths,
+          horizonNote:
+            base.model.horizonMonths !== null
+              ? `surgery within ${base.model.horizonMonths} months of the first visit with every input (the landmark)`
+              : 'any surgery after the first visit with every input (the landmark)',
           population: `this site's patients with a recorded outcome (${report.n}, ${report.events} with surgery)`,
         };
         const json = JSON.stringify(fit.model);
@@ -326,8 +385,10 @@ export default defineCapability(
         const { pdf, pages } = await visitReportPdf(o, {
           name: p.displayName,
           mrn: p.mrn,
+          birthDate: p.birthDate,
+          author: actor(),
           software: `OrthoTwin ${pkg.version}`,
-          generatedAt: new Date().toISOString().slice(0, 16).replace('T', ' '),
+          generatedAt: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
         });
         const day = o.graph.visits.at(-1)?.visitDate ?? new Date().toISOString().slice(0, 10);
         return { fileName: `orthotwin-visit-report-${day}.pdf`, mime: 'application/pdf' as const, base64: pdf.toString('base64'), pages };

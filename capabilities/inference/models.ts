@@ -72,49 +72,77 @@ export function modelEntries(store: TwinStore): RiskModelEntry[] {
   return [...shipped, ...site];
 }
 
-export type ModelInputs = Record<string, { value: number; nodeId: string | null; modality: FeatureModality | null } | undefined>;
+export type ModelInputs = Record<string, { value: number; nodeId: string | null; modality: FeatureModality | null; visitDate: string } | undefined>;
 
 /**
- * A model's inputs from graph nodes: for each input, the nodes of its feature (and level, when the input names one)
- * whose visit is on or before `day` (each feature instance's latest value), reduced as the input says.
+ * A model's inputs from graph nodes: for each input, the nodes of its feature (or, when the input's own feature was
+ * not measured at that visit, of its `also` features, in their order) at the latest visit on or before `day` that
+ * measured any of them — so a radiograph's Cobb angle is preferred to the CT's on the day both exist, and an older
+ * value is used only when nothing newer exists (its day is in the result) — restricted to the input's level and
+ * sites, without flagged values, reduced over levels and sides as the input says.
  * @param day ISO day; null = all visits
  */
 export function inputsFromNodes(model: RiskModelFile, nodes: FeatureNode[], day: string | null): ModelInputs {
   const out: ModelInputs = {};
   for (const input of model.inputs) {
-    const latest = new Map<string, FeatureNode>();
-    for (const n of nodes) {
-      if ((n.name !== input.from.feature && !input.from.also.includes(n.name)) || n.value === null || !Number.isFinite(n.value)) continue;
-      if (n.flags.length > 0) continue;
-      if (input.from.level !== undefined && n.level !== input.from.level) continue;
-      if (input.from.sites && !input.from.sites.includes(n.site)) continue;
-      if (day !== null && n.visitDate > day) continue;
-      const k = `${n.level}|${n.site}|${n.side}`;
-      const cur = latest.get(k);
-      if (!cur || cur.visitDate < n.visitDate) latest.set(k, n);
-    }
-    const cands = [...latest.values()].sort((a, b) => a.id.localeCompare(b.id));
+    const names = [input.from.feature, ...input.from.also];
+    const cands = nodes.filter(
+      (n) =>
+        names.includes(n.name) &&
+        n.value !== null &&
+        Number.isFinite(n.value) &&
+        n.flags.length === 0 &&
+        (input.from.level === undefined || n.level === input.from.level) &&
+        (!input.from.sites || input.from.sites.includes(n.site)) &&
+        (day === null || n.visitDate <= day),
+    );
     if (cands.length === 0) continue;
-    let pick: FeatureNode = cands[0]!;
+    const latest = cands.reduce((d, n) => (n.visitDate > d ? n.visitDate : d), '');
+    const atDay = cands.filter((n) => n.visitDate === latest);
+    const name = names.find((x) => atDay.some((n) => n.name === x))!;
+    const pool = atDay.filter((n) => n.name === name).sort((a, b) => a.id.localeCompare(b.id));
+    let pick: FeatureNode = pool[0]!;
     let value = pick.value!;
     switch (input.from.reduce) {
       case 'max':
-        for (const c of cands) if (c.value! > value) [pick, value] = [c, c.value!];
+        for (const c of pool) if (c.value! > value) [pick, value] = [c, c.value!];
         break;
       case 'min':
-        for (const c of cands) if (c.value! < value) [pick, value] = [c, c.value!];
+        for (const c of pool) if (c.value! < value) [pick, value] = [c, c.value!];
         break;
       case 'max-abs':
         value = Math.abs(value);
-        for (const c of cands) if (Math.abs(c.value!) > value) [pick, value] = [c, Math.abs(c.value!)];
+        for (const c of pool) if (Math.abs(c.value!) > value) [pick, value] = [c, Math.abs(c.value!)];
         break;
       case 'mean':
-        value = cands.reduce((s, c) => s + c.value!, 0) / cands.length;
+        value = pool.reduce((s, c) => s + c.value!, 0) / pool.length;
         break;
       case 'first':
         break;
     }
-    out[input.name] = { value, nodeId: pick.id, modality: pick.modality };
+    out[input.name] = { value, nodeId: pick.id, modality: pick.modality, visitDate: latest };
   }
   return out;
+}
+
+/**
+ * Why a patient is outside a model's population by its eligibility rules (the latest value of each feature on or
+ * before `day`), or null; a rule whose feature is unknown is listed in `unchecked`.
+ */
+export function eligibilityOf(model: RiskModelFile, nodes: FeatureNode[], day: string | null): { outside: string | null; unchecked: string[] } {
+  const reasons: string[] = [];
+  const unchecked: string[] = [];
+  for (const rule of model.eligibility) {
+    const latest = nodes
+      .filter((n) => n.name === rule.feature && n.value !== null && (day === null || n.visitDate <= day))
+      .sort((a, b) => b.visitDate.localeCompare(a.visitDate))[0];
+    if (!latest) {
+      unchecked.push(`${rule.feature} unknown (${rule.reason})`);
+      continue;
+    }
+    const v = latest.value!;
+    if ((rule.min !== null && v < rule.min) || (rule.max !== null && v >= rule.max))
+      reasons.push(`${latest.label} ${Number(v.toFixed(1))} ${latest.unit}: the model is ${rule.reason}`);
+  }
+  return { outside: reasons.length ? `No probability: ${reasons.join('; ')}.` : null, unchecked };
 }

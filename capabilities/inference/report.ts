@@ -28,7 +28,7 @@ const pct = (p: number): string => `${(100 * p).toFixed(1)} %`;
  */
 export async function visitReportPdf(
   o: Overview,
-  patient: { name: string; mrn: string; software: string; generatedAt: string },
+  patient: { name: string; mrn: string; birthDate: string; software: string; generatedAt: string; author: string },
 ): Promise<{ pdf: Buffer; pages: number }> {
   const doc = new PDFDocument({ size: 'A4', margin: 48, info: { Title: 'OrthoTwin visit report', Producer: patient.software }, bufferPages: true });
   const chunks: Buffer[] = [];
@@ -49,10 +49,10 @@ export async function visitReportPdf(
   doc.font('Helvetica-Bold').fontSize(16);
   t('OrthoTwin visit report');
   doc.font('Helvetica').fontSize(10);
-  t(`Patient: ${patient.name}   ID: ${patient.mrn || '-'}`);
+  t(`Patient: ${patient.name}   ID: ${patient.mrn || '(none recorded)'}   Born: ${patient.birthDate || '(not recorded)'}`);
   t(`Visit: ${last ? `${last.visitDate}${last.label ? ` (${last.label})` : ''}` : 'none'}   Visits on record: ${o.graph.visits.length}`);
   t(
-    `Feature graph v${o.graph.version}: ${o.graph.nodes.length} features, ${o.graph.edges.length} relations. Generated ${patient.generatedAt} by ${patient.software}.`,
+    `Feature graph v${o.graph.version}: ${o.graph.nodes.length} features, ${o.graph.edges.length} relations. Generated ${patient.generatedAt} by ${patient.author} with ${patient.software}.`,
   );
   doc.fontSize(9.5);
 
@@ -74,7 +74,7 @@ export async function visitReportPdf(
     doc.font(tr.flagged ? 'Helvetica-Bold' : 'Helvetica');
     t(
       `${tr.flagged ? 'CHANGE ' : ''}${tr.label}${tr.level ? ` ${tr.level}` : ''}: ${tr.points.map((p) => `${p.visitDate} ${p.value.toFixed(1)}`).join(' -> ')} ${tr.unit}; ${tr.changes
-        .map((c) => `${c.delta >= 0 ? '+' : ''}${c.delta.toFixed(1)}${c.exceeds ? ' (exceeds)' : ''}`)
+        .map((c) => `${c.delta >= 0 ? '+' : ''}${c.delta.toFixed(1)}${c.exceeds ? ' (reaches the threshold)' : ''}`)
         .join(', ')}; ${thr}`,
     );
     doc.font('Helvetica');
@@ -112,7 +112,15 @@ function riskCard(doc: PDFKit.PDFDocument, r: RiskResult, t: (s: string, o?: PDF
   doc.font('Helvetica').fontSize(9.5);
   t(`Outcome: ${r.model.outcome}; horizon: ${r.model.horizonMonths !== null ? `${r.model.horizonMonths} months` : r.model.horizonNote}.`);
   doc.font('Helvetica-Bold');
-  t(`Probability ${pct(r.probability)} (95 % interval ${pct(r.interval[0])} - ${pct(r.interval[1])}); logit ${r.logit.toFixed(3)}.`);
+  if (r.withheld) t(`${r.withheld} (The computation below is kept for the record only.)`);
+  else
+    t(
+      `${r.model.status === 'expert-prior' ? 'Illustrative (expert prior): ' : ''}Probability ${pct(r.probability)} (${
+        r.interval[1] - r.interval[0] < 1e-9
+          ? 'no interval: no standard errors published, no input missing'
+          : `95 % interval ${pct(r.interval[0])} - ${pct(r.interval[1])}`
+      }); logit ${r.logit.toFixed(3)}.`,
+    );
   doc.font('Helvetica');
   t(`Interval: ${r.intervalMethod}`);
   for (const hz of r.horizons) t(`At ${hz.months} months: ${pct(hz.probability)} (${hz.assumption}).`);
@@ -121,7 +129,7 @@ function riskCard(doc: PDFKit.PDFDocument, r: RiskResult, t: (s: string, o?: PDF
   t('Contributions (log-odds; they sum to the logit):');
   for (const c of r.contributions)
     t(
-      `  ${c.label}${c.value !== null ? ` = ${c.value.toFixed(2)} ${c.unit}` : ''}${c.imputed ? ' (missing: reference value used)' : ''}: ${c.logOdds >= 0 ? '+' : ''}${c.logOdds.toFixed(3)}  [${c.sourceKind}]`,
+      `  ${c.label}${c.value !== null ? ` = ${c.value.toFixed(2)} ${c.unit}` : ''}${c.visitDate ? ` (measured ${c.visitDate})` : ''}${c.imputed ? ' (missing: reference value used)' : ''}: ${c.logOdds >= 0 ? '+' : ''}${c.logOdds.toFixed(3)}  [${c.sourceKind}]`,
     );
   if (r.outOfRange.length > 0)
     t(

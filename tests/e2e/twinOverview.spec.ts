@@ -266,7 +266,8 @@ test('Twin overview: features of every modality, typed edges, risk card, chord a
   await expect(page.getByTestId('outcome-saved')).toContainText(`Outcome stored: surgery on ${day2}`);
   await page.getByRole('navigation', { name: 'workspaces' }).getByRole('button', { name: 'Site cohort' }).click();
   await expect(page.getByTestId('cohort-counts')).toContainText(/with a recorded outcome, 1 of them with surgery/);
-  await page.getByTestId('fit-lonstein-carlson-1984').click();
+  await expect(page.getByTestId('fit-lonstein-carlson-1984')).toHaveCount(0); // it predicts curve progression, not surgery
+  await page.getByTestId('fit-msdt-lumbar-surgery-prior').click();
   await expect(page.getByTestId('site-message')).toContainText(/at least 100 patients/);
   await page.screenshot({ path: 'test-results/site-cohort.png' });
   expect(errors).toEqual([]);

@@ -192,7 +192,11 @@ describeData('the inference engine: a patient’s two visits, feature graph, ris
       expect(r.statement).toContain("Not validated on this site's population");
       for (const c of r.contributions) expect(c.source.length).toBeGreaterThan(3);
     }
+    // an adolescent model says nothing for a 65-year-old: no probability, with the reason
+    const lc = overview.risks.find((r) => r.model.id === 'lonstein-carlson-1984')!;
+    expect(lc.withheld).toMatch(/^No probability: Age 6\d(\.\d)? years: the model is developed on children and adolescents/);
     const prior = overview.risks.find((r) => r.model.status === 'expert-prior')!;
+    expect(prior.withheld).toBeNull();
     console.log(
       `${prior.model.key}: ${(100 * prior.probability).toFixed(1)} % [${(100 * prior.interval[0]).toFixed(1)}, ${(100 * prior.interval[1]).toFixed(1)}]; ` +
         prior.contributions.map((c) => `${c.feature}${c.imputed ? '*' : ''} ${c.logOdds.toFixed(3)}`).join(', '),
@@ -227,6 +231,8 @@ describeData('the inference engine: a patient’s two visits, feature graph, ris
     expect(bad.message).toMatch(/item 3/i);
     const short = await fail(call(surgeon, 'inference', 'submitProm', { patientId: patient.id, visitDate: visit2, instrument: 'nrs-leg', answers: [3, 4] }));
     expect(short.code).toBe('BAD_REQUEST');
+    const early = await fail(call(surgeon, 'inference', 'submitProm', { patientId: patient.id, visitDate: '1950-01-01', instrument: 'nrs-leg', answers: [3] }));
+    expect(early).toEqual({ code: 'BAD_REQUEST', message: "the visit day 1950-01-01 is before the patient's birth date 1961-04-15" });
   });
 
   it('writes the visit report PDF with the risk card, trends and advice', async () => {

@@ -14,6 +14,12 @@ import type { PromDefinition, PromResponse } from '../contract.js';
 
 const today = (): string => new Date().toISOString().slice(0, 10);
 
+/** The label of an answer: the first anchor names the lowest answer, the last the highest (` — 0: no pain`). */
+function anchorOf(it: { min: number; max: number; anchors: string[] }, v: number): string {
+  const a = v === it.min ? it.anchors[0] : v === it.max ? it.anchors[it.anchors.length - 1] : undefined;
+  return a ? ` — ${a}` : '';
+}
+
 export function FormsPanel(props: { client: Client; patientId: string; can(method: string): boolean; onSaved(): void }) {
   const { client, patientId, can, onSaved } = props;
   const [defs, setDefs] = useState<PromDefinition[] | null>(null);
@@ -135,7 +141,7 @@ export function FormsPanel(props: { client: Client; patientId: string; can(metho
                         {Array.from({ length: it.max - it.min + 1 }, (_, k) => it.min + k).map((v) => (
                           <option key={v} value={v}>
                             {v}
-                            {it.anchors[v - it.min] ? ` — ${it.anchors[v - it.min]}` : ''}
+                            {anchorOf(it, v)}
                           </option>
                         ))}
                       </select>

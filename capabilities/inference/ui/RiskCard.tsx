@@ -81,7 +81,7 @@ export function Waterfall({ risk }: { risk: RiskResult }) {
         const title =
           r.kind === 'logit'
             ? `logit ${risk.logit.toFixed(3)} = intercept + Σ terms; probability ${pct(risk.probability)}`
-            : `${r.label}${r.c && r.c.value !== null ? `: ${valueText(r.c)}` : ''}${imputed ? ' (missing → reference value)' : ''}; log-odds ${signed(r.c!.logOdds)}; source: ${r.c!.source} (${r.c!.sourceKind})`;
+            : `${r.label}${r.c && r.c.value !== null ? `: ${valueText(r.c)}` : ''}${r.c?.visitDate ? ` (measured ${r.c.visitDate})` : ''}${imputed ? ' (missing → reference value)' : ''}; log-odds ${signed(r.c!.logOdds)}; source: ${r.c!.source} (${r.c!.sourceKind})`;
         return (
           <g key={r.key} data-term={r.key} data-log-odds={r.kind === 'logit' ? risk.logit : r.c!.logOdds} data-imputed={imputed ? 'yes' : 'no'}>
             <title>{title}</title>
@@ -132,19 +132,32 @@ export function RiskCard({ risk, primary }: { risk: RiskResult; primary: boolean
         {m.id} v{m.version} · outcome: {m.outcome} · {m.horizonMonths !== null ? `horizon ${m.horizonMonths} months` : m.horizonNote}
         {m.auc !== null ? ` · AUC ${m.auc.toFixed(2)} (development)` : ' · no published AUC'}
       </div>
-      <div className="risk-probability" data-testid="risk-probability">
-        <strong>{pct(risk.probability)}</strong>{' '}
-        <span>
-          (95 % interval {pct(risk.interval[0])} – {pct(risk.interval[1])})
-        </span>
-      </div>
+      {risk.withheld ? (
+        <div className="risk-warning" data-testid="risk-withheld" role="note">
+          <strong>{risk.withheld}</strong> The model says nothing for this patient; its computation is kept below for the record only.
+        </div>
+      ) : (
+        <div className="risk-probability" data-testid="risk-probability">
+          {m.status === 'expert-prior' && <span className="badge warn">illustrative</span>} <strong>{pct(risk.probability)}</strong>{' '}
+          <span>
+            {risk.interval[1] - risk.interval[0] < 1e-9
+              ? '(no interval: the source gives no standard errors and no input is missing)'
+              : `(95 % interval ${pct(risk.interval[0])} – ${pct(risk.interval[1])})`}
+          </span>
+          {risk.interval[1] - risk.interval[0] > 0.5 && (
+            <div className="risk-warning" data-testid="risk-uninformative" role="note">
+              The interval spans more than half of the scale: this result carries little information.
+            </div>
+          )}
+        </div>
+      )}
       <p className="muted" data-testid="risk-interval-method">
         Interval: {risk.intervalMethod}
       </p>
       <p className="risk-statement" data-testid="risk-statement">
         {risk.statement}
       </p>
-      {m.validation && m.validation !== risk.statement && <p className="muted">Validation: {m.validation}</p>}
+      {m.validation && !risk.statement.includes(m.validation) && <p className="muted">Validation: {m.validation}</p>}
       <p className="muted" data-testid="risk-citation">
         Source: {m.citation} · population: {m.population}
       </p>
@@ -193,6 +206,28 @@ export function RiskCard({ risk, primary }: { risk: RiskResult; primary: boolean
         </div>
       )}
       <Waterfall risk={risk} />
+      <table className="device-table risk-inputs" data-testid="risk-inputs">
+        <thead>
+          <tr>
+            <th>Input</th>
+            <th>Value</th>
+            <th>Measured</th>
+            <th>Log-odds</th>
+          </tr>
+        </thead>
+        <tbody>
+          {risk.contributions
+            .filter((c) => c.feature !== 'intercept' && c.value !== null)
+            .map((c) => (
+              <tr key={c.feature}>
+                <td>{c.label}</td>
+                <td>{c.imputed ? `missing (reference ${valueText(c)})` : valueText(c)}</td>
+                <td>{c.visitDate ?? '—'}</td>
+                <td>{signed(c.logOdds)}</td>
+              </tr>
+            ))}
+        </tbody>
+      </table>
       <details className="muted">
         <summary>Coefficient sources</summary>
         <ul>

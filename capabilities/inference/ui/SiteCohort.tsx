@@ -197,7 +197,7 @@ export function SiteCohort({ client, session, onError }: WorkspaceProps) {
       {canFit && (
         <p>
           {models
-            .filter((m) => m.origin === 'shipped')
+            .filter((m) => m.origin === 'shipped' && m.model.outcomeKind === 'surgery')
             .map((m) => (
               <button key={m.key} type="button" disabled={busy} onClick={() => void fit(m.key)} data-testid={`fit-${m.model.id}`}>
                 Refit {m.model.title} on this site's cohort

@@ -121,7 +121,7 @@ export function TrendChart({ trend }: { trend: Trend }) {
           <li key={i} className={c.exceeds ? 'exceeds' : ''} data-exceeds={c.exceeds === null ? 'unknown' : c.exceeds ? 'yes' : 'no'}>
             {c.from} → {c.to}: {c.delta >= 0 ? '+' : '−'}
             {formatValue(Math.abs(c.delta), trend.unit)}
-            {th && c.exceeds === true && <strong> exceeds {thresholdText(th)}</strong>}
+            {th && c.exceeds === true && <strong> reaches or exceeds {thresholdText(th)}</strong>}
             {th && c.exceeds === false && <span className="muted"> within {thresholdText(th)}</span>}
           </li>
         ))}

@@ -15,6 +15,7 @@ const c = (feature: string, logOdds: number, modality: Contribution['modality'],
   imputed,
   nodeId: modality ? `n:${feature}` : null,
   modality,
+  visitDate: modality ? '2026-11-20' : null,
 });
 
 const CONTRIBUTIONS = [

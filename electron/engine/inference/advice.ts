@@ -92,8 +92,9 @@ export function ruleAdvice(nodes: readonly FeatureNode[], trends: readonly Trend
       id: `odi-severe:${odi.id}`,
       kind: 'rule',
       severity: 'consider',
-      text: `ODI ${fmt(odi.value!)} %: severe disability or worse; consider review for a surgical consultation.`,
-      rationale: 'Fairbank & Pynsent 2000 bands: 41–60 % severe disability, 61–80 % crippled, 81–100 % bed-bound or exaggerating.',
+      text: `ODI ${fmt(odi.value!)} %: severe disability or worse; consider a detailed investigation of the disability.`,
+      rationale:
+        'Fairbank & Pynsent 2000 bands: 41–60 % severe disability (the authors advise detailed investigation), 61–80 % crippled, 81–100 % bed-bound or exaggerating. A band is not an indication for surgery.',
       citation: FAIRBANK,
       nodes: [odi.id],
       expectedReduction: null,

@@ -59,7 +59,9 @@ describe('Lonstein & Carlson 1984 (J Bone Joint Surg Am 66:1061, table of progre
   });
   it('a curve outside 5–29° is listed as out of range', () => {
     const r = evaluateRisk(LC, given({ cobb: 35, risser: 1 }), OPTS);
-    expect(r.outOfRange).toEqual([{ input: 'cobb', label: 'Cobb angle (largest curve)', value: 35, validRange: [5, 29] }]);
+    expect(r.outOfRange).toEqual([{ input: 'cobb', label: LC.inputs[0]!.label, value: 35, validRange: [5, 29] }]);
+    // and no probability is to be shown: the model says nothing there
+    expect(r.withheld).toBe(`No probability: ${LC.inputs[0]!.label} 35 ° is outside the 5–29 the model was developed on.`);
   });
   it('contributions sum to the logit within 1e-12 for random inputs (and the intercept comes first)', () => {
     fc.assert(

@@ -9,7 +9,7 @@
  */
 import type { FeatureModality, RiskModelFile, RiskResult, Contribution } from '../../../capabilities/inference/contract.js';
 
-export type RiskInputs = Record<string, { value: number; nodeId: string | null; modality: FeatureModality | null } | undefined>;
+export type RiskInputs = Record<string, { value: number; nodeId: string | null; modality: FeatureModality | null; visitDate?: string | null } | undefined>;
 export type RiskTerm = RiskModelFile['terms'][number];
 
 const Z95 = 1.959963984540054;
@@ -234,7 +234,8 @@ export interface EvaluateOptions {
  *   interval: on the logit, ±1.96·sd with Var = se₀² + Σ(seⱼ·tⱼ)² (delta method, coefficients assumed independent:
  *   published models rarely give covariances; terms without se add nothing), its extremes taken over the missing
  *   inputs' plausible ranges (all corners, the reference, and indicator thresholds inside the range), mapped through
- *   the logistic; inputs outside their validRange in `outOfRange`; with a horizon H in months, the probability at m
+ *   the logistic; inputs outside their validRange in `outOfRange` (and then `withheld` says no probability is to be
+ *   shown: the model says nothing there); with a horizon H in months, the probability at m
  *   months p_m = 1 − (1 − p)^(m/H) (constant hazard)
  * @throws Error for unknown inputs or term ids and for cycles among product terms (termOrder)
  */
@@ -258,6 +259,7 @@ export function evaluateRisk(model: RiskModelFile, inputs: RiskInputs, opts: Eva
       imputed: false,
       nodeId: null,
       modality: null,
+      visitDate: null,
     },
   ];
   model.terms.forEach((term, i) => {
@@ -275,6 +277,7 @@ export function evaluateRisk(model: RiskModelFile, inputs: RiskInputs, opts: Eva
       imputed: [...deps[i]!].some((n) => missingSet.has(n)),
       nodeId: single && given && Number.isFinite(given.value) ? given.nodeId : null,
       modality: single && given && Number.isFinite(given.value) ? given.modality : null,
+      visitDate: single && given && Number.isFinite(given.value) ? (given.visitDate ?? null) : null,
     });
   });
   let lg = 0;
@@ -349,6 +352,14 @@ export function evaluateRisk(model: RiskModelFile, inputs: RiskInputs, opts: Eva
     outOfRange,
     horizons,
     statement: opts.statement,
+    withheld: outOfRange.length
+      ? `No probability: ${outOfRange
+          .map(
+            (o) =>
+              `${o.label} ${Number(o.value.toFixed(1))} ${inputOf.get(o.input)!.unit} is outside the ${o.validRange[0]}–${o.validRange[1]} the model was developed on`,
+          )
+          .join('; ')}.`
+      : null,
   };
 }
 

@@ -185,6 +185,7 @@ describe('minimum cohort (Peduzzi et al. 1996) and the site fit', () => {
     population: 'simulated',
     citation: 'simulation',
     status: 'expert-prior',
+    outcomeKind: 'surgery',
     inputs: ['a', 'b', 'c', 'd'].map((name) => ({
       name,
       label: name,

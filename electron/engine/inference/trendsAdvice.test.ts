@@ -109,7 +109,7 @@ describe('rule advice', () => {
     expect(dec[0]!.flagged).toBe(true);
     expect(ruleAdvice([], dec)).toEqual([]);
   });
-  it('ODI 44 % → consider surgical consultation review (Fairbank 2000); 40 % → nothing', () => {
+  it('ODI 44 % → consider a detailed investigation (Fairbank 2000), never a surgical indication; 40 % → nothing', () => {
     const a = ruleAdvice([node('odi', 44)], []);
     expect(a[0]).toMatchObject({ severity: 'consider' });
     expect(a[0]!.citation).toMatch(/Fairbank/);
