@@ -8,16 +8,20 @@ import { defineService, CLINICAL_ROLES } from '../../electron/contract/define.js
 import { Id } from '../../electron/contract/primitives.js';
 import { DeviceList, DeviceSpec, DeviceStatus, RecordedFile, RecordingDeviceState, RecordingStatus, StreamEndpoint } from '../../electron/contract/devices.js';
 
-/** An ISO 8601 calendar day (YYYY-MM-DD) that exists, from 1900 up to today (a day of slack for time zones): a visit's day. */
-export const IsoDay = z
-  .string()
-  .trim()
-  .refine((d) => /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), {
-    message: 'the visit date must be a date (YYYY-MM-DD)',
-  })
-  .refine((d) => d >= '1900-01-01' && d <= new Date(Date.now() + 86_400_000).toISOString().slice(0, 10), {
-    message: 'the visit date must be between 1900 and today',
-  });
+/** An ISO 8601 calendar day (YYYY-MM-DD) that exists, from 1900 up to today (a day of slack for time zones); `what` names it in the refusals. */
+export const isoDayOf = (what: string) =>
+  z
+    .string()
+    .trim()
+    .refine((d) => /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), {
+      message: `the ${what} must be a date (YYYY-MM-DD)`,
+    })
+    .refine((d) => d >= '1900-01-01' && d <= new Date(Date.now() + 86_400_000).toISOString().slice(0, 10), {
+      message: `the ${what} must be between 1900 and today`,
+    });
+
+/** A visit's day (`isoDayOf`). */
+export const IsoDay = isoDayOf('visit date');
 
 /**
  * What a recording is of: the patient (required) and the visit. The product has no visit entity: a visit is its

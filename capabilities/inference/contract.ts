@@ -14,7 +14,7 @@
 import { z } from 'zod';
 import { defineService, ADMIN_ROLES, ALL_ROLES, CLINICAL_ROLES, SURGEON_ROLES } from '../../electron/contract/define.js';
 import { Id } from '../../electron/contract/primitives.js';
-import { IsoDay } from '../devices/contract.js';
+import { IsoDay, isoDayOf } from '../devices/contract.js';
 
 // ---------------------------------------------------------------- visits and forms
 
@@ -344,7 +344,7 @@ export type RiskResult = z.infer<typeof RiskResult>;
 export const OutcomeRecord = z.object({
   patientId: Id,
   surgery: z.boolean(),
-  surgeryDate: IsoDay.nullable(),
+  surgeryDate: isoDayOf('surgery day').nullable(),
   recordedAt: z.string(),
   recordedBy: z.string(),
 });
@@ -503,7 +503,7 @@ export const InferenceService = defineService(
       roles: SURGEON_ROLES,
       verb: 'record outcomes',
       audit: { action: 'edit', recordType: 'outcome' },
-      args: z.tuple([z.object({ patientId: Id, surgery: z.boolean(), surgeryDate: IsoDay.nullable().default(null) })]),
+      args: z.tuple([z.object({ patientId: Id, surgery: z.boolean(), surgeryDate: isoDayOf('surgery day').nullable().default(null) })]),
       result: OutcomeRecord,
     },
     /**
