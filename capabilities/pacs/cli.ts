@@ -36,8 +36,28 @@ export async function runPacs(argv: string[]): Promise<number> {
   const flags = new Set<string>();
   const files: string[] = [];
   const valued = new Set([
-    '--node', '--host', '--port', '--aet', '--dicomweb', '--local-aet', '--store-port', '--timeout', '--data-dir', '--store-key-file', '--level', '--patient-name',
-    '--patient-id', '--date', '--modality', '--description', '--study', '--series', '--via', '--patient', '--expected', '--series-id',
+    '--node',
+    '--host',
+    '--port',
+    '--aet',
+    '--dicomweb',
+    '--local-aet',
+    '--store-port',
+    '--timeout',
+    '--data-dir',
+    '--store-key-file',
+    '--level',
+    '--patient-name',
+    '--patient-id',
+    '--date',
+    '--modality',
+    '--description',
+    '--study',
+    '--series',
+    '--via',
+    '--patient',
+    '--expected',
+    '--series-id',
   ]);
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
@@ -99,7 +119,17 @@ export async function runPacs(argv: string[]): Promise<number> {
       if (!json)
         for (const h of hits)
           console.log(
-            [h.patientName, h.patientId, h.studyDate, h.modality, h.studyDescription, h.studyUid, h.seriesUid ?? '', h.seriesDescription ?? '', `${h.instances ?? '?'} instances`]
+            [
+              h.patientName,
+              h.patientId,
+              h.studyDate,
+              h.modality,
+              h.studyDescription,
+              h.studyUid,
+              h.seriesUid ?? '',
+              h.seriesDescription ?? '',
+              `${h.instances ?? '?'} instances`,
+            ]
               .filter((x) => x !== '')
               .join(' | '),
           );

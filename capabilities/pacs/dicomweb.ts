@@ -134,9 +134,13 @@ export async function wado(
     } catch (e) {
       if (e instanceof AppError) throw e;
       const msg = (e as Error).name === 'TimeoutError' ? `no data within ${timeoutS} s` : (e as Error).message;
-      throw new AppError((e as Error).name === 'TimeoutError' ? 'PACS_TIMEOUT' : 'PACS_UNAVAILABLE', `${where(n)}: WADO-RS broke off mid-transfer (${msg}) after ${count} instances`, {
-        node: n.name,
-      });
+      throw new AppError(
+        (e as Error).name === 'TimeoutError' ? 'PACS_TIMEOUT' : 'PACS_UNAVAILABLE',
+        `${where(n)}: WADO-RS broke off mid-transfer (${msg}) after ${count} instances`,
+        {
+          node: n.name,
+        },
+      );
     }
   }
   return count;
@@ -164,6 +168,9 @@ export async function stow(n: PacsNode, files: string[], timeoutS: number): Prom
   const seq = (tag: string): DicomJson[] => (answer[tag]?.Value ?? []) as DicomJson[];
   const failed = seq('00081198');
   if (failed.length)
-    throw new AppError('PACS_UNAVAILABLE', `${where(n)}: STOW-RS refused ${failed.length} of ${files.length} instances (${failed.map((f) => jsonValue(f, '00081155')).join(', ')})`);
+    throw new AppError(
+      'PACS_UNAVAILABLE',
+      `${where(n)}: STOW-RS refused ${failed.length} of ${files.length} instances (${failed.map((f) => jsonValue(f, '00081155')).join(', ')})`,
+    );
   return seq('00081199').map((s) => jsonValue(s, '00081155'));
 }

@@ -40,12 +40,15 @@ const REJECT_REASONS: Record<string, string> = {
 export function networkError(node: PacsNode, e: unknown): AppError {
   const err = e as NodeJS.ErrnoException;
   const where = nodeLabel(node);
-  if (err?.code === 'ECONNREFUSED') return new AppError('PACS_UNAVAILABLE', `${where}: connection refused (is the PACS running, and is this its DICOM port?)`, { node: node.name });
+  if (err?.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(err?.message ?? ''))
+    return new AppError('PACS_UNAVAILABLE', `${where}: connection refused (is the PACS running, and is this its DICOM port?)`, { node: node.name });
   if (err?.code === 'ENOTFOUND' || err?.code === 'EAI_AGAIN') return new AppError('PACS_UNAVAILABLE', `${where}: host not found`, { node: node.name });
-  if (err?.code === 'ECONNRESET' || err?.code === 'EPIPE')
+  if (err?.code === 'ECONNRESET' || err?.code === 'EPIPE' || /ECONNRESET|EPIPE/.test(err?.message ?? ''))
     return new AppError('PACS_UNAVAILABLE', `${where}: the connection was closed by the PACS mid-transfer`, { node: node.name });
   const msg = err?.message ?? String(e);
-  if (/timeout/i.test(msg)) return new AppError('PACS_TIMEOUT', `${where}: no answer in time (${msg.replace(/^Connection timeout: /, '').replace(/^\S+ -> /, '')})`, { node: node.name });
+  const t = /Exceeded (\w+) timeout \((\d+)\)/.exec(msg);
+  if (t) return new AppError('PACS_TIMEOUT', `${where}: no answer within ${Number(t[2]) / 1000} s (${t[1]} timeout)`, { node: node.name });
+  if (/timeout/i.test(msg)) return new AppError('PACS_TIMEOUT', `${where}: no answer in time (${msg})`, { node: node.name });
   return new AppError('PACS_UNAVAILABLE', `${where}: ${msg}`, { node: node.name });
 }
 
@@ -90,7 +93,8 @@ function run(
     client.on('closed', () => {
       if (settled) return;
       if (signal?.failure) return fail(signal.failure);
-      if (!accepted) return fail(new AppError('PACS_UNAVAILABLE', `${nodeLabel(node)} closed the connection before accepting the association`, { node: node.name }));
+      if (!accepted)
+        return fail(new AppError('PACS_UNAVAILABLE', `${nodeLabel(node)} closed the connection before accepting the association`, { node: node.name }));
       settled = true;
       resolve();
     });
@@ -143,11 +147,23 @@ export async function find(
   return out;
 }
 
-/** The SOP Instance UIDs the PACS holds in a series (image-level C-FIND). */
-export async function listInstances(node: PacsNode, local: LocalAe, studyUid: string, seriesUid: string): Promise<string[]> {
-  const rows = await find(node, local, 'IMAGE', { StudyInstanceUID: studyUid, SeriesInstanceUID: seriesUid, SOPInstanceUID: '' });
-  return rows.map((r) => String(r['SOPInstanceUID'] ?? '')).filter(Boolean);
+/** The instances the PACS holds in a series (image-level C-FIND): SOP Instance and SOP Class UIDs. */
+export async function listInstances(node: PacsNode, local: LocalAe, studyUid: string, seriesUid: string): Promise<{ sop: string; sopClass: string }[]> {
+  const rows = await find(node, local, 'IMAGE', { StudyInstanceUID: studyUid, SeriesInstanceUID: seriesUid, SOPInstanceUID: '', SOPClassUID: '' });
+  return rows.map((r) => ({ sop: String(r['SOPInstanceUID'] ?? ''), sopClass: String(r['SOPClassUID'] ?? '') })).filter((r) => r.sop);
 }
+
+/** What OrthoTwin accepts as a C-GET's C-STORE sub-operations: uncompressed, and the compressed syntaxes the import reads (kept as sent, never transcoded by the PACS). */
+const GET_TRANSFER_SYNTAXES = [
+  TransferSyntax.ExplicitVRLittleEndian,
+  TransferSyntax.ImplicitVRLittleEndian,
+  TransferSyntax.Jpeg2000Lossless,
+  TransferSyntax.Jpeg2000Lossy,
+  TransferSyntax.JpegLossless,
+  TransferSyntax.JpegBaseline,
+  TransferSyntax.JpegLsLossless,
+  TransferSyntax.RleLossless,
+].filter(Boolean);
 
 /** What a retrieval asks for: a series, or some of its instances (resume). */
 export interface RetrieveItems {
@@ -200,14 +216,21 @@ export async function move(node: PacsNode, local: LocalAe, destAet: string, item
 }
 
 /** C-GET: the instances come back on the same association as C-STORE sub-operations, each handed to `onInstance`. */
-export async function get(node: PacsNode, local: LocalAe, items: RetrieveItems, onInstance: (ds: InstanceType<typeof Dataset>) => void): Promise<void> {
+export async function get(
+  node: PacsNode,
+  local: LocalAe,
+  items: RetrieveItems,
+  sopClasses: string[],
+  onInstance: (ds: InstanceType<typeof Dataset>) => void,
+): Promise<void> {
   const sig: { failure?: AppError } = {};
   const reqs = subOpRequests(
     node,
     items,
     (sop) => {
-      const r = sop ? CGetRequest.createImageGetRequest(items.studyUid, items.seriesUid, sop) : CGetRequest.createSeriesGetRequest(items.studyUid, items.seriesUid);
-      r.setAddStorageSopClassesToAssociation(true);
+      const r = sop
+        ? CGetRequest.createImageGetRequest(items.studyUid, items.seriesUid, sop)
+        : CGetRequest.createSeriesGetRequest(items.studyUid, items.seriesUid);
       return r;
     },
     'C-GET',
@@ -217,7 +240,18 @@ export async function get(node: PacsNode, local: LocalAe, items: RetrieveItems, 
     node,
     local,
     reqs,
-    (client) =>
+    (client) => {
+      // one presentation context per SOP class of the series, SCP role, with the compressed syntaxes: a PACS holding JPEG 2000
+      // (Orthanc cannot transcode it) sends it as it is
+      for (const sopClass of sopClasses.length ? sopClasses : [StorageClass.CtImageStorage, StorageClass.MrImageStorage]) {
+        // one context per transfer syntax: the PACS accepts one syntax per context and sends each file in the one it holds it in
+        for (const ts of GET_TRANSFER_SYNTAXES) {
+          const pc = new dimse.association.PresentationContext(0, sopClass, ts);
+          pc.setProviderRole(true);
+          pc.setUserRole(true);
+          client.addAdditionalPresentationContext(pc, true);
+        }
+      }
       client.on('cStoreRequest', (request: InstanceType<typeof CStoreRequest>, callback: (r: InstanceType<typeof CStoreResponse>) => void) => {
         const response = CStoreResponse.fromRequest(request);
         try {
@@ -228,7 +262,8 @@ export async function get(node: PacsNode, local: LocalAe, items: RetrieveItems, 
           sig.failure ??= e instanceof AppError ? e : new AppError('INTERNAL', `cannot keep a received instance: ${(e as Error).message}`);
         }
         callback(response);
-      }),
+      });
+    },
     sig,
   );
   if (sig.failure) throw sig.failure;
@@ -342,7 +377,10 @@ export function startStoreScp(port: number, opts: ScpOptions & { timeoutS: numbe
     server.on('networkError', (e: NodeJS.ErrnoException) => {
       if (!listening)
         reject(
-          new AppError('PACS_UNAVAILABLE', `OrthoTwin's C-STORE SCP (${opts.aet}) cannot listen on port ${port}: ${e.code === 'EADDRINUSE' ? 'the port is in use' : e.message}`),
+          new AppError(
+            'PACS_UNAVAILABLE',
+            `OrthoTwin's C-STORE SCP (${opts.aet}) cannot listen on port ${port}: ${e.code === 'EADDRINUSE' ? 'the port is in use' : e.message}`,
+          ),
         );
     });
     server.on('listening', () => {
@@ -356,6 +394,11 @@ export function startStoreScp(port: number, opts: ScpOptions & { timeoutS: numbe
       });
     });
     const ms = opts.timeoutS * 1000;
-    server.listen(port, { connectTimeout: ms, associationTimeout: ms, pduTimeout: ms, customOptions: { aet: opts.aet, onInstance: opts.onInstance } as unknown as Record<string, unknown> });
+    server.listen(port, {
+      connectTimeout: ms,
+      associationTimeout: ms,
+      pduTimeout: ms,
+      customOptions: { aet: opts.aet, onInstance: opts.onInstance } as unknown as Record<string, unknown>,
+    });
   });
 }

@@ -19,7 +19,7 @@ import { getSeriesSource } from '../studies/repo.js';
 import { PacsNode, PacsService, RetrieveRequest, SendRequest, type FindHit, type FindLevel, type FindQuery, type PacsNodeRef } from './contract.js';
 import * as dimse from './dimse.js';
 import * as web from './dicomweb.js';
-import { retrieveJob, type RetrieveContext } from './jobs.js';
+import { incomingDir, retrieveJob, type RetrieveContext } from './jobs.js';
 
 /** A node by its policy name, or as given. */
 export function resolveNode(policy: CapabilityContext['policy'], ref: PacsNodeRef): PacsNode {
@@ -105,7 +105,9 @@ export async function pacsFind(node: PacsNode, local: dimse.LocalAe, q: FindQuer
     studyDescription: str(r['StudyDescription']),
     accessionNumber: str(r['AccessionNumber']),
     modality: level === 'study' ? str(r['ModalitiesInStudy']) : str(r['Modality']),
-    ...(level === 'series' ? { seriesUid: str(r['SeriesInstanceUID']), seriesNumber: str(r['SeriesNumber']), seriesDescription: str(r['SeriesDescription']) } : {}),
+    ...(level === 'series'
+      ? { seriesUid: str(r['SeriesInstanceUID']), seriesNumber: str(r['SeriesNumber']), seriesDescription: str(r['SeriesDescription']) }
+      : {}),
     instances: int(r[level === 'study' ? 'NumberOfStudyRelatedInstances' : 'NumberOfSeriesRelatedInstances']),
   }));
 }
@@ -167,10 +169,21 @@ export default defineCapability(
             const [hit] = await pacsFind(node, local(), { studyUid: req.studyUid }, 'study', via);
             if (!hit) throw new AppError('NOT_FOUND', `${dimse.nodeLabel(node)} holds no study ${req.studyUid}`);
             const same = hit.patientId ? findDuplicates(store, { displayName: '', mrn: hit.patientId, birthDate: '' }).sameId : null;
-            const bd = /^\d{8}$/.test(hit.patientBirthDate) ? `${hit.patientBirthDate.slice(0, 4)}-${hit.patientBirthDate.slice(4, 6)}-${hit.patientBirthDate.slice(6)}` : '';
+            const bd = /^\d{8}$/.test(hit.patientBirthDate)
+              ? `${hit.patientBirthDate.slice(0, 4)}-${hit.patientBirthDate.slice(4, 6)}-${hit.patientBirthDate.slice(6)}`
+              : '';
             patientId =
               same?.id ??
-              createPatient(store, { displayName: hit.patientName.replace(/\^/g, ' ').trim() || hit.patientId || 'Unknown', mrn: hit.patientId, birthDate: bd, sex: hit.patientSex }, actor()).id;
+              createPatient(
+                store,
+                {
+                  displayName: hit.patientName.replace(/\^/g, ' ').trim() || hit.patientId || 'Unknown',
+                  mrn: hit.patientId,
+                  birthDate: bd,
+                  sex: hit.patientSex,
+                },
+                actor(),
+              ).id;
           }
           const params = TwinParams.parse({});
           const context: RetrieveContext = { patientId, params, confirmIdentity: req.confirmIdentity === true, node: node.name };
@@ -194,8 +207,15 @@ export default defineCapability(
           });
           const who = actor();
           void jobs.wait(job.id).then(({ job: j }) => {
-            if (j.status !== 'done')
-              store.audit(who, 'pacs-retrieve-failed', 'study', req.studyUid, { node: node.name, via: req.via, status: j.status, error: j.error?.code ?? null });
+            // imported: the received files have served (the store holds the volume); otherwise they stay for the retry
+            if (j.status === 'done') fs.rmSync(incomingDir(incomingRoot, req.studyUid, req.seriesUid), { recursive: true, force: true });
+            else
+              store.audit(who, 'pacs-retrieve-failed', 'study', req.studyUid, {
+                node: node.name,
+                via: req.via,
+                status: j.status,
+                error: j.error?.code ?? null,
+              });
           });
           return job.id;
         },

@@ -82,15 +82,19 @@ export const retrieveJob = defineJob({
     w.progress(0, `retrieve: asking ${node.aet} what the study holds`);
     const seriesUids = req.seriesUid ? [req.seriesUid] : await listSeries(node, local, via, studyUid);
     if (!seriesUids.length) throw new AppError('NOT_FOUND', `${dimse.nodeLabel(node)} holds no series of study ${studyUid}`);
-    const plan: { seriesUid: string; listed: string[]; expected: number; dir: string; held: Set<string> }[] = [];
+    const plan: { seriesUid: string; listed: string[]; sopClasses: string[]; expected: number; dir: string; held: Set<string> }[] = [];
     for (const seriesUid of seriesUids) {
-      const listed =
-        via === 'wado-rs' ? await web.listInstancesWeb(node, studyUid, seriesUid, local.timeoutS) : await dimse.listInstances(node, local, studyUid, seriesUid);
+      const rows =
+        via === 'wado-rs'
+          ? (await web.listInstancesWeb(node, studyUid, seriesUid, local.timeoutS)).map((sop) => ({ sop, sopClass: '' }))
+          : await dimse.listInstances(node, local, studyUid, seriesUid);
+      const listed = rows.map((r) => r.sop);
+      const sopClasses = [...new Set(rows.map((r) => r.sopClass).filter(Boolean))];
       const expected = Math.max(listed.length, seriesUids.length === 1 ? (req.expectedInstances ?? 0) : 0);
       const dir = incomingDir(req.incomingRoot, studyUid, seriesUid);
       // an interrupted write leaves a .part file: never an instance, never imported
       if (fs.existsSync(dir)) for (const f of fs.readdirSync(dir)) if (f.endsWith('.part')) fs.rmSync(path.join(dir, f), { force: true });
-      plan.push({ seriesUid, listed, expected, dir, held: heldInstances(dir) });
+      plan.push({ seriesUid, listed, sopClasses, expected, dir, held: heldInstances(dir) });
     }
     const total = plan.reduce((s, p) => s + p.expected, 0);
     let got = plan.reduce((s, p) => s + [...p.held].filter((u) => p.listed.includes(u)).length, 0);
@@ -132,7 +136,7 @@ export const retrieveJob = defineJob({
         const sopUids = p.held.size ? missing : undefined;
         const items = { studyUid, seriesUid: p.seriesUid, ...(sopUids ? { sopUids } : {}) };
         if (via === 'c-move') await dimse.move(node, local, req.local.aet, items);
-        else if (via === 'c-get') await dimse.get(node, local, items, keep);
+        else if (via === 'c-get') await dimse.get(node, local, items, p.sopClasses, keep);
         else await web.wado(node, studyUid, p.seriesUid, sopUids, keepBytes, local.timeoutS);
       }
     } finally {
