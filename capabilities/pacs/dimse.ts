@@ -37,7 +37,7 @@ const REJECT_REASONS: Record<string, string> = {
 };
 
 /** The library's network error as a sentence naming the node. */
-export function networkError(node: PacsNode, e: unknown): AppError {
+export function networkError(node: PacsNode, e: unknown, timeoutS?: number): AppError {
   const err = e as NodeJS.ErrnoException;
   const where = nodeLabel(node);
   if (err?.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(err?.message ?? ''))
@@ -46,9 +46,17 @@ export function networkError(node: PacsNode, e: unknown): AppError {
   if (err?.code === 'ECONNRESET' || err?.code === 'EPIPE' || /ECONNRESET|EPIPE/.test(err?.message ?? ''))
     return new AppError('PACS_UNAVAILABLE', `${where}: the connection was closed by the PACS mid-transfer`, { node: node.name });
   const msg = err?.message ?? String(e);
-  const t = /Exceeded (\w+) timeout \((\d+)\)/.exec(msg);
-  if (t) return new AppError('PACS_TIMEOUT', `${where}: no answer within ${Number(t[2]) / 1000} s (${t[1]} timeout)`, { node: node.name });
-  if (/timeout/i.test(msg)) return new AppError('PACS_TIMEOUT', `${where}: no answer in time (${msg})`, { node: node.name });
+  // the PDU/association timer or the socket's idle timer, whichever fires first: the PACS went silent
+  if (/timeout/i.test(msg)) {
+    const kind = /Exceeded (\w+) timeout/.exec(msg)?.[1];
+    return new AppError(
+      'PACS_TIMEOUT',
+      `${where}: no answer within ${timeoutS ?? '?'} s${kind ? ` (${kind} timeout)` : ''}, mid-transfer or while connecting`,
+      {
+        node: node.name,
+      },
+    );
+  }
   return new AppError('PACS_UNAVAILABLE', `${where}: ${msg}`, { node: node.name });
 }
 
@@ -88,7 +96,7 @@ function run(
         ),
       );
     });
-    client.on('networkError', (e: unknown) => fail(networkError(node, e)));
+    client.on('networkError', (e: unknown) => fail(networkError(node, e, local.timeoutS)));
     client.on('abort', () => fail(new AppError('PACS_UNAVAILABLE', `${nodeLabel(node)} aborted the association mid-transfer`, { node: node.name })));
     client.on('closed', () => {
       if (settled) return;

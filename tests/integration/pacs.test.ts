@@ -184,8 +184,8 @@ describeData('PACS: DIMSE and DICOMweb against a real Orthanc', () => {
     await expect(host.impl.pacs.echo({ name: 'down', aet: 'DOWN', host: '127.0.0.1', port, tls: false })).rejects.toThrow(
       `PACS DOWN at 127.0.0.1:${port}: connection refused`,
     );
-    const e = await host.impl.pacs
-      .echo({ name: 'wrong-ae', aet: 'NOT_ORTHANC', host: '127.0.0.1', port: orthanc.dicomPort, tls: false })
+    const e = await Promise.resolve()
+      .then(() => host.impl.pacs.echo({ name: 'wrong-ae', aet: 'NOT_ORTHANC', host: '127.0.0.1', port: orthanc.dicomPort, tls: false }))
       .catch((x: Error) => x);
     expect((e as Error).message).toMatch(
       new RegExp(`PACS NOT_ORTHANC at 127.0.0.1:${orthanc.dicomPort} rejected the association .*called AE title is not recognised`),
@@ -208,7 +208,7 @@ describeData('PACS: DIMSE and DICOMweb against a real Orthanc', () => {
     expect(paused).toBe(true);
     expect(first.outcome.job.status).toBe('failed');
     expect(first.outcome.job.error?.code).toBe('PACS_TIMEOUT');
-    expect(first.outcome.job.error?.message).toMatch(/PACS ORTHANC_TEST at 127\.0\.0\.1:\d+: no answer within 3 s \(PDU timeout\)/);
+    expect(first.outcome.job.error?.message).toMatch(/PACS ORTHANC_TEST at 127\.0\.0\.1:\d+: no answer within 3 s/);
     expect(listStudies(host.store, first.patientId)).toEqual([]);
     const held = count();
     expect(held).toBeGreaterThanOrEqual(5);
