@@ -33,6 +33,7 @@ describe('system.about', () => {
       'inference',
       'jobs',
       'motion',
+      'pacs',
       'patients',
       'records',
       'security',

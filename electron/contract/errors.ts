@@ -29,6 +29,14 @@ export const ErrorCode = z.enum([
   'DEVICE_ERROR',
   'DEVICE_TIMEOUT',
   'DEVICE_CRC',
+  /** A PACS could not be reached or broke off (connection refused, closed, aborted, a failure status). */
+  'PACS_UNAVAILABLE',
+  /** A PACS rejected the association (e.g. the called AE title is not its own). */
+  'PACS_REJECTED',
+  /** A PACS stopped answering (connect, association or PDU timeout). */
+  'PACS_TIMEOUT',
+  /** A retrieval received fewer instances than the PACS listed (nothing imported; a retry fetches the missing ones). */
+  'PACS_INCOMPLETE',
   'INTERNAL',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

@@ -4,13 +4,15 @@
  * Linux `/etc/orthotwin/policy.json`, Windows `%ProgramData%\OrthoTwin\policy.json`,
  * macOS `/Library/Application Support/OrthoTwin/policy.json` (or the file
  * named by ORTHOTWIN_POLICY). It sets the data directory, the inactivity
- * lock, the password length, the export rules and the recordings' low-disk
- * threshold; every field is optional.
+ * lock, the password length, the export rules, the recordings' low-disk
+ * threshold and the PACS nodes with this workstation's AE (pacsNodes, pacsLocal);
+ * every field is optional.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../contract/errors.js';
+import { AeTitle, PacsNode } from '../../capabilities/pacs/contract.js';
 
 const Role = z.enum(['administrator', 'surgeon', 'sonographer', 'researcher']);
 
@@ -51,6 +53,24 @@ export const SitePolicy = z
       .min(1)
       .max(1024 * 1024)
       .default(2048),
+    /** The hospital's PACS nodes (issue 24): query/retrieve and send; each named once (the CLI's `--node NAME`). */
+    pacsNodes: z
+      .array(PacsNode)
+      .default([])
+      .refine((a) => new Set(a.map((n) => n.name)).size === a.length, 'each PACS node needs its own name'),
+    /**
+     * This workstation as a DICOM node: its AE title (calling AE, and the C-MOVE destination the PACS must know), the port of
+     * its C-STORE SCP (started for a C-MOVE only), and how long a PACS may stay silent (connect, association, PDU) before a
+     * transfer is called timed out.
+     */
+    pacsLocal: z
+      .object({
+        aet: AeTitle.default('ORTHOTWIN'),
+        storePort: z.number().int().min(1).max(65535).default(11112),
+        timeoutSeconds: z.number().min(1).max(3600).default(30),
+      })
+      .strict()
+      .default({ aet: 'ORTHOTWIN', storePort: 11112, timeoutSeconds: 30 }),
     export: z
       .object({
         /** Roles that may export identified data (original DICOM, reports with names). */
