@@ -78,9 +78,13 @@ export async function runExport(argv: string[]): Promise<number> {
       if (json) process.stdout.write(JSON.stringify({ export: e, readBack: back }, null, 2) + '\n');
       else {
         console.log(`${e.path}: ${format.toUpperCase()}, ${e.bytes} bytes, SOP instance ${e.sopInstanceUid} (sha256 ${e.sha256})`);
-        console.log(`  references study ${e.studyInstanceUid}, series ${e.referencedSeriesInstanceUid} (${e.sourceInstances} instances), frame of reference ${e.frameOfReferenceUid}`);
+        console.log(
+          `  references study ${e.studyInstanceUid}, series ${e.referencedSeriesInstanceUid} (${e.sourceInstances} instances), frame of reference ${e.frameOfReferenceUid}`,
+        );
         for (const s of back.segments)
-          console.log(`  segment ${s.number} ${s.label} (${s.type.CodingSchemeDesignator} ${s.type.CodeValue} "${s.type.CodeMeaning}"): ${s.frames} frames, ${s.voxels} voxels`);
+          console.log(
+            `  segment ${s.number} ${s.label} (${s.type.CodingSchemeDesignator} ${s.type.CodeValue} "${s.type.CodeMeaning}"): ${s.frames} frames, ${s.voxels} voxels`,
+          );
         for (const m of back.measurements)
           console.log(`  ${m.group}: ${m.concept.CodeMeaning}${m.modifiers.length ? ` (${m.modifiers.join(', ')})` : ''} = ${m.value} ${m.unit.CodeValue}`);
         for (const o of e.omitted) console.log(`  left out: ${o}`);

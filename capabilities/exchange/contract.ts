@@ -104,7 +104,6 @@ export const ExportMeshResult = z.object({
 });
 export type ExportMeshResult = z.infer<typeof ExportMeshResult>;
 
-
 /** DICOM objects of the results (issue 24 §3): a binary Segmentation or a TID 1500 Comprehensive 3D SR. */
 export const DicomKind = z.enum(['seg', 'sr']);
 export type DicomKind = z.infer<typeof DicomKind>;

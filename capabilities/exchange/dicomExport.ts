@@ -39,7 +39,13 @@ import {
   type SegmentInput,
   type SourceSeries,
 } from '../../electron/io/dicomSeg.js';
-import { COMPREHENSIVE_3D_SR_SOP_CLASS_UID, decodeMeasurementReport, encodeMeasurementReport, type SrGroup, type SrNumeric } from '../../electron/io/dicomSr.js';
+import {
+  COMPREHENSIVE_3D_SR_SOP_CLASS_UID,
+  decodeMeasurementReport,
+  encodeMeasurementReport,
+  type SrGroup,
+  type SrNumeric,
+} from '../../electron/io/dicomSr.js';
 import { decodeNrrd } from '../../electron/io/nrrd.js';
 import { listSpineAnalyses } from '../spine/repo.js';
 import { getSeriesSource } from '../studies/repo.js';
@@ -100,7 +106,11 @@ const SPINE = sct('421060004', 'Spine');
 const LUMBAR_SPINE = sct('122496007', 'Lumbar spine');
 const THORACIC_SPINE = sct('122495006', 'Thoracic spine');
 const TOPOGRAPHICAL = sct('106233006', 'Topographical modifier');
-const POSITION = { anterior: sct('255549009', 'Anterior'), middle: { CodeValue: 'C25569', CodingSchemeDesignator: 'NCIt', CodeMeaning: 'Middle' }, posterior: sct('255551008', 'Posterior') };
+const POSITION = {
+  anterior: sct('255549009', 'Anterior'),
+  middle: { CodeValue: 'C25569', CodingSchemeDesignator: 'NCIt', CodeMeaning: 'Middle' },
+  posterior: sct('255551008', 'Posterior'),
+};
 const PLANE = { coronal: sct('81654009', 'Coronal'), sagittal: sct('30730003', 'Sagittal'), '3d': local('PLANE-MAX', 'Plane of maximum curvature') };
 const UNIT = {
   mm: { CodeValue: 'mm', CodingSchemeDesignator: 'UCUM', CodeMeaning: 'millimeter' },
@@ -111,10 +121,10 @@ const UNIT = {
 export const CONCEPTS = {
   cobb: sct('285285000', 'Cobb angle'),
   lordosis: local('LUMBAR-LORDOSIS', 'Lumbar lordosis angle (L1 to S1 superior endplates)'),
-  kyphosis: local('THORACIC-KYPHOSIS', 'Thoracic kyphosis angle'),
+  kyphosis: local('THOR-KYPHOSIS', 'Thoracic kyphosis angle'),
   bodyHeight: local('VB-HEIGHT', 'Vertebral body height'),
   discHeight: local('DISC-HEIGHT', 'Intervertebral disc height'),
-  discMeanAp: local('DISC-HEIGHT-AP-MEAN', 'Intervertebral disc height, mean of anterior and posterior (Dabbs)'),
+  discMeanAp: local('DISC-H-APMEAN', 'Disc height, mean of anterior and posterior (Dabbs)'),
   attenuation: dcm('112031', 'Attenuation Coefficient'),
 };
 const DERIVATION = dcm('121401', 'Derivation');
@@ -149,7 +159,7 @@ function nearestInstance(src: SourceSeries, p: Vec3): { sopClassUid: string; sop
     bestD = Infinity;
   for (const i of src.instances) {
     const dist = Math.abs(n[0]! * (p[0] - i.ipp[0]) + n[1]! * (p[1] - i.ipp[1]) + n[2]! * (p[2] - i.ipp[2]));
-    if (dist < bestD) (bestD = dist), (best = i);
+    if (dist < bestD) ((bestD = dist), (best = i));
   }
   return { sopClassUid: best.sopClassUid, sopInstanceUid: best.sopInstanceUid };
 }
@@ -181,7 +191,9 @@ export function spineReportGroups(report: SpineReport, src: SourceSeries, omitte
       trackingId: `${cobb.plane === 'coronal' ? 'Coronal' : 'Sagittal'} Cobb angle ${cobb.upperEnd}-${cobb.lowerEnd}`,
       findingSite: SPINE,
       reference: nearestInstance(src, mid(cobb.upperEnd, cobb.lowerEnd)),
-      measurements: [{ concept: CONCEPTS.cobb, value: cobb.angleDeg, unit: UNIT.deg, decimals: 2, modifiers: [{ name: TOPOGRAPHICAL, value: PLANE[cobb.plane] }] }],
+      measurements: [
+        { concept: CONCEPTS.cobb, value: cobb.angleDeg, unit: UNIT.deg, decimals: 2, modifiers: [{ name: TOPOGRAPHICAL, value: PLANE[cobb.plane] }] },
+      ],
     });
   }
   if (!c.coronal) omitted.push('coronal Cobb angle: not measured');
@@ -207,10 +219,12 @@ export function spineReportGroups(report: SpineReport, src: SourceSeries, omitte
     const ms: SrNumeric[] = [];
     for (const pos of ['anterior', 'middle', 'posterior'] as const) {
       const h = v.heightsMm[pos];
-      if (h !== null) ms.push({ concept: CONCEPTS.bodyHeight, value: h, unit: UNIT.mm, decimals: 2, modifiers: [{ name: TOPOGRAPHICAL, value: POSITION[pos] }] });
+      if (h !== null)
+        ms.push({ concept: CONCEPTS.bodyHeight, value: h, unit: UNIT.mm, decimals: 2, modifiers: [{ name: TOPOGRAPHICAL, value: POSITION[pos] }] });
       else omitted.push(`${v.name} ${pos} body height: not measured`);
     }
-    if (v.sphereHu) ms.push({ concept: CONCEPTS.attenuation, value: v.sphereHu.mean, unit: UNIT.hu, decimals: 1, modifiers: [{ name: DERIVATION, value: MEAN }] });
+    if (v.sphereHu)
+      ms.push({ concept: CONCEPTS.attenuation, value: v.sphereHu.mean, unit: UNIT.hu, decimals: 1, modifiers: [{ name: DERIVATION, value: MEAN }] });
     else omitted.push(`${v.name} trabecular HU: not measured`);
     if (ms.length)
       groups.push({
@@ -224,11 +238,17 @@ export function spineReportGroups(report: SpineReport, src: SourceSeries, omitte
     const ms: SrNumeric[] = [];
     for (const pos of ['anterior', 'middle', 'posterior'] as const) {
       const h = d.heightsMm[pos];
-      if (h !== null) ms.push({ concept: CONCEPTS.discHeight, value: h, unit: UNIT.mm, decimals: 2, modifiers: [{ name: TOPOGRAPHICAL, value: POSITION[pos] }] });
+      if (h !== null)
+        ms.push({ concept: CONCEPTS.discHeight, value: h, unit: UNIT.mm, decimals: 2, modifiers: [{ name: TOPOGRAPHICAL, value: POSITION[pos] }] });
     }
     if (d.meanApMm !== null) ms.push({ concept: CONCEPTS.discMeanAp, value: d.meanApMm, unit: UNIT.mm, decimals: 2 });
     if (ms.length)
-      groups.push({ trackingId: `${d.upper}/${d.lower} disc`, findingSite: discCode(d.upper, d.lower), reference: nearestInstance(src, d.centreLps), measurements: ms });
+      groups.push({
+        trackingId: `${d.upper}/${d.lower} disc`,
+        findingSite: discCode(d.upper, d.lower),
+        reference: nearestInstance(src, d.centreLps),
+        measurements: ms,
+      });
     else omitted.push(`${d.upper}/${d.lower} disc heights: not measured`);
   }
   return groups;
@@ -245,7 +265,10 @@ export async function exportTwinDicom(store: TwinStore, actor: string, twinId: s
   const twin = getTwin(store, twinId);
   const series = getSeriesSource(store, twin.seriesId);
   if (series.format !== 'dicom')
-    throw new AppError('BAD_REQUEST', `twin ${twinId} was built from a ${series.format} file, not DICOM: a ${req.kind.toUpperCase()} must reference DICOM source images`);
+    throw new AppError(
+      'BAD_REQUEST',
+      `twin ${twinId} was built from a ${series.format} file, not DICOM: a ${req.kind.toUpperCase()} must reference DICOM source images`,
+    );
   const src = readSourceSeries(series.sourcePath, series.seriesInstanceUid);
   const tSource = performance.now();
   const analysis = listSpineAnalyses(store, twinId)[0] ?? null;
@@ -384,11 +407,10 @@ export function readDicomObject(file: string): ReadDicomResult {
   const abs = path.resolve(file);
   if (!fs.existsSync(abs)) throw new AppError('NOT_FOUND', `${abs}: no such file`);
   const buf = fs.readFileSync(abs);
-  let sopClass = '';
+  let sopClass: string;
   try {
     // the SOP class decides which reader applies
-    const head = decodeHeadClass(buf);
-    sopClass = head;
+    sopClass = decodeHeadClass(buf);
   } catch (e) {
     throw new AppError('BAD_REQUEST', `${abs}: not a DICOM file (${e instanceof Error ? e.message : String(e)})`);
   }
@@ -430,7 +452,14 @@ export function readDicomObject(file: string): ReadDicomResult {
       segments: [],
       observer: r.observer,
       template: r.template,
-      measurements: r.rows.map((x) => ({ group: x.trackingId, findingSite: x.findingSite, concept: x.concept, modifiers: x.modifiers, value: x.value, unit: x.unit })),
+      measurements: r.rows.map((x) => ({
+        group: x.trackingId,
+        findingSite: x.findingSite,
+        concept: x.concept,
+        modifiers: x.modifiers,
+        value: x.value,
+        unit: x.unit,
+      })),
     };
   }
   throw new AppError('BAD_REQUEST', `${abs}: SOP class ${sopClass || '(none)'} is neither a Segmentation nor a structured report`);
@@ -448,7 +477,11 @@ function decodeHeadClass(buf: Buffer): string {
     const long = ['OB', 'OW', 'OF', 'SQ', 'UT', 'UN'].includes(vr);
     const len = long ? buf.readUInt32LE(off + 8) : buf.readUInt16LE(off + 6);
     const start = off + (long ? 12 : 8);
-    if (element === 2) return buf.toString('latin1', start, start + len).replace(/\0/g, '').trim();
+    if (element === 2)
+      return buf
+        .toString('latin1', start, start + len)
+        .replace(/\0/g, '')
+        .trim();
     off = start + len;
   }
   throw new Error('no Media Storage SOP Class UID');

@@ -75,6 +75,9 @@ export interface SourceSeries {
   instances: SourceInstance[];
 }
 
+/** The image storage class of a modality, for a source whose SOP Class UID is empty in both the data set and the file meta. */
+const STORAGE_CLASS_OF: Record<string, string> = { CT: '1.2.840.10008.5.1.4.1.1.2', MR: '1.2.840.10008.5.1.4.1.1.4' };
+
 const asArrayBuffer = (b: Buffer): ArrayBuffer => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 
 /** Reads a Part 10 file with dcmjs: the naturalised data set and file meta. */
@@ -124,7 +127,12 @@ export function readSourceSeries(root: string, seriesInstanceUid: string): Sourc
     const { dataset, meta } = readPart10(fs.readFileSync(file), true);
     if (!instances.length) header = dataset;
     const sopInstanceUid = str(dataset['SOPInstanceUID']) || str(meta['MediaStorageSOPInstanceUID']);
-    const sopClassUid = str(dataset['SOPClassUID']) || str(meta['MediaStorageSOPClassUID']);
+    const sopClassUid = str(dataset['SOPClassUID']) || str(meta['MediaStorageSOPClassUID']) || STORAGE_CLASS_OF[str(dataset['Modality'])] || '';
+    if (!sopClassUid)
+      throw new AppError(
+        'BAD_REQUEST',
+        `${file}: no SOP Class UID (data set and file meta empty) and no storage class known for modality ${str(dataset['Modality'])}`,
+      );
     const ipp = nums(dataset['ImagePositionPatient']);
     if (!sopInstanceUid || ipp.length !== 3) throw new AppError('BAD_REQUEST', `${file}: no SOP Instance UID or ImagePositionPatient`);
     instances.push({ file, sopClassUid, sopInstanceUid, ipp: ipp as Vec3 });
@@ -156,19 +164,35 @@ function invert3(m: number[]): number[] {
     C = d * h - e * g;
   const det = a * A + b * B + c * C;
   if (Math.abs(det) < 1e-12) throw new AppError('BAD_REQUEST', 'a singular voxel grid');
-  return [A / det, -(b * i - c * h) / det, (b * f - c * e) / det, B / det, (a * i - c * g) / det, -(a * f - c * d) / det, C / det, -(a * h - b * g) / det, (a * e - b * d) / det];
+  return [
+    A / det,
+    -(b * i - c * h) / det,
+    (b * f - c * e) / det,
+    B / det,
+    (a * i - c * g) / det,
+    -(a * f - c * d) / det,
+    C / det,
+    -(a * h - b * g) / det,
+    (a * e - b * d) / det,
+  ];
 }
 
 /**
  * The voxel of `grid` at each pixel centre of a source frame (row r, column c): `(r, c) => linear index` (−1 outside).
  * @throws AppError BAD_REQUEST when the frame's pixel centres are not voxel centres of the grid (the label volume is not on the source grid)
  */
-export function planeMapping(grid: VolumeGeometry, ipp: readonly number[], iop: readonly number[], pixelSpacing: readonly [number, number]): (r: number, c: number) => number {
+export function planeMapping(
+  grid: VolumeGeometry,
+  ipp: readonly number[],
+  iop: readonly number[],
+  pixelSpacing: readonly [number, number],
+): (r: number, c: number) => number {
   const D = grid.direction;
   const s = grid.spacingMm;
   const M = [0, 1, 2].flatMap((row) => [0, 1, 2].map((col) => (D[row * 3 + col] as number) * (s[col] as number)));
   const Mi = invert3(M);
-  const apply = (v: readonly number[]): number[] => [0, 1, 2].map((r) => (Mi[r * 3] as number) * v[0]! + (Mi[r * 3 + 1] as number) * v[1]! + (Mi[r * 3 + 2] as number) * v[2]!);
+  const apply = (v: readonly number[]): number[] =>
+    [0, 1, 2].map((r) => (Mi[r * 3] as number) * v[0]! + (Mi[r * 3 + 1] as number) * v[1]! + (Mi[r * 3 + 2] as number) * v[2]!);
   const i0 = apply([0, 1, 2].map((k) => (ipp[k] as number) - (grid.originLps[k] as number)));
   const dc = apply([0, 1, 2].map((k) => (iop[k] as number) * pixelSpacing[1]));
   const dr = apply([0, 1, 2].map((k) => (iop[3 + k] as number) * pixelSpacing[0]));

@@ -57,7 +57,12 @@ const dcm = (CodeValue: string, CodeMeaning: string): Code => ({ CodeValue, Codi
 function deviceObserver(o: SrWriteOptions): Naturalized[] {
   const text = (c: Code, TextValue: string): Naturalized => ({ RelationshipType: 'HAS OBS CONTEXT', ValueType: 'TEXT', ConceptNameCodeSequence: c, TextValue });
   return [
-    { RelationshipType: 'HAS OBS CONTEXT', ValueType: 'CODE', ConceptNameCodeSequence: dcm('121005', 'Observer Type'), ConceptCodeSequence: dcm('121007', 'Device') },
+    {
+      RelationshipType: 'HAS OBS CONTEXT',
+      ValueType: 'CODE',
+      ConceptNameCodeSequence: dcm('121005', 'Observer Type'),
+      ConceptCodeSequence: dcm('121007', 'Device'),
+    },
     { RelationshipType: 'HAS OBS CONTEXT', ValueType: 'UIDREF', ConceptNameCodeSequence: dcm('121012', 'Device Observer UID'), UID: o.deviceObserverUid },
     text(dcm('121013', 'Device Observer Name'), o.deviceObserverName),
     text(dcm('121014', 'Device Observer Manufacturer'), o.manufacturer),
@@ -143,7 +148,19 @@ export function encodeMeasurementReport(src: SourceSeries, groups: SrGroup[], o:
     _vrMap: {},
     _meta: {},
     ...Object.fromEntries(
-      ['PatientName', 'PatientID', 'IssuerOfPatientID', 'PatientBirthDate', 'PatientSex', 'PatientAge', 'StudyDate', 'StudyTime', 'StudyID', 'AccessionNumber', 'ReferringPhysicianName']
+      [
+        'PatientName',
+        'PatientID',
+        'IssuerOfPatientID',
+        'PatientBirthDate',
+        'PatientSex',
+        'PatientAge',
+        'StudyDate',
+        'StudyTime',
+        'StudyID',
+        'AccessionNumber',
+        'ReferringPhysicianName',
+      ]
         .filter((k) => header[k] !== undefined)
         .map((k) => [k, header[k]]),
     ),
