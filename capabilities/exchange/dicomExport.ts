@@ -342,6 +342,7 @@ export async function exportTwinDicom(store: TwinStore, actor: string, twinId: s
       seriesDescription: `OrthoTwin segmentation (twin v${twin.version}${analysis ? `, spine analysis v${analysis.version}` : ''})`,
       contentLabel: 'ORTHOTWIN_SEG',
       contentDescription: 'Vertebra labels, bone and body of the OrthoTwin twin',
+      privateScheme: PRIVATE_SCHEME,
     });
     bytes = r.bytes;
     sopInstanceUid = r.sopInstanceUid;

@@ -238,6 +238,8 @@ export interface SegWriteOptions {
   softwareVersions: string;
   seriesInstanceUid?: string;
   sopInstanceUid?: string;
+  /** A private coding scheme some segment codes use: declared in the Coding Scheme Identification Sequence. */
+  privateScheme?: { designator: string; name: string; version: string; organization: string };
 }
 
 export interface SegWriteResult {
@@ -380,6 +382,14 @@ export function encodeSegmentation(src: SourceSeries, segments: SegmentInput[], 
   ds['ImageType'] = ['DERIVED', 'PRIMARY'];
   ds['SpecificCharacterSet'] = 'ISO_IR 192';
   delete ds['ImageComments'];
+  const ps = o.privateScheme;
+  if (ps && segments.some((x) => x.type.CodingSchemeDesignator === ps.designator || x.category.CodingSchemeDesignator === ps.designator))
+    ds['CodingSchemeIdentificationSequence'] = {
+      CodingSchemeDesignator: ps.designator,
+      CodingSchemeName: ps.name,
+      CodingSchemeVersion: ps.version,
+      CodingSchemeResponsibleOrganization: ps.organization,
+    };
   // Segmentation Series / Enhanced General Equipment / Content Identification: the SEG's own attributes
   ds['Modality'] = 'SEG';
   ds['SeriesDate'] = ds['ContentDate'];
