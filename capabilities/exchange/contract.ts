@@ -104,8 +104,8 @@ export const ExportMeshResult = z.object({
 });
 export type ExportMeshResult = z.infer<typeof ExportMeshResult>;
 
-/** DICOM objects of the results (issue 24 §3): a binary Segmentation or a TID 1500 Comprehensive 3D SR. */
-export const DicomKind = z.enum(['seg', 'sr']);
+/** DICOM objects of the results (issue 24 §3): a binary Segmentation, a Surface Segmentation of the meshes, or a TID 1500 Comprehensive 3D SR. */
+export const DicomKind = z.enum(['seg', 'sr', 'surface']);
 export type DicomKind = z.infer<typeof DicomKind>;
 
 export const ExportDicomRequest = z.object({
@@ -135,6 +135,8 @@ export const ExportDicomResult = z.object({
   analysisId: z.string().nullable(),
   /** SEG: per segment, frames written (source slices with content) and voxels. */
   segments: z.array(z.object({ label: z.string(), type: CodeRecord, frames: z.number().int(), voxels: z.number().int() })),
+  /** Surface Segmentation: per surface its points, triangles and whether it is closed and manifold. */
+  surfaces: z.array(z.object({ label: z.string(), points: z.number().int(), triangles: z.number().int(), finiteVolume: z.string(), manifold: z.string() })),
   /** SR: measurement groups and numeric measurements written. */
   groups: z.number().int(),
   measurements: z.number().int(),
@@ -163,6 +165,7 @@ export const ReadDicomResult = z.object({
       voxels: z.number().int(),
     }),
   ),
+  surfaces: z.array(z.object({ label: z.string(), points: z.number().int(), triangles: z.number().int(), finiteVolume: z.string(), manifold: z.string() })),
   /** SR: observer (type, name) and template. */
   observer: z.object({ type: z.string(), name: z.string(), uid: z.string() }).nullable(),
   template: z.string(),

@@ -16,6 +16,9 @@
  *   Coefficient", mean), each disc's heights; concepts without a standard
  *   code (lordosis, kyphosis, body and disc heights) are in OrthoTwin's
  *   private scheme `99ORTHOTWIN`. The observer is the software.
+ * - Surface Segmentation: the twin's bone and skin meshes (VTP, LPS mm =
+ *   patient coordinates) as surfaces, flagged closed/manifold by the
+ *   printability check.
  *
  * The store keeps the series' Study/Series Instance UIDs and its folder, not
  * the instances' SOP Instance UIDs or positions: they are read from the
@@ -46,7 +49,10 @@ import {
   type SrGroup,
   type SrNumeric,
 } from '../../electron/io/dicomSr.js';
+import { decodeSurfaceSegmentation, encodeSurfaceSegmentation, SURFACE_SEG_SOP_CLASS_UID, type SurfaceInput } from '../../electron/io/dicomSurfaceSeg.js';
+import { decodeVtp } from '../../electron/io/mesh.js';
 import { decodeNrrd } from '../../electron/io/nrrd.js';
+import { analysePrintability } from '../../electron/engine/printability.js';
 import { listSpineAnalyses } from '../spine/repo.js';
 import { getSeriesSource } from '../studies/repo.js';
 import { softwareName } from '../studies/exports.js';
@@ -278,6 +284,7 @@ export async function exportTwinDicom(store: TwinStore, actor: string, twinId: s
   let bytes: Buffer;
   let sopInstanceUid: string, seriesInstanceUid: string;
   let segments: ExportDicomResult['segments'] = [];
+  let surfaces: ExportDicomResult['surfaces'] = [];
   let groups = 0,
     measurements = 0;
   if (req.kind === 'seg') {
@@ -349,6 +356,54 @@ export async function exportTwinDicom(store: TwinStore, actor: string, twinId: s
     seriesInstanceUid = r.seriesInstanceUid;
     segments = r.perSegment.map((p, i) => ({ ...p, type: inputs[i]!.type }));
     for (const p of r.perSegment) if (p.frames === 0) omitted.push(`${p.label}: no voxel on the source slices`);
+  } else if (req.kind === 'surface') {
+    const inputs: SurfaceInput[] = [];
+    for (const [kind, label, type, category, rgb, opacity] of [
+      ['bone-mesh', 'Bone', sct('3138006', 'Bone'), TISSUE, [227, 218, 201], 1],
+      ['skin-mesh', 'Body', sct('38266002', 'Entire body'), ANATOMICAL_STRUCTURE, [224, 172, 138], 0.5],
+    ] as const) {
+      const a = twin.artefacts.find((x) => x.kind === kind && x.format === 'vtp');
+      if (!a) {
+        omitted.push(`${kind}: the twin has none`);
+        continue;
+      }
+      const mesh = decodeVtp(await store.readFile(getArtefactPath(store, a.id).abs));
+      const check = analysePrintability(mesh, { wallSamples: 0 });
+      inputs.push({
+        label,
+        description: `${label === 'Bone' ? 'Bone' : 'Skin'} surface of the twin (${kind}, LPS mm)`,
+        category,
+        type,
+        rgb: [...rgb],
+        opacity,
+        mesh,
+        finiteVolume: check.closed ? 'YES' : 'NO',
+        manifold: check.manifold ? 'YES' : 'NO',
+        algorithm: {
+          family: local('SURFACE-NETS', 'Surface Nets isosurface, Taubin smoothing'),
+          name: `${software} twin build`,
+          version: twin.algorithmVersion,
+        },
+      });
+    }
+    const r = encodeSurfaceSegmentation(src, inputs, {
+      ...common,
+      seriesNumber: 903,
+      seriesDescription: `OrthoTwin surfaces (twin v${twin.version})`,
+      contentLabel: 'ORTHOTWIN_SURF',
+      contentDescription: 'Bone and skin surfaces of the OrthoTwin twin',
+      privateScheme: PRIVATE_SCHEME,
+    });
+    bytes = r.bytes;
+    sopInstanceUid = r.sopInstanceUid;
+    seriesInstanceUid = r.seriesInstanceUid;
+    surfaces = inputs.map((x) => ({
+      label: x.label,
+      points: x.mesh.points.length / 3,
+      triangles: x.mesh.triangles.length / 3,
+      finiteVolume: x.finiteVolume,
+      manifold: x.manifold,
+    }));
   } else {
     if (!analysis) throw new AppError('BAD_REQUEST', `twin ${twinId} has no spine analysis: nothing to report (run twin spine or Spine → Analyse)`);
     const g = spineReportGroups(analysis.report, src, omitted);
@@ -382,7 +437,7 @@ export async function exportTwinDicom(store: TwinStore, actor: string, twinId: s
     kind: req.kind,
     bytes: bytes.length,
     sha256,
-    sopClassUid: req.kind === 'seg' ? SEG_SOP_CLASS_UID : COMPREHENSIVE_3D_SR_SOP_CLASS_UID,
+    sopClassUid: req.kind === 'seg' ? SEG_SOP_CLASS_UID : req.kind === 'surface' ? SURFACE_SEG_SOP_CLASS_UID : COMPREHENSIVE_3D_SR_SOP_CLASS_UID,
     sopInstanceUid,
     seriesInstanceUid,
     studyInstanceUid: src.studyInstanceUid,
@@ -391,6 +446,7 @@ export async function exportTwinDicom(store: TwinStore, actor: string, twinId: s
     sourceInstances: src.instances.length,
     analysisId: analysis?.id ?? null,
     segments,
+    surfaces,
     groups,
     measurements,
     omitted,
@@ -403,7 +459,7 @@ export async function exportTwinDicom(store: TwinStore, actor: string, twinId: s
   };
 }
 
-/** Reads a SEG or SR back with dcmjs: the SEG's segments (frames, voxels), the SR's measurements as a table. */
+/** Reads a SEG, Surface Segmentation or SR back with dcmjs: the SEG's segments (frames, voxels), the surfaces, the SR's measurements as a table. */
 export function readDicomObject(file: string): ReadDicomResult {
   const abs = path.resolve(file);
   if (!fs.existsSync(abs)) throw new AppError('NOT_FOUND', `${abs}: no such file`);
@@ -436,6 +492,29 @@ export function readDicomObject(file: string): ReadDicomResult {
           voxels: fr.reduce((a, f) => a + f.pixels.reduce((b, p) => b + p, 0), 0),
         };
       }),
+      surfaces: [],
+      observer: null,
+      template: '',
+      measurements: [],
+    };
+  }
+  if (sopClass === SURFACE_SEG_SOP_CLASS_UID) {
+    const s = decodeSurfaceSegmentation(buf);
+    return {
+      path: abs,
+      kind: 'surface',
+      sopClassUid: sopClass,
+      sopInstanceUid: s.sopInstanceUid,
+      studyInstanceUid: s.studyInstanceUid,
+      referencedSeriesInstanceUid: s.referencedSeriesUid,
+      segments: [],
+      surfaces: s.surfaces.map((x) => ({
+        label: x.label,
+        points: x.mesh.points.length / 3,
+        triangles: x.mesh.triangles.length / 3,
+        finiteVolume: x.finiteVolume,
+        manifold: x.manifold,
+      })),
       observer: null,
       template: '',
       measurements: [],
@@ -451,6 +530,7 @@ export function readDicomObject(file: string): ReadDicomResult {
       studyInstanceUid: r.studyInstanceUid,
       referencedSeriesInstanceUid: r.evidenceSeries[0] ?? '',
       segments: [],
+      surfaces: [],
       observer: r.observer,
       template: r.template,
       measurements: r.rows.map((x) => ({

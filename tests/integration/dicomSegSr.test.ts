@@ -6,8 +6,9 @@
  * their trabecular HU is measured) and the example CT (the spine T11–S1)
  * written as a classic CT series by dcmjs (tests/helpers/ctToDicom.ts), so
  * the SR holds curvature, body and disc heights. Each is imported with a twin
- * through the services, its spine analysed, then a SEG and a TID 1500 SR
- * exported (`exchange.exportDicom`) and read back (`exchange.readDicom`).
+ * through the services, its spine analysed, then a SEG, a TID 1500 SR and a
+ * Surface Segmentation exported (`exchange.exportDicom`) and read back
+ * (`exchange.readDicom`); the surfaces equal the twin's bone and skin meshes.
  * Checked independently of the writer: DCMTK's dcmdump reads both, dsrdump
  * reads the SR and shows the values written (parsed and compared with the
  * spine report), dicom3tools' dciodvfy reports no error on either; the SEG's
@@ -27,6 +28,8 @@ import type { Patient } from '../../capabilities/patients/contract.js';
 import type { ExportDicomResult, ReadDicomResult } from '../../capabilities/exchange/contract.js';
 import type { SpineAnalysis } from '../../electron/contract/spine.js';
 import { decodeSegmentation } from '../../electron/io/dicomSeg.js';
+import { decodeSurfaceSegmentation } from '../../electron/io/dicomSurfaceSeg.js';
+import { decodeVtp } from '../../electron/io/mesh.js';
 import { decodeNrrd } from '../../electron/io/nrrd.js';
 import type { Volume } from '../../electron/engine/volume.js';
 import { getArtefactPath } from '../../capabilities/twins/repo.js';
@@ -94,6 +97,7 @@ function dicomResultsSuite(title: string, makeSeries: MakeSeries, full: boolean)
     let twinId = '';
     let seg: ExportDicomResult;
     let sr: ExportDicomResult;
+    let surf: ExportDicomResult;
     /** Source instances from dcmdump: SOP Instance UID → IPP. */
     const source = new Map<string, number[]>();
     let frameOfReference = '';
@@ -134,6 +138,10 @@ function dicomResultsSuite(title: string, makeSeries: MakeSeries, full: boolean)
       );
       seg = (await call(surgeon, 'exchange', 'exportDicom', twin.id, { kind: 'seg', out: path.join(tmp.dir, 'out', 'twin-seg.dcm') })) as ExportDicomResult;
       sr = (await call(surgeon, 'exchange', 'exportDicom', twin.id, { kind: 'sr', out: path.join(tmp.dir, 'out', 'twin-sr.dcm') })) as ExportDicomResult;
+      surf = (await call(surgeon, 'exchange', 'exportDicom', twin.id, {
+        kind: 'surface',
+        out: path.join(tmp.dir, 'out', 'twin-surface.dcm'),
+      })) as ExportDicomResult;
       console.log(`SEG: ${seg.bytes} bytes, ${seg.segments.length} segments, timings ${JSON.stringify(seg.timingsMs)}; omitted ${JSON.stringify(seg.omitted)}`);
       console.log(
         `SR: ${sr.bytes} bytes, ${sr.groups} groups, ${sr.measurements} measurements, timings ${JSON.stringify(sr.timingsMs)}; omitted ${sr.omitted.length}`,
@@ -147,18 +155,18 @@ function dicomResultsSuite(title: string, makeSeries: MakeSeries, full: boolean)
     });
 
     it('both reference the source study and series, share its frame of reference, and are audited as exports', () => {
-      for (const r of [seg, sr]) {
+      for (const r of [seg, sr, surf]) {
         expect(r.studyInstanceUid).toBe(studyUid);
         expect(r.referencedSeriesInstanceUid).toBe(seriesUid);
         expect(r.sourceInstances).toBe(source.size);
       }
       expect(seg.frameOfReferenceUid).toBe(frameOfReference);
       const audit = host.store.db.prepare("SELECT detail FROM audit_log WHERE action = 'export' AND record_id = ?").all(twinId) as { detail: string }[];
-      expect(audit.length).toBeGreaterThanOrEqual(2);
+      expect(audit.length).toBeGreaterThanOrEqual(3);
     });
 
     it('DCMTK reads both; dciodvfy finds no error in either', () => {
-      for (const r of [seg, sr]) {
+      for (const r of [seg, sr, surf]) {
         const d = spawnSync('dcmdump', ['-q', r.path], { maxBuffer: 256 << 20 });
         expect(d.status, d.stderr.toString()).toBe(0);
         const dump = d.stdout.toString();
@@ -166,7 +174,7 @@ function dicomResultsSuite(title: string, makeSeries: MakeSeries, full: boolean)
         expect(dumpValue(dump, '0008,0018')).toBe(r.sopInstanceUid);
       }
       if (!has('dciodvfy')) return console.warn('[skipped] dciodvfy is not installed');
-      for (const r of [seg, sr]) {
+      for (const r of [seg, sr, surf]) {
         const v = spawnSync('dciodvfy', [r.path], { maxBuffer: 256 << 20 });
         const out = (v.stdout.toString() + v.stderr.toString()).split('\n').filter((l) => /^(Error|Warning)/.test(l));
         console.log(`dciodvfy ${r.kind}: ${out.length ? '\n  ' + out.join('\n  ') : 'no errors or warnings'}`);
@@ -309,6 +317,34 @@ function dicomResultsSuite(title: string, makeSeries: MakeSeries, full: boolean)
       nums.forEach((x, i) => expect(Math.abs(x.value - expected[i]!.value)).toBeLessThanOrEqual(expected[i]!.tol));
       expect(text).toContain('Imaging Measurement Report');
       expect(text).toContain('Device Observer Name');
+    });
+
+    it("the Surface Segmentation holds the twin's bone and skin meshes exactly, in the source's frame of reference", async () => {
+      const s = decodeSurfaceSegmentation(fs.readFileSync(surf.path));
+      expect(s.studyInstanceUid).toBe(studyUid);
+      expect(s.frameOfReferenceUid).toBe(frameOfReference);
+      expect(s.referencedSeriesUid).toBe(seriesUid);
+      const twin = await host.impl.twins.get(twinId);
+      for (const [label, kind] of [
+        ['Bone', 'bone-mesh'],
+        ['Body', 'skin-mesh'],
+      ] as const) {
+        const a = twin.artefacts.find((x) => x.kind === kind && x.format === 'vtp')!;
+        const mesh = decodeVtp(await host.store.readFile(getArtefactPath(host.store, a.id).abs));
+        const got = s.surfaces.find((x) => x.label === label)!;
+        expect(got.mesh.points.length).toBe(mesh.points.length);
+        expect(got.mesh.triangles.length).toBe(mesh.triangles.length);
+        let diff = 0;
+        for (let k = 0; k < mesh.points.length; k++) if (got.mesh.points[k] !== Math.fround(mesh.points[k] as number)) diff++;
+        for (let k = 0; k < mesh.triangles.length; k++) if (got.mesh.triangles[k] !== mesh.triangles[k]) diff++;
+        console.log(
+          `surface ${label}: ${mesh.points.length / 3} points, ${mesh.triangles.length / 3} triangles, finite volume ${got.finiteVolume}, manifold ${got.manifold}; differences ${diff}`,
+        );
+        expect(diff).toBe(0);
+      }
+      const back = (await call(surgeon, 'exchange', 'readDicom', surf.path)) as ReadDicomResult;
+      expect(back.kind).toBe('surface');
+      expect(back.surfaces.map((x) => x.triangles)).toEqual(surf.surfaces.map((x) => x.triangles));
     });
 
     it('`twin export --format sr|seg` writes and reads back through the CLI', async () => {
