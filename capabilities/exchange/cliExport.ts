@@ -1,11 +1,14 @@
 /**
- * `npm run twin -- export <twin id> --data-dir D --format 3mf|stl --out F
+ * `npm run twin -- export <twin id> --data-dir D --format 3mf|stl|seg|sr|surface --out F
  * [--parts skin,bone,discs] [--ascii] [--wall-threshold MM] [--store-key-file K] [--json]`:
  * writes the twin's meshes for 3D printing (meshExport.ts: each part
  * repaired to be closed and manifold, LPS mm) and prints per object its
  * triangles, what the repair did and the printability (closed, manifold,
  * shells, volume, minimum wall and 1st percentile); `--json` prints the
- * whole `ExportMeshResult`. Exit 0 done, 1 failed (the message names the
+ * whole `ExportMeshResult`. `--format seg|sr` writes the DICOM Segmentation
+ * (vertebra labels, bone, body) or the TID 1500 measurement SR of the twin
+ * (dicomExport.ts), reads it back and prints its segments or measurements
+ * (`--json`: `{ export, readBack }`). Exit 0 done, 1 failed (the message names the
  * twin, part or file and the reason), 2 bad usage.
  */
 import path from 'node:path';
@@ -14,15 +17,16 @@ import { resolveDataDir } from '../../electron/services/dataDir.js';
 import { createServices, type ServiceHost } from '../../electron/services/index.js';
 import { fileKeyStore } from '../../electron/services/storeKey.js';
 import { MeshPart } from './contract.js';
+import { exportTwinDicom, readDicomObject } from './dicomExport.js';
 import { exportTwinMesh } from './meshExport.js';
 
 const USAGE =
-  'usage: twin export <twin id> --data-dir D --format 3mf|stl --out F [--parts skin,bone,discs] [--ascii] [--wall-threshold MM] [--store-key-file K] [--json]';
+  'usage: twin export <twin id> --data-dir D --format 3mf|stl|seg|sr|surface --out F [--parts skin,bone,discs] [--ascii] [--wall-threshold MM] [--store-key-file K] [--json]';
 
 /** @returns 0 done, 1 failed (the message says why), 2 bad usage */
 export async function runExport(argv: string[]): Promise<number> {
   let twinId: string | null = null;
-  let format: '3mf' | 'stl' | null = null;
+  let format: '3mf' | 'stl' | 'seg' | 'sr' | 'surface' | null = null;
   let out: string | null = null;
   let parts: MeshPart[] | undefined;
   let ascii = false;
@@ -39,7 +43,8 @@ export async function runExport(argv: string[]): Promise<number> {
     else if (a === '--ascii') ascii = true;
     else if (a === '--format') {
       const f = (argv[++i] ?? '').toLowerCase();
-      if (f !== '3mf' && f !== 'stl') return bad(`--format takes 3mf or stl, not "${argv[i] ?? ''}"`);
+      if (f !== '3mf' && f !== 'stl' && f !== 'seg' && f !== 'sr' && f !== 'surface')
+        return bad(`--format takes 3mf, stl, seg, sr or surface, not "${argv[i] ?? ''}"`);
       format = f;
     } else if (a === '--out') out = argv[++i] ?? null;
     else if (a === '--parts') {
@@ -59,6 +64,8 @@ export async function runExport(argv: string[]): Promise<number> {
   }
   if (!twinId || !format || !out) return bad(`missing ${!twinId ? 'the twin id' : !format ? '--format' : '--out'}`);
   if (ascii && format !== 'stl') return bad('--ascii is for STL');
+  if ((format === 'seg' || format === 'sr' || format === 'surface') && (parts || wall !== undefined))
+    return bad('--parts and --wall-threshold are for 3MF and STL');
   let host: ServiceHost | null = null;
   try {
     host = createServices({
@@ -67,6 +74,27 @@ export async function runExport(argv: string[]): Promise<number> {
       actor: 'cli',
       ...(keyFile ? { keyStore: fileKeyStore(path.resolve(keyFile)) } : {}),
     });
+    if (format === 'seg' || format === 'sr' || format === 'surface') {
+      const e = await exportTwinDicom(host.store, 'cli', twinId, { kind: format, out: path.resolve(out) });
+      const back = readDicomObject(e.path);
+      if (json) process.stdout.write(JSON.stringify({ export: e, readBack: back }, null, 2) + '\n');
+      else {
+        console.log(`${e.path}: ${format.toUpperCase()}, ${e.bytes} bytes, SOP instance ${e.sopInstanceUid} (sha256 ${e.sha256})`);
+        console.log(
+          `  references study ${e.studyInstanceUid}, series ${e.referencedSeriesInstanceUid} (${e.sourceInstances} instances), frame of reference ${e.frameOfReferenceUid}`,
+        );
+        for (const s of back.segments)
+          console.log(
+            `  segment ${s.number} ${s.label} (${s.type.CodingSchemeDesignator} ${s.type.CodeValue} "${s.type.CodeMeaning}"): ${s.frames} frames, ${s.voxels} voxels`,
+          );
+        for (const s of back.surfaces)
+          console.log(`  surface ${s.label}: ${s.points} points, ${s.triangles} triangles, finite volume ${s.finiteVolume}, manifold ${s.manifold}`);
+        for (const m of back.measurements)
+          console.log(`  ${m.group}: ${m.concept.CodeMeaning}${m.modifiers.length ? ` (${m.modifiers.join(', ')})` : ''} = ${m.value} ${m.unit.CodeValue}`);
+        for (const o of e.omitted) console.log(`  left out: ${o}`);
+      }
+      return 0;
+    }
     const r = await exportTwinMesh(host.store, 'cli', twinId, {
       format,
       out: path.resolve(out),

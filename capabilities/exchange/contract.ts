@@ -104,11 +104,93 @@ export const ExportMeshResult = z.object({
 });
 export type ExportMeshResult = z.infer<typeof ExportMeshResult>;
 
+/** DICOM objects of the results (issue 24 §3): a binary Segmentation, a Surface Segmentation of the meshes, or a TID 1500 Comprehensive 3D SR. */
+export const DicomKind = z.enum(['seg', 'sr', 'surface']);
+export type DicomKind = z.infer<typeof DicomKind>;
+
+export const ExportDicomRequest = z.object({
+  kind: DicomKind,
+  /** The file to write (absent, else refused); default `<data dir>/exports/twin-<id>-<kind>-<time>.dcm`. */
+  out: z.string().min(1).optional(),
+});
+export type ExportDicomRequest = z.input<typeof ExportDicomRequest>;
+
+const CodeRecord = z.object({ CodeValue: z.string(), CodingSchemeDesignator: z.string(), CodeMeaning: z.string() });
+
+export const ExportDicomResult = z.object({
+  path: z.string(),
+  kind: DicomKind,
+  bytes: z.number().int(),
+  sha256: z.string(),
+  sopClassUid: z.string(),
+  sopInstanceUid: z.string(),
+  seriesInstanceUid: z.string(),
+  /** The source study and series the object references (its study is the source's). */
+  studyInstanceUid: z.string(),
+  referencedSeriesInstanceUid: z.string(),
+  frameOfReferenceUid: z.string(),
+  /** Source instances read from the series' folder at export time (the store keeps no SOP Instance UIDs). */
+  sourceInstances: z.number().int(),
+  /** The spine analysis the object was made from (null: none; a SEG then holds the bone and skin masks only). */
+  analysisId: z.string().nullable(),
+  /** SEG: per segment, frames written (source slices with content) and voxels. */
+  segments: z.array(z.object({ label: z.string(), type: CodeRecord, frames: z.number().int(), voxels: z.number().int() })),
+  /** Surface Segmentation: per surface its points, triangles and whether it is closed and manifold. */
+  surfaces: z.array(z.object({ label: z.string(), points: z.number().int(), triangles: z.number().int(), finiteVolume: z.string(), manifold: z.string() })),
+  /** SR: measurement groups and numeric measurements written. */
+  groups: z.number().int(),
+  measurements: z.number().int(),
+  /** What was left out and why (a mask the twin lacks, a measurement not made). */
+  omitted: z.array(z.string()),
+  timingsMs: z.record(z.string(), z.number()),
+});
+export type ExportDicomResult = z.infer<typeof ExportDicomResult>;
+
+/** A SEG or SR file read back (with dcmjs): the segments, or the measurements as a table. */
+export const ReadDicomResult = z.object({
+  path: z.string(),
+  kind: DicomKind,
+  sopClassUid: z.string(),
+  sopInstanceUid: z.string(),
+  studyInstanceUid: z.string(),
+  referencedSeriesInstanceUid: z.string(),
+  segments: z.array(
+    z.object({
+      number: z.number().int(),
+      label: z.string(),
+      category: CodeRecord,
+      type: CodeRecord,
+      algorithmType: z.string(),
+      frames: z.number().int(),
+      voxels: z.number().int(),
+    }),
+  ),
+  surfaces: z.array(z.object({ label: z.string(), points: z.number().int(), triangles: z.number().int(), finiteVolume: z.string(), manifold: z.string() })),
+  /** SR: observer (type, name) and template. */
+  observer: z.object({ type: z.string(), name: z.string(), uid: z.string() }).nullable(),
+  template: z.string(),
+  measurements: z.array(
+    z.object({
+      group: z.string(),
+      findingSite: z.string(),
+      concept: CodeRecord,
+      modifiers: z.array(z.string()),
+      value: z.number(),
+      unit: CodeRecord,
+    }),
+  ),
+});
+export type ReadDicomResult = z.infer<typeof ReadDicomResult>;
+
 export const ExchangeService = defineService(
   'exchange',
   {
     /** Writes the twin's meshes as 3MF or STL for printing (repaired, checked); audited as an export of the twin. */
     exportMesh: { roles: CLINICAL_ROLES, verb: 'export meshes for printing', args: z.tuple([Id, ExportMeshRequest]), result: ExportMeshResult },
+    /** Writes the twin's vertebra labels, bone and skin as a DICOM SEG, or its spine measurements as a TID 1500 SR, referencing the source series; audited as an export of the twin. */
+    exportDicom: { roles: CLINICAL_ROLES, verb: 'export DICOM objects', args: z.tuple([Id, ExportDicomRequest]), result: ExportDicomResult },
+    /** Reads a SEG or SR file back (segments; measurements as a table). */
+    readDicom: { roles: CLINICAL_ROLES, verb: 'read DICOM objects', args: z.tuple([z.string().min(1)]), result: ReadDicomResult },
   },
   {},
 );

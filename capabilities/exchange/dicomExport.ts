@@ -1,0 +1,569 @@
+/**
+ * DICOM objects of the twin's results (`exchange.exportDicom`, `twin export
+ * --format seg|sr`; issue 24 §3), referencing the source series:
+ *
+ * - SEG: a binary Segmentation with one segment per vertebra of the newest
+ *   spine analysis (its `vertebra-labels` label map; type codes of DICOM CID
+ *   7603 Vertebra, S1 as the Sacrum), then the bone mask (CID 7166 "Bone")
+ *   and the body mask inside the skin (CID 4031 "Entire body": the twin's
+ *   skin-mask is the filled body, not the skin layer). The masks are the
+ *   stored NRRD artefacts on the source grid — nothing is re-segmented or
+ *   voxelised. Only frames with content are written.
+ * - SR: a Comprehensive 3D SR after TID 1500 with, per measurement group,
+ *   the Cobb angles (SCT 285285000 "Cobb angle" with the plane as a
+ *   topographical modifier), lumbar lordosis and thoracic kyphosis, each
+ *   vertebra's body heights and trabecular HU (DCM 112031 "Attenuation
+ *   Coefficient", mean), each disc's heights; concepts without a standard
+ *   code (lordosis, kyphosis, body and disc heights) are in OrthoTwin's
+ *   private scheme `99ORTHOTWIN`. The observer is the software.
+ * - Surface Segmentation: the twin's bone and skin meshes (VTP, LPS mm =
+ *   patient coordinates) as surfaces, flagged closed/manifold by the
+ *   printability check.
+ *
+ * The store keeps the series' Study/Series Instance UIDs and its folder, not
+ * the instances' SOP Instance UIDs or positions: they are read from the
+ * source files at export time (`readSourceSeries`), so the folder must still
+ * be there. Audited as an export of the twin.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { SpineReport } from '../../electron/contract/spine.js';
+import { AppError } from '../../electron/contract/errors.js';
+import type { TwinStore } from '../../electron/db/store.js';
+import type { Vec3, Volume } from '../../electron/engine/volume.js';
+import {
+  type Code,
+  decodeSegmentation,
+  encodeSegmentation,
+  IMPLEMENTATION_CLASS_UID,
+  readSourceSeries,
+  SEG_SOP_CLASS_UID,
+  type SegmentInput,
+  type SourceSeries,
+} from '../../electron/io/dicomSeg.js';
+import {
+  COMPREHENSIVE_3D_SR_SOP_CLASS_UID,
+  decodeMeasurementReport,
+  encodeMeasurementReport,
+  type SrGroup,
+  type SrNumeric,
+} from '../../electron/io/dicomSr.js';
+import { decodeSurfaceSegmentation, encodeSurfaceSegmentation, SURFACE_SEG_SOP_CLASS_UID, type SurfaceInput } from '../../electron/io/dicomSurfaceSeg.js';
+import { decodeVtp } from '../../electron/io/mesh.js';
+import { decodeNrrd } from '../../electron/io/nrrd.js';
+import { analysePrintability } from '../../electron/engine/printability.js';
+import { listSpineAnalyses } from '../spine/repo.js';
+import { getSeriesSource } from '../studies/repo.js';
+import { softwareName } from '../studies/exports.js';
+import { getArtefactPath, getTwin } from '../twins/repo.js';
+import { ExportDicomRequest, type ExportDicomResult, type ReadDicomResult } from './contract.js';
+
+const sct = (CodeValue: string, CodeMeaning: string): Code => ({ CodeValue, CodingSchemeDesignator: 'SCT', CodeMeaning });
+const dcm = (CodeValue: string, CodeMeaning: string): Code => ({ CodeValue, CodingSchemeDesignator: 'DCM', CodeMeaning });
+
+/** OrthoTwin's private coding scheme (PS3.16 8.2: a "99" designator) for concepts DICOM and SNOMED CT do not code. */
+export const PRIVATE_SCHEME = { designator: '99ORTHOTWIN', name: 'OrthoTwin local codes', version: '1', organization: 'OrthoTwin' };
+const local = (CodeValue: string, CodeMeaning: string): Code => ({ CodeValue, CodingSchemeDesignator: PRIVATE_SCHEME.designator, CodeMeaning });
+
+/** DICOM CID 7603 Vertebra (SNOMED CT). */
+export const VERTEBRA_CODES: Record<string, string> = {
+  C1: '14806007',
+  C2: '39976000',
+  C3: '113205007',
+  C4: '5329002',
+  C5: '36978003',
+  C6: '36054005',
+  C7: '87391001',
+  T1: '64864005',
+  T2: '53733008',
+  T3: '1626008',
+  T4: '73071006',
+  T5: '56401006',
+  T6: '45296009',
+  T7: '62487009',
+  T8: '11068009',
+  T9: '82687006',
+  T10: '7610001',
+  T11: '12989004',
+  T12: '23215003',
+  L1: '66794005',
+  L2: '14293000',
+  L3: '36470004',
+  L4: '11994002',
+  L5: '49668003',
+};
+/** DICOM CID 7604 Intervertebral Disc (SNOMED CT), keyed "upper/lower". */
+export const DISC_CODES: Record<string, string> = {
+  'T9/T10': '113209001',
+  'T10/T11': '34959001',
+  'T11/T12': '1537001',
+  'T12/L1': '76206002',
+  'L1/L2': '80064006',
+  'L2/L3': '67459009',
+  'L3/L4': '62551000',
+  'L4/L5': '84020006',
+  'L5/S1': '715056000',
+};
+
+const ANATOMICAL_STRUCTURE = sct('91723000', 'Anatomical Structure');
+const TISSUE = sct('85756007', 'Tissue');
+const SPINE = sct('421060004', 'Spine');
+const LUMBAR_SPINE = sct('122496007', 'Lumbar spine');
+const THORACIC_SPINE = sct('122495006', 'Thoracic spine');
+const TOPOGRAPHICAL = sct('106233006', 'Topographical modifier');
+const POSITION = {
+  anterior: sct('255549009', 'Anterior'),
+  middle: { CodeValue: 'C25569', CodingSchemeDesignator: 'NCIt', CodeMeaning: 'Middle' },
+  posterior: sct('255551008', 'Posterior'),
+};
+const PLANE = { coronal: sct('81654009', 'Coronal'), sagittal: sct('30730003', 'Sagittal'), '3d': local('PLANE-MAX', 'Plane of maximum curvature') };
+const UNIT = {
+  mm: { CodeValue: 'mm', CodingSchemeDesignator: 'UCUM', CodeMeaning: 'millimeter' },
+  deg: { CodeValue: 'deg', CodingSchemeDesignator: 'UCUM', CodeMeaning: 'degree' },
+  hu: { CodeValue: "[hnsf'U]", CodingSchemeDesignator: 'UCUM', CodeMeaning: 'Hounsfield unit' },
+};
+/** The concepts of the report (standard where one exists). */
+export const CONCEPTS = {
+  cobb: sct('285285000', 'Cobb angle'),
+  lordosis: local('LUMBAR-LORDOSIS', 'Lumbar lordosis angle (L1 to S1 superior endplates)'),
+  kyphosis: local('THOR-KYPHOSIS', 'Thoracic kyphosis angle'),
+  bodyHeight: local('VB-HEIGHT', 'Vertebral body height'),
+  discHeight: local('DISC-HEIGHT', 'Intervertebral disc height'),
+  discMeanAp: local('DISC-H-APMEAN', 'Disc height, mean of anterior and posterior (Dabbs)'),
+  attenuation: dcm('112031', 'Attenuation Coefficient'),
+};
+const DERIVATION = dcm('121401', 'Derivation');
+const MEAN = sct('373098007', 'Mean');
+
+/** The vertebra's segmented property type: CID 7603, S1 as the Sacrum, else a private "Vertebra". */
+export function vertebraCode(name: string): Code {
+  const v = VERTEBRA_CODES[name];
+  if (v) return sct(v, `${name} vertebra`);
+  if (name === 'S1') return sct('54735007', 'Sacrum');
+  return local('VERTEBRA', `Vertebra (${name})`);
+}
+
+function discCode(upper: string, lower: string): Code {
+  const v = DISC_CODES[`${upper}/${lower}`];
+  return v ? sct(v, `${upper}/${lower} disc`) : local('DISC', `Intervertebral disc ${upper}/${lower}`);
+}
+
+/** sRGB of a vertebra segment: hues around the circle by label. */
+function vertebraRgb(label: number): [number, number, number] {
+  const h = ((label * 47) % 360) / 60;
+  const x = 1 - Math.abs((h % 2) - 1);
+  const [r, g, b] = h < 1 ? [1, x, 0] : h < 2 ? [x, 1, 0] : h < 3 ? [0, 1, x] : h < 4 ? [0, x, 1] : h < 5 ? [x, 0, 1] : [1, 0, x];
+  return [r, g, b].map((c) => Math.round(80 + 175 * c)) as [number, number, number];
+}
+
+/** The source instance whose plane lies nearest `p` (along the slice normal). */
+function nearestInstance(src: SourceSeries, p: Vec3): { sopClassUid: string; sopInstanceUid: string } {
+  const [a, b, c, d, e, f] = src.iop as [number, number, number, number, number, number];
+  const n = [b * f - c * e, c * d - a * f, a * e - b * d];
+  let best = src.instances[0]!,
+    bestD = Infinity;
+  for (const i of src.instances) {
+    const dist = Math.abs(n[0]! * (p[0] - i.ipp[0]) + n[1]! * (p[1] - i.ipp[1]) + n[2]! * (p[2] - i.ipp[2]));
+    if (dist < bestD) ((bestD = dist), (best = i));
+  }
+  return { sopClassUid: best.sopClassUid, sopInstanceUid: best.sopInstanceUid };
+}
+
+const stamp = (): string =>
+  new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+
+/** The SR's measurement groups from a spine report (numbers rounded: mm and degrees to 0.01, HU to 0.1); what was not measured goes to `omitted`. */
+export function spineReportGroups(report: SpineReport, src: SourceSeries, omitted: string[]): SrGroup[] {
+  const groups: SrGroup[] = [];
+  const centre = (name: string): Vec3 | null => {
+    const v = report.vertebrae.find((x) => x.name === name);
+    return v ? (v.bodyCentroidLps ?? v.centroidLps) : null;
+  };
+  const mid = (a: string, b: string): Vec3 => {
+    const p = centre(a),
+      q = centre(b);
+    const pts = [p, q].filter((x): x is Vec3 => x !== null);
+    if (!pts.length) return report.vertebrae[0]?.centroidLps ?? src.instances[src.instances.length >> 1]!.ipp;
+    return [0, 1, 2].map((k) => pts.reduce((s, x) => s + x[k]!, 0) / pts.length) as Vec3;
+  };
+  const c = report.curvature;
+  for (const cobb of [c.coronal, c.sagittal]) {
+    if (!cobb) continue;
+    groups.push({
+      trackingId: `${cobb.plane === 'coronal' ? 'Coronal' : 'Sagittal'} Cobb angle ${cobb.upperEnd}-${cobb.lowerEnd}`,
+      findingSite: SPINE,
+      reference: nearestInstance(src, mid(cobb.upperEnd, cobb.lowerEnd)),
+      measurements: [
+        { concept: CONCEPTS.cobb, value: cobb.angleDeg, unit: UNIT.deg, decimals: 2, modifiers: [{ name: TOPOGRAPHICAL, value: PLANE[cobb.plane] }] },
+      ],
+    });
+  }
+  if (!c.coronal) omitted.push('coronal Cobb angle: not measured');
+  if (!c.sagittal) omitted.push('sagittal Cobb angle: not measured');
+  if (c.lumbarLordosisDeg !== null)
+    groups.push({
+      trackingId: 'Lumbar lordosis L1-S1',
+      findingSite: LUMBAR_SPINE,
+      reference: nearestInstance(src, mid('L1', 'S1')),
+      measurements: [{ concept: CONCEPTS.lordosis, value: c.lumbarLordosisDeg, unit: UNIT.deg, decimals: 2 }],
+    });
+  else omitted.push('lumbar lordosis: not measured');
+  if (c.thoracicKyphosisDeg !== null) {
+    const [a, b] = (c.thoracicKyphosisLevels ?? 'T4-T12').split(/[-–]/);
+    groups.push({
+      trackingId: `Thoracic kyphosis ${c.thoracicKyphosisLevels ?? ''}`.trim(),
+      findingSite: THORACIC_SPINE,
+      reference: nearestInstance(src, mid(a ?? 'T4', b ?? 'T12')),
+      measurements: [{ concept: CONCEPTS.kyphosis, value: c.thoracicKyphosisDeg, unit: UNIT.deg, decimals: 2 }],
+    });
+  } else omitted.push('thoracic kyphosis: not measured');
+  for (const v of report.vertebrae) {
+    const ms: SrNumeric[] = [];
+    for (const pos of ['anterior', 'middle', 'posterior'] as const) {
+      const h = v.heightsMm[pos];
+      if (h !== null)
+        ms.push({ concept: CONCEPTS.bodyHeight, value: h, unit: UNIT.mm, decimals: 2, modifiers: [{ name: TOPOGRAPHICAL, value: POSITION[pos] }] });
+      else omitted.push(`${v.name} ${pos} body height: not measured`);
+    }
+    if (v.sphereHu)
+      ms.push({ concept: CONCEPTS.attenuation, value: v.sphereHu.mean, unit: UNIT.hu, decimals: 1, modifiers: [{ name: DERIVATION, value: MEAN }] });
+    else omitted.push(`${v.name} trabecular HU: not measured`);
+    if (ms.length)
+      groups.push({
+        trackingId: `${v.name} vertebral body`,
+        findingSite: vertebraCode(v.name),
+        reference: nearestInstance(src, v.bodyCentroidLps ?? v.centroidLps),
+        measurements: ms,
+      });
+  }
+  for (const d of report.discs) {
+    const ms: SrNumeric[] = [];
+    for (const pos of ['anterior', 'middle', 'posterior'] as const) {
+      const h = d.heightsMm[pos];
+      if (h !== null)
+        ms.push({ concept: CONCEPTS.discHeight, value: h, unit: UNIT.mm, decimals: 2, modifiers: [{ name: TOPOGRAPHICAL, value: POSITION[pos] }] });
+    }
+    if (d.meanApMm !== null) ms.push({ concept: CONCEPTS.discMeanAp, value: d.meanApMm, unit: UNIT.mm, decimals: 2 });
+    if (ms.length)
+      groups.push({
+        trackingId: `${d.upper}/${d.lower} disc`,
+        findingSite: discCode(d.upper, d.lower),
+        reference: nearestInstance(src, d.centreLps),
+        measurements: ms,
+      });
+    else omitted.push(`${d.upper}/${d.lower} disc heights: not measured`);
+  }
+  return groups;
+}
+
+/**
+ * Writes the twin's SEG or SR (see the file comment).
+ * @throws AppError NOT_FOUND (twin, its source folder or series), BAD_REQUEST (the series is not DICOM, no spine analysis
+ *   for an SR, a label volume off the source grid, the file exists)
+ */
+export async function exportTwinDicom(store: TwinStore, actor: string, twinId: string, request: ExportDicomRequest): Promise<ExportDicomResult> {
+  const req = ExportDicomRequest.parse(request);
+  const t0 = performance.now();
+  const twin = getTwin(store, twinId);
+  const series = getSeriesSource(store, twin.seriesId);
+  if (series.format !== 'dicom')
+    throw new AppError(
+      'BAD_REQUEST',
+      `twin ${twinId} was built from a ${series.format} file, not DICOM: a ${req.kind.toUpperCase()} must reference DICOM source images`,
+    );
+  const src = readSourceSeries(series.sourcePath, series.seriesInstanceUid);
+  const tSource = performance.now();
+  const analysis = listSpineAnalyses(store, twinId)[0] ?? null;
+  const omitted: string[] = [];
+  const software = softwareName();
+  const common = { manufacturer: 'OrthoTwin', modelName: 'OrthoTwin', softwareVersions: software };
+  let bytes: Buffer;
+  let sopInstanceUid: string, seriesInstanceUid: string;
+  let segments: ExportDicomResult['segments'] = [];
+  let surfaces: ExportDicomResult['surfaces'] = [];
+  let groups = 0,
+    measurements = 0;
+  if (req.kind === 'seg') {
+    const inputs: SegmentInput[] = [];
+    const algorithmName = `${software} spine analysis`;
+    if (analysis) {
+      const a = analysis.artefacts.find((x) => x.kind === 'vertebra-labels');
+      if (!a) omitted.push('vertebra labels: the spine analysis has no label map');
+      else {
+        const labels = decodeNrrd(await store.readFile(getArtefactPath(store, a.id).abs), 'vertebra-labels');
+        for (const v of analysis.report.vertebrae)
+          inputs.push({
+            label: v.name,
+            description: `${v.name} vertebra (label ${v.label} of the label map)${v.partial ? ', partly in view' : ''}`,
+            category: ANATOMICAL_STRUCTURE,
+            type: vertebraCode(v.name),
+            algorithmType: analysis.version > 1 ? 'SEMIAUTOMATIC' : 'AUTOMATIC',
+            algorithmName,
+            rgb: vertebraRgb(v.label),
+            volume: labels,
+            value: v.label,
+          });
+      }
+    } else omitted.push('vertebra labels: the twin has no spine analysis (run twin spine or Spine → Analyse)');
+    const mask = async (kind: 'bone-mask' | 'skin-mask'): Promise<Volume | null> => {
+      const a = twin.artefacts.find((x) => x.kind === kind && x.format === 'nrrd');
+      if (!a) {
+        omitted.push(`${kind}: the twin has none`);
+        return null;
+      }
+      return decodeNrrd(await store.readFile(getArtefactPath(store, a.id).abs), kind);
+    };
+    const bone = await mask('bone-mask');
+    if (bone)
+      inputs.push({
+        label: 'Bone',
+        description: 'Bone (twin build, cortical and trabecular thresholds)',
+        category: TISSUE,
+        type: sct('3138006', 'Bone'),
+        algorithmType: 'AUTOMATIC',
+        algorithmName: `${software} twin build`,
+        rgb: [227, 218, 201],
+        volume: bone,
+        value: 1,
+      });
+    const skin = await mask('skin-mask');
+    if (skin)
+      inputs.push({
+        label: 'Body',
+        description: 'Body inside the skin surface (twin build skin mask, filled)',
+        category: ANATOMICAL_STRUCTURE,
+        type: sct('38266002', 'Entire body'),
+        algorithmType: 'AUTOMATIC',
+        algorithmName: `${software} twin build`,
+        rgb: [224, 172, 138],
+        volume: skin,
+        value: 1,
+      });
+    const r = encodeSegmentation(src, inputs, {
+      ...common,
+      seriesNumber: 901,
+      seriesDescription: `OrthoTwin segmentation (twin v${twin.version}${analysis ? `, spine analysis v${analysis.version}` : ''})`,
+      contentLabel: 'ORTHOTWIN_SEG',
+      contentDescription: 'Vertebra labels, bone and body of the OrthoTwin twin',
+      privateScheme: PRIVATE_SCHEME,
+    });
+    bytes = r.bytes;
+    sopInstanceUid = r.sopInstanceUid;
+    seriesInstanceUid = r.seriesInstanceUid;
+    segments = r.perSegment.map((p, i) => ({ ...p, type: inputs[i]!.type }));
+    for (const p of r.perSegment) if (p.frames === 0) omitted.push(`${p.label}: no voxel on the source slices`);
+  } else if (req.kind === 'surface') {
+    const inputs: SurfaceInput[] = [];
+    for (const [kind, label, type, category, rgb, opacity] of [
+      ['bone-mesh', 'Bone', sct('3138006', 'Bone'), TISSUE, [227, 218, 201], 1],
+      ['skin-mesh', 'Body', sct('38266002', 'Entire body'), ANATOMICAL_STRUCTURE, [224, 172, 138], 0.5],
+    ] as const) {
+      const a = twin.artefacts.find((x) => x.kind === kind && x.format === 'vtp');
+      if (!a) {
+        omitted.push(`${kind}: the twin has none`);
+        continue;
+      }
+      const mesh = decodeVtp(await store.readFile(getArtefactPath(store, a.id).abs));
+      const check = analysePrintability(mesh, { wallSamples: 0 });
+      inputs.push({
+        label,
+        description: `${label === 'Bone' ? 'Bone' : 'Skin'} surface of the twin (${kind}, LPS mm)`,
+        category,
+        type,
+        rgb: [...rgb],
+        opacity,
+        mesh,
+        finiteVolume: check.closed ? 'YES' : 'NO',
+        manifold: check.manifold ? 'YES' : 'NO',
+        algorithm: {
+          family: local('SURFACE-NETS', 'Surface Nets isosurface, Taubin smoothing'),
+          name: `${software} twin build`,
+          version: twin.algorithmVersion,
+        },
+      });
+    }
+    const r = encodeSurfaceSegmentation(src, inputs, {
+      ...common,
+      seriesNumber: 903,
+      seriesDescription: `OrthoTwin surfaces (twin v${twin.version})`,
+      contentLabel: 'ORTHOTWIN_SURF',
+      contentDescription: 'Bone and skin surfaces of the OrthoTwin twin',
+      privateScheme: PRIVATE_SCHEME,
+    });
+    bytes = r.bytes;
+    sopInstanceUid = r.sopInstanceUid;
+    seriesInstanceUid = r.seriesInstanceUid;
+    surfaces = inputs.map((x) => ({
+      label: x.label,
+      points: x.mesh.points.length / 3,
+      triangles: x.mesh.triangles.length / 3,
+      finiteVolume: x.finiteVolume,
+      manifold: x.manifold,
+    }));
+  } else {
+    if (!analysis) throw new AppError('BAD_REQUEST', `twin ${twinId} has no spine analysis: nothing to report (run twin spine or Spine → Analyse)`);
+    const g = spineReportGroups(analysis.report, src, omitted);
+    const r = encodeMeasurementReport(src, g, {
+      ...common,
+      seriesNumber: 902,
+      seriesDescription: `OrthoTwin spine measurements (twin v${twin.version}, spine analysis v${analysis.version})`,
+      deviceObserverUid: `${IMPLEMENTATION_CLASS_UID}.1`,
+      deviceObserverName: software,
+      privateScheme: PRIVATE_SCHEME,
+    });
+    bytes = r.bytes;
+    sopInstanceUid = r.sopInstanceUid;
+    seriesInstanceUid = r.seriesInstanceUid;
+    groups = r.groups;
+    measurements = r.measurements;
+  }
+  const tEncode = performance.now();
+  const file = path.resolve(req.out ?? path.join(store.dataDir, 'exports', `twin-${twin.id.slice(0, 8)}-${req.kind}-${stamp()}.dcm`));
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  try {
+    await fs.promises.writeFile(file, bytes, { flag: 'wx' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new AppError('BAD_REQUEST', `${file}: the file exists (an export never overwrites)`, { file });
+    throw e;
+  }
+  const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
+  store.audit(actor, 'export', 'twin', twinId, { format: req.kind, sopInstanceUid, bytes: bytes.length, sha256, analysisId: analysis?.id ?? null });
+  return {
+    path: file,
+    kind: req.kind,
+    bytes: bytes.length,
+    sha256,
+    sopClassUid: req.kind === 'seg' ? SEG_SOP_CLASS_UID : req.kind === 'surface' ? SURFACE_SEG_SOP_CLASS_UID : COMPREHENSIVE_3D_SR_SOP_CLASS_UID,
+    sopInstanceUid,
+    seriesInstanceUid,
+    studyInstanceUid: src.studyInstanceUid,
+    referencedSeriesInstanceUid: src.seriesInstanceUid,
+    frameOfReferenceUid: src.frameOfReferenceUid,
+    sourceInstances: src.instances.length,
+    analysisId: analysis?.id ?? null,
+    segments,
+    surfaces,
+    groups,
+    measurements,
+    omitted,
+    timingsMs: {
+      readSource: Math.round(tSource - t0),
+      encode: Math.round(tEncode - tSource),
+      write: Math.round(performance.now() - tEncode),
+      total: Math.round(performance.now() - t0),
+    },
+  };
+}
+
+/** Reads a SEG, Surface Segmentation or SR back with dcmjs: the SEG's segments (frames, voxels), the surfaces, the SR's measurements as a table. */
+export function readDicomObject(file: string): ReadDicomResult {
+  const abs = path.resolve(file);
+  if (!fs.existsSync(abs)) throw new AppError('NOT_FOUND', `${abs}: no such file`);
+  const buf = fs.readFileSync(abs);
+  let sopClass: string;
+  try {
+    // the SOP class decides which reader applies
+    sopClass = decodeHeadClass(buf);
+  } catch (e) {
+    throw new AppError('BAD_REQUEST', `${abs}: not a DICOM file (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (sopClass === SEG_SOP_CLASS_UID) {
+    const s = decodeSegmentation(buf);
+    return {
+      path: abs,
+      kind: 'seg',
+      sopClassUid: sopClass,
+      sopInstanceUid: s.sopInstanceUid,
+      studyInstanceUid: s.studyInstanceUid,
+      referencedSeriesInstanceUid: s.referencedSeriesUid,
+      segments: s.segments.map((x) => {
+        const fr = s.frames.filter((f) => f.segment === x.number);
+        return {
+          number: x.number,
+          label: x.label,
+          category: x.category,
+          type: x.type,
+          algorithmType: x.algorithmType,
+          frames: fr.length,
+          voxels: fr.reduce((a, f) => a + f.pixels.reduce((b, p) => b + p, 0), 0),
+        };
+      }),
+      surfaces: [],
+      observer: null,
+      template: '',
+      measurements: [],
+    };
+  }
+  if (sopClass === SURFACE_SEG_SOP_CLASS_UID) {
+    const s = decodeSurfaceSegmentation(buf);
+    return {
+      path: abs,
+      kind: 'surface',
+      sopClassUid: sopClass,
+      sopInstanceUid: s.sopInstanceUid,
+      studyInstanceUid: s.studyInstanceUid,
+      referencedSeriesInstanceUid: s.referencedSeriesUid,
+      segments: [],
+      surfaces: s.surfaces.map((x) => ({
+        label: x.label,
+        points: x.mesh.points.length / 3,
+        triangles: x.mesh.triangles.length / 3,
+        finiteVolume: x.finiteVolume,
+        manifold: x.manifold,
+      })),
+      observer: null,
+      template: '',
+      measurements: [],
+    };
+  }
+  if (sopClass.startsWith('1.2.840.10008.5.1.4.1.1.88.')) {
+    const r = decodeMeasurementReport(buf);
+    return {
+      path: abs,
+      kind: 'sr',
+      sopClassUid: sopClass,
+      sopInstanceUid: r.sopInstanceUid,
+      studyInstanceUid: r.studyInstanceUid,
+      referencedSeriesInstanceUid: r.evidenceSeries[0] ?? '',
+      segments: [],
+      surfaces: [],
+      observer: r.observer,
+      template: r.template,
+      measurements: r.rows.map((x) => ({
+        group: x.trackingId,
+        findingSite: x.findingSite,
+        concept: x.concept,
+        modifiers: x.modifiers,
+        value: x.value,
+        unit: x.unit,
+      })),
+    };
+  }
+  throw new AppError('BAD_REQUEST', `${abs}: SOP class ${sopClass || '(none)'} is neither a Segmentation nor a structured report`);
+}
+
+function decodeHeadClass(buf: Buffer): string {
+  // the file meta group's Media Storage SOP Class UID (0002,0002), read without parsing the data set
+  if (buf.length < 132 || buf.toString('latin1', 128, 132) !== 'DICM') throw new Error('no DICM preamble');
+  let off = 132;
+  while (off + 8 <= buf.length) {
+    const group = buf.readUInt16LE(off),
+      element = buf.readUInt16LE(off + 2);
+    if (group !== 2) break;
+    const vr = buf.toString('latin1', off + 4, off + 6);
+    const long = ['OB', 'OW', 'OF', 'SQ', 'UT', 'UN'].includes(vr);
+    const len = long ? buf.readUInt32LE(off + 8) : buf.readUInt16LE(off + 6);
+    const start = off + (long ? 12 : 8);
+    if (element === 2)
+      return buf
+        .toString('latin1', start, start + len)
+        .replace(/\0/g, '')
+        .trim();
+    off = start + len;
+  }
+  throw new Error('no Media Storage SOP Class UID');
+}

@@ -1,0 +1,373 @@
+/**
+ * DICOM objects of the results (issue 24 §3, must-show 2's DICOM side), on
+ * two DICOM sources: the real J2K CT series (a copy given fresh Study/Series/
+ * SOP Instance UIDs and its SOP Class UID with DCMTK's dcmodify, since the
+ * data set's are empty; 20 slices: two vertebrae, partly in view, so only
+ * their trabecular HU is measured) and the example CT (the spine T11–S1)
+ * written as a classic CT series by dcmjs (tests/helpers/ctToDicom.ts), so
+ * the SR holds curvature, body and disc heights. Each is imported with a twin
+ * through the services, its spine analysed, then a SEG, a TID 1500 SR and a
+ * Surface Segmentation exported (`exchange.exportDicom`) and read back
+ * (`exchange.readDicom`); the surfaces equal the twin's bone and skin meshes.
+ * Checked independently of the writer: DCMTK's dcmdump reads both, dsrdump
+ * reads the SR and shows the values written (parsed and compared with the
+ * spine report), dicom3tools' dciodvfy reports no error on either; the SEG's
+ * frames name the source instance at their ImagePositionPatient (positions
+ * and UIDs from dcmdump of the source files), and the SEG decoded back onto
+ * the source grid equals the stored vertebra label map, bone mask and body
+ * mask voxel by voxel.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createServices, type ServiceHost } from '../../electron/services/index.js';
+import type { CallContext } from '../../electron/services/access.js';
+import { SitePolicy } from '../../electron/services/policy.js';
+import type { Patient } from '../../capabilities/patients/contract.js';
+import type { ExportDicomResult, ReadDicomResult } from '../../capabilities/exchange/contract.js';
+import type { SpineAnalysis } from '../../electron/contract/spine.js';
+import { decodeSegmentation } from '../../electron/io/dicomSeg.js';
+import { decodeSurfaceSegmentation } from '../../electron/io/dicomSurfaceSeg.js';
+import { decodeVtp } from '../../electron/io/mesh.js';
+import { decodeNrrd } from '../../electron/io/nrrd.js';
+import type { Volume } from '../../electron/engine/volume.js';
+import { getArtefactPath } from '../../capabilities/twins/repo.js';
+import { runExport } from '../../capabilities/exchange/cliExport.js';
+import { VERTEBRA_CODES } from '../../capabilities/exchange/dicomExport.js';
+import { readVolume } from '../../electron/io/readVolume.js';
+import { writeCtSeries } from '../helpers/ctToDicom.js';
+import { serviceCaller } from '../helpers/serviceCalls.js';
+import { dataPath, describeData } from '../helpers/data.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+const PASSWORD = 'correct horse battery';
+const has = (tool: string): boolean => spawnSync('which', [tool]).status === 0;
+
+/** A tag's value from one dcmdump line ("(0020,0032) DS [a\b\c]"). */
+function dumpValue(dump: string, tag: string): string {
+  const m = new RegExp(`^\\(${tag}\\) \\w\\w \\[([^\\]]*)\\]`, 'm').exec(dump);
+  return m?.[1] ?? '';
+}
+
+/** Writes the source series into `dir`; returns its study and series UIDs. */
+type MakeSeries = (dir: string) => Promise<{ studyUid: string; seriesUid: string }>;
+
+/** The J2K series, copied and given UIDs with dcmodify. */
+const j2kSeries: MakeSeries = async (series) => {
+  fs.mkdirSync(series, { recursive: true });
+  const src = dataPath('dicom/totalseg_ct_series_j2k');
+  for (const f of fs.readdirSync(src)) fs.copyFileSync(path.join(src, f), path.join(series, f));
+  for (const f of fs.readdirSync(series)) fs.chmodSync(path.join(series, f), 0o644);
+  // fresh Study, Series and SOP Instance UIDs and the SOP Class UID (the data set's are empty; one study and series UID for all files)
+  const files = fs.readdirSync(series).map((f) => path.join(series, f));
+  const uid = (): string => execFileSync('python3', ['-c', 'import uuid;print("2.25."+str(uuid.uuid4().int))']).toString().trim();
+  const studyUid = uid(),
+    seriesUid = uid();
+  execFileSync('dcmodify', [
+    '-nb',
+    '-i',
+    '(0008,0016)=1.2.840.10008.5.1.4.1.1.2',
+    '-i',
+    `(0020,000D)=${studyUid}`,
+    '-i',
+    `(0020,000E)=${seriesUid}`,
+    '-gin',
+    ...files,
+  ]);
+  return { studyUid, seriesUid };
+};
+
+/** The example CT (NIfTI) as a classic DICOM CT series. */
+const exampleCtSeries: MakeSeries = async (dir) => {
+  const { volume } = await readVolume(dataPath('ct/totalseg_example_ct.nii.gz'));
+  const r = writeCtSeries(volume, dir, { patientName: 'Example^CT', patientId: 'EXCT-1', studyDate: '20250101' });
+  return { studyUid: r.studyUid, seriesUid: r.seriesUid };
+};
+
+function dicomResultsSuite(title: string, makeSeries: MakeSeries, full: boolean): void {
+  describeData(title, () => {
+    const tmp = tmpDir('dicomsegsr-');
+    let host: ServiceHost;
+    const call = serviceCaller(() => host);
+    const admin: CallContext = { token: null },
+      surgeon: CallContext = { token: null };
+    const series = path.join(tmp.dir, 'series');
+    let analysis: SpineAnalysis;
+    let twinId = '';
+    let seg: ExportDicomResult;
+    let sr: ExportDicomResult;
+    let surf: ExportDicomResult;
+    /** Source instances from dcmdump: SOP Instance UID → IPP. */
+    const source = new Map<string, number[]>();
+    let frameOfReference = '';
+    let studyUid = '';
+    let seriesUid = '';
+
+    beforeAll(async () => {
+      ({ studyUid, seriesUid } = await makeSeries(series));
+      const files = fs.readdirSync(series).map((f) => path.join(series, f));
+      for (const f of files) {
+        const d = execFileSync('dcmdump', ['+P', '0008,0018', '+P', '0020,0032', '+P', '0020,0052', f]).toString();
+        source.set(dumpValue(d, '0008,0018'), dumpValue(d, '0020,0032').split('\\').map(Number));
+        frameOfReference = dumpValue(d, '0020,0052');
+      }
+      host = createServices({ dataDir: path.join(tmp.dir, 'data'), transport: 'cli', policy: SitePolicy.parse({ lockSeconds: 3600 }) });
+      await call({ token: null }, 'users', 'create', { username: 'it', displayName: 'Hospital IT', role: 'administrator', password: PASSWORD });
+      await call(admin, 'auth', 'login', 'it', PASSWORD);
+      await call(admin, 'users', 'create', { username: 'dr.seg', displayName: 'S. Egment', role: 'surgeon', password: PASSWORD });
+      await call(surgeon, 'auth', 'login', 'dr.seg', PASSWORD);
+      const patient = (await call(surgeon, 'patients', 'create', { displayName: 'Di Com', mrn: 'SEG-1', birthDate: '1960-01-01' })) as Patient;
+      const t0 = performance.now();
+      const jobId = (await call(surgeon, 'studies', 'import', {
+        patientId: patient.id,
+        path: series,
+        strict: true,
+        buildTwin: true,
+        confirmIdentity: true,
+      })) as string;
+      const job = (await host.jobs.wait(jobId)).job;
+      expect(job.error).toBeNull();
+      const twin = (await host.impl.twins.list(patient.id))[0]!;
+      twinId = twin.id;
+      const spineJob = (await call(surgeon, 'spine', 'analyse', twin.id)) as string;
+      expect((await host.jobs.wait(spineJob)).job.error).toBeNull();
+      analysis = (await host.impl.spine.list(twin.id))[0] as SpineAnalysis;
+      console.log(
+        `import + twin + spine analysis: ${Math.round(performance.now() - t0)} ms; vertebrae ${analysis.report.vertebrae.map((v) => v.name).join(', ')}`,
+      );
+      seg = (await call(surgeon, 'exchange', 'exportDicom', twin.id, { kind: 'seg', out: path.join(tmp.dir, 'out', 'twin-seg.dcm') })) as ExportDicomResult;
+      sr = (await call(surgeon, 'exchange', 'exportDicom', twin.id, { kind: 'sr', out: path.join(tmp.dir, 'out', 'twin-sr.dcm') })) as ExportDicomResult;
+      surf = (await call(surgeon, 'exchange', 'exportDicom', twin.id, {
+        kind: 'surface',
+        out: path.join(tmp.dir, 'out', 'twin-surface.dcm'),
+      })) as ExportDicomResult;
+      console.log(`SEG: ${seg.bytes} bytes, ${seg.segments.length} segments, timings ${JSON.stringify(seg.timingsMs)}; omitted ${JSON.stringify(seg.omitted)}`);
+      console.log(
+        `SR: ${sr.bytes} bytes, ${sr.groups} groups, ${sr.measurements} measurements, timings ${JSON.stringify(sr.timingsMs)}; omitted ${sr.omitted.length}`,
+      );
+    }, 600_000);
+
+    afterAll(() => {
+      host?.close();
+      if (process.env['ORTHOTWIN_KEEP_TMP']) console.log(`kept ${tmp.dir}`);
+      else tmp.cleanup();
+    });
+
+    it('both reference the source study and series, share its frame of reference, and are audited as exports', () => {
+      for (const r of [seg, sr, surf]) {
+        expect(r.studyInstanceUid).toBe(studyUid);
+        expect(r.referencedSeriesInstanceUid).toBe(seriesUid);
+        expect(r.sourceInstances).toBe(source.size);
+      }
+      expect(seg.frameOfReferenceUid).toBe(frameOfReference);
+      const audit = host.store.db.prepare("SELECT detail FROM audit_log WHERE action = 'export' AND record_id = ?").all(twinId) as { detail: string }[];
+      expect(audit.length).toBeGreaterThanOrEqual(3);
+    });
+
+    it('DCMTK reads both; dciodvfy finds no error in either', () => {
+      for (const r of [seg, sr, surf]) {
+        const d = spawnSync('dcmdump', ['-q', r.path], { maxBuffer: 256 << 20 });
+        expect(d.status, d.stderr.toString()).toBe(0);
+        const dump = d.stdout.toString();
+        expect(dumpValue(dump, '0020,000d')).toBe(studyUid);
+        expect(dumpValue(dump, '0008,0018')).toBe(r.sopInstanceUid);
+      }
+      if (!has('dciodvfy')) return console.warn('[skipped] dciodvfy is not installed');
+      for (const r of [seg, sr, surf]) {
+        const v = spawnSync('dciodvfy', [r.path], { maxBuffer: 256 << 20 });
+        const out = (v.stdout.toString() + v.stderr.toString()).split('\n').filter((l) => /^(Error|Warning)/.test(l));
+        console.log(`dciodvfy ${r.kind}: ${out.length ? '\n  ' + out.join('\n  ') : 'no errors or warnings'}`);
+        expect(out.filter((l) => l.startsWith('Error'))).toEqual([]);
+      }
+    });
+
+    it("the SEG's frames reference the source slice at their position, and decode back to the stored label map and masks exactly", async () => {
+      const t0 = performance.now();
+      const s = decodeSegmentation(fs.readFileSync(seg.path));
+      expect(s.studyInstanceUid).toBe(studyUid);
+      expect(s.frameOfReferenceUid).toBe(frameOfReference);
+      expect(s.referencedSeriesUid).toBe(seriesUid);
+      // every frame names a source instance and sits at that instance's ImagePositionPatient
+      let wrongRef = 0;
+      for (const f of s.frames) {
+        const ipp = source.get(f.sopInstanceUid);
+        if (!ipp || f.ipp.some((x, k) => Math.abs(x - ipp[k]!) > 1e-3)) wrongRef++;
+      }
+      expect(s.frames.length).toBeGreaterThan(0);
+      expect(wrongRef).toBe(0);
+      // the source grid, independently: slices sorted along the normal, pixel (r, c) of slice k is voxel (c, r, k)
+      const iop = s.iop;
+      const n = [iop[1]! * iop[5]! - iop[2]! * iop[4]!, iop[2]! * iop[3]! - iop[0]! * iop[5]!, iop[0]! * iop[4]! - iop[1]! * iop[3]!];
+      const order = [...source.entries()].sort((a, b) => a[1].reduce((t, x, k) => t + x * n[k]!, 0) - b[1].reduce((t, x, k) => t + x * n[k]!, 0));
+      const sliceOf = new Map(order.map(([u], k) => [u, k]));
+      const read = async (kind: string, artefacts: { id: string; kind: string }[]): Promise<Volume> =>
+        decodeNrrd(await host.store.readFile(getArtefactPath(host.store, artefacts.find((a) => a.kind === kind)!.id).abs), kind);
+      const labels = await read('vertebra-labels', analysis.artefacts);
+      const twin = await host.impl.twins.get(twinId);
+      const bone = await read('bone-mask', twin.artefacts);
+      const body = await read('skin-mask', twin.artefacts);
+      const [nx, ny, nz] = labels.dims;
+      expect([nx, ny, nz]).toEqual([s.columns, s.rows, source.size]);
+      // the label map's grid is the source grid (origin = first slice's IPP, axes = IOP and the normal, spacing = pixel spacing and slice step)
+      expect(labels.originLps.map((x, k) => Math.abs(x - order[0]![1][k]!)).every((d) => d < 1e-3)).toBe(true);
+      const cols = [0, 1, 2].map((c) => [0, 1, 2].map((r) => labels.direction[r * 3 + c]!));
+      expect(cols[0]!.map((x, k) => Math.abs(x - iop[k]!)).every((d) => d < 1e-6)).toBe(true);
+      expect(cols[1]!.map((x, k) => Math.abs(x - iop[3 + k]!)).every((d) => d < 1e-6)).toBe(true);
+      expect(Math.abs(labels.spacingMm[0] - s.pixelSpacing[1])).toBeLessThan(1e-6);
+      expect(Math.abs(labels.spacingMm[1] - s.pixelSpacing[0])).toBeLessThan(1e-6);
+      const segLabel = new Map<number, number>();
+      for (const x of s.segments) {
+        const v = analysis.report.vertebrae.find((y) => y.name === x.label);
+        segLabel.set(x.number, v ? v.label : x.label === 'Bone' ? -1 : x.label === 'Body' ? -2 : 0);
+      }
+      const decodedLabels = new Int32Array(nx * ny * nz);
+      const decodedBone = new Uint8Array(nx * ny * nz);
+      const decodedBody = new Uint8Array(nx * ny * nz);
+      let overlaps = 0;
+      for (const f of s.frames) {
+        const k = sliceOf.get(f.sopInstanceUid)!;
+        const lab = segLabel.get(f.segment)!;
+        for (let r = 0; r < s.rows; r++)
+          for (let c = 0; c < s.columns; c++) {
+            if (!f.pixels[r * s.columns + c]) continue;
+            const v = c + nx * (r + ny * k);
+            if (lab === -1) decodedBone[v] = 1;
+            else if (lab === -2) decodedBody[v] = 1;
+            else {
+              if (decodedLabels[v]) overlaps++;
+              decodedLabels[v] = lab;
+            }
+          }
+      }
+      let labelMismatch = 0,
+        boneMismatch = 0,
+        bodyMismatch = 0,
+        labelVoxels = 0;
+      for (let v = 0; v < nx * ny * nz; v++) {
+        if ((labels.data[v] as number) !== decodedLabels[v]) labelMismatch++;
+        if ((labels.data[v] as number) !== 0) labelVoxels++;
+        if (((bone.data[v] as number) ? 1 : 0) !== decodedBone[v]) boneMismatch++;
+        if (((body.data[v] as number) ? 1 : 0) !== decodedBody[v]) bodyMismatch++;
+      }
+      console.log(
+        `SEG decoded in ${Math.round(performance.now() - t0)} ms: ${s.frames.length} frames, ${s.segments.length} segments; ` +
+          `label map ${labelVoxels} voxels, mismatches: labels ${labelMismatch}, bone ${boneMismatch}, body ${bodyMismatch}; overlapping vertebra segments ${overlaps}`,
+      );
+      expect(labelVoxels).toBeGreaterThan(0);
+      expect(labelMismatch).toBe(0);
+      expect(boneMismatch).toBe(0);
+      expect(bodyMismatch).toBe(0);
+      expect(overlaps).toBe(0);
+      // the segments' codes
+      for (const x of s.segments.filter((y) => segLabel.get(y.number)! > 0)) {
+        expect(x.category.CodeMeaning).toBe('Anatomical Structure');
+        // CID 7603 for C1–L5, the Sacrum for S1; an unnumbered vertebra (V1, …) in the private scheme
+        expect(x.type.CodingSchemeDesignator).toBe(VERTEBRA_CODES[x.label] || x.label === 'S1' ? 'SCT' : '99ORTHOTWIN');
+      }
+      // exchange.readDicom shows the same segments
+      const back = (await call(surgeon, 'exchange', 'readDicom', seg.path)) as ReadDicomResult;
+      expect(back.kind).toBe('seg');
+      expect(back.segments.map((x) => x.label)).toEqual(seg.segments.map((x) => x.label));
+      expect(back.segments.map((x) => x.voxels)).toEqual(seg.segments.map((x) => x.voxels));
+    });
+
+    it("the SR's numbers are the spine report's (dsrdump and the read-back), with the software as observer", async () => {
+      const back = (await call(surgeon, 'exchange', 'readDicom', sr.path)) as ReadDicomResult;
+      expect(back.kind).toBe('sr');
+      expect(back.template).toBe('1500');
+      expect(back.observer?.type).toBe('Device');
+      expect(back.referencedSeriesInstanceUid).toBe(seriesUid);
+      expect(back.measurements.length).toBe(sr.measurements);
+      // expected values from the report, in the writer's order
+      const r = analysis.report;
+      const expected: { group: string; value: number; tol: number }[] = [];
+      const c = r.curvature;
+      for (const cobb of [c.coronal, c.sagittal]) if (cobb) expected.push({ group: 'Cobb', value: cobb.angleDeg, tol: 0.005 });
+      if (c.lumbarLordosisDeg !== null) expected.push({ group: 'lordosis', value: c.lumbarLordosisDeg, tol: 0.005 });
+      if (c.thoracicKyphosisDeg !== null) expected.push({ group: 'kyphosis', value: c.thoracicKyphosisDeg, tol: 0.005 });
+      for (const v of r.vertebrae) {
+        for (const h of [v.heightsMm.anterior, v.heightsMm.middle, v.heightsMm.posterior])
+          if (h !== null) expected.push({ group: v.name, value: h, tol: 0.005 });
+        if (v.sphereHu) expected.push({ group: v.name, value: v.sphereHu.mean, tol: 0.05 });
+      }
+      for (const d of r.discs) {
+        for (const h of [d.heightsMm.anterior, d.heightsMm.middle, d.heightsMm.posterior])
+          if (h !== null) expected.push({ group: `${d.upper}/${d.lower}`, value: h, tol: 0.005 });
+        if (d.meanApMm !== null) expected.push({ group: `${d.upper}/${d.lower}`, value: d.meanApMm, tol: 0.005 });
+      }
+      expect(back.measurements.length).toBe(expected.length);
+      if (full) {
+        // the whole spine: curvature, every level's body heights and HU, the discs
+        expect(expected.filter((e) => e.group === 'Cobb' || e.group === 'lordosis').length).toBeGreaterThanOrEqual(2);
+        expect(r.discs.length).toBeGreaterThanOrEqual(4);
+        expect(expected.length).toBeGreaterThan(30);
+      }
+      back.measurements.forEach((m, i) => {
+        expect(m.group).toContain(expected[i]!.group);
+        expect(Math.abs(m.value - expected[i]!.value)).toBeLessThanOrEqual(expected[i]!.tol);
+      });
+      // DCMTK's dsrdump: every NUM with its value and unit, in document order
+      const d = spawnSync('dsrdump', ['-Ee', sr.path], { maxBuffer: 256 << 20 });
+      expect(d.status, d.stderr.toString()).toBe(0);
+      const text = d.stdout.toString();
+      const nums = [...text.matchAll(/NUM:\([^)]*"([^"]*)"\)="([^"]+)" \(([^,]+),UCUM/g)].map((m) => ({ concept: m[1]!, value: Number(m[2]), unit: m[3]! }));
+      console.log(`dsrdump: ${nums.length} NUM items, e.g. ${text.split('\n').find((l) => l.includes('NUM:')) ?? ''}`);
+      expect(nums.length).toBe(expected.length);
+      nums.forEach((x, i) => expect(Math.abs(x.value - expected[i]!.value)).toBeLessThanOrEqual(expected[i]!.tol));
+      expect(text).toContain('Imaging Measurement Report');
+      expect(text).toContain('Device Observer Name');
+    });
+
+    it("the Surface Segmentation holds the twin's bone and skin meshes exactly, in the source's frame of reference", async () => {
+      const s = decodeSurfaceSegmentation(fs.readFileSync(surf.path));
+      expect(s.studyInstanceUid).toBe(studyUid);
+      expect(s.frameOfReferenceUid).toBe(frameOfReference);
+      expect(s.referencedSeriesUid).toBe(seriesUid);
+      const twin = await host.impl.twins.get(twinId);
+      for (const [label, kind] of [
+        ['Bone', 'bone-mesh'],
+        ['Body', 'skin-mesh'],
+      ] as const) {
+        const a = twin.artefacts.find((x) => x.kind === kind && x.format === 'vtp')!;
+        const mesh = decodeVtp(await host.store.readFile(getArtefactPath(host.store, a.id).abs));
+        const got = s.surfaces.find((x) => x.label === label)!;
+        expect(got.mesh.points.length).toBe(mesh.points.length);
+        expect(got.mesh.triangles.length).toBe(mesh.triangles.length);
+        let diff = 0;
+        for (let k = 0; k < mesh.points.length; k++) if (got.mesh.points[k] !== Math.fround(mesh.points[k] as number)) diff++;
+        for (let k = 0; k < mesh.triangles.length; k++) if (got.mesh.triangles[k] !== mesh.triangles[k]) diff++;
+        console.log(
+          `surface ${label}: ${mesh.points.length / 3} points, ${mesh.triangles.length / 3} triangles, finite volume ${got.finiteVolume}, manifold ${got.manifold}; differences ${diff}`,
+        );
+        expect(diff).toBe(0);
+      }
+      const back = (await call(surgeon, 'exchange', 'readDicom', surf.path)) as ReadDicomResult;
+      expect(back.kind).toBe('surface');
+      expect(back.surfaces.map((x) => x.triangles)).toEqual(surf.surfaces.map((x) => x.triangles));
+    });
+
+    it('`twin export --format sr|seg` writes and reads back through the CLI', async () => {
+      host.close();
+      const logs: string[] = [];
+      const log = console.log;
+      console.log = (...a: unknown[]) => void logs.push(a.join(' '));
+      try {
+        const rc1 = await runExport([twinId, '--data-dir', path.join(tmp.dir, 'data'), '--format', 'sr', '--out', path.join(tmp.dir, 'out', 'cli-sr.dcm')]);
+        const rc2 = await runExport([twinId, '--data-dir', path.join(tmp.dir, 'data'), '--format', 'seg', '--out', path.join(tmp.dir, 'out', 'cli-seg.dcm')]);
+        expect([rc1, rc2]).toEqual([0, 0]);
+        expect(await runExport([twinId, '--data-dir', path.join(tmp.dir, 'data'), '--format', 'seg', '--out', path.join(tmp.dir, 'out', 'cli-seg.dcm')])).toBe(
+          1,
+        );
+      } finally {
+        console.log = log;
+        host = createServices({ dataDir: path.join(tmp.dir, 'data'), transport: 'cli', policy: SitePolicy.parse({ lockSeconds: 3600 }) });
+      }
+      expect(logs.some((l) => l.includes('Cobb angle') || l.includes('Vertebral body height'))).toBe(true);
+      expect(logs.some((l) => /segment 1 /.test(l))).toBe(true);
+    });
+  });
+}
+
+dicomResultsSuite('DICOM SEG and TID 1500 SR of the twin of the J2K CT series, referencing the source series', j2kSeries, false);
+dicomResultsSuite('DICOM SEG and TID 1500 SR of the twin of the example CT as a DICOM series (T11–S1)', exampleCtSeries, true);
