@@ -247,6 +247,6 @@ describePeers('3D printing of the example CT twin (3MF with lib3mf, STL with ADM
     expect((noTwin as { stderr: string }).stderr).toMatch(/no twin nope/);
     const badFormat = await cli('--format', 'obj', '--out', 'x').catch((e: { code: number; stderr: string }) => e);
     expect((badFormat as { code: number }).code).toBe(2);
-    expect((badFormat as { stderr: string }).stderr).toMatch(/--format takes 3mf or stl, not "obj"/);
+    expect((badFormat as { stderr: string }).stderr).toMatch(/--format takes 3mf, stl, seg, sr or surface, not "obj"/);
   }, 180_000);
 });
