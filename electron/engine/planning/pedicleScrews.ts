@@ -1,0 +1,661 @@
+/**
+ * Pedicle screw trajectories on a CT spine analysis (issue 24 §1), pure.
+ *
+ * STATUS (work in progress, helper-screws): the breach check, the angles, the
+ * catalogue sizing and `gradeTrajectory` are complete; the automatic pedicle
+ * axis is not yet right on the 3 mm example CT (transverse angles of −11° to
+ * 33° where 10–30° of convergence are expected, several proposals graded
+ * B/C). What was tried: (a) cross-sections' connected areas perpendicular to
+ * an axis (`sweepIsthmus`) — at 3 mm the pedicle joins the body and the
+ * posterior elements in-plane, every section reaches the 14 mm disc; (b)
+ * left–right runs in coronal slabs at the pedicle's height with a line
+ * through their midpoints (used now) — the slope is dominated by one-voxel
+ * steps and hits its clamp. Next: fit the axis to the pedicle's voxels
+ * themselves (PCA of the label between the canal's lateral wall and the
+ * outer surface, 2–14 mm behind the posterior wall), and optimise the
+ * trajectory for the largest minimum clearance within ±2 mm / ±5° of it.
+ *
+ * Input: the analysis's vertebra label map (`vertebra-labels.nrrd`, on the
+ * CT's own grid) and its report (per vertebra: label, body centroid,
+ * whole-vertebra centroid, endplate planes). The frames and the angle and
+ * grade definitions are in capabilities/planning/contract.ts.
+ *
+ * Per level and side:
+ * 1. The vertebra's frame; the body's posterior wall: from the body centroid
+ *    along −anterior in the mid-sagittal plane to where the label ends (the
+ *    canal).
+ * 2. The pedicle's height: the centroid of the label behind the posterior
+ *    wall on that side (1–14 mm behind it, 3–22 mm from the midline, within
+ *    12 mm of the body centroid's height).
+ * 3. Coronal slabs of the vertebra 1 mm apart behind the posterior wall: the
+ *    label's left–right run from the canal's lateral wall outwards; the
+ *    isthmus is the narrowest run, the axis the least-squares line through
+ *    the midpoints of the runs within 3 mm of it; the isthmus's cross-section
+ *    perpendicular to that axis gives its width and height (label runs, or
+ *    the CT's half-maximum edges when the CT is given — `fwhmAcross`, not yet
+ *    reliable).
+ * 4. The trajectory through the isthmus centre along the axis: entry where
+ *    the line leaves the label posteriorly (the posterior cortex); the body
+ *    depth along the axis from the posterior wall to the anterior cortex;
+ *    the planned tip at 80 % of it.
+ * 5. Diameter: the largest catalogue diameter ≤ 80 % of the narrower of the
+ *    isthmus's width and height that grades A (then smaller ones); length:
+ *    the largest catalogue length ≤ entry → planned tip.
+ * 6. Breach check (`gradeScrew`): the screw's cylindrical surface sampled
+ *    every 0.5 mm along the axis and every 11.25° around it; each point's
+ *    depth outside the label is its exact distance to the nearest voxel of
+ *    the label taken as a box (0 inside); the worst depth gives the
+ *    Gertzbein–Robbins grade (Gertzbein & Robbins, Spine 1990;15:11–14: A no
+ *    breach, B < 2 mm, C 2–4 mm, D 4–6 mm, E > 6 mm) and its direction.
+ *
+ * Resolution: the label map has the CT's voxels. At 3 mm spacing (the
+ * example CT) a pedicle 8–15 mm wide spans 3–5 voxels; its edges are known
+ * to about half a voxel each side, so a width is uncertain by about ±1.5–3 mm
+ * and a breach shallower than about 1.5 mm cannot be told from the
+ * voxelisation of the cortex (a screw graded A there has no surface point
+ * outside the voxelised label, no more).
+ */
+import type { VolumeGeometry } from '../../../math/geometry.js';
+import { indexToLps, lpsToIndex } from '../../../math/geometry.js';
+import type { SpineReport, VertebraMeasurement } from '../../contract/spine.js';
+import type { BreachCheck, BreachDirection, BreachGrade, Isthmus, ScrewCatalogue, ScrewTrajectory, Side } from '../../../capabilities/planning/contract.js';
+
+type V3 = [number, number, number];
+
+export const SCREW_ALGORITHM_VERSION = '0.1.0';
+
+/** A label map on a voxel grid: `data[i + nx * (j + ny * k)]`. */
+export interface LabelGrid extends VolumeGeometry {
+  data: ArrayLike<number>;
+}
+
+/** A vertebra's frame (unit LPS vectors) at its body centroid. */
+export interface VertebraFrame {
+  origin: V3;
+  left: V3;
+  anterior: V3;
+  superior: V3;
+}
+
+const add = (a: V3, b: V3): V3 => [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
+const sub = (a: readonly number[], b: readonly number[]): V3 => [a[0]! - b[0]!, a[1]! - b[1]!, a[2]! - b[2]!];
+const mul = (a: V3, s: number): V3 => [a[0] * s, a[1] * s, a[2] * s];
+const dot = (a: V3, b: V3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+const cross = (a: V3, b: V3): V3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+const norm = (a: V3): number => Math.hypot(a[0], a[1], a[2]);
+const unit = (a: V3): V3 => {
+  const n = norm(a);
+  return n > 0 ? mul(a, 1 / n) : [0, 0, 0];
+};
+const deg = (r: number): number => (r * 180) / Math.PI;
+const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
+const roundV = (v: V3, d = 2): V3 => [round(v[0], d), round(v[1], d), round(v[2], d)];
+
+/** The vertebra's frame (see capabilities/planning/contract.ts). */
+export function vertebraFrame(v: VertebraMeasurement): VertebraFrame | null {
+  if (!v.bodyCentroidLps) return null;
+  const origin = [...v.bodyCentroidLps] as V3;
+  let s: V3 = v.superiorEndplate ? ([...v.superiorEndplate.normal] as V3) : v.inferiorEndplate ? ([...v.inferiorEndplate.normal] as V3) : [0, 0, 1];
+  if (s[2] < 0) s = mul(s, -1);
+  s = unit(s);
+  let a = sub(origin, v.centroidLps);
+  if (norm(a) < 3) a = [0, -1, 0];
+  a = unit(sub(a, mul(s, dot(a, s))));
+  const l = unit(cross(s, a));
+  return { origin, left: l, anterior: a, superior: s };
+}
+
+/** Point queries on a label map for one label. */
+export class LabelQuery {
+  readonly g: LabelGrid;
+  readonly label: number;
+  private readonly n: V3;
+  private readonly s: V3;
+  constructor(g: LabelGrid, label: number) {
+    this.g = g;
+    this.label = label;
+    this.n = [...g.dims] as V3;
+    this.s = [...g.spacingMm] as V3;
+  }
+  private at(i: number, j: number, k: number): boolean {
+    const [nx, ny, nz] = this.n;
+    if (i < 0 || j < 0 || k < 0 || i >= nx || j >= ny || k >= nz) return false;
+    return this.g.data[i + nx * (j + ny * k)] === this.label;
+  }
+  /** Whether the voxel holding the point (nearest voxel centre) has the label. */
+  inside(p: V3): boolean {
+    const q = lpsToIndex(this.g, p);
+    return this.at(Math.round(q[0]), Math.round(q[1]), Math.round(q[2]));
+  }
+  /** Trilinear interpolation of the label's indicator at a point (0–1). */
+  fraction(p: V3): number {
+    const q = lpsToIndex(this.g, p);
+    const i0 = Math.floor(q[0]),
+      j0 = Math.floor(q[1]),
+      k0 = Math.floor(q[2]);
+    const fx = q[0] - i0,
+      fy = q[1] - j0,
+      fz = q[2] - k0;
+    let v = 0;
+    for (let dk = 0; dk < 2; dk++)
+      for (let dj = 0; dj < 2; dj++)
+        for (let di = 0; di < 2; di++) {
+          if (!this.at(i0 + di, j0 + dj, k0 + dk)) continue;
+          v += (di ? fx : 1 - fx) * (dj ? fy : 1 - fy) * (dk ? fz : 1 - fz);
+        }
+    return v;
+  }
+  /**
+   * Signed distance (mm) of a point to the voxelised label's boundary, voxels taken as boxes: > 0 outside (the
+   * exact distance to the nearest labelled voxel box), < 0 inside (minus the distance to the nearest unlabelled
+   * box), capped at ±capMm.
+   */
+  signedDistance(p: V3, capMm = 8): number {
+    const q = lpsToIndex(this.g, p);
+    const ci = Math.round(q[0]),
+      cj = Math.round(q[1]),
+      ck = Math.round(q[2]);
+    const inside = this.at(ci, cj, ck);
+    const [sx, sy, sz] = this.s;
+    const wi = Math.ceil(capMm / sx),
+      wj = Math.ceil(capMm / sy),
+      wk = Math.ceil(capMm / sz);
+    let best = capMm * capMm;
+    for (let k = ck - wk; k <= ck + wk; k++) {
+      const dz = Math.max(0, Math.abs(q[2] - k) - 0.5) * sz;
+      if (dz * dz >= best) continue;
+      for (let j = cj - wj; j <= cj + wj; j++) {
+        const dy = Math.max(0, Math.abs(q[1] - j) - 0.5) * sy;
+        const dyz = dy * dy + dz * dz;
+        if (dyz >= best) continue;
+        for (let i = ci - wi; i <= ci + wi; i++) {
+          if (this.at(i, j, k) === inside) continue;
+          const dx = Math.max(0, Math.abs(q[0] - i) - 0.5) * sx;
+          const d2 = dx * dx + dyz;
+          if (d2 < best) best = d2;
+        }
+      }
+    }
+    return inside ? -Math.sqrt(best) : Math.sqrt(best);
+  }
+  /**
+   * Distance (mm) from the centre of voxel (i, j, k) to the nearest labelled voxel centre (0 on the label) —
+   * what `scipy.ndimage.distance_transform_edt(~mask, sampling=spacing)` gives; capped at capMm.
+   */
+  centreDistance(i: number, j: number, k: number, capMm = 20): number {
+    if (this.at(i, j, k)) return 0;
+    const [sx, sy, sz] = this.s;
+    const wi = Math.ceil(capMm / sx),
+      wj = Math.ceil(capMm / sy),
+      wk = Math.ceil(capMm / sz);
+    let best = capMm * capMm;
+    for (let c = k - wk; c <= k + wk; c++)
+      for (let b = j - wj; b <= j + wj; b++)
+        for (let a = i - wi; a <= i + wi; a++) {
+          if (!this.at(a, b, c)) continue;
+          const d2 = ((a - i) * sx) ** 2 + ((b - j) * sy) ** 2 + ((c - k) * sz) ** 2;
+          if (d2 < best) best = d2;
+        }
+    return Math.sqrt(best);
+  }
+}
+
+/** Gertzbein–Robbins grade of a breach depth (mm). */
+export function gertzbeinRobbins(breachMm: number): BreachGrade {
+  if (breachMm <= 0) return 'A';
+  if (breachMm < 2) return 'B';
+  if (breachMm < 4) return 'C';
+  if (breachMm < 6) return 'D';
+  return 'E';
+}
+
+export interface ScrewSurfaceSample {
+  /** LPS mm. */
+  pointLps: V3;
+  /** Depth outside the label (mm), 0 inside. */
+  breachMm: number;
+  /** Signed distance to the label's boundary (mm, > 0 outside). */
+  signedMm: number;
+}
+
+/** Where the breach check samples a screw's surface: every `axialStepMm` along the axis, `around` points per ring. */
+export function screwSurfacePoints(entry: V3, target: V3, diameterMm: number, o: { axialStepMm?: number; around?: number; fromMm?: number } = {}): V3[] {
+  const axis = sub(target, entry);
+  const len = norm(axis);
+  const d = unit(axis);
+  const helper: V3 = Math.abs(d[2]) < 0.9 ? [0, 0, 1] : [1, 0, 0];
+  const e1 = unit(cross(d, helper));
+  const e2 = cross(d, e1);
+  const r = diameterMm / 2;
+  const step = o.axialStepMm ?? 0.5;
+  const around = o.around ?? 32;
+  const pts: V3[] = [];
+  for (let t = o.fromMm ?? 0; t <= len + 1e-9; t += step) {
+    const c = add(entry, mul(d, t));
+    for (let a = 0; a < around; a++) {
+      const th = (2 * Math.PI * a) / around;
+      pts.push(add(c, add(mul(e1, r * Math.cos(th)), mul(e2, r * Math.sin(th)))));
+    }
+  }
+  pts.push(target);
+  return pts;
+}
+
+/** The first millimetres of a screw (entering the posterior cortex obliquely) left out of the breach check. */
+export function entryAllowanceMm(g: VolumeGeometry, diameterMm: number): number {
+  return Math.max(diameterMm / 2, Math.max(...g.spacingMm));
+}
+
+/**
+ * Breach check of a screw from `entry` to `target` (its tip) with the given diameter on the vertebra's label:
+ * the grade, the worst depth outside the label and its direction in the vertebra's frame.
+ */
+export function gradeScrew(
+  q: LabelQuery,
+  frame: VertebraFrame,
+  side: Side,
+  entry: V3,
+  target: V3,
+  diameterMm: number,
+): BreachCheck & { points: ScrewSurfaceSample[] } {
+  const allowance = entryAllowanceMm(q.g, diameterMm);
+  const pts = screwSurfacePoints(entry, target, diameterMm, { fromMm: allowance });
+  const d = unit(sub(target, entry));
+  let worst = 0;
+  let worstP: V3 | null = null;
+  let clearance = Infinity;
+  let outside = 0;
+  const samples: ScrewSurfaceSample[] = [];
+  for (const p of pts) {
+    const sd = q.signedDistance(p);
+    const b = Math.max(0, sd);
+    samples.push({ pointLps: p, breachMm: b, signedMm: sd });
+    if (sd > 0) {
+      outside++;
+      if (sd > worst) {
+        worst = sd;
+        worstP = p;
+      }
+    } else clearance = Math.min(clearance, -sd);
+  }
+  let direction: BreachDirection | null = null;
+  if (worstP) {
+    const along = dot(sub(worstP, entry), d);
+    const radial = sub(worstP, add(entry, mul(d, along)));
+    const lat = dot(radial, frame.left) * (side === 'left' ? 1 : -1);
+    const sup = dot(radial, frame.superior);
+    direction = Math.abs(lat) >= Math.abs(sup) ? (lat > 0 ? 'lateral' : 'medial') : sup > 0 ? 'superior' : 'inferior';
+  }
+  return {
+    grade: gertzbeinRobbins(worst),
+    worstBreachMm: round(worst),
+    direction,
+    worstPointLps: worstP ? roundV(worstP) : null,
+    minClearanceMm: Number.isFinite(clearance) ? round(clearance) : 0,
+    samples: pts.length,
+    outside,
+    entryAllowanceMm: round(allowance),
+    points: samples,
+  };
+}
+
+/** Transverse and sagittal angles (degrees) of a screw axis in a vertebra's frame (definitions in the contract). */
+export function screwAngles(frame: VertebraFrame, side: Side, entry: V3, target: V3): { transverseAngleDeg: number; sagittalAngleDeg: number } {
+  const d = unit(sub(target, entry));
+  const a = dot(d, frame.anterior);
+  const medial = dot(d, frame.left) * (side === 'left' ? -1 : 1);
+  const up = dot(d, frame.superior);
+  return { transverseAngleDeg: round(deg(Math.atan2(medial, a)), 1), sagittalAngleDeg: round(deg(Math.atan2(up, a)), 1) };
+}
+
+interface Section {
+  t: number;
+  centre: V3;
+  areaMm2: number;
+  widthMm: number;
+  heightMm: number;
+  truncated: boolean;
+}
+
+/** A CT (HU) on its grid: `data[i + nx * (j + ny * k)]`. */
+export interface HuGrid extends VolumeGeometry {
+  data: ArrayLike<number>;
+}
+
+/** Trilinear HU at a point (edge voxels repeated outside the grid). */
+export function huAt(ct: HuGrid, p: V3): number {
+  const q = lpsToIndex(ct, p);
+  const [nx, ny, nz] = ct.dims;
+  const cl = (x: number, n: number): number => Math.min(n - 1, Math.max(0, x));
+  const i0 = Math.floor(q[0]),
+    j0 = Math.floor(q[1]),
+    k0 = Math.floor(q[2]);
+  const fx = q[0] - i0,
+    fy = q[1] - j0,
+    fz = q[2] - k0;
+  let v = 0;
+  for (let dk = 0; dk < 2; dk++)
+    for (let dj = 0; dj < 2; dj++)
+      for (let di = 0; di < 2; di++) {
+        const w = (di ? fx : 1 - fx) * (dj ? fy : 1 - fy) * (dk ? fz : 1 - fz);
+        if (w) v += w * ct.data[cl(i0 + di, nx) + nx * (cl(j0 + dj, ny) + ny * cl(k0 + dk, nz))]!;
+      }
+  return v;
+}
+
+/**
+ * Full width at half maximum (mm) of the bone across `c` along `e`: the peak HU within the label's run, the
+ * background the mean HU 3 mm beyond the run's ends (clamped to −100…100 HU: fat, muscle, CSF), the edges where the
+ * profile first falls below their mean walking out from the centre (linear interpolation). Sub-voxel, unlike the
+ * label's run, which takes in every partial-volume voxel ≥ 100 HU.
+ */
+export function fwhmAcross(ct: HuGrid, c: V3, e: V3, run: [number, number], step = 0.25): number {
+  let peak = -Infinity;
+  for (let t = run[0]; t <= run[1]; t += step) peak = Math.max(peak, huAt(ct, add(c, mul(e, t))));
+  const bg = Math.min(100, Math.max(-100, (huAt(ct, add(c, mul(e, run[0] - 3))) + huAt(ct, add(c, mul(e, run[1] + 3)))) / 2));
+  const thr = (peak + bg) / 2;
+  // walk in from 3 mm beyond the run's end to the first sample at or above the threshold (the outer edge: the
+  // cancellous inside may lie below the cortex's half maximum)
+  const edge = (end: number, sgn: number): number => {
+    let prev = huAt(ct, add(c, mul(e, end + sgn * 3)));
+    for (let t = end + sgn * (3 - step); sgn * t >= 0; t -= sgn * step) {
+      const v = huAt(ct, add(c, mul(e, t)));
+      if (v >= thr) return Math.abs(t + (sgn * step * (v - thr)) / Math.max(1e-9, v - prev));
+      prev = v;
+    }
+    return 0;
+  };
+  return edge(run[1], 1) + edge(run[0], -1);
+}
+
+/** The inside run (mm, from − to +) through `c` along the unit vector `e`, or null when `c` is outside (trilinear indicator ≥ 0.5). */
+function runThrough(q: LabelQuery, c: V3, e: V3, maxMm = 20, step = 0.25): [number, number] | null {
+  if (q.fraction(c) < 0.5) return null;
+  let hi = 0,
+    lo = 0;
+  while (hi < maxMm && q.fraction(add(c, mul(e, hi + step))) >= 0.5) hi += step;
+  while (lo < maxMm && q.fraction(add(c, mul(e, -(lo + step)))) >= 0.5) lo += step;
+  return [-lo, hi];
+}
+
+/**
+ * The pedicle's cross-section in the plane through `c` perpendicular to `d`: its extent along the vertebra's left
+ * axis (made perpendicular to `d`) and along the in-plane superior axis, each the inside run through the section's
+ * centre (found by alternating the two runs' midpoints, starting at the inside point nearest the axis within 4 mm).
+ * Runs rather than the section's area: in-plane the pedicle joins the body and the posterior elements, so the
+ * connected area is not the pedicle's.
+ */
+export function crossSection(q: LabelQuery, frame: VertebraFrame, c: V3, d: V3, t: number, ct: HuGrid | null = null): Section | null {
+  let e1 = sub(frame.left, mul(d, dot(frame.left, d)));
+  if (norm(e1) < 1e-6) e1 = cross(d, frame.superior);
+  e1 = unit(e1);
+  const e2 = cross(d, e1);
+  let p: V3 | null = null;
+  for (let r = 0; r <= 4 && !p; r += 0.5)
+    for (let a = 0; a < (r ? 16 : 1) && !p; a++) {
+      const th = (2 * Math.PI * a) / 16;
+      const x = add(c, add(mul(e1, r * Math.cos(th)), mul(e2, r * Math.sin(th))));
+      if (q.fraction(x) >= 0.5) p = x;
+    }
+  if (!p) return null;
+  for (let it = 0; it < 3; it++) {
+    const rw = runThrough(q, p, e1);
+    if (!rw) return null;
+    p = add(p, mul(e1, (rw[0] + rw[1]) / 2));
+    const rh = runThrough(q, p, e2);
+    if (!rh) return null;
+    p = add(p, mul(e2, (rh[0] + rh[1]) / 2));
+  }
+  // the runs again about the final centre; the widths from the CT's half-maximum edges when the CT is given
+  const rw = runThrough(q, p, e1),
+    rh = runThrough(q, p, e2);
+  if (!rw || !rh) return null;
+  const w = rw,
+    h = rh;
+  const widthMm = ct ? fwhmAcross(ct, p, e1, w) : w[1] - w[0],
+    heightMm = ct ? fwhmAcross(ct, p, e2, h) : h[1] - h[0];
+  return { t, centre: p, areaMm2: (Math.PI / 4) * widthMm * heightMm, widthMm, heightMm, truncated: w[1] - w[0] >= 39 || h[1] - h[0] >= 39 };
+}
+
+/** The smallest section swept from the body backwards before the sections grow again (the isthmus), with its neighbours. */
+export function sweepIsthmus(q: LabelQuery, frame: VertebraFrame, c: V3, d: V3, ct: HuGrid | null): { isthmus: Section; sections: Section[] } | null {
+  const sections: Section[] = [];
+  let best: Section | null = null;
+  for (let t = 12; t >= -22; t -= 1) {
+    const s = crossSection(q, frame, add(c, mul(d, t)), d, t, ct);
+    if (!s) {
+      if (best) break;
+      continue;
+    }
+    sections.push(s);
+    if (s.truncated || s.widthMm < 2) continue;
+    if (!best || s.widthMm < best.widthMm) best = s;
+    else if (s.widthMm > best.widthMm + 6) break;
+  }
+  return best ? { isthmus: best, sections } : null;
+}
+
+/** Where a line from `p` along `d` leaves the label (last inside point), allowing gaps up to `gapMm`. */
+function exitAlong(q: LabelQuery, p: V3, d: V3, maxMm: number, gapMm = 0): { point: V3; distanceMm: number } {
+  let last = 0;
+  for (let t = 0; t <= maxMm; t += 0.25) {
+    if (q.inside(add(p, mul(d, t)))) last = t;
+    else if (t - last > gapMm) break;
+  }
+  return { point: add(p, mul(d, last)), distanceMm: last };
+}
+
+export interface PedicleAnalysis {
+  frame: VertebraFrame;
+  isthmus: Isthmus;
+  axis: V3;
+  entry: V3;
+  /** Where the axis crosses the body's posterior wall, and leaves its anterior cortex. */
+  posteriorWall: V3;
+  anteriorCortex: V3;
+  bodyDepthAlongAxisMm: number;
+  /** The planned tip: 80 % of the body depth along the axis. */
+  plannedTip: V3;
+}
+
+/** The pedicle of a vertebra on one side: isthmus, axis, entry, body depth along the axis (see the file comment). */
+export function analysePedicle(q: LabelQuery, v: VertebraMeasurement, side: Side, ct: HuGrid | null = null): PedicleAnalysis | { reason: string } {
+  const frame = vertebraFrame(v);
+  if (!frame) return { reason: 'no vertebral body in view' };
+  const sgn = side === 'left' ? 1 : -1;
+  // the body's posterior wall in the mid-sagittal plane
+  const back = exitAlong(q, frame.origin, mul(frame.anterior, -1), 60, 1);
+  const wPost = -back.distanceMm;
+  // first axis: centroid of the label just behind the posterior wall on this side → body centroid
+  const g = q.g;
+  const [nx, ny, nz] = g.dims;
+  const lo = lpsToIndex(g, frame.origin);
+  const reach = Math.ceil(45 / Math.min(...g.spacingMm));
+  let cnt = 0;
+  let acc: V3 = [0, 0, 0];
+  for (let k = Math.max(0, Math.round(lo[2]) - reach); k < Math.min(nz, Math.round(lo[2]) + reach); k++)
+    for (let j = Math.max(0, Math.round(lo[1]) - reach); j < Math.min(ny, Math.round(lo[1]) + reach); j++)
+      for (let i = Math.max(0, Math.round(lo[0]) - reach); i < Math.min(nx, Math.round(lo[0]) + reach); i++) {
+        if (g.data[i + nx * (j + ny * k)] !== q.label) continue;
+        const p = indexToLps(g, [i, j, k]) as V3;
+        const r = sub(p, frame.origin);
+        const w = dot(r, frame.anterior),
+          u = dot(r, frame.left) * sgn,
+          h = dot(r, frame.superior);
+        if (w > wPost - 1 || w < wPost - 14 || u < 3 || u > 22 || Math.abs(h) > 12) continue;
+        acc = add(acc, p);
+        cnt++;
+      }
+  if (cnt < 3) return { reason: 'no pedicle found behind the body on this side' };
+  const hPed = dot(sub(mul(acc, 1 / cnt), frame.origin), frame.superior);
+  // coronal slabs of the vertebra behind the posterior wall: the pedicle's left–right run at its height, from the
+  // canal's lateral wall outwards; the isthmus is the narrowest, the axis the least-squares line through the runs' midpoints
+  const rows: { w: number; mid: number; width: number }[] = [];
+  for (let w = wPost - 1; w >= wPost - 14; w -= 1) {
+    const at = (u: number): V3 => add(frame.origin, add(mul(frame.anterior, w), add(mul(frame.left, sgn * u), mul(frame.superior, hPed))));
+    let u1 = -1;
+    for (let u = 2; u <= 35; u += 0.25)
+      if (q.fraction(at(u)) >= 0.5) {
+        u1 = u;
+        break;
+      }
+    if (u1 < 0 || u1 <= 3) continue; // none, or the body / lamina across the midline
+    let u2 = u1;
+    while (u2 < 45 && q.fraction(at(u2 + 0.25)) >= 0.5) u2 += 0.25;
+    rows.push({ w, mid: (u1 + u2) / 2, width: u2 - u1 + 0.25 });
+  }
+  if (rows.length < 3) return { reason: 'no pedicle found behind the body on this side' };
+  // the pedicle: the slabs up to where the run widens by more than 6 mm over the narrowest (the posterior elements)
+  let iMin = 0;
+  rows.forEach((r, i) => {
+    if (r.width < rows[iMin]!.width) iMin = i;
+  });
+  const ped = rows.filter((r, i) => Math.abs(i - iMin) <= 3 && r.width <= rows[iMin]!.width + 6);
+  const mw = ped.reduce((x, r) => x + r.w, 0) / ped.length,
+    mm = ped.reduce((x, r) => x + r.mid, 0) / ped.length;
+  const sww = ped.reduce((x, r) => x + (r.w - mw) ** 2, 0);
+  let slope = sww > 0 ? ped.reduce((x, r) => x + (r.w - mw) * (r.mid - mm), 0) / sww : 0; // du/dw (lateral per anterior)
+  slope = Math.max(-1, Math.min(0.2, slope)); // converging medially, at most 45°
+  const d = unit(add(frame.anterior, mul(frame.left, sgn * slope)));
+  const iso = rows[iMin]!;
+  const isoCentre = add(frame.origin, add(mul(frame.anterior, iso.w), add(mul(frame.left, sgn * (mm + slope * (iso.w - mw))), mul(frame.superior, hPed))));
+  const sec = crossSection(q, frame, isoCentre, d, 0, ct);
+  if (!sec) return { reason: 'no narrowest cross-section of the pedicle found' };
+  const found = { isthmus: { ...sec, widthMm: Math.min(sec.widthMm, iso.width) } };
+  const isth = found.isthmus;
+  const centre = isth.centre;
+  const entry = exitAlong(q, centre, mul(d, -1), 60, 0).point;
+  const ant = exitAlong(q, centre, d, 90, 3).point;
+  // the axis crosses the posterior wall's coronal plane (w = wPost) at …
+  const wOf = (p: V3): number => dot(sub(p, frame.origin), frame.anterior);
+  const dw = dot(d, frame.anterior);
+  const tWall = dw > 1e-6 ? (wPost - wOf(centre)) / dw : 0;
+  const posteriorWall = add(centre, mul(d, Math.max(0, tWall)));
+  const bodyDepth = Math.max(0, dot(sub(ant, posteriorWall), d));
+  const plannedTip = add(posteriorWall, mul(d, 0.8 * bodyDepth));
+  return {
+    frame,
+    isthmus: { centreLps: roundV(centre), widthMm: round(isth.widthMm, 1), heightMm: round(isth.heightMm, 1), areaMm2: round(isth.areaMm2, 1) },
+    axis: d,
+    entry,
+    posteriorWall,
+    anteriorCortex: ant,
+    bodyDepthAlongAxisMm: bodyDepth,
+    plannedTip,
+  };
+}
+
+const PLANNED_LEVEL = /^(T([1-9]|1[0-3])|L[1-6])$/;
+
+export interface ScrewProposal {
+  screws: ScrewTrajectory[];
+  skipped: { level: string; side: Side | null; reason: string }[];
+  resolution: string;
+  timingsMs: Record<string, number>;
+}
+
+/** What the grid resolves (said with every plan). */
+export function resolutionNote(g: VolumeGeometry): string {
+  const s = g.spacingMm.map((x) => round(x, 2));
+  const m = Math.max(...g.spacingMm);
+  return (
+    `label map voxels ${s.join(' × ')} mm: pedicle edges are known to about half a voxel each side, so widths are uncertain by about ` +
+    `±${round(m / 2, 1)}–${round(m, 1)} mm, and a breach shallower than about ${round(m / 2, 1)} mm cannot be told from the voxelised cortex`
+  );
+}
+
+/** The automatic screw plan: per thoracic/lumbar level with a body in view and each side. */
+export function proposeScrews(labels: LabelGrid, ct: HuGrid | null, report: SpineReport, catalogue: ScrewCatalogue): ScrewProposal {
+  const t0 = performance.now();
+  const screws: ScrewTrajectory[] = [];
+  const skipped: ScrewProposal['skipped'] = [];
+  const diameters = [...catalogue.diametersMm].sort((a, b) => b - a);
+  const lengths = [...catalogue.lengthsMm].sort((a, b) => b - a);
+  for (const v of report.vertebrae) {
+    if (!PLANNED_LEVEL.test(v.name)) {
+      skipped.push({ level: v.name, side: null, reason: 'pedicle screws are planned from T1 to L5/L6' });
+      continue;
+    }
+    if (v.partial || !v.bodyCentroidLps) {
+      skipped.push({ level: v.name, side: null, reason: v.bodyCentroidLps ? 'the vertebra is partly out of view' : 'no vertebral body in view' });
+      continue;
+    }
+    const q = new LabelQuery(labels, v.label);
+    for (const side of ['left', 'right'] as const) {
+      const p = analysePedicle(q, v, side, ct);
+      if ('reason' in p) {
+        skipped.push({ level: v.name, side, reason: p.reason });
+        continue;
+      }
+      const notes: string[] = [];
+      const maxLen = norm(sub(p.plannedTip, p.entry));
+      let length = lengths.find((l) => l <= maxLen + 1e-9);
+      if (length === undefined) {
+        length = lengths[lengths.length - 1]!;
+        notes.push(`the body is shorter along the axis (${maxLen.toFixed(1)} mm to 80 % depth) than the shortest screw (${length} mm)`);
+      }
+      const target = add(p.entry, mul(p.axis, length));
+      const narrow = Math.min(p.isthmus.widthMm, p.isthmus.heightMm);
+      const fits = diameters.filter((x) => x <= 0.8 * narrow + 1e-9);
+      if (!fits.length) notes.push(`the pedicle (${narrow.toFixed(1)} mm) is narrower than the smallest screw / 0.8 (${diameters[diameters.length - 1]} mm)`);
+      let chosen: { diameter: number; breach: BreachCheck } | null = null;
+      for (const dia of fits.length ? fits : [diameters[diameters.length - 1]!]) {
+        const { points: _pts, ...breach } = gradeScrew(q, p.frame, side, p.entry, target, dia);
+        if (!chosen) chosen = { diameter: dia, breach };
+        if (breach.grade === 'A') {
+          if (dia !== chosen.diameter) notes.push(`${chosen.diameter} mm would breach (grade ${chosen.breach.grade}); ${dia} mm chosen`);
+          chosen = { diameter: dia, breach };
+          break;
+        }
+      }
+      const { diameter, breach } = chosen!;
+      screws.push({
+        level: v.name,
+        side,
+        entryLps: roundV(p.entry),
+        targetLps: roundV(target),
+        diameterMm: diameter,
+        lengthMm: length,
+        ...screwAngles(p.frame, side, p.entry, target),
+        isthmus: p.isthmus,
+        bodyDepthAlongAxisMm: round(p.bodyDepthAlongAxisMm, 1),
+        breach,
+        edited: false,
+        notes,
+      });
+    }
+  }
+  return { screws, skipped, resolution: resolutionNote(labels), timingsMs: { proposal: Math.round(performance.now() - t0) } };
+}
+
+/**
+ * Grades a trajectory on the analysis (what the UI drag and `planning.gradeTrajectory` use): the screw runs from
+ * `entry` to `target` (its tip) with the given diameter; its length is their distance.
+ * @throws Error for a level the report does not hold or one without a body
+ */
+export function gradeTrajectory(
+  labels: LabelGrid,
+  report: SpineReport,
+  t: { level: string; side: Side; entryLps: readonly number[]; targetLps: readonly number[]; diameterMm: number },
+): Omit<ScrewTrajectory, 'edited' | 'isthmus' | 'bodyDepthAlongAxisMm'> {
+  const v = report.vertebrae.find((x) => x.name === t.level);
+  if (!v) throw new Error(`the spine analysis has no level ${t.level}`);
+  const frame = vertebraFrame(v);
+  if (!frame) throw new Error(`${t.level} has no vertebral body in view`);
+  const entry = [...t.entryLps] as V3,
+    target = [...t.targetLps] as V3;
+  const length = norm(sub(target, entry));
+  if (length < 5) throw new Error(`the trajectory is ${length.toFixed(1)} mm long; a screw needs at least 5 mm`);
+  const { points: _p, ...breach } = gradeScrew(new LabelQuery(labels, v.label), frame, t.side, entry, target, t.diameterMm);
+  return {
+    level: t.level,
+    side: t.side,
+    entryLps: roundV(entry),
+    targetLps: roundV(target),
+    diameterMm: t.diameterMm,
+    lengthMm: round(length, 1),
+    ...screwAngles(frame, t.side, entry, target),
+    breach,
+    notes: [],
+  };
+}
