@@ -1,26 +1,28 @@
 /**
  * Pedicle screw trajectories on a CT spine analysis (issue 24 §1), pure.
  *
- * STATUS (work in progress, helper-screws — issue 24 §1 NOT met): the breach
- * check, the angles, the catalogue sizing and `gradeTrajectory` are complete;
- * the automatic pedicle axis is still not right on the 3 mm example CT.
- * Tried: (a) cross-sections' connected areas perpendicular to an axis
- * (`sweepIsthmus`) — at 3 mm the pedicle joins the body and the posterior
- * elements in-plane; (b) left–right runs in one coronal row per slab — slope
- * dominated by one-voxel steps; (c, now) the pedicle's own bone: every row
- * (1 mm apart in w and h, 2–14 mm behind the posterior wall) in which the
- * midline is canal, its first label run lateral of the canal, a weighted
- * least-squares line u(w) through the runs' midpoints, then `refineAxis`
- * (±2 mm, ±5°, largest smallest depth inside the label along the line).
- * Result of (c) on the example CT: transverse angles L1 −10.6/−4.2°, L2
- * 9.4/4.0°, L3 −18.1/−24.4°, L4 −27.4/−21.1°, L5 19.3/25.6° (left/right);
- * L1, L3 and L4 diverge on both sides. The run midpoints move medially going
- * posteriorly there: the body's posterolateral corners (lateral to the
- * midline wall) and the canal's lateral recesses pull the first rows
- * laterally, the laminae pull the last ones medially. Restricting the band to
- * 3–10 or 4–12 mm does not fix it (L2/L5 then reach 35–50°). Next: seed the
- * axis from the canal centre and body centroid (anatomical prior) and use the
- * label only to centre it in the isthmus, or work on a finer CT.
+ * STATUS (helper-screws): on the 3 mm example CT 7 of the 10 L1–L5 screws
+ * grade A; L3 right, L4 left and L4 right do not — their refined corridors
+ * (the largest screw radius that stays inside the label along any line
+ * within ±2 mm / ±5° of the axis) are 1.9, 1.7 and 1.9 mm, under the 2.25 mm
+ * of the smallest catalogue screw (a ±3 mm / ±12.5° search finds none
+ * either): the 3 mm label is too thin there, the check is not loosened.
+ *
+ * How the axis is found, and what was tried before: (a) cross-sections'
+ * connected areas perpendicular to an axis (`sweepIsthmus`) — at 3 mm the
+ * pedicle joins the body and posterior elements in-plane; (b) a line through
+ * the midpoints of left–right runs in coronal rows, and (c) the same over
+ * every row beside the canal (weighted least squares) — at 3 mm the pedicle
+ * is 2–3 voxels long and wide, the runs are pulled laterally by the body's
+ * posterolateral corners and medially by the laminae, and the fitted line
+ * diverged at L1, L3 and L4 (−10° to −27°). Now (d): the pedicle's CENTRE is
+ * measured (the weighted centroid of the first label runs lateral of the
+ * canal, 0.5–8 mm behind the posterior wall), its DIRECTION is anatomical
+ * (towards the canal's centre line at the body's anterior cortex) and then
+ * refined for the widest straight corridor (`refineAxis`). The transverse
+ * angles are thus partly a prior: they run 5–11° above Zindrick's means at
+ * L1–L3 (see the plan's resolution note).
+ *
  * Input: the analysis's vertebra label map (`vertebra-labels.nrrd`, on the
  * CT's own grid) and its report (per vertebra: label, body centroid,
  * whole-vertebra centroid, endplate planes). The frames and the angle and
@@ -33,20 +35,25 @@
  * 2. The pedicle's height: the centroid of the label behind the posterior
  *    wall on that side (1–14 mm behind it, 3–22 mm from the midline, within
  *    12 mm of the body centroid's height).
- * 3. Coronal slabs of the vertebra 1 mm apart behind the posterior wall: the
- *    label's left–right run from the canal's lateral wall outwards; the
- *    isthmus is the narrowest run, the axis the least-squares line through
- *    the midpoints of the runs within 3 mm of it; the isthmus's cross-section
- *    perpendicular to that axis gives its width and height (label runs, or
- *    the CT's half-maximum edges when the CT is given — `fwhmAcross`, not yet
- *    reliable).
- * 4. The trajectory through the isthmus centre along the axis: entry where
- *    the line leaves the label posteriorly (the posterior cortex); the body
- *    depth along the axis from the posterior wall to the anterior cortex;
- *    the planned tip at 80 % of it.
- * 5. Diameter: the largest catalogue diameter ≤ 80 % of the narrower of the
- *    isthmus's width and height that grades A (then smaller ones); length:
- *    the largest catalogue length ≤ entry → planned tip.
+ * 3. The canal: rows along the left axis 0.5–8 mm behind the posterior wall
+ *    near the pedicle's height that are empty at the midline; its centre
+ *    line the median of their walls' midpoints. The pedicle's centre: the
+ *    weighted centroid of each row's first label run lateral of the canal on
+ *    that side (at most 16 mm of it).
+ * 4. The axis: from the pedicle's centre towards the canal's centre line at
+ *    the body's anterior cortex, refined (`refineAxis`) within ±2 mm and ±5°
+ *    for the largest smallest centreline depth inside the label from the
+ *    entry (+ one voxel) to 35 mm in front of the centre. The isthmus
+ *    (`isthmusWidth`): the narrowest label run across the axis in the axial
+ *    plane, 0.5–8 mm behind the posterior wall; its height the run along the
+ *    in-plane superior axis there (label voxels as boxes: ±1 voxel).
+ *    Entry where the axis leaves the label posteriorly (the posterior
+ *    cortex); the body depth along the axis from the posterior wall to the
+ *    anterior cortex; the planned tip at 80 % of it.
+ * 5. Size: the largest catalogue diameter ≤ 80 % of the narrower of the
+ *    isthmus's width and height that grades A at some catalogue length ≤
+ *    entry → planned tip (the longest such); when none does, the least
+ *    breach, with a note.
  * 6. Breach check (`gradeScrew`): the screw's cylindrical surface sampled
  *    every 0.5 mm along the axis and every 11.25° around it; each point's
  *    depth outside the label is its exact distance to the nearest voxel of
@@ -451,6 +458,9 @@ function exitAlong(q: LabelQuery, p: V3, d: V3, maxMm: number, gapMm = 0): { poi
   return { point: add(p, mul(d, last)), distanceMm: last };
 }
 
+/** How far in front of the pedicle's centre the corridor search looks (mm): past the planned tips of 40–55 mm screws' bone. */
+const REACH = 35;
+
 /** Rotates `v` about the unit axis `k` by `a` radians (Rodrigues). */
 function rotate(v: V3, k: V3, a: number): V3 {
   const c = Math.cos(a),
@@ -471,38 +481,76 @@ function lineClearance(q: LabelQuery, c: V3, d: V3, from: number, to: number, st
 
 /**
  * Refines the pedicle axis: within ±2 mm of its centre (perpendicular to it) and ±5° in the transverse and sagittal
- * planes, the line with the largest smallest depth inside the label from 6 mm behind the centre to 25 mm in front
+ * planes, the line with the largest smallest depth inside the label from 3 mm behind the centre to 25 mm in front
  * of it (the widest bone corridor through the pedicle into the body); coarse (1 mm, 2.5°) then fine (0.5 mm, 1.25°);
  * ties go to the smaller change.
  */
-export function refineAxis(q: LabelQuery, frame: VertebraFrame, c0: V3, d0: V3): { centre: V3; axis: V3; clearanceMm: number } {
-  const e1 = unit(cross(frame.superior, d0)); // in the axial plane, perpendicular to the axis
-  const e2 = unit(cross(d0, e1));
-  const rad = Math.PI / 180;
-  let best = { x: 0, y: 0, a: 0, b: 0, score: -Infinity, clr: -Infinity };
-  const evalAt = (x: number, y: number, a: number, b: number): void => {
-    const c = add(c0, add(mul(e1, x), mul(e2, y)));
-    const d = unit(rotate(rotate(d0, frame.superior, a * rad), e1, b * rad));
-    const clr = lineClearance(q, c, d, -6, 25);
-    const score = clr - 0.02 * Math.hypot(x, y) - 0.01 * Math.hypot(a, b);
-    if (score > best.score) best = { x, y, a, b, score, clr };
-  };
-  for (let x = -2; x <= 2; x += 1) for (let y = -2; y <= 2; y += 1) for (let a = -5; a <= 5; a += 2.5) for (let b = -5; b <= 5; b += 2.5) evalAt(x, y, a, b);
-  const c = { ...best };
-  for (let x = c.x - 0.5; x <= c.x + 0.5; x += 0.5)
-    for (let y = c.y - 0.5; y <= c.y + 0.5; y += 0.5)
-      for (let a = c.a - 1.25; a <= c.a + 1.25; a += 1.25)
-        for (let b = c.b - 1.25; b <= c.b + 1.25; b += 1.25)
-          if (Math.abs(x) <= 2 && Math.abs(y) <= 2 && Math.abs(a) <= 5 && Math.abs(b) <= 5) evalAt(x, y, a, b);
-  return {
-    centre: add(c0, add(mul(e1, best.x), mul(e2, best.y))),
-    axis: unit(rotate(rotate(d0, frame.superior, best.a * rad), e1, best.b * rad)),
-    clearanceMm: best.clr,
-  };
+export interface AxisSearch {
+  /** Offsets of the centre perpendicular to the axis: ±offsetMm in steps of offsetStepMm. */
+  offsetMm: number;
+  offsetStepMm: number;
+  /** Rotations about the vertebra's superior axis (degrees, positive = `positive`'s sense) and about the in-plane lateral axis. */
+  transverseDeg: [number, number];
+  sagittalDeg: [number, number];
+  angleStepDeg: number;
+  /** Unit vector whose side of the axis a positive transverse rotation turns the axis to. */
+  positive?: V3;
 }
 
 /**
- * The isthmus along an axis: at every 0.5 mm of the axis between 1 and 14 mm behind the body's posterior wall
+ * The straight bone corridor through a pedicle: over centres offset perpendicular to `d0` and axes rotated from
+ * it (ranges in `o`), the line with the largest smallest depth inside the label from its entry (plus the breach
+ * check's entry allowance) to 30 mm in front of the centre — the widest screw that stays inside; coarse then fine
+ * (half steps); ties go to the smaller change.
+ */
+export function refineAxis(
+  q: LabelQuery,
+  frame: VertebraFrame,
+  c0: V3,
+  d0: V3,
+  o: AxisSearch = { offsetMm: 2, offsetStepMm: 1, transverseDeg: [-5, 5], sagittalDeg: [-5, 5], angleStepDeg: 2.5 },
+): { centre: V3; axis: V3; clearanceMm: number } {
+  const e1 = unit(cross(frame.superior, d0)); // in the axial plane, perpendicular to the axis
+  const e2 = unit(cross(d0, e1));
+  const rad = Math.PI / 180;
+  const allowance = Math.max(...q.g.spacingMm);
+  const sense = o.positive && dot(cross(frame.superior, d0), o.positive) < 0 ? -1 : 1;
+  const dir = (a: number, b: number): V3 => unit(rotate(rotate(d0, frame.superior, sense * a * rad), e1, b * rad));
+  let best = { x: 0, y: 0, a: 0, b: 0, score: -Infinity, clr: -Infinity };
+  const inRange = (x: number, y: number, a: number, b: number): boolean =>
+    Math.abs(x) <= o.offsetMm + 1e-9 &&
+    Math.abs(y) <= o.offsetMm + 1e-9 &&
+    a >= o.transverseDeg[0] - 1e-9 &&
+    a <= o.transverseDeg[1] + 1e-9 &&
+    b >= o.sagittalDeg[0] - 1e-9 &&
+    b <= o.sagittalDeg[1] + 1e-9;
+  const evalAt = (x: number, y: number, a: number, b: number): void => {
+    if (!inRange(x, y, a, b)) return;
+    const c = add(c0, add(mul(e1, x), mul(e2, y)));
+    const d = dir(a, b);
+    // from the entry (where the line leaves the label backwards, as `analysePedicle` sets it) plus the breach
+    // check's entry allowance for the widest catalogue screws (one 3 mm voxel), to 30 mm in front of the centre:
+    // the centreline's smallest depth is the largest screw radius that stays inside (the depth is 1-Lipschitz)
+    const back = exitAlong(q, c, mul(d, -1), 40, 0).distanceMm;
+    const clr = lineClearance(q, c, d, -back + allowance, REACH, 0.5);
+    const score = clr - 0.02 * Math.hypot(x, y) - 0.002 * Math.hypot(a, b);
+    if (score > best.score) best = { x, y, a, b, score, clr };
+  };
+  const so = o.offsetStepMm,
+    sa = o.angleStepDeg;
+  for (let x = -o.offsetMm; x <= o.offsetMm + 1e-9; x += so)
+    for (let y = -o.offsetMm; y <= o.offsetMm + 1e-9; y += so)
+      for (let a = o.transverseDeg[0]; a <= o.transverseDeg[1] + 1e-9; a += sa)
+        for (let b = o.sagittalDeg[0]; b <= o.sagittalDeg[1] + 1e-9; b += sa) evalAt(x, y, a, b);
+  const c = { ...best };
+  for (let x = c.x - so / 2; x <= c.x + so / 2 + 1e-9; x += so / 2)
+    for (let y = c.y - so / 2; y <= c.y + so / 2 + 1e-9; y += so / 2)
+      for (let a = c.a - sa / 2; a <= c.a + sa / 2 + 1e-9; a += sa / 2) for (let b = c.b - sa / 2; b <= c.b + sa / 2 + 1e-9; b += sa / 2) evalAt(x, y, a, b);
+  return { centre: add(c0, add(mul(e1, best.x), mul(e2, best.y))), axis: dir(best.a, best.b), clearanceMm: best.clr };
+}
+
+/**
+ * The isthmus along an axis: at every 0.5 mm of the axis between 0.5 and 8 mm behind the body's posterior wall
  * (`wPost`, along the frame's anterior axis), the label's run through the axis across it in the axial plane (the
  * transverse width, label voxels as boxes by the trilinear indicator ≥ 0.5: uncertain by about one voxel); the
  * isthmus is the narrowest, its height the run along the in-plane superior axis there, its centre the run's middle.
@@ -513,7 +561,7 @@ export function isthmusWidth(q: LabelQuery, frame: VertebraFrame, c: V3, d: V3, 
   const dw = dot(d, frame.anterior);
   const w0 = dot(sub(c, frame.origin), frame.anterior);
   let best: { centre: V3; widthMm: number; heightMm: number } | null = null;
-  for (let w = wPost - 14; w <= wPost - 1; w += 0.5) {
+  for (let w = wPost - 8; w <= wPost - 0.5; w += 0.5) {
     const p = add(c, mul(d, (w - w0) / dw));
     const rw = runThrough(q, p, e1, 30);
     if (!rw) continue;
@@ -534,6 +582,8 @@ export interface PedicleAnalysis {
   posteriorWall: V3;
   anteriorCortex: V3;
   bodyDepthAlongAxisMm: number;
+  /** The refined corridor's smallest centreline depth inside the label from the entry (+ allowance) on: the largest screw radius that stays inside. */
+  corridorRadiusMm: number;
   /** The planned tip: 80 % of the body depth along the axis. */
   plannedTip: V3;
 }
@@ -568,44 +618,58 @@ export function analysePedicle(q: LabelQuery, v: VertebraMeasurement, side: Side
       }
   if (cnt < 3) return { reason: 'no pedicle found behind the body on this side' };
   const hPed = dot(sub(mul(acc, 1 / cnt), frame.origin), frame.superior);
-  // the pedicle's own bone: rows along the left axis, 1 mm apart in w (2–14 mm behind the posterior wall) and h
-  // (within 8 mm of the pedicle's height), in which the midline is the canal (no label within 3 mm of it — not the
-  // body, not the lamina); the pedicle is the row's first run of label lateral to the canal (at most 16 mm of it:
-  // not the transverse process). The axis is the weighted least-squares line u(w) through the runs' midpoints
-  // (hundreds of rows over a few voxels: sub-voxel), parallel to the endplate, then refined for clearance.
-  const at = (w: number, u: number, h: number): V3 => add(frame.origin, add(mul(frame.anterior, w), add(mul(frame.left, sgn * u), mul(frame.superior, h))));
+  // At 3 mm the pedicle is 2–3 voxels long and wide: its direction cannot be read off its voxels (the runs beside
+  // the canal are pulled laterally by the body's posterolateral corners and medially by the laminae — a fitted line
+  // diverges at several levels). So: its centre is measured, its direction is the anatomical one — from the
+  // pedicle's centre towards the vertebra's midline (the canal's centre line) at the body's anterior cortex — and
+  // then refined for the widest bone corridor within ±2 mm and ±5° (`refineAxis`).
+  const at = (w: number, u: number, h: number): V3 => add(frame.origin, add(mul(frame.anterior, w), add(mul(frame.left, u), mul(frame.superior, h))));
+  const inL = (w: number, u: number, h: number): boolean => q.fraction(at(w, u, h)) >= 0.5;
+  // the canal: rows 0.5–8 mm behind the posterior wall, near the pedicle's height, empty at the frame's midline;
+  // its walls the first label either side (u along the frame's left axis, not signed by side)
+  const canalMid: number[] = [];
+  for (let w = wPost - 0.5; w >= wPost - 8; w -= 1)
+    for (let h = hPed - 6; h <= hPed + 6; h += 1) {
+      if (inL(w, 0, h)) continue;
+      let uL = 0,
+        uR = 0;
+      while (uL < 25 && !inL(w, uL + 0.5, h)) uL += 0.5;
+      while (uR > -25 && !inL(w, uR - 0.5, h)) uR -= 0.5;
+      if (uL >= 25 || uR <= -25) continue;
+      canalMid.push((uL + uR) / 2);
+    }
+  if (canalMid.length < 4) return { reason: 'no spinal canal found behind the body' };
+  canalMid.sort((x, y) => x - y);
+  const uc = canalMid[Math.floor(canalMid.length / 2)]!;
+  // the pedicle: in the same rows, the first run of label lateral of the canal on this side (at most 16 mm of it:
+  // not the transverse process); its centre the runs' weighted centroid
   const ped: { w: number; u: number; h: number; wt: number }[] = [];
-  for (let w = wPost - 2; w >= wPost - 14; w -= 1)
+  for (let w = wPost - 0.5; w >= wPost - 8; w -= 1)
     for (let h = hPed - 8; h <= hPed + 8; h += 1) {
-      let canal = true;
-      for (let u = -3; u <= 3 && canal; u += 0.5) if (q.fraction(at(w, u, h)) >= 0.5) canal = false;
-      if (!canal) continue;
-      let u1 = -1;
-      for (let u = 3.5; u <= 24; u += 0.5)
-        if (q.fraction(at(w, u, h)) >= 0.5) {
-          u1 = u;
-          break;
-        }
-      if (u1 < 0) continue;
+      if (inL(w, uc, h)) continue;
+      let u1 = uc;
+      while (Math.abs(u1 - uc) < 25 && !inL(w, u1 + sgn * 0.5, h)) u1 += sgn * 0.5;
+      if (Math.abs(u1 - uc) >= 25) continue;
+      u1 += sgn * 0.5;
       let u2 = u1;
-      while (u2 < u1 + 16 && q.fraction(at(w, u2 + 0.5, h)) >= 0.5) u2 += 0.5;
-      ped.push({ w, u: (u1 + u2) / 2, h, wt: u2 - u1 + 0.5 });
+      while (Math.abs(u2 - u1) < 16 && inL(w, u2 + sgn * 0.5, h)) u2 += sgn * 0.5;
+      ped.push({ w, u: (u1 + u2) / 2, h, wt: Math.abs(u2 - u1) + 0.5 });
     }
   if (ped.length < 6) return { reason: 'too few pedicle rows beside the canal on this side' };
   const W = ped.reduce((x, r) => x + r.wt, 0);
   const mw = ped.reduce((x, r) => x + r.wt * r.w, 0) / W,
     mu = ped.reduce((x, r) => x + r.wt * r.u, 0) / W,
     mh = ped.reduce((x, r) => x + r.wt * r.h, 0) / W;
-  const sww = ped.reduce((x, r) => x + r.wt * (r.w - mw) ** 2, 0);
-  const slope = sww > 0 ? ped.reduce((x, r) => x + r.wt * (r.w - mw) * (r.u - mu), 0) / sww : 0; // du/dw (lateral per anterior)
-  const d0 = unit(add(frame.anterior, mul(frame.left, sgn * slope)));
   const c0 = at(mw, mu, mh);
+  const antMid = exitAlong(q, at(0, uc, 0), frame.anterior, 60, 3).distanceMm;
+  const d0 = unit(sub(at(antMid, uc, mh), c0));
   const best = refineAxis(q, frame, c0, d0);
   const d = best.axis;
   const centre0 = best.centre;
   const wid = isthmusWidth(q, frame, centre0, d, wPost);
-  const centre = wid.centre;
-  const isth = { centre, widthMm: wid.widthMm, heightMm: wid.heightMm, areaMm2: (Math.PI / 4) * wid.widthMm * wid.heightMm };
+  // the trajectory stays on the refined corridor; the isthmus's centre (the middle of its narrowest run) is reported
+  const centre = centre0;
+  const isth = { centre: wid.centre, widthMm: wid.widthMm, heightMm: wid.heightMm, areaMm2: (Math.PI / 4) * wid.widthMm * wid.heightMm };
   const entry = exitAlong(q, centre, mul(d, -1), 60, 0).point;
   const ant = exitAlong(q, centre, d, 90, 3).point;
   // the axis crosses the posterior wall's coronal plane (w = wPost) at …
@@ -617,12 +681,13 @@ export function analysePedicle(q: LabelQuery, v: VertebraMeasurement, side: Side
   const plannedTip = add(posteriorWall, mul(d, 0.8 * bodyDepth));
   return {
     frame,
-    isthmus: { centreLps: roundV(centre), widthMm: round(isth.widthMm, 1), heightMm: round(isth.heightMm, 1), areaMm2: round(isth.areaMm2, 1) },
+    isthmus: { centreLps: roundV(isth.centre), widthMm: round(isth.widthMm, 1), heightMm: round(isth.heightMm, 1), areaMm2: round(isth.areaMm2, 1) },
     axis: d,
     entry,
     posteriorWall,
     anteriorCortex: ant,
     bodyDepthAlongAxisMm: bodyDepth,
+    corridorRadiusMm: best.clearanceMm,
     plannedTip,
   };
 }
@@ -641,8 +706,11 @@ export function resolutionNote(g: VolumeGeometry): string {
   const s = g.spacingMm.map((x) => round(x, 2));
   const m = Math.max(...g.spacingMm);
   return (
-    `label map voxels ${s.join(' × ')} mm: pedicle edges are known to about half a voxel each side, so widths are uncertain by about ` +
-    `±${round(m / 2, 1)}–${round(m, 1)} mm, and a breach shallower than about ${round(m / 2, 1)} mm cannot be told from the voxelised cortex`
+    `label map voxels ${s.join(' × ')} mm: pedicle widths and heights are label runs (voxels as boxes), uncertain by about one voxel ` +
+    `(±${round(m, 1)} mm); a breach shallower than about ${round(m / 2, 1)} mm cannot be told from the voxelised cortex; ` +
+    `the pedicle spans only ${Math.max(1, Math.round(10 / m))}–${Math.max(2, Math.round(15 / m))} voxels, too few to read its direction, so each axis ` +
+    `is anatomical (from the measured pedicle centre towards the canal's centre line at the body's anterior cortex) refined within ` +
+    `±2 mm / ±5° for the widest bone corridor`
   );
 }
 
@@ -676,20 +744,28 @@ export function proposeScrews(labels: LabelGrid, ct: HuGrid | null, report: Spin
         length = lengths[lengths.length - 1]!;
         notes.push(`the body is shorter along the axis (${maxLen.toFixed(1)} mm to 80 % depth) than the shortest screw (${length} mm)`);
       }
-      const target = add(p.entry, mul(p.axis, length));
       const narrow = Math.min(p.isthmus.widthMm, p.isthmus.heightMm);
       const fits = diameters.filter((x) => x <= 0.8 * narrow + 1e-9);
       if (!fits.length) notes.push(`the pedicle (${narrow.toFixed(1)} mm) is narrower than the smallest screw / 0.8 (${diameters[diameters.length - 1]} mm)`);
-      let chosen: { diameter: number; breach: BreachCheck } | null = null;
-      for (const dia of fits.length ? fits : [diameters[diameters.length - 1]!]) {
-        const { points: _pts, ...breach } = gradeScrew(q, p.frame, side, p.entry, target, dia);
-        if (!chosen) chosen = { diameter: dia, breach };
-        if (breach.grade === 'A') {
-          if (dia !== chosen.diameter) notes.push(`${chosen.diameter} mm would breach (grade ${chosen.breach.grade}); ${dia} mm chosen`);
-          chosen = { diameter: dia, breach };
-          break;
+      // the largest diameter that grades A at some catalogue length (the longest such), else the least breach
+      const lens = lengths.filter((l) => l <= length! + 1e-9);
+      let chosen: { diameter: number; length: number; breach: BreachCheck } | null = null;
+      let first: { diameter: number; length: number; breach: BreachCheck } | null = null;
+      search: for (const dia of fits.length ? fits : [diameters[diameters.length - 1]!])
+        for (const len of lens.length ? lens : [length]) {
+          const { points: _pts, ...breach } = gradeScrew(q, p.frame, side, p.entry, add(p.entry, mul(p.axis, len)), dia);
+          first ??= { diameter: dia, length: len, breach };
+          if (breach.grade === 'A') {
+            chosen = { diameter: dia, length: len, breach };
+            break search;
+          }
+          if (!chosen || breach.worstBreachMm < chosen.breach.worstBreachMm) chosen = { diameter: dia, length: len, breach };
         }
-      }
+      if (chosen!.diameter !== first!.diameter || chosen!.length !== first!.length)
+        notes.push(`${first!.diameter} × ${first!.length} mm would breach (grade ${first!.breach.grade}); ${chosen!.diameter} × ${chosen!.length} mm chosen`);
+      if (chosen!.breach.grade !== 'A') notes.push(`no catalogue screw along this axis grades A; the least breach is shown`);
+      length = chosen!.length;
+      const target = add(p.entry, mul(p.axis, length));
       const { diameter, breach } = chosen!;
       screws.push({
         level: v.name,
