@@ -19,3 +19,4 @@ export { default as motion } from './motion/index.js';
 export { default as enhance } from './enhance/index.js';
 export { default as inference } from './inference/index.js';
 export { default as exchange } from './exchange/index.js';
+export { default as planning } from './planning/index.js';

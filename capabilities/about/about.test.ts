@@ -34,6 +34,7 @@ describe('system.about', () => {
       'jobs',
       'motion',
       'patients',
+      'planning',
       'records',
       'security',
       'spine',

@@ -138,8 +138,11 @@ export type GradedTrajectory = z.infer<typeof GradedTrajectory>;
 export const PlanningService = defineService(
   'planning',
   {
-    /** Starts the automatic screw proposal on a spine analysis (a job); the job's result is the new plan's id. */
-    proposeScrews: { roles: CLINICAL_ROLES, args: z.tuple([Id]), result: Id },
+    /**
+     * Proposes the automatic screw plan of a spine analysis and stores it as the analysis's next plan version;
+     * returns the plan's id. In-process, not a job: 1–2 s on the 3 mm example CT.
+     */
+    proposeScrews: { roles: CLINICAL_ROLES, audit: { action: 'screw-plan-propose', recordType: 'spine-analysis' }, args: z.tuple([Id]), result: Id },
     /** Every screw plan of a twin, newest first. */
     plans: { roles: ALL_ROLES, args: z.tuple([Id]), result: z.array(ScrewPlan) },
     plan: { roles: ALL_ROLES, audit: { action: 'read', recordType: 'screw-plan' }, args: z.tuple([Id]), result: ScrewPlan },
@@ -149,6 +152,7 @@ export const PlanningService = defineService(
      */
     savePlan: {
       roles: CLINICAL_ROLES,
+      audit: { action: 'screw-plan-save', recordType: 'screw-plan' },
       args: z.tuple([Id, z.array(TrajectoryEdit).min(1), z.object({ note: z.string().max(500).default('') }).default({ note: '' })]),
       result: ScrewPlan,
     },

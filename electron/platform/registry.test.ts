@@ -111,6 +111,7 @@ describe('capability registry', () => {
       'reconstruct',
       'register',
       'risk',
+      'screws',
       'spine',
     ]);
   });
