@@ -468,13 +468,16 @@ function rotate(v: V3, k: V3, a: number): V3 {
   return add(add(mul(v, c), mul(cross(k, v), s)), mul(k, dot(k, v) * (1 - c)));
 }
 
-/** The smallest depth inside the label (mm, negative when outside) of the line `c + t d`, t from `from` to `to`. */
-function lineClearance(q: LabelQuery, c: V3, d: V3, from: number, to: number, step = 1): number {
+/**
+ * The smallest depth inside the label (mm, negative when outside; depths capped at `capMm`) of the line `c + t d`,
+ * t from `from` to `to`; stops early once it is below `stopBelow` (a search's best so far).
+ */
+function lineClearance(q: LabelQuery, c: V3, d: V3, from: number, to: number, step = 1, capMm = 4.5, stopBelow = -Infinity): number {
   let m = Infinity;
   for (let t = from; t <= to; t += step) {
-    const sd = q.signedDistance(add(c, mul(d, t)));
+    const sd = q.signedDistance(add(c, mul(d, t)), capMm);
     if (-sd < m) m = -sd;
-    if (m < -6) break;
+    if (m < stopBelow || m < -capMm + 1e-9) break;
   }
   return m;
 }
@@ -529,10 +532,10 @@ export function refineAxis(
     const c = add(c0, add(mul(e1, x), mul(e2, y)));
     const d = dir(a, b);
     // from the entry (where the line leaves the label backwards, as `analysePedicle` sets it) plus the breach
-    // check's entry allowance for the widest catalogue screws (one 3 mm voxel), to 30 mm in front of the centre:
+    // check's entry allowance for the widest catalogue screws (one voxel), to REACH mm in front of the centre:
     // the centreline's smallest depth is the largest screw radius that stays inside (the depth is 1-Lipschitz)
     const back = exitAlong(q, c, mul(d, -1), 40, 0).distanceMm;
-    const clr = lineClearance(q, c, d, -back + allowance, REACH, 0.5);
+    const clr = lineClearance(q, c, d, -back + allowance, REACH, 0.5, 4.5, best.score);
     const score = clr - 0.02 * Math.hypot(x, y) - 0.002 * Math.hypot(a, b);
     if (score > best.score) best = { x, y, a, b, score, clr };
   };
