@@ -20,3 +20,4 @@ export { default as enhance } from './enhance/index.js';
 export { default as inference } from './inference/index.js';
 export { default as exchange } from './exchange/index.js';
 export { default as pacs } from './pacs/index.js';
+export { default as planning } from './planning/index.js';

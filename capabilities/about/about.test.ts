@@ -35,6 +35,7 @@ describe('system.about', () => {
       'motion',
       'pacs',
       'patients',
+      'planning',
       'records',
       'security',
       'spine',

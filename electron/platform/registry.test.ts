@@ -113,6 +113,7 @@ describe('capability registry', () => {
       'reconstruct',
       'register',
       'risk',
+      'screws',
       'spine',
     ]);
   });
