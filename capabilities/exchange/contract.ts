@@ -10,7 +10,7 @@ import { CLINICAL_ROLES, defineService } from '../../electron/contract/define.js
 import { Id } from '../../electron/contract/primitives.js';
 
 /** What can be printed: the skin shell, the bone, the intervertebral disc spaces of the newest spine analysis (one object per disc). */
-export const MeshPart = z.enum(['skin', 'bone', 'discs']);
+export const MeshPart = z.enum(['skin', 'bone', 'discs', 'screws']);
 export type MeshPart = z.infer<typeof MeshPart>;
 
 export const ExportMeshRequest = z.object({

@@ -20,7 +20,8 @@ export default defineCapability(
     cli: [
       {
         name: 'export',
-        usage: 'twin export <twin id> --data-dir D --format 3mf|stl|seg|sr|surface --out F [--parts skin,bone,discs] [--ascii] [--store-key-file K] [--json]',
+        usage:
+          'twin export <twin id> --data-dir D --format 3mf|stl|seg|sr|surface --out F [--parts skin,bone,discs,screws] [--ascii] [--store-key-file K] [--json]',
         run: async (argv) => (await import('./cliExport.js')).runExport(argv),
       },
     ],

@@ -2,7 +2,8 @@
  * The twin's meshes written for 3D printing (`exchange.exportMesh`, `twin
  * export`): the parts asked for are read from the twin store (skin-mesh and
  * bone-mesh VTP of the twin; disc-spaces VTP of its newest spine analysis,
- * one object per disc by its `disc` point array), each repaired
+ * one object per disc by its `disc` point array; the newest screw plan's
+ * screws as closed cylinders from entry to tip of their diameter), each repaired
  * (`repairMesh`: closed and manifold, outward) and checked
  * (`analysePrintability`, with the wall thickness estimate), then written as
  * one 3MF (electron/io/threeMf.ts: an object per part with its base material
@@ -19,19 +20,55 @@ import { analysePrintability, repairMesh } from '../../electron/engine/printabil
 import type { TriangleMesh } from '../../electron/engine/surface.js';
 import { decodeVtp, encodeStl, encodeStlAscii, vtpPointArray } from '../../electron/io/mesh.js';
 import { encode3mf, type ThreeMfMaterial } from '../../electron/io/threeMf.js';
+import { listPlans } from '../planning/repo.js';
 import { listSpineAnalyses } from '../spine/repo.js';
 import { getArtefactPath, getTwin } from '../twins/repo.js';
 import { softwareName } from '../studies/exports.js';
 import { ExportMeshRequest, type ExportedObject, type ExportMeshResult, type MeshPart } from './contract.js';
 
-/** The base materials of the printed parts (sRGB): bone ivory, skin a translucent skin tone, discs blue. */
+/** The base materials of the printed parts (sRGB): bone ivory, skin a translucent skin tone, discs blue, screws titanium grey. */
 export const PRINT_MATERIALS: Record<MeshPart, ThreeMfMaterial> = {
   bone: { name: 'Bone', displayColor: '#E3DAC9FF' },
   skin: { name: 'Skin', displayColor: '#E0AC8A80' },
   discs: { name: 'Intervertebral disc', displayColor: '#4A90D9FF' },
+  screws: { name: 'Pedicle screw', displayColor: '#8A9199FF' },
 };
 
-const PART_ORDER: MeshPart[] = ['skin', 'bone', 'discs'];
+const PART_ORDER: MeshPart[] = ['skin', 'bone', 'discs', 'screws'];
+
+/**
+ * A closed cylinder from `a` to `b` (LPS mm) of radius `r` (mm): `segments` side quads and two capped ends (a
+ * centre vertex each), so the mesh is closed and manifold; its winding is set by the repair that every exported part
+ * goes through (outward, positive volume).
+ */
+export function cylinderMesh(a: readonly number[], b: readonly number[], r: number, segments = 24): TriangleMesh {
+  const d = [b[0]! - a[0]!, b[1]! - a[1]!, b[2]! - a[2]!];
+  const len = Math.hypot(d[0]!, d[1]!, d[2]!);
+  if (!(len > 0) || !(r > 0)) throw new Error(`a screw needs a length and a radius (length ${len} mm, radius ${r} mm)`);
+  const z = d.map((x) => x / len);
+  const helper = Math.abs(z[0]!) < 0.9 ? [1, 0, 0] : [0, 1, 0];
+  const cross = (u: number[], v: number[]): number[] => [u[1]! * v[2]! - u[2]! * v[1]!, u[2]! * v[0]! - u[0]! * v[2]!, u[0]! * v[1]! - u[1]! * v[0]!];
+  const xr = cross(helper, z);
+  const xn = Math.hypot(xr[0]!, xr[1]!, xr[2]!);
+  const x = xr.map((v) => v / xn);
+  const y = cross(z, x);
+  const pts: number[] = [];
+  for (const c of [a, b])
+    for (let i = 0; i < segments; i++) {
+      const t = (2 * Math.PI * i) / segments;
+      for (let k = 0; k < 3; k++) pts.push(c[k]! + r * (Math.cos(t) * x[k]! + Math.sin(t) * y[k]!));
+    }
+  pts.push(...a, ...b);
+  const ca = 2 * segments,
+    cb = 2 * segments + 1;
+  const tris: number[] = [];
+  for (let i = 0; i < segments; i++) {
+    const j = (i + 1) % segments;
+    tris.push(i, j, segments + j, i, segments + j, segments + i);
+    tris.push(ca, j, i, cb, segments + i, segments + j);
+  }
+  return { points: Float32Array.from(pts), triangles: Uint32Array.from(tris) };
+}
 
 interface PartMesh {
   name: string;
@@ -87,6 +124,21 @@ async function partMeshes(store: TwinStore, twinId: string, parts: MeshPart[], o
           const d = analysis.report.discs[l];
           out.push({ name: d ? `Disc ${d.upper}-${d.lower}` : `Disc ${l + 1}`, part, source: 'disc-spaces', mesh: subMesh(mesh, disc, l) });
         }
+      continue;
+    }
+    if (part === 'screws') {
+      const plan = listPlans(store, twinId)[0];
+      if (!plan || plan.screws.length === 0) {
+        omitted.push({ part, reason: 'the twin has no screw plan (twin screws, or planning.proposeScrews on its spine analysis)' });
+        continue;
+      }
+      for (const sc of plan.screws)
+        out.push({
+          name: `Screw ${sc.level} ${sc.side} ${sc.diameterMm}x${sc.lengthMm} mm`,
+          part,
+          source: `screw plan v${plan.version}`,
+          mesh: cylinderMesh(sc.entryLps, sc.targetLps, sc.diameterMm / 2),
+        });
       continue;
     }
     const kind = part === 'skin' ? 'skin-mesh' : 'bone-mesh';

@@ -105,7 +105,10 @@ describePeers('3D printing of the example CT twin (3MF with lib3mf, STL with ADM
     expect((await services().jobs.wait(id)).job.status).toBe('done');
     twin = listTwins(services().store, patientId)[0]!;
     const sid = await services().impl.spine.analyse(twin.id, { names: {}, centroids: {} }, { greyDepthMm: 4 });
-    expect((await services().jobs.wait(sid)).job.status).toBe('done');
+    const analysis = (await services().jobs.wait(sid)).job;
+    expect(analysis.status).toBe('done');
+    // the automatic pedicle screw plan: its screws are printed with the bone
+    await services().impl.planning.proposeScrews(analysis.resultId!);
   }, 180_000);
   afterAll(() => {
     host?.close();
@@ -125,7 +128,7 @@ describePeers('3D printing of the example CT twin (3MF with lib3mf, STL with ADM
     expect(readPeer(raw).objects[0]).toMatchObject({ name: 'Bone', triangles: r.triangles, manifoldAndOriented: false });
   });
 
-  it('exports skin, bone and discs as 3MF that lib3mf opens with our objects, counts, colours and millimetres, each manifold and oriented', async () => {
+  it('exports skin, bone, discs and the planned screws as 3MF that lib3mf opens with our objects, counts, colours and millimetres, each manifold and oriented', async () => {
     const t0 = performance.now();
     const out = path.join(tmp.dir, 'twin.3mf');
     const r = await services().impl.exchange.exportMesh(twin.id, { format: '3mf', out, stlEncoding: 'binary', wallThresholdMm: 0.8 });
@@ -133,11 +136,27 @@ describePeers('3D printing of the example CT twin (3MF with lib3mf, STL with ADM
     expect(r).toMatchObject({ path: out, format: '3mf', unit: 'millimeter', frame: 'LPS', omitted: [] });
     const names = r.objects.map((o) => o.name);
     expect(names.slice(0, 2)).toEqual(['Skin', 'Bone']);
-    // one object per disc of the spine analysis (T11-T12 … L5-S1)
-    expect(names.slice(2)).toEqual(
+    // one object per disc of the spine analysis (T11-T12 … L5-S1), then one per planned screw (L1–L5, both sides)
+    const discs = names.filter((n) => n.startsWith('Disc '));
+    expect(discs).toEqual(
       ['Disc T11-T12', 'Disc T12-L1', 'Disc L1-L2', 'Disc L2-L3', 'Disc L3-L4', 'Disc L4-L5', 'Disc L5-S1'].filter((n) => names.includes(n)),
     );
-    expect(names.length).toBeGreaterThanOrEqual(5);
+    expect(discs.length).toBeGreaterThanOrEqual(3);
+    const screws = r.objects.filter((o) => o.part === 'screws');
+    expect(names.slice(2)).toEqual([...discs, ...screws.map((o) => o.name)]);
+    for (const level of ['L1', 'L2', 'L3', 'L4', 'L5'])
+      for (const side of ['left', 'right'])
+        expect(
+          screws.some((o) => o.name.startsWith(`Screw ${level} ${side} `)),
+          `${level} ${side}`,
+        ).toBe(true);
+    // a screw is a closed cylinder: 24 side quads and two capped ends, its volume πr²l within the polygon's 1 %
+    for (const o of screws) {
+      const [d, l] = /(\d+(?:\.\d+)?)x(\d+(?:\.\d+)?) mm$/.exec(o.name)!.slice(1).map(Number) as [number, number];
+      expect(o.after.triangles).toBe(96);
+      const polygon = 0.5 * 24 * Math.sin((2 * Math.PI) / 24) * (d / 2) ** 2 * l;
+      expect(Math.abs(o.after.signedVolumeMm3 / polygon - 1), o.name).toBeLessThan(0.01);
+    }
     for (const o of r.objects)
       expect(o.after).toMatchObject({ closed: true, manifold: true, consistentlyOriented: true, boundaryEdges: 0, nonManifoldEdges: 0 });
     const bone = r.objects.find((o) => o.name === 'Bone')!;
