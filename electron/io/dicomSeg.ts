@@ -251,8 +251,8 @@ export interface SegWriteResult {
   perSegment: { label: string; frames: number; voxels: number }[];
 }
 
-/** Attributes of the Patient, General Study and Patient Study modules copied from the source. */
-const FROM_SOURCE = [
+/** Attributes of the Patient, General Study and Patient Study modules every derived object copies from its source. */
+export const PATIENT_STUDY_ATTRIBUTES = [
   'PatientName',
   'PatientID',
   'IssuerOfPatientID',
@@ -264,9 +264,15 @@ const FROM_SOURCE = [
   'StudyID',
   'AccessionNumber',
   'ReferringPhysicianName',
-  'StudyDescription',
-  'BodyPartExamined',
-];
+] as const;
+
+/** The attributes of `keys` the source header has, as a naturalized fragment (absent ones left out). */
+export function copyFromSource(header: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((k) => header[k] !== undefined).map((k) => [k, header[k]]));
+}
+
+/** What the SEG copies from the source: the patient and study, the study's description and the body part. */
+const FROM_SOURCE = [...PATIENT_STUDY_ATTRIBUTES, 'StudyDescription', 'BodyPartExamined'];
 
 /**
  * Writes a binary SEG of `segments` over the source series: only the frames with content (per segment, the source
@@ -307,7 +313,7 @@ export function encodeSegmentation(src: SourceSeries, segments: SegmentInput[], 
   const ref: Naturalized = {
     _vrMap: { PixelData: 'OB' },
     _meta: {},
-    ...Object.fromEntries(FROM_SOURCE.filter((k) => header[k] !== undefined).map((k) => [k, header[k]])),
+    ...copyFromSource(header, FROM_SOURCE),
     StudyInstanceUID: src.studyInstanceUid,
     SeriesInstanceUID: src.seriesInstanceUid,
     SOPClassUID: src.instances[0]!.sopClassUid,

@@ -12,7 +12,7 @@
  * evidence sequence, so the report references the source series.
  */
 import { AppError } from '../contract/errors.js';
-import { type Code, dcmjs, readPart10, type SourceSeries, writePart10 } from './dicomSeg.js';
+import { type Code, copyFromSource, dcmjs, PATIENT_STUDY_ATTRIBUTES, readPart10, type SourceSeries, writePart10 } from './dicomSeg.js';
 
 type Naturalized = Record<string, unknown>;
 export const COMPREHENSIVE_3D_SR_SOP_CLASS_UID = '1.2.840.10008.5.1.4.1.1.88.34';
@@ -147,23 +147,7 @@ export function encodeMeasurementReport(src: SourceSeries, groups: SrGroup[], o:
   const ref: Naturalized = {
     _vrMap: {},
     _meta: {},
-    ...Object.fromEntries(
-      [
-        'PatientName',
-        'PatientID',
-        'IssuerOfPatientID',
-        'PatientBirthDate',
-        'PatientSex',
-        'PatientAge',
-        'StudyDate',
-        'StudyTime',
-        'StudyID',
-        'AccessionNumber',
-        'ReferringPhysicianName',
-      ]
-        .filter((k) => header[k] !== undefined)
-        .map((k) => [k, header[k]]),
-    ),
+    ...copyFromSource(header, PATIENT_STUDY_ATTRIBUTES),
     StudyInstanceUID: src.studyInstanceUid,
   };
   const sr = new dj.derivations.StructuredReport([ref], {

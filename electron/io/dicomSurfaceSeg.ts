@@ -11,7 +11,7 @@
  */
 import { AppError } from '../contract/errors.js';
 import type { TriangleMesh } from '../engine/surface.js';
-import { type Code, dcmjs, readPart10, type SourceSeries, writePart10 } from './dicomSeg.js';
+import { type Code, copyFromSource, dcmjs, PATIENT_STUDY_ATTRIBUTES, readPart10, type SourceSeries, writePart10 } from './dicomSeg.js';
 
 type Naturalized = Record<string, unknown>;
 export const SURFACE_SEG_SOP_CLASS_UID = '1.2.840.10008.5.1.4.1.1.66.5';
@@ -64,24 +64,7 @@ export function encodeSurfaceSegmentation(
     SpecificCharacterSet: 'ISO_IR 192',
     SOPClassUID: SURFACE_SEG_SOP_CLASS_UID,
     SOPInstanceUID: sopInstanceUid,
-    ...Object.fromEntries(
-      [
-        'PatientName',
-        'PatientID',
-        'IssuerOfPatientID',
-        'PatientBirthDate',
-        'PatientSex',
-        'PatientAge',
-        'StudyDate',
-        'StudyTime',
-        'StudyID',
-        'AccessionNumber',
-        'ReferringPhysicianName',
-        'StudyDescription',
-      ]
-        .filter((k) => h[k] !== undefined)
-        .map((k) => [k, h[k]]),
-    ),
+    ...copyFromSource(h, [...PATIENT_STUDY_ATTRIBUTES, 'StudyDescription']),
     StudyInstanceUID: src.studyInstanceUid,
     Modality: 'SEG',
     SeriesInstanceUID: seriesInstanceUid,
