@@ -11,8 +11,8 @@
  * (`--json`: `{ export, readBack }`). Exit 0 done, 1 failed (the message names the
  * twin, part or file and the reason), 2 bad usage.
  */
+import { cliFailure } from '../../electron/platform/capability.js';
 import path from 'node:path';
-import { toErrorShape } from '../../electron/contract/errors.js';
 import { resolveDataDir } from '../../electron/services/dataDir.js';
 import { createServices, type ServiceHost } from '../../electron/services/index.js';
 import { fileKeyStore } from '../../electron/services/storeKey.js';
@@ -117,10 +117,7 @@ export async function runExport(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
-    const err = toErrorShape(e);
-    if (json) process.stdout.write(JSON.stringify({ error: err }, null, 2) + '\n');
-    console.error(`error [${err.code}]: ${err.message}`);
-    return 1;
+    return cliFailure(e, json);
   } finally {
     host?.close();
   }

@@ -7,7 +7,8 @@
  * JSON: `{"model": {...}, "probability", "interval": [lo, hi], "contributions":
  * [{"feature", "value", "logOdds", "source"}], "advice": [...], "others": [...]}`.
  */
-import { AppError, toErrorShape } from '../../electron/contract/errors.js';
+import { cliFailure } from '../../electron/platform/capability.js';
+import { AppError } from '../../electron/contract/errors.js';
 import { resolveDataDir } from '../../electron/services/dataDir.js';
 import { createServices, type ServiceHost } from '../../electron/services/index.js';
 import { fileKeyStore } from '../../electron/services/storeKey.js';
@@ -97,10 +98,7 @@ export async function runRisk(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
-    const err = toErrorShape(e);
-    if (json) process.stdout.write(JSON.stringify({ error: err }, null, 2) + '\n');
-    console.error(`error [${err.code}]: ${err.message}`);
-    return 1;
+    return cliFailure(e, json);
   } finally {
     host?.close();
   }

@@ -7,8 +7,9 @@
  * breach grade; `--json` prints `{ twinId, analysisId, plan }`. Exit 0 done,
  * 1 failed (the message says why), 2 bad usage.
  */
+import { cliFailure } from '../../electron/platform/capability.js';
 import path from 'node:path';
-import { AppError, toErrorShape } from '../../electron/contract/errors.js';
+import { AppError } from '../../electron/contract/errors.js';
 import { resolveDataDir } from '../../electron/services/dataDir.js';
 import { createServices, type ServiceHost } from '../../electron/services/index.js';
 import { fileKeyStore } from '../../electron/services/storeKey.js';
@@ -52,10 +53,7 @@ export async function runScrews(argv: string[]): Promise<number> {
       ...(keyFile ? { keyStore: fileKeyStore(path.resolve(keyFile)) } : {}),
     });
   } catch (e) {
-    const err = toErrorShape(e);
-    if (json) process.stdout.write(JSON.stringify({ error: err }, null, 2) + '\n');
-    console.error(`error [${err.code}]: ${err.message}`);
-    return 1;
+    return cliFailure(e, json);
   }
   let madeFor: string | null = null;
   try {
@@ -91,10 +89,7 @@ export async function runScrews(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (madeFor && listStudies(host.store, madeFor).length === 0) deletePatient(host.store, madeFor, 'cli');
-    const err = toErrorShape(e);
-    if (json) process.stdout.write(JSON.stringify({ error: err }, null, 2) + '\n');
-    console.error(`error [${err.code}]: ${err.message}`);
-    return 1;
+    return cliFailure(e, json);
   } finally {
     host.close();
   }

@@ -10,9 +10,10 @@
  * characterisation and prints its table. Exit code 0 on success, 1 on
  * failure (the message names the file and the reason), 2 on bad usage.
  */
+import { cliFailure } from '../../electron/platform/capability.js';
 import path from 'node:path';
 import type { SpineReport } from '../../electron/contract/spine.js';
-import { AppError, toErrorShape } from '../../electron/contract/errors.js';
+import { AppError } from '../../electron/contract/errors.js';
 import { createServices, type ServiceHost } from '../../electron/services/index.js';
 import { fileKeyStore } from '../../electron/services/storeKey.js';
 import type { JobOutcome } from '../../electron/services/jobs.js';
@@ -90,10 +91,7 @@ export async function runBuild(argv: string[], withSpine: boolean): Promise<numb
     });
   } catch (e) {
     // an encrypted store without its key, a wrong key, a data directory in use: one clear line, no stack
-    const err = toErrorShape(e);
-    if (args.json) process.stdout.write(JSON.stringify({ error: err }, null, 2) + '\n');
-    console.error(`error [${err.code}]: ${err.message}`);
-    return 1;
+    return cliFailure(e, args.json);
   }
   const t0 = performance.now();
   let madeFor: string | null = null;
@@ -174,10 +172,7 @@ export async function runBuild(argv: string[], withSpine: boolean): Promise<numb
   } catch (e) {
     // the patient this run made is removed again when nothing was imported for them (no empty patient left behind)
     if (madeFor && listStudies(host.store, madeFor).length === 0) deletePatient(host.store, madeFor, 'cli');
-    const err = toErrorShape(e);
-    if (args.json) process.stdout.write(JSON.stringify({ error: err }, null, 2) + '\n');
-    console.error(`error [${err.code}]: ${err.message}`);
-    return 1;
+    return cliFailure(e, args.json);
   } finally {
     host.close();
   }

@@ -7,6 +7,7 @@
  * by the renderer on its own (renderer/app/contributions.ts).
  */
 import type { EventEmitter } from 'node:events';
+import { toErrorShape } from '../contract/errors.js';
 import type { ServiceSpec, SpecImpl } from '../contract/define.js';
 import type { EventName, EventPayload, ServiceName } from '../contract/registry.js';
 import type { Migration, TwinStore } from '../db/store.js';
@@ -88,4 +89,16 @@ export function defineCapability<const S extends readonly ServiceSpec[]>(
   implement?: (ctx: CapabilityContext) => ImplOf<S>,
 ): Capability<S> {
   return implement ? { ...c, implement } : c;
+}
+
+/**
+ * A CLI command's failure: the error's shape as JSON on stdout (with `--json`) and one line `error [CODE]: message` on
+ * stderr — no stack.
+ * @returns 1, the exit code of a failed command
+ */
+export function cliFailure(e: unknown, json: boolean): 1 {
+  const err = toErrorShape(e);
+  if (json) process.stdout.write(JSON.stringify({ error: err }, null, 2) + '\n');
+  console.error(`error [${err.code}]: ${err.message}`);
+  return 1;
 }
