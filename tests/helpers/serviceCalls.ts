@@ -21,3 +21,20 @@ export const failure = async (p: Promise<unknown>): Promise<{ code: string; mess
     () => ({ code: 'OK', message: '' }),
     (e: { code?: string; message: string }) => ({ code: e.code ?? 'NO CODE', message: e.message }),
   );
+
+/**
+ * Turns sign-in on with an administrator ("it") and signs in a surgeon ("dr.house") and a researcher ("res"), all
+ * with `password`, on the given connections.
+ */
+export async function signInThreeRoles(
+  call: ReturnType<typeof serviceCaller>,
+  ctx: { admin: CallContext; surgeon: CallContext; research: CallContext },
+  password: string,
+): Promise<void> {
+  await call({ token: null }, 'users', 'create', { username: 'it', displayName: 'Hospital IT', role: 'administrator', password });
+  await call(ctx.admin, 'auth', 'login', 'it', password);
+  await call(ctx.admin, 'users', 'create', { username: 'dr.house', displayName: 'G. House', role: 'surgeon', password });
+  await call(ctx.admin, 'users', 'create', { username: 'res', displayName: 'R. Searcher', role: 'researcher', password });
+  await call(ctx.surgeon, 'auth', 'login', 'dr.house', password);
+  await call(ctx.research, 'auth', 'login', 'res', password);
+}

@@ -22,7 +22,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createServices, type ServiceHost } from '../../electron/services/index.js';
-import { failure, serviceCaller } from '../helpers/serviceCalls.js';
+import { failure, serviceCaller, signInThreeRoles } from '../helpers/serviceCalls.js';
 import type { CallContext } from '../../electron/services/access.js';
 import { SitePolicy } from '../../electron/services/policy.js';
 import type { Patient } from '../../capabilities/patients/contract.js';
@@ -53,12 +53,7 @@ describeData('the inference engine: a patient’s two visits, feature graph, ris
   let overview: Overview;
   beforeAll(async () => {
     host = createServices({ dataDir: path.join(tmp.dir, 'data'), transport: 'cli', policy: SitePolicy.parse({ lockSeconds: 3600 }) });
-    await call({ token: null }, 'users', 'create', { username: 'it', displayName: 'Hospital IT', role: 'administrator', password: PASSWORD });
-    await call(admin, 'auth', 'login', 'it', PASSWORD);
-    await call(admin, 'users', 'create', { username: 'dr.house', displayName: 'G. House', role: 'surgeon', password: PASSWORD });
-    await call(admin, 'users', 'create', { username: 'res', displayName: 'R. Searcher', role: 'researcher', password: PASSWORD });
-    await call(surgeon, 'auth', 'login', 'dr.house', PASSWORD);
-    await call(research, 'auth', 'login', 'res', PASSWORD);
+    await signInThreeRoles(call, { admin, surgeon, research }, PASSWORD);
     patient = (await call(surgeon, 'patients', 'create', { displayName: 'Inga Ference', mrn: 'INF-1', birthDate: '1961-04-15' })) as Patient;
     // visit 2: the example CT's twin and its spine analysis (the NIfTI has no study date: the visit is the build's day)
     const jobId = (await call(surgeon, 'studies', 'import', {

@@ -37,7 +37,7 @@ import {
 import { evaluateRisk } from '../../electron/engine/inference/riskModel.js';
 import { calibration } from '../../electron/engine/inference/siteLearning.js';
 import { rng } from '../../math/random.js';
-import { failure, serviceCaller } from '../helpers/serviceCalls.js';
+import { failure, serviceCaller, signInThreeRoles } from '../helpers/serviceCalls.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const tmp = tmpDir('inference-site-');
@@ -79,12 +79,7 @@ describe('site learning on a simulated cohort of 2000: refit, candidate until ap
   let report: SiteFitReport;
   beforeAll(async () => {
     host = createServices({ dataDir: path.join(tmp.dir, 'data'), transport: 'cli', policy: SitePolicy.parse({ lockSeconds: 3600 }) });
-    await call({ token: null }, 'users', 'create', { username: 'it', displayName: 'Hospital IT', role: 'administrator', password: PASSWORD });
-    await call(admin, 'auth', 'login', 'it', PASSWORD);
-    await call(admin, 'users', 'create', { username: 'dr.house', displayName: 'G. House', role: 'surgeon', password: PASSWORD });
-    await call(admin, 'users', 'create', { username: 'res', displayName: 'R. Searcher', role: 'researcher', password: PASSWORD });
-    await call(surgeon, 'auth', 'login', 'dr.house', PASSWORD);
-    await call(research, 'auth', 'login', 'res', PASSWORD);
+    await signInThreeRoles(call, { admin, surgeon, research }, PASSWORD);
     const r = rng(4242);
     trueP = [];
     for (let i = 0; i < N; i++) {
