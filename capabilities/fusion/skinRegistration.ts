@@ -8,7 +8,9 @@
 import path from 'node:path';
 import { decodeStl, decodeVtp } from '../../electron/io/mesh.js';
 import { readStoreFileSync } from '../../electron/db/sealed.js';
+import { AppError } from '../../electron/contract/errors.js';
 import { loadDepthFile } from '../../native-bridges/devices/depth/files.js';
+import { DepthFormatError } from '../../native-bridges/devices/depth/formats.js';
 import { captureSkin, type CapturedSkin } from '../../electron/engine/registration/cloud.js';
 import { registerSkin, type SkinRegistration } from '../../electron/engine/registration/icp.js';
 import { fitPairedPoints, type PairedPointFit } from '../../electron/engine/registration/paired.js';
@@ -45,7 +47,14 @@ export function registerCaptureFiles(o: {
   let mesh = ext === '.stl' ? decodeStl(buf, o.skinMeshPath) : decodeVtp(buf);
   if (o.geometry) mesh = skinWithoutCaps(mesh, o.geometry);
   const fixed = orientedSkin(mesh);
-  const cloud = loadDepthFile(o.cloudPath);
+  let cloud: ReturnType<typeof loadDepthFile>;
+  try {
+    cloud = loadDepthFile(o.cloudPath);
+  } catch (e) {
+    // a malformed cloud or one in millimetres where metres are expected: an import error naming the file
+    if (e instanceof DepthFormatError) throw new AppError('IMPORT_BAD_HEADER', `${o.cloudPath}: ${e.message.slice(e.source.length + 2)}`, { file: o.cloudPath });
+    throw e;
+  }
   let capture: CapturedSkin;
   try {
     capture = captureSkin(cloud.points);

@@ -170,9 +170,13 @@ function readScalar(v: DataView, off: number, type: string, size: number): numbe
  * Reads a PCD file (PCL). Needs fields x, y, z; takes colour from rgb/rgba
  * (packed 0x00RRGGBB / 0xAARRGGBB).
  * @param unitMm millimetres per file unit (PCL writes metres: 1000)
- * @throws DepthFormatError naming the file and the reason
+ * @throws DepthFormatError naming the file and the reason; with unitMm 1000, a cloud in millimetres (`checkMetres`)
  */
 export function readPcd(bytes: Uint8Array, source = 'PCD file', unitMm = 1000): PointCloud {
+  return checkMetres(readPcdPoints(bytes, source, unitMm), source, unitMm);
+}
+
+function readPcdPoints(bytes: Uint8Array, source: string, unitMm: number): PointCloud {
   const h = parsePcdHeader(bytes, source);
   const ix = h.fields.indexOf('x');
   const iy = h.fields.indexOf('y');
@@ -269,9 +273,13 @@ export function readPcd(bytes: Uint8Array, source = 'PCD file', unitMm = 1000): 
  * Reads the vertices (x, y, z and, when present, red/green/blue) of a PLY
  * file: ascii, binary_little_endian or binary_big_endian.
  * @param unitMm millimetres per file unit (default 1000: metres)
- * @throws DepthFormatError naming the file and the reason
+ * @throws DepthFormatError naming the file and the reason; with unitMm 1000, a cloud in millimetres (`checkMetres`)
  */
 export function readPly(bytes: Uint8Array, source = 'PLY file', unitMm = 1000): PointCloud {
+  return checkMetres(readPlyPoints(bytes, source, unitMm), source, unitMm);
+}
+
+function readPlyPoints(bytes: Uint8Array, source: string, unitMm: number): PointCloud {
   const dec = new TextDecoder('latin1');
   const headEnd = dec.decode(bytes.subarray(0, Math.min(bytes.length, 65536))).indexOf('end_header');
   if (!dec.decode(bytes.subarray(0, 3)).startsWith('ply') || headEnd < 0)
@@ -378,6 +386,37 @@ export function readPly(bytes: Uint8Array, source = 'PLY file', unitMm = 1000): 
     if (colors) colors[4 * i + 3] = 255;
   }
   return { points, ...(colors ? { colors } : {}), width: n, height: 1 };
+}
+
+/**
+ * A depth camera in metres sees at most about 10 m (RealSense D4xx ≈ 10 m, Azure Kinect ≈ 5.5 m, PCL's scans a few
+ * metres or less); a median depth (|z|, file units) above this is millimetres: a person 2 m away is 2000 in mm.
+ */
+export const METRE_MEDIAN_DEPTH_MAX = 20;
+
+/**
+ * Where metres are expected (`unitMm` 1000), refuses a cloud whose finite points' median depth |z| (in the file's
+ * units) exceeds `METRE_MEDIAN_DEPTH_MAX`: it is in millimetres, and taking it as metres would put the scene
+ * kilometres away. Other units pass unchecked. Returns the cloud.
+ * @throws DepthFormatError "looks like millimetres (median depth N), expected metres"
+ */
+export function checkMetres(c: PointCloud, source: string, unitMm: number): PointCloud {
+  if (unitMm !== 1000) return c;
+  const z: number[] = [];
+  for (let i = 2; i < c.points.length; i += 3) {
+    const v = c.points[i]!;
+    if (Number.isFinite(v) && v !== 0) z.push(Math.abs(v) / unitMm);
+  }
+  if (!z.length) return c;
+  z.sort((a, b) => a - b);
+  const median = z[z.length >> 1]!;
+  if (median > METRE_MEDIAN_DEPTH_MAX)
+    throw new DepthFormatError(
+      source,
+      `looks like millimetres (median depth ${median.toPrecision(4)}), expected metres (a depth camera in metres sees up to about 10; ` +
+        `convert the cloud to metres, or read it with its unit in millimetres)`,
+    );
+  return c;
 }
 
 /**
