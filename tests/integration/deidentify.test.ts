@@ -13,7 +13,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import dicomParser from 'dicom-parser';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createServices, readVolumeVoxels, type ServiceHost } from '../../electron/services/index.js';
-import { BASIC_PROFILE } from '../../electron/io/deidentify.js';
+import { BASIC_PROFILE, deidentifyDicom } from '../../electron/io/deidentify.js';
 import { sha256 } from '../../electron/db/files.js';
 import { listStudies } from '../../capabilities/studies/repo.js';
 import { dataPath, describeData } from '../helpers/data.js';
@@ -197,4 +197,60 @@ describeData('de-identified export of the J2K CT series', () => {
       /imported from nifti, not DICOM/,
     );
   }, 120_000);
+});
+
+/**
+ * Implicit VR little endian (issue 24 §5): real files (pydicom's test data: an MR, an ultrasound, an enhanced CT with
+ * sequences) converted with DCMTK's `dcmconv +ti`, de-identified, and read by DCMTK's dcmdump: the result is implicit
+ * VR, parses without a warning, none of the original's identifying values is left, and its data set is the one the
+ * explicit original de-identifies to (same secret), tag by tag and value by value — only the VRs the implicit syntax
+ * cannot carry differ in dcmdump's listing (US/SS "xs", Pixel Data OW for OB).
+ */
+describeData('de-identification of implicit VR little endian files made by dcmconv +ti', () => {
+  const tmp = tmpDir('deid-implicit-');
+  afterAll(() => tmp.cleanup());
+  for (const name of ['MR2_UNCR.dcm', 'US1_UNCR.dcm', 'eCT_Supplemental.dcm']) {
+    it.skipIf(!hasDcmtk)(`${name}: identifiers gone, dcmdump reads it, same data set as the explicit original's`, () => {
+      const src = dataPath(`dicom/pydicom_data/${name}`);
+      const implicit = path.join(tmp.dir, name.replace('.dcm', '-implicit.dcm'));
+      execFileSync('dcmconv', ['+ti', src, implicit]);
+      const o = { retainDates: false, secret: Buffer.alloc(32, 5), patientPseudonym: 'ANON-24' };
+      const fromExplicit = deidentifyDicom(fs.readFileSync(src), name, o);
+      const fromImplicit = deidentifyDicom(fs.readFileSync(implicit), path.basename(implicit), o);
+      const outE = path.join(tmp.dir, `${name}-deid-explicit.dcm`),
+        outI = path.join(tmp.dir, `${name}-deid-implicit.dcm`);
+      fs.writeFileSync(outE, fromExplicit.bytes);
+      fs.writeFileSync(outI, fromImplicit.bytes);
+      const dump = (f: string) => spawnSync('dcmdump', ['-q', '-M', f], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      const dI = dump(outI),
+        dE = dump(outE);
+      expect([dI.status, dI.stderr]).toEqual([0, '']);
+      expect(spawnSync('dcmdump', ['+P', '0002,0010', outI], { encoding: 'utf8' }).stdout).toMatch(/LittleEndianImplicit/);
+      // the original's identifying values (as dcmdump reads them) are nowhere in the result
+      const orig = spawnSync('dcmdump', ['-q', src], { encoding: 'utf8', maxBuffer: 64 << 20 }).stdout;
+      const valueOf = (dumpText: string, t: string): string => new RegExp(`^\\(${t}\\) \\w\\w \\[([^\\]]+)\\]`, 'm').exec(dumpText)?.[1]?.trim() ?? '';
+      const tags = ['0010,0010', '0010,0020', '0010,0030', '0008,0080', '0008,0090', '0008,1010', '0008,0050', '0020,000d', '0008,0018'];
+      const ids = tags.map((t) => [t, valueOf(orig, t)] as const).filter(([, v]) => v.length > 0);
+      expect(ids.length).toBeGreaterThanOrEqual(3);
+      const bytes = Buffer.from(fromImplicit.bytes).toString('latin1');
+      for (const [t, v] of ids) {
+        expect(valueOf(dI.stdout, t), `${t} ${v}`).not.toBe(v);
+        // long enough not to occur by chance: nowhere in the file's bytes
+        if (v.length >= 6) expect(bytes.includes(v), v).toBe(false);
+      }
+      expect(dI.stdout).toMatch(/\(0012,0062\) CS \[YES\]/);
+      // tag by tag the same data set (VR tokens aside)
+      const rows = (t: string): string[] =>
+        t
+          .split('\n')
+          .filter((l) => /^\s*\(/.test(l) && !/^\(0002,/.test(l))
+          .map((l) => l.replace(/^(\s*\([0-9a-f]{4},[0-9a-f]{4}\)) \w\w /, '$1 ').replace(/\s+#.*$/, ''));
+      const a = rows(dE.stdout),
+        b = rows(dI.stdout);
+      console.log(`[deid implicit] ${name}: ${b.length} elements, ${ids.length} identifying values checked; explicit vs implicit rows differing: ${a.filter((x, i) => x !== b[i]).length}`);
+      expect(b.length).toBe(a.length);
+      expect(b).toEqual(a);
+      expect(fromImplicit.sopInstanceUid).toBe(fromExplicit.sopInstanceUid);
+    });
+  }
 });
