@@ -23,17 +23,7 @@ import { voxelsFromBuffer } from '../../../renderer/views/vtk/volumeImage.js';
 import type { VolumeRecord } from '../../studies/contract.js';
 import type { Twin } from '../../twins/contract.js';
 import type { GradedTrajectory, ScrewPlan, TrajectoryEdit } from '../contract.js';
-import {
-  columnSources,
-  fmtLps,
-  fmtSpacing,
-  GRADE_COLOURS,
-  GRADE_MEANING,
-  screwKey,
-  shownScrews,
-  superiorAxis,
-  type ShownScrew,
-} from './display.js';
+import { columnSources, fmtLps, fmtSpacing, GRADE_COLOURS, GRADE_MEANING, screwKey, shownScrews, superiorAxis, type ShownScrew } from './display.js';
 import { ProbeEye, type ProbeEyeHandle } from './ProbeEye.js';
 import { nearestLength, targetAtLength } from './probeEye.js';
 import { createScrews3dView, type Screws3dView } from './screws3dView.js';
@@ -194,8 +184,7 @@ function ScrewPlanning(props: {
               if (seq.current.get(key) === n) setPending((m) => new Map(m).set(key, { edit, graded, error: null }));
             },
             (e: unknown) => {
-              if (seq.current.get(key) === n)
-                setPending((m) => new Map(m).set(key, { edit, graded: null, error: e instanceof Error ? e.message : String(e) }));
+              if (seq.current.get(key) === n) setPending((m) => new Map(m).set(key, { edit, graded: null, error: e instanceof Error ? e.message : String(e) }));
             },
           )
           .finally(() => setGrading((g) => g - 1));
@@ -232,6 +221,11 @@ function ScrewPlanning(props: {
     );
   }, [screws, selected, boneLoaded]);
   useEffect(() => three.current?.setBoneOpacity(boneOpacity), [boneOpacity, boneLoaded]);
+  // a screw selected: the 3D view turns to its level (about 140 mm across)
+  useEffect(() => {
+    if (!sel || !boneLoaded) return;
+    three.current?.focus([0, 1, 2].map((i) => (sel.entryLps[i]! + sel.targetLps[i]!) / 2) as Vec3, 140);
+  }, [selected, boneLoaded]);
 
   const propose = () => {
     if (!analysisId) return;
@@ -249,7 +243,13 @@ function ScrewPlanning(props: {
     if (!plan || !pending.size) return;
     setBusy('save');
     client
-      .call('planning', 'savePlan', plan.id, [...pending.values()].map((p) => p.edit), { note })
+      .call(
+        'planning',
+        'savePlan',
+        plan.id,
+        [...pending.values()].map((p) => p.edit),
+        { note },
+      )
       .then(async (saved) => {
         setPlans(await client.call('planning', 'plans', twin.id));
         setNote('');
@@ -266,7 +266,14 @@ function ScrewPlanning(props: {
       versions: () => analysisPlans.map((p) => p.version),
       grading: () => grading > 0 || timers.current.size > 0,
       rows: () =>
-        screws.map((s) => ({ level: s.level, side: s.side, grade: s.breach.grade, worstBreachMm: s.breach.worstBreachMm, pending: s.pending, edited: 'edited' in s && s.edited })),
+        screws.map((s) => ({
+          level: s.level,
+          side: s.side,
+          grade: s.breach.grade,
+          worstBreachMm: s.breach.worstBreachMm,
+          pending: s.pending,
+          edited: 'edited' in s && s.edited,
+        })),
       selected: () =>
         sel
           ? {
@@ -345,8 +352,8 @@ function ScrewPlanning(props: {
       </div>
       {analyses && analyses.length === 0 && (
         <div className="notice">
-          No spine analysis of this twin yet: characterise the spine first (Patients workspace → Spine → Characterise spine); screws are planned on its
-          vertebra labels.
+          No spine analysis of this twin yet: characterise the spine first (Patients workspace → Spine → Characterise spine); screws are planned on its vertebra
+          labels.
         </div>
       )}
       {analysisId && !plan && status === null && <div className="notice">No screw plan on this spine analysis yet: Propose screws.</div>}
@@ -404,16 +411,29 @@ function ScrewPlanning(props: {
                       {s.breach.worstBreachMm.toFixed(1)}
                       {s.breach.direction ? ` ${s.breach.direction}` : ''}
                     </td>
-                    <td className="muted">{s.pending ? (p?.error ? 'not graded' : s.stale ? 'grading…' : 'edited, unsaved') : 'edited' in s && s.edited ? 'edited' : 'automatic'}</td>
+                    <td className="muted">
+                      {s.pending ? (p?.error ? 'not graded' : s.stale ? 'grading…' : 'edited, unsaved') : 'edited' in s && s.edited ? 'edited' : 'automatic'}
+                    </td>
                   </tr>
                 );
               })}
             </tbody>
           </table>
           <p className="muted" data-testid="screw-sources">
-            {sources.grade} {plan.resolution}. Angles: {sources.angles} Pedicle width: {sources.width} Hover a column&apos;s header for its source.
+            Grade: {sources.grade}
             {plan.skipped.length > 0 && ` Not planned: ${plan.skipped.map((k) => `${k.level}${k.side ? ` ${k.side}` : ''} (${k.reason})`).join('; ')}.`}
           </p>
+          <details className="muted">
+            <summary>How every number is measured (hover a column&apos;s header for its own)</summary>
+            <ul>
+              <li>Entry and target: {sources.points}</li>
+              <li>Angles: {sources.angles}</li>
+              <li>Size: {sources.size}</li>
+              <li>Pedicle width: {sources.width}</li>
+              <li>Max breach: {sources.depth}</li>
+              <li>Resolution of this plan: {plan.resolution}.</li>
+            </ul>
+          </details>
         </div>
       )}
       <div className="toolbar screw-controls">
@@ -442,11 +462,13 @@ function ScrewPlanning(props: {
                 value={sel.diameterMm}
                 onChange={(e) => grade({ ...editOf(sel), diameterMm: Number(e.target.value) }, 0)}
               >
-                {[...new Set([...plan.catalogue.diametersMm, sel.diameterMm])].sort((a, b) => a - b).map((d) => (
-                  <option key={d} value={d}>
-                    {d} mm
-                  </option>
-                ))}
+                {[...new Set([...plan.catalogue.diametersMm, sel.diameterMm])]
+                  .sort((a, b) => a - b)
+                  .map((d) => (
+                    <option key={d} value={d}>
+                      {d} mm
+                    </option>
+                  ))}
               </select>
             </label>
             <label className="inline">
@@ -475,12 +497,22 @@ function ScrewPlanning(props: {
                 </select>
               </label>
             )}
-            {pending.has(screwKey(sel)) && <button onClick={() => setPending((m) => (m.delete(screwKey(sel)), new Map(m)))}>Undo this screw&apos;s edit</button>}
+            {pending.has(screwKey(sel)) && (
+              <button onClick={() => setPending((m) => (m.delete(screwKey(sel)), new Map(m)))}>Undo this screw&apos;s edit</button>
+            )}
           </>
         )}
         {plan && can('planning.savePlan') && (
           <>
-            <input type="text" aria-label="Plan note" placeholder="note (optional)" value={note} maxLength={500} onChange={(e) => setNote(e.target.value)} style={{ width: 180 }} />
+            <input
+              type="text"
+              aria-label="Plan note"
+              placeholder="note (optional)"
+              value={note}
+              maxLength={500}
+              onChange={(e) => setNote(e.target.value)}
+              style={{ width: 180 }}
+            />
             <button
               className="primary"
               disabled={!pending.size || busy !== null || screws.some((s) => s.stale)}
@@ -493,7 +525,15 @@ function ScrewPlanning(props: {
         )}
         <label className="inline">
           bone opacity
-          <input type="range" min={0} max={1} step={0.05} value={boneOpacity} aria-label="Bone opacity" onChange={(e) => setBoneOpacity(Number(e.target.value))} />
+          <input
+            type="range"
+            min={0}
+            max={1}
+            step={0.05}
+            value={boneOpacity}
+            aria-label="Bone opacity"
+            onChange={(e) => setBoneOpacity(Number(e.target.value))}
+          />
         </label>
       </div>
       <div className="screw-views">

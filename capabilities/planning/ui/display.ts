@@ -89,7 +89,10 @@ export function fmtSpacing(s: readonly number[]): string {
  * @param spacingMm the CT's voxel size (the label map the grade is measured on has the CT's grid)
  * @param algorithmVersion the planning engine's version that made the plan
  */
-export function columnSources(spacingMm: readonly number[], algorithmVersion: string): Record<'points' | 'angles' | 'size' | 'width' | 'grade' | 'depth', string> {
+export function columnSources(
+  spacingMm: readonly number[],
+  algorithmVersion: string,
+): Record<'points' | 'angles' | 'size' | 'width' | 'grade' | 'depth', string> {
   const vox = fmtSpacing(spacingMm);
   const half = (Math.max(...spacingMm) / 2).toFixed(1);
   return {

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { indexToLps, type Vec3, type VolumeGeometry } from '../../../math/geometry.js';
-import { axisFrame, distanceFromPlane, edgeLetters, lpsToPixel, nearestLength, pixelToLps, probePlanes, reslice, screwOutline, targetAtLength } from './probeEye.js';
+import {
+  axisFrame,
+  distanceFromPlane,
+  edgeLetters,
+  lpsToPixel,
+  nearestLength,
+  pixelToLps,
+  probePlanes,
+  reslice,
+  screwOutline,
+  targetAtLength,
+} from './probeEye.js';
 import { columnSources, gradedFor, gradeRgb, shownScrews, superiorAxis } from './display.js';
 import type { ScrewPlan, ScrewTrajectory } from '../contract.js';
 
@@ -132,7 +143,16 @@ describe('display', () => {
     expect(s.points).toContain('planning engine 0.1.0');
   });
   it('an edit over a plan: its points at once, its grade once graded for those points', () => {
-    const breach = { grade: 'A', worstBreachMm: 0, direction: null, worstPointLps: null, minClearanceMm: 1, samples: 10, outside: 0, entryAllowanceMm: 3 } as const;
+    const breach = {
+      grade: 'A',
+      worstBreachMm: 0,
+      direction: null,
+      worstPointLps: null,
+      minClearanceMm: 1,
+      samples: 10,
+      outside: 0,
+      entryAllowanceMm: 3,
+    } as const;
     const screw: ScrewTrajectory = {
       level: 'L3',
       side: 'left',

@@ -32,8 +32,8 @@ export interface Screws3dView {
   setBoneOpacity(opacity: number): void;
   /** Replaces the screws; `selected` is drawn with its entry (white) and tip (cyan) spheres. */
   setScrews(screws: readonly SceneScrew[], selected: string | null): void;
-  /** Points the camera at `lps` (the selected screw's midpoint), keeping its direction. */
-  focus(lps: Vec3): void;
+  /** Points the camera at `lps` (the selected screw's midpoint), keeping its direction, at a distance that shows about `fieldMm` across. */
+  focus(lps: Vec3, fieldMm: number): void;
   /** Triangles of the bone surface and the number of screws drawn (for tests). */
   counts(): { boneTriangles: number; screws: number };
   resize(): void;
@@ -137,12 +137,15 @@ export function createScrews3dView(container: HTMLElement, onPick: (lps: Vec3) =
       }
       renderWindow.render();
     },
-    focus: (p) => {
+    focus: (p, fieldMm) => {
       const cam = renderer.getActiveCamera();
       const f = cam.getFocalPoint();
       const pos = cam.getPosition();
+      const back = [pos[0] - f[0], pos[1] - f[1], pos[2] - f[2]];
+      const n = Math.hypot(back[0]!, back[1]!, back[2]!) || 1;
+      const distance = fieldMm / 2 / Math.tan((cam.getViewAngle() * Math.PI) / 360);
       cam.setFocalPoint(...p);
-      cam.setPosition(pos[0] + p[0] - f[0], pos[1] + p[1] - f[1], pos[2] + p[2] - f[2]);
+      cam.setPosition(p[0] + (back[0]! / n) * distance, p[1] + (back[1]! / n) * distance, p[2] + (back[2]! / n) * distance);
       renderer.resetCameraClippingRange();
       renderWindow.render();
     },
