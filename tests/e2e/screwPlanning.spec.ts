@@ -86,7 +86,6 @@ test('screw planning: propose L1–L5, drag a target laterally in the probe’s-
   // (issue 24 must-show 1; measured: E, 8.0 mm lateral on the 3 mm example CT), the grade of its own breach depth
   expect(GRADES.indexOf(after.grade), `grade ${after.grade}, breach ${after.worstBreachMm} mm`).toBeGreaterThanOrEqual(GRADES.indexOf('C'));
   expect(after.grade).toBe(grOf(after.worstBreachMm));
-  console.log(`L3 left, target 25 mm lateral: grade ${after.grade}, ${after.worstBreachMm} mm`);
   await expect(page.getByTestId('grade-L3-left')).toHaveText(after.grade);
   await expect(page.getByTestId('selected-grade')).toHaveText(after.grade);
   await expect(page.locator('tr[data-screw="L3 left"]')).toContainText('edited, unsaved');
@@ -113,5 +112,21 @@ test('screw planning: propose L1–L5, drag a target laterally in the probe’s-
   const saved = (await page.evaluate(() => window.__orthotwinScrews!.rows())).find((r) => r.level === 'L3' && r.side === 'left')!;
   expect(saved).toMatchObject({ grade: after.grade, edited: true, pending: false });
   await expect(page.getByTestId('grade-L3-right')).toHaveText('A');
+
+  // the entry picked in the 3D view: L3 right's entry, clicked where the 3D view shows it, lands on the bone surface near it
+  await page.locator('tr[data-screw="L3 right"]').click();
+  await expect(page.getByTestId('selected-screw')).toHaveText('L3 right');
+  const right = (await page.evaluate(() => window.__orthotwinScrews!.selected()))!;
+  await page.getByLabel('Pick in 3D').selectOption('entry');
+  await page.waitForTimeout(300); // the 3D view turned to L3
+  const at = (await page.evaluate((p) => window.__orthotwinScrews!.threeDToClient(p), right.entryLps))!;
+  await page.mouse.click(at.x, at.y);
+  await settled(page);
+  const picked = (await page.evaluate(() => window.__orthotwinScrews!.selected()))!;
+  expect(picked.pending).toBe(true);
+  const moved = Math.hypot(...[0, 1, 2].map((i) => picked.entryLps[i]! - right.entryLps[i]!));
+  expect(moved, 'the picked entry (on the bone surface the ray meets first) lies near the planned entry (mm)').toBeLessThan(15);
+  await expect(page.getByLabel('Pick in 3D')).toHaveValue('off');
+  await expect(page.locator('tr[data-screw="L3 right"]')).toContainText('edited, unsaved');
   expect(errors).toEqual([]);
 });

@@ -55,21 +55,22 @@ export function ProbeEye(props: {
   const canvases = { axial: useRef<HTMLCanvasElement>(null), sagittal: useRef<HTMLCanvasElement>(null), cross: useRef<HTMLCanvasElement>(null) };
   // the cross-section follows the depth slider and the axis even during a drag
   const crossPlane = live?.cross ?? null;
-  const images = useMemo(() => {
-    if (!planes) return null;
-    const out = {} as Record<ProbeView, ImageData>;
-    for (const v of ['axial', 'sagittal', 'cross'] as const) {
-      const p = v === 'cross' ? crossPlane! : planes[v];
-      const grey = reslice(props.voxels, props.geometry, p, props.window, props.level);
-      const img = new ImageData(p.width, p.height);
-      for (let i = 0; i < grey.length; i++) {
-        img.data[4 * i] = img.data[4 * i + 1] = img.data[4 * i + 2] = grey[i]!;
-        img.data[4 * i + 3] = 255;
-      }
-      out[v] = img;
+  const toImage = (p: ViewPlane): ImageData => {
+    const grey = reslice(props.voxels, props.geometry, p, props.window, props.level);
+    const img = new ImageData(p.width, p.height);
+    for (let i = 0; i < grey.length; i++) {
+      img.data[4 * i] = img.data[4 * i + 1] = img.data[4 * i + 2] = grey[i]!;
+      img.data[4 * i + 3] = 255;
     }
-    return out;
-  }, [planes, crossPlane, props.voxels, props.geometry, props.window, props.level]);
+    return img;
+  };
+  // the longitudinal reslices stay while a drag holds their planes; the cross-section follows the axis
+  const longImages = useMemo(
+    () => (planes ? { axial: toImage(planes.axial), sagittal: toImage(planes.sagittal) } : null),
+    [planes, props.voxels, props.geometry, props.window, props.level],
+  );
+  const crossImage = useMemo(() => (crossPlane ? toImage(crossPlane) : null), [crossPlane, props.voxels, props.geometry, props.window, props.level]);
+  const images = longImages && crossImage ? { ...longImages, cross: crossImage } : null;
 
   useEffect(() => {
     if (!planes || !images) return;
@@ -146,7 +147,7 @@ export function ProbeEye(props: {
       ctx.lineTo(6 + 10 / p.pixelMm, p.height - 8);
       ctx.stroke();
     }
-  }, [planes, crossPlane, images, entry, target, props.diameterMm, props.grade]);
+  }, [planes, crossPlane, longImages, crossImage, entry, target, props.diameterMm, props.grade]);
 
   const planeOf = (v: ProbeView): ViewPlane | null => (v === 'cross' ? crossPlane : (planes?.[v] ?? null));
   const toClient = (v: ProbeView, px: [number, number]): { x: number; y: number } | null => {

@@ -288,6 +288,7 @@ function ScrewPlanning(props: {
             }
           : null,
       lpsToClient: (view, lps) => probeEye.current?.lpsToClient(view, lps) ?? null,
+      threeDToClient: (lps) => three.current?.lpsToClient(lps) ?? null,
       scene: () => three.current?.counts() ?? { boneTriangles: 0, screws: 0 },
     };
     return () => {

@@ -29,6 +29,8 @@ export interface ScrewPlanningProbe {
   } | null;
   /** Client (page) coordinates of an LPS point projected on a probe's-eye view. */
   lpsToClient(view: ProbeView, lps: Vec3): { x: number; y: number } | null;
+  /** Client (page) coordinates of an LPS point in the 3D view. */
+  threeDToClient(lps: Vec3): { x: number; y: number } | null;
   scene(): { boneTriangles: number; screws: number };
 }
 

@@ -129,8 +129,8 @@ describe("probe's-eye planes of a screw", () => {
 
 describe('display', () => {
   it("the superior axis: the superior endplate's normal pointing cranially, else the inferior's, else S", () => {
-    expect(superiorAxis({ superiorEndplate: { point: [0, 0, 0], normal: [0, 0.6, -0.8] }, inferiorEndplate: null })).toEqual([-0, -0.6, 0.8]);
-    expect(superiorAxis({ superiorEndplate: null, inferiorEndplate: { point: [0, 0, 0], normal: [0, 0, 2] } })).toEqual([0, 0, 1]);
+    expect(superiorAxis({ superiorEndplate: { point: [0, 0, 0], normal: [0, 0.6, -0.8], rmsMm: 0.5 }, inferiorEndplate: null })).toEqual([-0, -0.6, 0.8]);
+    expect(superiorAxis({ superiorEndplate: null, inferiorEndplate: { point: [0, 0, 0], normal: [0, 0, 2], rmsMm: 0.5 } })).toEqual([0, 0, 1]);
     expect(superiorAxis(undefined)).toEqual([0, 0, 1]);
   });
   it('grade colours as RGB', () => {

@@ -34,6 +34,8 @@ export interface Screws3dView {
   setScrews(screws: readonly SceneScrew[], selected: string | null): void;
   /** Points the camera at `lps` (the selected screw's midpoint), keeping its direction, at a distance that shows about `fieldMm` across. */
   focus(lps: Vec3, fieldMm: number): void;
+  /** Client (page) coordinates of an LPS point as the 3D view shows it now (for tests and tooling). */
+  lpsToClient(lps: Vec3): { x: number; y: number };
   /** Triangles of the bone surface and the number of screws drawn (for tests). */
   counts(): { boneTriangles: number; screws: number };
   resize(): void;
@@ -148,6 +150,14 @@ export function createScrews3dView(container: HTMLElement, onPick: (lps: Vec3) =
       cam.setPosition(p[0] + (back[0]! / n) * distance, p[1] + (back[1]! / n) * distance, p[2] + (back[2]! / n) * distance);
       renderer.resetCameraClippingRange();
       renderWindow.render();
+    },
+    lpsToClient: (p) => {
+      const view = renderWindow.getViews()[0] as unknown as { worldToDisplay(x: number, y: number, z: number, r: unknown): number[]; getSize(): number[] };
+      const r = container.getBoundingClientRect();
+      const size = view.getSize();
+      const dpr = (size[0] ?? r.width) / Math.max(1, r.width);
+      const d = view.worldToDisplay(p[0], p[1], p[2], renderer);
+      return { x: r.left + d[0]! / dpr, y: r.top + ((size[1] ?? 0) - d[1]!) / dpr };
     },
     counts: () => ({ boneTriangles: bone?.triangles ?? 0, screws: screwCount }),
     resize: () => {
