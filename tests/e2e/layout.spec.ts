@@ -1,7 +1,7 @@
 /**
  * Layout at the planning room's screens (issue 20 §7, must-show 4): at
  * 1366×768 and 1920×1080, every workspace — Patients with a built twin
- * (planning), its Spine mode, Fusion, Devices, Users (accounts, audit,
+ * (planning), its Spine mode, Screw planning (a proposed plan), Fusion, Devices, Users (accounts, audit,
  * encryption) and the Help → About overlay — is screenshotted (attached to
  * the report and saved under test-results/layout/) and checked for no
  * horizontal overflow: the page does not scroll sideways, no visible element
@@ -16,6 +16,7 @@ import { expect, test, type Browser, type Page, type TestInfo } from '@playwrigh
 import { DATA } from './data.js';
 import type {} from '../../capabilities/twins/ui/probe.js';
 import type {} from '../../capabilities/spine/ui/probe.js';
+import type {} from '../../capabilities/planning/ui/probe.js';
 
 test.skip(!DATA, 'the shared data folder is absent (set ORTHOTWIN_DATA): the layout e2e needs the example CT for a built twin');
 
@@ -23,7 +24,7 @@ const VIEWPORTS = [
   { width: 1366, height: 768 },
   { width: 1920, height: 1080 },
 ] as const;
-const WORKSPACES = ['planning', 'spine', 'fusion', 'devices', 'users', 'about'] as const;
+const WORKSPACES = ['planning', 'spine', 'screws', 'fusion', 'devices', 'users', 'about'] as const;
 type Workspace = (typeof WORKSPACES)[number];
 
 /** What overflows sideways in the page as shown (empty: nothing). */
@@ -141,6 +142,16 @@ async function show(ws: Workspace): Promise<void> {
         spineDone = true;
       }
       await expect(page.getByTestId('spine-table')).toBeVisible();
+      break;
+    case 'screws':
+      if (!spineDone) await show('spine');
+      await nav('Screw planning');
+      await page.waitForFunction(() => window.__orthotwinScrews?.ready() === true, undefined, { timeout: 60_000 });
+      if ((await page.evaluate(() => window.__orthotwinScrews!.planVersion())) === 0) {
+        await page.getByRole('button', { name: 'Propose screws' }).click();
+        await page.waitForFunction(() => window.__orthotwinScrews?.planVersion() === 1, undefined, { timeout: 60_000 });
+      }
+      await expect(page.getByTestId('screw-table')).toBeVisible();
       break;
     case 'fusion':
       await nav('Fusion');
