@@ -62,7 +62,7 @@ test.beforeAll(async () => {
   ]); // prettier-ignore
   const scpPort = await freePort();
   orthanc = await startOrthanc({ modalities: { orthotwin: [LOCAL_AET, '127.0.0.1', scpPort] } });
-  execFileSync('storescu', ['-aet', 'DCMTK', '-aec', orthanc.aet, '127.0.0.1', String(orthanc.dicomPort), ...files]);
+  execFileSync('storescu', ['-xv', '-aet', 'DCMTK', '-aec', orthanc.aet, '127.0.0.1', String(orthanc.dicomPort), ...files]);
   fs.writeFileSync(
     path.join(dir, 'policy.json'),
     JSON.stringify({
@@ -149,6 +149,7 @@ test('query Orthanc, retrieve a series (twin built), export 3MF, export and send
   await page.getByRole('button', { name: 'Open the imported study' }).click();
   await expect(page.getByRole('button', { name: 'Patients', exact: true })).toHaveAttribute('aria-pressed', 'true');
   await page.waitForFunction(() => window.__orthotwin?.ready === true, undefined, { timeout: 90_000 });
+  await page.getByRole('button', { name: /^▸ Export and send/ }).click();
   const panel = page.getByRole('region', { name: 'export and send' });
   await expect(panel).toBeVisible();
 
@@ -157,7 +158,7 @@ test('query Orthanc, retrieve a series (twin built), export 3MF, export and send
   await panel.getByRole('button', { name: 'Export 3MF' }).click();
   const file = path.join(dir, 'twin.3mf');
   await (await download).saveAs(file);
-  const model = execFileSync('unzip', ['-p', file, '3D/3dmodel.model']).toString();
+  const model = execFileSync('unzip', ['-p', file, '3D/3dmodel.model'], { maxBuffer: 1 << 30 }).toString();
   expect(model).toMatch(/<model unit="millimeter"/);
   const names = [...model.matchAll(/<object [^>]*name="([^"]+)"/g)].map((m) => m[1]);
   expect(names).toEqual(expect.arrayContaining(['Bone', 'Skin']));
@@ -168,6 +169,8 @@ test('query Orthanc, retrieve a series (twin built), export 3MF, export and send
   await page.getByRole('button', { name: 'Characterise spine' }).click();
   await expect(page.getByTestId('spine-table')).toBeVisible({ timeout: 90_000 });
   await panel.getByRole('button', { name: 'Export DICOM SR (TID 1500)' }).click();
+  await expect(panel.getByTestId('sop-sr').or(panel.getByTestId('exchange-problem'))).toBeVisible();
+  if (await panel.getByTestId('exchange-problem').count()) throw new Error(await panel.getByTestId('exchange-problem').innerText());
   const sop = (await panel.getByTestId('sop-sr').innerText()).trim();
   expect(sop).toMatch(/^[\d.]+$/);
   await expect(panel.getByLabel('Send DICOM SR (TID 1500)')).toBeChecked();

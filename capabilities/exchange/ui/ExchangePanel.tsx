@@ -51,6 +51,8 @@ export function ExchangePanel({ client, patientId, onError }: { client: Client; 
   const [nodeName, setNodeName] = useState('');
   const [sendVia, setSendVia] = useState<'c-store' | 'stow-rs'>('c-store');
   const [sent, setSent] = useState<SendResult | null>(null);
+  // folded to one line by default: with a twin in view the views keep the window's height
+  const [expanded, setExpanded] = useState(false);
 
   const loadTwins = useCallback(() => {
     client.call('twins', 'list', patientId).then((t) => {
@@ -79,6 +81,14 @@ export function ExchangePanel({ client, patientId, onError }: { client: Client; 
   }, [client]);
 
   if (!twins?.length) return null;
+  if (!expanded)
+    return (
+      <div className="studies-toggle">
+        <button aria-expanded={false} onClick={() => setExpanded(true)}>
+          ▸ Export and send (3MF, STL, DICOM SEG / SR / surface, to PACS)
+        </button>
+      </div>
+    );
   const twin = twins.find((t) => t.id === twinId) ?? null;
   const node = nodes.find((n) => n.name === nodeName) ?? null;
 
@@ -119,7 +129,11 @@ export function ExchangePanel({ client, patientId, onError }: { client: Client; 
 
   return (
     <section className="panel exchange" aria-label="export and send">
-      <h2>Export and send</h2>
+      <div className="studies-toggle">
+        <button aria-expanded={true} onClick={() => setExpanded(false)}>
+          ▾ Hide export and send
+        </button>
+      </div>
       <div className="row">
         <label>
           Twin{' '}

@@ -64,7 +64,7 @@ const VIA_LABEL: Record<RetrieveVia, string> = { 'c-move': 'C-MOVE', 'c-get': 'C
 /** What a hit is, in a few words (for buttons and the run's heading). */
 const hitLabel = (h: FindHit): string =>
   h.level === 'series'
-    ? `series ${h.seriesNumber || '?'} ${h.seriesDescription || h.modality}`.trim()
+    ? `series ${h.seriesNumber ? `${h.seriesNumber} ` : ''}${h.seriesDescription || h.modality || h.seriesUid || ''}`.trim()
     : `study ${showDicomDate(h.studyDate)} ${h.studyDescription || ''}`.trim();
 
 /** The PACS query/retrieve browser (clinical roles). */
