@@ -19,7 +19,14 @@ afterAll(() => {
 });
 
 const series = (studyId: string, uid: string): string =>
-  insertSeries(host.store, studyId, { seriesInstanceUid: uid, modality: 'CT', modalityGuessed: false, description: 'CT', format: 'dicom', sourcePath: `/x/${uid}` });
+  insertSeries(host.store, studyId, {
+    seriesInstanceUid: uid,
+    modality: 'CT',
+    modalityGuessed: false,
+    description: 'CT',
+    format: 'dicom',
+    sourcePath: `/x/${uid}`,
+  });
 
 it('marks the studies the store holds, with their patient and series, and not those in the trash', async () => {
   const a = createPatient(host.store, { displayName: 'Held Anna', mrn: 'H-1', birthDate: '', sex: '' }, 'test');

@@ -16,7 +16,19 @@ import { DEFAULT_MAX_VOLUME_BYTES } from '../../electron/io/headers.js';
 import { TwinParams } from '../twins/contract.js';
 import { createPatient, findDuplicates, getPatient } from '../patients/repo.js';
 import { getSeriesSource } from '../studies/repo.js';
-import { PacsNode, PacsService, RetrieveRequest, RetrieveSummary, SendRequest, type RetrievalInfo, type FindHit, type FindLevel, type HeldStudy, type FindQuery, type PacsNodeRef } from './contract.js';
+import {
+  PacsNode,
+  PacsService,
+  RetrieveRequest,
+  RetrieveSummary,
+  SendRequest,
+  type RetrievalInfo,
+  type FindHit,
+  type FindLevel,
+  type HeldStudy,
+  type FindQuery,
+  type PacsNodeRef,
+} from './contract.js';
 import * as dimse from './dimse.js';
 import * as web from './dicomweb.js';
 import { incomingDir, retrieveJob, type RetrieveContext } from './jobs.js';
@@ -130,7 +142,11 @@ export function heldStudies(store: CapabilityContext['store'], studyUids: readon
   const byStudy = new Map<string, HeldStudy>();
   for (const r of rows) {
     let h = byStudy.get(r.study_id);
-    if (!h) byStudy.set(r.study_id, (h = { studyUid: r.study_instance_uid, patientId: r.patient_id, patientName: r.display_name, studyId: r.study_id, seriesUids: [] }));
+    if (!h)
+      byStudy.set(
+        r.study_id,
+        (h = { studyUid: r.study_instance_uid, patientId: r.patient_id, patientName: r.display_name, studyId: r.study_id, seriesUids: [] }),
+      );
     if (r.series_instance_uid && !h.seriesUids.includes(r.series_instance_uid)) h.seriesUids.push(r.series_instance_uid);
   }
   return [...byStudy.values()];

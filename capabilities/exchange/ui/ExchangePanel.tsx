@@ -137,7 +137,11 @@ export function ExchangePanel({ client, patientId, onError }: { client: Client; 
       <div className="row">
         <label>
           Twin{' '}
-          <select aria-label="Twin to export" value={twinId} onChange={(e) => (setTwinId(e.target.value), setMesh(null), setDicom([]), setChosen([]), setSent(null))}>
+          <select
+            aria-label="Twin to export"
+            value={twinId}
+            onChange={(e) => (setTwinId(e.target.value), setMesh(null), setDicom([]), setChosen([]), setSent(null))}
+          >
             {twins.map((t) => (
               <option key={t.id} value={t.id}>
                 v{t.version}
@@ -212,8 +216,8 @@ export function ExchangePanel({ client, patientId, onError }: { client: Client; 
             </tbody>
           </table>
           <div className="muted">
-            Counts, closed/manifold, volume and wall thickness: OrthoTwin's printability check of the mesh as written (electron/engine/printability.ts), after its
-            repair; the meshes are the twin's segmentation surfaces, not validated for implant design.
+            Counts, closed/manifold, volume and wall thickness: OrthoTwin's printability check of the mesh as written (electron/engine/printability.ts), after
+            its repair; the meshes are the twin's segmentation surfaces, not validated for implant design.
           </div>
           {mesh.omitted.length > 0 && <div className="muted">Left out: {mesh.omitted.map((o) => `${o.part} (${o.reason})`).join('; ')}</div>}
         </div>
@@ -261,7 +265,8 @@ export function ExchangePanel({ client, patientId, onError }: { client: Client; 
                   {d.omitted.length > 0 && <div className="muted">left out: {d.omitted.join('; ')}</div>}
                 </td>
                 <td className="muted">
-                  source series {d.referencedSeriesInstanceUid.slice(-12)} ({d.sourceInstances} instances read at export){d.analysisId ? ', spine analysis' : ''}
+                  source series {d.referencedSeriesInstanceUid.slice(-12)} ({d.sourceInstances} instances read at export)
+                  {d.analysisId ? ', spine analysis' : ''}
                 </td>
                 <td>
                   <button onClick={() => void act(`download-${d.kind}`, () => downloadExport(client, d.path))}>Download</button>
@@ -295,7 +300,8 @@ export function ExchangePanel({ client, patientId, onError }: { client: Client; 
       )}
       {sent && (
         <div data-testid="pacs-sent" role="status">
-          Sent {sent.sent} object{sent.sent === 1 ? '' : 's'} to {sent.node} by {sent.via === 'stow-rs' ? 'STOW-RS' : 'C-STORE'} in {sent.ms} ms (accepted by the PACS:
+          Sent {sent.sent} object{sent.sent === 1 ? '' : 's'} to {sent.node} by {sent.via === 'stow-rs' ? 'STOW-RS' : 'C-STORE'} in {sent.ms} ms (accepted by
+          the PACS:
           {sent.via === 'stow-rs' ? ' its STOW-RS response' : ' a success status per C-STORE'}; timed by OrthoTwin):
           <ul>
             {sent.sopInstanceUids.map((u) => (
@@ -308,7 +314,8 @@ export function ExchangePanel({ client, patientId, onError }: { client: Client; 
       )}
       {problem && (
         <div className="problem" role="alert" data-testid="exchange-problem">
-          {problem.what === 'send' ? 'Send to PACS failed' : problem.what === 'mesh' ? 'Mesh export failed' : `${problem.what.toUpperCase()} failed`}: {problem.text}
+          {problem.what === 'send' ? 'Send to PACS failed' : problem.what === 'mesh' ? 'Mesh export failed' : `${problem.what.toUpperCase()} failed`}:{' '}
+          {problem.text}
         </div>
       )}
     </section>

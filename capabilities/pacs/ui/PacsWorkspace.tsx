@@ -147,7 +147,13 @@ export function PacsWorkspace({ client, open, session, onError, clearError, open
     const via: FindVia = findVia === 'qido-rs' && !web ? 'c-find' : findVia;
     try {
       const hits = await client.call('pacs', 'find', node.name, findQueryOf(form), 'study', via);
-      const held = hits.length ? await client.call('pacs', 'held', hits.map((h) => h.studyUid)) : [];
+      const held = hits.length
+        ? await client.call(
+            'pacs',
+            'held',
+            hits.map((h) => h.studyUid),
+          )
+        : [];
       setResults({ node: node.name, via, at: new Date().toISOString(), hits, held });
     } catch (e) {
       setQueryProblem(splitErrorText(errorText(e)).sentence);
@@ -235,8 +241,8 @@ export function PacsWorkspace({ client, open, session, onError, clearError, open
             <span className="muted" data-testid="pacs-node-detail">
               {node.aet} at {node.host}:{node.port}
               {node.tls ? ' (DICOM TLS)' : ''}
-              {node.dicomWebUrl ? ` · DICOMweb ${node.dicomWebUrl}` : ' · no DICOMweb'} · from the site policy · this workstation: {nodes.localAet}, receiving on
-              port {nodes.storePort}
+              {node.dicomWebUrl ? ` · DICOMweb ${node.dicomWebUrl}` : ' · no DICOMweb'} · from the site policy · this workstation: {nodes.localAet}, receiving
+              on port {nodes.storePort}
             </span>
           )}
           {can('pacs.echo') && (
@@ -264,11 +270,15 @@ export function PacsWorkspace({ client, open, session, onError, clearError, open
         <div className="row">
           <label>
             Patient name{' '}
-            <input aria-label="Query patient name" placeholder="DOE^J*" value={form.patientName} onChange={(e) => setForm({ ...form, patientName: e.target.value })} />
+            <input
+              aria-label="Query patient name"
+              placeholder="DOE^J*"
+              value={form.patientName}
+              onChange={(e) => setForm({ ...form, patientName: e.target.value })}
+            />
           </label>
           <label>
-            Patient ID{' '}
-            <input aria-label="Query patient ID" value={form.patientId} onChange={(e) => setForm({ ...form, patientId: e.target.value })} />
+            Patient ID <input aria-label="Query patient ID" value={form.patientId} onChange={(e) => setForm({ ...form, patientId: e.target.value })} />
           </label>
           <label>
             Study date from{' '}
@@ -279,7 +289,13 @@ export function PacsWorkspace({ client, open, session, onError, clearError, open
           </label>
           <label>
             Modality{' '}
-            <input aria-label="Query modality" size={4} placeholder="CT" value={form.modality} onChange={(e) => setForm({ ...form, modality: e.target.value })} />
+            <input
+              aria-label="Query modality"
+              size={4}
+              placeholder="CT"
+              value={form.modality}
+              onChange={(e) => setForm({ ...form, modality: e.target.value })}
+            />
           </label>
           <label>
             Study description{' '}
@@ -319,8 +335,8 @@ export function PacsWorkspace({ client, open, session, onError, clearError, open
           <h2>Studies</h2>
           <div className="row">
             <span className="muted" data-testid="pacs-result-count">
-              {results.hits.length} {results.hits.length === 1 ? 'study' : 'studies'} answered by {results.node} over {results.via === 'qido-rs' ? 'QIDO-RS' : 'C-FIND'} at{' '}
-              {new Date(results.at).toLocaleTimeString()}; instance counts as the PACS reports them
+              {results.hits.length} {results.hits.length === 1 ? 'study' : 'studies'} answered by {results.node} over{' '}
+              {results.via === 'qido-rs' ? 'QIDO-RS' : 'C-FIND'} at {new Date(results.at).toLocaleTimeString()}; instance counts as the PACS reports them
             </span>
           </div>
           {mayRetrieve && (
@@ -345,7 +361,8 @@ export function PacsWorkspace({ client, open, session, onError, clearError, open
                 </select>
               </label>
               <label>
-                <input type="checkbox" checked={opts.buildTwin} onChange={(e) => setOpts({ ...opts, buildTwin: e.target.checked })} /> build the twin after the import
+                <input type="checkbox" checked={opts.buildTwin} onChange={(e) => setOpts({ ...opts, buildTwin: e.target.checked })} /> build the twin after the
+                import
               </label>
             </div>
           )}
@@ -384,7 +401,11 @@ export function PacsWorkspace({ client, open, session, onError, clearError, open
                         <td>{h.instances ?? 'not reported'}</td>
                         <td data-testid="pacs-held">
                           {held ? (
-                            <button className="badge" title={`Study ${h.studyUid} is in the store: ${held.seriesUids.length} series`} onClick={() => void openPatientById?.(held.patientId).catch(onError)}>
+                            <button
+                              className="badge"
+                              title={`Study ${h.studyUid} is in the store: ${held.seriesUids.length} series`}
+                              onClick={() => void openPatientById?.(held.patientId).catch(onError)}
+                            >
                               held · {held.patientName}
                             </button>
                           ) : (
@@ -476,7 +497,9 @@ export function PacsWorkspace({ client, open, session, onError, clearError, open
               <strong className="problem">{faultName(job.error.code)}:</strong>
               <span className="problem">{splitErrorText(`[${job.error.code}] ${job.error.message}`).sentence}</span>
               {failureKind(job.error.code) === 'resumable' && (
-                <button onClick={() => void start({ ...run, confirmIdentity: run.confirmIdentity })}>Retry (keeps what was received; fetches only the missing instances)</button>
+                <button onClick={() => void start({ ...run, confirmIdentity: run.confirmIdentity })}>
+                  Retry (keeps what was received; fetches only the missing instances)
+                </button>
               )}
               {failureKind(job.error.code) === 'identity' && (
                 <button onClick={() => void start({ ...run, confirmIdentity: true })}>It is the same patient: retrieve into {run.intoName}</button>
@@ -494,8 +517,8 @@ export function PacsWorkspace({ client, open, session, onError, clearError, open
               {run.info?.summary ? (
                 <span>
                   Imported: {run.info.summary.series.length} series, {run.info.summary.series.reduce((n, s) => n + s.held, 0)} instances (the PACS listed{' '}
-                  {run.info.summary.series.reduce((n, s) => n + s.expected, 0)}); {run.info.summary.fetched} fetched in this run in {run.info.summary.retrieveMs} ms (
-                  {run.info.summary.instancesPerSecond} instances/s, timed by OrthoTwin)
+                  {run.info.summary.series.reduce((n, s) => n + s.expected, 0)}); {run.info.summary.fetched} fetched in this run in{' '}
+                  {run.info.summary.retrieveMs} ms ({run.info.summary.instancesPerSecond} instances/s, timed by OrthoTwin)
                 </span>
               ) : (
                 <span>Imported.</span>

@@ -6,4 +6,6 @@ import { CLINICAL_ROLES } from '../../../electron/contract/define.js';
 import type { WorkspaceContribution } from '../../../renderer/app/contributions.js';
 import { PacsWorkspace } from './PacsWorkspace.js';
 
-export const contributions: WorkspaceContribution[] = [{ id: 'pacs', title: 'PACS', roles: CLINICAL_ROLES, order: 12, menu: 'workspace', component: PacsWorkspace }];
+export const contributions: WorkspaceContribution[] = [
+  { id: 'pacs', title: 'PACS', roles: CLINICAL_ROLES, order: 12, menu: 'workspace', component: PacsWorkspace },
+];
