@@ -7,5 +7,5 @@ import type { WorkspaceContribution } from '../../../renderer/app/contributions.
 import { PacsWorkspace } from './PacsWorkspace.js';
 
 export const contributions: WorkspaceContribution[] = [
-  { id: 'pacs', title: 'PACS', roles: CLINICAL_ROLES, order: 12, menu: 'workspace', component: PacsWorkspace },
+  { id: 'pacs', title: 'PACS', roles: CLINICAL_ROLES, order: 13, menu: 'workspace', component: PacsWorkspace },
 ];
