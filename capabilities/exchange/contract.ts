@@ -182,6 +182,16 @@ export const ReadDicomResult = z.object({
 });
 export type ReadDicomResult = z.infer<typeof ReadDicomResult>;
 
+/** An exported file's bytes for the renderer's download (a browser gives no paths). */
+export const ExportFile = z.object({
+  fileName: z.string(),
+  mime: z.string(),
+  bytes: z.number().int(),
+  sha256: z.string(),
+  base64: z.string(),
+});
+export type ExportFile = z.infer<typeof ExportFile>;
+
 export const ExchangeService = defineService(
   'exchange',
   {
@@ -189,6 +199,8 @@ export const ExchangeService = defineService(
     exportMesh: { roles: CLINICAL_ROLES, verb: 'export meshes for printing', args: z.tuple([Id, ExportMeshRequest]), result: ExportMeshResult },
     /** Writes the twin's vertebra labels, bone and skin as a DICOM SEG, or its spine measurements as a TID 1500 SR, referencing the source series; audited as an export of the twin. */
     exportDicom: { roles: CLINICAL_ROLES, verb: 'export DICOM objects', args: z.tuple([Id, ExportDicomRequest]), result: ExportDicomResult },
+    /** The bytes of a file written by exportMesh / exportDicom into `<data dir>/exports/` (for the download; at most 256 MiB; no other folder). */
+    exportFile: { roles: CLINICAL_ROLES, args: z.tuple([z.string().min(1)]), result: ExportFile },
     /** Reads a SEG or SR file back (segments; measurements as a table). */
     readDicom: { roles: CLINICAL_ROLES, verb: 'read DICOM objects', args: z.tuple([z.string().min(1)]), result: ReadDicomResult },
   },

@@ -139,6 +139,31 @@ export const RetrieveSummary = z.object({
 });
 export type RetrieveSummary = z.infer<typeof RetrieveSummary>;
 
+/** A study of the twin store that a PACS study already is (same StudyInstanceUID; patient, study and series not in the trash). */
+export const HeldStudy = z.object({
+  studyUid: z.string(),
+  patientId: Id,
+  patientName: z.string(),
+  studyId: Id,
+  /** SeriesInstanceUIDs of the store's series of that study. */
+  seriesUids: z.array(z.string()),
+});
+export type HeldStudy = z.infer<typeof HeldStudy>;
+
+/** A retrieval this host started: where it goes, and once it has ended its counts (what the job kept). */
+export const RetrievalInfo = z.object({
+  jobId: Id,
+  node: z.string(),
+  via: RetrieveVia,
+  studyUid: z.string(),
+  seriesUid: z.string().nullable(),
+  /** The patient the study goes into (the one asked for, or found / created from the PACS's identity). */
+  patientId: Id,
+  /** Null until the job is done (a failed or cancelled retrieval keeps none). */
+  summary: RetrieveSummary.nullable(),
+});
+export type RetrievalInfo = z.infer<typeof RetrievalInfo>;
+
 export const PacsService = defineService(
   'pacs',
   {
@@ -164,6 +189,14 @@ export const PacsService = defineService(
       audit: { action: 'pacs-retrieve-start', recordType: 'pacs-node' },
       args: z.tuple([PacsNodeRef, RetrieveRequest]),
       result: Id,
+    },
+    /** A retrieval started on this host since it started (the last 100): its patient and, once done, its counts and timing. */
+    retrieval: { roles: CLINICAL_ROLES, args: z.tuple([Id]), result: RetrievalInfo },
+    /** Which of these PACS studies the twin store already holds (the query/retrieve browser marks them). */
+    held: {
+      roles: CLINICAL_ROLES,
+      args: z.tuple([z.array(z.string().min(1).max(64)).max(500)]),
+      result: z.array(HeldStudy),
     },
     /** Sends DICOM objects (C-STORE or STOW-RS). */
     send: {

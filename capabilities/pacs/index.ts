@@ -16,7 +16,19 @@ import { DEFAULT_MAX_VOLUME_BYTES } from '../../electron/io/headers.js';
 import { TwinParams } from '../twins/contract.js';
 import { createPatient, findDuplicates, getPatient } from '../patients/repo.js';
 import { getSeriesSource } from '../studies/repo.js';
-import { PacsNode, PacsService, RetrieveRequest, SendRequest, type FindHit, type FindLevel, type FindQuery, type PacsNodeRef } from './contract.js';
+import {
+  PacsNode,
+  PacsService,
+  RetrieveRequest,
+  RetrieveSummary,
+  SendRequest,
+  type RetrievalInfo,
+  type FindHit,
+  type FindLevel,
+  type HeldStudy,
+  type FindQuery,
+  type PacsNodeRef,
+} from './contract.js';
 import * as dimse from './dimse.js';
 import * as web from './dicomweb.js';
 import { incomingDir, retrieveJob, type RetrieveContext } from './jobs.js';
@@ -112,6 +124,34 @@ export async function pacsFind(node: PacsNode, local: dimse.LocalAe, q: FindQuer
   }));
 }
 
+/**
+ * The store's studies (patient, study and series not in the trash) whose StudyInstanceUID is one of `studyUids`,
+ * with their patient and their series' SeriesInstanceUIDs: what the query/retrieve browser marks as held.
+ */
+export function heldStudies(store: CapabilityContext['store'], studyUids: readonly string[]): HeldStudy[] {
+  const uids = [...new Set(studyUids.filter(Boolean))];
+  if (!uids.length) return [];
+  const rows = store.db
+    .prepare(
+      `SELECT st.id AS study_id, st.study_instance_uid, p.id AS patient_id, p.display_name, se.series_instance_uid
+       FROM studies st JOIN patients p ON p.id = st.patient_id LEFT JOIN series se ON se.study_id = st.id AND se.trashed_at IS NULL
+       WHERE st.trashed_at IS NULL AND p.trashed_at IS NULL AND st.study_instance_uid IN (${uids.map(() => '?').join(',')})
+       ORDER BY st.created_at`,
+    )
+    .all(...uids) as { study_id: string; study_instance_uid: string; patient_id: string; display_name: string; series_instance_uid: string | null }[];
+  const byStudy = new Map<string, HeldStudy>();
+  for (const r of rows) {
+    let h = byStudy.get(r.study_id);
+    if (!h)
+      byStudy.set(
+        r.study_id,
+        (h = { studyUid: r.study_instance_uid, patientId: r.patient_id, patientName: r.display_name, studyId: r.study_id, seriesUids: [] }),
+      );
+    if (r.series_instance_uid && !h.seriesUids.includes(r.series_instance_uid)) h.seriesUids.push(r.series_instance_uid);
+  }
+  return [...byStudy.values()];
+}
+
 /** DICOM files of a folder (every regular file that starts like Part 10). */
 function dicomFilesIn(dir: string): string[] {
   return fs
@@ -149,6 +189,8 @@ export default defineCapability(
   ({ store, jobs, policy, actor, maxVolumeBytes, dataDir }) => {
     const local = (): dimse.LocalAe => ({ aet: policy.pacsLocal.aet, timeoutS: policy.pacsLocal.timeoutSeconds });
     const incomingRoot = path.join(dataDir, 'pacs', 'incoming');
+    /** The retrievals started here (newest last, at most 100), for `pacs.retrieval`. */
+    const retrievals = new Map<string, RetrievalInfo>();
     return {
       pacs: {
         nodes: () => ({ nodes: policy.pacsNodes, localAet: policy.pacsLocal.aet, storePort: policy.pacsLocal.storePort }),
@@ -206,7 +248,19 @@ export default defineCapability(
             }),
           });
           const who = actor();
-          void jobs.wait(job.id).then(({ job: j }) => {
+          retrievals.set(job.id, {
+            jobId: job.id,
+            node: node.name,
+            via: req.via,
+            studyUid: req.studyUid,
+            seriesUid: req.seriesUid ?? null,
+            patientId,
+            summary: null,
+          });
+          for (const k of retrievals.keys()) if (retrievals.size > 100) retrievals.delete(k);
+          void jobs.wait(job.id).then(({ job: j, details }) => {
+            const kept = retrievals.get(job.id);
+            if (kept && j.status === 'done' && details['retrieve']) kept.summary = RetrieveSummary.parse(details['retrieve']);
             // imported: the received files have served (the store holds the volume); otherwise they stay for the retry
             if (j.status === 'done') fs.rmSync(incomingDir(incomingRoot, req.studyUid, req.seriesUid), { recursive: true, force: true });
             else
@@ -219,6 +273,12 @@ export default defineCapability(
           });
           return job.id;
         },
+        retrieval: (jobId) => {
+          const r = retrievals.get(jobId);
+          if (!r) throw new AppError('NOT_FOUND', `no PACS retrieval ${jobId} started since this workstation's services started`);
+          return r;
+        },
+        held: (studyUids) => heldStudies(store, studyUids),
         send: async (ref, reqIn) => {
           const node = resolveNode(policy, ref);
           const req = SendRequest.parse(reqIn);

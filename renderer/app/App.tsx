@@ -124,6 +124,15 @@ function Shell(props: {
   const workspaces = WORKSPACES.filter((c) => visibleTo(c, auth));
   const current = workspaces.find((c) => c.id === active) ?? workspaces.find((c) => c.home) ?? workspaces[0];
   const patientsChanged = useCallback(() => setPatientsVersion((v) => v + 1), []);
+  const openPatientById = useCallback(
+    async (id: string) => {
+      const p = await client.call('patients', 'get', id);
+      setPatientsVersion((v) => v + 1);
+      setActive(HOME?.id);
+      openPatient(p);
+    },
+    [client, openPatient],
+  );
   const wprops: WorkspaceProps = {
     client,
     info,
@@ -132,6 +141,7 @@ function Shell(props: {
     onError: reportError,
     clearError,
     patientsChanged,
+    openPatientById,
     patientPanels: PATIENT_PANELS.filter((p) => visibleTo(p, auth)),
     seriesActions: SERIES_ACTIONS.filter((a) => visibleTo(a, auth)),
   };

@@ -48,6 +48,8 @@ export interface WorkspaceProps {
   clearError(): void;
   /** Reloads the sidebar's patient list (e.g. after a patient came back from the trash). */
   patientsChanged?(): void;
+  /** Opens a patient by id in the home workspace, as the sidebar's list does (e.g. the PACS browser after a retrieval). */
+  openPatientById?(patientId: string): Promise<void>;
   /** The capabilities' panels of the open patient's page that this session may see, in order (for the patient workspace). */
   patientPanels?: readonly PatientPanelContribution[];
   /** The capabilities' actions on a series of the open patient that this session may see, in order (for the Series panel). */
