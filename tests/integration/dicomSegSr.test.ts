@@ -27,7 +27,7 @@ import { SitePolicy } from '../../electron/services/policy.js';
 import type { Patient } from '../../capabilities/patients/contract.js';
 import type { ExportDicomResult, ReadDicomResult } from '../../capabilities/exchange/contract.js';
 import type { SpineAnalysis } from '../../electron/contract/spine.js';
-import { decodeSegmentation } from '../../electron/io/dicomSeg.js';
+import { decodeSegmentation, readPart10 } from '../../electron/io/dicomSeg.js';
 import { decodeSurfaceSegmentation } from '../../electron/io/dicomSurfaceSeg.js';
 import { decodeVtp } from '../../electron/io/mesh.js';
 import { decodeNrrd } from '../../electron/io/nrrd.js';
@@ -37,7 +37,7 @@ import { runExport } from '../../capabilities/exchange/cliExport.js';
 import { VERTEBRA_CODES } from '../../capabilities/exchange/dicomExport.js';
 import { readVolume } from '../../electron/io/readVolume.js';
 import { writeCtSeries } from '../helpers/ctToDicom.js';
-import { serviceCaller } from '../helpers/serviceCalls.js';
+import { failure, serviceCaller } from '../helpers/serviceCalls.js';
 import { dataPath, describeData } from '../helpers/data.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -48,6 +48,33 @@ const has = (tool: string): boolean => spawnSync('which', [tool]).status === 0;
 function dumpValue(dump: string, tag: string): string {
   const m = new RegExp(`^\\(${tag}\\) \\w\\w \\[([^\\]]*)\\]`, 'm').exec(dump);
   return m?.[1] ?? '';
+}
+
+/** What the object copied or derived: the data set as text (binary values in hex) without its own UIDs and creation date/time. */
+function comparable(buf: Buffer): { text: string; keys: number } {
+  const { dataset } = readPart10(buf);
+  for (const k of [
+    'SOPInstanceUID',
+    'SeriesInstanceUID',
+    'ContentDate',
+    'ContentTime',
+    'SeriesDate',
+    'SeriesTime',
+    'InstanceCreationDate',
+    'InstanceCreationTime',
+  ])
+    delete dataset[k];
+  // the object's own UIDs: its SOP Instance, its series, its dimension organisation, the SR's tracking UIDs (UIDREF items)
+  const text = JSON.stringify(dataset, (k, v: unknown) =>
+    k === 'DimensionOrganizationUID' || k === 'UID'
+      ? 'own'
+      : v instanceof ArrayBuffer
+        ? Buffer.from(v).toString('hex')
+        : ArrayBuffer.isView(v)
+          ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')
+          : v,
+  );
+  return { text, keys: Object.keys(dataset).length };
 }
 
 /** Writes the source series into `dir`; returns its study and series UIDs. */
@@ -345,6 +372,43 @@ function dicomResultsSuite(title: string, makeSeries: MakeSeries, full: boolean)
       const back = (await call(surgeon, 'exchange', 'readDicom', surf.path)) as ReadDicomResult;
       expect(back.kind).toBe('surface');
       expect(back.surfaces.map((x) => x.triangles)).toEqual(surf.surfaces.map((x) => x.triangles));
+    });
+
+    it('with the source folder moved away, the reference stored at the import gives the same SEG, SR and surfaces; without it, NOT_FOUND', async () => {
+      const seriesId = (await host.impl.twins.get(twinId)).seriesId;
+      const stored = host.store.db.prepare('SELECT COUNT(*) FROM series_dicom_instances WHERE series_id = ?').pluck().get(seriesId) as number;
+      expect(stored).toBe(source.size);
+      const moved = `${series}-moved`;
+      fs.renameSync(series, moved);
+      try {
+        let n = 0;
+        for (const before of [seg, sr, surf]) {
+          const out = path.join(tmp.dir, 'out', `moved-${before.kind}.dcm`);
+          const after = (await call(surgeon, 'exchange', 'exportDicom', twinId, { kind: before.kind, out })) as ExportDicomResult;
+          expect(before.sourceReference).toBe('folder');
+          expect(after.sourceReference).toBe('store');
+          expect([after.studyInstanceUid, after.referencedSeriesInstanceUid, after.frameOfReferenceUid, after.sourceInstances]).toEqual([
+            before.studyInstanceUid,
+            before.referencedSeriesInstanceUid,
+            before.frameOfReferenceUid,
+            before.sourceInstances,
+          ]);
+          // the whole data set but the new object's own UIDs and creation date/time, Pixel Data and surfaces included, byte for byte
+          const a = comparable(fs.readFileSync(before.path)),
+            b = comparable(fs.readFileSync(after.path));
+          expect(b.text.length).toBeGreaterThan(1000);
+          expect(b.text).toEqual(a.text);
+          n += a.keys;
+        }
+        console.log(`folder vs stored reference: SEG, SR and surfaces identical (${n} top-level attributes compared)`);
+        // a series imported before migration 0018 (no stored reference) whose folder is gone: the clear NOT_FOUND
+        host.store.db.prepare('DELETE FROM series_dicom_sources WHERE series_id = ?').run(seriesId);
+        const e = await failure(call(surgeon, 'exchange', 'exportDicom', twinId, { kind: 'seg', out: path.join(tmp.dir, 'out', 'gone.dcm') }));
+        expect(e.code).toBe('NOT_FOUND');
+        expect(e.message).toBe(`${series}: the source series' folder is gone; a derived DICOM object must reference its instances`);
+      } finally {
+        fs.renameSync(moved, series);
+      }
     });
 
     it('`twin export --format sr|seg` writes and reads back through the CLI', async () => {
