@@ -185,7 +185,8 @@ export function sourceSeriesFromFiles(
   let header: Naturalized = {};
   for (const file of s.files) {
     const { dataset, meta } = readPart10(fs.readFileSync(file), true);
-    if (!instances.length) header = copyFromSource(dataset, SOURCE_HEADER_ATTRIBUTES);
+    // plain JSON values (dcmjs's naturalised multi-values are proxies that structured clone refuses): what the store keeps
+    if (!instances.length) header = JSON.parse(JSON.stringify(copyFromSource(dataset, SOURCE_HEADER_ATTRIBUTES))) as Naturalized;
     const sopInstanceUid = str(dataset['SOPInstanceUID']) || str(meta['MediaStorageSOPInstanceUID']);
     const sopClassUid = str(dataset['SOPClassUID']) || str(meta['MediaStorageSOPClassUID']) || STORAGE_CLASS_OF[str(dataset['Modality'])] || '';
     if (!sopClassUid)
