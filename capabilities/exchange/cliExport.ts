@@ -81,7 +81,7 @@ export async function runExport(argv: string[]): Promise<number> {
       else {
         console.log(`${e.path}: ${format.toUpperCase()}, ${e.bytes} bytes, SOP instance ${e.sopInstanceUid} (sha256 ${e.sha256})`);
         console.log(
-          `  references study ${e.studyInstanceUid}, series ${e.referencedSeriesInstanceUid} (${e.sourceInstances} instances), frame of reference ${e.frameOfReferenceUid}`,
+          `  references study ${e.studyInstanceUid}, series ${e.referencedSeriesInstanceUid} (${e.sourceInstances} instances, from the ${e.sourceReference === 'store' ? 'reference stored at the import' : 'source folder'}), frame of reference ${e.frameOfReferenceUid}`,
         );
         for (const s of back.segments)
           console.log(

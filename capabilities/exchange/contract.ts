@@ -129,8 +129,10 @@ export const ExportDicomResult = z.object({
   studyInstanceUid: z.string(),
   referencedSeriesInstanceUid: z.string(),
   frameOfReferenceUid: z.string(),
-  /** Source instances read from the series' folder at export time (the store keeps no SOP Instance UIDs). */
+  /** Source instances referenced (SOP Instance UIDs and positions). */
   sourceInstances: z.number().int(),
+  /** Where the source reference came from: the series' folder, or the store (recorded at the import, migration 0018: the folder is gone or moved). */
+  sourceReference: z.enum(['folder', 'store']),
   /** The spine analysis the object was made from (null: none; a SEG then holds the bone and skin masks only). */
   analysisId: z.string().nullable(),
   /** SEG: per segment, frames written (source slices with content) and voxels. */

@@ -20,10 +20,14 @@
  *   patient coordinates) as surfaces, flagged closed/manifold by the
  *   printability check.
  *
- * The store keeps the series' Study/Series Instance UIDs and its folder, not
- * the instances' SOP Instance UIDs or positions: they are read from the
- * source files at export time (`readSourceSeries`), so the folder must still
- * be there. Audited as an export of the twin.
+ * The source reference (the header attributes the objects copy, the grid,
+ * each instance's SOP Class/Instance UID and ImagePositionPatient) is read
+ * from the series' folder when it is still there (`readSourceSeries`), else
+ * from what the import recorded in the store (migration 0018,
+ * `getDicomSource`): a PACS-retrieved series, whose incoming folder is
+ * removed after the import, or a moved folder. Both give the same object. A
+ * series imported before 0018 whose folder is gone is refused (NOT_FOUND).
+ * Audited as an export of the twin.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -54,7 +58,7 @@ import { decodeVtp } from '../../electron/io/mesh.js';
 import { decodeNrrd } from '../../electron/io/nrrd.js';
 import { analysePrintability } from '../../electron/engine/printability.js';
 import { listSpineAnalyses } from '../spine/repo.js';
-import { getSeriesSource } from '../studies/repo.js';
+import { getDicomSource, getSeriesSource } from '../studies/repo.js';
 import { softwareName } from '../studies/exports.js';
 import { getArtefactPath, getTwin } from '../twins/repo.js';
 import { ExportDicomRequest, type ExportDicomResult, type ReadDicomResult } from './contract.js';
@@ -261,8 +265,30 @@ export function spineReportGroups(report: SpineReport, src: SourceSeries, omitte
 }
 
 /**
+ * The source reference of a DICOM series: from its folder while it holds the series, else from the store (migration
+ * 0018: recorded at the import).
+ * @throws AppError NOT_FOUND when the folder is gone (or no longer holds the series) and the store has no reference
+ *   (a series imported before 0018), BAD_REQUEST from `readSourceSeries`
+ */
+export function sourceOfSeries(
+  store: TwinStore,
+  seriesId: string,
+  sourcePath: string,
+  seriesInstanceUid: string,
+): { src: SourceSeries; from: 'folder' | 'store' } {
+  try {
+    return { src: readSourceSeries(sourcePath, seriesInstanceUid), from: 'folder' };
+  } catch (e) {
+    if (!(e instanceof AppError) || e.code !== 'NOT_FOUND') throw e;
+    const stored = getDicomSource(store, seriesId);
+    if (!stored) throw e;
+    return { src: stored, from: 'store' };
+  }
+}
+
+/**
  * Writes the twin's SEG or SR (see the file comment).
- * @throws AppError NOT_FOUND (twin, its source folder or series), BAD_REQUEST (the series is not DICOM, no spine analysis
+ * @throws AppError NOT_FOUND (twin; its source folder gone and no source reference in the store), BAD_REQUEST (the series is not DICOM, no spine analysis
  *   for an SR, a label volume off the source grid, the file exists)
  */
 export async function exportTwinDicom(store: TwinStore, actor: string, twinId: string, request: ExportDicomRequest): Promise<ExportDicomResult> {
@@ -275,7 +301,7 @@ export async function exportTwinDicom(store: TwinStore, actor: string, twinId: s
       'BAD_REQUEST',
       `twin ${twinId} was built from a ${series.format} file, not DICOM: a ${req.kind.toUpperCase()} must reference DICOM source images`,
     );
-  const src = readSourceSeries(series.sourcePath, series.seriesInstanceUid);
+  const { src, from: sourceReference } = sourceOfSeries(store, twin.seriesId, series.sourcePath, series.seriesInstanceUid);
   const tSource = performance.now();
   const analysis = listSpineAnalyses(store, twinId)[0] ?? null;
   const omitted: string[] = [];
@@ -444,6 +470,7 @@ export async function exportTwinDicom(store: TwinStore, actor: string, twinId: s
     referencedSeriesInstanceUid: src.seriesInstanceUid,
     frameOfReferenceUid: src.frameOfReferenceUid,
     sourceInstances: src.instances.length,
+    sourceReference,
     analysisId: analysis?.id ?? null,
     segments,
     surfaces,

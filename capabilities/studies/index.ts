@@ -17,6 +17,7 @@ import { StudiesService } from './contract.js';
 import { findImportedSeries, listStudies, setSeriesModality } from './repo.js';
 import * as m0013 from './migrations/0013-series-source-hash.js';
 import * as m0014 from './migrations/0014-series-identity-override.js';
+import * as m0018 from './migrations/0018-series-dicom-sources.js';
 import { importJob, reconstructJob, scanJob } from './jobs.js';
 import { exportDeidentifiedSeries, exportIdentifiedSeries } from './exports.js';
 
@@ -30,6 +31,7 @@ export default defineCapability(
     migrations: [
       { version: 13, name: m0013.name, sql: m0013.sql },
       { version: 14, name: m0014.name, sql: m0014.sql },
+      { version: 18, name: m0018.name, sql: m0018.sql },
     ],
     cli: [
       {

@@ -24,7 +24,8 @@ import { buildTwinInWorker, commitTwin, TwinOutput } from '../twins/jobs.js';
 import { ScanResult, VolumeRecord } from './contract.js';
 import { getPatient } from '../patients/repo.js';
 import { identityDifferences } from '../../electron/io/identity.js';
-import { insertSeries, insertVolume, upsertStudy } from './repo.js';
+import { sourceSeriesFromFiles, type SourceSeries } from '../../electron/io/dicomSeg.js';
+import { insertDicomSource, insertSeries, insertVolume, upsertStudy } from './repo.js';
 import { fileSha256 } from './sourceHash.js';
 
 /** A volume staged by a worker: its source's identity, the staged NRRD, its grid and value range, timings (ms). */
@@ -35,6 +36,12 @@ export const VolumeOutput = z.object({
   /** SHA-256 of the source file for a volume file read from one file (not DICOM, not a reconstruction). */
   sourceSha256: z.string().optional(),
   record: VolumeRecord.omit({ id: true, seriesId: true }),
+  /**
+   * A DICOM series' source reference (what a SEG/SR/Surface Segmentation references, without file paths), recorded with
+   * the series (migration 0018); absent for other formats and for a series that cannot be referenced (`dicomSourceNote` says why).
+   */
+  dicomSource: z.custom<SourceSeries>((v) => typeof v === 'object' && v !== null && 'instances' in v, 'a DICOM source reference').optional(),
+  dicomSourceNote: z.string().optional(),
   timingsMs: z.record(z.string(), z.number()),
 });
 export type VolumeOutput = z.infer<typeof VolumeOutput>;
@@ -93,6 +100,7 @@ export function commitVolume(
       sourceSha256: m.sourceSha256 ?? '',
       identityOverride,
     });
+    if (m.dicomSource) insertDicomSource(store, sid, m.dicomSource);
     insertVolume(store, volumeId, sid, { ...m.record, relPath, bytes: m.staged.bytes, sha256: m.staged.sha256 });
     store.audit(c.actor, action, 'series', sid, { patientId, format: m.meta.format });
     return sid;
@@ -143,13 +151,29 @@ export const importJob = defineJob({
     const staged = w.stage(req.stagingDir, 'volume.nrrd', encodeNrrd(vol, { gzip: false }));
     // a volume file's content hash: a later scan of the same file (any path) says it is already in the patient
     const sourceSha256 = imported.meta.format !== 'dicom' && fs.statSync(req.path).isFile() ? fileSha256(req.path) : '';
+    const writeMs = Math.round(performance.now() - tw);
+    // a DICOM series' source reference (headers of the files read, in slice order): derived objects reference it once the folder is gone
+    const ts = performance.now();
+    let dicomSource: SourceSeries | undefined;
+    let dicomSourceNote: string | undefined;
+    if (imported.dicomSeries)
+      try {
+        const src = sourceSeriesFromFiles(req.path, imported.dicomSeries);
+        if (src.instances.length === vol.dims[2]) dicomSource = { ...src, instances: src.instances.map(({ file: _f, ...i }) => i) };
+        else dicomSourceNote = `${src.instances.length} instances for ${vol.dims[2]} slices`;
+      } catch (e) {
+        if (!(e instanceof AppError)) throw e;
+        dicomSourceNote = e.message;
+      }
     w.result({
       t: 'volume',
       meta: imported.meta,
       staged,
       ...(sourceSha256 ? { sourceSha256 } : {}),
       record: volumeRecord(vol, imported.meta.nominalGeometry),
-      timingsMs: { import: readMs, writeVolume: Math.round(performance.now() - tw) },
+      ...(dicomSource ? { dicomSource } : {}),
+      ...(dicomSourceNote ? { dicomSourceNote } : {}),
+      timingsMs: { import: readMs, writeVolume: writeMs, ...(imported.dicomSeries ? { sourceReference: Math.round(performance.now() - ts) } : {}) },
     });
     const modality = imported.meta.modality;
     if (req.buildTwin) {

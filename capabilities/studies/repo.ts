@@ -6,6 +6,7 @@
 import { AppError } from '../../electron/contract/errors.js';
 import { newId, nowIso as now, type Row } from '../../electron/db/files.js';
 import type { TwinStore } from '../../electron/db/store.js';
+import type { SourceSeries } from '../../electron/io/dicomSeg.js';
 import type { SeriesRecord, StudyRecord, VolumeRecord } from './contract.js';
 import { assertUsable } from '../records/repo.js';
 
@@ -59,6 +60,67 @@ export function insertSeries(
       now(),
     );
   return id;
+}
+
+/**
+ * Records a DICOM series' source reference (migration 0018): the header attributes derived objects copy, the grid, and
+ * per instance (in slice order k) its SOP Class UID, SOP Instance UID and ImagePositionPatient (LPS mm). Call inside the
+ * transaction that inserts the series.
+ */
+export function insertDicomSource(store: TwinStore, seriesId: string, src: SourceSeries): void {
+  store.db
+    .prepare(
+      `INSERT INTO series_dicom_sources (series_id, study_instance_uid, series_instance_uid, frame_of_reference_uid, image_rows, image_columns,
+         image_orientation_patient, pixel_spacing_mm, slice_thickness_mm, spacing_between_slices_mm, header, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      seriesId,
+      src.studyInstanceUid,
+      src.seriesInstanceUid,
+      src.frameOfReferenceUid,
+      src.rows,
+      src.columns,
+      JSON.stringify(src.iop),
+      JSON.stringify(src.pixelSpacing),
+      src.sliceThickness,
+      src.spacingBetweenSlices,
+      JSON.stringify(src.header),
+      now(),
+    );
+  const ins = store.db.prepare(
+    'INSERT INTO series_dicom_instances (series_id, slice_index, sop_class_uid, sop_instance_uid, ipp_x_mm, ipp_y_mm, ipp_z_mm) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  src.instances.forEach((i, k) => ins.run(seriesId, k, i.sopClassUid, i.sopInstanceUid, i.ipp[0], i.ipp[1], i.ipp[2]));
+}
+
+/**
+ * A DICOM series' source reference as recorded at its import (migration 0018), instances in slice order; null for a
+ * series without one (imported before 0018, not DICOM, multi-frame, or without SOP Instance UIDs or positions).
+ */
+export function getDicomSource(store: TwinStore, seriesId: string): SourceSeries | null {
+  const r = store.db.prepare('SELECT * FROM series_dicom_sources WHERE series_id = ?').get(seriesId) as Row | undefined;
+  if (!r) return null;
+  const rows = store.db
+    .prepare('SELECT sop_class_uid, sop_instance_uid, ipp_x_mm, ipp_y_mm, ipp_z_mm FROM series_dicom_instances WHERE series_id = ? ORDER BY slice_index')
+    .all(seriesId) as Row[];
+  return {
+    header: JSON.parse(r['header'] as string) as Record<string, unknown>,
+    studyInstanceUid: r['study_instance_uid'] as string,
+    seriesInstanceUid: r['series_instance_uid'] as string,
+    frameOfReferenceUid: r['frame_of_reference_uid'] as string,
+    rows: r['image_rows'] as number,
+    columns: r['image_columns'] as number,
+    iop: JSON.parse(r['image_orientation_patient'] as string) as number[],
+    pixelSpacing: JSON.parse(r['pixel_spacing_mm'] as string) as [number, number],
+    sliceThickness: r['slice_thickness_mm'] as number,
+    spacingBetweenSlices: r['spacing_between_slices_mm'] as number,
+    instances: rows.map((x) => ({
+      sopClassUid: x['sop_class_uid'] as string,
+      sopInstanceUid: x['sop_instance_uid'] as string,
+      ipp: [x['ipp_x_mm'] as number, x['ipp_y_mm'] as number, x['ipp_z_mm'] as number],
+    })),
+  };
 }
 
 /**

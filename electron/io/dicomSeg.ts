@@ -3,11 +3,15 @@
  * 0.51 (`derivations.Segmentation`, as OHIF does), and the source series'
  * instances a derived object must reference.
  *
- * The twin store keeps of a DICOM series its Study/Series Instance UIDs and
- * the folder it was imported from (`series.source_path`), not the instances'
- * SOP Instance UIDs nor their positions, so `readSourceSeries` reads them
- * from the source files at export time (headers only, through the same scan
- * as the import: files sorted along the slice normal).
+ * What a derived object needs of its source series (`SourceSeries`: the
+ * header attributes it copies, `SOURCE_HEADER_ATTRIBUTES`, the grid, and per
+ * instance its SOP Class UID, SOP Instance UID and ImagePositionPatient in
+ * slice order) is read from the source files by `readSourceSeries` (headers
+ * only, through the same scan as the import: files sorted along the slice
+ * normal, or from the file list the import chose, `sourceSeriesFromFiles`).
+ * The import records it in the twin store (migration 0018,
+ * `series_dicom_sources`), so an object can be derived once the folder is
+ * gone (a PACS retrieval's incoming folder is removed after the import).
  *
  * The SEG's frames are the source slices with content, one frame per
  * (segment, slice): each frame's Plane Position is the source instance's
@@ -50,15 +54,16 @@ export interface Code {
 }
 
 export interface SourceInstance {
-  file: string;
+  /** The file it was read from (absent when the reference comes from the twin store). */
+  file?: string;
   sopClassUid: string;
   sopInstanceUid: string;
   ipp: Vec3;
 }
 
-/** The source series as the derived objects reference it. */
+/** The source series as the derived objects reference it (JSON-serialisable but for `instances[].file`). */
 export interface SourceSeries {
-  /** The first instance's header (naturalised, without Pixel Data): patient, study and equipment attributes. */
+  /** The first instance's attributes of `SOURCE_HEADER_ATTRIBUTES` (naturalised, dcmjs): patient, study, modality, grid. */
   header: Naturalized;
   studyInstanceUid: string;
   seriesInstanceUid: string;
@@ -108,6 +113,47 @@ export function writePart10(dataset: Naturalized): Buffer {
 const str = (v: unknown): string => (Array.isArray(v) ? String(v[0] ?? '') : v === undefined || v === null ? '' : String(v)).trim();
 const nums = (v: unknown): number[] => (Array.isArray(v) ? v.map(Number) : v === undefined || v === null || v === '' ? [] : [Number(v)]);
 
+/** Attributes of the Patient, General Study and Patient Study modules every derived object copies from its source. */
+export const PATIENT_STUDY_ATTRIBUTES = [
+  'PatientName',
+  'PatientID',
+  'IssuerOfPatientID',
+  'PatientBirthDate',
+  'PatientSex',
+  'PatientAge',
+  'StudyDate',
+  'StudyTime',
+  'StudyID',
+  'AccessionNumber',
+  'ReferringPhysicianName',
+] as const;
+
+/**
+ * Every attribute of the source's first instance that a SEG, SR or Surface Segmentation copies or derives from
+ * (`PATIENT_STUDY_ATTRIBUTES`, the study description and body part, the modality and the frame of reference, the
+ * image grid): what `SourceSeries.header` holds, whether read from the files or from the twin store.
+ */
+export const SOURCE_HEADER_ATTRIBUTES = [
+  ...PATIENT_STUDY_ATTRIBUTES,
+  'StudyDescription',
+  'BodyPartExamined',
+  'Modality',
+  'StudyInstanceUID',
+  'SeriesInstanceUID',
+  'FrameOfReferenceUID',
+  'PositionReferenceIndicator',
+  'Rows',
+  'Columns',
+  'ImageOrientationPatient',
+  'PixelSpacing',
+  'SliceThickness',
+] as const;
+
+/** The attributes of `keys` the source header has, as a naturalized fragment (absent ones left out). */
+export function copyFromSource(header: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((k) => header[k] !== undefined).map((k) => [k, header[k]]));
+}
+
 /**
  * The instances of a DICOM series in the folder it was imported from, sorted along the slice normal.
  * @param root the series' source path (folder or file)
@@ -120,12 +166,27 @@ export function readSourceSeries(root: string, seriesInstanceUid: string): Sourc
   const scan = scanDicom(root);
   const s = seriesInstanceUid ? scan.series.find((x) => x.seriesInstanceUid === seriesInstanceUid) : scan.series.length === 1 ? scan.series[0] : undefined;
   if (!s) throw new AppError('NOT_FOUND', `${root}: series ${seriesInstanceUid || '(no UID)'} is not there any more (${scan.series.length} series found)`);
+  return sourceSeriesFromFiles(root, s);
+}
+
+/**
+ * The source reference of a series whose files are known (the import's chosen series: `files` sorted along the slice
+ * normal, as `scanDicom` lists them): headers only, each file read up to its Pixel Data.
+ * @param root the folder, named in errors
+ * @throws AppError BAD_REQUEST (a multi-frame series, an instance without SOP Instance UID, SOP Class UID or position, no
+ *   Frame of Reference UID)
+ */
+export function sourceSeriesFromFiles(
+  root: string,
+  s: { files: string[]; multiFrame: boolean; studyInstanceUid: string; seriesInstanceUid: string },
+): SourceSeries {
   if (s.multiFrame) throw new AppError('BAD_REQUEST', `${root}: an enhanced multi-frame source is not supported for SEG/SR export yet`);
   const instances: SourceInstance[] = [];
   let header: Naturalized = {};
   for (const file of s.files) {
     const { dataset, meta } = readPart10(fs.readFileSync(file), true);
-    if (!instances.length) header = dataset;
+    // plain JSON values (dcmjs's naturalised multi-values are proxies that structured clone refuses): what the store keeps
+    if (!instances.length) header = JSON.parse(JSON.stringify(copyFromSource(dataset, SOURCE_HEADER_ATTRIBUTES))) as Naturalized;
     const sopInstanceUid = str(dataset['SOPInstanceUID']) || str(meta['MediaStorageSOPInstanceUID']);
     const sopClassUid = str(dataset['SOPClassUID']) || str(meta['MediaStorageSOPClassUID']) || STORAGE_CLASS_OF[str(dataset['Modality'])] || '';
     if (!sopClassUid)
@@ -249,26 +310,6 @@ export interface SegWriteResult {
   frames: number;
   /** Per segment (in order): frames written and voxels set. */
   perSegment: { label: string; frames: number; voxels: number }[];
-}
-
-/** Attributes of the Patient, General Study and Patient Study modules every derived object copies from its source. */
-export const PATIENT_STUDY_ATTRIBUTES = [
-  'PatientName',
-  'PatientID',
-  'IssuerOfPatientID',
-  'PatientBirthDate',
-  'PatientSex',
-  'PatientAge',
-  'StudyDate',
-  'StudyTime',
-  'StudyID',
-  'AccessionNumber',
-  'ReferringPhysicianName',
-] as const;
-
-/** The attributes of `keys` the source header has, as a naturalized fragment (absent ones left out). */
-export function copyFromSource(header: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
-  return Object.fromEntries(keys.filter((k) => header[k] !== undefined).map((k) => [k, header[k]]));
 }
 
 /** What the SEG copies from the source: the patient and study, the study's description and the body part. */

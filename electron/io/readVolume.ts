@@ -51,6 +51,8 @@ export interface VolumeSourceMeta {
 export interface ImportedVolume {
   volume: Volume;
   meta: VolumeSourceMeta;
+  /** For a DICOM series: the series read (its files sorted along the slice normal, the volume's k order). */
+  dicomSeries?: DicomSeriesInfo;
 }
 
 export interface ReadOptions {
@@ -202,6 +204,7 @@ async function readDicom(root: string, o: ReadOptions): Promise<ImportedVolume> 
   const modality = content.statedModality ?? 'OT';
   return {
     volume: v,
+    dicomSeries: s,
     meta: {
       format: 'dicom',
       sourcePath: root,

@@ -27,7 +27,7 @@ import { SitePolicy } from '../../electron/services/policy.js';
 import type { Patient } from '../../capabilities/patients/contract.js';
 import type { ExportDicomResult, ReadDicomResult } from '../../capabilities/exchange/contract.js';
 import type { SpineAnalysis } from '../../electron/contract/spine.js';
-import { decodeSegmentation } from '../../electron/io/dicomSeg.js';
+import { decodeSegmentation, readPart10 } from '../../electron/io/dicomSeg.js';
 import { decodeSurfaceSegmentation } from '../../electron/io/dicomSurfaceSeg.js';
 import { decodeVtp } from '../../electron/io/mesh.js';
 import { decodeNrrd } from '../../electron/io/nrrd.js';
@@ -37,17 +37,39 @@ import { runExport } from '../../capabilities/exchange/cliExport.js';
 import { VERTEBRA_CODES } from '../../capabilities/exchange/dicomExport.js';
 import { readVolume } from '../../electron/io/readVolume.js';
 import { writeCtSeries } from '../helpers/ctToDicom.js';
-import { serviceCaller } from '../helpers/serviceCalls.js';
+import { failure, serviceCaller } from '../helpers/serviceCalls.js';
 import { dataPath, describeData } from '../helpers/data.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { checkSeg, dumpValue } from '../helpers/segCheck.js';
 
 const PASSWORD = 'correct horse battery';
 const has = (tool: string): boolean => spawnSync('which', [tool]).status === 0;
 
-/** A tag's value from one dcmdump line ("(0020,0032) DS [a\b\c]"). */
-function dumpValue(dump: string, tag: string): string {
-  const m = new RegExp(`^\\(${tag}\\) \\w\\w \\[([^\\]]*)\\]`, 'm').exec(dump);
-  return m?.[1] ?? '';
+/** What the object copied or derived: the data set as text (binary values in hex) without its own UIDs and creation date/time. */
+function comparable(buf: Buffer): { text: string; keys: number } {
+  const { dataset } = readPart10(buf);
+  for (const k of [
+    'SOPInstanceUID',
+    'SeriesInstanceUID',
+    'ContentDate',
+    'ContentTime',
+    'SeriesDate',
+    'SeriesTime',
+    'InstanceCreationDate',
+    'InstanceCreationTime',
+  ])
+    delete dataset[k];
+  // the object's own UIDs: its SOP Instance, its series, its dimension organisation, the SR's tracking UIDs (UIDREF items)
+  const text = JSON.stringify(dataset, (k, v: unknown) =>
+    k === 'DimensionOrganizationUID' || k === 'UID'
+      ? 'own'
+      : v instanceof ArrayBuffer
+        ? Buffer.from(v).toString('hex')
+        : ArrayBuffer.isView(v)
+          ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')
+          : v,
+  );
+  return { text, keys: Object.keys(dataset).length };
 }
 
 /** Writes the source series into `dir`; returns its study and series UIDs. */
@@ -188,77 +210,24 @@ function dicomResultsSuite(title: string, makeSeries: MakeSeries, full: boolean)
       expect(s.studyInstanceUid).toBe(studyUid);
       expect(s.frameOfReferenceUid).toBe(frameOfReference);
       expect(s.referencedSeriesUid).toBe(seriesUid);
-      // every frame names a source instance and sits at that instance's ImagePositionPatient
-      let wrongRef = 0;
-      for (const f of s.frames) {
-        const ipp = source.get(f.sopInstanceUid);
-        if (!ipp || f.ipp.some((x, k) => Math.abs(x - ipp[k]!) > 1e-3)) wrongRef++;
-      }
-      expect(s.frames.length).toBeGreaterThan(0);
-      expect(wrongRef).toBe(0);
-      // the source grid, independently: slices sorted along the normal, pixel (r, c) of slice k is voxel (c, r, k)
-      const iop = s.iop;
-      const n = [iop[1]! * iop[5]! - iop[2]! * iop[4]!, iop[2]! * iop[3]! - iop[0]! * iop[5]!, iop[0]! * iop[4]! - iop[1]! * iop[3]!];
-      const order = [...source.entries()].sort((a, b) => a[1].reduce((t, x, k) => t + x * n[k]!, 0) - b[1].reduce((t, x, k) => t + x * n[k]!, 0));
-      const sliceOf = new Map(order.map(([u], k) => [u, k]));
       const read = async (kind: string, artefacts: { id: string; kind: string }[]): Promise<Volume> =>
         decodeNrrd(await host.store.readFile(getArtefactPath(host.store, artefacts.find((a) => a.kind === kind)!.id).abs), kind);
-      const labels = await read('vertebra-labels', analysis.artefacts);
       const twin = await host.impl.twins.get(twinId);
-      const bone = await read('bone-mask', twin.artefacts);
-      const body = await read('skin-mask', twin.artefacts);
-      const [nx, ny, nz] = labels.dims;
-      expect([nx, ny, nz]).toEqual([s.columns, s.rows, source.size]);
-      // the label map's grid is the source grid (origin = first slice's IPP, axes = IOP and the normal, spacing = pixel spacing and slice step)
-      expect(labels.originLps.map((x, k) => Math.abs(x - order[0]![1][k]!)).every((d) => d < 1e-3)).toBe(true);
-      const cols = [0, 1, 2].map((c) => [0, 1, 2].map((r) => labels.direction[r * 3 + c]!));
-      expect(cols[0]!.map((x, k) => Math.abs(x - iop[k]!)).every((d) => d < 1e-6)).toBe(true);
-      expect(cols[1]!.map((x, k) => Math.abs(x - iop[3 + k]!)).every((d) => d < 1e-6)).toBe(true);
-      expect(Math.abs(labels.spacingMm[0] - s.pixelSpacing[1])).toBeLessThan(1e-6);
-      expect(Math.abs(labels.spacingMm[1] - s.pixelSpacing[0])).toBeLessThan(1e-6);
-      const segLabel = new Map<number, number>();
-      for (const x of s.segments) {
-        const v = analysis.report.vertebrae.find((y) => y.name === x.label);
-        segLabel.set(x.number, v ? v.label : x.label === 'Bone' ? -1 : x.label === 'Body' ? -2 : 0);
-      }
-      const decodedLabels = new Int32Array(nx * ny * nz);
-      const decodedBone = new Uint8Array(nx * ny * nz);
-      const decodedBody = new Uint8Array(nx * ny * nz);
-      let overlaps = 0;
-      for (const f of s.frames) {
-        const k = sliceOf.get(f.sopInstanceUid)!;
-        const lab = segLabel.get(f.segment)!;
-        for (let r = 0; r < s.rows; r++)
-          for (let c = 0; c < s.columns; c++) {
-            if (!f.pixels[r * s.columns + c]) continue;
-            const v = c + nx * (r + ny * k);
-            if (lab === -1) decodedBone[v] = 1;
-            else if (lab === -2) decodedBody[v] = 1;
-            else {
-              if (decodedLabels[v]) overlaps++;
-              decodedLabels[v] = lab;
-            }
-          }
-      }
-      let labelMismatch = 0,
-        boneMismatch = 0,
-        bodyMismatch = 0,
-        labelVoxels = 0;
-      for (let v = 0; v < nx * ny * nz; v++) {
-        if ((labels.data[v] as number) !== decodedLabels[v]) labelMismatch++;
-        if ((labels.data[v] as number) !== 0) labelVoxels++;
-        if (((bone.data[v] as number) ? 1 : 0) !== decodedBone[v]) boneMismatch++;
-        if (((body.data[v] as number) ? 1 : 0) !== decodedBody[v]) bodyMismatch++;
-      }
-      console.log(
-        `SEG decoded in ${Math.round(performance.now() - t0)} ms: ${s.frames.length} frames, ${s.segments.length} segments; ` +
-          `label map ${labelVoxels} voxels, mismatches: labels ${labelMismatch}, bone ${boneMismatch}, body ${bodyMismatch}; overlapping vertebra segments ${overlaps}`,
+      const labels = await read('vertebra-labels', analysis.artefacts);
+      const r = checkSeg(
+        fs.readFileSync(seg.path),
+        source,
+        analysis.report.vertebrae,
+        labels,
+        await read('bone-mask', twin.artefacts),
+        await read('skin-mask', twin.artefacts),
       );
-      expect(labelVoxels).toBeGreaterThan(0);
-      expect(labelMismatch).toBe(0);
-      expect(boneMismatch).toBe(0);
-      expect(bodyMismatch).toBe(0);
-      expect(overlaps).toBe(0);
+      console.log(`SEG checked in ${Math.round(performance.now() - t0)} ms: ${JSON.stringify(r)}`);
+      expect(r.frames).toBeGreaterThan(0);
+      expect(r.labelVoxels).toBeGreaterThan(0);
+      expect(r.gridMatches).toBe(true);
+      expect(r).toMatchObject({ wrongReference: 0, labelMismatch: 0, boneMismatch: 0, bodyMismatch: 0, overlaps: 0 });
+      const segLabel = new Map(s.segments.map((x) => [x.number, analysis.report.vertebrae.find((y) => y.name === x.label)?.label ?? 0]));
       // the segments' codes
       for (const x of s.segments.filter((y) => segLabel.get(y.number)! > 0)) {
         expect(x.category.CodeMeaning).toBe('Anatomical Structure');
@@ -345,6 +314,43 @@ function dicomResultsSuite(title: string, makeSeries: MakeSeries, full: boolean)
       const back = (await call(surgeon, 'exchange', 'readDicom', surf.path)) as ReadDicomResult;
       expect(back.kind).toBe('surface');
       expect(back.surfaces.map((x) => x.triangles)).toEqual(surf.surfaces.map((x) => x.triangles));
+    });
+
+    it('with the source folder moved away, the reference stored at the import gives the same SEG, SR and surfaces; without it, NOT_FOUND', async () => {
+      const seriesId = (await host.impl.twins.get(twinId)).seriesId;
+      const stored = host.store.db.prepare('SELECT COUNT(*) FROM series_dicom_instances WHERE series_id = ?').pluck().get(seriesId) as number;
+      expect(stored).toBe(source.size);
+      const moved = `${series}-moved`;
+      fs.renameSync(series, moved);
+      try {
+        let n = 0;
+        for (const before of [seg, sr, surf]) {
+          const out = path.join(tmp.dir, 'out', `moved-${before.kind}.dcm`);
+          const after = (await call(surgeon, 'exchange', 'exportDicom', twinId, { kind: before.kind, out })) as ExportDicomResult;
+          expect(before.sourceReference).toBe('folder');
+          expect(after.sourceReference).toBe('store');
+          expect([after.studyInstanceUid, after.referencedSeriesInstanceUid, after.frameOfReferenceUid, after.sourceInstances]).toEqual([
+            before.studyInstanceUid,
+            before.referencedSeriesInstanceUid,
+            before.frameOfReferenceUid,
+            before.sourceInstances,
+          ]);
+          // the whole data set but the new object's own UIDs and creation date/time, Pixel Data and surfaces included, byte for byte
+          const a = comparable(fs.readFileSync(before.path)),
+            b = comparable(fs.readFileSync(after.path));
+          expect(b.text.length).toBeGreaterThan(1000);
+          expect(b.text).toEqual(a.text);
+          n += a.keys;
+        }
+        console.log(`folder vs stored reference: SEG, SR and surfaces identical (${n} top-level attributes compared)`);
+        // a series imported before migration 0018 (no stored reference) whose folder is gone: the clear NOT_FOUND
+        host.store.db.prepare('DELETE FROM series_dicom_sources WHERE series_id = ?').run(seriesId);
+        const e = await failure(call(surgeon, 'exchange', 'exportDicom', twinId, { kind: 'seg', out: path.join(tmp.dir, 'out', 'gone.dcm') }));
+        expect(e.code).toBe('NOT_FOUND');
+        expect(e.message).toBe(`${series}: the source series' folder is gone; a derived DICOM object must reference its instances`);
+      } finally {
+        fs.renameSync(moved, series);
+      }
     });
 
     it('`twin export --format sr|seg` writes and reads back through the CLI', async () => {
