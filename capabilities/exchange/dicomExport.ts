@@ -15,7 +15,12 @@
  *   vertebra's body heights and trabecular HU (DCM 112031 "Attenuation
  *   Coefficient", mean), each disc's heights; concepts without a standard
  *   code (lordosis, kyphosis, body and disc heights) are in OrthoTwin's
- *   private scheme `99ORTHOTWIN`. The observer is the software.
+ *   private scheme `99ORTHOTWIN`. The observer is the software. Then, when
+ *   the newest spine analysis has a screw plan, its newest version: a group
+ *   per screw (`screwPlanGroups`: "L3 left pedicle screw", SCT "Bone Screw"
+ *   at the vertebra with its laterality, the trajectory as a SCOORD3D
+ *   POLYLINE, angles, diameter, length, isthmus width, deepest breach, the
+ *   Gertzbein–Robbins grade, the plan version).
  * - Surface Segmentation: the twin's bone and skin meshes (VTP, LPS mm =
  *   patient coordinates) as surfaces, flagged closed/manifold by the
  *   printability check.

@@ -9,7 +9,13 @@
  * an unknown person, the private coding scheme is OrthoTwin's, and the SOP
  * class is Comprehensive 3D SR. Each measurement group references one source
  * image (the slice at the measured structure) in the Image Library and the
- * evidence sequence, so the report references the source series.
+ * evidence sequence, so the report references the source series. A group may
+ * carry a stable Tracking Unique Identifier, a laterality under its finding
+ * site (which is written as a concept modifier, TID 1501, where dcmjs's
+ * TID300Measurement writes CONTAINS), coded and text items after its
+ * measurements, and a measurement may be INFERRED FROM a SCOORD3D (TID 320:
+ * points in the source's Frame of Reference, DICOM patient coordinates, LPS
+ * mm).
  */
 import { AppError } from '../contract/errors.js';
 import { type Code, copyFromSource, dcmjs, PATIENT_STUDY_ATTRIBUTES, readPart10, type SourceSeries, writePart10 } from './dicomSeg.js';
@@ -138,7 +144,9 @@ function groupItems(base: Naturalized[], nums: Naturalized[], g: SrGroup): Natur
       // TID 1501: Finding Site is a concept modifier of the group, its laterality a concept modifier of the site
       x['RelationshipType'] = 'HAS CONCEPT MOD';
       if (g.laterality)
-        x['ContentSequence'] = [{ RelationshipType: 'HAS CONCEPT MOD', ValueType: 'CODE', ConceptNameCodeSequence: LATERALITY, ConceptCodeSequence: g.laterality }];
+        x['ContentSequence'] = [
+          { RelationshipType: 'HAS CONCEPT MOD', ValueType: 'CODE', ConceptNameCodeSequence: LATERALITY, ConceptCodeSequence: g.laterality },
+        ];
     }
   }
   return [

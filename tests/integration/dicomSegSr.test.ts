@@ -92,8 +92,7 @@ function dsrGroups(text: string): DsrGroup[] {
     for (let j = i + 1; j < lines.length && !lines[j]!.includes('CONTAINER:') && lines[j]!.trim(); j++) body.push(lines[j]!);
     const level = Math.min(...body.map(indent));
     const top = body.filter((l) => indent(l) === level);
-    const find = (concept: string): { code: string; scheme: string } | null =>
-      top.map((l) => code(l, concept)).find((x) => x !== null) ?? null;
+    const find = (concept: string): { code: string; scheme: string } | null => top.map((l) => code(l, concept)).find((x) => x !== null) ?? null;
     groups.push({
       text: [lines[i]!, ...body].join('\n'),
       trackingId: /TEXT:\(112039,DCM,"[^"]*"\)="([^"]*)"/.exec(top.join('\n'))?.[1] ?? '',
@@ -433,9 +432,7 @@ function dicomResultsSuite(title: string, makeSeries: MakeSeries, full: boolean)
     it.runIf(full)("the SR holds the newest screw plan: a group per screw whose values are the plan's (dsrdump and the read-back)", async () => {
       const p = plan!;
       // the automatic plan of the example CT: L1–L5 both sides
-      expect(p.screws.map((x) => `${x.level} ${x.side}`).sort()).toEqual(
-        ['L1', 'L2', 'L3', 'L4', 'L5'].flatMap((l) => [`${l} left`, `${l} right`]).sort(),
-      );
+      expect(p.screws.map((x) => `${x.level} ${x.side}`).sort()).toEqual(['L1', 'L2', 'L3', 'L4', 'L5'].flatMap((l) => [`${l} left`, `${l} right`]).sort());
       expect(sr.screwPlan).toEqual({ id: p.id, version: p.version, screws: 10 });
       const d = spawnSync('dsrdump', ['+Pc', '+Pl', sr.path], { maxBuffer: 256 << 20 });
       expect(d.status, d.stderr.toString()).toBe(0);
