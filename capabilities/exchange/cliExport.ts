@@ -91,6 +91,9 @@ export async function runExport(argv: string[]): Promise<number> {
           console.log(`  surface ${s.label}: ${s.points} points, ${s.triangles} triangles, finite volume ${s.finiteVolume}, manifold ${s.manifold}`);
         for (const m of back.measurements)
           console.log(`  ${m.group}: ${m.concept.CodeMeaning}${m.modifiers.length ? ` (${m.modifiers.join(', ')})` : ''} = ${m.value} ${m.unit.CodeValue}`);
+        const v = (p: number[] | null): string => (p ? `(${p.map((x) => x.toFixed(2)).join(', ')})` : '-');
+        for (const s of back.screws)
+          console.log(`  ${s.group}: entry ${v(s.entryLps)} → target ${v(s.targetLps)} LPS mm, Gertzbein–Robbins ${s.grade}, screw plan v${s.planVersion}`);
         for (const o of e.omitted) console.log(`  left out: ${o}`);
       }
       return 0;

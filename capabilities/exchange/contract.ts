@@ -142,6 +142,8 @@ export const ExportDicomResult = z.object({
   /** SR: measurement groups and numeric measurements written. */
   groups: z.number().int(),
   measurements: z.number().int(),
+  /** SR: the screw plan reported (the newest of the newest spine analysis; one group per screw), null when none. */
+  screwPlan: z.object({ id: z.string(), version: z.number().int(), screws: z.number().int() }).nullable(),
   /** What was left out and why (a mask the twin lacks, a measurement not made). */
   omitted: z.array(z.string()),
   timingsMs: z.record(z.string(), z.number()),
@@ -171,6 +173,31 @@ export const ReadDicomResult = z.object({
   /** SR: observer (type, name) and template. */
   observer: z.object({ type: z.string(), name: z.string(), uid: z.string() }).nullable(),
   template: z.string(),
+  /**
+   * SR: the screw groups (finding "Bone Screw"): tracking identifier and UID, the vertebra and side, the trajectory
+   * from its SCOORD3D (entry and target, LPS mm in the frame of reference named), angles (deg), sizes (mm), the
+   * Gertzbein–Robbins grade, the plan version and comment. A number the group lacks is null.
+   */
+  screws: z.array(
+    z.object({
+      group: z.string(),
+      trackingUid: z.string(),
+      findingSite: CodeRecord.nullable(),
+      laterality: z.string(),
+      entryLps: Vec3.nullable(),
+      targetLps: Vec3.nullable(),
+      frameOfReferenceUid: z.string(),
+      transverseAngleDeg: z.number().nullable(),
+      sagittalAngleDeg: z.number().nullable(),
+      diameterMm: z.number().nullable(),
+      lengthMm: z.number().nullable(),
+      isthmusWidthMm: z.number().nullable(),
+      breachDepthMm: z.number().nullable(),
+      grade: z.string(),
+      planVersion: z.string(),
+      comment: z.string(),
+    }),
+  ),
   measurements: z.array(
     z.object({
       group: z.string(),

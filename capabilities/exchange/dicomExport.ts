@@ -15,7 +15,12 @@
  *   vertebra's body heights and trabecular HU (DCM 112031 "Attenuation
  *   Coefficient", mean), each disc's heights; concepts without a standard
  *   code (lordosis, kyphosis, body and disc heights) are in OrthoTwin's
- *   private scheme `99ORTHOTWIN`. The observer is the software.
+ *   private scheme `99ORTHOTWIN`. The observer is the software. Then, when
+ *   the newest spine analysis has a screw plan, its newest version: a group
+ *   per screw (`screwPlanGroups`: "L3 left pedicle screw", SCT "Bone Screw"
+ *   at the vertebra with its laterality, the trajectory as a SCOORD3D
+ *   POLYLINE, angles, diameter, length, isthmus width, deepest breach, the
+ *   Gertzbein–Robbins grade, the plan version).
  * - Surface Segmentation: the twin's bone and skin meshes (VTP, LPS mm =
  *   patient coordinates) as surfaces, flagged closed/manifold by the
  *   printability check.
@@ -51,6 +56,7 @@ import {
   decodeMeasurementReport,
   encodeMeasurementReport,
   type SrGroup,
+  type SrGroupRead,
   type SrNumeric,
 } from '../../electron/io/dicomSr.js';
 import { decodeSurfaceSegmentation, encodeSurfaceSegmentation, SURFACE_SEG_SOP_CLASS_UID, type SurfaceInput } from '../../electron/io/dicomSurfaceSeg.js';
@@ -58,6 +64,8 @@ import { decodeVtp } from '../../electron/io/mesh.js';
 import { decodeNrrd } from '../../electron/io/nrrd.js';
 import { analysePrintability } from '../../electron/engine/printability.js';
 import { listSpineAnalyses } from '../spine/repo.js';
+import type { ScrewPlan } from '../planning/contract.js';
+import { listPlans } from '../planning/repo.js';
 import { getDicomSource, getSeriesSource } from '../studies/repo.js';
 import { softwareName } from '../studies/exports.js';
 import { getArtefactPath, getTwin } from '../twins/repo.js';
@@ -139,6 +147,43 @@ export const CONCEPTS = {
 };
 const DERIVATION = dcm('121401', 'Derivation');
 const MEAN = sct('373098007', 'Mean');
+/** SCT 56851009 "Maximum" (DICOM CID 3488 Min/Max/Mean, CID 12301). */
+const MAXIMUM = sct('56851009', 'Maximum');
+const FINDING_SITE = sct('363698007', 'Finding Site');
+
+/** Laterality values (SNOMED CT, DICOM CID 244 Laterality). */
+export const LATERALITY = { left: sct('7771000', 'Left'), right: sct('24028007', 'Right') };
+/** The finding of a screw group: SCT 68183006 "Bone Screw" (DICOM CID 7157 Device Segmentation Type; CID 7309 "Screw"). */
+export const BONE_SCREW = sct('68183006', 'Bone Screw');
+/**
+ * The screw plan's concepts: Diameter, Length and Width are SNOMED CT (DICOM CID 7470 Linear Measurement); the
+ * screw angles, the breach depth, the Gertzbein–Robbins grade and the plan version have no standard code (SNOMED
+ * CT's 1483009 is the qualifier "Angular", not an observable angle; CID 7550 Angle Measurement holds only the Cobb
+ * and acetabular angles) and are in the private scheme, each with the definition of `planning/contract.ts`.
+ */
+export const SCREW_CONCEPTS = {
+  transverseAngle: local('SCREW-TRANS-ANG', 'Screw transverse angle (medial convergence)'),
+  sagittalAngle: local('SCREW-SAG-ANG', 'Screw sagittal angle (cranial tilt to the endplate)'),
+  diameter: sct('81827009', 'Diameter'),
+  length: sct('410668003', 'Length'),
+  isthmusWidth: sct('103355008', 'Width'),
+  breachDepth: local('SCREW-BREACH', 'Depth of the screw surface outside the vertebra'),
+  grade: local('GR-GRADE', 'Gertzbein-Robbins breach grade'),
+  planVersion: local('PLAN-VERSION', 'Screw plan version'),
+  comment: dcm('121106', 'Comment'),
+};
+/** The finding site of the isthmus width (a concept modifier of the Width). */
+const PEDICLE_ISTHMUS = local('PEDICLE-ISTHMUS', 'Pedicle isthmus (narrowest cross-section)');
+/** Gertzbein & Robbins, Spine 1990;15:11-14: the grade as a coded value. */
+export const GR_GRADES: Record<'A' | 'B' | 'C' | 'D' | 'E', Code> = {
+  A: local('GR-A', 'Grade A: no breach'),
+  B: local('GR-B', 'Grade B: breach < 2 mm'),
+  C: local('GR-C', 'Grade C: breach 2 to < 4 mm'),
+  D: local('GR-D', 'Grade D: breach 4 to < 6 mm'),
+  E: local('GR-E', 'Grade E: breach >= 6 mm'),
+};
+/** Namespace of the screws' tracking UIDs (UUID v5 names `<analysis id>/<level>/<side>`). */
+const SCREW_TRACKING_NAMESPACE = 'e0be9f5a-d8d8-4ab7-8670-8139dbf30129';
 
 /** The vertebra's segmented property type: CID 7603, S1 as the Sacrum, else a private "Vertebra". */
 export function vertebraCode(name: string): Code {
@@ -287,6 +332,79 @@ export function sourceOfSeries(
 }
 
 /**
+ * A screw's Tracking Unique Identifier: `2.25.<UUID>` (PS3.5 B.2), the UUID a version 5 (SHA-1) of the analysis id,
+ * level and side, so the same screw keeps its UID across plan versions and reports of one spine analysis.
+ */
+export function screwTrackingUid(analysisId: string, level: string, side: 'left' | 'right'): string {
+  const ns = Buffer.from(SCREW_TRACKING_NAMESPACE.replace(/-/g, ''), 'hex');
+  const h = crypto.createHash('sha1').update(ns).update(`${analysisId}/${level}/${side}`).digest().subarray(0, 16);
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  return `2.25.${BigInt('0x' + h.toString('hex')).toString()}`;
+}
+
+/**
+ * The SR's measurement groups of a screw plan (TID 1501 per screw, after the spine report's): tracking identifier
+ * "L3 left pedicle screw" and a stable tracking UID, finding SCT "Bone Screw", finding site the vertebra (CID 7603)
+ * with its laterality (CID 244), and the numbers of `planning/contract.ts` ScrewTrajectory — transverse and sagittal
+ * angles (deg, to 0.01), diameter, length, the isthmus width and the deepest breach (mm, to 0.01); the trajectory
+ * (entry → target, LPS mm = patient coordinates of `src`'s Frame of Reference) as a SCOORD3D POLYLINE the Length is
+ * inferred from; the Gertzbein–Robbins grade as a code; the plan version and note as text. What a screw lacks (a
+ * hand-drawn trajectory has no isthmus) goes to `omitted`.
+ */
+export function screwPlanGroups(plan: ScrewPlan, src: SourceSeries, omitted: string[]): SrGroup[] {
+  const groups: SrGroup[] = [];
+  for (const s of plan.screws) {
+    const trackingId = `${s.level} ${s.side} pedicle screw`;
+    const trajectory = {
+      graphicType: 'POLYLINE' as const,
+      points: [[...s.entryLps], [...s.targetLps]] as [number, number, number][],
+      frameOfReferenceUid: src.frameOfReferenceUid,
+    };
+    const ms: SrNumeric[] = [
+      { concept: SCREW_CONCEPTS.transverseAngle, value: s.transverseAngleDeg, unit: UNIT.deg, decimals: 2 },
+      { concept: SCREW_CONCEPTS.sagittalAngle, value: s.sagittalAngleDeg, unit: UNIT.deg, decimals: 2 },
+      { concept: SCREW_CONCEPTS.diameter, value: s.diameterMm, unit: UNIT.mm, decimals: 2 },
+      { concept: SCREW_CONCEPTS.length, value: s.lengthMm, unit: UNIT.mm, decimals: 2, scoord3d: trajectory },
+    ];
+    if (s.isthmus)
+      ms.push({
+        concept: SCREW_CONCEPTS.isthmusWidth,
+        value: s.isthmus.widthMm,
+        unit: UNIT.mm,
+        decimals: 2,
+        modifiers: [{ name: FINDING_SITE, value: PEDICLE_ISTHMUS }],
+      });
+    else omitted.push(`${trackingId} pedicle isthmus width: the trajectory was placed by hand, no isthmus measured`);
+    ms.push({
+      concept: SCREW_CONCEPTS.breachDepth,
+      value: s.breach.worstBreachMm,
+      unit: UNIT.mm,
+      decimals: 2,
+      modifiers: [{ name: DERIVATION, value: MAXIMUM }],
+    });
+    const note = [plan.note.trim(), s.edited ? 'trajectory edited by the surgeon' : 'trajectory as proposed', `algorithm ${plan.algorithmVersion}`]
+      .filter(Boolean)
+      .join('; ');
+    groups.push({
+      trackingId,
+      trackingUid: screwTrackingUid(plan.analysisId, s.level, s.side),
+      finding: BONE_SCREW,
+      findingSite: vertebraCode(s.level),
+      laterality: LATERALITY[s.side],
+      reference: nearestInstance(src, [0, 1, 2].map((k) => (s.entryLps[k]! + s.targetLps[k]!) / 2) as Vec3),
+      measurements: ms,
+      codes: [{ concept: SCREW_CONCEPTS.grade, value: GR_GRADES[s.breach.grade] }],
+      texts: [
+        { concept: SCREW_CONCEPTS.planVersion, value: String(plan.version) },
+        { concept: SCREW_CONCEPTS.comment, value: note },
+      ],
+    });
+  }
+  return groups;
+}
+
+/**
  * Writes the twin's SEG or SR (see the file comment).
  * @throws AppError NOT_FOUND (twin; its source folder gone and no source reference in the store), BAD_REQUEST (the series is not DICOM, no spine analysis
  *   for an SR, a label volume off the source grid, the file exists)
@@ -313,6 +431,7 @@ export async function exportTwinDicom(store: TwinStore, actor: string, twinId: s
   let surfaces: ExportDicomResult['surfaces'] = [];
   let groups = 0,
     measurements = 0;
+  let plan: ScrewPlan | null = null;
   if (req.kind === 'seg') {
     const inputs: SegmentInput[] = [];
     const algorithmName = `${software} spine analysis`;
@@ -433,10 +552,22 @@ export async function exportTwinDicom(store: TwinStore, actor: string, twinId: s
   } else {
     if (!analysis) throw new AppError('BAD_REQUEST', `twin ${twinId} has no spine analysis: nothing to report (run twin spine or Spine → Analyse)`);
     const g = spineReportGroups(analysis.report, src, omitted);
+    // the newest screw plan of the newest spine analysis (plans of older analyses are not reported)
+    const plans = listPlans(store, twinId);
+    plan = plans.find((p) => p.analysisId === analysis.id) ?? null;
+    if (plan) g.push(...screwPlanGroups(plan, src, omitted));
+    else
+      omitted.push(
+        plans.length
+          ? `screw plan: spine analysis v${analysis.version} has none (the twin's plans are of older analyses)`
+          : 'screw plan: the twin has none (twin screws, or planning.proposeScrews on its spine analysis)',
+      );
     const r = encodeMeasurementReport(src, g, {
       ...common,
       seriesNumber: 902,
-      seriesDescription: `OrthoTwin spine measurements (twin v${twin.version}, spine analysis v${analysis.version})`,
+      seriesDescription: plan
+        ? `OrthoTwin spine and screws (twin v${twin.version}, analysis v${analysis.version}, plan v${plan.version})`
+        : `OrthoTwin spine measurements (twin v${twin.version}, spine analysis v${analysis.version})`,
       deviceObserverUid: `${IMPLEMENTATION_CLASS_UID}.1`,
       deviceObserverName: software,
       privateScheme: PRIVATE_SCHEME,
@@ -457,7 +588,14 @@ export async function exportTwinDicom(store: TwinStore, actor: string, twinId: s
     throw e;
   }
   const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
-  store.audit(actor, 'export', 'twin', twinId, { format: req.kind, sopInstanceUid, bytes: bytes.length, sha256, analysisId: analysis?.id ?? null });
+  store.audit(actor, 'export', 'twin', twinId, {
+    format: req.kind,
+    sopInstanceUid,
+    bytes: bytes.length,
+    sha256,
+    analysisId: analysis?.id ?? null,
+    screwPlanId: plan?.id ?? null,
+  });
   return {
     path: file,
     kind: req.kind,
@@ -476,6 +614,7 @@ export async function exportTwinDicom(store: TwinStore, actor: string, twinId: s
     surfaces,
     groups,
     measurements,
+    screwPlan: plan ? { id: plan.id, version: plan.version, screws: plan.screws.length } : null,
     omitted,
     timingsMs: {
       readSource: Math.round(tSource - t0),
@@ -486,7 +625,7 @@ export async function exportTwinDicom(store: TwinStore, actor: string, twinId: s
   };
 }
 
-/** Reads a SEG, Surface Segmentation or SR back with dcmjs: the SEG's segments (frames, voxels), the surfaces, the SR's measurements as a table. */
+/** Reads a SEG, Surface Segmentation or SR back with dcmjs: the SEG's segments (frames, voxels), the surfaces, the SR's measurements as a table and its screw groups (trajectory LPS mm, numbers, grade, plan version). */
 export function readDicomObject(file: string): ReadDicomResult {
   const abs = path.resolve(file);
   if (!fs.existsSync(abs)) throw new AppError('NOT_FOUND', `${abs}: no such file`);
@@ -522,6 +661,7 @@ export function readDicomObject(file: string): ReadDicomResult {
       surfaces: [],
       observer: null,
       template: '',
+      screws: [],
       measurements: [],
     };
   }
@@ -544,6 +684,7 @@ export function readDicomObject(file: string): ReadDicomResult {
       })),
       observer: null,
       template: '',
+      screws: [],
       measurements: [],
     };
   }
@@ -560,6 +701,7 @@ export function readDicomObject(file: string): ReadDicomResult {
       surfaces: [],
       observer: r.observer,
       template: r.template,
+      screws: r.groups.filter(isScrewGroup).map(screwOfGroup),
       measurements: r.rows.map((x) => ({
         group: x.trackingId,
         findingSite: x.findingSite,
@@ -571,6 +713,35 @@ export function readDicomObject(file: string): ReadDicomResult {
     };
   }
   throw new AppError('BAD_REQUEST', `${abs}: SOP class ${sopClass || '(none)'} is neither a Segmentation nor a structured report`);
+}
+
+const sameCode = (a: Code | null, b: Code): boolean => a?.CodeValue === b.CodeValue && a.CodingSchemeDesignator === b.CodingSchemeDesignator;
+const isScrewGroup = (g: SrGroupRead): boolean => sameCode(g.finding, BONE_SCREW);
+
+/** A screw group read back (see `screwPlanGroups`): its numbers by concept, the SCOORD3D trajectory, the grade and texts. */
+function screwOfGroup(g: SrGroupRead): ReadDicomResult['screws'][number] {
+  const num = (c: Code): number | null => g.numbers.find((n) => sameCode(n.concept, c))?.value ?? null;
+  const text = (c: Code): string => g.texts.find((t) => sameCode(t.concept, c))?.value ?? '';
+  const line = g.scoords.find((x) => x.graphicType === 'POLYLINE' && x.points.length === 2) ?? null;
+  const grade = g.codes.find((c) => sameCode(c.concept, SCREW_CONCEPTS.grade))?.value ?? null;
+  return {
+    group: g.trackingId,
+    trackingUid: g.trackingUid,
+    findingSite: g.findingSite,
+    laterality: g.laterality?.CodeMeaning ?? '',
+    entryLps: line ? line.points[0]! : null,
+    targetLps: line ? line.points[1]! : null,
+    frameOfReferenceUid: line?.frameOfReferenceUid ?? '',
+    transverseAngleDeg: num(SCREW_CONCEPTS.transverseAngle),
+    sagittalAngleDeg: num(SCREW_CONCEPTS.sagittalAngle),
+    diameterMm: num(SCREW_CONCEPTS.diameter),
+    lengthMm: num(SCREW_CONCEPTS.length),
+    isthmusWidthMm: num(SCREW_CONCEPTS.isthmusWidth),
+    breachDepthMm: num(SCREW_CONCEPTS.breachDepth),
+    grade: grade ? (Object.entries(GR_GRADES).find(([, c]) => sameCode(grade, c))?.[0] ?? grade.CodeMeaning) : '',
+    planVersion: text(SCREW_CONCEPTS.planVersion),
+    comment: text(SCREW_CONCEPTS.comment),
+  };
 }
 
 function decodeHeadClass(buf: Buffer): string {

@@ -15,7 +15,13 @@
  * frames name the source instance at their ImagePositionPatient (positions
  * and UIDs from dcmdump of the source files), and the SEG decoded back onto
  * the source grid equals the stored vertebra label map, bone mask and body
- * mask voxel by voxel.
+ * mask voxel by voxel. On the example CT an SR is written before and after
+ * the automatic screw plan is proposed (`planning.proposeScrews`): the second
+ * holds one TID 1501 group per screw (L1–L5 both sides), read from dsrdump's
+ * text — tracking identifier and UID, vertebra and laterality codes, the
+ * SCOORD3D POLYLINE entry → target in the source's frame of reference, the
+ * angles, sizes, breach depth, grade and plan version — and equal to the
+ * stored plan; the first, like the J2K twin's, holds no screw group.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -34,7 +40,8 @@ import { decodeNrrd } from '../../electron/io/nrrd.js';
 import type { Volume } from '../../electron/engine/volume.js';
 import { getArtefactPath } from '../../capabilities/twins/repo.js';
 import { runExport } from '../../capabilities/exchange/cliExport.js';
-import { VERTEBRA_CODES } from '../../capabilities/exchange/dicomExport.js';
+import { screwTrackingUid, VERTEBRA_CODES } from '../../capabilities/exchange/dicomExport.js';
+import type { ScrewPlan } from '../../capabilities/planning/contract.js';
 import { readVolume } from '../../electron/io/readVolume.js';
 import { writeCtSeries } from '../helpers/ctToDicom.js';
 import { failure, serviceCaller } from '../helpers/serviceCalls.js';
@@ -70,6 +77,70 @@ function comparable(buf: Buffer): { text: string; keys: number } {
           : v,
   );
   return { text, keys: Object.keys(dataset).length };
+}
+
+/** One measurement group as DCMTK's `dsrdump +Pc +Pl` prints it: its group-level items and the SCOORD3D under them. */
+interface DsrGroup {
+  text: string;
+  trackingId: string;
+  trackingUid: string;
+  finding: { code: string; scheme: string } | null;
+  findingSite: { code: string; scheme: string } | null;
+  laterality: { code: string; scheme: string } | null;
+  /** Group-level NUM items: concept code, value, UCUM unit code. */
+  nums: { code: string; value: number; unit: string }[];
+  /** Group-level CODE items other than the finding and its site: concept code → value code. */
+  codes: { concept: string; value: string }[];
+  texts: { concept: string; value: string }[];
+  /** SCOORD3D items (at any depth): graphic type and the flat coordinates. */
+  scoords: { type: string; points: number[] }[];
+}
+
+/**
+ * The measurement groups of a dsrdump text (`+Pc +Pl`: concept name codes, long values in full): each group runs from
+ * its `CONTAINER:(125007,DCM,"Measurement Group")` line to the next container; its items are the lines one level in.
+ */
+function dsrGroups(text: string): DsrGroup[] {
+  const lines = text.split('\n');
+  const groups: DsrGroup[] = [];
+  const indent = (l: string): number => l.length - l.trimStart().length;
+  const code = (l: string, concept: string): { code: string; scheme: string } | null => {
+    const m = new RegExp(`CODE:\\(${concept},[^,]*,"[^"]*"\\)=\\(([^,]*),([^,]*),`).exec(l);
+    return m ? { code: m[1]!, scheme: m[2]! } : null;
+  };
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i]!.includes('CONTAINER:(125007,DCM,')) continue;
+    const body: string[] = [];
+    for (let j = i + 1; j < lines.length && !lines[j]!.includes('CONTAINER:') && lines[j]!.trim(); j++) body.push(lines[j]!);
+    const level = Math.min(...body.map(indent));
+    const top = body.filter((l) => indent(l) === level);
+    const find = (concept: string): { code: string; scheme: string } | null => top.map((l) => code(l, concept)).find((x) => x !== null) ?? null;
+    groups.push({
+      text: [lines[i]!, ...body].join('\n'),
+      trackingId: /TEXT:\(112039,DCM,"[^"]*"\)="([^"]*)"/.exec(top.join('\n'))?.[1] ?? '',
+      trackingUid: /UIDREF:\(112040,DCM,"[^"]*"\)="([^"]*)"/.exec(top.join('\n'))?.[1] ?? '',
+      finding: find('121071'),
+      findingSite: find('363698007'),
+      laterality: body.map((l) => code(l, '272741003')).find((x) => x !== null) ?? null,
+      nums: top.flatMap((l) => {
+        const m = /NUM:\(([^,]*),[^,]*,"[^"]*"\)="([^"]*)" \(([^,]*),UCUM/.exec(l);
+        return m ? [{ code: m[1]!, value: Number(m[2]), unit: m[3]! }] : [];
+      }),
+      codes: top.flatMap((l) => {
+        const m = /CODE:\(([^,]*),[^,]*,"[^"]*"\)=\(([^,]*),/.exec(l);
+        return m && m[1] !== '121071' && m[1] !== '363698007' ? [{ concept: m[1]!, value: m[2]! }] : [];
+      }),
+      texts: top.flatMap((l) => {
+        const m = /TEXT:\(([^,]*),[^,]*,"[^"]*"\)="([^"]*)"/.exec(l);
+        return m && m[1] !== '112039' ? [{ concept: m[1]!, value: m[2]! }] : [];
+      }),
+      scoords: body.flatMap((l) => {
+        const m = /SCOORD3D:=\((\w+),,([^)]*)\)/.exec(l);
+        return m ? [{ type: m[1]!, points: m[2]!.split(/[/,]/).map(Number) }] : [];
+      }),
+    });
+  }
+  return groups;
 }
 
 /** Writes the source series into `dir`; returns its study and series UIDs. */
@@ -120,6 +191,9 @@ function dicomResultsSuite(title: string, makeSeries: MakeSeries, full: boolean)
     let seg: ExportDicomResult;
     let sr: ExportDicomResult;
     let surf: ExportDicomResult;
+    /** The example CT: the SR before the screw plan was proposed, and the plan (null on the J2K series: no plan). */
+    let srNoPlan: ExportDicomResult | null = null;
+    let plan: ScrewPlan | null = null;
     /** Source instances from dcmdump: SOP Instance UID → IPP. */
     const source = new Map<string, number[]>();
     let frameOfReference = '';
@@ -158,6 +232,16 @@ function dicomResultsSuite(title: string, makeSeries: MakeSeries, full: boolean)
       console.log(
         `import + twin + spine analysis: ${Math.round(performance.now() - t0)} ms; vertebrae ${analysis.report.vertebrae.map((v) => v.name).join(', ')}`,
       );
+      if (full) {
+        // an SR before any screw plan, then the automatic plan of the analysis
+        srNoPlan = (await call(surgeon, 'exchange', 'exportDicom', twin.id, {
+          kind: 'sr',
+          out: path.join(tmp.dir, 'out', 'twin-sr-noplan.dcm'),
+        })) as ExportDicomResult;
+        const planId = (await call(surgeon, 'planning', 'proposeScrews', analysis.id)) as string;
+        plan = (await call(surgeon, 'planning', 'plan', planId)) as ScrewPlan;
+        console.log(`screw plan v${plan.version}: ${plan.screws.map((x) => `${x.level} ${x.side} ${x.breach.grade}`).join(', ')}`);
+      }
       seg = (await call(surgeon, 'exchange', 'exportDicom', twin.id, { kind: 'seg', out: path.join(tmp.dir, 'out', 'twin-seg.dcm') })) as ExportDicomResult;
       sr = (await call(surgeon, 'exchange', 'exportDicom', twin.id, { kind: 'sr', out: path.join(tmp.dir, 'out', 'twin-sr.dcm') })) as ExportDicomResult;
       surf = (await call(surgeon, 'exchange', 'exportDicom', twin.id, {
@@ -265,6 +349,10 @@ function dicomResultsSuite(title: string, makeSeries: MakeSeries, full: boolean)
           if (h !== null) expected.push({ group: `${d.upper}/${d.lower}`, value: h, tol: 0.005 });
         if (d.meanApMm !== null) expected.push({ group: `${d.upper}/${d.lower}`, value: d.meanApMm, tol: 0.005 });
       }
+      // then the screw plan's groups: angles, diameter, length, isthmus width, deepest breach
+      for (const x of plan?.screws ?? [])
+        for (const v of [x.transverseAngleDeg, x.sagittalAngleDeg, x.diameterMm, x.lengthMm, x.isthmus?.widthMm ?? null, x.breach.worstBreachMm])
+          if (v !== null) expected.push({ group: `${x.level} ${x.side} pedicle screw`, value: v, tol: 0.005 });
       expect(back.measurements.length).toBe(expected.length);
       if (full) {
         // the whole spine: curvature, every level's body heights and HU, the discs
@@ -286,6 +374,101 @@ function dicomResultsSuite(title: string, makeSeries: MakeSeries, full: boolean)
       nums.forEach((x, i) => expect(Math.abs(x.value - expected[i]!.value)).toBeLessThanOrEqual(expected[i]!.tol));
       expect(text).toContain('Imaging Measurement Report');
       expect(text).toContain('Device Observer Name');
+    });
+
+    it('an SR of a twin without a screw plan has no screw group (dsrdump and the read-back)', async () => {
+      const noPlan = full ? srNoPlan! : sr;
+      expect(noPlan.screwPlan).toBeNull();
+      expect(noPlan.omitted.some((o) => o.startsWith('screw plan:'))).toBe(true);
+      const d = spawnSync('dsrdump', ['+Pc', '+Pl', noPlan.path], { maxBuffer: 256 << 20 });
+      expect(d.status, d.stderr.toString()).toBe(0);
+      const groups = dsrGroups(d.stdout.toString());
+      expect(groups.length).toBe(noPlan.groups);
+      expect(groups.filter((g) => g.finding?.code === '68183006').length).toBe(0);
+      expect(groups.filter((g) => g.scoords.length).length).toBe(0);
+      const back = (await call(surgeon, 'exchange', 'readDicom', noPlan.path)) as ReadDicomResult;
+      expect(back.screws).toEqual([]);
+      if (full) {
+        // the same spine groups as the SR with the plan, which adds one group per screw
+        expect(sr.groups).toBe(noPlan.groups + plan!.screws.length);
+        if (has('dciodvfy')) {
+          const v = spawnSync('dciodvfy', [noPlan.path], { maxBuffer: 256 << 20 });
+          expect((v.stdout.toString() + v.stderr.toString()).split('\n').filter((l) => l.startsWith('Error'))).toEqual([]);
+        }
+      }
+    });
+
+    it.runIf(full)("the SR holds the newest screw plan: a group per screw whose values are the plan's (dsrdump and the read-back)", async () => {
+      const p = plan!;
+      // the automatic plan of the example CT: L1–L5 both sides
+      expect(p.screws.map((x) => `${x.level} ${x.side}`).sort()).toEqual(['L1', 'L2', 'L3', 'L4', 'L5'].flatMap((l) => [`${l} left`, `${l} right`]).sort());
+      expect(sr.screwPlan).toEqual({ id: p.id, version: p.version, screws: 10 });
+      const d = spawnSync('dsrdump', ['+Pc', '+Pl', sr.path], { maxBuffer: 256 << 20 });
+      expect(d.status, d.stderr.toString()).toBe(0);
+      const groups = dsrGroups(d.stdout.toString());
+      const screws = groups.filter((g) => g.finding?.code === '68183006');
+      console.log(`dsrdump: ${groups.length} measurement groups, ${screws.length} screw groups; e.g.\n${screws[0]?.text ?? ''}`);
+      expect(screws.length).toBe(10);
+      const uids = new Set<string>();
+      let worst = 0;
+      for (const x of p.screws) {
+        const id = `${x.level} ${x.side} pedicle screw`;
+        const g = screws.find((y) => y.trackingId === id);
+        expect(g, id).toBeDefined();
+        // finding site: the vertebra's CID 7603 code, laterality SCT Left / Right
+        expect(g!.findingSite).toEqual({ code: VERTEBRA_CODES[x.level], scheme: 'SCT' });
+        expect(g!.laterality).toEqual({ code: x.side === 'left' ? '7771000' : '24028007', scheme: 'SCT' });
+        expect(g!.trackingUid).toBe(screwTrackingUid(p.analysisId, x.level, x.side));
+        uids.add(g!.trackingUid);
+        // the trajectory: one POLYLINE entry → target in the source's frame of reference (FL: float32)
+        expect(g!.scoords.length).toBe(1);
+        const sc = g!.scoords[0]!;
+        expect(sc.type).toBe('POLYLINE');
+        expect(sc.points.length).toBe(6);
+        [...x.entryLps, ...x.targetLps].forEach((v, k) => {
+          worst = Math.max(worst, Math.abs(sc.points[k]! - v));
+        });
+        // numbers by concept: angles in deg, sizes and depth in mm
+        const num = (code: string, unit: string): number => {
+          const n = g!.nums.find((y) => y.code === code);
+          expect(n?.unit, `${id} ${code}`).toBe(unit);
+          return n!.value;
+        };
+        expect(Math.abs(num('SCREW-TRANS-ANG', 'deg') - x.transverseAngleDeg)).toBeLessThanOrEqual(0.005);
+        expect(Math.abs(num('SCREW-SAG-ANG', 'deg') - x.sagittalAngleDeg)).toBeLessThanOrEqual(0.005);
+        expect(Math.abs(num('81827009', 'mm') - x.diameterMm)).toBeLessThanOrEqual(0.005);
+        expect(Math.abs(num('410668003', 'mm') - x.lengthMm)).toBeLessThanOrEqual(0.005);
+        expect(Math.abs(num('103355008', 'mm') - x.isthmus!.widthMm)).toBeLessThanOrEqual(0.005);
+        expect(Math.abs(num('SCREW-BREACH', 'mm') - x.breach.worstBreachMm)).toBeLessThanOrEqual(0.005);
+        expect(g!.codes.find((c) => c.concept === 'GR-GRADE')?.value).toBe(`GR-${x.breach.grade}`);
+        expect(g!.texts.find((t) => t.concept === 'PLAN-VERSION')?.value).toBe(String(p.version));
+        expect(g!.texts.find((t) => t.concept === '121106')?.value).toContain(p.note);
+      }
+      console.log(`screw trajectories: largest |SCOORD3D - plan| ${worst.toExponential(2)} mm over ${p.screws.length * 6} coordinates`);
+      expect(worst).toBeLessThan(1e-3);
+      expect(uids.size).toBe(10);
+      // every SCOORD3D names the source series' frame of reference (dcmdump: Referenced Frame of Reference UID)
+      const fors = execFileSync('dcmdump', ['-q', '+P', '3006,0024', sr.path])
+        .toString()
+        .trim()
+        .split('\n')
+        .map((l) => dumpValue(l, '3006,0024'));
+      expect(fors).toEqual(new Array<string>(10).fill(frameOfReference));
+      // exchange.readDicom shows the same screws
+      const back = (await call(surgeon, 'exchange', 'readDicom', sr.path)) as ReadDicomResult;
+      expect(back.screws.length).toBe(10);
+      for (const x of p.screws) {
+        const b = back.screws.find((y) => y.group === `${x.level} ${x.side} pedicle screw`)!;
+        expect(b.laterality).toBe(x.side === 'left' ? 'Left' : 'Right');
+        expect(b.findingSite?.CodeValue).toBe(VERTEBRA_CODES[x.level]);
+        expect(b.frameOfReferenceUid).toBe(frameOfReference);
+        b.entryLps!.forEach((v, k) => expect(Math.abs(v - x.entryLps[k]!)).toBeLessThan(1e-3));
+        b.targetLps!.forEach((v, k) => expect(Math.abs(v - x.targetLps[k]!)).toBeLessThan(1e-3));
+        expect(b.grade).toBe(x.breach.grade);
+        expect(b.planVersion).toBe(String(p.version));
+        expect(Math.abs(b.lengthMm! - x.lengthMm)).toBeLessThanOrEqual(0.005);
+        expect(Math.abs(b.breachDepthMm! - x.breach.worstBreachMm)).toBeLessThanOrEqual(0.005);
+      }
     });
 
     it("the Surface Segmentation holds the twin's bone and skin meshes exactly, in the source's frame of reference", async () => {
@@ -371,6 +554,8 @@ function dicomResultsSuite(title: string, makeSeries: MakeSeries, full: boolean)
       }
       expect(logs.some((l) => l.includes('Cobb angle') || l.includes('Vertebral body height'))).toBe(true);
       expect(logs.some((l) => /segment 1 /.test(l))).toBe(true);
+      // the screws of the plan, each with its trajectory and grade (none on the J2K twin)
+      expect(logs.filter((l) => / pedicle screw: entry \(/.test(l)).length).toBe(full ? 10 : 0);
     });
   });
 }
