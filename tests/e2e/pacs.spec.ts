@@ -21,6 +21,10 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { DATA } from './data.js';
 import { freePort, ORTHANC_BIN, startOrthanc, type OrthancPeer } from '../helpers/orthanc.js';
+import { writeCtSeries } from '../helpers/ctToDicom.js';
+import { readVolume } from '../../electron/io/readVolume.js';
+import type {} from '../../capabilities/planning/ui/probe.js';
+import type {} from '../../capabilities/spine/ui/probe.js';
 import type {} from '../../capabilities/twins/ui/probe.js';
 
 const has = (tool: string): boolean => spawnSync('which', [tool]).status === 0;
@@ -37,6 +41,8 @@ let base = '';
 let dir = '';
 let studyUid = '';
 let seriesUid = '';
+/** The example CT (the whole lumbar spine) written as a classic CT series: the planning chain's study. */
+let lumbar: { studyUid: string; seriesUid: string; files: string[] } = { studyUid: '', seriesUid: '', files: [] };
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
@@ -63,6 +69,10 @@ test.beforeAll(async () => {
   const scpPort = await freePort();
   orthanc = await startOrthanc({ modalities: { orthotwin: [LOCAL_AET, '127.0.0.1', scpPort] } });
   execFileSync('storescu', ['-xv', '-aet', 'DCMTK', '-aec', orthanc.aet, '127.0.0.1', String(orthanc.dicomPort), ...files]);
+  // the whole lumbar spine (the J2K series' 20 slices hold no labelled lumbar level to plan on): the example CT as DICOM
+  const { volume } = await readVolume(path.join(DATA!, 'ct', 'totalseg_example_ct.nii.gz'));
+  lumbar = writeCtSeries(volume, path.join(dir, 'lumbar'), { patientName: 'PLANE2E^CARLA', patientId: 'PLANE2E-1', studyDate: '20260301' });
+  execFileSync('storescu', ['-aet', 'DCMTK', '-aec', orthanc.aet, '127.0.0.1', String(orthanc.dicomPort), ...lumbar.files]);
   fs.writeFileSync(
     path.join(dir, 'policy.json'),
     JSON.stringify({
@@ -184,5 +194,96 @@ test('query Orthanc, retrieve a series (twin built), export 3MF, export and send
   const tags = await orthanc.rest<Record<string, { Value: unknown }>>(`/instances/${held[0]}/tags`);
   expect(tags['0008,0016']!.Value).toBe('1.2.840.10008.5.1.4.1.1.88.34'); // Comprehensive 3D SR
   expect(tags['0020,000d']!.Value).toBe(studyUid);
+  expect(errors).toEqual([]);
+});
+
+/**
+ * Issue 24 must-show 5 as one chain on the whole lumbar spine: the example CT, stored into Orthanc as a classic CT
+ * series by DCMTK's storescu, is queried and retrieved (C-GET) from the PACS workspace, its twin built and spine
+ * characterised; the Screw planning workspace proposes L1–L5 screws (each graded by the project's check); the 3MF
+ * (bone, skin, discs, screws) is exported and unzipped — one object per screw; the TID 1500 SR with the screw plan is
+ * exported, read back (10 screw groups shown) and sent to Orthanc by STOW-RS; the file Orthanc then holds is read by
+ * DCMTK's dsrdump, which finds every screw group.
+ */
+test('must-show 5: query and retrieve the lumbar CT, plan screws, export the 3MF with the screws, send the SR with the plan', async ({ page }) => {
+  test.setTimeout(300_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${base}/?token=${TOKEN}`);
+  const nav = page.getByRole('navigation', { name: 'workspaces' });
+  await nav.getByRole('button', { name: 'PACS', exact: true }).click();
+  await page.getByLabel('Query patient name').fill('PLANE2E*');
+  await page.getByRole('button', { name: 'Query', exact: true }).click();
+  const study = page.locator(`tr[data-study-uid="${lumbar.studyUid}"]`);
+  await expect(study).toBeVisible();
+  const cells = await study.locator('td').allInnerTexts();
+  expect([cells[0], cells[1], cells[6], cells[7]]).toEqual(['PLANE2E, CARLA', 'PLANE2E-1', String(lumbar.files.length), 'no']);
+
+  // the whole study by C-GET into the PACS's patient, twin built
+  await page.getByLabel('Retrieve via').selectOption('c-get');
+  await study.getByRole('button', { name: /^Retrieve study/ }).click();
+  const retrieval = page.getByTestId('pacs-retrieval');
+  await expect(retrieval).toHaveAttribute('data-status', 'done', { timeout: 180_000 });
+  await expect(page.getByTestId('pacs-retrieved')).toContainText(
+    new RegExp(`Imported: 1 series, ${lumbar.files.length} instances \\(the PACS listed ${lumbar.files.length}\\)`),
+  );
+  await page.getByRole('button', { name: 'Open the imported study' }).click();
+  await page.waitForFunction(() => window.__orthotwin?.ready === true, undefined, { timeout: 150_000 });
+  await page.getByRole('button', { name: 'Spine', exact: true }).click();
+  await page.getByRole('button', { name: 'Characterise spine' }).click();
+  await page.waitForFunction(() => window.__orthotwinSpine?.version() === 1 && !window.__orthotwinSpine.busy(), undefined, { timeout: 150_000 });
+
+  // plan: the proposed screws, L1–L5 both sides, each graded by the project's Gertzbein–Robbins check
+  await nav.getByRole('button', { name: 'Screw planning' }).click();
+  await page.waitForFunction(() => window.__orthotwinScrews?.ready() === true);
+  await page.getByRole('button', { name: 'Propose screws' }).click();
+  await page.waitForFunction(() => window.__orthotwinScrews?.planVersion() === 1);
+  const rows = await page.evaluate(() => window.__orthotwinScrews!.rows());
+  const lumbarRows = rows.filter((r) => /^L[1-5]$/.test(r.level));
+  expect(lumbarRows.map((r) => `${r.level} ${r.side}`)).toEqual(['L1', 'L2', 'L3', 'L4', 'L5'].flatMap((l) => [`${l} left`, `${l} right`]));
+  expect(lumbarRows.every((r) => r.grade === 'A')).toBe(true);
+  await page.screenshot({ path: 'test-results/pacs-chain-screws.png' });
+
+  // 3MF of bone, skin, discs and screws: one object per planned screw, millimetres
+  await nav.getByRole('button', { name: 'Patients', exact: true }).click();
+  await page.getByRole('button', { name: /^▸ Export and send/ }).click();
+  const panel = page.getByRole('region', { name: 'export and send' });
+  const download = page.waitForEvent('download');
+  await panel.getByRole('button', { name: 'Export 3MF' }).click();
+  const file = path.join(dir, 'lumbar.3mf');
+  await (await download).saveAs(file);
+  const model = execFileSync('unzip', ['-p', file, '3D/3dmodel.model'], { maxBuffer: 1 << 30 }).toString();
+  expect(model).toMatch(/<model unit="millimeter"/);
+  const names = [...model.matchAll(/<object [^>]*name="([^"]+)"/g)].map((m) => m[1]!);
+  expect(names.filter((n) => n.startsWith('Screw ')).length).toBe(rows.length);
+  expect(names).toEqual(expect.arrayContaining(['Bone', 'Skin']));
+  for (const r of lumbarRows)
+    expect(
+      names.filter((n) => new RegExp(`^Screw ${r.level} ${r.side} [\\d.]+x\\d+ mm$`).test(n)),
+      `${r.level} ${r.side}`,
+    ).toHaveLength(1);
+
+  // the SR with the plan: exported, read back (a group per screw), sent by STOW-RS
+  await panel.getByRole('button', { name: 'Export DICOM SR (TID 1500)' }).click();
+  await expect(panel.getByTestId('sop-sr').or(panel.getByTestId('exchange-problem'))).toBeVisible({ timeout: 60_000 });
+  if (await panel.getByTestId('exchange-problem').count()) throw new Error(await panel.getByTestId('exchange-problem').innerText());
+  const sop = (await panel.getByTestId('sop-sr').innerText()).trim();
+  await expect(panel.getByTestId('readback-screws').locator('tr[data-readback-screw]')).toHaveCount(rows.length);
+  await expect(panel.locator('tr[data-readback-screw="L3 left pedicle screw"]')).toContainText('A');
+  await panel.getByLabel('Send via').selectOption('stow-rs');
+  await panel.getByRole('button', { name: 'Send 1 object' }).click();
+  await expect(panel.getByTestId('pacs-sent')).toContainText('Sent 1 object to orthanc by STOW-RS');
+  await expect(panel.getByTestId('sent-sop')).toHaveText([sop]);
+  await page.screenshot({ path: 'test-results/pacs-chain-send.png', fullPage: true });
+
+  // Orthanc holds it; DCMTK's dsrdump reads the file Orthanc stored and finds every screw group
+  const held = await orthanc.rest<string[]>('/tools/find', { method: 'POST', body: JSON.stringify({ Level: 'Instance', Query: { SOPInstanceUID: sop } }) });
+  expect(held).toHaveLength(1);
+  const stored = path.join(dir, 'sr-from-orthanc.dcm');
+  fs.writeFileSync(stored, Buffer.from(await (await fetch(`${orthanc.url}/instances/${held[0]}/file`)).arrayBuffer()));
+  const dump = execFileSync('dsrdump', [stored], { maxBuffer: 1 << 26 }).toString();
+  for (const r of lumbarRows) expect(dump).toContain(`"${r.level} ${r.side} pedicle screw"`);
+  const tags = await orthanc.rest<Record<string, { Value: unknown }>>(`/instances/${held[0]}/tags`);
+  expect(tags['0020,000d']!.Value).toBe(lumbar.studyUid);
   expect(errors).toEqual([]);
 });

@@ -9,14 +9,15 @@
  * STOW-RS (`pacs.send`), which shows what the PACS accepted (count and SOP
  * Instance UIDs) or the named error. Every number says where it comes from.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { Fragment, useCallback, useEffect, useState } from 'react';
 import type { Client } from '../../../renderer/ipc/client.js';
 import { downloadBase64 } from '../../../renderer/app/download.js';
 import { errorText, splitErrorText } from '../../../renderer/app/errors.js';
 import { useJobEnds } from '../../../renderer/features/jobs/useJob.js';
 import type { Twin } from '../../twins/contract.js';
 import type { PacsNode, SendResult } from '../../pacs/contract.js';
-import type { DicomKind, ExportDicomResult, ExportMeshResult, MeshPart } from '../contract.js';
+import type { DicomKind, ExportDicomResult, ExportMeshResult, MeshPart, ReadDicomResult } from '../contract.js';
+import { DicomReadBack } from './DicomReadBack.js';
 
 const PARTS: { part: MeshPart; label: string }[] = [
   { part: 'bone', label: 'bone' },
@@ -44,6 +45,7 @@ export function ExchangePanel({ client, patientId, onError }: { client: Client; 
   const [parts, setParts] = useState<MeshPart[]>(['bone', 'skin', 'discs', 'screws']);
   const [mesh, setMesh] = useState<ExportMeshResult | null>(null);
   const [dicom, setDicom] = useState<ExportDicomResult[]>([]);
+  const [readBack, setReadBack] = useState<Record<string, ReadDicomResult>>({});
   const [chosen, setChosen] = useState<string[]>([]);
   const [busy, setBusy] = useState<string | null>(null);
   const [problem, setProblem] = useState<{ what: string; text: string } | null>(null);
@@ -117,6 +119,9 @@ export function ExchangePanel({ client, patientId, onError }: { client: Client; 
       if (!twin) return;
       const r = await client.call('exchange', 'exportDicom', twin.id, { kind });
       setDicom((d) => [...d.filter((x) => x.kind !== kind), r]);
+      // what the file holds, read back by dcmjs (not the writer's own numbers)
+      const back = await client.call('exchange', 'readDicom', r.path);
+      setReadBack((b) => ({ ...b, [r.path]: back }));
       setChosen((c) => [...c.filter((p) => dicom.find((x) => x.path === p)?.kind !== kind), r.path]);
     });
 
@@ -245,33 +250,44 @@ export function ExchangePanel({ client, patientId, onError }: { client: Client; 
           </thead>
           <tbody>
             {dicom.map((d) => (
-              <tr key={d.path} data-kind={d.kind}>
-                <td>
-                  <input
-                    type="checkbox"
-                    aria-label={`Send ${KIND_LABEL[d.kind]}`}
-                    checked={chosen.includes(d.path)}
-                    onChange={(e) => setChosen((c) => (e.target.checked ? [...c, d.path] : c.filter((p) => p !== d.path)))}
-                  />
-                </td>
-                <td>
-                  {KIND_LABEL[d.kind]} · {kib(d.bytes)}
-                </td>
-                <td data-testid={`sop-${d.kind}`}>{d.sopInstanceUid}</td>
-                <td>
-                  {d.kind === 'seg' && `${d.segments.length} segments, ${d.segments.reduce((n, s) => n + s.frames, 0)} frames`}
-                  {d.kind === 'sr' && `${d.groups} measurement groups, ${d.measurements} measurements (the spine analysis's)`}
-                  {d.kind === 'surface' && `${d.surfaces.length} surfaces, ${d.surfaces.reduce((n, s) => n + s.triangles, 0)} triangles`}
-                  {d.omitted.length > 0 && <div className="muted">left out: {d.omitted.join('; ')}</div>}
-                </td>
-                <td className="muted">
-                  source series {d.referencedSeriesInstanceUid.slice(-12)} ({d.sourceInstances} instances read at export)
-                  {d.analysisId ? ', spine analysis' : ''}
-                </td>
-                <td>
-                  <button onClick={() => void act(`download-${d.kind}`, () => downloadExport(client, d.path))}>Download</button>
-                </td>
-              </tr>
+              <Fragment key={d.path}>
+                <tr data-kind={d.kind}>
+                  <td>
+                    <input
+                      type="checkbox"
+                      aria-label={`Send ${KIND_LABEL[d.kind]}`}
+                      checked={chosen.includes(d.path)}
+                      onChange={(e) => setChosen((c) => (e.target.checked ? [...c, d.path] : c.filter((p) => p !== d.path)))}
+                    />
+                  </td>
+                  <td>
+                    {KIND_LABEL[d.kind]} · {kib(d.bytes)}
+                  </td>
+                  <td data-testid={`sop-${d.kind}`}>{d.sopInstanceUid}</td>
+                  <td>
+                    {d.kind === 'seg' && `${d.segments.length} segments, ${d.segments.reduce((n, s) => n + s.frames, 0)} frames`}
+                    {d.kind === 'sr' &&
+                      `${d.groups} measurement groups, ${d.measurements} measurements (the spine analysis's${d.screwPlan ? `; screw plan v${d.screwPlan.version}: ${d.screwPlan.screws} screws` : ''})`}
+                    {d.kind === 'surface' && `${d.surfaces.length} surfaces, ${d.surfaces.reduce((n, s) => n + s.triangles, 0)} triangles`}
+                    {d.omitted.length > 0 && <div className="muted">left out: {d.omitted.join('; ')}</div>}
+                  </td>
+                  <td className="muted">
+                    source series {d.referencedSeriesInstanceUid.slice(-12)} ({d.sourceInstances} instances read at export)
+                    {d.analysisId ? ', spine analysis' : ''}
+                  </td>
+                  <td>
+                    <button onClick={() => void act(`download-${d.kind}`, () => downloadExport(client, d.path))}>Download</button>
+                  </td>
+                </tr>
+                {readBack[d.path] && (
+                  <tr className="readback-row">
+                    <td />
+                    <td colSpan={5}>
+                      <DicomReadBack r={readBack[d.path]!} />
+                    </td>
+                  </tr>
+                )}
+              </Fragment>
             ))}
           </tbody>
         </table>
