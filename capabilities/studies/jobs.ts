@@ -106,6 +106,8 @@ export function commitVolume(
     return sid;
   });
   c.keep('volumeTimingsMs', m.timingsMs);
+  // a DICOM series without a recorded source reference: why (its derived objects then need its folder)
+  if (m.dicomSourceNote) c.keep('dicomSourceNote', m.dicomSourceNote);
   return { seriesId, volumeId };
 }
 

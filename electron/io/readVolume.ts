@@ -10,6 +10,7 @@
  * NiftiImageIO, NRRD "space" and MetaImage AnatomicalOrientation are honoured.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { readImageNode } from '@itk-wasm/image-io';
 import { readImageDicomFileSeriesNode } from '@itk-wasm/dicom';
@@ -131,6 +132,38 @@ function pipelineError(file: string, e: unknown): AppError {
   return new AppError('IMPORT_BAD_HEADER', `${path.basename(file)}: cannot be read (${why})`, { file });
 }
 
+/**
+ * Bytes of file paths itk-wasm's DICOM series pipeline is given at most as they are: it passes each path as a
+ * command-line argument, and Emscripten copies the arguments onto the WebAssembly stack (64 KiB), so a series of many
+ * files in a deep folder — a PACS retrieval's `pacs/incoming/<study UID>/<series UID>/<SOP UID>.dcm`, 500 slices ≈
+ * 100 KB — overflows it ("memory access out of bounds").
+ */
+export const ITK_ARGV_BUDGET_BYTES = 16 * 1024;
+
+/**
+ * Runs `read` on `files`, or, when their paths exceed `ITK_ARGV_BUDGET_BYTES` together, on hard links to them (copies
+ * across file systems) in a fresh temporary folder under short names (base-36 index), in the same order; the folder
+ * is removed afterwards.
+ */
+export async function withShortPaths<T>(files: string[], read: (files: string[]) => Promise<T>): Promise<T> {
+  if (files.reduce((n, f) => n + Buffer.byteLength(f) + 1, 0) <= ITK_ARGV_BUDGET_BYTES) return read(files);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ot-'));
+  try {
+    const short = files.map((f, i) => {
+      const to = path.join(dir, i.toString(36));
+      try {
+        fs.linkSync(f, to);
+      } catch {
+        fs.copyFileSync(f, to);
+      }
+      return to;
+    });
+    return await read(short);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Picks the series to read from a scan, or explains why it cannot. */
 export function chooseSeries(root: string, series: DicomSeriesInfo[], uid?: string): DicomSeriesInfo {
   if (series.length === 0) throw new AppError('IMPORT_NOT_DICOM', `${path.basename(root)}: no DICOM image series found`, { path: root });
@@ -179,7 +212,7 @@ async function readDicom(root: string, o: ReadOptions): Promise<ImportedVolume> 
   let img: Image;
   try {
     if (s.multiFrame) img = await readImageNode(s.files[0] as string);
-    else img = (await readImageDicomFileSeriesNode({ inputImages: s.files, singleSortedSeries: true })).outputImage;
+    else img = (await withShortPaths(s.files, (inputImages) => readImageDicomFileSeriesNode({ inputImages, singleSortedSeries: true }))).outputImage;
   } catch (e) {
     throw pipelineError(s.files[0] as string, e);
   }

@@ -29,6 +29,9 @@
  * minutes in real time: samples lost, latency, CPU, memory (see motion.ts).
  * `npm run bench -- inference`: a ridge logistic fit beside SciPy's, a site
  * refit on 2000 patients, a risk evaluation (see inference.ts).
+ * `npm run bench -- pacs`: retrieval of a 500-slice CT series from a real
+ * Orthanc by C-MOVE, C-GET and WADO-RS beside DCMTK's getscu and movescu:
+ * time and peak memory, the import apart (see pacs.ts).
  * Each measured run is a fresh child process, so peak memory (max RSS) is
  * that of the work alone. Prints stage timings and peak memory and writes
  * them, with the machine, to docs/benchmarks.md.
@@ -58,6 +61,7 @@ import { hardeningSection } from './hardening.js';
 import { viewerSection } from './viewer.js';
 import { LIVE_RUN_HEADING, motionLiveRun, motionSection } from './motion.js';
 import { inferenceSection } from './inference.js';
+import { pacsMeasure, pacsSection } from './pacs.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -161,6 +165,15 @@ async function main(): Promise<void> {
     writeSection('motion', live ? `${short.trimEnd()}\n\n${live.trimEnd()}\n` : short);
     return;
   }
+  if (mode === '--measure-pacs') return pacsMeasure(arg!);
+  if (mode === 'pacs') {
+    if (!dataRoot) {
+      console.error('bench: the shared data folder is absent (set ORTHOTWIN_DATA)');
+      process.exit(1);
+    }
+    writeSection('pacs', await pacsSection(dataRoot, machineLine()));
+    return;
+  }
   if (mode === 'inference') {
     writeSection('inference', inferenceSection(root, machineLine()));
     return;
@@ -170,7 +183,7 @@ async function main(): Promise<void> {
     return;
   }
   if (mode !== 'twin') {
-    console.error('usage: npm run bench -- twin|spine|devices|fusion|enhance|hardening|viewer [baseline checkout]|motion [--minutes N]|inference');
+    console.error('usage: npm run bench -- twin|spine|devices|fusion|enhance|hardening|viewer [baseline checkout]|motion [--minutes N]|inference|pacs');
     process.exit(2);
   }
   if (!dataRoot) {
