@@ -52,7 +52,8 @@ export function registerCaptureFiles(o: {
     cloud = loadDepthFile(o.cloudPath);
   } catch (e) {
     // a malformed cloud or one in millimetres where metres are expected: an import error naming the file
-    if (e instanceof DepthFormatError) throw new AppError('IMPORT_BAD_HEADER', `${o.cloudPath}: ${e.message.slice(e.source.length + 2)}`, { file: o.cloudPath });
+    if (e instanceof DepthFormatError)
+      throw new AppError('IMPORT_BAD_HEADER', `${o.cloudPath}: ${e.message.slice(e.source.length + 2)}`, { file: o.cloudPath });
     throw e;
   }
   let capture: CapturedSkin;

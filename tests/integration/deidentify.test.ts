@@ -247,7 +247,9 @@ describeData('de-identification of implicit VR little endian files made by dcmco
           .map((l) => l.replace(/^(\s*\([0-9a-f]{4},[0-9a-f]{4}\)) \w\w /, '$1 ').replace(/\s+#.*$/, ''));
       const a = rows(dE.stdout),
         b = rows(dI.stdout);
-      console.log(`[deid implicit] ${name}: ${b.length} elements, ${ids.length} identifying values checked; explicit vs implicit rows differing: ${a.filter((x, i) => x !== b[i]).length}`);
+      console.log(
+        `[deid implicit] ${name}: ${b.length} elements, ${ids.length} identifying values checked; explicit vs implicit rows differing: ${a.filter((x, i) => x !== b[i]).length}`,
+      );
       expect(b.length).toBe(a.length);
       expect(b).toEqual(a);
       expect(fromImplicit.sopInstanceUid).toBe(fromExplicit.sopInstanceUid);

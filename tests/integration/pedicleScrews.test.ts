@@ -138,7 +138,8 @@ describeData('pedicle screw planning on the example CT', () => {
         if (q.inside(at(f.origin, f.anterior, -t))) back = t;
         else if (t - back > 1) break;
       }
-      const wOf = (p: readonly number[]): number => (p[0]! - f.origin[0]) * f.anterior[0] + (p[1]! - f.origin[1]) * f.anterior[1] + (p[2]! - f.origin[2]) * f.anterior[2];
+      const wOf = (p: readonly number[]): number =>
+        (p[0]! - f.origin[0]) * f.anterior[0] + (p[1]! - f.origin[1]) * f.anterior[1] + (p[2]! - f.origin[2]) * f.anterior[2];
       const tWall = (-back - wOf(s.entryLps)) / (d[0] * f.anterior[0] + d[1] * f.anterior[1] + d[2] * f.anterior[2]);
       let wall: { t: number; labelMm: number; ctMm: number } | null = null;
       for (let t = entryAllowanceMm(labels, s.diameterMm); t <= tWall + 1e-9; t += 0.5) {
@@ -264,27 +265,29 @@ describeData('pedicle screw planning on the example CT', () => {
     expect(plans[0]).toEqual(v2);
   });
 
-  it.skipIf(!scipyOk)('3D distances outside the label agree with scipy.ndimage.distance_transform_edt (voxel centres exactly; screw surfaces between the nearest labelled centre and half a voxel diagonal nearer)', () => {
-    const { labels, report } = analysisInputs(host.store, analysisId);
-    const [nx, ny, nz] = labels.dims;
-    const dir = fs.mkdtempSync(path.join(tmp.dir, 'edt-'));
-    const centres: number[][] = [];
-    const surface: { label: number; p: number[]; ours: number }[] = [];
-    const labelsUsed = new Set<number>();
-    for (const x of lateral.filter((y) => LEVELS.includes(y.level))) {
-      const v = report.vertebrae.find((y) => y.name === x.level)!;
-      const q = new LabelQuery(labels, v.label);
-      labelsUsed.add(v.label);
-      const g = gradeScrew(q, vertebraFrame(v)!, x.side, x.entry as [number, number, number], x.target as [number, number, number], x.diameter);
-      for (const s of g.points.filter((_, i) => i % 7 === 0)) {
-        surface.push({ label: v.label, p: lpsToIndex(labels, s.pointLps), ours: Math.max(0, s.signedMm) });
-        const c = lpsToIndex(labels, s.pointLps).map(Math.round);
-        centres.push([v.label, c[0]!, c[1]!, c[2]!, q.centreDistance(c[0]!, c[1]!, c[2]!, 40)]);
+  it.skipIf(!scipyOk)(
+    '3D distances outside the label agree with scipy.ndimage.distance_transform_edt (voxel centres exactly; screw surfaces between the nearest labelled centre and half a voxel diagonal nearer)',
+    () => {
+      const { labels, report } = analysisInputs(host.store, analysisId);
+      const [nx, ny, nz] = labels.dims;
+      const dir = fs.mkdtempSync(path.join(tmp.dir, 'edt-'));
+      const centres: number[][] = [];
+      const surface: { label: number; p: number[]; ours: number }[] = [];
+      const labelsUsed = new Set<number>();
+      for (const x of lateral.filter((y) => LEVELS.includes(y.level))) {
+        const v = report.vertebrae.find((y) => y.name === x.level)!;
+        const q = new LabelQuery(labels, v.label);
+        labelsUsed.add(v.label);
+        const g = gradeScrew(q, vertebraFrame(v)!, x.side, x.entry as [number, number, number], x.target as [number, number, number], x.diameter);
+        for (const s of g.points.filter((_, i) => i % 7 === 0)) {
+          surface.push({ label: v.label, p: lpsToIndex(labels, s.pointLps), ours: Math.max(0, s.signedMm) });
+          const c = lpsToIndex(labels, s.pointLps).map(Math.round);
+          centres.push([v.label, c[0]!, c[1]!, c[2]!, q.centreDistance(c[0]!, c[1]!, c[2]!, 40)]);
+        }
       }
-    }
-    fs.writeFileSync(path.join(dir, 'labels.raw'), Buffer.from(Uint8Array.from(labels.data as ArrayLike<number>)));
-    fs.writeFileSync(path.join(dir, 'points.json'), JSON.stringify({ centres, surface: surface.map((s) => [s.label, ...s.p]) }));
-    const py = `
+      fs.writeFileSync(path.join(dir, 'labels.raw'), Buffer.from(Uint8Array.from(labels.data as ArrayLike<number>)));
+      fs.writeFileSync(path.join(dir, 'points.json'), JSON.stringify({ centres, surface: surface.map((s) => [s.label, ...s.p]) }));
+      const py = `
 import json, sys, numpy as np
 from scipy.ndimage import distance_transform_edt
 from scipy.spatial import cKDTree
@@ -304,23 +307,24 @@ for L in sorted(set(int(c[0]) for c in pts['centres'])):
 import scipy; out['scipy'] = scipy.__version__
 print(json.dumps(out))
 `;
-    const r = spawnSync(PY, ['-c', py, dir], { encoding: 'utf8', maxBuffer: 64 << 20 });
-    expect(r.status, r.stderr).toBe(0);
-    const res = JSON.parse(r.stdout) as { centres: [number, number][]; surface: number[]; scipy: string };
-    const dc = Math.max(...res.centres.map(([a, b]) => Math.abs(a - b)));
-    // the surface points in the same order as the labels were visited by the peer (sorted labels, in order)
-    const ordered = [...labelsUsed].sort((a, b) => a - b).flatMap((L) => surface.filter((s) => s.label === L));
-    // ours is the distance to the nearest labelled voxel BOX; the peer's, to the nearest labelled voxel CENTRE (exact,
-    // a k-d tree): ours lies between the peer's minus half a voxel's diagonal and the peer's
-    const half = 0.5 * Math.hypot(...labels.spacingMm);
-    const ds = ordered.flatMap((s, i) => (s.ours < 8 ? [res.surface[i]! - s.ours] : [])); // 8 mm: the check's cap
-    const breached = ordered.filter((s) => s.ours > 0).length;
-    console.log(
-      `[screws] scipy ${res.scipy}: ${res.centres.length} voxel centres max |Δ| ${dc.toExponential(2)} mm; ${ordered.length} surface points (${breached} outside), ` +
-        `centre distance − box distance ${Math.min(...ds).toFixed(2)} to ${Math.max(...ds).toFixed(2)} mm (bound 0 to ${half.toFixed(2)})`,
-    );
-    expect(dc).toBeLessThan(1e-6);
-    expect(Math.min(...ds)).toBeGreaterThanOrEqual(-1e-6);
-    expect(Math.max(...ds)).toBeLessThanOrEqual(half + 1e-6);
-  });
+      const r = spawnSync(PY, ['-c', py, dir], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      expect(r.status, r.stderr).toBe(0);
+      const res = JSON.parse(r.stdout) as { centres: [number, number][]; surface: number[]; scipy: string };
+      const dc = Math.max(...res.centres.map(([a, b]) => Math.abs(a - b)));
+      // the surface points in the same order as the labels were visited by the peer (sorted labels, in order)
+      const ordered = [...labelsUsed].sort((a, b) => a - b).flatMap((L) => surface.filter((s) => s.label === L));
+      // ours is the distance to the nearest labelled voxel BOX; the peer's, to the nearest labelled voxel CENTRE (exact,
+      // a k-d tree): ours lies between the peer's minus half a voxel's diagonal and the peer's
+      const half = 0.5 * Math.hypot(...labels.spacingMm);
+      const ds = ordered.flatMap((s, i) => (s.ours < 8 ? [res.surface[i]! - s.ours] : [])); // 8 mm: the check's cap
+      const breached = ordered.filter((s) => s.ours > 0).length;
+      console.log(
+        `[screws] scipy ${res.scipy}: ${res.centres.length} voxel centres max |Δ| ${dc.toExponential(2)} mm; ${ordered.length} surface points (${breached} outside), ` +
+          `centre distance − box distance ${Math.min(...ds).toFixed(2)} to ${Math.max(...ds).toFixed(2)} mm (bound 0 to ${half.toFixed(2)})`,
+      );
+      expect(dc).toBeLessThan(1e-6);
+      expect(Math.min(...ds)).toBeGreaterThanOrEqual(-1e-6);
+      expect(Math.max(...ds)).toBeLessThanOrEqual(half + 1e-6);
+    },
+  );
 });

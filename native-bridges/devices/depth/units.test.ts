@@ -46,7 +46,10 @@ describeData('depth clouds in millimetres where metres are expected', () => {
         `# .PCD v0.7\nVERSION 0.7\nFIELDS x y z\nSIZE 4 4 4\nTYPE F F F\nCOUNT 1 1 1\nWIDTH ${n}\nHEIGHT 1\nVIEWPOINT 0 0 0 1 0 0 0\nPOINTS ${n}\nDATA ascii\n${rows.join('\n')}\n`,
       );
       const ply = path.join(tmp.dir, name.replace('.pcd', '_mm.ply'));
-      fs.writeFileSync(ply, `ply\nformat ascii 1.0\nelement vertex ${n}\nproperty float x\nproperty float y\nproperty float z\nend_header\n${rows.join('\n')}\n`);
+      fs.writeFileSync(
+        ply,
+        `ply\nformat ascii 1.0\nelement vertex ${n}\nproperty float x\nproperty float y\nproperty float z\nend_header\n${rows.join('\n')}\n`,
+      );
       for (const f of [pcd, ply]) {
         let msg = '';
         try {
