@@ -303,10 +303,23 @@ export async function store(node: PacsNode, local: LocalAe, files: string[]): Pr
 export function keepInstance(dir: string, ds: InstanceType<typeof Dataset>): string {
   const sop = String(ds.getElement('SOPInstanceUID') ?? '');
   if (!/^[0-9.]+$/.test(sop)) throw new AppError('BAD_REQUEST', `a received instance has no usable SOP Instance UID ("${sop}")`);
+  return writeWhole(dir, sop, (tmp) => ds.toFile(tmp)); // without a callback dcmjs-dimse writes synchronously
+}
+
+/**
+ * Keeps a received Part 10 file (WADO-RS) as `<dir>/<sop>.dcm` the same way: temporary name, fsync, rename.
+ * @param sop its SOP Instance UID (the caller read it from the file's meta or data set)
+ */
+export function keepP10(dir: string, sop: string, p10: Buffer): string {
+  return writeWhole(dir, sop, (tmp) => fs.writeFileSync(tmp, p10));
+}
+
+/** Writes `<dir>/<sop>.dcm.part` with `write`, fsyncs it and renames it to `<sop>.dcm`: an interruption leaves whole instances only. */
+function writeWhole(dir: string, sop: string, write: (tmp: string) => void): string {
   fs.mkdirSync(dir, { recursive: true });
   const final = path.join(dir, `${sop}.dcm`);
   const tmp = `${final}.part`;
-  ds.toFile(tmp); // without a callback dcmjs-dimse writes synchronously
+  write(tmp);
   const fd = fs.openSync(tmp, 'r+');
   try {
     fs.fsyncSync(fd);

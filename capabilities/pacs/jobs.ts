@@ -113,16 +113,7 @@ export const retrieveJob = defineJob({
       if (!current) return;
       const sop = web.p10SopInstanceUid(p10);
       if (!/^[0-9.]+$/.test(sop)) throw new AppError('PACS_UNAVAILABLE', `${dimse.nodeLabel(node)}: WADO-RS sent a part that is not a DICOM file`);
-      fs.mkdirSync(current.dir, { recursive: true });
-      const final = path.join(current.dir, `${sop}.dcm`);
-      const fd = fs.openSync(`${final}.part`, 'w');
-      try {
-        fs.writeSync(fd, p10);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      fs.renameSync(`${final}.part`, final);
+      dimse.keepP10(current.dir, sop, p10);
       if (!current.held.has(sop)) (current.held.add(sop), got++, fetched++);
       tick();
     };

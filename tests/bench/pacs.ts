@@ -111,15 +111,7 @@ export async function pacsMeasure(arg: string): Promise<void> {
   const items = { studyUid: t.studyUid, seriesUid: t.seriesUid };
   const keepBytes = (p10: Buffer): void => {
     // as the job does: temporary name, fsync, rename
-    const final = path.join(t.out, `${web.p10SopInstanceUid(p10)}.dcm`);
-    const fd = fs.openSync(`${final}.part`, 'w');
-    try {
-      fs.writeSync(fd, p10);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(`${final}.part`, final);
+    dimse.keepP10(t.out, web.p10SopInstanceUid(p10), p10);
   };
   fs.mkdirSync(t.out, { recursive: true });
   const t0 = performance.now();

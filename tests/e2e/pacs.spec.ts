@@ -14,13 +14,12 @@
  * test-results/pacs-query.png, pacs-retrieve.png, pacs-send.png.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { DATA } from './data.js';
-import { freePort, ORTHANC_BIN, startOrthanc, type OrthancPeer } from '../helpers/orthanc.js';
+import { freePort, j2kSeriesWithFreshUids, ORTHANC_BIN, startOrthanc, type OrthancPeer } from '../helpers/orthanc.js';
 import { writeCtSeries } from '../helpers/ctToDicom.js';
 import { readVolume } from '../../electron/io/readVolume.js';
 import type {} from '../../capabilities/planning/ui/probe.js';
@@ -30,7 +29,6 @@ import type {} from '../../capabilities/twins/ui/probe.js';
 const has = (tool: string): boolean => spawnSync('which', [tool]).status === 0;
 const TOKEN = 'pacs-e2e-token-0123456789abcdef0123';
 const LOCAL_AET = 'OTWIN_E2E';
-const uid = (): string => `2.25.${BigInt('0x' + crypto.randomBytes(15).toString('hex')).toString()}`;
 
 test.skip(!DATA, 'the shared data folder is absent (set ORTHOTWIN_DATA): the PACS e2e needs the J2K CT series');
 test.skip(!fs.existsSync(ORTHANC_BIN) || !has('storescu') || !has('dcmodify'), 'Orthanc or DCMTK (storescu, dcmodify) is not installed');
@@ -48,24 +46,12 @@ test.beforeAll(async () => {
   test.setTimeout(120_000);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orthotwin-pacs-e2e-'));
   // the data set's SOP/study/series UIDs are empty: a copy with fresh ones (one study, one series, a new SOP UID each)
-  const series = path.join(dir, 'series');
-  fs.mkdirSync(series);
-  const src = path.join(DATA!, 'dicom', 'totalseg_ct_series_j2k');
-  for (const f of fs.readdirSync(src)) fs.copyFileSync(path.join(src, f), path.join(series, `${f}.dcm`));
-  for (const f of fs.readdirSync(series)) fs.chmodSync(path.join(series, f), 0o644);
-  const files = fs.readdirSync(series).map((f) => path.join(series, f));
-  studyUid = uid();
-  seriesUid = uid();
-  execFileSync('dcmodify', [
-    '-nb', '-gin',
-    '-i', `(0020,000d)=${studyUid}`,
-    '-i', `(0020,000e)=${seriesUid}`,
-    '-i', '(0008,0016)=1.2.840.10008.5.1.4.1.1.2',
-    '-i', '(0010,0010)=PACSE2E^ANNA',
-    '-i', '(0010,0020)=PACSE2E-1',
-    '-i', '(0008,1030)=Lumbar spine CT',
-    ...files,
-  ]); // prettier-ignore
+  let files: string[];
+  ({ studyUid, seriesUid, files } = j2kSeriesWithFreshUids(path.join(DATA!, 'dicom', 'totalseg_ct_series_j2k'), path.join(dir, 'series'), {
+    patientName: 'PACSE2E^ANNA',
+    patientId: 'PACSE2E-1',
+    studyDescription: 'Lumbar spine CT',
+  }));
   const scpPort = await freePort();
   orthanc = await startOrthanc({ modalities: { orthotwin: [LOCAL_AET, '127.0.0.1', scpPort] } });
   execFileSync('storescu', ['-xv', '-aet', 'DCMTK', '-aec', orthanc.aet, '127.0.0.1', String(orthanc.dicomPort), ...files]);

@@ -7,7 +7,8 @@
  * `/system` answers; `stop` sends SIGTERM and waits for the exit. The Debian
  * service itself is never used (CI installs the packages without starting it).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -132,4 +133,37 @@ export async function startOrthanc(o: OrthancOptions = {}): Promise<OrthancPeer>
     stop,
     log: () => out,
   };
+}
+
+/** A fresh `2.25.` UID (PS3.5 B.2) from 120 random bits. */
+export const freshUid = (): string => `2.25.${BigInt('0x' + crypto.randomBytes(15).toString('hex')).toString()}`;
+
+/**
+ * A copy of the shared J2K CT series (`dicom/totalseg_ct_series_j2k`, whose SOP Class/Instance, study and series UIDs
+ * are empty in the data set) in `outDir`, made storable with DCMTK's dcmodify: one fresh study and series UID for all
+ * files, a fresh SOP Instance UID each (`-gin`), the CT Image Storage class, and the patient and description given.
+ * @returns the UIDs and the files (`<name>.dcm`, mode 0644)
+ */
+export function j2kSeriesWithFreshUids(
+  j2kDir: string,
+  outDir: string,
+  o: { patientName: string; patientId: string; studyDescription: string },
+): { studyUid: string; seriesUid: string; files: string[] } {
+  fs.mkdirSync(outDir, { recursive: true });
+  for (const f of fs.readdirSync(j2kDir)) fs.copyFileSync(path.join(j2kDir, f), path.join(outDir, `${f}.dcm`));
+  const files = fs.readdirSync(outDir).map((f) => path.join(outDir, f));
+  for (const f of files) fs.chmodSync(f, 0o644);
+  const studyUid = freshUid();
+  const seriesUid = freshUid();
+  execFileSync('dcmodify', [
+    '-nb', '-gin',
+    '-i', `(0020,000d)=${studyUid}`,
+    '-i', `(0020,000e)=${seriesUid}`,
+    '-i', '(0008,0016)=1.2.840.10008.5.1.4.1.1.2',
+    '-i', `(0010,0010)=${o.patientName}`,
+    '-i', `(0010,0020)=${o.patientId}`,
+    '-i', `(0008,1030)=${o.studyDescription}`,
+    ...files,
+  ]); // prettier-ignore
+  return { studyUid, seriesUid, files };
 }

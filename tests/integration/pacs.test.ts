@@ -12,7 +12,6 @@
  * resumed once the PACS holds it again).
  */
 import { execFileSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import dimse from 'dcmjs-dimse';
@@ -25,11 +24,10 @@ import { listTwins } from '../../capabilities/twins/repo.js';
 import { incomingDir } from '../../capabilities/pacs/jobs.js';
 import type { RetrieveSummary } from '../../capabilities/pacs/contract.js';
 import { dataPath, describeData } from '../helpers/data.js';
-import { freePort, startOrthanc, type OrthancPeer } from '../helpers/orthanc.js';
+import { freePort, freshUid as uid, j2kSeriesWithFreshUids, startOrthanc, type OrthancPeer } from '../helpers/orthanc.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const LOCAL_AET = 'OTWIN_TEST';
-const uid = (): string => `2.25.${BigInt('0x' + crypto.randomBytes(15).toString('hex')).toString()}`;
 
 let orthanc: OrthancPeer;
 let host: ServiceHost;
@@ -41,23 +39,11 @@ let files: string[] = [];
 
 beforeAll(async () => {
   // the data set's SOP/study/series UIDs are empty: a copy with fresh ones (one study, one series, a new SOP UID each)
-  fs.mkdirSync(series);
-  const src = dataPath('dicom/totalseg_ct_series_j2k');
-  for (const f of fs.readdirSync(src)) fs.copyFileSync(path.join(src, f), path.join(series, `${f}.dcm`));
-  files = fs.readdirSync(series).map((f) => path.join(series, f));
-  studyUid = uid();
-  seriesUid = uid();
-  execFileSync('dcmodify', [
-    '-nb',
-    '-gin',
-    '-i', `(0020,000d)=${studyUid}`,
-    '-i', `(0020,000e)=${seriesUid}`,
-    '-i', '(0008,0016)=1.2.840.10008.5.1.4.1.1.2',
-    '-i', '(0010,0010)=PACS^TEST',
-    '-i', '(0010,0020)=PACS001',
-    '-i', '(0008,1030)=Lumbar spine CT',
-    ...files,
-  ]); // prettier-ignore
+  ({ studyUid, seriesUid, files } = j2kSeriesWithFreshUids(dataPath('dicom/totalseg_ct_series_j2k'), series, {
+    patientName: 'PACS^TEST',
+    patientId: 'PACS001',
+    studyDescription: 'Lumbar spine CT',
+  }));
   const scpPort = await freePort();
   orthanc = await startOrthanc({ modalities: { orthotwin: [LOCAL_AET, '127.0.0.1', scpPort] } });
   execFileSync('storescu', ['-xv', '-aet', 'DCMTK', '-aec', orthanc.aet, '127.0.0.1', String(orthanc.dicomPort), ...files]);

@@ -18,7 +18,6 @@
  * the store's vertebra label map, bone and body masks voxel for voxel.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -33,14 +32,13 @@ import { getArtefactPath } from '../../capabilities/twins/repo.js';
 import { decodeNrrd } from '../../electron/io/nrrd.js';
 import type { Volume } from '../../electron/engine/volume.js';
 import { dataPath, describeData } from '../helpers/data.js';
-import { freePort, startOrthanc, type OrthancPeer } from '../helpers/orthanc.js';
+import { freePort, j2kSeriesWithFreshUids, startOrthanc, type OrthancPeer } from '../helpers/orthanc.js';
 import { checkSeg, dumpValue, sourceByDcmdump } from '../helpers/segCheck.js';
 import { serviceCaller } from '../helpers/serviceCalls.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const LOCAL_AET = 'OTWIN_CHAIN';
 const PASSWORD = 'correct horse battery';
-const uid = (): string => `2.25.${BigInt('0x' + crypto.randomBytes(15).toString('hex')).toString()}`;
 
 interface Store {
   name: string;
@@ -69,25 +67,12 @@ describeData(
     const stores: Store[] = [];
 
     beforeAll(async () => {
-      fs.mkdirSync(series);
-      const src = dataPath('dicom/totalseg_ct_series_j2k');
-      for (const f of fs.readdirSync(src)) fs.copyFileSync(path.join(src, f), path.join(series, `${f}.dcm`));
-      files = fs.readdirSync(series).map((f) => path.join(series, f));
-      for (const f of files) fs.chmodSync(f, 0o644);
       // one study and series UID for all files, a fresh SOP Instance UID each (-gin), the CT SOP class (empty in the data set)
-      studyUid = uid();
-      seriesUid = uid();
-      execFileSync('dcmodify', [
-      '-nb',
-      '-gin',
-      '-i', `(0020,000d)=${studyUid}`,
-      '-i', `(0020,000e)=${seriesUid}`,
-      '-i', '(0008,0016)=1.2.840.10008.5.1.4.1.1.2',
-      '-i', '(0010,0010)=CHAIN^TEST',
-      '-i', '(0010,0020)=CHAIN001',
-      '-i', '(0008,1030)=Lumbar spine CT (chain)',
-      ...files,
-    ]); // prettier-ignore
+      ({ studyUid, seriesUid, files } = j2kSeriesWithFreshUids(dataPath('dicom/totalseg_ct_series_j2k'), series, {
+        patientName: 'CHAIN^TEST',
+        patientId: 'CHAIN001',
+        studyDescription: 'Lumbar spine CT (chain)',
+      }));
       source = sourceByDcmdump(files);
       const scpPort = await freePort();
       orthanc = await startOrthanc({ modalities: { orthotwin: [LOCAL_AET, '127.0.0.1', scpPort] } });
