@@ -272,13 +272,15 @@ export function PacsWorkspace({ client, open, session, onError, clearError, open
             Patient name{' '}
             <input
               aria-label="Query patient name"
+              maxLength={64}
               placeholder="DOE^J*"
               value={form.patientName}
               onChange={(e) => setForm({ ...form, patientName: e.target.value })}
             />
           </label>
           <label>
-            Patient ID <input aria-label="Query patient ID" value={form.patientId} onChange={(e) => setForm({ ...form, patientId: e.target.value })} />
+            Patient ID{' '}
+            <input aria-label="Query patient ID" maxLength={64} value={form.patientId} onChange={(e) => setForm({ ...form, patientId: e.target.value })} />
           </label>
           <label>
             Study date from{' '}
@@ -291,6 +293,7 @@ export function PacsWorkspace({ client, open, session, onError, clearError, open
             Modality{' '}
             <input
               aria-label="Query modality"
+              maxLength={16}
               size={4}
               placeholder="CT"
               value={form.modality}
@@ -301,6 +304,7 @@ export function PacsWorkspace({ client, open, session, onError, clearError, open
             Study description{' '}
             <input
               aria-label="Query study description"
+              maxLength={64}
               placeholder="*spine*"
               value={form.studyDescription}
               onChange={(e) => setForm({ ...form, studyDescription: e.target.value })}
