@@ -68,7 +68,7 @@ const hitLabel = (h: FindHit): string =>
     : `study ${showDicomDate(h.studyDate)} ${h.studyDescription || ''}`.trim();
 
 /** The PACS query/retrieve browser (clinical roles). */
-export function PacsWorkspace({ client, open, session, onError, clearError, openPatientById }: WorkspaceProps) {
+export function PacsWorkspace({ client, open, session, onError, clearError, openPatientById, patientsChanged }: WorkspaceProps) {
   const can = (m: string): boolean => may(session.status, m);
   const [nodes, setNodes] = useState<NodesInfo | null>(null);
   const [nodeName, setNodeName] = useKeptState<string>('pacs.node', '');
@@ -121,8 +121,10 @@ export function PacsWorkspace({ client, open, session, onError, clearError, open
         () => setRun((r) => (r && r.job.id === j.id ? { ...r, job: j } : r)),
       );
       if (results) void refreshHeld(results.hits).catch(onError);
+      // a retrieval into "the PACS's patient" may have created that patient: the sidebar's list shows it now
+      patientsChanged?.();
     },
-    [client, setRun, results, refreshHeld, onError],
+    [client, setRun, results, refreshHeld, onError, patientsChanged],
   );
   const live = useJob(client, run?.job.id ?? null, onEnd, run?.job ?? null);
   const job = live && live.id === run?.job.id ? live : (run?.job ?? null);
