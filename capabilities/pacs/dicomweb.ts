@@ -44,9 +44,19 @@ export function jsonValue(d: DicomJson, tag: string): string {
   return String(v);
 }
 
-/** QIDO-RS: `studies`, `studies/{uid}/series` or `studies/{uid}/series/{uid}/instances` with matching keys. */
+/**
+ * QIDO-RS: `studies`, `studies/{uid}/series` or `studies/{uid}/series/{uid}/instances` with matching keys. A
+ * comma-separated `includefield` is sent as one `includefield` parameter per attribute (PS3.18 §8.3.4.3 allows
+ * both; URLSearchParams would encode the commas as %2C, which Orthanc's DICOMweb plugin does not split, and the
+ * extra attributes — study description, birth date, sex — would silently be missing).
+ */
 export async function qido(n: PacsNode, resource: string, keys: Record<string, string>, timeoutS: number): Promise<DicomJson[]> {
-  const qs = new URLSearchParams(Object.entries(keys).filter(([, v]) => v !== ''));
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(keys)) {
+    if (v === '') continue;
+    if (k === 'includefield') for (const f of v.split(',').filter(Boolean)) qs.append(k, f);
+    else qs.append(k, v);
+  }
   const r = await request(n, `${root(n)}/${resource}${qs.size ? `?${qs}` : ''}`, { headers: { accept: 'application/dicom+json' } }, timeoutS);
   if (r.status === 204) return [];
   const text = await r.text();

@@ -27,6 +27,12 @@ import { z } from 'zod';
 import { defineService, ALL_ROLES, CLINICAL_ROLES } from '../../electron/contract/define.js';
 import { Id, Vec3 } from '../../electron/contract/primitives.js';
 
+/**
+ * The deepest breach (mm) the check measures: the distance searches stop there, so a `worstBreachMm` equal to it
+ * means "this deep or deeper" (grade E either way) and is shown as "≥ 8.0".
+ */
+export const BREACH_DEPTH_CAP_MM = 8;
+
 export const Side = z.enum(['left', 'right']);
 export type Side = z.infer<typeof Side>;
 

@@ -139,6 +139,8 @@ test('query Orthanc, retrieve a series (twin built), export 3MF, export and send
   await expect(retrieval).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
   await expect(page.getByTestId('pacs-retrieved')).toContainText(/Imported: 1 series, 20 instances \(the PACS listed 20\); 20 fetched in this run in \d+ ms/);
   await expect(study.getByTestId('pacs-held')).toContainText('held · PACSE2E ANNA');
+  // the patient the retrieval created is listed in the sidebar without a reload
+  await expect(page.locator('aside.sidebar')).toContainText('PACSE2E ANNA');
   await page.screenshot({ path: 'test-results/pacs-retrieve.png', fullPage: true });
 
   // the imported study opens in the patient's page, its twin in view

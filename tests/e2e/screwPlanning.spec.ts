@@ -93,6 +93,14 @@ test('screw planning: propose L1–L5, drag a target laterally in the probe’s-
   await page.screenshot({ path: 'test-results/screw-plan.png' });
   await page.locator('.screw-views').screenshot({ path: 'test-results/screw-probe-eye.png' });
 
+  // a look at another workspace keeps the unsaved edit: back in Screw planning it is still there, graded the same
+  await nav.getByRole('button', { name: 'Patients', exact: true }).click();
+  await nav.getByRole('button', { name: 'Screw planning' }).click();
+  await page.waitForFunction(() => window.__orthotwinScrews?.ready() === true && window.__orthotwinScrews.planVersion() === 1);
+  await expect(page.locator('tr[data-screw="L3 left"]')).toContainText('edited, unsaved');
+  await expect(page.getByTestId('grade-L3-left')).toHaveText(after.grade);
+  await expect(page.getByTestId('selected-screw')).toHaveText('L3 left');
+
   // save: version 2, regraded by the server the same
   await page.getByLabel('Plan note').fill('L3 left lateral (e2e)');
   await page.getByRole('button', { name: 'Save as v2' }).click();

@@ -101,6 +101,12 @@ describeData('PACS: DIMSE and DICOMweb against a real Orthanc', () => {
         via,
       ).toEqual([[seriesUid, 'CT', 20]]);
       expect(await host.impl.pacs.find('orthanc', { patientId: 'NOBODY' }, 'study', via)).toEqual([]);
+      // a query that does not match on the description still returns it (QIDO-RS: the includefield attributes)
+      const unfiltered = await host.impl.pacs.find('orthanc', { patientName: 'PACS*' }, 'study', via);
+      expect(
+        unfiltered.map((s) => s.studyDescription),
+        via,
+      ).toEqual(['Lumbar spine CT']);
     }
   }, 60_000);
 

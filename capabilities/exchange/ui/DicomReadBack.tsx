@@ -18,8 +18,9 @@ export function DicomReadBack({ r }: { r: ReadDicomResult }) {
   return (
     <div className="readback" data-testid={`readback-${r.kind}`}>
       <div className="muted">
-        Read back from the file by dcmjs (exchange.readDicom): SOP Instance UID {r.sopInstanceUid}, study {r.studyInstanceUid.slice(-12)}, referenced series{' '}
-        {r.referencedSeriesInstanceUid.slice(-12)}
+        Read back from the file by dcmjs (exchange.readDicom): SOP Instance UID {r.sopInstanceUid}, study{' '}
+        <span title={r.studyInstanceUid}>…{r.studyInstanceUid.slice(-12)}</span>, referenced series{' '}
+        <span title={r.referencedSeriesInstanceUid}>…{r.referencedSeriesInstanceUid.slice(-12)}</span>
         {r.template && `, template ${r.template}`}
         {r.observer && `, observer ${r.observer.type} "${r.observer.name}"`}.
       </div>

@@ -240,7 +240,7 @@ export function ExchangePanel({ client, patientId, onError }: { client: Client; 
         <table className="spine-table" data-testid="dicom-exports">
           <thead>
             <tr>
-              <th>Send</th>
+              <th style={{ whiteSpace: 'nowrap' }}>Send</th>
               <th>Object</th>
               <th>SOP Instance UID</th>
               <th>Content</th>
@@ -272,11 +272,14 @@ export function ExchangePanel({ client, patientId, onError }: { client: Client; 
                     {d.omitted.length > 0 && <div className="muted">left out: {d.omitted.join('; ')}</div>}
                   </td>
                   <td className="muted">
-                    source series {d.referencedSeriesInstanceUid.slice(-12)} ({d.sourceInstances} instances read at export)
+                    source series <span title={d.referencedSeriesInstanceUid}>…{d.referencedSeriesInstanceUid.slice(-12)}</span> ({d.sourceInstances} instances
+                    read at export)
                     {d.analysisId ? ', spine analysis' : ''}
                   </td>
                   <td>
-                    <button onClick={() => void act(`download-${d.kind}`, () => downloadExport(client, d.path))}>Download</button>
+                    <button style={{ whiteSpace: 'nowrap' }} onClick={() => void act(`download-${d.kind}`, () => downloadExport(client, d.path))}>
+                      Download
+                    </button>
                   </td>
                 </tr>
                 {readBack[d.path] && (

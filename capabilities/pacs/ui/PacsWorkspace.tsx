@@ -68,7 +68,7 @@ const hitLabel = (h: FindHit): string =>
     : `study ${showDicomDate(h.studyDate)} ${h.studyDescription || ''}`.trim();
 
 /** The PACS query/retrieve browser (clinical roles). */
-export function PacsWorkspace({ client, open, session, onError, clearError, openPatientById }: WorkspaceProps) {
+export function PacsWorkspace({ client, open, session, onError, clearError, openPatientById, patientsChanged }: WorkspaceProps) {
   const can = (m: string): boolean => may(session.status, m);
   const [nodes, setNodes] = useState<NodesInfo | null>(null);
   const [nodeName, setNodeName] = useKeptState<string>('pacs.node', '');
@@ -121,8 +121,10 @@ export function PacsWorkspace({ client, open, session, onError, clearError, open
         () => setRun((r) => (r && r.job.id === j.id ? { ...r, job: j } : r)),
       );
       if (results) void refreshHeld(results.hits).catch(onError);
+      // a retrieval into "the PACS's patient" may have created that patient: the sidebar's list shows it now
+      patientsChanged?.();
     },
-    [client, setRun, results, refreshHeld, onError],
+    [client, setRun, results, refreshHeld, onError, patientsChanged],
   );
   const live = useJob(client, run?.job.id ?? null, onEnd, run?.job ?? null);
   const job = live && live.id === run?.job.id ? live : (run?.job ?? null);
@@ -272,13 +274,15 @@ export function PacsWorkspace({ client, open, session, onError, clearError, open
             Patient name{' '}
             <input
               aria-label="Query patient name"
+              maxLength={64}
               placeholder="DOE^J*"
               value={form.patientName}
               onChange={(e) => setForm({ ...form, patientName: e.target.value })}
             />
           </label>
           <label>
-            Patient ID <input aria-label="Query patient ID" value={form.patientId} onChange={(e) => setForm({ ...form, patientId: e.target.value })} />
+            Patient ID{' '}
+            <input aria-label="Query patient ID" maxLength={64} value={form.patientId} onChange={(e) => setForm({ ...form, patientId: e.target.value })} />
           </label>
           <label>
             Study date from{' '}
@@ -291,6 +295,7 @@ export function PacsWorkspace({ client, open, session, onError, clearError, open
             Modality{' '}
             <input
               aria-label="Query modality"
+              maxLength={16}
               size={4}
               placeholder="CT"
               value={form.modality}
@@ -301,6 +306,7 @@ export function PacsWorkspace({ client, open, session, onError, clearError, open
             Study description{' '}
             <input
               aria-label="Query study description"
+              maxLength={64}
               placeholder="*spine*"
               value={form.studyDescription}
               onChange={(e) => setForm({ ...form, studyDescription: e.target.value })}

@@ -13,6 +13,9 @@ describe('the PACS browser query and text', () => {
     expect(findQueryOf({ ...EMPTY_QUERY, dateFrom: '2024-01-02' }).studyDate).toBe('20240102-');
     expect(findQueryOf({ ...EMPTY_QUERY, dateTo: '2024-01-02' }).studyDate).toBe('-20240102');
     expect(findQueryOf({ ...EMPTY_QUERY, dateFrom: '2024-01-02', dateTo: '2024-01-02' }).studyDate).toBe('20240102');
+    expect(() => findQueryOf({ ...EMPTY_QUERY, dateFrom: '2026-12-31', dateTo: '2020-01-01' })).toThrow(
+      'Study date from 2026-12-31 is after to 2020-01-01: no study can match',
+    );
   });
   it('shows names, dates and multi-values as people read them', () => {
     expect(showPersonName('PACSE2E^ANNA')).toBe('PACSE2E, ANNA');

@@ -24,6 +24,8 @@ export const dicomDate = (iso: string): string => iso.replace(/-/g, '');
 /**
  * The study-level C-FIND / QIDO-RS keys of the form: empty fields are left out (the PACS matches any value), a
  * date range as DICOM writes it (PS3.4 C.2.2.2.5: `from-to`, either end open; one day when both are the same).
+ * Throws an Error naming both dates when "from" is after "to" (no study could match: the PACS would answer an empty
+ * list that reads as "no such study").
  */
 export function findQueryOf(f: QueryForm): FindQuery {
   const q: FindQuery = {};
@@ -33,6 +35,7 @@ export function findQueryOf(f: QueryForm): FindQuery {
   if (f.studyDescription.trim()) q.studyDescription = f.studyDescription.trim();
   const from = dicomDate(f.dateFrom),
     to = dicomDate(f.dateTo);
+  if (from && to && from > to) throw new Error(`Study date from ${f.dateFrom} is after to ${f.dateTo}: no study can match; swap the dates or clear one`);
   if (from && to && from === to) q.studyDate = from;
   else if (from || to) q.studyDate = `${from}-${to}`;
   return q;

@@ -17,13 +17,26 @@ import { bulkUrls, type SpineAnalysis } from '../../../electron/contract/index.j
 import type { Vec3, VolumeGeometry } from '../../../math/geometry.js';
 import type { WorkspaceProps } from '../../../renderer/app/contributions.js';
 import { formatDateTime } from '../../../renderer/app/format.js';
+import { useKeptState } from '../../../renderer/app/keptState.js';
 import { may } from '../../../renderer/app/placement.js';
 import type { Client } from '../../../renderer/ipc/client.js';
 import { voxelsFromBuffer } from '../../../renderer/views/vtk/volumeImage.js';
 import type { VolumeRecord } from '../../studies/contract.js';
 import type { Twin } from '../../twins/contract.js';
 import type { GradedTrajectory, ScrewPlan, TrajectoryEdit } from '../contract.js';
-import { columnSources, fmtLps, fmtSpacing, GRADE_COLOURS, GRADE_MEANING, screwKey, shownScrews, superiorAxis, type ShownScrew } from './display.js';
+import {
+  columnSources,
+  fmtLps,
+  fmtSpacing,
+  GRADE_COLOURS,
+  GRADE_MEANING,
+  fmtBreachMm,
+  gradedFor,
+  screwKey,
+  shownScrews,
+  superiorAxis,
+  type ShownScrew,
+} from './display.js';
 import { ProbeEye, type ProbeEyeHandle } from './ProbeEye.js';
 import { nearestLength, targetAtLength } from './probeEye.js';
 import { createScrews3dView, type Screws3dView } from './screws3dView.js';
@@ -85,12 +98,15 @@ function ScrewPlanning(props: {
   const [analyses, setAnalyses] = useState<SpineAnalysis[] | null>(null);
   const [analysisId, setAnalysisId] = useState<string | null>(null);
   const [plans, setPlans] = useState<ScrewPlan[]>([]);
-  const [planId, setPlanId] = useState<string | null>(null);
-  const [pending, setPending] = useState<Pending>(new Map());
-  const [selected, setSelected] = useState<string | null>(null);
+  // the plan shown, its unsaved edits, the selected screw and the note outlive a switch to another workspace (kept
+  // per twin for this window): a surgeon who looks something up elsewhere comes back to the edits as left
+  const [planId, setPlanId] = useKeptState<string | null>(`screws.planId.${twin.id}`, null);
+  const [pending, setPending] = useKeptState<Pending>(`screws.pending.${twin.id}`, new Map());
+  const [selected, setSelected] = useKeptState<string | null>(`screws.selected.${twin.id}`, null);
+  const keptPlanId = useRef(planId);
   const [pick3d, setPick3d] = useState<'off' | 'entry' | 'target'>('off');
   const [boneOpacity, setBoneOpacity] = useState(0.3);
-  const [note, setNote] = useState('');
+  const [note, setNote] = useKeptState(`screws.note.${twin.id}`, '');
   const [busy, setBusy] = useState<'propose' | 'save' | null>(null);
   const [grading, setGrading] = useState(0);
   const [status, setStatus] = useState<string | null>('Loading the CT…');
@@ -113,9 +129,11 @@ function ScrewPlanning(props: {
       setVoxels(voxelsFromBuffer(volume.voxelType, buffer));
       setAnalyses(list);
       setPlans(ps);
-      const a = list[0] ?? null;
+      // the plan kept from an earlier visit (with its edits), else the newest analysis's newest plan
+      const kept = ps.find((p) => p.id === keptPlanId.current);
+      const a = (kept && list.find((x) => x.id === kept.analysisId)) ?? list[0] ?? null;
       setAnalysisId(a?.id ?? null);
-      setPlanId(ps.find((p) => p.analysisId === a?.id)?.id ?? null);
+      setPlanId(kept?.id ?? ps.find((p) => p.analysisId === a?.id)?.id ?? null);
       setStatus(null);
     };
     run().catch((e: unknown) => {
@@ -158,6 +176,8 @@ function ScrewPlanning(props: {
 
   // a new plan shown: no edits carried over, the first screw selected
   useEffect(() => {
+    if (keptPlanId.current === planId) return; // the same plan as when the edits were kept (a return to the workspace)
+    keptPlanId.current = planId;
     setPending(new Map());
     setSelected((s) => (plan?.screws.some((x) => screwKey(x) === s) ? s : plan?.screws[0] ? screwKey(plan.screws[0]) : null));
   }, [planId]);
@@ -194,6 +214,13 @@ function ScrewPlanning(props: {
     [client, analysisId],
   );
   useEffect(() => () => timers.current.forEach((t) => clearTimeout(t)), []);
+  // kept edits whose grade had not come back when the workspace was left: graded again once the analysis is known
+  const regraded = useRef(false);
+  useEffect(() => {
+    if (!analysisId || regraded.current) return;
+    regraded.current = true;
+    for (const p of pending.values()) if (!p.error && (!p.graded || !gradedFor(p.edit, p.graded))) grade(p.edit, 0);
+  }, [analysisId]);
 
   const editOf = (s: ShownScrew): TrajectoryEdit => ({ level: s.level, side: s.side, entryLps: s.entryLps, targetLps: s.targetLps, diameterMm: s.diameterMm });
   const move = (which: 'entry' | 'target', lps: Vec3, final: boolean) => {
@@ -409,7 +436,7 @@ function ScrewPlanning(props: {
                       </span>
                     </td>
                     <td className="value" data-testid={`breach-${s.level}-${s.side}`}>
-                      {s.breach.worstBreachMm.toFixed(1)}
+                      {fmtBreachMm(s.breach.worstBreachMm)}
                       {s.breach.direction ? ` ${s.breach.direction}` : ''}
                     </td>
                     <td className="muted">
@@ -447,7 +474,7 @@ function ScrewPlanning(props: {
               {sel.breach.grade}
             </span>
             <span className="muted">
-              {GRADE_MEANING[sel.breach.grade]} · max {sel.breach.worstBreachMm.toFixed(1)} mm · clearance {sel.breach.minClearanceMm.toFixed(1)} mm
+              {GRADE_MEANING[sel.breach.grade]} · max {fmtBreachMm(sel.breach.worstBreachMm)} mm · clearance {sel.breach.minClearanceMm.toFixed(1)} mm
               {sel.stale && !pendingSel?.error && ' · grading…'}
             </span>
             {pendingSel?.error && (

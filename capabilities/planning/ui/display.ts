@@ -6,7 +6,15 @@
  */
 import type { VertebraMeasurement } from '../../../electron/contract/index.js';
 import type { Vec3 } from '../../../math/geometry.js';
-import type { BreachGrade, GradedTrajectory, ScrewPlan, ScrewTrajectory, Side, TrajectoryEdit } from '../contract.js';
+import {
+  BREACH_DEPTH_CAP_MM,
+  type BreachGrade,
+  type GradedTrajectory,
+  type ScrewPlan,
+  type ScrewTrajectory,
+  type Side,
+  type TrajectoryEdit,
+} from '../contract.js';
 
 /** Colour of a Gertzbein–Robbins grade (CSS hex): A green, B yellow-green, C amber, D orange-red, E red. */
 export const GRADE_COLOURS: Record<BreachGrade, string> = { A: '#3bb273', B: '#b5cc3a', C: '#f0a030', D: '#e8632b', E: '#d63b3b' };
@@ -72,6 +80,11 @@ export function shownScrews(plan: ScrewPlan, edits: ReadonlyMap<string, { edit: 
     const stale = !e.graded || !gradedFor(e.edit, e.graded);
     return { ...base, entryLps: e.edit.entryLps, targetLps: e.edit.targetLps, diameterMm: e.edit.diameterMm, pending: true, stale };
   });
+}
+
+/** A breach depth (mm) at 0.1 mm; at the check's cap (BREACH_DEPTH_CAP_MM, where its search stops) as "≥ 8.0". */
+export function fmtBreachMm(mm: number): string {
+  return mm >= BREACH_DEPTH_CAP_MM - 1e-9 ? `≥ ${BREACH_DEPTH_CAP_MM.toFixed(1)}` : mm.toFixed(1);
 }
 
 /** LPS point as "x, y, z" at 0.1 mm. */

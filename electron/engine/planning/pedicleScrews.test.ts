@@ -10,6 +10,8 @@
  * says 2 mm — grade C — whatever the breach.
  */
 import { describe, expect, it } from 'vitest';
+import { BREACH_DEPTH_CAP_MM } from '../../../capabilities/planning/contract.js';
+import { fmtBreachMm } from '../../../capabilities/planning/ui/display.js';
 import { crossSectionDepth, gradeScrew, LabelQuery, type LabelGrid, type VertebraFrame } from './pedicleScrews.js';
 
 type V3 = [number, number, number];
@@ -42,6 +44,14 @@ describe('breach depth in the screw’s cross-section (Gertzbein–Robbins) on a
     // inside: 0; in the body's section: distance to the body's side wall
     expect(crossSectionDepth(q, [0, 10, 0], [0, 1, 0])).toBe(0);
     expect(crossSectionDepth(q, [17.5, 10, 0], [0, 1, 0])).toBeCloseTo(2, 1); // body box wall at x = 15.5
+  });
+
+  it('a screw wholly outside, 12 mm beyond the body wall, reaches the check’s cap: grade E, shown as "≥ 8.0", not 8.0', () => {
+    const g = gradeScrew(q, frame, 'left', [27.5, -10, 0], [27.5, 25, 0], 5);
+    expect(g.grade).toBe('E');
+    expect(g.worstBreachMm).toBe(BREACH_DEPTH_CAP_MM);
+    expect(fmtBreachMm(g.worstBreachMm)).toBe('≥ 8.0');
+    expect(fmtBreachMm(5.04)).toBe('5.0');
   });
 
   it('a screw 6 mm lateral of the rod’s axis grades D (5 mm lateral), not C', () => {

@@ -83,6 +83,7 @@ import type { VolumeGeometry } from '../../../math/geometry.js';
 import { indexToLps, lpsToIndex } from '../../../math/geometry.js';
 import type { SpineReport, VertebraMeasurement } from '../../contract/spine.js';
 import type { BreachCheck, BreachDirection, BreachGrade, Isthmus, ScrewCatalogue, ScrewTrajectory, Side } from '../../../capabilities/planning/contract.js';
+import { BREACH_DEPTH_CAP_MM } from '../../../capabilities/planning/contract.js';
 
 type V3 = [number, number, number];
 
@@ -174,7 +175,7 @@ export class LabelQuery {
    * exact distance to the nearest labelled voxel box), < 0 inside (minus the distance to the nearest unlabelled
    * box), capped at ±capMm.
    */
-  signedDistance(p: V3, capMm = 8): number {
+  signedDistance(p: V3, capMm = BREACH_DEPTH_CAP_MM): number {
     const q = lpsToIndex(this.g, p);
     const ci = Math.round(q[0]),
       cj = Math.round(q[1]),
@@ -256,7 +257,7 @@ export interface ScrewSurfaceSample {
  * (tests/integration/pedicleScrews.test.ts measures it on the example CT; engine/planning/pedicleScrews.test.ts on
  * an hourglass phantom whose answer is known).
  */
-export function crossSectionDepth(q: LabelQuery, p: V3, d: V3, capMm = 8): number {
+export function crossSectionDepth(q: LabelQuery, p: V3, d: V3, capMm = BREACH_DEPTH_CAP_MM): number {
   if (q.inside(p)) return 0;
   const helper: V3 = Math.abs(d[2]) < 0.9 ? [0, 0, 1] : [1, 0, 0];
   const e1 = unit(cross(d, helper));
