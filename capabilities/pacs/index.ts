@@ -11,10 +11,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../electron/contract/errors.js';
+import type { TwinStore } from '../../electron/db/store.js';
 import { defineCapability, type CapabilityContext } from '../../electron/platform/capability.js';
 import { DEFAULT_MAX_VOLUME_BYTES } from '../../electron/io/headers.js';
 import { TwinParams } from '../twins/contract.js';
-import { createPatient, findDuplicates, getPatient } from '../patients/repo.js';
+import { createPatient, deletePatient, findDuplicates, getPatient } from '../patients/repo.js';
 import { getSeriesSource } from '../studies/repo.js';
 import {
   PacsNode,
@@ -152,6 +153,17 @@ export function heldStudies(store: CapabilityContext['store'], studyUids: readon
   return [...byStudy.values()];
 }
 
+/**
+ * Whether anything of the store refers to the patient: a row of any table with a `patient_id` column (studies, twins,
+ * forms, visits, sessions… — found from the schema, so a capability added later is covered too).
+ */
+function patientHasRecords(store: TwinStore, patientId: string): boolean {
+  const tables = store.db
+    .prepare(`SELECT m.name AS name FROM sqlite_master m JOIN pragma_table_info(m.name) c WHERE m.type = 'table' AND c.name = 'patient_id'`)
+    .all() as { name: string }[];
+  return tables.some((t) => store.db.prepare(`SELECT 1 FROM "${t.name}" WHERE patient_id = ? LIMIT 1`).get(patientId) !== undefined);
+}
+
 /** DICOM files of a folder (every regular file that starts like Part 10). */
 function dicomFilesIn(dir: string): string[] {
   return fs
@@ -204,6 +216,8 @@ export default defineCapability(
           const node = resolveNode(policy, ref);
           const req = RetrieveRequest.parse(reqIn);
           let patientId = req.patientId;
+          /** Set when this retrieval created the patient: a failed one removes it again while nothing of it exists. */
+          let createdPatient = false;
           if (patientId) getPatient(store, patientId);
           else {
             // the study's patient by its PatientID, else a new record with the PACS's identity
@@ -214,6 +228,7 @@ export default defineCapability(
             const bd = /^\d{8}$/.test(hit.patientBirthDate)
               ? `${hit.patientBirthDate.slice(0, 4)}-${hit.patientBirthDate.slice(4, 6)}-${hit.patientBirthDate.slice(6)}`
               : '';
+            if (!same) createdPatient = true;
             patientId =
               same?.id ??
               createPatient(
@@ -263,13 +278,16 @@ export default defineCapability(
             if (kept && j.status === 'done' && details['retrieve']) kept.summary = RetrieveSummary.parse(details['retrieve']);
             // imported: the received files have served (the store holds the volume); otherwise they stay for the retry
             if (j.status === 'done') fs.rmSync(incomingDir(incomingRoot, req.studyUid, req.seriesUid), { recursive: true, force: true });
-            else
+            else {
               store.audit(who, 'pacs-retrieve-failed', 'study', req.studyUid, {
                 node: node.name,
                 via: req.via,
                 status: j.status,
                 error: j.error?.code ?? null,
               });
+              // nothing half-imported: the patient record this retrieval created goes again while nothing refers to it
+              if (createdPatient && !patientHasRecords(store, patientId)) deletePatient(store, patientId, who);
+            }
           });
           return job.id;
         },

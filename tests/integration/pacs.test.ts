@@ -18,7 +18,7 @@ import dimse from 'dcmjs-dimse';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createServices, type ServiceHost } from '../../electron/services/index.js';
 import { SitePolicy } from '../../electron/services/policy.js';
-import { createPatient } from '../../capabilities/patients/repo.js';
+import { createPatient, listPatients } from '../../capabilities/patients/repo.js';
 import { listStudies } from '../../capabilities/studies/repo.js';
 import { listTwins } from '../../capabilities/twins/repo.js';
 import { incomingDir } from '../../capabilities/pacs/jobs.js';
@@ -234,5 +234,35 @@ describeData('PACS: DIMSE and DICOMweb against a real Orthanc', () => {
     expect(retry.summary!.fetched).toBe(1);
     expectImported(retry.patientId);
     console.log(`[pacs timings]\n${timings.join('\n')}`);
+  }, 120_000);
+
+  it("a failed retrieval into the PACS's patient leaves no patient record it created; one already held is kept", async () => {
+    // a one-instance study of a patient this store has never seen, then a retrieval told to expect 5 instances
+    const one = path.join(tmp.dir, 'ghost');
+    const ghost = j2kSeriesWithFreshUids(dataPath('dicom/totalseg_ct_series_j2k'), one, {
+      patientName: 'GHOST^ONE',
+      patientId: 'GHOST-1',
+      studyDescription: 'Lumbar ghost',
+    });
+    execFileSync('storescu', ['-xv', '-aet', 'DCMTK', '-aec', orthanc.aet, '127.0.0.1', String(orthanc.dicomPort), ghost.files[0]!]);
+    const before = listPatients(host.store).length;
+    const jobId = await host.impl.pacs.retrieve('orthanc', { studyUid: ghost.studyUid, seriesUid: ghost.seriesUid, via: 'c-get', expectedInstances: 5 });
+    const info = host.impl.pacs.retrieval(jobId);
+    expect(listPatients(host.store, 'GHOST-1').map((p) => p.id)).toEqual([info.patientId]); // created for the retrieval
+    const outcome = await host.jobs.wait(jobId);
+    expect(outcome.job.error?.code).toBe('PACS_INCOMPLETE');
+    for (let i = 0; i < 50 && listPatients(host.store, 'GHOST-1').length; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(listPatients(host.store, 'GHOST-1')).toEqual([]);
+    expect(listPatients(host.store).length).toBe(before);
+    const audit = host.store.db.prepare(`SELECT action FROM audit_log WHERE record_id = ? ORDER BY id`).all(info.patientId) as { action: string }[];
+    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['create', 'delete']));
+    // the same failure into a patient the store already held keeps that patient
+    const held = createPatient(host.store, { displayName: 'GHOST ONE', mrn: 'GHOST-1', birthDate: '', sex: '' }, 'test').id;
+    const again = await host.jobs.wait(
+      await host.impl.pacs.retrieve('orthanc', { studyUid: ghost.studyUid, seriesUid: ghost.seriesUid, via: 'c-get', expectedInstances: 5 }),
+    );
+    expect(again.job.error?.code).toBe('PACS_INCOMPLETE');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(listPatients(host.store, 'GHOST-1').map((p) => p.id)).toEqual([held]);
   }, 120_000);
 });
