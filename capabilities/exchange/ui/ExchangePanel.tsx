@@ -196,7 +196,7 @@ export function ExchangePanel({ client, patientId, onError }: { client: Client; 
                 <th>Closed</th>
                 <th>Manifold</th>
                 <th title="signed volume of the closed mesh, mm³">Volume (cm³)</th>
-                <th title="thinnest wall found by ray sampling; threshold as exported">Min wall (mm)</th>
+                <th title="thinnest wall found by ray sampling, and how many samples are below the printing threshold (0.8 mm unless set)">Min wall (mm)</th>
                 <th>Repair</th>
               </tr>
             </thead>
@@ -212,7 +212,17 @@ export function ExchangePanel({ client, patientId, onError }: { client: Client; 
                   <td>{o.after.closed ? 'yes' : 'no'}</td>
                   <td>{o.after.manifold ? 'yes' : 'no'}</td>
                   <td>{(o.after.signedVolumeMm3 / 1000).toFixed(1)}</td>
-                  <td>{o.after.wall?.minMm != null ? o.after.wall.minMm.toFixed(2) : '—'}</td>
+                  <td data-testid="min-wall">
+                    {o.after.wall?.minMm != null ? o.after.wall.minMm.toFixed(2) : '—'}
+                    {o.after.wall && (
+                      <div className={o.after.wall.belowThreshold > 0 ? 'risk-warning' : 'muted'}>
+                        {o.after.wall.belowThreshold > 0
+                          ? `${o.after.wall.belowThreshold} of ${o.after.wall.samples} samples < ${o.after.wall.thresholdMm} mm: may not print`
+                          : `none < ${o.after.wall.thresholdMm} mm`}
+                        ; 1st pct {o.after.wall.p1Mm != null ? o.after.wall.p1Mm.toFixed(2) : '—'}
+                      </div>
+                    )}
+                  </td>
                   <td>
                     {o.before.nonManifoldEdges} non-manifold edges before, {o.repair.nonManifoldEdgesSplit} split, {o.repair.trianglesFlipped} flipped
                   </td>
