@@ -429,15 +429,15 @@ function ScrewPlanning(props: {
                       <span
                         className="grade"
                         data-testid={`grade-${s.level}-${s.side}`}
-                        style={{ background: GRADE_COLOURS[s.breach.grade] }}
-                        title={`${GRADE_MEANING[s.breach.grade]}${s.breach.direction ? `, ${s.breach.direction}` : ''}`}
+                        style={{ background: p?.error ? 'transparent' : GRADE_COLOURS[s.breach.grade] }}
+                        title={p?.error ? `not graded: ${p.error}` : `${GRADE_MEANING[s.breach.grade]}${s.breach.direction ? `, ${s.breach.direction}` : ''}`}
                       >
-                        {s.breach.grade}
+                        {p?.error ? '?' : s.breach.grade}
                       </span>
                     </td>
                     <td className="value" data-testid={`breach-${s.level}-${s.side}`}>
-                      {fmtBreachMm(s.breach.worstBreachMm)}
-                      {s.breach.direction ? ` ${s.breach.direction}` : ''}
+                      {p?.error ? '—' : fmtBreachMm(s.breach.worstBreachMm)}
+                      {!p?.error && s.breach.direction ? ` ${s.breach.direction}` : ''}
                     </td>
                     <td className="muted">
                       {s.pending ? (p?.error ? 'not graded' : s.stale ? 'grading…' : 'edited, unsaved') : 'edited' in s && s.edited ? 'edited' : 'automatic'}
@@ -447,6 +447,10 @@ function ScrewPlanning(props: {
               })}
             </tbody>
           </table>
+        </div>
+      )}
+      {plan && (
+        <div className="screw-table-notes">
           <p className="muted" data-testid="screw-sources">
             Grade: {sources.grade}
             {plan.skipped.length > 0 && ` Not planned: ${plan.skipped.map((k) => `${k.level}${k.side ? ` ${k.side}` : ''} (${k.reason})`).join('; ')}.`}
@@ -470,11 +474,13 @@ function ScrewPlanning(props: {
             <b data-testid="selected-screw">
               {sel.level} {sel.side}
             </b>
-            <span className="grade" style={{ background: GRADE_COLOURS[sel.breach.grade] }} data-testid="selected-grade">
-              {sel.breach.grade}
+            <span className="grade" style={{ background: pendingSel?.error ? 'transparent' : GRADE_COLOURS[sel.breach.grade] }} data-testid="selected-grade">
+              {pendingSel?.error ? '?' : sel.breach.grade}
             </span>
             <span className="muted">
-              {GRADE_MEANING[sel.breach.grade]} · max {fmtBreachMm(sel.breach.worstBreachMm)} mm · clearance {sel.breach.minClearanceMm.toFixed(1)} mm
+              {pendingSel?.error
+                ? 'not graded'
+                : `${GRADE_MEANING[sel.breach.grade]} · max ${fmtBreachMm(sel.breach.worstBreachMm)} mm · clearance ${sel.breach.minClearanceMm.toFixed(1)} mm`}
               {sel.stale && !pendingSel?.error && ' · grading…'}
             </span>
             {pendingSel?.error && (
