@@ -265,7 +265,7 @@ export async function pacsSection(dataRoot: string, machine: string): Promise<st
       '|---|---|---|---|---|---|',
       ...table,
       '',
-      "DCMTK's tools keep Nagle's algorithm on unless the environment sets TCP_NODELAY (then each instance's last segment need not wait for the peer's delayed acknowledgement); Node's sockets, which dcmjs-dimse and fetch use, and Orthanc are as installed. DCMTK's getscu and movescu write each file without fsync; OrthoTwin fsyncs each instance before renaming it (a retrieval interrupted by a crash keeps only whole instances), which its fetch time includes. curl writes the raw multipart response to one file: the HTTP transfer floor of WADO-RS on this Orthanc. The other helpers' work may share the machine's cores during the run.",
+      "DCMTK's tools keep Nagle's algorithm on unless the environment sets TCP_NODELAY (then each instance's last segment need not wait for the peer's delayed acknowledgement); Node's sockets, which dcmjs-dimse and fetch use, and Orthanc are as installed. DCMTK's getscu and movescu write each file without fsync; OrthoTwin fsyncs each instance before renaming it (a retrieval interrupted by a crash keeps only whole instances), which its fetch time includes. curl writes the raw multipart response to one file: the HTTP transfer floor of WADO-RS on this Orthanc. Nothing else ran on the machine during the run.",
       '',
     ].join('\n');
   } finally {
