@@ -246,7 +246,13 @@ describeData('PACS: DIMSE and DICOMweb against a real Orthanc', () => {
     });
     execFileSync('storescu', ['-xv', '-aet', 'DCMTK', '-aec', orthanc.aet, '127.0.0.1', String(orthanc.dicomPort), ghost.files[0]!]);
     const before = listPatients(host.store).length;
-    const jobId = await host.impl.pacs.retrieve('orthanc', { studyUid: ghost.studyUid, seriesUid: ghost.seriesUid, via: 'c-get', expectedInstances: 5 });
+    const jobId = await host.impl.pacs.retrieve('orthanc', {
+      studyUid: ghost.studyUid,
+      seriesUid: ghost.seriesUid,
+      via: 'c-get',
+      expectedInstances: 5,
+      buildTwin: false,
+    });
     const info = host.impl.pacs.retrieval(jobId);
     expect(listPatients(host.store, 'GHOST-1').map((p) => p.id)).toEqual([info.patientId]); // created for the retrieval
     const outcome = await host.jobs.wait(jobId);
@@ -259,7 +265,7 @@ describeData('PACS: DIMSE and DICOMweb against a real Orthanc', () => {
     // the same failure into a patient the store already held keeps that patient
     const held = createPatient(host.store, { displayName: 'GHOST ONE', mrn: 'GHOST-1', birthDate: '', sex: '' }, 'test').id;
     const again = await host.jobs.wait(
-      await host.impl.pacs.retrieve('orthanc', { studyUid: ghost.studyUid, seriesUid: ghost.seriesUid, via: 'c-get', expectedInstances: 5 }),
+      await host.impl.pacs.retrieve('orthanc', { studyUid: ghost.studyUid, seriesUid: ghost.seriesUid, via: 'c-get', expectedInstances: 5, buildTwin: false }),
     );
     expect(again.job.error?.code).toBe('PACS_INCOMPLETE');
     await new Promise((r) => setTimeout(r, 200));
