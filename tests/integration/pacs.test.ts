@@ -253,7 +253,7 @@ describeData('PACS: DIMSE and DICOMweb against a real Orthanc', () => {
       expectedInstances: 5,
       buildTwin: false,
     });
-    const info = host.impl.pacs.retrieval(jobId);
+    const info = await host.impl.pacs.retrieval(jobId);
     expect(listPatients(host.store, 'GHOST-1').map((p) => p.id)).toEqual([info.patientId]); // created for the retrieval
     const outcome = await host.jobs.wait(jobId);
     expect(outcome.job.error?.code).toBe('PACS_INCOMPLETE');
