@@ -68,6 +68,7 @@ import type { ScrewPlan } from '../planning/contract.js';
 import { listPlans } from '../planning/repo.js';
 import { getDicomSource, getSeriesSource } from '../studies/repo.js';
 import { softwareName } from '../studies/exports.js';
+import { exportPath, writeNewExport } from './exportFiles.js';
 import { getArtefactPath, getTwin } from '../twins/repo.js';
 import { ExportDicomRequest, type ExportDicomResult, type ReadDicomResult } from './contract.js';
 
@@ -218,12 +219,6 @@ function nearestInstance(src: SourceSeries, p: Vec3): { sopClassUid: string; sop
   }
   return { sopClassUid: best.sopClassUid, sopInstanceUid: best.sopInstanceUid };
 }
-
-const stamp = (): string =>
-  new Date()
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
 
 /** The SR's measurement groups from a spine report (numbers rounded: mm and degrees to 0.01, HU to 0.1); what was not measured goes to `omitted`. */
 export function spineReportGroups(report: SpineReport, src: SourceSeries, omitted: string[]): SrGroup[] {
@@ -579,15 +574,8 @@ export async function exportTwinDicom(store: TwinStore, actor: string, twinId: s
     measurements = r.measurements;
   }
   const tEncode = performance.now();
-  const file = path.resolve(req.out ?? path.join(store.dataDir, 'exports', `twin-${twin.id.slice(0, 8)}-${req.kind}-${stamp()}.dcm`));
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  try {
-    await fs.promises.writeFile(file, bytes, { flag: 'wx' });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new AppError('BAD_REQUEST', `${file}: the file exists (an export never overwrites)`, { file });
-    throw e;
-  }
-  const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
+  const file = exportPath(store.dataDir, twin.id, req.kind, 'dcm', req.out);
+  const sha256 = await writeNewExport(file, bytes);
   store.audit(actor, 'export', 'twin', twinId, {
     format: req.kind,
     sopInstanceUid,

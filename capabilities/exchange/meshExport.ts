@@ -11,9 +11,6 @@
  * not offered: the spine analysis stores a label map, not per-vertebra meshes.
  * Coordinates stay the twin's LPS millimetres. Audited as an export of the twin.
  */
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { AppError } from '../../electron/contract/errors.js';
 import type { TwinStore } from '../../electron/db/store.js';
 import { analysePrintability, repairMesh } from '../../electron/engine/printability.js';
@@ -24,6 +21,7 @@ import { listPlans } from '../planning/repo.js';
 import { listSpineAnalyses } from '../spine/repo.js';
 import { getArtefactPath, getTwin } from '../twins/repo.js';
 import { softwareName } from '../studies/exports.js';
+import { exportPath, writeNewExport } from './exportFiles.js';
 import { ExportMeshRequest, type ExportedObject, type ExportMeshResult, type MeshPart } from './contract.js';
 
 /** The base materials of the printed parts (sRGB): bone ivory, skin a translucent skin tone, discs blue, screws titanium grey. */
@@ -152,12 +150,6 @@ async function partMeshes(store: TwinStore, twinId: string, parts: MeshPart[], o
   return out;
 }
 
-const stamp = (): string =>
-  new Date()
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
-
 /**
  * Exports the twin's meshes for printing (see the file comment).
  * @param req parsed or not (defaults filled here); `out`: the file to write, created with its folder, never overwritten
@@ -212,15 +204,8 @@ export async function exportTwinMesh(store: TwinStore, actor: string, twinId: st
       : req.stlEncoding === 'ascii'
         ? encodeStlAscii(repaired[0]!, `OrthoTwin_${meshes[0]!.name}_LPS_mm`)
         : encodeStl(repaired[0]!, `OrthoTwin ${meshes[0]!.name} LPS mm`);
-  const file = path.resolve(req.out ?? path.join(store.dataDir, 'exports', `twin-${twin.id.slice(0, 8)}-${parts.join('-')}-${stamp()}.${req.format}`));
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  try {
-    await fs.promises.writeFile(file, bytes, { flag: 'wx' });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new AppError('BAD_REQUEST', `${file}: the file exists (an export never overwrites)`, { file });
-    throw e;
-  }
-  const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
+  const file = exportPath(store.dataDir, twin.id, parts.join('-'), req.format, req.out);
+  const sha256 = await writeNewExport(file, bytes);
   store.audit(actor, 'export', 'twin', twinId, {
     format: req.format,
     objects: objects.map((o) => o.name),
